@@ -1,0 +1,111 @@
+// The only module that reads process.env. loadConfig validates everything once at start, lists
+// every problem, and returns a frozen, nested object that is passed down.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const EnvSchema = z.object({
+  PORT: int(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  NODE_ID: z.string().optional(),
+
+  INFERENCE_WORKERS: int(1),
+  INFERENCE_PROVIDERS: z.string().default('cpu'),
+  INFERENCE_THREADS: z.coerce.number().int().min(1).optional(),
+  INFERENCE_TIMEOUT_MS: int(15000, 100),
+  INFERENCE_MAX_IN_FLIGHT: int(2, 1),
+  INFERENCE_CACHE_MB: int(512, 16),
+  INFERENCE_DEFAULT_MODEL: z.string().optional(),
+  INFERENCE_RATE_PER_SEC: int(20, 1),
+  WORKER_TOKEN: z.string().min(16).optional(),
+
+  MAX_IMAGE_BYTES: int(50 * 1024 * 1024, 1024),
+  MAX_IMAGE_PIXELS: int(64_000_000, 1),
+  MAX_JSON_BYTES: int(1024 * 1024, 1024),
+  SYNC_MAX_FRAME_BYTES: int(16 * 1024 * 1024, 1024),
+  SYNC_BATCH_MS: int(25, 1),
+  SYNC_COMPACT_AFTER: int(500, 10),
+
+  REDIS_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  IMAGE_DIR: z.string().optional(),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env) {
+  // Empty strings mean "unset" (a common shell idiom: FOO= npm start).
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(clean);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const workers = e.INFERENCE_WORKERS;
+  const providers = e.INFERENCE_PROVIDERS.split(',').map((s) => s.trim()).filter(Boolean);
+  const badProviders = providers.filter((p) => !['cpu', 'cuda', 'webgpu'].includes(p));
+  if (badProviders.length) throw new ConfigError([`INFERENCE_PROVIDERS: unknown provider(s) ${badProviders.join(', ')}`]);
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ?? null,
+    dataDir,
+    adminToken: e.ADMIN_TOKEN ?? null,
+    logLevel: e.LOG_LEVEL,
+    nodeId: e.NODE_ID ?? `${os.hostname()}-${process.pid}`,
+    inference: {
+      workers,
+      providers: providers as Array<'cpu' | 'cuda' | 'webgpu'>,
+      // workers x threads <= cores, so local workers never oversubscribe the machine.
+      threads: e.INFERENCE_THREADS ?? Math.max(1, Math.floor(cores / Math.max(1, workers))),
+      timeoutMs: e.INFERENCE_TIMEOUT_MS,
+      maxInFlightPerWorker: e.INFERENCE_MAX_IN_FLIGHT,
+      cacheBytes: e.INFERENCE_CACHE_MB * 1024 * 1024,
+      defaultModel: e.INFERENCE_DEFAULT_MODEL ?? null,
+      ratePerSec: e.INFERENCE_RATE_PER_SEC,
+      workerToken: e.WORKER_TOKEN ?? null,
+      modelsDir: path.resolve('models'),
+    },
+    limits: {
+      maxImageBytes: e.MAX_IMAGE_BYTES,
+      maxImagePixels: e.MAX_IMAGE_PIXELS,
+      maxJsonBytes: e.MAX_JSON_BYTES,
+      maxFrameBytes: e.SYNC_MAX_FRAME_BYTES,
+    },
+    sync: {
+      batchMs: e.SYNC_BATCH_MS,
+      compactAfter: e.SYNC_COMPACT_AFTER,
+    },
+    shared: {
+      redisUrl: e.REDIS_URL ?? null,
+      databaseUrl: e.DATABASE_URL ?? null,
+      imageDir: path.resolve(e.IMAGE_DIR ?? path.join(dataDir, 'images')),
+    },
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,135 @@
+// The storage contract. Every backend (SQLite default, PostgreSQL for multi-node) implements these
+// interfaces and passes tests/integration/storageContract.ts. All methods are async so a network
+// database fits behind the same interface.
+import type { Role } from '../../shared/protocol/roles';
+import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
+
+export interface User {
+  id: UserId;
+  name: string;
+  isAdmin: boolean;
+  createdAt: number; // epoch ms
+}
+
+export interface Label {
+  name: string;
+  color: string; // #rrggbb
+}
+
+export interface Project {
+  id: ProjectId;
+  name: string;
+  labels: Label[];
+  createdBy: UserId;
+  createdAt: number;
+}
+
+export interface Member {
+  projectId: ProjectId;
+  userId: UserId;
+  name: string;
+  role: Role;
+}
+
+export const TaskStatuses = ['todo', 'in_progress', 'in_review', 'done'] as const;
+export type TaskStatus = (typeof TaskStatuses)[number];
+
+export interface Task {
+  id: TaskId;
+  projectId: ProjectId;
+  name: string;
+  width: number;
+  height: number;
+  status: TaskStatus;
+  /** Key of the original image bytes in the ImageStore. */
+  imageKey: string;
+  mime: 'image/jpeg' | 'image/png' | 'image/webp';
+  createdAt: number;
+}
+
+/** Users, tokens, projects, members and tasks. */
+export interface MetaStore {
+  createUser(input: { name: string; isAdmin?: boolean }): Promise<User>;
+  getUser(id: UserId): Promise<User | null>;
+  /** Issues a new random token for the user; only its SHA-256 hash is stored. Returns the plaintext. */
+  createToken(userId: UserId, opts?: { expiresAt?: number; label?: string }): Promise<string>;
+  /** The user of a token, or a reason it does not resolve. */
+  resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }>;
+  revokeToken(token: string): Promise<void>;
+
+  createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project>;
+  getProject(id: ProjectId): Promise<Project | null>;
+  /** Projects the user is a member of (all projects for admins). */
+  listProjects(user: User): Promise<Project[]>;
+  setProjectLabels(id: ProjectId, labels: Label[]): Promise<void>;
+
+  addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void>;
+  getRole(projectId: ProjectId, userId: UserId): Promise<Role | null>;
+  listMembers(projectId: ProjectId): Promise<Member[]>;
+
+  createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task>;
+  getTask(id: TaskId): Promise<Task | null>;
+  listTasks(projectId: ProjectId): Promise<Task[]>;
+  setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** A room's persisted state: a compacted snapshot (if any) followed by the log since. */
+export interface StoredRoom {
+  /** Yjs updates in the order they must be applied. */
+  updates: Uint8Array[];
+  /** Sequence number of the last update returned; pass to compact(). 0 for an empty room. */
+  lastSeq: number;
+}
+
+/** The append-only Yjs update log, per room ("task:<id>", "review:<id>"). */
+export interface DocStore {
+  /**
+   * Appends one update. Writes are batched (a 20-50 ms window) into one transaction; the promise
+   * resolves once the batch holding this update is durable on disk (fsynced).
+   */
+  append(room: string, update: Uint8Array): Promise<void>;
+  /** Everything stored for the room. */
+  load(room: string): Promise<StoredRoom>;
+  /** Replaces log entries with seq <= uptoSeq by one snapshot update (the merged state). */
+  compact(room: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
+  /** Number of log rows for the room (to decide when to compact). */
+  logLength(room: string): Promise<number>;
+  /** Waits until every append issued so far is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Original image bytes, by key. A directory by default; an object store can implement it later. */
+export interface ImageStore {
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  get(key: string): Promise<Uint8Array>;
+  /** A local file path for the key when the store is file-backed (workers read it directly). */
+  localPath(key: string): string | null;
+  delete(key: string): Promise<void>;
+}
+
+/** What crosses node boundaries for a room: document updates and awareness updates. */
+export type BusMessageKind = 'update' | 'awareness';
+
+/**
+ * The room bus. In-process by default (single node: nothing to do); Redis Streams in multi-node
+ * mode, where every node serving a room reads what the others publish.
+ */
+export interface RoomBus {
+  readonly nodeId: string;
+  publish(room: string, kind: BusMessageKind, data: Uint8Array): Promise<void>;
+  /** Subscribe to messages published by *other* nodes for the room. Returns an unsubscribe. */
+  subscribe(room: string, handler: (kind: BusMessageKind, data: Uint8Array) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Everything the server needs from storage, opened by server/storage/openStorage.ts. */
+export interface Storage {
+  meta: MetaStore;
+  docs: DocStore;
+  images: ImageStore;
+  bus: RoomBus;
+  close(): Promise<void>;
+}
