@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from './createMetrics';
+
+describe('createMetrics', () => {
+  it('exposes sync, inference, storage and HTTP series in Prometheus text with their values', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.sync.connections.inc();
+    m.sync.connections.inc();
+    m.sync.updates.inc({ direction: 'in' }, 3);
+    m.sync.persistSeconds.observe(0.004);
+    m.inference.requests.inc({ engine: 'graphcut', outcome: 'ok' });
+    m.inference.seconds.observe({ engine: 'graphcut' }, 0.2);
+    m.inference.workers.set({ kind: 'local' }, 2);
+    m.storage.appendBatchSize.observe(7);
+    m.storage.durableSeconds.observe(0.02);
+    m.http.requests.inc({ route: '/api/tasks/:id/export', method: 'GET', status: '200' });
+    const { contentType, body } = await m.render();
+    expect(contentType).toMatch(/^text\/plain/);
+    expect(body).toContain('tandem_sync_connections 2');
+    expect(body).toContain('tandem_sync_updates_total{direction="in"} 3');
+    expect(body).toContain('tandem_sync_persist_seconds_bucket{le="0.005"} 1');
+    expect(body).toContain('tandem_inference_requests_total{engine="graphcut",outcome="ok"} 1');
+    expect(body).toContain('tandem_inference_seconds_count{engine="graphcut"} 1');
+    expect(body).toContain('tandem_inference_workers{kind="local"} 2');
+    expect(body).toContain('tandem_storage_append_batch_size_sum 7');
+    expect(body).toContain('tandem_storage_durable_seconds_count 1');
+    expect(body).toContain('tandem_http_requests_total{route="/api/tasks/:id/export",method="GET",status="200"} 1');
+  });
+
+  it('keeps two servers in one process apart (no shared global registry)', async () => {
+    const a = createMetrics({ defaultMetrics: false });
+    const b = createMetrics({ defaultMetrics: false });
+    a.sync.connections.inc();
+    expect((await b.render()).body).toContain('tandem_sync_connections 0');
+    expect((await a.render()).body).toContain('tandem_sync_connections 1');
+  });
+
+  it('includes process metrics by default', async () => {
+    const m = createMetrics();
+    expect((await m.render()).body).toContain('tandem_process_cpu_user_seconds_total');
+  });
+});

@@ -1,0 +1,67 @@
+// Operator metrics in Prometheus form, on prom-client. One Metrics object per server process,
+// created by createTandemServer and passed down (no module singleton: two test servers in one
+// process must not share counters). Other modules only call inc/set/observe on its fields.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Seconds buckets for sub-second operations (persist, durable write, HTTP). */
+const FAST = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Seconds buckets for inference, which runs 10 ms (decoder) to many seconds (encoder on CPU). */
+const INFER = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
+
+  const sync = {
+    /** Open /sync WebSockets. inc() on open, dec() on close. */
+    connections: new Gauge({ name: 'tandem_sync_connections', help: 'Open /sync WebSocket connections', registers }),
+    /** Rooms whose Y.Doc is loaded on this node. */
+    roomsLoaded: new Gauge({ name: 'tandem_sync_rooms_loaded', help: 'Rooms loaded in memory on this node', registers }),
+    /** Document updates: direction "in" (applied from a client or the bus), "out" (frames sent). */
+    updates: new Counter({ name: 'tandem_sync_updates_total', help: 'Yjs document updates', labelNames: ['direction'] as const, registers }),
+    /** Bytes of document updates, same directions. */
+    updateBytes: new Counter({ name: 'tandem_sync_update_bytes_total', help: 'Bytes of Yjs document updates', labelNames: ['direction'] as const, registers }),
+    /** Updates from read-only sockets that were dropped. */
+    rejectedWrites: new Counter({ name: 'tandem_sync_rejected_writes_total', help: 'Updates dropped from read-only sockets', registers }),
+    /** Time from applying an update to its append being durable, seconds. */
+    persistSeconds: new Histogram({ name: 'tandem_sync_persist_seconds', help: 'Update applied to durable on disk, seconds', buckets: FAST, registers }),
+  };
+
+  const inference = {
+    /** outcome: ok | busy | timeout | stale | error … ; engine: onnx | graphcut | grabcut … */
+    requests: new Counter({ name: 'tandem_inference_requests_total', help: 'Segmentation requests by engine and outcome', labelNames: ['engine', 'outcome'] as const, registers }),
+    seconds: new Histogram({ name: 'tandem_inference_seconds', help: 'Segmentation request latency, seconds', labelNames: ['engine'] as const, buckets: INFER, registers }),
+    /** Attached workers; kind: local | remote. */
+    workers: new Gauge({ name: 'tandem_inference_workers', help: 'Inference workers attached', labelNames: ['kind'] as const, registers }),
+    inFlight: new Gauge({ name: 'tandem_inference_in_flight', help: 'Segmentation requests in flight', registers }),
+  };
+
+  const storage = {
+    /** Updates written per append transaction. */
+    appendBatchSize: new Histogram({ name: 'tandem_storage_append_batch_size', help: 'Updates per append batch', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers }),
+    /** Append call to fsynced, seconds. */
+    durableSeconds: new Histogram({ name: 'tandem_storage_durable_seconds', help: 'Append to durable (fsync), seconds', buckets: FAST, registers }),
+    compactions: new Counter({ name: 'tandem_storage_compactions_total', help: 'Room log compactions', registers }),
+  };
+
+  const http = {
+    /** route is the route pattern (/api/tasks/:id/export), never the raw path (bounded labels). */
+    requests: new Counter({ name: 'tandem_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'] as const, registers }),
+    seconds: new Histogram({ name: 'tandem_http_request_seconds', help: 'HTTP request duration, seconds', labelNames: ['route', 'method'] as const, buckets: FAST, registers }),
+  };
+
+  return {
+    registry,
+    sync,
+    inference,
+    storage,
+    http,
+    /** The exposition text and its content type, for GET /metrics. */
+    async render(): Promise<{ contentType: string; body: string }> {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
