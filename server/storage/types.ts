@@ -51,8 +51,12 @@ export interface Task {
 export interface MetaStore {
   createUser(input: { name: string; isAdmin?: boolean }): Promise<User>;
   getUser(id: UserId): Promise<User | null>;
-  /** Issues a new random token for the user; only its SHA-256 hash is stored. Returns the plaintext. */
-  createToken(userId: UserId, opts?: { expiresAt?: number; label?: string }): Promise<string>;
+  /**
+   * Issues a new random token for the user; only its SHA-256 hash is stored. Returns the plaintext.
+   * `token` (optional, at least 16 characters) registers a given plaintext instead of generating one,
+   * e.g. ADMIN_TOKEN from the environment; issuing a token that exists fails with `conflict`.
+   */
+  createToken(userId: UserId, opts?: { expiresAt?: number; label?: string; token?: string }): Promise<string>;
   /** The user of a token, or a reason it does not resolve. */
   resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }>;
   revokeToken(token: string): Promise<void>;

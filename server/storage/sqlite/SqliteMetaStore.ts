@@ -1,0 +1,234 @@
+// Users, tokens, projects, members and tasks in SQLite. better-sqlite3 is synchronous; the methods
+// are async only to satisfy the MetaStore contract that network databases share.
+import { z } from 'zod';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import { Roles, type Role } from '../../../shared/protocol/roles';
+import { newId, type ProjectId, type TaskId, type UserId } from '../../../shared/schema/ids';
+import { generateToken, hashToken } from '../tokens';
+import { LabelsSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema, ProjectNameSchema } from '../validation';
+import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
+import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
+
+interface UserRow { id: string; name: string; is_admin: number; created_at: number }
+interface ProjectRow { id: string; name: string; labels: string; created_by: string; created_at: number }
+interface TaskRow {
+  id: string; project_id: string; name: string; width: number; height: number; status: string;
+  image_key: string; mime: string; created_at: number;
+}
+
+const MimeSchema = z.enum(['image/jpeg', 'image/png', 'image/webp']);
+const RoleSchema = z.enum(Roles);
+
+export class SqliteMetaStore implements MetaStore {
+  private closed = false;
+
+  private constructor(private readonly db: SqliteDb) {}
+
+  /** Opens (creating and migrating if needed) the database file. */
+  static open(file: string, opts: { synchronous?: Synchronous } = {}): SqliteMetaStore {
+    return new SqliteMetaStore(openSqlite(file, opts));
+  }
+
+  async createUser(input: { name: string; isAdmin?: boolean }): Promise<User> {
+    const name = parse(UserNameSchema, input.name, 'user name');
+    const user: User = { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
+    this.live().prepare('INSERT INTO users (id, name, is_admin, created_at) VALUES (?, ?, ?, ?)')
+      .run(user.id, user.name, user.isAdmin ? 1 : 0, user.createdAt);
+    return user;
+  }
+
+  async getUser(id: UserId): Promise<User | null> {
+    const row = this.live().prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  async createToken(userId: UserId, opts: { expiresAt?: number; label?: string; token?: string } = {}): Promise<string> {
+    const token = opts.token ?? generateToken();
+    if (token.length < 16) throw new TandemError(ErrorCode.ValidationFailed, 'a token must be at least 16 characters');
+    try {
+      this.live().prepare('INSERT INTO tokens (hash, user_id, label, expires_at, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(hashToken(token), userId, opts.label ?? null, opts.expiresAt ?? null, Date.now());
+    } catch (e) {
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new TandemError(ErrorCode.Conflict, 'this token is already issued', { cause: e });
+      throw e;
+    }
+    return token;
+  }
+
+  async resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }> {
+    if (typeof token !== 'string' || token.length === 0) return { error: 'unknown' };
+    const row = this.live().prepare(
+      `SELECT u.*, t.expires_at AS expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`,
+    ).get(hashToken(token)) as (UserRow & { expires_at: number | null }) | undefined;
+    if (!row) return { error: 'unknown' };
+    if (row.expires_at !== null && row.expires_at <= Date.now()) return { error: 'expired' };
+    return { user: toUser(row) };
+  }
+
+  async revokeToken(token: string): Promise<void> {
+    this.live().prepare('DELETE FROM tokens WHERE hash = ?').run(hashToken(token));
+  }
+
+  async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
+    const project: Project = {
+      id: newId() as ProjectId,
+      name: parse(ProjectNameSchema, input.name, 'project name'),
+      labels: parse(LabelsSchema, input.labels, 'labels'),
+      createdBy: input.createdBy,
+      createdAt: Date.now(),
+    };
+    try {
+      this.live().prepare('INSERT INTO projects (id, name, labels, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(project.id, project.name, JSON.stringify(project.labels), project.createdBy, project.createdAt);
+    } catch (e) {
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      throw e;
+    }
+    return project;
+  }
+
+  async getProject(id: ProjectId): Promise<Project | null> {
+    const row = this.live().prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    return row ? toProject(row) : null;
+  }
+
+  async listProjects(user: User): Promise<Project[]> {
+    const db = this.live();
+    // rowid breaks created_at ties (same millisecond) in insertion order.
+    const rows = (user.isAdmin
+      ? db.prepare('SELECT * FROM projects ORDER BY created_at, rowid').all()
+      : db.prepare(
+        `SELECT p.* FROM projects p JOIN members m ON m.project_id = p.id WHERE m.user_id = ?
+         ORDER BY p.created_at, p.rowid`,
+      ).all(user.id)) as ProjectRow[];
+    return rows.map(toProject);
+  }
+
+  async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
+    const clean = parse(LabelsSchema, labels, 'labels');
+    const r = this.live().prepare('UPDATE projects SET labels = ? WHERE id = ?').run(JSON.stringify(clean), id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void> {
+    const r = parse(RoleSchema, role, 'role');
+    try {
+      // Adding an existing member changes their role: one role per user and project.
+      this.live().prepare(
+        `INSERT INTO members (project_id, user_id, role) VALUES (?, ?, ?)
+         ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role`,
+      ).run(projectId, userId, r);
+    } catch (e) {
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project or user', { cause: e });
+      throw e;
+    }
+  }
+
+  async getRole(projectId: ProjectId, userId: UserId): Promise<Role | null> {
+    const row = this.live().prepare('SELECT role FROM members WHERE project_id = ? AND user_id = ?')
+      .get(projectId, userId) as { role: string } | undefined;
+    return row ? RoleSchema.parse(row.role) : null;
+  }
+
+  async listMembers(projectId: ProjectId): Promise<Member[]> {
+    const rows = this.live().prepare(
+      `SELECT m.project_id, m.user_id, m.role, u.name FROM members m JOIN users u ON u.id = m.user_id
+       WHERE m.project_id = ? ORDER BY m.rowid`,
+    ).all(projectId) as Array<{ project_id: string; user_id: string; role: string; name: string }>;
+    return rows.map((r) => ({
+      projectId: r.project_id as ProjectId, userId: r.user_id as UserId, name: r.name, role: RoleSchema.parse(r.role),
+    }));
+  }
+
+  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task> {
+    const clean = parse(TaskInputSchema, input, 'task');
+    const task: Task = {
+      id: (clean.id ?? newId()) as TaskId,
+      projectId: clean.projectId as ProjectId,
+      name: clean.name,
+      width: clean.width,
+      height: clean.height,
+      status: 'todo',
+      imageKey: clean.imageKey,
+      mime: clean.mime,
+      createdAt: Date.now(),
+    };
+    try {
+      this.live().prepare(
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt);
+    } catch (e) {
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new TandemError(ErrorCode.Conflict, 'a task with this id exists', { cause: e });
+      throw e;
+    }
+    return task;
+  }
+
+  async getTask(id: TaskId): Promise<Task | null> {
+    const row = this.live().prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    return row ? toTask(row) : null;
+  }
+
+  async listTasks(projectId: ProjectId): Promise<Task[]> {
+    const rows = this.live().prepare('SELECT * FROM tasks WHERE project_id = ? ORDER BY created_at, rowid')
+      .all(projectId) as TaskRow[];
+    return rows.map(toTask);
+  }
+
+  async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
+    const s = parse(TaskStatusSchema, status, 'task status');
+    const r = this.live().prepare('UPDATE tasks SET status = ? WHERE id = ?').run(s, id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private live(): SqliteDb {
+    if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the metadata store is closed');
+    return this.db;
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new TandemError(ErrorCode.ValidationFailed, `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}
+
+function toUser(r: UserRow): User {
+  return { id: r.id as UserId, name: r.name, isAdmin: r.is_admin === 1, createdAt: r.created_at };
+}
+
+function toProject(r: ProjectRow): Project {
+  return {
+    id: r.id as ProjectId,
+    name: r.name,
+    // Stored by us, but parsed anyway: a hand-edited or corrupt row must not reach clients unchecked.
+    labels: LabelsSchema.parse(JSON.parse(r.labels)),
+    createdBy: r.created_by as UserId,
+    createdAt: r.created_at,
+  };
+}
+
+function toTask(r: TaskRow): Task {
+  return {
+    id: r.id as TaskId,
+    projectId: r.project_id as ProjectId,
+    name: r.name,
+    width: r.width,
+    height: r.height,
+    status: TaskStatusSchema.parse(r.status),
+    imageKey: r.image_key,
+    mime: MimeSchema.parse(r.mime),
+    createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,44 @@
+// Opens the SQLite file with the pragmas every Tandem connection needs and brings the schema up to
+// date. Both SqliteMetaStore and SqliteDocStore call it, each on its own connection: better-sqlite3
+// is synchronous, so two connections in one process never hold write locks at the same time, and
+// each store owns (and closes) exactly what it opened.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './schema';
+
+export type SqliteDb = Database.Database;
+
+/**
+ * Durability of a commit.
+ * - FULL (the default): in WAL mode every COMMIT fsyncs the WAL, so a commit that returned survives
+ *   a power cut as well as a process crash. The doc store batches updates (one commit per
+ *   `sync.batchMs` window), so the fsync is paid once per batch, not per update: measured with
+ *   `npm run bench -- storage` (see tests/bench/storage.bench.ts and the storage report), batching
+ *   keeps durable throughput far above what a room can produce, which is why we keep FULL.
+ * - NORMAL: commits reach the OS but are fsynced only at checkpoints; safe against SIGKILL, not
+ *   against power loss. Only for benchmarks comparing the two.
+ */
+export type Synchronous = 'FULL' | 'NORMAL';
+
+export function openSqlite(file: string, opts: { synchronous?: Synchronous } = {}): SqliteDb {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    // Another process (a CLI export, a second connection) may hold the write lock briefly.
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+/** True when `e` is a SQLite error with the given extended code (e.g. SQLITE_CONSTRAINT_FOREIGNKEY). */
+export function isSqliteError(e: unknown, code: string): boolean {
+  return e instanceof Error && (e as Error & { code?: string }).code === code;
+}

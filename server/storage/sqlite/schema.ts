@@ -1,0 +1,77 @@
+// Schema migrations for the SQLite store, tracked by PRAGMA user_version. Migrations only ever
+// append: migration i brings user_version from i to i + 1. Never edit a released migration.
+import type Database from 'better-sqlite3';
+
+const migrations: string[] = [
+  // 1: users, tokens, projects, members, tasks and the Yjs update log.
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL          -- epoch ms
+  );
+  CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,               -- hex SHA-256 of the token; the plaintext is never stored
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    label TEXT,
+    expires_at INTEGER,                  -- epoch ms, NULL = never
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX tokens_user ON tokens(user_id);
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    labels TEXT NOT NULL DEFAULT '[]',   -- JSON [{name, color}]
+    created_by TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE members (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'annotator', 'reviewer', 'qa', 'viewer')),
+    PRIMARY KEY (project_id, user_id)
+  );
+  CREATE INDEX members_user ON members(user_id);
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'todo' CHECK (status IN ('todo', 'in_progress', 'in_review', 'done')),
+    image_key TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX tasks_project ON tasks(project_id, created_at);
+  -- The Yjs update log. seq is per room, 1-based and increasing; a compacted snapshot takes the seq
+  -- of the last update it replaced, so rows appended after it still sort after it.
+  CREATE TABLE updates (
+    room TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    at INTEGER NOT NULL,                 -- epoch ms when appended
+    PRIMARY KEY (room, seq)
+  );
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = migrations.length;
+
+export function migrate(db: Database.Database): void {
+  // IMMEDIATE: take the write lock before reading user_version, so two connections opening a fresh
+  // file at once cannot both run migration 1.
+  const run = db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > migrations.length) {
+      throw new Error(`database schema version ${current} is newer than this code (${migrations.length}); upgrade Tandem`);
+    }
+    for (let v = current; v < migrations.length; v++) {
+      db.exec(migrations[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  });
+  run.immediate();
+}
