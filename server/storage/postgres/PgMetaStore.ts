@@ -1,0 +1,237 @@
+// MetaStore on PostgreSQL: users, tokens, projects, members and tasks. Same semantics as the SQLite
+// backend (same validation schemas, same error codes; checked by tests/integration/storageContract.ts).
+// BIGINT columns come back from `pg` as strings, so rows go through mappers that turn them back
+// into numbers (epoch ms). `ord` (bigserial) keeps insertion order where created_at ties.
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import { Roles, type Role } from '../../../shared/protocol/roles';
+import { newId, type ProjectId, type TaskId, type UserId } from '../../../shared/schema/ids';
+import { generateToken, hashToken } from '../tokens';
+import { LabelsSchema, ProjectNameSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema } from '../validation';
+import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
+
+interface UserRow { id: string; name: string; is_admin: boolean; created_at: string }
+interface ProjectRow { id: string; name: string; labels: unknown; created_by: string; created_at: string }
+interface TaskRow {
+  id: string; project_id: string; name: string; width: number; height: number; status: string;
+  image_key: string; mime: string; created_at: string;
+}
+
+const MimeSchema = z.enum(['image/jpeg', 'image/png', 'image/webp']);
+const RoleSchema = z.enum(Roles);
+
+export class PgMetaStore implements MetaStore {
+  private closed = false;
+
+  constructor(private readonly pool: Pool, private readonly onClose: () => Promise<void>) {}
+
+  async createUser(input: { name: string; isAdmin?: boolean }): Promise<User> {
+    const name = parse(UserNameSchema, input.name, 'user name');
+    const user: User = { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
+    await this.q('INSERT INTO users (id, name, is_admin, created_at) VALUES ($1, $2, $3, $4)', [user.id, user.name, user.isAdmin, user.createdAt]);
+    return user;
+  }
+
+  async getUser(id: UserId): Promise<User | null> {
+    const r = await this.q<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    return r.rows[0] ? toUser(r.rows[0]) : null;
+  }
+
+  async createToken(userId: UserId, opts: { expiresAt?: number; label?: string; token?: string } = {}): Promise<string> {
+    const token = opts.token ?? generateToken();
+    if (token.length < 16) throw new TandemError(ErrorCode.ValidationFailed, 'a token must be at least 16 characters');
+    try {
+      await this.q('INSERT INTO tokens (hash, user_id, label, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)', [
+        hashToken(token), userId, opts.label ?? null, opts.expiresAt ?? null, Date.now(),
+      ]);
+    } catch (e) {
+      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      if (pgCode(e) === UNIQUE) throw new TandemError(ErrorCode.Conflict, 'this token is already issued', { cause: e });
+      throw e;
+    }
+    return token;
+  }
+
+  async resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }> {
+    if (typeof token !== 'string' || token.length === 0) return { error: 'unknown' };
+    const r = await this.q<UserRow & { expires_at: string | null }>(
+      'SELECT u.*, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1',
+      [hashToken(token)],
+    );
+    const row = r.rows[0];
+    if (!row) return { error: 'unknown' };
+    if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return { error: 'expired' };
+    return { user: toUser(row) };
+  }
+
+  async revokeToken(token: string): Promise<void> {
+    await this.q('DELETE FROM tokens WHERE hash = $1', [hashToken(token)]);
+  }
+
+  async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
+    const project: Project = {
+      id: newId() as ProjectId,
+      name: parse(ProjectNameSchema, input.name, 'project name'),
+      labels: parse(LabelsSchema, input.labels, 'labels'),
+      createdBy: input.createdBy,
+      createdAt: Date.now(),
+    };
+    try {
+      await this.q('INSERT INTO projects (id, name, labels, created_by, created_at) VALUES ($1, $2, $3, $4, $5)', [
+        project.id, project.name, JSON.stringify(project.labels), project.createdBy, project.createdAt,
+      ]);
+    } catch (e) {
+      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      throw e;
+    }
+    return project;
+  }
+
+  async getProject(id: ProjectId): Promise<Project | null> {
+    const r = await this.q<ProjectRow>('SELECT * FROM projects WHERE id = $1', [id]);
+    return r.rows[0] ? toProject(r.rows[0]) : null;
+  }
+
+  async listProjects(user: User): Promise<Project[]> {
+    const r = user.isAdmin
+      ? await this.q<ProjectRow>('SELECT * FROM projects ORDER BY created_at, ord')
+      : await this.q<ProjectRow>(
+          'SELECT p.* FROM projects p JOIN members m ON m.project_id = p.id WHERE m.user_id = $1 ORDER BY p.created_at, p.ord',
+          [user.id],
+        );
+    return r.rows.map(toProject);
+  }
+
+  async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
+    const clean = parse(LabelsSchema, labels, 'labels');
+    const r = await this.q('UPDATE projects SET labels = $2 WHERE id = $1', [id, JSON.stringify(clean)]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void> {
+    const clean = parse(RoleSchema, role, 'role');
+    try {
+      // Adding an existing member changes their role: one role per user and project.
+      await this.q(
+        `INSERT INTO members (project_id, user_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role`,
+        [projectId, userId, clean],
+      );
+    } catch (e) {
+      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such project or user', { cause: e });
+      throw e;
+    }
+  }
+
+  async getRole(projectId: ProjectId, userId: UserId): Promise<Role | null> {
+    const r = await this.q<{ role: string }>('SELECT role FROM members WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
+    return r.rows[0] ? RoleSchema.parse(r.rows[0].role) : null;
+  }
+
+  async listMembers(projectId: ProjectId): Promise<Member[]> {
+    // In the order they were first added (a role change keeps the row and its place).
+    const r = await this.q<{ user_id: string; name: string; role: string }>(
+      'SELECT m.user_id, u.name, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY m.ord',
+      [projectId],
+    );
+    return r.rows.map((x) => ({ projectId, userId: x.user_id as UserId, name: x.name, role: RoleSchema.parse(x.role) }));
+  }
+
+  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task> {
+    const clean = parse(TaskInputSchema, input, 'task');
+    const task: Task = {
+      id: (clean.id ?? newId()) as TaskId,
+      projectId: clean.projectId as ProjectId,
+      name: clean.name,
+      width: clean.width,
+      height: clean.height,
+      status: 'todo',
+      imageKey: clean.imageKey,
+      mime: clean.mime,
+      createdAt: Date.now(),
+    };
+    try {
+      await this.q(
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt],
+      );
+    } catch (e) {
+      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
+      if (pgCode(e) === UNIQUE) throw new TandemError(ErrorCode.Conflict, 'a task with this id exists', { cause: e });
+      throw e;
+    }
+    return task;
+  }
+
+  async getTask(id: TaskId): Promise<Task | null> {
+    const r = await this.q<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id]);
+    return r.rows[0] ? toTask(r.rows[0]) : null;
+  }
+
+  async listTasks(projectId: ProjectId): Promise<Task[]> {
+    const r = await this.q<TaskRow>('SELECT * FROM tasks WHERE project_id = $1 ORDER BY created_at, ord', [projectId]);
+    return r.rows.map(toTask);
+  }
+
+  async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
+    const s = parse(TaskStatusSchema, status, 'task status');
+    const r = await this.q('UPDATE tasks SET status = $2 WHERE id = $1', [id, s]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.onClose();
+  }
+
+  private q<R extends object = Record<string, unknown>>(sql: string, params: unknown[] = []) {
+    if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the metadata store is closed');
+    return this.pool.query<R>(sql, params);
+  }
+}
+
+// PostgreSQL SQLSTATEs we translate into protocol errors.
+const FK = '23503';
+const UNIQUE = '23505';
+const pgCode = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new TandemError(ErrorCode.ValidationFailed, `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}
+
+function toUser(r: UserRow): User {
+  return { id: r.id as UserId, name: r.name, isAdmin: r.is_admin, createdAt: Number(r.created_at) };
+}
+
+function toProject(r: ProjectRow): Project {
+  return {
+    id: r.id as ProjectId,
+    name: r.name,
+    // JSONB comes back parsed; checked anyway so a hand-edited row never reaches clients unchecked.
+    labels: LabelsSchema.parse(r.labels),
+    createdBy: r.created_by as UserId,
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toTask(r: TaskRow): Task {
+  return {
+    id: r.id as TaskId,
+    projectId: r.project_id as ProjectId,
+    name: r.name,
+    width: r.width,
+    height: r.height,
+    status: TaskStatusSchema.parse(r.status),
+    imageKey: r.image_key,
+    mime: MimeSchema.parse(r.mime),
+    createdAt: Number(r.created_at),
+  };
+}

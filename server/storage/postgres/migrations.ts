@@ -1,0 +1,109 @@
+// Versioned schema migrations for the PostgreSQL backend. Each entry runs once, in order, inside
+// one transaction that also records its version, so a failed migration leaves nothing half-done.
+// Several nodes may start at once: an advisory lock (per schema) makes them take turns.
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from '../../logger';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Timestamps are epoch milliseconds in BIGINT (same units as the SQLite backend and the types).
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'meta and document log',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at BIGINT NOT NULL,
+        ord BIGSERIAL                        -- insertion order: created_at ties within a millisecond
+      );
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,               -- SHA-256 hex of the token; the plaintext is never stored
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        label TEXT,
+        expires_at BIGINT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX tokens_user ON tokens(user_id);
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        labels JSONB NOT NULL DEFAULT '[]',
+        created_by TEXT NOT NULL REFERENCES users(id),
+        created_at BIGINT NOT NULL,
+        ord BIGSERIAL
+      );
+      CREATE TABLE members (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'annotator', 'reviewer', 'qa', 'viewer')),
+        ord BIGSERIAL,                       -- the order members were added in
+        PRIMARY KEY (project_id, user_id)
+      );
+      CREATE INDEX members_user ON members(user_id);
+      CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'todo' CHECK (status IN ('todo', 'in_progress', 'in_review', 'done')),
+        image_key TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        ord BIGSERIAL
+      );
+      CREATE INDEX tasks_project ON tasks(project_id, ord);
+      -- One row per room: its next sequence number. Writers lock this row (upsert) for the length of
+      -- their transaction, which serialises appends to one room across every node.
+      CREATE TABLE doc_rooms (
+        room TEXT PRIMARY KEY,
+        last_seq BIGINT NOT NULL DEFAULT 0
+      );
+      CREATE TABLE doc_updates (
+        room TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        data BYTEA NOT NULL,
+        PRIMARY KEY (room, seq)
+      );
+    `,
+  },
+];
+
+/** Applies every migration newer than the schema's recorded version. */
+export async function migrate(pool: Pool, log: Logger): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // hashtext(current_schema()): one lock per schema, so parallel test schemas never wait on each other.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+    );
+    const current = await currentVersion(client);
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      log.info({ version: m.version, name: m.name }, 'applied migration');
+    }
+    await client.query('COMMIT');
+    return migrations.at(-1)?.version ?? 0;
+  } catch (e) {
+    await client.query('ROLLBACK').catch((re: unknown) => log.warn({ err: re }, 'rollback after a failed migration failed'));
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+async function currentVersion(client: PoolClient): Promise<number> {
+  const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+  return r.rows[0]?.v ?? 0;
+}
