@@ -1,0 +1,1 @@
+"""Tandem's click-segmentation model: training, evaluation and ONNX export (see ../CONTEXT.md)."""

@@ -1,0 +1,126 @@
+"""Training samples from the three train sets with strong augmentation and copy-paste composites.
+
+Every sample is a `crop` x `crop` window of an image rescaled as if its long side were about
+`frame` px (the model's working size S), so objects appear at the scale the model sees at inference.
+Images are RGB float in [0, 1] (nsfwjs normalisation), padding is 0.
+"""
+import os
+import random as _random
+
+import numpy as np
+from PIL import Image
+
+
+def _pairs(root):
+    """(image_path, [mask_paths]) per image of one dataset folder (README pairing rules)."""
+    imgs = {os.path.splitext(f)[0]: os.path.join(root, "images", f) for f in os.listdir(os.path.join(root, "images"))}
+    groups = {}
+    for f in sorted(os.listdir(os.path.join(root, "masks"))):
+        mid = os.path.splitext(f)[0]
+        iid = mid if mid in imgs else mid.rsplit("_", 1)[0]
+        groups.setdefault(iid, []).append(os.path.join(root, "masks", f))
+    return [(imgs[i], groups[i]) for i in sorted(groups)]
+
+
+class TrainSet:
+    def __init__(self, data_root, sets, frame, crop, seed):
+        self.sets = [(_pairs(os.path.join(data_root, "train", name)), w) for name, w in sets.items()]
+        self.weights = np.array([w for _, w in self.sets], np.float64)
+        self.weights /= self.weights.sum()
+        self.frame, self.crop = frame, crop
+        self.rng = np.random.default_rng(seed)
+
+    def _load(self):
+        """Random (image uint8 HxWx3, mask bool HxW); BSDS sampled by image, then one region."""
+        items = self.sets[self.rng.choice(len(self.sets), p=self.weights)][0]
+        img_p, masks = items[self.rng.integers(len(items))]
+        m = np.array(Image.open(masks[self.rng.integers(len(masks))])) > 127
+        return np.array(Image.open(img_p).convert("RGB")), m
+
+    def _paste(self, dst, src, smask):
+        """Paste src's masked object onto dst at a random scale / place; returns (image, pasted mask)."""
+        H, W = dst.shape[:2]
+        ys, xs = np.nonzero(smask)
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        obj, om = src[y0:y1, x0:x1], smask[y0:y1, x0:x1]
+        s = self.rng.uniform(0.3, 0.8) * max(H, W) / max(obj.shape[:2])
+        s = min(s, 0.95 * H / obj.shape[0], 0.95 * W / obj.shape[1])
+        nh, nw = max(4, int(obj.shape[0] * s)), max(4, int(obj.shape[1] * s))
+        obj = np.array(Image.fromarray(obj).resize((nw, nh), Image.BILINEAR))
+        om = np.array(Image.fromarray(om.astype(np.uint8) * 255).resize((nw, nh), Image.BILINEAR)) > 127
+        if self.rng.random() < 0.5:
+            obj, om = obj[:, ::-1], om[:, ::-1]
+        py, px = self.rng.integers(0, H - nh + 1), self.rng.integers(0, W - nw + 1)
+        out = dst.copy()
+        region = out[py:py + nh, px:px + nw]
+        region[om] = obj[om]
+        full = np.zeros((H, W), bool)
+        full[py:py + nh, px:px + nw] = om
+        return out, full
+
+    def _colour(self, img):
+        x = img.astype(np.float32) / 255.0
+        if self.rng.random() < 0.8:
+            x = x * self.rng.uniform(0.7, 1.3)  # brightness
+            mu = x.mean()
+            x = (x - mu) * self.rng.uniform(0.7, 1.3) + mu  # contrast
+            g = x.mean(2, keepdims=True)
+            x = (x - g) * self.rng.uniform(0.6, 1.4) + g  # saturation
+            x = x * self.rng.uniform(0.92, 1.08, size=(1, 1, 3))  # white balance
+        if self.rng.random() < 0.05:
+            x = np.repeat(x.mean(2, keepdims=True), 3, 2)
+        return np.clip(x, 0, 1).astype(np.float32)
+
+    def sample(self):
+        """Returns (image float32 [3, C, C] in [0, 1], mask bool [C, C])."""
+        for _ in range(20):
+            img, m = self._load()
+            if m.sum() < 30:
+                continue
+            r = self.rng.random()
+            if r < 0.25:  # copy-paste: the target is an object pasted onto another image
+                bg, _ = self._load()
+                img, m = self._paste(bg, img, m)
+            elif r < 0.4:  # occluder pasted over the target
+                simg, sm = self._load()
+                if sm.sum() >= 30:
+                    img, occ = self._paste(img, simg, sm)
+                    if (m & ~occ).sum() > 0.4 * m.sum():
+                        m = m & ~occ
+            out = self._geometry(img, m)
+            if out is not None:
+                im, mm = out
+                return np.ascontiguousarray(self._colour(im).transpose(2, 0, 1)), mm
+        raise RuntimeError("no valid sample in 20 tries")
+
+    def _geometry(self, img, m):
+        H, W = m.shape
+        C = self.crop
+        ys, xs = np.nonzero(m)
+        bh, bw = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+        if self.rng.random() < 0.3:  # zoom-in view: object long side fills 30-85% of the frame
+            s = self.rng.uniform(0.3, 0.85) * self.frame / max(bh, bw)
+        else:  # whole-image view as at inference, with scale jitter
+            s = np.exp(self.rng.uniform(np.log(0.75), np.log(1.35))) * self.frame / max(H, W)
+        s = min(s, 4.0)
+        nh, nw = max(8, int(round(H * s))), max(8, int(round(W * s)))
+        im = np.array(Image.fromarray(img).resize((nw, nh), Image.BILINEAR))
+        mm = np.array(Image.fromarray(m.astype(np.uint8) * 255).resize((nw, nh), Image.BILINEAR)) > 127
+        if mm.sum() < 20:
+            return None
+        # crop window (may extend past the image: padded with 0) containing the object's centre area
+        ys, xs = np.nonzero(mm)
+        cy, cx = ys[len(ys) // 2], xs[self.rng.integers(len(xs))]
+        oy = int(np.clip(cy - self.rng.integers(C // 5, 4 * C // 5), min(0, nh - C), max(0, nh - C)))
+        ox = int(np.clip(cx - self.rng.integers(C // 5, 4 * C // 5), min(0, nw - C), max(0, nw - C)))
+        out_im = np.zeros((C, C, 3), np.uint8)
+        out_m = np.zeros((C, C), bool)
+        sy0, sx0 = max(oy, 0), max(ox, 0)
+        sy1, sx1 = min(oy + C, nh), min(ox + C, nw)
+        out_im[sy0 - oy:sy1 - oy, sx0 - ox:sx1 - ox] = im[sy0:sy1, sx0:sx1]
+        out_m[sy0 - oy:sy1 - oy, sx0 - ox:sx1 - ox] = mm[sy0:sy1, sx0:sx1]
+        if out_m.sum() < 0.5 * mm.sum() or out_m.sum() < 20:
+            return None
+        if self.rng.random() < 0.5:
+            out_im, out_m = out_im[:, ::-1], out_m[:, ::-1]
+        return out_im, out_m

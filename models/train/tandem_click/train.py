@@ -1,0 +1,162 @@
+"""RITM-style iterative click training. Usage:
+  /usr/bin/python3 -m tandem_click.train --config configs/<exp>.json [--data <datasets root>]
+Writes runs/<exp>/log.txt (JSON lines) and runs/<exp>/last.pt, best.pt (resumable: model,
+optimiser, step, samples, RNG states). Resumes from last.pt when it exists.
+"""
+import argparse
+import json
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.ndimage import binary_dilation, binary_erosion
+
+from .clicks import next_click, sample_initial_clicks
+from .data import TrainSet
+from .evaluate import evaluate
+from .model import ClickSegNet
+
+
+def log(run_dir, **kw):
+    kw["time"] = time.strftime("%H:%M:%S")
+    line = json.dumps(kw)
+    print(line, flush=True)
+    with open(os.path.join(run_dir, "metrics.jsonl"), "a") as f:
+        f.write(line + "\n")
+
+
+def pts_tensor(clicks):
+    n = max(len(c) for c in clicks)
+    t = torch.full((len(clicks), n, 3), -1.0)
+    t[:, :, :2] = 0
+    for i, cs in enumerate(clicks):
+        for j, (x, y, p) in enumerate(cs):
+            t[i, j] = torch.tensor([x, y, 1.0 if p else 0.0])
+    return t
+
+
+def corrupt(gt, rng):
+    """A plausible pre-existing mask to correct: the object dilated or eroded by a few pixels."""
+    it = int(rng.integers(3, 12))
+    return binary_dilation(gt, iterations=it) if rng.random() < 0.5 else binary_erosion(gt, iterations=it)
+
+
+def loss_fn(logits, gt):
+    up = F.interpolate(logits, size=gt.shape[-2:], mode="bilinear", align_corners=False)
+    bce = F.binary_cross_entropy_with_logits(up, gt)
+    p = torch.sigmoid(up)
+    inter = (p * gt).sum((1, 2, 3))
+    union = (p + gt - p * gt).sum((1, 2, 3))
+    return bce + (1 - inter / union.clamp(min=1)).mean(), up
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
+    a = ap.parse_args()
+    cfg = json.load(open(a.config))
+    torch.set_num_threads(cfg.get("threads", 2))
+    run_dir = os.path.join("runs", cfg["name"])
+    os.makedirs(run_dir, exist_ok=True)
+    torch.manual_seed(cfg["seed"]); random.seed(cfg["seed"]); np.random.seed(cfg["seed"])
+    rng = np.random.default_rng(cfg["seed"])
+    ds = TrainSet(a.data, cfg["sets"], cfg["size"], cfg["crop"], cfg["seed"])
+    model = ClickSegNet(cfg["size"])
+    if cfg.get("pretrained"):
+        model.encoder.backbone.load_state_dict(torch.load(cfg["pretrained"]))
+    frozen = cfg.get("freeze_blocks", -1)  # stem and blocks[0..frozen] are not trained
+    if frozen >= 0:
+        for p in model.encoder.backbone.stem.parameters():
+            p.requires_grad = False
+        for b in model.encoder.backbone.blocks[:frozen + 1]:
+            for p in b.parameters():
+                p.requires_grad = False
+    bb = [p for p in model.encoder.backbone.parameters() if p.requires_grad]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.backbone.")]
+    opt = torch.optim.AdamW([{"params": bb, "lr": cfg["lr"] * cfg.get("backbone_lr_mult", 0.1)},
+                             {"params": rest, "lr": cfg["lr"]}], weight_decay=1e-4)
+    base_lrs = [g["lr"] for g in opt.param_groups]
+    state = {"step": 0, "samples": 0, "best_noc90": 1e9, "train_s": 0.0}
+    last = os.path.join(run_dir, "last.pt")
+    if os.path.exists(last):
+        ck = torch.load(last)
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
+        torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
+        ds.rng.bit_generator.state = ck["ds_rng"]
+        log(run_dir, event="resumed", step=state["step"])
+
+    def save(path):
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "config": cfg,
+                    "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state,
+                    "ds_rng": ds.rng.bit_generator.state}, path + ".tmp")
+        os.replace(path + ".tmp", path)
+
+    B, t_ck, t_ev, t_log = cfg["batch"], time.time(), time.time(), time.time()
+    losses, t0 = [], time.time()
+    while state["step"] < cfg["max_steps"]:
+        warm = min(1.0, (state["step"] + 1) / cfg.get("warmup", 200))
+        decay = cfg.get("lr_decay_at")
+        f = warm * (0.2 if decay and state["step"] >= decay else 1.0)
+        for g, lr in zip(opt.param_groups, base_lrs):
+            g["lr"] = lr * f
+        model.train()
+        model.encoder.backbone.eval()  # frozen BatchNorm statistics: batches are small
+        samples = [ds.sample() for _ in range(B)]
+        img = torch.from_numpy(np.stack([s[0] for s in samples]))
+        gts = [s[1] for s in samples]
+        gt = torch.from_numpy(np.stack(gts)).float().unsqueeze(1)
+        clicks = [sample_initial_clicks(g, rng) for g in gts]
+        prev = torch.zeros_like(gt)
+        n_iter = int(rng.integers(0, cfg["max_iters"] + 1))
+        if n_iter == 0:
+            for i in range(B):
+                if rng.random() < cfg.get("p_corrupt_prev", 0.1):
+                    pm = corrupt(gts[i], rng)
+                    prev[i, 0] = torch.from_numpy(pm).float()
+                    c = next_click(pm, gts[i])
+                    clicks[i] = [c] if c else clicks[i]
+        feats = model.encoder(img)
+        with torch.no_grad():
+            dfeats = [f_.detach() for f_ in feats]
+            for _ in range(n_iter):
+                lg = model.decoder(*dfeats, pts_tensor(clicks), prev)
+                up = F.interpolate(lg, size=gt.shape[-2:], mode="bilinear", align_corners=False) > 0
+                for i in range(B):
+                    c = next_click(up[i, 0].numpy(), gts[i], rng=rng, jitter=0.1)
+                    if c:
+                        clicks[i].append(c)
+                prev = up.float()
+        loss, _ = loss_fn(model.decoder(*feats, pts_tensor(clicks), prev), gt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        state["step"] += 1
+        state["samples"] += B
+        now = time.time()
+        state["train_s"] += now - t0
+        t0 = now
+        if now - t_log > cfg.get("log_every_s", 60):
+            log(run_dir, step=state["step"], samples=state["samples"], loss=float(np.mean(losses)),
+                samples_per_s=state["samples"] / max(state["train_s"], 1e-6), train_s=round(state["train_s"]))
+            losses, t_log = [], now
+        if now - t_ck > cfg.get("ckpt_every_s", 300):
+            save(last)
+            t_ck = time.time()
+        if now - t_ev > cfg.get("eval_every_s", 1200):
+            res = evaluate(model, a.data, cfg["size"], limit=cfg.get("eval_limit", 40))
+            log(run_dir, event="dev", step=state["step"], samples=state["samples"], **res)
+            if res["noc90"] < state["best_noc90"]:
+                state["best_noc90"] = res["noc90"]
+                save(os.path.join(run_dir, "best.pt"))
+            save(last)
+            t_ev = t_ck = t0 = time.time()
+    save(last)
+
+
+if __name__ == "__main__":
+    main()
