@@ -1,0 +1,57 @@
+// The one interface every engine implements (graph cut, GrabCut, ONNX click models).
+// All coordinates are image pixels of the original image (x right, y down, pixel centres at
+// integer + 0.5 are not assumed: a click at (x, y) means pixel floor(x), floor(y)).
+import type { ModelInfo } from '../../../shared/protocol/inference';
+
+/** Decoded RGB pixels, row-major, 3 bytes per pixel. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface Click {
+  x: number;
+  y: number;
+  positive: boolean;
+}
+
+/** [x0, y0, x1, y1] in image pixels, x0 < x1, y0 < y1. */
+export type Box = [number, number, number, number];
+
+export interface Scribble {
+  points: Array<[number, number]>;
+  positive: boolean;
+}
+
+export interface SegmentInput {
+  image: RgbImage;
+  /** Identifies the image for per-image caches (encoder features, graph weights). */
+  imageKey: string;
+  clicks: Click[];
+  box?: Box;
+  scribbles?: Scribble[];
+  /** Previous mask, row-major 0/1, width × height of the image. */
+  prevMask?: Uint8Array;
+}
+
+export interface SegmentOutput {
+  /** Row-major 0/1 mask, width × height of the image. */
+  mask: Uint8Array;
+  /** Confidence in [0, 1]. */
+  score: number;
+}
+
+export interface Engine {
+  readonly info: ModelInfo;
+  /** Execution provider actually in use ('cpu' for the classical engines). */
+  readonly provider: string;
+  segment(input: SegmentInput): Promise<SegmentOutput>;
+  /** Precomputes per-image state (encoder features) so the first click is fast. */
+  warm?(image: RgbImage, imageKey: string): Promise<void>;
+  /** Drops per-image state for an evicted image. */
+  forget?(imageKey: string): void;
+  /** Bytes of per-image state currently held (for the worker's cache accounting). */
+  cachedBytes?(imageKey: string): number;
+  dispose?(): Promise<void>;
+}
