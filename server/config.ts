@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   SYNC_MAX_FRAME_BYTES: int(16 * 1024 * 1024, 1024),
   SYNC_BATCH_MS: int(25, 1),
   SYNC_COMPACT_AFTER: int(500, 10),
+  SYNC_UNLOAD_GRACE_MS: int(10_000),
+  SYNC_PING_MS: int(30_000, 100),
 
   REDIS_URL: z.string().optional(),
   DATABASE_URL: z.string().optional(),
@@ -84,6 +86,10 @@ export function loadConfig(env: Env = process.env) {
     sync: {
       batchMs: e.SYNC_BATCH_MS,
       compactAfter: e.SYNC_COMPACT_AFTER,
+      // A room stays loaded this long after its last socket left (quick reloads of the page).
+      unloadGraceMs: e.SYNC_UNLOAD_GRACE_MS,
+      // Keepalive ping period; a socket that misses one pong is dropped.
+      pingMs: e.SYNC_PING_MS,
     },
     shared: {
       redisUrl: e.REDIS_URL ?? null,
