@@ -1,0 +1,89 @@
+// What the dataset exporters take and give. Exporters are pure: (project, tasks with their
+// objects) → files. Loading documents from storage or a live room is loadExportInput's job.
+import type { AnnotationObject } from '../../shared/schema/annotation';
+import type { Label, Project, Task } from '../storage/types';
+
+/** One task (image) and the annotation objects of its `task:` document. */
+export interface ExportTask {
+  task: Task;
+  objects: AnnotationObject[];
+}
+
+export interface ExportInput {
+  project: Project;
+  tasks: ExportTask[];
+}
+
+export const ExportFormats = ['coco', 'coco-polygons', 'voc', 'yolo'] as const;
+export type ExportFormat = (typeof ExportFormats)[number];
+
+/** One file of an export, path relative to the export root ('/' separators). */
+export interface ExportFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The labels of an export in order: the project's labels, then any label an object uses that the
+ * project does not define (so no object is silently dropped). Index i here is COCO category id
+ * i + 1, VOC class index i + 1 (0 is background) and YOLO class i.
+ */
+export function exportLabels(input: ExportInput): Label[] {
+  const out: Label[] = [...input.project.labels];
+  const known = new Set(out.map((l) => l.name));
+  for (const t of input.tasks) {
+    for (const o of t.objects) {
+      if (!known.has(o.label)) {
+        known.add(o.label);
+        out.push({ name: o.label, color: fallbackColor(out.length) });
+      }
+    }
+  }
+  return out;
+}
+
+/** A deterministic colour for a label the project does not define (Pascal VOC colormap entry). */
+export function fallbackColor(index: number): string {
+  const [r, g, b] = vocColor(index + 1);
+  return `#${[r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Entry i of the Pascal VOC colormap (bit-interleaved), as the VOC devkit and CVAT compute it. */
+export function vocColor(i: number): [number, number, number] {
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  let c = i;
+  for (let j = 0; j < 8; j++) {
+    r |= ((c >> 0) & 1) << (7 - j);
+    g |= ((c >> 1) & 1) << (7 - j);
+    b |= ((c >> 2) & 1) << (7 - j);
+    c >>= 3;
+  }
+  return [r, g, b];
+}
+
+/** '#rrggbb' → [r, g, b]; anything unparsable → black. */
+export function parseHexColor(hex: string): [number, number, number] {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+  if (!m) return [0, 0, 0];
+  const n = parseInt(m[1], 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/**
+ * File stems per task (image file name without directories and extension), made unique: a second task with the same
+ * stem gets `_<taskId>` appended. Characters unsafe in a path become '_'.
+ */
+export function taskStems(tasks: ExportTask[]): Map<string, string> {
+  const used = new Set<string>();
+  const out = new Map<string, string>();
+  for (const { task } of tasks) {
+    const base = (task.name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || task.id;
+    let stem = base;
+    if (used.has(stem)) stem = `${base}_${task.id}`;
+    used.add(stem);
+    out.set(task.id, stem);
+  }
+  return out;
+}
