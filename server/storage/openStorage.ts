@@ -25,7 +25,7 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
   let meta: MetaStore;
   let docs: DocStore;
   if (config.shared.databaseUrl) {
-    const mod = await optionalModule<{ openPostgresStores(c: Config, l: Logger): Promise<{ meta: MetaStore; docs: DocStore }> }>(
+    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger): Promise<{ meta: MetaStore; docs: DocStore }> }>(
       './postgres/openPostgres', 'openPostgresStores', 'DATABASE_URL',
     );
     ({ meta, docs } = await mod.openPostgresStores(config, log));
@@ -45,7 +45,7 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
   let bus: RoomBus;
   try {
     if (config.shared.redisUrl) {
-      const mod = await optionalModule<{ createRedisBus(c: Config, l: Logger): Promise<RoomBus> }>(
+      const mod = await importBackend<{ createRedisBus(c: Config, l: Logger): Promise<RoomBus> }>(
         './redis/RedisStreamsBus', 'createRedisBus', 'REDIS_URL',
       );
       bus = await mod.createRedisBus(config, log);
@@ -82,7 +82,7 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
  * Imports a backend module that another part of the project provides. The specifier is a variable
  * so the type-checker does not require the file; a missing module is a configuration error.
  */
-async function optionalModule<T>(specifier: string, exportName: string, setting: string): Promise<T> {
+export async function importBackend<T>(specifier: string, exportName: string, setting: string): Promise<T> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;

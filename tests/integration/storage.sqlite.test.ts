@@ -1,0 +1,221 @@
+// The SQLite backend: the storage contract, what only SQLite has (pragmas, migrations, batch
+// failure, on-disk durability after SIGKILL) and openStorage's default wiring.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { importBackend, openStorage, sqliteFile } from '../../server/storage/openStorage';
+import { SCHEMA_VERSION } from '../../server/storage/sqlite/schema';
+import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
+import { SqliteMetaStore } from '../../server/storage/sqlite/SqliteMetaStore';
+import { storageContract } from './storageContract';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmpDirs: string[] = [];
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-sqlite-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+storageContract('sqlite', async () => {
+  const file = path.join(tmpDir(), 'tandem.db');
+  const openBoth = () => ({ meta: SqliteMetaStore.open(file), docs: SqliteDocStore.open(file, { batchMs: 25 }) });
+  let current = openBoth();
+  return {
+    ...current,
+    async reopen() {
+      await current.docs.close();
+      await current.meta.close();
+      current = openBoth();
+      return current;
+    },
+    async storedTokenValues() {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('SELECT hash FROM tokens').pluck().all() as string[];
+      } finally {
+        db.close();
+      }
+    },
+    async cleanup() {
+      await current.docs.close();
+      await current.meta.close();
+    },
+  };
+});
+
+describe('SQLite specifics', () => {
+  it('opens in WAL mode with synchronous=FULL, foreign keys on and the current schema version', async () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const docs = SqliteDocStore.open(file);
+    const meta = SqliteMetaStore.open(file);
+    const db = new Database(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+    // Per-connection pragmas, read through the stores' own connections.
+    const inner = (s: object) => (s as unknown as { db: Database.Database }).db;
+    expect(inner(docs).pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
+    expect(inner(meta).pragma('foreign_keys', { simple: true })).toBe(1);
+    await docs.close();
+    await meta.close();
+  });
+
+  it('refuses a database written by a newer schema instead of corrupting it', () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => SqliteMetaStore.open(file)).toThrow(/newer than this code/);
+  });
+
+  it('a failed batch rejects every append of that batch and the next batch still commits', async () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const docs = SqliteDocStore.open(file, { batchMs: 1000, log: createLogger({ level: 'silent' }) });
+    const db = new Database(file);
+    db.exec(`CREATE TRIGGER boom BEFORE INSERT ON updates WHEN NEW.room = 'task:boom' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    const ok = docs.append('task:ok', new Uint8Array([1]));
+    const bad = docs.append('task:boom', new Uint8Array([2]));
+    const okAfter = docs.append('task:ok', new Uint8Array([3]));
+    const results = Promise.allSettled([ok, bad, okAfter]);
+    await docs.flush();
+    expect((await results).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    await expect(ok).rejects.toMatchObject({ code: 'internal' });
+    expect(db.prepare('SELECT COUNT(*) FROM updates').pluck().get()).toBe(0); // all or nothing
+    db.exec('DROP TRIGGER boom');
+    db.close();
+    const again = docs.append('task:ok', new Uint8Array([4]));
+    await docs.flush();
+    await again;
+    expect((await docs.load('task:ok')).updates).toEqual([new Uint8Array([4])]);
+    await docs.close();
+  });
+
+  it('flush() commits the batch without waiting for the window', async () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const docs = SqliteDocStore.open(file, { batchMs: 600_000 });
+    const reader = new Database(file, { readonly: true });
+    const count = reader.prepare('SELECT COUNT(*) FROM updates').pluck();
+    const pending = Promise.all([docs.append('task:a', new Uint8Array([1])), docs.append('task:b', new Uint8Array([2]))]);
+    expect(count.get()).toBe(0);
+    await docs.flush();
+    await pending;
+    expect(count.get()).toBe(2); // visible to another connection: committed
+    reader.close();
+    await docs.close();
+  });
+
+  it('a full batch commits before the window ends', async () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const docs = SqliteDocStore.open(file, { batchMs: 600_000, maxBatchUpdates: 10 });
+    // With a 10-minute window only the size limit can settle these within the test timeout.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => docs.append('task:full', new Uint8Array([i + 1]))));
+    expect(await docs.logLength('task:full')).toBe(10);
+    await docs.close();
+  });
+
+  it('keeps every acknowledged append when the writing process is SIGKILLed', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'tandem.db');
+    const child = path.join(dir, 'writer.mts');
+    const storeUrl = new URL('server/storage/sqlite/SqliteDocStore.ts', `file://${repoRoot}/`).href;
+    // The writer keeps 40 appends in flight over 5 rooms and prints "room index" when each resolves.
+    fs.writeFileSync(child, `
+      import { SqliteDocStore } from ${JSON.stringify(storeUrl)};
+      const docs = SqliteDocStore.open(${JSON.stringify(file)}, { batchMs: 5 });
+      const next = [0, 0, 0, 0, 0];
+      const body = new Uint8Array(1024).fill(7);
+      function one(r) {
+        const i = next[r]++;
+        const u = new Uint8Array(1028); u.set(body, 4); new DataView(u.buffer).setUint32(0, i);
+        docs.append('task:crash' + r, u).then(() => { process.stdout.write(r + ' ' + i + '\\n'); one(r); });
+      }
+      for (let k = 0; k < 40; k++) one(k % 5);
+    `);
+    const proc = spawn(process.execPath, ['--import', 'tsx', child], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const acked = [new Set<number>(), new Set<number>(), new Set<number>(), new Set<number>(), new Set<number>()];
+    let total = 0;
+    let buf = '';
+    let stderr = '';
+    proc.stderr.on('data', (d) => (stderr += d));
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        const [r, i] = l.split(' ').map(Number);
+        acked[r].add(i);
+        total++;
+      }
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_c, sig) => resolve(sig)));
+    await waitFor(() => total >= 2000 || proc.exitCode !== null, 45_000);
+    expect(stderr).toBe('');
+    proc.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const docs = SqliteDocStore.open(file);
+    for (let r = 0; r < 5; r++) {
+      const stored = await docs.load(`task:crash${r}`);
+      const seen = stored.updates.map((u) => new DataView(u.buffer, u.byteOffset).getUint32(0));
+      // Batches are atomic and ordered: what survived is a gap-free prefix 0..k of the issued appends...
+      expect(seen).toEqual(seen.map((_, k) => k));
+      // ...that holds every append whose promise had resolved.
+      const missing = [...acked[r]].filter((i) => i >= seen.length);
+      expect(missing).toEqual([]);
+    }
+    await docs.close();
+  });
+});
+
+describe('openStorage (default, single node)', () => {
+  it('creates the data and image directories, SQLite at DATA_DIR/tandem.db and a local bus', async () => {
+    const dir = path.join(tmpDir(), 'nested', 'data');
+    const config = loadConfig({ DATA_DIR: dir, NODE_ID: 'node-a' });
+    const storage = await openStorage(config, createLogger({ level: 'silent' }));
+    expect(fs.existsSync(sqliteFile(dir))).toBe(true);
+    expect(fs.statSync(config.shared.imageDir).isDirectory()).toBe(true);
+    expect(storage.bus.nodeId).toBe('node-a');
+    let heard = 0;
+    const off = storage.bus.subscribe('task:x', () => heard++);
+    await storage.bus.publish('task:x', 'update', new Uint8Array([1]));
+    off();
+    expect(heard).toBe(0); // single node: nobody else publishes, and our own messages do not echo
+
+    const user = await storage.meta.createUser({ name: 'Ana' });
+    await storage.images.put('t1.png', new Uint8Array([1, 2, 3]));
+    expect(storage.images.localPath('t1.png')).toBe(path.join(config.shared.imageDir, 't1.png'));
+    const appended = storage.docs.append('task:t1', new Uint8Array([9, 9]));
+    await storage.close();
+    await appended; // close() flushed it
+    await storage.close(); // idempotent
+
+    const again = await openStorage(config, createLogger({ level: 'silent' }));
+    expect(await again.meta.getUser(user.id)).toEqual(user);
+    expect((await again.docs.load('task:t1')).updates).toEqual([new Uint8Array([9, 9])]);
+    expect(await again.images.get('t1.png')).toEqual(new Uint8Array([1, 2, 3]));
+    await again.close();
+  });
+
+  it('says clearly which backend module is missing', async () => {
+    await expect(importBackend('./nowhere/openNothing', 'openNothing', 'SOME_URL'))
+      .rejects.toThrow(/SOME_URL is set but server\/storage\/nowhere\/openNothing\.ts is not available/);
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not reached before the deadline');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,336 @@
+// The storage contract: one describe() suite that every backend (SQLite, PostgreSQL) must pass.
+// Usage, in a *.test.ts file:
+//   storageContract('sqlite', async () => ({ meta, docs, cleanup, reopen, storedTokenValues }));
+// The factory is called once per test and must return a fresh, empty store.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
+import { compactRoom } from '../../server/storage/compactRoom';
+import type { DocStore, MetaStore, Task } from '../../server/storage/types';
+
+export interface ContractBackend {
+  meta: MetaStore;
+  docs: DocStore;
+  /** Closes whatever is still open and removes the backing data. */
+  cleanup(): Promise<void>;
+  /**
+   * Closes `meta` and `docs` (as the server does on shutdown) and opens the SAME backing store again.
+   * Required by the durability tests; optional in the type only so a backend can be written first.
+   */
+  reopen?(): Promise<{ meta: MetaStore; docs: DocStore }>;
+  /** Every value stored in the token column(s), to check that no plaintext token is kept. Required. */
+  storedTokenValues?(): Promise<string[]>;
+}
+
+export function storageContract(name: string, factory: () => Promise<ContractBackend>): void {
+  describe(`storage contract: ${name}`, () => {
+    let backend: ContractBackend | null = null;
+    const open = async () => (backend = await factory());
+    afterEach(async () => {
+      await backend?.cleanup();
+      backend = null;
+    });
+
+    const reopen = async (b: ContractBackend) => {
+      if (!b.reopen) throw new Error(`the ${name} contract backend must implement reopen()`);
+      const again = await b.reopen();
+      b.meta = again.meta;
+      b.docs = again.docs;
+      return again;
+    };
+
+    describe('users and tokens', () => {
+      it('creates users and finds them by id', async () => {
+        const { meta } = await open();
+        const ana = await meta.createUser({ name: 'Ana' });
+        const root = await meta.createUser({ name: 'Root', isAdmin: true });
+        expect(await meta.getUser(ana.id)).toEqual(ana);
+        expect(ana.isAdmin).toBe(false);
+        expect((await meta.getUser(root.id))?.isAdmin).toBe(true);
+        expect(ana.id).not.toBe(root.id);
+        expect(await meta.getUser('nobody' as UserId)).toBeNull();
+      });
+
+      it('resolves a token to its user and keeps only a hash of it', async () => {
+        const b = await open();
+        const ana = await b.meta.createUser({ name: 'Ana' });
+        const token = await b.meta.createToken(ana.id, { label: 'laptop' });
+        expect(token.length).toBeGreaterThanOrEqual(32);
+        expect(await b.meta.resolveToken(token)).toEqual({ user: ana });
+        expect(await b.meta.resolveToken(token + 'x')).toEqual({ error: 'unknown' });
+        expect(await b.meta.resolveToken('')).toEqual({ error: 'unknown' });
+        if (!b.storedTokenValues) throw new Error(`the ${name} contract backend must implement storedTokenValues()`);
+        const stored = await b.storedTokenValues();
+        expect(stored).toHaveLength(1);
+        expect(stored[0]).not.toContain(token);
+        expect(stored[0]).toMatch(/^[0-9a-f]{64}$/); // hex SHA-256
+      });
+
+      it('issues distinct tokens, accepts a given one once, and refuses short ones', async () => {
+        const { meta } = await open();
+        const ana = await meta.createUser({ name: 'Ana' });
+        const t1 = await meta.createToken(ana.id);
+        const t2 = await meta.createToken(ana.id);
+        expect(t1).not.toBe(t2);
+        const given = 'admin-token-from-the-environment';
+        expect(await meta.createToken(ana.id, { token: given })).toBe(given);
+        expect(await meta.resolveToken(given)).toEqual({ user: ana });
+        await expect(meta.createToken(ana.id, { token: given })).rejects.toMatchObject({ code: 'conflict' });
+        await expect(meta.createToken(ana.id, { token: 'short' })).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.createToken('nobody' as UserId)).rejects.toMatchObject({ code: 'not_found' });
+      });
+
+      it('reports expired tokens as expired', async () => {
+        const { meta } = await open();
+        const ana = await meta.createUser({ name: 'Ana' });
+        const past = await meta.createToken(ana.id, { expiresAt: Date.now() - 1000 });
+        const future = await meta.createToken(ana.id, { expiresAt: Date.now() + 3_600_000 });
+        expect(await meta.resolveToken(past)).toEqual({ error: 'expired' });
+        expect(await meta.resolveToken(future)).toEqual({ user: ana });
+      });
+
+      it('revokes one token and leaves the others', async () => {
+        const { meta } = await open();
+        const ana = await meta.createUser({ name: 'Ana' });
+        const a = await meta.createToken(ana.id);
+        const b = await meta.createToken(ana.id);
+        await meta.revokeToken(a);
+        expect(await meta.resolveToken(a)).toEqual({ error: 'unknown' });
+        expect(await meta.resolveToken(b)).toEqual({ user: ana });
+        await meta.revokeToken('never-issued-token-value'); // no error
+      });
+    });
+
+    describe('projects, members and tasks', () => {
+      const labels = [{ name: 'cat', color: '#ff0000' }, { name: 'dog', color: '#00ff00' }];
+
+      it('stores projects with their labels and updates the labels', async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const p = await meta.createProject({ name: 'Pets', labels, createdBy: owner.id });
+        expect(await meta.getProject(p.id)).toEqual({ ...p, labels });
+        await meta.setProjectLabels(p.id, [{ name: 'bird', color: '#0000ff' }]);
+        expect((await meta.getProject(p.id))?.labels).toEqual([{ name: 'bird', color: '#0000ff' }]);
+        await expect(meta.setProjectLabels(p.id, [{ name: 'x', color: 'red' }])).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setProjectLabels('nope' as ProjectId, [])).rejects.toMatchObject({ code: 'not_found' });
+        await expect(meta.createProject({ name: '', labels: [], createdBy: owner.id })).rejects.toMatchObject({ code: 'validation_failed' });
+        expect(await meta.getProject('nope' as ProjectId)).toBeNull();
+      });
+
+      it('lists a user\'s projects in creation order, and all of them for admins', async () => {
+        const { meta } = await open();
+        const admin = await meta.createUser({ name: 'Admin', isAdmin: true });
+        const ana = await meta.createUser({ name: 'Ana' });
+        const ids: ProjectId[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await meta.createProject({ name: `P${i}`, labels: [], createdBy: admin.id })).id);
+        await meta.addMember(ids[3], ana.id, 'annotator');
+        await meta.addMember(ids[1], ana.id, 'viewer');
+        expect((await meta.listProjects(ana)).map((p) => p.id)).toEqual([ids[1], ids[3]]);
+        expect((await meta.listProjects(admin)).map((p) => p.id)).toEqual(ids);
+      });
+
+      it('keeps one role per member, changeable, and lists members with names', async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const ana = await meta.createUser({ name: 'Ana' });
+        const p = await meta.createProject({ name: 'P', labels: [], createdBy: owner.id });
+        const other = await meta.createProject({ name: 'Q', labels: [], createdBy: owner.id });
+        await meta.addMember(p.id, owner.id, 'owner');
+        await meta.addMember(p.id, ana.id, 'annotator');
+        expect(await meta.getRole(p.id, ana.id)).toBe('annotator');
+        await meta.addMember(p.id, ana.id, 'reviewer');
+        expect(await meta.getRole(p.id, ana.id)).toBe('reviewer');
+        expect(await meta.getRole(other.id, ana.id)).toBeNull();
+        expect(await meta.listMembers(p.id)).toEqual([
+          { projectId: p.id, userId: owner.id, name: 'Owner', role: 'owner' },
+          { projectId: p.id, userId: ana.id, name: 'Ana', role: 'reviewer' },
+        ]);
+        await expect(meta.addMember(p.id, ana.id, 'boss' as never)).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.addMember('nope' as ProjectId, ana.id, 'viewer')).rejects.toMatchObject({ code: 'not_found' });
+        await expect(meta.addMember(p.id, 'nobody' as UserId, 'viewer')).rejects.toMatchObject({ code: 'not_found' });
+      });
+
+      it('creates tasks, lists them per project in creation order and updates status', async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const p = await meta.createProject({ name: 'P', labels, createdBy: owner.id });
+        const q = await meta.createProject({ name: 'Q', labels, createdBy: owner.id });
+        const made: Task[] = [];
+        for (let i = 0; i < 6; i++) {
+          made.push(await meta.createTask({
+            projectId: i === 2 ? q.id : p.id, name: `img${i}.jpg`, width: 640 + i, height: 480,
+            imageKey: `k/${i}.jpg`, mime: 'image/jpeg',
+          }));
+        }
+        expect(made[0].status).toBe('todo');
+        expect(await meta.getTask(made[0].id)).toEqual(made[0]);
+        expect((await meta.listTasks(p.id)).map((t) => t.name)).toEqual(['img0.jpg', 'img1.jpg', 'img3.jpg', 'img4.jpg', 'img5.jpg']);
+        expect(await meta.listTasks(q.id)).toEqual([made[2]]);
+        await meta.setTaskStatus(made[1].id, 'in_review');
+        expect((await meta.getTask(made[1].id))?.status).toBe('in_review');
+        await expect(meta.setTaskStatus(made[1].id, 'lost' as never)).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskStatus('nope' as TaskId, 'done')).rejects.toMatchObject({ code: 'not_found' });
+        const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
+        expect(fixed.id).toBe('myTaskId');
+        await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))
+          .rejects.toMatchObject({ code: 'conflict' });
+        await expect(meta.createTask({ projectId: 'nope' as ProjectId, name: 'z.png', width: 1, height: 1, imageKey: 'z', mime: 'image/png' }))
+          .rejects.toMatchObject({ code: 'not_found' });
+        await expect(meta.createTask({ projectId: p.id, name: 'z.png', width: 0, height: 1, imageKey: 'z', mime: 'image/png' }))
+          .rejects.toMatchObject({ code: 'validation_failed' });
+        expect(await meta.getTask('nope' as TaskId)).toBeNull();
+      });
+    });
+
+    describe('update log', () => {
+      it('returns an empty room as no updates and seq 0', async () => {
+        const { docs } = await open();
+        expect(await docs.load('task:empty')).toEqual({ updates: [], lastSeq: 0 });
+        expect(await docs.logLength('task:empty')).toBe(0);
+      });
+
+      it('keeps each room\'s updates in append order across many interleaved rooms', async () => {
+        const { docs } = await open();
+        const rooms = Array.from({ length: 20 }, (_, i) => `task:r${i}`);
+        const pending: Promise<void>[] = [];
+        for (let k = 0; k < 30; k++) {
+          for (const room of rooms) pending.push(docs.append(room, bytesOf(`${room}#${k}`)));
+        }
+        await Promise.all(pending);
+        for (const room of rooms) {
+          const stored = await docs.load(room);
+          expect(stored.updates.map(textOf)).toEqual(Array.from({ length: 30 }, (_, k) => `${room}#${k}`));
+          expect(stored.lastSeq).toBeGreaterThanOrEqual(30);
+          expect(await docs.logLength(room)).toBe(30);
+        }
+      });
+
+      it('makes every concurrent append durable once its promise resolves', async () => {
+        const b = await open();
+        const n = 600;
+        const payload = (i: number) => { const u = new Uint8Array(2048).fill(i % 251); u[0] = i & 0xff; u[1] = i >> 8; return u; };
+        await Promise.all(Array.from({ length: n }, (_, i) => b.docs.append(`task:c${i % 7}`, payload(i))));
+        const { docs } = await reopen(b);
+        let total = 0;
+        for (let r = 0; r < 7; r++) {
+          const stored = await docs.load(`task:c${r}`);
+          total += stored.updates.length;
+          for (const u of stored.updates) {
+            const i = u[0] | (u[1] << 8);
+            expect(i % 7).toBe(r);
+            expect(u.byteLength).toBe(2048);
+            expect(u[2]).toBe(i % 251);
+          }
+        }
+        expect(total).toBe(n);
+      });
+
+      it('flush() settles every append issued before it', async () => {
+        const { docs } = await open();
+        let settled = 0;
+        const appended = Array.from({ length: 50 }, (_, i) => docs.append('task:f', bytesOf(`u${i}`)).then(() => { settled++; }));
+        await docs.flush();
+        // One turn of the event loop for the settle callbacks; far shorter than any batch window.
+        await new Promise((r) => setImmediate(r));
+        expect(settled).toBe(50);
+        await Promise.all(appended);
+        expect(await docs.logLength('task:f')).toBe(50);
+      });
+
+      it('compacts to a snapshot that keeps the state and the rows appended after it', async () => {
+        const { docs } = await open();
+        const room = 'task:compact';
+        const doc = new Y.Doc();
+        const writes: Promise<void>[] = [];
+        doc.on('update', (u: Uint8Array) => writes.push(docs.append(room, u)));
+        const objects = doc.getMap<Y.Map<unknown>>('objects');
+        for (let i = 0; i < 20; i++) {
+          const o = new Y.Map<unknown>();
+          objects.set(`o${i}`, o);
+          for (let v = 0; v < 5; v++) o.set('mask', `mask-${i}-${v}-${'x'.repeat(500)}`);
+        }
+        await Promise.all(writes);
+        const before = await docs.load(room);
+        // Edits that arrive while compaction runs: after the load, before compact().
+        objects.get('o3')!.set('label', 'late');
+        objects.delete('o4');
+        await Promise.all(writes);
+        const snapshot = replay(before.updates);
+        await docs.compact(room, Y.encodeStateAsUpdate(snapshot), before.lastSeq);
+        const after = await docs.load(room);
+        expect(after.updates).toHaveLength(3); // snapshot + the two late edits
+        expect(after.lastSeq).toBeGreaterThan(before.lastSeq);
+        expect(replay(after.updates).getMap('objects').toJSON()).toEqual(objects.toJSON());
+        await expect(docs.compact(room, new Uint8Array([0, 0]), after.lastSeq + 10)).rejects.toBeTruthy();
+        // And more appends still go after everything.
+        objects.get('o5')!.set('label', 'later');
+        await Promise.all(writes);
+        expect(replay((await docs.load(room)).updates).getMap('objects').toJSON()).toEqual(objects.toJSON());
+      });
+
+      it('compactRoom() shrinks an overwritten log to one row with the same state', async () => {
+        const { docs } = await open();
+        const room = 'task:cr';
+        const doc = new Y.Doc();
+        const writes: Promise<void>[] = [];
+        doc.on('update', (u: Uint8Array) => writes.push(docs.append(room, u)));
+        const o = new Y.Map<unknown>();
+        doc.getMap('objects').set('a', o);
+        for (let v = 0; v < 50; v++) o.set('mask', `v${v}-${'m'.repeat(2000)}`);
+        await Promise.all(writes);
+        const result = await compactRoom(docs, room, Y);
+        expect(result?.rowsBefore).toBe(51);
+        expect(await docs.logLength(room)).toBe(1);
+        const stored = await docs.load(room);
+        expect(stored.updates[0].byteLength).toBeLessThan(3000); // overwritten masks are gone
+        expect(replay(stored.updates).getMap('objects').toJSON()).toEqual(doc.getMap('objects').toJSON());
+        expect(await compactRoom(docs, room, Y)).toBeNull(); // already one row
+      });
+
+      it('refuses writes it cannot store: bad input, and anything after close', async () => {
+        const b = await open();
+        await expect(b.docs.append('task:x', new Uint8Array(0))).rejects.toMatchObject({ code: 'bad_request' });
+        await expect(b.docs.append('', new Uint8Array([1]))).rejects.toMatchObject({ code: 'bad_request' });
+        await expect(b.docs.append('task:x', 'not bytes' as never)).rejects.toMatchObject({ code: 'bad_request' });
+        await b.docs.close();
+        await expect(b.docs.append('task:x', new Uint8Array([1, 2]))).rejects.toBeTruthy();
+        await expect(b.docs.load('task:x')).rejects.toBeTruthy();
+      });
+    });
+
+    it('keeps metadata and the update log across close and reopen', async () => {
+      const b = await open();
+      const ana = await b.meta.createUser({ name: 'Ana' });
+      const token = await b.meta.createToken(ana.id);
+      const p = await b.meta.createProject({ name: 'P', labels: [{ name: 'cat', color: '#123456' }], createdBy: ana.id });
+      await b.meta.addMember(p.id, ana.id, 'owner');
+      const t = await b.meta.createTask({ projectId: p.id, name: 'a.jpg', width: 10, height: 20, imageKey: 'a', mime: 'image/jpeg' });
+      await b.meta.setTaskStatus(t.id, 'done');
+      // Not awaited before close: close() must flush the queued batch.
+      const appends = Array.from({ length: 10 }, (_, i) => b.docs.append('task:keep', bytesOf(`k${i}`)));
+      const { meta, docs } = await reopen(b);
+      await Promise.all(appends);
+      expect(await meta.resolveToken(token)).toEqual({ user: ana });
+      expect(await meta.getProject(p.id)).toEqual(p);
+      expect(await meta.getRole(p.id, ana.id)).toBe('owner');
+      expect(await meta.getTask(t.id)).toEqual({ ...t, status: 'done' });
+      expect((await docs.load('task:keep')).updates.map(textOf)).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
+      await docs.append('task:keep', bytesOf('k10'));
+      expect((await docs.load('task:keep')).updates.map(textOf).at(-1)).toBe('k10');
+    });
+  });
+}
+
+function bytesOf(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+function textOf(u: Uint8Array): string {
+  return new TextDecoder().decode(u);
+}
+
+function replay(updates: Uint8Array[]): Y.Doc {
+  const d = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(d, u);
+  return d;
+}
