@@ -1,0 +1,151 @@
+// Typed HTTP client for contract 2 of DESIGN.md (+ the editor's extra routes). Every response is
+// validated with zod: the UI never trusts network JSON blindly. Errors become ApiError with the
+// server's `{code, message}`.
+import { z } from 'zod';
+import { MemberRoles, Roles } from '../../../shared/protocol/roles';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const LabelSchema = z.object({ name: z.string(), color: z.string() });
+export type Label = z.infer<typeof LabelSchema>;
+
+export const ProjectSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  labels: z.array(LabelSchema),
+  role: z.enum(Roles),
+  createdAt: z.number().optional(),
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+export const TaskSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  status: z.string(),
+  createdAt: z.number().optional(),
+});
+export type TaskSummary = z.infer<typeof TaskSummarySchema>;
+
+export const TaskInfoSchema = TaskSummarySchema.extend({
+  projectId: z.string(),
+  role: z.enum(Roles),
+  canWrite: z.object({ task: z.boolean(), review: z.boolean() }),
+});
+export type TaskInfo = z.infer<typeof TaskInfoSchema>;
+
+export const MemberSchema = z.object({ userId: z.string(), name: z.string(), role: z.enum(Roles) });
+export type Member = z.infer<typeof MemberSchema>;
+
+export const MeSchema = z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean() });
+export type Me = z.infer<typeof MeSchema>;
+
+export const ModelSchema = z.object({ id: z.string(), engine: z.string(), description: z.string().optional(), default: z.boolean().optional() });
+export type ModelInfo = z.infer<typeof ModelSchema>;
+
+const ErrorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export type MemberRole = (typeof MemberRoles)[number];
+
+export class Api {
+  constructor(
+    private token: string,
+    private base = '',
+  ) {}
+
+  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      throw new ApiError(res.status, 'invalid_json', `the server answered ${res.status} with non-JSON`);
+    }
+    if (!res.ok) {
+      const err = ErrorEnvelope.safeParse(json);
+      throw err.success ? new ApiError(res.status, err.data.error.code, err.data.error.message) : new ApiError(res.status, 'internal', `HTTP ${res.status}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ApiError(res.status, 'validation_failed', `unexpected answer from ${path}: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  me() {
+    return this.call('GET', '/api/me', MeSchema);
+  }
+  projects() {
+    return this.call('GET', '/api/projects', z.array(ProjectSchema));
+  }
+  project(id: string) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(id)}`, ProjectSchema);
+  }
+  createProject(name: string, labels: Label[] = []) {
+    return this.call('POST', '/api/projects', z.object({ id: z.string() }), { name, labels });
+  }
+  setLabels(projectId: string, labels: Label[]) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/labels`, z.object({ labels: z.array(LabelSchema) }), { labels });
+  }
+  tasks(projectId: string) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/tasks`, z.array(TaskSummarySchema));
+  }
+  task(taskId: string) {
+    return this.call('GET', `/api/tasks/${encodeURIComponent(taskId)}`, TaskInfoSchema);
+  }
+  members(projectId: string) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/members`, z.array(MemberSchema));
+  }
+  addMember(projectId: string, name: string, role: MemberRole) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/members`, z.object({ userId: z.string(), token: z.string() }), { name, role });
+  }
+  models() {
+    return this.call('GET', '/api/models', z.array(ModelSchema));
+  }
+  /** URL of the original image (an <img> cannot send headers, so the token rides in the query). */
+  imageUrl(taskId: string): string {
+    return `${this.base}/api/tasks/${encodeURIComponent(taskId)}/image?token=${encodeURIComponent(this.token)}`;
+  }
+
+  /**
+   * Uploads one image with progress (XHR: fetch has no upload progress). `onProgress` gets 0..1.
+   */
+  upload(projectId: string, file: File, onProgress: (fraction: number) => void): Promise<{ id: string; width: number; height: number }> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${this.base}/api/projects/${encodeURIComponent(projectId)}/tasks?name=${encodeURIComponent(file.name)}`);
+      xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
+      xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+      xhr.onerror = () => reject(new ApiError(0, 'unavailable', 'network error'));
+      xhr.onload = () => {
+        let json: unknown = null;
+        try {
+          json = JSON.parse(xhr.responseText);
+        } catch {
+          /* handled below: json stays null */
+        }
+        if (xhr.status === 201) {
+          const ok = z.object({ id: z.string(), width: z.number(), height: z.number() }).safeParse(json);
+          if (ok.success) return resolve(ok.data);
+        }
+        const err = ErrorEnvelope.safeParse(json);
+        reject(err.success ? new ApiError(xhr.status, err.data.error.code, err.data.error.message) : new ApiError(xhr.status, 'internal', `HTTP ${xhr.status}`));
+      };
+      xhr.send(file);
+    });
+  }
+}

@@ -1,0 +1,61 @@
+// socket.io client of the `/inference` namespace (contract 5). Implements the editor's
+// SegmentTransport; the editor adds the latest-wins rule on top.
+import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import { RleSchema } from '../../../shared/codecs/rle';
+import type { SegmentAck, SegmentRequest, SegmentTransport } from '../editor/inferenceClient';
+
+/** A request that gets no answer in this time (ms) fails with `timeout`. */
+const ACK_TIMEOUT_MS = 30_000;
+
+const AckSchema = z.union([
+  z.object({ ok: z.literal(true), data: z.object({ mask: RleSchema, score: z.number(), model: z.string(), ms: z.number() }) }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+export class InferenceSocket implements SegmentTransport {
+  readonly socket: Socket;
+  private listeners = new Set<() => void>();
+  connected = false;
+
+  constructor(origin: string, token: string, private taskId: string) {
+    this.socket = io(`${origin}/inference`, { auth: { token }, transports: ['websocket'] });
+    this.socket.on('connect', () => {
+      this.connected = true;
+      // Warm a worker with this image so the first click is fast.
+      this.socket.emit('prefetch', { taskId: this.taskId });
+      this.emit();
+    });
+    this.socket.on('disconnect', () => {
+      this.connected = false;
+      this.emit();
+    });
+  }
+
+  async segment(req: SegmentRequest): Promise<SegmentAck> {
+    if (!this.socket.connected) return { ok: false, error: { code: 'unavailable', message: 'not connected to the inference service' } };
+    let raw: unknown;
+    try {
+      raw = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('segment', req);
+    } catch {
+      return { ok: false, error: { code: 'timeout', message: 'the model did not answer in time' } };
+    }
+    const parsed = AckSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, error: { code: 'validation_failed', message: 'unexpected answer from the inference service' } };
+    return parsed.data;
+  }
+
+  onChange(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private emit(): void {
+    for (const cb of this.listeners) cb();
+  }
+
+  destroy(): void {
+    this.socket.disconnect();
+    this.listeners.clear();
+  }
+}
