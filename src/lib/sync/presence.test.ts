@@ -12,7 +12,7 @@ describe('presence', () => {
     const state = { user: { id: 'u1234567', name: 'Ana', color: 'hsl(1 75% 55%)' }, cursor: [1234, 2345], tool: 'brush', sel: 'abcdefghijklmnop', editing: 'abcdefghijklmnop', view: [0, 0, 4096, 3072], stroke: s };
     expect(PresenceSchema.safeParse(state).success).toBe(true);
     expect(JSON.stringify(state).length).toBeLessThan(360);
-    expect(JSON.stringify(s).length).toBeLessThan(150);
+    expect(JSON.stringify(s).length).toBeLessThan(180);
   });
 
   it('coalesces bursts to one awareness update and peers see validated states only', async () => {
