@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { DocStore, MetaStore } from '../types';
+import { withDefaultUser } from './connectionUrl';
 import { migrate } from './migrations';
 import { PgDocStore } from './PgDocStore';
 import { PgMetaStore } from './PgMetaStore';
@@ -15,7 +16,7 @@ export async function openPostgresStores(config: Config, log: Logger): Promise<{
   if (!url) throw new Error('openPostgresStores needs DATABASE_URL');
   const plog = log.child({ module: 'storage.postgres' });
   // 10 connections: batches, loads and HTTP queries of one node; PostgreSQL's default max is 100.
-  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: 10, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (server restart) is reported here; without a listener
   // it would crash the process. The pool replaces it on the next query.
   pool.on('error', (err) => plog.warn({ err }, 'idle PostgreSQL connection failed'));

@@ -2,6 +2,7 @@
 // gets `tandem_test_<random>` so parallel runs never collide, and drop() removes it with its tables.
 import pg from 'pg';
 import { newId } from '../../../shared/schema/ids';
+import { withDefaultUser } from './connectionUrl';
 
 export interface TempSchema {
   /** The schema's name. */
@@ -26,7 +27,7 @@ export function withSearchPath(url: string, schema: string): string {
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: withDefaultUser(url) });
   await client.connect();
   try {
     await client.query(sql);

@@ -1,0 +1,369 @@
+// The multi-node room bus on Redis Streams (the y-redis design, none of its code).
+//
+// - One stream per room, `tandem:room:<room>`. publish() is one XADD (MAXLEN ~ bounded) with the
+//   publishing node's id, the kind and the bytes.
+// - One blocking connection per node runs XREAD BLOCK over the streams of the rooms this node has
+//   subscribed to. When that set changes, the read in progress is cut short with CLIENT UNBLOCK and
+//   re-issued with the new set. Entries of this node are skipped.
+// - The last id read is kept per room: after a disconnection the next XREAD continues from it, so
+//   a node that blinks misses nothing that is still in the stream.
+// - A newly subscribed room is read from the start of its stream (duplicates are harmless, Yjs
+//   updates are idempotent): an update published between the sync layer's load from PostgreSQL
+//   and its subscribe is still seen.
+// - Trimming: PostgreSQL is the durable store and each node persists its own updates within a
+//   batch window (25 ms), so entries older than `retainMs` (60 s) are persisted or their node died
+//   before COMMIT (then its clients push them again when they reconnect, DESIGN "Persistence").
+//   Every node trims its rooms with XTRIM MINID ~ <now - retainMs>.
+// - Redis restarts: both connections reconnect with backoff; publish() never waits for Redis (the
+//   node keeps serving its own clients) and remembers the rooms whose updates it could not send.
+//   On reconnection a key `tandem:epoch` tells whether Redis kept its data. If it did not (or if a
+//   stream was trimmed past our last id, or we dropped updates of a room), the room gets a
+//   `resync` signal: the sync layer must reconcile with PostgreSQL and re-publish its state (see
+//   onResync).
+import { randomUUID } from 'node:crypto';
+import { createClient, RESP_TYPES } from 'redis';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { Config } from '../../config';
+import type { Logger } from '../../logger';
+import type { BusMessageKind, RoomBus } from '../types';
+import { compareIds, entryGap, parseXInfo } from './streamIds';
+
+export interface RedisBusOptions {
+  /** Stream key prefix; the room name follows. */
+  keyPrefix?: string;
+  /** XADD MAXLEN ~ bound per stream (entries): a hard memory cap if trimming falls behind. */
+  maxLen?: number;
+  /** Entries older than this (ms) are trimmed: long persisted by then. */
+  retainMs?: number;
+  /** How often (ms) this node trims the streams of its rooms. */
+  trimEveryMs?: number;
+  /** XREAD BLOCK timeout (ms). Room changes interrupt it, so this only bounds idle round trips. */
+  blockMs?: number;
+}
+
+type Handler = (kind: BusMessageKind, data: Uint8Array) => void;
+type BufferClient = ReturnType<typeof connectClient>;
+
+interface RoomState {
+  handlers: Set<Handler>;
+  /** Last stream entry id read for the room ('0-0': from the start). */
+  lastId: string;
+}
+
+const EPOCH_KEY = 'tandem:epoch';
+
+function connectClient(url: string, log: Logger, name: string) {
+  const client = createClient({
+    url,
+    // Fail fast while disconnected: publish() must never wait for Redis.
+    disableOfflineQueue: true,
+    socket: {
+      // 50 ms doubling to 2 s, with jitter so nodes do not reconnect in lockstep.
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100),
+      connectTimeout: 5000,
+    },
+  });
+  let down = false;
+  client.on('error', (err: Error) => {
+    // Reported once per outage: the client retries on its own.
+    if (!down) log.warn({ err: err.message, connection: name }, 'Redis connection lost; retrying');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) log.info({ connection: name }, 'Redis connection back');
+    down = false;
+  });
+  // Stream payloads are binary: every bulk string comes back as a Buffer.
+  return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+}
+
+export class RedisStreamsBus implements RoomBus {
+  readonly nodeId: string;
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly resyncHandlers = new Map<string, Set<() => void>>();
+  /** Rooms whose updates could not be published while Redis was away. */
+  private readonly dirty = new Set<string>();
+  private readonly prefix: string;
+  private readonly maxLen: number;
+  private readonly retainMs: number;
+  private readonly blockMs: number;
+  private epoch: string | null = null;
+  private readerId: number | null = null;
+  /** Bumped on every change of the room set; the reader compares it with what it is reading. */
+  private roomsGen = 0;
+  private readingGen = -1;
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private loop: Promise<void> = Promise.resolve();
+  private trimTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly cmd: BufferClient,
+    private readonly reader: BufferClient,
+    nodeId: string,
+    private readonly log: Logger,
+    opts: RedisBusOptions,
+  ) {
+    this.nodeId = nodeId;
+    this.prefix = opts.keyPrefix ?? 'tandem:room:';
+    this.maxLen = opts.maxLen ?? 10_000;
+    this.retainMs = opts.retainMs ?? 60_000;
+    this.blockMs = opts.blockMs ?? 5_000;
+    const trimEvery = opts.trimEveryMs ?? 5_000;
+    this.trimTimer = setInterval(() => void this.trim(), trimEvery);
+    this.trimTimer.unref();
+  }
+
+  static async open(url: string, nodeId: string, log: Logger, opts: RedisBusOptions = {}): Promise<RedisStreamsBus> {
+    const cmd = connectClient(url, log, 'bus');
+    const reader = connectClient(url, log, 'bus-reader');
+    try {
+      await cmd.connect();
+      await reader.connect();
+    } catch (e) {
+      cmd.destroy();
+      reader.destroy();
+      throw e;
+    }
+    const bus = new RedisStreamsBus(cmd, reader, nodeId, log, opts);
+    bus.epoch = await bus.readEpoch();
+    // Later 'ready' events are reconnections (the first one has fired already).
+    cmd.on('ready', () => void bus.afterReconnect());
+    reader.on('ready', () => {
+      bus.readerId = null;
+      bus.kickReader();
+    });
+    bus.loop = bus.readLoop();
+    return bus;
+  }
+
+  async publish(room: string, kind: BusMessageKind, data: Uint8Array): Promise<void> {
+    if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the room bus is closed');
+    if (!this.cmd.isReady) {
+      // Awareness is ephemeral; a lost document update is recovered by the room's resync.
+      if (kind === 'update') this.dirty.add(room);
+      return;
+    }
+    try {
+      await this.cmd.xAdd(
+        this.key(room),
+        '*',
+        { n: this.nodeId, k: kind === 'update' ? 'u' : 'a', d: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
+        { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.maxLen } },
+      );
+    } catch (e) {
+      if (kind === 'update') this.dirty.add(room);
+      this.log.debug({ err: (e as Error).message, room }, 'publish failed; the room will resync');
+    }
+  }
+
+  subscribe(room: string, handler: Handler): () => void {
+    let state = this.rooms.get(room);
+    if (!state) {
+      state = { handlers: new Set(), lastId: '0-0' };
+      this.rooms.set(room, state);
+      this.roomsChanged();
+    }
+    state.handlers.add(handler);
+    const s = state;
+    return () => {
+      s.handlers.delete(handler);
+      if (s.handlers.size === 0 && this.rooms.get(room) === s) {
+        this.rooms.delete(room);
+        this.roomsChanged();
+      }
+    };
+  }
+
+  /**
+   * Called when this node may have missed updates of the room from other nodes (Redis lost its
+   * data, the stream was trimmed past what this node had read) or could not publish its own.
+   * The sync layer must then: flush its DocStore, apply everything DocStore.load(room) returns to
+   * the room's document (relaying the difference to its clients), and publish the document's full
+   * state (Y.encodeStateAsUpdate) on the bus so other nodes get what only this node had.
+   */
+  onResync(room: string, cb: () => void): () => void {
+    const set = this.resyncHandlers.get(room) ?? new Set();
+    set.add(cb);
+    this.resyncHandlers.set(room, set);
+    return () => {
+      set.delete(cb);
+      if (set.size === 0 && this.resyncHandlers.get(room) === set) this.resyncHandlers.delete(room);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.trimTimer) clearInterval(this.trimTimer);
+    this.kickReader();
+    // destroy(), not quit(): the reader may sit in XREAD BLOCK, and nothing here needs a reply.
+    this.reader.destroy();
+    await this.loop;
+    this.cmd.destroy();
+  }
+
+  private key(room: string): string {
+    return this.prefix + room;
+  }
+
+  private async readEpoch(): Promise<string> {
+    await this.cmd.set(EPOCH_KEY, randomUUID(), { condition: 'NX' });
+    const v = await this.cmd.get(EPOCH_KEY);
+    return v ? v.toString() : '';
+  }
+
+  private roomsChanged(): void {
+    this.roomsGen++;
+    this.kickReader();
+  }
+
+  /** Makes the reader re-issue its XREAD (new room set, reconnection, close). */
+  private kickReader(): void {
+    this.wake?.();
+    this.wake = null;
+    void this.unblockReader();
+  }
+
+  private async unblockReader(): Promise<void> {
+    // The XREAD may not have reached Redis yet when we ask (UNBLOCK answers 0): try again shortly,
+    // as long as the reader is still on an older room set.
+    for (let i = 0; i < 50 && !this.closed && this.readingGen !== -1 && this.readingGen < this.roomsGen; i++) {
+      if (this.readerId === null || !this.cmd.isReady) return;
+      try {
+        const n = await this.cmd.sendCommand(['CLIENT', 'UNBLOCK', String(this.readerId)]);
+        if (Number(n) === 1) return;
+      } catch (e) {
+        this.log.debug({ err: (e as Error).message }, 'CLIENT UNBLOCK failed');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async readLoop(): Promise<void> {
+    let backoff = 50;
+    while (!this.closed) {
+      const rooms = [...this.rooms.entries()];
+      if (rooms.length === 0 || !this.reader.isReady) {
+        // Nothing to read (or no connection): sleep until a change, polling readiness meanwhile.
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, rooms.length === 0 ? this.blockMs : 100);
+        });
+        continue;
+      }
+      try {
+        this.readerId ??= await this.reader.clientId();
+        this.readingGen = this.roomsGen;
+        const res = await this.reader.xRead(
+          rooms.map(([room, s]) => ({ key: this.key(room), id: s.lastId })),
+          { BLOCK: this.blockMs, COUNT: 1000 },
+        );
+        this.readingGen = -1;
+        backoff = 50;
+        if (res) this.dispatch(res as unknown as StreamReply[]);
+      } catch (e) {
+        this.readingGen = -1;
+        if (this.closed) break;
+        this.log.debug({ err: (e as Error).message }, 'XREAD failed; retrying');
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  private dispatch(streams: StreamReply[]): void {
+    for (const stream of streams) {
+      const room = stream.name.toString().slice(this.prefix.length);
+      const state = this.rooms.get(room);
+      if (!state) continue; // unsubscribed while the read was in flight
+      for (const m of stream.messages) {
+        const id = m.id.toString();
+        if (compareIds(id, state.lastId) <= 0) continue;
+        state.lastId = id;
+        if (m.message.n?.toString() === this.nodeId) continue;
+        const data = m.message.d;
+        if (!data) continue;
+        const kind: BusMessageKind = m.message.k?.toString() === 'a' ? 'awareness' : 'update';
+        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        for (const h of state.handlers) {
+          try {
+            h(kind, bytes);
+          } catch (e) {
+            this.log.error({ err: e, room }, 'room bus handler failed');
+          }
+        }
+      }
+    }
+  }
+
+  /** After a reconnection: find the rooms that may have missed something and signal them. */
+  private async afterReconnect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const epoch = await this.readEpoch();
+      const lost = epoch !== this.epoch;
+      this.epoch = epoch;
+      const needResync = new Set<string>(this.dirty);
+      this.dirty.clear();
+      if (lost) {
+        this.log.warn('Redis lost its data (restarted without persistence): every room resyncs from PostgreSQL');
+        for (const [room, s] of this.rooms) {
+          s.lastId = '0-0';
+          needResync.add(room);
+        }
+      } else {
+        for (const [room, s] of this.rooms) {
+          if (s.lastId === '0-0') continue;
+          const raw = await this.cmd.sendCommand(['XINFO', 'STREAM', this.key(room)]).catch(() => null);
+          if (entryGap(s.lastId, raw ? parseXInfo(raw) : null)) needResync.add(room);
+        }
+      }
+      this.kickReader();
+      for (const room of needResync) this.emitResync(room);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'checking Redis after reconnection failed; resyncing every room');
+      for (const room of new Set([...this.rooms.keys(), ...this.dirty])) this.emitResync(room);
+      this.dirty.clear();
+    }
+  }
+
+  private emitResync(room: string): void {
+    const set = this.resyncHandlers.get(room);
+    if (!set) return;
+    this.log.info({ room }, 'room resync');
+    for (const cb of set) {
+      try {
+        cb();
+      } catch (e) {
+        this.log.error({ err: e, room }, 'resync handler failed');
+      }
+    }
+  }
+
+  private async trim(): Promise<void> {
+    if (this.closed || !this.cmd.isReady) return;
+    const minId = `${Math.max(0, Date.now() - this.retainMs)}-0`;
+    for (const room of this.rooms.keys()) {
+      try {
+        await this.cmd.xTrim(this.key(room), 'MINID', minId, { strategyModifier: '~' });
+      } catch (e) {
+        this.log.debug({ err: (e as Error).message, room }, 'XTRIM failed');
+        return;
+      }
+    }
+  }
+}
+
+interface StreamReply {
+  name: Buffer;
+  messages: Array<{ id: Buffer; message: Record<string, Buffer | undefined> }>;
+}
+
+/** The bus of shared mode (REDIS_URL), loaded by server/storage/openStorage.ts. */
+export async function createRedisBus(config: Config, log: Logger, opts: RedisBusOptions = {}): Promise<RoomBus & Pick<RedisStreamsBus, 'onResync'>> {
+  const url = config.shared.redisUrl;
+  if (!url) throw new Error('createRedisBus needs REDIS_URL');
+  return RedisStreamsBus.open(url, config.nodeId, log.child({ module: 'storage.redis' }), opts);
+}

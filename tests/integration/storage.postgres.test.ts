@@ -1,0 +1,129 @@
+// The PostgreSQL backend (shared, multi-node mode) against the real server on 127.0.0.1:5432: the
+// storage contract, plus what only a shared database has (several nodes appending to one room,
+// migrations racing at start). Each test gets its own schema, dropped afterwards.
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { openPostgresStores } from '../../server/storage/postgres/openPostgres';
+import { withDefaultUser } from '../../server/storage/postgres/connectionUrl';
+import { createTempSchema, type TempSchema } from '../../server/storage/postgres/tempSchema';
+import type { DocStore, MetaStore } from '../../server/storage/types';
+import { storageContract } from './storageContract';
+
+const BASE_URL = 'postgres://127.0.0.1:5432/test';
+const log = createLogger({ level: 'silent' });
+const schemas: TempSchema[] = [];
+const open = (url: string) => openPostgresStores(loadConfig({ DATABASE_URL: url, SYNC_BATCH_MS: '25' }), log);
+
+async function query<R extends object>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: withDefaultUser(url) });
+  await c.connect();
+  try {
+    return (await c.query<R>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function freshSchema(): Promise<TempSchema> {
+  const s = await createTempSchema(BASE_URL);
+  schemas.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of schemas.splice(0)) await s.drop();
+});
+
+storageContract('postgres', async () => {
+  const schema = await freshSchema();
+  let current = await open(schema.url);
+  let closed = false;
+  const closeAll = async () => {
+    if (closed) return;
+    closed = true;
+    await current.docs.close();
+    await current.meta.close();
+  };
+  return {
+    get meta() { return current.meta; },
+    set meta(m: MetaStore) { current.meta = m; },
+    get docs() { return current.docs; },
+    set docs(d: DocStore) { current.docs = d; },
+    async reopen() {
+      await closeAll();
+      current = await open(schema.url);
+      closed = false;
+      return current;
+    },
+    storedTokenValues: async () => (await query<{ hash: string }>(schema.url, 'SELECT hash FROM tokens')).map((r) => r.hash),
+    cleanup: closeAll,
+  };
+});
+
+describe('PostgreSQL specifics', () => {
+  it('keeps one gap-free, ordered log when three nodes append to the same room at once', async () => {
+    const schema = await freshSchema();
+    const nodes = await Promise.all([0, 1, 2].map(() => open(schema.url)));
+    const perNode = 60;
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < perNode; i++) {
+      nodes.forEach((n, k) => writes.push(n.docs.append('task:shared', new Uint8Array([k, i]))));
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r)); // several batches per node
+    }
+    await Promise.all(writes);
+    const rows = await query<{ seq: string; data: Buffer }>(schema.url, "SELECT seq, data FROM doc_updates WHERE room = 'task:shared' ORDER BY seq");
+    expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 3 * perNode }, (_, i) => i + 1));
+    // Each node's own updates keep the order it appended them in.
+    for (let k = 0; k < 3; k++) {
+      const mine = rows.map((r) => [...r.data]).filter((d) => d[0] === k).map((d) => d[1]);
+      expect(mine).toEqual(Array.from({ length: perNode }, (_, i) => i));
+    }
+    const loaded = await nodes[1].docs.load('task:shared');
+    expect(loaded.lastSeq).toBe(3 * perNode);
+    for (const n of nodes) {
+      await n.docs.close();
+      await n.meta.close();
+    }
+  });
+
+  it('a compaction on one node never loses what another node appends meanwhile', async () => {
+    const schema = await freshSchema();
+    const [a, b] = await Promise.all([open(schema.url), open(schema.url)]);
+    for (let i = 1; i <= 5; i++) await a.docs.append('task:c', new Uint8Array([1, i]));
+    const seen = await a.docs.load('task:c');
+    const late = b.docs.append('task:c', new Uint8Array([2, 1]));
+    await a.docs.compact('task:c', new Uint8Array([9, 9]), seen.lastSeq);
+    await late;
+    const after = await b.docs.load('task:c');
+    expect(after.updates.map((u) => [...u])).toEqual([[9, 9], [2, 1]]);
+    for (const n of [a, b]) {
+      await n.docs.close();
+      await n.meta.close();
+    }
+  });
+
+  it('migrates once when several nodes start at the same moment, and records the version', async () => {
+    const schema = await freshSchema();
+    const nodes = await Promise.all([0, 1, 2, 3].map(() => open(schema.url)));
+    const versions = await query<{ version: number }>(schema.url, 'SELECT version FROM schema_migrations ORDER BY version');
+    expect(versions.map((v) => v.version)).toEqual([1]);
+    for (const n of nodes) {
+      await n.docs.close();
+      await n.meta.close();
+    }
+  });
+
+  it('each schema is its own world: nothing written in one is visible in another', async () => {
+    const [s1, s2] = [await freshSchema(), await freshSchema()];
+    const [n1, n2] = [await open(s1.url), await open(s2.url)];
+    const ana = await n1.meta.createUser({ name: 'Ana' });
+    expect(await n2.meta.getUser(ana.id)).toBeNull();
+    expect(await n1.meta.getUser(ana.id)).toEqual(ana);
+    for (const n of [n1, n2]) {
+      await n.docs.close();
+      await n.meta.close();
+    }
+  });
+});
