@@ -55,6 +55,8 @@ const EPOCH_KEY = 'tandem:epoch';
 function connectClient(url: string, log: Logger, name: string) {
   const client = createClient({
     url,
+    // Shown by CLIENT LIST, so an operator (or a test) can tell which node holds which connection.
+    name,
     // Fail fast while disconnected: publish() must never wait for Redis.
     disableOfflineQueue: true,
     socket: {
@@ -115,8 +117,8 @@ export class RedisStreamsBus implements RoomBus {
   }
 
   static async open(url: string, nodeId: string, log: Logger, opts: RedisBusOptions = {}): Promise<RedisStreamsBus> {
-    const cmd = connectClient(url, log, 'bus');
-    const reader = connectClient(url, log, 'bus-reader');
+    const cmd = connectClient(url, log, `tandem-bus:${nodeId}`);
+    const reader = connectClient(url, log, `tandem-bus:${nodeId}-reader`);
     try {
       await cmd.connect();
       await reader.connect();
