@@ -1,0 +1,172 @@
+// One http.Server for everything: the HTTP API, /healthz, WebSocket upgrades on /sync/<room>,
+// socket.io on /socket.io (inference), and the built SvelteKit app for every other path.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Server as IoServer } from 'socket.io';
+import { bootstrapAdmin } from './auth/bootstrapAdmin';
+import { createAuth } from './auth/createAuth';
+import type { Auth } from './auth/types';
+import { installIoAdapter } from './cluster/ioAdapter';
+import type { Config } from './config';
+import type { HttpDeps } from './http/context';
+import { projectRoutes } from './http/projectRoutes';
+import { Router, sendJson } from './http/router';
+import { taskRoutes } from './http/taskRoutes';
+import { createInference, type InferenceService } from './inference/index';
+import type { Logger } from './logger';
+import { openStorage } from './storage/openStorage';
+import type { Storage } from './storage/types';
+import { createSyncServer, type SyncServer } from './sync/SyncServer';
+
+export interface TandemServer {
+  /** Base URL to reach this server from this machine, e.g. http://127.0.0.1:3000. */
+  url: string;
+  port: number;
+  storage: Storage;
+  auth: Auth;
+  sync: SyncServer;
+  router: Router;
+  adminToken: string;
+  /** True when this start generated the admin token (print it this once). */
+  adminTokenGenerated: boolean;
+  inference: InferenceService | null;
+  close(): Promise<void>;
+}
+
+type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function createTandemServer(config: Config, log: Logger, opts: { inference?: boolean } = {}): Promise<TandemServer> {
+  const storage = await openStorage(config, log);
+  try {
+    return await start(config, log, storage, opts);
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}
+
+async function start(config: Config, log: Logger, storage: Storage, opts: { inference?: boolean }): Promise<TandemServer> {
+  const auth = createAuth(storage.meta);
+  const admin = await bootstrapAdmin(config, storage.meta, log);
+  let inference: InferenceService | null = null;
+  let ready = false;
+
+  const sync = createSyncServer({
+    config,
+    log,
+    storage,
+    auth,
+    hooks: { onLoad: (taskId) => inference?.prefetch(taskId) },
+  });
+  const httpLog = log.child({ module: 'http' });
+  const router = new Router(httpLog);
+  const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready };
+  taskRoutes(router, deps);
+  projectRoutes(router, deps);
+  const app = await loadSvelteHandler(log);
+
+  const server = http.createServer((req, res) => {
+    router
+      .handle(req, res)
+      .then((handled) => {
+        if (handled) return;
+        if (req.url?.startsWith('/api/')) {
+          sendJson(res, 404, { error: { code: 'not_found', message: 'no such endpoint' } });
+          return;
+        }
+        app(req, res, () => sendJson(res, 404, { error: { code: 'not_found', message: 'not found' } }));
+      })
+      .catch((e: unknown) => {
+        httpLog.error({ err: e }, 'request handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
+      });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const p = req.url ?? '';
+    if (p.startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
+    else if (!p.startsWith('/socket.io')) socket.destroy();
+    // /socket.io upgrades belong to engine.io's own listener.
+  });
+
+  let io: IoServer | null = null;
+  let closeAdapter: () => Promise<void> = async () => {};
+  if (opts.inference !== false) {
+    // destroyUpgrade off: engine.io must not kill /sync upgrades it does not own.
+    io = new IoServer(server, { path: '/socket.io', destroyUpgrade: false, maxHttpBufferSize: config.limits.maxJsonBytes });
+    closeAdapter = await installIoAdapter(io, config, log);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  if (io) {
+    try {
+      inference = await createInference({ config, log: log.child({ module: 'inference' }), storage, auth, io });
+      await inference.start();
+    } catch (e) {
+      // Annotating by hand still works without the model: serve, but say so loudly.
+      log.error({ err: e }, 'inference failed to start; serving without it');
+      inference = null;
+    }
+  }
+  ready = true;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      ready = false;
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sync.close();
+      if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
+      if (io) {
+        await new Promise<void>((resolve) => io!.close(() => resolve()));
+        await closeAdapter();
+      }
+      await storage.docs.flush();
+      await storage.close();
+      server.closeAllConnections();
+      await httpClosed;
+    })());
+
+  return {
+    url,
+    port,
+    storage,
+    auth,
+    sync,
+    router,
+    adminToken: admin.token,
+    adminTokenGenerated: admin.generated,
+    get inference() {
+      return inference;
+    },
+    close,
+  };
+}
+
+/** The built SvelteKit app (adapter-node's handler), or a page saying how to build it. */
+async function loadSvelteHandler(log: Logger): Promise<NodeHandler> {
+  const file = path.join(repoRoot, 'build', 'handler.js');
+  if (fs.existsSync(file)) {
+    const mod = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
+    return mod.handler;
+  }
+  log.warn({ file }, 'the web app is not built; run `npm run build` (npm start does it for you)');
+  return (_req, res) => {
+    const html = '<!doctype html><title>Tandem</title><p>The web app is not built yet. Run <code>npm run build</code> (or <code>npm start</code>, which builds it) and reload.</p>';
+    res.writeHead(503, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  };
+}

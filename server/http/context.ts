@@ -1,0 +1,37 @@
+// What the HTTP routes need, built once by server/app.ts.
+import type { IncomingMessage } from 'node:http';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import type { Auth } from '../auth/types';
+import type { Config } from '../config';
+import type { InferenceService } from '../inference/index';
+import type { Logger } from '../logger';
+import type { Storage, User } from '../storage/types';
+import type { SyncServer } from '../sync/SyncServer';
+
+export interface HttpDeps {
+  config: Config;
+  log: Logger;
+  storage: Storage;
+  auth: Auth;
+  sync: SyncServer;
+  inference: () => InferenceService | null;
+  /** True once every part has started (GET /healthz answers 200 only then). */
+  isReady: () => boolean;
+}
+
+/**
+ * The user of a request: `Authorization: Bearer <token>`, or, where `allowQueryToken` (GETs the
+ * browser makes without headers: <img> and download links), `?token=`.
+ */
+export async function requireUser(deps: HttpDeps, req: IncomingMessage, query: URLSearchParams, allowQueryToken = false): Promise<User> {
+  const header = req.headers.authorization;
+  let token: string | null = null;
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw new TandemError(ErrorCode.Unauthorized, 'Authorization header must be "Bearer <token>"');
+    token = m[1];
+  } else if (allowQueryToken) {
+    token = query.get('token');
+  }
+  return deps.auth.authenticate(token);
+}

@@ -1,0 +1,86 @@
+// A small router on node:http: method + path pattern (`/api/tasks/:taskId`) → handler. Handlers
+// throw TandemError; the router answers `{"error": {"code", "message"}}` with the mapped status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorResponse } from '../errors';
+import type { Logger } from '../logger';
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  log: Logger;
+}
+
+export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: RouteHandler;
+}
+
+export class Router {
+  private routes: Route[] = [];
+
+  constructor(private log: Logger) {}
+
+  /** Registers a route; `:name` segments match one URL-decoded path segment. */
+  add(method: string, path: string, handler: RouteHandler): this {
+    const keys: string[] = [];
+    const source = path
+      .split('/')
+      .map((seg) => {
+        if (seg.startsWith(':')) {
+          keys.push(seg.slice(1));
+          return '([^/]+)';
+        }
+        return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('/');
+    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}/?$`), keys, handler });
+    return this;
+  }
+
+  /**
+   * Handles the request when a route's path matches; returns false when none does (the caller
+   * hands the request on). A path that matches with another method answers 405.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.pattern.exec(url.pathname);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
+      const params: Record<string, string> = {};
+      try {
+        r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1])));
+        await r.handler({ req, res, params, query: url.searchParams, log: this.log });
+      } catch (e) {
+        const { status, body } = errorResponse(e, this.log, { method: req.method, path: url.pathname });
+        if (!res.headersSent) sendJson(res, status, body);
+        else res.destroy();
+      }
+      return true;
+    }
+    if (pathMatched) {
+      sendJson(res, 405, { error: { code: 'bad_request', message: `method ${req.method} not allowed` } });
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Answers JSON with the status; `no-store` because API answers depend on the token. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}

@@ -1,0 +1,77 @@
+// /api/tasks/**, /api/me, /api/models and /healthz.
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import { ExportQuerySchema } from '../../shared/protocol/http';
+import { canWriteRoom } from '../../shared/protocol/roles';
+import { listObjects } from '../../shared/schema/annotation';
+import type { TaskId } from '../../shared/schema/ids';
+import { validate } from './body';
+import { requireUser, type HttpDeps } from './context';
+import { exportTaskCoco } from './exportCoco';
+import { taskSummary } from './projectRoutes';
+import { sendJson, type Router } from './router';
+
+export function taskRoutes(router: Router, deps: HttpDeps): void {
+  const { storage } = deps;
+
+  router.add('GET', '/healthz', ({ res }) => {
+    if (deps.isReady()) sendJson(res, 200, { ok: true });
+    else sendJson(res, 503, { error: { code: ErrorCode.Unavailable, message: 'starting' } });
+  });
+
+  router.add('GET', '/api/me', async ({ req, res, query }) => {
+    const user = await requireUser(deps, req, query);
+    sendJson(res, 200, { id: user.id, name: user.name, isAdmin: user.isAdmin });
+  });
+
+  router.add('GET', '/api/models', async ({ req, res, query }) => {
+    await requireUser(deps, req, query);
+    sendJson(res, 200, deps.inference()?.listModels() ?? []);
+  });
+
+  router.add('GET', '/api/tasks/:taskId', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query);
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    sendJson(res, 200, {
+      ...taskSummary(task),
+      projectId: task.projectId,
+      role,
+      canWrite: { task: canWriteRoom(role, 'task'), review: canWriteRoom(role, 'review') },
+    });
+  });
+
+  // Original bytes. Images never change for a task, so the ETag is the image key and browsers may
+  // keep them; `private` because the URL may carry a token.
+  router.add('GET', '/api/tasks/:taskId/image', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query, true);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    const etag = `"${task.imageKey}"`;
+    const headers = { etag, 'cache-control': 'private, max-age=86400' };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const bytes = await storage.images.get(task.imageKey);
+    res.writeHead(200, { ...headers, 'content-type': task.mime, 'content-length': bytes.byteLength });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  });
+
+  router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query, true);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    const { format } = validate(ExportQuerySchema, { format: query.get('format') ?? undefined });
+    if (format !== 'coco') throw new TandemError(ErrorCode.ValidationFailed, `format: unsupported export format "${format}" (coco)`);
+    const project = await storage.meta.getProject(task.projectId);
+    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+    const objects = await deps.sync.withDoc(`task:${task.id}`, (doc) => listObjects(doc));
+    const coco = exportTaskCoco(project, task, objects);
+    const text = JSON.stringify(coco);
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'content-disposition': `attachment; filename="${task.id}.coco.json"`,
+      'cache-control': 'no-store',
+    });
+    res.end(text);
+  });
+}

@@ -1,0 +1,283 @@
+// The /sync endpoint: the y-websocket protocol over `ws`, as a hook pipeline.
+//   1. authenticate (at the upgrade): token → user, room name → task, membership → role →
+//      read-only or not. Failures close the socket with a documented code (CONTEXT.md).
+//   2. load: one Room (Y.Doc + awareness) per room name, loaded from the DocStore on first use,
+//      unloaded (and compacted) a grace period after the last socket left.
+//   3. store: every applied update is relayed at once and appended to the durable log (Room).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { CloseCode } from '../../shared/protocol/closeCodes';
+import { ErrorCode, isTandemError } from '../../shared/protocol/errors';
+import { canWriteRoom, parseRoom } from '../../shared/protocol/roles';
+import type { TaskId } from '../../shared/schema/ids';
+import type { Auth } from '../auth/types';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Storage } from '../storage/types';
+import { createSyncMetrics, type SyncMetrics } from './metrics';
+import { Room, type Conn } from './Room';
+
+export interface SyncHooks {
+  /** A task room was loaded (a user opened the task): inference warms its image. */
+  onLoad?(taskId: TaskId): void;
+}
+
+export interface SyncServerDeps {
+  config: Config;
+  log: Logger;
+  storage: Storage;
+  auth: Auth;
+  hooks?: SyncHooks;
+}
+
+export interface SyncServer {
+  /** Takes over an HTTP upgrade request for `/sync/<room>?token=`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Runs `fn` on the room's document: the live one when loaded, else a copy replayed from storage. */
+  withDoc<T>(room: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Applies an update written by the server (imports): stored, relayed to sockets, published. Resolves once durable. */
+  applyServerUpdate(room: string, update: Uint8Array): Promise<void>;
+  readonly metrics: SyncMetrics;
+  /** Closes every socket with 1001, waits for every pending append, unloads the rooms. */
+  close(): Promise<void>;
+}
+
+export function createSyncServer(deps: SyncServerDeps): SyncServer {
+  const { config, storage, auth } = deps;
+  const log = deps.log.child({ module: 'sync' });
+  const metrics = createSyncMetrics();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxFrameBytes });
+  const rooms = new Map<string, Promise<Room>>();
+  const unloadTimers = new Map<string, NodeJS.Timeout>();
+  const unloading = new Set<Promise<void>>();
+  const alive = new WeakMap<WebSocket, boolean>();
+  let closing = false;
+
+  // Keepalive: a socket that has not answered the previous ping is dead (no close frame will come).
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, config.sync.pingMs);
+  heartbeat.unref();
+
+  const roomDeps = {
+    config,
+    log,
+    storage,
+    metrics,
+    onEmpty: (room: Room) => scheduleUnload(room),
+  };
+
+  async function getRoom(name: string, kind: 'task' | 'review', taskId: TaskId): Promise<Room> {
+    for (;;) {
+      cancelUnload(name);
+      let p = rooms.get(name);
+      if (!p) {
+        const task = await storage.meta.getTask(taskId);
+        if (!task) throw Object.assign(new Error('task vanished'), { closeCode: CloseCode.UnknownRoom });
+        p = rooms.get(name); // another socket may have started loading meanwhile
+        if (!p) {
+          const loading = Room.load(name, kind, task, roomDeps);
+          p = loading;
+          rooms.set(name, loading);
+          loading.then(
+            () => {
+              if (kind === 'task') deps.hooks?.onLoad?.(taskId);
+            },
+            () => {
+              if (rooms.get(name) === loading) rooms.delete(name);
+            },
+          );
+        }
+      }
+      const room = await p;
+      if (!room.closed) return room;
+    }
+  }
+
+  function cancelUnload(name: string): void {
+    const t = unloadTimers.get(name);
+    if (t) {
+      clearTimeout(t);
+      unloadTimers.delete(name);
+    }
+  }
+
+  function scheduleUnload(room: Room): void {
+    cancelUnload(room.name);
+    const t = setTimeout(() => {
+      unloadTimers.delete(room.name);
+      const job = unload(room).catch((e: unknown) => log.error({ err: e, room: room.name }, 'unloading the room failed'));
+      unloading.add(job);
+      void job.finally(() => unloading.delete(job));
+    }, config.sync.unloadGraceMs);
+    t.unref();
+  }
+
+  async function unload(room: Room): Promise<void> {
+    await room.drain();
+    // Checked after the await: a socket may have joined meanwhile. From here on everything is
+    // synchronous until the room is out of the map, so no socket can join it half-closed.
+    if (room.conns.size > 0 || room.closed) return;
+    if (rooms.get(room.name) !== undefined) rooms.delete(room.name);
+    await room.close({ compact: true });
+    log.debug({ room: room.name }, 'room unloaded');
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    // The upgrade always completes: browsers cannot read an HTTP refusal of a WebSocket, only a
+    // close code, so refusals are close frames (4401/4403/4404).
+    wss.handleUpgrade(req, socket, head, (ws) => void onConnection(ws, req));
+  }
+
+  async function onConnection(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    metrics.connections++;
+    metrics.connectionsTotal++;
+    alive.set(ws, true);
+    const queue: Array<{ data: Uint8Array; binary: boolean }> = [];
+    let room: Room | null = null;
+    let conn: Conn | null = null;
+    let gone = false;
+
+    const onFrame = (data: Uint8Array, binary: boolean) => {
+      if (!room || !conn) {
+        queue.push({ data, binary });
+        return;
+      }
+      try {
+        if (!binary) throw new Error('text frame');
+        room.handleMessage(conn, data);
+      } catch (e) {
+        metrics.malformedFrames++;
+        log.warn({ room: room.name, user: conn.user.id, err: e }, 'malformed frame; closing the socket');
+        ws.close(CloseCode.MalformedFrame, 'malformed frame');
+      }
+    };
+    ws.on('message', (data: RawData, binary: boolean) => onFrame(toBytes(data), binary));
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('error', (e) => log.debug({ err: e }, 'socket error'));
+    ws.on('close', () => {
+      gone = true;
+      metrics.connections--;
+      if (room && conn) room.removeConn(conn);
+    });
+
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const name = safeDecode(url.pathname.slice('/sync/'.length));
+    try {
+      const user = await auth.authenticate(url.searchParams.get('token'));
+      const parsed = name === null ? null : parseRoom(name);
+      if (!parsed || name === null) throw refusal(CloseCode.UnknownRoom, 'unknown room');
+      const { role } = await auth.taskAccess(user, parsed.taskId as TaskId);
+      const readOnly = !canWriteRoom(role, parsed.kind);
+      const r = await getRoom(name, parsed.kind, parsed.taskId as TaskId);
+      if (gone) {
+        if (r.conns.size === 0) scheduleUnload(r);
+        return;
+      }
+      conn = { ws, user, role, readOnly, awarenessIds: new Set(), lastDeniedAt: 0 };
+      room = r;
+      r.addConn(conn);
+      log.debug({ room: name, user: user.id, role, readOnly }, 'socket joined');
+      for (const m of queue.splice(0)) onFrame(m.data, m.binary);
+    } catch (e) {
+      metrics.connectionsRefused++;
+      const { code, reason } = closeFor(e);
+      if (code === CloseCode.Internal) log.error({ err: e, room: name }, 'socket refused: internal error');
+      else log.debug({ room: name, code, reason }, 'socket refused');
+      ws.close(code, reason);
+    }
+  }
+
+  async function withDoc<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    const live = rooms.get(name);
+    if (live) {
+      const room = await live.catch(() => null);
+      if (room && !room.closed) return fn(room.doc);
+    }
+    const stored = await storage.docs.load(name);
+    const doc = new Y.Doc();
+    try {
+      Y.transact(doc, () => {
+        for (const u of stored.updates) Y.applyUpdate(doc, u);
+      });
+      return fn(doc);
+    } finally {
+      doc.destroy();
+    }
+  }
+
+  async function applyServerUpdate(name: string, update: Uint8Array): Promise<void> {
+    const live = rooms.get(name);
+    if (live) {
+      const room = await live.catch(() => null);
+      if (room && !room.closed) return room.applyServerUpdate(update);
+    }
+    await storage.docs.append(name, update);
+    await storage.bus.publish(name, 'update', update);
+  }
+
+  async function close(): Promise<void> {
+    if (closing) return;
+    closing = true;
+    clearInterval(heartbeat);
+    for (const t of unloadTimers.values()) clearTimeout(t);
+    unloadTimers.clear();
+    for (const ws of wss.clients) ws.close(CloseCode.GoingAway, 'server shutting down');
+    await Promise.all([...unloading]);
+    const loaded = await Promise.all([...rooms.values()].map((p) => p.catch(() => null)));
+    rooms.clear();
+    await Promise.all(loaded.map((r) => (r && !r.closed ? r.close({ compact: false }) : undefined)));
+    // Sockets that did not finish the closing handshake in time are cut.
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  return { handleUpgrade, withDoc, applyServerUpdate, metrics, close };
+}
+
+function refusal(closeCode: number, message: string): Error {
+  return Object.assign(new Error(message), { closeCode });
+}
+
+/** The close code and reason (at most 123 bytes, RFC 6455) for a refused socket. */
+function closeFor(e: unknown): { code: number; reason: string } {
+  let code: number = CloseCode.Internal;
+  let reason = 'internal error';
+  if (isTandemError(e)) {
+    reason = `${e.code}: ${e.message}`;
+    if (e.code === ErrorCode.Unauthorized || e.code === ErrorCode.TokenExpired) code = CloseCode.Unauthorized;
+    else if (e.code === ErrorCode.Forbidden) code = CloseCode.Forbidden;
+    else if (e.code === ErrorCode.NotFound || e.code === ErrorCode.UnknownRoom) code = CloseCode.UnknownRoom;
+  } else if (e instanceof Error && typeof (e as { closeCode?: unknown }).closeCode === 'number') {
+    code = (e as unknown as { closeCode: number }).closeCode;
+    reason = e.message;
+  }
+  return { code, reason: Buffer.from(reason).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '') };
+}
+
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,84 @@
+// Payload schemas of the HTTP API (contract 2 of DESIGN.md and the endpoints the editor uses).
+// The server validates every JSON body against these; the browser may reuse them for its forms.
+import { z } from 'zod';
+import { MemberRoles } from './roles';
+
+/** A label colour, `#rrggbb`. */
+export const ColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
+
+/** One project label: a name and its display colour. */
+export const LabelSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  color: ColorSchema,
+});
+/** {@link LabelSchema}'s type. */
+export type LabelInput = z.infer<typeof LabelSchema>;
+
+/** A list of labels with unique names. */
+export const LabelListSchema = z
+  .array(LabelSchema)
+  .max(1000)
+  .refine((ls) => new Set(ls.map((l) => l.name)).size === ls.length, 'label names must be unique');
+
+/** Body of `POST /api/projects`. */
+export const CreateProjectSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  labels: LabelListSchema.optional(),
+});
+/** {@link CreateProjectSchema}'s type. */
+export type CreateProject = z.infer<typeof CreateProjectSchema>;
+
+/** Body of `PUT /api/projects/:id/labels`: the full new label list. */
+export const SetLabelsSchema = z.object({ labels: LabelListSchema });
+/** {@link SetLabelsSchema}'s type. */
+export type SetLabels = z.infer<typeof SetLabelsSchema>;
+
+/** Body of `POST /api/projects/:id/members`. */
+export const AddMemberSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(MemberRoles),
+});
+/** {@link AddMemberSchema}'s type. */
+export type AddMember = z.infer<typeof AddMemberSchema>;
+
+/** Query of `POST /api/projects/:id/tasks`: the file name shown for the image. */
+export const UploadTaskQuerySchema = z.object({
+  name: z.string().trim().min(1).max(500),
+});
+
+/** Query of `GET /api/tasks/:id/export`. */
+export const ExportQuerySchema = z.object({
+  format: z.string().default('coco'),
+});
+
+/** Response of `POST /api/projects`. */
+export interface CreatedProject {
+  id: string;
+}
+/** Response of `POST /api/projects/:id/tasks`. */
+export interface CreatedTask {
+  id: string;
+  width: number;
+  height: number;
+}
+/** Response of `POST /api/projects/:id/members`. */
+export interface CreatedMember {
+  userId: string;
+  token: string;
+}
+/** One row of `GET /api/projects/:id/tasks` (more keys may be added). */
+export interface TaskSummary {
+  id: string;
+  name: string;
+  width: number;
+  height: number;
+  status: string;
+  mime: string;
+  createdAt: number;
+}
+/** Response of `GET /api/me`. */
+export interface Me {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+}
