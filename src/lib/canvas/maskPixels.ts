@@ -1,0 +1,78 @@
+// RLE → the pixels of one mask texture, cropped to the mask's bounding box so hundreds of masks
+// on a 4K image cost their own area, not 4096×3072 each. Runs are walked directly (no full-image
+// decode). Output is premultiplied RGBA: interior at the fill opacity, boundary pixels (a 4-
+// neighbour outside the mask) at the outline opacity.
+import { rleBbox, rleCounts, type Rle } from '../../../shared/codecs/rle';
+
+export interface MaskPixels {
+  /** Top-left of the crop in image px. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Premultiplied RGBA, row-major, width × height × 4 bytes. */
+  rgba: Uint8Array;
+}
+
+export interface MaskStyle {
+  /** 0xRRGGBB */
+  color: number;
+  /** Fill opacity 0..1. */
+  fill: number;
+  /** Outline opacity 0..1 (0 = no outline). */
+  outline: number;
+}
+
+/** Parses #rrggbb (or hsl()/anything else → a grey) into 0xRRGGBB. */
+export function parseColor(css: string): number {
+  const m = /^#([0-9a-f]{6})$/i.exec(css.trim());
+  return m ? parseInt(m[1], 16) : 0x9ca3af;
+}
+
+/** The pixels of `rle` in `style`, or null for an empty mask. */
+export function maskPixels(rle: Rle, style: MaskStyle): MaskPixels | null {
+  const [h] = rle.size;
+  const [bx, by, bw, bh] = rleBbox(rle);
+  if (bw === 0 || bh === 0) return null;
+  const counts = rleCounts(rle);
+  // 1 byte per pixel first (inside or not), then colour it with its neighbours in view.
+  const inside = new Uint8Array(bw * bh);
+  let q = 0; // column-major linear index: x * h + y
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (i % 2 === 1) {
+      let x = Math.floor(q / h);
+      let y = q - x * h;
+      for (let k = 0; k < c; k++) {
+        inside[(y - by) * bw + (x - bx)] = 1;
+        if (++y === h) {
+          y = 0;
+          x++;
+        }
+      }
+    }
+    q += c;
+  }
+  const r = (style.color >> 16) & 255;
+  const g = (style.color >> 8) & 255;
+  const b = style.color & 255;
+  const fillA = Math.round(style.fill * 255);
+  const edgeA = Math.round(Math.max(style.fill, style.outline) * 255);
+  const rgba = new Uint8Array(bw * bh * 4);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const i = y * bw + x;
+      if (!inside[i]) continue;
+      const edge =
+        style.outline > 0 &&
+        (x === 0 || y === 0 || x === bw - 1 || y === bh - 1 || !inside[i - 1] || !inside[i + 1] || !inside[i - bw] || !inside[i + bw]);
+      const a = edge ? edgeA : fillA;
+      const o = i * 4;
+      rgba[o] = (r * a + 127) / 255;
+      rgba[o + 1] = (g * a + 127) / 255;
+      rgba[o + 2] = (b * a + 127) / 255;
+      rgba[o + 3] = a;
+    }
+  }
+  return { x: bx, y: by, width: bw, height: bh, rgba };
+}
