@@ -1,19 +1,26 @@
 // Entry point of the inference subsystem, wired by server/main.ts.
-// OWNED BY THE INFERENCE WORK: this stub fixes the signature the core server calls.
+// createInference builds the worker pool, the scheduler (latest-wins, timeouts, retry) and the
+// /inference + /workers namespaces; start() forks the local workers once the HTTP server listens.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import type { Server as IoServer } from 'socket.io';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import type { ModelInfo } from '../../shared/protocol/inference';
+import type { TaskId } from '../../shared/schema/ids';
+import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { Auth } from '../auth/types';
 import type { Storage } from '../storage/types';
-import type { TaskId } from '../../shared/schema/ids';
+import { GRABCUT_INFO, GRAPHCUT_INFO } from './engines/classical';
+import { manifestModelInfo, readManifestIfAny } from './engines/onnx/manifest';
+import { LocalWorkers } from './pool/LocalWorkers';
+import { attachNamespaces } from './pool/namespaces';
+import { Scheduler } from './pool/Scheduler';
+import { WorkerPool, type WorkerStatus } from './pool/WorkerPool';
 
-export interface ModelInfo {
-  id: string;
-  engine: string; // 'onnx' | 'graphcut' | 'grabcut'
-  description: string;
-  inputs: string[]; // which prompts it takes: clicks, box, scribbles, prevMask
-  default: boolean;
-}
+export type { ModelInfo };
 
 export interface InferenceDeps {
   config: Config;
@@ -35,6 +42,135 @@ export interface InferenceService {
   readonly workerToken: string;
 }
 
-export async function createInference(_deps: InferenceDeps): Promise<InferenceService> {
-  throw new Error('not implemented yet');
+/** The service with the operational extras (status pages, tests). */
+export interface InferencePool extends InferenceService {
+  /** The attached workers, local and remote. */
+  workers(): WorkerStatus[];
+  /** Process ids of the local worker children. */
+  localPids(): number[];
+  /** Resolves once at least `n` workers are attached (rejects after `timeoutMs`). */
+  waitForWorkers(n: number, timeoutMs?: number): Promise<void>;
+  /** The model a request without `model` gets. */
+  defaultModel(): string;
+}
+
+export async function createInference(deps: InferenceDeps): Promise<InferencePool> {
+  const { config, io, storage, auth } = deps;
+  const log = deps.log.child({ module: 'inference' });
+  const ic = config.inference;
+  const workerToken = ic.workerToken ?? loadOrCreateToken(config.dataDir);
+  const pool = new WorkerPool(ic.maxInFlightPerWorker, log.child({ module: 'inference.pool' }));
+  const scheduler = new Scheduler(pool, ic.timeoutMs, log.child({ module: 'inference.scheduler' }));
+  const manifest = readManifestIfAny(path.join(ic.modelsDir, 'manifest.json'));
+  if (manifest.error) log.error({ err: manifest.error }, 'models/manifest.json is invalid; its models are not listed');
+  const manifestModels = manifest.entries.map(manifestModelInfo);
+  let local: LocalWorkers | null = null;
+  let started = false;
+
+  /** Classical engines, the manifest's models, then anything remote workers bring. */
+  const known = (): ModelInfo[] => {
+    const out = new Map<string, ModelInfo>();
+    for (const m of [GRAPHCUT_INFO, GRABCUT_INFO, ...manifestModels, ...pool.models()]) if (!out.has(m.id)) out.set(m.id, { ...m, default: false });
+    return [...out.values()];
+  };
+  const defaultModel = (): string => {
+    const ids = new Set(known().map((m) => m.id));
+    if (ic.defaultModel && ids.has(ic.defaultModel)) return ic.defaultModel;
+    const fromManifest = manifestModels.find((m) => m.default) ?? manifestModels[0];
+    // The manifest's default counts only once a worker actually serves it.
+    if (fromManifest && pool.models().some((m) => m.id === fromManifest.id)) return fromManifest.id;
+    return GRAPHCUT_INFO.id;
+  };
+  if (ic.defaultModel && !known().some((m) => m.id === ic.defaultModel)) {
+    log.warn({ model: ic.defaultModel }, 'INFERENCE_DEFAULT_MODEL is not a known model yet; falling back until a worker serves it');
+  }
+  const resolveModel = (model: string | undefined): string => {
+    if (model === undefined) return defaultModel();
+    if (!known().some((m) => m.id === model)) throw new TandemError(ErrorCode.UnknownModel, `unknown model ${model}`);
+    return model;
+  };
+  const prefetch = (taskId: TaskId): void => {
+    const w = pool.prefetch(taskId, defaultModel());
+    log.debug({ taskId, worker: w?.hello.workerId ?? null }, 'prefetch');
+  };
+
+  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch });
+
+  return {
+    workerToken,
+    async start() {
+      if (started) return;
+      started = true;
+      if (ic.workers <= 0) {
+        log.info('no local inference workers (INFERENCE_WORKERS=0); waiting for remote ones');
+        return;
+      }
+      const url = await localUrl(io);
+      local = new LocalWorkers({
+        count: ic.workers,
+        serverUrl: url,
+        socketPath: io.path(),
+        token: workerToken,
+        threads: ic.threads,
+        capacity: ic.maxInFlightPerWorker,
+        cacheBytes: ic.cacheBytes,
+        providers: ic.providers,
+        log: log.child({ module: 'inference.local' }),
+      });
+      local.start();
+    },
+    async stop() {
+      scheduler.stop();
+      await local?.stop();
+      for (const s of io.of('/workers').sockets.values()) s.disconnect(true);
+    },
+    listModels() {
+      const def = defaultModel();
+      return known().map((m) => ({ ...m, default: m.id === def }));
+    },
+    prefetch,
+    workers: () => pool.status(),
+    localPids: () => local?.pids() ?? [],
+    defaultModel,
+    waitForWorkers(n, timeoutMs = 30_000) {
+      if (pool.size >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          off();
+          reject(new TandemError(ErrorCode.NoWorker, `${pool.size} of ${n} workers attached after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const off = pool.onChange(() => {
+          if (pool.size < n) return;
+          clearTimeout(t);
+          off();
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/** DATA_DIR/worker-token, created (random, 0600) on first start. */
+function loadOrCreateToken(dataDir: string): string {
+  const file = path.join(dataDir, 'worker-token');
+  try {
+    const t = fs.readFileSync(file, 'utf8').trim();
+    if (t.length >= 16) return t;
+  } catch {
+    // no token yet: create one below
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const t = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, t + '\n', { mode: 0o600 });
+  return t;
+}
+
+/** The server's own URL on the loopback interface, once its HTTP server listens. */
+async function localUrl(io: IoServer): Promise<string> {
+  const http = (io as unknown as { httpServer?: import('node:http').Server }).httpServer;
+  if (!http) throw new Error('socket.io is not attached to an HTTP server');
+  if (!http.listening) await new Promise<void>((r) => http.once('listening', () => r()));
+  const a = http.address() as AddressInfo;
+  const host = !a.address || a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address.includes(':') ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
 }

@@ -17,7 +17,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 const REG = 4;
 /** Log-likelihood of a colour under a model fitted to nothing: uniform over the RGB cube. */
 const UNIFORM = -3 * Math.log(256);
-const MAX_SAMPLES = 20000;
+const MAX_SAMPLES = 8000;
 
 /** A model that gives every colour the same likelihood (used when there are no samples). */
 export function uniformGmm(): Gmm {
@@ -25,7 +25,7 @@ export function uniformGmm(): Gmm {
 }
 
 /**
- * Fits a K-component GMM to `count` RGB triples in `rgb` (interleaved). At most 20,000 samples
+ * Fits a K-component GMM to `count` RGB triples in `rgb` (interleaved). At most 8,000 samples
  * are used (a fixed stride), so the cost does not grow with the image.
  */
 export function fitGmm(rgb: ArrayLike<number>, count: number, k = 5, emRounds = 2): Gmm {
@@ -41,7 +41,7 @@ export function fitGmm(rgb: ArrayLike<number>, count: number, k = 5, emRounds = 
   k = Math.max(1, Math.min(k, n));
   const label = new Int32Array(n);
   const centers = initCenters(x, n, k);
-  for (let it = 0; it < 6; it++) {
+  for (let it = 0; it < 4; it++) {
     assignNearest(x, n, centers, k, label);
     recomputeCenters(x, n, k, label, centers);
   }
@@ -57,11 +57,22 @@ function luminance(x: Float64Array, s: number): number {
   return 0.299 * x[3 * s] + 0.587 * x[3 * s + 1] + 0.114 * x[3 * s + 2];
 }
 
+/** Initial centres: the samples at the (j + 0.5) / k luminance quantiles (a histogram, O(n)). */
 function initCenters(x: Float64Array, n: number, k: number): Float64Array {
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => luminance(x, a) - luminance(x, b));
+  const hist = new Int32Array(256);
+  const lum = new Uint8Array(n);
+  for (let s = 0; s < n; s++) {
+    lum[s] = Math.min(255, Math.round(luminance(x, s)));
+    hist[lum[s]]++;
+  }
   const c = new Float64Array(3 * k);
   for (let j = 0; j < k; j++) {
-    const s = order[Math.min(n - 1, Math.floor(((j + 0.5) / k) * n))];
+    const target = Math.floor(((j + 0.5) / k) * n);
+    let acc = 0;
+    let level = 0;
+    while (level < 255 && acc + hist[level] <= target) acc += hist[level++];
+    let s = 0;
+    while (s < n - 1 && lum[s] !== level) s++;
     c[3 * j] = x[3 * s];
     c[3 * j + 1] = x[3 * s + 1];
     c[3 * j + 2] = x[3 * s + 2];
@@ -171,14 +182,14 @@ export function bestComponent(g: Gmm, r: number, gr: number, b: number): number 
 /** log p(colour | model), natural log, colours in 0-255. */
 export function gmmLogLikelihood(g: Gmm, r: number, gr: number, b: number): number {
   if (g.k === 0) return UNIFORM;
+  // Two passes (max, then sum) instead of a scratch array: this runs per pixel, allocation-free.
   let mx = -Infinity;
-  const ls = new Float64Array(g.k);
   for (let j = 0; j < g.k; j++) {
-    ls[j] = componentLog(g, j, r, gr, b);
-    if (ls[j] > mx) mx = ls[j];
+    const l = componentLog(g, j, r, gr, b);
+    if (l > mx) mx = l;
   }
   let s = 0;
-  for (let j = 0; j < g.k; j++) s += Math.exp(ls[j] - mx);
+  for (let j = 0; j < g.k; j++) s += Math.exp(componentLog(g, j, r, gr, b) - mx);
   // Never below the uniform density: a colour no model explains should not dominate the energy.
   return Math.max(mx + Math.log(s), UNIFORM - 6);
 }

@@ -19,7 +19,7 @@ export function segmentGrabCut(input: SegmentInput & { box: Box }): SegmentOutpu
   for (let y = by0; y < by1; y++) for (let x = bx0; x < bx1; x++) inBox[y * wi.w + x] = 1;
   for (let p = 0; p < n; p++) if (!inBox[p] && seed[p] !== 1) seed[p] = 2;
 
-  let labels = new Uint8Array(n);
+  let labels: Uint8Array = new Uint8Array(n);
   if (input.prevMask) {
     const prev = maskToWork(wi, input.prevMask, image.width, image.height);
     for (let p = 0; p < n; p++) labels[p] = inBox[p] && prev[p] ? 1 : 0;
@@ -28,7 +28,7 @@ export function segmentGrabCut(input: SegmentInput & { box: Box }): SegmentOutpu
 
   let fg: Gmm | null = null;
   let bg: Gmm | null = null;
-  let costs = { costFg: new Float32Array(n), costBg: new Float32Array(n) };
+  let costs: { costFg: Float32Array; costBg: Float32Array } = { costFg: new Float32Array(n), costBg: new Float32Array(n) };
   for (let it = 0; it < GRABCUT_ITERATIONS; it++) {
     fg = fitLabelled(wi, labels, 1);
     bg = fitLabelled(wi, labels, 0);

@@ -21,6 +21,7 @@ export interface WorkImage {
   /** n-link weights to the right, down, down-right and down-left neighbour (4 per pixel). */
   links: Float32Array;
   bytes: number;
+  graph?: MaxFlowGraph;
 }
 
 const workCache = new WeakMap<RgbImage, WorkImage>();
@@ -37,6 +38,11 @@ export function workImage(img: RgbImage): WorkImage {
   const wi: WorkImage = { w, h, scale: w / img.width, rgb, links, bytes: rgb.byteLength + links.byteLength };
   workCache.set(img, wi);
   return wi;
+}
+
+/** Bytes held for an image's working copy and graph (0 when never segmented). */
+export function workBytes(img: RgbImage): number {
+  return workCache.get(img)?.bytes ?? 0;
 }
 
 /** Box-filter downsampling (each output pixel averages the input pixels it covers). */
@@ -119,10 +125,10 @@ function nlinks(rgb: Uint8Array, w: number, h: number): Float32Array {
  * labelling p object / background; `seed[p]` is 1 (hard object), 2 (hard background) or 0.
  * Returns 0/1 labels at working resolution.
  */
-export function solveCut(wi: WorkImage, costFg: Float32Array, costBg: Float32Array, seed: Uint8Array, smooth = 1): Uint8Array {
-  const { w, h, links } = wi;
-  const n = w * h;
-  const g = new MaxFlowGraph(n, 4 * n);
+export function solveCut(wi: WorkImage, costFg: Float32Array, costBg: Float32Array, seed: Uint8Array): Uint8Array {
+  const n = wi.w * wi.h;
+  const g = gridGraph(wi);
+  g.reset();
   for (let p = 0; p < n; p++) {
     // The source side is "object": cutting s->p (p becomes background) costs costBg[p].
     if (seed[p] === 1) g.addTerminal(p, HARD, 0);
@@ -132,21 +138,28 @@ export function solveCut(wi: WorkImage, costFg: Float32Array, costBg: Float32Arr
       g.addTerminal(p, costBg[p] - m, costFg[p] - m);
     }
   }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = y * w + x;
-      for (let k = 0; k < 4; k++) {
-        const c = links[4 * p + k] * smooth;
-        if (c <= 0) continue;
-        const [dx, dy] = OFFSETS[k];
-        g.addEdge(p, (y + dy) * w + x + dx, c, c);
-      }
-    }
-  }
   g.maxflow();
   const out = new Uint8Array(n);
   for (let p = 0; p < n; p++) out[p] = g.inSourceSet(p) ? 1 : 0;
   return out;
+}
+
+/** The n-link graph of the working image, built once per image and reset for every cut. */
+function gridGraph(wi: WorkImage): MaxFlowGraph {
+  if (wi.graph) return wi.graph;
+  const { w, h, links } = wi;
+  const g = new MaxFlowGraph(w * h, 4 * w * h);
+  const step = OFFSETS.map(([dx, dy]) => dy * w + dx);
+  for (let p = 0; p < w * h; p++) {
+    for (let k = 0; k < 4; k++) {
+      const c = links[4 * p + k];
+      if (c > 0) g.addEdge(p, p + step[k], c, c);
+    }
+  }
+  g.snapshotArcs();
+  wi.graph = g;
+  wi.bytes += g.bytes;
+  return g;
 }
 
 /** Unary colour costs -log p(colour | model) at working resolution. */

@@ -57,6 +57,38 @@ export class MaxFlowGraph {
     this.orphans = new Int32Array(2 * nodeCount + 16);
   }
 
+  private rcap0: Float64Array | null = null;
+
+  /** Remembers the current arc capacities, so reset() can reuse the graph for another cut. */
+  snapshotArcs(): void {
+    this.rcap0 = this.rcap.slice(0, this.arcCount);
+  }
+
+  /**
+   * Back to the snapshotted arc capacities with no terminal links and no flow: building the
+   * topology of a grid costs as much as a cut, and every click on an image cuts the same grid.
+   */
+  reset(): void {
+    if (!this.rcap0) throw new Error('MaxFlowGraph.reset: no snapshot');
+    this.rcap.set(this.rcap0);
+    this.trcap.fill(0);
+    this.parent.fill(NONE);
+    this.isSink.fill(0);
+    this.ts.fill(0);
+    this.dist.fill(0);
+    this.inQueue.fill(0);
+    this.qHead = 0;
+    this.qLen = 0;
+    this.time = 0;
+    this.flowValue = 0;
+    this.orphanCount = 0;
+  }
+
+  /** Bytes held by the graph's arrays. */
+  get bytes(): number {
+    return this.head.byteLength * 2 + this.rcap.byteLength * 2 + this.nodeCount * 32;
+  }
+
   /** Adds capacity from the source to `i` and from `i` to the sink (both >= 0). */
   addTerminal(i: number, source: number, sink: number): void {
     // Pushing min(source, sink) straight through changes the flow, never the cut.

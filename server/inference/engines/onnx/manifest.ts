@@ -1,0 +1,70 @@
+// models/manifest.json, per models/CONTRACT.md (kind "click-seg-v1"). Parsed with zod so a bad
+// manifest is reported once with every problem, and never reaches onnxruntime.
+import fs from 'node:fs';
+import { z } from 'zod';
+import type { ModelInfo } from '../../../../shared/protocol/inference';
+
+const TensorSpec = z.object({
+  name: z.string().min(1),
+  shape: z.array(z.union([z.number().int(), z.string()])).optional(),
+});
+
+const FileSpec = z.object({
+  file: z.string().min(1).refine((f) => !f.includes('..') && !f.startsWith('/'), 'file must be a path inside models/'),
+  sha256: z.string().optional(),
+  inputs: z.array(TensorSpec).optional(),
+  outputs: z.array(TensorSpec).optional(),
+});
+
+export const ManifestEntrySchema = z
+  .object({
+    id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/),
+    kind: z.literal('click-seg-v1'),
+    default: z.boolean().optional(),
+    description: z.string().optional(),
+    encoder: FileSpec.optional(),
+    decoder: FileSpec.optional(),
+    single: FileSpec.optional(),
+    preprocessing: z.object({
+      size: z.number().int().min(16).max(4096),
+      mean: z.tuple([z.number(), z.number(), z.number()]),
+      std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+    }),
+    prompts: z.array(z.string()).default(['clicks', 'prevMask']),
+    params: z.number().optional(),
+    licence: z.string().optional(),
+    trainingData: z.string().optional(),
+    metrics: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((m) => (m.encoder && m.decoder) || m.single, 'a model needs encoder + decoder, or single');
+export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
+
+const ManifestSchema = z.union([z.array(ManifestEntrySchema), z.object({ models: z.array(ManifestEntrySchema) })]);
+
+/** The entries of a manifest file; throws with every problem listed. */
+export function loadManifest(file: string): ManifestEntry[] {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  const r = ManifestSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${file}:\n${r.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  return Array.isArray(r.data) ? r.data : r.data.models;
+}
+
+/** The manifest's entries or [] when there is none; logs nothing (callers decide). */
+export function readManifestIfAny(file: string): { entries: ManifestEntry[]; error: Error | null } {
+  if (!fs.existsSync(file)) return { entries: [], error: null };
+  try {
+    return { entries: loadManifest(file), error: null };
+  } catch (e) {
+    return { entries: [], error: e as Error };
+  }
+}
+
+export function manifestModelInfo(m: ManifestEntry): ModelInfo {
+  return {
+    id: m.id,
+    engine: 'onnx',
+    description: m.description ?? `ONNX click model ${m.id}${m.params ? ` (${(m.params / 1e6).toFixed(1)} M params)` : ''}`,
+    inputs: [...new Set([...m.prompts, 'clicks'])].filter((p) => ['clicks', 'box', 'scribbles', 'prevMask'].includes(p)),
+    default: m.default === true,
+  };
+}

@@ -1,0 +1,171 @@
+// The two socket.io namespaces: /inference for annotators (contract 5) and /workers for workers
+// (contract 6). Both are boundaries: every payload is parsed with zod, every error is logged once
+// and answered `{ok: false, error: {code, message}}`, and a missing ack never throws.
+import { timingSafeEqual } from 'node:crypto';
+import type { Namespace, Server as IoServer, Socket } from 'socket.io';
+import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
+import {
+  INFERENCE_NAMESPACE,
+  InferenceEvents,
+  PrefetchRequestSchema,
+  WORKERS_NAMESPACE,
+  WorkerEvents,
+  WorkerHelloSchema,
+  WorkerImageRequestSchema,
+  type SegmentAck,
+  type WorkerImageAck,
+} from '../../../shared/protocol/inference';
+import { canSegment } from '../../../shared/protocol/roles';
+import type { TaskId } from '../../../shared/schema/ids';
+import type { Auth } from '../../auth/types';
+import type { Logger } from '../../logger';
+import type { Storage, User } from '../../storage/types';
+import { RateLimiter } from './RateLimiter';
+import type { Scheduler } from './Scheduler';
+import { checkAgainstImage, parseSegmentRequest } from './validateRequest';
+import type { WorkerPool } from './WorkerPool';
+
+export interface NamespaceDeps {
+  io: IoServer;
+  auth: Auth;
+  storage: Storage;
+  pool: WorkerPool;
+  scheduler: Scheduler;
+  workerToken: string;
+  ratePerSec: number;
+  log: Logger;
+  /** Resolves a requested model id (or none) to a known one; throws `unknown_model`. */
+  resolveModel(model: string | undefined): string;
+  prefetch(taskId: TaskId): void;
+}
+
+type AckFn<T> = (a: T) => void;
+
+function errorBody(e: unknown): { code: ErrorCode; message: string } {
+  return isTandemError(e) ? e.toBody() : { code: ErrorCode.Internal, message: 'internal error' };
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; workers: Namespace } {
+  const log = d.log;
+  const limiter = new RateLimiter(d.ratePerSec);
+
+  // ---- /workers -------------------------------------------------------------------------------
+  const workers = d.io.of(WORKERS_NAMESPACE);
+  workers.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof token === 'string' && sameToken(token, d.workerToken)) return next();
+    log.warn({ address: socket.handshake.address }, 'worker refused: bad token');
+    const err = new Error('unauthorized') as Error & { data?: unknown };
+    err.data = { code: ErrorCode.Unauthorized, message: 'bad worker token' };
+    next(err);
+  });
+  workers.on('connection', (socket: Socket) => {
+    let joined = false;
+    socket.on(WorkerEvents.hello, (payload: unknown, ack?: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as AckFn<unknown>) : () => {};
+      const hello = WorkerHelloSchema.safeParse(payload);
+      if (!hello.success) {
+        reply({ ok: false, error: { code: ErrorCode.ValidationFailed, message: hello.error.issues[0]?.message ?? 'bad hello' } });
+        return;
+      }
+      if (joined) d.pool.remove(socket.id); // a second hello replaces the first announcement
+      d.pool.add(socket, hello.data);
+      joined = true;
+      reply({ ok: true, data: { workerId: hello.data.workerId } });
+    });
+    socket.on(WorkerEvents.image, async (payload: unknown, ack?: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as AckFn<WorkerImageAck>;
+      try {
+        const req = WorkerImageRequestSchema.parse(payload);
+        const task = await d.storage.meta.getTask(req.taskId as TaskId);
+        if (!task) throw new TandemError(ErrorCode.NotFound, `no task ${req.taskId}`);
+        const bytes = await d.storage.images.get(task.imageKey);
+        reply({ ok: true, data: { bytes, width: task.width, height: task.height } });
+      } catch (e) {
+        if (!isTandemError(e)) log.error({ err: e }, 'worker image request failed');
+        reply({ ok: false, error: isTandemError(e) ? e.toBody() : { code: ErrorCode.NotFound, message: 'image not available' } });
+      }
+    });
+    socket.on('disconnect', () => d.pool.remove(socket.id));
+  });
+
+  // ---- /inference -----------------------------------------------------------------------------
+  const inference = d.io.of(INFERENCE_NAMESPACE);
+  inference.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    d.auth
+      .authenticate(typeof token === 'string' ? token : null)
+      .then((user) => {
+        socket.data.user = user;
+        next();
+      })
+      .catch((e: unknown) => {
+        const body = isTandemError(e) ? e.toBody() : { code: ErrorCode.Unauthorized, message: 'unauthorized' };
+        const err = new Error(body.code) as Error & { data?: unknown };
+        err.data = body;
+        next(err);
+      });
+  });
+  inference.on('connection', (socket: Socket) => {
+    const user = socket.data.user as User;
+    socket.on(InferenceEvents.segment, async (payload: unknown, ack?: unknown) => {
+      const t0 = performance.now();
+      if (typeof ack !== 'function') {
+        log.debug({ user: user.id }, 'segment without an ack callback ignored');
+        return;
+      }
+      const reply = ack as AckFn<SegmentAck>;
+      const fail = (e: unknown) => {
+        if (!isTandemError(e)) log.error({ err: e, user: user.id }, 'segment request failed');
+        else log.debug({ code: e.code, user: user.id }, 'segment refused');
+        reply({ ok: false, error: errorBody(e) });
+      };
+      try {
+        if (!limiter.take(user.id)) throw new TandemError(ErrorCode.RateLimited, `more than ${d.ratePerSec} requests per second`);
+        const req = parseSegmentRequest(payload);
+        const { task, role } = await d.auth.taskAccess(user, req.taskId as TaskId);
+        if (!canSegment(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot run segmentation`);
+        checkAgainstImage(req, task.width, task.height);
+        const model = d.resolveModel(req.model);
+        d.scheduler.submit({
+          key: `${user.id}\u0000${req.objectId ?? ''}`,
+          job: {
+            taskId: task.id,
+            width: task.width,
+            height: task.height,
+            model,
+            clicks: req.clicks,
+            box: req.box,
+            scribbles: req.scribbles,
+            prevMask: req.prevMask,
+          },
+          reply: (a) =>
+            a.ok
+              ? reply({ ok: true, data: { mask: a.data.mask, score: a.data.score, model, ms: Math.round(performance.now() - t0) } })
+              : reply(a),
+        });
+      } catch (e) {
+        fail(e);
+      }
+    });
+    socket.on(InferenceEvents.prefetch, async (payload: unknown, ack?: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as AckFn<unknown>) : () => {};
+      try {
+        const req = PrefetchRequestSchema.parse(payload);
+        await d.auth.taskAccess(user, req.taskId as TaskId);
+        d.prefetch(req.taskId as TaskId);
+        reply({ ok: true, data: {} });
+      } catch (e) {
+        reply({ ok: false, error: isTandemError(e) ? e.toBody() : { code: ErrorCode.ValidationFailed, message: 'bad prefetch payload' } });
+      }
+    });
+  });
+  return { inference, workers };
+}

@@ -1,0 +1,86 @@
+// What a worker does with a job, whatever brought the job: the socket worker (local child process
+// or remote host) and the eval CLI both call WorkerRuntime.segment, so the evaluation measures
+// exactly the code that serves annotators.
+import { decodeRle, encodeRle } from '../../../shared/codecs/rle';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { ModelInfo, WorkerJob, WorkerJobResult } from '../../../shared/protocol/inference';
+import type { Logger } from '../../logger';
+import { workBytes } from '../engines/grid';
+import type { Engine, RgbImage } from '../engines/types';
+import { ImageCache } from './ImageCache';
+
+/** Loads a task's decoded image (over the socket for a worker, from disk for eval). */
+export type ImageLoader = (taskId: string) => Promise<RgbImage>;
+
+export class WorkerRuntime {
+  readonly cache: ImageCache;
+
+  constructor(
+    private readonly engines: Map<string, Engine>,
+    cacheBytes: number,
+    private readonly log: Logger,
+  ) {
+    this.cache = new ImageCache(
+      cacheBytes,
+      (key, image) => workBytes(image) + [...engines.values()].reduce((s, e) => s + (e.cachedBytes?.(key) ?? 0), 0),
+      (key) => {
+        for (const e of engines.values()) e.forget?.(key);
+        this.log.debug({ taskId: key }, 'image evicted');
+      },
+    );
+  }
+
+  models(): ModelInfo[] {
+    return [...this.engines.values()].map((e) => e.info);
+  }
+
+  /** The provider of the ONNX engines ('cpu' when there are none). */
+  provider(): string {
+    return [...this.engines.values()].find((e) => e.info.engine === 'onnx')?.provider ?? 'cpu';
+  }
+
+  private engine(model: string): Engine {
+    const e = this.engines.get(model);
+    if (!e) throw new TandemError(ErrorCode.UnknownModel, `this worker has no model ${model}`);
+    return e;
+  }
+
+  /** Runs one job; `ms` counts image loading too (0 once cached). */
+  async segment(job: WorkerJob, load: ImageLoader): Promise<WorkerJobResult> {
+    const t0 = performance.now();
+    const engine = this.engine(job.model);
+    const { image } = await this.cache.get(job.taskId, () => load(job.taskId));
+    if (image.width !== job.width || image.height !== job.height) {
+      throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
+    }
+    let prevMask: Uint8Array | undefined;
+    if (job.prevMask) {
+      const m = decodeRle(job.prevMask);
+      if (m.width !== image.width || m.height !== image.height) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
+      prevMask = m.data;
+    }
+    const out = await engine.segment({
+      image,
+      imageKey: job.taskId,
+      clicks: job.clicks,
+      box: job.box,
+      scribbles: job.scribbles,
+      prevMask,
+    });
+    this.cache.touch(job.taskId);
+    const score = Number.isFinite(out.score) ? Math.min(1, Math.max(0, out.score)) : 0;
+    return { mask: encodeRle(out.mask, image.width, image.height), score, ms: performance.now() - t0 };
+  }
+
+  /** Loads the image and runs the model's per-image work (encoder) ahead of the first click. */
+  async prefetch(taskId: string, model: string, load: ImageLoader): Promise<void> {
+    const { image } = await this.cache.get(taskId, () => load(taskId));
+    const engine = this.engines.get(model);
+    if (engine?.warm) await engine.warm(image, taskId);
+    this.cache.touch(taskId);
+  }
+
+  async dispose(): Promise<void> {
+    for (const e of this.engines.values()) await e.dispose?.();
+  }
+}

@@ -1,0 +1,132 @@
+// The one worker code path: a socket.io client of the server's /workers namespace. Local workers
+// (child processes the server forks) and remote workers (`npm run worker`) run exactly this, so
+// routing, failure handling and image transfer are tested once for both. Images come over the
+// same socket (`worker:image`), so a remote worker needs no shared disk and no HTTP route.
+import os from 'node:os';
+import { io, type Socket } from 'socket.io-client';
+import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
+import { newId } from '../../../shared/schema/ids';
+import {
+  WORKERS_NAMESPACE,
+  WorkerEvents,
+  WorkerImageAckSchema,
+  WorkerJobSchema,
+  WorkerPrefetchSchema,
+  type WorkerHello,
+  type WorkerJobAck,
+} from '../../../shared/protocol/inference';
+import type { Logger } from '../../logger';
+import { decodeRgb } from '../../storage/images/validateImage';
+import type { RgbImage } from '../engines/types';
+import { createEngines } from './createEngines';
+import { WorkerRuntime } from './WorkerRuntime';
+
+export interface WorkerOptions {
+  /** Server base URL, e.g. http://127.0.0.1:3000 */
+  server: string;
+  token: string;
+  providers: ReadonlyArray<'cpu' | 'cuda' | 'webgpu'>;
+  threads: number;
+  /** Jobs accepted at once (the server also caps it). */
+  capacity: number;
+  cacheBytes: number;
+  modelsDir: string;
+  log: Logger;
+  /** "local" for the server's own children; the host name otherwise. */
+  host?: string;
+  /** socket.io path when the server uses a non-default one. */
+  path?: string;
+}
+
+export interface RunningWorker {
+  readonly workerId: string;
+  readonly socket: Socket;
+  readonly runtime: WorkerRuntime;
+  /** Resolves once the server has accepted the hello. */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const workerId = `w-${newId(10)}`;
+  const log = opts.log.child({ module: 'worker', workerId });
+  const engines = await createEngines({ modelsDir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log });
+  const runtime = new WorkerRuntime(engines, opts.cacheBytes, log);
+  const socket = io(new URL(WORKERS_NAMESPACE, opts.server).href, {
+    auth: { token: opts.token },
+    path: opts.path,
+    transports: ['websocket'],
+    reconnectionDelayMax: 5000,
+  });
+
+  const hello: WorkerHello = {
+    workerId,
+    host: opts.host ?? os.hostname(),
+    engines: [...new Set(runtime.models().map((m) => m.engine))],
+    models: runtime.models(),
+    provider: runtime.provider(),
+    capacity: Math.max(1, Math.min(64, opts.capacity)),
+    threads: opts.threads,
+    pid: process.pid,
+  };
+
+  const loadImage = async (taskId: string): Promise<RgbImage> => {
+    const raw = await socket.timeout(60_000).emitWithAck(WorkerEvents.image, { taskId });
+    const ack = WorkerImageAckSchema.safeParse(raw);
+    if (!ack.success) throw new TandemError(ErrorCode.Internal, 'malformed image reply from the server');
+    if (!ack.data.ok) throw new TandemError(ErrorCode.NotFound, `image of task ${taskId}: ${ack.data.error.message}`);
+    const img = await decodeRgb(ack.data.data.bytes);
+    return img;
+  };
+
+  socket.on(WorkerEvents.segment, async (payload: unknown, ack: unknown) => {
+    if (typeof ack !== 'function') return;
+    const reply = ack as (a: WorkerJobAck) => void;
+    const job = WorkerJobSchema.safeParse(payload);
+    if (!job.success) {
+      reply({ ok: false, error: { code: ErrorCode.ValidationFailed, message: job.error.issues[0]?.message ?? 'invalid job' } });
+      return;
+    }
+    try {
+      reply({ ok: true, data: await runtime.segment(job.data, loadImage) });
+    } catch (e) {
+      const err = isTandemError(e) ? e.toBody() : { code: ErrorCode.WorkerFailed, message: 'the engine failed' };
+      if (!isTandemError(e)) log.error({ err: e, jobId: job.data.jobId, model: job.data.model }, 'job failed');
+      reply({ ok: false, error: err });
+    }
+  });
+
+  socket.on(WorkerEvents.prefetch, (payload: unknown) => {
+    const p = WorkerPrefetchSchema.safeParse(payload);
+    if (!p.success) return;
+    runtime.prefetch(p.data.taskId, p.data.model, loadImage).catch((e) => log.warn({ err: e, taskId: p.data.taskId }, 'prefetch failed'));
+  });
+
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  socket.on('connect', () => {
+    socket
+      .timeout(10_000)
+      .emitWithAck(WorkerEvents.hello, hello)
+      .then((a: { ok?: boolean; error?: { message?: string } }) => {
+        if (a?.ok) {
+          log.info({ server: opts.server, models: hello.models.map((m) => m.id), provider: hello.provider }, 'worker joined');
+          resolveReady();
+        } else log.error({ error: a?.error }, 'server refused the worker');
+      })
+      .catch((e: unknown) => log.warn({ err: e }, 'hello not acknowledged; will retry on reconnect'));
+  });
+  socket.on('connect_error', (e) => log.warn({ err: e.message }, 'cannot reach the server'));
+  socket.on('disconnect', (reason) => log.info({ reason }, 'disconnected'));
+
+  return {
+    workerId,
+    socket,
+    runtime,
+    ready,
+    async close() {
+      socket.disconnect();
+      await runtime.dispose();
+    },
+  };
+}
