@@ -5,6 +5,9 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { waitFor } from './waitFor';
 
+// Each provider adds a process 'exit' listener; tests open dozens of providers on purpose.
+process.setMaxListeners(Math.max(process.getMaxListeners(), 500));
+
 export interface YClient {
   doc: Y.Doc;
   provider: WebsocketProvider;

@@ -1,0 +1,150 @@
+// Contract 2 (HTTP API) end to end against a real server on port 0, plus the endpoints the editor
+// uses. The COCO export is checked by decoding its RLE and recomputing area and bbox.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRle, encodeRle } from '../../shared/codecs/rle';
+import { createObject } from '../../shared/schema/annotation';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient } from '../helpers/yclient';
+import { waitFor } from '../helpers/waitFor';
+
+describe('HTTP API (contract 2)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    // Rooms unload 50 ms after their last client left, so exports also read from the stored log.
+    s = await startTestServer({ env: { SYNC_UNLOAD_GRACE_MS: '50' } });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('GET /healthz answers 200 without a token', async () => {
+    const r = await s.api('GET', '/healthz', undefined, null);
+    expect(r.status).toBe(200);
+  });
+
+  it('creates a project, uploads images of each type, lists tasks', async () => {
+    const p = await s.api('POST', '/api/projects', { name: 'Cats', labels: [{ name: 'cat', color: '#ff8800' }] });
+    expect(p.status).toBe(201);
+    expect(typeof p.body.id).toBe('string');
+    const ids: string[] = [];
+    for (const [format, type, w, h] of [['png', 'image/png', 40, 30], ['jpeg', 'image/jpeg', 33, 21], ['webp', 'image/webp', 17, 50]] as const) {
+      const bytes = await makeImage(w, h, format);
+      const t = await s.api('POST', `/api/projects/${p.body.id}/tasks?name=img.${format}`, bytes, undefined, { 'content-type': type });
+      expect(t.status, JSON.stringify(t.body)).toBe(201);
+      expect(t.body).toMatchObject({ width: w, height: h });
+      ids.push(t.body.id);
+    }
+    const list = await s.api('GET', `/api/projects/${p.body.id}/tasks`);
+    expect(list.status).toBe(200);
+    expect(list.body.map((t: { id: string }) => t.id).sort()).toEqual([...ids].sort());
+    for (const t of list.body) {
+      expect(Object.keys(t)).toEqual(expect.arrayContaining(['id', 'name', 'width', 'height', 'status']));
+      expect(t.status).toBe('todo');
+    }
+    expect(list.body.find((t: { id: string }) => t.id === ids[0]).name).toBe('img.png');
+  });
+
+  it('adds members with each role; their tokens work and see only their projects', async () => {
+    const { projectId, taskId } = await s.createProjectWithTask();
+    const other = await s.createProjectWithTask();
+    for (const role of ['annotator', 'reviewer', 'qa', 'viewer'] as const) {
+      const m = await s.api('POST', `/api/projects/${projectId}/members`, { name: `m-${role}`, role });
+      expect(m.status).toBe(201);
+      expect(m.body).toEqual({ userId: expect.any(String), token: expect.any(String) });
+      const me = await s.api('GET', '/api/me', undefined, m.body.token);
+      expect(me.body).toMatchObject({ id: m.body.userId, name: `m-${role}`, isAdmin: false });
+      const projects = await s.api('GET', '/api/projects', undefined, m.body.token);
+      expect(projects.body.map((x: { id: string }) => x.id)).toEqual([projectId]);
+      const task = await s.api('GET', `/api/tasks/${taskId}`, undefined, m.body.token);
+      expect(task.body).toMatchObject({ id: taskId, role, projectId });
+      const cross = await s.api('GET', `/api/projects/${other.projectId}/tasks`, undefined, m.body.token);
+      expect(cross.status).toBe(403);
+    }
+    const members = await s.api('GET', `/api/projects/${projectId}/members`);
+    expect(members.body.map((m: { role: string }) => m.role).sort()).toEqual(['annotator', 'owner', 'qa', 'reviewer', 'viewer']);
+    const bad = await s.api('POST', `/api/projects/${projectId}/members`, { name: 'x', role: 'owner' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+  });
+
+  it('serves the original image with its content type and an ETag, by header or ?token=', async () => {
+    const png = await makeImage(20, 10, 'png');
+    const { taskId } = await s.createProjectWithTask({ image: png });
+    const r = await fetch(`${s.url}/api/tasks/${taskId}/image?token=${s.adminToken}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await r.arrayBuffer()).equals(png)).toBe(true);
+    const etag = r.headers.get('etag')!;
+    const again = await fetch(`${s.url}/api/tasks/${taskId}/image`, { headers: { authorization: `Bearer ${s.adminToken}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
+
+  it('sets labels (owner only) and lists models', async () => {
+    const { projectId } = await s.createProjectWithTask();
+    const labels = [{ name: 'a', color: '#000000' }, { name: 'b', color: '#ffffff' }];
+    const put = await s.api('PUT', `/api/projects/${projectId}/labels`, { labels });
+    expect(put.status).toBe(200);
+    expect((await s.api('GET', `/api/projects/${projectId}`)).body.labels).toEqual(labels);
+    const ann = await s.addMember(projectId, 'annotator');
+    expect((await s.api('PUT', `/api/projects/${projectId}/labels`, { labels: [] }, ann.token)).status).toBe(403);
+    const models = await s.api('GET', '/api/models');
+    expect(models.status).toBe(200);
+    expect(Array.isArray(models.body)).toBe(true);
+  });
+
+  it('exports COCO with compressed RLE whose area and bbox match the mask', async () => {
+    const { projectId, taskId, width, height } = await s.createProjectWithTask({ labels: [{ name: 'thing', color: '#00ff00' }] });
+    const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);
+    try {
+      await c.synced();
+      // A 10x5 rectangle at (3, 4) and a 1-pixel object with a label the project lacks.
+      const mask = new Uint8Array(width * height);
+      for (let y = 4; y < 9; y++) for (let x = 3; x < 13; x++) mask[y * width + x] = 1;
+      const dot = new Uint8Array(width * height);
+      dot[20 * width + 30] = 1;
+      createObject(c.doc, { label: 'thing', mask: encodeRle(mask, width, height), by: 'test' });
+      createObject(c.doc, { label: 'extra', mask: encodeRle(dot, width, height), by: 'test' });
+      await waitFor(async () => (await s.api('GET', `/api/tasks/${taskId}/export?format=coco`)).body.annotations?.length === 2, 'export to hold both objects');
+      const r = await s.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+      expect(r.status).toBe(200);
+      const coco = r.body;
+      expect(coco.images).toEqual([expect.objectContaining({ id: 1, width, height, file_name: 'image.png' })]);
+      expect(coco.categories.map((x: { id: number; name: string }) => [x.id, x.name])).toEqual([[1, 'thing'], [2, 'extra']]);
+      const rect = coco.annotations.find((a: { category_id: number }) => a.category_id === 1);
+      expect(rect.iscrowd).toBe(0);
+      expect(rect.segmentation.size).toEqual([height, width]);
+      expect(typeof rect.segmentation.counts).toBe('string');
+      const decoded = decodeRle(rect.segmentation);
+      expect(decoded.data.reduce((n: number, v: number) => n + (v ? 1 : 0), 0)).toBe(50);
+      expect(Array.from(decoded.data)).toEqual(Array.from(mask));
+      expect(rect.area).toBe(50);
+      expect(rect.bbox).toEqual([3, 4, 10, 5]);
+      const one = coco.annotations.find((a: { category_id: number }) => a.category_id === 2);
+      expect(one.area).toBe(1);
+      expect(one.bbox).toEqual([30, 20, 1, 1]);
+      const unknown = await s.api('GET', `/api/tasks/${taskId}/export?format=nope`);
+      expect(unknown.status).toBe(400);
+    } finally {
+      c.destroy();
+    }
+    // No client holds the room now: once unloaded, the export replays the stored log instead.
+    await waitFor(() => s.server.sync.metrics.rooms === 0, 'the room to unload');
+    const stored = await s.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+    expect(stored.body.annotations.map((a: { area: number }) => a.area).sort()).toEqual([1, 50]);
+  });
+
+  it('answers errors as {error: {code, message}} with the right status', async () => {
+    expect((await s.api('GET', '/api/projects', undefined, null)).body.error.code).toBe('unauthorized');
+    expect((await s.api('GET', '/api/projects', undefined, 'nope-nope-nope-nope')).status).toBe(401);
+    const nf = await s.api('GET', '/api/tasks/doesnotexist');
+    expect(nf.status).toBe(404);
+    expect(nf.body.error).toEqual({ code: 'not_found', message: expect.any(String) });
+    const none = await s.api('GET', '/api/nothing-here');
+    expect(none.status).toBe(404);
+    const bad = await s.api('POST', '/api/projects', { labels: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+  });
+});
+
