@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { decodeRle, encodeRle, rleArea } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
+import { LocalOrigin } from '../../../shared/schema/origins';
 import { EditorSession } from './EditorSession';
 import type { SegmentAck, SegmentRequest, SegmentTransport } from './inferenceClient';
 import type { ToolPointer } from './tools';
@@ -35,7 +36,7 @@ function linkedDocs(): [Y.Doc, Y.Doc] {
 function session(doc: Y.Doc, name: string, engine: SegmentTransport | null, canEdit = true) {
   return new EditorSession({
     doc, taskId: 't1', width: W, height: H, user: { id: name, name }, canEdit, label: 'car',
-    origin: { client: name }, inference: engine,
+    origin: new LocalOrigin(name), inference: engine,
   });
 }
 

@@ -5,6 +5,7 @@
 import type * as Y from 'yjs';
 import { decodeRle, encodeRle, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
+import type { LocalOrigin } from '../../../shared/schema/origins';
 import type { Point } from './camera';
 import { DocModel, type ObjectView } from './docModel';
 import { History } from './history';
@@ -27,8 +28,8 @@ export interface SessionOptions {
   canEdit: boolean;
   /** The label of new objects. */
   label: string;
-  /** This client's transaction origin (tracked by undo). */
-  origin: unknown;
+  /** This session's transaction origin (tracked by undo). */
+  origin: LocalOrigin;
   inference: SegmentTransport | null;
   model?: string;
 }
@@ -77,7 +78,7 @@ export class EditorSession implements ToolHost {
     this.label = opts.label;
     this.segmentModel = opts.model;
     this.model = new DocModel(opts.doc, opts.origin);
-    this.history = new History(this.model.objects as Y.Map<unknown>, opts.origin);
+    this.history = new History(opts.doc, opts.origin);
     this.inference = opts.inference ? new LatestWinsInference(opts.inference) : null;
     this.tools = createTools(this);
     this.unobserve = this.model.observe((changed) => {

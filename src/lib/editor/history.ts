@@ -1,7 +1,9 @@
-// Undo and redo per user. One Y.UndoManager per client over the objects map, tracking only this
-// client's local origin: my undo reverts my changes and never touches a collaborator's (Yjs keeps
-// their later edits because ignoreRemoteMapChanges stays false, as DESIGN.md decides).
-import * as Y from 'yjs';
+// Undo and redo per user over the shared undo manager (shared/schema/undo.ts): one Y.UndoManager
+// per session tracking only this session's LocalOrigin, so my undo reverts my changes and never a
+// collaborator's (ignoreRemoteMapChanges stays false, as DESIGN.md decides), with a capped depth.
+import type * as Y from 'yjs';
+import type { LocalOrigin } from '../../../shared/schema/origins';
+import { createUndoManager } from '../../../shared/schema/undo';
 
 /** Changes within this window (ms) merge into one undo step unless a new action starts. */
 const CAPTURE_MS = 600;
@@ -10,16 +12,14 @@ export class History {
   readonly manager: Y.UndoManager;
   private listeners = new Set<() => void>();
 
-  constructor(scope: Y.Map<unknown>, origin: unknown, readonly maxDepth = 200) {
-    this.manager = new Y.UndoManager(scope, { trackedOrigins: new Set([origin]), captureTimeout: CAPTURE_MS });
-    this.manager.on('stack-item-added', () => {
-      // Capped depth: drop the oldest steps so a day of editing does not grow memory without end.
-      while (this.manager.undoStack.length > this.maxDepth) this.manager.undoStack.shift();
-      while (this.manager.redoStack.length > this.maxDepth) this.manager.redoStack.shift();
-      this.emit();
-    });
-    this.manager.on('stack-item-popped', () => this.emit());
-    this.manager.on('stack-cleared', () => this.emit());
+  constructor(doc: Y.Doc, origin: LocalOrigin, maxDepth = 200) {
+    this.manager = createUndoManager(doc, origin, { captureTimeout: CAPTURE_MS, maxDepth });
+    const emit = () => {
+      for (const cb of this.listeners) cb();
+    };
+    this.manager.on('stack-item-added', emit);
+    this.manager.on('stack-item-popped', emit);
+    this.manager.on('stack-cleared', emit);
   }
 
   get canUndo(): boolean {
@@ -46,8 +46,5 @@ export class History {
   destroy(): void {
     this.manager.destroy();
     this.listeners.clear();
-  }
-  private emit(): void {
-    for (const cb of this.listeners) cb();
   }
 }
