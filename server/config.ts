@@ -35,6 +35,9 @@ const EnvSchema = z.object({
   SYNC_PING_MS: int(30_000, 100),
 
   REDIS_URL: z.string().optional(),
+  // Prefix of every Redis key Tandem uses (room streams, socket.io stream, epoch): lets several
+  // clusters (or parallel test runs) share one Redis without seeing each other.
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'REDIS_KEY_PREFIX: letters, digits, : _ -').default('tandem:'),
   DATABASE_URL: z.string().optional(),
   IMAGE_DIR: z.string().optional(),
 });
@@ -93,6 +96,7 @@ export function loadConfig(env: Env = process.env) {
     },
     shared: {
       redisUrl: e.REDIS_URL ?? null,
+      redisPrefix: e.REDIS_KEY_PREFIX,
       databaseUrl: e.DATABASE_URL ?? null,
       imageDir: path.resolve(e.IMAGE_DIR ?? path.join(dataDir, 'images')),
     },
