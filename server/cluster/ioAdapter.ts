@@ -35,7 +35,8 @@ export async function installIoAdapter(io: IoServer, config: Config, log: Logger
   await client.connect();
   io.adapter(
     createAdapter(client, {
-      streamName: 'tandem:socket.io',
+      streamName: `${config.shared.redisPrefix}socket.io`,
+      channelPrefix: `${config.shared.redisPrefix}socket.io`,
       // Bounded like the room streams; socket.io events are ephemeral (no connection state recovery).
       maxLen: 10_000,
       // 5 s between heartbeats, a node silent for 10 s counts as gone (serverCount, fetchSockets).

@@ -11,12 +11,13 @@ import { newId } from '../../shared/schema/ids';
 import { restartRedis, waitFor } from './cluster.support';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const prefix = `tandem:test:${newId(8)}:room:`;
+const keyPrefix = `tandem:test:${newId(8)}:`;
+const prefix = `${keyPrefix}room:`;
 const log = createLogger({ level: 'silent' });
 const open: Array<{ close(): Promise<void> }> = [];
 
 async function bus(nodeId: string, opts: RedisBusOptions = {}) {
-  const b = await createRedisBus(loadConfig({ REDIS_URL, NODE_ID: nodeId }), log, { keyPrefix: prefix, blockMs: 1000, ...opts });
+  const b = await createRedisBus(loadConfig({ REDIS_URL, NODE_ID: nodeId, REDIS_KEY_PREFIX: keyPrefix }), log, { blockMs: 1000, ...opts });
   open.push(b);
   return b;
 }
@@ -39,7 +40,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   const c = await redis();
-  for await (const keys of c.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await c.del(keys);
+  for await (const keys of c.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 1000 })) if (keys.length) await c.del(keys);
   c.destroy();
 });
 

@@ -1,6 +1,6 @@
 // The multi-node room bus on Redis Streams (the y-redis design, none of its code).
 //
-// - One stream per room, `tandem:room:<room>`. publish() is one XADD (MAXLEN ~ bounded) with the
+// - One stream per room, `tandem:room:<room>` (`tandem:` is REDIS_KEY_PREFIX). publish() is one XADD (MAXLEN ~ bounded) with the
 //   publishing node's id, the kind and the bytes.
 // - One blocking connection per node runs XREAD BLOCK over the streams of the rooms this node has
 //   subscribed to. When that set changes, the read in progress is cut short with CLIENT UNBLOCK and
@@ -29,7 +29,7 @@ import type { BusMessageKind, RoomBus } from '../types';
 import { compareIds, entryGap, parseXInfo } from './streamIds';
 
 export interface RedisBusOptions {
-  /** Stream key prefix; the room name follows. */
+  /** Prefix of every key (config.shared.redisPrefix): streams are <prefix>room:<room>. */
   keyPrefix?: string;
   /** XADD MAXLEN ~ bound per stream (entries): a hard memory cap if trimming falls behind. */
   maxLen?: number;
@@ -50,7 +50,6 @@ interface RoomState {
   lastId: string;
 }
 
-const EPOCH_KEY = 'tandem:epoch';
 
 function connectClient(url: string, log: Logger, name: string) {
   const client = createClient({
@@ -86,6 +85,8 @@ export class RedisStreamsBus implements RoomBus {
   /** Rooms whose updates could not be published while Redis was away. */
   private readonly dirty = new Set<string>();
   private readonly prefix: string;
+  /** Holds a random value set by the first node after Redis starts: if it changes, Redis lost its data. */
+  private readonly epochKey: string;
   private readonly maxLen: number;
   private readonly retainMs: number;
   private readonly blockMs: number;
@@ -107,7 +108,8 @@ export class RedisStreamsBus implements RoomBus {
     opts: RedisBusOptions,
   ) {
     this.nodeId = nodeId;
-    this.prefix = opts.keyPrefix ?? 'tandem:room:';
+    this.prefix = `${opts.keyPrefix ?? 'tandem:'}room:`;
+    this.epochKey = `${opts.keyPrefix ?? 'tandem:'}epoch`;
     this.maxLen = opts.maxLen ?? 10_000;
     this.retainMs = opts.retainMs ?? 60_000;
     this.blockMs = opts.blockMs ?? 5_000;
@@ -210,8 +212,8 @@ export class RedisStreamsBus implements RoomBus {
   }
 
   private async readEpoch(): Promise<string> {
-    await this.cmd.set(EPOCH_KEY, randomUUID(), { condition: 'NX' });
-    const v = await this.cmd.get(EPOCH_KEY);
+    await this.cmd.set(this.epochKey, randomUUID(), { condition: 'NX' });
+    const v = await this.cmd.get(this.epochKey);
     return v ? v.toString() : '';
   }
 
@@ -367,5 +369,5 @@ interface StreamReply {
 export async function createRedisBus(config: Config, log: Logger, opts: RedisBusOptions = {}): Promise<RoomBus & Pick<RedisStreamsBus, 'onResync'>> {
   const url = config.shared.redisUrl;
   if (!url) throw new Error('createRedisBus needs REDIS_URL');
-  return RedisStreamsBus.open(url, config.nodeId, log.child({ module: 'storage.redis' }), opts);
+  return RedisStreamsBus.open(url, config.nodeId, log.child({ module: 'storage.redis' }), { keyPrefix: config.shared.redisPrefix, ...opts });
 }
