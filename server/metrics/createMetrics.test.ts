@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from './createMetrics';
+import { bindSyncStats, type SyncStats } from './syncStats';
 
 describe('createMetrics', () => {
   it('exposes sync, inference, storage and HTTP series in Prometheus text with their values', async () => {
     const m = createMetrics({ defaultMetrics: false });
-    m.sync.connections.inc();
-    m.sync.connections.inc();
-    m.sync.updates.inc({ direction: 'in' }, 3);
-    m.sync.persistSeconds.observe(0.004);
+    const stats: SyncStats = {
+      connections: 2, connectionsTotal: 5, connectionsRefused: 1, rooms: 1, updates: 3, updateBytes: 300,
+      deniedWrites: 0, malformedFrames: 0, compactions: 0, persistErrors: 0,
+      persistLatency: { count: 4, sum: 40, quantile: (q) => (q < 0.9 ? 8 : 16) },
+    };
+    bindSyncStats(m, () => stats);
     m.inference.requests.inc({ engine: 'graphcut', outcome: 'ok' });
     m.inference.seconds.observe({ engine: 'graphcut' }, 0.2);
     m.inference.workers.set({ kind: 'local' }, 2);
@@ -17,8 +20,13 @@ describe('createMetrics', () => {
     const { contentType, body } = await m.render();
     expect(contentType).toMatch(/^text\/plain/);
     expect(body).toContain('tandem_sync_connections 2');
-    expect(body).toContain('tandem_sync_updates_total{direction="in"} 3');
-    expect(body).toContain('tandem_sync_persist_seconds_bucket{le="0.005"} 1');
+    expect(body).toContain('tandem_sync_rooms_loaded 1');
+    expect(body).toContain('tandem_sync_updates_total 3');
+    expect(body).toContain('tandem_sync_persist_latency_quantile_seconds{quantile="0.99"} 0.016');
+    expect(body).toContain('tandem_sync_persist_seconds_total 0.04');
+    // Read at scrape time: a later change of the counters shows on the next scrape.
+    stats.connections = 7;
+    expect((await m.render()).body).toContain('tandem_sync_connections 7');
     expect(body).toContain('tandem_inference_requests_total{engine="graphcut",outcome="ok"} 1');
     expect(body).toContain('tandem_inference_seconds_count{engine="graphcut"} 1');
     expect(body).toContain('tandem_inference_workers{kind="local"} 2');
@@ -30,9 +38,9 @@ describe('createMetrics', () => {
   it('keeps two servers in one process apart (no shared global registry)', async () => {
     const a = createMetrics({ defaultMetrics: false });
     const b = createMetrics({ defaultMetrics: false });
-    a.sync.connections.inc();
-    expect((await b.render()).body).toContain('tandem_sync_connections 0');
-    expect((await a.render()).body).toContain('tandem_sync_connections 1');
+    a.inference.inFlight.inc();
+    expect((await b.render()).body).toContain('tandem_inference_in_flight 0');
+    expect((await a.render()).body).toContain('tandem_inference_in_flight 1');
   });
 
   it('includes process metrics by default', async () => {

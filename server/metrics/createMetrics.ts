@@ -1,6 +1,7 @@
 // Operator metrics in Prometheus form, on prom-client. One Metrics object per server process,
 // created by createTandemServer and passed down (no module singleton: two test servers in one
-// process must not share counters). Other modules only call inc/set/observe on its fields.
+// process must not share counters). Other modules only call inc/set/observe on its fields. The
+// sync server keeps plain counters of its own (server/sync/metrics.ts), exported by bindSyncStats.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Seconds buckets for sub-second operations (persist, durable write, HTTP). */
@@ -12,21 +13,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   const registers = [registry];
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
-
-  const sync = {
-    /** Open /sync WebSockets. inc() on open, dec() on close. */
-    connections: new Gauge({ name: 'tandem_sync_connections', help: 'Open /sync WebSocket connections', registers }),
-    /** Rooms whose Y.Doc is loaded on this node. */
-    roomsLoaded: new Gauge({ name: 'tandem_sync_rooms_loaded', help: 'Rooms loaded in memory on this node', registers }),
-    /** Document updates: direction "in" (applied from a client or the bus), "out" (frames sent). */
-    updates: new Counter({ name: 'tandem_sync_updates_total', help: 'Yjs document updates', labelNames: ['direction'] as const, registers }),
-    /** Bytes of document updates, same directions. */
-    updateBytes: new Counter({ name: 'tandem_sync_update_bytes_total', help: 'Bytes of Yjs document updates', labelNames: ['direction'] as const, registers }),
-    /** Updates from read-only sockets that were dropped. */
-    rejectedWrites: new Counter({ name: 'tandem_sync_rejected_writes_total', help: 'Updates dropped from read-only sockets', registers }),
-    /** Time from applying an update to its append being durable, seconds. */
-    persistSeconds: new Histogram({ name: 'tandem_sync_persist_seconds', help: 'Update applied to durable on disk, seconds', buckets: FAST, registers }),
-  };
 
   const inference = {
     /** outcome: ok | busy | timeout | stale | error … ; engine: onnx | graphcut | grabcut … */
@@ -53,7 +39,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
 
   return {
     registry,
-    sync,
     inference,
     storage,
     http,

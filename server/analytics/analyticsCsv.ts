@@ -1,0 +1,26 @@
+// CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
+import type { Analytics } from './computeAnalytics';
+
+export type AnalyticsTable = 'objects' | 'annotators';
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function table(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
+  if (which === 'objects') {
+    return table(
+      ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections'],
+      a.objects.map((o) => [o.taskId, o.taskName, o.objectId, o.label, o.createdBy, o.source, o.clicks, o.timeToAcceptMs, o.firstVerdict, o.verdict, o.corrections]),
+    );
+  }
+  const header = ['user_id', 'name', 'objects', 'clicks', 'clicks_per_object', 'active_ms', 'objects_per_hour', 'mean_time_to_accept_ms', 'median_time_to_accept_ms', 'reviewed', 'approved_first_time', 'review_pass_rate', 'corrections'];
+  const row = (id: string, name: string, g: Analytics['project']) => [id, name, g.objects, g.clicks, g.clicksPerObject, g.activeMs, g.objectsPerHour, g.meanTimeToAcceptMs, g.medianTimeToAcceptMs, g.reviewed, g.approvedFirstTime, g.reviewPassRate, g.corrections];
+  return table(header, [...a.annotators.map((u) => row(u.userId, u.name, u)), row('*', 'project', a.project)]);
+}

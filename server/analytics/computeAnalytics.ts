@@ -1,0 +1,185 @@
+// Labelling-cost analytics, computed from what the documents and the recorded history hold.
+// Pure: the caller gathers the inputs (loadAnalyticsInput). All times are epoch ms.
+//
+// Definitions (also in the JSON so a reader does not have to guess):
+// - timeToAcceptMs: first click `at` → the object's accepted state, i.e. the last mask change
+//   before its first review verdict (its last change when never reviewed). Objects made without
+//   clicks (import, brush, polygon) have none.
+// - corrections: mask changes after the first `changes_requested` verdict.
+// - objects per hour: objects created / active hours, where active time is the user's activity
+//   (clicks and edits) split into sessions at gaps over IDLE_GAP_MS; a lone event counts nothing.
+// - clicks per object: clicks on the objects a user created / those objects.
+// - review pass rate: objects whose first verdict is `approved` / objects with any verdict.
+import type { AnnotationObject } from '../../shared/schema/annotation';
+import type { HistoryEntry } from '../dataset/history/historyDoc';
+
+export const IDLE_GAP_MS = 5 * 60_000;
+
+export interface VerdictEvent {
+  verdict: 'approved' | 'changes_requested';
+  by: string;
+  at: number;
+}
+
+export interface AnalyticsTaskInput {
+  taskId: string;
+  taskName: string;
+  objects: AnnotationObject[];
+  /** Recorded versions per object id, oldest first (may be empty: history not recorded yet). */
+  versions: Map<string, HistoryEntry[]>;
+  /** Verdicts per object id, oldest first (at least the current one when there is one). */
+  verdicts: Map<string, VerdictEvent[]>;
+}
+
+export interface ObjectFigures {
+  taskId: string;
+  taskName: string;
+  objectId: string;
+  label: string;
+  createdBy: string;
+  source: string | null;
+  clicks: number;
+  firstClickAt: number | null;
+  acceptedAt: number;
+  timeToAcceptMs: number | null;
+  firstVerdict: VerdictEvent['verdict'] | null;
+  verdict: VerdictEvent['verdict'] | null;
+  corrections: number;
+}
+
+export interface GroupFigures {
+  objects: number;
+  clicks: number;
+  clicksPerObject: number | null;
+  activeMs: number;
+  objectsPerHour: number | null;
+  meanTimeToAcceptMs: number | null;
+  medianTimeToAcceptMs: number | null;
+  reviewed: number;
+  approvedFirstTime: number;
+  reviewPassRate: number | null;
+  corrections: number;
+}
+
+export interface Analytics {
+  definitions: Record<string, string>;
+  project: GroupFigures;
+  annotators: Array<GroupFigures & { userId: string; name: string }>;
+  objects: ObjectFigures[];
+}
+
+const isMaskChange = (e: HistoryEntry) => e.kind === 'created' || e.kind === 'mask' || e.kind === 'restored';
+
+export function objectFigures(t: AnalyticsTaskInput, o: AnnotationObject): ObjectFigures {
+  const verdicts = t.verdicts.get(o.id) ?? [];
+  const versions = (t.versions.get(o.id) ?? []).filter(isMaskChange);
+  const first = verdicts[0] ?? null;
+  const firstClickAt = o.clicks.length ? Math.min(...o.clicks.map((c) => c.at)) : null;
+  // Accepted state: last mask change at or before the first verdict; without history, the
+  // object's last update (capped at the verdict time: a later change is a correction).
+  let acceptedAt = o.updatedAt;
+  if (first) {
+    const before = versions.filter((v) => v.updatedAt <= first.at);
+    acceptedAt = before.length ? before[before.length - 1].updatedAt : Math.min(o.updatedAt, first.at);
+  }
+  const firstChanges = verdicts.find((v) => v.verdict === 'changes_requested');
+  let corrections = 0;
+  if (firstChanges) {
+    const after = new Set(versions.filter((v) => v.updatedAt > firstChanges.at).map((v) => v.updatedAt));
+    // Not recorded yet, but the live object changed after the request: that is one correction.
+    if (o.updatedAt > firstChanges.at) after.add(o.updatedAt);
+    corrections = after.size;
+  }
+  return {
+    taskId: t.taskId,
+    taskName: t.taskName,
+    objectId: o.id,
+    label: o.label,
+    createdBy: o.createdBy,
+    source: o.source ?? null,
+    clicks: o.clicks.length,
+    firstClickAt,
+    acceptedAt,
+    timeToAcceptMs: firstClickAt === null ? null : Math.max(0, acceptedAt - firstClickAt),
+    firstVerdict: first?.verdict ?? null,
+    verdict: verdicts.length ? verdicts[verdicts.length - 1].verdict : null,
+    corrections,
+  };
+}
+
+/** Active time of a set of event times: sum of the gaps no longer than IDLE_GAP_MS. */
+export function activeMs(times: number[]): number {
+  const s = [...times].sort((a, b) => a - b);
+  let total = 0;
+  for (let i = 1; i < s.length; i++) {
+    const gap = s[i] - s[i - 1];
+    if (gap <= IDLE_GAP_MS) total += gap;
+  }
+  return total;
+}
+
+function group(objects: ObjectFigures[], activity: number[]): GroupFigures {
+  const clicks = objects.reduce((n, o) => n + o.clicks, 0);
+  const times = objects.map((o) => o.timeToAcceptMs).filter((t): t is number => t !== null).sort((a, b) => a - b);
+  const reviewed = objects.filter((o) => o.firstVerdict !== null);
+  const approvedFirstTime = reviewed.filter((o) => o.firstVerdict === 'approved').length;
+  const active = activeMs(activity);
+  return {
+    objects: objects.length,
+    clicks,
+    clicksPerObject: objects.length ? clicks / objects.length : null,
+    activeMs: active,
+    objectsPerHour: active > 0 ? objects.length / (active / 3_600_000) : null,
+    meanTimeToAcceptMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
+    medianTimeToAcceptMs: times.length ? median(times) : null,
+    reviewed: reviewed.length,
+    approvedFirstTime,
+    reviewPassRate: reviewed.length ? approvedFirstTime / reviewed.length : null,
+    corrections: objects.reduce((n, o) => n + o.corrections, 0),
+  };
+}
+
+function median(sorted: number[]): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
+/** Figures per object, per annotator (by object creator) and for the project. */
+export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string, string> = new Map()): Analytics {
+  const objects: ObjectFigures[] = [];
+  // Activity per user: their clicks and the edits recorded as theirs (creation, mask versions).
+  const activity = new Map<string, number[]>();
+  const act = (user: string, at: number) => {
+    const l = activity.get(user) ?? [];
+    l.push(at);
+    activity.set(user, l);
+  };
+  for (const t of tasks) {
+    for (const o of t.objects) {
+      objects.push(objectFigures(t, o));
+      for (const c of o.clicks) act(c.by, c.at);
+      act(o.createdBy, o.createdAt);
+      act(o.updatedBy, o.updatedAt);
+      for (const v of t.versions.get(o.id) ?? []) if (isMaskChange(v)) act(v.by, v.updatedAt);
+    }
+  }
+  const byUser = new Map<string, ObjectFigures[]>();
+  for (const o of objects) byUser.set(o.createdBy, [...(byUser.get(o.createdBy) ?? []), o]);
+  const annotators = [...byUser.entries()]
+    .map(([userId, objs]) => ({ userId, name: names.get(userId) ?? userId, ...group(objs, activity.get(userId) ?? []) }))
+    .sort((a, b) => b.objects - a.objects || a.name.localeCompare(b.name));
+  // Project active time: the union of everyone's activity (parallel work is not double-counted).
+  const all = [...activity.values()].flat();
+  return {
+    definitions: {
+      timeToAcceptMs: 'first click → last mask change before the first review verdict (last change if never reviewed)',
+      corrections: 'mask changes after the first changes_requested verdict',
+      objectsPerHour: `objects created / active hours (activity split into sessions at gaps over ${IDLE_GAP_MS / 60000} min)`,
+      clicksPerObject: 'clicks on the objects created / objects created',
+      reviewPassRate: 'objects approved at their first verdict / objects with a verdict',
+    },
+    project: group(objects, all),
+    annotators,
+    objects,
+  };
+}

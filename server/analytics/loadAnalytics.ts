@@ -1,0 +1,41 @@
+// Gathers the analytics inputs of a project: each task's objects, its recorded history (versions
+// and verdicts) and its current review verdicts. Reads only; nothing is recorded here.
+import { listObjects } from '../../shared/schema/annotation';
+import { TandemError, ErrorCode } from '../../shared/protocol/errors';
+import type { ProjectId } from '../../shared/schema/ids';
+import type { Storage } from '../storage/types';
+import { historyRoom, readHistory, readVerdictHistory, type HistoryEntry } from '../dataset/history/historyDoc';
+import { loadRoomDoc, type LiveRooms } from '../dataset/rooms';
+import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type VerdictEvent } from './computeAnalytics';
+import { readCurrentVerdicts } from './readVerdicts';
+
+export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectId: ProjectId): Promise<Analytics> {
+  const project = await storage.meta.getProject(projectId);
+  if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
+  const inputs: AnalyticsTaskInput[] = [];
+  for (const task of await storage.meta.listTasks(projectId)) {
+    const [taskDoc, reviewDoc, historyDoc] = await Promise.all([
+      loadRoomDoc(rooms, `task:${task.id}`),
+      loadRoomDoc(rooms, `review:${task.id}`),
+      loadRoomDoc(rooms, historyRoom(task.id)),
+    ]);
+    const objects = listObjects(taskDoc);
+    const current = readCurrentVerdicts(reviewDoc);
+    const versions = new Map<string, HistoryEntry[]>();
+    const verdicts = new Map<string, VerdictEvent[]>();
+    for (const o of objects) {
+      versions.set(o.id, readHistory(historyDoc, o.id));
+      const seen: VerdictEvent[] = readVerdictHistory(historyDoc, o.id);
+      const now = current.get(o.id);
+      // The current verdict may not be recorded yet (the recorder runs after a pause).
+      if (now && !seen.some((v) => v.at === now.at && v.by === now.by && v.verdict === now.verdict)) seen.push(now);
+      if (seen.length) verdicts.set(o.id, seen.sort((a, b) => a.at - b.at));
+    }
+    inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts });
+    taskDoc.destroy();
+    reviewDoc.destroy();
+    historyDoc.destroy();
+  }
+  const names = new Map((await storage.meta.listMembers(projectId)).map((m) => [m.userId as string, m.name]));
+  return computeAnalytics(inputs, names);
+}

@@ -1,0 +1,107 @@
+// npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir>
+//                   [--task <id> ...] [--data-dir <dir>]
+// Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
+// directory: annotations.json for the COCO formats, the format's files for VOC and YOLO.
+// Safe while the server runs: it only reads (SQLite in WAL mode lets readers in beside the
+// writer); what clients changed in the last batch window may not be on disk yet.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, loadConfigWith } from '../config';
+import { exportDataset } from '../dataset/export/exportDataset';
+import { loadExportInput } from '../dataset/loadExportInput';
+import { storageRooms } from '../dataset/rooms';
+import { ExportFormats } from '../dataset/types';
+import { createLogger } from '../logger';
+import { openStorage } from '../storage/openStorage';
+import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import { isTandemError } from '../../shared/protocol/errors';
+
+const ArgsSchema = z.object({
+  project: z.string().min(1, '--project <id> is required'),
+  format: z.enum(ExportFormats),
+  out: z.string().min(1, '--out <dir> is required'),
+  task: z.array(z.string().min(1)).optional(),
+  'data-dir': z.string().optional(),
+});
+
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir> [--task <id> ...] [--data-dir <dir>]';
+
+async function main(argv: string[]): Promise<number> {
+  let args: z.infer<typeof ArgsSchema>;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        project: { type: 'string' },
+        format: { type: 'string', default: 'coco' },
+        out: { type: 'string' },
+        task: { type: 'string', multiple: true },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const parsed = ArgsSchema.safeParse(values);
+    if (!parsed.success) {
+      console.error(parsed.error.issues.map((i) => `${i.path.length ? `--${i.path.join('.')}: ` : ''}${i.message}`).join('\n'));
+      console.error(USAGE);
+      return 2;
+    }
+    args = parsed.data;
+  } catch (e) {
+    console.error((e as Error).message);
+    console.error(USAGE);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfigWith(args['data-dir'] ? { DATA_DIR: args['data-dir'] } : {});
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  const log = createLogger({ level: 'warn' });
+  if (!config.shared.databaseUrl && !fs.existsSync(path.join(config.dataDir, 'tandem.db'))) {
+    console.error(`no Tandem data in ${config.dataDir} (use --data-dir or DATA_DIR)`);
+    return 1;
+  }
+  const storage = await openStorage(config, log);
+  try {
+    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined);
+    const result = exportDataset(input, args.format, input.project.name);
+    const outDir = path.resolve(args.out);
+    for (const f of result.files) {
+      const target = path.join(outDir, f.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.bytes);
+    }
+    const objects = input.tasks.reduce((n, t) => n + t.objects.length, 0);
+    console.log(`exported ${input.tasks.length} image(s), ${objects} object(s) of project "${input.project.name}" as ${args.format} to ${outDir} (${result.files.length} file(s))`);
+    return 0;
+  } catch (e) {
+    if (isTandemError(e)) {
+      console.error(`${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await storage.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,125 @@
+// HTTP endpoints of the dataset, history, analytics and operator-metrics work, registered on the
+// core router by server/app.ts (one call). Registered before the core's routes so that
+// `GET /api/tasks/:id/export` here (every format) answers rather than the COCO-only one.
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import { canWriteRoom } from '../../shared/protocol/roles';
+import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import { analyticsCsv } from '../analytics/analyticsCsv';
+import { loadAnalytics } from '../analytics/loadAnalytics';
+import { readBody, readJson, validate } from '../http/body';
+import { requireUser, type HttpDeps } from '../http/context';
+import { sendJson, type Router } from '../http/router';
+import { createMetrics, type Metrics } from '../metrics/createMetrics';
+import { bindSyncStats } from '../metrics/syncStats';
+import { checkReadiness } from '../metrics/readiness';
+import { exportDataset } from './export/exportDataset';
+import { getObjectHistory, restoreVersion } from './history/objectHistory';
+import { importCoco } from './import/importCoco';
+import { loadExportInput } from './loadExportInput';
+import { syncRooms } from './rooms';
+import { ExportFormats } from './types';
+
+const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco') });
+const ImportQuery = z.object({
+  format: z.literal('coco').default('coco'),
+  unknownLabels: z.enum(['add', 'reject']).default('add'),
+});
+const RestoreBody = z.object({ version: z.number().int().min(1) });
+const AnalyticsQuery = z.object({
+  format: z.enum(['json', 'csv']).default('json'),
+  table: z.enum(['objects', 'annotators']).default('annotators'),
+});
+
+const query = (q: URLSearchParams) => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));
+
+function sendFile(res: ServerResponse, contentType: string, fileName: string, bytes: Uint8Array | string): void {
+  const body = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  res.writeHead(200, {
+    'content-type': contentType.startsWith('application/json') || contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType,
+    'content-length': body.byteLength,
+    'content-disposition': `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Registers the routes; returns the metrics object so the server can hand it to other modules. */
+export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics = createMetrics()): Metrics {
+  const { storage } = deps;
+  const rooms = syncRooms(deps.sync);
+  bindSyncStats(metrics, () => deps.sync.metrics);
+
+  router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q, true);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    const { format } = validate(ExportQuery, query(q));
+    const input = await loadExportInput(storage, rooms, task.projectId, [task.id]);
+    const out = exportDataset(input, format, task.name.replace(/\.[^.]+$/, ''));
+    sendFile(res, out.contentType, out.fileName, out.bytes);
+  });
+
+  router.add('GET', '/api/projects/:projectId/export', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q, true);
+    const projectId = params.projectId as ProjectId;
+    await deps.auth.projectRole(user, projectId);
+    const { format } = validate(ExportQuery, query(q));
+    const input = await loadExportInput(storage, rooms, projectId);
+    const out = exportDataset(input, format, input.project.name);
+    sendFile(res, out.contentType, out.fileName, out.bytes);
+  });
+
+  // Pre-labels: owners and annotators (those who create objects). The file can be far larger than
+  // an API JSON body, so it gets the image upload cap.
+  router.add('POST', '/api/projects/:projectId/import', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const projectId = params.projectId as ProjectId;
+    const role = await deps.auth.projectRole(user, projectId);
+    if (role !== 'owner' && role !== 'annotator') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot import annotations`);
+    const opts = validate(ImportQuery, query(q));
+    const body = await readBody(req, deps.config.limits.maxImageBytes);
+    const report = await importCoco(storage, rooms, projectId, new Uint8Array(body), user.id, { unknownLabels: opts.unknownLabels });
+    sendJson(res, 200, report);
+  });
+
+  router.add('GET', '/api/tasks/:taskId/objects/:objectId/history', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    sendJson(res, 200, { taskId: task.id, objectId: params.objectId, versions: await getObjectHistory(rooms, task.id, params.objectId) });
+  });
+
+  router.add('POST', '/api/tasks/:taskId/objects/:objectId/restore', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    if (!canWriteRoom(role, 'task')) throw new TandemError(ErrorCode.ReadOnly, `a ${role} cannot change masks`);
+    const { version } = await readJson(req, deps.config.limits.maxJsonBytes, RestoreBody);
+    sendJson(res, 200, await restoreVersion(rooms, task.id, params.objectId, version, user.id));
+  });
+
+  // Per-annotator productivity is for the project's leads: owners and QA leads.
+  router.add('GET', '/api/projects/:projectId/analytics', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q, true);
+    const projectId = params.projectId as ProjectId;
+    const role = await deps.auth.projectRole(user, projectId);
+    if (role !== 'owner' && role !== 'qa') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see project analytics`);
+    const opts = validate(AnalyticsQuery, query(q));
+    const analytics = await loadAnalytics(storage, rooms, projectId);
+    if (opts.format === 'csv') sendFile(res, 'text/csv', `analytics_${opts.table}.csv`, analyticsCsv(analytics, opts.table));
+    else sendJson(res, 200, analytics);
+  });
+
+  // Prometheus scrapes without a token, like /healthz: restrict it at the network level.
+  router.add('GET', '/metrics', async ({ res }) => {
+    const { contentType, body } = await metrics.render();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  });
+
+  router.add('GET', '/readyz', async ({ res }) => {
+    const r = await checkReadiness({ storage, inference: deps.inference() });
+    sendJson(res, r.ready ? 200 : 503, r);
+  });
+
+  return metrics;
+}

@@ -1,0 +1,131 @@
+// Reading and restoring object versions, and the recorder that keeps history up to date.
+
+import { clearClicks, appendClicks, createObject, readObject, setLabel, setMask } from '../../../shared/schema/annotation';
+import { ServerOrigin } from '../../../shared/schema/origins';
+import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
+import { newId, type ObjectId } from '../../../shared/schema/ids';
+import type { Logger } from '../../logger';
+import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+import { readCurrentVerdicts } from '../../analytics/readVerdicts';
+import { appendHistory, historyRoom, readHistory, recordVerdict, type HistoryEntry } from './historyDoc';
+import { recordVersions } from './recordVersions';
+
+export interface VersionView extends HistoryEntry {
+  /** 1-based position in the object's history: what POST .../restore takes. */
+  version: number;
+}
+
+/** Records what the task doc has that history lacks (writes only when there is something). */
+export async function syncHistory(live: LiveRooms, taskId: string): Promise<void> {
+  const taskDoc = await loadRoomDoc(live, `task:${taskId}`);
+  const reviewDoc = await loadRoomDoc(live, `review:${taskId}`);
+  try {
+    await mutateRoom(live, historyRoom(taskId), (history) => {
+      history.transact(() => {
+        recordVersions(taskDoc, history);
+        // The review doc keeps only the current verdict; recording each one seen keeps the
+        // sequence (first verdict, verdicts after corrections) that analytics needs.
+        for (const [objectId, v] of readCurrentVerdicts(reviewDoc)) recordVerdict(history, objectId, v);
+      });
+    });
+  } finally {
+    taskDoc.destroy();
+    reviewDoc.destroy();
+  }
+}
+
+/** An object's versions, oldest first, with the current state recorded first. Throws not_found. */
+export async function getObjectHistory(live: LiveRooms, taskId: string, objectId: string): Promise<VersionView[]> {
+  await syncHistory(live, taskId);
+  const history = await loadRoomDoc(live, historyRoom(taskId));
+  const versions = readHistory(history, objectId).map((e, i) => ({ ...e, version: i + 1 }));
+  history.destroy();
+  if (versions.length === 0) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has no history in task ${taskId}`);
+  return versions;
+}
+
+/**
+ * Restores version `version` (1-based) of an object: its label, mask and clicks become that
+ * version's again (a deleted object comes back with the same id), by user `by`. The restore is
+ * itself recorded as a new version, so it can be undone by restoring the one before.
+ */
+export async function restoreVersion(
+  live: LiveRooms,
+  taskId: string,
+  objectId: string,
+  version: number,
+  by: string,
+): Promise<VersionView> {
+  const versions = await getObjectHistory(live, taskId, objectId);
+  const target = versions[version - 1];
+  if (!target) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has versions 1..${versions.length}, not ${version}`);
+  if (target.kind === 'deleted') throw new TandemError(ErrorCode.BadRequest, `version ${version} is a deletion; restore the version before it`);
+  const id = objectId as ObjectId;
+  await mutateRoom(live, `task:${taskId}`, (doc) => {
+    doc.transact(() => {
+      if (!readObject(doc, id)) {
+        createObject(doc, { id, label: target.label, mask: target.mask, clicks: target.clicks, by, source: target.source, model: target.model }, ServerOrigin);
+        return;
+      }
+      setLabel(doc, id, target.label, by, ServerOrigin);
+      setMask(doc, id, target.mask, by, { source: target.source, model: target.model }, ServerOrigin);
+      clearClicks(doc, id, by, ServerOrigin);
+      if (target.clicks.length) appendClicks(doc, id, target.clicks, by, ServerOrigin);
+    }, ServerOrigin);
+  });
+  const entry: HistoryEntry = { ...stripVersion(target), id: newId(12), at: Date.now(), by, kind: 'restored', restoredFrom: version, updatedAt: Date.now() };
+  await mutateRoom(live, historyRoom(taskId), (history) => appendHistory(history, entry));
+  const after = await getObjectHistory(live, taskId, objectId);
+  return after[after.length - 1];
+}
+
+function stripVersion(v: VersionView): HistoryEntry {
+  const { version: _v, restoredFrom: _r, ...rest } = v;
+  return rest;
+}
+
+/**
+ * Keeps history current while people edit: the sync server calls notify(taskId) whenever a
+ * task or review room's doc changes; after `settleMs` without further change (the user accepted the mask
+ * and moved on) the settled state is recorded. One recording per task at a time.
+ */
+export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; settleMs?: number }) {
+  const settleMs = deps.settleMs ?? 1500;
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const running = new Map<string, Promise<void>>();
+  const log = deps.log.child({ module: 'history' });
+
+  function run(taskId: string): Promise<void> {
+    const prev = running.get(taskId) ?? Promise.resolve();
+    const next = prev
+      .then(() => syncHistory(deps.live, taskId))
+      .catch((err) => log.error({ err, taskId }, 'recording object history failed'));
+    running.set(taskId, next);
+    void next.finally(() => {
+      if (running.get(taskId) === next) running.delete(taskId);
+    });
+    return next;
+  }
+
+  return {
+    notify(taskId: string): void {
+      clearTimeout(timers.get(taskId));
+      timers.set(
+        taskId,
+        setTimeout(() => {
+          timers.delete(taskId);
+          void run(taskId);
+        }, settleMs),
+      );
+    },
+    /** Records every pending task now (on room unload and on shutdown). */
+    async flush(): Promise<void> {
+      const pending = [...timers.keys()];
+      for (const t of pending) clearTimeout(timers.get(t));
+      timers.clear();
+      await Promise.all([...pending.map(run), ...running.values()]);
+    },
+  };
+}
+
+export type HistoryRecorder = ReturnType<typeof createHistoryRecorder>;

@@ -1,0 +1,63 @@
+// Compares a task document with its recorded history and appends a version for every object
+// whose state (label, mask, clicks, deletion) differs from its last recorded version.
+import type * as Y from 'yjs';
+import { listObjects, type AnnotationObject } from '../../../shared/schema/annotation';
+import { newId } from '../../../shared/schema/ids';
+import { appendHistory, historyObjectIds, readHistory, type HistoryEntry } from './historyDoc';
+
+function sameState(e: HistoryEntry, o: AnnotationObject): boolean {
+  return (
+    e.kind !== 'deleted' &&
+    e.label === o.label &&
+    (e.mask?.counts ?? null) === (o.mask?.counts ?? null) &&
+    e.clicks.length === o.clicks.length &&
+    (e.model ?? null) === (o.model ?? null)
+  );
+}
+
+function entryFor(o: AnnotationObject, prev: HistoryEntry | undefined, now: number): HistoryEntry {
+  const kind: HistoryEntry['kind'] = !prev || prev.kind === 'deleted' ? 'created' : prev.label !== o.label && prev.mask?.counts === o.mask?.counts ? 'label' : 'mask';
+  return {
+    id: newId(12),
+    objectId: o.id,
+    at: now,
+    by: o.updatedBy,
+    kind,
+    label: o.label,
+    mask: o.mask,
+    clicks: o.clicks.map((c) => ({ x: c.x, y: c.y, positive: c.positive, by: c.by, at: c.at })),
+    ...(o.source ? { source: o.source } : {}),
+    ...(o.model ? { model: o.model } : {}),
+    updatedAt: o.updatedAt,
+  };
+}
+
+/**
+ * Appends to `history` the versions `taskDoc` has that are not recorded yet. Returns how many.
+ * Pure over the two docs: the caller loads and writes them.
+ */
+export function recordVersions(taskDoc: Y.Doc, history: Y.Doc, now = Date.now()): number {
+  let n = 0;
+  const present = new Set<string>();
+  history.transact(() => {
+    for (const o of listObjects(taskDoc)) {
+      present.add(o.id);
+      const versions = readHistory(history, o.id);
+      const last = versions[versions.length - 1];
+      if (last && sameState(last, o)) continue;
+      appendHistory(history, entryFor(o, last, now));
+      n++;
+    }
+    for (const id of historyObjectIds(history)) {
+      if (present.has(id)) continue;
+      const versions = readHistory(history, id);
+      const last = versions[versions.length - 1];
+      if (!last || last.kind === 'deleted') continue;
+      // Who deleted it is not in the task doc (the entry is gone); the last editor is the best known.
+      const { restoredFrom: _drop, ...rest } = last;
+      appendHistory(history, { ...rest, id: newId(12), at: now, kind: 'deleted' });
+      n++;
+    }
+  });
+  return n;
+}

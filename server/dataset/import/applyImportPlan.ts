@@ -1,0 +1,52 @@
+// Step 2 of a COCO import: write a validated plan. Project labels first (so every imported object
+// has a known label when clients see it), then one Yjs update per task through the live room or
+// the log. Imported objects carry source 'import'; their mask is an ordinary mask, so the editor
+// refines it with the model by sending it as prevMask.
+import { createObject, initTaskDoc, readMeta } from '../../../shared/schema/annotation';
+import { ImportOrigin } from '../../../shared/schema/origins';
+import type { ProjectId, TaskId } from '../../../shared/schema/ids';
+import type { Project, Storage, Task } from '../../storage/types';
+import { mutateRoom, type LiveRooms } from '../rooms';
+import type { ImportPlan } from './planCocoImport';
+
+export interface ImportReport {
+  imported: number;
+  tasks: Array<{ taskId: TaskId; name: string; objects: number }>;
+  newLabels: string[];
+  unmatchedImages: string[];
+  emptyMasks: number;
+}
+
+export async function applyImportPlan(
+  storage: Storage,
+  rooms: LiveRooms,
+  project: Project,
+  tasks: Task[],
+  plan: ImportPlan,
+  by: string,
+): Promise<ImportReport> {
+  if (plan.newLabels.length) {
+    await storage.meta.setProjectLabels(project.id as ProjectId, [...project.labels, ...plan.newLabels]);
+  }
+  const report: ImportReport = {
+    imported: 0,
+    tasks: [],
+    newLabels: plan.newLabels.map((l) => l.name),
+    unmatchedImages: plan.unmatchedImages,
+    emptyMasks: plan.emptyMasks,
+  };
+  for (const task of tasks) {
+    const objects = plan.byTask.get(task.id);
+    if (!objects?.length) continue;
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
+      // A task nobody opened yet has an empty document: give it its meta first.
+      if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
+      doc.transact(() => {
+        for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, by, source: 'import' }, ImportOrigin);
+      }, ImportOrigin);
+    });
+    report.imported += objects.length;
+    report.tasks.push({ taskId: task.id, name: task.name, objects: objects.length });
+  }
+  return report;
+}

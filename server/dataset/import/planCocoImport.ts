@@ -1,0 +1,148 @@
+// Step 1 of a COCO import: validate everything and turn it into a plan, writing nothing. Only a
+// plan without a single problem is applied (applyImportPlan), so a malformed file is rejected
+// whole and nothing is half-imported.
+import { fromUncompressed, isValidRle, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { polygonsToRle } from '../../../shared/codecs/polygon';
+import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
+import type { Label, Project, Task } from '../../storage/types';
+import { fallbackColor } from '../types';
+import { CocoImportSchema, type CocoSegmentation } from './cocoImportSchema';
+
+export interface ImportOptions {
+  /**
+   * What to do with a category whose name is not a project label: 'add' (default) appends it to
+   * the project's labels; 'reject' refuses the whole file.
+   */
+  unknownLabels?: 'add' | 'reject';
+}
+
+export interface PlannedObject {
+  label: string;
+  mask: Rle;
+  /** The annotation id in the file, for messages and the report. */
+  sourceId: string;
+}
+
+export interface ImportPlan {
+  /** Labels to append to the project (empty when every category is known). */
+  newLabels: Label[];
+  /** Objects per task id, in file order. */
+  byTask: Map<string, PlannedObject[]>;
+  /** file_names of images that match no task (their annotations are not imported). */
+  unmatchedImages: string[];
+  /** Annotations left out because their mask is empty. */
+  emptyMasks: number;
+}
+
+/** Problems found are collected (up to this many) so the user can fix a file in one go. */
+const MAX_PROBLEMS = 20;
+
+/** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
+export function planCocoImport(json: unknown, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
+  const parsed = CocoImportSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, MAX_PROBLEMS).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new TandemError(ErrorCode.ValidationFailed, `not a COCO instances file: ${problems.join('; ')}`);
+  }
+  const coco = parsed.data;
+  const problems: string[] = [];
+  const problem = (p: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+
+  // Images are matched to tasks by file name: exact first, then without directories (COCO files
+  // often hold "train2017/x.jpg" where the task was uploaded as "x.jpg").
+  const byName = new Map(tasks.map((t) => [t.name, t]));
+  const byBase = new Map(tasks.map((t) => [baseName(t.name), t]));
+  const imageTask = new Map<string, Task | null>();
+  const unmatchedImages: string[] = [];
+  const claimed = new Map<string, string>();
+  for (const img of coco.images) {
+    const key = String(img.id);
+    if (imageTask.has(key)) problem(`images: duplicate image id ${key}`);
+    const task = byName.get(img.file_name) ?? byBase.get(baseName(img.file_name)) ?? null;
+    imageTask.set(key, task);
+    if (!task) {
+      unmatchedImages.push(img.file_name);
+      continue;
+    }
+    const other = claimed.get(task.id);
+    if (other) problem(`images: ${img.file_name} and ${other} both match task ${task.name}`);
+    claimed.set(task.id, img.file_name);
+    if (img.width !== task.width || img.height !== task.height) {
+      problem(`images: ${img.file_name} is ${img.width}x${img.height} in the file but ${task.width}x${task.height} in the project`);
+    }
+  }
+  if (coco.images.length > 0 && claimed.size === 0) {
+    problem(`no image of the file matches a task of project ${project.name} by file name`);
+  }
+
+  const known = new Set(project.labels.map((l) => l.name));
+  const newLabels: Label[] = [];
+  const catName = new Map<string, string>();
+  for (const c of coco.categories) {
+    const key = String(c.id);
+    if (catName.has(key)) problem(`categories: duplicate category id ${key}`);
+    catName.set(key, c.name);
+    if (!known.has(c.name)) {
+      if (opts.unknownLabels === 'reject') problem(`categories: "${c.name}" is not a label of project ${project.name}`);
+      else {
+        known.add(c.name);
+        newLabels.push({ name: c.name, color: fallbackColor(project.labels.length + newLabels.length) });
+      }
+    }
+  }
+
+  const byTask = new Map<string, PlannedObject[]>();
+  let emptyMasks = 0;
+  coco.annotations.forEach((a, i) => {
+    const where = `annotations.${i} (id ${a.id ?? '?'})`;
+    const imageKey = String(a.image_id);
+    if (!imageTask.has(imageKey)) return problem(`${where}: image_id ${imageKey} is not in images`);
+    const label = catName.get(String(a.category_id));
+    if (label === undefined) return problem(`${where}: category_id ${a.category_id} is not in categories`);
+    const task = imageTask.get(imageKey);
+    if (!task) return; // image not in this project: reported in unmatchedImages
+    let mask: Rle;
+    try {
+      mask = toRle(a.segmentation, task);
+    } catch (e) {
+      return problem(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (rleArea(mask) === 0) {
+      emptyMasks++;
+      return;
+    }
+    const list = byTask.get(task.id) ?? [];
+    list.push({ label, mask, sourceId: String(a.id ?? i) });
+    byTask.set(task.id, list);
+  });
+
+  if (problems.length) {
+    throw new TandemError(ErrorCode.ValidationFailed, `COCO import rejected, nothing was imported: ${problems.join('; ')}`);
+  }
+  return { newLabels, byTask, unmatchedImages, emptyMasks };
+}
+
+/** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */
+function toRle(seg: CocoSegmentation, task: Task): Rle {
+  if (Array.isArray(seg)) {
+    // Polygons are in image pixels; pycocotools rasterises them at the image size.
+    return polygonsToRle(seg, task.width, task.height);
+  }
+  const [h, w] = seg.size;
+  if (h !== task.height || w !== task.width) {
+    throw new Error(`RLE size [${h}, ${w}] is not the image size [${task.height}, ${task.width}]`);
+  }
+  if (typeof seg.counts === 'string') {
+    // Kept byte for byte once it decodes cleanly: the round trip cannot change a pixel.
+    const rle: Rle = { size: [h, w], counts: seg.counts };
+    if (!isValidRle(rle)) throw new Error('corrupt compressed RLE (bad characters or runs that do not cover the image)');
+    return rle;
+  }
+  return fromUncompressed({ size: [h, w], counts: seg.counts });
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}

@@ -1,0 +1,33 @@
+// Gathers what the exporters need: the project, its tasks and each task's objects.
+import { listObjects } from '../../shared/schema/annotation';
+import { TandemError, ErrorCode } from '../../shared/protocol/errors';
+import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import type { Storage } from '../storage/types';
+import { loadRoomDoc, type LiveRooms } from './rooms';
+import type { ExportInput } from './types';
+
+/** All tasks of a project, or only `taskIds` (in that order). Throws not_found. */
+export async function loadExportInput(
+  storage: Storage,
+  rooms: LiveRooms,
+  projectId: ProjectId,
+  taskIds?: TaskId[],
+): Promise<ExportInput> {
+  const project = await storage.meta.getProject(projectId);
+  if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
+  const all = await storage.meta.listTasks(projectId);
+  const tasks = taskIds
+    ? taskIds.map((id) => {
+        const t = all.find((x) => x.id === id);
+        if (!t) throw new TandemError(ErrorCode.NotFound, `task ${id} not found in project ${projectId}`);
+        return t;
+      })
+    : all;
+  const out: ExportInput = { project, tasks: [] };
+  for (const task of tasks) {
+    const doc = await loadRoomDoc(rooms, `task:${task.id}`);
+    out.tasks.push({ task, objects: listObjects(doc) });
+    doc.destroy();
+  }
+  return out;
+}

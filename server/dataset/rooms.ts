@@ -1,0 +1,68 @@
+// Reading and writing room documents from outside a socket. On the server this goes through the
+// sync server (server/sync/SyncServer: `withDoc` reads the live doc when the room is loaded, else
+// the stored log; `applyServerUpdate` applies to the live doc — relayed to connected clients and
+// persisted — or appends to the log and publishes on the bus). The CLI and tests without a server
+// use the storage directly.
+import * as Y from 'yjs';
+import type { Storage } from '../storage/types';
+
+export interface LiveRooms {
+  /** The room's current state as one Yjs update (live doc when loaded, else the stored log). */
+  readState(room: string): Promise<Uint8Array>;
+  /** Writes a server-made update to the room; resolves once it is durable. */
+  write(room: string, update: Uint8Array): Promise<void>;
+}
+
+/** What LiveRooms needs from the sync server (a structural subset of SyncServer). */
+export interface SyncRoomsSource {
+  withDoc<T>(room: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  applyServerUpdate(room: string, update: Uint8Array): Promise<void>;
+}
+
+/** Rooms through the running sync server (HTTP handlers). */
+export function syncRooms(sync: SyncRoomsSource): LiveRooms {
+  return {
+    readState: (room) => sync.withDoc(room, (doc) => Y.encodeStateAsUpdate(doc)),
+    write: (room, update) => sync.applyServerUpdate(room, update),
+  };
+}
+
+/**
+ * Rooms straight from storage, for the CLI and tests that run no server. Do not write this way
+ * while a server has the room loaded: its clients would not see the write until reload.
+ */
+export function storageRooms(storage: Storage): LiveRooms {
+  return {
+    async readState(room) {
+      const { updates } = await storage.docs.load(room);
+      return updates.length ? Y.mergeUpdates(updates) : Y.encodeStateAsUpdate(new Y.Doc());
+    },
+    write: (room, update) => storage.docs.append(room, update),
+  };
+}
+
+/** A private copy of the room's current state (mutating it changes nothing until written). */
+export async function loadRoomDoc(rooms: LiveRooms, room: string): Promise<Y.Doc> {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, await rooms.readState(room));
+  return doc;
+}
+
+/**
+ * Runs `mutate` on a copy of the room's current state and writes the resulting update, if any.
+ * Returns whether something was written.
+ */
+export async function mutateRoom(rooms: LiveRooms, room: string, mutate: (doc: Y.Doc) => void): Promise<boolean> {
+  const doc = await loadRoomDoc(rooms, room);
+  try {
+    const before = Y.encodeStateVector(doc);
+    mutate(doc);
+    const update = Y.encodeStateAsUpdate(doc, before);
+    // An update that carries nothing is 2 bytes (no structs, empty delete set).
+    if (update.length <= 2) return false;
+    await rooms.write(room, update);
+    return true;
+  } finally {
+    doc.destroy();
+  }
+}
