@@ -1,0 +1,126 @@
+// The onnx engine against a tiny click-seg-v1 model (tests/fixtures/onnx, built by
+// make_fixture.py): the mask is "bright pixels, or the previous mask where not too dark", output
+// at half resolution. Real onnxruntime-node, real sessions.
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createEngines } from '../../server/inference/worker/createEngines';
+import type { Engine, RgbImage } from '../../server/inference/engines/types';
+
+const FIXTURE = path.resolve('tests/fixtures/onnx');
+
+function capturedLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+/** 100×50 black, a white rectangle x 20..59, y 10..29 and a grey (0.4) patch x 70..89, y 30..45. */
+function image(): RgbImage {
+  const width = 100;
+  const height = 50;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 10; y < 30; y++) for (let x = 20; x < 60; x++) data.fill(255, 3 * (y * width + x), 3 * (y * width + x) + 3);
+  for (let y = 30; y < 46; y++) for (let x = 70; x < 90; x++) data.fill(102, 3 * (y * width + x), 3 * (y * width + x) + 3);
+  return { width, height, data };
+}
+
+function rect(width: number, height: number, x0: number, y0: number, x1: number, y1: number): Uint8Array {
+  const m = new Uint8Array(width * height);
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * width + x] = 1;
+  return m;
+}
+
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let i = 0;
+  let u = 0;
+  for (let p = 0; p < a.length; p++) {
+    i += a[p] & b[p];
+    u += a[p] | b[p];
+  }
+  return u ? i / u : 0;
+}
+
+describe('onnx engine', () => {
+  it('asked for CUDA where there is none: warns, falls back to the CPU and still segments', async () => {
+    const { log, lines } = capturedLogger();
+    const engines = await createEngines({ modelsDir: FIXTURE, providers: ['cuda', 'cpu'], threads: 1, log });
+    const onnx = engines.get('tiny-test') as Engine;
+    expect(onnx).toBeDefined();
+    expect(onnx.provider).toBe('cpu');
+    const warn = lines.find((l) => l.level === 40 && l.msg === 'execution provider unavailable; falling back to CPU');
+    expect(warn).toBeDefined();
+    expect(warn!.providers).toEqual(['cuda']);
+    // The classical engines are always there too.
+    expect([...engines.keys()].sort()).toEqual(['grabcut', 'graphcut', 'tiny-test']);
+    const img = image();
+    const out = await onnx.segment({ image: img, imageKey: 't1', clicks: [{ x: 30, y: 20, positive: true }] });
+    expect(iou(out.mask, rect(100, 50, 20, 10, 60, 30))).toBeGreaterThan(0.85);
+    expect(out.score).toBeGreaterThan(0.5);
+  });
+
+  it('caches encoder features per image, and forgets them', async () => {
+    const { log } = capturedLogger();
+    const engines = await createEngines({ modelsDir: FIXTURE, providers: ['cpu'], threads: 1, log });
+    const onnx = engines.get('tiny-test')!;
+    expect(onnx.cachedBytes!('k')).toBe(0);
+    await onnx.warm!(image(), 'k');
+    // feat is [1, 1, 64, 64] float32.
+    expect(onnx.cachedBytes!('k')).toBe(64 * 64 * 4);
+    onnx.forget!('k');
+    expect(onnx.cachedBytes!('k')).toBe(0);
+  });
+
+  it('feeds the previous mask in the model frame', async () => {
+    const { log } = capturedLogger();
+    const onnx = (await createEngines({ modelsDir: FIXTURE, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
+    const img = image();
+    // Grey alone is below threshold (10·(0.4 − 0.5) = −1), grey under the previous mask is not
+    // (+4); black under it stays below (−5 + 4).
+    const prevMask = rect(100, 50, 66, 26, 96, 48);
+    const out = await onnx.segment({ image: img, imageKey: 'p', clicks: [{ x: 80, y: 40, positive: true }], prevMask });
+    const expected = rect(100, 50, 20, 10, 60, 30);
+    const patch = rect(100, 50, 70, 30, 90, 46);
+    for (let p = 0; p < expected.length; p++) expected[p] |= patch[p];
+    expect(iou(out.mask, expected)).toBeGreaterThan(0.85);
+  });
+
+  it('a box for a model without the box prompt: centre click plus the box interior as previous mask', async () => {
+    const { log } = capturedLogger();
+    const onnx = (await createEngines({ modelsDir: FIXTURE, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
+    const img = image();
+    // Without the box, the grey patch is not part of the mask; with it, the box interior acts as
+    // the previous mask and lifts the patch over the threshold.
+    const plain = await onnx.segment({ image: img, imageKey: 'b', clicks: [{ x: 30, y: 20, positive: true }] });
+    expect(plain.mask[40 * 100 + 80]).toBe(0);
+    const out = await onnx.segment({ image: img, imageKey: 'b', clicks: [], box: [66, 26, 96, 48] });
+    const expected = rect(100, 50, 20, 10, 60, 30);
+    const patch = rect(100, 50, 70, 30, 90, 46);
+    for (let p = 0; p < expected.length; p++) expected[p] |= patch[p];
+    expect(iou(out.mask, expected)).toBeGreaterThan(0.85);
+  });
+
+  it('skips a model whose file does not match its sha256, keeping the rest', async () => {
+    const { log, lines } = capturedLogger();
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-onnx-'));
+    try {
+      for (const f of ['tiny.encoder.onnx', 'tiny.decoder.onnx']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+      const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
+      manifest.models[0].decoder.sha256 = '0'.repeat(64);
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const engines = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log });
+      expect([...engines.keys()].sort()).toEqual(['grabcut', 'graphcut']);
+      expect(lines.some((l) => l.level === 50 && l.model === 'tiny-test')).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
