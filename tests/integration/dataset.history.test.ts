@@ -1,0 +1,111 @@
+// Object history on real SQLite storage: versions with who/when/clicks/model, restore of an
+// earlier version (also of a deleted object), verdict sequence, analytics from recorded history.
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadAnalytics } from '../../server/analytics/loadAnalytics';
+import { getObjectHistory, restoreVersion, syncHistory } from '../../server/dataset/history/objectHistory';
+import { loadRoomDoc, mutateRoom, storageRooms } from '../../server/dataset/rooms';
+import { encodeRle } from '../../shared/codecs/rle';
+import { appendClicks, createObject, deleteObject, initTaskDoc, readObject, setMask } from '../../shared/schema/annotation';
+import type { ObjectId } from '../../shared/schema/ids';
+import { draw } from '../fixtures/dataset/sampleProject';
+import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
+
+let fx: StorageFixture | null = null;
+afterEach(async () => {
+  await fx?.close();
+  fx = null;
+});
+
+const W = 23;
+const H = 17;
+const small = encodeRle(draw(W, H, (x, y) => x < 5 && y < 5), W, H);
+const big = encodeRle(draw(W, H, (x, y) => x < 10 && y < 9), W, H);
+const click = (x: number, y: number, by: string, at: number) => ({ x, y, positive: true, by, at });
+
+describe('object history', () => {
+  it('records who changed an object, with which clicks and model, and restores an earlier version', async () => {
+    fx = await sampleStorage();
+    const task = fx.tasks.get('taskB')!;
+    const rooms = storageRooms(fx.storage);
+    const room = `task:${task.id}`;
+    const id = 'obj1' as ObjectId;
+    await mutateRoom(rooms, room, (doc) => {
+      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+      createObject(doc, { id, label: 'cat', mask: small, clicks: [click(2, 2, 'ana', 1000)], by: 'ana', source: 'model', model: 'graphcut' });
+    });
+    await syncHistory(rooms, task.id);
+    await syncHistory(rooms, task.id); // nothing changed: no new version
+    await mutateRoom(rooms, room, (doc) => {
+      appendClicks(doc, id, [click(8, 7, 'ben', 2000)], 'ben');
+      setMask(doc, id, big, 'ben', { source: 'model', model: 'tandem-click' });
+    });
+
+    const versions = await getObjectHistory(rooms, task.id, id);
+    expect(versions.map((v) => [v.version, v.kind, v.by, v.model, v.clicks.length])).toEqual([
+      [1, 'created', 'ana', 'graphcut', 1],
+      [2, 'mask', 'ben', 'tandem-click', 2],
+    ]);
+    expect(versions[0].mask).toEqual(small);
+    expect(versions[1].clicks[1]).toEqual(click(8, 7, 'ben', 2000));
+
+    const restored = await restoreVersion(rooms, task.id, id, 1, 'qa-lead');
+    expect(restored).toMatchObject({ version: 3, kind: 'restored', restoredFrom: 1, by: 'qa-lead', model: 'graphcut' });
+    const doc = await loadRoomDoc(rooms, room);
+    const now = readObject(doc, id)!;
+    expect(now.mask).toEqual(small);
+    expect(now.clicks).toEqual([click(2, 2, 'ana', 1000)]);
+    expect(now.model).toBe('graphcut');
+    expect(now.updatedBy).toBe('qa-lead');
+    // The restore is a version of its own and recording again adds nothing.
+    expect(await getObjectHistory(rooms, task.id, id)).toHaveLength(3);
+  });
+
+  it('records a deletion and brings a deleted object back with the same id', async () => {
+    fx = await sampleStorage();
+    const task = fx.tasks.get('taskB')!;
+    const rooms = storageRooms(fx.storage);
+    const room = `task:${task.id}`;
+    const id = 'gone' as ObjectId;
+    await mutateRoom(rooms, room, (doc) => {
+      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+      createObject(doc, { id, label: 'dog', mask: big, by: 'ana' });
+    });
+    await syncHistory(rooms, task.id);
+    await mutateRoom(rooms, room, (doc) => deleteObject(doc, id));
+    const versions = await getObjectHistory(rooms, task.id, id);
+    expect(versions.map((v) => v.kind)).toEqual(['created', 'deleted']);
+    await expect(restoreVersion(rooms, task.id, id, 2, 'ana')).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(restoreVersion(rooms, task.id, id, 9, 'ana')).rejects.toMatchObject({ code: 'not_found' });
+    await restoreVersion(rooms, task.id, id, 1, 'ana');
+    const back = readObject(await loadRoomDoc(rooms, room), id)!;
+    expect(back).toMatchObject({ label: 'dog', mask: big });
+  });
+
+  it('keeps the verdict sequence the review doc overwrites, so analytics sees the first review', async () => {
+    fx = await sampleStorage();
+    const task = fx.tasks.get('taskB')!;
+    const rooms = storageRooms(fx.storage);
+    const id = 'rev1' as ObjectId;
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
+      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+      createObject(doc, { id, label: 'cat', mask: small, clicks: [click(1, 1, 'ana', Date.now())], by: 'ana' });
+    });
+    await syncHistory(rooms, task.id);
+    const setVerdict = (verdict: string, at: number) =>
+      mutateRoom(rooms, `review:${task.id}`, (doc) => doc.getMap('verdicts').set(id, { verdict, by: 'rev', at }));
+    const t0 = Date.now();
+    await setVerdict('changes_requested', t0);
+    await syncHistory(rooms, task.id);
+    // The fix lands strictly after the request.
+    while (Date.now() <= t0) await new Promise((r) => setImmediate(r));
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, big, 'ana'));
+    await syncHistory(rooms, task.id);
+    await setVerdict('approved', Date.now() + 1);
+
+    const a = await loadAnalytics(fx.storage, rooms, fx.project.id);
+    const o = a.objects.find((x) => x.objectId === id)!;
+    expect(o).toMatchObject({ firstVerdict: 'changes_requested', verdict: 'approved', corrections: 1, clicks: 1 });
+    expect(a.project.reviewed).toBe(1);
+    expect(a.project.reviewPassRate).toBe(0);
+  });
+});
