@@ -1,4 +1,5 @@
 // Tiny fixture images made with sharp at test time (no binary fixtures in the repository).
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 
 export type FixtureFormat = 'png' | 'jpeg' | 'webp';
@@ -21,9 +22,44 @@ export async function makeImage(width = 64, height = 48, format: FixtureFormat =
   return img.webp({ quality: 90 }).toBuffer();
 }
 
-/** A PNG whose header says `width`×`height` but which compresses to a few KB: a decompression bomb. */
-export async function makePngBomb(width = 20_000, height = 20_000): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: 0, g: 0, b: 0 } }, limitInputPixels: false }).png({ compressionLevel: 9 }).toBuffer();
+/**
+ * A real decompression bomb: a valid 1-bit greyscale PNG of `width`×`height` zeros, whose deflate
+ * stream is ~1000x smaller than its pixels (20000×20000 → about 50 KB on disk, 400 M pixels).
+ * Built by hand with zlib because encoders refuse to allocate such an image first.
+ */
+export function makePngBomb(width = 20_000, height = 20_000): Buffer {
+  const rowBytes = 1 + Math.ceil(width / 8); // filter byte + packed bits
+  const idat = zlib.deflateSync(Buffer.alloc(rowBytes * height), { level: 9 });
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'ascii');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** CRC-32 (IEEE) as PNG chunks use it. */
+function crc32(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of b) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** The first `keep` fraction of a valid JPEG: a truncated upload. */
