@@ -11,6 +11,7 @@ import type { Auth } from './auth/types';
 import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
+import { datasetRoutes } from './dataset/datasetRoutes';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
@@ -65,6 +66,8 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
   const httpLog = log.child({ module: 'http' });
   const router = new Router(httpLog);
   const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready };
+  // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
+  datasetRoutes(router, deps);
   taskRoutes(router, deps);
   projectRoutes(router, deps);
   const app = await loadSvelteHandler(log);

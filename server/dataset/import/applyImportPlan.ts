@@ -6,6 +6,7 @@ import { createObject, initTaskDoc, readMeta } from '../../../shared/schema/anno
 import { ImportOrigin } from '../../../shared/schema/origins';
 import type { ProjectId, TaskId } from '../../../shared/schema/ids';
 import type { Project, Storage, Task } from '../../storage/types';
+import { syncHistory } from '../history/objectHistory';
 import { mutateRoom, type LiveRooms } from '../rooms';
 import type { ImportPlan } from './planCocoImport';
 
@@ -45,6 +46,8 @@ export async function applyImportPlan(
         for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, by, source: 'import' }, ImportOrigin);
       }, ImportOrigin);
     });
+    // The imported state is version 1 of each object's history (what "restore" goes back to).
+    await syncHistory(rooms, task.id);
     report.imported += objects.length;
     report.tasks.push({ taskId: task.id, name: task.name, objects: objects.length });
   }

@@ -1,0 +1,175 @@
+// Import, export, history, analytics, /metrics and /readyz through the real HTTP API of a real
+// server on port 0, with a stock y-websocket client connected to the task while importing.
+import { strFromU8, unzipSync } from 'fflate';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRle } from '../../shared/codecs/rle';
+import { listObjects, setMask } from '../../shared/schema/annotation';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { waitFor } from '../helpers/waitFor';
+import { count, decodeCocoRle } from '../fixtures/dataset/decoders';
+import { draw } from '../fixtures/dataset/sampleProject';
+
+const W = 64;
+const H = 48;
+// A ring (with a hole) and a rectangle.
+const ring = draw(W, H, (x, y) => {
+  const d = Math.hypot(x - 20, y - 24);
+  return d <= 14 && d > 6;
+});
+const rect = draw(W, H, (x, y) => x >= 40 && x < 60 && y >= 5 && y < 15);
+
+function cocoFile(fileName: string, overrides: { segmentation?: unknown } = {}) {
+  return {
+    images: [{ id: 7, file_name: fileName, width: W, height: H }],
+    categories: [{ id: 1, name: 'cat' }, { id: 2, name: 'bird' }],
+    annotations: [
+      { id: 1, image_id: 7, category_id: 1, segmentation: overrides.segmentation ?? encodeRle(ring, W, H), iscrowd: 0 },
+      { id: 2, image_id: 7, category_id: 2, segmentation: encodeRle(rect, W, H), iscrowd: 0 },
+    ],
+  };
+}
+
+let s: TestServer;
+let projectId: string;
+let taskId: string;
+let client: YClient;
+let annotator: { userId: string; token: string };
+
+beforeAll(async () => {
+  s = await startTestServer();
+  ({ projectId, taskId } = await s.createProjectWithTask({ labels: [{ name: 'cat', color: '#ff0000' }], taskName: 'street/a.png' }));
+  annotator = await s.addMember(projectId, 'annotator', 'Ana');
+  client = connectClient(s.wsUrl, `task:${taskId}`, annotator.token);
+  await client.synced();
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s?.close();
+});
+
+const importBody = (body: unknown) => new TextEncoder().encode(JSON.stringify(body));
+const json = { 'content-type': 'application/json' };
+
+describe('dataset over HTTP', () => {
+  it('refuses imports from roles that do not create objects, and malformed files, writing nothing', async () => {
+    const viewer = await s.addMember(projectId, 'viewer');
+    const reviewer = await s.addMember(projectId, 'reviewer');
+    for (const t of [viewer.token, reviewer.token]) {
+      const r = await s.api('POST', `/api/projects/${projectId}/import?format=coco`, importBody(cocoFile('a.png')), t, json);
+      expect(r.status).toBe(403);
+      expect(r.body.error.code).toBe('forbidden');
+    }
+    const bad = await s.api('POST', `/api/projects/${projectId}/import?format=coco`, importBody(cocoFile('a.png', { segmentation: { size: [H, W], counts: 'zz' } })), annotator.token, json);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+    expect(bad.body.error.message).toMatch(/nothing was imported/);
+    const notJson = await s.api('POST', `/api/projects/${projectId}/import?format=coco`, new TextEncoder().encode('{'), annotator.token, json);
+    expect(notJson.body.error.code).toBe('invalid_json');
+    const exp = await s.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+    expect(exp.body.annotations).toEqual([]);
+    expect(listObjects(client.doc)).toEqual([]);
+  });
+
+  it('imports COCO as pre-labels that a connected client sees live, then exports the same pixels', async () => {
+    const r = await s.api('POST', `/api/projects/${projectId}/import?format=coco`, importBody(cocoFile('a.png')), annotator.token, json);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ imported: 2, newLabels: ['bird'], unmatchedImages: [] });
+    // The client connected before the import receives the objects through the live room.
+    await waitFor(() => listObjects(client.doc).length === 2, 'imported objects on the client');
+    expect(listObjects(client.doc).every((o) => o.source === 'import' && o.createdBy === annotator.userId)).toBe(true);
+
+    const exp = await s.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+    expect(exp.status).toBe(200);
+    expect(exp.body.categories.map((c: { name: string }) => c.name)).toEqual(['cat', 'bird']);
+    const byLabel = new Map<string, Uint8Array>([['cat', ring], ['bird', rect]]);
+    for (const a of exp.body.annotations) {
+      const name = exp.body.categories.find((c: { id: number }) => c.id === a.category_id).name;
+      expect(Buffer.from(decodeCocoRle(a.segmentation)).equals(Buffer.from(byLabel.get(name)!))).toBe(true);
+      expect(a.area).toBe(count(byLabel.get(name)!));
+    }
+  });
+
+  it('exports Pascal VOC and YOLO as zips, per task and per project', async () => {
+    const voc = await s.api('GET', `/api/tasks/${taskId}/export?format=voc`);
+    expect(voc.status).toBe(200);
+    expect(voc.headers.get('content-type')).toBe('application/zip');
+    const files = unzipSync(new Uint8Array(voc.body));
+    const cls = await sharp(Buffer.from(files['SegmentationClass/a.png'])).removeAlpha().raw().toBuffer();
+    const red = [...ring].filter((v, i) => v && cls[i * 3] === 255 && cls[i * 3 + 1] === 0 && cls[i * 3 + 2] === 0).length;
+    expect(red).toBe(count(ring)); // 'cat' is #ff0000 in the project
+
+    const yolo = await s.api('GET', `/api/projects/${projectId}/export?format=yolo&token=${annotator.token}`, undefined, null);
+    expect(yolo.status).toBe(200);
+    const y = unzipSync(new Uint8Array(yolo.body));
+    expect(strFromU8(y['classes.txt'])).toBe('cat\nbird\n');
+    expect(strFromU8(y['labels/a.txt']).trim().split('\n').map((l) => l.split(' ')[0]).sort()).toEqual(['0', '1']);
+
+    const poly = await s.api('GET', `/api/projects/${projectId}/export?format=coco-polygons`);
+    expect(poly.body.annotations.every((a: { segmentation: unknown }) => Array.isArray(a.segmentation))).toBe(true);
+    const unknown = await s.api('GET', `/api/tasks/${taskId}/export?format=png`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('validation_failed');
+  });
+
+  it('shows an object history and restores a version, live for the connected client', async () => {
+    const objectId = listObjects(client.doc).find((o) => o.label === 'bird')!.id;
+    const original = listObjects(client.doc).find((o) => o.id === objectId)!.mask;
+    // The annotator redraws the mask in the editor (a client write through /sync).
+    const redrawn = encodeRle(draw(W, H, (x, y) => x >= 2 && x < 9 && y >= 30 && y < 44), W, H);
+    setMask(client.doc, objectId, redrawn, annotator.userId, { source: 'brush' });
+    const h = await waitFor(async () => {
+      const r = await s.api('GET', `/api/tasks/${taskId}/objects/${objectId}/history`, undefined, annotator.token);
+      return r.body.versions?.length === 2 ? r : null;
+    }, 'two versions on the server');
+    expect(h.body.versions.map((v: { kind: string; source: string }) => [v.kind, v.source])).toEqual([['created', 'import'], ['mask', 'brush']]);
+    expect(h.body.versions[0].mask).toEqual(original);
+    expect(h.body.versions[1].mask).toEqual(redrawn);
+
+    const viewer = await s.addMember(projectId, 'viewer');
+    const denied = await s.api('POST', `/api/tasks/${taskId}/objects/${objectId}/restore`, { version: 1 }, viewer.token);
+    expect(denied.status).toBe(403);
+    const missing = await s.api('POST', `/api/tasks/${taskId}/objects/${objectId}/restore`, { version: 5 }, annotator.token);
+    expect(missing.status).toBe(404);
+
+    const r = await s.api('POST', `/api/tasks/${taskId}/objects/${objectId}/restore`, { version: 1 }, annotator.token);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ kind: 'restored', restoredFrom: 1, version: 3 });
+    // The connected client gets the restored mask through the live room.
+    await waitFor(() => listObjects(client.doc).find((o) => o.id === objectId)?.mask?.counts === original!.counts, 'restored mask on the client');
+  });
+
+  it('answers analytics as JSON and CSV to owners and QA leads only', async () => {
+    const a = await s.api('GET', `/api/projects/${projectId}/analytics`);
+    expect(a.status).toBe(200);
+    expect(a.body.project.objects).toBe(2);
+    expect(a.body.annotators[0]).toMatchObject({ userId: annotator.userId, name: 'Ana', objects: 2 });
+    const qa = await s.addMember(projectId, 'qa');
+    const csv = await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=objects`, undefined, qa.token);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(Buffer.from(csv.body).toString('utf8').trim().split('\r\n')).toHaveLength(3);
+    const no = await s.api('GET', `/api/projects/${projectId}/analytics`, undefined, annotator.token);
+    expect(no.status).toBe(403);
+  });
+
+  it('exposes Prometheus series at /metrics and readiness at /readyz', async () => {
+    const m = await fetch(`${s.url}/metrics`);
+    expect(m.status).toBe(200);
+    const text = await m.text();
+    expect(text).toMatch(/^tandem_sync_connections [1-9]/m); // the y-websocket client above
+    expect(text).toMatch(/^tandem_sync_rooms_loaded [1-9]/m);
+    expect(text).toMatch(/^tandem_sync_updates_total [1-9]/m);
+    expect(text).toContain('tandem_inference_requests_total');
+    expect(text).toContain('tandem_storage_append_batch_size');
+    expect(text).toContain('tandem_http_requests_total');
+    // This server runs without inference: storage is fine but no engine, so not ready.
+    const r = await fetch(`${s.url}/readyz`);
+    expect(r.status).toBe(503);
+    const body = await r.json();
+    expect(body.checks.storage.ok).toBe(true);
+    expect(body.checks.inference).toMatchObject({ ok: false, models: 0 });
+  });
+});
