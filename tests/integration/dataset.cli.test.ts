@@ -1,0 +1,72 @@
+// `npm run export` as a user runs it: a child process reading a DATA_DIR written by Tandem.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toCoco } from '../../server/dataset/export/coco';
+import { importCoco } from '../../server/dataset/import/importCoco';
+import { storageRooms } from '../../server/dataset/rooms';
+import { sampleInput } from '../fixtures/dataset/sampleProject';
+import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
+import { decodeCocoRle } from '../fixtures/dataset/decoders';
+
+let fx: StorageFixture | null = null;
+const outs: string[] = [];
+afterEach(async () => {
+  await fx?.close();
+  fx = null;
+  for (const d of outs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function runCli(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/exportCli.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpOut(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-export-'));
+  outs.push(d);
+  return d;
+}
+
+describe('export CLI', () => {
+  it('writes COCO, VOC and YOLO files for a project from the data directory', async () => {
+    fx = await sampleStorage();
+    const source = toCoco(sampleInput(), { segmentation: 'rle' });
+    await importCoco(fx.storage, storageRooms(fx.storage), fx.project.id, source, 'importer');
+    await fx.storage.close();
+
+    const coco = tmpOut();
+    const r = runCli(['--project', fx.project.id, '--format', 'coco', '--out', coco, '--data-dir', fx.dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/exported 2 image\(s\), 5 object\(s\)/);
+    const out = JSON.parse(fs.readFileSync(path.join(coco, 'annotations.json'), 'utf8'));
+    expect(out.annotations).toHaveLength(5);
+    const pixels = (a: { segmentation: never }) => Buffer.from(decodeCocoRle(a.segmentation));
+    const want = source.annotations.map((a) => pixels(a as never).toString('base64')).sort();
+    expect(out.annotations.map((a: never) => pixels(a).toString('base64')).sort()).toEqual(want);
+
+    const voc = tmpOut();
+    expect(runCli(['--project', fx.project.id, '--format', 'voc', '--out', voc, '--data-dir', fx.dir]).code).toBe(0);
+    expect(fs.readdirSync(path.join(voc, 'SegmentationClass')).sort()).toEqual(['a.png', 'b.png']);
+    const yolo = tmpOut();
+    expect(runCli(['--project', fx.project.id, '--format', 'yolo', '--out', yolo, '--data-dir', fx.dir]).code).toBe(0);
+    expect(fs.readFileSync(path.join(yolo, 'classes.txt'), 'utf8')).toBe('cat\ndog\ntree\nbird\n');
+  });
+
+  it('explains bad arguments and unknown projects with a non-zero exit', async () => {
+    fx = await sampleStorage();
+    await fx.storage.close();
+    const bad = runCli(['--project', fx.project.id, '--format', 'tiff', '--out', tmpOut(), '--data-dir', fx.dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format/);
+    const missing = runCli(['--project', 'nope', '--format', 'coco', '--out', tmpOut(), '--data-dir', fx.dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/not_found: project nope not found/);
+    const noData = runCli(['--project', 'x', '--format', 'coco', '--out', tmpOut(), '--data-dir', path.join(fx.dir, 'absent')]);
+    expect(noData.code).toBe(1);
+    expect(noData.stderr).toMatch(/no Tandem data/);
+  });
+});
