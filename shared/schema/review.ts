@@ -1,0 +1,306 @@
+/**
+ * The review document, room `review:<taskId>`:
+ *
+ * - root `Y.Map('threads')`: thread id → `Y.Map` with `objectId` (or null for a thread on the
+ *   image), `x`, `y` (anchor, image pixels), `createdBy`, `createdAt`, `resolved`, `resolvedBy`?,
+ *   `resolvedAt`?, and `messages` (`Y.Array` of {@link Message});
+ * - root `Y.Map('verdicts')`: object id → plain {@link Verdict};
+ * - root `Y.Map('task')`: `status`, `by`, `at` — the task's review status.
+ *
+ * Same rules as the task document: mutators run in `doc.transact(fn, origin)` and throw
+ * TandemError ('not_found', 'validation_failed'); readers validate and skip garbage.
+ */
+import * as Y from 'yjs';
+import { z } from 'zod';
+import { ErrorCode, TandemError } from '../protocol/errors';
+import { newId, type ObjectId } from './ids';
+
+/** Longest message text, in UTF-16 code units. */
+export const MAX_MESSAGE_LENGTH = 5000;
+
+/** One message of a thread; `mentions` are member names found by {@link parseMentions}. */
+export const MessageSchema = z.object({
+  id: z.string().min(1),
+  by: z.string(),
+  at: z.number().finite(),
+  text: z.string().max(MAX_MESSAGE_LENGTH),
+  mentions: z.array(z.string()),
+});
+/** A message in a comment thread. */
+export type Message = z.infer<typeof MessageSchema>;
+
+/** A comment thread anchored to a point of the image and optionally to an object. */
+export const ThreadSchema = z.object({
+  id: z.string().min(1),
+  objectId: z.string().nullable(),
+  x: z.number().finite(),
+  y: z.number().finite(),
+  createdBy: z.string(),
+  createdAt: z.number().finite(),
+  resolved: z.boolean(),
+  resolvedBy: z.string().optional(),
+  resolvedAt: z.number().finite().optional(),
+  messages: z.array(MessageSchema),
+});
+/** A validated plain snapshot of a thread. */
+export type Thread = z.infer<typeof ThreadSchema>;
+
+/** The verdicts a reviewer can give an object. */
+export const VerdictValues = ['approved', 'changes_requested'] as const;
+
+/** A reviewer's verdict on one object; `threadId` links the thread that explains it. */
+export const VerdictSchema = z.object({
+  verdict: z.enum(VerdictValues),
+  by: z.string(),
+  at: z.number().finite(),
+  threadId: z.string().optional(),
+});
+/** A verdict on an object. */
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** Workflow states of a task. */
+export const TaskStatusValues = ['todo', 'in_progress', 'in_review', 'done'] as const;
+/** One of {@link TaskStatusValues}. */
+export type TaskStatusValue = (typeof TaskStatusValues)[number];
+
+/** The task's status and who set it when. */
+export const TaskStatusSchema = z.object({
+  status: z.enum(TaskStatusValues),
+  by: z.string(),
+  at: z.number().finite(),
+});
+/** The task's review status. */
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+/** The root `threads` map. */
+export function threadsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap('threads');
+}
+
+/** The root `verdicts` map (object id → {@link Verdict}). */
+export function verdictsMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap('verdicts');
+}
+
+/** The root `task` map (status, by, at). */
+export function taskStatusMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap('task');
+}
+
+function invalid(message: string): TandemError {
+  return new TandemError(ErrorCode.ValidationFailed, message);
+}
+
+function checkText(text: unknown): string {
+  const parsed = z.string().trim().min(1).max(MAX_MESSAGE_LENGTH).safeParse(text);
+  if (!parsed.success) throw invalid(`a message is 1 to ${MAX_MESSAGE_LENGTH} characters`);
+  return parsed.data;
+}
+
+function checkPoint(x: unknown, y: unknown): { x: number; y: number } {
+  if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
+    throw invalid('a thread anchor needs finite x and y in image pixels');
+  }
+  return { x, y };
+}
+
+function getThread(doc: Y.Doc, id: string): Y.Map<unknown> {
+  const t = threadsMap(doc).get(id);
+  if (!(t instanceof Y.Map)) throw new TandemError(ErrorCode.NotFound, `thread ${id} not found`);
+  return t;
+}
+
+function newMessage(by: string, text: string, mentions: string[] | undefined, at: number): Message {
+  return { id: newId(), by, at, text: checkText(text), mentions: z.array(z.string()).parse(mentions ?? []) };
+}
+
+/** What {@link createThread} takes. `at` (epoch ms) defaults to now. */
+export interface NewThreadInput {
+  id?: string;
+  objectId: ObjectId | null;
+  x: number;
+  y: number;
+  by: string;
+  text: string;
+  mentions?: string[];
+  at?: number;
+}
+
+/** Opens a thread with its first message and returns the thread id. */
+export function createThread(doc: Y.Doc, input: NewThreadInput, origin?: unknown): string {
+  const id = input.id ?? newId();
+  const p = checkPoint(input.x, input.y);
+  const at = input.at ?? Date.now();
+  const first = newMessage(input.by, input.text, input.mentions, at);
+  const threads = threadsMap(doc);
+  if (threads.has(id)) throw new TandemError(ErrorCode.Conflict, `thread ${id} already exists`);
+  doc.transact(() => {
+    const t = new Y.Map<unknown>();
+    threads.set(id, t);
+    t.set('objectId', input.objectId);
+    t.set('x', p.x);
+    t.set('y', p.y);
+    t.set('createdBy', input.by);
+    t.set('createdAt', at);
+    t.set('resolved', false);
+    const messages = new Y.Array<Message>();
+    t.set('messages', messages);
+    messages.push([first]);
+  }, origin);
+  return id;
+}
+
+/** Adds a message to a thread and returns the message id. Throws 'not_found'. */
+export function reply(
+  doc: Y.Doc,
+  threadId: string,
+  input: { by: string; text: string; mentions?: string[]; at?: number },
+  origin?: unknown,
+): string {
+  const t = getThread(doc, threadId);
+  const msg = newMessage(input.by, input.text, input.mentions, input.at ?? Date.now());
+  doc.transact(() => {
+    let messages = t.get('messages');
+    if (!(messages instanceof Y.Array)) {
+      messages = new Y.Array<Message>();
+      t.set('messages', messages);
+    }
+    (messages as Y.Array<Message>).push([msg]);
+  }, origin);
+  return msg.id;
+}
+
+/** Marks a thread resolved by `by`. Throws 'not_found'. */
+export function resolveThread(doc: Y.Doc, threadId: string, by: string, origin?: unknown): void {
+  const t = getThread(doc, threadId);
+  doc.transact(() => {
+    t.set('resolved', true);
+    t.set('resolvedBy', by);
+    t.set('resolvedAt', Date.now());
+  }, origin);
+}
+
+/** Reopens a resolved thread. Throws 'not_found'. */
+export function reopenThread(doc: Y.Doc, threadId: string, _by: string, origin?: unknown): void {
+  const t = getThread(doc, threadId);
+  doc.transact(() => {
+    t.set('resolved', false);
+    t.delete('resolvedBy');
+    t.delete('resolvedAt');
+  }, origin);
+}
+
+/** What {@link setObjectVerdict} takes. */
+export interface VerdictInput {
+  verdict: Verdict['verdict'];
+  by: string;
+  /** With `changes_requested`, opens a thread on the object with this first message. */
+  message?: string;
+  mentions?: string[];
+  /** Anchor of that thread in image pixels (the UI passes where the reviewer clicked). Default (0, 0). */
+  x?: number;
+  y?: number;
+}
+
+/**
+ * Records a verdict on an object (replacing any earlier one). A `changes_requested` verdict with
+ * a message also opens a thread on the object, linked from the verdict; returns its id.
+ */
+export function setObjectVerdict(doc: Y.Doc, objectId: ObjectId, input: VerdictInput, origin?: unknown): { threadId?: string } {
+  const verdict = z.enum(VerdictValues).safeParse(input.verdict);
+  if (!verdict.success) throw invalid(`verdict must be one of ${VerdictValues.join(', ')}`);
+  const at = Date.now();
+  let threadId: string | undefined;
+  doc.transact(() => {
+    if (verdict.data === 'changes_requested' && input.message !== undefined) {
+      threadId = createThread(doc, { objectId, x: input.x ?? 0, y: input.y ?? 0, by: input.by, text: input.message, mentions: input.mentions, at }, origin);
+    }
+    const v: Verdict = { verdict: verdict.data, by: input.by, at, ...(threadId ? { threadId } : {}) };
+    verdictsMap(doc).set(objectId, v);
+  }, origin);
+  return threadId ? { threadId } : {};
+}
+
+/** Removes the verdict on an object (e.g. after the annotator changed it). No-op when absent. */
+export function clearObjectVerdict(doc: Y.Doc, objectId: ObjectId, origin?: unknown): void {
+  if (!verdictsMap(doc).has(objectId)) return;
+  doc.transact(() => verdictsMap(doc).delete(objectId), origin);
+}
+
+/** Sets the task's status. Throws 'validation_failed' on an unknown status. */
+export function setTaskStatus(doc: Y.Doc, status: TaskStatusValue, by: string, origin?: unknown): void {
+  const parsed = z.enum(TaskStatusValues).safeParse(status);
+  if (!parsed.success) throw invalid(`status must be one of ${TaskStatusValues.join(', ')}`);
+  const m = taskStatusMap(doc);
+  doc.transact(() => {
+    m.set('status', parsed.data);
+    m.set('by', by);
+    m.set('at', Date.now());
+  }, origin);
+}
+
+/** The task's status, or null when never set (or invalid). */
+export function readTaskStatus(doc: Y.Doc): TaskStatus | null {
+  const parsed = TaskStatusSchema.safeParse(taskStatusMap(doc).toJSON());
+  return parsed.success ? parsed.data : null;
+}
+
+/** One thread as a validated plain value; null when missing or invalid. */
+export function readThread(doc: Y.Doc, id: string): Thread | null {
+  const t = threadsMap(doc).get(id);
+  if (!(t instanceof Y.Map)) return null;
+  const messages = t.get('messages');
+  const raw = { id, ...t.toJSON(), messages: messages instanceof Y.Array ? messages.toArray() : messages };
+  const parsed = ThreadSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Valid threads sorted by `createdAt`, then id; only those on `objectId` when given, and only
+ * unresolved ones when `openOnly`.
+ */
+export function listThreads(doc: Y.Doc, opts: { objectId?: ObjectId | null; openOnly?: boolean } = {}): Thread[] {
+  const out: Thread[] = [];
+  for (const id of threadsMap(doc).keys()) {
+    const t = readThread(doc, id);
+    if (!t) continue;
+    if (opts.objectId !== undefined && t.objectId !== opts.objectId) continue;
+    if (opts.openOnly && t.resolved) continue;
+    out.push(t);
+  }
+  return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Every valid verdict, by object id. */
+export function readVerdicts(doc: Y.Doc): Record<string, Verdict> {
+  const out: Record<string, Verdict> = {};
+  verdictsMap(doc).forEach((v, id) => {
+    const parsed = VerdictSchema.safeParse(v);
+    if (parsed.success) out[id] = parsed.data;
+  });
+  return out;
+}
+
+/**
+ * The members mentioned in `text` as `@name`, matched case-insensitively against
+ * `memberNames` (names may contain spaces; the longest name that fits wins, and it must end at a
+ * word boundary). Returns each name once, spelled as in `memberNames`, in order of appearance.
+ */
+export function parseMentions(text: string, memberNames: readonly string[]): string[] {
+  const names = [...new Set(memberNames.filter((n) => n.trim().length > 0))].sort((a, b) => b.length - a.length);
+  const found: string[] = [];
+  const lower = text.toLowerCase();
+  for (let i = lower.indexOf('@'); i >= 0; i = lower.indexOf('@', i + 1)) {
+    // An '@' inside a word (an e-mail address) is not a mention.
+    if (i > 0 && /[\p{L}\p{N}_.]/u.test(text[i - 1])) continue;
+    for (const name of names) {
+      const n = name.toLowerCase();
+      if (!lower.startsWith(n, i + 1)) continue;
+      const after = text[i + 1 + n.length];
+      if (after !== undefined && /[\p{L}\p{N}_]/u.test(after)) continue;
+      if (!found.includes(name)) found.push(name);
+      break;
+    }
+  }
+  return found;
+}
