@@ -1,0 +1,74 @@
+// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json]`
+// (contract 7). Runs the model through WorkerRuntime, the code path of the workers, on a dataset
+// laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
+// 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
+// click; with --json the last line is one JSON object with those figures.
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config';
+import { createLogger } from '../../logger';
+import { createEngines } from '../worker/createEngines';
+import { WorkerRuntime } from '../worker/WorkerRuntime';
+import { listInstances, runEval, spread } from './runEval';
+
+const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      dataset: { type: 'string' },
+      model: { type: 'string' },
+      'max-clicks': { type: 'string', default: '20' },
+      limit: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help || !values.dataset) {
+    console.error(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const maxClicks = Number(values['max-clicks']);
+  const limit = values.limit ? Number(values.limit) : undefined;
+  if (!Number.isInteger(maxClicks) || maxClicks < 1 || (limit !== undefined && (!Number.isInteger(limit) || limit < 1))) {
+    console.error(`--max-clicks and --limit must be positive integers\n${USAGE}`);
+    process.exit(2);
+  }
+  const config = loadConfig();
+  // Logs go to stderr so stdout stays the table (and the JSON line).
+  const log = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const model = values.model ?? config.inference.defaultModel ?? 'graphcut';
+  const engines = await createEngines({ modelsDir: config.inference.modelsDir, providers: config.inference.providers, threads: config.inference.threads, log, only: [model] });
+  if (!engines.has(model)) {
+    console.error(`unknown model ${model}; available: graphcut, grabcut and the models of ${config.inference.modelsDir}/manifest.json`);
+    process.exit(2);
+  }
+  const runtime = new WorkerRuntime(engines, config.inference.cacheBytes, log);
+  const instances = spread(listInstances(values.dataset!), limit);
+  const progress = !values.json && process.stderr.isTTY;
+  const summary = await runEval(values.dataset!, instances, {
+    model,
+    maxClicks,
+    runtime,
+    log,
+    onInstance: (r, i, n) => {
+      if (progress) process.stderr.write(`\r${i + 1}/${n} ${r.id} NoC@90=${r.noc90}          `);
+    },
+  });
+  if (progress) process.stderr.write('\n');
+  const f = (v: number) => v.toFixed(2);
+  console.log(`dataset ${summary.dataset}  model ${summary.model}  objects ${summary.n}  max clicks ${maxClicks}`);
+  console.log('NoC@85  NoC@90  NoF@90  mIoU@1  mIoU@2  mIoU@3  mIoU@4  mIoU@5  ms/click');
+  console.log(
+    [f(summary.noc85), f(summary.noc90), String(summary.nof90), f(summary.iou1), f(summary.iou2), f(summary.iou3), f(summary.iou4), f(summary.iou5), summary.msPerClick.toFixed(1)]
+      .map((s, i) => s.padEnd(i === 8 ? 0 : 6))
+      .join('  '),
+  );
+  if (values.json) console.log(JSON.stringify(summary));
+  await runtime.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
