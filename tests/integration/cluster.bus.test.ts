@@ -115,7 +115,7 @@ describe('Redis Streams room bus', () => {
 });
 
 describe('Redis restart without persistence', () => {
-  it('keeps publishing without errors while Redis is down, signals resync when it returns, then delivers again', async () => {
+  it('publishes without errors or waiting while Redis is down, delivers the queued updates and signals resync when it returns', async () => {
     const [a, b] = [await bus('a'), await bus('b')];
     const atB = collect();
     const resyncs = { a: 0, b: 0 };
@@ -133,7 +133,9 @@ describe('Redis restart without persistence', () => {
     await waitFor(() => resyncs.a === 1 && resyncs.b === 1);
     await a.publish('task:r', 'update', new Uint8Array([3]));
     await waitFor(() => atB.got.some((m) => m.data[0] === 3));
-    // Update 2 never reached Redis: the resync (reload from PostgreSQL + republish) is what carries it.
-    expect(atB.got.map((m) => m.data[0])).toEqual([1, 3]);
+    // 2 waited in a's outbox; 1 was re-sent because Redis came back empty (duplicates are harmless
+    // for Yjs, losing one is not).
+    expect(new Set(atB.got.map((m) => m.data[0]))).toEqual(new Set([1, 2, 3]));
+    expect(atB.got.findIndex((m) => m.data[0] === 2)).toBeLessThan(atB.got.findIndex((m) => m.data[0] === 3));
   });
 });

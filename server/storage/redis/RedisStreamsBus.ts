@@ -15,17 +15,19 @@
 //   before COMMIT (then its clients push them again when they reconnect, DESIGN "Persistence").
 //   Every node trims its rooms with XTRIM MINID ~ <now - retainMs>.
 // - Redis restarts: both connections reconnect with backoff; publish() never waits for Redis (the
-//   node keeps serving its own clients) and remembers the rooms whose updates it could not send.
-//   On reconnection a key `tandem:epoch` tells whether Redis kept its data. If it did not (or if a
-//   stream was trimmed past our last id, or we dropped updates of a room), the room gets a
-//   `resync` signal: the sync layer must reconcile with PostgreSQL and re-publish its state (see
-//   onResync).
+//   node keeps serving its own clients): updates go to a bounded outbox, sent in order on return.
+//   A key `<prefix>epoch` tells whether Redis kept its data. If it did not, the node also re-sends
+//   its updates of the last 30 s (entries written just before the crash may never have reached the
+//   other readers) and reads the new streams from the start. Rooms that may still have missed
+//   something (Redis lost its data, a stream trimmed past our last id, an outbox overflow) get a
+//   `resync` signal so the sync layer can reconcile exactly with PostgreSQL (see onResync).
 import { randomUUID } from 'node:crypto';
-import { createClient, RESP_TYPES } from 'redis';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { BusMessageKind, RoomBus } from '../types';
+import { PublishBuffer, type BufferedUpdate } from './PublishBuffer';
+import { connectClient, type BufferClient } from './redisClient';
 import { compareIds, entryGap, parseXInfo } from './streamIds';
 
 export interface RedisBusOptions {
@@ -39,10 +41,13 @@ export interface RedisBusOptions {
   trimEveryMs?: number;
   /** XREAD BLOCK timeout (ms). Room changes interrupt it, so this only bounds idle round trips. */
   blockMs?: number;
+  /** Bytes of updates kept while Redis is unreachable; beyond it the room is left to resync. */
+  maxOutboxBytes?: number;
+  /** Own updates of the last `recentMs` are re-sent when Redis comes back without its data. */
+  recentMs?: number;
 }
 
 type Handler = (kind: BusMessageKind, data: Uint8Array) => void;
-type BufferClient = ReturnType<typeof connectClient>;
 
 interface RoomState {
   handlers: Set<Handler>;
@@ -51,39 +56,13 @@ interface RoomState {
 }
 
 
-function connectClient(url: string, log: Logger, name: string) {
-  const client = createClient({
-    url,
-    // Shown by CLIENT LIST, so an operator (or a test) can tell which node holds which connection.
-    name,
-    // Fail fast while disconnected: publish() must never wait for Redis.
-    disableOfflineQueue: true,
-    socket: {
-      // 50 ms doubling to 2 s, with jitter so nodes do not reconnect in lockstep.
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100),
-      connectTimeout: 5000,
-    },
-  });
-  let down = false;
-  client.on('error', (err: Error) => {
-    // Reported once per outage: the client retries on its own.
-    if (!down) log.warn({ err: err.message, connection: name }, 'Redis connection lost; retrying');
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) log.info({ connection: name }, 'Redis connection back');
-    down = false;
-  });
-  // Stream payloads are binary: every bulk string comes back as a Buffer.
-  return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-}
-
 export class RedisStreamsBus implements RoomBus {
   readonly nodeId: string;
   private readonly rooms = new Map<string, RoomState>();
   private readonly resyncHandlers = new Map<string, Set<() => void>>();
-  /** Rooms whose updates could not be published while Redis was away. */
-  private readonly dirty = new Set<string>();
+  /** Own updates not yet in Redis (outage) and recently sent ones (for a Redis that lost its data). */
+  private readonly buffer: PublishBuffer;
+  private flushing = false;
   private readonly prefix: string;
   /** Holds a random value set by the first node after Redis starts: if it changes, Redis lost its data. */
   private readonly epochKey: string;
@@ -113,6 +92,7 @@ export class RedisStreamsBus implements RoomBus {
     this.maxLen = opts.maxLen ?? 10_000;
     this.retainMs = opts.retainMs ?? 60_000;
     this.blockMs = opts.blockMs ?? 5_000;
+    this.buffer = new PublishBuffer(opts.maxOutboxBytes, opts.recentMs);
     const trimEvery = opts.trimEveryMs ?? 5_000;
     this.trimTimer = setInterval(() => void this.trim(), trimEvery);
     this.trimTimer.unref();
@@ -143,21 +123,52 @@ export class RedisStreamsBus implements RoomBus {
 
   async publish(room: string, kind: BusMessageKind, data: Uint8Array): Promise<void> {
     if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the room bus is closed');
-    if (!this.cmd.isReady) {
-      // Awareness is ephemeral; a lost document update is recovered by the room's resync.
-      if (kind === 'update') this.dirty.add(room);
+    // Awareness is ephemeral (clients re-send presence): it is simply dropped while Redis is away.
+    if (kind === 'update' && (!this.cmd.isReady || this.buffer.pending > 0 || this.flushing)) {
+      // Behind the outbox, never around it: a node's updates reach Redis in the order it made them.
+      this.buffer.enqueue(room, data);
+      if (this.cmd.isReady && !this.flushing) void this.flushOutbox();
       return;
     }
+    if (!this.cmd.isReady) return;
     try {
-      await this.cmd.xAdd(
-        this.key(room),
-        '*',
-        { n: this.nodeId, k: kind === 'update' ? 'u' : 'a', d: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
-        { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.maxLen } },
-      );
+      await this.xadd(room, kind, data);
+      if (kind === 'update') this.buffer.sent(room, data);
     } catch (e) {
-      if (kind === 'update') this.dirty.add(room);
-      this.log.debug({ err: (e as Error).message, room }, 'publish failed; the room will resync');
+      if (kind === 'update') this.buffer.enqueue(room, data);
+      this.log.debug({ err: (e as Error).message, room }, 'publish failed; queued until Redis is back');
+    }
+  }
+
+  private xadd(room: string, kind: BusMessageKind, data: Uint8Array) {
+    return this.cmd.xAdd(
+      this.key(room),
+      '*',
+      { n: this.nodeId, k: kind === 'update' ? 'u' : 'a', d: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
+      { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.maxLen } },
+    );
+  }
+
+  /** Sends the outbox (after `first`, when given) in order; stops at the first failure. */
+  private async flushOutbox(first: BufferedUpdate[] = []): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      if (first.length) this.buffer.putBack(first);
+      while (!this.closed && this.cmd.isReady && this.buffer.pending > 0) {
+        // 200 at a time: node-redis pipelines the XADDs of one tick into one round trip.
+        const chunk = this.buffer.take(200);
+        const results = await Promise.allSettled(chunk.map((u) => this.xadd(u.room, 'update', u.data)));
+        const failedAt = results.findIndex((r) => r.status === 'rejected');
+        const ok = failedAt < 0 ? chunk : chunk.slice(0, failedAt);
+        for (const u of ok) this.buffer.sent(u.room, u.data);
+        if (failedAt >= 0) {
+          this.buffer.putBack(chunk.slice(failedAt));
+          return; // Redis went away again: the next reconnection resumes
+        }
+      }
+    } finally {
+      this.flushing = false;
     }
   }
 
@@ -302,17 +313,19 @@ export class RedisStreamsBus implements RoomBus {
     }
   }
 
-  /** After a reconnection: find the rooms that may have missed something and signal them. */
+  /**
+   * After a reconnection: send what was queued (and, if Redis lost its data, what was sent just
+   * before), then signal the rooms that may have missed something.
+   */
   private async afterReconnect(): Promise<void> {
     if (this.closed) return;
+    const needResync = new Set<string>();
     try {
       const epoch = await this.readEpoch();
       const lost = epoch !== this.epoch;
       this.epoch = epoch;
-      const needResync = new Set<string>(this.dirty);
-      this.dirty.clear();
       if (lost) {
-        this.log.warn('Redis lost its data (restarted without persistence): every room resyncs from PostgreSQL');
+        this.log.warn('Redis lost its data (restarted without persistence): re-sending recent updates; every room resyncs');
         for (const [room, s] of this.rooms) {
           s.lastId = '0-0';
           needResync.add(room);
@@ -325,12 +338,14 @@ export class RedisStreamsBus implements RoomBus {
         }
       }
       this.kickReader();
-      for (const room of needResync) this.emitResync(room);
+      await this.flushOutbox(lost ? this.buffer.recentlySent() : []);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'checking Redis after reconnection failed; resyncing every room');
-      for (const room of new Set([...this.rooms.keys(), ...this.dirty])) this.emitResync(room);
-      this.dirty.clear();
+      for (const room of this.rooms.keys()) needResync.add(room);
     }
+    for (const room of this.buffer.overflowed) needResync.add(room);
+    this.buffer.overflowed.clear();
+    for (const room of needResync) this.emitResync(room);
   }
 
   private emitResync(room: string): void {
