@@ -24,13 +24,13 @@ export interface YClient {
  * BroadcastChannel is off: in one Node process providers of the same room would otherwise sync
  * with each other directly, around the server, and hide what the server refuses.
  */
-export function connectClient(wsUrl: string, room: string, token: string, doc = new Y.Doc(), opts: { connect?: boolean } = {}): YClient {
+export function connectClient(wsUrl: string, room: string, token: string, doc = new Y.Doc(), opts: { connect?: boolean; maxBackoffTime?: number } = {}): YClient {
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     params: { token },
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     connect: opts.connect ?? true,
-    maxBackoffTime: 200,
+    maxBackoffTime: opts.maxBackoffTime ?? 200,
   });
   const denied: string[] = [];
   const closes: Array<{ code: number; reason: string }> = [];
