@@ -96,7 +96,7 @@ def evaluate(model, data_root, size, limit=None, max_clicks=20):
 
 
 if __name__ == "__main__":
-    from .model import ClickSegNet
+    from .model import build_model
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
@@ -106,6 +106,6 @@ if __name__ == "__main__":
     torch.set_num_threads(2)
     ck = torch.load(a.ckpt, map_location="cpu")
     size = a.size or ck["config"]["size"]
-    m = ClickSegNet(size)
+    m = build_model({**ck["config"], "size": size})
     m.load_state_dict(ck["model"])
     print(json.dumps(evaluate(m, a.data, size, a.limit)))

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .backbone import MobileNetV2Features
+from .backbone import MobileNetV2Features, fuse_bn
 
 SIGMAS = (6.0, 32.0)  # Gaussian widths of the click maps, in model-frame pixels (near, far)
 
@@ -132,10 +132,25 @@ class Decoder(nn.Module):
 
 
 class ClickSegNet(nn.Module):
-    def __init__(self, size):
+    """widths: (c16, c8, c4) channel counts of the decoder / encoder heads at strides 16, 8, 4."""
+
+    def __init__(self, size, widths=(128, 64, 32)):
         super().__init__()
-        self.encoder = Encoder()
-        self.decoder = Decoder(size)
+        c16, c8, c4 = widths
+        self.encoder = Encoder(c16, c8, c4)
+        self.decoder = Decoder(size, c16, c8, c4)
 
     def forward(self, image, points, prev_mask):
         return self.decoder(*self.encoder(image), points, prev_mask)
+
+
+def build_model(cfg, pretrained=None):
+    """The model an experiment config describes. With `pretrained` (a backbone state dict path), the
+    backbone is initialised from it before its BatchNorms are folded (cfg 'fuse_bn'); without it,
+    the structure matches a saved checkpoint of that config."""
+    m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))))
+    if pretrained:
+        m.encoder.backbone.load_state_dict(torch.load(pretrained))
+    if cfg.get("fuse_bn"):
+        fuse_bn(m.encoder.backbone)
+    return m

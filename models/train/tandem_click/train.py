@@ -17,7 +17,7 @@ from scipy.ndimage import binary_dilation, binary_erosion
 from .clicks import next_click, sample_initial_clicks
 from .data import TrainSet
 from .evaluate import evaluate
-from .model import ClickSegNet
+from .model import build_model
 
 
 def log(run_dir, **kw):
@@ -65,9 +65,7 @@ def main():
     torch.manual_seed(cfg["seed"]); random.seed(cfg["seed"]); np.random.seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
     ds = TrainSet(a.data, cfg["sets"], cfg["size"], cfg["crop"], cfg["seed"])
-    model = ClickSegNet(cfg["size"])
-    if cfg.get("pretrained"):
-        model.encoder.backbone.load_state_dict(torch.load(cfg["pretrained"]))
+    model = build_model(cfg, cfg.get("pretrained"))
     frozen = cfg.get("freeze_blocks", -1)  # stem and blocks[0..frozen] are not trained
     if frozen >= 0:
         for p in model.encoder.backbone.stem.parameters():

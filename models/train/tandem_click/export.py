@@ -1,0 +1,156 @@
+"""Export a checkpoint to the click-seg-v1 contract (models/CONTRACT.md): encoder + decoder ONNX.
+
+Usage (from models/train):
+  /usr/bin/python3 -m tandem_click.export --ckpt runs/<exp>/best.pt --id tandem-click-v1 \
+      [--metrics dev_metrics.json] [--timing timing.json] [--out ..]
+Writes <out>/<id>.encoder.onnx, <id>.decoder.onnx, <id>.parity.json and updates <out>/manifest.json.
+Both graphs are re-loaded and checked with onnx.checker. Parity inputs come from formulas that the
+TypeScript test reproduces (see PARITY_FORMULAS); torch's outputs are stored as summary statistics
+plus the values at fixed flat indices.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+
+import numpy as np
+import onnx
+import torch
+
+from .model import build_model
+
+ENC_OUT = ["feat16", "feat8", "feat4", "emb8"]
+PARITY_FORMULAS = {
+    "image": "image[0,c,y,x] = 0.5 + 0.4*sin(0.05*x + 1.3*c)*cos(0.07*y - 0.7*c) + 0.1*sin(0.37*(y*S + x))",
+    "prev_mask": "prev_mask[0,0,y,x] = 1 if (x - S/2)^2 + (y - S/2)^2 < (S/5)^2 else 0",
+    "points": "given literally in 'points' (model-frame pixels, label)",
+    "indices": "value checks at flat indices floor(k*(numel-1)/15) for k = 0..15",
+}
+
+
+def parity_inputs(S):
+    c = np.arange(3).reshape(3, 1, 1)
+    y = np.arange(S).reshape(1, S, 1)
+    x = np.arange(S).reshape(1, 1, S)
+    img = 0.5 + 0.4 * np.sin(0.05 * x + 1.3 * c) * np.cos(0.07 * y - 0.7 * c) + 0.1 * np.sin(0.37 * (y * S + x))
+    prev = (((x - S / 2) ** 2 + (y - S / 2) ** 2) < (S / 5) ** 2).astype(np.float32)[:1]
+    pts = [[S * 0.5, S * 0.45, 1.0], [S * 0.2, S * 0.3, 0.0], [S * 0.55, S * 0.6, 1.0], [0.0, 0.0, -1.0]]
+    return (torch.from_numpy(img.astype(np.float32))[None], torch.tensor([pts], dtype=torch.float32),
+            torch.from_numpy(prev)[None])
+
+
+def summary(t):
+    a = t.detach().numpy().astype(np.float64).ravel()
+    idx = [int(math.floor(k * (a.size - 1) / 15)) for k in range(16)]
+    return {"shape": list(t.shape), "mean": float(a.mean()), "std": float(a.std()), "min": float(a.min()),
+            "max": float(a.max()), "indices": idx, "values": [float(a[i]) for i in idx]}
+
+
+def sha256(p):
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class EncoderOnly(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, image):
+        return self.m.encoder(image)
+
+
+class DecoderOnly(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask):
+        return self.m.decoder(feat16, feat8, feat4, emb8, points, prev_mask)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--id", default="tandem-click-v1")
+    ap.add_argument("--out", default="..")
+    ap.add_argument("--metrics", help="JSON from tandem_click.evaluate on COCO_MVal_dev")
+    ap.add_argument("--timing", help="JSON from time_onnx.mjs (onnxruntime-node, 2 threads)")
+    a = ap.parse_args()
+    torch.set_num_threads(2)
+    ck = torch.load(a.ckpt, map_location="cpu")
+    cfg = ck["config"]
+    S = cfg["size"]
+    model = build_model(cfg)
+    model.load_state_dict(ck["model"])
+    model.eval()
+    img, pts, prev = parity_inputs(S)
+    with torch.no_grad():
+        feats = model.encoder(img)
+        logits = model.decoder(*feats, pts, prev)
+    enc_p = os.path.join(a.out, f"{a.id}.encoder.onnx")
+    dec_p = os.path.join(a.out, f"{a.id}.decoder.onnx")
+    torch.onnx.export(EncoderOnly(model), (img,), enc_p, opset_version=17, input_names=["image"],
+                      output_names=ENC_OUT, do_constant_folding=True)
+    torch.onnx.export(DecoderOnly(model), (*feats, pts, prev), dec_p, opset_version=17,
+                      input_names=ENC_OUT + ["points", "prev_mask"], output_names=["logits"],
+                      dynamic_axes={"points": {1: "N"}}, do_constant_folding=True)
+    for p in (enc_p, dec_p):
+        onnx.checker.check_model(onnx.load(p), full_check=True)
+    parity = {"id": a.id, "size": S, "formulas": PARITY_FORMULAS, "points": pts[0].tolist(),
+              "tolerance": {"abs": 2e-3, "rel": 2e-3},
+              "encoder": {n: summary(t) for n, t in zip(ENC_OUT, feats)}, "decoder": {"logits": summary(logits)}}
+    with open(os.path.join(a.out, f"{a.id}.parity.json"), "w") as f:
+        json.dump(parity, f, indent=1)
+
+    man_p = os.path.join(a.out, "manifest.json")
+    manifest = json.load(open(man_p)) if os.path.exists(man_p) else {"models": []}
+    old = next((m for m in manifest["models"] if m["id"] == a.id), {})
+    metrics = old.get("metrics", {})
+    if a.metrics:
+        metrics = {"COCO_MVal_dev": {**json.load(open(a.metrics)),
+                                     "note": "tuned on this set (checkpoint selection): not a held-out result"}}
+    timing = json.load(open(a.timing)) if a.timing else old.get("timing")
+    n_params = sum(p.numel() for p in model.parameters())
+    entry = {
+        "id": a.id, "kind": "click-seg-v1", "default": True,
+        "encoder": {"file": os.path.basename(enc_p), "sha256": sha256(enc_p),
+                    "inputs": [{"name": "image", "shape": [1, 3, S, S]}],
+                    "outputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(ENC_OUT, feats)]},
+        "decoder": {"file": os.path.basename(dec_p), "sha256": sha256(dec_p),
+                    "inputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(ENC_OUT, feats)]
+                    + [{"name": "points", "shape": [1, "N", 3]}, {"name": "prev_mask", "shape": [1, 1, S, S]}],
+                    "outputs": [{"name": "logits", "shape": list(logits.shape)}]},
+        "preprocessing": {"size": S, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]},
+        "prompts": ["clicks", "prevMask"],
+        "params": n_params,
+        "licence": "Weights: trained by Tandem; backbone initialised from the MobileNetV2 in the nsfwjs npm "
+                   "package (MIT). Because the training data is research-only, these weights are for "
+                   "non-commercial research use inside the project.",
+        "trainingData": "../shared/datasets/train: COCO_MVal_train (COCO, annotations CC BY 4.0, images under "
+                        "their Flickr licences), BSDS500_regions_all (non-commercial research and education), "
+                        "WeizmannHorses (research use); all research-only. "
+                        f"Sampling weights {cfg['sets']}.",
+        "training": {"config": cfg["name"], "steps": ck["state"]["step"], "samples": ck["state"]["samples"],
+                     "trainSeconds": round(ck["state"]["train_s"]), "device": "CPU, 2 threads"},
+        "metrics": metrics,
+    }
+    if timing:
+        entry["timing"] = timing
+    manifest["models"] = [m for m in manifest["models"] if m["id"] != a.id] + [entry]
+    for m in manifest["models"]:
+        if m["id"] != a.id:
+            m["default"] = False
+    with open(man_p, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    print(json.dumps({"encoder": enc_p, "decoder": dec_p, "params": n_params,
+                      "bytes": os.path.getsize(enc_p) + os.path.getsize(dec_p)}))
+
+
+if __name__ == "__main__":
+    main()
