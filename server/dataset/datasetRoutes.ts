@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from '../metrics/createMetrics';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { exportDataset } from './export/exportDataset';
-import { getObjectHistory, restoreVersion } from './history/objectHistory';
+import { createHistoryRecorder, getObjectHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
 import { loadExportInput } from './loadExportInput';
 import { syncRooms } from './rooms';
@@ -45,11 +45,24 @@ function sendFile(res: ServerResponse, contentType: string, fileName: string, by
   res.end(body);
 }
 
-/** Registers the routes; returns the metrics object so the server can hand it to other modules. */
-export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics = createMetrics()): Metrics {
+export interface DatasetService {
+  /** The Prometheus registry other modules increment (HTTP, inference, storage call sites). */
+  metrics: Metrics;
+  /**
+   * Records object versions once edits settle. The sync server should call
+   * `history.notify(taskId)` on every applied update of a `task:` or `review:` room, and the
+   * server `history.flush()` on close; until then versions are recorded at import, restore and
+   * whenever history or analytics are read.
+   */
+  history: HistoryRecorder;
+}
+
+/** Registers the routes; returns what other modules hook into. */
+export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics = createMetrics()): DatasetService {
   const { storage } = deps;
   const rooms = syncRooms(deps.sync);
   bindSyncStats(metrics, () => deps.sync.metrics);
+  const history = createHistoryRecorder({ live: rooms, log: deps.log });
 
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q, true);
@@ -121,5 +134,5 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, r.ready ? 200 : 503, r);
   });
 
-  return metrics;
+  return { metrics, history };
 }

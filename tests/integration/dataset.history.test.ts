@@ -2,7 +2,10 @@
 // earlier version (also of a deleted object), verdict sequence, analytics from recorded history.
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAnalytics } from '../../server/analytics/loadAnalytics';
-import { getObjectHistory, restoreVersion, syncHistory } from '../../server/dataset/history/objectHistory';
+import { createHistoryRecorder, getObjectHistory, restoreVersion, syncHistory } from '../../server/dataset/history/objectHistory';
+import { historyRoom, readHistory } from '../../server/dataset/history/historyDoc';
+import { createLogger } from '../../server/logger';
+import { waitFor } from '../helpers/waitFor';
 import { loadRoomDoc, mutateRoom, storageRooms } from '../../server/dataset/rooms';
 import { encodeRle } from '../../shared/codecs/rle';
 import { appendClicks, createObject, deleteObject, initTaskDoc, readObject, setMask } from '../../shared/schema/annotation';
@@ -107,5 +110,29 @@ describe('object history', () => {
     expect(o).toMatchObject({ firstVerdict: 'changes_requested', verdict: 'approved', corrections: 1, clicks: 1 });
     expect(a.project.reviewed).toBe(1);
     expect(a.project.reviewPassRate).toBe(0);
+  });
+});
+
+describe('history recorder', () => {
+  it('records the settled state once per burst of edits when notified, and on flush', async () => {
+    fx = await sampleStorage();
+    const task = fx.tasks.get('taskB')!;
+    const rooms = storageRooms(fx.storage);
+    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 20 });
+    const id = 'burst' as ObjectId;
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
+      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+      createObject(doc, { id, label: 'cat', mask: small, by: 'ana' });
+    });
+    recorder.notify(task.id);
+    const recorded = async () => readHistory(await loadRoomDoc(rooms, historyRoom(task.id)), id).length;
+    await waitFor(async () => (await recorded()) === 1, 'first version recorded');
+    // Three quick edits, then flush: one new version (the settled state), not three.
+    for (const m of [big, small, big]) {
+      await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, m, 'ben'));
+      recorder.notify(task.id);
+    }
+    await recorder.flush();
+    expect(await recorded()).toBe(2);
   });
 });
