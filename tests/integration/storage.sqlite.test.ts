@@ -65,6 +65,8 @@ describe('SQLite specifics', () => {
     // Per-connection pragmas, read through the stores' own connections.
     const inner = (s: object) => (s as unknown as { db: Database.Database }).db;
     expect(inner(docs).pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
+    // The connection that commits is the writer thread's.
+    expect(await docs.writerSettings).toEqual({ journalMode: 'wal', synchronous: 2, foreignKeys: 1 });
     expect(inner(meta).pragma('foreign_keys', { simple: true })).toBe(1);
     await docs.close();
     await meta.close();

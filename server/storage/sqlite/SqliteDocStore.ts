@@ -3,9 +3,12 @@
 // `maxBatchUpdates` / `maxBatchBytes`, and every append's promise settles with that commit. With
 // synchronous=FULL (see openSqlite.ts) the commit fsyncs the WAL, so a resolved append is on disk.
 //
-// The commit is synchronous (better-sqlite3): it blocks the event loop for one fsync per batch
-// (about a millisecond or two on this machine's disk; `npm run bench -- storage`). That is the price
-// of a simple, single-writer log; the sync layer relays updates to peers before they are durable.
+// Commits run in a worker thread (docWriter.worker.mjs) on their own connection: an fsync and a WAL
+// checkpoint block whoever runs them, and on the main thread that would stall the sync relay once
+// per batch. Batches are posted in order and the worker answers in order, so rooms keep their
+// append order. Reads (load, logLength) use this thread's connection: in WAL mode they never wait
+// for the writer.
+import { Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
@@ -24,73 +27,96 @@ export interface SqliteDocStoreOptions {
   log?: Logger;
 }
 
+/** The writer connection's settings, as the worker reports them once it has opened the file. */
+export interface WriterSettings {
+  journalMode: string;
+  /** 2 = FULL, 1 = NORMAL. */
+  synchronous: number;
+  foreignKeys: number;
+}
+
 interface Pending {
   room: string;
-  data: Buffer;
+  data: Uint8Array;
   at: number;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
+type Reply = { type?: undefined; id: number; ok: boolean; message?: string; code?: string };
+type Ready = { type: 'ready'; settings: WriterSettings };
+
 export class SqliteDocStore implements DocStore {
+  /** Resolves once the writer thread has opened the database. */
+  readonly writerSettings: Promise<WriterSettings>;
   private batch: Pending[] = [];
   private batchBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
+  private broken: Error | null = null;
+  private nextId = 1;
+  private readonly requests = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Settles after every request posted so far has been answered (never rejects). */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
   private readonly batchMs: number;
   private readonly maxBatchUpdates: number;
   private readonly maxBatchBytes: number;
   private readonly log: Logger | undefined;
-  private readonly stmt: {
-    maxSeq: Statement;
-    insert: Statement;
-    load: Statement;
-    count: Statement;
-    deleteUpTo: Statement;
-  };
-  private readonly writeBatch: (batch: Pending[]) => void;
-  private readonly compactTx: (room: string, snapshot: Buffer, uptoSeq: number) => void;
+  private readonly stmt: { load: Statement; count: Statement };
 
-  private constructor(private readonly db: SqliteDb, opts: SqliteDocStoreOptions) {
+  private constructor(private readonly db: SqliteDb, file: string, opts: SqliteDocStoreOptions) {
     this.batchMs = opts.batchMs ?? 25;
     this.maxBatchUpdates = opts.maxBatchUpdates ?? 1000;
     this.maxBatchBytes = opts.maxBatchBytes ?? 8 * 1024 * 1024;
     this.log = opts.log?.child({ module: 'storage.sqlite.docs' });
     this.stmt = {
-      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM updates WHERE room = ?').pluck(),
-      insert: db.prepare('INSERT INTO updates (room, seq, data, at) VALUES (?, ?, ?, ?)'),
       load: db.prepare('SELECT seq, data FROM updates WHERE room = ? ORDER BY seq'),
       count: db.prepare('SELECT COUNT(*) FROM updates WHERE room = ?').pluck(),
-      deleteUpTo: db.prepare('DELETE FROM updates WHERE room = ? AND seq <= ?'),
     };
-    this.writeBatch = db.transaction((batch: Pending[]) => {
-      // Sequence numbers come from the table, not from memory, so the log stays ordered whatever
-      // else wrote to the file; one MAX() per room per batch on the (room, seq) primary key.
-      const next = new Map<string, number>();
-      for (const p of batch) {
-        let seq = next.get(p.room);
-        if (seq === undefined) seq = (this.stmt.maxSeq.get(p.room) as number) + 1;
-        this.stmt.insert.run(p.room, seq, p.data, p.at);
-        next.set(p.room, seq + 1);
-      }
+    this.worker = new Worker(new URL('./docWriter.worker.mjs', import.meta.url), {
+      workerData: { file, synchronous: opts.synchronous ?? 'FULL' },
+      // Plain JavaScript: without this the thread inherits `--import tsx` and spends a second or
+      // more loading a TypeScript loader it does not need.
+      execArgv: [],
     });
-    this.compactTx = db.transaction((room: string, snapshot: Buffer, uptoSeq: number) => {
-      const max = this.stmt.maxSeq.get(room) as number;
-      if (uptoSeq > max) {
-        throw new TandemError(ErrorCode.BadRequest, `compact ${room}: uptoSeq ${uptoSeq} is beyond the log (last seq ${max})`);
-      }
-      this.stmt.deleteUpTo.run(room, uptoSeq);
-      this.stmt.insert.run(room, uptoSeq, snapshot, Date.now());
+    // An idle store does not keep the process alive; pending requests do (see track()).
+    this.worker.unref();
+    let ready!: (s: WriterSettings) => void;
+    let notReady!: (e: Error) => void;
+    this.writerSettings = new Promise<WriterSettings>((res, rej) => { ready = res; notReady = rej; });
+    this.writerSettings.catch(() => {}); // observed through fail() by every request instead
+    this.worker.on('message', (m: Reply | Ready) => {
+      if (m.type === 'ready') return ready(m.settings);
+      const r = this.requests.get(m.id);
+      if (!r) return;
+      this.requests.delete(m.id);
+      if (this.requests.size === 0) this.worker.unref();
+      if (m.ok) return r.resolve();
+      const code = m.code === 'bad_request' ? ErrorCode.BadRequest : ErrorCode.Internal;
+      r.reject(new TandemError(code, m.message ?? 'the document store failed'));
     });
+    this.worker.on('error', (e) => {
+      notReady(e);
+      this.fail(e);
+    });
+    this.exited = new Promise((res) => this.worker.once('exit', () => {
+      if (!this.closed) this.fail(new Error('the document writer thread exited'));
+      res();
+    }));
   }
 
-  /** Opens (creating and migrating if needed) the database file. */
+  /** Opens (creating and migrating if needed) the database file and starts the writer thread. */
   static open(file: string, opts: SqliteDocStoreOptions = {}): SqliteDocStore {
-    return new SqliteDocStore(openSqlite(file, { synchronous: opts.synchronous }), opts);
+    return new SqliteDocStore(openSqlite(file, { synchronous: opts.synchronous }), file, opts);
   }
 
   append(room: string, update: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new TandemError(ErrorCode.Unavailable, 'the document store is closed'));
+    if (this.closed || this.broken) {
+      return Promise.reject(new TandemError(ErrorCode.Unavailable, 'the document store is closed', { cause: this.broken }));
+    }
     if (!RoomNameSchema.safeParse(room).success) {
       return Promise.reject(new TandemError(ErrorCode.BadRequest, 'a room name is 1 to 256 characters'));
     }
@@ -98,23 +124,21 @@ export class SqliteDocStore implements DocStore {
       return Promise.reject(new TandemError(ErrorCode.BadRequest, 'an update is a non-empty Uint8Array'));
     }
     return new Promise<void>((resolve, reject) => {
-      // Copied: the caller may reuse its buffer (e.g. a pooled socket frame) before the batch commits.
-      const data = Buffer.from(update);
+      // Copied into its own ArrayBuffer: the caller may reuse its buffer (a pooled socket frame)
+      // before the batch commits, and an own buffer can be transferred to the writer thread.
+      const data = new Uint8Array(update);
       this.batch.push({ room, data, at: Date.now(), resolve, reject });
       this.batchBytes += data.byteLength;
-      if (this.batch.length >= this.maxBatchUpdates || this.batchBytes >= this.maxBatchBytes) {
-        // Full: commit on the next turn (so appends issued in the same tick still share it).
-        this.schedule(0);
-      } else {
-        this.schedule(this.batchMs);
-      }
+      // Full: commit on the next turn (so appends issued in the same tick still share it).
+      const full = this.batch.length >= this.maxBatchUpdates || this.batchBytes >= this.maxBatchBytes;
+      this.schedule(full ? 0 : this.batchMs);
     });
   }
 
   async load(room: string): Promise<StoredRoom> {
     this.live();
-    // Read-your-writes: anything queued for this room is committed first.
-    if (this.batch.some((p) => p.room === room)) this.commit();
+    await this.settleWrites(); // read-your-writes
+    this.live();
     const rows = this.stmt.load.all(room) as Array<{ seq: number; data: Buffer }>;
     return {
       updates: rows.map((r) => new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)),
@@ -130,37 +154,50 @@ export class SqliteDocStore implements DocStore {
     }
     // Queued appends of this room get seqs above the current maximum, so they stay after the
     // snapshot whether they commit before or after it.
-    this.compactTx(room, Buffer.from(snapshot), uptoSeq);
+    const copy = new Uint8Array(snapshot);
+    await this.request({ type: 'compact', room, snapshot: copy, uptoSeq }, [copy.buffer]);
   }
 
   async logLength(room: string): Promise<number> {
     this.live();
-    if (this.batch.some((p) => p.room === room)) this.commit();
+    await this.settleWrites();
+    this.live();
     return this.stmt.count.get(room) as number;
   }
 
   async flush(): Promise<void> {
-    if (this.batch.length) this.commit();
+    this.commit();
+    await this.tail;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     // Commit what is queued (settling those promises), then refuse new appends.
-    if (this.batch.length) this.commit();
+    this.commit();
     this.closed = true;
-    this.db.close();
+    this.closing = (async () => {
+      await this.tail;
+      if (!this.broken) {
+        await this.request({ type: 'close' }, [], true).catch((e) => this.log?.error({ err: e }, 'closing the writer failed'));
+      }
+      await this.worker.terminate();
+      await this.exited;
+      this.db.close();
+    })();
+    return this.closing;
+  }
+
+  private async settleWrites(): Promise<void> {
+    if (this.batch.length || this.requests.size) await this.flush();
   }
 
   private schedule(ms: number): void {
     if (this.timer && ms > 0) return; // a commit is already due no later than this one
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.commit();
-    }, ms);
+    this.timer = setTimeout(() => this.commit(), ms);
   }
 
-  /** Writes the queued batch in one transaction and settles every promise of it. */
+  /** Sends the queued batch to the writer; every promise of it settles with that one transaction. */
   private commit(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -170,20 +207,42 @@ export class SqliteDocStore implements DocStore {
     if (batch.length === 0) return;
     this.batch = [];
     this.batchBytes = 0;
-    try {
-      this.writeBatch(batch);
-    } catch (e) {
-      // The transaction rolled back: none of the batch is stored, so every append of it fails
-      // (the sync layer keeps the updates in memory and clients resend on resync).
-      this.log?.error({ err: e, updates: batch.length }, 'update batch failed to commit');
-      const err = new TandemError(ErrorCode.Internal, 'failed to store the update batch', { cause: e });
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    for (const p of batch) p.resolve();
+    const msg = { type: 'write', rooms: batch.map((p) => p.room), datas: batch.map((p) => p.data), ats: batch.map((p) => p.at) };
+    this.request(msg, batch.map((p) => p.data.buffer as ArrayBuffer)).then(
+      () => { for (const p of batch) p.resolve(); },
+      (e: Error) => {
+        // The transaction rolled back: none of the batch is stored, so every append of it fails
+        // (the sync layer keeps the updates in memory and clients push them again on resync).
+        this.log?.error({ err: e, updates: batch.length }, 'update batch failed to commit');
+        const err = new TandemError(ErrorCode.Internal, 'failed to store the update batch', { cause: e });
+        for (const p of batch) p.reject(err);
+      },
+    );
+  }
+
+  private request(msg: Record<string, unknown>, transfer: ArrayBuffer[], closing = false): Promise<void> {
+    if (this.broken) return Promise.reject(new TandemError(ErrorCode.Unavailable, 'the document store failed', { cause: this.broken }));
+    if (this.closed && !closing && msg.type !== 'write') return Promise.reject(new TandemError(ErrorCode.Unavailable, 'the document store is closed'));
+    const id = this.nextId++;
+    const p = new Promise<void>((resolve, reject) => this.requests.set(id, { resolve, reject }));
+    this.worker.ref();
+    this.worker.postMessage({ ...msg, id }, transfer);
+    this.tail = this.tail.then(() => p.then(() => {}, () => {}));
+    return p;
+  }
+
+  /** The writer thread died: everything in flight fails, and so does every later write. */
+  private fail(e: Error): void {
+    if (this.broken) return;
+    this.broken = e;
+    this.log?.error({ err: e }, 'document writer failed');
+    const err = new TandemError(ErrorCode.Internal, 'the document writer failed', { cause: e });
+    for (const r of this.requests.values()) r.reject(err);
+    this.requests.clear();
   }
 
   private live(): void {
     if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the document store is closed');
+    if (this.broken) throw new TandemError(ErrorCode.Unavailable, 'the document store failed', { cause: this.broken });
   }
 }
