@@ -1,0 +1,84 @@
+// Per-editor-session UI state, passed through context (never a module singleton). Document,
+// awareness and session state come through the read-models of readModels.ts.
+import { getContext, setContext } from 'svelte';
+import type { EditorSession } from '../editor/EditorSession';
+import type { TaskConnection } from '../sync/TaskConnection';
+import type { PresencePublisher } from '../sync/presence';
+import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
+import type { Label } from '../sync/api';
+import type { Role } from '../../../shared/protocol/roles';
+
+const KEY = Symbol('tandem.editor');
+
+export interface ViewCommands {
+  fit(): void;
+  oneToOne(): void;
+  zoomBy(factor: number): void;
+}
+
+export interface EditorStateInit {
+  session: EditorSession;
+  conn: TaskConnection;
+  presence: PresencePublisher;
+  labels: Label[];
+  role: Role;
+  taskName: string;
+  projectId: string;
+}
+
+/** Everything the editor's components share, for one open task. */
+export class EditorState {
+  readonly session: EditorSession;
+  readonly conn: TaskConnection;
+  readonly presence: PresencePublisher;
+  readonly objects: ObjectsModel;
+  readonly ui: SessionModel;
+  readonly sync: SyncModel;
+  readonly peers: PeersModel;
+  readonly role: Role;
+  readonly taskName: string;
+  readonly projectId: string;
+  labels = $state.raw<Label[]>([]);
+  /** User id → display name (project members), for "who made it". */
+  names = $state.raw<Record<string, string>>({});
+  /** Mask fill opacity 0..1 and whether outlines are drawn. */
+  opacity = $state(0.45);
+  outline = $state(true);
+  /** Awareness client id of the collaborator whose view we follow, or null. */
+  following = $state<number | null>(null);
+  helpOpen = $state(false);
+  /** View commands of the mounted canvas (plain field: it wraps Pixi, never reactive state). */
+  view: ViewCommands | null = null;
+
+  constructor(init: EditorStateInit) {
+    this.session = init.session;
+    this.conn = init.conn;
+    this.presence = init.presence;
+    this.labels = init.labels;
+    this.role = init.role;
+    this.taskName = init.taskName;
+    this.projectId = init.projectId;
+    this.objects = new ObjectsModel(init.session);
+    this.ui = new SessionModel(init.session);
+    this.sync = new SyncModel(init.conn);
+    this.peers = new PeersModel(init.conn);
+  }
+
+  colorOf(label: string): string {
+    return this.labels.find((l) => l.name === label)?.color ?? '#9ca3af';
+  }
+
+  destroy(): void {
+    this.objects.destroy();
+  }
+}
+
+export function setEditorState(s: EditorState): EditorState {
+  return setContext(KEY, s);
+}
+
+export function getEditorState(): EditorState {
+  const s = getContext<EditorState | undefined>(KEY);
+  if (!s) throw new Error('getEditorState() outside an editor page');
+  return s;
+}

@@ -1,0 +1,50 @@
+// Opens a task for editing: metadata over HTTP, the document over y-websocket (+ IndexedDB),
+// inference over socket.io, presence over awareness. Returns the EditorState and its teardown.
+import { canSegment } from '../../../shared/protocol/roles';
+import { newId } from '../../../shared/schema/ids';
+import { LocalOrigin } from '../../../shared/schema/origins';
+import { EditorSession } from '../editor/EditorSession';
+import { Api } from '../sync/api';
+import { InferenceSocket } from '../sync/inferenceSocket';
+import { colorFor, PresencePublisher } from '../sync/presence';
+import { TaskConnection } from '../sync/TaskConnection';
+import { EditorState } from './EditorState.svelte';
+
+export async function createEditor(opts: { origin: string; token: string; taskId: string }) {
+  const api = new Api(opts.token, opts.origin);
+  const [task, me] = await Promise.all([api.task(opts.taskId), api.me()]);
+  const [project, members] = await Promise.all([api.project(task.projectId), api.members(task.projectId).catch(() => [])]);
+  const conn = new TaskConnection({ origin: opts.origin, room: `task:${opts.taskId}`, token: opts.token });
+  const canEdit = task.canWrite.task;
+  const inference = canEdit && canSegment(task.role) ? new InferenceSocket(opts.origin, opts.token, opts.taskId) : null;
+  const session = new EditorSession({
+    doc: conn.doc,
+    taskId: opts.taskId,
+    width: task.width,
+    height: task.height,
+    user: { id: me.id, name: me.name },
+    canEdit,
+    label: project.labels[0]?.name ?? 'object',
+    origin: new LocalOrigin(me.id, newId(8)),
+    inference,
+  });
+  const presence = new PresencePublisher(conn.awareness, { id: me.id, name: me.name, color: colorFor(me.id) });
+  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, projectId: task.projectId });
+  state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
+  // The server may still refuse writes (role changed, read-only socket): follow what it says.
+  const offConn = conn.onChange(() => {
+    if (conn.readOnly || conn.closedReason) session.setCanEdit(false);
+  });
+  return {
+    state,
+    imageUrl: api.imageUrl(opts.taskId),
+    destroy() {
+      offConn();
+      state.destroy();
+      presence.destroy();
+      session.destroy();
+      inference?.destroy();
+      conn.destroy();
+    },
+  };
+}
