@@ -11,7 +11,7 @@ import type { Auth } from './auth/types';
 import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
-import { datasetRoutes } from './dataset/datasetRoutes';
+import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
@@ -54,6 +54,7 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
   const auth = createAuth(storage.meta);
   const admin = await bootstrapAdmin(config, storage.meta, log);
   let inference: InferenceService | null = null;
+  let dataset: DatasetService | null = null;
   let ready = false;
 
   const sync = createSyncServer({
@@ -61,13 +62,17 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
     log,
     storage,
     auth,
-    hooks: { onLoad: (taskId) => inference?.prefetch(taskId) },
+    hooks: {
+      onLoad: (taskId) => inference?.prefetch(taskId),
+      // Object history records an object's state once edits settle (server/dataset/history).
+      onChange: (_room, taskId) => dataset?.history.notify(taskId),
+    },
   });
   const httpLog = log.child({ module: 'http' });
   const router = new Router(httpLog);
   const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready };
   // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
-  datasetRoutes(router, deps);
+  dataset = datasetRoutes(router, deps);
   taskRoutes(router, deps);
   projectRoutes(router, deps);
   const app = await loadSvelteHandler(log);
@@ -132,6 +137,7 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
       ready = false;
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await sync.close();
+      await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       if (io) {
         await new Promise<void>((resolve) => io!.close(() => resolve()));

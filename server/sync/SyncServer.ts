@@ -22,6 +22,8 @@ import { Room, type Conn } from './Room';
 export interface SyncHooks {
   /** A task room was loaded (a user opened the task): inference warms its image. */
   onLoad?(taskId: TaskId): void;
+  /** A loaded room's document changed (any origin): object history records settled states. */
+  onChange?(room: string, taskId: TaskId): void;
 }
 
 export interface SyncServerDeps {
@@ -89,8 +91,9 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
           p = loading;
           rooms.set(name, loading);
           loading.then(
-            () => {
+            (room) => {
               if (kind === 'task') deps.hooks?.onLoad?.(taskId);
+              if (deps.hooks?.onChange) room.doc.on('update', () => deps.hooks?.onChange?.(name, taskId));
             },
             () => {
               if (rooms.get(name) === loading) rooms.delete(name);

@@ -4,7 +4,9 @@ import { strFromU8, unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRle } from '../../shared/codecs/rle';
+import * as Y from 'yjs';
 import { listObjects, setMask } from '../../shared/schema/annotation';
+import { readHistory } from '../../server/dataset/history/historyDoc';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
 import { waitFor } from '../helpers/waitFor';
@@ -141,10 +143,28 @@ describe('dataset over HTTP', () => {
     await waitFor(() => listObjects(client.doc).find((o) => o.id === objectId)?.mask?.counts === original!.counts, 'restored mask on the client');
   });
 
+  it('records versions of live edits by itself once they settle (no history request needed)', async () => {
+    const objectId = listObjects(client.doc).find((o) => o.label === 'cat')!.id;
+    const stored = async () => {
+      const doc = new Y.Doc();
+      for (const u of (await s.server.storage.docs.load(`history:${taskId}`)).updates) Y.applyUpdate(doc, u);
+      return readHistory(doc, objectId);
+    };
+    const before = (await stored()).length;
+    const moved = encodeRle(draw(W, H, (x, y) => x >= 30 && x < 40 && y >= 30 && y < 40), W, H);
+    setMask(client.doc, objectId, moved, annotator.userId, { source: 'model', model: 'graphcut' });
+    const versions = await waitFor(async () => {
+      const v = await stored();
+      return v.length === before + 1 ? v : null;
+    }, 'the recorder to store the edit');
+    expect(versions[versions.length - 1]).toMatchObject({ kind: 'mask', by: annotator.userId, model: 'graphcut', mask: moved });
+  });
+
   it('answers analytics as JSON and CSV to owners and QA leads only', async () => {
     const a = await s.api('GET', `/api/projects/${projectId}/analytics`);
     expect(a.status).toBe(200);
     expect(a.body.project.objects).toBe(2);
+    expect(a.body.project.clicks).toBe(0);
     expect(a.body.annotators[0]).toMatchObject({ userId: annotator.userId, name: 'Ana', objects: 2 });
     const qa = await s.addMember(projectId, 'qa');
     const csv = await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=objects`, undefined, qa.token);

@@ -115,7 +115,7 @@ export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; sett
         setTimeout(() => {
           timers.delete(taskId);
           void run(taskId);
-        }, settleMs),
+        }, settleMs).unref(),
       );
     },
     /** Records every pending task now (on room unload and on shutdown). */
