@@ -1,5 +1,14 @@
-// Shared by the cluster.*.test.ts files: polling waits and a real Redis restart.
+// Shared by the cluster.*.test.ts files (and the cluster bench): polling waits, a real Redis
+// restart, and clusters of real nodes on a throw-away PostgreSQL schema and Redis key prefix.
 import { execFileSync, execSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { createTempSchema, type TempSchema } from '../../server/storage/postgres/tempSchema';
+import { newId } from '../../shared/schema/ids';
+import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/testServer';
 
 /** Polls `cond` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
@@ -38,4 +47,66 @@ export async function restartRedis(whileDown: () => Promise<void> = async () => 
     execSync(REDIS_START, { stdio: 'ignore' });
     await waitFor(redisUp, 10_000, 'Redis to start');
   }
+}
+
+// ---- a cluster of real Tandem nodes -------------------------------------------------------------
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const PG_URL = 'postgres://127.0.0.1:5432/test';
+
+/** What every node of one test cluster shares: database schema, Redis key prefix, images, admin token. */
+export interface ClusterEnv {
+  env: Record<string, string>;
+  schema: TempSchema;
+  root: string;
+  /** Removes the schema, the Redis keys and the directories. */
+  cleanup(): Promise<void>;
+}
+
+export async function clusterEnv(): Promise<ClusterEnv> {
+  const schema = await createTempSchema(PG_URL);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-cluster-'));
+  const prefix = `tandem:test:${newId(8)}:`;
+  const env = {
+    DATABASE_URL: schema.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    IMAGE_DIR: path.join(root, 'images'),
+    ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    LOG_LEVEL: 'warn',
+  };
+  return {
+    env,
+    schema,
+    root,
+    async cleanup() {
+      await schema.drop();
+      const c = createClient({ url: REDIS_URL });
+      c.on('error', () => undefined);
+      await c.connect();
+      for await (const keys of c.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await c.del(keys);
+      c.destroy();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `n` in-process nodes on port 0. Node 0 starts first: it migrates the schema and registers the
+ * admin token, which the others then find (started together they would race to register it).
+ */
+export async function startInProcessCluster(c: ClusterEnv, n: number): Promise<TestServer[]> {
+  const start = (i: number) =>
+    startTestServer({ env: { ...c.env, NODE_ID: `node-${i}` }, dataDir: fs.mkdtempSync(path.join(c.root, `node-${i}-`)) });
+  const first = await start(0);
+  const rest = await Promise.all(Array.from({ length: n - 1 }, (_, k) => start(k + 1)));
+  return [first, ...rest];
+}
+
+/** `n` nodes as child processes (`node --import tsx server/main.ts`), for crash tests. */
+export async function startProcessCluster(c: ClusterEnv, n: number): Promise<ServerProcess[]> {
+  const start = (i: number) =>
+    startServerProcess({ ...c.env, NODE_ID: `node-${i}`, DATA_DIR: fs.mkdtempSync(path.join(c.root, `node-${i}-`)) }, 60_000);
+  const first = await start(0);
+  const rest = await Promise.all(Array.from({ length: n - 1 }, (_, k) => start(k + 1)));
+  return [first, ...rest];
 }
