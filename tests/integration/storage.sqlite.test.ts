@@ -102,6 +102,18 @@ describe('SQLite specifics', () => {
     await docs.close();
   });
 
+  it('fails every pending and later append when the writer thread dies, instead of hanging', async () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const docs = SqliteDocStore.open(file, { batchMs: 600_000, log: createLogger({ level: 'silent' }) });
+    await docs.writerSettings;
+    const queued = docs.append('task:a', new Uint8Array([1]));
+    await (docs as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await docs.flush();
+    await expect(queued).rejects.toMatchObject({ code: 'internal' });
+    await expect(docs.append('task:a', new Uint8Array([2]))).rejects.toMatchObject({ code: 'unavailable' });
+    await docs.close();
+  });
+
   it('flush() commits the batch without waiting for the window', async () => {
     const file = path.join(tmpDir(), 'tandem.db');
     const docs = SqliteDocStore.open(file, { batchMs: 600_000 });

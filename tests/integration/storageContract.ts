@@ -251,12 +251,13 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         }
         await Promise.all(writes);
         const before = await docs.load(room);
-        // Edits that arrive while compaction runs: after the load, before compact().
+        // Edits that arrive while compaction runs: after the load, and still queued (not awaited)
+        // when compact() is called.
         objects.get('o3')!.set('label', 'late');
         objects.delete('o4');
-        await Promise.all(writes);
         const snapshot = replay(before.updates);
         await docs.compact(room, Y.encodeStateAsUpdate(snapshot), before.lastSeq);
+        await Promise.all(writes);
         const after = await docs.load(room);
         expect(after.updates).toHaveLength(3); // snapshot + the two late edits
         expect(after.lastSeq).toBeGreaterThan(before.lastSeq);
