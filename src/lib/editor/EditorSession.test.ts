@@ -180,4 +180,24 @@ describe('EditorSession', () => {
     expect(a.hitTest({ x: 45, y: 25 })).toBe(first);
     expect(rleArea(a.model.read(first as ObjectId)!.mask!)).toBe(400);
   });
+
+  it("A's undo never deletes an object that B has changed since A created it", () => {
+    const [da, db] = linkedDocs();
+    const a = session(da, 'ana', null);
+    const b = session(db, 'bo', null);
+    a.setTool('polygon');
+    for (const p of [[5, 5], [30, 5], [30, 30], [5, 30]]) a.pointerDown(at(p[0], p[1]));
+    a.key({ key: 'Enter', alt: false, shift: false, ctrl: false });
+    const id = a.selectedId!;
+    b.select(id);
+    b.setTool('brush');
+    b.pointerDown(at(45, 40));
+    b.pointerUp(at(45, 40));
+    const bMask = b.model.read(id)!.mask;
+    a.undo();
+    a.undo();
+    expect(b.model.read(id)?.mask).toEqual(bMask);
+    expect(a.message?.text).toMatch(/changed by someone else/);
+    expect(a.history.canUndo).toBe(false);
+  });
 });

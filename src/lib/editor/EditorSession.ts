@@ -2,7 +2,7 @@
 // lib/sync or by a test) and a segment transport. Tools call its commands (ToolHost); every
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { decodeRle, encodeRle, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
@@ -65,6 +65,8 @@ export class EditorSession implements ToolHost {
   segmentModel: string | undefined;
 
   private prompts = new Map<ObjectId, Prompt>();
+  /** Objects that collaborators changed in this session: my undo must not delete them. */
+  private touchedByOthers = new Set<ObjectId>();
   private maskIndex = new MaskIndex();
   private listeners = new Set<(what: SessionChange) => void>();
   private unobserve: () => void;
@@ -81,7 +83,8 @@ export class EditorSession implements ToolHost {
     this.history = new History(opts.doc, opts.origin);
     this.inference = opts.inference ? new LatestWinsInference(opts.inference) : null;
     this.tools = createTools(this);
-    this.unobserve = this.model.observe((changed) => {
+    this.unobserve = this.model.observe((changed, origin) => {
+      if (origin !== opts.origin) for (const id of changed) this.touchedByOthers.add(id);
       // A selected object that someone deleted (or that an undo removed) is no longer selected.
       if (this.selectedId && changed.has(this.selectedId) && !this.model.has(this.selectedId)) this.select(null);
       for (const id of changed) if (!this.model.has(id)) this.maskIndex.forget(id);
@@ -383,7 +386,27 @@ export class EditorSession implements ToolHost {
     if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
     this.tool.deactivate();
     this.prompts.clear();
+    const blocked = this.undoWouldDeleteOthersWork();
+    if (blocked) {
+      // Undoing the creation of an object deletes everything in it, collaborators' edits too.
+      // That step is dropped instead: my undo never touches your work.
+      this.history.manager.undoStack.pop();
+      this.notify(`Not undone: ${blocked} was changed by someone else since you created it.`);
+      return;
+    }
     this.history.undo();
+  }
+
+  /** The label of an object that the next undo step would delete although others changed it. */
+  private undoWouldDeleteOthersWork(): string | null {
+    const stack = this.history.manager.undoStack;
+    const step = stack[stack.length - 1];
+    if (!step) return null;
+    for (const id of this.touchedByOthers) {
+      const item = this.model.objects.get(id)?._item;
+      if (item && Y.isDeleted(step.insertions, item.id)) return `"${this.model.read(id)?.label ?? id}"`;
+    }
+    return null;
   }
 
   redo(): void {
