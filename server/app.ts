@@ -12,6 +12,7 @@ import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
+import { observeHttp } from './metrics/observeHttp';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
@@ -78,6 +79,7 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
   const app = await loadSvelteHandler(log);
 
   const server = http.createServer((req, res) => {
+    if (dataset) observeHttp(dataset.metrics, req, res);
     router
       .handle(req, res)
       .then((handled) => {

@@ -184,7 +184,9 @@ describe('dataset over HTTP', () => {
     expect(text).toMatch(/^tandem_sync_updates_total [1-9]/m);
     expect(text).toContain('tandem_inference_requests_total');
     expect(text).toContain('tandem_storage_append_batch_size');
-    expect(text).toContain('tandem_http_requests_total');
+    // Earlier requests of this file, by route pattern and status.
+    expect(text).toMatch(/^tandem_http_requests_total\{route="\/api\/projects\/:id\/import",method="POST",status="403"\} [1-9]/m);
+    expect(text).toMatch(/^tandem_http_requests_total\{route="\/api\/tasks\/:id\/export",method="GET",status="200"\} [1-9]/m);
     // This server runs without inference: storage is fine but no engine, so not ready.
     const r = await fetch(`${s.url}/readyz`);
     expect(r.status).toBe(503);
