@@ -172,7 +172,7 @@ describe('SQLite specifics', () => {
       }
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_c, sig) => resolve(sig)));
-    await waitFor(() => total >= 2000 || proc.exitCode !== null, 45_000);
+    await waitFor(() => total >= 1000 || proc.exitCode !== null, 50_000);
     expect(stderr).toBe('');
     proc.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

@@ -18,6 +18,7 @@ db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
+db.pragma('journal_size_limit = 67108864'); // as openSqlite.ts: truncate a WAL grown past 64 MiB
 
 const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?').pluck();
 const insert = db.prepare('INSERT INTO updates (room, seq, data, at) VALUES (?, ?, ?, ?)');

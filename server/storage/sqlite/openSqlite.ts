@@ -33,6 +33,8 @@ export function openSqlite(file: string, opts: { synchronous?: Synchronous } = {
     db.pragma('foreign_keys = ON');
     // Another process (a CLI export, a second connection) may hold the write lock briefly.
     db.pragma('busy_timeout = 5000');
+    // After a checkpoint, truncate a WAL that grew past 64 MiB (a burst) instead of keeping it.
+    db.pragma('journal_size_limit = 67108864');
     migrate(db);
   } catch (e) {
     db.close();
