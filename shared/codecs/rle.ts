@@ -168,16 +168,27 @@ export function decodeRle(rle: Rle): { width: number; height: number; data: Uint
   const counts = rleCounts(rle);
   const [h, w] = rle.size;
   const data = new Uint8Array(w * h);
-  let p = 0; // column-major position
+  // Walk the runs with the column-major cursor (x, y) kept incrementally: no division per pixel.
+  let x = 0;
+  let y = 0;
   for (let i = 0; i < counts.length; i++) {
-    const c = counts[i];
-    if (i % 2 === 1) {
-      for (let q = p; q < p + c; q++) {
-        const x = Math.floor(q / h);
-        data[(q - x * h) * w + x] = 1;
+    let c = counts[i];
+    if (i % 2 === 0) {
+      const q = y + c;
+      x += Math.floor(q / h);
+      y = q % h;
+      continue;
+    }
+    while (c > 0) {
+      const n = Math.min(c, h - y); // the part of the run inside column x
+      for (let k = 0, j = y * w + x; k < n; k++, j += w) data[j] = 1;
+      c -= n;
+      y += n;
+      if (y === h) {
+        y = 0;
+        x++;
       }
     }
-    p += c;
   }
   return { width: w, height: h, data };
 }

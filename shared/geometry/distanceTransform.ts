@@ -56,35 +56,77 @@ export function squaredDistanceTransform(
   height: number,
   opts: DistanceTransformOptions = {},
 ): Float64Array {
-  const pad = opts.borderIsBackground === false ? 0 : 1;
-  const W = width + 2 * pad;
-  const H = height + 2 * pad;
-  const grid = new Float64Array(W * H); // 0 = background (the border when padded)
+  const border = opts.borderIsBackground !== false;
+  // Only the object's bounding box grown by one pixel needs work: every pixel outside the box is
+  // background, and the nearest background of an object pixel is never beyond that ring (clamping
+  // a farther candidate onto the ring only brings it closer). Error regions in the click
+  // simulator are usually small, so this saves most of the work there.
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
   for (let y = 0; y < height; y++) {
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      grid[(y + pad) * W + x + pad] = mask[y * width + x] !== 0 ? Infinity : 0;
+      if (mask[row + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
     }
   }
-  const n = Math.max(W, H);
+  const out = new Float64Array(width * height);
+  if (x1 < 0) return out; // no object pixel: all distances are 0
+  x0 = Math.max(0, x0 - 1);
+  y0 = Math.max(0, y0 - 1);
+  x1 = Math.min(width - 1, x1 + 1);
+  y1 = Math.min(height - 1, y1 + 1);
+  // Virtual background beyond the crop: right where the crop stops inside the image (that ring
+  // is background anyway), and at the image edge only when the border counts as background.
+  const crop = cropTransform(mask, width, x0, y0, x1 - x0 + 1, y1 - y0 + 1, border);
+  const cw = x1 - x0 + 1;
+  for (let y = y0; y <= y1; y++) out.set(crop.subarray((y - y0) * cw, (y - y0 + 1) * cw), y * width + x0);
+  return out;
+}
+
+/** The transform of the `W` x `H` window at (`ox`, `oy`) of a mask `stride` pixels wide. */
+function cropTransform(mask: ArrayLike<number>, stride: number, ox: number, oy: number, W: number, H: number, border: boolean): Float64Array {
+  // Pass 1, along rows: for a 0/Infinity input the 1-D transform is just the squared distance to
+  // the nearest background pixel on either side, two linear scans. Written transposed
+  // (column-major) so that pass 2 reads contiguous memory.
+  const t = new Float64Array(W * H);
+  const rowBuf = new Float64Array(W);
+  for (let y = 0; y < H; y++) {
+    const row = (y + oy) * stride + ox;
+    let last = border ? -1 : -Infinity; // x of the nearest background pixel to the left
+    for (let x = 0; x < W; x++) {
+      if (mask[row + x] === 0) last = x;
+      rowBuf[x] = x - last;
+    }
+    last = border ? W : Infinity;
+    for (let x = W - 1; x >= 0; x--) {
+      if (mask[row + x] === 0) last = x;
+      const d = Math.min(rowBuf[x], last - x);
+      t[x * H + y] = d * d;
+    }
+  }
+  // Pass 2, along columns: the lower envelope of parabolas, with the border as two extra
+  // background samples at y = -1 and y = H when asked for.
+  const pad = border ? 1 : 0;
+  const n = H + 2 * pad;
   const f = new Float64Array(n);
   const d = new Float64Array(n);
   const v = new Int32Array(n);
   const z = new Float64Array(n + 1);
+  const out = new Float64Array(W * H);
   for (let x = 0; x < W; x++) {
-    for (let y = 0; y < H; y++) f[y] = grid[y * W + x];
-    dt1d(f, H, d, v, z);
-    for (let y = 0; y < H; y++) grid[y * W + x] = d[y];
-  }
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    for (let x = 0; x < W; x++) f[x] = grid[row + x];
-    dt1d(f, W, d, v, z);
-    for (let x = 0; x < W; x++) grid[row + x] = d[x];
-  }
-  if (!pad) return grid;
-  const out = new Float64Array(width * height);
-  for (let y = 0; y < height; y++) {
-    out.set(grid.subarray((y + 1) * W + 1, (y + 1) * W + 1 + width), y * width);
+    f.set(t.subarray(x * H, x * H + H), pad);
+    if (pad) {
+      f[0] = 0;
+      f[n - 1] = 0;
+    }
+    dt1d(f, n, d, v, z);
+    for (let y = 0; y < H; y++) out[y * W + x] = d[y + pad];
   }
   return out;
 }

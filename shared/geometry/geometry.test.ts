@@ -47,6 +47,21 @@ describe('exact Euclidean distance transform', () => {
     }
   });
 
+  it('matches brute force for small objects far from the border (the cropped path)', () => {
+    for (let seed = 100; seed < 130; seed++) {
+      const rng = createPrng(seed);
+      const w = 30;
+      const h = 20;
+      const m = new Uint8Array(w * h);
+      const bx = rng.int(0, w - 6);
+      const by = rng.int(0, h - 6);
+      for (let y = by; y < by + 6; y++) for (let x = bx; x < bx + 6; x++) m[y * w + x] = rng.chance(0.8) ? 1 : 0;
+      for (const border of [true, false]) {
+        expect(Array.from(squaredDistanceTransform(m, w, h, { borderIsBackground: border }))).toEqual(bruteSq(m, w, h, border));
+      }
+    }
+  });
+
   it('gives Infinity with no background at all, and Euclidean (not squared) distances', () => {
     const full = new Uint8Array(6).fill(1);
     expect(Array.from(squaredDistanceTransform(full, 3, 2, { borderIsBackground: false }))).toEqual(new Array(6).fill(Infinity));
