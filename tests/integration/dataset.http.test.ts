@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRle } from '../../shared/codecs/rle';
 import * as Y from 'yjs';
 import { listObjects, setMask } from '../../shared/schema/annotation';
-import { readHistory } from '../../server/dataset/history/historyDoc';
+import { readHistory, readVerdictHistory } from '../../server/dataset/history/historyDoc';
+import { readVerdicts, setObjectVerdict } from '../../shared/schema/review';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
 import { waitFor } from '../helpers/waitFor';
@@ -158,6 +159,41 @@ describe('dataset over HTTP', () => {
       return v.length === before + 1 ? v : null;
     }, 'the recorder to store the edit');
     expect(versions[versions.length - 1]).toMatchObject({ kind: 'mask', by: annotator.userId, model: 'graphcut', mask: moved });
+  });
+
+  it('keeps the review sequence of a live review: first verdict, corrections after it, pass rate', async () => {
+    const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
+    const review = connectClient(s.wsUrl, `review:${taskId}`, reviewer.token);
+    try {
+      await review.synced();
+      const objectId = listObjects(client.doc).find((o) => o.label === 'bird')!.id;
+      const storedVerdicts = async () => {
+        const doc = new Y.Doc();
+        for (const u of (await s.server.storage.docs.load(`history:${taskId}`)).updates) Y.applyUpdate(doc, u);
+        return readVerdictHistory(doc, objectId).map((v) => v.verdict);
+      };
+      setObjectVerdict(review.doc, objectId, { verdict: 'changes_requested', by: reviewer.userId, message: 'the wing is missing' });
+      await waitFor(async () => (await storedVerdicts()).length === 1, 'the request recorded');
+      // The annotator fixes the mask after the request; then the reviewer approves.
+      const fixed = encodeRle(draw(W, H, (x, y) => x >= 38 && x < 62 && y >= 3 && y < 17), W, H);
+      await waitFor(() => Date.now() > readVerdicts(review.doc)[objectId].at, 'a later millisecond');
+      setMask(client.doc, objectId, fixed, annotator.userId, { source: 'model', model: 'graphcut' });
+      await waitFor(async () => {
+        const r = await s.api('GET', `/api/projects/${projectId}/analytics`);
+        return r.body.objects.find((o: { objectId: string }) => o.objectId === objectId)?.corrections === 1;
+      }, 'the correction counted');
+      setObjectVerdict(review.doc, objectId, { verdict: 'approved', by: reviewer.userId });
+      await waitFor(async () => (await storedVerdicts()).length === 2, 'the approval recorded');
+      const a = await s.api('GET', `/api/projects/${projectId}/analytics`);
+      expect(a.body.objects.find((o: { objectId: string }) => o.objectId === objectId)).toMatchObject({
+        firstVerdict: 'changes_requested',
+        verdict: 'approved',
+        corrections: 1,
+      });
+      expect(a.body.project).toMatchObject({ reviewed: 1, approvedFirstTime: 0, reviewPassRate: 0 });
+    } finally {
+      review.destroy();
+    }
   });
 
   it('answers analytics as JSON and CSV to owners and QA leads only', async () => {
