@@ -38,7 +38,7 @@ export function fitGmm(rgb: ArrayLike<number>, count: number, k = 5, emRounds = 
     x[3 * s + 1] = rgb[3 * i + 1];
     x[3 * s + 2] = rgb[3 * i + 2];
   }
-  k = Math.max(1, Math.min(k, n));
+  k = Math.max(1, Math.min(k, n, 64));
   const label = new Int32Array(n);
   const centers = initCenters(x, n, k);
   for (let it = 0; it < 4; it++) {
@@ -180,16 +180,19 @@ export function bestComponent(g: Gmm, r: number, gr: number, b: number): number 
 }
 
 /** log p(colour | model), natural log, colours in 0-255. */
+const scratch = new Float64Array(64);
+
 export function gmmLogLikelihood(g: Gmm, r: number, gr: number, b: number): number {
   if (g.k === 0) return UNIFORM;
-  // Two passes (max, then sum) instead of a scratch array: this runs per pixel, allocation-free.
+  // log-sum-exp over components, with a module scratch array: this runs per pixel, allocation-free.
   let mx = -Infinity;
   for (let j = 0; j < g.k; j++) {
     const l = componentLog(g, j, r, gr, b);
+    scratch[j] = l;
     if (l > mx) mx = l;
   }
   let s = 0;
-  for (let j = 0; j < g.k; j++) s += Math.exp(componentLog(g, j, r, gr, b) - mx);
+  for (let j = 0; j < g.k; j++) s += Math.exp(scratch[j] - mx);
   // Never below the uniform density: a colour no model explains should not dominate the energy.
   return Math.max(mx + Math.log(s), UNIFORM - 6);
 }
