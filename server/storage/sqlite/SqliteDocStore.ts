@@ -82,7 +82,7 @@ export class SqliteDocStore implements DocStore {
       // more loading a TypeScript loader it does not need.
       execArgv: [],
     });
-    // An idle store does not keep the process alive; pending requests do (see track()).
+    // An idle store does not keep the process alive; pending requests do (see request()).
     this.worker.unref();
     let ready!: (s: WriterSettings) => void;
     let notReady!: (e: Error) => void;
