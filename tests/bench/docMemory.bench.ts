@@ -90,15 +90,23 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         t.push(performance.now() - t0);
         await r.close({ compact: false });
       }
-      return median(t);
+      return t;
     };
-    out.push({ name: `load 100-object doc from log (${updates.length} updates, ${Math.round(bytes / 1024)} KB)`, metric: 'median', value: await timeLoads(), unit: 'ms', goal: '<= 10' });
+    // min as well as median: on a shared 2-core machine the median mostly measures the other
+    // processes; the minimum is what one load costs when it gets the CPU.
+    const fromLog = await timeLoads();
+    const logName = `load 100-object doc from log (${updates.length} updates, ${Math.round(bytes / 1024)} KB)`;
+    out.push({ name: logName, metric: 'median', value: median(fromLog), unit: 'ms', goal: '<= 10' });
+    out.push({ name: logName, metric: 'min', value: Math.min(...fromLog), unit: 'ms' });
     const first = await Room.load(room, 'task', task, deps);
     first.compactSoon();
     await first.close({ compact: false });
     const compacted = await storage.docs.load(room);
     const snapBytes = compacted.updates.reduce((n, u) => n + u.byteLength, 0);
-    out.push({ name: `load 100-object doc from snapshot (${Math.round(snapBytes / 1024)} KB)`, metric: 'median', value: await timeLoads(), unit: 'ms', goal: '<= 10' });
+    const fromSnap = await timeLoads();
+    const snapName = `load 100-object doc from snapshot (${Math.round(snapBytes / 1024)} KB)`;
+    out.push({ name: snapName, metric: 'median', value: median(fromSnap), unit: 'ms', goal: '<= 10' });
+    out.push({ name: snapName, metric: 'min', value: Math.min(...fromSnap), unit: 'ms' });
 
     // Memory: heap + array buffers of K loaded rooms, over K.
     const K = quick ? 10 : 40;
