@@ -44,6 +44,8 @@ export class PgDocStore implements DocStore {
     /** A batch goes out at once when it holds this many updates or bytes (as the SQLite store). */
     private readonly maxBatchUpdates = 1000,
     private readonly maxBatchBytes = 8 * 1024 * 1024,
+    /** See server/cluster/durabilityGate.ts: lets the room bus publish an update once it is stored. */
+    private readonly gate: WeakMap<Uint8Array, Promise<void>> | null = null,
   ) {}
 
   append(room: string, update: Uint8Array): Promise<void> {
@@ -54,7 +56,7 @@ export class PgDocStore implements DocStore {
     if (!(update instanceof Uint8Array) || update.byteLength === 0) {
       return Promise.reject(new TandemError(ErrorCode.BadRequest, 'an update is a non-empty Uint8Array'));
     }
-    return new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       // Copied: the caller may reuse its buffer (a pooled socket frame) before the batch commits.
       const copy = Buffer.from(update);
       this.pending.push({ room, update: copy, resolve, reject });
@@ -67,6 +69,8 @@ export class PgDocStore implements DocStore {
         this.timer ??= setTimeout(() => void this.kick(), this.batchMs);
       }
     });
+    this.gate?.set(update, done);
+    return done;
   }
 
   /** Sends what is pending now as one batch (after the batches before it). */

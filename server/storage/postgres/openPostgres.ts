@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { DocStore, MetaStore } from '../types';
+import { durabilityGate } from '../../cluster/durabilityGate';
 import { withDefaultUser } from './connectionUrl';
 import { migrate } from './migrations';
 import { PgDocStore } from './PgDocStore';
@@ -32,5 +33,5 @@ export async function openPostgresStores(config: Config, log: Logger): Promise<{
   const release = async () => {
     if (--open === 0) await pool.end();
   };
-  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, config.sync.batchMs, release) };
+  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, config.sync.batchMs, release, undefined, undefined, durabilityGate(config)) };
 }

@@ -1,7 +1,8 @@
 // The multi-node room bus on Redis Streams (the y-redis design, none of its code).
 //
-// - One stream per room, `tandem:room:<room>` (`tandem:` is REDIS_KEY_PREFIX). publish() is one XADD (MAXLEN ~ bounded) with the
-//   publishing node's id, the kind and the bytes.
+// - One stream per room, `tandem:room:<room>` (`tandem:` is REDIS_KEY_PREFIX). publish() is one
+//   XADD (MAXLEN ~ bounded) with the publishing node's id, the kind and the bytes, made once this
+//   node's DocStore has committed the update (server/cluster/durabilityGate.ts explains why).
 // - One blocking connection per node runs XREAD BLOCK over the streams of the rooms this node has
 //   subscribed to. When that set changes, the read in progress is cut short with CLIENT UNBLOCK and
 //   re-issued with the new set. Entries of this node are skipped.
@@ -23,6 +24,7 @@
 //   `resync` signal so the sync layer can reconcile exactly with PostgreSQL (see onResync).
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import { durabilityGate } from '../../cluster/durabilityGate';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { BusMessageKind, RoomBus } from '../types';
@@ -45,6 +47,8 @@ export interface RedisBusOptions {
   maxOutboxBytes?: number;
   /** Own updates of the last `recentMs` are re-sent when Redis comes back without its data. */
   recentMs?: number;
+  /** Append promises of this node's DocStore (server/cluster/durabilityGate.ts). */
+  gate?: WeakMap<Uint8Array, Promise<void>>;
 }
 
 type Handler = (kind: BusMessageKind, data: Uint8Array) => void;
@@ -69,6 +73,7 @@ export class RedisStreamsBus implements RoomBus {
   private readonly maxLen: number;
   private readonly retainMs: number;
   private readonly blockMs: number;
+  private readonly gate: WeakMap<Uint8Array, Promise<void>> | undefined;
   private epoch: string | null = null;
   private readerId: number | null = null;
   /** Bumped on every change of the room set; the reader compares it with what it is reading. */
@@ -93,6 +98,7 @@ export class RedisStreamsBus implements RoomBus {
     this.retainMs = opts.retainMs ?? 60_000;
     this.blockMs = opts.blockMs ?? 5_000;
     this.buffer = new PublishBuffer(opts.maxOutboxBytes, opts.recentMs);
+    this.gate = opts.gate;
     const trimEvery = opts.trimEveryMs ?? 5_000;
     this.trimTimer = setInterval(() => void this.trim(), trimEvery);
     this.trimTimer.unref();
@@ -123,6 +129,18 @@ export class RedisStreamsBus implements RoomBus {
 
   async publish(room: string, kind: BusMessageKind, data: Uint8Array): Promise<void> {
     if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the room bus is closed');
+    const stored = kind === 'update' ? this.gate?.get(data) : undefined;
+    if (stored) {
+      // Publish-after-persist (server/cluster/durabilityGate.ts): other nodes never store what
+      // they receive, so nothing may reach them that this node has not stored.
+      try {
+        await stored;
+      } catch {
+        // Not stored: the sync layer closes the room's sockets and the clients push it again.
+        return;
+      }
+      if (this.closed) return;
+    }
     // Awareness is ephemeral (clients re-send presence): it is simply dropped while Redis is away.
     if (kind === 'update' && (!this.cmd.isReady || this.buffer.pending > 0 || this.flushing)) {
       // Behind the outbox, never around it: a node's updates reach Redis in the order it made them.
@@ -384,5 +402,9 @@ interface StreamReply {
 export async function createRedisBus(config: Config, log: Logger, opts: RedisBusOptions = {}): Promise<RoomBus & Pick<RedisStreamsBus, 'onResync'>> {
   const url = config.shared.redisUrl;
   if (!url) throw new Error('createRedisBus needs REDIS_URL');
-  return RedisStreamsBus.open(url, config.nodeId, log.child({ module: 'storage.redis' }), { keyPrefix: config.shared.redisPrefix, ...opts });
+  return RedisStreamsBus.open(url, config.nodeId, log.child({ module: 'storage.redis' }), {
+    keyPrefix: config.shared.redisPrefix,
+    gate: durabilityGate(config),
+    ...opts,
+  });
 }
