@@ -1,0 +1,95 @@
+// `npm run eval` end to end, as a user runs it: a subprocess on a small dataset, the JSON line
+// parsed. Correctness, not quality: the figures are well-formed and consistent, mask pairing
+// (`<id>_<k>.png`) and the 128 "ignore" value work, and an easy object is found at click 1.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listInstances, runEval } from '../../server/inference/eval/runEval';
+import { createEngines } from '../../server/inference/worker/createEngines';
+import { WorkerRuntime } from '../../server/inference/worker/WorkerRuntime';
+
+const run = promisify(execFile);
+const DEV = '/work/shared/datasets/dev/COCO_MVal_dev';
+const KEYS = ['dataset', 'model', 'n', 'noc85', 'noc90', 'nof90', 'iou1', 'iou2', 'iou3', 'iou4', 'iou5', 'msPerClick'];
+
+async function evalCli(args: string[]): Promise<{ stdout: string; json: Record<string, number | string> }> {
+  const { stdout } = await run('npx', ['tsx', 'server/inference/eval/evalCli.ts', ...args, '--json'], { cwd: path.resolve('.'), timeout: 55_000 });
+  const lines = stdout.trim().split('\n');
+  return { stdout, json: JSON.parse(lines[lines.length - 1]) };
+}
+
+describe('npm run eval', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-eval-'));
+    fs.mkdirSync(path.join(dir, 'dev', 'images'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'dev', 'masks'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'easy', 'images'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'easy', 'masks'), { recursive: true });
+    // Three dev objects: two as <id>.png, one as <id>_1.png with a band of 128 ("ignore").
+    const ids = fs.readdirSync(path.join(DEV, 'masks')).sort().slice(0, 3).map((f) => f.replace(/\.png$/, ''));
+    for (const [i, id] of ids.entries()) {
+      fs.copyFileSync(path.join(DEV, 'images', `${id}.jpg`), path.join(dir, 'dev', 'images', `${id}.jpg`));
+      if (i < 2) fs.copyFileSync(path.join(DEV, 'masks', `${id}.png`), path.join(dir, 'dev', 'masks', `${id}.png`));
+      else {
+        const { data, info } = await sharp(path.join(DEV, 'masks', `${id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+        for (let y = 0; y < 10; y++) data.fill(128, y * info.width, (y + 1) * info.width);
+        await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png().toFile(path.join(dir, 'dev', 'masks', `${id}_1.png`));
+      }
+    }
+    // An easy object: a flat red disc on flat grey.
+    const w = 120;
+    const h = 90;
+    const img = Buffer.alloc(w * h * 3);
+    const m = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const inside = (x - 60) ** 2 + (y - 45) ** 2 < 25 ** 2;
+        img.set(inside ? [220, 30, 30] : [110, 110, 110], 3 * (y * w + x));
+        m[y * w + x] = inside ? 255 : 0;
+      }
+    }
+    await sharp(img, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(dir, 'easy', 'images', 'disc.png'));
+    await sharp(m, { raw: { width: w, height: h, channels: 1 } }).png().toFile(path.join(dir, 'easy', 'masks', 'disc.png'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reports well-formed figures on 3 dev objects', async () => {
+    const { stdout, json } = await evalCli(['--dataset', path.join(dir, 'dev'), '--model', 'graphcut', '--max-clicks', '3']);
+    expect(stdout).toContain('NoC@85');
+    expect(Object.keys(json).sort()).toEqual([...KEYS].sort());
+    expect(json.dataset).toBe('dev');
+    expect(json.model).toBe('graphcut');
+    expect(json.n).toBe(3);
+    for (const k of ['noc85', 'noc90'] as const) {
+      expect(json[k]).toBeGreaterThanOrEqual(1);
+      expect(json[k]).toBeLessThanOrEqual(3);
+    }
+    expect(json.noc85).toBeLessThanOrEqual(json.noc90 as number);
+    expect(json.nof90).toBeGreaterThanOrEqual(0);
+    expect(json.nof90).toBeLessThanOrEqual(3);
+    for (const k of ['iou1', 'iou2', 'iou3', 'iou4', 'iou5'] as const) {
+      expect(json[k]).toBeGreaterThanOrEqual(0);
+      expect(json[k]).toBeLessThanOrEqual(1);
+    }
+    expect(json.msPerClick).toBeGreaterThan(0);
+  });
+
+  it('finds an easy object at the first click (graphcut) and from its box (grabcut)', async () => {
+    // In-process, through the same WorkerRuntime and engines the CLI uses (a second subprocess
+    // would double the file's time on a loaded 2-core machine).
+    const log = pino({ level: 'silent' });
+    for (const model of ['graphcut', 'grabcut']) {
+      const runtime = new WorkerRuntime(await createEngines({ modelsDir: '/nonexistent', providers: ['cpu'], threads: 1, log, only: [model] }), 1e8, log);
+      const ds = path.join(dir, 'easy');
+      const s = await runEval(ds, listInstances(ds), { model, maxClicks: 5, runtime, log });
+      expect({ model, n: s.n, noc90: s.noc90, nof90: s.nof90 }).toEqual({ model, n: 1, noc90: 1, nof90: 0 });
+      expect(s.iou1).toBeGreaterThan(0.9);
+    }
+  });
+});
