@@ -1,0 +1,61 @@
+// Room lifecycle: the log is compacted past SYNC_COMPACT_AFTER and when the room unloads after its
+// last client left; a reload serves the same document; shutdown closes sockets with 1001.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseCode } from '../../shared/protocol/closeCodes';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { waitFor } from '../helpers/waitFor';
+import { connectClient } from '../helpers/yclient';
+
+describe('room lifecycle', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ env: { SYNC_COMPACT_AFTER: '10', SYNC_UNLOAD_GRACE_MS: '50' } });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('compacts while live and on unload, and reloads the same document', async () => {
+    const { taskId } = await s.createProjectWithTask();
+    const room = `task:${taskId}`;
+    const a = connectClient(s.wsUrl, room, s.adminToken);
+    await a.synced();
+    for (let i = 0; i < 60; i++) a.doc.getArray('xs').push([i]);
+    // Live compaction keeps the log short while the room is busy.
+    await waitFor(async () => s.server.sync.metrics.compactions > 0, 'a compaction');
+    a.destroy();
+    await waitFor(() => s.server.sync.metrics.rooms === 0, 'the room to unload');
+    await waitFor(async () => (await s.server.storage.docs.logLength(room)) === 1, 'the log to be one snapshot');
+
+    const b = connectClient(s.wsUrl, room, s.adminToken);
+    await b.synced();
+    await waitFor(() => b.doc.getArray('xs').length === 60, 'the reloaded document');
+    expect(b.doc.getArray('xs').toArray()).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(b.doc.getMap('meta').get('taskId')).toBe(taskId);
+    b.destroy();
+  });
+
+  it('closes sockets with 1001 on shutdown and keeps what they wrote', async () => {
+    const other = await startTestServer();
+    const { taskId } = await other.createProjectWithTask();
+    const c = connectClient(other.wsUrl, `task:${taskId}`, other.adminToken);
+    await c.synced();
+    c.doc.getMap('m').set('k', 'v');
+    await waitFor(async () => other.server.sync.withDoc(`task:${taskId}`, (d) => d.getMap('m').get('k') === 'v'), 'the write to reach the server');
+    const dataDir = other.dataDir;
+    await other.server.close();
+    await waitFor(() => c.closes.some((x) => x.code === CloseCode.GoingAway), 'a 1001 close');
+    c.destroy();
+    // Same DATA_DIR, new server: the write is there.
+    const again = await startTestServer({ dataDir });
+    try {
+      const d = connectClient(again.wsUrl, `task:${taskId}`, again.adminToken);
+      await d.synced();
+      await waitFor(() => d.doc.getMap('m').get('k') === 'v', 'the write after restart');
+      d.destroy();
+    } finally {
+      await again.close();
+      await other.close();
+    }
+  });
+});
