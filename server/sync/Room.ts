@@ -318,8 +318,18 @@ function isConn(o: unknown): o is Conn {
   return typeof o === 'object' && o !== null && 'ws' in o && 'awarenessIds' in o;
 }
 
+/**
+ * Bytes queued for one socket beyond which it is dropped: a client that stopped reading must not
+ * grow the server's memory without bound. It reconnects and resyncs (sync step 1/2) when it can.
+ */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
 function send(conn: Conn, frame: Uint8Array): void {
   if (conn.ws.readyState !== WebSocket.OPEN) return;
+  if (conn.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+    conn.ws.terminate();
+    return;
+  }
   conn.ws.send(frame, (err) => {
     // A failed send means the socket is going away; its close handler cleans up.
     if (err) conn.ws.terminate();
