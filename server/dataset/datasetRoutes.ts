@@ -12,6 +12,7 @@ import { readBody, readJson, validate } from '../http/body';
 import { requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
 import { createMetrics, type Metrics } from '../metrics/createMetrics';
+import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { exportDataset } from './export/exportDataset';
@@ -62,6 +63,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   const { storage } = deps;
   const rooms = syncRooms(deps.sync);
   bindSyncStats(metrics, () => deps.sync.metrics);
+  bindInferenceStats(metrics, () => deps.inference());
   const history = createHistoryRecorder({ live: rooms, log: deps.log });
 
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {
@@ -130,7 +132,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   });
 
   router.add('GET', '/readyz', async ({ res }) => {
-    const r = await checkReadiness({ storage, inference: deps.inference() });
+    const r = await checkReadiness({ storage, inference: deps.inference() as Parameters<typeof checkReadiness>[0]['inference'] });
     sendJson(res, r.ready ? 200 : 503, r);
   });
 

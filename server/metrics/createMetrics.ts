@@ -2,7 +2,7 @@
 // created by createTandemServer and passed down (no module singleton: two test servers in one
 // process must not share counters). Other modules only call inc/set/observe on its fields. The
 // sync server keeps plain counters of its own (server/sync/metrics.ts), exported by bindSyncStats.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Seconds buckets for sub-second operations (persist, durable write, HTTP). */
 const FAST = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -14,13 +14,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
 
+  // Workers and in-flight requests are read from the pool at scrape time (bindInferenceStats).
   const inference = {
     /** outcome: ok | busy | timeout | stale | error … ; engine: onnx | graphcut | grabcut … */
     requests: new Counter({ name: 'tandem_inference_requests_total', help: 'Segmentation requests by engine and outcome', labelNames: ['engine', 'outcome'] as const, registers }),
     seconds: new Histogram({ name: 'tandem_inference_seconds', help: 'Segmentation request latency, seconds', labelNames: ['engine'] as const, buckets: INFER, registers }),
-    /** Attached workers; kind: local | remote. */
-    workers: new Gauge({ name: 'tandem_inference_workers', help: 'Inference workers attached', labelNames: ['kind'] as const, registers }),
-    inFlight: new Gauge({ name: 'tandem_inference_in_flight', help: 'Segmentation requests in flight', registers }),
   };
 
   const storage = {

@@ -5,13 +5,16 @@ import type { ProjectId } from '../../shared/schema/ids';
 
 export interface ReadinessCheck {
   ready: boolean;
-  checks: { storage: { ok: boolean; error?: string; ms?: number }; inference: { ok: boolean; models: number; error?: string } };
+  checks: {
+    storage: { ok: boolean; error?: string; ms?: number };
+    inference: { ok: boolean; models: number; workers?: number; error?: string };
+  };
 }
 
 export interface ReadinessDeps {
   storage: Storage;
   /** Null when the server runs without inference (then it is never ready for segmentation). */
-  inference: { listModels(): unknown[] } | null;
+  inference: { listModels(): unknown[]; workers?(): Array<{ models: string[] }> } | null;
   /** How long the storage probe may take, ms. */
   timeoutMs?: number;
 }
@@ -32,8 +35,12 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<ReadinessChec
   else {
     try {
       inference.models = deps.inference.listModels().length;
-      inference.ok = inference.models > 0;
-      if (!inference.ok) inference.error = 'no engine available';
+      // An engine is available when a worker that runs a model is attached (a pool that reports
+      // workers); otherwise when the service lists a model.
+      const workers = deps.inference.workers?.();
+      if (workers) inference.workers = workers.filter((w) => w.models.length > 0).length;
+      inference.ok = workers ? inference.workers! > 0 : inference.models > 0;
+      if (!inference.ok) inference.error = workers ? 'no inference worker attached' : 'no engine available';
     } catch (e) {
       inference.error = e instanceof Error ? e.message : String(e);
     }
