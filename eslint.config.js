@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 const banned = (groups, message) => ({
-  'no-restricted-imports': ['error', { patterns: groups.map((g) => ({ group: g, message })) }],
+  'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }],
 });
 
 export default tseslint.config(
