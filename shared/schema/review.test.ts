@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { isTandemError } from '../protocol/errors';
+import { createPrng } from './prng';
 import type { ObjectId } from './ids';
 import {
   clearObjectVerdict,
   createThread,
   listThreads,
+  observeReview,
   parseMentions,
   readTaskStatus,
   readThread,
@@ -93,6 +95,68 @@ describe('review document', () => {
     Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
     expect(readThread(a, t)!.messages).toHaveLength(3);
     expect(readThread(a, t)).toEqual(readThread(b, t));
+  });
+});
+
+describe('review convergence (seeded, 5 peers, reordered and duplicated updates)', () => {
+  it('all peers end with the same threads, verdicts and status, every thread valid', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const rng = createPrng(seed);
+      const docs = Array.from({ length: 5 }, () => new Y.Doc());
+      const pending: { to: number; u: Uint8Array }[] = [];
+      docs.forEach((d, i) =>
+        d.on('update', (u: Uint8Array, origin: unknown) => {
+          if (origin !== 'net') docs.forEach((_, j) => j !== i && pending.push({ to: j, u }));
+        }),
+      );
+      const objs = ['a', 'b', 'c'] as ObjectId[];
+      for (let step = 0; step < 60; step++) {
+        if (rng.chance(0.4) && pending.length) {
+          const [m] = pending.splice(rng.int(0, pending.length - 1), 1);
+          Y.applyUpdate(docs[m.to], m.u, 'net');
+          if (rng.chance(0.1)) pending.push(m);
+          continue;
+        }
+        const d = rng.pick(docs);
+        const ids = [...threadsMap(d).keys()];
+        const who = `u${rng.int(0, 4)}`;
+        const op = rng.int(0, 5);
+        if (op === 0 || !ids.length) createThread(d, { objectId: rng.chance(0.7) ? rng.pick(objs) : null, x: rng.int(0, 99), y: rng.int(0, 99), by: who, text: 'note' });
+        else if (op === 1) reply(d, rng.pick(ids), { by: who, text: `re ${step}` });
+        else if (op === 2) resolveThread(d, rng.pick(ids), who);
+        else if (op === 3) reopenThread(d, rng.pick(ids), who);
+        else if (op === 4) setObjectVerdict(d, rng.pick(objs), { verdict: rng.pick(['approved', 'changes_requested'] as const), by: who, message: rng.chance(0.5) ? 'fix' : undefined });
+        else setTaskStatus(d, rng.pick(['todo', 'in_progress', 'in_review', 'done'] as const), who);
+      }
+      while (pending.length) {
+        const [m] = pending.splice(rng.int(0, pending.length - 1), 1);
+        Y.applyUpdate(docs[m.to], m.u, 'net');
+      }
+      const view = (d: Y.Doc) => JSON.stringify([listThreads(d), readVerdicts(d), readTaskStatus(d)]);
+      for (const d of docs) {
+        expect(view(d), `seed ${seed}`).toBe(view(docs[0]));
+        expect(listThreads(d).length).toBe(threadsMap(d).size);
+      }
+    }
+  });
+});
+
+describe('observeReview', () => {
+  it('reports threads (also replies and resolution), verdicts and status per transaction, with origin', () => {
+    const doc = new Y.Doc();
+    const seen: string[] = [];
+    const stop = observeReview(doc, (c, origin) =>
+      seen.push(`${[...c.threads].join(',')}|${[...c.verdicts].join(',')}|${c.task}|${String(origin)}`),
+    );
+    const t = createThread(doc, { id: 't1', objectId: obj, x: 0, y: 0, by: 'rev', text: 'hi' }, 'o1');
+    reply(doc, t, { by: 'ana', text: 'yo' }, 'o2');
+    resolveThread(doc, t, 'rev', 'o3');
+    setObjectVerdict(doc, obj, { verdict: 'approved', by: 'rev' }, 'o4');
+    setTaskStatus(doc, 'done', 'qa', 'o5');
+    doc.getMap('unrelated').set('x', 1);
+    stop();
+    setTaskStatus(doc, 'todo', 'qa');
+    expect(seen).toEqual(['t1||false|o1', 't1||false|o2', 't1||false|o3', '|obj1|false|o4', '||true|o5']);
   });
 });
 

@@ -271,13 +271,15 @@ export function listThreads(doc: Y.Doc, opts: { objectId?: ObjectId | null; open
   return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Every valid verdict, by object id. */
+/** Every valid verdict, by object id (keys in sorted order, the same on every peer). */
 export function readVerdicts(doc: Y.Doc): Record<string, Verdict> {
   const out: Record<string, Verdict> = {};
-  verdictsMap(doc).forEach((v, id) => {
-    const parsed = VerdictSchema.safeParse(v);
+  const m = verdictsMap(doc);
+  // Sorted keys: Y.Map iteration order depends on the order updates arrived in.
+  for (const id of [...m.keys()].sort()) {
+    const parsed = VerdictSchema.safeParse(m.get(id));
     if (parsed.success) out[id] = parsed.data;
-  });
+  }
   return out;
 }
 
@@ -303,4 +305,52 @@ export function parseMentions(text: string, memberNames: readonly string[]): str
     }
   }
   return found;
+}
+
+/** What changed in one transaction of a review document (see {@link observeReview}). */
+export interface ReviewChange {
+  /** Threads added, changed (replies, resolution) or deleted. */
+  threads: Set<string>;
+  /** Object ids whose verdict was set or cleared. */
+  verdicts: Set<string>;
+  /** True when the task status changed. */
+  task: boolean;
+}
+
+/**
+ * Calls `cb` after every transaction that touches threads, verdicts or the task status, with
+ * what changed and the transaction's origin. Returns the function that stops observing.
+ */
+export function observeReview(doc: Y.Doc, cb: (change: ReviewChange, origin: unknown) => void): () => void {
+  const threads = threadsMap(doc);
+  const verdicts = verdictsMap(doc);
+  const task = taskStatusMap(doc);
+  const threadOf = (type: Y.AbstractType<unknown>): string | null => {
+    // Climb from a nested type (a thread's Y.Map, its messages array) to the thread's key.
+    for (let t: Y.AbstractType<unknown> | null = type; t?._item; ) {
+      const parent = t._item.parent as Y.AbstractType<unknown>;
+      if ((parent as unknown) === threads) return t._item.parentSub;
+      t = parent;
+    }
+    return null;
+  };
+  const handler = (txn: Y.Transaction): void => {
+    const change: ReviewChange = { threads: new Set(), verdicts: new Set(), task: false };
+    for (const [type, keys] of txn.changed) {
+      const t = type as unknown;
+      if (t === threads) {
+        for (const k of keys) if (k !== null) change.threads.add(k);
+      } else if (t === verdicts) {
+        for (const k of keys) if (k !== null) change.verdicts.add(k);
+      } else if (t === task) {
+        change.task = true;
+      } else {
+        const id = threadOf(type as Y.AbstractType<unknown>);
+        if (id !== null) change.threads.add(id);
+      }
+    }
+    if (change.threads.size || change.verdicts.size || change.task) cb(change, txn.origin);
+  };
+  doc.on('afterTransaction', handler);
+  return () => doc.off('afterTransaction', handler);
 }
