@@ -100,6 +100,7 @@ describe('COCO import', () => {
     ['an unknown category_id', (c: CocoDataset) => { c.annotations[1].category_id = 77; return c; }, 'validation_failed', /category_id 77/],
     ['an image of another size', (c: CocoDataset) => { c.images[0].width = 41; return c; }, 'validation_failed', /41x30 in the file/],
     ['a two-point polygon', (c: CocoDataset) => { c.annotations[0].segmentation = [[1, 1, 5, 5]]; return c; }, 'validation_failed', /at least 3 points/],
+    ['a category name longer than a label may be', (c: CocoDataset) => { c.categories[3].name = 'x'.repeat(201); return c; }, 'validation_failed', /categories\.3\.name/],
     ['no image matching a task', (c: CocoDataset) => { c.images.forEach((i) => (i.file_name = `x${i.id}.jpg`)); return c; }, 'validation_failed', /no image of the file matches/],
   ] as const)('rejects %s with a clear code and writes nothing', async (_name, mutate, code, message) => {
     fx = await sampleStorage();

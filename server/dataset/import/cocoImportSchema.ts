@@ -1,6 +1,7 @@
 // The part of a COCO instances file that an import reads. Extra keys are allowed (COCO files
 // carry info, licenses, attributes, ...); what is read is validated strictly.
 import { z } from 'zod';
+import { MAX_LABEL_LENGTH } from '../../../shared/schema/annotation';
 
 const id = z.union([z.number().int(), z.string().min(1)]);
 const side = z.number().int().min(1).max(1 << 15);
@@ -14,7 +15,8 @@ export const CocoImportImageSchema = z.looseObject({
 
 export const CocoImportCategorySchema = z.looseObject({
   id,
-  name: z.string().min(1).max(200),
+  // Checked here, not at write time, so a long name cannot fail the import half-way.
+  name: z.string().min(1).max(MAX_LABEL_LENGTH),
 });
 
 /** Compressed RLE (counts string), uncompressed RLE (counts numbers, usually iscrowd 1) or polygons. */
