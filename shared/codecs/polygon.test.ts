@@ -46,6 +46,20 @@ describe('polygonsToRle (pycocotools frPoly semantics)', () => {
     }
   });
 
+  it('never throws on polygons partly or wholly outside the image, and stays inside it', () => {
+    const rng = createPrng(9);
+    for (let n = 0; n < 300; n++) {
+      const w = rng.int(1, 20);
+      const h = rng.int(1, 20);
+      const poly: number[] = [];
+      for (let k = rng.int(3, 8); k > 0; k--) poly.push(rng.next() * (w + 40) - 20, rng.next() * (h + 40) - 20);
+      const rle = polygonsToRle([poly], w, h);
+      expect(rle.size).toEqual([h, w]);
+      expect(rleArea(rle)).toBeLessThanOrEqual(w * h);
+      expect(decodeRle(rle).data.length).toBe(w * h);
+    }
+  });
+
   it('unites several polygons, skips degenerate ones, rejects non-numbers', () => {
     const a = polygonsToRle([[0, 0, 4, 0, 4, 4, 0, 4]], 10, 10);
     const b = polygonsToRle([[2, 2, 6, 2, 6, 6, 2, 6]], 10, 10);
