@@ -2,6 +2,7 @@
 // encoder ms per image, decoder ms per click (median over runs, N = 1..5 clicks).
 // Usage: node models/train/time_onnx.mjs [modelsDir=models] [id] > timing.json
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 
@@ -31,4 +32,4 @@ for (let r = 0; r < 26; r++) {
   if (r > 0) decTimes.push(performance.now() - t);
 }
 console.log(JSON.stringify({ runtime: `onnxruntime-node ${ort.env.versions?.common ?? ''}`.trim(), threads: 2, size: S,
-  encoderMsPerImage: +median(encTimes).toFixed(1), decoderMsPerClick: +median(decTimes).toFixed(1), cpu: (await import('node:os')).cpus()[0].model }));
+  encoderMsPerImage: +median(encTimes).toFixed(1), decoderMsPerClick: +median(decTimes).toFixed(1), cpu: os.cpus()[0].model, loadAverage1m: +os.loadavg()[0].toFixed(1), note: 'machine shared with other jobs: times scale with the load' }));
