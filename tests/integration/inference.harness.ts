@@ -63,7 +63,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   // Local worker children inherit the environment: keep their logs out of the test output.
   process.env.LOG_LEVEL ??= 'warn';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-inf-'));
-  const config = loadConfig({ DATA_DIR: dir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', INFERENCE_THREADS: '1', ...env });
+  // A generous default timeout: the machine running tests may be heavily loaded; tests of the
+  // timeout itself set their own.
+  const config = loadConfig({ DATA_DIR: dir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', INFERENCE_THREADS: '1', INFERENCE_TIMEOUT_MS: '60000', ...env });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _e, cb) {
