@@ -2,8 +2,8 @@
 // RLE `{size: [h, w], counts}` (the document stores exactly that, so nothing is re-encoded and
 // pixels cannot change) or as polygons `[[x0, y0, x1, y1, ...], ...]` in image pixels.
 import { rleArea, rleBbox, type Rle } from '../../../shared/codecs/rle';
-import { rleToPolygons } from '../../../shared/codecs/polygon';
 import { exportLabels, type ExportInput } from '../types';
+import { maskPolygons } from './maskRuns';
 
 export interface CocoCategory {
   id: number;
@@ -107,5 +107,5 @@ export function toCoco(input: ExportInput, opts: CocoExportOptions = { segmentat
 
 /** The outer contours of a mask as flat [x0, y0, ...] rings in image pixels. */
 export function outerRings(mask: Rle, tolerance: number): number[][] {
-  return rleToPolygons(mask, { tolerance });
+  return maskPolygons(mask, tolerance);
 }

@@ -26,6 +26,7 @@ export function exportDataset(input: ExportInput, format: ExportFormat, baseName
   const files = format === 'voc' ? toVoc(input) : toYolo(input);
   // Fixed mtime so an export of the same content is byte-identical (cacheable, diffable).
   const mtime = now ?? new Date('2020-01-01T00:00:00Z');
-  const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, [f.bytes, { mtime }]])), { level: 6 });
+  // PNGs are deflated already: store them, compress the text files.
+  const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, [f.bytes, { mtime, level: f.path.endsWith('.png') ? 0 : 6 }]])));
   return { fileName: `${safe}_${format}.zip`, contentType: 'application/zip', bytes: zip, files };
 }

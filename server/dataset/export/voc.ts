@@ -3,10 +3,11 @@
 // order, 0 background), labelmap.txt (`name:r,g,b::`) and ImageSets/Segmentation/default.txt.
 // Both PNGs are 8-bit palette images, so a reader that keeps indices (PIL mode "P") gets the
 // indices and one that converts to RGB (sharp, browsers) gets the labelmap colours.
-import { decodeRle } from '../../../shared/codecs/rle';
+import { rleArea } from '../../../shared/codecs/rle';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
 import { exportLabels, parseHexColor, taskStems, vocColor, type ExportFile, type ExportInput } from '../types';
 import { encodeIndexedPng } from './indexedPng';
+import { forEachPixel } from './maskRuns';
 
 /** Index 255 is VOC's "void/boundary" value, so 254 classes or instances per image at most. */
 const MAX_INDEX = 254;
@@ -36,21 +37,17 @@ export function toVoc(input: ExportInput): ExportFile[] {
     // as in CVAT's z-order.
     for (const o of objects) {
       if (!o.mask || o.mask.size[0] !== h || o.mask.size[1] !== w) continue;
-      const { data } = decodeRle(o.mask);
-      let any = false;
-      for (let i = 0; i < data.length; i++) if (data[i]) { any = true; break; }
-      if (!any) continue;
+      if (rleArea(o.mask) === 0) continue;
       instance++;
       if (instance > MAX_INDEX) {
         throw new TandemError(ErrorCode.BadRequest, `Pascal VOC masks hold at most ${MAX_INDEX} objects per image; ${task.name} has more`);
       }
       const c = classIndex.get(o.label)!;
-      for (let i = 0; i < data.length; i++) {
-        if (data[i]) {
-          cls[i] = c;
-          inst[i] = instance;
-        }
-      }
+      const n = instance;
+      forEachPixel(o.mask, (i) => {
+        cls[i] = c;
+        inst[i] = n;
+      });
     }
     files.push({ path: `SegmentationClass/${stem}.png`, bytes: encodeIndexedPng(w, h, cls, classPalette) });
     files.push({ path: `SegmentationObject/${stem}.png`, bytes: encodeIndexedPng(w, h, inst, instancePalette) });

@@ -2,7 +2,7 @@
 // `<class> x1 y1 x2 y2 ...`, coordinates normalised to 0..1 by the image width and height; class
 // ids 0..N-1 as listed in data.yaml and classes.txt. An object of several parts writes one line
 // per part. The format has no holes: they are filled (use COCO RLE for lossless masks).
-import { rleToPolygons } from '../../../shared/codecs/polygon';
+import { maskPolygons } from './maskRuns';
 import { exportLabels, taskStems, type ExportFile, type ExportInput } from '../types';
 
 export interface YoloExportOptions {
@@ -23,7 +23,7 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
     const lines: string[] = [];
     for (const o of objects) {
       if (!o.mask || o.mask.size[0] !== h || o.mask.size[1] !== w) continue;
-      for (const ring of rleToPolygons(o.mask, { tolerance: opts.tolerance ?? 0.5 })) {
+      for (const ring of maskPolygons(o.mask, opts.tolerance ?? 0.5)) {
         if (ring.length < 6) continue;
         const coords: string[] = [];
         for (let i = 0; i < ring.length; i += 2) {
