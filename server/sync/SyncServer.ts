@@ -15,7 +15,7 @@ import type { TaskId } from '../../shared/schema/ids';
 import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { Storage } from '../storage/types';
+import type { Storage, Task } from '../storage/types';
 import { createSyncMetrics, type SyncMetrics } from './metrics';
 import { Room, type Conn } from './Room';
 
@@ -78,28 +78,25 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     onEmpty: (room: Room) => scheduleUnload(room),
   };
 
-  async function getRoom(name: string, kind: 'task' | 'review', taskId: TaskId): Promise<Room> {
+  async function getRoom(name: string, kind: 'task' | 'review', task: Task): Promise<Room> {
+    const taskId = task.id;
     for (;;) {
       cancelUnload(name);
       let p = rooms.get(name);
       if (!p) {
-        const task = await storage.meta.getTask(taskId);
-        if (!task) throw Object.assign(new Error('task vanished'), { closeCode: CloseCode.UnknownRoom });
-        p = rooms.get(name); // another socket may have started loading meanwhile
-        if (!p) {
-          const loading = Room.load(name, kind, task, roomDeps);
-          p = loading;
-          rooms.set(name, loading);
-          loading.then(
-            (room) => {
-              if (kind === 'task') deps.hooks?.onLoad?.(taskId);
-              if (deps.hooks?.onChange) room.doc.on('update', () => deps.hooks?.onChange?.(name, taskId));
-            },
-            () => {
-              if (rooms.get(name) === loading) rooms.delete(name);
-            },
-          );
-        }
+        // Synchronous from the map check to the set: two sockets of one room share one load.
+        const loading = Room.load(name, kind, task, roomDeps);
+        p = loading;
+        rooms.set(name, loading);
+        loading.then(
+          (room) => {
+            if (kind === 'task') deps.hooks?.onLoad?.(taskId);
+            if (deps.hooks?.onChange) room.doc.on('update', () => deps.hooks?.onChange?.(name, taskId));
+          },
+          () => {
+            if (rooms.get(name) === loading) rooms.delete(name);
+          },
+        );
       }
       const room = await p;
       if (!room.closed) return room;
@@ -183,9 +180,9 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
       const user = await auth.authenticate(url.searchParams.get('token'));
       const parsed = name === null ? null : parseRoom(name);
       if (!parsed || name === null) throw refusal(CloseCode.UnknownRoom, 'unknown room');
-      const { role } = await auth.taskAccess(user, parsed.taskId as TaskId);
+      const { task, role } = await auth.taskAccess(user, parsed.taskId as TaskId);
       const readOnly = !canWriteRoom(role, parsed.kind);
-      const r = await getRoom(name, parsed.kind, parsed.taskId as TaskId);
+      const r = await getRoom(name, parsed.kind, task);
       if (gone) {
         if (r.conns.size === 0) scheduleUnload(r);
         return;
