@@ -1,0 +1,85 @@
+// Review commands: the only place the UI writes the review document. Each is one
+// `doc.transact(fn, origin)` through the shared accessors (which validate and throw TandemError);
+// mentions are parsed here against the project's member names so every client stores the same.
+import type * as Y from 'yjs';
+import type { ObjectId } from '../../../shared/schema/ids';
+import { LocalOrigin } from '../../../shared/schema/origins';
+import {
+  clearObjectVerdict,
+  createThread,
+  parseMentions,
+  reopenThread,
+  reply,
+  resolveThread,
+  setObjectVerdict,
+  setTaskStatus,
+  type TaskStatusValue,
+} from '../../../shared/schema/review';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { Point } from '../editor/camera';
+
+export interface ReviewCommandsInit {
+  doc: Y.Doc;
+  userId: string;
+  origin: LocalOrigin;
+  /** Member display names for @mentions (read at call time: members can be added meanwhile). */
+  memberNames: () => readonly string[];
+  /** Whether this user may write the review room now (role and what the server says). */
+  canWrite: () => boolean;
+}
+
+export class ReviewCommands {
+  constructor(private init: ReviewCommandsInit) {}
+
+  private check(): void {
+    if (!this.init.canWrite()) throw new TandemError(ErrorCode.ReadOnly, 'You can read the review of this task but not write to it.');
+  }
+
+  private mentions(text: string): string[] {
+    return parseMentions(text, this.init.memberNames());
+  }
+
+  /** Opens a thread at `ptImage`, on `objectId` or on the image alone; returns its id. */
+  comment(objectId: ObjectId | null, ptImage: Point, text: string): string {
+    this.check();
+    const { doc, userId, origin } = this.init;
+    return createThread(doc, { objectId, x: ptImage.x, y: ptImage.y, by: userId, text, mentions: this.mentions(text) }, origin);
+  }
+
+  reply(threadId: string, text: string): string {
+    this.check();
+    return reply(this.init.doc, threadId, { by: this.init.userId, text, mentions: this.mentions(text) }, this.init.origin);
+  }
+
+  resolve(threadId: string): void {
+    this.check();
+    resolveThread(this.init.doc, threadId, this.init.userId, this.init.origin);
+  }
+
+  reopen(threadId: string): void {
+    this.check();
+    reopenThread(this.init.doc, threadId, this.init.userId, this.init.origin);
+  }
+
+  approve(objectId: ObjectId): void {
+    this.check();
+    setObjectVerdict(this.init.doc, objectId, { verdict: 'approved', by: this.init.userId }, this.init.origin);
+  }
+
+  /** Requests changes and opens a thread with `message` at `ptImage`; returns the thread id. */
+  requestChanges(objectId: ObjectId, message: string, ptImage: Point): string | undefined {
+    this.check();
+    const { doc, userId, origin } = this.init;
+    return setObjectVerdict(doc, objectId, { verdict: 'changes_requested', by: userId, message, mentions: this.mentions(message), x: ptImage.x, y: ptImage.y }, origin).threadId;
+  }
+
+  clearVerdict(objectId: ObjectId): void {
+    this.check();
+    clearObjectVerdict(this.init.doc, objectId, this.init.origin);
+  }
+
+  setStatus(status: TaskStatusValue): void {
+    this.check();
+    setTaskStatus(this.init.doc, status, this.init.userId, this.init.origin);
+  }
+}

@@ -1,0 +1,62 @@
+// Live review status of many tasks for the project's task list. The server's task list carries a
+// `status` column that nothing updates from the review document yet, so the list reads the truth
+// from each task's `review:` room (read-only use, no IndexedDB copy) and stays live as reviewers
+// move tasks. Capped: past MAX_WATCHED tasks the list falls back to the server's column.
+import { createSubscriber } from 'svelte/reactivity';
+import { observeReview, readTaskStatus, type TaskStatus } from '../../../shared/schema/review';
+import type { TaskConnection } from '../sync/TaskConnection';
+import { openReviewConnection } from './ReviewConnection';
+
+/** At most this many review rooms are opened at once (one websocket each). */
+export const MAX_WATCHED = 48;
+
+export class TaskStatuses {
+  #conns = new Map<string, { conn: TaskConnection; off: () => void }>();
+  #listeners = new Set<() => void>();
+  #subscribe: () => void;
+
+  constructor(private opts: { origin: string; token: string }) {
+    this.#subscribe = createSubscriber((update) => {
+      this.#listeners.add(update);
+      return () => this.#listeners.delete(update);
+    });
+  }
+
+  /** Watches exactly these tasks (the first MAX_WATCHED), closing rooms of tasks no longer listed. */
+  watch(taskIds: readonly string[]): void {
+    const want = new Set(taskIds.slice(0, MAX_WATCHED));
+    for (const [id, c] of this.#conns) {
+      if (want.has(id)) continue;
+      c.off();
+      c.conn.destroy();
+      this.#conns.delete(id);
+    }
+    for (const id of want) {
+      if (this.#conns.has(id)) continue;
+      const conn = openReviewConnection({ ...this.opts, taskId: id, persist: false });
+      const off = observeReview(conn.doc, (c) => c.task && this.#notify());
+      this.#conns.set(id, { conn, off });
+    }
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const l of this.#listeners) l();
+  }
+
+  /** The task's review status (who moved it, when), or null when unknown or never set. */
+  of(taskId: string): TaskStatus | null {
+    this.#subscribe();
+    const c = this.#conns.get(taskId);
+    return c ? readTaskStatus(c.conn.doc) : null;
+  }
+
+  destroy(): void {
+    for (const c of this.#conns.values()) {
+      c.off();
+      c.conn.destroy();
+    }
+    this.#conns.clear();
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,154 @@
+// HTTP client for the review-side routes of server/dataset/datasetRoutes.ts: object history and
+// restore, project analytics, dataset import and export. Every answer is validated with zod (the
+// UI never trusts network JSON); errors become ApiError with the server's `{code, message}`.
+import { z } from 'zod';
+import { ApiError } from '../sync/api';
+
+const ClickSchema = z.object({ x: z.number(), y: z.number(), positive: z.boolean(), by: z.string(), at: z.number() });
+
+/** One recorded version of an object (server/dataset/history/historyDoc.ts). */
+export const VersionSchema = z.object({
+  id: z.string(),
+  objectId: z.string(),
+  /** 1-based: what restore takes. */
+  version: z.number().int(),
+  at: z.number(),
+  by: z.string(),
+  kind: z.enum(['created', 'mask', 'label', 'deleted', 'restored']),
+  label: z.string(),
+  mask: z.object({ size: z.tuple([z.number(), z.number()]), counts: z.string() }).nullable(),
+  clicks: z.array(ClickSchema),
+  source: z.string().optional(),
+  model: z.string().optional(),
+  updatedAt: z.number(),
+  restoredFrom: z.number().optional(),
+});
+export type Version = z.infer<typeof VersionSchema>;
+
+const HistorySchema = z.object({ taskId: z.string(), objectId: z.string(), versions: z.array(VersionSchema) });
+
+const GroupSchema = z.object({
+  objects: z.number(),
+  clicks: z.number(),
+  clicksPerObject: z.number().nullable(),
+  activeMs: z.number(),
+  objectsPerHour: z.number().nullable(),
+  meanTimeToAcceptMs: z.number().nullable(),
+  medianTimeToAcceptMs: z.number().nullable(),
+  reviewed: z.number(),
+  approvedFirstTime: z.number(),
+  reviewPassRate: z.number().nullable(),
+  corrections: z.number(),
+});
+export type GroupFigures = z.infer<typeof GroupSchema>;
+
+const ObjectFiguresSchema = z.object({
+  taskId: z.string(),
+  taskName: z.string(),
+  objectId: z.string(),
+  label: z.string(),
+  createdBy: z.string(),
+  clicks: z.number(),
+  timeToAcceptMs: z.number().nullable(),
+  firstVerdict: z.enum(['approved', 'changes_requested']).nullable(),
+  verdict: z.enum(['approved', 'changes_requested']).nullable(),
+  corrections: z.number(),
+});
+export type ObjectFigures = z.infer<typeof ObjectFiguresSchema>;
+
+/** GET /api/projects/:id/analytics (server/analytics/computeAnalytics.ts). */
+export const AnalyticsSchema = z.object({
+  definitions: z.record(z.string(), z.string()),
+  project: GroupSchema,
+  annotators: z.array(GroupSchema.extend({ userId: z.string(), name: z.string() })),
+  objects: z.array(ObjectFiguresSchema),
+});
+export type Analytics = z.infer<typeof AnalyticsSchema>;
+
+/** What POST /api/projects/:id/import answers. */
+export const ImportReportSchema = z.object({
+  imported: z.number(),
+  tasks: z.array(z.object({ taskId: z.string(), name: z.string(), objects: z.number() })),
+  newLabels: z.array(z.string()),
+  unmatchedImages: z.array(z.string()),
+  emptyMasks: z.number(),
+});
+export type ImportReport = z.infer<typeof ImportReportSchema>;
+
+/** Export formats of GET /api/projects/:id/export. */
+export const ExportFormats = [
+  { id: 'coco', name: 'COCO (RLE)' },
+  { id: 'coco-polygons', name: 'COCO (polygons)' },
+  { id: 'voc', name: 'Pascal VOC masks' },
+  { id: 'yolo', name: 'YOLO segmentation' },
+] as const;
+export type ExportFormat = (typeof ExportFormats)[number]['id'];
+
+const ErrorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const enc = encodeURIComponent;
+
+export class ReviewApi {
+  constructor(
+    private token: string,
+    private base = '',
+  ) {}
+
+  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: BodyInit, contentType?: string): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (contentType) headers['content-type'] = contentType;
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, { method, headers, body });
+    } catch {
+      throw new ApiError(0, 'unavailable', 'The server cannot be reached.');
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      throw new ApiError(res.status, 'invalid_json', `the server answered ${res.status} with non-JSON`);
+    }
+    if (!res.ok) {
+      const err = ErrorEnvelope.safeParse(json);
+      throw err.success ? new ApiError(res.status, err.data.error.code, err.data.error.message) : new ApiError(res.status, 'internal', `HTTP ${res.status}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ApiError(res.status, 'validation_failed', `unexpected answer from ${path}: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  /** The recorded versions of an object, oldest first. */
+  async history(taskId: string, objectId: string): Promise<Version[]> {
+    return (await this.call('GET', `/api/tasks/${enc(taskId)}/objects/${enc(objectId)}/history`, HistorySchema)).versions;
+  }
+
+  /** Restores `version` (1-based); answers the new version that records the restore. */
+  restore(taskId: string, objectId: string, version: number): Promise<Version> {
+    return this.call('POST', `/api/tasks/${enc(taskId)}/objects/${enc(objectId)}/restore`, VersionSchema, JSON.stringify({ version }), 'application/json');
+  }
+
+  analytics(projectId: string): Promise<Analytics> {
+    return this.call('GET', `/api/projects/${enc(projectId)}/analytics`, AnalyticsSchema);
+  }
+
+  /** Imports a COCO JSON file as pre-labels (unknown categories are added to the labels). */
+  importCoco(projectId: string, file: Blob): Promise<ImportReport> {
+    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=coco`, ImportReportSchema, file, 'application/json');
+  }
+
+  // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
+  // in the query (the server accepts it there for these read-only routes).
+
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' = 'annotators'): string {
+    return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
+  }
+
+  exportUrl(projectId: string, format: ExportFormat): string {
+    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}&token=${enc(this.token)}`;
+  }
+
+  taskExportUrl(taskId: string, format: ExportFormat): string {
+    return `${this.base}/api/tasks/${enc(taskId)}/export?format=${format}&token=${enc(this.token)}`;
+  }
+}
