@@ -1,0 +1,92 @@
+// The review read-models and commands against real Y.Docs: what the panel would show after local
+// commands and after remote updates from another peer (applied as Yjs updates, as the provider
+// does), and that a read-only user's commands write nothing.
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { ObjectId } from '../../../shared/schema/ids';
+import { LocalOrigin } from '../../../shared/schema/origins';
+import { ReviewCommands } from './ReviewCommands';
+import { TaskStatusModel, ThreadsModel, VerdictsModel } from './reviewModels';
+
+const obj = 'obj1' as ObjectId;
+
+function peer(userId: string, canWrite = true) {
+  const doc = new Y.Doc();
+  const commands = new ReviewCommands({ doc, userId, origin: new LocalOrigin(userId, 's'), memberNames: () => ['Ana', 'Bo Li'], canWrite: () => canWrite });
+  return { doc, commands };
+}
+
+/** Sends everything `from` has that `to` lacks, as the sync provider would. */
+function sync(from: Y.Doc, to: Y.Doc) {
+  Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)), 'remote');
+}
+
+describe('review read-models and commands', () => {
+  it('a change request opens a thread the annotator sees, with the mention parsed', () => {
+    const reviewer = peer('bo');
+    const annotator = peer('ana');
+    const threads = new ThreadsModel(annotator.doc);
+    const verdicts = new VerdictsModel(annotator.doc);
+    expect(threads.all).toEqual([]);
+    const tid = reviewer.commands.requestChanges(obj, '@ana the tail is missing', { x: 12, y: 30 });
+    sync(reviewer.doc, annotator.doc);
+    expect(verdicts.of(obj)).toMatchObject({ verdict: 'changes_requested', by: 'bo', threadId: tid });
+    expect(threads.open).toHaveLength(1);
+    expect(threads.all[0]).toMatchObject({ id: tid, objectId: obj, x: 12, y: 30, resolved: false });
+    expect(threads.all[0].messages[0]).toMatchObject({ by: 'bo', text: '@ana the tail is missing', mentions: ['Ana'] });
+    expect(threads.openByObject.get(obj)).toBe(1);
+  });
+
+  it('replies, resolve and reopen from either side show up on the other', () => {
+    const a = peer('ana');
+    const b = peer('bo');
+    const tid = b.commands.comment(null, { x: 1, y: 2 }, 'is this a dog?');
+    sync(b.doc, a.doc);
+    a.commands.reply(tid, 'yes, @Bo Li: see the ears');
+    a.commands.resolve(tid);
+    sync(a.doc, b.doc);
+    const tb = new ThreadsModel(b.doc);
+    expect(tb.get(tid)?.messages.map((m) => [m.by, m.mentions])).toEqual([['bo', []], ['ana', ['Bo Li']]]);
+    expect(tb.get(tid)).toMatchObject({ resolved: true, resolvedBy: 'ana' });
+    expect(tb.open).toEqual([]);
+    b.commands.reopen(tid);
+    expect(tb.open.map((t) => t.id)).toEqual([tid]);
+  });
+
+  it('the cached thread list is replaced only when threads change', () => {
+    const a = peer('ana');
+    const threads = new ThreadsModel(a.doc);
+    a.commands.comment(obj, { x: 0, y: 0 }, 'first');
+    const first = threads.all;
+    expect(threads.all).toBe(first);
+    a.commands.setStatus('in_review'); // not a thread change
+    expect(threads.all).toBe(first);
+    a.commands.comment(obj, { x: 5, y: 5 }, 'second');
+    expect(threads.all).not.toBe(first);
+    expect(threads.all.map((t) => t.messages[0].text)).toEqual(['first', 'second']);
+    threads.destroy();
+  });
+
+  it('task status says who moved it; approval replaces a change request', () => {
+    const a = peer('ana');
+    const b = peer('bo');
+    const status = new TaskStatusModel(b.doc);
+    expect(status.current).toBeNull();
+    a.commands.setStatus('in_review');
+    sync(a.doc, b.doc);
+    expect(status.current).toMatchObject({ status: 'in_review', by: 'ana' });
+    b.commands.requestChanges(obj, 'fix it', { x: 0, y: 0 });
+    b.commands.approve(obj);
+    expect(new VerdictsModel(b.doc).of(obj)).toMatchObject({ verdict: 'approved', by: 'bo' });
+  });
+
+  it('a read-only user (viewer) is refused and writes nothing; empty messages are refused', () => {
+    const v = peer('vi', false);
+    expect(() => v.commands.comment(null, { x: 0, y: 0 }, 'hello')).toThrow(/not write/);
+    expect(() => v.commands.approve(obj)).toThrow(/not write/);
+    expect(() => v.commands.setStatus('done')).toThrow(/not write/);
+    expect(Y.encodeStateVector(v.doc)).toEqual(Y.encodeStateVector(new Y.Doc()));
+    const a = peer('ana');
+    expect(() => a.commands.comment(null, { x: 0, y: 0 }, '   ')).toThrow(/1 to/);
+  });
+});
