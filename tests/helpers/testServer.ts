@@ -128,7 +128,7 @@ export interface ServerProcess {
  * Spawns `node --import tsx server/main.ts` with `env` (PORT defaults to 0, i.e. any free port;
  * DATA_DIR is required) and waits until /healthz answers 200.
  */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 120_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', INFERENCE_WORKERS: '0', ...env },

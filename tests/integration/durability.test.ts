@@ -124,5 +124,5 @@ describe('durability across SIGKILL', () => {
       await again.close();
     }
     expect(reopened.getArray<string>('log').toArray()).toEqual(order);
-  });
+  }, 300_000); // two cold starts of a tsx child process on a shared 2-core machine
 });
