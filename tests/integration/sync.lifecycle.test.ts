@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
+import { openRaw } from '../helpers/rawSocket';
 import { connectClient } from '../helpers/yclient';
 
 describe('room lifecycle', () => {
@@ -33,6 +34,26 @@ describe('room lifecycle', () => {
     expect(b.doc.getArray('xs').toArray()).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(b.doc.getMap('meta').get('taskId')).toBe(taskId);
     b.destroy();
+  });
+
+  it('drops a socket that stops answering pings', async () => {
+    const pinging = await startTestServer({ env: { SYNC_PING_MS: '100' } });
+    try {
+      const { taskId } = await pinging.createProjectWithTask();
+      const live = connectClient(pinging.wsUrl, `task:${taskId}`, pinging.adminToken);
+      const dead = openRaw(pinging.wsUrl, `task:${taskId}`, pinging.adminToken);
+      await Promise.all([live.synced(), dead.opened]);
+      await waitFor(() => pinging.server.sync.metrics.connections === 2, 'both sockets in');
+      // A paused socket reads nothing, so it never sees a ping and never answers: like a dead peer.
+      dead.ws.pause();
+      await waitFor(() => pinging.server.sync.metrics.connections === 1, 'the silent socket to be dropped', 5000);
+      // The healthy client (it answers pings) stays.
+      expect(live.provider.wsconnected).toBe(true);
+      live.destroy();
+      dead.ws.terminate();
+    } finally {
+      await pinging.close();
+    }
   });
 
   it('closes sockets with 1001 on shutdown and keeps what they wrote', async () => {
