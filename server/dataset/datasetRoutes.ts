@@ -16,7 +16,7 @@ import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { exportDataset } from './export/exportDataset';
-import { createHistoryRecorder, getObjectHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
+import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
 import { loadExportInput } from './loadExportInput';
 import { syncRooms } from './rooms';
@@ -96,6 +96,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const body = await readBody(req, deps.config.limits.maxImageBytes);
     const report = await importCoco(storage, rooms, projectId, new Uint8Array(body), user.id, { unknownLabels: opts.unknownLabels });
     sendJson(res, 200, report);
+  });
+
+  // Browsing: every object with history, deleted ones included (they are gone from the doc).
+  router.add('GET', '/api/tasks/:taskId/history', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    sendJson(res, 200, { taskId: task.id, objects: await listTaskHistory(rooms, task.id) });
   });
 
   router.add('GET', '/api/tasks/:taskId/objects/:objectId/history', async ({ req, res, query: q, params }) => {

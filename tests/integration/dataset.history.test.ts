@@ -2,7 +2,7 @@
 // earlier version (also of a deleted object), verdict sequence, analytics from recorded history.
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAnalytics } from '../../server/analytics/loadAnalytics';
-import { createHistoryRecorder, getObjectHistory, restoreVersion, syncHistory } from '../../server/dataset/history/objectHistory';
+import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, syncHistory } from '../../server/dataset/history/objectHistory';
 import { historyRoom, readHistory } from '../../server/dataset/history/historyDoc';
 import { createLogger } from '../../server/logger';
 import { waitFor } from '../helpers/waitFor';
@@ -77,6 +77,8 @@ describe('object history', () => {
     await mutateRoom(rooms, room, (doc) => deleteObject(doc, id));
     const versions = await getObjectHistory(rooms, task.id, id);
     expect(versions.map((v) => v.kind)).toEqual(['created', 'deleted']);
+    // Browsable although it is gone from the document.
+    expect(await listTaskHistory(rooms, task.id)).toEqual([expect.objectContaining({ objectId: id, label: 'dog', versions: 2, lastKind: 'deleted', deleted: true })]);
     await expect(restoreVersion(rooms, task.id, id, 2, 'ana')).rejects.toMatchObject({ code: 'bad_request' });
     await expect(restoreVersion(rooms, task.id, id, 9, 'ana')).rejects.toMatchObject({ code: 'not_found' });
     await restoreVersion(rooms, task.id, id, 1, 'ana');

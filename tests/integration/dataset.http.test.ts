@@ -142,6 +142,9 @@ describe('dataset over HTTP', () => {
     expect(r.body).toMatchObject({ kind: 'restored', restoredFrom: 1, version: 3 });
     // The connected client gets the restored mask through the live room.
     await waitFor(() => listObjects(client.doc).find((o) => o.id === objectId)?.mask?.counts === original!.counts, 'restored mask on the client');
+    const all = await s.api('GET', `/api/tasks/${taskId}/history`, undefined, viewer.token);
+    expect(all.status).toBe(200);
+    expect(all.body.objects.find((o: { objectId: string }) => o.objectId === objectId)).toMatchObject({ versions: 3, lastKind: 'restored', deleted: false });
   });
 
   it('records versions of live edits by itself once they settle (no history request needed)', async () => {

@@ -7,7 +7,7 @@ import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { Logger } from '../../logger';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { readCurrentVerdicts } from '../../analytics/readVerdicts';
-import { appendHistory, historyRoom, readHistory, recordVerdict, type HistoryEntry } from './historyDoc';
+import { appendHistory, historyObjectIds, historyRoom, readHistory, recordVerdict, type HistoryEntry } from './historyDoc';
 import { recordVersions } from './recordVersions';
 
 export interface VersionView extends HistoryEntry {
@@ -42,6 +42,37 @@ export async function getObjectHistory(live: LiveRooms, taskId: string, objectId
   history.destroy();
   if (versions.length === 0) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has no history in task ${taskId}`);
   return versions;
+}
+
+export interface ObjectHistorySummary {
+  objectId: string;
+  label: string;
+  versions: number;
+  lastKind: HistoryEntry['kind'];
+  lastBy: string;
+  lastAt: number;
+  /** True when the object's last recorded state is its deletion (restore brings it back). */
+  deleted: boolean;
+}
+
+/** Every object with history in a task (deleted ones included), most recently changed first. */
+export async function listTaskHistory(live: LiveRooms, taskId: string): Promise<ObjectHistorySummary[]> {
+  await syncHistory(live, taskId);
+  const history = await loadRoomDoc(live, historyRoom(taskId));
+  try {
+    return historyObjectIds(history)
+      .map((objectId) => {
+        const v = readHistory(history, objectId);
+        const last = v[v.length - 1];
+        return last
+          ? { objectId, label: last.label, versions: v.length, lastKind: last.kind, lastBy: last.by, lastAt: last.at, deleted: last.kind === 'deleted' }
+          : null;
+      })
+      .filter((x): x is ObjectHistorySummary => x !== null)
+      .sort((a, b) => b.lastAt - a.lastAt);
+  } finally {
+    history.destroy();
+  }
 }
 
 /**
