@@ -1,0 +1,166 @@
+// The review loop in real Chromium through the real server: an annotator (A) draws an object, a
+// reviewer (B) requests changes on it with a message that @mentions A, A sees the thread live
+// (side panel and a pin on the canvas), fixes the mask with the brush, replies and resolves;
+// B sees the fix, approves and moves the task to done; the task list and the analytics page show
+// it. What was stored is checked through separate Node y-websocket clients, as a user would check
+// what was saved.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { decodeRle, rleArea } from '../../shared/codecs/rle';
+import { listObjects } from '../../shared/schema/annotation';
+import { listThreads, readTaskStatus, readVerdicts } from '../../shared/schema/review';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { clickImage, dragImage, launch, openTask, shot, waitDrawn, waitFor } from './browser';
+
+const W = 320;
+const H = 240;
+
+describe('review in the browser: request changes, fix, approve', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let projectId: string;
+  let taskId: string;
+  let a: { token: string; userId: string };
+  let b: { token: string; userId: string };
+  let ctxA: BrowserContext;
+  let ctxB: BrowserContext;
+  let pageA: Page;
+  let pageB: Page;
+  let task: YClient;
+  let review: YClient;
+  let objectId: string;
+  let threadId: string;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const created = await srv.createProjectWithTask({ image: await makeImage(W, H, 'png'), labels: [{ name: 'box', color: '#22c55e' }], taskName: 'street.png' });
+    ({ projectId, taskId } = created);
+    a = await srv.addMember(projectId, 'annotator', 'Ana');
+    b = await srv.addMember(projectId, 'reviewer', 'Bo');
+    task = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
+    review = connectClient(srv.wsUrl, `review:${taskId}`, srv.adminToken);
+    await Promise.all([task.synced(), review.synced()]);
+    browser = await launch();
+    [ctxA, ctxB] = await Promise.all([browser.newContext(), browser.newContext()]);
+    pageA = await openTask(ctxA, srv.url, taskId, a.token);
+    pageB = await openTask(ctxB, srv.url, taskId, b.token);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    task?.destroy();
+    review?.destroy();
+    await srv?.close();
+  });
+
+  const object = () => listObjects(task.doc).find((o) => o.id === objectId);
+
+  it('A draws an object; B requests changes with a message that mentions A', async () => {
+    await pageA.keyboard.press('g');
+    for (const [x, y] of [[80, 60], [200, 60], [200, 180], [80, 180]] as Array<[number, number]>) await clickImage(pageA, x, y);
+    await pageA.keyboard.press('Enter');
+    const o = await waitFor(() => listObjects(task.doc).find((x) => x.createdBy === a.userId && x.mask && rleArea(x.mask) > 0), 'A’s polygon in the document');
+    objectId = o.id;
+    await waitDrawn(pageB, objectId, o.mask!.counts);
+
+    await pageB.locator(`[data-object-id="${objectId}"]`).click();
+    await pageB.getByTestId('request-changes').click();
+    const box = pageB.getByTestId('changes-message');
+    await box.pressSequentially('@An');
+    // The member list completes the mention.
+    await pageB.getByTestId('mention-suggestions').getByText('@Ana').waitFor();
+    await box.press('Enter');
+    await box.pressSequentially('please cover the right edge too');
+    expect(await box.inputValue()).toBe('@Ana please cover the right edge too');
+    await pageB.getByTestId('send-changes').click();
+
+    const v = await waitFor(() => readVerdicts(review.doc)[objectId], 'B’s verdict in the review document');
+    expect(v).toMatchObject({ verdict: 'changes_requested', by: b.userId });
+    const [t] = listThreads(review.doc);
+    expect(t).toMatchObject({ id: v.threadId, objectId, resolved: false, createdBy: b.userId });
+    expect(t.messages[0]).toMatchObject({ text: '@Ana please cover the right edge too', mentions: ['Ana'] });
+    // Anchored on the object: the centre of the polygon's bounding box, in image pixels.
+    expect(Math.abs(t.x - 140)).toBeLessThanOrEqual(2);
+    expect(Math.abs(t.y - 120)).toBeLessThanOrEqual(2);
+    threadId = t.id;
+    await shot(pageB, 'review-1-B-requests-changes');
+  });
+
+  it('A sees the thread live, in the panel and as a pin on the canvas', async () => {
+    const thread = pageA.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`);
+    await thread.waitFor();
+    expect(await thread.textContent()).toContain('please cover the right edge too');
+    expect(await thread.locator('mark').textContent()).toBe('@Ana');
+    await pageA.locator(`[data-testid="pin"][data-thread-id="${threadId}"]`).waitFor();
+    expect(await pageA.getByTestId('open-threads').textContent()).toBe('1');
+    await shot(pageA, 'review-2-A-sees-thread');
+  });
+
+  it('A fixes the mask with the brush, replies and resolves the thread', async () => {
+    const before = object()!;
+    // Opening the thread selects its object.
+    await pageA.locator(`[data-testid="thread"][data-thread-id="${threadId}"] .head`).click();
+    await waitFor(async () => (await pageA.evaluate(() => (window as any).__tandem.selectedId())) === objectId, 'the thread’s object selected');
+    await pageA.keyboard.press('p');
+    await dragImage(pageA, [[195, 100], [230, 110], [250, 120]]);
+    const fixed = await waitFor(() => {
+      const o = object();
+      return o && o.updatedBy === a.userId && o.mask!.counts !== before.mask!.counts ? o : null;
+    }, 'A’s brushed fix in the document');
+    expect(rleArea(fixed.mask!)).toBeGreaterThan(rleArea(before.mask!));
+    expect(decodeRle(fixed.mask!).data[110 * W + 230]).toBe(1);
+
+    await pageA.getByTestId('reply-input').fill('Done, right edge covered.');
+    await pageA.getByTestId('reply-send').click();
+    await pageA.getByTestId('resolve').click();
+    const t = await waitFor(() => listThreads(review.doc).find((x) => x.id === threadId && x.resolved), 'the thread resolved');
+    expect(t.resolvedBy).toBe(a.userId);
+    expect(t.messages.map((m) => [m.by, m.text])).toEqual([
+      [b.userId, '@Ana please cover the right edge too'],
+      [a.userId, 'Done, right edge covered.'],
+    ]);
+    await waitDrawn(pageB, objectId, fixed.mask!.counts);
+  });
+
+  it('B sees the fix and the resolution, approves and moves the task to done', async () => {
+    await waitFor(async () => (await pageB.locator('[data-testid="pin"]').count()) === 0, 'the pin gone on B’s canvas');
+    await pageB.getByTestId('show-resolved').check();
+    const thread = pageB.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`);
+    await waitFor(async () => (await thread.getAttribute('data-resolved')) === 'true', 'B sees the thread resolved');
+    await pageB.getByTestId('approve').click();
+    await waitFor(() => readVerdicts(review.doc)[objectId]?.verdict === 'approved', 'the approval in the review document');
+    expect(readVerdicts(review.doc)[objectId].by).toBe(b.userId);
+    await pageB.getByTestId('task-status').locator('select').selectOption('done');
+    await waitFor(() => readTaskStatus(review.doc)?.status === 'done', 'the task status in the review document');
+    expect(readTaskStatus(review.doc)?.by).toBe(b.userId);
+
+    // A, with the object still selected, sees the verdict change live.
+    await waitFor(async () => (await pageA.getByTestId('verdict').getAttribute('data-verdict')) === 'approved', 'A sees the approval');
+    expect(await pageA.getByTestId('verdict').textContent()).toContain('Bo');
+    await shot(pageA, 'review-3-A-sees-approval');
+    await shot(pageB, 'review-3-B-approved');
+  });
+
+  it('the task list shows the status and who moved it; analytics count the first verdict', async () => {
+    const list = await ctxA.newPage();
+    await list.goto(`${srv.url}/projects/${projectId}`);
+    const badge = list.getByTestId('task-status-badge');
+    await waitFor(async () => (await badge.getAttribute('data-status')) === 'done', 'Done in the task list');
+    expect(await badge.textContent()).toContain('Bo');
+    await shot(list, 'review-4-task-list');
+    await list.close();
+
+    // The owner's analytics: A's only object was sent back once, so A's pass rate is 0%.
+    const ctxO = await browser.newContext();
+    const owner = await ctxO.newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}/analytics?token=${encodeURIComponent(srv.adminToken)}`);
+    const ana = owner.getByTestId('chart-pass-rate').locator('g[data-label="Ana"]');
+    await ana.waitFor();
+    expect(await ana.getAttribute('data-value')).toBe('0');
+    expect(await owner.getByTestId('chart-clicks-per-object').locator('g[data-label="Ana"]').count()).toBe(1);
+    await shot(owner, 'review-5-analytics');
+    await ctxO.close();
+  });
+});
