@@ -162,7 +162,8 @@ describe('Pascal VOC export', () => {
   it('writes palette PNGs whose raw bytes are the indices (PIL mode P readers)', async () => {
     const meta = await sharp(Buffer.from(files['SegmentationClass/a.png'])).metadata();
     expect(meta.format).toBe('png');
-    expect(meta.isPalette ?? meta.paletteBitDepth !== undefined).toBe(true);
+    expect(meta.isPalette).toBe(true);
+    expect(meta.channels).toBe(3);
   });
 });
 
@@ -173,6 +174,8 @@ describe('YOLO segmentation export', () => {
   it('writes data.yaml, classes.txt and one normalised label file per image', () => {
     expect(Object.keys(files).sort()).toEqual(['classes.txt', 'data.yaml', 'labels/a.txt', 'labels/b.txt', 'train.txt']);
     expect(strFromU8(files['classes.txt'])).toBe('cat\ndog\ntree\nbird\n');
+    // Image paths share the label files' stems (Ultralytics swaps images/ → labels/, ext → .txt).
+    expect(strFromU8(files['train.txt'])).toBe('images/a.jpg\nimages/b.png\n');
     golden('yolo/data.yaml', strFromU8(files['data.yaml']));
     golden('yolo/a.txt', strFromU8(files['labels/a.txt']));
   });

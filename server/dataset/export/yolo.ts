@@ -33,7 +33,10 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
       }
     }
     files.push({ path: `labels/${stem}.txt`, bytes: enc.encode(lines.join('\n') + (lines.length ? '\n' : '')) });
-    imageList.push(`images/${task.name}`);
+    // Ultralytics finds an image's labels by swapping images/ for labels/ and the extension for
+    // .txt, so the listed image is named after the same stem (copy or link images so).
+    const ext = /\.[^./\\]+$/.exec(task.name)?.[0] ?? '.jpg';
+    imageList.push(`images/${stem}${ext}`);
   }
   const yamlNames = labels.map((l, i) => `  ${i}: ${yamlString(l.name)}`).join('\n');
   const yaml = `# Tandem export of project ${yamlString(input.project.name)}\npath: .\ntrain: train.txt\nval: train.txt\nnc: ${labels.length}\nnames:\n${yamlNames}\n`;
