@@ -95,14 +95,14 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
         if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
       });
   });
+  let io: IoServer | null = null;
   server.on('upgrade', (req, socket, head) => {
     const p = req.url ?? '';
     if (p.startsWith('/sync/')) sync.handleUpgrade(req, socket, head);
-    else if (!p.startsWith('/socket.io')) socket.destroy();
-    // /socket.io upgrades belong to engine.io's own listener.
+    // /socket.io upgrades belong to engine.io's own listener, when socket.io runs at all.
+    else if (!(io && p.startsWith('/socket.io'))) socket.destroy();
   });
 
-  let io: IoServer | null = null;
   let closeAdapter: () => Promise<void> = async () => {};
   if (opts.inference !== false) {
     // destroyUpgrade off: engine.io must not kill /sync upgrades it does not own.
