@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   INFERENCE_CACHE_MB: int(512, 16),
   INFERENCE_DEFAULT_MODEL: z.string().optional(),
   INFERENCE_RATE_PER_SEC: int(20, 1),
+  INFERENCE_MODELS_DIR: z.string().optional(),
   WORKER_TOKEN: z.string().min(16).optional(),
 
   MAX_IMAGE_BYTES: int(50 * 1024 * 1024, 1024),
@@ -78,7 +79,8 @@ export function loadConfig(env: Env = process.env) {
       defaultModel: e.INFERENCE_DEFAULT_MODEL ?? null,
       ratePerSec: e.INFERENCE_RATE_PER_SEC,
       workerToken: e.WORKER_TOKEN ?? null,
-      modelsDir: path.resolve('models'),
+      // Where models/manifest.json and the ONNX files live (tests point it at fixtures).
+      modelsDir: path.resolve(e.INFERENCE_MODELS_DIR ?? 'models'),
     },
     limits: {
       maxImageBytes: e.MAX_IMAGE_BYTES,

@@ -115,6 +115,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
         capacity: ic.maxInFlightPerWorker,
         cacheBytes: ic.cacheBytes,
         providers: ic.providers,
+        modelsDir: ic.modelsDir,
         log: log.child({ module: 'inference.local' }),
       });
       local.start();

@@ -1,14 +1,15 @@
 // `npm run worker -- --server <url> --token <token> [--providers cuda,cpu] [--threads N]
-//   [--capacity N] [--cache-mb N]` attaches an inference worker to a Tandem server (contract 6).
+//   [--capacity N] [--cache-mb N] [--models-dir DIR]` attaches an inference worker to a Tandem server (contract 6).
 // Defaults come from the same config as the server (INFERENCE_*, WORKER_TOKEN). The server's own
 // local workers run this file too, with `--token-ipc`: the token arrives over the fork IPC channel
 // instead of the command line, where `ps` would show it.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { startWorker } from './worker/startWorker';
 
-const USAGE = 'usage: npm run worker -- --server <url> --token <token> [--providers cuda,cpu] [--threads N] [--capacity N] [--cache-mb N]';
+const USAGE = 'usage: npm run worker -- --server <url> --token <token> [--providers cuda,cpu] [--threads N] [--capacity N] [--cache-mb N] [--models-dir DIR]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
       'cache-mb': { type: 'string' },
       host: { type: 'string' },
       path: { type: 'string' },
+      'models-dir': { type: 'string' },
       'token-ipc': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     threads,
     capacity,
     cacheBytes,
-    modelsDir: config.inference.modelsDir,
+    modelsDir: values['models-dir'] ? path.resolve(values['models-dir']) : config.inference.modelsDir,
     log,
     host: values.host,
     path: values.path,

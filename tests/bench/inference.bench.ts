@@ -67,7 +67,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const per = quick ? 4 : 12;
   // Latency: one local worker, per engine.
   {
-    const h = await startHarness({ INFERENCE_WORKERS: '1', INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000' });
+    const h = await startHarness({ INFERENCE_WORKERS: '1', INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000', INFERENCE_MODELS_DIR: path.resolve('models') });
     try {
       await h.inference.waitForWorkers(1, 60_000);
       const taskId = await addPhotoTask(h);
@@ -89,7 +89,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   }
   // Throughput: 8 annotators on graphcut, 1 vs 2 local workers.
   for (const workers of [1, 2]) {
-    const h = await startHarness({ INFERENCE_WORKERS: String(workers), INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000' });
+    const h = await startHarness({ INFERENCE_WORKERS: String(workers), INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000', INFERENCE_MODELS_DIR: path.resolve('models') });
     try {
       await h.inference.waitForWorkers(workers, 60_000);
       const taskId = await addPhotoTask(h);

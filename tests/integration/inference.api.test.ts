@@ -58,6 +58,21 @@ describe('/inference with a local worker', () => {
     expect(again.ok).toBe(true);
   });
 
+  it('runs an ONNX model of the manifest in the worker process, and lists it', async () => {
+    const listed = h.inference.listModels().find((m) => m.id === 'tiny-test');
+    expect(listed).toMatchObject({ engine: 'onnx', default: false }); // INFERENCE_DEFAULT_MODEL=graphcut wins
+    await waitFor(() => h.inference.workers().some((w) => w.models.includes('tiny-test')), 20_000, 'the worker to announce tiny-test');
+    const c = await h.client(token);
+    const ack = await segment(c, { taskId, model: 'tiny-test', clicks: [{ x: 88, y: 60, positive: true }] });
+    expect(ack.ok).toBe(true);
+    expect(ack.data.model).toBe('tiny-test');
+    // The fixture model thresholds brightness (mean of RGB > 0.5): the disc (≈ 120) is below it,
+    // so the mask is empty; the point is that the pipeline ran end to end with the right size.
+    const m = decodeRle(ack.data.mask);
+    expect([m.width, m.height]).toEqual([W, H]);
+    expect(m.data.some((v) => v === 1)).toBe(false);
+  });
+
   it('answers every bad payload with its code', async () => {
     const c = await h.client(token);
     const click = { x: 10, y: 10, positive: true };

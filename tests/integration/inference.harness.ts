@@ -65,7 +65,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-inf-'));
   // A generous default timeout: the machine running tests may be heavily loaded; tests of the
   // timeout itself set their own.
-  const config = loadConfig({ DATA_DIR: dir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', INFERENCE_THREADS: '1', INFERENCE_TIMEOUT_MS: '60000', ...env });
+  const config = loadConfig({ DATA_DIR: dir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', INFERENCE_THREADS: '1', INFERENCE_TIMEOUT_MS: '60000',
+    // The tiny fixture model (not whatever models/ holds today); graphcut stays the default.
+    INFERENCE_MODELS_DIR: path.resolve('tests/fixtures/onnx'), INFERENCE_DEFAULT_MODEL: 'graphcut', ...env });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _e, cb) {

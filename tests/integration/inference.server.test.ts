@@ -15,7 +15,7 @@ describe('inference through the Tandem server', () => {
   let cli: ChildProcess | null = null;
   const sockets: Socket[] = [];
   beforeAll(async () => {
-    s = await startTestServer({ inference: true, env: { INFERENCE_WORKERS: '1', INFERENCE_THREADS: '1', INFERENCE_TIMEOUT_MS: '60000' } });
+    s = await startTestServer({ inference: true, env: { INFERENCE_WORKERS: '1', INFERENCE_THREADS: '1', INFERENCE_TIMEOUT_MS: '60000', INFERENCE_MODELS_DIR: path.resolve('tests/fixtures/onnx') } });
   });
   afterAll(async () => {
     for (const c of sockets) c.disconnect();
@@ -46,7 +46,7 @@ describe('inference through the Tandem server', () => {
     const c = await connect(token);
     // The test image (64×48) has a bright square over x 16..48, y 12..36.
     const ack = await waitFor(async () => {
-      const a = await c.timeout(30_000).emitWithAck('segment', { taskId, clicks: [{ x: 32, y: 24, positive: true }] });
+      const a = await c.timeout(30_000).emitWithAck('segment', { taskId, model: 'graphcut', clicks: [{ x: 32, y: 24, positive: true }] });
       return a.error?.code === 'no_worker' ? null : a; // the local worker may still be starting
     }, 45_000, 'a local worker');
     expect(ack).toMatchObject({ ok: true });
@@ -62,7 +62,7 @@ describe('inference through the Tandem server', () => {
     // The server's token: WORKER_TOKEN unset, so generated and kept in DATA_DIR/worker-token.
     const fs = await import('node:fs');
     const workerToken = fs.readFileSync(path.join(s.dataDir, 'worker-token'), 'utf8').trim();
-    cli = spawn(process.execPath, ['--import', 'tsx', 'server/inference/workerCli.ts', '--server', s.url, '--token', workerToken, '--providers', 'cpu', '--threads', '1', '--host', 'cli-host'], {
+    cli = spawn(process.execPath, ['--import', 'tsx', 'server/inference/workerCli.ts', '--server', s.url, '--token', workerToken, '--providers', 'cpu', '--threads', '1', '--host', 'cli-host', '--models-dir', 'tests/fixtures/onnx'], {
       cwd: path.resolve('.'),
       env: { ...process.env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -72,7 +72,7 @@ describe('inference through the Tandem server', () => {
     expect(pool.workerToken).toBe(workerToken);
     const joined = await waitFor(() => pool.workers().find((w) => w.host === 'cli-host'), 45_000, 'the CLI worker to join');
     expect(joined.provider).toBe('cpu');
-    expect(joined.models).toEqual(expect.arrayContaining(['graphcut', 'grabcut']));
+    expect(joined.models).toEqual(expect.arrayContaining(['graphcut', 'grabcut', 'tiny-test']));
     const ack = await c.timeout(30_000).emitWithAck('segment', { taskId, clicks: [{ x: 32, y: 24, positive: true }] });
     expect(ack.ok).toBe(true);
     expect(cli.exitCode).toBeNull();

@@ -31,6 +31,7 @@ export interface LocalWorkerOptions {
   capacity: number;
   cacheBytes: number;
   providers: readonly string[];
+  modelsDir: string;
   log: Logger;
 }
 
@@ -64,6 +65,7 @@ export class LocalWorkers {
       '--capacity', String(opts.capacity),
       '--cache-mb', String(Math.max(1, Math.floor(opts.cacheBytes / (1024 * 1024)))),
       '--providers', opts.providers.join(','),
+      '--models-dir', opts.modelsDir,
     ];
     if (opts.socketPath !== '/socket.io') args.push('--path', opts.socketPath);
     const child = fork(WORKER_ENTRY, args, {
