@@ -47,6 +47,8 @@ export class CanvasHost {
   private lastDown = { t: 0, x: 0, y: 0 };
   private movePreviewId: string | null = null;
   private destroyed = false;
+  private rafId: number | null = null;
+  private lastFrameAt: number | null = null;
   /** Frame times (ms) of the last frames, for the benchmark. */
   readonly frameTimes: number[] = [];
   /** When each object's mask was last drawn (performance.now()), with the mask string drawn. */
@@ -65,7 +67,7 @@ export class CanvasHost {
   }
 
   private async init(): Promise<void> {
-    await this.app.init({ resizeTo: this.el, antialias: true, backgroundAlpha: 0, preference: 'webgl', autoDensity: true, resolution: window.devicePixelRatio || 1 });
+    await this.app.init({ autoStart: false, sharedTicker: false, resizeTo: this.el, antialias: true, backgroundAlpha: 0, preference: 'webgl', autoDensity: true, resolution: window.devicePixelRatio || 1 });
     if (this.destroyed) return;
     const canvas = this.app.canvas;
     canvas.style.display = 'block';
@@ -79,14 +81,18 @@ export class CanvasHost {
       s.model.observe((changed) => {
         for (const id of changed) this.dirty.add(id);
         this.overlayDirty = true;
+        this.requestRender();
       }),
       s.onChange((what) => {
-        if (what === 'preview' || what === 'selection' || what === 'tool') this.overlayDirty = true;
+        if (what === 'preview' || what === 'selection' || what === 'tool') {
+          this.overlayDirty = true;
+          this.requestRender();
+        }
       }),
     );
     for (const o of s.model.list()) this.dirty.add(o.id);
     this.installInput(canvas);
-    this.app.ticker.add((t) => this.frame(t.deltaMS));
+    this.requestRender();
     await this.loadImage(this.opts.imageUrl);
   }
 
@@ -107,6 +113,7 @@ export class CanvasHost {
     this.imageSprite = new Sprite({ texture: tex, width: this.session.width, height: this.session.height });
     this.imageLayer.addChild(this.imageSprite);
     this.fit();
+    this.requestRender();
   }
 
   // ---- camera ----------------------------------------------------------------------------------
@@ -126,6 +133,7 @@ export class CanvasHost {
     // Pixel-exact editing when zoomed in; smooth image when zoomed out.
     if (this.imageSprite) this.imageSprite.texture.source.scaleMode = cam.scale >= 2 ? 'nearest' : 'linear';
     this.overlayDirty = true;
+    this.requestRender();
     const { w, h } = this.viewSize;
     this.opts.onCamera?.(cam, visibleImageRect(cam, w, h), byUser);
   }
@@ -147,9 +155,27 @@ export class CanvasHost {
 
   // ---- per frame ---------------------------------------------------------------------------------
 
-  private frame(deltaMS: number): void {
-    this.frameTimes.push(deltaMS);
-    if (this.frameTimes.length > 600) this.frameTimes.shift();
+  /**
+   * Renders on demand: one frame after something changed, nothing while idle (several open
+   * editors, or software WebGL, would otherwise burn a core each at 60 fps for a still picture).
+   */
+  requestRender(): void {
+    if (this.rafId !== null || this.destroyed) return;
+    this.rafId = requestAnimationFrame((t) => {
+      this.rafId = null;
+      if (this.destroyed) return;
+      // Frame time = time between consecutive rendered frames while something keeps changing.
+      if (this.lastFrameAt !== null && t - this.lastFrameAt < 250) {
+        this.frameTimes.push(t - this.lastFrameAt);
+        if (this.frameTimes.length > 600) this.frameTimes.shift();
+      }
+      this.lastFrameAt = t;
+      this.frame();
+      this.app.render();
+    });
+  }
+
+  private frame(): void {
     if (this.dirty.size) {
       const ids = [...this.dirty];
       this.dirty.clear();
@@ -174,15 +200,18 @@ export class CanvasHost {
   /** Repaint every mask (label colours changed). */
   refreshAll(): void {
     for (const o of this.session.model.list()) this.dirty.add(o.id);
+    this.requestRender();
   }
 
   setMaskStyle(fill: number, outline: number): void {
     this.masks.restyle(fill, outline, this.session.model.list().map((o) => o.id), (id) => this.viewInput(id));
+    this.requestRender();
   }
 
   /** Presence changed (awareness): redraw cursors, previews and badges on the next frame. */
   presenceChanged(): void {
     this.overlayDirty = true;
+    this.requestRender();
   }
 
   private drawOverlay(): void {
@@ -306,6 +335,9 @@ export class CanvasHost {
     });
     const ro = new ResizeObserver(() => {
       this.overlayDirty = true;
+      // resizeTo resizes the renderer on window resize; the element may change size alone.
+      this.app.resize();
+      this.requestRender();
       const { w, h } = this.viewSize;
       this.opts.onCamera?.(this.cam, visibleImageRect(this.cam, w, h), false);
     });
@@ -315,6 +347,7 @@ export class CanvasHost {
 
   destroy(): void {
     this.destroyed = true;
+    if (this.rafId !== null) cancelAnimationFrame(this.rafId);
     for (const u of this.unsubs) u();
     this.unsubs = [];
     this.masks.destroy();
