@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     host: values.host,
     path: values.path,
   });
+  void worker.refused.then(() => worker.close().finally(() => process.exit(1)));
   const stop = () => {
     void worker.close().finally(() => process.exit(0));
   };

@@ -151,9 +151,24 @@ describe('inference pool', () => {
     expect((await r).error?.code).toBe('invalid_image');
   });
 
-  it('refuses a worker with a bad token', async () => {
+  it('refuses a worker with a bad token, and the worker gives up', async () => {
     await setup();
     await expect(ControlledWorker.join(h!.url, 'wrong-token-wrong-token')).rejects.toBeTruthy();
+    const w = await startWorker({
+      server: h!.url,
+      token: 'wrong-token-wrong-token',
+      providers: ['cpu'],
+      threads: 1,
+      capacity: 1,
+      cacheBytes: 1 << 20,
+      modelsDir: '/nonexistent-models-dir',
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      expect((await w.refused).message).toBe('unauthorized');
+    } finally {
+      await w.close();
+    }
     expect(h!.inference.workers()).toHaveLength(0);
   });
 

@@ -44,6 +44,8 @@ export interface RunningWorker {
   readonly runtime: WorkerRuntime;
   /** Resolves once the server has accepted the hello. */
   readonly ready: Promise<void>;
+  /** Resolves when the server refuses the token: socket.io does not retry that, so give up. */
+  readonly refused: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -116,7 +118,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       })
       .catch((e: unknown) => log.warn({ err: e }, 'hello not acknowledged; will retry on reconnect'));
   });
-  socket.on('connect_error', (e) => log.warn({ err: e.message }, 'cannot reach the server'));
+  let resolveRefused!: (e: Error) => void;
+  const refused = new Promise<Error>((r) => (resolveRefused = r));
+  socket.on('connect_error', (e) => {
+    if (e.message === 'unauthorized') {
+      log.error({ server: opts.server }, 'the server refused the worker token');
+      resolveRefused(e);
+    } else log.warn({ err: e.message }, 'cannot reach the server; retrying');
+  });
   socket.on('disconnect', (reason) => log.info({ reason }, 'disconnected'));
 
   return {
@@ -124,6 +133,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     socket,
     runtime,
     ready,
+    refused,
     async close() {
       socket.disconnect();
       await runtime.dispose();
