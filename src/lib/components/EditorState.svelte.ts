@@ -4,7 +4,8 @@ import { getContext, setContext } from 'svelte';
 import type { EditorSession } from '../editor/EditorSession';
 import type { TaskConnection } from '../sync/TaskConnection';
 import type { PresencePublisher } from '../sync/presence';
-import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
+import { ObjectsModel, PeersModel, ReviewModel, SessionModel, SyncModel } from './readModels';
+import type { ReviewSession } from '../editor/ReviewSession';
 import type { Label } from '../sync/api';
 import type { Role } from '../../../shared/protocol/roles';
 
@@ -24,6 +25,7 @@ export interface EditorStateInit {
   role: Role;
   taskName: string;
   projectId: string;
+  review: ReviewSession;
 }
 
 /** Everything the editor's components share, for one open task. */
@@ -35,6 +37,8 @@ export class EditorState {
   readonly ui: SessionModel;
   readonly sync: SyncModel;
   readonly peers: PeersModel;
+  readonly review: ReviewSession;
+  readonly reviewModel: ReviewModel;
   readonly role: Role;
   readonly taskName: string;
   readonly projectId: string;
@@ -62,6 +66,8 @@ export class EditorState {
     this.ui = new SessionModel(init.session);
     this.sync = new SyncModel(init.conn);
     this.peers = new PeersModel(init.conn);
+    this.review = init.review;
+    this.reviewModel = new ReviewModel(init.review);
   }
 
   colorOf(label: string): string {
