@@ -1,7 +1,7 @@
 // Failures of a cluster on the real PostgreSQL and Redis: a node SIGKILLed while its clients write
 // (they move to another node, as behind a load balancer) and Redis restarted without its data under
 // load. In both, every edit any client made ends up at every client and in PostgreSQL.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
@@ -10,7 +10,14 @@ import { createObject, listObjects } from '../../shared/schema/annotation';
 import { makeImage } from '../helpers/images';
 import { makeApi, type ServerProcess, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clusterEnv, restartRedis, startInProcessCluster, startProcessCluster, waitFor, type ClusterEnv } from './cluster.support';
+import { acquireRedisLock, clusterEnv, restartRedis, startInProcessCluster, startProcessCluster, waitFor, type ClusterEnv } from './cluster.support';
+
+// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
+let releaseRedis: () => void = () => {};
+beforeAll(async () => {
+  releaseRedis = await acquireRedisLock();
+}, 600_000);
+afterAll(() => releaseRedis());
 
 let env: ClusterEnv | null = null;
 let procs: ServerProcess[] = [];

@@ -6,12 +6,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installIoAdapter } from '../../server/cluster/ioAdapter';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { newId } from '../../shared/schema/ids';
-import { REDIS_URL, waitFor } from './cluster.support';
+import { acquireRedisLock, REDIS_URL, waitFor } from './cluster.support';
+
+// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
+let releaseRedis: () => void = () => {};
+beforeAll(async () => {
+  releaseRedis = await acquireRedisLock();
+}, 600_000);
+afterAll(() => releaseRedis());
 
 const log = createLogger({ level: 'silent' });
 const cleanups: Array<() => Promise<void>> = [];

@@ -20,6 +20,59 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
   }
 }
 
+/**
+ * The cluster test files restart the machine's one Redis; a file that merely uses it would see
+ * that outage as its own failure. So every file that touches Redis holds this lock from beforeAll
+ * to afterAll (a directory: mkdir is atomic across processes), and such files run one at a time
+ * while the rest of the suite runs in parallel. A lock left by a dead process is taken over.
+ */
+const LOCK_DIR = path.join(os.tmpdir(), 'tandem-redis-tests.lock');
+
+export async function acquireRedisLock(timeoutMs = 600_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK_DIR);
+      fs.writeFileSync(path.join(LOCK_DIR, 'pid'), String(process.pid));
+      return () => fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = lockOwner();
+    // An owner writes its pid right after mkdir: a lock whose pid stays unreadable is left over.
+    const stale = owner === null ? Date.now() - lockAge() > 30_000 : !alive(owner);
+    if (stale) fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`the Redis test lock ${LOCK_DIR} is still held by pid ${owner ?? '?'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The pid holding the lock; null while it is unreadable (just created, or being removed). */
+function lockOwner(): number | null {
+  try {
+    return Number(fs.readFileSync(path.join(LOCK_DIR, 'pid'), 'utf8')) || null;
+  } catch {
+    return null; // ENOENT: not written yet, or removed meanwhile; the caller decides by age
+  }
+}
+
+function lockAge(): number {
+  try {
+    return Date.now() - fs.statSync(LOCK_DIR).mtimeMs;
+  } catch {
+    return 0; // gone: the next mkdir will tell
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, just not ours
+  }
+}
+
 // The exact command the machine's Redis was started with (/work/.library/env/machines/node-svc.md):
 // no persistence, so a restart loses every stream, which is the case the bus must survive.
 const REDIS_START =
@@ -105,7 +158,7 @@ export async function startInProcessCluster(c: ClusterEnv, n: number): Promise<T
 /** `n` nodes as child processes (`node --import tsx server/main.ts`), for crash tests. */
 export async function startProcessCluster(c: ClusterEnv, n: number): Promise<ServerProcess[]> {
   const start = (i: number) =>
-    startServerProcess({ ...c.env, NODE_ID: `node-${i}`, DATA_DIR: fs.mkdtempSync(path.join(c.root, `node-${i}-`)) }, 60_000);
+    startServerProcess({ ...c.env, NODE_ID: `node-${i}`, DATA_DIR: fs.mkdtempSync(path.join(c.root, `node-${i}-`)) }, 150_000);
   const first = await start(0);
   const rest = await Promise.all(Array.from({ length: n - 1 }, (_, k) => start(k + 1)));
   return [first, ...rest];

@@ -1,7 +1,7 @@
 // Several Tandem nodes on the real PostgreSQL and Redis: the stock y-websocket clients of one task,
 // spread over three nodes, converge under the seeded schema fuzz, and what they wrote is in
 // PostgreSQL. (Crashes and Redis restarts: cluster.failover.test.ts.)
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
@@ -12,7 +12,14 @@ import { createPrng } from '../../shared/schema/prng';
 import { makeImage } from '../helpers/images';
 import type { TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clusterEnv, startInProcessCluster, waitFor, type ClusterEnv } from './cluster.support';
+import { acquireRedisLock, clusterEnv, startInProcessCluster, waitFor, type ClusterEnv } from './cluster.support';
+
+// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
+let releaseRedis: () => void = () => {};
+beforeAll(async () => {
+  releaseRedis = await acquireRedisLock();
+}, 600_000);
+afterAll(() => releaseRedis());
 
 let env: ClusterEnv | null = null;
 let nodes: TestServer[] = [];

@@ -1,0 +1,85 @@
+// WorkerDirectory over the real Redis: a worker attached to node 1 is known on node 3 and answers a
+// job sent from node 3; when node 1 goes away, node 3 forgets its workers. (Wiring it into the
+// inference pool is the pool's part: server/cluster/CONTEXT.md, seam 3.)
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as IoServer } from 'socket.io';
+import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { installIoAdapter } from '../../server/cluster/ioAdapter';
+import { RemoteWorkerLostError, WorkerDirectory, type AnnouncedWorker } from '../../server/cluster/WorkerDirectory';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { newId } from '../../shared/schema/ids';
+import { acquireRedisLock, REDIS_URL, waitFor } from './cluster.support';
+
+// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
+let releaseRedis: () => void = () => {};
+beforeAll(async () => {
+  releaseRedis = await acquireRedisLock();
+}, 600_000);
+afterAll(() => releaseRedis());
+
+const log = createLogger({ level: 'silent' });
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface TestNode {
+  url: string;
+  directory: WorkerDirectory;
+  close(): Promise<void>;
+}
+
+async function node(nodeId: string, prefix: string, local: () => AnnouncedWorker[]): Promise<TestNode> {
+  const server = http.createServer();
+  const io = new IoServer(server);
+  const closeAdapter = await installIoAdapter(io, loadConfig({ REDIS_URL, REDIS_KEY_PREFIX: prefix, NODE_ID: nodeId }), log);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const directory = new WorkerDirectory(io.of('/workers'), nodeId, local, log, { announceEveryMs: 200, expireMs: 1000 });
+  directory.start();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    directory.stop();
+    await new Promise<void>((r) => io.close(() => r()));
+    await closeAdapter();
+  };
+  cleanups.push(close);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, directory, close };
+}
+
+function workerClient(url: string): ClientSocket {
+  const s = ioClient(url + '/workers', { transports: ['websocket'], reconnection: false });
+  s.on('worker:segment', (job: { clicks: number }, ack: (r: unknown) => void) => ack({ ok: true, data: { clicks: job.clicks, by: 'node-1 worker' } }));
+  cleanups.push(async () => void s.disconnect());
+  return s;
+}
+
+describe('WorkerDirectory', () => {
+  it('a worker attached to node 1 answers a job from node 3, and is forgotten when node 1 goes away', async () => {
+    const prefix = `tandem:test:${newId(8)}:`;
+    let attached: ClientSocket | null = null;
+    const n1 = await node('node-1', prefix, () =>
+      attached?.id ? [{ socketId: attached.id, workerId: 'w1', models: ['graphcut'], capacity: 2, inFlight: 0, holds: ['task-a'] }] : [],
+    );
+    await node('node-2', prefix, () => []);
+    const n3 = await node('node-3', prefix, () => []);
+    const w = workerClient(n1.url);
+    await waitFor(() => w.connected, 10_000, 'the worker to connect to node 1');
+    attached = w;
+    n1.directory.announce();
+
+    await waitFor(() => n3.directory.remote().some((r) => r.socketId === w.id), 10_000, 'node 3 to learn about the worker');
+    const [remote] = n3.directory.remote();
+    expect(remote).toMatchObject({ nodeId: 'node-1', workerId: 'w1', models: ['graphcut'], holds: ['task-a'] });
+
+    expect(await n3.directory.run(remote.socketId, 'worker:segment', { clicks: 3 }, 5000)).toEqual({ ok: true, data: { clicks: 3, by: 'node-1 worker' } });
+
+    await n1.close();
+    await waitFor(() => n3.directory.remote().length === 0, 10_000, 'node 3 to forget node 1 workers');
+    await expect(n3.directory.run(remote.socketId, 'worker:segment', { clicks: 1 }, 1000)).rejects.toBeInstanceOf(RemoteWorkerLostError);
+  });
+});
