@@ -4,8 +4,8 @@ import { getContext, setContext } from 'svelte';
 import type { EditorSession } from '../editor/EditorSession';
 import type { TaskConnection } from '../sync/TaskConnection';
 import type { PresencePublisher } from '../sync/presence';
-import { ObjectsModel, PeersModel, ReviewModel, SessionModel, SyncModel } from './readModels';
-import type { ReviewSession } from '../editor/ReviewSession';
+import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
+import type { Camera } from '../editor/camera';
 import type { Label } from '../sync/api';
 import type { Role } from '../../../shared/protocol/roles';
 
@@ -25,7 +25,6 @@ export interface EditorStateInit {
   role: Role;
   taskName: string;
   projectId: string;
-  review: ReviewSession;
 }
 
 /** Everything the editor's components share, for one open task. */
@@ -37,8 +36,7 @@ export class EditorState {
   readonly ui: SessionModel;
   readonly sync: SyncModel;
   readonly peers: PeersModel;
-  readonly review: ReviewSession;
-  readonly reviewModel: ReviewModel;
+
   readonly role: Role;
   readonly taskName: string;
   readonly projectId: string;
@@ -51,6 +49,8 @@ export class EditorState {
   /** Awareness client id of the collaborator whose view we follow, or null. */
   following = $state<number | null>(null);
   helpOpen = $state(false);
+  /** The canvas camera (plain value, replaced on every pan/zoom) for HTML overlays such as pins. */
+  camera = $state.raw<Camera | null>(null);
   /** View commands of the mounted canvas (plain field: it wraps Pixi, never reactive state). */
   view: ViewCommands | null = null;
 
@@ -66,8 +66,7 @@ export class EditorState {
     this.ui = new SessionModel(init.session);
     this.sync = new SyncModel(init.conn);
     this.peers = new PeersModel(init.conn);
-    this.review = init.review;
-    this.reviewModel = new ReviewModel(init.review);
+
   }
 
   colorOf(label: string): string {

@@ -4,7 +4,6 @@ import { canSegment } from '../../../shared/protocol/roles';
 import { newId } from '../../../shared/schema/ids';
 import { LocalOrigin } from '../../../shared/schema/origins';
 import { EditorSession } from '../editor/EditorSession';
-import { ReviewSession } from '../editor/ReviewSession';
 import { Api } from '../sync/api';
 import { InferenceSocket } from '../sync/inferenceSocket';
 import { colorFor, PresencePublisher } from '../sync/presence';
@@ -16,7 +15,6 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   const [task, me] = await Promise.all([api.task(opts.taskId), api.me()]);
   const [project, members] = await Promise.all([api.project(task.projectId), api.members(task.projectId).catch(() => [])]);
   const conn = new TaskConnection({ origin: opts.origin, room: `task:${opts.taskId}`, token: opts.token });
-  const reviewConn = new TaskConnection({ origin: opts.origin, room: `review:${opts.taskId}`, token: opts.token });
   const canEdit = task.canWrite.task;
   const inference = canEdit && canSegment(task.role) ? new InferenceSocket(opts.origin, opts.token, opts.taskId) : null;
   const session = new EditorSession({
@@ -30,17 +28,15 @@ export async function createEditor(opts: { origin: string; token: string; taskId
     origin: new LocalOrigin(me.id, newId(8)),
     inference,
   });
-  const review = new ReviewSession(reviewConn.doc, new LocalOrigin(me.id, newId(8)), me.id, task.canWrite.review);
+
   const presence = new PresencePublisher(conn.awareness, { id: me.id, name: me.name, color: colorFor(me.id) });
-  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, projectId: task.projectId, review });
+  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, projectId: task.projectId });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   // The server may still refuse writes (role changed, read-only socket): follow what it says.
   const offConn = conn.onChange(() => {
     if (conn.readOnly || conn.closedReason) session.setCanEdit(false);
   });
-  reviewConn.onChange(() => {
-    if (reviewConn.readOnly) review.canWrite = false;
-  });
+
   return {
     state,
     imageUrl: api.imageUrl(opts.taskId),
@@ -51,7 +47,6 @@ export async function createEditor(opts: { origin: string; token: string; taskId
       session.destroy();
       inference?.destroy();
       conn.destroy();
-      reviewConn.destroy();
     },
   };
 }

@@ -117,22 +117,3 @@ export class PeersModel {
 }
 
 
-/** Review room read-model: status, verdicts, threads (plain values). */
-export class ReviewModel {
-  #subscribe: () => void;
-  constructor(private review: import('../editor/ReviewSession').ReviewSession) {
-    this.#subscribe = createSubscriber((update) => review.observe(() => update()));
-  }
-  get status() {
-    this.#subscribe();
-    return this.review.status();
-  }
-  get verdicts() {
-    this.#subscribe();
-    return this.review.verdicts();
-  }
-  get threads() {
-    this.#subscribe();
-    return this.review.threads();
-  }
-}
