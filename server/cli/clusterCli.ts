@@ -98,6 +98,9 @@ async function main(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')], {
       cwd: repoRoot,
       env: {
+        // A launcher passes its environment on to the nodes it starts; each node validates it
+        // with loadConfig, so this is forwarding, not reading config.
+        // eslint-disable-next-line no-restricted-properties
         ...process.env,
         PORT: String(port),
         NODE_ID: `node-${i}`,
