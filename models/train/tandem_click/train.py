@@ -65,7 +65,9 @@ def main():
     torch.manual_seed(cfg["seed"]); random.seed(cfg["seed"]); np.random.seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
     ds = TrainSet(a.data, cfg["sets"], cfg["size"], cfg["crop"], cfg["seed"])
-    model = build_model(cfg, cfg.get("pretrained"))
+    last = os.path.join(run_dir, "last.pt")
+    # resuming needs no pretrained file: the checkpoint holds every weight
+    model = build_model(cfg, None if os.path.exists(last) else cfg.get("pretrained"))
     frozen = cfg.get("freeze_blocks", -1)  # stem and blocks[0..frozen] are not trained
     if frozen >= 0:
         for p in model.encoder.backbone.stem.parameters():
@@ -79,7 +81,6 @@ def main():
                              {"params": rest, "lr": cfg["lr"]}], weight_decay=1e-4)
     base_lrs = [g["lr"] for g in opt.param_groups]
     state = {"step": 0, "samples": 0, "best_noc90": 1e9, "train_s": 0.0}
-    last = os.path.join(run_dir, "last.pt")
     if os.path.exists(last):
         ck = torch.load(last)
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
