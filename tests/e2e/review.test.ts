@@ -34,7 +34,10 @@ describe('review in the browser: request changes, fix, approve', () => {
   let threadId: string;
 
   beforeAll(async () => {
-    srv = await startTestServer();
+    // Inference on, as in the editor's own e2e: the editor of an annotator opens the /inference
+    // socket, and without socket.io on the server its polling requests keep HTTP sockets half
+    // open, so the server would never finish closing.
+    srv = await startTestServer({ inference: true });
     const created = await srv.createProjectWithTask({ image: await makeImage(W, H, 'png'), labels: [{ name: 'box', color: '#22c55e' }], taskName: 'street.png' });
     ({ projectId, taskId } = created);
     a = await srv.addMember(projectId, 'annotator', 'Ana');
