@@ -281,8 +281,12 @@ export class RedisStreamsBus implements RoomBus {
       if (rooms.length === 0 || !this.reader.isReady) {
         // Nothing to read (or no connection): sleep until a change, polling readiness meanwhile.
         await new Promise<void>((r) => {
-          this.wake = r;
-          setTimeout(r, rooms.length === 0 ? this.blockMs : 100);
+          // Cleared on wake, so a closed bus leaves no timer holding the process open.
+          const t = setTimeout(r, rooms.length === 0 ? this.blockMs : 100);
+          this.wake = () => {
+            clearTimeout(t);
+            r();
+          };
         });
         continue;
       }
