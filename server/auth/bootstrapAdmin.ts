@@ -55,6 +55,16 @@ async function ensureAdminToken(meta: MetaStore, token: string, source: string, 
   }
   if (r.error === 'expired') throw new TandemError(ErrorCode.TokenExpired, `the ${source} has expired`);
   const admin = await meta.createUser({ name: 'admin', isAdmin: true });
-  await meta.createToken(admin.id, { token, label: source });
+  try {
+    await meta.createToken(admin.id, { token, label: source });
+  } catch (e) {
+    // Several nodes of a cluster starting at once race to register the same ADMIN_TOKEN: the
+    // loser's insert conflicts. The token is then registered (by the winner); check it once more.
+    if (!(e instanceof TandemError && e.code === ErrorCode.Conflict)) throw e;
+    const again = await meta.resolveToken(token);
+    if (!('user' in again) || !again.user.isAdmin) throw e;
+    log.info({ source }, 'admin token registered by another node');
+    return;
+  }
   log.info({ source }, 'admin user created');
 }
