@@ -126,6 +126,12 @@ export interface RoomBus {
   publish(room: string, kind: BusMessageKind, data: Uint8Array): Promise<void>;
   /** Subscribe to messages published by *other* nodes for the room. Returns an unsubscribe. */
   subscribe(room: string, handler: (kind: BusMessageKind, data: Uint8Array) => void): () => void;
+  /**
+   * Called when this node may have missed other nodes' updates for the room (the bus lost data,
+   * a stream was trimmed past what this node read). The sync layer then reloads from the durable
+   * store. Absent on buses that cannot miss anything (the in-process one).
+   */
+  onResync?(room: string, cb: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -27,6 +27,7 @@ import {
   isNoopUpdate,
 } from './messages';
 import type { SyncMetrics } from './metrics';
+import { resyncRoom } from '../cluster/resyncRoom';
 
 /** Origin of updates and awareness received from other nodes: relayed, never re-stored. */
 export const BusOrigin = Symbol('bus');
@@ -86,6 +87,17 @@ export class Room {
       if (ready) room.applyFromBus(k, data);
       else early.push([k, data]);
     });
+    // Multi-node: when the bus says updates may have been missed, reconcile with the durable store.
+    const offResync = deps.storage.bus.onResync?.(name, () => {
+      if (ready && !room.closed) void resyncRoom({ room: name, doc: room.doc, storage: deps.storage, origin: BusOrigin, log: room.log });
+    });
+    if (offResync) {
+      const offBus = room.unsubscribeBus;
+      room.unsubscribeBus = () => {
+        offBus();
+        offResync();
+      };
+    }
     try {
       const stored = await deps.storage.docs.load(name);
       Y.transact(room.doc, () => {
