@@ -125,6 +125,15 @@ describe('review in the browser: request changes, fix, approve', () => {
       [a.userId, 'Done, right edge covered.'],
     ]);
     await waitDrawn(pageB, objectId, fixed.mask!.counts);
+
+    // The object's history shows A's fix as its newest version.
+    await pageA.getByTestId('history-tab').click();
+    const versions = pageA.getByTestId('version');
+    await waitFor(async () => (await versions.count()) >= 2 && /Mask changed/.test((await versions.first().textContent()) ?? ''), 'the fix in A’s history panel');
+    expect(await versions.first().textContent()).toContain('Ana');
+    expect(await versions.last().textContent()).toMatch(/Created/);
+    await shot(pageA, 'review-2b-A-history');
+    await pageA.getByTestId('review-tab').click();
   });
 
   it('B sees the fix and the resolution, approves and moves the task to done', async () => {
@@ -151,7 +160,7 @@ describe('review in the browser: request changes, fix, approve', () => {
     await list.goto(`${srv.url}/projects/${projectId}`);
     const badge = list.getByTestId('task-status-badge');
     await waitFor(async () => (await badge.getAttribute('data-status')) === 'done', 'Done in the task list');
-    expect(await badge.textContent()).toContain('Bo');
+    expect(await list.getByTestId('task-status-by').textContent()).toContain('Bo');
     await shot(list, 'review-4-task-list');
     await list.close();
 
