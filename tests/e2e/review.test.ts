@@ -12,7 +12,7 @@ import { listThreads, readTaskStatus, readVerdicts } from '../../shared/schema/r
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clickImage, dragImage, launch, openTask, shot, waitDrawn, waitFor } from './browser';
+import { clickImage, dragImage, launch, openTask, shot, toPage, waitDrawn, waitFor } from './browser';
 
 const W = 320;
 const H = 240;
@@ -174,5 +174,39 @@ describe('review in the browser: request changes, fix, approve', () => {
     expect(await owner.getByTestId('chart-clicks-per-object').locator('g[data-label="Ana"]').count()).toBe(1);
     await shot(owner, 'review-5-analytics');
     await ctxO.close();
+  });
+
+  it('a QA lead cannot edit masks but comments at a point of the image and decides', async () => {
+    const q = await srv.addMember(projectId, 'qa', 'Quinn');
+    const ctxQ = await browser.newContext();
+    const pageQ = await openTask(ctxQ, srv.url, taskId, q.token);
+    expect(await pageQ.getByTestId('readonly-banner').textContent()).toMatch(/QA lead/);
+    expect(await pageQ.locator('button[data-tool="brush"]').isDisabled()).toBe(true);
+
+    // + Comment, then a click on the image places the pin; the first message is typed there.
+    await pageQ.getByTestId('new-comment').click();
+    await pageQ.getByTestId('comment-placer').waitFor();
+    const at = await toPage(pageQ, 40, 200);
+    await pageQ.mouse.click(at.x, at.y);
+    await pageQ.getByTestId('comment-input').fill('Is the shadow part of it? @Bo');
+    await pageQ.getByTestId('comment-send').click();
+    const t = await waitFor(() => listThreads(review.doc).find((x) => x.createdBy === q.userId), 'the QA lead’s thread');
+    expect(t).toMatchObject({ objectId: null, resolved: false });
+    expect(Math.abs(t.x - 40)).toBeLessThanOrEqual(2);
+    expect(Math.abs(t.y - 200)).toBeLessThanOrEqual(2);
+    expect(t.messages[0].mentions).toEqual(['Bo']);
+    await pageB.locator(`[data-testid="pin"][data-thread-id="${t.id}"]`).waitFor();
+
+    // QA decides: sends the object back again, without touching its mask.
+    const mask = object()!.mask;
+    await pageQ.locator(`[data-object-id="${objectId}"]`).click();
+    await pageQ.getByTestId('request-changes').click();
+    await pageQ.getByTestId('changes-message').fill('Second look: the right edge is ragged');
+    await pageQ.getByTestId('send-changes').click();
+    await waitFor(() => readVerdicts(review.doc)[objectId]?.by === q.userId, 'the QA lead’s verdict');
+    expect(readVerdicts(review.doc)[objectId].verdict).toBe('changes_requested');
+    expect(object()!.mask).toEqual(mask);
+    await shot(pageQ, 'review-6-qa-comment-and-verdict');
+    await ctxQ.close();
   });
 });
