@@ -32,6 +32,7 @@ describe('review in the browser: request changes, fix, approve', () => {
   let review: YClient;
   let objectId: string;
   let threadId: string;
+  let drawnCounts: string;
 
   beforeAll(async () => {
     // Inference on, as in the editor's own e2e: the editor of an annotator opens the /inference
@@ -66,6 +67,7 @@ describe('review in the browser: request changes, fix, approve', () => {
     await pageA.keyboard.press('Enter');
     const o = await waitFor(() => listObjects(task.doc).find((x) => x.createdBy === a.userId && x.mask && rleArea(x.mask) > 0), 'A’s polygon in the document');
     objectId = o.id;
+    drawnCounts = o.mask!.counts;
     await waitDrawn(pageB, objectId, o.mask!.counts);
 
     await pageB.locator(`[data-object-id="${objectId}"]`).click();
@@ -208,5 +210,19 @@ describe('review in the browser: request changes, fix, approve', () => {
     expect(object()!.mask).toEqual(mask);
     await shot(pageQ, 'review-6-qa-comment-and-verdict');
     await ctxQ.close();
+  });
+
+  it('B restores the first version of the object from its history panel', async () => {
+    if ((await pageB.evaluate(() => (window as any).__tandem.selectedId())) !== objectId) await pageB.locator(`[data-object-id="${objectId}"]`).click();
+    await pageB.getByTestId('history-tab').click();
+    const v1 = pageB.locator('[data-testid="version"][data-version="1"]');
+    await v1.waitFor();
+    await v1.getByTestId('restore').click();
+    await waitFor(() => object()?.mask?.counts === drawnCounts, 'A’s first mask restored in the document');
+    expect(object()!.updatedBy).toBe(b.userId);
+    await waitDrawn(pageA, objectId, drawnCounts);
+    const newest = pageB.getByTestId('version').first();
+    await waitFor(async () => /Restored from v1/.test((await newest.textContent()) ?? ''), 'the restore listed as the newest version');
+    await shot(pageB, 'review-7-B-restored-v1');
   });
 });
