@@ -41,7 +41,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const browser = await launch();
   try {
     // ---- 1. pan/zoom frame time, 4096×3072 with 300 masks --------------------------------------
-    const big = await srv.createProjectWithTask({ image: await makeImage(BIG_W, BIG_H, 'jpeg'), taskName: 'big.jpg' });
+    const big = await srv.createProjectWithTask({ image: await makeImage(BIG_W, BIG_H, 'jpeg'), imageType: 'image/jpeg', taskName: 'big.jpg' });
     const seeder = connectClient(srv.wsUrl, `task:${big.taskId}`, srv.adminToken);
     await seeder.synced();
     const nMasks = quick ? 100 : 300;
