@@ -44,11 +44,11 @@ describe('inference through the Tandem server', () => {
     const { projectId, taskId, width, height } = await s.createProjectWithTask();
     const { token } = await s.addMember(projectId, 'annotator');
     const c = await connect(token);
+    // The local worker may still be starting: wait for it rather than polling `segment`, which
+    // the per-user rate limit would (rightly) refuse.
+    await (s.server.inference as InferencePool).waitForWorkers(1, 45_000);
     // The test image (64×48) has a bright square over x 16..48, y 12..36.
-    const ack = await waitFor(async () => {
-      const a = await c.timeout(30_000).emitWithAck('segment', { taskId, model: 'graphcut', clicks: [{ x: 32, y: 24, positive: true }] });
-      return a.error?.code === 'no_worker' ? null : a; // the local worker may still be starting
-    }, 45_000, 'a local worker');
+    const ack = await c.timeout(30_000).emitWithAck('segment', { taskId, model: 'graphcut', clicks: [{ x: 32, y: 24, positive: true }] });
     expect(ack).toMatchObject({ ok: true });
     const m = decodeRle(ack.data.mask);
     expect([m.width, m.height]).toEqual([width, height]);
