@@ -100,8 +100,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       );
       peer.push((await drawn.jsonValue()) - sent);
     }
-    results.push({ name: 'peer commit -> drawn (4K doc, 300 masks)', metric: 'p50', value: pct(peer, 50), unit: 'ms' });
-    results.push({ name: 'peer commit -> drawn (4K doc, 300 masks)', metric: 'p95', value: pct(peer, 95), unit: 'ms' });
+    results.push({ name: `peer commit -> drawn (4K doc, ${nMasks} masks)`, metric: 'p50', value: pct(peer, 50), unit: 'ms' });
+    results.push({ name: `peer commit -> drawn (4K doc, ${nMasks} masks)`, metric: 'p95', value: pct(peer, 95), unit: 'ms' });
     seeder.destroy();
     await ctx.close();
 
