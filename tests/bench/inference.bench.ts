@@ -9,7 +9,7 @@ import type { Socket } from 'socket.io-client';
 import { startHarness, type Harness } from '../integration/inference.harness';
 import type { BenchResult } from './types';
 
-const DEV_IMAGE = '/work/shared/datasets/dev/COCO_MVal_dev/images/airplane07_000000504000.jpg';
+const DEV_IMAGE = path.resolve('../shared/datasets/dev/COCO_MVal_dev/images/airplane07_000000504000.jpg');
 const W = 640;
 const H = 480;
 

@@ -14,7 +14,8 @@ import { createEngines } from '../../server/inference/worker/createEngines';
 import { WorkerRuntime } from '../../server/inference/worker/WorkerRuntime';
 
 const run = promisify(execFile);
-const DEV = '/work/shared/datasets/dev/COCO_MVal_dev';
+// The data sets sit beside the checkout (../shared), as on developer machines and in CI.
+const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
 const KEYS = ['dataset', 'model', 'n', 'noc85', 'noc90', 'nof90', 'iou1', 'iou2', 'iou3', 'iou4', 'iou5', 'msPerClick'];
 
 async function evalCli(args: string[]): Promise<{ stdout: string; json: Record<string, number | string> }> {
