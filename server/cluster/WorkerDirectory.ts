@@ -47,6 +47,7 @@ export interface WorkerDirectoryOptions {
 export class WorkerDirectory {
   private readonly nodes = new Map<string, { workers: AnnouncedWorker[]; seenAt: number }>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<() => void>();
   private readonly announceEveryMs: number;
   private readonly expireMs: number;
   private readonly onAnnounce = (payload: unknown) => {
@@ -57,6 +58,7 @@ export class WorkerDirectory {
     }
     if (a.data.nodeId === this.nodeId) return;
     this.nodes.set(a.data.nodeId, { workers: a.data.workers, seenAt: Date.now() });
+    this.changed();
   };
 
   /**
@@ -76,7 +78,11 @@ export class WorkerDirectory {
 
   start(): void {
     this.workers.on(ANNOUNCE_EVENT, this.onAnnounce);
-    this.timer = setInterval(() => this.announce(), this.announceEveryMs);
+    this.timer = setInterval(() => {
+      this.announce();
+      // Expiry is otherwise noticed only when someone asks; listeners must hear of it too.
+      if (this.expire()) this.changed();
+    }, this.announceEveryMs);
     this.timer.unref();
     this.announce();
   }
@@ -91,16 +97,39 @@ export class WorkerDirectory {
     }
   }
 
-  /** Workers attached to other nodes, heard from within `expireMs`. */
-  remote(now = Date.now()): RemoteWorker[] {
-    const out: RemoteWorker[] = [];
+  /** Calls `fn` after an announcement arrives or a node expires; returns an unsubscribe. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => void this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) {
+      try {
+        fn();
+      } catch (e) {
+        this.log.error({ err: e }, 'worker directory listener threw');
+      }
+    }
+  }
+
+  /** Forgets nodes not heard from within `expireMs`; true when one was forgotten. */
+  private expire(now = Date.now()): boolean {
+    let any = false;
     for (const [nodeId, n] of this.nodes) {
       if (now - n.seenAt > this.expireMs) {
         this.nodes.delete(nodeId);
-        continue;
+        any = true;
       }
-      for (const w of n.workers) out.push({ ...w, nodeId });
     }
+    return any;
+  }
+
+  /** Workers attached to other nodes, heard from within `expireMs`. */
+  remote(now = Date.now()): RemoteWorker[] {
+    this.expire(now);
+    const out: RemoteWorker[] = [];
+    for (const [nodeId, n] of this.nodes) for (const w of n.workers) out.push({ ...w, nodeId });
     return out;
   }
 
@@ -121,5 +150,6 @@ export class WorkerDirectory {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.workers.off(ANNOUNCE_EVENT, this.onAnnounce);
+    this.listeners.clear();
   }
 }

@@ -13,6 +13,8 @@ import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/types';
+import { WorkerDirectory } from '../cluster/WorkerDirectory';
+import { WORKERS_NAMESPACE } from '../../shared/protocol/inference';
 import { GRABCUT_INFO, GRAPHCUT_INFO } from './engines/classical';
 import { manifestModelInfo, readManifestIfAny } from './engines/onnx/manifest';
 import { LocalWorkers } from './pool/LocalWorkers';
@@ -94,6 +96,33 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     log.debug({ taskId, worker: w?.hello.workerId ?? null }, 'prefetch');
   };
 
+  // Shared mode: workers attached to any node serve clients of every node (server/cluster, seam 3).
+  // Single-node mode has no directory and routes exactly as before.
+  let directory: WorkerDirectory | null = null;
+  let offDirectory = (): void => {};
+  if (config.shared.redisUrl) {
+    const dir = new WorkerDirectory(
+      io.of(WORKERS_NAMESPACE),
+      config.nodeId,
+      () => pool.status().map((w) => ({ socketId: w.id, workerId: w.workerId, models: w.models, capacity: w.capacity, inFlight: w.inFlight, holds: w.holds })),
+      log.child({ module: 'inference.directory' }),
+    );
+    const offRemote = pool.useDirectory(dir, ic.timeoutMs);
+    // onChange also fires when a job ends; other nodes need to hear only of joins and leaves.
+    let announcedSize = 0;
+    const offLocal = pool.onChange(() => {
+      if (pool.size === announcedSize) return;
+      announcedSize = pool.size;
+      dir.announce();
+    });
+    offDirectory = () => {
+      offLocal();
+      offRemote();
+      dir.stop();
+    };
+    directory = dir;
+  }
+
   attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch });
 
   return {
@@ -101,6 +130,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     async start() {
       if (started) return;
       started = true;
+      directory?.start();
       if (ic.workers <= 0) {
         log.info('no local inference workers (INFERENCE_WORKERS=0); waiting for remote ones');
         return;
@@ -124,6 +154,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
       scheduler.stop();
       await local?.stop();
       for (const s of io.of('/workers').sockets.values()) s.disconnect(true);
+      offDirectory(); // after the disconnects: their announcement tells the other nodes at once
     },
     listModels() {
       const def = defaultModel();

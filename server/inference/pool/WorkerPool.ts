@@ -2,6 +2,10 @@
 // Routing: among workers that serve the model and have a free slot, the one that already holds
 // the task's image (and its features) wins; else the least loaded. No free slot anywhere: `busy`,
 // at once (a queue would only make a fast clicker wait for answers they no longer want).
+// In shared mode (Redis) the pool also knows the workers attached to other nodes through a
+// directory (server/cluster/WorkerDirectory): they come after local ones (one hop less), except
+// that image affinity still wins across nodes. In-flight jobs on a remote worker are counted by
+// this node only, so the worker itself answers `busy` beyond its capacity.
 import type { Socket } from 'socket.io';
 import { ErrorCode, TandemError, type ErrorCode as Code } from '../../../shared/protocol/errors';
 import { WorkerEvents, WorkerJobAckSchema, type ModelInfo, type WorkerHello, type WorkerJob, type WorkerJobResult } from '../../../shared/protocol/inference';
@@ -47,16 +51,74 @@ export interface WorkerStatus {
   holds: string[];
 }
 
+/** A worker attached to another node, as this node's directory last heard of it. */
+export interface RemoteWorkerInfo {
+  socketId: string;
+  workerId: string;
+  nodeId: string;
+  models: string[];
+  capacity: number;
+  holds: string[];
+}
+
+/** What the pool needs of the cluster's worker directory (WorkerDirectory implements it). */
+export interface RemoteDirectory {
+  /** Workers of other nodes heard from recently. */
+  remote(): RemoteWorkerInfo[];
+  /** Sends `event` to a worker of another node; rejects when it does not answer in `timeoutMs`. */
+  run(socketId: string, event: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+  /** Calls `fn` whenever the list of remote workers may have changed; returns an unsubscribe. */
+  onChange(fn: () => void): () => void;
+}
+
+/** A job target on another node: `id` is the worker's socket id there. */
+export interface RemoteConn {
+  readonly remote: true;
+  readonly id: string;
+  readonly workerId: string;
+  readonly nodeId: string;
+}
+
+export type JobTarget = WorkerConn | RemoteConn;
+
+/** Score added to a remote worker: after every local one of equal affinity, before any without it. */
+const REMOTE_PENALTY = 5;
 const HOLDS_REMEMBERED = 256;
 
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerConn>();
   private readonly listeners = new Set<() => void>();
+  private directory: RemoteDirectory | null = null;
+  private remoteTimeoutMs = 15_000;
+  /** Jobs this node has running on remote workers, by the worker's socket id. */
+  private readonly remoteInFlight = new Map<string, { workerId: string; jobs: Map<string, Pending> }>();
+  /** Task ids this node sent to each remote worker recently (affinity before its next announcement). */
+  private readonly remoteHolds = new Map<string, Map<string, true>>();
 
   constructor(
     private readonly maxInFlightPerWorker: number,
     private readonly log: Logger,
   ) {}
+
+  /** Shared mode: also route to the workers of other nodes (`timeoutMs`: how long a remote job may take). */
+  useDirectory(directory: RemoteDirectory, timeoutMs: number): () => void {
+    this.directory = directory;
+    this.remoteTimeoutMs = timeoutMs;
+    return directory.onChange(() => this.dropVanishedRemotes());
+  }
+
+  /** A remote worker no longer listed is treated like a local one whose socket closed. */
+  private dropVanishedRemotes(): void {
+    if (!this.directory || this.remoteInFlight.size === 0) return;
+    const live = new Set(this.directory.remote().map((r) => r.socketId));
+    for (const [id, r] of this.remoteInFlight) {
+      if (live.has(id)) continue;
+      this.remoteInFlight.delete(id);
+      this.remoteHolds.delete(id);
+      this.log.warn({ worker: r.workerId, lostJobs: r.jobs.size }, 'remote worker left');
+      for (const p of r.jobs.values()) p.reject(new WorkerLostError(r.workerId));
+    }
+  }
 
   add(socket: Socket, hello: WorkerHello): WorkerConn {
     const w: WorkerConn = {
@@ -123,8 +185,8 @@ export class WorkerPool {
    * The worker for a job: affinity, then least loaded. `exclude` holds workers already tried.
    * 'none': no worker serves the model; 'busy': some do, but every one is full.
    */
-  pick(taskId: string, model: string, exclude?: ReadonlySet<string>): WorkerConn | 'none' | 'busy' {
-    let best: WorkerConn | null = null;
+  pick(taskId: string, model: string, exclude?: ReadonlySet<string>): JobTarget | 'none' | 'busy' {
+    let best: JobTarget | null = null;
     let bestScore = Infinity;
     let serving = 0;
     for (const w of this.workers.values()) {
@@ -135,12 +197,23 @@ export class WorkerPool {
       const score = (w.holds.has(taskId) ? 0 : 10) + w.inFlight.size / w.capacity;
       if (score < bestScore) (best = w), (bestScore = score);
     }
+    for (const r of this.directory?.remote() ?? []) {
+      if (exclude?.has(r.socketId) || !r.models.includes(model)) continue;
+      serving++;
+      const capacity = Math.max(1, Math.min(r.capacity, this.maxInFlightPerWorker));
+      const load = this.remoteInFlight.get(r.socketId)?.jobs.size ?? 0;
+      if (load >= capacity) continue;
+      const holds = r.holds.includes(taskId) || this.remoteHolds.get(r.socketId)?.has(taskId) === true;
+      const score = (holds ? 0 : 10) + REMOTE_PENALTY + load / capacity;
+      if (score < bestScore) (best = { remote: true, id: r.socketId, workerId: r.workerId, nodeId: r.nodeId }), (bestScore = score);
+    }
     if (best) return best;
     return serving ? 'busy' : 'none';
   }
 
   /** Sends a job; resolves with the worker's result or rejects (TandemError, WorkerLostError). */
-  run(w: WorkerConn, job: WorkerJob): Promise<WorkerJobResult> {
+  run(w: JobTarget, job: WorkerJob): Promise<WorkerJobResult> {
+    if ('remote' in w) return this.runRemote(w, job);
     this.remember(w, job.taskId);
     return new Promise<WorkerJobResult>((resolve, reject) => {
       w.inFlight.set(job.jobId, { resolve, reject });
@@ -148,30 +221,74 @@ export class WorkerPool {
         const p = w.inFlight.get(job.jobId);
         if (!p) return; // abandoned (timeout) or the worker was removed: drop the late answer
         w.inFlight.delete(job.jobId);
-        const ack = WorkerJobAckSchema.safeParse(raw);
-        if (!ack.success) {
-          this.log.error({ worker: w.hello.workerId, jobId: job.jobId }, 'malformed answer from worker');
-          p.reject(new TandemError(ErrorCode.WorkerFailed, 'the worker answered something malformed'));
-        } else if (ack.data.ok) p.resolve(ack.data.data);
-        else p.reject(new TandemError(toCode(ack.data.error.code), ack.data.error.message));
+        this.settle(p, raw, w.hello.workerId, job.jobId);
         this.changed();
       });
     });
   }
 
+  /** A job on a worker of another node, through the directory (socket.io's Redis adapter). */
+  private runRemote(w: RemoteConn, job: WorkerJob): Promise<WorkerJobResult> {
+    const dir = this.directory;
+    if (!dir) return Promise.reject(new WorkerLostError(w.workerId));
+    let r = this.remoteInFlight.get(w.id);
+    if (!r) this.remoteInFlight.set(w.id, (r = { workerId: w.workerId, jobs: new Map() }));
+    const jobs = r.jobs;
+    let holds = this.remoteHolds.get(w.id);
+    if (!holds) this.remoteHolds.set(w.id, (holds = new Map()));
+    holds.delete(job.taskId);
+    holds.set(job.taskId, true);
+    if (holds.size > HOLDS_REMEMBERED) holds.delete(holds.keys().next().value as string);
+    return new Promise<WorkerJobResult>((resolve, reject) => {
+      jobs.set(job.jobId, { resolve, reject });
+      // Taking it off `jobs` first means exactly one of answer / loss / abandon settles the job.
+      const take = (): Pending | undefined => {
+        const p = jobs.get(job.jobId);
+        if (p) jobs.delete(job.jobId);
+        return p;
+      };
+      // The Redis adapter's msgpack turns an `undefined` field into null, which the worker's schema
+      // refuses (`box: null`): send only the fields that are set.
+      const wire = Object.fromEntries(Object.entries(job).filter(([, v]) => v !== undefined));
+      dir.run(w.id, WorkerEvents.segment, wire, this.remoteTimeoutMs).then(
+        (raw) => {
+          const p = take();
+          if (p) this.settle(p, raw, w.workerId, job.jobId);
+        },
+        (err: unknown) => {
+          const p = take();
+          if (!p) return;
+          this.log.warn({ worker: w.workerId, node: w.nodeId, jobId: job.jobId, err }, 'remote worker did not answer');
+          p.reject(new WorkerLostError(w.workerId));
+        },
+      );
+    });
+  }
+
+  /** Resolves or rejects a job with the worker's acknowledgement. */
+  private settle(p: Pending, raw: unknown, workerId: string, jobId: string): void {
+    const ack = WorkerJobAckSchema.safeParse(raw);
+    if (!ack.success) {
+      this.log.error({ worker: workerId, jobId }, 'malformed answer from worker');
+      p.reject(new TandemError(ErrorCode.WorkerFailed, 'the worker answered something malformed'));
+    } else if (ack.data.ok) p.resolve(ack.data.data);
+    else p.reject(new TandemError(toCode(ack.data.error.code), ack.data.error.message));
+  }
+
   /** Stops waiting for a job: frees its slot now, the worker's late answer is dropped. */
   abandon(workerSocketId: string, jobId: string): void {
-    const w = this.workers.get(workerSocketId);
-    const p = w?.inFlight.get(jobId);
-    if (!w || !p) return;
-    w.inFlight.delete(jobId);
+    const jobs = this.workers.get(workerSocketId)?.inFlight ?? this.remoteInFlight.get(workerSocketId)?.jobs;
+    const p = jobs?.get(jobId);
+    if (!jobs || !p) return;
+    jobs.delete(jobId);
     p.reject(new AbandonedError('abandoned'));
   }
 
-  /** Asks the worker likely to serve the task to load its image (and features) now. */
+  /** Asks the local worker likely to serve the task to load its image (and features) now. */
   prefetch(taskId: string, model: string): WorkerConn | null {
     const w = this.pick(taskId, model);
-    if (typeof w === 'string') return null;
+    // A remote worker loads the image with its first job instead (a prefetch would be one more hop).
+    if (typeof w === 'string' || 'remote' in w) return null;
     this.remember(w, taskId);
     w.socket.emit(WorkerEvents.prefetch, { taskId, model });
     return w;

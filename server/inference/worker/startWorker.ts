@@ -81,20 +81,29 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     return img;
   };
 
+  // Each node counts only the jobs it sent, so with several nodes the worker enforces its own bound.
+  let active = 0;
   socket.on(WorkerEvents.segment, async (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const reply = ack as (a: WorkerJobAck) => void;
+    if (active >= hello.capacity) {
+      reply({ ok: false, error: { code: ErrorCode.Busy, message: `worker at its capacity of ${hello.capacity} jobs` } });
+      return;
+    }
     const job = WorkerJobSchema.safeParse(payload);
     if (!job.success) {
       reply({ ok: false, error: { code: ErrorCode.ValidationFailed, message: job.error.issues[0]?.message ?? 'invalid job' } });
       return;
     }
+    active++;
     try {
       reply({ ok: true, data: await runtime.segment(job.data, loadImage) });
     } catch (e) {
       const err = isTandemError(e) ? e.toBody() : { code: ErrorCode.WorkerFailed, message: 'the engine failed' };
       if (!isTandemError(e)) log.error({ err: e, jobId: job.data.jobId, model: job.data.model }, 'job failed');
       reply({ ok: false, error: err });
+    } finally {
+      active--;
     }
   });
 

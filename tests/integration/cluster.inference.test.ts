@@ -1,0 +1,115 @@
+// Inference across nodes (server/cluster/CONTEXT.md, seam 3) on the real Redis and PostgreSQL: a
+// worker attached to node 1 answers a client of node 3, which has no worker of its own; the
+// worker fetches the image from node 1 (shared image directory), the mask goes back through the
+// socket.io Redis adapter; and once node 1 is gone, node 3 answers `no_worker` instead of hanging.
+import fs from 'node:fs';
+import path from 'node:path';
+import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRle } from '../../shared/codecs/rle';
+import type { InferencePool } from '../../server/inference';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { acquireRedisLock, clusterEnv, type ClusterEnv } from './cluster.support';
+import { syntheticPng } from './inference.harness';
+
+// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
+let releaseRedis: () => void = () => {};
+let env: ClusterEnv | null = null;
+const nodes: TestServer[] = [];
+const clients: ClientSocket[] = [];
+
+const W = 160;
+const H = 120;
+
+beforeAll(async () => {
+  releaseRedis = await acquireRedisLock();
+  // Local worker children inherit the environment: keep their logs out of the test output.
+  process.env.LOG_LEVEL ??= 'warn';
+}, 600_000);
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  for (const n of nodes.reverse()) await n.close();
+  await env?.cleanup();
+  releaseRedis();
+}, 120_000);
+
+/** Node `i` of the cluster; only node 1 forks a local worker. */
+async function startNode(c: ClusterEnv, i: number, workers: number): Promise<TestServer> {
+  const n = await startTestServer({
+    inference: true,
+    dataDir: fs.mkdtempSync(path.join(c.root, `node-${i}-`)),
+    env: {
+      ...c.env,
+      NODE_ID: `node-${i}`,
+      INFERENCE_WORKERS: String(workers),
+      INFERENCE_THREADS: '1',
+      INFERENCE_RATE_PER_SEC: '1000',
+      // Generous: the machine running tests may be heavily loaded.
+      INFERENCE_TIMEOUT_MS: '60000',
+      INFERENCE_DEFAULT_MODEL: 'graphcut',
+    },
+  });
+  nodes.push(n);
+  return n;
+}
+
+type SegmentAck = { ok: true; data: { mask: { size: [number, number]; counts: string }; model: string } } | { ok: false; error: { code: string } };
+
+async function segment(c: ClientSocket, payload: unknown): Promise<SegmentAck> {
+  return (await c.timeout(90_000).emitWithAck('segment', payload)) as SegmentAck;
+}
+
+/** Sends the request until `done(ack)` holds (answers before it are transitions); fails after `timeoutMs`. */
+async function segmentUntil(c: ClientSocket, payload: unknown, done: (a: SegmentAck) => boolean, what: string, timeoutMs = 60_000): Promise<SegmentAck> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: string[] = [];
+  for (;;) {
+    const a = await segment(c, payload);
+    if (done(a)) return a;
+    seen.push(a.ok ? 'ok' : a.error.code);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; answers: ${seen.slice(-5).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('inference across nodes', () => {
+  it('a worker attached to node 1 answers a client of node 3; without node 1, node 3 answers no_worker', async () => {
+    env = await clusterEnv();
+    // Node 1 first: it migrates the schema and registers the admin token the others then find.
+    const n1 = await startNode(env, 1, 1);
+    await startNode(env, 2, 0);
+    const n3 = await startNode(env, 3, 0);
+
+    const { projectId, taskId } = await n3.createProjectWithTask({ image: await syntheticPng(W, H), imageType: 'image/png' });
+    const { token } = await n3.addMember(projectId, 'annotator');
+    const c = ioClient(n3.url + '/inference', { auth: { token }, transports: ['websocket'] });
+    clients.push(c);
+    await new Promise<void>((resolve, reject) => {
+      c.once('connect', () => resolve());
+      c.once('connect_error', reject);
+    });
+
+    const request = { taskId, objectId: 'o1', model: 'graphcut', clicks: [{ x: 88, y: 60, positive: true }] };
+    // Until node 1's worker has joined and node 3 has heard of it, node 3 answers no_worker.
+    const ack = await segmentUntil(c, request, (a) => a.ok || a.error.code !== 'no_worker', 'node 3 to use the worker of node 1');
+    expect(ack.ok ? "ok" : JSON.stringify(ack.error)).toBe("ok");
+    if (!ack.ok) return;
+    expect(ack.data.model).toBe('graphcut');
+    expect(ack.data.mask.size).toEqual([H, W]);
+    const m = decodeRle(ack.data.mask);
+    // The synthetic image has a disc of radius 30 at (88, 60): the click lands inside it.
+    expect(m.data[60 * W + 88]).toBe(1);
+    expect(m.data[5 * W + 5]).toBe(0);
+    const area = m.data.reduce((s, v) => s + v, 0);
+    expect(area).toBeGreaterThan(Math.PI * 30 * 30 * 0.8);
+    expect(area).toBeLessThan(Math.PI * 30 * 30 * 1.2);
+    // Node 3 itself has no worker: the mask came from node 1's.
+    expect((n3.server.inference as InferencePool | null)?.workers()).toEqual([]);
+    expect((n1.server.inference as InferencePool | null)?.workers()).toHaveLength(1);
+
+    await n1.close();
+    nodes.splice(nodes.indexOf(n1), 1);
+    const gone = await segmentUntil(c, { ...request, clicks: [{ x: 20, y: 20, positive: true }] }, (a) => !a.ok && a.error.code === 'no_worker', 'node 3 to answer no_worker');
+    expect(gone).toMatchObject({ ok: false, error: { code: 'no_worker' } });
+  }, 240_000);
+});
