@@ -3,13 +3,18 @@
 // worker fetches the image from node 1 (shared image directory), the mask goes back through the
 // socket.io Redis adapter; and once node 1 is gone, node 3 answers `no_worker` instead of hanging.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pino } from 'pino';
+import { Server as IoServer, type Socket as ServerSocket } from 'socket.io';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/codecs/rle';
 import type { InferencePool } from '../../server/inference';
+import { startWorker } from '../../server/inference/worker/startWorker';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { acquireRedisLock, clusterEnv, type ClusterEnv } from './cluster.support';
+import { acquireRedisLock, clusterEnv, waitFor, type ClusterEnv } from './cluster.support';
 import { syntheticPng } from './inference.harness';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
@@ -112,4 +117,53 @@ describe('inference across nodes', () => {
     const gone = await segmentUntil(c, { ...request, clicks: [{ x: 20, y: 20, positive: true }] }, (a) => !a.ok && a.error.code === 'no_worker', 'node 3 to answer no_worker');
     expect(gone).toMatchObject({ ok: false, error: { code: 'no_worker' } });
   }, 240_000);
+});
+
+describe('a worker serving several nodes', () => {
+  // Each node counts only the jobs it sent, so the worker itself refuses work beyond its capacity.
+  it('answers busy beyond its own capacity, and still answers the job it holds', async () => {
+    const server = http.createServer();
+    const io = new IoServer(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const png = await syntheticPng(W, H);
+    let releaseImage: () => void = () => {};
+    let imageAsked = false;
+    let attached: ServerSocket | null = null;
+    io.of('/workers').on('connection', (s) => {
+      s.on('worker:hello', (_hello: unknown, ack: (a: unknown) => void) => {
+        attached = s;
+        ack({ ok: true, data: {} });
+      });
+      // The image is held back until the test lets it go: the first job stays in progress.
+      s.on('worker:image', (_req: unknown, ack: (a: unknown) => void) => {
+        imageAsked = true;
+        releaseImage = () => ack({ ok: true, data: { bytes: png, width: W, height: H } });
+      });
+    });
+    const worker = await startWorker({
+      server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: 'any',
+      providers: ['cpu'],
+      threads: 1,
+      capacity: 1,
+      cacheBytes: 1 << 24,
+      modelsDir: '/nonexistent-models-dir',
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      await worker.ready;
+      const job = (jobId: string) => ({ jobId, taskId: 't1', width: W, height: H, model: 'graphcut', clicks: [{ x: 88, y: 60, positive: true }] });
+      const first = attached!.timeout(60_000).emitWithAck('worker:segment', job('j1'));
+      await waitFor(() => imageAsked, 20_000, 'the worker to ask for the image');
+      const second = await attached!.timeout(60_000).emitWithAck('worker:segment', job('j2'));
+      expect(second).toMatchObject({ ok: false, error: { code: 'busy' } });
+      releaseImage();
+      const a = (await first) as { ok: boolean; data: { mask: { size: number[]; counts: string } } };
+      expect(a.ok).toBe(true);
+      expect(decodeRle(a.data.mask as never).data[60 * W + 88]).toBe(1);
+    } finally {
+      await worker.close();
+      await new Promise<void>((r) => io.close(() => r()));
+    }
+  }, 120_000);
 });
