@@ -90,6 +90,17 @@ describe('WorkerPool with workers of other nodes', () => {
     expect(sched.open).toBe(0);
   });
 
+  it('lists the models only workers of other nodes serve, and routes them there', async () => {
+    const { pool, dir, submit } = setup();
+    const info = { id: 'remote-only', engine: 'onnx', description: 'served by node 1', inputs: ['clicks'], default: false };
+    dir.workers = [remote('r1', { models: ['remote-only'], modelInfo: [info] })];
+    expect(pool.models()).toEqual([info]);
+    expect(pool.pick('t1', 'remote-only')).toMatchObject({ remote: true, id: 'r1' });
+    expect(pool.pick('t1', 'graphcut')).toBe('none');
+    submit('t1');
+    expect(dir.sent).toHaveLength(0); // the job asked for graphcut, which nobody serves
+  });
+
   it('prefers a local worker, except that a remote one holding the image wins', async () => {
     const { pool, dir, submit } = setup();
     const local: string[] = [];

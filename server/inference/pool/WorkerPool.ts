@@ -46,6 +46,7 @@ export interface WorkerStatus {
   pid?: number;
   provider: string;
   models: string[];
+  modelInfo: ModelInfo[];
   capacity: number;
   inFlight: number;
   holds: string[];
@@ -57,6 +58,8 @@ export interface RemoteWorkerInfo {
   workerId: string;
   nodeId: string;
   models: string[];
+  /** The models' descriptions, when the worker's node sent them. */
+  modelInfo?: ModelInfo[];
   capacity: number;
   holds: string[];
 }
@@ -160,10 +163,11 @@ export class WorkerPool {
     for (const fn of this.listeners) fn();
   }
 
-  /** Models announced by the attached workers (first announcement of an id wins). */
+  /** Models announced by the attached workers, then by those of other nodes (first announcement of an id wins). */
   models(): ModelInfo[] {
     const out = new Map<string, ModelInfo>();
     for (const w of this.workers.values()) for (const m of w.hello.models) if (!out.has(m.id)) out.set(m.id, m);
+    for (const r of this.directory?.remote() ?? []) for (const m of r.modelInfo ?? []) if (!out.has(m.id)) out.set(m.id, m);
     return [...out.values()];
   }
 
@@ -175,6 +179,7 @@ export class WorkerPool {
       pid: w.hello.pid,
       provider: w.hello.provider,
       models: w.hello.models.map((m) => m.id),
+      modelInfo: w.hello.models,
       capacity: w.capacity,
       inFlight: w.inFlight.size,
       holds: [...w.holds.keys()],
