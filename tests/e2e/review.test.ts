@@ -153,6 +153,8 @@ describe('review in the browser: request changes, fix, approve', () => {
     // A, with the object still selected, sees the verdict change live.
     await waitFor(async () => (await pageA.getByTestId('verdict').getAttribute('data-verdict')) === 'approved', 'A sees the approval');
     expect(await pageA.getByTestId('verdict').textContent()).toContain('Bo');
+    // …and in the object list.
+    expect(await pageA.locator(`[data-object-id="${objectId}"] [data-testid="object-verdict"]`).getAttribute('data-verdict')).toBe('approved');
     await shot(pageA, 'review-3-A-sees-approval');
     await shot(pageB, 'review-3-B-approved');
   });
