@@ -2,7 +2,7 @@
 // restore, project analytics, dataset import and export. Every answer is validated with zod (the
 // UI never trusts network JSON); errors become ApiError with the server's `{code, message}`.
 import { z } from 'zod';
-import { ApiError } from '../sync/api';
+import { ApiError, readAnswer } from '../sync/api';
 
 const ClickSchema = z.object({ x: z.number(), y: z.number(), positive: z.boolean(), by: z.string(), at: z.number() });
 
@@ -84,7 +84,6 @@ export const ExportFormats = [
 ] as const;
 export type ExportFormat = (typeof ExportFormats)[number]['id'];
 
-const ErrorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const enc = encodeURIComponent;
 
 export class ReviewApi {
@@ -102,20 +101,7 @@ export class ReviewApi {
     } catch {
       throw new ApiError(0, 'unavailable', 'The server cannot be reached.');
     }
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      throw new ApiError(res.status, 'invalid_json', `the server answered ${res.status} with non-JSON`);
-    }
-    if (!res.ok) {
-      const err = ErrorEnvelope.safeParse(json);
-      throw err.success ? new ApiError(res.status, err.data.error.code, err.data.error.message) : new ApiError(res.status, 'internal', `HTTP ${res.status}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ApiError(res.status, 'validation_failed', `unexpected answer from ${path}: ${parsed.error.message}`);
-    return parsed.data;
+    return readAnswer(res, path, schema);
   }
 
   /** The recorded versions of an object, oldest first. */

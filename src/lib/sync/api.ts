@@ -69,20 +69,7 @@ export class Api {
       headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      throw new ApiError(res.status, 'invalid_json', `the server answered ${res.status} with non-JSON`);
-    }
-    if (!res.ok) {
-      const err = ErrorEnvelope.safeParse(json);
-      throw err.success ? new ApiError(res.status, err.data.error.code, err.data.error.message) : new ApiError(res.status, 'internal', `HTTP ${res.status}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ApiError(res.status, 'validation_failed', `unexpected answer from ${path}: ${parsed.error.message}`);
-    return parsed.data;
+    return readAnswer(res, path, schema);
   }
 
   me() {
@@ -148,4 +135,22 @@ export class Api {
       xhr.send(file);
     });
   }
+}
+
+/** Reads a JSON answer: the server's error envelope as an ApiError, else the body checked by `schema`. */
+export async function readAnswer<T>(res: Response, path: string, schema: z.ZodType<T>): Promise<T> {
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(res.status, 'invalid_json', `the server answered ${res.status} with non-JSON`);
+  }
+  if (!res.ok) {
+    const err = ErrorEnvelope.safeParse(json);
+    throw err.success ? new ApiError(res.status, err.data.error.code, err.data.error.message) : new ApiError(res.status, 'internal', `HTTP ${res.status}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new ApiError(res.status, 'validation_failed', `unexpected answer from ${path}: ${parsed.error.message}`);
+  return parsed.data;
 }
