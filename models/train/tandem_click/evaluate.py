@@ -42,54 +42,115 @@ def frame_image(img, size):
     return torch.from_numpy(canvas.transpose(2, 0, 1)).unsqueeze(0), scale, (rh, rw)
 
 
+def prev_to_frame(pred, roi, size):
+    """Full-resolution bool mask -> [1, 1, S, S] prev_mask for the frame of `roi` (nearest, as the worker)."""
+    x0, y0, x1, y1 = roi
+    crop = pred[y0:y1, x0:x1]
+    ch, cw = crop.shape
+    scale = size / max(ch, cw)
+    rh, rw = min(size, round(ch * scale)), min(size, round(cw * scale))
+    sy = np.minimum(ch - 1, np.floor((np.arange(rh) + 0.5) / scale).astype(int))
+    sx = np.minimum(cw - 1, np.floor((np.arange(rw) + 0.5) / scale).astype(int))
+    out = torch.zeros(1, 1, size, size)
+    out[0, 0, :rh, :rw] = torch.from_numpy(crop[sy][:, sx].astype(np.float32))
+    return out
+
+
+def object_roi(pred, clicks, h, w, expansion, min_frac):
+    """Zoom-in window (x0, y0, x1, y1), end-exclusive: the bbox of the mask and its positive clicks,
+    grown by `expansion` and to at least `min_frac` of the image's long side, clamped to the image.
+    None when there is nothing to zoom on."""
+    ys, xs = np.nonzero(pred)
+    pos = [(x, y) for x, y, p in clicks if p]
+    if len(ys) == 0 and not pos:
+        return None
+    xs = np.concatenate([xs, [x for x, _ in pos]]).astype(float)
+    ys = np.concatenate([ys, [y for _, y in pos]]).astype(float)
+    cx, cy = (xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2
+    m = min_frac * max(h, w)
+    bw, bh = max((xs.max() - xs.min() + 1) * expansion, m), max((ys.max() - ys.min() + 1) * expansion, m)
+    x0, x1 = max(0, int(round(cx - bw / 2))), min(w, int(round(cx + bw / 2)))
+    y0, y1 = max(0, int(round(cy - bh / 2))), min(h, int(round(cy + bh / 2)))
+    return x0, y0, x1, y1
+
+
+def box_iou(a, b):
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])
+    return inter / max(1, area(a) + area(b) - inter)
+
+
 @torch.no_grad()
-def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9)):
-    x, scale, (rh, rw) = frame_image(img, size)
-    feats = model.encoder(x)
+def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), zoom=None):
+    """zoom: None, or the manifest's zoomIn {expansion, minFrac, reuseIou, fromClick} (RITM's ZoomIn): from click
+    `from_click` on, the encoder runs on a window around the current mask instead of the whole image."""
     h, w = gt.shape
+    full = (0, 0, w, h)
+    cache = {}
+
+    def feats_for(roi):
+        if roi not in cache:
+            x, scale, rs = frame_image(img[roi[1]:roi[3], roi[0]:roi[2]], size)
+            cache[roi] = (model.encoder(x), scale, rs)
+        return cache[roi]
+
     pred = np.zeros_like(gt)
-    prev = torch.zeros(1, 1, size, size)
-    clicks, ious, dec_t = [], [], 0.0
+    clicks, ious, dec_t, roi, recent = [], [], 0.0, full, []
     for k in range(max_clicks):
         c = first_click(gt) if k == 0 else next_click(pred, gt)
         if c is None:
             ious.append(ious[-1] if ious else 1.0)
             continue
         clicks.append(c)
-        pts = torch.tensor([[[(cx + 0.5) * scale - 0.5, (cy + 0.5) * scale - 0.5, 1.0 if p else 0.0]
+        if zoom and len(clicks) >= zoom["fromClick"]:
+            r = object_roi(pred, clicks, h, w, zoom["expansion"], zoom["minFrac"])
+            if r is None or r == full:
+                roi = full
+            else:  # reuse a recent window that still fits (its encoder outputs are cached), as the worker
+                x, y, _ = clicks[-1]
+                roi = next((o for o in recent if box_iou(r, o) >= zoom["reuseIou"]
+                            and o[0] <= x < o[2] and o[1] <= y < o[3]), r)
+                recent = [roi] + [o for o in recent if o != roi][:3]
+        feats, scale, (rh, rw) = feats_for(roi)
+        pts = torch.tensor([[[(cx - roi[0] + 0.5) * scale - 0.5, (cy - roi[1] + 0.5) * scale - 0.5, 1.0 if p else 0.0]
                              for cx, cy, p in clicks]], dtype=torch.float32)
         t = time.time()
-        logits = model.decoder(*feats, pts, prev)
+        logits = model.decoder(*feats, pts, prev_to_frame(pred, roi, size))
         dec_t += time.time() - t
         up = F.interpolate(logits, size=(size, size), mode="bilinear", align_corners=False)
-        prev = (up > 0).float()
-        full = F.interpolate(up[:, :, :rh, :rw], size=(h, w), mode="bilinear", align_corners=False)
-        pred = full[0, 0].numpy() > 0
+        ch, cw = roi[3] - roi[1], roi[2] - roi[0]
+        crop = F.interpolate(up[:, :, :rh, :rw], size=(ch, cw), mode="bilinear", align_corners=False)
+        pred = np.zeros_like(gt)
+        pred[roi[1]:roi[3], roi[0]:roi[2]] = crop[0, 0].numpy() > 0
         inter, union = (pred & gt).sum(), (pred | gt).sum()
         ious.append(inter / max(union, 1))
     nocs = {}
     for th in thresholds:
         hit = [i for i, v in enumerate(ious) if v >= th]
         nocs[th] = hit[0] + 1 if hit else max_clicks
-    return ious, nocs, dec_t / max(len(clicks), 1)
+    return ious, nocs, dec_t / max(len(clicks), 1), len(cache)
 
 
-def evaluate(model, data_root, size, limit=None, max_clicks=20):
+def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None):
     model.eval()
     inst = load_instances(data_root, limit=limit)
-    all_ious, n85, n90, ms = [], [], [], []
+    all_ious, n85, n90, ms, encs = [], [], [], [], []
     for img_p, mp in inst:
         img = np.array(Image.open(img_p).convert("RGB"))
         gt = np.array(Image.open(mp)) > 127
-        ious, nocs, dt = eval_instance(model, img, gt, size, max_clicks)
+        ious, nocs, dt, n_enc = eval_instance(model, img, gt, size, max_clicks, zoom=zoom)
         all_ious.append(ious)
         n85.append(nocs[0.85])
         n90.append(nocs[0.9])
         ms.append(dt * 1000)
+        encs.append(n_enc)
     ious = np.array(all_ious)
-    res = {"n": len(inst), "noc85": float(np.mean(n85)), "noc90": float(np.mean(n90)),
+    res = {"n": len(inst), **({"zoomIn": zoom} if zoom else {}), "noc85": float(np.mean(n85)), "noc90": float(np.mean(n90)),
            "nof90": int(sum(v >= max_clicks and ious[i, -1] < 0.9 for i, v in enumerate(n90))),
-           "msPerClickTorch": float(np.mean(ms))}
+           "msPerClickTorch": float(np.mean(ms)),
+           "encoderRunsPerObject": float(np.mean(encs))}
     for k in range(1, 6):
         res[f"iou{k}"] = float(ious[:, k - 1].mean())
     return res
@@ -102,10 +163,11 @@ if __name__ == "__main__":
     ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--size", type=int, default=None)
+    ap.add_argument("--zoom", default=None, help='JSON, e.g. {"expansion":1.4,"minFrac":0.3,"reuseIou":0.5,"fromClick":2}; the manifest's zoomIn')
     a = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(a.ckpt, map_location="cpu")
     size = a.size or ck["config"]["size"]
     m = build_model({**ck["config"], "size": size})
     m.load_state_dict(ck["model"])
-    print(json.dumps(evaluate(m, a.data, size, a.limit)))
+    print(json.dumps(evaluate(m, a.data, size, a.limit, zoom=json.loads(a.zoom) if a.zoom else None)))

@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--id", default="tandem-click-v1")
     ap.add_argument("--out", default="..")
     ap.add_argument("--metrics", help="JSON from tandem_click.evaluate on COCO_MVal_dev")
+    ap.add_argument("--zoom", help="the zoomIn JSON the --metrics were measured with (evaluate.py --zoom)")
     ap.add_argument("--timing", help="JSON from time_onnx.mjs (onnxruntime-node, 2 threads)")
     a = ap.parse_args()
     torch.set_num_threads(2)
@@ -139,6 +140,8 @@ def main():
                      "trainSeconds": round(ck["state"]["train_s"]), "device": "CPU, 2 threads"},
         "metrics": metrics,
     }
+    if a.zoom:
+        entry["zoomIn"] = json.loads(a.zoom)
     if timing:
         entry["timing"] = timing
     manifest["models"] = [m for m in manifest["models"] if m["id"] != a.id] + [entry]

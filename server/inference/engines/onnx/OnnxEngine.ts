@@ -10,6 +10,9 @@
 // previous mask is given) the box interior as the previous mask. Scribbles become clicks at up to
 // 8 points per stroke.
 //
+// Zoom-in (zoomIn.ts) when the manifest entry has `zoomIn`: later clicks run the encoder on a
+// window around the object; each window's encoder outputs are cached like the whole image's.
+//
 // Providers: config order (cuda, webgpu, cpu). Creating a session with a provider that is not
 // installed throws even when cpu is listed too, so that failure is caught, logged as a warning,
 // and the session is created again on the CPU.
@@ -21,6 +24,7 @@ import type { Logger } from '../../../logger';
 import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
+import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
 
@@ -35,6 +39,9 @@ interface Features {
   feeds: Record<string, ort.Tensor>;
   bytes: number;
 }
+
+/** Zoom-in windows kept per image (their encoder outputs stay cached until evicted here). */
+const MAX_WINDOWS = 4;
 
 /** Creates a session with the configured providers, falling back to the CPU with a warning. */
 export async function createSession(file: string, opts: OnnxOptions): Promise<{ session: ort.InferenceSession; provider: string }> {
@@ -62,6 +69,8 @@ export class OnnxEngine implements Engine {
   readonly info: ModelInfo;
   private readonly features = new Map<string, Features>();
   private readonly encoding = new Map<string, Promise<Features>>();
+  /** Per image key: zoom-in windows, most recently used first. */
+  private readonly windows = new Map<string, Roi[]>();
 
   private constructor(
     private readonly entry: ManifestEntry,
@@ -137,6 +146,7 @@ export class OnnxEngine implements Engine {
     return out;
   }
 
+  /** Encoder outputs for `image` (the whole image or a window's crop), cached under `key`. */
   private async encode(image: RgbImage, key: string): Promise<Features> {
     const hit = this.features.get(key);
     if (hit) return hit;
@@ -161,42 +171,67 @@ export class OnnxEngine implements Engine {
 
   forget(key: string): void {
     this.features.delete(key);
+    for (const r of this.windows.get(key) ?? []) this.features.delete(windowKey(key, r));
+    this.windows.delete(key);
   }
 
   cachedBytes(key: string): number {
-    return this.features.get(key)?.bytes ?? 0;
+    let bytes = this.features.get(key)?.bytes ?? 0;
+    for (const r of this.windows.get(key) ?? []) bytes += this.features.get(windowKey(key, r))?.bytes ?? 0;
+    return bytes;
+  }
+
+  /** The zoom-in window for this request, or null for the whole image. */
+  private window(input: SegmentInput, prevMask: Uint8Array | undefined): Roi | null {
+    const z = this.entry.zoomIn;
+    if (!z || !this.encoder || input.clicks.length < z.fromClick) return null;
+    const { width, height } = input.image;
+    const fresh = objectRoi(prevMask, input.clicks.filter((c) => c.positive), width, height, z);
+    if (!fresh || (fresh[0] === 0 && fresh[1] === 0 && fresh[2] === width && fresh[3] === height)) return null;
+    const recent = this.windows.get(input.imageKey) ?? [];
+    const r = chooseRoi(fresh, recent, input.clicks[input.clicks.length - 1], z.reuseIou);
+    const kept = [r, ...recent.filter((o) => o !== r)];
+    for (const old of kept.splice(MAX_WINDOWS)) this.features.delete(windowKey(input.imageKey, old));
+    this.windows.set(input.imageKey, kept);
+    return r;
   }
 
   async segment(input: SegmentInput): Promise<SegmentOutput> {
     const { image } = input;
+    let prevMask = input.prevMask;
+    if (input.box && !this.entry.prompts.includes('box') && !prevMask) prevMask = boxMask(image.width, image.height, input.box);
+    const roi = this.window(input, prevMask);
+    // Everything below runs in the frame of `view`: the whole image, or the window's crop.
+    const ox = roi ? roi[0] : 0;
+    const oy = roi ? roi[1] : 0;
+    const view = roi ? cropImage(image, roi) : image;
     const S = this.size;
-    const scale = S / Math.max(image.width, image.height);
-    const toModel = (v: number) => (v + 0.5) * scale - 0.5;
+    const scale = S / Math.max(view.width, view.height);
+    const toModelX = (v: number) => (v - ox + 0.5) * scale - 0.5;
+    const toModelY = (v: number) => (v - oy + 0.5) * scale - 0.5;
     const pts: number[] = [];
-    for (const c of input.clicks) pts.push(toModel(c.x), toModel(c.y), c.positive ? 1 : 0);
+    for (const c of input.clicks) pts.push(toModelX(c.x), toModelY(c.y), c.positive ? 1 : 0);
     for (const s of input.scribbles ?? []) {
       const step = Math.max(1, Math.ceil(s.points.length / 8));
-      for (let i = 0; i < s.points.length; i += step) pts.push(toModel(s.points[i][0]), toModel(s.points[i][1]), s.positive ? 1 : 0);
+      for (let i = 0; i < s.points.length; i += step) pts.push(toModelX(s.points[i][0]), toModelY(s.points[i][1]), s.positive ? 1 : 0);
     }
-    let prevMask = input.prevMask;
     if (input.box) {
       const [x0, y0, x1, y1] = input.box;
-      if (this.entry.prompts.includes('box')) pts.push(toModel(x0), toModel(y0), 2, toModel(x1), toModel(y1), 3);
-      else {
-        pts.push(toModel((x0 + x1) / 2), toModel((y0 + y1) / 2), 1);
-        if (!prevMask) prevMask = boxMask(image.width, image.height, input.box);
-      }
+      if (this.entry.prompts.includes('box')) pts.push(toModelX(x0), toModelY(y0), 2, toModelX(x1), toModelY(y1), 3);
+      else pts.push(toModelX((x0 + x1) / 2), toModelY((y0 + y1) / 2), 1);
     }
     if (pts.length === 0) pts.push(0, 0, -1); // N >= 1: one padding point
     const feeds: Record<string, ort.Tensor> = {};
-    if (this.encoder) Object.assign(feeds, (await this.encode(image, input.imageKey)).feeds);
-    else feeds.image = new ort.Tensor('float32', this.frame(image), [1, 3, S, S]);
+    if (this.encoder) Object.assign(feeds, (await this.encode(view, roi ? windowKey(input.imageKey, roi) : input.imageKey)).feeds);
+    else feeds.image = new ort.Tensor('float32', this.frame(view), [1, 3, S, S]);
     feeds.points = new ort.Tensor('float32', Float32Array.from(pts), [1, pts.length / 3, 3]);
-    feeds.prev_mask = new ort.Tensor('float32', prevToFrame(prevMask, image, S, scale), [1, 1, S, S]);
+    const viewPrev = prevMask && roi ? cropMask(prevMask, image.width, roi) : prevMask;
+    feeds.prev_mask = new ort.Tensor('float32', prevToFrame(viewPrev, view, S, scale), [1, 1, S, S]);
     const out = await this.decoder.run(feeds);
     const logits = out.logits ?? out[this.decoder.outputNames[0]];
     const L = logits.dims[logits.dims.length - 1];
-    return logitsToMask(logits.data as Float32Array, L, S, scale, image.width, image.height);
+    const res = logitsToMask(logits.data as Float32Array, L, S, scale, view.width, view.height);
+    return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
   }
 
   async dispose(): Promise<void> {
@@ -204,6 +239,10 @@ export class OnnxEngine implements Engine {
     await this.encoder?.release();
     await this.decoder.release();
   }
+}
+
+function windowKey(imageKey: string, r: Roi): string {
+  return `${imageKey}\u0000${r.join(',')}`;
 }
 
 /** Per output index: first input index and normalised triangle-filter weights (PIL BILINEAR). */

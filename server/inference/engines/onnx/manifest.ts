@@ -35,6 +35,15 @@ export const ManifestEntrySchema = z
     licence: z.string().optional(),
     trainingData: z.string().optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),
+    /** Zoom-in for later clicks (zoomIn.ts); absent: every click sees the whole image. */
+    zoomIn: z
+      .object({
+        expansion: z.number().min(1).max(4),
+        minFrac: z.number().min(0).max(1),
+        reuseIou: z.number().min(0).max(1),
+        fromClick: z.number().int().min(1),
+      })
+      .optional(),
   })
   .refine((m) => (m.encoder && m.decoder) || m.single, 'a model needs encoder + decoder, or single');
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;

@@ -1,0 +1,80 @@
+// Zoom-in through the real onnx engine and onnxruntime, with the tiny fixture model (mask =
+// bright pixels, logits at half its 64 px frame). On a 256 px image one logit cell covers 8 image
+// pixels, so a 13 px object comes out blocky from the whole image; once the previous mask says
+// where the object is, the zoomed engine sees it at a few pixels per cell and gets it right.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, RgbImage } from '../../server/inference/engines/types';
+import { createEngines } from '../../server/inference/worker/createEngines';
+
+const FIXTURE = path.resolve('tests/fixtures/onnx');
+const W = 256;
+const OBJ = { x0: 101, y0: 61, x1: 114, y1: 74 }; // 13 x 13, off the 8 px logit grid
+
+function picture(): RgbImage {
+  const data = new Uint8Array(W * W * 3);
+  for (let y = OBJ.y0; y < OBJ.y1; y++) for (let x = OBJ.x0; x < OBJ.x1; x++) data.fill(255, 3 * (y * W + x), 3 * (y * W + x) + 3);
+  return { width: W, height: W, data };
+}
+
+function iouWithObject(mask: Uint8Array): number {
+  let i = 0;
+  let u = 0;
+  for (let y = 0; y < W; y++)
+    for (let x = 0; x < W; x++) {
+      const g = x >= OBJ.x0 && x < OBJ.x1 && y >= OBJ.y0 && y < OBJ.y1 ? 1 : 0;
+      i += mask[y * W + x] & g;
+      u += mask[y * W + x] | g;
+    }
+  return i / u;
+}
+
+let dir: string;
+let plain: Engine;
+let zoomed: Engine;
+const log = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-zoom-'));
+  for (const f of ['tiny.encoder.onnx', 'tiny.decoder.onnx']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+  const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
+  manifest.models[0].zoomIn = { expansion: 1.4, minFrac: 0, reuseIou: 0.5, fromClick: 2 };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  plain = (await createEngines({ modelsDir: FIXTURE, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
+  zoomed = (await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('zoom-in', () => {
+  const image = picture();
+  const first = { x: 107, y: 67, positive: true };
+  const second = { x: 103, y: 63, positive: true };
+
+  it('the first click sees the whole image, as without zoom-in', async () => {
+    const a = await plain.segment({ image, imageKey: 'a', clicks: [first] });
+    const b = await zoomed.segment({ image, imageKey: 'b', clicks: [first] });
+    expect([...b.mask]).toEqual([...a.mask]);
+    expect(iouWithObject(a.mask)).toBeLessThan(0.8); // blocky at 8 px per logit cell
+  });
+
+  it('a correction click runs in a window around the object and gets its boundary right', async () => {
+    const one = await zoomed.segment({ image, imageKey: 'c', clicks: [first] });
+    const wholeBytes = zoomed.cachedBytes!('c');
+    const two = await zoomed.segment({ image, imageKey: 'c', clicks: [first, second], prevMask: one.mask });
+    const withoutZoom = await plain.segment({ image, imageKey: 'c', clicks: [first, second], prevMask: one.mask });
+    expect(iouWithObject(two.mask)).toBeGreaterThan(0.9);
+    expect(iouWithObject(two.mask)).toBeGreaterThan(iouWithObject(withoutZoom.mask));
+    // the window's encoder outputs are cached next to the whole image's
+    expect(zoomed.cachedBytes!('c')).toBe(2 * wholeBytes);
+    // a further click inside the same window reuses it: no new encoder run, nothing more cached
+    const three = await zoomed.segment({ image, imageKey: 'c', clicks: [first, second, { x: 110, y: 70, positive: true }], prevMask: two.mask });
+    expect(zoomed.cachedBytes!('c')).toBe(2 * wholeBytes);
+    expect(iouWithObject(three.mask)).toBeGreaterThan(0.9);
+    zoomed.forget!('c');
+    expect(zoomed.cachedBytes!('c')).toBe(0);
+  });
+});
