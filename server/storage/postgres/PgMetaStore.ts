@@ -1,25 +1,15 @@
 // MetaStore on PostgreSQL: users, tokens, projects, members and tasks. Same semantics as the SQLite
 // backend (same validation schemas, same error codes; checked by tests/integration/storageContract.ts).
-// BIGINT columns come back from `pg` as strings, so rows go through mappers that turn them back
-// into numbers (epoch ms). `ord` (bigserial) keeps insertion order where created_at ties.
+// Rows become objects in ../rows.ts (shared with SQLite). `ord` (bigserial) keeps insertion order
+// where created_at ties.
 import type { Pool } from 'pg';
-import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
-import { Roles, type Role } from '../../../shared/protocol/roles';
+import type { Role } from '../../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../../shared/schema/ids';
+import { newTask, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { LabelsSchema, ProjectNameSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema } from '../validation';
+import { LabelsSchema, ProjectNameSchema, TaskStatusSchema, UserNameSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
-
-interface UserRow { id: string; name: string; is_admin: boolean; created_at: string }
-interface ProjectRow { id: string; name: string; labels: unknown; created_by: string; created_at: string }
-interface TaskRow {
-  id: string; project_id: string; name: string; width: number; height: number; status: string;
-  image_key: string; mime: string; created_at: string;
-}
-
-const MimeSchema = z.enum(['image/jpeg', 'image/png', 'image/webp']);
-const RoleSchema = z.enum(Roles);
 
 export class PgMetaStore implements MetaStore {
   private closed = false;
@@ -27,7 +17,7 @@ export class PgMetaStore implements MetaStore {
   constructor(private readonly pool: Pool, private readonly onClose: () => Promise<void>) {}
 
   async createUser(input: { name: string; isAdmin?: boolean }): Promise<User> {
-    const name = parse(UserNameSchema, input.name, 'user name');
+    const name = parseInput(UserNameSchema, input.name, 'user name');
     const user: User = { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
     await this.q('INSERT INTO users (id, name, is_admin, created_at) VALUES ($1, $2, $3, $4)', [user.id, user.name, user.isAdmin, user.createdAt]);
     return user;
@@ -72,8 +62,8 @@ export class PgMetaStore implements MetaStore {
   async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
     const project: Project = {
       id: newId() as ProjectId,
-      name: parse(ProjectNameSchema, input.name, 'project name'),
-      labels: parse(LabelsSchema, input.labels, 'labels'),
+      name: parseInput(ProjectNameSchema, input.name, 'project name'),
+      labels: parseInput(LabelsSchema, input.labels, 'labels'),
       createdBy: input.createdBy,
       createdAt: Date.now(),
     };
@@ -104,13 +94,13 @@ export class PgMetaStore implements MetaStore {
   }
 
   async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
-    const clean = parse(LabelsSchema, labels, 'labels');
+    const clean = parseInput(LabelsSchema, labels, 'labels');
     const r = await this.q('UPDATE projects SET labels = $2 WHERE id = $1', [id, JSON.stringify(clean)]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 
   async addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void> {
-    const clean = parse(RoleSchema, role, 'role');
+    const clean = parseInput(RoleSchema, role, 'role');
     try {
       // Adding an existing member changes their role: one role per user and project.
       await this.q(
@@ -131,26 +121,15 @@ export class PgMetaStore implements MetaStore {
 
   async listMembers(projectId: ProjectId): Promise<Member[]> {
     // In the order they were first added (a role change keeps the row and its place).
-    const r = await this.q<{ user_id: string; name: string; role: string }>(
+    const r = await this.q<MemberRow>(
       'SELECT m.user_id, u.name, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY m.ord',
       [projectId],
     );
-    return r.rows.map((x) => ({ projectId, userId: x.user_id as UserId, name: x.name, role: RoleSchema.parse(x.role) }));
+    return r.rows.map((x) => toMember(projectId, x));
   }
 
   async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task> {
-    const clean = parse(TaskInputSchema, input, 'task');
-    const task: Task = {
-      id: (clean.id ?? newId()) as TaskId,
-      projectId: clean.projectId as ProjectId,
-      name: clean.name,
-      width: clean.width,
-      height: clean.height,
-      status: 'todo',
-      imageKey: clean.imageKey,
-      mime: clean.mime,
-      createdAt: Date.now(),
-    };
+    const task = newTask(input);
     try {
       await this.q(
         `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at)
@@ -176,7 +155,7 @@ export class PgMetaStore implements MetaStore {
   }
 
   async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
-    const s = parse(TaskStatusSchema, status, 'task status');
+    const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = await this.q('UPDATE tasks SET status = $2 WHERE id = $1', [id, s]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
@@ -198,40 +177,3 @@ const FK = '23503';
 const UNIQUE = '23505';
 const pgCode = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new TandemError(ErrorCode.ValidationFailed, `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
-  }
-  return r.data;
-}
-
-function toUser(r: UserRow): User {
-  return { id: r.id as UserId, name: r.name, isAdmin: r.is_admin, createdAt: Number(r.created_at) };
-}
-
-function toProject(r: ProjectRow): Project {
-  return {
-    id: r.id as ProjectId,
-    name: r.name,
-    // JSONB comes back parsed; checked anyway so a hand-edited row never reaches clients unchecked.
-    labels: LabelsSchema.parse(r.labels),
-    createdBy: r.created_by as UserId,
-    createdAt: Number(r.created_at),
-  };
-}
-
-function toTask(r: TaskRow): Task {
-  return {
-    id: r.id as TaskId,
-    projectId: r.project_id as ProjectId,
-    name: r.name,
-    width: r.width,
-    height: r.height,
-    status: TaskStatusSchema.parse(r.status),
-    imageKey: r.image_key,
-    mime: MimeSchema.parse(r.mime),
-    createdAt: Number(r.created_at),
-  };
-}

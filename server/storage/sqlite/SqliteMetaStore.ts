@@ -1,23 +1,14 @@
 // Users, tokens, projects, members and tasks in SQLite. better-sqlite3 is synchronous; the methods
 // are async only to satisfy the MetaStore contract that network databases share.
-import { z } from 'zod';
+// Rows become objects in ../rows.ts (shared with PostgreSQL).
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
-import { Roles, type Role } from '../../../shared/protocol/roles';
+import type { Role } from '../../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../../shared/schema/ids';
+import { newTask, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { LabelsSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema, ProjectNameSchema } from '../validation';
+import { LabelsSchema, TaskStatusSchema, UserNameSchema, ProjectNameSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
-
-interface UserRow { id: string; name: string; is_admin: number; created_at: number }
-interface ProjectRow { id: string; name: string; labels: string; created_by: string; created_at: number }
-interface TaskRow {
-  id: string; project_id: string; name: string; width: number; height: number; status: string;
-  image_key: string; mime: string; created_at: number;
-}
-
-const MimeSchema = z.enum(['image/jpeg', 'image/png', 'image/webp']);
-const RoleSchema = z.enum(Roles);
 
 export class SqliteMetaStore implements MetaStore {
   private closed = false;
@@ -30,7 +21,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async createUser(input: { name: string; isAdmin?: boolean }): Promise<User> {
-    const name = parse(UserNameSchema, input.name, 'user name');
+    const name = parseInput(UserNameSchema, input.name, 'user name');
     const user: User = { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
     this.live().prepare('INSERT INTO users (id, name, is_admin, created_at) VALUES (?, ?, ?, ?)')
       .run(user.id, user.name, user.isAdmin ? 1 : 0, user.createdAt);
@@ -73,8 +64,8 @@ export class SqliteMetaStore implements MetaStore {
   async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
     const project: Project = {
       id: newId() as ProjectId,
-      name: parse(ProjectNameSchema, input.name, 'project name'),
-      labels: parse(LabelsSchema, input.labels, 'labels'),
+      name: parseInput(ProjectNameSchema, input.name, 'project name'),
+      labels: parseInput(LabelsSchema, input.labels, 'labels'),
       createdBy: input.createdBy,
       createdAt: Date.now(),
     };
@@ -106,13 +97,13 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
-    const clean = parse(LabelsSchema, labels, 'labels');
+    const clean = parseInput(LabelsSchema, labels, 'labels');
     const r = this.live().prepare('UPDATE projects SET labels = ? WHERE id = ?').run(JSON.stringify(clean), id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 
   async addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void> {
-    const r = parse(RoleSchema, role, 'role');
+    const r = parseInput(RoleSchema, role, 'role');
     try {
       // Adding an existing member changes their role: one role per user and project.
       this.live().prepare(
@@ -133,27 +124,14 @@ export class SqliteMetaStore implements MetaStore {
 
   async listMembers(projectId: ProjectId): Promise<Member[]> {
     const rows = this.live().prepare(
-      `SELECT m.project_id, m.user_id, m.role, u.name FROM members m JOIN users u ON u.id = m.user_id
+      `SELECT m.user_id, m.role, u.name FROM members m JOIN users u ON u.id = m.user_id
        WHERE m.project_id = ? ORDER BY m.rowid`,
-    ).all(projectId) as Array<{ project_id: string; user_id: string; role: string; name: string }>;
-    return rows.map((r) => ({
-      projectId: r.project_id as ProjectId, userId: r.user_id as UserId, name: r.name, role: RoleSchema.parse(r.role),
-    }));
+    ).all(projectId) as MemberRow[];
+    return rows.map((r) => toMember(projectId, r));
   }
 
   async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task> {
-    const clean = parse(TaskInputSchema, input, 'task');
-    const task: Task = {
-      id: (clean.id ?? newId()) as TaskId,
-      projectId: clean.projectId as ProjectId,
-      name: clean.name,
-      width: clean.width,
-      height: clean.height,
-      status: 'todo',
-      imageKey: clean.imageKey,
-      mime: clean.mime,
-      createdAt: Date.now(),
-    };
+    const task = newTask(input);
     try {
       this.live().prepare(
         `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at)
@@ -179,7 +157,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
-    const s = parse(TaskStatusSchema, status, 'task status');
+    const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = this.live().prepare('UPDATE tasks SET status = ? WHERE id = ?').run(s, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
@@ -194,41 +172,4 @@ export class SqliteMetaStore implements MetaStore {
     if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the metadata store is closed');
     return this.db;
   }
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new TandemError(ErrorCode.ValidationFailed, `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
-  }
-  return r.data;
-}
-
-function toUser(r: UserRow): User {
-  return { id: r.id as UserId, name: r.name, isAdmin: r.is_admin === 1, createdAt: r.created_at };
-}
-
-function toProject(r: ProjectRow): Project {
-  return {
-    id: r.id as ProjectId,
-    name: r.name,
-    // Stored by us, but parsed anyway: a hand-edited or corrupt row must not reach clients unchecked.
-    labels: LabelsSchema.parse(JSON.parse(r.labels)),
-    createdBy: r.created_by as UserId,
-    createdAt: r.created_at,
-  };
-}
-
-function toTask(r: TaskRow): Task {
-  return {
-    id: r.id as TaskId,
-    projectId: r.project_id as ProjectId,
-    name: r.name,
-    width: r.width,
-    height: r.height,
-    status: TaskStatusSchema.parse(r.status),
-    imageKey: r.image_key,
-    mime: MimeSchema.parse(r.mime),
-    createdAt: r.created_at,
-  };
 }

@@ -1,0 +1,82 @@
+// Row → object mapping shared by the SQL MetaStores, so SQLite and PostgreSQL return the same
+// objects. The drivers differ in column types: `pg` returns BIGINT as a string, BOOLEAN as a
+// boolean and JSONB parsed; better-sqlite3 returns INTEGER as a number, booleans as 0/1 and our
+// JSON columns as text. The row types take either; the SQL itself stays in each store.
+import { z } from 'zod';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import { Roles } from '../../shared/protocol/roles';
+import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
+import type { Member, Project, Task, User } from './types';
+import { LabelsSchema, TaskInputSchema, TaskStatusSchema } from './validation';
+
+/** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
+type Millis = number | string;
+
+export interface UserRow { id: string; name: string; is_admin: boolean | number; created_at: Millis }
+export interface ProjectRow { id: string; name: string; labels: unknown; created_by: string; created_at: Millis }
+export interface TaskRow {
+  id: string; project_id: string; name: string; width: number; height: number; status: string;
+  image_key: string; mime: string; created_at: Millis;
+}
+export interface MemberRow { user_id: string; name: string; role: string }
+
+export const RoleSchema = z.enum(Roles);
+
+/** Parses store input, refusing it as `validation_failed` with every issue listed. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new TandemError(ErrorCode.ValidationFailed, `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}
+
+/** The task a createTask call stores (input checked, status `todo`, created now). */
+export function newTask(input: unknown): Task {
+  const clean = parseInput(TaskInputSchema, input, 'task');
+  return {
+    id: (clean.id ?? newId()) as TaskId,
+    projectId: clean.projectId as ProjectId,
+    name: clean.name,
+    width: clean.width,
+    height: clean.height,
+    status: 'todo',
+    imageKey: clean.imageKey,
+    mime: clean.mime,
+    createdAt: Date.now(),
+  };
+}
+
+export function toUser(r: UserRow): User {
+  return { id: r.id as UserId, name: r.name, isAdmin: r.is_admin === true || r.is_admin === 1, createdAt: Number(r.created_at) };
+}
+
+export function toProject(r: ProjectRow): Project {
+  return {
+    id: r.id as ProjectId,
+    name: r.name,
+    // SQLite keeps JSON text, JSONB comes back parsed. Checked either way: a hand-edited or corrupt
+    // row must not reach clients unchecked.
+    labels: LabelsSchema.parse(typeof r.labels === 'string' ? JSON.parse(r.labels) : r.labels),
+    createdBy: r.created_by as UserId,
+    createdAt: Number(r.created_at),
+  };
+}
+
+export function toTask(r: TaskRow): Task {
+  return {
+    id: r.id as TaskId,
+    projectId: r.project_id as ProjectId,
+    name: r.name,
+    width: r.width,
+    height: r.height,
+    status: TaskStatusSchema.parse(r.status),
+    imageKey: r.image_key,
+    mime: TaskInputSchema.shape.mime.parse(r.mime),
+    createdAt: Number(r.created_at),
+  };
+}
+
+export function toMember(projectId: ProjectId, r: MemberRow): Member {
+  return { projectId, userId: r.user_id as UserId, name: r.name, role: RoleSchema.parse(r.role) };
+}
