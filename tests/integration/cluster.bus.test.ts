@@ -8,7 +8,8 @@ import { createLogger } from '../../server/logger';
 import { createRedisBus, type RedisBusOptions } from '../../server/storage/redis/RedisStreamsBus';
 import type { BusMessageKind } from '../../server/storage/types';
 import { newId } from '../../shared/schema/ids';
-import { acquireRedisLock, restartRedis, waitFor } from './cluster.support';
+import { waitFor } from '../helpers/waitFor';
+import { acquireRedisLock, restartRedis } from './cluster.support';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
 let releaseRedis: () => void = () => {};
@@ -60,7 +61,7 @@ describe('Redis Streams room bus', () => {
     c.subscribe('task:other', atC.handler);
     await a.publish('task:1', 'update', new Uint8Array([0, 1, 255]));
     await a.publish('task:1', 'awareness', new Uint8Array([7]));
-    await waitFor(() => atB.got.length === 2);
+    await waitFor(() => atB.got.length === 2, 'atB.got.length === 2', 20_000);
     expect(atB.got).toEqual([{ kind: 'update', data: [0, 1, 255] }, { kind: 'awareness', data: [7] }]);
     expect(atA.got).toEqual([]);
     expect(atC.got).toEqual([]);
@@ -71,7 +72,7 @@ describe('Redis Streams room bus', () => {
     await a.publish('task:late', 'update', new Uint8Array([1]));
     const atB = collect();
     b.subscribe('task:late', atB.handler);
-    await waitFor(() => atB.got.length === 1);
+    await waitFor(() => atB.got.length === 1, 'atB.got.length === 1', 20_000);
     expect(atB.got[0].data).toEqual([1]);
   });
 
@@ -81,11 +82,11 @@ describe('Redis Streams room bus', () => {
     const off = b.subscribe('task:u1', one.handler);
     b.subscribe('task:u2', two.handler);
     await a.publish('task:u1', 'update', new Uint8Array([1]));
-    await waitFor(() => one.got.length === 1);
+    await waitFor(() => one.got.length === 1, 'one.got.length === 1', 20_000);
     off();
     await a.publish('task:u1', 'update', new Uint8Array([2]));
     await a.publish('task:u2', 'update', new Uint8Array([3]));
-    await waitFor(() => two.got.length === 1);
+    await waitFor(() => two.got.length === 1, 'two.got.length === 1', 20_000);
     expect(one.got.map((m) => m.data)).toEqual([[1]]);
   });
 
@@ -96,7 +97,7 @@ describe('Redis Streams room bus', () => {
     b.subscribe('task:blink', atB.handler);
     b.onResync('task:blink', () => resyncs++);
     await a.publish('task:blink', 'update', new Uint8Array([1]));
-    await waitFor(() => atB.got.length === 1);
+    await waitFor(() => atB.got.length === 1, 'atB.got.length === 1', 20_000);
     // Kill every connection of node b (its reader and its command connection) from the outside.
     const c = await redis();
     const clients = String(await c.sendCommand(['CLIENT', 'LIST'])).split('\n');
@@ -105,7 +106,7 @@ describe('Redis Streams room bus', () => {
     for (const id of bIds) await c.sendCommand(['CLIENT', 'KILL', 'ID', id]);
     for (let i = 2; i <= 6; i++) await a.publish('task:blink', 'update', new Uint8Array([i]));
     c.destroy();
-    await waitFor(() => atB.got.length === 6);
+    await waitFor(() => atB.got.length === 6, 'atB.got.length === 6', 20_000);
     expect(atB.got.map((m) => m.data[0])).toEqual([1, 2, 3, 4, 5, 6]);
     expect(resyncs).toBe(0);
   });
@@ -118,10 +119,10 @@ describe('Redis Streams room bus', () => {
     b.subscribe('task:trim', atB.handler);
     for (let i = 0; i < 20; i++) await a.publish('task:trim', 'update', new Uint8Array([i]));
     // All 20 went through the stream (b read them from it)...
-    await waitFor(() => atB.got.length === 20);
+    await waitFor(() => atB.got.length === 20, 'atB.got.length === 20', 20_000);
     // ...and a's trimmer removes them once they are older than 300 ms.
     const c = await redis();
-    await waitFor(async () => (await c.xLen(`${prefix}task:trim`)) === 0);
+    await waitFor(async () => (await c.xLen(`${prefix}task:trim`)) === 0, 'the trimmed stream to be empty', 20_000);
     c.destroy();
   });
 });
@@ -136,15 +137,15 @@ describe('Redis restart without persistence', () => {
     a.onResync('task:r', () => resyncs.a++);
     b.onResync('task:r', () => resyncs.b++);
     await a.publish('task:r', 'update', new Uint8Array([1]));
-    await waitFor(() => atB.got.length === 1);
+    await waitFor(() => atB.got.length === 1, 'atB.got.length === 1', 20_000);
 
     await restartRedis(async () => {
       // Redis is down: publishing must neither throw nor hang (the node keeps serving locally).
       await a.publish('task:r', 'update', new Uint8Array([2]));
     });
-    await waitFor(() => resyncs.a === 1 && resyncs.b === 1);
+    await waitFor(() => resyncs.a === 1 && resyncs.b === 1, 'resyncs.a === 1 && resyncs.b === 1', 20_000);
     await a.publish('task:r', 'update', new Uint8Array([3]));
-    await waitFor(() => atB.got.some((m) => m.data[0] === 3));
+    await waitFor(() => atB.got.some((m) => m.data[0] === 3), 'atB.got.some((m) => m.data[0] === 3)', 20_000);
     // 2 waited in a's outbox; 1 was re-sent because Redis came back empty (duplicates are harmless
     // for Yjs, losing one is not).
     expect(new Set(atB.got.map((m) => m.data[0]))).toEqual(new Set([1, 2, 3]));

@@ -10,7 +10,8 @@ import { createObject, listObjects } from '../../shared/schema/annotation';
 import { makeImage } from '../helpers/images';
 import { makeApi, type ServerProcess, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { acquireRedisLock, clusterEnv, restartRedis, startInProcessCluster, startProcessCluster, waitFor, type ClusterEnv } from './cluster.support';
+import { waitFor } from '../helpers/waitFor';
+import { acquireRedisLock, clusterEnv, restartRedis, startInProcessCluster, startProcessCluster, type ClusterEnv } from './cluster.support';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
 let releaseRedis: () => void = () => {};
@@ -45,7 +46,7 @@ function writeRound(round: number): string[] {
 }
 
 async function everyClientHas(expected: string[], what: string, timeoutMs = 30_000): Promise<void> {
-  await waitFor(() => clients.every((c) => expected.every((l) => labels(c.doc).has(l))), timeoutMs, what);
+  await waitFor(() => clients.every((c) => expected.every((l) => labels(c.doc).has(l))), what, timeoutMs);
 }
 
 async function storedLabels(url: string, room: string): Promise<Set<string>> {
@@ -92,11 +93,11 @@ describe('cluster failures', () => {
     }
     for (let r = 5; r < 8; r++) written.push(...writeRound(r));
     await everyClientHas(written, 'every edit at every client after the failover');
-    await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 20_000, 'identical documents');
+    await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 'identical documents', 20_000);
     await waitFor(async () => {
       const stored = await storedLabels(env!.schema.url, room);
       return written.every((l) => stored.has(l));
-    }, 20_000, 'PostgreSQL to hold every edit');
+    }, 'PostgreSQL to hold every edit', 20_000);
   }, 240_000);
 
   it('Redis restarted without its data under load: nodes keep serving, then every edit reaches every node', async () => {
@@ -123,16 +124,16 @@ describe('cluster failures', () => {
       written.push(...round);
       await waitFor(
         () => clients.every((c, i) => labels(c.doc).has(round[(i + 3) % 6])),
-        20_000,
         'clients of the same node to see each other while Redis is down',
+        20_000,
       );
     });
     for (let r = 4; r < 6; r++) written.push(...writeRound(r));
     await everyClientHas(written, 'every edit at every client after Redis returned');
-    await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 20_000, 'identical documents');
+    await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 'identical documents', 20_000);
     await waitFor(async () => {
       const stored = await storedLabels(env!.schema.url, room);
       return written.every((l) => stored.has(l));
-    }, 20_000, 'PostgreSQL to hold every edit');
+    }, 'PostgreSQL to hold every edit', 20_000);
   }, 240_000);
 });

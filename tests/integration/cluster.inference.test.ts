@@ -14,7 +14,8 @@ import { decodeRle } from '../../shared/codecs/rle';
 import type { InferencePool } from '../../server/inference';
 import { startWorker } from '../../server/inference/worker/startWorker';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { acquireRedisLock, clusterEnv, waitFor, type ClusterEnv } from './cluster.support';
+import { waitFor } from '../helpers/waitFor';
+import { acquireRedisLock, clusterEnv, type ClusterEnv } from './cluster.support';
 import { syntheticPng } from './inference.harness';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
@@ -154,7 +155,7 @@ describe('a worker serving several nodes', () => {
       await worker.ready;
       const job = (jobId: string) => ({ jobId, taskId: 't1', width: W, height: H, model: 'graphcut', clicks: [{ x: 88, y: 60, positive: true }] });
       const first = attached!.timeout(60_000).emitWithAck('worker:segment', job('j1'));
-      await waitFor(() => imageAsked, 20_000, 'the worker to ask for the image');
+      await waitFor(() => imageAsked, 'the worker to ask for the image', 20_000);
       const second = await attached!.timeout(60_000).emitWithAck('worker:segment', job('j2'));
       expect(second).toMatchObject({ ok: false, error: { code: 'busy' } });
       releaseImage();

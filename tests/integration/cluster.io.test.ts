@@ -11,7 +11,8 @@ import { installIoAdapter } from '../../server/cluster/ioAdapter';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { newId } from '../../shared/schema/ids';
-import { acquireRedisLock, REDIS_URL, waitFor } from './cluster.support';
+import { waitFor } from '../helpers/waitFor';
+import { acquireRedisLock, REDIS_URL } from './cluster.support';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
 let releaseRedis: () => void = () => {};
@@ -52,14 +53,14 @@ describe('socket.io over the Redis Streams adapter', () => {
     for (const n of [n1, n3]) n.io.of('/workers'); // the namespace exists on every node
     const worker = client(n1.url, '/workers');
     worker.on('job', (job: { x: number }, ack: (r: unknown) => void) => ack({ ok: true, data: { y: job.x * 2 } }));
-    await waitFor(() => worker.connected, 10_000, 'the worker to connect to node 1');
+    await waitFor(() => worker.connected, 'the worker to connect to node 1', 10_000);
 
     // Membership: node 3 finds the socket attached to node 1.
     let ids: string[] = [];
     await waitFor(async () => {
       ids = (await n3.io.of('/workers').fetchSockets()).map((s) => s.id);
       return ids.includes(worker.id!);
-    }, 15_000, 'node 3 to see the worker of node 1');
+    }, 'node 3 to see the worker of node 1', 15_000);
 
     // A job from node 3 to that socket, acknowledged through node 1.
     const answers = await n3.io.of('/workers').to(worker.id!).timeout(5000).emitWithAck('job', { x: 21 });
@@ -73,7 +74,7 @@ describe('socket.io over the Redis Streams adapter', () => {
       n.io.of('/workers').on('tandem:who', (cb: (r: string) => void) => cb(`node-${i}`)),
     );
     // Heartbeats tell each node how many others to wait for; until then serverCount is short.
-    await waitFor(async () => (await nodes[0].io.of('/workers').adapter.serverCount()) === 3, 20_000, 'three nodes to see each other');
+    await waitFor(async () => (await nodes[0].io.of('/workers').adapter.serverCount()) === 3, 'three nodes to see each other', 20_000);
     const replies: string[] = await nodes[0].io.of('/workers').serverSideEmitWithAck('tandem:who');
     expect([...replies].sort()).toEqual(['node-1', 'node-2']);
   });

@@ -1,5 +1,5 @@
-// Shared by the cluster.*.test.ts files (and the cluster bench): polling waits, a real Redis
-// restart, and clusters of real nodes on a throw-away PostgreSQL schema and Redis key prefix.
+// Shared by the cluster.*.test.ts files (and the cluster bench): a real Redis restart, and
+// clusters of real nodes on a throw-away PostgreSQL schema and Redis key prefix.
 import { execFileSync, execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,17 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { createTempSchema, type TempSchema } from '../../server/storage/postgres/tempSchema';
 import { newId } from '../../shared/schema/ids';
+import { waitFor } from '../helpers/waitFor';
 import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/testServer';
-
-/** Polls `cond` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * The cluster test files restart the machine's one Redis; a file that merely uses it would see
@@ -93,12 +84,12 @@ export async function restartRedis(whileDown: () => Promise<void> = async () => 
   } catch {
     // redis-cli reports the connection the shutdown closed as an error; the poll below decides.
   }
-  await waitFor(() => !redisUp(), 10_000, 'Redis to stop');
+  await waitFor(() => !redisUp(), 'Redis to stop', 10_000);
   try {
     await whileDown();
   } finally {
     execSync(REDIS_START, { stdio: 'ignore' });
-    await waitFor(redisUp, 10_000, 'Redis to start');
+    await waitFor(redisUp, 'Redis to start', 10_000);
   }
 }
 

@@ -12,7 +12,8 @@ import { createPrng } from '../../shared/schema/prng';
 import { makeImage } from '../helpers/images';
 import type { TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { acquireRedisLock, clusterEnv, startInProcessCluster, waitFor, type ClusterEnv } from './cluster.support';
+import { waitFor } from '../helpers/waitFor';
+import { acquireRedisLock, clusterEnv, startInProcessCluster, type ClusterEnv } from './cluster.support';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
 let releaseRedis: () => void = () => {};
@@ -87,12 +88,12 @@ describe('three nodes, one task', () => {
     }
 
     const docs = clients.map((c) => c.doc);
-    await waitFor(() => converged(docs, `seed ${seed}`), 30_000, 'every client to reach the same state');
+    await waitFor(() => converged(docs, `seed ${seed}`), 'every client to reach the same state', 30_000);
     assertConverged(docs, `seed ${seed}`);
     expect(listObjects(docs[0]).length).toBeGreaterThan(0);
 
     // Durable: each node appended what its own clients sent, so PostgreSQL has the whole document.
-    await waitFor(async () => converged([docs[0], await storedDoc(env!.schema.url, room)], 'stored'), 20_000, 'PostgreSQL to hold every update');
+    await waitFor(async () => converged([docs[0], await storedDoc(env!.schema.url, room)], 'stored'), 'PostgreSQL to hold every update', 20_000);
     assertConverged([docs[0], await storedDoc(env.schema.url, room)], `seed ${seed} stored`);
   });
 
@@ -112,7 +113,7 @@ describe('three nodes, one task', () => {
       const late = connectClient(node.wsUrl, room, token);
       clients.push(late);
       await late.synced();
-      await waitFor(() => converged([writer.doc, late.doc], 'late joiner'), 20_000, 'the late client to catch up');
+      await waitFor(() => converged([writer.doc, late.doc], 'late joiner'), 'the late client to catch up', 20_000);
       assertConverged([writer.doc, late.doc], 'late joiner');
     }
   });

@@ -11,7 +11,8 @@ import { RemoteWorkerLostError, WorkerDirectory, type AnnouncedWorker } from '..
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { newId } from '../../shared/schema/ids';
-import { acquireRedisLock, REDIS_URL, waitFor } from './cluster.support';
+import { waitFor } from '../helpers/waitFor';
+import { acquireRedisLock, REDIS_URL } from './cluster.support';
 
 // Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
 let releaseRedis: () => void = () => {};
@@ -68,18 +69,18 @@ describe('WorkerDirectory', () => {
     await node('node-2', prefix, () => []);
     const n3 = await node('node-3', prefix, () => []);
     const w = workerClient(n1.url);
-    await waitFor(() => w.connected, 10_000, 'the worker to connect to node 1');
+    await waitFor(() => w.connected, 'the worker to connect to node 1', 10_000);
     attached = w;
     n1.directory.announce();
 
-    await waitFor(() => n3.directory.remote().some((r) => r.socketId === w.id), 10_000, 'node 3 to learn about the worker');
+    await waitFor(() => n3.directory.remote().some((r) => r.socketId === w.id), 'node 3 to learn about the worker', 10_000);
     const [remote] = n3.directory.remote();
     expect(remote).toMatchObject({ nodeId: 'node-1', workerId: 'w1', models: ['graphcut'], holds: ['task-a'] });
 
     expect(await n3.directory.run(remote.socketId, 'worker:segment', { clicks: 3 }, 5000)).toEqual({ ok: true, data: { clicks: 3, by: 'node-1 worker' } });
 
     await n1.close();
-    await waitFor(() => n3.directory.remote().length === 0, 10_000, 'node 3 to forget node 1 workers');
+    await waitFor(() => n3.directory.remote().length === 0, 'node 3 to forget node 1 workers', 10_000);
     await expect(n3.directory.run(remote.socketId, 'worker:segment', { clicks: 1 }, 1000)).rejects.toBeInstanceOf(RemoteWorkerLostError);
   });
 });

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/codecs/rle';
 import { io as ioClient } from 'socket.io-client';
-import { segment, startHarness, waitFor, type Harness } from './inference.harness';
+import { waitFor } from '../helpers/waitFor';
+import { segment, startHarness, type Harness } from './inference.harness';
 
 describe('/inference with a local worker', () => {
   let h: Harness;
@@ -61,7 +62,7 @@ describe('/inference with a local worker', () => {
   it('runs an ONNX model of the manifest in the worker process, and lists it', async () => {
     const listed = h.inference.listModels().find((m) => m.id === 'tiny-test');
     expect(listed).toMatchObject({ engine: 'onnx', default: false }); // INFERENCE_DEFAULT_MODEL=graphcut wins
-    await waitFor(() => h.inference.workers().some((w) => w.models.includes('tiny-test')), 20_000, 'the worker to announce tiny-test');
+    await waitFor(() => h.inference.workers().some((w) => w.models.includes('tiny-test')), 'the worker to announce tiny-test', 20_000);
     const c = await h.client(token);
     const ack = await segment(c, { taskId, model: 'tiny-test', clicks: [{ x: 88, y: 60, positive: true }] });
     expect(ack.ok).toBe(true);
@@ -141,7 +142,7 @@ describe('/inference with a local worker', () => {
     const c = await h.client(token);
     const ack = await c.timeout(10_000).emitWithAck('prefetch', { taskId: t2 });
     expect(ack.ok).toBe(true);
-    await waitFor(() => h.inference.workers().some((w) => w.holds.includes(t2)), 10_000, 'the worker to hold the task');
+    await waitFor(() => h.inference.workers().some((w) => w.holds.includes(t2)), 'the worker to hold the task', 10_000);
   });
 });
 

@@ -1,7 +1,8 @@
 // SIGKILL a local worker process mid-request: the request is retried on the other local worker
 // (never left hanging) and the killed worker is restarted by the pool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { segment, startHarness, waitFor, type Harness } from './inference.harness';
+import { waitFor } from '../helpers/waitFor';
+import { segment, startHarness, type Harness } from './inference.harness';
 
 describe('local worker crash', () => {
   let h: Harness;
@@ -36,7 +37,7 @@ describe('local worker crash', () => {
     await waitFor(() => {
       const ws = h.inference.workers();
       return ws.length === 2 && ws.every((w) => w.pid !== killed);
-    }, 50_000, 'the killed worker to be replaced');
+    }, 'the killed worker to be replaced', 50_000);
     expect(h.inference.localPids()).not.toContain(killed);
     expect(h.logs.some((l) => l.msg === 'local worker exited; restarting' && l.signal === 'SIGKILL')).toBe(true);
   });

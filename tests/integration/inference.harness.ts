@@ -129,17 +129,6 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
 }
 
-/** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Emits `segment` and resolves with the ack. */
 export function segment(c: ClientSocket, payload: unknown): Promise<{ ok: boolean; data?: any; error?: { code: string; message: string } }> {
   return c.timeout(60_000).emitWithAck('segment', payload);

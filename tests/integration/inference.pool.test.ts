@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/codecs/rle';
 import { startWorker, type RunningWorker } from '../../server/inference/worker/startWorker';
 import { pino } from 'pino';
-import { ControlledWorker, segment, startHarness, waitFor, type Harness } from './inference.harness';
+import { waitFor } from '../helpers/waitFor';
+import { ControlledWorker, segment, startHarness, type Harness } from './inference.harness';
 
 let h: Harness | null = null;
 const workers: ControlledWorker[] = [];
@@ -42,16 +43,16 @@ describe('inference pool', () => {
     const { c, taskA, taskB } = await setup();
     const [x, y] = await join(2);
     const first = segment(c, { taskId: taskA, objectId: 'a1', clicks: [click(1)] });
-    const [holder, other] = await waitFor(() => (x.jobs.length ? [x, y] : y.jobs.length ? [y, x] : null), 20_000, 'first job');
+    const [holder, other] = await waitFor(() => (x.jobs.length ? [x, y] : y.jobs.length ? [y, x] : null), 'first job', 20_000);
     holder.jobs[0].answer();
     expect((await first).ok).toBe(true);
     // Same image, another object: the worker that holds the image gets it, although both are idle.
     const second = segment(c, { taskId: taskA, objectId: 'a2', clicks: [click(2)] });
-    await waitFor(() => holder.jobs.length === 2, 20_000, 'second job on the holder');
+    await waitFor(() => holder.jobs.length === 2, 'second job on the holder', 20_000);
     expect(other.jobs.length).toBe(0);
     // Another image while the holder is busy with one job: the idle worker is less loaded.
     const third = segment(c, { taskId: taskB, objectId: 'b1', clicks: [click(3)] });
-    await waitFor(() => other.jobs.length === 1, 20_000, 'third job on the idle worker');
+    await waitFor(() => other.jobs.length === 1, 'third job on the idle worker', 20_000);
     expect(other.jobs[0].job.taskId).toBe(taskB);
     holder.jobs[1].answer();
     other.jobs[0].answer();
@@ -63,14 +64,14 @@ describe('inference pool', () => {
     const { c, taskA } = await setup({ INFERENCE_MAX_IN_FLIGHT: '1' });
     const [w] = await join(1, 4); // the server's cap (1) wins over the worker's offer (4)
     const first = segment(c, { taskId: taskA, objectId: 'o1', clicks: [click(1)] });
-    await waitFor(() => w.jobs.length === 1, 20_000, 'job');
+    await waitFor(() => w.jobs.length === 1, 'job', 20_000);
     const second = await segment(c, { taskId: taskA, objectId: 'o2', clicks: [click(2)] });
     expect(second.error?.code).toBe('busy');
     w.jobs[0].answer();
     expect((await first).ok).toBe(true);
     // Capacity is back.
     const third = segment(c, { taskId: taskA, objectId: 'o2', clicks: [click(3)] });
-    await waitFor(() => w.jobs.length === 2, 20_000, 'job after busy');
+    await waitFor(() => w.jobs.length === 2, 'job after busy', 20_000);
     w.jobs[1].answer();
     expect((await third).ok).toBe(true);
   });
@@ -79,7 +80,7 @@ describe('inference pool', () => {
     const { c, taskA } = await setup();
     const [w] = await join(1);
     const r1 = segment(c, { taskId: taskA, objectId: 'o', clicks: [click(1)] });
-    await waitFor(() => w.jobs.length === 1, 20_000, 'job 1');
+    await waitFor(() => w.jobs.length === 1, 'job 1', 20_000);
     const r2 = segment(c, { taskId: taskA, objectId: 'o', clicks: [click(1), click(2)] });
     // The in-flight request is answered stale as soon as a newer one arrives.
     expect((await r1).error?.code).toBe('stale');
@@ -91,12 +92,12 @@ describe('inference pool', () => {
     // Another user's request for the same object id is independent.
     const other = await h!.client(await h!.member('annotator'));
     const r4 = segment(other, { taskId: taskA, objectId: 'o', clicks: [click(9)] });
-    await waitFor(() => w.jobs.length === 2, 20_000, 'other user job');
+    await waitFor(() => w.jobs.length === 2, 'other user job', 20_000);
     w.jobs[1].answer();
     expect((await r4).ok).toBe(true);
     // The stale job finishes (its result is dropped); then the newest request runs.
     w.jobs[0].answer();
-    await waitFor(() => w.jobs.length === 3, 20_000, 'job 3');
+    await waitFor(() => w.jobs.length === 3, 'job 3', 20_000);
     expect(w.jobs[2].job.clicks).toHaveLength(3);
     w.jobs[2].answer();
     const a3 = await r3;
@@ -112,7 +113,7 @@ describe('inference pool', () => {
     expect(w.jobs.length).toBe(1);
     // The slot was released: the next request reaches the worker instead of `busy`.
     const next = segment(c, { taskId: taskA, objectId: 'o2', clicks: [click(2)] });
-    await waitFor(() => w.jobs.length === 2, 20_000, 'next job');
+    await waitFor(() => w.jobs.length === 2, 'next job', 20_000);
     w.jobs[1].answer();
     w.jobs[0].answer(); // late answer: dropped, harmless
     expect((await next).ok).toBe(true);
@@ -122,9 +123,9 @@ describe('inference pool', () => {
     const { c, taskA } = await setup();
     const [x, y] = await join(2);
     const r = segment(c, { taskId: taskA, objectId: 'o', clicks: [click(1), click(5)] });
-    const [gone, stays] = await waitFor(() => (x.jobs.length ? [x, y] : y.jobs.length ? [y, x] : null), 20_000, 'job');
+    const [gone, stays] = await waitFor(() => (x.jobs.length ? [x, y] : y.jobs.length ? [y, x] : null), 'job', 20_000);
     gone.leave();
-    await waitFor(() => stays.jobs.length === 1, 20_000, 'retry on the other worker');
+    await waitFor(() => stays.jobs.length === 1, 'retry on the other worker', 20_000);
     expect(stays.jobs[0].job.clicks).toEqual(gone.jobs[0].job.clicks);
     stays.jobs[0].answer();
     expect((await r).ok).toBe(true);
@@ -135,10 +136,10 @@ describe('inference pool', () => {
     const { c, taskA } = await setup();
     const [w] = await join(1);
     const r = segment(c, { taskId: taskA, clicks: [click(1)] });
-    await waitFor(() => w.jobs.length === 1, 20_000, 'job');
+    await waitFor(() => w.jobs.length === 1, 'job', 20_000);
     w.leave();
     expect((await r).error?.code).toBe('worker_failed');
-    await waitFor(() => h!.inference.workers().length === 0, 20_000, 'worker removed');
+    await waitFor(() => h!.inference.workers().length === 0, 'worker removed', 20_000);
     expect((await segment(c, { taskId: taskA, clicks: [click(1)] })).error?.code).toBe('no_worker');
   });
 
@@ -146,7 +147,7 @@ describe('inference pool', () => {
     const { c, taskA } = await setup();
     const [w] = await join(1);
     const r = segment(c, { taskId: taskA, clicks: [click(1)] });
-    await waitFor(() => w.jobs.length === 1, 20_000, 'job');
+    await waitFor(() => w.jobs.length === 1, 'job', 20_000);
     w.jobs[0].fail('invalid_image');
     expect((await r).error?.code).toBe('invalid_image');
   });
@@ -196,7 +197,7 @@ describe('inference pool', () => {
       expect(remote.runtime.cache.has(taskA)).toBe(true);
       await remote.close();
       remote = null;
-      await waitFor(() => h!.inference.workers().length === 0, 20_000, 'remote worker gone');
+      await waitFor(() => h!.inference.workers().length === 0, 'remote worker gone', 20_000);
       expect((await segment(c, { taskId: taskA, clicks: [click(1)] })).error?.code).toBe('no_worker');
     } finally {
       await remote?.close();

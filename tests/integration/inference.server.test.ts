@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/codecs/rle';
 import type { InferencePool } from '../../server/inference';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { waitFor } from './inference.harness';
+import { waitFor } from '../helpers/waitFor';
 
 describe('inference through the Tandem server', () => {
   let s: TestServer;
@@ -70,7 +70,7 @@ describe('inference through the Tandem server', () => {
     const c = await connect(token);
     const pool = s.server.inference as InferencePool;
     expect(pool.workerToken).toBe(workerToken);
-    const joined = await waitFor(() => pool.workers().find((w) => w.host === 'cli-host'), 45_000, 'the CLI worker to join');
+    const joined = await waitFor(() => pool.workers().find((w) => w.host === 'cli-host'), 'the CLI worker to join', 45_000);
     expect(joined.provider).toBe('cpu');
     expect(joined.models).toEqual(expect.arrayContaining(['graphcut', 'grabcut', 'tiny-test']));
     const ack = await c.timeout(30_000).emitWithAck('segment', { taskId, clicks: [{ x: 32, y: 24, positive: true }] });
