@@ -1,17 +1,19 @@
 // Brush (paints into the selected mask, or a new object) and eraser (removes from the selected
 // mask). The stroke is previewed while drawing and committed to the document once, on release.
-import type { Point } from '../camera';
+import { Stroke } from './Stroke';
 import { READ_ONLY_MESSAGE, type Tool, type ToolHost, type ToolKey, type ToolPointer } from './types';
 
 export class BrushTool implements Tool {
-  private points: Point[] | null = null;
+  private stroke: Stroke;
   private target: ReturnType<ToolHost['hitTest']> = null;
   constructor(
     private host: ToolHost,
     readonly id: 'brush' | 'eraser',
-  ) {}
+  ) {
+    this.stroke = new Stroke(host);
+  }
   get state(): string {
-    return this.points ? 'drawing' : 'idle';
+    return this.stroke.drawing ? 'drawing' : 'idle';
   }
   private get value(): 0 | 1 {
     return this.id === 'brush' ? 1 : 0;
@@ -28,36 +30,23 @@ export class BrushTool implements Tool {
     }
     if (target && !this.host.isEditable(target)) return this.host.notify('This object is locked.');
     this.target = target;
-    this.points = [e.ptImage];
+    this.stroke.begin(e.ptImage);
     this.preview();
   }
   move(e: ToolPointer): void {
-    if (!this.points) return;
-    const last = this.points[this.points.length - 1];
-    if (Math.hypot(e.ptImage.x - last.x, e.ptImage.y - last.y) < Math.max(0.5, this.host.brushRadius / 4)) return;
-    this.points.push(e.ptImage);
-    this.preview();
+    if (this.stroke.extend(e.ptImage, Math.max(0.5, this.host.brushRadius / 4))) this.preview();
   }
   up(): void {
-    if (!this.points) return;
-    const points = this.points;
-    this.points = null;
-    this.host.setPreview(null);
-    this.host.paint(this.target, points, this.host.brushRadius, this.value);
+    const points = this.stroke.finish();
+    if (points) this.host.paint(this.target, points, this.host.brushRadius, this.value);
   }
   private preview(): void {
-    this.host.setPreview({ kind: 'stroke', points: this.points!, radius: this.host.brushRadius, positive: this.value === 1 });
+    this.host.setPreview({ kind: 'stroke', points: this.stroke.points!, radius: this.host.brushRadius, positive: this.value === 1 });
   }
   key(k: ToolKey): boolean {
-    if (k.key === 'Escape' && this.points) {
-      this.points = null;
-      this.host.setPreview(null);
-      return true;
-    }
-    return false;
+    return this.stroke.escape(k.key);
   }
   deactivate(): void {
-    this.points = null;
-    this.host.setPreview(null);
+    this.stroke.cancel();
   }
 }

@@ -2,6 +2,7 @@
 // freehand lasso (press, draw the outline, release). Shift adds to the selected mask, Alt
 // subtracts from it, otherwise the outline becomes a new object.
 import type { Point } from '../camera';
+import { Stroke } from './Stroke';
 import { READ_ONLY_MESSAGE, type FillMode, type Tool, type ToolHost, type ToolKey, type ToolPointer } from './types';
 
 /** A click within this many screen px of the first vertex closes the polygon. */
@@ -69,42 +70,32 @@ export class PolygonTool implements Tool {
 
 export class LassoTool implements Tool {
   readonly id = 'lasso' as const;
-  private points: Point[] | null = null;
+  private stroke: Stroke;
   private mode: FillMode = 'new';
-  constructor(private host: ToolHost) {}
+  constructor(private host: ToolHost) {
+    this.stroke = new Stroke(host);
+  }
   get state(): string {
-    return this.points ? 'drawing' : 'idle';
+    return this.stroke.drawing ? 'drawing' : 'idle';
   }
   down(e: ToolPointer): void {
     if (e.button !== 0) return;
     if (!this.host.canEdit) return this.host.notify(READ_ONLY_MESSAGE);
     this.mode = modeOf(e, this.host);
-    this.points = [e.ptImage];
+    this.stroke.begin(e.ptImage);
   }
   move(e: ToolPointer): void {
-    if (!this.points) return;
-    const last = this.points[this.points.length - 1];
-    if (Math.hypot(e.ptImage.x - last.x, e.ptImage.y - last.y) * e.scale < 2) return;
-    this.points.push(e.ptImage);
-    this.host.setPreview({ kind: 'polygon', points: this.points, cursor: null });
+    // Points at least 2 screen px apart.
+    if (this.stroke.extend(e.ptImage, 2 / e.scale)) this.host.setPreview({ kind: 'polygon', points: this.stroke.points!, cursor: null });
   }
   up(): void {
-    if (!this.points) return;
-    const pts = this.points;
-    this.points = null;
-    this.host.setPreview(null);
-    if (pts.length >= 3) this.host.fillPolygon(pts, this.mode);
+    const pts = this.stroke.finish();
+    if (pts && pts.length >= 3) this.host.fillPolygon(pts, this.mode);
   }
   key(k: ToolKey): boolean {
-    if (k.key === 'Escape' && this.points) {
-      this.points = null;
-      this.host.setPreview(null);
-      return true;
-    }
-    return false;
+    return this.stroke.escape(k.key);
   }
   deactivate(): void {
-    this.points = null;
-    this.host.setPreview(null);
+    this.stroke.cancel();
   }
 }
