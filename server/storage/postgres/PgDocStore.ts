@@ -13,7 +13,7 @@
 // bigserial would not give that: ids are taken at INSERT time but become visible at COMMIT, so a
 // reader could see id 11 before id 10 commits, and compacting up to 11 would drop 10.) Rooms are
 // locked in sorted order so two nodes' multi-room batches cannot deadlock.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Logger } from '../../logger';
 import type { DocStore, StoredRoom } from '../types';
@@ -92,9 +92,7 @@ export class PgDocStore implements DocStore {
       byRoom.set(p.room, list);
     }
     try {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await this.transaction(async (client) => {
         for (const room of [...byRoom.keys()].sort()) {
           const updates = byRoom.get(room)!;
           const r = await client.query<{ last_seq: string }>(
@@ -109,13 +107,7 @@ export class PgDocStore implements DocStore {
             [room, first, updates],
           );
         }
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch((re: unknown) => this.log.warn({ err: re }, 'rollback failed'));
-        throw e;
-      } finally {
-        client.release();
-      }
+      });
       for (const p of batch) p.resolve();
     } catch (e) {
       this.log.error({ err: e, updates: batch.length, rooms: byRoom.size }, 'appending a batch of updates failed');
@@ -139,9 +131,7 @@ export class PgDocStore implements DocStore {
     if (!(snapshot instanceof Uint8Array) || snapshot.byteLength === 0) {
       throw new TandemError(ErrorCode.BadRequest, 'a snapshot is a non-empty Uint8Array');
     }
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       // Waits for an append in flight on this room, so the delete sees every row up to uptoSeq.
       const r = await client.query<{ last_seq: string }>('SELECT last_seq FROM doc_rooms WHERE room = $1 FOR UPDATE', [room]);
       const last = r.rows[0] ? Number(r.rows[0].last_seq) : 0;
@@ -154,13 +144,7 @@ export class PgDocStore implements DocStore {
         'INSERT INTO doc_updates (room, seq, data) VALUES ($1, $2, $3) ON CONFLICT (room, seq) DO UPDATE SET data = EXCLUDED.data',
         [room, uptoSeq, toBuffer(snapshot)],
       );
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch((re: unknown) => this.log.warn({ err: re }, 'rollback failed'));
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async logLength(room: string): Promise<number> {
@@ -178,6 +162,21 @@ export class PgDocStore implements DocStore {
     this.live();
     if (this.pending.some((p) => p.room === room)) await this.kick();
     else await this.chain;
+  }
+
+  /** Runs `fn` in one transaction on a pooled connection: committed, or rolled back and rethrown. */
+  private async transaction(fn: (client: PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await fn(client);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch((re: unknown) => this.log.warn({ err: re }, 'rollback failed'));
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   private live(): void {
