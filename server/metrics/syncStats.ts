@@ -1,22 +1,16 @@
 // Bridges the sync server's plain counters (server/sync/metrics.ts, read at scrape time) into
 // Prometheus series, so the hot path keeps incrementing plain numbers.
 import { Gauge } from 'prom-client';
+import type { LatencySample, SyncMetrics } from '../sync/metrics';
 import type { Metrics } from './createMetrics';
 
-/** The fields of the sync server's counters that are exported. */
-export interface SyncStats {
-  connections: number;
-  connectionsTotal: number;
-  connectionsRefused: number;
-  rooms: number;
-  updates: number;
-  updateBytes: number;
-  deniedWrites: number;
-  malformedFrames: number;
-  compactions: number;
-  persistErrors: number;
-  persistLatency: { count: number; sum: number; quantile(q: number): number };
-}
+/**
+ * The sync server's counters as read here: the fields are defined once, in SyncMetrics; of the
+ * latency sample only what is exported is needed.
+ */
+export type SyncStats = Omit<SyncMetrics, 'persistLatency'> & {
+  persistLatency: Pick<LatencySample, 'count' | 'sum' | 'quantile'>;
+};
 
 /**
  * Registers gauges whose values are read from `stats()` on every scrape. Totals are exported as
