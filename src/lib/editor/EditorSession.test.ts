@@ -47,6 +47,31 @@ const until = async (cond: () => boolean) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
   expect(cond()).toBe(true);
 };
+const press = (s: EditorSession, key: string) => s.key({ key, alt: false, shift: false, ctrl: false });
+
+/** Polygon tool: a click on each vertex, Enter closes; returns the object it made (selected). */
+function drawPolygon(s: EditorSession, vertices: Array<[number, number]>): ObjectId {
+  s.setTool('polygon');
+  for (const [x, y] of vertices) s.pointerDown(at(x, y));
+  press(s, 'Enter');
+  return s.selectedId!;
+}
+
+/** Lasso tool: press at the first point, drag through the others, release at the last. */
+function drawLasso(s: EditorSession, outline: Array<[number, number]>): ObjectId {
+  s.setTool('lasso');
+  s.pointerDown(at(...outline[0]));
+  for (const [x, y] of outline.slice(1)) s.pointerMove(at(x, y));
+  s.pointerUp(at(...outline[outline.length - 1]));
+  return s.selectedId!;
+}
+
+/** Brush tool: one dab at (x, y), into the selection or a new object. */
+function dab(s: EditorSession, x: number, y: number): void {
+  s.setTool('brush');
+  s.pointerDown(at(x, y));
+  s.pointerUp(at(x, y));
+}
 
 describe('EditorSession', () => {
   it('smart click: A clicks, the model answers, B sees the mask and the clicks', async () => {
@@ -72,17 +97,10 @@ describe('EditorSession', () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);
     const b = session(db, 'bo', null);
-    a.setTool('brush');
     a.setBrushRadius(3);
-    a.pointerDown(at(10, 10));
-    a.pointerUp(at(10, 10));
+    dab(a, 10, 10);
     const aId = a.selectedId!;
-    b.setTool('lasso');
-    b.pointerDown(at(40, 5));
-    b.pointerMove(at(60, 5));
-    b.pointerMove(at(60, 40));
-    b.pointerUp(at(60, 40));
-    const bId = b.selectedId!;
+    const bId = drawLasso(b, [[40, 5], [60, 5], [60, 40]]);
     expect(a.model.list().map((o) => o.id).sort()).toEqual([aId, bId].sort());
     a.undo();
     expect(a.model.has(aId)).toBe(false);
@@ -96,16 +114,11 @@ describe('EditorSession', () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);
     const b = session(db, 'bo', null);
-    a.setTool('polygon');
-    for (const p of [[5, 5], [30, 5], [30, 30], [5, 30]]) a.pointerDown(at(p[0], p[1]));
-    a.key({ key: 'Enter', alt: false, shift: false, ctrl: false });
-    const id = a.selectedId!;
+    const id = drawPolygon(a, [[5, 5], [30, 5], [30, 30], [5, 30]]);
     a.history.boundary();
     b.select(id);
-    b.setTool('brush');
     b.setBrushRadius(4);
-    b.pointerDown(at(40, 40));
-    b.pointerUp(at(40, 40));
+    dab(b, 40, 40);
     const afterB = b.model.read(id)!.mask!;
     a.setObjectLabel(id, 'truck');
     a.undo(); // undoes only A's label change
@@ -120,38 +133,26 @@ describe('EditorSession', () => {
     a.pointerDown(at(10, 10));
     const id = a.selectedId!;
     await until(() => !!a.model.read(id)?.mask);
-    a.key({ key: 'Escape', alt: false, shift: false, ctrl: false });
+    press(a, 'Escape');
     expect(a.model.has(id)).toBe(false);
     // refine an existing mask: select it, click, Escape brings the original back
-    a.setTool('lasso');
-    a.pointerDown(at(0, 0));
-    a.pointerMove(at(20, 0));
-    a.pointerMove(at(20, 20));
-    a.pointerUp(at(20, 20));
-    const drawn = a.selectedId!;
+    const drawn = drawLasso(a, [[0, 0], [20, 0], [20, 20]]);
     const original = a.model.read(drawn)!.mask;
     a.setTool('smart');
     a.pointerDown(at(50, 40));
     await until(() => a.model.read(drawn)!.mask!.counts !== original!.counts);
-    a.key({ key: 'Escape', alt: false, shift: false, ctrl: false });
+    press(a, 'Escape');
     expect(a.model.read(drawn)!.mask).toEqual(original);
   });
 
   it('a viewer cannot change anything and is told why', () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);
-    a.setTool('lasso');
-    a.pointerDown(at(0, 0));
-    a.pointerMove(at(20, 0));
-    a.pointerMove(at(20, 20));
-    a.pointerUp(at(20, 20));
-    const id = a.selectedId!;
+    const id = drawLasso(a, [[0, 0], [20, 0], [20, 20]]);
     const v = session(db, 'vic', new SquareEngine(), false);
     const before = Y.encodeStateVector(db);
     v.pointerDown(at(5, 5));
-    v.setTool('brush');
-    v.pointerDown(at(5, 5));
-    v.pointerUp(at(5, 5));
+    dab(v, 5, 5);
     v.deleteObject(id);
     v.setObjectLabel(id, 'x');
     v.undo();
@@ -162,13 +163,8 @@ describe('EditorSession', () => {
   it('select hits the topmost mask and move shifts it', () => {
     const [da] = linkedDocs();
     const a = session(da, 'ana', null);
-    a.setTool('polygon');
-    for (const p of [[0, 0], [20, 0], [20, 20], [0, 20]]) a.pointerDown(at(p[0], p[1]));
-    a.key({ key: 'Enter', alt: false, shift: false, ctrl: false });
-    const first = a.selectedId!;
-    for (const p of [[10, 10], [30, 10], [30, 30], [10, 30]]) a.pointerDown(at(p[0], p[1]));
-    a.key({ key: 'Enter', alt: false, shift: false, ctrl: false });
-    const second = a.selectedId!;
+    const first = drawPolygon(a, [[0, 0], [20, 0], [20, 20], [0, 20]]);
+    const second = drawPolygon(a, [[10, 10], [30, 10], [30, 30], [10, 30]]);
     expect(a.hitTest({ x: 15, y: 15 })).toBe(second);
     expect(a.hitTest({ x: 5, y: 5 })).toBe(first);
     expect(a.hitTest({ x: 40, y: 40 })).toBeNull();
@@ -178,21 +174,16 @@ describe('EditorSession', () => {
     a.pointerUp(at(45, 25));
     expect(a.hitTest({ x: 5, y: 5 })).toBeNull();
     expect(a.hitTest({ x: 45, y: 25 })).toBe(first);
-    expect(rleArea(a.model.read(first as ObjectId)!.mask!)).toBe(400);
+    expect(rleArea(a.model.read(first)!.mask!)).toBe(400);
   });
 
   it("A's undo never deletes an object that B has changed since A created it", () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);
     const b = session(db, 'bo', null);
-    a.setTool('polygon');
-    for (const p of [[5, 5], [30, 5], [30, 30], [5, 30]]) a.pointerDown(at(p[0], p[1]));
-    a.key({ key: 'Enter', alt: false, shift: false, ctrl: false });
-    const id = a.selectedId!;
+    const id = drawPolygon(a, [[5, 5], [30, 5], [30, 30], [5, 30]]);
     b.select(id);
-    b.setTool('brush');
-    b.pointerDown(at(45, 40));
-    b.pointerUp(at(45, 40));
+    dab(b, 45, 40);
     const bMask = b.model.read(id)!.mask;
     a.undo();
     a.undo();
