@@ -163,7 +163,7 @@ if __name__ == "__main__":
     ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--size", type=int, default=None)
-    ap.add_argument("--zoom", default=None, help='JSON, e.g. {"expansion":1.4,"minFrac":0.3,"reuseIou":0.5,"fromClick":2}; the manifest's zoomIn')
+    ap.add_argument("--zoom", default=None, help='JSON, e.g. {"expansion":1.4,"minFrac":0.3,"reuseIou":0.5,"fromClick":2} (the manifest zoomIn)')
     a = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(a.ckpt, map_location="cpu")
