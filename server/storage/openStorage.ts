@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { DocStoreMetrics } from './docStoreMetrics';
 import { DirImageStore } from './files/DirImageStore';
 import { LocalBus } from './memory/LocalBus';
 import { SqliteDocStore } from './sqlite/SqliteDocStore';
@@ -17,7 +18,8 @@ export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'tandem.db');
 }
 
-export async function openStorage(config: Config, log: Logger): Promise<Storage> {
+/** `opts.metrics`: where the doc store reports its commits (the server's Prometheus histograms). */
+export async function openStorage(config: Config, log: Logger, opts: { metrics?: DocStoreMetrics } = {}): Promise<Storage> {
   const slog = log.child({ module: 'storage' });
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.mkdirSync(config.shared.imageDir, { recursive: true });
@@ -25,16 +27,16 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
   let meta: MetaStore;
   let docs: DocStore;
   if (config.shared.databaseUrl) {
-    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger): Promise<{ meta: MetaStore; docs: DocStore }> }>(
+    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger, m?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore }> }>(
       './postgres/openPostgres', 'openPostgresStores', 'DATABASE_URL',
     );
-    ({ meta, docs } = await mod.openPostgresStores(config, log));
+    ({ meta, docs } = await mod.openPostgresStores(config, log, opts.metrics));
     slog.info({ backend: 'postgres' }, 'storage opened');
   } else {
     const file = sqliteFile(config.dataDir);
     meta = SqliteMetaStore.open(file);
     try {
-      docs = SqliteDocStore.open(file, { batchMs: config.sync.batchMs, log });
+      docs = SqliteDocStore.open(file, { batchMs: config.sync.batchMs, log, metrics: opts.metrics });
     } catch (e) {
       await meta.close();
       throw e;

@@ -16,12 +16,15 @@
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Logger } from '../../logger';
+import { observeCommit, type DocStoreMetrics } from '../docStoreMetrics';
 import type { DocStore, StoredRoom } from '../types';
 import { RoomNameSchema } from '../validation';
 
 interface Pending {
   room: string;
   update: Buffer;
+  /** performance.now() at append(), for the durable-time metric. */
+  t0: number;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -46,6 +49,8 @@ export class PgDocStore implements DocStore {
     private readonly maxBatchBytes = 8 * 1024 * 1024,
     /** See server/cluster/durabilityGate.ts: lets the room bus publish an update once it is stored. */
     private readonly gate: WeakMap<Uint8Array, Promise<void>> | null = null,
+    /** Batch size and append → durable time, observed at each commit. */
+    private readonly metrics: DocStoreMetrics | null = null,
   ) {}
 
   append(room: string, update: Uint8Array): Promise<void> {
@@ -59,7 +64,7 @@ export class PgDocStore implements DocStore {
     const done = new Promise<void>((resolve, reject) => {
       // Copied: the caller may reuse its buffer (a pooled socket frame) before the batch commits.
       const copy = Buffer.from(update);
-      this.pending.push({ room, update: copy, resolve, reject });
+      this.pending.push({ room, update: copy, t0: performance.now(), resolve, reject });
       this.pendingBytes += copy.byteLength;
       if (this.pending.length >= this.maxBatchUpdates || this.pendingBytes >= this.maxBatchBytes) {
         // Full: send on the next turn, so appends issued in the same tick still share the batch.
@@ -108,6 +113,7 @@ export class PgDocStore implements DocStore {
           );
         }
       });
+      observeCommit(this.metrics, batch.map((p) => p.t0));
       for (const p of batch) p.resolve();
     } catch (e) {
       this.log.error({ err: e, updates: batch.length, rooms: byRoom.size }, 'appending a batch of updates failed');

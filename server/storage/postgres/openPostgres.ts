@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
+import type { DocStoreMetrics } from '../docStoreMetrics';
 import type { DocStore, MetaStore } from '../types';
 import { durabilityGate } from '../../cluster/durabilityGate';
 import { withDefaultUser } from './connectionUrl';
@@ -12,7 +13,7 @@ import { PgDocStore } from './PgDocStore';
 import { PgMetaStore } from './PgMetaStore';
 
 /** Opens (and migrates) the PostgreSQL MetaStore and DocStore named by config.shared.databaseUrl. */
-export async function openPostgresStores(config: Config, log: Logger): Promise<{ meta: MetaStore; docs: DocStore }> {
+export async function openPostgresStores(config: Config, log: Logger, metrics?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore }> {
   const url = config.shared.databaseUrl;
   if (!url) throw new Error('openPostgresStores needs DATABASE_URL');
   const plog = log.child({ module: 'storage.postgres' });
@@ -33,5 +34,5 @@ export async function openPostgresStores(config: Config, log: Logger): Promise<{
   const release = async () => {
     if (--open === 0) await pool.end();
   };
-  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, config.sync.batchMs, release, undefined, undefined, durabilityGate(config)) };
+  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, config.sync.batchMs, release, undefined, undefined, durabilityGate(config), metrics) };
 }

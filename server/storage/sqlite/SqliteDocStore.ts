@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import { observeCommit, type DocStoreMetrics } from '../docStoreMetrics';
 import { RoomNameSchema } from '../validation';
 import type { DocStore, StoredRoom } from '../types';
 import { openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
@@ -25,6 +26,8 @@ export interface SqliteDocStoreOptions {
   maxBatchBytes?: number;
   synchronous?: Synchronous;
   log?: Logger;
+  /** Batch size and append → durable time, observed at each commit. */
+  metrics?: DocStoreMetrics;
 }
 
 /** The writer connection's settings, as the worker reports them once it has opened the file. */
@@ -38,7 +41,10 @@ export interface WriterSettings {
 interface Pending {
   room: string;
   data: Uint8Array;
+  /** Epoch ms, stored with the row. */
   at: number;
+  /** performance.now() at append(), for the durable-time metric. */
+  t0: number;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -65,6 +71,7 @@ export class SqliteDocStore implements DocStore {
   private readonly maxBatchUpdates: number;
   private readonly maxBatchBytes: number;
   private readonly log: Logger | undefined;
+  private readonly metrics: DocStoreMetrics | undefined;
   private readonly stmt: { load: Statement; count: Statement };
 
   private constructor(private readonly db: SqliteDb, file: string, opts: SqliteDocStoreOptions) {
@@ -72,6 +79,7 @@ export class SqliteDocStore implements DocStore {
     this.maxBatchUpdates = opts.maxBatchUpdates ?? 1000;
     this.maxBatchBytes = opts.maxBatchBytes ?? 8 * 1024 * 1024;
     this.log = opts.log?.child({ module: 'storage.sqlite.docs' });
+    this.metrics = opts.metrics;
     this.stmt = {
       load: db.prepare('SELECT seq, data FROM updates WHERE room = ? ORDER BY seq'),
       count: db.prepare('SELECT COUNT(*) FROM updates WHERE room = ?').pluck(),
@@ -127,7 +135,7 @@ export class SqliteDocStore implements DocStore {
       // Copied into its own ArrayBuffer: the caller may reuse its buffer (a pooled socket frame)
       // before the batch commits, and an own buffer can be transferred to the writer thread.
       const data = new Uint8Array(update);
-      this.batch.push({ room, data, at: Date.now(), resolve, reject });
+      this.batch.push({ room, data, at: Date.now(), t0: performance.now(), resolve, reject });
       this.batchBytes += data.byteLength;
       // Full: commit on the next turn (so appends issued in the same tick still share it).
       const full = this.batch.length >= this.maxBatchUpdates || this.batchBytes >= this.maxBatchBytes;
@@ -209,7 +217,10 @@ export class SqliteDocStore implements DocStore {
     this.batchBytes = 0;
     const msg = { type: 'write', rooms: batch.map((p) => p.room), datas: batch.map((p) => p.data), ats: batch.map((p) => p.at) };
     this.request(msg, batch.map((p) => p.data.buffer as ArrayBuffer)).then(
-      () => { for (const p of batch) p.resolve(); },
+      () => {
+        observeCommit(this.metrics, batch.map((p) => p.t0));
+        for (const p of batch) p.resolve();
+      },
       (e: Error) => {
         // The transaction rolled back: none of the batch is stored, so every append of it fails
         // (the sync layer keeps the updates in memory and clients push them again on resync).
