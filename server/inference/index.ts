@@ -18,7 +18,7 @@ import { WORKERS_NAMESPACE } from '../../shared/protocol/inference';
 import { GRABCUT_INFO, GRAPHCUT_INFO } from './engines/classical';
 import { manifestModelInfo, readManifestIfAny } from './engines/onnx/manifest';
 import { LocalWorkers } from './pool/LocalWorkers';
-import { attachNamespaces } from './pool/namespaces';
+import { attachNamespaces, type SegmentMetrics } from './pool/namespaces';
 import { Scheduler } from './pool/Scheduler';
 import { WorkerPool, type WorkerStatus } from './pool/WorkerPool';
 
@@ -30,6 +30,8 @@ export interface InferenceDeps {
   storage: Storage;
   auth: Auth;
   io: IoServer;
+  /** Per-request outcome and latency series (the server's Prometheus `inference` metrics). */
+  metrics?: SegmentMetrics;
 }
 
 export interface InferenceService {
@@ -123,7 +125,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     directory = dir;
   }
 
-  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch });
+  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch, metrics: deps.metrics });
 
   return {
     workerToken,
