@@ -12,6 +12,7 @@ import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
+import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
@@ -42,16 +43,18 @@ type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next: (
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function createTandemServer(config: Config, log: Logger, opts: { inference?: boolean } = {}): Promise<TandemServer> {
-  const storage = await openStorage(config, log);
+  // One registry per server, created here and passed down (two test servers must not share counters).
+  const metrics = createMetrics();
+  const storage = await openStorage(config, log, { metrics: metrics.storage });
   try {
-    return await start(config, log, storage, opts);
+    return await start(config, log, storage, metrics, opts);
   } catch (e) {
     await storage.close();
     throw e;
   }
 }
 
-async function start(config: Config, log: Logger, storage: Storage, opts: { inference?: boolean }): Promise<TandemServer> {
+async function start(config: Config, log: Logger, storage: Storage, metrics: Metrics, opts: { inference?: boolean }): Promise<TandemServer> {
   const auth = createAuth(storage.meta);
   const admin = await bootstrapAdmin(config, storage.meta, log);
   let inference: InferenceService | null = null;
@@ -73,7 +76,7 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
   const router = new Router(httpLog);
   const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready };
   // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
-  dataset = datasetRoutes(router, deps);
+  dataset = datasetRoutes(router, deps, metrics);
   taskRoutes(router, deps);
   projectRoutes(router, deps);
   const app = await loadSvelteHandler(log);
@@ -123,7 +126,7 @@ async function start(config: Config, log: Logger, storage: Storage, opts: { infe
 
   if (io) {
     try {
-      inference = await createInference({ config, log: log.child({ module: 'inference' }), storage, auth, io });
+      inference = await createInference({ config, log: log.child({ module: 'inference' }), storage, auth, io, metrics: metrics.inference });
       await inference.start();
     } catch (e) {
       // Annotating by hand still works without the model: serve, but say so loudly.

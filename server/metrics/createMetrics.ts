@@ -16,7 +16,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
 
   // Workers and in-flight requests are read from the pool at scrape time (bindInferenceStats).
   const inference = {
-    /** outcome: ok | busy | timeout | stale | error … ; engine: onnx | graphcut | grabcut … */
+    /**
+     * outcome: ok or the error code answered (busy, timeout, stale, click_outside_image …); engine:
+     * the resolved model id (graphcut, grabcut, an ONNX model), `none` when refused before that.
+     */
     requests: new Counter({ name: 'tandem_inference_requests_total', help: 'Segmentation requests by engine and outcome', labelNames: ['engine', 'outcome'] as const, registers }),
     seconds: new Histogram({ name: 'tandem_inference_seconds', help: 'Segmentation request latency, seconds', labelNames: ['engine'] as const, buckets: INFER, registers }),
   };
