@@ -7,7 +7,7 @@ import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { Roles } from '../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
 import type { Member, Project, Task, User } from './types';
-import { LabelsSchema, TaskInputSchema, TaskStatusSchema } from './validation';
+import { LabelsSchema, ProjectNameSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema } from './validation';
 
 /** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
 type Millis = number | string;
@@ -29,6 +29,23 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string
     throw new TandemError(ErrorCode.ValidationFailed, `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
   }
   return r.data;
+}
+
+/** The user a createUser call stores (name checked, created now). */
+export function newUser(input: { name: string; isAdmin?: boolean }): User {
+  const name = parseInput(UserNameSchema, input.name, 'user name');
+  return { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
+}
+
+/** The project a createProject call stores (name and labels checked, created now). */
+export function newProject(input: { name: string; labels: unknown; createdBy: UserId }): Project {
+  return {
+    id: newId() as ProjectId,
+    name: parseInput(ProjectNameSchema, input.name, 'project name'),
+    labels: parseInput(LabelsSchema, input.labels, 'labels'),
+    createdBy: input.createdBy,
+    createdAt: Date.now(),
+  };
 }
 
 /** The task a createTask call stores (input checked, status `todo`, created now). */

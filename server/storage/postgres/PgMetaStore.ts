@@ -5,10 +5,10 @@
 import type { Pool } from 'pg';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
-import { newId, type ProjectId, type TaskId, type UserId } from '../../../shared/schema/ids';
-import { newTask, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
+import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
+import { newProject, newTask, newUser, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { LabelsSchema, ProjectNameSchema, TaskStatusSchema, UserNameSchema } from '../validation';
+import { LabelsSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -17,8 +17,7 @@ export class PgMetaStore implements MetaStore {
   constructor(private readonly pool: Pool, private readonly onClose: () => Promise<void>) {}
 
   async createUser(input: { name: string; isAdmin?: boolean }): Promise<User> {
-    const name = parseInput(UserNameSchema, input.name, 'user name');
-    const user: User = { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
+    const user = newUser(input);
     await this.q('INSERT INTO users (id, name, is_admin, created_at) VALUES ($1, $2, $3, $4)', [user.id, user.name, user.isAdmin, user.createdAt]);
     return user;
   }
@@ -60,13 +59,7 @@ export class PgMetaStore implements MetaStore {
   }
 
   async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
-    const project: Project = {
-      id: newId() as ProjectId,
-      name: parseInput(ProjectNameSchema, input.name, 'project name'),
-      labels: parseInput(LabelsSchema, input.labels, 'labels'),
-      createdBy: input.createdBy,
-      createdAt: Date.now(),
-    };
+    const project = newProject(input);
     try {
       await this.q('INSERT INTO projects (id, name, labels, created_by, created_at) VALUES ($1, $2, $3, $4, $5)', [
         project.id, project.name, JSON.stringify(project.labels), project.createdBy, project.createdAt,

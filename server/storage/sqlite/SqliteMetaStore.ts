@@ -3,10 +3,10 @@
 // Rows become objects in ../rows.ts (shared with PostgreSQL).
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
-import { newId, type ProjectId, type TaskId, type UserId } from '../../../shared/schema/ids';
-import { newTask, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
+import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
+import { newProject, newTask, newUser, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { LabelsSchema, TaskStatusSchema, UserNameSchema, ProjectNameSchema } from '../validation';
+import { LabelsSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
@@ -21,8 +21,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async createUser(input: { name: string; isAdmin?: boolean }): Promise<User> {
-    const name = parseInput(UserNameSchema, input.name, 'user name');
-    const user: User = { id: newId() as UserId, name, isAdmin: input.isAdmin === true, createdAt: Date.now() };
+    const user = newUser(input);
     this.live().prepare('INSERT INTO users (id, name, is_admin, created_at) VALUES (?, ?, ?, ?)')
       .run(user.id, user.name, user.isAdmin ? 1 : 0, user.createdAt);
     return user;
@@ -62,13 +61,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
-    const project: Project = {
-      id: newId() as ProjectId,
-      name: parseInput(ProjectNameSchema, input.name, 'project name'),
-      labels: parseInput(LabelsSchema, input.labels, 'labels'),
-      createdBy: input.createdBy,
-      createdAt: Date.now(),
-    };
+    const project = newProject(input);
     try {
       this.live().prepare('INSERT INTO projects (id, name, labels, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(project.id, project.name, JSON.stringify(project.labels), project.createdBy, project.createdAt);
