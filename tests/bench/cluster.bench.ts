@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { clusterEnv, startProcessCluster } from '../integration/cluster.support';
+import { clusterEnv, startProcessCluster } from '../helpers/cluster';
 import { startServerProcess } from '../helpers/testServer';
 import { propagation, pushLatency, quantile, type BenchNode, type Scenario } from './propagation';
 import type { BenchResult } from './types';

@@ -75,3 +75,25 @@ export function makeCorruptPng(bytes = 2048): Buffer {
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
   return b;
 }
+
+/** The bright disc of syntheticPng(width, height): centre and radius in image px. */
+export function syntheticDisc(width: number, height: number): { cx: number; cy: number; r: number } {
+  return { cx: width * 0.55, cy: height * 0.5, r: Math.min(width, height) * 0.25 };
+}
+
+/** A textured image with a bright disc (syntheticDisc), as PNG bytes. */
+export async function syntheticPng(width: number, height: number): Promise<Buffer> {
+  const data = Buffer.alloc(width * height * 3);
+  const { cx, cy, r } = syntheticDisc(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = 3 * (y * width + x);
+      const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+      const n = ((x * 7919 + y * 104729) % 23) - 11;
+      data[p] = inside ? 220 + (n >> 1) : 60 + n;
+      data[p + 1] = inside ? 80 + n : 120 + n;
+      data[p + 2] = inside ? 60 : 90 + n;
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}

@@ -2,23 +2,18 @@
 // resuming after a dropped connection, trimming, and the resync signal when Redis restarts without
 // its data. Keys live under a per-run prefix and are deleted afterwards.
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { createRedisBus, type RedisBusOptions } from '../../server/storage/redis/RedisStreamsBus';
 import type { BusMessageKind } from '../../server/storage/types';
 import { newId } from '../../shared/schema/ids';
+import { REDIS_URL, restartRedis } from '../helpers/cluster';
+import { holdRedisLock } from '../helpers/clusterFixtures';
 import { waitFor } from '../helpers/waitFor';
-import { acquireRedisLock, restartRedis } from './cluster.support';
 
-// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
-let releaseRedis: () => void = () => {};
-beforeAll(async () => {
-  releaseRedis = await acquireRedisLock();
-}, 600_000);
-afterAll(() => releaseRedis());
+holdRedisLock();
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const keyPrefix = `tandem:test:${newId(8)}:`;
 const prefix = `${keyPrefix}room:`;
 const log = createLogger({ level: 'silent' });

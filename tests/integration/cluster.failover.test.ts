@@ -1,37 +1,18 @@
 // Failures of a cluster on the real PostgreSQL and Redis: a node SIGKILLed while its clients write
 // (they move to another node, as behind a load balancer) and Redis restarted without its data under
 // load. In both, every edit any client made ends up at every client and in PostgreSQL.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
-import { openPostgresStores } from '../../server/storage/postgres/openPostgres';
 import { createObject, listObjects } from '../../shared/schema/annotation';
+import { restartRedis, storedDoc } from '../helpers/cluster';
+import { useCluster } from '../helpers/clusterFixtures';
 import { makeImage } from '../helpers/images';
-import { makeApi, type ServerProcess, type TestServer } from '../helpers/testServer';
-import { connectClient, type YClient } from '../helpers/yclient';
+import { makeApi } from '../helpers/testServer';
+import { connectClient } from '../helpers/yclient';
 import { waitFor } from '../helpers/waitFor';
-import { acquireRedisLock, clusterEnv, restartRedis, startInProcessCluster, startProcessCluster, type ClusterEnv } from './cluster.support';
 
-// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
-let releaseRedis: () => void = () => {};
-beforeAll(async () => {
-  releaseRedis = await acquireRedisLock();
-}, 600_000);
-afterAll(() => releaseRedis());
-
-let env: ClusterEnv | null = null;
-let procs: ServerProcess[] = [];
-let nodes: TestServer[] = [];
-let clients: YClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  for (const p of procs.splice(0)) await p.stop('SIGKILL');
-  for (const n of nodes.splice(0)) await n.close();
-  await env?.cleanup();
-  env = null;
-});
+const cluster = useCluster();
+const clients = cluster.clients;
 
 const labels = (doc: Y.Doc) => new Set(listObjects(doc).map((o) => o.label));
 const sv = (doc: Y.Doc) => Buffer.from(Y.encodeStateVector(doc)).toString('base64');
@@ -49,22 +30,39 @@ async function everyClientHas(expected: string[], what: string, timeoutMs = 30_0
   await waitFor(() => clients.every((c) => expected.every((l) => labels(c.doc).has(l))), what, timeoutMs);
 }
 
-async function storedLabels(url: string, room: string): Promise<Set<string>> {
-  const { meta, docs } = await openPostgresStores(loadConfig({ DATABASE_URL: url }), createLogger({ level: 'silent' }));
-  try {
-    const doc = new Y.Doc();
-    for (const u of (await docs.load(room)).updates) Y.applyUpdate(doc, u);
-    return labels(doc);
-  } finally {
-    await docs.close();
-    await meta.close();
+const storedLabels = async (url: string, room: string) => labels(await storedDoc(url, room));
+
+/** Client i lives on node home[i]: two clients per node. */
+const home = [0, 1, 2, 0, 1, 2];
+
+/**
+ * Every client on its home node, then `rounds` rounds of writes, each awaited everywhere; returns
+ * the labels written.
+ */
+async function connectAndWrite(nodes: Array<{ wsUrl: string }>, room: string, token: string, rounds: number): Promise<string[]> {
+  for (const n of home) cluster.connect(nodes[n].wsUrl, room, token);
+  await Promise.all(clients.map((c) => c.synced(20_000)));
+  const written: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    written.push(...writeRound(r));
+    await everyClientHas(written, `round ${r} everywhere`);
   }
+  return written;
+}
+
+/** Every client has every label and the same document, and PostgreSQL holds every label. */
+async function everythingEverywhere(written: string[], room: string, what: string): Promise<void> {
+  await everyClientHas(written, `every edit at every client ${what}`);
+  await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 'identical documents', 20_000);
+  await waitFor(async () => {
+    const stored = await storedLabels(cluster.env!.schema.url, room);
+    return written.every((l) => stored.has(l));
+  }, 'PostgreSQL to hold every edit', 20_000);
 }
 
 describe('cluster failures', () => {
   it('SIGKILL one node while its clients write: they reconnect to another node and nothing is lost', async () => {
-    env = await clusterEnv();
-    procs = await startProcessCluster(env, 3);
+    const procs = await cluster.startProcesses(3);
     const api = makeApi(procs[0].url, procs[0].adminToken);
     const project = await api('POST', '/api/projects', { name: 'failover', labels: [] });
     const task = await api('POST', `/api/projects/${project.body.id}/tasks?name=a.png`, await makeImage(32, 24, 'png'), undefined, { 'content-type': 'image/png' });
@@ -72,15 +70,7 @@ describe('cluster failures', () => {
     expect([project.status, task.status, member.status]).toEqual([201, 201, 201]);
     const room = `task:${task.body.id}`;
     const token = member.body.token as string;
-    const home = [0, 1, 2, 0, 1, 2]; // two clients per node
-    for (const n of home) clients.push(connectClient(procs[n].wsUrl, room, token));
-    await Promise.all(clients.map((c) => c.synced(20_000)));
-
-    const written: string[] = [];
-    for (let r = 0; r < 4; r++) {
-      written.push(...writeRound(r));
-      await everyClientHas(written, `round ${r} everywhere`);
-    }
+    const written = await connectAndWrite(procs, room, token, 4);
     // Node 2 dies with round 4 of its clients in flight (sent, perhaps not yet stored or relayed).
     written.push(...writeRound(4));
     await procs[2].stop('SIGKILL');
@@ -92,29 +82,15 @@ describe('cluster failures', () => {
       clients[i] = connectClient(procs[i % 2].wsUrl, room, token, doc);
     }
     for (let r = 5; r < 8; r++) written.push(...writeRound(r));
-    await everyClientHas(written, 'every edit at every client after the failover');
-    await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 'identical documents', 20_000);
-    await waitFor(async () => {
-      const stored = await storedLabels(env!.schema.url, room);
-      return written.every((l) => stored.has(l));
-    }, 'PostgreSQL to hold every edit', 20_000);
+    await everythingEverywhere(written, room, 'after the failover');
   }, 240_000);
 
   it('Redis restarted without its data under load: nodes keep serving, then every edit reaches every node', async () => {
-    env = await clusterEnv();
-    nodes = await startInProcessCluster(env, 3);
+    const nodes = await cluster.startInProcess(3);
     const { projectId, taskId } = await nodes[0].createProjectWithTask();
     const room = `task:${taskId}`;
     const { token } = await nodes[0].addMember(projectId, 'annotator', 'ana');
-    const home = [0, 1, 2, 0, 1, 2];
-    for (const n of home) clients.push(connectClient(nodes[n].wsUrl, room, token));
-    await Promise.all(clients.map((c) => c.synced(20_000)));
-
-    const written: string[] = [];
-    for (let r = 0; r < 2; r++) {
-      written.push(...writeRound(r));
-      await everyClientHas(written, `round ${r} everywhere`);
-    }
+    const written = await connectAndWrite(nodes, room, token, 2);
     // Writes right before the crash: some may sit in Redis unread when it dies.
     written.push(...writeRound(2));
     await restartRedis(async () => {
@@ -129,11 +105,6 @@ describe('cluster failures', () => {
       );
     });
     for (let r = 4; r < 6; r++) written.push(...writeRound(r));
-    await everyClientHas(written, 'every edit at every client after Redis returned');
-    await waitFor(() => clients.every((c) => sv(c.doc) === sv(clients[0].doc)), 'identical documents', 20_000);
-    await waitFor(async () => {
-      const stored = await storedLabels(env!.schema.url, room);
-      return written.every((l) => stored.has(l));
-    }, 'PostgreSQL to hold every edit', 20_000);
+    await everythingEverywhere(written, room, 'after Redis returned');
   }, 240_000);
 });

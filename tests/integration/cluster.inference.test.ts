@@ -6,20 +6,19 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { pino } from 'pino';
 import { Server as IoServer, type Socket as ServerSocket } from 'socket.io';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/codecs/rle';
 import type { InferencePool } from '../../server/inference';
-import { startWorker } from '../../server/inference/worker/startWorker';
+import { clusterEnv, type ClusterEnv } from '../helpers/cluster';
+import { holdRedisLock } from '../helpers/clusterFixtures';
+import { syntheticPng } from '../helpers/images';
+import { connected, expectDiscMask, startTestWorker } from '../helpers/inference';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
-import { acquireRedisLock, clusterEnv, type ClusterEnv } from './cluster.support';
-import { syntheticPng } from './inference.harness';
 
-// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
-let releaseRedis: () => void = () => {};
+holdRedisLock();
 let env: ClusterEnv | null = null;
 const nodes: TestServer[] = [];
 const clients: ClientSocket[] = [];
@@ -28,7 +27,6 @@ const W = 160;
 const H = 120;
 
 beforeAll(async () => {
-  releaseRedis = await acquireRedisLock();
   // Local worker children inherit the environment: keep their logs out of the test output.
   process.env.LOG_LEVEL ??= 'warn';
 }, 600_000);
@@ -36,7 +34,6 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
   for (const n of nodes.reverse()) await n.close();
   await env?.cleanup();
-  releaseRedis();
 }, 120_000);
 
 /** Node `i` of the cluster; only node 1 forks a local worker. */
@@ -90,10 +87,7 @@ describe('inference across nodes', () => {
     const { token } = await n3.addMember(projectId, 'annotator');
     const c = ioClient(n3.url + '/inference', { auth: { token }, transports: ['websocket'] });
     clients.push(c);
-    await new Promise<void>((resolve, reject) => {
-      c.once('connect', () => resolve());
-      c.once('connect_error', reject);
-    });
+    await connected(c);
 
     const request = { taskId, objectId: 'o1', model: 'graphcut', clicks: [{ x: 88, y: 60, positive: true }] };
     // Until node 1's worker has joined and node 3 has heard of it, node 3 answers no_worker.
@@ -101,14 +95,8 @@ describe('inference across nodes', () => {
     expect(ack.ok ? "ok" : JSON.stringify(ack.error)).toBe("ok");
     if (!ack.ok) return;
     expect(ack.data.model).toBe('graphcut');
-    expect(ack.data.mask.size).toEqual([H, W]);
-    const m = decodeRle(ack.data.mask);
     // The synthetic image has a disc of radius 30 at (88, 60): the click lands inside it.
-    expect(m.data[60 * W + 88]).toBe(1);
-    expect(m.data[5 * W + 5]).toBe(0);
-    const area = m.data.reduce((s, v) => s + v, 0);
-    expect(area).toBeGreaterThan(Math.PI * 30 * 30 * 0.8);
-    expect(area).toBeLessThan(Math.PI * 30 * 30 * 1.2);
+    expectDiscMask(ack.data.mask, W, H);
     // Node 3 itself has no worker: the mask came from node 1's.
     expect((n3.server.inference as InferencePool | null)?.workers()).toEqual([]);
     expect((n1.server.inference as InferencePool | null)?.workers()).toHaveLength(1);
@@ -141,16 +129,7 @@ describe('a worker serving several nodes', () => {
         releaseImage = () => ack({ ok: true, data: { bytes: png, width: W, height: H } });
       });
     });
-    const worker = await startWorker({
-      server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      token: 'any',
-      providers: ['cpu'],
-      threads: 1,
-      capacity: 1,
-      cacheBytes: 1 << 24,
-      modelsDir: '/nonexistent-models-dir',
-      log: pino({ level: 'silent' }),
-    });
+    const worker = await startTestWorker(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'any', { capacity: 1, cacheBytes: 1 << 24 });
     try {
       await worker.ready;
       const job = (jobId: string) => ({ jobId, taskId: 't1', width: W, height: H, model: 'graphcut', clicks: [{ x: 88, y: 60, positive: true }] });

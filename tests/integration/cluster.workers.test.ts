@@ -1,31 +1,17 @@
 // WorkerDirectory over the real Redis: a worker attached to node 1 is known on node 3 and answers a
 // job sent from node 3; when node 1 goes away, node 3 forgets its workers. (Wiring it into the
 // inference pool is the pool's part: server/cluster/CONTEXT.md, seam 3.)
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server as IoServer } from 'socket.io';
-import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installIoAdapter } from '../../server/cluster/ioAdapter';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { describe, expect, it } from 'vitest';
 import { RemoteWorkerLostError, WorkerDirectory, type AnnouncedWorker } from '../../server/cluster/WorkerDirectory';
-import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { newId } from '../../shared/schema/ids';
+import { holdRedisLock, useAdapterNodes } from '../helpers/clusterFixtures';
 import { waitFor } from '../helpers/waitFor';
-import { acquireRedisLock, REDIS_URL } from './cluster.support';
 
-// Redis restarts in other cluster files must not happen under this one (see acquireRedisLock).
-let releaseRedis: () => void = () => {};
-beforeAll(async () => {
-  releaseRedis = await acquireRedisLock();
-}, 600_000);
-afterAll(() => releaseRedis());
-
+holdRedisLock();
+const adapter = useAdapterNodes();
 const log = createLogger({ level: 'silent' });
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 interface TestNode {
   url: string;
@@ -33,29 +19,22 @@ interface TestNode {
   close(): Promise<void>;
 }
 
+/** An adapter node with a WorkerDirectory announcing `local`; close() stops it first. */
 async function node(nodeId: string, prefix: string, local: () => AnnouncedWorker[]): Promise<TestNode> {
-  const server = http.createServer();
-  const io = new IoServer(server);
-  const closeAdapter = await installIoAdapter(io, loadConfig({ REDIS_URL, REDIS_KEY_PREFIX: prefix, NODE_ID: nodeId }), log);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const directory = new WorkerDirectory(io.of('/workers'), nodeId, local, log, { announceEveryMs: 200, expireMs: 1000 });
+  const n = await adapter.start(nodeId, prefix);
+  const directory = new WorkerDirectory(n.io.of('/workers'), nodeId, local, log, { announceEveryMs: 200, expireMs: 1000 });
   directory.start();
-  let closed = false;
   const close = async () => {
-    if (closed) return;
-    closed = true;
     directory.stop();
-    await new Promise<void>((r) => io.close(() => r()));
-    await closeAdapter();
+    await n.close();
   };
-  cleanups.push(close);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, directory, close };
+  adapter.defer(close);
+  return { url: n.url, directory, close };
 }
 
 function workerClient(url: string): ClientSocket {
-  const s = ioClient(url + '/workers', { transports: ['websocket'], reconnection: false });
+  const s = adapter.client(url, '/workers');
   s.on('worker:segment', (job: { clicks: number }, ack: (r: unknown) => void) => ack({ ok: true, data: { clicks: job.clicks, by: 'node-1 worker' } }));
-  cleanups.push(async () => void s.disconnect());
   return s;
 }
 

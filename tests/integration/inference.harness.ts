@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import sharp from 'sharp';
 import { Server as IoServer } from 'socket.io';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import { encodeRle } from '../../shared/codecs/rle';
@@ -20,6 +19,8 @@ import { loadConfig, type Config } from '../../server/config';
 import { createInference, type InferencePool } from '../../server/inference';
 import { openStorage } from '../../server/storage/openStorage';
 import type { Storage, User } from '../../server/storage/types';
+import { syntheticPng } from '../helpers/images';
+import { connected } from '../helpers/inference';
 
 export interface Harness {
   url: string;
@@ -38,25 +39,6 @@ export interface Harness {
   /** A connected /inference client. */
   client(token: string): Promise<ClientSocket>;
   close(): Promise<void>;
-}
-
-/** A textured image with a bright disc, as PNG bytes. */
-export async function syntheticPng(width: number, height: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  const cx = width * 0.55;
-  const cy = height * 0.5;
-  const r = Math.min(width, height) * 0.25;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = 3 * (y * width + x);
-      const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
-      const n = ((x * 7919 + y * 104729) % 23) - 11;
-      data[p] = inside ? 220 + (n >> 1) : 60 + n;
-      data[p + 1] = inside ? 80 + n : 120 + n;
-      data[p + 2] = inside ? 60 : 90 + n;
-    }
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
@@ -113,10 +95,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async client(token) {
       const c = ioClient(`${url}/inference`, { auth: { token }, transports: ['websocket'], reconnection: false });
       clients.push(c);
-      await new Promise<void>((resolve, reject) => {
-        c.once('connect', () => resolve());
-        c.once('connect_error', (e) => reject(e));
-      });
+      await connected(c);
       return c;
     },
     async close() {
@@ -162,10 +141,7 @@ export class ControlledWorker {
         fail: (code) => ack({ ok: false, error: { code, message: 'test failure' } }),
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
+    await connected(socket);
     const ack = await socket.timeout(5000).emitWithAck('worker:hello', {
       workerId: opts.workerId ?? `ctl-${Math.random().toString(36).slice(2)}`,
       host: 'test',

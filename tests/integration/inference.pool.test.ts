@@ -4,8 +4,8 @@
 // (the worker code path of `npm run worker`) joining and leaving over socket.io.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/codecs/rle';
-import { startWorker, type RunningWorker } from '../../server/inference/worker/startWorker';
-import { pino } from 'pino';
+import type { RunningWorker } from '../../server/inference/worker/startWorker';
+import { startTestWorker } from '../helpers/inference';
 import { waitFor } from '../helpers/waitFor';
 import { ControlledWorker, segment, startHarness, type Harness } from './inference.harness';
 
@@ -155,16 +155,7 @@ describe('inference pool', () => {
   it('refuses a worker with a bad token, and the worker gives up', async () => {
     await setup();
     await expect(ControlledWorker.join(h!.url, 'wrong-token-wrong-token')).rejects.toBeTruthy();
-    const w = await startWorker({
-      server: h!.url,
-      token: 'wrong-token-wrong-token',
-      providers: ['cpu'],
-      threads: 1,
-      capacity: 1,
-      cacheBytes: 1 << 20,
-      modelsDir: '/nonexistent-models-dir',
-      log: pino({ level: 'silent' }),
-    });
+    const w = await startTestWorker(h!.url, 'wrong-token-wrong-token', { capacity: 1, cacheBytes: 1 << 20 });
     try {
       expect((await w.refused).message).toBe('unauthorized');
     } finally {
@@ -175,18 +166,7 @@ describe('inference pool', () => {
 
   it('a remote worker (the npm run worker code) joins over socket.io, segments, and leaves', async () => {
     const { c, taskA } = await setup();
-    const log = pino({ level: 'silent' });
-    let remote: RunningWorker | null = await startWorker({
-      server: h!.url,
-      token: h!.inference.workerToken,
-      providers: ['cpu'],
-      threads: 1,
-      capacity: 2,
-      cacheBytes: 64 * 1024 * 1024,
-      modelsDir: '/nonexistent-models-dir',
-      log,
-      host: 'remote-test',
-    });
+    let remote: RunningWorker | null = await startTestWorker(h!.url, h!.inference.workerToken, { capacity: 2, cacheBytes: 64 * 1024 * 1024, host: 'remote-test' });
     try {
       await remote.ready;
       expect(h!.inference.workers().map((w) => w.host)).toEqual(['remote-test']);

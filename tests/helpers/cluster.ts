@@ -1,15 +1,20 @@
-// Shared by the cluster.*.test.ts files (and the cluster bench): a real Redis restart, and
-// clusters of real nodes on a throw-away PostgreSQL schema and Redis key prefix.
+// Shared by the cluster.*.test.ts files (and the cluster bench): a real Redis restart, clusters
+// of real nodes on a throw-away PostgreSQL schema and Redis key prefix, and what PostgreSQL holds
+// of a room. No vitest here (the bench imports it): the per-test fixtures are clusterFixtures.ts.
 import { execFileSync, execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
+import * as Y from 'yjs';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { openPostgresStores } from '../../server/storage/postgres/openPostgres';
 import { createTempSchema, type TempSchema } from '../../server/storage/postgres/tempSchema';
 import { newId } from '../../shared/schema/ids';
-import { waitFor } from '../helpers/waitFor';
-import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/testServer';
+import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from './testServer';
+import { waitFor } from './waitFor';
 
 /**
  * The cluster test files restart the machine's one Redis; a file that merely uses it would see
@@ -153,4 +158,17 @@ export async function startProcessCluster(c: ClusterEnv, n: number): Promise<Ser
   const first = await start(0);
   const rest = await Promise.all(Array.from({ length: n - 1 }, (_, k) => start(k + 1)));
   return [first, ...rest];
+}
+
+/** The room as the PostgreSQL at `url` holds it, replayed into a fresh document. */
+export async function storedDoc(url: string, room: string): Promise<Y.Doc> {
+  const { meta, docs } = await openPostgresStores(loadConfig({ DATABASE_URL: url }), createLogger({ level: 'silent' }));
+  try {
+    const doc = new Y.Doc();
+    for (const u of (await docs.load(room)).updates) Y.applyUpdate(doc, u);
+    return doc;
+  } finally {
+    await docs.close();
+    await meta.close();
+  }
 }
