@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Dev metrics of a checkpoint measured through the worker's own onnx engine (TypeScript, the
+# code that serves annotators), in a scratch folder: export to ONNX, then `npm run eval`.
+# Faster than evaluate.py (onnxruntime instead of torch) and it measures the product.
+# Usage (from models/train): ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
+set -euo pipefail
+ckpt=$1; limit=${2:-}; zoom=${3:-'{"expansion":1.4,"minFrac":0.3,"reuseIou":0.5,"fromClick":2}'}
+dir=$(mktemp -d /tmp/tandem-snap-XXXX)
+/usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" > "$dir/export.log" 2>&1 \
+  || { cat "$dir/export.log"; exit 1; }
+cd ../..
+INFERENCE_MODELS_DIR="$dir" npm run --silent eval -- --dataset "${TANDEM_DATASETS:-../shared/datasets}/dev/COCO_MVal_dev" \
+  --model snap ${limit:+--limit "$limit"} --json | tail -n 1
+rm -rf "$dir"
