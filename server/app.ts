@@ -2,6 +2,7 @@
 // socket.io on /socket.io (inference), and the built SvelteKit app for every other path.
 import fs from 'node:fs';
 import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server as IoServer } from 'socket.io';
@@ -39,6 +40,13 @@ export interface TandemServer {
 }
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+
+/**
+ * At close, how long HTTP requests already in flight and the closing handshakes of WebSockets
+ * (socket.io's) have to finish before their connections are cut (ms). Bounded so that close()
+ * never waits on a client: main.ts gives the whole shutdown 15 s before it exits anyway.
+ */
+const SHUTDOWN_GRACE_MS = 2000;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -81,9 +89,18 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   projectRoutes(router, deps);
   const app = await loadSvelteHandler(log);
 
+  // Every TCP connection, upgraded ones included (closeAllConnections() leaves those alone), and
+  // every request handler still running: close() waits for both, bounded, then cuts the rest.
+  const connections = new Set<net.Socket>();
+  const handling = new Set<Promise<void>>();
+  let closing: Promise<void> | null = null;
   const server = http.createServer((req, res) => {
     if (dataset) observeHttp(dataset.metrics, req, res);
-    router
+    // A response finished during shutdown leaves an idle keep-alive connection: drop it now.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    const handled = router
       .handle(req, res)
       .then((handled) => {
         if (handled) return;
@@ -97,6 +114,12 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
         httpLog.error({ err: e }, 'request handler failed');
         if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal server error' } });
       });
+    handling.add(handled);
+    void handled.finally(() => handling.delete(handled));
+  });
+  server.on('connection', (socket: net.Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
   let io: IoServer | null = null;
   server.on('upgrade', (req, socket, head) => {
@@ -136,22 +159,34 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   }
   ready = true;
 
-  let closing: Promise<void> | null = null;
+  // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
   const close = () =>
     (closing ??= (async () => {
       ready = false;
+      const graceEnds = Date.now() + SHUTDOWN_GRACE_MS;
+      // Stops listening and (Node 19+) drops idle keep-alive connections at once. Its callback
+      // runs once every connection is gone, which the steps below make sure of.
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
-      if (io) {
-        await new Promise<void>((resolve) => io!.close(() => resolve()));
-        await closeAdapter();
-      }
+      // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
+      // for server.close(), i.e. for every HTTP connection, including requests still in flight.
+      const ioClosed = io ? io.close() : Promise.resolve();
+      // In-flight requests and closing handshakes get the rest of the grace period; whatever is
+      // still connected after it is cut (a request cut mid-body fails its handler).
+      await settledWithin([...handling, ...[...connections].map(socketClosed)], graceEnds - Date.now());
+      if (connections.size > 0) log.warn({ connections: connections.size }, 'cutting connections still open at shutdown');
+      server.closeAllConnections();
+      for (const socket of connections) socket.destroy();
+      // Handlers of the cut requests end quickly; they may still be writing storage.
+      if (!(await settledWithin([...handling], SHUTDOWN_GRACE_MS))) log.error({ requests: handling.size }, 'request handlers still running at shutdown');
+      await ioClosed;
+      await closeAdapter();
+      await httpClosed;
       await storage.docs.flush();
       await storage.close();
-      server.closeAllConnections();
-      await httpClosed;
     })());
 
   return {
@@ -168,6 +203,21 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     },
     close,
   };
+}
+
+/** Resolves true once every promise settled, or false after `ms`. */
+async function settledWithin(ps: Array<Promise<unknown>>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([Promise.allSettled(ps).then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function socketClosed(socket: net.Socket): Promise<void> {
+  return socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /** The built SvelteKit app (adapter-node's handler), or a page saying how to build it. */

@@ -42,9 +42,16 @@ export interface SyncServer {
   /** Applies an update written by the server (imports): stored, relayed to sockets, published. Resolves once durable. */
   applyServerUpdate(room: string, update: Uint8Array): Promise<void>;
   readonly metrics: SyncMetrics;
-  /** Closes every socket with 1001, waits for every pending append, unloads the rooms. */
+  /**
+   * Shutdown: refuses new sockets, waits until every update applied so far is durable, then
+   * closes every socket with 1001 (sockets that do not finish the closing handshake within
+   * `CLOSE_HANDSHAKE_MS` are cut), stores what arrived meanwhile and unloads the rooms.
+   */
   close(): Promise<void>;
 }
+
+/** How long a socket told 1001 has to answer the closing handshake before it is cut (ms). */
+const CLOSE_HANDSHAKE_MS = 1000;
 
 export function createSyncServer(deps: SyncServerDeps): SyncServer {
   const { config, storage, auth } = deps;
@@ -56,6 +63,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
   const unloading = new Set<Promise<void>>();
   const alive = new WeakMap<WebSocket, boolean>();
   let closing = false;
+  let closed: Promise<void> | null = null;
 
   // Keepalive: a socket that has not answered the previous ping is dead (no close frame will come).
   const heartbeat = setInterval(() => {
@@ -81,6 +89,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
   async function getRoom(name: string, kind: 'task' | 'review', task: Task): Promise<Room> {
     const taskId = task.id;
     for (;;) {
+      if (closing) throw refusal(CloseCode.GoingAway, 'server shutting down');
       cancelUnload(name);
       let p = rooms.get(name);
       if (!p) {
@@ -112,6 +121,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
   }
 
   function scheduleUnload(room: Room): void {
+    if (closing) return; // close() unloads every room itself
     cancelUnload(room.name);
     const t = setTimeout(() => {
       unloadTimers.delete(room.name);
@@ -183,6 +193,9 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
       const { task, role } = await auth.taskAccess(user, parsed.taskId as TaskId);
       const readOnly = !canWriteRoom(role, parsed.kind);
       const r = await getRoom(name, parsed.kind, task);
+      // close() began while this socket was loading its room: it was told 1001 already (or is
+      // told now), and must not join a room that is being unloaded.
+      if (closing) throw refusal(CloseCode.GoingAway, 'server shutting down');
       if (gone) {
         if (r.conns.size === 0) scheduleUnload(r);
         return;
@@ -229,20 +242,44 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     await storage.bus.publish(name, 'update', update);
   }
 
-  async function close(): Promise<void> {
-    if (closing) return;
-    closing = true;
+  function close(): Promise<void> {
+    return (closed ??= shutdown());
+  }
+
+  async function shutdown(): Promise<void> {
+    closing = true; // from here on no socket is accepted and none joins a room
     clearInterval(heartbeat);
     for (const t of unloadTimers.values()) clearTimeout(t);
     unloadTimers.clear();
-    for (const ws of wss.clients) ws.close(CloseCode.GoingAway, 'server shutting down');
     await Promise.all([...unloading]);
-    const loaded = await Promise.all([...rooms.values()].map((p) => p.catch(() => null)));
+    const loaded = (await Promise.all([...rooms.values()].map((p) => p.catch(() => null)))).filter((r): r is Room => r !== null && !r.closed);
+    // 1. Every update applied so far is durable before any socket is told to go: a client that
+    //    sees 1001 has nothing the server took from it and could still lose.
+    await Promise.all(loaded.map((r) => r.drain()));
+    // 2. 1001 to every socket. Frames that arrive before a client's close frame are still applied
+    //    and stored (step 3); a client that does not answer in time is cut, and pushes what it
+    //    holds again (sync step 2) when it reconnects to the restarted server.
+    await closeSockets(CloseCode.GoingAway, 'server shutting down', CLOSE_HANDSHAKE_MS);
+    // 3. No socket is left: store what came in during the handshakes and unload.
     rooms.clear();
-    await Promise.all(loaded.map((r) => (r && !r.closed ? r.close({ compact: false }) : undefined)));
-    // Sockets that did not finish the closing handshake in time are cut.
-    for (const ws of wss.clients) ws.terminate();
+    await Promise.all(loaded.map((r) => r.close({ compact: false })));
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+    log.debug({ rooms: loaded.length }, 'sync closed');
+  }
+
+  /** Closes every socket with `code`, waits for the closing handshakes, then cuts the rest. */
+  async function closeSockets(code: number, reason: string, graceMs: number): Promise<void> {
+    const gone = [...wss.clients].map((ws) => {
+      const p = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      ws.close(code, reason);
+      return p;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(gone), late]);
+    clearTimeout(timer);
+    for (const ws of wss.clients) ws.terminate();
+    await Promise.all(gone);
   }
 
   return { handleUpgrade, withDoc, applyServerUpdate, metrics, close };
