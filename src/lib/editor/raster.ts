@@ -1,6 +1,7 @@
 // Mask raster operations for brush, eraser, polygon, lasso and move. All coordinates are in image
 // pixels (ptImage); a pixel (x, y) covers [x, x+1) × [y, y+1) and is tested at its centre.
 // Bitmaps are row-major (index y * width + x), one byte per pixel, 1 = object, 0 = background.
+import { maskBbox } from '../../../shared/geometry/maskBbox';
 import type { Point } from './camera';
 
 export interface Bitmap {
@@ -120,20 +121,5 @@ export function area(bm: Bitmap): number {
 
 /** Bounding box of the object pixels (inclusive-exclusive), or null when empty. */
 export function bbox(bm: Bitmap): { x0: number; y0: number; x1: number; y1: number } | null {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < bm.height; y++) {
-    const row = y * bm.width;
-    for (let x = 0; x < bm.width; x++) {
-      if (bm.data[row + x]) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        y1 = y;
-      }
-    }
-  }
-  return x1 < 0 ? null : { x0, y0, x1: x1 + 1, y1: y1 + 1 };
+  return maskBbox(bm.data, bm.width, bm.height);
 }

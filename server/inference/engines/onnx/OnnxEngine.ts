@@ -146,15 +146,16 @@ export class OnnxEngine implements Engine {
     return out;
   }
 
-  /** Encoder outputs for `image` (the whole image or a window's crop), cached under `key`. */
-  private async encode(image: RgbImage, key: string): Promise<Features> {
+  /** Encoder outputs for the whole image or a window's crop, cached under `key`; `pixels` is only
+   *  called on a miss, so a cached window costs no crop. */
+  private async encode(pixels: () => RgbImage, key: string): Promise<Features> {
     const hit = this.features.get(key);
     if (hit) return hit;
     const pending = this.encoding.get(key);
     if (pending) return pending;
     const p = (async () => {
       const S = this.size;
-      const out = await this.encoder!.run({ image: new ort.Tensor('float32', this.frame(image), [1, 3, S, S]) });
+      const out = await this.encoder!.run({ image: new ort.Tensor('float32', this.frame(pixels()), [1, 3, S, S]) });
       let bytes = 0;
       for (const t of Object.values(out)) bytes += (t.data as Float32Array).byteLength;
       const f = { feeds: out as Record<string, ort.Tensor>, bytes };
@@ -166,7 +167,7 @@ export class OnnxEngine implements Engine {
   }
 
   async warm(image: RgbImage, key: string): Promise<void> {
-    if (this.encoder) await this.encode(image, key);
+    if (this.encoder) await this.encode(() => image, key);
   }
 
   forget(key: string): void {
@@ -204,7 +205,8 @@ export class OnnxEngine implements Engine {
     // Everything below runs in the frame of `view`: the whole image, or the window's crop.
     const ox = roi ? roi[0] : 0;
     const oy = roi ? roi[1] : 0;
-    const view = roi ? cropImage(image, roi) : image;
+    const view = roi ? { width: roi[2] - roi[0], height: roi[3] - roi[1] } : image;
+    const pixels = () => (roi ? cropImage(image, roi) : image);
     const S = this.size;
     const scale = S / Math.max(view.width, view.height);
     const toModelX = (v: number) => (v - ox + 0.5) * scale - 0.5;
@@ -222,8 +224,8 @@ export class OnnxEngine implements Engine {
     }
     if (pts.length === 0) pts.push(0, 0, -1); // N >= 1: one padding point
     const feeds: Record<string, ort.Tensor> = {};
-    if (this.encoder) Object.assign(feeds, (await this.encode(view, roi ? windowKey(input.imageKey, roi) : input.imageKey)).feeds);
-    else feeds.image = new ort.Tensor('float32', this.frame(view), [1, 3, S, S]);
+    if (this.encoder) Object.assign(feeds, (await this.encode(pixels, roi ? windowKey(input.imageKey, roi) : input.imageKey)).feeds);
+    else feeds.image = new ort.Tensor('float32', this.frame(pixels()), [1, 3, S, S]);
     feeds.points = new ort.Tensor('float32', Float32Array.from(pts), [1, pts.length / 3, 3]);
     const viewPrev = prevMask && roi ? cropMask(prevMask, image.width, roi) : prevMask;
     feeds.prev_mask = new ort.Tensor('float32', prevToFrame(viewPrev, view, S, scale), [1, 1, S, S]);
@@ -275,7 +277,7 @@ function boxMask(width: number, height: number, box: [number, number, number, nu
 }
 
 /** The previous mask in the S×S frame as 0/1 (nearest source pixel), zeros when none. */
-function prevToFrame(mask: Uint8Array | undefined, image: RgbImage, S: number, scale: number): Float32Array {
+function prevToFrame(mask: Uint8Array | undefined, image: { width: number; height: number }, S: number, scale: number): Float32Array {
   const out = new Float32Array(S * S);
   if (!mask) return out;
   const rw = Math.min(S, Math.round(image.width * scale));

@@ -7,6 +7,7 @@
 // inside it: the encoder then does not run again (its outputs are cached per window), so most
 // correction clicks cost one decoder run. models/train/tandem_click/evaluate.py does the same, so
 // the manifest's measured NoC is what the worker delivers.
+import { maskBbox } from '../../../../shared/geometry/maskBbox';
 import type { RgbImage } from '../types';
 
 export interface ZoomInConfig {
@@ -30,22 +31,11 @@ export interface Point {
 
 /** The window around the mask and the positive clicks, or null when there is neither. */
 export function objectRoi(mask: Uint8Array | undefined, positives: Point[], width: number, height: number, z: ZoomInConfig): Roi | null {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  if (mask) {
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        if (!mask[row + x]) continue;
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-    }
-  }
+  const b = mask ? maskBbox(mask, width, height) : null;
+  let x0 = b ? b.x0 : Infinity;
+  let y0 = b ? b.y0 : Infinity;
+  let x1 = b ? b.x1 - 1 : -Infinity;
+  let y1 = b ? b.y1 - 1 : -Infinity;
   for (const p of positives) {
     const x = Math.floor(p.x);
     const y = Math.floor(p.y);
