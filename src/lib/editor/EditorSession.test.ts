@@ -1,5 +1,5 @@
 // Two sessions on two Y.Docs wired together in memory (as the sync server would relay updates).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { decodeRle, encodeRle, rleArea } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
@@ -163,8 +163,17 @@ describe('EditorSession', () => {
   it('select hits the topmost mask and move shifts it', () => {
     const [da] = linkedDocs();
     const a = session(da, 'ana', null);
-    const first = drawPolygon(a, [[0, 0], [20, 0], [20, 20], [0, 20]]);
-    const second = drawPolygon(a, [[10, 10], [30, 10], [30, 30], [10, 30]]);
+    // Stacking is by createdAt, then id: created in the same millisecond, two objects would stack
+    // by their random ids. The clock moves between them, as it does between two real gestures.
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000 });
+    let first: ObjectId, second: ObjectId;
+    try {
+      first = drawPolygon(a, [[0, 0], [20, 0], [20, 20], [0, 20]]);
+      vi.setSystemTime(1_001);
+      second = drawPolygon(a, [[10, 10], [30, 10], [30, 30], [10, 30]]);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(a.hitTest({ x: 15, y: 15 })).toBe(second);
     expect(a.hitTest({ x: 5, y: 5 })).toBe(first);
     expect(a.hitTest({ x: 40, y: 40 })).toBeNull();
