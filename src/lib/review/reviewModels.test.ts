@@ -1,7 +1,7 @@
 // The review read-models and commands against real Y.Docs: what the panel would show after local
 // commands and after remote updates from another peer (applied as Yjs updates, as the provider
 // does), and that a read-only user's commands write nothing.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { ObjectId } from '../../../shared/schema/ids';
 import { LocalOrigin } from '../../../shared/schema/origins';
@@ -22,6 +22,8 @@ function sync(from: Y.Doc, to: Y.Doc) {
 }
 
 describe('review read-models and commands', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('a change request opens a thread the annotator sees, with the mention parsed', () => {
     const reviewer = peer('bo');
     const annotator = peer('ana');
@@ -54,6 +56,9 @@ describe('review read-models and commands', () => {
   });
 
   it('the cached thread list is replaced only when threads change', () => {
+    // Threads are listed by creation time, then id: the clock moves between the two comments (in
+    // the same millisecond they would be ordered by their random ids).
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000 });
     const a = peer('ana');
     const threads = new ThreadsModel(a.doc);
     a.commands.comment(obj, { x: 0, y: 0 }, 'first');
@@ -61,6 +66,7 @@ describe('review read-models and commands', () => {
     expect(threads.all).toBe(first);
     a.commands.setStatus('in_review'); // not a thread change
     expect(threads.all).toBe(first);
+    vi.setSystemTime(1_001);
     a.commands.comment(obj, { x: 5, y: 5 }, 'second');
     expect(threads.all).not.toBe(first);
     expect(threads.all.map((t) => t.messages[0].text)).toEqual(['first', 'second']);
