@@ -56,7 +56,7 @@ class MobileNetV2Features(nn.Module):
         self.taps = {2: 0, 5: 1, 12: 2, 16: 3}  # block index -> output slot (stride 4, 8, 16, 32)
 
     def forward(self, x):
-        if x.shape[0] > 1:
+        if x.shape[0] > 1 and x.device.type == "cpu":
             # this CPU build of torch runs batched 1x1 convs 3-4x slower than a loop of batch 1
             per = [self.forward(x[i:i + 1]) for i in range(x.shape[0])]
             return [torch.cat([p[k] for p in per]) for k in range(4)]

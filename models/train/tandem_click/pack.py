@@ -1,0 +1,52 @@
+"""A resized copy of the train sets, small enough to carry to a lent GPU machine (a device call takes
+at most 64 MiB, the repository included). Same layout and pairing as the original (data.py reads
+it unchanged): images with the long side at most --side px as JPEG --quality, masks resized to
+match (nearest, PNG). Training frames are 384 px (x0.75-1.35), so 384-416 px sources lose little.
+Usage: /usr/bin/python3 -m tandem_click.pack --data <datasets root> --out <dir> [--side 400 --quality 82]
+"""
+import argparse
+import os
+
+from PIL import Image
+
+
+def pack(data, out, side, quality, sets):
+    total = 0
+    for name in sets:
+        src = os.path.join(data, "train", name)
+        for sub in ("images", "masks"):
+            os.makedirs(os.path.join(out, "train", name, sub), exist_ok=True)
+        scale = {}
+        for f in sorted(os.listdir(os.path.join(src, "images"))):
+            im = Image.open(os.path.join(src, "images", f)).convert("RGB")
+            s = min(1.0, side / max(im.size))
+            scale[os.path.splitext(f)[0]] = s
+            if s < 1:
+                im = im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.BILINEAR)
+            p = os.path.join(out, "train", name, "images", f)
+            im.save(p, quality=quality)
+            total += os.path.getsize(p)
+        for f in sorted(os.listdir(os.path.join(src, "masks"))):
+            mid = os.path.splitext(f)[0]
+            iid = mid if mid in scale else mid.rsplit("_", 1)[0]
+            m = Image.open(os.path.join(src, "masks", f)).convert("L")
+            s = scale[iid]
+            if s < 1:
+                # the image was resized with round(); the mask must land on exactly the same size
+                img = Image.open(os.path.join(out, "train", name, "images", iid + ".jpg"))
+                m = m.resize(img.size, Image.NEAREST)
+            p = os.path.join(out, "train", name, "masks", f)
+            m.save(p, optimize=True)
+            total += os.path.getsize(p)
+    return total
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--side", type=int, default=400)
+    ap.add_argument("--quality", type=int, default=82)
+    ap.add_argument("--sets", default="COCO_MVal_train,BSDS500_regions_all,WeizmannHorses")
+    a = ap.parse_args()
+    print(pack(a.data, a.out, a.side, a.quality, a.sets.split(",")), "bytes")
