@@ -1,12 +1,14 @@
 // The PostgreSQL backend (shared, multi-node mode) against the real server on 127.0.0.1:5432: the
 // storage contract, plus what only a shared database has (several nodes appending to one room,
-// migrations racing at start). Each test gets its own schema, dropped afterwards.
+// migrations racing at start, refusing a newer schema). Each test gets its own schema, dropped afterwards.
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { openPostgresStores } from '../../server/storage/postgres/openPostgres';
 import { withDefaultUser } from '../../server/storage/postgres/connectionUrl';
+import { migrations } from '../../server/storage/postgres/migrations';
+import { SchemaTooNewError } from '../../server/storage/SchemaTooNewError';
 import { createTempSchema, type TempSchema } from '../../server/storage/postgres/tempSchema';
 import type { DocStore, MetaStore } from '../../server/storage/types';
 import { storageContract } from './storageContract';
@@ -24,6 +26,18 @@ async function query<R extends object>(url: string, sql: string, params: unknown
   } finally {
     await c.end();
   }
+}
+
+/** Every table of the schema with all its rows, in a stable order: what "unchanged" compares. */
+async function dump(schema: TempSchema): Promise<Record<string, unknown[]>> {
+  const tables = await query<{ table_name: string }>(
+    schema.url,
+    'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+    [schema.name],
+  );
+  const out: Record<string, unknown[]> = {};
+  for (const { table_name: t } of tables) out[t] = await query(schema.url, `SELECT * FROM ${t} AS r ORDER BY r::text`);
+  return out;
 }
 
 async function freshSchema(): Promise<TempSchema> {
@@ -113,6 +127,27 @@ describe('PostgreSQL specifics', () => {
       await n.docs.close();
       await n.meta.close();
     }
+  });
+
+  it('refuses a schema migrated by a newer Tandem with schema_too_new, and changes nothing', async () => {
+    const schema = await freshSchema();
+    const node = await open(schema.url);
+    const ana = await node.meta.createUser({ name: 'Ana' });
+    await node.meta.createProject({ name: 'Cells', labels: [], createdBy: ana.id });
+    await node.docs.append('task:t1', new Uint8Array([1, 2, 3]));
+    await node.docs.close();
+    await node.meta.close();
+    const supported = migrations.at(-1)!.version;
+    await query(schema.url, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [supported + 1, 'from a newer Tandem', Date.now()]);
+    const before = await dump(schema);
+    expect(before.users).toHaveLength(1);
+    expect(before.doc_updates).toHaveLength(1);
+
+    const refused = open(schema.url);
+    await expect(refused).rejects.toBeInstanceOf(SchemaTooNewError);
+    await expect(refused).rejects.toMatchObject({ code: 'schema_too_new', backend: 'postgres', databaseVersion: supported + 1, supportedVersion: supported });
+    await expect(refused).rejects.toThrow(`schema version ${supported + 1}, newer than this Tandem supports (${supported}); upgrade Tandem`);
+    expect(await dump(schema)).toEqual(before);
   });
 
   it('each schema is its own world: nothing written in one is visible in another', async () => {

@@ -10,9 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { importBackend, openStorage, sqliteFile } from '../../server/storage/openStorage';
+import { SchemaTooNewError } from '../../server/storage/SchemaTooNewError';
 import { SCHEMA_VERSION } from '../../server/storage/sqlite/schema';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { SqliteMetaStore } from '../../server/storage/sqlite/SqliteMetaStore';
+import { waitFor } from '../helpers/waitFor';
 import { storageContract } from './storageContract';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,12 +74,34 @@ describe('SQLite specifics', () => {
     await meta.close();
   });
 
-  it('refuses a database written by a newer schema instead of corrupting it', () => {
-    const file = path.join(tmpDir(), 'tandem.db');
+  it('refuses a database written by a newer schema with schema_too_new, and changes nothing', async () => {
+    const dir = tmpDir();
+    const file = sqliteFile(dir);
+    const meta = SqliteMetaStore.open(file);
+    const docs = SqliteDocStore.open(file);
+    const ana = await meta.createUser({ name: 'Ana' });
+    await meta.createProject({ name: 'Cells', labels: [], createdBy: ana.id });
+    await docs.append('task:t1', new Uint8Array([1, 2, 3]));
+    await docs.close();
+    await meta.close();
     const db = new Database(file);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    expect(() => SqliteMetaStore.open(file)).toThrow(/newer than this code/);
+    const before = dump(file);
+    expect(before.users).toHaveLength(1);
+    expect(before.updates).toHaveLength(1);
+
+    const refusal = { code: 'schema_too_new', backend: 'sqlite', databaseVersion: SCHEMA_VERSION + 1, supportedVersion: SCHEMA_VERSION };
+    const message = `schema version ${SCHEMA_VERSION + 1}, newer than this Tandem supports (${SCHEMA_VERSION}); upgrade Tandem`;
+    for (const openStore of [() => SqliteMetaStore.open(file), () => SqliteDocStore.open(file)]) {
+      expect(openStore).toThrow(SchemaTooNewError);
+      expect(openStore).toThrow(expect.objectContaining(refusal));
+      expect(openStore).toThrow(message);
+    }
+    // Startup: openStorage is what createTandemServer opens first.
+    const started = openStorage(loadConfig({ DATA_DIR: dir }), createLogger({ level: 'silent' }));
+    await expect(started).rejects.toMatchObject(refusal);
+    expect(dump(file)).toEqual(before);
   });
 
   it('a failed batch rejects every append of that batch and the next batch still commits', async () => {
@@ -172,7 +196,7 @@ describe('SQLite specifics', () => {
       }
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_c, sig) => resolve(sig)));
-    await waitFor(() => total >= 1000 || proc.exitCode !== null, 50_000);
+    await waitFor(() => total >= 1000 || proc.exitCode !== null, '1000 acknowledged appends or the writer exiting', 50_000);
     expect(stderr).toBe('');
     proc.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
@@ -226,10 +250,18 @@ describe('openStorage (default, single node)', () => {
   });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached before the deadline');
-    await new Promise((r) => setTimeout(r, 20));
+/** Every table of the file with all its rows, its schema and user_version: what "unchanged" compares. */
+function dump(file: string): Record<string, unknown> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const out: Record<string, unknown> = {
+      userVersion: db.pragma('user_version', { simple: true }),
+      schema: db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY type, name').all(),
+    };
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    for (const t of tables) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
+    return out;
+  } finally {
+    db.close();
   }
 }

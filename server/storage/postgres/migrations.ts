@@ -3,6 +3,7 @@
 // Several nodes may start at once: an advisory lock (per schema) makes them take turns.
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '../../logger';
+import { refuseNewerSchema } from '../SchemaTooNewError';
 
 export interface Migration {
   version: number;
@@ -76,7 +77,10 @@ export const migrations: Migration[] = [
   },
 ];
 
-/** Applies every migration newer than the schema's recorded version. */
+/**
+ * Applies every migration newer than the schema's recorded version. Rejects with SchemaTooNewError
+ * (code `schema_too_new`), changing nothing, when the recorded version is newer than this code's.
+ */
 export async function migrate(pool: Pool, log: Logger): Promise<number> {
   const client = await pool.connect();
   try {
@@ -87,6 +91,9 @@ export async function migrate(pool: Pool, log: Logger): Promise<number> {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
     );
     const current = await currentVersion(client);
+    const latest = migrations.at(-1)?.version ?? 0;
+    // A newer Tandem migrated this schema: refuse before running anything (the catch rolls back).
+    refuseNewerSchema('postgres', current, latest);
     for (const m of migrations) {
       if (m.version <= current) continue;
       await client.query(m.sql);
@@ -94,7 +101,7 @@ export async function migrate(pool: Pool, log: Logger): Promise<number> {
       log.info({ version: m.version, name: m.name }, 'applied migration');
     }
     await client.query('COMMIT');
-    return migrations.at(-1)?.version ?? 0;
+    return latest;
   } catch (e) {
     await client.query('ROLLBACK').catch((re: unknown) => log.warn({ err: re }, 'rollback after a failed migration failed'));
     throw e;

@@ -1,6 +1,7 @@
 // Schema migrations for the SQLite store, tracked by PRAGMA user_version. Migrations only ever
 // append: migration i brings user_version from i to i + 1. Never edit a released migration.
 import type Database from 'better-sqlite3';
+import { refuseNewerSchema } from '../SchemaTooNewError';
 
 const migrations: string[] = [
   // 1: users, tokens, projects, members, tasks and the Yjs update log.
@@ -60,14 +61,16 @@ const migrations: string[] = [
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = migrations.length;
 
+/**
+ * Brings the file up to SCHEMA_VERSION. Throws SchemaTooNewError (code `schema_too_new`), changing
+ * nothing, when user_version is newer than this code's.
+ */
 export function migrate(db: Database.Database): void {
   // IMMEDIATE: take the write lock before reading user_version, so two connections opening a fresh
   // file at once cannot both run migration 1.
   const run = db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > migrations.length) {
-      throw new Error(`database schema version ${current} is newer than this code (${migrations.length}); upgrade Tandem`);
-    }
+    refuseNewerSchema('sqlite', current, migrations.length); // before any write; the throw rolls back
     for (let v = current; v < migrations.length; v++) {
       db.exec(migrations[v]);
       db.pragma(`user_version = ${v + 1}`);
