@@ -2,6 +2,7 @@
 // bright pixels, logits at half its 64 px frame). On a 256 px image one logit cell covers 8 image
 // pixels, so a 13 px object comes out blocky from the whole image; once the previous mask says
 // where the object is, the zoomed engine sees it at a few pixels per cell and gets it right.
+// The same blocky mask is what the manifest's graph-cut `refine` fixes at image resolution.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,26 +33,37 @@ function iouWithObject(mask: Uint8Array): number {
   return i / u;
 }
 
-let dir: string;
+const dirs: string[] = [];
 let plain: Engine;
 let zoomed: Engine;
+let refined: Engine;
 const log = pino({ level: 'silent' });
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-zoom-'));
+/** The fixture model with extra manifest fields, from a scratch models folder. */
+async function fixtureWith(extra: Record<string, unknown>): Promise<Engine> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-zoom-'));
+  dirs.push(dir);
   for (const f of ['tiny.encoder.onnx', 'tiny.decoder.onnx']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
-  manifest.models[0].zoomIn = { expansion: 1.4, minFrac: 0, reuseIou: 0.5, fromClick: 2 };
+  Object.assign(manifest.models[0], extra);
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return (await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
+}
+
+beforeAll(async () => {
   plain = (await createEngines({ modelsDir: FIXTURE, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
-  zoomed = (await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log })).get('tiny-test')!;
+  zoomed = await fixtureWith({ zoomIn: { expansion: 1.4, minFrac: 0, reuseIou: 0.5, fromClick: 2 } });
+  refined = await fixtureWith({ refine: { margin: 8, grow: 4, lambda: 10 } });
 });
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const image = picture();
+const first = { x: 107, y: 67, positive: true };
 
 describe('zoom-in', () => {
-  const image = picture();
-  const first = { x: 107, y: 67, positive: true };
   const second = { x: 103, y: 63, positive: true };
 
   it('the first click sees the whole image, as without zoom-in', async () => {
@@ -76,5 +88,14 @@ describe('zoom-in', () => {
     expect(iouWithObject(three.mask)).toBeGreaterThan(0.9);
     zoomed.forget!('c');
     expect(zoomed.cachedBytes!('c')).toBe(0);
+  });
+});
+
+describe('graph-cut refinement (manifest refine)', () => {
+  it("snaps the first click's blocky mask to the object's edges at image resolution", async () => {
+    const a = await plain.segment({ image, imageKey: 'r1', clicks: [first] });
+    const b = await refined.segment({ image, imageKey: 'r2', clicks: [first] });
+    expect(iouWithObject(a.mask)).toBeLessThan(0.8);
+    expect(iouWithObject(b.mask)).toBeGreaterThan(0.9);
   });
 });

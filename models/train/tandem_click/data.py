@@ -34,7 +34,7 @@ class TrainSet:
         """Random (image uint8 HxWx3, mask bool HxW); BSDS sampled by image, then one region."""
         items = self.sets[self.rng.choice(len(self.sets), p=self.weights)][0]
         img_p, masks = items[self.rng.integers(len(items))]
-        m = np.array(Image.open(masks[self.rng.integers(len(masks))])) > 127
+        m = np.array(Image.open(masks[self.rng.integers(len(masks))]).convert("L")) > 127  # 8- or 1-bit
         return np.array(Image.open(img_p).convert("RGB")), m
 
     def _paste(self, dst, src, smask):

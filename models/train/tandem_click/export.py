@@ -73,6 +73,21 @@ class DecoderOnly(torch.nn.Module):
         return self.m.decoder(feat16, feat8, feat4, emb8, points, prev_mask)
 
 
+def training(st, cfg):
+    """Totals, plus each stage when the checkpoint went through several (CPU, then a lent GPU)."""
+    out = {"config": cfg["name"], "steps": st["step"], "samples": st["samples"], "trainSeconds": round(st["train_s"]),
+           "device": st.get("device", "CPU, 2 threads")}
+    hist = st.get("history", [])
+    if hist:
+        stages, prev = [], {"step": 0, "samples": 0, "train_s": 0}
+        for h in hist + [{**st, "config": st.get("config", cfg["name"])}]:
+            stages.append({"config": h["config"], "samples": h["samples"] - prev["samples"],
+                           "trainSeconds": round(h["train_s"] - prev["train_s"]), "device": h.get("device", "CPU, 2 threads")})
+            prev = h
+        out["stages"] = stages
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
@@ -136,8 +151,7 @@ def main():
                         "their Flickr licences), BSDS500_regions_all (non-commercial research and education), "
                         "WeizmannHorses (research use); all research-only. "
                         f"Sampling weights {cfg['sets']}.",
-        "training": {"config": cfg["name"], "steps": ck["state"]["step"], "samples": ck["state"]["samples"],
-                     "trainSeconds": round(ck["state"]["train_s"]), "device": "CPU, 2 threads"},
+        "training": training(ck["state"], cfg),
         "metrics": metrics,
     }
     if a.zoom:

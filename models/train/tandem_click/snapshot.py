@@ -3,23 +3,52 @@ bfloat16 (same exponent range as fp32, so exp_avg_sq does not underflow; torch c
 the parameters' dtype on load).
 Usage: /usr/bin/python3 -m tandem_click.snapshot runs/<exp>/last.pt checkpoints/<exp>.pt
 Resume: copy checkpoints/<exp>.pt to runs/<exp>/last.pt and start train.py with the same config.
+
+After a train_fast.py run (a lent GPU), fold its weights into the checkpoint it started from:
+  /usr/bin/python3 -m tandem_click.snapshot --merge <base.pt> <out dir of train_fast> <config.json> <dst.pt>
+The step, sample and time counts add up, the run is appended to state['history'], and the optimiser
+state is dropped (its parameter groups belong to the earlier config); train.py then starts a fresh one.
 """
+import json
 import os
 import sys
 
 import torch
 
 
-def compact(src, dst):
-    ck = torch.load(src, map_location="cpu")
-    for st in ck["opt"]["state"].values():
-        for k, v in st.items():
-            if torch.is_tensor(v) and v.is_floating_point() and v.dim() > 0:
-                st[k] = v.to(torch.bfloat16)
+def _save(ck, dst):
     torch.save(ck, dst + ".tmp")
     os.replace(dst + ".tmp", dst)
     return os.path.getsize(dst)
 
 
+def compact(src, dst):
+    ck = torch.load(src, map_location="cpu")
+    for st in (ck["opt"] or {"state": {}})["state"].values():
+        for k, v in st.items():
+            if torch.is_tensor(v) and v.is_floating_point() and v.dim() > 0:
+                st[k] = v.to(torch.bfloat16)
+    return _save(ck, dst)
+
+
+def merge(base, run_dir, config, dst):
+    ck = torch.load(base, map_location="cpu")
+    ck["model"] = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
+    lines = [json.loads(line) for line in open(os.path.join(run_dir, "log.jsonl"))]
+    start = next(r for r in lines if r.get("event") == "start")
+    done = [r for r in lines if r.get("event") == "done"][-1]
+    st = ck["state"]
+    st.setdefault("history", []).append({"config": st.get("config", ck["config"]["name"]), "step": st["step"],
+                                         "samples": st["samples"], "train_s": st["train_s"],
+                                         "device": st.get("device", "CPU, 2 threads")})
+    st.update(step=st["step"] + done["step"], samples=st["samples"] + done["samples"],
+              train_s=st["train_s"] + done["train_s"], device=start["device"], config=start["config"]["name"])
+    ck["config"], ck["opt"] = json.load(open(config)), None
+    return _save(ck, dst)
+
+
 if __name__ == "__main__":
-    print(compact(sys.argv[1], sys.argv[2]), "bytes")
+    if sys.argv[1] == "--merge":
+        print(merge(*sys.argv[2:6]), "bytes")
+    else:
+        print(compact(sys.argv[1], sys.argv[2]), "bytes")

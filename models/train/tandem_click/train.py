@@ -83,7 +83,9 @@ def main():
     state = {"step": 0, "samples": 0, "best_noc90": 1e9, "train_s": 0.0}
     if os.path.exists(last):
         ck = torch.load(last)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
+        model.load_state_dict(ck["model"]); state = ck["state"]
+        if ck.get("opt"):  # absent after snapshot --merge: a fresh AdamW for this config
+            opt.load_state_dict(ck["opt"])
         torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
         ds.rng.bit_generator.state = ck["ds_rng"]
         log(run_dir, event="resumed", step=state["step"])

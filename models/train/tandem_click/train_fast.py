@@ -162,7 +162,8 @@ def main():
         torch.save({k: v.detach().float().cpu() for k, v in model.state_dict().items()}, p + ".tmp")
         os.replace(p + ".tmp", p)
 
-    log(event="start", device=str(dev), torch=torch.__version__, batch=B, workers=a.workers,
+    name = f"{torch.cuda.get_device_name(dev)}, bf16, {a.workers} loader processes" if dev.type == "cuda" else "CPU"
+    log(event="start", device=name, torch=torch.__version__, batch=B, workers=a.workers,
         budget_s=a.budget_s, config=cfg)
     step, samples, losses, wait_s = 0, 0, [], 0.0
     t_start = t_log = t_ck = time.time()

@@ -1,8 +1,10 @@
-// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json]`
+// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json] [--details <file>]`
 // (contract 7). Runs the model through WorkerRuntime, the code path of the workers, on a dataset
 // laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
 // 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
-// click; with --json the last line is one JSON object with those figures.
+// click; with --json the last line is one JSON object with those figures. --details writes one JSON
+// line per object (id, IoU after each click, NoC) to find the objects a model fails on.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
@@ -10,7 +12,7 @@ import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
 import { listInstances, runEval, spread } from './runEval';
 
-const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json]';
+const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json] [--details <file>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
       'max-clicks': { type: 'string', default: '20' },
       limit: { type: 'string' },
       json: { type: 'boolean', default: false },
+      details: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   const runtime = new WorkerRuntime(engines, config.inference.cacheBytes, log);
   const instances = spread(listInstances(values.dataset!), limit);
   const progress = !values.json && process.stderr.isTTY;
+  if (values.details) fs.writeFileSync(values.details, '');
   const summary = await runEval(values.dataset!, instances, {
     model,
     maxClicks,
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
     log,
     onInstance: (r, i, n) => {
       if (progress) process.stderr.write(`\r${i + 1}/${n} ${r.id} NoC@90=${r.noc90}          `);
+      if (values.details) fs.appendFileSync(values.details, `${JSON.stringify({ id: r.id, noc85: r.noc85, noc90: r.noc90, ious: r.ious.map((v) => +v.toFixed(4)) })}\n`);
     },
   });
   if (progress) process.stderr.write('\n');

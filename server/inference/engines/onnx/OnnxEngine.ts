@@ -24,6 +24,7 @@ import type { Logger } from '../../../logger';
 import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
+import { refineMask } from './refine';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
@@ -232,7 +233,13 @@ export class OnnxEngine implements Engine {
     const out = await this.decoder.run(feeds);
     const logits = out.logits ?? out[this.decoder.outputNames[0]];
     const L = logits.dims[logits.dims.length - 1];
-    const res = logitsToMask(logits.data as Float32Array, L, S, scale, view.width, view.height);
+    const refine = this.entry.refine;
+    const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;
+    const res = logitsToMask(logits.data as Float32Array, L, S, scale, view.width, view.height, logitMap);
+    if (refine && logitMap) {
+      const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
+      res.mask = refineMask(pixels(), logitMap, inView, refine);
+    }
     return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
   }
 
@@ -296,7 +303,15 @@ function prevToFrame(mask: Uint8Array | undefined, image: { width: number; heigh
  * Logits L×L (L = S or S/k) → image mask: bilinear (align_corners false) straight from logits
  * to image pixels, which equals upsampling to S, cropping the padding and resizing.
  */
-export function logitsToMask(logits: Float32Array, L: number, S: number, scale: number, width: number, height: number): SegmentOutput {
+export function logitsToMask(
+  logits: Float32Array,
+  L: number,
+  S: number,
+  scale: number,
+  width: number,
+  height: number,
+  logitOut?: Float32Array,
+): SegmentOutput {
   const mask = new Uint8Array(width * height);
   const k = L / S;
   let conf = 0;
@@ -318,6 +333,7 @@ export function logitsToMask(logits: Float32Array, L: number, S: number, scale: 
     const fy = ((y + 0.5) * rh) / height - 0.5;
     for (let x = 0; x < width; x++) {
       const v = sample(((x + 0.5) * rw) / width - 0.5, fy);
+      if (logitOut) logitOut[y * width + x] = v;
       if (v > 0) {
         mask[y * width + x] = 1;
         conf += 1 / (1 + Math.exp(-v));

@@ -44,6 +44,14 @@ export const ManifestEntrySchema = z
         fromClick: z.number().int().min(1),
       })
       .optional(),
+    /** Graph-cut refinement of the boundary at image resolution (refine.ts); absent: the network's mask. */
+    refine: z
+      .object({
+        margin: z.number().positive().max(20),
+        grow: z.number().int().min(0).max(32),
+        lambda: z.number().positive(),
+      })
+      .optional(),
   })
   .refine((m) => (m.encoder && m.decoder) || m.single, 'a model needs encoder + decoder, or single');
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;

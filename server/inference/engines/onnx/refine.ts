@@ -1,0 +1,146 @@
+// Graph-cut refinement of the network's mask at image resolution (Boykov & Jolly's energy, with the
+// network's probabilities as the unary term). The network sees the image at S and predicts at S/4,
+// so its boundary is a smooth interpolation; the cut lets the boundary follow the edges of the
+// image pixels. Only an uncertain band is solved: pixels whose |logit| is below `margin`, and
+// every pixel within `grow` px of one. The rest keep the network's label and act as terminals of
+// their free neighbours, so a click costs a few thousand graph nodes, not the whole image.
+import { MaxFlowGraph } from '../maxflow';
+import type { Click, RgbImage } from '../types';
+
+export interface RefineParams {
+  /** |logit| below which a pixel is uncertain. */
+  margin: number;
+  /** Pixels within this many px of an uncertain one are free too. */
+  grow: number;
+  /** Weight of the network's evidence, -log p, against the n-links (at most GAMMA each). */
+  lambda: number;
+}
+
+/** GrabCut's smoothness weight, as in the classical engines (grid.ts). */
+const GAMMA = 50;
+/** Clicks are hard constraints within this radius (image px): the user said so. */
+const CLICK_RADIUS = 2;
+const OFFSETS: Array<[number, number, number]> = [
+  [1, 0, 1],
+  [0, 1, 1],
+  [1, 1, Math.SQRT1_2],
+  [-1, 1, Math.SQRT1_2],
+];
+
+const softplus = (v: number) => (v > 20 ? v : Math.log1p(Math.exp(v)));
+
+/**
+ * `logit` holds the network's logit of every pixel of `img` (same size); returns the refined 0/1
+ * mask. Clicks are in `img`'s pixel coordinates.
+ */
+export function refineMask(img: RgbImage, logit: Float32Array, clicks: Click[], p: RefineParams): Uint8Array {
+  const { width: w, height: h, data: rgb } = img;
+  const n = w * h;
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) mask[i] = logit[i] > 0 ? 1 : 0;
+  const free = freePixels(logit, w, h, p);
+  for (const c of clicks) {
+    // a click's disk is fixed to its polarity
+    for (let y = Math.max(0, Math.round(c.y) - CLICK_RADIUS); y <= Math.min(h - 1, Math.round(c.y) + CLICK_RADIUS); y++) {
+      for (let x = Math.max(0, Math.round(c.x) - CLICK_RADIUS); x <= Math.min(w - 1, Math.round(c.x) + CLICK_RADIUS); x++) {
+        free[y * w + x] = 0;
+        mask[y * w + x] = c.positive ? 1 : 0;
+      }
+    }
+  }
+  const index = new Int32Array(n).fill(-1);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (free[i]) index[i] = m++;
+  if (m === 0) return mask;
+
+  const d2 = (a: number, b: number) => {
+    const r = rgb[3 * a] - rgb[3 * b];
+    const g = rgb[3 * a + 1] - rgb[3 * b + 1];
+    const bl = rgb[3 * a + 2] - rgb[3 * b + 2];
+    return r * r + g * g + bl * bl;
+  };
+  // β = 1 / (2 <|Ip - Iq|²>) over the pairs that touch the band (Rother et al.), as grid.ts over the image
+  let sum = 0;
+  let cnt = 0;
+  forEachPair(free, w, h, (a, b) => {
+    sum += d2(a, b);
+    cnt++;
+  });
+  const beta = sum > 0 ? cnt / (2 * sum) : 0;
+
+  const costFg = new Float64Array(m);
+  const costBg = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    const k = index[i];
+    if (k < 0) continue;
+    costFg[k] = p.lambda * softplus(-logit[i]); // -log σ(l)
+    costBg[k] = p.lambda * softplus(logit[i]); // -log (1 - σ(l))
+  }
+  const g = new MaxFlowGraph(m, 4 * m);
+  forEachPair(free, w, h, (a, b, inv) => {
+    const wt = GAMMA * inv * Math.exp(-beta * d2(a, b));
+    const ka = index[a];
+    const kb = index[b];
+    if (ka >= 0 && kb >= 0) g.addEdge(ka, kb, wt, wt);
+    else if (ka >= 0) (mask[b] ? costBg : costFg)[ka] += wt; // disagreeing with a fixed neighbour cuts the link
+    else (mask[a] ? costBg : costFg)[kb] += wt;
+  });
+  for (let k = 0; k < m; k++) {
+    const lo = Math.min(costFg[k], costBg[k]);
+    g.addTerminal(k, costBg[k] - lo, costFg[k] - lo); // source side = object
+  }
+  g.maxflow();
+  for (let i = 0; i < n; i++) if (index[i] >= 0) mask[i] = g.inSourceSet(index[i]) ? 1 : 0;
+  return mask;
+}
+
+/** Uncertain pixels grown by `grow` px (square neighbourhood, two separable passes). */
+function freePixels(logit: Float32Array, w: number, h: number, p: RefineParams): Uint8Array {
+  const seed = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) if (Math.abs(logit[i]) < p.margin) seed[i] = 1;
+  const r = Math.max(0, Math.round(p.grow));
+  if (r === 0) return seed;
+  const rows = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    let last = -Infinity; // most recent seed at or left of x
+    for (let x = 0; x < w; x++) {
+      if (seed[y * w + x]) last = x;
+      if (x - last <= r) rows[y * w + x] = 1;
+    }
+    last = Infinity;
+    for (let x = w - 1; x >= 0; x--) {
+      if (seed[y * w + x]) last = x;
+      if (last - x <= r) rows[y * w + x] = 1;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let last = -Infinity;
+    for (let y = 0; y < h; y++) {
+      if (rows[y * w + x]) last = y;
+      if (y - last <= r) out[y * w + x] = 1;
+    }
+    last = Infinity;
+    for (let y = h - 1; y >= 0; y--) {
+      if (rows[y * w + x]) last = y;
+      if (last - y <= r) out[y * w + x] = 1;
+    }
+  }
+  return out;
+}
+
+/** Every 8-neighbour pair (each once) with at least one free pixel: fn(a, b, 1/distance). */
+function forEachPair(free: Uint8Array, w: number, h: number, fn: (a: number, b: number, inv: number) => void): void {
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const a = y * w + x;
+      for (const [dx, dy, inv] of OFFSETS) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx < 0 || nx >= w || ny >= h) continue;
+        const b = ny * w + nx;
+        if (free[a] || free[b]) fn(a, b, inv);
+      }
+    }
+  }
+}
