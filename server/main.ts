@@ -3,6 +3,7 @@
 import { createTandemServer } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { SchemaTooNewError } from './storage/SchemaTooNewError';
 
 let config;
 try {
@@ -16,7 +17,17 @@ try {
 }
 
 const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
-const server = await createTandemServer(config, log);
+let server;
+try {
+  server = await createTandemServer(config, log);
+} catch (e) {
+  // A database written by a newer Tandem: say what to do, not a stack trace.
+  if (e instanceof SchemaTooNewError) {
+    console.error(`${e.message} [${e.code}]`);
+    process.exit(1);
+  }
+  throw e;
+}
 const base = (config.publicUrl ?? `http://localhost:${server.port}`).replace(/\/$/, '');
 
 // Plain stdout lines, not log records: these are for the person who just ran `npm start`.
