@@ -38,6 +38,13 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=test-results
 say "browser end-to-end tests (Chromium)"
 npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json=test-results/e2e.json || status=$?
 
+say "training code tests (Python with Debian's torch)"
+if ! /usr/bin/python3 -c 'import torch, scipy, PIL, numpy' >/dev/null 2>&1; then
+  pkgs="python3-torch python3-scipy python3-pil python3-numpy"
+  if [ "$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $pkgs; else sudo apt-get update -q && sudo apt-get install -y -q $pkgs; fi
+fi
+(cd models/train && /usr/bin/python3 -m unittest -v) 2>&1 | tee test-results/python.txt || status=$?
+
 # One closing line that any CI reader understands.
 node -e '
 const fs = require("fs");
@@ -47,6 +54,12 @@ for (const file of ["test-results/unit.json", "test-results/e2e.json"]) {
   const r = JSON.parse(fs.readFileSync(file, "utf8"));
   p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + (r.numTodoTests || 0);
 }
+// unittest: "Ran N tests" then "OK" or "FAILED (failures=F, errors=E)", skips as "skipped=S"
+const py = fs.existsSync("test-results/python.txt") ? fs.readFileSync("test-results/python.txt", "utf8") : "";
+const ran = +(py.match(/^Ran (\d+) tests?/m) || [0, 0])[1];
+const count = (k) => +(py.match(new RegExp(k + "=(\\d+)")) || [0, 0])[1];
+const pyFailed = ran ? count("failures") + count("errors") : 1;
+p += ran - pyFailed - count("skipped"); f += pyFailed; s += count("skipped");
 console.log(`\n${p} passed, ${f} failed` + (s ? `, ${s} skipped` : ""));
 '
 exit $status

@@ -35,8 +35,8 @@ def pack(data, out, side, quality, sets):
             s = scale[iid]
             if s < 1:
                 # the image was resized with round(); the mask must land on exactly the same size
-                img = Image.open(os.path.join(out, "train", name, "images", iid + ".jpg"))
-                m = m.resize(img.size, Image.NEAREST)
+                with Image.open(os.path.join(out, "train", name, "images", iid + ".jpg")) as img:
+                    m = m.resize(img.size, Image.NEAREST)
             p = os.path.join(out, "train", name, "masks", f)
             m.point(lambda v: 255 if v > 127 else 0).convert("1").save(p, optimize=True)  # 1-bit PNG: ~4x smaller
             total += os.path.getsize(p)

@@ -1,0 +1,125 @@
+"""Tests of the training code that CI runs (scripts/ci.sh): the device click rule against the
+protocol's, the carryable subset, the GPU trainer end to end on a tiny synthetic set (CPU), and
+folding its weights into a resumable checkpoint. Run: cd models/train && python3 -m unittest -v
+"""
+import json
+import os
+import tempfile
+import unittest
+import unittest.mock
+
+import numpy as np
+import torch
+from PIL import Image
+
+from tandem_click.clicks import _edt_inside, next_click
+from tandem_click.gpu_clicks import depth, next_clicks
+
+
+def ellipse(h, w, cy, cx, ry, rx):
+    y, x = np.mgrid[:h, :w]
+    return ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 <= 1
+
+
+def write_set(root, name, n, rng, size=(96, 80)):
+    """A tiny data set in the shared layout: images/<id>.jpg, masks/<id>.png (an ellipse on noise)."""
+    for sub in ("images", "masks"):
+        os.makedirs(os.path.join(root, "train", name, sub), exist_ok=True)
+    for i in range(n):
+        h, w = size
+        m = ellipse(h, w, rng.integers(25, h - 25), rng.integers(25, w - 25), rng.integers(10, 20), rng.integers(10, 20))
+        img = (rng.random((h, w, 3)) * 80).astype(np.uint8)
+        img[m] += 150
+        Image.fromarray(img).save(os.path.join(root, "train", name, "images", f"im{i}.jpg"), quality=95)
+        Image.fromarray(m.astype(np.uint8) * 255).save(os.path.join(root, "train", name, "masks", f"im{i}.png"))
+
+
+class DeviceClicks(unittest.TestCase):
+    def test_depth_counts_the_image_border_as_outside(self):
+        full = torch.ones(1, 1, 9, 9)
+        d = depth(full)[0, 0]
+        self.assertEqual(d[0, 4].item(), 1)  # on the border: one erosion removes it
+        self.assertEqual(d[4, 4].item(), 5)  # the centre of a 9 px square
+        self.assertEqual(depth(torch.zeros(1, 1, 5, 5)).sum().item(), 0)
+
+    def test_next_clicks_follows_the_protocol_rule(self):
+        rng = np.random.default_rng(0)
+        ratios = []
+        for k in range(40):
+            gt = ellipse(64, 64, 32, 32, rng.integers(8, 25), rng.integers(8, 25))
+            pred = np.roll(gt, (int(rng.integers(-9, 9)), int(rng.integers(-9, 9))), (0, 1))
+            if k % 3 == 0:
+                pred = np.zeros_like(gt)  # nothing predicted: the click must be positive
+            ref = next_click(pred, gt)
+            out = next_clicks(torch.from_numpy(pred)[None, None], torch.from_numpy(gt)[None, None], jitter=0.0)[0]
+            if ref is None:
+                self.assertEqual(out[2].item(), -1)
+                continue
+            x, y, lab = int(out[0]), int(out[1]), out[2].item()
+            self.assertEqual(lab == 1, ref[2], f"case {k}: missed-vs-extra decided differently")
+            err = (gt & ~pred) if lab == 1 else (~gt & pred)
+            self.assertTrue(err[y, x], f"case {k}: click outside the error it corrects")
+            e = _edt_inside(err)
+            ratios.append(e[y, x] / e.max())
+        # near the deepest point the exact transform picks: at worst 1 px against sqrt(2) on a thin strip
+        self.assertGreaterEqual(min(ratios), 0.7)
+        self.assertGreater(np.mean(ratios), 0.95)
+
+    def test_no_error_gives_no_click(self):
+        gt = torch.from_numpy(ellipse(32, 32, 16, 16, 8, 8))[None, None]
+        self.assertEqual(next_clicks(gt.clone(), gt)[0, 2].item(), -1)
+
+
+class GpuPath(unittest.TestCase):
+    """pack -> train_fast (CPU, a few seconds) -> snapshot --merge -> a model that loads."""
+
+    def test_pack_train_merge(self):
+        from tandem_click import pack, snapshot, train_fast
+        from tandem_click.data import TrainSet
+        from tandem_click.model import build_model
+
+        rng = np.random.default_rng(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            src, sub, out = (os.path.join(tmp, d) for d in ("src", "sub", "out"))
+            write_set(src, "Blobs", 6, rng, size=(120, 100))
+            pack.pack(src, sub, side=60, quality=80, sets=["Blobs"])
+            with Image.open(os.path.join(sub, "train", "Blobs", "images", "im0.jpg")) as im, \
+                    Image.open(os.path.join(sub, "train", "Blobs", "masks", "im0.png")) as mk:
+                self.assertEqual(im.size, (50, 60))
+                self.assertEqual((mk.size, mk.mode), (im.size, "1"))
+            m = TrainSet(sub, {"Blobs": 1.0}, 64, 64, 0)._load()[1]
+            self.assertTrue(0 < m.sum() < m.size)  # 1-bit masks read back as object / background
+
+            cfg = {"name": "tiny", "seed": 1, "size": 64, "crop": 64, "batch": 2, "lr": 1e-3, "warmup": 2,
+                   "max_iters": 2, "p_corrupt_prev": 0.5, "freeze_blocks": 1, "sets": {"Blobs": 1.0},
+                   "threads": 2, "log_every_s": 1, "ckpt_every_s": 1, "widths": [16, 8, 8], "fuse_bn": True}
+            cfg_p, base_p = os.path.join(tmp, "cfg.json"), os.path.join(tmp, "base.pt")
+            with open(cfg_p, "w") as f:
+                json.dump(cfg, f)
+            model = build_model(cfg)
+            torch.save({"model": model.state_dict(), "opt": None, "config": cfg,
+                        "state": {"step": 10, "samples": 20, "train_s": 5.0}}, base_p)
+            argv = ["train_fast", "--config", cfg_p, "--init", base_p, "--data", sub, "--out", out,
+                    "--budget-s", "4", "--workers", "0"]
+            with unittest.mock.patch("sys.argv", argv), unittest.mock.patch("os._exit") as exit_:
+                train_fast.main()
+            exit_.assert_called_once_with(0)
+            log = [json.loads(line) for line in open(os.path.join(out, "log.jsonl"))]
+            done = log[-1]
+            self.assertEqual(done["event"], "done")
+            self.assertGreater(done["samples"], 0)
+            trained = torch.load(os.path.join(out, "weights.pt"))
+            moved = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.equal(v, trained[k])]
+            self.assertTrue(moved, "no weight changed")
+
+            merged_p = os.path.join(tmp, "merged.pt")
+            snapshot.merge(base_p, out, cfg_p, merged_p)
+            ck = torch.load(merged_p)
+            self.assertEqual(ck["state"]["samples"], 20 + done["samples"])
+            self.assertEqual(ck["state"]["history"][0]["samples"], 20)
+            self.assertIsNone(ck["opt"])
+            m2 = build_model(ck["config"])
+            m2.load_state_dict(ck["model"])
+
+if __name__ == "__main__":
+    unittest.main()
