@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The lent-GPU training call, run from the repository root on the device machine with .gpudata
+# carried (.gpudata/train.zip from `python3 -m tandem_click.pack --zip .gpudata/train`). $OUT comes back.
+# Usage there: CFG=mnv2_nsfwjs_384_gpu BUDGET=480 bash models/train/device_run.sh
+# If the first try fails within 150 s (e.g. /dev/shm too small for the loader), it retries once with
+# file-system tensor sharing and 8 loader processes for the rest of the budget.
+set -x
+nvidia-smi --query-gpu=name,memory.total --format=csv
+nproc; free -g; df -h /dev/shm
+mount -o remount,size=32G /dev/shm || true
+df -h /dev/shm
+(cd .gpudata && ${PY:-python3} -m zipfile -e train.zip . && du -sh train)
+cd models/train
+export PYTHONUNBUFFERED=1
+${PY:-python3} -c "import torch,numpy,scipy,PIL;print(torch.__version__,numpy.__version__,scipy.__version__,PIL.__version__,torch.cuda.is_available())"
+start=$(date +%s)
+W=$(( $(nproc) - 1 ))
+BUDGET=${BUDGET:-480}
+${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-mnv2_nsfwjs_384_gpu}.json --init checkpoints/mnv2_nsfwjs_384.pt \
+  --data ../../.gpudata --out $OUT --budget-s $BUDGET --workers $W --salt 11 > $OUT/stdout.txt 2>&1
+rc=$?
+tail -c 3000 $OUT/stdout.txt
+el=$(( $(date +%s) - start ))
+if [ $rc -ne 0 ] && [ $el -lt 150 ]; then
+  echo "RETRY: file_system sharing, 8 workers"
+  TANDEM_SHARING=file_system ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-mnv2_nsfwjs_384_gpu}.json \
+    --init checkpoints/mnv2_nsfwjs_384.pt --data ../../.gpudata --out $OUT/retry --budget-s $((BUDGET - el - 20)) \
+    --workers 8 --salt 12 > $OUT/stdout_retry.txt 2>&1
+  tail -c 3000 $OUT/stdout_retry.txt
+fi
+ls -la $OUT $OUT/retry 2>/dev/null
