@@ -53,6 +53,21 @@ def loss_fn(logits, gt):
     return bce + (1 - inter / union.clamp(min=1)).mean(), up
 
 
+def optimiser(model, cfg):
+    """Freezes the stem and backbone blocks[0..freeze_blocks]; AdamW with the backbone's lr scaled."""
+    frozen = cfg.get("freeze_blocks", -1)
+    if frozen >= 0:
+        for p in model.encoder.backbone.stem.parameters():
+            p.requires_grad = False
+        for b in model.encoder.backbone.blocks[:frozen + 1]:
+            for p in b.parameters():
+                p.requires_grad = False
+    bb = [p for p in model.encoder.backbone.parameters() if p.requires_grad]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.backbone.")]
+    return torch.optim.AdamW([{"params": bb, "lr": cfg["lr"] * cfg.get("backbone_lr_mult", 0.1)},
+                              {"params": rest, "lr": cfg["lr"]}], weight_decay=1e-4)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", required=True)
@@ -68,17 +83,7 @@ def main():
     last = os.path.join(run_dir, "last.pt")
     # resuming needs no pretrained file: the checkpoint holds every weight
     model = build_model(cfg, None if os.path.exists(last) else cfg.get("pretrained"))
-    frozen = cfg.get("freeze_blocks", -1)  # stem and blocks[0..frozen] are not trained
-    if frozen >= 0:
-        for p in model.encoder.backbone.stem.parameters():
-            p.requires_grad = False
-        for b in model.encoder.backbone.blocks[:frozen + 1]:
-            for p in b.parameters():
-                p.requires_grad = False
-    bb = [p for p in model.encoder.backbone.parameters() if p.requires_grad]
-    rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.backbone.")]
-    opt = torch.optim.AdamW([{"params": bb, "lr": cfg["lr"] * cfg.get("backbone_lr_mult", 0.1)},
-                             {"params": rest, "lr": cfg["lr"]}], weight_decay=1e-4)
+    opt = optimiser(model, cfg)
     base_lrs = [g["lr"] for g in opt.param_groups]
     state = {"step": 0, "samples": 0, "best_noc90": 1e9, "train_s": 0.0}
     if os.path.exists(last):

@@ -31,7 +31,7 @@ from .clicks import next_click, sample_initial_clicks
 from .data import TrainSet
 from .gpu_clicks import next_clicks
 from .model import build_model
-from .train import corrupt, loss_fn
+from .train import corrupt, loss_fn, optimiser
 
 MAX_INIT = 5  # sample_initial_clicks gives at most 3 positives and 2 negatives
 
@@ -137,17 +137,7 @@ def main():
     model = build_model(cfg, None)
     init_weights(model, a.init)
     model.to(dev)
-    frozen = cfg.get("freeze_blocks", -1)
-    if frozen >= 0:
-        for p in model.encoder.backbone.stem.parameters():
-            p.requires_grad = False
-        for b in model.encoder.backbone.blocks[:frozen + 1]:
-            for p in b.parameters():
-                p.requires_grad = False
-    bb = [p for p in model.encoder.backbone.parameters() if p.requires_grad]
-    rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.backbone.")]
-    opt = torch.optim.AdamW([{"params": bb, "lr": cfg["lr"] * cfg.get("backbone_lr_mult", 0.1)},
-                             {"params": rest, "lr": cfg["lr"]}], weight_decay=1e-4)
+    opt = optimiser(model, cfg)
     base_lrs = [g["lr"] for g in opt.param_groups]
     B = cfg["batch"]
     extra = {"persistent_workers": True, "prefetch_factor": 2, "worker_init_fn": one_thread} if a.workers else {}

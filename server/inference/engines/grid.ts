@@ -9,7 +9,7 @@ import type { Box, Click, RgbImage, Scribble } from './types';
 /** Long side of the working resolution, in pixels. */
 export const WORK_SIDE = 320;
 /** GrabCut's smoothness weight γ (energy units per unit n-link, as in Rother et al. 2004). */
-const GAMMA = 50;
+export const GAMMA = 50;
 /** Terminal capacity that makes a seed hard: larger than any sum of n-links of one node. */
 const HARD = 1e6;
 
@@ -76,7 +76,8 @@ function areaResize(img: RgbImage, w: number, h: number): Uint8Array {
   return out;
 }
 
-const OFFSETS: Array<[number, number, number]> = [
+/** The 4 forward neighbours of the 8-neighbourhood: [dx, dy, 1 / distance]. */
+export const OFFSETS: Array<[number, number, number]> = [
   [1, 0, 1],
   [0, 1, 1],
   [1, 1, Math.SQRT1_2],
@@ -84,13 +85,16 @@ const OFFSETS: Array<[number, number, number]> = [
 ];
 
 /** w = γ / dist · exp(-β |Ip - Iq|²), β = 1 / (2 <|Ip - Iq|²>) over the image (Rother et al.). */
+/** Squared RGB distance between pixels p and q of an interleaved RGB buffer. */
+export function colourDist2(rgb: Uint8Array, p: number, q: number): number {
+  const a = rgb[3 * p] - rgb[3 * q];
+  const b = rgb[3 * p + 1] - rgb[3 * q + 1];
+  const c = rgb[3 * p + 2] - rgb[3 * q + 2];
+  return a * a + b * b + c * c;
+}
+
 function nlinks(rgb: Uint8Array, w: number, h: number): Float32Array {
-  const d2 = (p: number, q: number) => {
-    const a = rgb[3 * p] - rgb[3 * q];
-    const b = rgb[3 * p + 1] - rgb[3 * q + 1];
-    const c = rgb[3 * p + 2] - rgb[3 * q + 2];
-    return a * a + b * b + c * c;
-  };
+  const d2 = (p: number, q: number) => colourDist2(rgb, p, q);
   let sum = 0;
   let cnt = 0;
   for (let y = 0; y < h; y++) {

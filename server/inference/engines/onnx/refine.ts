@@ -4,6 +4,7 @@
 // image pixels. Only an uncertain band is solved: pixels whose |logit| is below `margin`, and
 // every pixel within `grow` px of one. The rest keep the network's label and act as terminals of
 // their free neighbours, so a click costs a few thousand graph nodes, not the whole image.
+import { colourDist2, GAMMA, OFFSETS } from '../grid';
 import { MaxFlowGraph } from '../maxflow';
 import type { Click, RgbImage } from '../types';
 
@@ -16,16 +17,8 @@ export interface RefineParams {
   lambda: number;
 }
 
-/** GrabCut's smoothness weight, as in the classical engines (grid.ts). */
-const GAMMA = 50;
 /** Clicks are hard constraints within this radius (image px): the user said so. */
 const CLICK_RADIUS = 2;
-const OFFSETS: Array<[number, number, number]> = [
-  [1, 0, 1],
-  [0, 1, 1],
-  [1, 1, Math.SQRT1_2],
-  [-1, 1, Math.SQRT1_2],
-];
 
 const softplus = (v: number) => (v > 20 ? v : Math.log1p(Math.exp(v)));
 
@@ -53,12 +46,7 @@ export function refineMask(img: RgbImage, logit: Float32Array, clicks: Click[], 
   for (let i = 0; i < n; i++) if (free[i]) index[i] = m++;
   if (m === 0) return mask;
 
-  const d2 = (a: number, b: number) => {
-    const r = rgb[3 * a] - rgb[3 * b];
-    const g = rgb[3 * a + 1] - rgb[3 * b + 1];
-    const bl = rgb[3 * a + 2] - rgb[3 * b + 2];
-    return r * r + g * g + bl * bl;
-  };
+  const d2 = (a: number, b: number) => colourDist2(rgb, a, b);
   // β = 1 / (2 <|Ip - Iq|²>) over the pairs that touch the band (Rother et al.), as grid.ts over the image
   let sum = 0;
   let cnt = 0;
@@ -94,39 +82,31 @@ export function refineMask(img: RgbImage, logit: Float32Array, clicks: Click[], 
   return mask;
 }
 
-/** Uncertain pixels grown by `grow` px (square neighbourhood, two separable passes). */
+/** Uncertain pixels grown by `grow` px (square neighbourhood: a row pass, then a column pass). */
 function freePixels(logit: Float32Array, w: number, h: number, p: RefineParams): Uint8Array {
   const seed = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) if (Math.abs(logit[i]) < p.margin) seed[i] = 1;
   const r = Math.max(0, Math.round(p.grow));
   if (r === 0) return seed;
   const rows = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    let last = -Infinity; // most recent seed at or left of x
-    for (let x = 0; x < w; x++) {
-      if (seed[y * w + x]) last = x;
-      if (x - last <= r) rows[y * w + x] = 1;
-    }
-    last = Infinity;
-    for (let x = w - 1; x >= 0; x--) {
-      if (seed[y * w + x]) last = x;
-      if (last - x <= r) rows[y * w + x] = 1;
-    }
-  }
+  for (let y = 0; y < h; y++) grow1d(seed, rows, y * w, 1, w, r);
   const out = new Uint8Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let last = -Infinity;
-    for (let y = 0; y < h; y++) {
-      if (rows[y * w + x]) last = y;
-      if (y - last <= r) out[y * w + x] = 1;
-    }
-    last = Infinity;
-    for (let y = h - 1; y >= 0; y--) {
-      if (rows[y * w + x]) last = y;
-      if (last - y <= r) out[y * w + x] = 1;
-    }
-  }
+  for (let x = 0; x < w; x++) grow1d(rows, out, x, w, h, r);
   return out;
+}
+
+/** Marks in `dst` every element of one line (start, step, n) within r of a set element of `src`. */
+function grow1d(src: Uint8Array, dst: Uint8Array, start: number, step: number, n: number, r: number): void {
+  let last = -Infinity; // most recent set element at or before i
+  for (let i = 0; i < n; i++) {
+    if (src[start + i * step]) last = i;
+    if (i - last <= r) dst[start + i * step] = 1;
+  }
+  last = Infinity;
+  for (let i = n - 1; i >= 0; i--) {
+    if (src[start + i * step]) last = i;
+    if (last - i <= r) dst[start + i * step] = 1;
+  }
 }
 
 /** Every 8-neighbour pair (each once) with at least one free pixel: fn(a, b, 1/distance). */
