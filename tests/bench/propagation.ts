@@ -1,6 +1,7 @@
 // Edit propagation, shared by sync.bench.ts and cluster.bench.ts: rooms of stock y-websocket
 // clients in this process (one clock for send and receive), each committing a fresh 2 KB mask
-// under its own key at a fixed rate; every remote arrival is a latency sample.
+// under its own key at a fixed rate; every remote arrival is a latency sample, taken twice: when
+// its frame was read off the socket (received) and once Yjs applied it (visible).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { makeImage } from '../helpers/images';
 import { makeApi } from '../helpers/testServer';
@@ -25,8 +26,13 @@ export interface BenchNode {
 }
 
 export interface Propagation {
-  /** Commit on one client → visible on another, ms. */
+  /** Commit on one client → visible on another (applied to its Y.Doc, observer ran), ms. */
   samples: number[];
+  /**
+   * Commit on one client → its frame read from another client's socket, before any Yjs work, ms:
+   * the server and the network, without the other clients' Yjs work in this shared process.
+   */
+  received: number[];
   /**
    * p99 event loop delay of this (client) process, ms: when it is close to the latency p99, the
    * clients' own process, not the server, is what the figure measures.
@@ -44,18 +50,23 @@ export async function propagation(nodes: BenchNode[], token: string, sc: Scenari
   const image = await makeImage(64, 64, 'png');
   const clients: YClient[] = [];
   const samples: number[] = [];
+  const received: number[] = [];
+  const inbox = new Inbox();
   let measuring = false;
   for (let r = 0; r < sc.rooms; r++) {
     const t = await api('POST', `/api/projects/${project.body.id}/tasks?name=b${r}.png`, image, undefined, { 'content-type': 'image/png' });
     for (let c = 0; c < sc.clientsPerRoom; c++) {
       const y = connectClient(nodes[c % nodes.length].wsUrl, `task:${t.body.id}`, token);
+      inbox.attach(y);
       const bench = y.doc.getMap<{ t: number; mask: { size: number[]; counts: string } }>('bench');
       bench.observe((ev) => {
         if (ev.transaction.local || !measuring) return;
         const at = now();
         for (const key of ev.keysChanged) {
           const v = bench.get(key);
-          if (v) samples.push(at - v.t);
+          if (!v) continue;
+          samples.push(at - v.t);
+          received.push(inbox.receivedAt - v.t);
         }
       });
       clients.push(y);
@@ -83,7 +94,42 @@ export async function propagation(nodes: BenchNode[], token: string, sc: Scenari
   loop.disable();
   for (const t of timers) clearInterval(t);
   for (const c of clients) c.destroy();
-  return { samples, clientLoopP99: loop.percentile(99) / 1e6 };
+  return { samples, received, clientLoopP99: loop.percentile(99) / 1e6 };
+}
+
+/**
+ * Reads every client's frames as their sockets deliver them, stamps them, and hands them to the
+ * providers one check phase later (setImmediate), in arrival order. Why: all clients share this
+ * event loop, and a server broadcast makes every socket of a room readable at once; handled in
+ * place, the k-th socket would only be read after the Yjs work of the k-1 before it (~0.1 ms
+ * each), which is this harness, not the server: a real client is alone in its browser.
+ */
+class Inbox {
+  /** When the frame now being handed to a provider was read from its socket (ms, epoch). */
+  receivedAt = NaN;
+  private queue: Array<{ at: number; ev: MessageEvent; deliver: (ev: MessageEvent) => void }> = [];
+
+  attach(y: YClient): void {
+    // The provider opens a new WebSocket (and sets its onmessage) on every (re)connect.
+    y.provider.on('status', ({ status }) => {
+      const ws = y.provider.ws;
+      if (status !== 'connected' || !ws) return;
+      const deliver = ws.onmessage!.bind(ws);
+      ws.onmessage = (ev) => {
+        if (this.queue.push({ at: now(), ev, deliver }) === 1) setImmediate(() => this.flush());
+      };
+    });
+  }
+
+  private flush(): void {
+    const q = this.queue;
+    this.queue = [];
+    for (const m of q) {
+      this.receivedAt = m.at;
+      m.deliver(m.ev);
+    }
+    this.receivedAt = NaN;
+  }
 }
 
 /** The `p` quantile (0..1) of the samples; NaN when there are none. */
