@@ -17,7 +17,7 @@ try {
 }
 
 const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
-let server;
+let server: Awaited<ReturnType<typeof createTandemServer>>;
 try {
   server = await createTandemServer(config, log);
 } catch (e) {
