@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   MAX_IMAGE_PIXELS: int(64_000_000, 1),
   MAX_JSON_BYTES: int(1024 * 1024, 1024),
   SYNC_MAX_FRAME_BYTES: int(16 * 1024 * 1024, 1024),
+  // SQLite's update-log batch window. PostgreSQL has none (PgDocStore: a batch goes out as soon as
+  // the previous one committed), since other nodes see an edit only after its commit.
   SYNC_BATCH_MS: int(25, 1),
   SYNC_COMPACT_AFTER: int(500, 10),
   SYNC_UNLOAD_GRACE_MS: int(10_000),

@@ -1,9 +1,13 @@
 // DocStore on PostgreSQL: the append-only Yjs update log, shared by every node.
 //
-// Batching: appends collect for `batchMs` (config.sync.batchMs, 20-50 ms) and go out in ONE
-// transaction; every promise of the batch resolves after COMMIT (PostgreSQL fsyncs the WAL at
-// commit with the default synchronous_commit=on). Batches of one node run one after another, so a
-// node's updates keep their order.
+// Batching (group commit without a window): a batch goes out on the next turn of the event loop
+// when none is in flight, else as soon as the one in flight has committed; it takes everything
+// appended meanwhile (up to maxBatchUpdates / maxBatchBytes). Why no fixed window: other nodes see
+// an update only once it is committed (server/cluster/durabilityGate.ts), so a 25 ms window was
+// 25 ms added to every cross-node edit, while a commit here costs ~1 ms; under load batches still
+// grow by themselves (to what arrives during one commit). Every promise of a batch resolves after
+// its COMMIT (PostgreSQL fsyncs the WAL at commit with the default synchronous_commit=on). Batches
+// of one node run one after another, so a node's updates keep their order.
 //
 // Sequence numbers with writers on several nodes: each room has a row in doc_rooms holding its last
 // seq. A batch reserves a range with an upsert on that row, which row-locks it until COMMIT, so a
@@ -12,7 +16,9 @@
 // compact(uptoSeq) can never delete a row that committed after the snapshot was read. (A global
 // bigserial would not give that: ids are taken at INSERT time but become visible at COMMIT, so a
 // reader could see id 11 before id 10 commits, and compacting up to 11 would drop 10.) Rooms are
-// locked in sorted order so two nodes' multi-room batches cannot deadlock.
+// locked in byte order (COLLATE "C", as JS sorts ASCII names) so two nodes' multi-room batches
+// cannot deadlock. A batch is ONE statement (its own transaction): one round trip, and a room's row
+// lock is never held across a round trip to a busy node, which other nodes would wait out.
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Logger } from '../../logger';
@@ -31,10 +37,31 @@ interface Pending {
 
 const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
+/**
+ * One batch, one statement: lock the batch's rooms in byte order while reserving their seq ranges,
+ * then insert every update at its seq ($1 rooms and $2 updates are parallel arrays, in append order).
+ */
+const APPEND_BATCH = `
+  WITH b AS (
+    SELECT t.room, t.d, t.i FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(room, d, i)
+  ), n AS (
+    SELECT room, count(*) AS n FROM b GROUP BY room
+  ), seqs AS (
+    INSERT INTO doc_rooms (room, last_seq) SELECT room, n FROM n ORDER BY room COLLATE "C"
+    ON CONFLICT (room) DO UPDATE SET last_seq = doc_rooms.last_seq + EXCLUDED.last_seq
+    RETURNING room, last_seq
+  )
+  INSERT INTO doc_updates (room, seq, data)
+  SELECT b.room, seqs.last_seq - n.n + row_number() OVER (PARTITION BY b.room ORDER BY b.i), b.d
+  FROM b JOIN n USING (room) JOIN seqs USING (room)`;
+
 export class PgDocStore implements DocStore {
   private pending: Pending[] = [];
-  private pendingBytes = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** Appends made and appends settled (batches settle in order): what flush() waits on. */
+  private appended = 0;
+  private settled = 0;
+  /** A batch is queued behind the tail of the chain; appends until it starts join it. */
+  private queued = false;
   /** The tail of the batch chain; never rejects (failures go to each append's promise). */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -42,15 +69,14 @@ export class PgDocStore implements DocStore {
   constructor(
     private readonly pool: Pool,
     private readonly log: Logger,
-    private readonly batchMs: number,
     private readonly onClose: () => Promise<void>,
-    /** A batch goes out at once when it holds this many updates or bytes (as the SQLite store). */
-    private readonly maxBatchUpdates = 1000,
-    private readonly maxBatchBytes = 8 * 1024 * 1024,
     /** See server/cluster/durabilityGate.ts: lets the room bus publish an update once it is stored. */
     private readonly gate: WeakMap<Uint8Array, Promise<void>> | null = null,
     /** Batch size and append → durable time, observed at each commit. */
     private readonly metrics: DocStoreMetrics | null = null,
+    /** At most this many updates or bytes per batch (one statement's parameters stay bounded). */
+    private readonly maxBatchUpdates = 1000,
+    private readonly maxBatchBytes = 8 * 1024 * 1024,
   ) {}
 
   append(room: string, update: Uint8Array): Promise<void> {
@@ -65,62 +91,56 @@ export class PgDocStore implements DocStore {
       // Copied: the caller may reuse its buffer (a pooled socket frame) before the batch commits.
       const copy = Buffer.from(update);
       this.pending.push({ room, update: copy, t0: performance.now(), resolve, reject });
-      this.pendingBytes += copy.byteLength;
-      if (this.pending.length >= this.maxBatchUpdates || this.pendingBytes >= this.maxBatchBytes) {
-        // Full: send on the next turn, so appends issued in the same tick still share the batch.
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.kick(), 0);
-      } else {
-        this.timer ??= setTimeout(() => void this.kick(), this.batchMs);
-      }
     });
+    this.appended++;
     this.gate?.set(update, done);
+    this.schedule();
     return done;
   }
 
-  /** Sends what is pending now as one batch (after the batches before it). */
-  private kick(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    if (batch.length > 0) this.chain = this.chain.then(() => this.writeBatch(batch));
-    return this.chain;
+  /**
+   * Queues a batch behind the one in flight (if any), started one event-loop turn later so that
+   * the appends of the same tick (one Yjs transaction, one socket read) share it.
+   */
+  private schedule(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.chain = this.chain
+      .then(() => new Promise<void>((r) => setImmediate(r)))
+      .then(() => {
+        this.queued = false;
+        const batch = this.take();
+        // More than one batch's worth pending: the rest goes right after this one.
+        if (this.pending.length > 0) this.schedule();
+        return batch.length > 0 ? this.writeBatch(batch) : undefined;
+      });
+  }
+
+  /** Takes the oldest pending appends, up to the batch bounds (at least one). */
+  private take(): Pending[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.pending.length && (n === 0 || (n < this.maxBatchUpdates && bytes + this.pending[n].update.byteLength <= this.maxBatchBytes))) {
+      bytes += this.pending[n].update.byteLength;
+      n++;
+    }
+    return this.pending.splice(0, n);
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    const byRoom = new Map<string, Buffer[]>();
-    for (const p of batch) {
-      const list = byRoom.get(p.room) ?? [];
-      list.push(p.update);
-      byRoom.set(p.room, list);
-    }
     try {
-      await this.transaction(async (client) => {
-        for (const room of [...byRoom.keys()].sort()) {
-          const updates = byRoom.get(room)!;
-          const r = await client.query<{ last_seq: string }>(
-            `INSERT INTO doc_rooms (room, last_seq) VALUES ($1, $2)
-             ON CONFLICT (room) DO UPDATE SET last_seq = doc_rooms.last_seq + EXCLUDED.last_seq
-             RETURNING last_seq`,
-            [room, updates.length],
-          );
-          const first = Number(r.rows[0].last_seq) - updates.length + 1;
-          await client.query(
-            'INSERT INTO doc_updates (room, seq, data) SELECT $1, $2::bigint + t.i - 1, t.d FROM unnest($3::bytea[]) WITH ORDINALITY AS t(d, i)',
-            [room, first, updates],
-          );
-        }
-      });
+      // One statement is one transaction: resolved once committed (durable), or rolled back whole.
+      await this.pool.query(APPEND_BATCH, [batch.map((p) => p.room), batch.map((p) => p.update)]);
       observeCommit(this.metrics, batch.map((p) => p.t0));
       for (const p of batch) p.resolve();
     } catch (e) {
-      this.log.error({ err: e, updates: batch.length, rooms: byRoom.size }, 'appending a batch of updates failed');
+      this.log.error({ err: e, updates: batch.length, rooms: new Set(batch.map((p) => p.room)).size }, 'appending a batch of updates failed');
       // Rolled back: none of the batch is stored, so every append of it fails (the sync layer keeps
       // the updates in memory and clients resend them on their next sync).
       const err = new TandemError(ErrorCode.Internal, 'failed to store the update batch', { cause: e });
       for (const p of batch) p.reject(err);
+    } finally {
+      this.settled += batch.length;
     }
   }
 
@@ -159,15 +179,17 @@ export class PgDocStore implements DocStore {
     return Number(r.rows[0].n);
   }
 
+  /** Resolves once every append issued before the call has settled. */
   async flush(): Promise<void> {
-    await this.kick();
+    // Not "until nothing is pending": under steady appends from other rooms that may never come.
+    const target = this.appended;
+    while (this.settled < target) await this.chain;
   }
 
   /** What this node queued for the room is committed before it reads the room back. */
   private async readYourWrites(room: string): Promise<void> {
     this.live();
-    if (this.pending.some((p) => p.room === room)) await this.kick();
-    else await this.chain;
+    await this.flush();
   }
 
   /** Runs `fn` in one transaction on a pooled connection: committed, or rolled back and rethrown. */

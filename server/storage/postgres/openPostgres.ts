@@ -34,5 +34,5 @@ export async function openPostgresStores(config: Config, log: Logger, metrics?: 
   const release = async () => {
     if (--open === 0) await pool.end();
   };
-  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, config.sync.batchMs, release, undefined, undefined, durabilityGate(config), metrics) };
+  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, release, durabilityGate(config), metrics) };
 }

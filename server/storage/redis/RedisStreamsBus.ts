@@ -11,9 +11,10 @@
 // - A newly subscribed room is read from the start of its stream (duplicates are harmless, Yjs
 //   updates are idempotent): an update published between the sync layer's load from PostgreSQL
 //   and its subscribe is still seen.
-// - Trimming: PostgreSQL is the durable store and each node persists its own updates within a
-//   batch window (25 ms), so entries older than `retainMs` (60 s) are persisted or their node died
-//   before COMMIT (then its clients push them again when they reconnect, DESIGN "Persistence").
+// - Trimming: PostgreSQL is the durable store and each node publishes its own updates only once
+//   committed (PgDocStore, a few ms), so entries older than `retainMs` (60 s) are persisted; a
+//   node that died before COMMIT never published them (its clients push them again when they
+//   reconnect, DESIGN "Persistence").
 //   Every node trims its rooms with XTRIM MINID ~ <now - retainMs>.
 // - Redis restarts: both connections reconnect with backoff; publish() never waits for Redis (the
 //   node keeps serving its own clients): updates go to a bounded outbox, sent in order on return.
