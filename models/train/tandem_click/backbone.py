@@ -42,7 +42,7 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2Features(nn.Module):
-    """Returns features at strides 4, 8, 16, 32 (24, 32, 96, 320 channels)."""
+    """Returns features at strides 2, 4, 8, 16, 32 (16, 24, 32, 96, 320 channels)."""
 
     def __init__(self):
         super().__init__()
@@ -53,16 +53,16 @@ class MobileNetV2Features(nn.Module):
                 blocks.append(InvertedResidual(cin, c, t, s if i == 0 else 1))
                 cin = c
         self.blocks = nn.ModuleList(blocks)
-        self.taps = {2: 0, 5: 1, 12: 2, 16: 3}  # block index -> output slot (stride 4, 8, 16, 32)
+        self.taps = {0: 0, 2: 1, 5: 2, 12: 3, 16: 4}  # block index -> output slot (stride 2, 4, 8, 16, 32)
 
     def forward(self, x):
         if x.shape[0] > 1 and x.device.type == "cpu":
             # this CPU build of torch runs batched 1x1 convs 3-4x slower than a loop of batch 1
             per = [self.forward(x[i:i + 1]) for i in range(x.shape[0])]
-            return [torch.cat([p[k] for p in per]) for k in range(4)]
+            return [torch.cat([p[k] for p in per]) for k in range(len(per[0]))]
         x = F.pad(x, (0, 1, 0, 1))
         x = F.hardtanh(self.stem["bn"](self.stem["conv"](x)), 0.0, 6.0, inplace=True)
-        outs = [None] * 4
+        outs = [None] * len(self.taps)
         for i, b in enumerate(self.blocks):
             x = b(x)
             if i in self.taps:

@@ -117,7 +117,7 @@ def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), z
         pts = torch.tensor([[[(cx - roi[0] + 0.5) * scale - 0.5, (cy - roi[1] + 0.5) * scale - 0.5, 1.0 if p else 0.0]
                              for cx, cy, p in clicks]], dtype=torch.float32)
         t = time.time()
-        logits = model.decoder(*feats, pts, prev_to_frame(pred, roi, size))
+        logits = model.decode(feats, pts, prev_to_frame(pred, roi, size))
         dec_t += time.time() - t
         up = F.interpolate(logits, size=(size, size), mode="bilinear", align_corners=False)
         ch, cw = roi[3] - roi[1], roi[2] - roi[0]

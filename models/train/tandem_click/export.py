@@ -69,8 +69,8 @@ class DecoderOnly(torch.nn.Module):
         super().__init__()
         self.m = m
 
-    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask):
-        return self.m.decoder(feat16, feat8, feat4, emb8, points, prev_mask)
+    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask, *feat2):
+        return self.m.decoder(feat16, feat8, feat4, emb8, points, prev_mask, *feat2)
 
 
 def training(st, cfg):
@@ -104,22 +104,24 @@ def main():
     model = build_model(cfg)
     model.load_state_dict(ck["model"])
     model.eval()
+    enc_out = ENC_OUT + (["feat2"] if cfg.get("head2") else [])
     img, pts, prev = parity_inputs(S)
     with torch.no_grad():
         feats = model.encoder(img)
-        logits = model.decoder(*feats, pts, prev)
+        logits = model.decode(feats, pts, prev)
     enc_p = os.path.join(a.out, f"{a.id}.encoder.onnx")
     dec_p = os.path.join(a.out, f"{a.id}.decoder.onnx")
     torch.onnx.export(EncoderOnly(model), (img,), enc_p, opset_version=17, input_names=["image"],
-                      output_names=ENC_OUT, do_constant_folding=True)
-    torch.onnx.export(DecoderOnly(model), (*feats, pts, prev), dec_p, opset_version=17,
-                      input_names=ENC_OUT + ["points", "prev_mask"], output_names=["logits"],
+                      output_names=enc_out, do_constant_folding=True)
+    dec_in = ENC_OUT + ["points", "prev_mask"] + enc_out[4:]
+    torch.onnx.export(DecoderOnly(model), (*feats[:4], pts, prev, *feats[4:]), dec_p, opset_version=17,
+                      input_names=dec_in, output_names=["logits"],
                       dynamic_axes={"points": {1: "N"}}, do_constant_folding=True)
     for p in (enc_p, dec_p):
         onnx.checker.check_model(onnx.load(p), full_check=True)
     parity = {"id": a.id, "size": S, "formulas": PARITY_FORMULAS, "points": pts[0].tolist(),
               "tolerance": {"abs": 2e-3, "rel": 2e-3},
-              "encoder": {n: summary(t) for n, t in zip(ENC_OUT, feats)}, "decoder": {"logits": summary(logits)}}
+              "encoder": {n: summary(t) for n, t in zip(enc_out, feats)}, "decoder": {"logits": summary(logits)}}
     with open(os.path.join(a.out, f"{a.id}.parity.json"), "w") as f:
         json.dump(parity, f, indent=1)
 
@@ -136,10 +138,11 @@ def main():
         "id": a.id, "kind": "click-seg-v1", "default": True,
         "encoder": {"file": os.path.basename(enc_p), "sha256": sha256(enc_p),
                     "inputs": [{"name": "image", "shape": [1, 3, S, S]}],
-                    "outputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(ENC_OUT, feats)]},
+                    "outputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(enc_out, feats)]},
         "decoder": {"file": os.path.basename(dec_p), "sha256": sha256(dec_p),
                     "inputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(ENC_OUT, feats)]
-                    + [{"name": "points", "shape": [1, "N", 3]}, {"name": "prev_mask", "shape": [1, 1, S, S]}],
+                    + [{"name": "points", "shape": [1, "N", 3]}, {"name": "prev_mask", "shape": [1, 1, S, S]}]
+                    + [{"name": n, "shape": list(t.shape)} for n, t in zip(enc_out[4:], feats[4:])],
                     "outputs": [{"name": "logits", "shape": list(logits.shape)}]},
         "preprocessing": {"size": S, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]},
         "prompts": ["clicks", "prevMask"],

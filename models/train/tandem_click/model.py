@@ -32,9 +32,11 @@ class ResBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self, c16=128, c8=64, c4=32, cemb=32):
+    def __init__(self, c16=128, c8=64, c4=32, cemb=32, c2=0):
         super().__init__()
         self.backbone = MobileNetV2Features()
+        # c2 > 0: also return feat2, the S/2 image features the decoder's S/2 head sharpens edges with
+        self.lat2 = nn.Conv2d(16, c2, 1) if c2 else None
         self.lat32 = nn.Conv2d(320, c16, 1)
         self.lat16 = nn.Conv2d(96, c16, 1)
         self.ctx16 = cbr(c16, c16)
@@ -43,13 +45,15 @@ class Encoder(nn.Module):
         self.emb = nn.Sequential(cbr(c8 + c16, 64, 3), nn.Conv2d(64, cemb, 1))
 
     def forward(self, image):
-        f4, f8, f16, f32 = self.backbone(image)
+        f2, f4, f8, f16, f32 = self.backbone(image)
         p = self.lat16(f16) + F.interpolate(self.lat32(f32), size=f16.shape[-2:], mode="bilinear", align_corners=False)
         feat16 = self.ctx16(F.relu(p))
         feat8 = self.lat8(f8)
         feat4 = self.lat4(f4)
         e = self.emb(torch.cat([feat8, F.interpolate(feat16, size=f8.shape[-2:], mode="bilinear", align_corners=False)], 1))
         emb8 = e / (e.norm(dim=1, keepdim=True) + 1e-6)
+        if self.lat2 is not None:
+            return feat16, feat8, feat4, emb8, F.relu(self.lat2(f2))
         return feat16, feat8, feat4, emb8
 
 
@@ -97,8 +101,29 @@ def sim_maps(emb, points, size):
     return torch.cat([spos, sneg], 1)
 
 
+class Head2(nn.Module):
+    """S/4 -> S/2: the decoder's last S/4 features, upsampled, with the image's S/2 features and the
+    click maps at S/2, predict a correction to the upsampled S/4 logits. The last conv starts at
+    zero, so an untrained head returns exactly the S/4 model's (upsampled) logits."""
+
+    def __init__(self, c4, c2, mid=12):
+        super().__init__()
+        self.inp = nn.Conv2d(c4 + c2 + 1 + 4, mid, 1)
+        self.mid = nn.Conv2d(mid, mid, 3, 1, 1)
+        self.out = nn.Conv2d(mid, 1, 1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, x4, logits4, feat2, points, S):
+        h2, w2 = feat2.shape[-2:]
+        up = F.interpolate(x4, size=(h2, w2), mode="bilinear", align_corners=False)
+        lg = F.interpolate(logits4, size=(h2, w2), mode="bilinear", align_corners=False)
+        h = F.relu(self.inp(torch.cat([up, feat2, lg, click_maps(points, h2, w2, S / w2)], 1)))
+        return lg + self.out(F.relu(self.mid(h)))
+
+
 class Decoder(nn.Module):
-    def __init__(self, size, c16=128, c8=64, c4=32):
+    def __init__(self, size, c16=128, c8=64, c4=32, c2=0):
         super().__init__()
         self.size = size
         extra = 4 + 1 + 2  # click maps, previous mask, similarity maps
@@ -110,8 +135,9 @@ class Decoder(nn.Module):
         self.up4 = cbr(c8, c4, 1)
         self.in4 = cbr(c4 + c4 + 5, c4)
         self.out4 = nn.Sequential(cbr(c4, c4), nn.Conv2d(c4, 1, 1))
+        self.head2 = Head2(c4, c2) if c2 else None
 
-    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask):
+    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask, feat2=None):
         h16, w16 = feat16.shape[-2:]
         h8, w8 = feat8.shape[-2:]
         h4, w4 = feat4.shape[-2:]
@@ -128,27 +154,35 @@ class Decoder(nn.Module):
         x = self.res8(x)
         x = F.interpolate(self.up4(x), size=(h4, w4), mode="bilinear", align_corners=False)
         x = self.in4(torch.cat([x, feat4, click_maps(points, h4, w4, S / w4), prev4], 1))
-        return self.out4(x)
+        x = self.out4[0](x)
+        logits4 = self.out4[1](x)
+        if self.head2 is None or feat2 is None:
+            return logits4
+        return self.head2(x, logits4, feat2, points, S)
 
 
 class ClickSegNet(nn.Module):
     """widths: (c16, c8, c4) channel counts of the decoder / encoder heads at strides 16, 8, 4."""
 
-    def __init__(self, size, widths=(128, 64, 32)):
+    def __init__(self, size, widths=(128, 64, 32), c2=0):
         super().__init__()
         c16, c8, c4 = widths
-        self.encoder = Encoder(c16, c8, c4)
-        self.decoder = Decoder(size, c16, c8, c4)
+        self.encoder = Encoder(c16, c8, c4, c2=c2)
+        self.decoder = Decoder(size, c16, c8, c4, c2=c2)
+
+    def decode(self, feats, points, prev_mask):
+        """Decoder on the encoder's outputs (4, or 5 with feat2 last)."""
+        return self.decoder(*feats[:4], points, prev_mask, *feats[4:])
 
     def forward(self, image, points, prev_mask):
-        return self.decoder(*self.encoder(image), points, prev_mask)
+        return self.decode(self.encoder(image), points, prev_mask)
 
 
 def build_model(cfg, pretrained=None):
     """The model an experiment config describes. With `pretrained` (a backbone state dict path), the
     backbone is initialised from it before its BatchNorms are folded (cfg 'fuse_bn'); without it,
     the structure matches a saved checkpoint of that config."""
-    m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))))
+    m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))), cfg.get("head2", 0))
     if pretrained:
         m.encoder.backbone.load_state_dict(torch.load(pretrained))
     if cfg.get("fuse_bn"):

@@ -53,8 +53,36 @@ def loss_fn(logits, gt):
     return bce + (1 - inter / union.clamp(min=1)).mean(), up
 
 
+def load_weights(model, weights, cfg):
+    """Strict, except for the new modules a 'train_only' config adds to an existing checkpoint."""
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    new = tuple(cfg.get("train_only") or ())
+    bad = [k for k in missing if not (new and k.startswith(new))] + list(unexpected)
+    if bad:
+        raise RuntimeError(f"checkpoint does not match the model: {bad[:5]}")
+
+
+def set_modes(model, cfg):
+    """Training mode for what trains; frozen parts (their BatchNorms included) stay in eval mode."""
+    only = cfg.get("train_only")
+    if not only:
+        model.train()
+        model.encoder.backbone.eval()  # frozen BatchNorm statistics: batches are small
+        return
+    model.eval()
+    for n, m in model.named_modules():
+        if n and n.startswith(tuple(only)):
+            m.train()
+
+
 def optimiser(model, cfg):
-    """Freezes the stem and backbone blocks[0..freeze_blocks]; AdamW with the backbone's lr scaled."""
+    """Freezes the stem and backbone blocks[0..freeze_blocks]; AdamW with the backbone's lr scaled.
+    With cfg 'train_only' (parameter-name prefixes), only those are trained."""
+    only = cfg.get("train_only")
+    if only:
+        for n, p in model.named_parameters():
+            p.requires_grad = n.startswith(tuple(only))
+        return torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg["lr"], weight_decay=1e-4)
     frozen = cfg.get("freeze_blocks", -1)
     if frozen >= 0:
         for p in model.encoder.backbone.stem.parameters():
@@ -88,7 +116,7 @@ def main():
     state = {"step": 0, "samples": 0, "best_noc90": 1e9, "train_s": 0.0}
     if os.path.exists(last):
         ck = torch.load(last)
-        model.load_state_dict(ck["model"]); state = ck["state"]
+        load_weights(model, ck["model"], cfg); state = ck["state"]
         if ck.get("opt"):  # absent after snapshot --merge: a fresh AdamW for this config
             opt.load_state_dict(ck["opt"])
         torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
@@ -109,8 +137,7 @@ def main():
         f = warm * (0.2 if decay and state["step"] >= decay else 1.0)
         for g, lr in zip(opt.param_groups, base_lrs):
             g["lr"] = lr * f
-        model.train()
-        model.encoder.backbone.eval()  # frozen BatchNorm statistics: batches are small
+        set_modes(model, cfg)
         samples = [ds.sample() for _ in range(B)]
         img = torch.from_numpy(np.stack([s[0] for s in samples]))
         gts = [s[1] for s in samples]
@@ -129,14 +156,14 @@ def main():
         with torch.no_grad():
             dfeats = [f_.detach() for f_ in feats]
             for _ in range(n_iter):
-                lg = model.decoder(*dfeats, pts_tensor(clicks), prev)
+                lg = model.decode(dfeats, pts_tensor(clicks), prev)
                 up = F.interpolate(lg, size=gt.shape[-2:], mode="bilinear", align_corners=False) > 0
                 for i in range(B):
                     c = next_click(up[i, 0].numpy(), gts[i], rng=rng, jitter=0.1)
                     if c:
                         clicks[i].append(c)
                 prev = up.float()
-        loss, _ = loss_fn(model.decoder(*feats, pts_tensor(clicks), prev), gt)
+        loss, _ = loss_fn(model.decode(feats, pts_tensor(clicks), prev), gt)
         opt.zero_grad()
         loss.backward()
         opt.step()

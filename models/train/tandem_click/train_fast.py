@@ -31,7 +31,7 @@ from .clicks import next_click, sample_initial_clicks
 from .data import TrainSet
 from .gpu_clicks import next_clicks
 from .model import build_model
-from .train import corrupt, loss_fn, optimiser
+from .train import corrupt, load_weights, loss_fn, optimiser, set_modes
 
 MAX_INIT = 5  # sample_initial_clicks gives at most 3 positives and 2 negatives
 
@@ -82,23 +82,23 @@ def lr_factor(step, elapsed, budget, warmup, floor=0.02):
     return w * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def init_weights(model, path):
+def init_weights(model, path, cfg):
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    model.load_state_dict(ck["model"] if "model" in ck else ck)
+    load_weights(model, ck["model"] if "model" in ck else ck, cfg)
 
 
-def train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp):
-    model.train()
+def train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp, cfg):
+    set_modes(model, cfg)
     with torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else contextlib.nullcontext():
         feats = model.encoder(img)
         with torch.no_grad():
             dfeats = [f_.detach() for f_ in feats]
             for _ in range(n_iter):
-                lg = model.decoder(*dfeats, points, prev)
+                lg = model.decode(dfeats, points, prev)
                 up = F.interpolate(lg.float(), size=gt.shape[-2:], mode="bilinear", align_corners=False) > 0
                 points = torch.cat([points, next_clicks(up, gt > 0.5, gen).unsqueeze(1)], 1)
                 prev = up.float()
-        logits = model.decoder(*feats, points, prev)
+        logits = model.decode(feats, points, prev)
     loss, _ = loss_fn(logits.float(), gt)
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -135,7 +135,7 @@ def main():
             f.write(line + "\n")
 
     model = build_model(cfg, None)
-    init_weights(model, a.init)
+    init_weights(model, a.init, cfg)
     model.to(dev)
     opt = optimiser(model, cfg)
     base_lrs = [g["lr"] for g in opt.param_groups]
@@ -176,13 +176,13 @@ def main():
         else:
             points, prev = clicks, torch.zeros_like(gt)
         try:
-            loss = train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp)
+            loss = train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp, cfg)
         except RuntimeError as e:
             if not (use_amp and step == 0):
                 raise
             log(event="bf16 autocast failed; going on in fp32", error=str(e)[:500])
             use_amp = False
-            loss = train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp)
+            loss = train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp, cfg)
         losses.append(loss.detach())
         step += 1
         samples += B

@@ -70,6 +70,21 @@ class DeviceClicks(unittest.TestCase):
         self.assertEqual(next_clicks(gt.clone(), gt)[0, 2].item(), -1)
 
 
+class Head2(unittest.TestCase):
+    def test_untrained_s2_head_returns_the_upsampled_s4_logits(self):
+        from tandem_click.model import build_model
+        cfg = {"size": 64, "widths": [16, 8, 8], "fuse_bn": True}
+        base, s2 = build_model(cfg).eval(), build_model({**cfg, "head2": 4}).eval()
+        s2.load_state_dict(base.state_dict(), strict=False)
+        img, prev = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
+        pts = torch.tensor([[[30.0, 30.0, 1.0]]])
+        with torch.no_grad():
+            l4, l2 = base(img, pts, prev), s2(img, pts, prev)
+        self.assertEqual(tuple(l2.shape), (1, 1, 32, 32))  # S/2
+        up = torch.nn.functional.interpolate(l4, size=(32, 32), mode="bilinear", align_corners=False)
+        self.assertTrue(torch.allclose(l2, up, atol=1e-5))
+
+
 class GpuPath(unittest.TestCase):
     """pack -> train_fast (CPU, a few seconds) -> snapshot --merge -> a model that loads."""
 
