@@ -17,6 +17,13 @@ const BASE_URL = 'postgres://127.0.0.1:5432/test';
 const log = createLogger({ level: 'silent' });
 const schemas: TempSchema[] = [];
 const open = (url: string) => openPostgresStores(loadConfig({ DATABASE_URL: url, SYNC_BATCH_MS: '25' }), log);
+type Stores = Awaited<ReturnType<typeof open>>;
+async function closeAll(...nodes: Stores[]): Promise<void> {
+  for (const n of nodes) {
+    await n.docs.close();
+    await n.meta.close();
+  }
+}
 
 async function query<R extends object>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
   const c = new pg.Client({ connectionString: withDefaultUser(url) });
@@ -96,10 +103,7 @@ describe('PostgreSQL specifics', () => {
     }
     const loaded = await nodes[1].docs.load('task:shared');
     expect(loaded.lastSeq).toBe(3 * perNode);
-    for (const n of nodes) {
-      await n.docs.close();
-      await n.meta.close();
-    }
+    await closeAll(...nodes);
   });
 
   it('batches spanning several rooms from three nodes at once: no deadlock, every room gap-free and in order', async () => {
@@ -121,10 +125,7 @@ describe('PostgreSQL specifics', () => {
         expect(rows.map((r) => [...r.data]).filter((d) => d[0] === k).map((d) => d[1])).toEqual(Array.from({ length: perNode }, (_, i) => i));
       }
     }
-    for (const n of nodes) {
-      await n.docs.close();
-      await n.meta.close();
-    }
+    await closeAll(...nodes);
   });
 
   it('splits a backlog beyond one batch and flush() still waits for all of it', async () => {
@@ -139,8 +140,7 @@ describe('PostgreSQL specifics', () => {
     await Promise.all(writes);
     const stored = await node.docs.load('task:big');
     expect(stored.updates.map((u) => u[0] | (u[1] << 8))).toEqual(Array.from({ length: n }, (_, i) => i));
-    await node.docs.close();
-    await node.meta.close();
+    await closeAll(node);
   });
 
   it('a compaction on one node never loses what another node appends meanwhile', async () => {
@@ -153,10 +153,7 @@ describe('PostgreSQL specifics', () => {
     await late;
     const after = await b.docs.load('task:c');
     expect(after.updates.map((u) => [...u])).toEqual([[9, 9], [2, 1]]);
-    for (const n of [a, b]) {
-      await n.docs.close();
-      await n.meta.close();
-    }
+    await closeAll(...[a, b]);
   });
 
   it('migrates once when several nodes start at the same moment, and records the version', async () => {
@@ -164,10 +161,7 @@ describe('PostgreSQL specifics', () => {
     const nodes = await Promise.all([0, 1, 2, 3].map(() => open(schema.url)));
     const versions = await query<{ version: number }>(schema.url, 'SELECT version FROM schema_migrations ORDER BY version');
     expect(versions.map((v) => v.version)).toEqual([1]);
-    for (const n of nodes) {
-      await n.docs.close();
-      await n.meta.close();
-    }
+    await closeAll(...nodes);
   });
 
   it('refuses a schema migrated by a newer Tandem with schema_too_new, and changes nothing', async () => {
@@ -176,8 +170,7 @@ describe('PostgreSQL specifics', () => {
     const ana = await node.meta.createUser({ name: 'Ana' });
     await node.meta.createProject({ name: 'Cells', labels: [], createdBy: ana.id });
     await node.docs.append('task:t1', new Uint8Array([1, 2, 3]));
-    await node.docs.close();
-    await node.meta.close();
+    await closeAll(node);
     const supported = migrations.at(-1)!.version;
     await query(schema.url, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [supported + 1, 'from a newer Tandem', Date.now()]);
     const before = await dump(schema);
@@ -197,9 +190,6 @@ describe('PostgreSQL specifics', () => {
     const ana = await n1.meta.createUser({ name: 'Ana' });
     expect(await n2.meta.getUser(ana.id)).toBeNull();
     expect(await n1.meta.getUser(ana.id)).toEqual(ana);
-    for (const n of [n1, n2]) {
-      await n.docs.close();
-      await n.meta.close();
-    }
+    await closeAll(n1, n2);
   });
 });
