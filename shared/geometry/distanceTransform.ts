@@ -4,6 +4,7 @@
  *
  * Masks are row-major (`mask[y * width + x]`); distances are in pixels between pixel centres.
  */
+import { maskBbox } from './maskBbox';
 
 /** Options of {@link squaredDistanceTransform}. */
 export interface DistanceTransformOptions {
@@ -61,26 +62,13 @@ export function squaredDistanceTransform(
   // background, and the nearest background of an object pixel is never beyond that ring (clamping
   // a farther candidate onto the ring only brings it closer). Error regions in the click
   // simulator are usually small, so this saves most of the work there.
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (mask[row + x] === 0) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      y1 = y;
-    }
-  }
   const out = new Float64Array(width * height);
-  if (x1 < 0) return out; // no object pixel: all distances are 0
-  x0 = Math.max(0, x0 - 1);
-  y0 = Math.max(0, y0 - 1);
-  x1 = Math.min(width - 1, x1 + 1);
-  y1 = Math.min(height - 1, y1 + 1);
+  const b = maskBbox(mask, width, height);
+  if (!b) return out; // no object pixel: all distances are 0
+  const x0 = Math.max(0, b.x0 - 1);
+  const y0 = Math.max(0, b.y0 - 1);
+  const x1 = Math.min(width - 1, b.x1);
+  const y1 = Math.min(height - 1, b.y1);
   // Virtual background beyond the crop: right where the crop stops inside the image (that ring
   // is background anyway), and at the image edge only when the border counts as background.
   const crop = cropTransform(mask, width, x0, y0, x1 - x0 + 1, y1 - y0 + 1, border);

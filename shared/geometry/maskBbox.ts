@@ -1,9 +1,9 @@
 /**
  * Bounding box of the object pixels of a row-major binary mask (`mask[y * width + x]`, nonzero =
- * object), end-exclusive, or null when the mask is empty. Used by the editor's raster ops and the
- * worker's zoom-in window.
+ * object), end-exclusive, or null when the mask is empty. Used by the editor's raster ops, the
+ * worker's zoom-in window and the distance transform's crop.
  */
-export function maskBbox(mask: Uint8Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
+export function maskBbox(mask: ArrayLike<number>, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -1;

@@ -20,11 +20,12 @@ from .evaluate import evaluate
 from .model import build_model
 
 
-def log(run_dir, **kw):
+def log(run_dir, file="metrics.jsonl", **kw):
+    """One JSON line, printed and appended to run_dir/file."""
     kw["time"] = time.strftime("%H:%M:%S")
     line = json.dumps(kw)
     print(line, flush=True)
-    with open(os.path.join(run_dir, "metrics.jsonl"), "a") as f:
+    with open(os.path.join(run_dir, file), "a") as f:
         f.write(line + "\n")
 
 

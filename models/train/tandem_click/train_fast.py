@@ -32,6 +32,7 @@ from .data import TrainSet
 from .gpu_clicks import next_clicks
 from .model import build_model
 from .train import corrupt, load_weights, loss_fn, optimiser, set_modes
+from .train import log as train_log
 
 MAX_INIT = 5  # sample_initial_clicks gives at most 3 positives and 2 negatives
 
@@ -128,11 +129,7 @@ def main():
         torch.set_num_threads(cfg.get("threads", 2))
 
     def log(**kw):
-        kw["time"] = time.strftime("%H:%M:%S")
-        line = json.dumps(kw)
-        print(line, flush=True)
-        with open(os.path.join(a.out, "log.jsonl"), "a") as f:
-            f.write(line + "\n")
+        train_log(a.out, "log.jsonl", **kw)
 
     model = build_model(cfg, None)
     init_weights(model, a.init, cfg)

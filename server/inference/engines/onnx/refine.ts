@@ -46,15 +46,12 @@ export function refineMask(img: RgbImage, logit: Float32Array, clicks: Click[], 
   for (let i = 0; i < n; i++) if (free[i]) index[i] = m++;
   if (m === 0) return mask;
 
-  const d2 = (a: number, b: number) => colourDist2(rgb, a, b);
+  // The band's 8-neighbour pairs, found once: β needs all their colour distances before any weight.
+  const pairs = bandPairs(free, w, h);
+  const d2 = pairs.a.map((a, j) => colourDist2(rgb, a, pairs.b[j]));
   // β = 1 / (2 <|Ip - Iq|²>) over the pairs that touch the band (Rother et al.), as grid.ts over the image
-  let sum = 0;
-  let cnt = 0;
-  forEachPair(free, w, h, (a, b) => {
-    sum += d2(a, b);
-    cnt++;
-  });
-  const beta = sum > 0 ? cnt / (2 * sum) : 0;
+  const sum = d2.reduce((s, v) => s + v, 0);
+  const beta = sum > 0 ? d2.length / (2 * sum) : 0;
 
   const costFg = new Float64Array(m);
   const costBg = new Float64Array(m);
@@ -65,8 +62,9 @@ export function refineMask(img: RgbImage, logit: Float32Array, clicks: Click[], 
     costBg[k] = p.lambda * softplus(logit[i]); // -log (1 - σ(l))
   }
   const g = new MaxFlowGraph(m, 4 * m);
-  forEachPair(free, w, h, (a, b, inv) => {
-    const wt = GAMMA * inv * Math.exp(-beta * d2(a, b));
+  pairs.a.forEach((a, j) => {
+    const b = pairs.b[j];
+    const wt = GAMMA * pairs.inv[j] * Math.exp(-beta * d2[j]);
     const ka = index[a];
     const kb = index[b];
     if (ka >= 0 && kb >= 0) g.addEdge(ka, kb, wt, wt);
@@ -109,8 +107,9 @@ function grow1d(src: Uint8Array, dst: Uint8Array, start: number, step: number, n
   }
 }
 
-/** Every 8-neighbour pair (each once) with at least one free pixel: fn(a, b, 1/distance). */
-function forEachPair(free: Uint8Array, w: number, h: number, fn: (a: number, b: number, inv: number) => void): void {
+/** Every 8-neighbour pair (each once) with at least one free pixel, with 1 / its distance. */
+function bandPairs(free: Uint8Array, w: number, h: number): { a: number[]; b: number[]; inv: number[] } {
+  const out = { a: [] as number[], b: [] as number[], inv: [] as number[] };
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const a = y * w + x;
@@ -119,8 +118,13 @@ function forEachPair(free: Uint8Array, w: number, h: number, fn: (a: number, b: 
         const ny = y + dy;
         if (nx < 0 || nx >= w || ny >= h) continue;
         const b = ny * w + nx;
-        if (free[a] || free[b]) fn(a, b, inv);
+        if (free[a] || free[b]) {
+          out.a.push(a);
+          out.b.push(b);
+          out.inv.push(inv);
+        }
       }
     }
   }
+  return out;
 }
