@@ -76,8 +76,9 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     auth,
     hooks: {
       onLoad: (taskId) => inference?.prefetch(taskId),
-      // Object history records an object's state once edits settle (server/dataset/history).
-      onChange: (_room, taskId) => dataset?.history.notify(taskId),
+      // Object history records an object's state once edits settle, and at once on a review
+      // event, so the state a reviewer judged is a version of its own (server/dataset/history).
+      onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
     },
   });
   const httpLog = log.child({ module: 'http' });

@@ -51,7 +51,8 @@ export interface DatasetService {
   metrics: Metrics;
   /**
    * Records object versions once edits settle. The sync server should call
-   * `history.notify(taskId)` on every applied update of a `task:` or `review:` room, and the
+   * `history.notify(taskId)` on every applied update of a `task:` room (`{ now: true }` for a
+   * `review:` room: a review event records the judged state at once), and the
    * server `history.flush()` on close; until then versions are recorded at import, restore and
    * whenever history or analytics are read.
    */

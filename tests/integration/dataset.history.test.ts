@@ -137,4 +137,52 @@ describe('history recorder', () => {
     await recorder.flush();
     expect(await recorded()).toBe(2);
   });
+
+  it('records the state a reviewer judged at once, even when the fix follows within the settle time', async () => {
+    fx = await sampleStorage();
+    const task = fx.tasks.get('taskB')!;
+    const rooms = storageRooms(fx.storage);
+    // A settle time no test waits out: only the review event can record before the flush.
+    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 60_000 });
+    const id = 'judged' as ObjectId;
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
+      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+      createObject(doc, { id, label: 'cat', mask: small, by: 'ana' });
+    });
+    recorder.notify(task.id);
+    await mutateRoom(rooms, `review:${task.id}`, (doc) => doc.getMap('verdicts').set(id, { verdict: 'changes_requested', by: 'rev', at: Date.now() }));
+    recorder.notify(task.id, { now: true });
+    const versions = async () => readHistory(await loadRoomDoc(rooms, historyRoom(task.id)), id);
+    await waitFor(async () => (await versions()).length === 1, 'the judged state recorded');
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, big, 'ana'));
+    recorder.notify(task.id);
+    await recorder.flush();
+    const v = await versions();
+    expect(v.map((e) => [e.kind, e.mask?.counts])).toEqual([
+      ['created', small.counts],
+      ['mask', big.counts],
+    ]);
+  });
+
+  it('records at least every maxWaitMs while edits never pause for the settle time', async () => {
+    fx = await sampleStorage();
+    const task = fx.tasks.get('taskB')!;
+    const rooms = storageRooms(fx.storage);
+    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 200, maxWaitMs: 400 });
+    const id = 'busy' as ObjectId;
+    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
+      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+      createObject(doc, { id, label: 'cat', mask: small, by: 'ana' });
+    });
+    const recorded = async () => readHistory(await loadRoomDoc(rooms, historyRoom(task.id)), id).length;
+    // An edit every 50 ms for 1.5 s: never 200 ms of quiet, so only maxWaitMs records.
+    const end = Date.now() + 1500;
+    for (let i = 0; Date.now() < end; i++) {
+      await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, i % 2 ? small : big, 'ana'));
+      recorder.notify(task.id);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await recorded()).toBeGreaterThanOrEqual(2);
+    await recorder.flush();
+  });
 });

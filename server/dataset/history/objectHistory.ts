@@ -117,20 +117,33 @@ function stripVersion(v: VersionView): HistoryEntry {
 
 /**
  * Keeps history current while people edit: the sync server calls notify(taskId) whenever a
- * task or review room's doc changes; after `settleMs` without further change (the user accepted the mask
- * and moved on) the settled state is recorded. One recording per task at a time.
+ * task or review room's doc changes. Task edits are recorded once they settle (`settleMs` without
+ * further change: the user accepted the mask and moved on), and at the latest `maxWaitMs` after
+ * the first unrecorded edit, so two people editing without pause still get versions. A review
+ * event (`{ now: true }`: a comment, a verdict) records at once, so the state the reviewer judged is
+ * its own version even when the fix follows within the settle time. One recording per task at a
+ * time; notifications while one is queued share it.
  */
-export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; settleMs?: number }) {
+export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; settleMs?: number; maxWaitMs?: number }) {
   const settleMs = deps.settleMs ?? 1500;
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const maxWaitMs = Math.max(settleMs, deps.maxWaitMs ?? 10_000);
+  /** Per task: the settle timer and when its first unrecorded change came. */
+  const pending = new Map<string, { timer: ReturnType<typeof setTimeout>; since: number }>();
   const running = new Map<string, Promise<void>>();
+  const queued = new Map<string, Promise<void>>();
   const log = deps.log.child({ module: 'history' });
 
   function run(taskId: string): Promise<void> {
+    const waiting = queued.get(taskId);
+    if (waiting) return waiting;
     const prev = running.get(taskId) ?? Promise.resolve();
     const next = prev
-      .then(() => syncHistory(deps.live, taskId))
+      .then(() => {
+        queued.delete(taskId);
+        return syncHistory(deps.live, taskId);
+      })
       .catch((err) => log.error({ err, taskId }, 'recording object history failed'));
+    queued.set(taskId, next);
     running.set(taskId, next);
     void next.finally(() => {
       if (running.get(taskId) === next) running.delete(taskId);
@@ -138,23 +151,27 @@ export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; sett
     return next;
   }
 
+  function runNow(taskId: string): Promise<void> {
+    const p = pending.get(taskId);
+    if (p) clearTimeout(p.timer);
+    pending.delete(taskId);
+    return run(taskId);
+  }
+
   return {
-    notify(taskId: string): void {
-      clearTimeout(timers.get(taskId));
-      timers.set(
-        taskId,
-        setTimeout(() => {
-          timers.delete(taskId);
-          void run(taskId);
-        }, settleMs).unref(),
-      );
+    notify(taskId: string, opts: { now?: boolean } = {}): void {
+      if (opts.now) {
+        void runNow(taskId);
+        return;
+      }
+      const since = pending.get(taskId)?.since ?? Date.now();
+      clearTimeout(pending.get(taskId)?.timer);
+      const wait = Math.max(0, Math.min(settleMs, since + maxWaitMs - Date.now()));
+      pending.set(taskId, { since, timer: setTimeout(() => void runNow(taskId), wait).unref() });
     },
     /** Records every pending task now (on room unload and on shutdown). */
     async flush(): Promise<void> {
-      const pending = [...timers.keys()];
-      for (const t of pending) clearTimeout(timers.get(t));
-      timers.clear();
-      await Promise.all([...pending.map(run), ...running.values()]);
+      await Promise.all([...[...pending.keys()].map(runNow), ...running.values()]);
     },
   };
 }
