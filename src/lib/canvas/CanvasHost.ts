@@ -1,14 +1,15 @@
 // The one Pixi canvas of the editor, mounted and destroyed by one component. Layers bottom to
-// top: image, masks, vectors (tool previews in image px), overlay (selection, click markers; in
+// top: image (an <img> under the canvas, see ImageBackdrop), masks, vectors (tool previews in image px), overlay (selection, click markers; in
 // screen px) and presence (cursors, names, soft-lock badges; screen px). Mask views are
 // reconciled once per frame from the ids Yjs reported as changed. The canvas reads the document
 // but never writes it: input goes to the EditorSession's tools.
-import { Application, Container, Graphics, Sprite, Texture } from 'pixi.js';
+import { Application, Container, Graphics } from 'pixi.js';
 import { rleBbox } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
 import { fit, oneToOne, pan, screenToImage, visibleImageRect, wheelFactor, zoomAt, type Camera, type Point } from '../editor/camera';
 import type { EditorSession } from '../editor/EditorSession';
 import type { ToolPointer } from '../editor/tools';
+import { ImageBackdrop } from './ImageBackdrop';
 import { MaskLayer, type MaskViewInput } from './MaskLayer';
 import { parseColor } from './maskPixels';
 import { cssToNumber, drawClickMarkers, drawCursor, drawPeerStroke, drawPreview, drawSelection, NameTags, type CanvasPeer } from './overlay';
@@ -31,13 +32,12 @@ const DOUBLE_CLICK_PX = 6;
 export class CanvasHost {
   readonly app = new Application();
   private world = new Container({ label: 'world' });
-  private imageLayer = new Container({ label: 'image' });
   readonly masks = new MaskLayer();
   private vectors = new Graphics({ label: 'vectors' });
   private overlay = new Graphics({ label: 'overlay' });
   private presence = new Graphics({ label: 'presence' });
   private names = new NameTags();
-  private imageSprite: Sprite | null = null;
+  private backdrop: ImageBackdrop | null = null;
   private cam: Camera = { x: 0, y: 0, scale: 1 };
   private dirty = new Set<string>();
   private overlayDirty = true;
@@ -67,13 +67,14 @@ export class CanvasHost {
   }
 
   private async init(): Promise<void> {
-    await this.app.init({ autoStart: false, sharedTicker: false, resizeTo: this.el, antialias: true, backgroundAlpha: 0, preference: 'webgl', autoDensity: true, resolution: window.devicePixelRatio || 1 });
+    await this.app.init({ autoStart: false, sharedTicker: false, resizeTo: this.el, antialias: !softwareWebGl(), backgroundAlpha: 0, preference: 'webgl', autoDensity: true, resolution: window.devicePixelRatio || 1 });
     if (this.destroyed) return;
     const canvas = this.app.canvas;
     canvas.style.display = 'block';
     canvas.style.touchAction = 'none';
     this.el.appendChild(canvas);
-    this.world.addChild(this.imageLayer, this.masks.container, this.vectors);
+    this.backdrop = new ImageBackdrop(this.el, canvas);
+    this.world.addChild(this.masks.container, this.vectors);
     this.app.stage.addChild(this.world, this.overlay, this.presence, this.names.container);
 
     const s = this.session;
@@ -97,21 +98,10 @@ export class CanvasHost {
   }
 
   private async loadImage(url: string): Promise<void> {
-    const img = new Image();
-    img.crossOrigin = 'anonymous';
-    img.src = url;
-    try {
-      await img.decode();
-    } catch {
-      // A broken image must not take the editor down: masks still draw on an empty backdrop.
-      console.warn('tandem: the task image could not be loaded', url);
-      this.fit();
-      return;
-    }
+    const ok = await this.backdrop!.load(url, this.session.width, this.session.height);
     if (this.destroyed) return;
-    const tex = Texture.from(img);
-    this.imageSprite = new Sprite({ texture: tex, width: this.session.width, height: this.session.height });
-    this.imageLayer.addChild(this.imageSprite);
+    // A broken image must not take the editor down: masks still draw on an empty backdrop.
+    if (!ok) console.warn('tandem: the task image could not be loaded', url);
     this.fit();
     this.requestRender();
   }
@@ -130,8 +120,7 @@ export class CanvasHost {
     this.cam = cam;
     this.world.position.set(cam.x, cam.y);
     this.world.scale.set(cam.scale);
-    // Pixel-exact editing when zoomed in; smooth image when zoomed out.
-    if (this.imageSprite) this.imageSprite.texture.source.scaleMode = cam.scale >= 2 ? 'nearest' : 'linear';
+    this.backdrop?.setCamera(cam);
     this.overlayDirty = true;
     this.requestRender();
     const { w, h } = this.viewSize;
@@ -352,7 +341,7 @@ export class CanvasHost {
     this.unsubs = [];
     this.masks.destroy();
     this.names.destroy();
-    this.imageSprite?.texture.destroy(true);
+    this.backdrop?.destroy();
     try {
       this.app.destroy({ removeView: true }, { children: true });
     } catch {
@@ -360,6 +349,18 @@ export class CanvasHost {
       this.app.canvas?.remove();
     }
   }
+}
+
+/**
+ * True where WebGL would run on the CPU (SwiftShader: no GPU, blocklisted driver). There 4× MSAA
+ * made every frame ~10 ms slower for smoother edges of thin overlay lines only (masks are
+ * nearest-sampled sprites, unchanged), so it is kept for real GPUs alone.
+ */
+function softwareWebGl(): boolean {
+  const probe = document.createElement('canvas');
+  const gl = probe.getContext('webgl2', { failIfMajorPerformanceCaveat: true }) ?? probe.getContext('webgl', { failIfMajorPerformanceCaveat: true });
+  gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  return gl === null;
 }
 
 function isTyping(t: EventTarget | null): boolean {
