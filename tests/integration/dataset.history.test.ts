@@ -116,46 +116,44 @@ describe('object history', () => {
 });
 
 describe('history recorder', () => {
-  it('records the settled state once per burst of edits when notified, and on flush', async () => {
+  /** A task whose doc holds one object `id` (mask `small`), a recorder over it, and its versions. */
+  async function recorderWithObject(id: ObjectId, timing: { settleMs: number; maxWaitMs?: number }) {
     fx = await sampleStorage();
-    const task = fx.tasks.get('taskB')!;
+    const taskId = fx.tasks.get('taskB')!.id;
     const rooms = storageRooms(fx.storage);
-    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 20 });
-    const id = 'burst' as ObjectId;
-    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
-      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
+    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), ...timing });
+    await mutateRoom(rooms, `task:${taskId}`, (doc) => {
+      initTaskDoc(doc, { taskId, width: W, height: H });
       createObject(doc, { id, label: 'cat', mask: small, by: 'ana' });
     });
-    recorder.notify(task.id);
-    const recorded = async () => readHistory(await loadRoomDoc(rooms, historyRoom(task.id)), id).length;
+    const versions = async () => readHistory(await loadRoomDoc(rooms, historyRoom(taskId)), id);
+    const setTaskMask = (m: typeof small, by: string) => mutateRoom(rooms, `task:${taskId}`, (doc) => setMask(doc, id, m, by));
+    return { taskId, rooms, recorder, versions, setTaskMask };
+  }
+
+  it('records the settled state once per burst of edits when notified, and on flush', async () => {
+    const { taskId, recorder, versions, setTaskMask } = await recorderWithObject('burst' as ObjectId, { settleMs: 20 });
+    recorder.notify(taskId);
+    const recorded = async () => (await versions()).length;
     await waitFor(async () => (await recorded()) === 1, 'first version recorded');
     // Three quick edits, then flush: one new version (the settled state), not three.
     for (const m of [big, small, big]) {
-      await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, m, 'ben'));
-      recorder.notify(task.id);
+      await setTaskMask(m, 'ben');
+      recorder.notify(taskId);
     }
     await recorder.flush();
     expect(await recorded()).toBe(2);
   });
 
   it('records the state a reviewer judged at once, even when the fix follows within the settle time', async () => {
-    fx = await sampleStorage();
-    const task = fx.tasks.get('taskB')!;
-    const rooms = storageRooms(fx.storage);
     // A settle time no test waits out: only the review event can record before the flush.
-    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 60_000 });
-    const id = 'judged' as ObjectId;
-    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
-      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
-      createObject(doc, { id, label: 'cat', mask: small, by: 'ana' });
-    });
-    recorder.notify(task.id);
-    await mutateRoom(rooms, `review:${task.id}`, (doc) => doc.getMap('verdicts').set(id, { verdict: 'changes_requested', by: 'rev', at: Date.now() }));
-    recorder.notify(task.id, { now: true });
-    const versions = async () => readHistory(await loadRoomDoc(rooms, historyRoom(task.id)), id);
+    const { taskId, rooms, recorder, versions, setTaskMask } = await recorderWithObject('judged' as ObjectId, { settleMs: 60_000 });
+    recorder.notify(taskId);
+    await mutateRoom(rooms, `review:${taskId}`, (doc) => doc.getMap('verdicts').set('judged', { verdict: 'changes_requested', by: 'rev', at: Date.now() }));
+    recorder.notify(taskId, { now: true });
     await waitFor(async () => (await versions()).length === 1, 'the judged state recorded');
-    await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, big, 'ana'));
-    recorder.notify(task.id);
+    await setTaskMask(big, 'ana');
+    recorder.notify(taskId);
     await recorder.flush();
     const v = await versions();
     expect(v.map((e) => [e.kind, e.mask?.counts])).toEqual([
@@ -165,21 +163,13 @@ describe('history recorder', () => {
   });
 
   it('records at least every maxWaitMs while edits never pause for the settle time', async () => {
-    fx = await sampleStorage();
-    const task = fx.tasks.get('taskB')!;
-    const rooms = storageRooms(fx.storage);
-    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 200, maxWaitMs: 400 });
-    const id = 'busy' as ObjectId;
-    await mutateRoom(rooms, `task:${task.id}`, (doc) => {
-      initTaskDoc(doc, { taskId: task.id, width: W, height: H });
-      createObject(doc, { id, label: 'cat', mask: small, by: 'ana' });
-    });
-    const recorded = async () => readHistory(await loadRoomDoc(rooms, historyRoom(task.id)), id).length;
+    const { taskId, recorder, versions, setTaskMask } = await recorderWithObject('busy' as ObjectId, { settleMs: 200, maxWaitMs: 400 });
+    const recorded = async () => (await versions()).length;
     // An edit every 50 ms for 1.5 s: never 200 ms of quiet, so only maxWaitMs records.
     const end = Date.now() + 1500;
     for (let i = 0; Date.now() < end; i++) {
-      await mutateRoom(rooms, `task:${task.id}`, (doc) => setMask(doc, id, i % 2 ? small : big, 'ana'));
-      recorder.notify(task.id);
+      await setTaskMask(i % 2 ? small : big, 'ana');
+      recorder.notify(taskId);
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await recorded()).toBeGreaterThanOrEqual(2);
