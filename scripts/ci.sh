@@ -39,8 +39,8 @@ say "browser end-to-end tests (Chromium)"
 npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json=test-results/e2e.json || status=$?
 
 say "training code tests (Python with Debian's torch)"
-if ! /usr/bin/python3 -c 'import torch, scipy, PIL, numpy' >/dev/null 2>&1; then
-  pkgs="python3-torch python3-scipy python3-pil python3-numpy"
+if ! /usr/bin/python3 -c 'import torch, scipy, PIL, numpy, onnx' >/dev/null 2>&1; then
+  pkgs="python3-torch python3-scipy python3-pil python3-numpy python3-onnx"
   if [ "$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $pkgs; else sudo apt-get update -q && sudo apt-get install -y -q $pkgs; fi
 fi
 (cd models/train && /usr/bin/python3 -m unittest -v) 2>&1 | tee test-results/python.txt || status=$?
