@@ -3,6 +3,9 @@ bfloat16 (same exponent range as fp32, so exp_avg_sq does not underflow; torch c
 the parameters' dtype on load).
 Usage: /usr/bin/python3 -m tandem_click.snapshot runs/<exp>/last.pt checkpoints/<exp>.pt
 Resume: copy checkpoints/<exp>.pt to runs/<exp>/last.pt and start train.py with the same config.
+A model too large for that (a 4 M-parameter one: 32 MB) is committed with --half instead: weights in
+float16, no optimiser state (train.py starts a fresh one; load_state_dict casts back to fp32):
+  /usr/bin/python3 -m tandem_click.snapshot --half runs/<exp>/last.pt checkpoints/<exp>.pt
 
 After a train_fast.py run (a lent GPU), fold its weights into the checkpoint it started from:
   /usr/bin/python3 -m tandem_click.snapshot --merge <base.pt> <out dir of train_fast> <config.json> <dst.pt>
@@ -31,6 +34,13 @@ def compact(src, dst):
     return _save(ck, dst)
 
 
+def half(src, dst):
+    ck = torch.load(src, map_location="cpu")
+    ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
+    ck["opt"] = None
+    return _save(ck, dst)
+
+
 def merge(base, run_dir, config, dst):
     ck = torch.load(base, map_location="cpu")
     ck["model"] = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
@@ -50,5 +60,7 @@ def merge(base, run_dir, config, dst):
 if __name__ == "__main__":
     if sys.argv[1] == "--merge":
         print(merge(*sys.argv[2:6]), "bytes")
+    elif sys.argv[1] == "--half":
+        print(half(sys.argv[2], sys.argv[3]), "bytes")
     else:
         print(compact(sys.argv[1], sys.argv[2]), "bytes")

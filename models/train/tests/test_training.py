@@ -190,5 +190,29 @@ class Backbones(unittest.TestCase):
             self.assertEqual(entry["preprocessing"]["mean"], [0.0, 0.0, 0.0])  # the contract input stays RGB / 255
 
 
+class Snapshot(unittest.TestCase):
+    def test_half_checkpoint_loads_into_the_fp32_model_without_optimiser_state(self):
+        from tandem_click import snapshot
+        from tandem_click.model import build_model
+
+        cfg = {"name": "tiny", "size": 64, "widths": [16, 8, 8], "fuse_bn": True}
+        torch.manual_seed(0)
+        model = build_model(cfg)
+        opt = torch.optim.AdamW(model.parameters())
+        model(torch.rand(1, 3, 64, 64), torch.tensor([[[20.0, 30.0, 1.0]]]), torch.zeros(1, 1, 64, 64)).mean().backward()
+        opt.step()
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = os.path.join(tmp, "last.pt"), os.path.join(tmp, "half.pt")
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": {"step": 1}, "config": cfg}, src)
+            self.assertLess(snapshot.half(src, dst), 0.6 * os.path.getsize(src))
+            ck = torch.load(dst)
+            self.assertIsNone(ck["opt"])
+            again = build_model(cfg)
+            again.load_state_dict(ck["model"])  # strict, cast back to fp32
+            for (n, a), b in zip(model.state_dict().items(), again.state_dict().values()):
+                self.assertEqual(b.dtype, a.dtype, n)
+                self.assertTrue(torch.allclose(a, b, rtol=1e-3, atol=1e-4), n)
+
+
 if __name__ == "__main__":
     unittest.main()
