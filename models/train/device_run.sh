@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The lent-GPU training call, run from the repository root on the device machine with .gpudata
 # carried (.gpudata/train.zip from `python3 -m tandem_click.pack --zip .gpudata/train`). $OUT comes back.
-# Usage there: CFG=mnv2_nsfwjs_384_gpu INIT=checkpoints/mnv2_nsfwjs_384.pt BUDGET=480 bash models/train/device_run.sh
+# Usage there: CFG=nanodet_384_gpu INIT=checkpoints/nanodet_384.pt BUDGET=480 bash models/train/device_run.sh
 # (INIT: the checkpoint the run starts from; CFG's backbone must match it)
 # If the first try fails within 150 s (e.g. /dev/shm too small for the loader), it retries once with
 # file-system tensor sharing and 8 loader processes for the rest of the budget.
@@ -17,15 +17,15 @@ ${PY:-python3} -c "import torch,numpy,scipy,PIL;print(torch.__version__,numpy.__
 start=$(date +%s)
 W=$(( $(nproc) - 1 ))
 BUDGET=${BUDGET:-480}
-${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-mnv2_nsfwjs_384_gpu}.json --init ${INIT:-checkpoints/mnv2_nsfwjs_384.pt} \
+${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json --init ${INIT:-checkpoints/nanodet_384.pt} \
   --data ../../.gpudata --out $OUT --budget-s $BUDGET --workers $W --salt 11 > $OUT/stdout.txt 2>&1
 rc=$?
 tail -c 3000 $OUT/stdout.txt
 el=$(( $(date +%s) - start ))
 if [ $rc -ne 0 ] && [ $el -lt 150 ]; then
   echo "RETRY: file_system sharing, 8 workers"
-  TANDEM_SHARING=file_system ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-mnv2_nsfwjs_384_gpu}.json \
-    --init ${INIT:-checkpoints/mnv2_nsfwjs_384.pt} --data ../../.gpudata --out $OUT/retry --budget-s $((BUDGET - el - 20)) \
+  TANDEM_SHARING=file_system ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json \
+    --init ${INIT:-checkpoints/nanodet_384.pt} --data ../../.gpudata --out $OUT/retry --budget-s $((BUDGET - el - 20)) \
     --workers 8 --salt 12 > $OUT/stdout_retry.txt 2>&1
   tail -c 3000 $OUT/stdout_retry.txt
 fi

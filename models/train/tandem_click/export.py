@@ -1,7 +1,7 @@
 """Export a checkpoint to the click-seg-v1 contract (models/CONTRACT.md): encoder + decoder ONNX.
 
 Usage (from models/train):
-  /usr/bin/python3 -m tandem_click.export --ckpt runs/<exp>/best.pt --id tandem-click-v1 \
+  /usr/bin/python3 -m tandem_click.export --ckpt runs/<exp>/best.pt --id tandem-click-v2 \
       [--metrics dev_metrics.json] [--timing timing.json] [--out ..]
 Writes <out>/<id>.encoder.onnx, <id>.decoder.onnx, <id>.parity.json and updates <out>/manifest.json.
 Both graphs are re-loaded and checked with onnx.checker. Parity inputs come from formulas that the
@@ -94,7 +94,7 @@ def training(st, cfg):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
-    ap.add_argument("--id", default="tandem-click-v1")
+    ap.add_argument("--id", default="tandem-click-v2")
     ap.add_argument("--out", default="..")
     ap.add_argument("--metrics", help="JSON from tandem_click.evaluate on COCO_MVal_dev")
     ap.add_argument("--zoom", help="the zoomIn JSON the --metrics were measured with (evaluate.py --zoom)")

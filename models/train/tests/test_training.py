@@ -143,11 +143,17 @@ class Backbones(unittest.TestCase):
     """The 'backbone' config key: the default keeps the shipped checkpoint's layout; 'nanodet' (whose
     pretrained file CI does not have) builds, gives 5 maps at strides 2..32 and exports."""
 
-    def test_shipped_checkpoint_loads_strictly_with_the_default_backbone(self):
+    def test_default_backbone_keeps_the_nsfwjs_layout(self):
         from tandem_click.model import build_model
-        ck = torch.load(os.path.join(os.path.dirname(__file__), "..", "checkpoints", "mnv2_nsfwjs_384.pt"))
-        self.assertNotIn("backbone", ck["config"])
-        build_model(ck["config"]).load_state_dict(ck["model"])  # strict
+        names = build_model({"size": 64, "widths": [16, 8, 8]}).state_dict().keys()
+        self.assertIn("encoder.backbone.blocks.16.expand.conv.weight", names)  # nsfwjs' MobileNetV2, by name
+        self.assertIn("encoder.lat32.weight", names)
+
+    def test_committed_checkpoint_loads_strictly_into_the_model_its_config_builds(self):
+        from tandem_click.model import build_model
+        ck = torch.load(os.path.join(os.path.dirname(__file__), "..", "checkpoints", "nanodet_384.pt"))
+        self.assertEqual(ck["config"]["backbone"], "nanodet")
+        build_model(ck["config"]).load_state_dict(ck["model"])  # strict, fp16 weights cast to fp32
 
     def test_nanodet_maps_strides_normalisation_and_export(self):
         from tandem_click.model import build_model
