@@ -8,7 +8,7 @@ import { createLogger } from '../../server/logger';
 import { waitFor } from '../helpers/waitFor';
 import { loadRoomDoc, mutateRoom, storageRooms } from '../../server/dataset/rooms';
 import { encodeRle } from '../../shared/codecs/rle';
-import { appendClicks, createObject, deleteObject, initTaskDoc, readObject, setMask } from '../../shared/schema/annotation';
+import { appendClicks, createObject, deleteObject, initTaskDoc, readObject, setLabel, setMask } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
 import { draw } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
@@ -163,12 +163,13 @@ describe('history recorder', () => {
   });
 
   it('records at least every maxWaitMs while edits never pause for the settle time', async () => {
-    const { taskId, recorder, versions, setTaskMask } = await recorderWithObject('busy' as ObjectId, { settleMs: 200, maxWaitMs: 400 });
+    const { taskId, rooms, recorder, versions } = await recorderWithObject('busy' as ObjectId, { settleMs: 200, maxWaitMs: 400 });
     const recorded = async () => (await versions()).length;
-    // An edit every 50 ms for 1.5 s: never 200 ms of quiet, so only maxWaitMs records.
+    // An edit every 50 ms for 1.5 s: never 200 ms of quiet, so only maxWaitMs records. Each edit
+    // gives a label not seen before, so every recording is a new version.
     const end = Date.now() + 1500;
     for (let i = 0; Date.now() < end; i++) {
-      await setTaskMask(i % 2 ? small : big, 'ana');
+      await mutateRoom(rooms, `task:${taskId}`, (doc) => setLabel(doc, 'busy' as ObjectId, `cat ${i}`, 'ana'));
       recorder.notify(taskId);
       await new Promise((r) => setTimeout(r, 50));
     }
