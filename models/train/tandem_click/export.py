@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 import torch
 
-from .model import build_model
+from .model import DEFAULT_BACKBONE, build_model
 
 ENC_OUT = ["feat16", "feat8", "feat4", "emb8"]
 BACKBONE_ORIGIN = {"mnv2_nsfwjs": "the MobileNetV2 in the nsfwjs npm package (MIT)",
@@ -150,7 +150,7 @@ def main():
         "preprocessing": {"size": S, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]},
         "prompts": ["clicks", "prevMask"],
         "params": n_params,
-        "licence": "Weights: trained by Tandem; backbone initialised from " + BACKBONE_ORIGIN[cfg.get("backbone", "mnv2_nsfwjs")]
+        "licence": "Weights: trained by Tandem; backbone initialised from " + BACKBONE_ORIGIN[cfg.get("backbone", DEFAULT_BACKBONE)]
                    + ". Because the training data is research-only, these weights are for "
                    "non-commercial research use inside the project.",
         "trainingData": "../shared/datasets/train: COCO_MVal_train (COCO, annotations CC BY 4.0, images under "

@@ -19,6 +19,8 @@ from .nanodet import NanoDetFeatures
 # (any normalisation the pretrained weights expect happens inside it, so the contract's input stays
 # mean 0 / std 1); `channels` gives their widths
 BACKBONES = {"mnv2_nsfwjs": MobileNetV2Features, "nanodet": NanoDetFeatures}
+# what a config without the key means (every config before the key existed, v1 included)
+DEFAULT_BACKBONE = "mnv2_nsfwjs"
 
 SIGMAS = (6.0, 32.0)  # Gaussian widths of the click maps, in model-frame pixels (near, far)
 
@@ -39,7 +41,7 @@ class ResBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self, c16=128, c8=64, c4=32, cemb=32, c2=0, backbone="mnv2_nsfwjs"):
+    def __init__(self, c16=128, c8=64, c4=32, cemb=32, c2=0, backbone=DEFAULT_BACKBONE):
         super().__init__()
         self.backbone = BACKBONES[backbone]()
         b2, b4, b8, b16, b32 = self.backbone.channels
@@ -172,7 +174,7 @@ class Decoder(nn.Module):
 class ClickSegNet(nn.Module):
     """widths: (c16, c8, c4) channel counts of the decoder / encoder heads at strides 16, 8, 4."""
 
-    def __init__(self, size, widths=(128, 64, 32), c2=0, backbone="mnv2_nsfwjs"):
+    def __init__(self, size, widths=(128, 64, 32), c2=0, backbone=DEFAULT_BACKBONE):
         super().__init__()
         c16, c8, c4 = widths
         self.encoder = Encoder(c16, c8, c4, c2=c2, backbone=backbone)
@@ -190,9 +192,9 @@ def build_model(cfg, pretrained=None):
     """The model an experiment config describes. With `pretrained` (a backbone state dict path), the
     backbone is initialised from it before its BatchNorms are folded (cfg 'fuse_bn'); without it,
     the structure matches a saved checkpoint of that config. cfg 'backbone': a BACKBONES key
-    (default 'mnv2_nsfwjs', the shipped model's)."""
+    (DEFAULT_BACKBONE when absent; the shipped v2 says 'nanodet')."""
     m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))), cfg.get("head2", 0),
-                    cfg.get("backbone", "mnv2_nsfwjs"))
+                    cfg.get("backbone", DEFAULT_BACKBONE))
     if pretrained:
         m.encoder.backbone.load_state_dict(torch.load(pretrained))
     if cfg.get("fuse_bn"):

@@ -3,17 +3,8 @@
 import type * as Y from 'yjs';
 import { listObjects, type AnnotationObject } from '../../../shared/schema/annotation';
 import { newId } from '../../../shared/schema/ids';
+import { isCurrentVersion } from '../../../shared/schema/versionState';
 import { appendHistory, historyObjectIds, readHistory, type HistoryEntry } from './historyDoc';
-
-function sameState(e: HistoryEntry, o: AnnotationObject): boolean {
-  return (
-    e.kind !== 'deleted' &&
-    e.label === o.label &&
-    (e.mask?.counts ?? null) === (o.mask?.counts ?? null) &&
-    e.clicks.length === o.clicks.length &&
-    (e.model ?? null) === (o.model ?? null)
-  );
-}
 
 function entryFor(o: AnnotationObject, prev: HistoryEntry | undefined, now: number): HistoryEntry {
   const kind: HistoryEntry['kind'] = !prev || prev.kind === 'deleted' ? 'created' : prev.label !== o.label && prev.mask?.counts === o.mask?.counts ? 'label' : 'mask';
@@ -44,7 +35,7 @@ export function recordVersions(taskDoc: Y.Doc, history: Y.Doc, now = Date.now())
       present.add(o.id);
       const versions = readHistory(history, o.id);
       const last = versions[versions.length - 1];
-      if (last && sameState(last, o)) continue;
+      if (last && isCurrentVersion(last, o)) continue;
       appendHistory(history, entryFor(o, last, now));
       n++;
     }
