@@ -23,7 +23,10 @@ def _pairs(root):
 
 
 class TrainSet:
-    def __init__(self, data_root, sets, frame, crop, seed):
+    def __init__(self, data_root, sets, frame, crop, seed, zoom_p=0.3):
+        # zoom_p: share of zoom-in views (object fills 30-85% of the frame), the view the worker's
+        # zoom-in gives every click from the second on; the rest are whole-image views
+        self.zoom_p = zoom_p
         self.sets = [(_pairs(os.path.join(data_root, "train", name)), w) for name, w in sets.items()]
         self.weights = np.array([w for _, w in self.sets], np.float64)
         self.weights /= self.weights.sum()
@@ -98,7 +101,7 @@ class TrainSet:
         C = self.crop
         ys, xs = np.nonzero(m)
         bh, bw = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
-        if self.rng.random() < 0.3:  # zoom-in view: object long side fills 30-85% of the frame
+        if self.rng.random() < self.zoom_p:  # zoom-in view: object long side fills 30-85% of the frame
             s = self.rng.uniform(0.3, 0.85) * self.frame / max(bh, bw)
         else:  # whole-image view as at inference, with scale jitter
             s = np.exp(self.rng.uniform(np.log(0.75), np.log(1.35))) * self.frame / max(H, W)

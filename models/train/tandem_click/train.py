@@ -108,7 +108,7 @@ def main():
     os.makedirs(run_dir, exist_ok=True)
     torch.manual_seed(cfg["seed"]); random.seed(cfg["seed"]); np.random.seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
-    ds = TrainSet(a.data, cfg["sets"], cfg["size"], cfg["crop"], cfg["seed"])
+    ds = TrainSet(a.data, cfg["sets"], cfg["size"], cfg["crop"], cfg["seed"], cfg.get("zoom_p", 0.3))
     last = os.path.join(run_dir, "last.pt")
     # resuming needs no pretrained file: the checkpoint holds every weight
     model = build_model(cfg, None if os.path.exists(last) else cfg.get("pretrained"))
@@ -133,7 +133,8 @@ def main():
     B, t_ck, t_ev, t_log = cfg["batch"], time.time(), time.time(), time.time()
     losses, t0 = [], time.time()
     while state["step"] < cfg["max_steps"]:
-        warm = min(1.0, (state["step"] + 1) / cfg.get("warmup", 200))
+        # warmup_start: a fine-tune from a checkpoint warms its fresh AdamW up from that step
+        warm = min(1.0, (state["step"] + 1 - cfg.get("warmup_start", 0)) / cfg.get("warmup", 200))
         decay = cfg.get("lr_decay_at")
         f = warm * (0.2 if decay and state["step"] >= decay else 1.0)
         for g, lr in zip(opt.param_groups, base_lrs):

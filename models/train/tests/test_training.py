@@ -87,6 +87,33 @@ class Head2(unittest.TestCase):
         self.assertTrue(torch.allclose(l2, up, atol=1e-5))
 
 
+class TrainViews(unittest.TestCase):
+    """zoom_p picks between the two views of a sample: the zoom-in view (object's long side 30-85%
+    of the frame, as the worker's zoom-in shows every click from the second on) and the whole-image
+    view (image long side about the frame, the first click's view)."""
+
+    def test_zoom_p_chooses_the_view(self):
+        from tandem_click.data import TrainSet
+
+        rng = np.random.default_rng(3)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_set(tmp, "Blobs", 4, rng, size=(120, 100))
+            F = 128
+            for zoom_p in (1.0, 0.0):
+                ds = TrainSet(tmp, {"Blobs": 1.0}, F, 256, 0, zoom_p=zoom_p)  # crop > frame: nothing cut
+                for _ in range(30):
+                    img, m = ds._load()
+                    ys, xs = np.nonzero(m)
+                    before = max(np.ptp(ys), np.ptp(xs)) + 1
+                    _, mm = ds._geometry(img, m)
+                    ys, xs = np.nonzero(mm)
+                    after = max(np.ptp(ys), np.ptp(xs)) + 1
+                    if zoom_p:
+                        self.assertTrue(0.3 * F - 2 <= after <= 0.85 * F + 2, after)
+                    else:
+                        self.assertTrue(0.75 * F / 120 - 0.05 <= after / before <= 1.35 * F / 120 + 0.05, after / before)
+
+
 class GpuPath(unittest.TestCase):
     """pack -> train_fast (CPU, a few seconds) -> snapshot --merge -> a model that loads."""
 
