@@ -4,7 +4,7 @@
 # Faster than evaluate.py (onnxruntime instead of torch) and it measures the product.
 # Usage (from models/train): ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
 set -euo pipefail
-ckpt=$1; limit=${2:-}; zoom=${3:-'{"expansion":1.4,"minFrac":0.3,"reuseIou":0.5,"fromClick":2}'}
+ckpt=$1; limit=${2:-}; zoom=${3:-'{"expansion":1.6,"minFrac":0.3,"reuseIou":0.5,"fromClick":2}'}
 dir=$(mktemp -d /tmp/tandem-snap-XXXX)
 /usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" > "$dir/export.log" 2>&1 \
   || { cat "$dir/export.log"; exit 1; }
