@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listInstances, runEval } from '../../server/inference/eval/runEval';
+import { half, listInstances, runEval } from '../../server/inference/eval/runEval';
 import { createEngines } from '../../server/inference/worker/createEngines';
 import { WorkerRuntime } from '../../server/inference/worker/WorkerRuntime';
 
@@ -79,6 +79,19 @@ describe('npm run eval', () => {
       expect(json[k]).toBeLessThanOrEqual(1);
     }
     expect(json.msPerClick).toBeGreaterThan(0);
+  });
+
+  it('--half splits dev into two disjoint halves: select tunes, report checks', async () => {
+    const all = listInstances(path.join(dir, 'dev')).map((i) => i.id);
+    const select = half(all, 'select');
+    const report = half(all, 'report');
+    expect([...select, ...report].sort()).toEqual([...all].sort());
+    expect(select.filter((id) => report.includes(id))).toEqual([]);
+    const details = path.join(dir, 'report.jsonl');
+    const { json } = await evalCli(['--dataset', path.join(dir, 'dev'), '--model', 'graphcut', '--max-clicks', '1', '--half', 'report', '--details', details]);
+    expect(json.n).toBe(report.length);
+    const evaluated = fs.readFileSync(details, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(evaluated).toEqual(report);
   });
 
   it('finds an easy object at the first click (graphcut) and from its box (grabcut)', async () => {

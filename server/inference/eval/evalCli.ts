@@ -1,18 +1,20 @@
-// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json] [--details <file>]`
+// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--json] [--details <file>]`
 // (contract 7). Runs the model through WorkerRuntime, the code path of the workers, on a dataset
 // laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
 // 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
 // click; with --json the last line is one JSON object with those figures. --details writes one JSON
-// line per object (id, IoU after each click, NoC) to find the objects a model fails on.
+// line per object (id, IoU after each click, NoC) to find the objects a model fails on. --half keeps
+// every other object (select: even positions, report: odd), so a choice tuned on one half can be
+// checked on the other.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
 import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
-import { listInstances, runEval, spread } from './runEval';
+import { half, listInstances, runEval, spread, type Half } from './runEval';
 
-const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--json] [--details <file>]';
+const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--json] [--details <file>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       'max-clicks': { type: 'string', default: '20' },
       limit: { type: 'string' },
+      half: { type: 'string' },
       json: { type: 'boolean', default: false },
       details: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -37,6 +40,10 @@ async function main(): Promise<void> {
     console.error(`--max-clicks and --limit must be positive integers\n${USAGE}`);
     process.exit(2);
   }
+  if (values.half !== undefined && values.half !== 'select' && values.half !== 'report') {
+    console.error(`--half must be select or report\n${USAGE}`);
+    process.exit(2);
+  }
   const config = loadConfig();
   // Logs go to stderr so stdout stays the table (and the JSON line).
   const log = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
@@ -47,7 +54,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const runtime = new WorkerRuntime(engines, config.inference.cacheBytes, log);
-  const instances = spread(listInstances(values.dataset!), limit);
+  const all = listInstances(values.dataset!);
+  const instances = spread(values.half ? half(all, values.half as Half) : all, limit);
   const progress = !values.json && process.stderr.isTTY;
   if (values.details) fs.writeFileSync(values.details, '');
   const summary = await runEval(values.dataset!, instances, {

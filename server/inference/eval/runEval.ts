@@ -47,6 +47,15 @@ export function listInstances(dataset: string): Instance[] {
   return out;
 }
 
+/** Dev is small and judges every choice, so it splits in two: tune on `select` (even positions of
+ *  the sorted list), report on `report` (odd positions), and a choice made on one half can be
+ *  checked on the other. */
+export type Half = 'select' | 'report';
+
+export function half<T>(items: T[], which: Half): T[] {
+  return items.filter((_, i) => i % 2 === (which === 'select' ? 0 : 1));
+}
+
 /** `limit` instances spread evenly over the sorted list (as models/train's evaluate.py). */
 export function spread<T>(items: T[], limit: number | undefined): T[] {
   if (!limit || limit >= items.length) return items;
