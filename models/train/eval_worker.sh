@@ -4,7 +4,9 @@
 # Faster than evaluate.py (onnxruntime instead of torch) and it measures the product.
 # Usage (from models/train): ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
 set -euo pipefail
-ckpt=$1; limit=${2:-}; zoom=${3:-'{"expansion":1.6,"minFrac":0.3,"reuseIou":0.5,"fromClick":2}'}
+# Without a zoomIn JSON: the served one (the default model's entry in models/manifest.json).
+served=$(/usr/bin/python3 -c 'import json; print(json.dumps(next(m for m in json.load(open("../manifest.json"))["models"] if m.get("default"))["zoomIn"]))')
+ckpt=$1; limit=${2:-}; zoom=${3:-$served}
 dir=$(mktemp -d /tmp/tandem-snap-XXXX)
 /usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" > "$dir/export.log" 2>&1 \
   || { cat "$dir/export.log"; exit 1; }

@@ -33,6 +33,11 @@ class TrainSet:
         self.frame, self.crop = frame, crop
         self.rng = np.random.default_rng(seed)
 
+    @classmethod
+    def from_config(cls, data_root, cfg, seed):
+        """The sample stream an experiment config describes (train.py and train_fast.py alike)."""
+        return cls(data_root, cfg["sets"], cfg["size"], cfg["crop"], seed, cfg.get("zoom_p", 0.3))
+
     def _load(self):
         """Random (image uint8 HxWx3, mask bool HxW); BSDS sampled by image, then one region."""
         items = self.sets[self.rng.choice(len(self.sets), p=self.weights)][0]

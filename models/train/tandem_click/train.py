@@ -108,7 +108,7 @@ def main():
     os.makedirs(run_dir, exist_ok=True)
     torch.manual_seed(cfg["seed"]); random.seed(cfg["seed"]); np.random.seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
-    ds = TrainSet(a.data, cfg["sets"], cfg["size"], cfg["crop"], cfg["seed"], cfg.get("zoom_p", 0.3))
+    ds = TrainSet.from_config(a.data, cfg, cfg["seed"])
     last = os.path.join(run_dir, "last.pt")
     # resuming needs no pretrained file: the checkpoint holds every weight
     model = build_model(cfg, None if os.path.exists(last) else cfg.get("pretrained"))
@@ -118,8 +118,10 @@ def main():
     if os.path.exists(last):
         ck = torch.load(last)
         load_weights(model, ck["model"], cfg); state = ck["state"]
-        if ck.get("opt"):  # absent after snapshot --merge: a fresh AdamW for this config
+        if ck.get("opt"):
             opt.load_state_dict(ck["opt"])
+        else:  # absent after snapshot --merge / --half: a fresh AdamW, warmed up from this step
+            state["warm_from"] = state["step"]
         torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
         ds.rng.bit_generator.state = ck["ds_rng"]
         log(run_dir, event="resumed", step=state["step"])
@@ -133,8 +135,7 @@ def main():
     B, t_ck, t_ev, t_log = cfg["batch"], time.time(), time.time(), time.time()
     losses, t0 = [], time.time()
     while state["step"] < cfg["max_steps"]:
-        # warmup_start: a fine-tune from a checkpoint warms its fresh AdamW up from that step
-        warm = min(1.0, (state["step"] + 1 - cfg.get("warmup_start", 0)) / cfg.get("warmup", 200))
+        warm = min(1.0, (state["step"] + 1 - state.get("warm_from", 0)) / cfg.get("warmup", 200))
         decay = cfg.get("lr_decay_at")
         f = warm * (0.2 if decay and state["step"] >= decay else 1.0)
         for g, lr in zip(opt.param_groups, base_lrs):

@@ -51,7 +51,7 @@ class Samples(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info else 0
         seed = [self.cfg["seed"], self.salt, wid]
-        ds = TrainSet(self.data, self.cfg["sets"], self.cfg["size"], self.cfg["crop"], seed, self.cfg.get("zoom_p", 0.3))
+        ds = TrainSet.from_config(self.data, self.cfg, seed)
         rng = np.random.default_rng(seed + [1])
         while True:
             img, gt = ds.sample()
