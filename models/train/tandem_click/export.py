@@ -88,13 +88,15 @@ def training(st, cfg):
                            "trainSeconds": round(h["train_s"] - prev["train_s"]), "device": h.get("device", "CPU, 2 threads")})
             prev = h
         out["stages"] = stages
+    if st.get("soup"):  # a weight average (soup.py): each parent's training, with its weight
+        out["weightAverage"] = st["soup"]
     return out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
-    ap.add_argument("--id", default="tandem-click-v2")
+    ap.add_argument("--id", default="tandem-click-v3")
     ap.add_argument("--out", default="..")
     ap.add_argument("--metrics", help="JSON from tandem_click.evaluate on COCO_MVal_dev")
     ap.add_argument("--zoom", help="the zoomIn JSON the --metrics were measured with (evaluate.py --zoom)")

@@ -12,7 +12,8 @@ runs, so a GPU is kept busy:
 Usage:
   python3 -m tandem_click.train_fast --config configs/<exp>.json --init <weights or checkpoint> \
      --data <datasets root> --out <dir> --budget-s 480
-Output: <out>/weights.pt (model state dict, fp32) and <out>/log.jsonl. Merge the weights into a
+Output: <out>/weights.pt (model state dict, fp32) and <out>/log.jsonl (with config keep_snapshots, also
+<out>/snap_<step>.pt every ckpt_every_s, float16, for weight averaging). Merge the weights into a
 resumable checkpoint with `python3 -m tandem_click.snapshot --weights`.
 """
 import argparse
@@ -144,8 +145,11 @@ def main():
     gen.manual_seed(cfg["seed"] + a.salt)
     use_amp = dev.type == "cuda"
 
-    def save():
+    def save(snapshot=False):
         p = os.path.join(a.out, "weights.pt")
+        if snapshot and cfg.get("keep_snapshots"):  # float16 copies (half the size) to average afterwards
+            torch.save({k: v.detach().half().cpu() if v.is_floating_point() else v.cpu()
+                        for k, v in model.state_dict().items()}, os.path.join(a.out, f"snap_{step}.pt"))
         torch.save({k: v.detach().float().cpu() for k, v in model.state_dict().items()}, p + ".tmp")
         os.replace(p + ".tmp", p)
 
@@ -159,7 +163,8 @@ def main():
         now = time.time()
         if now - t_start >= a.budget_s:
             break
-        f = lr_factor(step, now - t_start, a.budget_s, cfg.get("warmup", 200))
+        # lr_floor 1.0: constant lr after warm-up, for snapshots to average (stochastic weight averaging)
+        f = lr_factor(step, now - t_start, a.budget_s, cfg.get("warmup", 200), cfg.get("lr_floor", 0.02))
         for g, lr in zip(opt.param_groups, base_lrs):
             g["lr"] = lr * f
         t_w = time.time()
@@ -190,7 +195,7 @@ def main():
                 samples_per_s=round(samples / el, 1), data_wait_frac=round(wait_s / el, 3), train_s=round(el))
             losses, t_log = [], now
         if now - t_ck > cfg.get("ckpt_every_s", 300):
-            save()
+            save(snapshot=True)
             t_ck = time.time()
     save()
     el = time.time() - t_start

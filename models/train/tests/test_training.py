@@ -126,7 +126,7 @@ class GpuPath(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             src, sub, out = (os.path.join(tmp, d) for d in ("src", "sub", "out"))
             write_set(src, "Blobs", 6, rng, size=(120, 100))
-            pack.pack(src, sub, side=60, quality=80, sets=["Blobs"])
+            pack.pack(src, sub, side=90, quality=80, sets=["Blobs:60"])  # the set's own side wins
             with Image.open(os.path.join(sub, "train", "Blobs", "images", "im0.jpg")) as im, \
                     Image.open(os.path.join(sub, "train", "Blobs", "masks", "im0.png")) as mk:
                 self.assertEqual(im.size, (50, 60))
@@ -136,7 +136,8 @@ class GpuPath(unittest.TestCase):
 
             cfg = {"name": "tiny", "seed": 1, "size": 64, "crop": 64, "batch": 2, "lr": 1e-3, "warmup": 2,
                    "max_iters": 2, "p_corrupt_prev": 0.5, "freeze_blocks": 1, "sets": {"Blobs": 1.0},
-                   "threads": 2, "log_every_s": 1, "ckpt_every_s": 1, "widths": [16, 8, 8], "fuse_bn": True}
+                   "threads": 2, "log_every_s": 1, "ckpt_every_s": 1, "widths": [16, 8, 8], "fuse_bn": True,
+                   "keep_snapshots": True, "lr_floor": 1.0}
             cfg_p, base_p = os.path.join(tmp, "cfg.json"), os.path.join(tmp, "base.pt")
             with open(cfg_p, "w") as f:
                 json.dump(cfg, f)
@@ -155,6 +156,13 @@ class GpuPath(unittest.TestCase):
             trained = torch.load(os.path.join(out, "weights.pt"))
             moved = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.equal(v, trained[k])]
             self.assertTrue(moved, "no weight changed")
+            lrs = [r["lr_factor"] for r in log if "lr_factor" in r and r["step"] > cfg["warmup"]]
+            self.assertTrue(lrs and all(f == 1.0 for f in lrs), lrs)  # lr_floor 1: no decay after warm-up
+            snaps = sorted(f for f in os.listdir(out) if f.startswith("snap_"))
+            self.assertTrue(snaps, "keep_snapshots wrote no snapshot")
+            snap = torch.load(os.path.join(out, snaps[0]))
+            self.assertEqual(snap["encoder.lat8.0.weight"].dtype, torch.float16)
+            build_model(cfg).load_state_dict(snap)
 
             merged_p = os.path.join(tmp, "merged.pt")
             snapshot.merge(base_p, out, cfg_p, merged_p)
@@ -164,6 +172,34 @@ class GpuPath(unittest.TestCase):
             self.assertIsNone(ck["opt"])
             m2 = build_model(ck["config"])
             m2.load_state_dict(ck["model"])
+
+
+class Soup(unittest.TestCase):
+    """soup.py: the weighted average of two runs' weights, a model that loads, parents on record."""
+
+    def test_weighted_average_of_two_checkpoints(self):
+        from tandem_click import export, soup
+        from tandem_click.model import build_model
+
+        cfg = {"name": "tiny", "size": 64, "widths": [16, 8, 8], "fuse_bn": True}
+        cks = []
+        for seed, samples in ((0, 100), (1, 300)):
+            torch.manual_seed(seed)
+            cks.append({"model": build_model(cfg).state_dict(), "opt": {"state": {}}, "config": cfg,
+                        "state": {"step": samples // 2, "samples": samples, "train_s": 1.0}})
+        out = soup.soup([(cks[0], 0.25), (cks[1], 0.75)])
+        k = "encoder.lat8.0.weight"
+        self.assertTrue(torch.allclose(out["model"][k], 0.25 * cks[0]["model"][k] + 0.75 * cks[1]["model"][k]))
+        self.assertFalse(torch.equal(out["model"][k], cks[1]["model"][k]))
+        self.assertIsNone(out["opt"])
+        self.assertEqual(out["state"]["samples"], 300)  # the last parent's training state
+        self.assertEqual([(p["weight"], p["samples"]) for p in out["state"]["soup"]], [(0.25, 100), (0.75, 300)])
+        self.assertEqual(export.training(out["state"], cfg)["weightAverage"][1]["samples"], 300)
+        build_model(cfg).load_state_dict(out["model"])
+        half = soup.soup([(cks[0], 0.5), (cks[1], 0.5)], half=True)
+        self.assertEqual(half["model"][k].dtype, torch.float16)
+        with self.assertRaisesRegex(ValueError, "sum to"):
+            soup.soup([(cks[0], 0.5), (cks[1], 0.6)])
 
 
 class Backbones(unittest.TestCase):
