@@ -12,6 +12,8 @@ import type { BenchResult } from './types';
 const DEV_IMAGE = path.resolve('../shared/datasets/dev/COCO_MVal_dev/images/airplane07_000000504000.jpg');
 const W = 640;
 const H = 480;
+// The served models by default; INFERENCE_MODELS_DIR benches another folder (an older release beside the new one)
+const MODELS_DIR = path.resolve(process.env.INFERENCE_MODELS_DIR ?? 'models');
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -67,7 +69,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const per = quick ? 4 : 12;
   // Latency: one local worker, per engine.
   {
-    const h = await startHarness({ INFERENCE_WORKERS: '1', INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000', INFERENCE_MODELS_DIR: path.resolve('models') });
+    const h = await startHarness({ INFERENCE_WORKERS: '1', INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000', INFERENCE_MODELS_DIR: MODELS_DIR });
     try {
       await h.inference.waitForWorkers(1, 60_000);
       const taskId = await addPhotoTask(h);
@@ -89,7 +91,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   }
   // Throughput: 8 annotators on graphcut, 1 vs 2 local workers.
   for (const workers of [1, 2]) {
-    const h = await startHarness({ INFERENCE_WORKERS: String(workers), INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000', INFERENCE_MODELS_DIR: path.resolve('models') });
+    const h = await startHarness({ INFERENCE_WORKERS: String(workers), INFERENCE_RATE_PER_SEC: '10000', INFERENCE_TIMEOUT_MS: '120000', INFERENCE_MODELS_DIR: MODELS_DIR });
     try {
       await h.inference.waitForWorkers(workers, 60_000);
       const taskId = await addPhotoTask(h);
