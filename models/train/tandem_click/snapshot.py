@@ -44,7 +44,8 @@ def half(src, dst):
 def merge(base, run_dir, config, dst):
     ck = torch.load(base, map_location="cpu")
     ck["model"] = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
-    lines = [json.loads(line) for line in open(os.path.join(run_dir, "log.jsonl"))]
+    with open(os.path.join(run_dir, "log.jsonl")) as f:
+        lines = [json.loads(line) for line in f]
     start = next(r for r in lines if r.get("event") == "start")
     done = [r for r in lines if r.get("event") == "done"][-1]
     st = ck["state"]
@@ -53,7 +54,8 @@ def merge(base, run_dir, config, dst):
                                          "device": st.get("device", "CPU, 2 threads")})
     st.update(step=st["step"] + done["step"], samples=st["samples"] + done["samples"],
               train_s=st["train_s"] + done["train_s"], device=start["device"], config=start["config"]["name"])
-    ck["config"], ck["opt"] = json.load(open(config)), None
+    with open(config) as f:
+        ck["config"], ck["opt"] = json.load(f), None
     return _save(ck, dst)
 
 

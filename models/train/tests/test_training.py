@@ -149,7 +149,8 @@ class GpuPath(unittest.TestCase):
             with unittest.mock.patch("sys.argv", argv), unittest.mock.patch("os._exit") as exit_:
                 train_fast.main()
             exit_.assert_called_once_with(0)
-            log = [json.loads(line) for line in open(os.path.join(out, "log.jsonl"))]
+            with open(os.path.join(out, "log.jsonl")) as f:
+                log = [json.loads(line) for line in f]
             done = log[-1]
             self.assertEqual(done["event"], "done")
             self.assertGreater(done["samples"], 0)
