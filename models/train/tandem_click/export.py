@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -131,13 +132,13 @@ def main():
         json.dump(parity, f, indent=1)
 
     man_p = os.path.join(a.out, "manifest.json")
-    manifest = json.load(open(man_p)) if os.path.exists(man_p) else {"models": []}
+    manifest = json.loads(Path(man_p).read_text()) if os.path.exists(man_p) else {"models": []}
     old = next((m for m in manifest["models"] if m["id"] == a.id), {})
     metrics = old.get("metrics", {})
     if a.metrics:
-        metrics = {"COCO_MVal_dev": {**json.load(open(a.metrics)),
+        metrics = {"COCO_MVal_dev": {**json.loads(Path(a.metrics).read_text()),
                                      "note": "tuned on this set (checkpoint selection): not a held-out result"}}
-    timing = json.load(open(a.timing)) if a.timing else old.get("timing")
+    timing = json.loads(Path(a.timing).read_text()) if a.timing else old.get("timing")
     n_params = sum(p.numel() for p in model.parameters())
     entry = {
         "id": a.id, "kind": "click-seg-v1", "default": True,

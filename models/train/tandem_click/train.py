@@ -8,6 +8,7 @@ import json
 import os
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -102,7 +103,7 @@ def main():
     ap.add_argument("--config", required=True)
     ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
     a = ap.parse_args()
-    cfg = json.load(open(a.config))
+    cfg = json.loads(Path(a.config).read_text())
     torch.set_num_threads(cfg.get("threads", 2))
     run_dir = os.path.join("runs", cfg["name"])
     os.makedirs(run_dir, exist_ok=True)

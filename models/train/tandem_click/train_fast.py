@@ -23,6 +23,7 @@ import math
 import os
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -118,7 +119,7 @@ def main():
     ap.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
     ap.add_argument("--salt", type=int, default=int(time.time()) % 100000)
     a = ap.parse_args()
-    cfg = json.load(open(a.config))
+    cfg = json.loads(Path(a.config).read_text())
     if os.environ.get("TANDEM_SHARING"):  # 'file_system' where /dev/shm is too small for the batches
         torch.multiprocessing.set_sharing_strategy(os.environ["TANDEM_SHARING"])
     os.makedirs(a.out, exist_ok=True)

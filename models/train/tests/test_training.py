@@ -9,6 +9,7 @@ import os
 import tempfile
 import unittest
 import unittest.mock
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -254,7 +255,7 @@ class Backbones(unittest.TestCase):
             torch.save({"model": model.state_dict(), "config": cfg, "state": {"step": 0, "samples": 0, "train_s": 0.0}}, ck_p)
             with unittest.mock.patch("sys.argv", ["export", "--ckpt", ck_p, "--id", "t", "--out", tmp]):
                 export.main()  # includes onnx.checker on both graphs
-            entry = json.load(open(os.path.join(tmp, "manifest.json")))["models"][0]
+            entry = json.loads(Path(tmp, "manifest.json").read_text())["models"][0]
             self.assertEqual(entry["encoder"]["outputs"][0], {"name": "feat16", "shape": [1, 16, 4, 4]})
             self.assertIn("NanoDet", entry["licence"])
             self.assertEqual(entry["preprocessing"]["mean"], [0.0, 0.0, 0.0])  # the contract input stays RGB / 255
