@@ -22,6 +22,21 @@ def _pairs(root):
     return [(imgs[i], groups[i]) for i in sorted(groups)]
 
 
+def colour_jitter(img, rng):
+    """uint8 HxWx3 -> float32 in [0, 1], colour-jittered (gpu_colour.colour does the same to a batch)."""
+    x = img.astype(np.float32) / 255.0
+    if rng.random() < 0.8:
+        x = x * rng.uniform(0.7, 1.3)  # brightness
+        mu = x.mean()
+        x = (x - mu) * rng.uniform(0.7, 1.3) + mu  # contrast
+        g = x.mean(2, keepdims=True)
+        x = (x - g) * rng.uniform(0.6, 1.4) + g  # saturation
+        x = x * rng.uniform(0.92, 1.08, size=(1, 1, 3))  # white balance
+    if rng.random() < 0.05:
+        x = np.repeat(x.mean(2, keepdims=True), 3, 2)
+    return np.clip(x, 0, 1).astype(np.float32)
+
+
 class TrainSet:
     def __init__(self, data_root, sets, frame, crop, seed, zoom_p=0.3):
         # zoom_p: share of zoom-in views (object fills 30-85% of the frame), the view the worker's
@@ -67,20 +82,11 @@ class TrainSet:
         return out, full
 
     def _colour(self, img):
-        x = img.astype(np.float32) / 255.0
-        if self.rng.random() < 0.8:
-            x = x * self.rng.uniform(0.7, 1.3)  # brightness
-            mu = x.mean()
-            x = (x - mu) * self.rng.uniform(0.7, 1.3) + mu  # contrast
-            g = x.mean(2, keepdims=True)
-            x = (x - g) * self.rng.uniform(0.6, 1.4) + g  # saturation
-            x = x * self.rng.uniform(0.92, 1.08, size=(1, 1, 3))  # white balance
-        if self.rng.random() < 0.05:
-            x = np.repeat(x.mean(2, keepdims=True), 3, 2)
-        return np.clip(x, 0, 1).astype(np.float32)
+        return colour_jitter(img, self.rng)
 
-    def sample(self):
-        """Returns (image float32 [3, C, C] in [0, 1], mask bool [C, C])."""
+    def sample(self, colour=True):
+        """Returns (image float32 [3, C, C] in [0, 1], mask bool [C, C]); with colour=False the image is
+        uint8 [3, C, C] before colour jitter (train_fast applies it to the batch on the device)."""
         for _ in range(20):
             img, m = self._load()
             if m.sum() < 30:
@@ -98,6 +104,8 @@ class TrainSet:
             out = self._geometry(img, m)
             if out is not None:
                 im, mm = out
+                if not colour:
+                    return np.ascontiguousarray(im.transpose(2, 0, 1)), mm
                 return np.ascontiguousarray(self._colour(im).transpose(2, 0, 1)), mm
         raise RuntimeError("no valid sample in 20 tries")
 

@@ -4,7 +4,8 @@ The recipe is train.py's (same samples, initial clicks, 0..max_iters no-grad pas
 at the model's own error with the previous mask fed back, same loss); what changes is where the work
 runs, so a GPU is kept busy:
 - samples, their initial clicks and the corrupted-previous-mask variant come from DataLoader worker
-  processes (one TrainSet each, seeded per worker and per run);
+  processes (one TrainSet each, seeded per worker and per run); their colour jitter is applied to
+  the batch on the device (gpu_colour.py);
 - iterative clicks are found on the device by gpu_clicks.next_clicks (RITM's rule, with the error
   depth from repeated erosions instead of scipy's exact distance transform);
 - bfloat16 autocast on CUDA; a wall-clock budget with warm-up then cosine decay, so a lent machine's
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 from .clicks import next_click, sample_initial_clicks
 from .data import TrainSet
 from .gpu_clicks import next_clicks
+from .gpu_colour import colour
 from .model import build_model
 from .train import corrupt, load_weights, loss_fn, optimiser, set_modes
 from .train import log as train_log
@@ -40,7 +42,7 @@ MAX_INIT = 5  # sample_initial_clicks gives at most 3 positives and 2 negatives
 
 
 class Samples(torch.utils.data.IterableDataset):
-    """Endless samples: (image uint8 [3,C,C], gt uint8 [C,C], clicks [5,3], prev uint8 [C,C], clicks_prev [5,3]).
+    """Endless samples: (image uint8 [3,C,C] before colour jitter, gt uint8 [C,C], clicks [5,3], prev uint8 [C,C], clicks_prev [5,3]).
 
     clicks: initial clicks (label -1 pads); prev / clicks_prev: a corrupted mask to correct and the one
     protocol click at its error (prev all zero and clicks_prev = clicks when this sample has none).
@@ -56,7 +58,7 @@ class Samples(torch.utils.data.IterableDataset):
         ds = TrainSet.from_config(self.data, self.cfg, seed)
         rng = np.random.default_rng(seed + [1])
         while True:
-            img, gt = ds.sample()
+            img, gt = ds.sample(colour=False)  # jittered on the device (gpu_colour): loaders are the limit
             clicks = pad(sample_initial_clicks(gt, rng))
             prev, cprev = np.zeros(gt.shape, np.uint8), clicks
             if rng.random() < self.cfg.get("p_corrupt_prev", 0.1):
@@ -64,7 +66,7 @@ class Samples(torch.utils.data.IterableDataset):
                 c = next_click(pm, gt)
                 if c:
                     prev, cprev = pm.astype(np.uint8), pad([c])
-            yield (np.round(img * 255).astype(np.uint8), gt.astype(np.uint8), clicks, prev, cprev)
+            yield (img, gt.astype(np.uint8), clicks, prev, cprev)
 
 
 def pad(clicks):
@@ -171,7 +173,7 @@ def main():
         t_w = time.time()
         img, gt, clicks, prev, cprev = (x.to(dev, non_blocking=True) for x in next(it))
         wait_s += time.time() - t_w
-        img = img.float() / 255
+        img = colour(img.float() / 255, gen)
         gt = gt.float().unsqueeze(1)
         n_iter = random.randint(0, cfg["max_iters"])
         if n_iter == 0:

@@ -176,6 +176,36 @@ class GpuPath(unittest.TestCase):
             m2.load_state_dict(ck["model"])
 
 
+class DeviceColour(unittest.TestCase):
+    """train_fast jitters colour on the device (gpu_colour) instead of in the loaders (data.colour_jitter):
+    the same image jittered many times both ways gives the same distribution of results."""
+
+    def test_batch_jitter_matches_the_loader_jitter_in_distribution(self):
+        from tandem_click.data import colour_jitter
+        from tandem_click.gpu_colour import colour
+
+        rng = np.random.default_rng(0)
+        img = rng.integers(0, 256, (8, 8, 3)).astype(np.uint8)
+        n = 4000
+        cpu = np.stack([colour_jitter(img, rng) for _ in range(n)])
+        x = torch.from_numpy(img).permute(2, 0, 1).float().div(255).unsqueeze(0).repeat(n, 1, 1, 1)
+        dev = colour(x, torch.Generator().manual_seed(1)).permute(0, 2, 3, 1).numpy()
+        self.assertTrue(0 <= dev.min() and dev.max() <= 1)
+        stats = {"brightness": lambda a: a.mean((1, 2, 3)), "contrast": lambda a: a.std((1, 2, 3)),
+                 "saturation": lambda a: a.std(3).mean((1, 2)), "blue share": lambda a: a[..., 2].mean((1, 2)) / a.mean((1, 2, 3))}
+        for name, f in stats.items():
+            c, d = f(cpu), f(dev)
+            # seeded, so not flaky; the bounds are ~4 and ~3 standard errors of the two estimates
+            self.assertLess(abs(d.mean() / c.mean() - 1), 0.012, name)
+            self.assertLess(abs(d.std() / c.std() - 1), 0.05, name)
+        untouched = lambda a: float((np.abs(a - img / 255.0).max((1, 2, 3)) < 1e-5).mean())  # 0.2 x 0.95
+        grey = lambda a: float((a.std(3).max((1, 2)) < 1e-6).mean())  # 0.05
+        self.assertAlmostEqual(untouched(cpu), 0.19, delta=0.025)
+        self.assertAlmostEqual(untouched(dev), 0.19, delta=0.025)
+        self.assertAlmostEqual(grey(cpu), 0.05, delta=0.015)
+        self.assertAlmostEqual(grey(dev), 0.05, delta=0.015)
+
+
 class Soup(unittest.TestCase):
     """soup.py: the weighted average of two runs' weights, a model that loads, parents on record."""
 
