@@ -41,6 +41,18 @@ def half(src, dst):
     return _save(ck, dst)
 
 
+def new_stage(ck, config, device):
+    """Close the checkpoint's training so far as a stage of state['history'] (a weight average's
+    parents go with it) and count what follows as `config` on `device`."""
+    st = ck["state"]
+    done = {"config": st.get("config", ck["config"]["name"]), "step": st["step"], "samples": st["samples"],
+            "train_s": st["train_s"], "device": st.get("device", "CPU, 2 threads")}
+    if st.get("soup"):
+        done["soup"] = st.pop("soup")
+    st.setdefault("history", []).append(done)
+    st.update(config=config, device=device)
+
+
 def merge(base, run_dir, config, dst):
     ck = torch.load(base, map_location="cpu")
     ck["model"] = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
@@ -48,12 +60,10 @@ def merge(base, run_dir, config, dst):
         lines = [json.loads(line) for line in f]
     start = next(r for r in lines if r.get("event") == "start")
     done = [r for r in lines if r.get("event") == "done"][-1]
+    new_stage(ck, start["config"]["name"], start["device"])
     st = ck["state"]
-    st.setdefault("history", []).append({"config": st.get("config", ck["config"]["name"]), "step": st["step"],
-                                         "samples": st["samples"], "train_s": st["train_s"],
-                                         "device": st.get("device", "CPU, 2 threads")})
     st.update(step=st["step"] + done["step"], samples=st["samples"] + done["samples"],
-              train_s=st["train_s"] + done["train_s"], device=start["device"], config=start["config"]["name"])
+              train_s=st["train_s"] + done["train_s"])
     with open(config) as f:
         ck["config"], ck["opt"] = json.load(f), None
     return _save(ck, dst)

@@ -19,6 +19,7 @@ from .clicks import next_click, sample_initial_clicks
 from .data import TrainSet
 from .evaluate import evaluate
 from .model import build_model
+from .snapshot import new_stage
 
 
 def log(run_dir, file="metrics.jsonl", **kw):
@@ -123,6 +124,11 @@ def main():
             opt.load_state_dict(ck["opt"])
         else:  # absent after snapshot --merge / --half: a fresh AdamW, warmed up from this step
             state["warm_from"] = state["step"]
+        if state.get("config", ck["config"]["name"]) != cfg["name"]:
+            # another experiment's checkpoint (a GPU run's, a weight average): its training becomes
+            # a stage of the history, so the manifest reports what each part of training was
+            n = cfg.get("threads", 2)
+            new_stage(ck, cfg["name"], f"CPU, {n} thread{'s' if n != 1 else ''}")
         torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
         ds.rng.bit_generator.state = ck["ds_rng"]
         log(run_dir, event="resumed", step=state["step"])
