@@ -81,12 +81,19 @@ class TrainSet:
         full[py:py + nh, px:px + nw] = om
         return out, full
 
-    def _colour(self, img):
-        return colour_jitter(img, self.rng)
+    def sample(self):
+        """Returns (image float32 [3, C, C] in [0, 1], mask bool [C, C])."""
+        im, mm = self._view()
+        return np.ascontiguousarray(colour_jitter(im, self.rng).transpose(2, 0, 1)), mm
 
-    def sample(self, colour=True):
-        """Returns (image float32 [3, C, C] in [0, 1], mask bool [C, C]); with colour=False the image is
-        uint8 [3, C, C] before colour jitter (train_fast applies it to the batch on the device)."""
+    def sample_uncoloured(self):
+        """(image uint8 [3, C, C] before colour jitter, mask bool [C, C]): train_fast jitters the batch
+        on the device (gpu_colour.py)."""
+        im, mm = self._view()
+        return np.ascontiguousarray(im.transpose(2, 0, 1)), mm
+
+    def _view(self):
+        """One augmented crop before colour: (image uint8 [C, C, 3], mask bool [C, C])."""
         for _ in range(20):
             img, m = self._load()
             if m.sum() < 30:
@@ -103,10 +110,7 @@ class TrainSet:
                         m = m & ~occ
             out = self._geometry(img, m)
             if out is not None:
-                im, mm = out
-                if not colour:
-                    return np.ascontiguousarray(im.transpose(2, 0, 1)), mm
-                return np.ascontiguousarray(self._colour(im).transpose(2, 0, 1)), mm
+                return out
         raise RuntimeError("no valid sample in 20 tries")
 
     def _geometry(self, img, m):

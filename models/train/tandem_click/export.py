@@ -20,6 +20,7 @@ import onnx
 import torch
 
 from .model import DEFAULT_BACKBONE, build_model
+from .snapshot import DEFAULT_DEVICE
 
 ENC_OUT = ["feat16", "feat8", "feat4", "emb8"]
 BACKBONE_ORIGIN = {"mnv2_nsfwjs": "the MobileNetV2 in the nsfwjs npm package (MIT)",
@@ -80,13 +81,13 @@ class DecoderOnly(torch.nn.Module):
 def training(st, cfg):
     """Totals, plus each stage when the checkpoint went through several (CPU, then a lent GPU)."""
     out = {"config": cfg["name"], "steps": st["step"], "samples": st["samples"], "trainSeconds": round(st["train_s"]),
-           "device": st.get("device", "CPU, 2 threads")}
+           "device": st.get("device", DEFAULT_DEVICE)}
     hist = st.get("history", [])
     if hist:
         stages, prev = [], {"step": 0, "samples": 0, "train_s": 0}
         for h in hist + [{**st, "config": st.get("config", cfg["name"])}]:
             stages.append({"config": h["config"], "samples": h["samples"] - prev["samples"],
-                           "trainSeconds": round(h["train_s"] - prev["train_s"]), "device": h.get("device", "CPU, 2 threads")})
+                           "trainSeconds": round(h["train_s"] - prev["train_s"]), "device": h.get("device", DEFAULT_DEVICE)})
             prev = h
         out["stages"] = stages
     if st.get("soup"):  # a weight average (soup.py): each parent's training, with its weight

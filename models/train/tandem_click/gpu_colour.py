@@ -1,4 +1,4 @@
-"""TrainSet._colour for a whole batch on the training device.
+"""data.colour_jitter for a whole batch on the training device.
 
 The loader processes are what limit a lent GPU (train_fast), and colour jitter on float32 crops was a
 fifth of their time per sample, so train_fast's loaders hand over uncoloured uint8 crops and this

@@ -41,12 +41,15 @@ def half(src, dst):
     return _save(ck, dst)
 
 
+DEFAULT_DEVICE = "CPU, 2 threads"  # what checkpoints that record no device were trained on
+
+
 def new_stage(ck, config, device):
     """Close the checkpoint's training so far as a stage of state['history'] (a weight average's
     parents go with it) and count what follows as `config` on `device`."""
     st = ck["state"]
     done = {"config": st.get("config", ck["config"]["name"]), "step": st["step"], "samples": st["samples"],
-            "train_s": st["train_s"], "device": st.get("device", "CPU, 2 threads")}
+            "train_s": st["train_s"], "device": st.get("device", DEFAULT_DEVICE)}
     if st.get("soup"):
         done["soup"] = st.pop("soup")
     st.setdefault("history", []).append(done)

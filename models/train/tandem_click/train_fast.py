@@ -58,7 +58,7 @@ class Samples(torch.utils.data.IterableDataset):
         ds = TrainSet.from_config(self.data, self.cfg, seed)
         rng = np.random.default_rng(seed + [1])
         while True:
-            img, gt = ds.sample(colour=False)  # jittered on the device (gpu_colour): loaders are the limit
+            img, gt = ds.sample_uncoloured()  # jittered on the device (gpu_colour): loaders are the limit
             clicks = pad(sample_initial_clicks(gt, rng))
             prev, cprev = np.zeros(gt.shape, np.uint8), clicks
             if rng.random() < self.cfg.get("p_corrupt_prev", 0.1):
