@@ -9,7 +9,8 @@ import ort from 'onnxruntime-node';
 const dir = process.argv[2] ?? 'models';
 const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
 const entry = process.argv[3] ? manifest.models.find((m) => m.id === process.argv[3]) : manifest.models.find((m) => m.default);
-const opts = { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+// The worker's session options (OnnxEngine.createSession): no spinning, denormals flushed.
+const opts = { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } } };
 const enc = await ort.InferenceSession.create(path.join(dir, entry.encoder.file), opts);
 const dec = await ort.InferenceSession.create(path.join(dir, entry.decoder.file), opts);
 const S = entry.preprocessing.size;

@@ -2,8 +2,8 @@
 // onnxruntime-node. The encoder runs once per image and its outputs are cached per image key;
 // the decoder runs per click.
 //
-// Frame: the image is resized (bilinear) so its long side is S and placed top-left on an S×S
-// canvas; the rest is 0 after normalisation. Image pixel x maps to xModel = (x + 0.5)·scale − 0.5
+// Frame (frame.ts): the image, or a zoom-in window of it, is resized (bilinear) so its long side
+// is S and placed top-left on an S×S canvas. View pixel x maps to xModel = (x + 0.5)·scale − 0.5
 // with scale = S / max(width, height).
 //
 // A box for a model without the `box` prompt: a positive click at the box centre, and (when no
@@ -25,6 +25,7 @@ import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
+import { boxMask, imageToFrame, logitsToMask, prevToFrame } from './frame';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
@@ -46,7 +47,17 @@ const MAX_WINDOWS = 4;
 
 /** Creates a session with the configured providers, falling back to the CPU with a warning. */
 export async function createSession(file: string, opts: OnnxOptions): Promise<{ session: ort.InferenceSession; provider: string }> {
-  const base: ort.InferenceSession.SessionOptions = { intraOpNumThreads: opts.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  const base: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: opts.threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // Every model is two sessions (encoder, decoder), each with its own intra-op threads. Threads
+    // that spin after a run take the cores the other session's run (or the next frame's resize)
+    // needs: with spinning on, on 2 cores, the encoder ran 34 ms and the decoder 21 ms per call
+    // inside `npm run eval`, against 19 and 15 with it off. Flushing denormals (the click maps'
+    // Gaussian tails) took the decoder to 12 ms more; the masks came out identical.
+    extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } },
+  };
   const wanted = opts.providers.filter((p) => p !== 'cpu');
   if (wanted.length) {
     try {
@@ -101,62 +112,22 @@ export class OnnxEngine implements Engine {
     return this.entry.preprocessing.size;
   }
 
-  /** The normalised S×S frame, CHW float32. */
-  frame(image: RgbImage): Float32Array {
-    const S = this.size;
+  /** The normalised S×S frame of the whole image or of a window, CHW float32. */
+  private frame(image: RgbImage, roi: Roi | null): Float32Array {
     const { mean, std } = this.entry.preprocessing;
-    const scale = S / Math.max(image.width, image.height);
-    const rw = Math.max(1, Math.round(image.width * scale));
-    const rh = Math.max(1, Math.round(image.height * scale));
-    const out = new Float32Array(3 * S * S);
-    const sx = image.width / rw;
-    const sy = image.height / rh;
-    // PIL-style bilinear: a triangle filter widened by the scale when shrinking (antialiased).
-    const rows = filterWeights(image.height, rh, sy);
-    const cols = filterWeights(image.width, rw, sx);
-    const tmp = new Float32Array(3 * rw * image.height);
-    for (let y = 0; y < image.height; y++) {
-      for (let x = 0; x < rw; x++) {
-        const { start, w } = cols[x];
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        for (let k = 0; k < w.length; k++) {
-          const p = 3 * (y * image.width + start + k);
-          r += w[k] * image.data[p];
-          g += w[k] * image.data[p + 1];
-          b += w[k] * image.data[p + 2];
-        }
-        const o = 3 * (y * rw + x);
-        tmp[o] = r;
-        tmp[o + 1] = g;
-        tmp[o + 2] = b;
-      }
-    }
-    for (let y = 0; y < rh; y++) {
-      const { start, w } = rows[y];
-      for (let x = 0; x < rw; x++) {
-        for (let c = 0; c < 3; c++) {
-          let v = 0;
-          for (let k = 0; k < w.length; k++) v += w[k] * tmp[3 * ((start + k) * rw + x) + c];
-          const u8 = Math.min(255, Math.max(0, Math.round(v)));
-          out[(c * S + y) * S + x] = (u8 / 255 - mean[c]) / std[c];
-        }
-      }
-    }
-    return out;
+    return imageToFrame(image, roi, this.size, mean, std);
   }
 
-  /** Encoder outputs for the whole image or a window's crop, cached under `key`; `pixels` is only
-   *  called on a miss, so a cached window costs no crop. */
-  private async encode(pixels: () => RgbImage, key: string): Promise<Features> {
+  /** Encoder outputs for the whole image or a window, cached under `key`; the frame is only built
+   *  on a miss, so a cached window costs no resize. */
+  private async encode(image: RgbImage, roi: Roi | null, key: string): Promise<Features> {
     const hit = this.features.get(key);
     if (hit) return hit;
     const pending = this.encoding.get(key);
     if (pending) return pending;
     const p = (async () => {
       const S = this.size;
-      const out = await this.encoder!.run({ image: new ort.Tensor('float32', this.frame(pixels()), [1, 3, S, S]) });
+      const out = await this.encoder!.run({ image: new ort.Tensor('float32', this.frame(image, roi), [1, 3, S, S]) });
       let bytes = 0;
       for (const t of Object.values(out)) bytes += (t.data as Float32Array).byteLength;
       const f = { feeds: out as Record<string, ort.Tensor>, bytes };
@@ -168,7 +139,7 @@ export class OnnxEngine implements Engine {
   }
 
   async warm(image: RgbImage, key: string): Promise<void> {
-    if (this.encoder) await this.encode(() => image, key);
+    if (this.encoder) await this.encode(image, null, key);
   }
 
   forget(key: string): void {
@@ -207,7 +178,6 @@ export class OnnxEngine implements Engine {
     const ox = roi ? roi[0] : 0;
     const oy = roi ? roi[1] : 0;
     const view = roi ? { width: roi[2] - roi[0], height: roi[3] - roi[1] } : image;
-    const pixels = () => (roi ? cropImage(image, roi) : image);
     const S = this.size;
     const scale = S / Math.max(view.width, view.height);
     const toModelX = (v: number) => (v - ox + 0.5) * scale - 0.5;
@@ -225,8 +195,8 @@ export class OnnxEngine implements Engine {
     }
     if (pts.length === 0) pts.push(0, 0, -1); // N >= 1: one padding point
     const feeds: Record<string, ort.Tensor> = {};
-    if (this.encoder) Object.assign(feeds, (await this.encode(pixels, roi ? windowKey(input.imageKey, roi) : input.imageKey)).feeds);
-    else feeds.image = new ort.Tensor('float32', this.frame(pixels()), [1, 3, S, S]);
+    if (this.encoder) Object.assign(feeds, (await this.encode(image, roi, roi ? windowKey(input.imageKey, roi) : input.imageKey)).feeds);
+    else feeds.image = new ort.Tensor('float32', this.frame(image, roi), [1, 3, S, S]);
     feeds.points = new ort.Tensor('float32', Float32Array.from(pts), [1, pts.length / 3, 3]);
     const viewPrev = prevMask && roi ? cropMask(prevMask, image.width, roi) : prevMask;
     feeds.prev_mask = new ort.Tensor('float32', prevToFrame(viewPrev, view, S, scale), [1, 1, S, S]);
@@ -238,7 +208,7 @@ export class OnnxEngine implements Engine {
     const res = logitsToMask(logits.data as Float32Array, L, S, scale, view.width, view.height, logitMap);
     if (refine && logitMap) {
       const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
-      res.mask = refineMask(pixels(), logitMap, inView, refine);
+      res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
     }
     return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
   }
@@ -252,94 +222,4 @@ export class OnnxEngine implements Engine {
 
 function windowKey(imageKey: string, r: Roi): string {
   return `${imageKey}\u0000${r.join(',')}`;
-}
-
-/** Per output index: first input index and normalised triangle-filter weights (PIL BILINEAR). */
-function filterWeights(inSize: number, outSize: number, scale: number): Array<{ start: number; w: Float32Array }> {
-  const support = Math.max(1, scale);
-  const res: Array<{ start: number; w: Float32Array }> = [];
-  for (let o = 0; o < outSize; o++) {
-    const centre = (o + 0.5) * scale;
-    const lo = Math.max(0, Math.floor(centre - support));
-    const hi = Math.min(inSize, Math.ceil(centre + support));
-    const w = new Float32Array(hi - lo);
-    let sum = 0;
-    for (let i = lo; i < hi; i++) {
-      const t = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / support));
-      w[i - lo] = t;
-      sum += t;
-    }
-    if (sum > 0) for (let k = 0; k < w.length; k++) w[k] /= sum;
-    res.push({ start: lo, w });
-  }
-  return res;
-}
-
-function boxMask(width: number, height: number, box: [number, number, number, number]): Uint8Array {
-  const m = new Uint8Array(width * height);
-  for (let y = Math.max(0, Math.floor(box[1])); y < Math.min(height, Math.ceil(box[3])); y++) {
-    for (let x = Math.max(0, Math.floor(box[0])); x < Math.min(width, Math.ceil(box[2])); x++) m[y * width + x] = 1;
-  }
-  return m;
-}
-
-/** The previous mask in the S×S frame as 0/1 (nearest source pixel), zeros when none. */
-function prevToFrame(mask: Uint8Array | undefined, image: { width: number; height: number }, S: number, scale: number): Float32Array {
-  const out = new Float32Array(S * S);
-  if (!mask) return out;
-  const rw = Math.min(S, Math.round(image.width * scale));
-  const rh = Math.min(S, Math.round(image.height * scale));
-  for (let y = 0; y < rh; y++) {
-    const sy = Math.min(image.height - 1, Math.floor((y + 0.5) / scale));
-    for (let x = 0; x < rw; x++) {
-      const sx = Math.min(image.width - 1, Math.floor((x + 0.5) / scale));
-      out[y * S + x] = mask[sy * image.width + sx] ? 1 : 0;
-    }
-  }
-  return out;
-}
-
-/**
- * Logits L×L (L = S or S/k) → image mask: bilinear (align_corners false) straight from logits
- * to image pixels, which equals upsampling to S, cropping the padding and resizing.
- */
-export function logitsToMask(
-  logits: Float32Array,
-  L: number,
-  S: number,
-  scale: number,
-  width: number,
-  height: number,
-  logitOut?: Float32Array,
-): SegmentOutput {
-  const mask = new Uint8Array(width * height);
-  const k = L / S;
-  let conf = 0;
-  let n = 0;
-  const sample = (fx: number, fy: number) => {
-    const lx = Math.min(L - 1, Math.max(0, (fx + 0.5) * k - 0.5));
-    const ly = Math.min(L - 1, Math.max(0, (fy + 0.5) * k - 0.5));
-    const x0 = Math.floor(lx);
-    const y0 = Math.floor(ly);
-    const x1 = Math.min(L - 1, x0 + 1);
-    const y1 = Math.min(L - 1, y0 + 1);
-    const tx = lx - x0;
-    const ty = ly - y0;
-    return (logits[y0 * L + x0] * (1 - tx) + logits[y0 * L + x1] * tx) * (1 - ty) + (logits[y1 * L + x0] * (1 - tx) + logits[y1 * L + x1] * tx) * ty;
-  };
-  const rw = Math.round(width * scale);
-  const rh = Math.round(height * scale);
-  for (let y = 0; y < height; y++) {
-    const fy = ((y + 0.5) * rh) / height - 0.5;
-    for (let x = 0; x < width; x++) {
-      const v = sample(((x + 0.5) * rw) / width - 0.5, fy);
-      if (logitOut) logitOut[y * width + x] = v;
-      if (v > 0) {
-        mask[y * width + x] = 1;
-        conf += 1 / (1 + Math.exp(-v));
-        n++;
-      }
-    }
-  }
-  return { mask, score: n ? conf / n : 0 };
 }

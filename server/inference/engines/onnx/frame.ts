@@ -1,0 +1,192 @@
+// The model frame of an onnx click model (models/CONTRACT.md, click-seg-v1), both ways: image
+// pixels into the normalised S×S input, the previous mask into it, and S/k logits back to an
+// image mask. These run on every click beside the decoder, so they are written as flat loops over
+// precomputed taps (a profile of `npm run eval` had them at a third of the time per click when
+// they used per-pixel closures and objects); they compute exactly what PIL and torch compute in
+// models/train (tandem_click/evaluate.py).
+//
+// Frame: the view (the whole image or a zoom-in window of it) is resized (bilinear) so its long
+// side is S and placed top-left on an S×S canvas; the rest is 0 after normalisation. View pixel x
+// maps to xModel = (x + 0.5)·scale − 0.5 with scale = S / max(width, height).
+import type { RgbImage, SegmentOutput } from '../types';
+import type { Roi } from './zoomIn';
+
+/** A separable filter: output o reads `taps` inputs from start[o], weights w[o·taps + k]. */
+interface Taps {
+  start: Int32Array;
+  w: Float32Array;
+  taps: number;
+}
+
+/** PIL BILINEAR's taps: a triangle filter widened by the scale when shrinking (antialiased). */
+export function filterTaps(inSize: number, outSize: number, scale: number): Taps {
+  const support = Math.max(1, scale);
+  // Inputs with a non-zero weight lie in an open interval 2·support wide: at most ceil(2·support)
+  // of them (2 when enlarging). Skipping the zero-weight ends changes no sum.
+  const taps = Math.min(Math.ceil(2 * support), inSize);
+  const start = new Int32Array(outSize);
+  const w = new Float32Array(outSize * taps);
+  const one = new Float32Array(Math.ceil(support) * 2 + 1);
+  for (let o = 0; o < outSize; o++) {
+    const centre = (o + 0.5) * scale;
+    const lo = Math.max(0, Math.floor(centre - support));
+    const hi = Math.min(inSize, Math.ceil(centre + support));
+    let sum = 0;
+    let first = hi;
+    let last = lo - 1;
+    for (let i = lo; i < hi; i++) {
+      const t = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / support));
+      one[i - lo] = t;
+      sum += t;
+      if (t > 0) {
+        first = Math.min(first, i);
+        last = i;
+      }
+    }
+    // Normalised in float32 as stored; unused taps stay 0 (and read a valid index).
+    start[o] = Math.max(0, Math.min(first, inSize - taps));
+    for (let i = first; i <= last; i++) w[o * taps + i - start[o]] = sum > 0 ? one[i - lo] / sum : 0;
+  }
+  return { start, w, taps };
+}
+
+/**
+ * The normalised S×S frame (CHW float32) of `image`, or of its window `roi` without copying it.
+ * Two passes as PIL: horizontal into float32 planes, then vertical, rounded to uint8 (PIL's
+ * resized image) before the mean / std normalisation.
+ */
+export function imageToFrame(image: RgbImage, roi: Roi | null, S: number, mean: number[], std: number[]): Float32Array {
+  const [ox, oy, ex, ey] = roi ?? [0, 0, image.width, image.height];
+  const vw = ex - ox;
+  const vh = ey - oy;
+  const scale = S / Math.max(vw, vh);
+  const rw = Math.max(1, Math.round(vw * scale));
+  const rh = Math.max(1, Math.round(vh * scale));
+  const cols = filterTaps(vw, rw, vw / rw);
+  const rows = filterTaps(vh, rh, vh / rh);
+  const src = image.data;
+  const iw = image.width;
+  // Horizontal pass: one float32 plane per channel, rw × vh.
+  const tmp = new Float32Array(3 * rw * vh);
+  const plane = rw * vh;
+  for (let y = 0; y < vh; y++) {
+    const rowBase = 3 * ((oy + y) * iw + ox);
+    for (let x = 0; x < rw; x++) {
+      const s0 = cols.start[x];
+      const wb = x * cols.taps;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = 0; k < cols.taps; k++) {
+        const wk = cols.w[wb + k];
+        const p = rowBase + 3 * (s0 + k);
+        r += wk * src[p];
+        g += wk * src[p + 1];
+        b += wk * src[p + 2];
+      }
+      const o = y * rw + x;
+      tmp[o] = r;
+      tmp[plane + o] = g;
+      tmp[2 * plane + o] = b;
+    }
+  }
+  // Vertical pass into the frame, channel planes S×S.
+  const out = new Float32Array(3 * S * S);
+  const acc = new Float64Array(rw);
+  for (let c = 0; c < 3; c++) {
+    const lut = new Float32Array(256);
+    for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean[c]) / std[c];
+    const base = c * plane;
+    for (let y = 0; y < rh; y++) {
+      acc.fill(0);
+      const s0 = rows.start[y];
+      for (let k = 0; k < rows.taps; k++) {
+        const wk = rows.w[y * rows.taps + k];
+        const line = base + (s0 + k) * rw;
+        for (let x = 0; x < rw; x++) acc[x] += wk * tmp[line + x];
+      }
+      const o = (c * S + y) * S;
+      for (let x = 0; x < rw; x++) out[o + x] = lut[Math.min(255, Math.max(0, Math.round(acc[x])))];
+    }
+  }
+  return out;
+}
+
+/** The previous mask (view-sized) in the S×S frame as 0/1 (nearest source pixel), zeros when none. */
+export function prevToFrame(mask: Uint8Array | undefined, view: { width: number; height: number }, S: number, scale: number): Float32Array {
+  const out = new Float32Array(S * S);
+  if (!mask) return out;
+  const rw = Math.min(S, Math.round(view.width * scale));
+  const rh = Math.min(S, Math.round(view.height * scale));
+  const sxs = new Int32Array(rw);
+  for (let x = 0; x < rw; x++) sxs[x] = Math.min(view.width - 1, Math.floor((x + 0.5) / scale));
+  for (let y = 0; y < rh; y++) {
+    const row = Math.min(view.height - 1, Math.floor((y + 0.5) / scale)) * view.width;
+    for (let x = 0; x < rw; x++) out[y * S + x] = mask[row + sxs[x]] ? 1 : 0;
+  }
+  return out;
+}
+
+/** Bilinear (align_corners false) sample positions along one axis: low index, high index, weight. */
+function linearTaps(n: number, L: number, k: number, r: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const t = new Float64Array(n);
+  for (let x = 0; x < n; x++) {
+    const f = ((x + 0.5) * r) / n - 0.5;
+    const l = Math.min(L - 1, Math.max(0, (f + 0.5) * k - 0.5));
+    i0[x] = Math.floor(l);
+    i1[x] = Math.min(L - 1, i0[x] + 1);
+    t[x] = l - i0[x];
+  }
+  return { i0, i1, t };
+}
+
+/**
+ * Logits L×L (L = S or S/k) → view mask: bilinear (align_corners false) straight from logits to
+ * view pixels, which equals upsampling to S, cropping the padding and resizing. `logitOut`, when
+ * given, receives the interpolated logit of every pixel (graph-cut refinement reads it).
+ */
+export function logitsToMask(
+  logits: Float32Array,
+  L: number,
+  S: number,
+  scale: number,
+  width: number,
+  height: number,
+  logitOut?: Float32Array,
+): SegmentOutput {
+  const mask = new Uint8Array(width * height);
+  const k = L / S;
+  const cx = linearTaps(width, L, k, Math.round(width * scale));
+  const cy = linearTaps(height, L, k, Math.round(height * scale));
+  let conf = 0;
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    const r0 = cy.i0[y] * L;
+    const r1 = cy.i1[y] * L;
+    const ty = cy.t[y];
+    for (let x = 0; x < width; x++) {
+      const x0 = cx.i0[x];
+      const x1 = cx.i1[x];
+      const tx = cx.t[x];
+      const v = (logits[r0 + x0] * (1 - tx) + logits[r0 + x1] * tx) * (1 - ty) + (logits[r1 + x0] * (1 - tx) + logits[r1 + x1] * tx) * ty;
+      if (logitOut) logitOut[y * width + x] = v;
+      if (v > 0) {
+        mask[y * width + x] = 1;
+        conf += 1 / (1 + Math.exp(-v));
+        n++;
+      }
+    }
+  }
+  return { mask, score: n ? conf / n : 0 };
+}
+
+/** A box's interior as a mask (the previous mask a box gives a model without the box prompt). */
+export function boxMask(width: number, height: number, box: [number, number, number, number]): Uint8Array {
+  const m = new Uint8Array(width * height);
+  for (let y = Math.max(0, Math.floor(box[1])); y < Math.min(height, Math.ceil(box[3])); y++) {
+    m.fill(1, y * width + Math.max(0, Math.floor(box[0])), y * width + Math.min(width, Math.ceil(box[2])));
+  }
+  return m;
+}
