@@ -1,9 +1,10 @@
 // The model frame of an onnx click model (models/CONTRACT.md, click-seg-v1), both ways: image
 // pixels into the normalised S×S input, the previous mask into it, and S/k logits back to an
-// image mask. These run on every click beside the decoder, so they are written as flat loops over
-// precomputed taps (a profile of `npm run eval` had them at a third of the time per click when
-// they used per-pixel closures and objects); they compute exactly what PIL and torch compute in
-// models/train (tandem_click/evaluate.py).
+// image mask. They run beside the encoder and decoder on every click, so they are flat loops over
+// precomputed taps: with per-pixel closures and objects a profile of `npm run eval` put them at a
+// quarter of the engine's time (a 512×384 frame 12-22 ms, now 7-10; its mask 6-8 ms, now 3). They
+// compute what PIL and torch compute in models/train (tandem_click/evaluate.py), the resize to
+// within one grey level of PIL's (frame.test.ts).
 //
 // Frame: the view (the whole image or a zoom-in window of it) is resized (bilinear) so its long
 // side is S and placed top-left on an S×S canvas; the rest is 0 after normalisation. View pixel x
