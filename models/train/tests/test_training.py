@@ -115,6 +115,31 @@ class TrainViews(unittest.TestCase):
                         self.assertTrue(0.75 * F / 120 - 0.05 <= after / before <= 1.35 * F / 120 + 0.05, after / before)
 
 
+    def test_small_share_targets_only_small_objects_and_leaves_the_default_stream_alone(self):
+        from tandem_click.data import TrainSet
+
+        rng = np.random.default_rng(4)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_set(tmp, "Blobs", 4, rng, size=(120, 100))  # ellipse radii 10-20: short side >= 21
+            img = (rng.random((120, 100, 3)) * 80).astype(np.uint8)
+            tiny = ellipse(120, 100, 60, 50, 4, 4)  # short side 9
+            img[tiny] += 150
+            Image.fromarray(img).save(os.path.join(tmp, "train", "Blobs", "images", "tiny.jpg"), quality=95)
+            Image.fromarray(tiny.astype(np.uint8) * 255).save(os.path.join(tmp, "train", "Blobs", "masks", "tiny.png"))
+            small = {"p": 1.0, "px": 15, "sets": ["Blobs"]}
+            ds = TrainSet(tmp, {"Blobs": 1.0}, 128, 256, 0, zoom_p=0.0, small=small)
+            self.assertEqual([os.path.basename(m) for _, m in ds.small], ["tiny.png"])
+            # whole-image views scale by at most 1.35 * 128 / 120: the tiny disc stays under 150 px of
+            # area, the smallest blob (radius 10) over 280
+            for _ in range(20):
+                self.assertLess(ds.sample()[1].sum(), 150)
+            plain = TrainSet(tmp, {"Blobs": 1.0}, 128, 256, 5)
+            off = TrainSet(tmp, {"Blobs": 1.0}, 128, 256, 5, small={**small, "p": 0.0})
+            for _ in range(5):
+                a, b = plain.sample(), off.sample()
+                self.assertTrue(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]))
+
+
 class GpuPath(unittest.TestCase):
     """pack -> train_fast (CPU, a few seconds) -> snapshot --merge -> a model that loads."""
 
