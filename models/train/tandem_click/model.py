@@ -114,11 +114,13 @@ def sim_maps(emb, points, size):
 class Head2(nn.Module):
     """S/4 -> S/2: the decoder's last S/4 features, upsampled, with the image's S/2 features and the
     click maps at S/2, predict a correction to the upsampled S/4 logits. The last conv starts at
-    zero, so an untrained head returns exactly the S/4 model's (upsampled) logits."""
+    zero, so an untrained head returns exactly the S/4 model's (upsampled) logits. clicks=False
+    leaves the click maps out (most of the head's cost; the logits already carry the clicks)."""
 
-    def __init__(self, c4, c2, mid=12):
+    def __init__(self, c4, c2, mid=12, clicks=True):
         super().__init__()
-        self.inp = nn.Conv2d(c4 + c2 + 1 + 4, mid, 1)
+        self.clicks = clicks
+        self.inp = nn.Conv2d(c4 + c2 + 1 + (4 if clicks else 0), mid, 1)
         self.mid = nn.Conv2d(mid, mid, 3, 1, 1)
         self.out = nn.Conv2d(mid, 1, 1)
         nn.init.zeros_(self.out.weight)
@@ -128,12 +130,13 @@ class Head2(nn.Module):
         h2, w2 = feat2.shape[-2:]
         up = F.interpolate(x4, size=(h2, w2), mode="bilinear", align_corners=False)
         lg = F.interpolate(logits4, size=(h2, w2), mode="bilinear", align_corners=False)
-        h = F.relu(self.inp(torch.cat([up, feat2, lg, click_maps(points, h2, w2, S / w2)], 1)))
+        x = [up, feat2, lg] + ([click_maps(points, h2, w2, S / w2)] if self.clicks else [])
+        h = F.relu(self.inp(torch.cat(x, 1)))
         return lg + self.out(F.relu(self.mid(h)))
 
 
 class Decoder(nn.Module):
-    def __init__(self, size, c16=128, c8=64, c4=32, c2=0):
+    def __init__(self, size, c16=128, c8=64, c4=32, c2=0, head2_clicks=True):
         super().__init__()
         self.size = size
         extra = 4 + 1 + 2  # click maps, previous mask, similarity maps
@@ -145,7 +148,7 @@ class Decoder(nn.Module):
         self.up4 = cbr(c8, c4, 1)
         self.in4 = cbr(c4 + c4 + 5, c4)
         self.out4 = nn.Sequential(cbr(c4, c4), nn.Conv2d(c4, 1, 1))
-        self.head2 = Head2(c4, c2) if c2 else None
+        self.head2 = Head2(c4, c2, clicks=head2_clicks) if c2 else None
 
     def forward(self, feat16, feat8, feat4, emb8, points, prev_mask, feat2=None):
         h16, w16 = feat16.shape[-2:]
@@ -174,11 +177,11 @@ class Decoder(nn.Module):
 class ClickSegNet(nn.Module):
     """widths: (c16, c8, c4) channel counts of the decoder / encoder heads at strides 16, 8, 4."""
 
-    def __init__(self, size, widths=(128, 64, 32), c2=0, backbone=DEFAULT_BACKBONE):
+    def __init__(self, size, widths=(128, 64, 32), c2=0, backbone=DEFAULT_BACKBONE, head2_clicks=True):
         super().__init__()
         c16, c8, c4 = widths
         self.encoder = Encoder(c16, c8, c4, c2=c2, backbone=backbone)
-        self.decoder = Decoder(size, c16, c8, c4, c2=c2)
+        self.decoder = Decoder(size, c16, c8, c4, c2=c2, head2_clicks=head2_clicks)
 
     def decode(self, feats, points, prev_mask):
         """Decoder on the encoder's outputs (4, or 5 with feat2 last)."""
@@ -194,7 +197,7 @@ def build_model(cfg, pretrained=None):
     the structure matches a saved checkpoint of that config. cfg 'backbone': a BACKBONES key
     (DEFAULT_BACKBONE when absent; the shipped v2 says 'nanodet')."""
     m = ClickSegNet(cfg["size"], tuple(cfg.get("widths", (128, 64, 32))), cfg.get("head2", 0),
-                    cfg.get("backbone", DEFAULT_BACKBONE))
+                    cfg.get("backbone", DEFAULT_BACKBONE), cfg.get("head2_clicks", True))
     if pretrained:
         m.encoder.backbone.load_state_dict(torch.load(pretrained))
     if cfg.get("fuse_bn"):

@@ -77,15 +77,18 @@ class Head2(unittest.TestCase):
     def test_untrained_s2_head_returns_the_upsampled_s4_logits(self):
         from tandem_click.model import build_model
         cfg = {"size": 64, "widths": [16, 8, 8], "fuse_bn": True}
-        base, s2 = build_model(cfg).eval(), build_model({**cfg, "head2": 4}).eval()
-        s2.load_state_dict(base.state_dict(), strict=False)
+        base = build_model(cfg).eval()
         img, prev = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
         pts = torch.tensor([[[30.0, 30.0, 1.0]]])
-        with torch.no_grad():
-            l4, l2 = base(img, pts, prev), s2(img, pts, prev)
-        self.assertEqual(tuple(l2.shape), (1, 1, 32, 32))  # S/2
-        up = torch.nn.functional.interpolate(l4, size=(32, 32), mode="bilinear", align_corners=False)
-        self.assertTrue(torch.allclose(l2, up, atol=1e-5))
+        for clicks in (True, False):  # head2_clicks False: the head without its own click maps
+            s2 = build_model({**cfg, "head2": 4, "head2_clicks": clicks}).eval()
+            s2.load_state_dict(base.state_dict(), strict=False)
+            self.assertEqual(s2.decoder.head2.inp.in_channels, 8 + 4 + 1 + (4 if clicks else 0))
+            with torch.no_grad():
+                l4, l2 = base(img, pts, prev), s2(img, pts, prev)
+            self.assertEqual(tuple(l2.shape), (1, 1, 32, 32))  # S/2
+            up = torch.nn.functional.interpolate(l4, size=(32, 32), mode="bilinear", align_corners=False)
+            self.assertTrue(torch.allclose(l2, up, atol=1e-5))
 
 
 class TrainViews(unittest.TestCase):
