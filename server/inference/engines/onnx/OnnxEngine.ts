@@ -55,7 +55,7 @@ export async function createSession(file: string, opts: OnnxOptions): Promise<{ 
     // that spin after a run take the cores the other session's run (or the next frame's resize)
     // needs: with spinning on, on 2 cores, the encoder ran 34 ms and the decoder 21 ms per call
     // inside `npm run eval`, against 19 and 15 with it off. Flushing denormals (the click maps'
-    // Gaussian tails) took the decoder to 12 ms more; the masks came out identical.
+    // Gaussian tails) took the decoder down to 12 ms; the masks came out identical.
     extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: '1' } },
   };
   const wanted = opts.providers.filter((p) => p !== 'cpu');
