@@ -19,10 +19,16 @@ import sys
 import torch
 
 
-def _save(ck, dst):
+def save(ck, dst):
+    """Written to a temporary file first, so an interrupted save never leaves a truncated checkpoint."""
     torch.save(ck, dst + ".tmp")
     os.replace(dst + ".tmp", dst)
     return os.path.getsize(dst)
+
+
+def half_weights(state_dict):
+    """A model state dict on the CPU with its floating tensors in float16 (half the bytes)."""
+    return {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in state_dict.items()}
 
 
 def compact(src, dst):
@@ -31,14 +37,14 @@ def compact(src, dst):
         for k, v in st.items():
             if torch.is_tensor(v) and v.is_floating_point() and v.dim() > 0:
                 st[k] = v.to(torch.bfloat16)
-    return _save(ck, dst)
+    return save(ck, dst)
 
 
 def half(src, dst):
     ck = torch.load(src, map_location="cpu")
-    ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
+    ck["model"] = half_weights(ck["model"])
     ck["opt"] = None
-    return _save(ck, dst)
+    return save(ck, dst)
 
 
 DEFAULT_DEVICE = "CPU, 2 threads"  # what checkpoints that record no device were trained on
@@ -69,7 +75,7 @@ def merge(base, run_dir, config, dst):
               train_s=st["train_s"] + done["train_s"])
     with open(config) as f:
         ck["config"], ck["opt"] = json.load(f), None
-    return _save(ck, dst)
+    return save(ck, dst)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ parents in state['soup'] (export.py writes it into the manifest's training entry
 Usage: /usr/bin/python3 -m tandem_click.soup <dst.pt> <a.pt>:<weight> <b.pt>:<weight> [...] [--half]
        (weights sum to 1; --half stores float16 weights and no optimiser state, as snapshot --half)
 """
-import os
 import sys
 
 import torch
 
 from .export import training
+from .snapshot import half_weights, save
 
 
 def soup(parts, half=False):
@@ -26,16 +26,11 @@ def soup(parts, half=False):
     if any(k != keys[0] for k in keys):
         raise ValueError("the checkpoints hold different tensors: not one architecture")
     first, last = parts[0][0], parts[-1][0]
-    model = {}
-    for k, v in first["model"].items():
-        if v.is_floating_point():
-            avg = sum(ck["model"][k].float() * w for ck, w in parts)
-            model[k] = avg.half() if half else avg
-        else:
-            model[k] = v
+    model = {k: sum(ck["model"][k].float() * w for ck, w in parts) if v.is_floating_point() else v
+             for k, v in first["model"].items()}
     state = dict(last["state"])
     state["soup"] = [{"weight": w, **training(ck["state"], ck["config"])} for ck, w in parts]
-    return {**last, "model": model, "state": state, "opt": None}
+    return {**last, "model": half_weights(model) if half else model, "state": state, "opt": None}
 
 
 def main(argv):
@@ -45,10 +40,7 @@ def main(argv):
     for spec in args[1:]:
         path, _, w = spec.rpartition(":")
         parts.append((torch.load(path, map_location="cpu"), float(w)))
-    ck = soup(parts, half)
-    torch.save(ck, dst + ".tmp")
-    os.replace(dst + ".tmp", dst)
-    print(os.path.getsize(dst), "bytes")
+    print(save(soup(parts, half), dst), "bytes")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from .data import TrainSet
 from .gpu_clicks import next_clicks
 from .gpu_colour import colour
 from .model import build_model
+from .snapshot import half_weights
 from .train import corrupt, load_weights, loss_fn, optimiser, set_modes
 from .train import log as train_log
 
@@ -151,8 +152,7 @@ def main():
     def save(snapshot=False):
         p = os.path.join(a.out, "weights.pt")
         if snapshot and cfg.get("keep_snapshots"):  # float16 copies (half the size) to average afterwards
-            torch.save({k: v.detach().half().cpu() if v.is_floating_point() else v.cpu()
-                        for k, v in model.state_dict().items()}, os.path.join(a.out, f"snap_{step}.pt"))
+            torch.save(half_weights(model.state_dict()), os.path.join(a.out, f"snap_{step}.pt"))
         torch.save({k: v.detach().float().cpu() for k, v in model.state_dict().items()}, p + ".tmp")
         os.replace(p + ".tmp", p)
 

@@ -40,13 +40,14 @@ export function filterTaps(inSize: number, outSize: number, scale: number): Taps
       one[i - lo] = t;
       sum += t;
       if (t > 0) {
-        first = Math.min(first, i);
+        if (first === hi) first = i;
         last = i;
       }
     }
-    // Normalised in float32 as stored; unused taps stay 0 (and read a valid index).
+    // Normalised in float32 as stored (sum > 0 whenever a weight is); unused taps stay 0 and read
+    // a valid index.
     start[o] = Math.max(0, Math.min(first, inSize - taps));
-    for (let i = first; i <= last; i++) w[o * taps + i - start[o]] = sum > 0 ? one[i - lo] / sum : 0;
+    for (let i = first; i <= last; i++) w[o * taps + i - start[o]] = one[i - lo] / sum;
   }
   return { start, w, taps };
 }
