@@ -124,6 +124,9 @@ def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), z
         crop = F.interpolate(up[:, :, :rh, :rw], size=(ch, cw), mode="bilinear", align_corners=False)
         pred = np.zeros_like(gt)
         pred[roi[1]:roi[3], roi[0]:roi[2]] = crop[0, 0].numpy() > 0
+        for cx, cy, p in clicks:  # every clicked pixel takes its label, as the worker (frame.ts stampClicks)
+            if roi[0] <= cx < roi[2] and roi[1] <= cy < roi[3]:
+                pred[cy, cx] = p
         inter, union = (pred & gt).sum(), (pred | gt).sum()
         ious.append(inter / max(union, 1))
     nocs = {}

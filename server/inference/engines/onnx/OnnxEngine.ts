@@ -10,6 +10,8 @@
 // previous mask is given) the box interior as the previous mask. Scribbles become clicks at up to
 // 8 points per stroke.
 //
+// Every clicked pixel takes its click's label (frame.ts stampClicks): a click never does nothing.
+//
 // Zoom-in (zoomIn.ts) when the manifest entry has `zoomIn`: later clicks run the encoder on a
 // window around the object; each window's encoder outputs are cached like the whole image's.
 //
@@ -25,7 +27,7 @@ import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
-import { boxMask, imageToFrame, logitsToMask, prevToFrame } from './frame';
+import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
@@ -206,10 +208,9 @@ export class OnnxEngine implements Engine {
     const refine = this.entry.refine;
     const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;
     const res = logitsToMask(logits.data as Float32Array, L, S, scale, view.width, view.height, logitMap);
-    if (refine && logitMap) {
-      const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
-      res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
-    }
+    const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
+    if (refine && logitMap) res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
+    stampClicks(res.mask, view.width, view.height, inView);
     return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
   }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boxMask, imageToFrame, logitsToMask, prevToFrame } from './frame';
+import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
 import { cropImage, type Roi } from './zoomIn';
 
 interface Fixture {
@@ -83,6 +83,19 @@ describe('model frame', () => {
     }
     expect(score).toBeGreaterThan(0.5);
     expect(score).toBeLessThan(1 / (1 + Math.exp(-3)) + 1e-9);
+  });
+
+  it('gives every clicked pixel its label and leaves clicks outside the view alone', () => {
+    const m = new Uint8Array(6 * 4);
+    m[1 * 6 + 2] = 1; // a one-pixel island the annotator marks as background
+    stampClicks(m, 6, 4, [
+      { x: 2.6, y: 1.2, positive: false },
+      { x: 4, y: 3, positive: true },
+      { x: -1, y: 0, positive: true },
+      { x: 6, y: 2, positive: true },
+    ]);
+    const on = [...m.keys()].filter((i) => m[i]);
+    expect(on).toEqual([3 * 6 + 4]);
   });
 
   it('fills a box interior, clamped to the image', () => {

@@ -184,6 +184,20 @@ export function logitsToMask(
   return { mask, score: n ? conf / n : 0 };
 }
 
+/**
+ * Every clicked pixel takes its click's label: the decoder's S/4 logits cannot always flip an
+ * error one or two pixels deep, and when a click changes nothing the annotator (and the protocol's
+ * simulator) clicks the same pixel again to no effect. Clicks are in view pixels; those outside the
+ * view (older clicks outside a zoom-in window) are left alone.
+ */
+export function stampClicks(mask: Uint8Array, width: number, height: number, clicks: ReadonlyArray<{ x: number; y: number; positive: boolean }>): void {
+  for (const c of clicks) {
+    const x = Math.floor(c.x);
+    const y = Math.floor(c.y);
+    if (x >= 0 && y >= 0 && x < width && y < height) mask[y * width + x] = c.positive ? 1 : 0;
+  }
+}
+
 /** A box's interior as a mask (the previous mask a box gives a model without the box prompt). */
 export function boxMask(width: number, height: number, box: [number, number, number, number]): Uint8Array {
   const m = new Uint8Array(width * height);
