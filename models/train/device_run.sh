@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The lent-GPU training call, run from the repository root on the device machine with .gpudata
 # carried (.gpudata/train.zip from `python3 -m tandem_click.pack --zip .gpudata/train`). $OUT comes back.
-# Usage there: CFG=nanodet_384_gpu INIT=checkpoints/nanodet_384.pt BUDGET=480 bash models/train/device_run.sh
+# Usage there: CFG=nanodet_384_gpu INIT=checkpoints/nanodet_384.pt BUDGET=480 [PARENTS=2] bash models/train/device_run.sh
 # (INIT: the checkpoint the run starts from; CFG's backbone must match it)
 # If the first try fails within 150 s (e.g. /dev/shm too small for the loader), it retries once with
 # file-system tensor sharing and 8 loader processes for the rest of the budget.
@@ -17,6 +17,20 @@ ${PY:-python3} -c "import torch,numpy,scipy,PIL;print(torch.__version__,numpy.__
 start=$(date +%s)
 W=$(( $(nproc) - 1 ))
 BUDGET=${BUDGET:-480}
+PARENTS=${PARENTS:-1}
+if [ "$PARENTS" -gt 1 ]; then
+  # Several differently-seeded runs from INIT side by side (the GPU is launch-bound at this size;
+  # the loader processes are shared out), each in $OUT/p<k>, for a greedy weight average after.
+  for k in $(seq 1 $PARENTS); do
+    mkdir -p $OUT/p$k
+    ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json --init ${INIT:-checkpoints/nanodet_384.pt} \
+      --data ../../.gpudata --out $OUT/p$k --budget-s $BUDGET --workers $(( W / PARENTS > 0 ? W / PARENTS : 1 )) --salt $(( 10 + k )) > $OUT/p$k/stdout.txt 2>&1 &
+  done
+  wait
+  for k in $(seq 1 $PARENTS); do tail -c 1500 $OUT/p$k/stdout.txt; done
+  ls -la $OUT/p*
+  exit 0
+fi
 ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json --init ${INIT:-checkpoints/nanodet_384.pt} \
   --data ../../.gpudata --out $OUT --budget-s $BUDGET --workers $W --salt 11 > $OUT/stdout.txt 2>&1
 rc=$?
