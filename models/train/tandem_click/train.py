@@ -47,13 +47,39 @@ def corrupt(gt, rng):
     return binary_dilation(gt, iterations=it) if rng.random() < 0.5 else binary_erosion(gt, iterations=it)
 
 
-def loss_fn(logits, gt):
+def loss_fn(logits, gt, weight=None):
     up = F.interpolate(logits, size=gt.shape[-2:], mode="bilinear", align_corners=False)
-    bce = F.binary_cross_entropy_with_logits(up, gt)
+    bce = F.binary_cross_entropy_with_logits(up, gt, weight=weight)
     p = torch.sigmoid(up)
     inter = (p * gt).sum((1, 2, 3))
     union = (p + gt - p * gt).sum((1, 2, 3))
     return bce + (1 - inter / union.clamp(min=1)).mean(), up
+
+
+def draw_iters(rng, cfg):
+    """Number of no-grad click passes before the loss: 0..max_iters, or with cfg 'long_iters'
+    {"p", "max"} a share p drawn from 4..max, so the decoder also learns the late-click states the
+    eval reaches (a near-right previous mask, errors one or two pixels deep, many clicks)."""
+    long = cfg.get("long_iters")
+    if long and rng.random() < long["p"]:
+        return int(rng.integers(4, long["max"] + 1))
+    return int(rng.integers(0, cfg["max_iters"] + 1))
+
+
+def click_weight(clicks, shape, cfg):
+    """Per-pixel BCE weight 1 + w * exp(-d^2 / 2 sigma^2) around the newest click of each sample
+    (cfg 'click_weight' {"w", "sigma"}), so a click that fixes only a few pixels still moves the
+    loss; None without the key."""
+    cw = cfg.get("click_weight")
+    if not cw:
+        return None
+    H, W = shape
+    yy, xx = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(W, dtype=torch.float32), indexing="ij")
+    out = torch.ones(len(clicks), 1, H, W)
+    for i, cs in enumerate(clicks):
+        x, y, _ = cs[-1]
+        out[i, 0] += cw["w"] * torch.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * cw["sigma"] ** 2))
+    return out
 
 
 def load_weights(model, weights, cfg):
@@ -154,7 +180,7 @@ def main():
         gt = torch.from_numpy(np.stack(gts)).float().unsqueeze(1)
         clicks = [sample_initial_clicks(g, rng) for g in gts]
         prev = torch.zeros_like(gt)
-        n_iter = int(rng.integers(0, cfg["max_iters"] + 1))
+        n_iter = draw_iters(rng, cfg)
         if n_iter == 0:
             for i in range(B):
                 if rng.random() < cfg.get("p_corrupt_prev", 0.1):
@@ -173,7 +199,7 @@ def main():
                     if c:
                         clicks[i].append(c)
                 prev = up.float()
-        loss, _ = loss_fn(model.decode(feats, pts_tensor(clicks), prev), gt)
+        loss, _ = loss_fn(model.decode(feats, pts_tensor(clicks), prev), gt, click_weight(clicks, gt.shape[-2:], cfg))
         opt.zero_grad()
         loss.backward()
         opt.step()

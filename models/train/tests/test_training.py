@@ -302,6 +302,32 @@ class Resume(unittest.TestCase):
             self.assertNotIn("soup", st)  # the weights are no longer that average
 
 
+class LateClicks(unittest.TestCase):
+    """The late-click recipe's two config keys: long click sequences and the loss around the newest click."""
+
+    def test_long_iters_draws_late_states_and_leaves_the_default_stream_alone(self):
+        from tandem_click.train import draw_iters
+
+        a, b = np.random.default_rng(5), np.random.default_rng(5)
+        self.assertEqual([draw_iters(a, {"max_iters": 3}) for _ in range(50)], [int(b.integers(0, 4)) for _ in range(50)])
+        rng = np.random.default_rng(5)
+        n = [draw_iters(rng, {"max_iters": 3, "long_iters": {"p": 0.5, "max": 12}}) for _ in range(2000)]
+        late = [k for k in n if k >= 4]
+        self.assertTrue(0.4 < len(late) / len(n) < 0.6)  # p = 0.5 from 4..12, plus none from 0..3
+        self.assertEqual((min(late), max(late)), (4, 12))
+
+    def test_click_weight_peaks_at_the_newest_click(self):
+        from tandem_click.train import click_weight
+
+        self.assertIsNone(click_weight([[(3, 4, True)]], (16, 16), {}))
+        w = click_weight([[(3, 4, True), (10, 12, False)], [(1, 2, True)]], (16, 20), {"click_weight": {"w": 4, "sigma": 2}})
+        self.assertEqual(tuple(w.shape), (2, 1, 16, 20))
+        self.assertAlmostEqual(float(w[0, 0, 12, 10]), 5.0)  # (x 10, y 12): the newest click of sample 0
+        self.assertAlmostEqual(float(w[0, 0, 4, 3]), 1.0, places=3)  # an older click gets no extra weight
+        self.assertAlmostEqual(float(w[1, 0, 2, 1]), 5.0)
+        self.assertAlmostEqual(float(w[1, 0, 15, 19]), 1.0, places=5)
+
+
 class Backbones(unittest.TestCase):
     """The 'backbone' config key: the default keeps the shipped checkpoint's layout; 'nanodet' (whose
     pretrained file CI does not have) builds, gives 5 maps at strides 2..32 and exports."""
