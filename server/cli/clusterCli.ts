@@ -13,13 +13,13 @@
 //   --data-dir DIR       root of the nodes' DATA_DIRs and the shared IMAGE_DIR (default ./data/cluster)
 //   --workers N          INFERENCE_WORKERS per node (default 1 on node 0, 0 on the others)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config';
+import { generateToken } from '../storage/tokens';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   // One admin token for the whole cluster: given, or generated once and kept with the data.
   const tokenFile = path.join(root, 'admin-token');
   const adminToken =
-    opts.adminToken ?? (fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() : randomBytes(32).toString('base64url'));
+    opts.adminToken ?? (fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() : generateToken());
   if (!opts.adminToken && !fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, adminToken + '\n', { mode: 0o600 });
 
   const children: ChildProcess[] = [];

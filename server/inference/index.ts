@@ -1,7 +1,6 @@
 // Entry point of the inference subsystem, wired by server/main.ts.
 // createInference builds the worker pool, the scheduler (latest-wins, timeouts, retry) and the
 // /inference + /workers namespaces; start() forks the local workers once the HTTP server listens.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Storage } from '../storage/types';
+import { generateToken } from '../storage/tokens';
 import { WorkerDirectory } from '../cluster/WorkerDirectory';
 import { WORKERS_NAMESPACE } from '../../shared/protocol/inference';
 import { GRABCUT_INFO, GRAPHCUT_INFO } from './engines/classical';
@@ -194,7 +194,7 @@ function loadOrCreateToken(dataDir: string): string {
     // no token yet: create one below
   }
   fs.mkdirSync(dataDir, { recursive: true });
-  const t = crypto.randomBytes(24).toString('base64url');
+  const t = generateToken(24);
   fs.writeFileSync(file, t + '\n', { mode: 0o600 });
   return t;
 }

@@ -2,8 +2,14 @@
 // a leaked database does not leak working tokens; a hash lookup is constant-work per request.
 import crypto from 'node:crypto';
 
-export function generateToken(): string {
-  return crypto.randomBytes(32).toString('base64url');
+/** `bytes` random bytes, base64url, redrawn while the first character is '-': a token is pasted
+ *  after a command-line flag (`npm run worker -- --token <token>`), and node's parseArgs refuses a
+ *  value that starts like an option (1 token in 64 did). */
+export function generateToken(bytes = 32): string {
+  for (;;) {
+    const t = crypto.randomBytes(bytes).toString('base64url');
+    if (t[0] !== '-') return t;
+  }
 }
 
 /** Hex SHA-256 of the token's UTF-8 bytes: what every backend stores and looks up. */
