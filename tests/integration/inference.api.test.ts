@@ -63,10 +63,11 @@ describe('/inference with a local worker', () => {
     expect(ack.ok).toBe(true);
     expect(ack.data.model).toBe('tiny-test');
     // The fixture model thresholds brightness (mean of RGB > 0.5): the disc (≈ 120) is below it,
-    // so the mask is empty; the point is that the pipeline ran end to end with the right size.
+    // so the network's mask is empty and only the clicked pixel is set (a clicked pixel always
+    // takes its click's label); the point is that the pipeline ran end to end with the right size.
     const m = decodeRle(ack.data.mask);
     expect([m.width, m.height]).toEqual([W, H]);
-    expect(m.data.some((v) => v === 1)).toBe(false);
+    expect([...m.data.keys()].filter((i) => m.data[i] === 1)).toEqual([60 * W + 88]);
   });
 
   it('answers every bad payload with its code', async () => {
