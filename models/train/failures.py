@@ -28,6 +28,10 @@ def main(details, root):
             c = sum(r["noc90"] for r in b)
             print(f"{lo}-{hi if hi < 1 << 30 else ''} | {len(b)} | {np.mean([r['noc85'] for r in b]):.2f} | "
                   f"{c / len(b):.2f} | {sum(max(r['ious']) < 0.9 for r in b)} | {c / total:.0%}")
+    if all("clicks" in r for r in rows):  # details written since the clicks were added
+        rep = [sum(a == b for a, b in zip(r["clicks"], r["clicks"][1:r["noc90"]])) for r in rows]
+        print(f"clicks equal to the click before (it changed nothing), before 90%: {sum(rep)} "
+              f"in {sum(v > 0 for v in rep)} objects")
     print("never 90%: " + ", ".join(f"{r['id'].rsplit('_', 1)[0]} ({r['short']} px, best {max(r['ious']):.2f})"
                                     for r in sorted(rows, key=lambda r: r["short"]) if max(r["ious"]) < 0.9))
 

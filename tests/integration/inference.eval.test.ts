@@ -90,8 +90,16 @@ describe('npm run eval', () => {
     const details = path.join(dir, 'report.jsonl');
     const { json } = await evalCli(['--dataset', path.join(dir, 'dev'), '--model', 'graphcut', '--max-clicks', '1', '--half', 'report', '--details', details]);
     expect(json.n).toBe(report.length);
-    const evaluated = fs.readFileSync(details, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
-    expect(evaluated).toEqual(report);
+    const lines = fs.readFileSync(details, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(report);
+    for (const l of lines) {
+      // --max-clicks 1: one positive click, at a pixel of the object (the protocol's first click)
+      expect(l.clicks).toHaveLength(1);
+      const [x, y, positive] = l.clicks[0];
+      expect(positive).toBe(1);
+      const mask = await sharp(path.join(dir, 'dev', 'masks', `${l.id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      expect(mask.data[y * mask.info.width + x]).toBe(255);
+    }
   });
 
   it('finds an easy object at the first click (graphcut) and from its box (grabcut)', async () => {

@@ -3,7 +3,8 @@
 // laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
 // 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
 // click; with --json the last line is one JSON object with those figures. --details writes one JSON
-// line per object (id, IoU after each click, NoC) to find the objects a model fails on. --half keeps
+// line per object (id, IoU after each click, NoC, the clicks as [x, y, 1 positive | 0 negative]) to
+// find the objects a model fails on and where its clicks went. --half keeps
 // every other object (select: even positions, report: odd), so a choice tuned on one half can be
 // checked on the other.
 import fs from 'node:fs';
@@ -65,7 +66,10 @@ async function main(): Promise<void> {
     log,
     onInstance: (r, i, n) => {
       if (progress) process.stderr.write(`\r${i + 1}/${n} ${r.id} NoC@90=${r.noc90}          `);
-      if (values.details) fs.appendFileSync(values.details, `${JSON.stringify({ id: r.id, noc85: r.noc85, noc90: r.noc90, ious: r.ious.map((v) => +v.toFixed(4)) })}\n`);
+      if (values.details) {
+        const clicks = r.clicks.map((c) => [c.x, c.y, c.positive ? 1 : 0]);
+        fs.appendFileSync(values.details, `${JSON.stringify({ id: r.id, noc85: r.noc85, noc90: r.noc90, ious: r.ious.map((v) => +v.toFixed(4)), clicks })}\n`);
+      }
     },
   });
   if (progress) process.stderr.write('\n');

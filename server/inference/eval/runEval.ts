@@ -88,6 +88,8 @@ export interface EvalOptions {
 
 export interface InstanceResult {
   id: string;
+  /** The clicks sent, in order (a click equal to the one before it means that click changed nothing). */
+  clicks: SimClick[];
   ious: number[];
   noc85: number;
   noc90: number;
@@ -146,7 +148,7 @@ export async function evalInstance(inst: Instance, opts: EvalOptions, image: () 
   }
   // Pad so every list has maxClicks entries (the last IoU holds once the loop stopped early).
   while (ious.length < Math.max(5, opts.maxClicks)) ious.push(ious[ious.length - 1] ?? 0);
-  return { id: inst.id, ious, noc85: clicksToReach(ious, 0.85, opts.maxClicks), noc90: clicksToReach(ious, 0.9, opts.maxClicks), ms };
+  return { id: inst.id, clicks, ious, noc85: clicksToReach(ious, 0.85, opts.maxClicks), noc90: clicksToReach(ious, 0.9, opts.maxClicks), ms };
 }
 
 export async function runEval(dataset: string, instances: Instance[], opts: EvalOptions): Promise<EvalSummary> {
