@@ -18,29 +18,30 @@ start=$(date +%s)
 W=$(( $(nproc) - 1 ))
 BUDGET=${BUDGET:-480}
 PARENTS=${PARENTS:-1}
+# fast <out dir> <budget s> <loader processes> <salt> <log>: one train_fast run from INIT
+fast() {
+  ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json --init ${INIT:-checkpoints/nanodet_384.pt} \
+    --data ../../.gpudata --out $1 --budget-s $2 --workers $3 --salt $4 > $5 2>&1
+}
 if [ "$PARENTS" -gt 1 ]; then
   # Several differently-seeded runs from INIT side by side (the GPU is launch-bound at this size;
   # the loader processes are shared out), each in $OUT/p<k>, for a greedy weight average after.
   for k in $(seq 1 $PARENTS); do
     mkdir -p $OUT/p$k
-    ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json --init ${INIT:-checkpoints/nanodet_384.pt} \
-      --data ../../.gpudata --out $OUT/p$k --budget-s $BUDGET --workers $(( W / PARENTS > 0 ? W / PARENTS : 1 )) --salt $(( 10 + k )) > $OUT/p$k/stdout.txt 2>&1 &
+    fast $OUT/p$k $BUDGET $(( W / PARENTS > 0 ? W / PARENTS : 1 )) $(( 10 + k )) $OUT/p$k/stdout.txt &
   done
   wait
   for k in $(seq 1 $PARENTS); do tail -c 1500 $OUT/p$k/stdout.txt; done
   ls -la $OUT/p*
   exit 0
 fi
-${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json --init ${INIT:-checkpoints/nanodet_384.pt} \
-  --data ../../.gpudata --out $OUT --budget-s $BUDGET --workers $W --salt 11 > $OUT/stdout.txt 2>&1
+fast $OUT $BUDGET $W 11 $OUT/stdout.txt
 rc=$?
 tail -c 3000 $OUT/stdout.txt
 el=$(( $(date +%s) - start ))
 if [ $rc -ne 0 ] && [ $el -lt 150 ]; then
   echo "RETRY: file_system sharing, 8 workers"
-  TANDEM_SHARING=file_system ${PY:-python3} -m tandem_click.train_fast --config configs/${CFG:-nanodet_384_gpu}.json \
-    --init ${INIT:-checkpoints/nanodet_384.pt} --data ../../.gpudata --out $OUT/retry --budget-s $((BUDGET - el - 20)) \
-    --workers 8 --salt 12 > $OUT/stdout_retry.txt 2>&1
+  TANDEM_SHARING=file_system fast $OUT/retry $((BUDGET - el - 20)) 8 12 $OUT/stdout_retry.txt
   tail -c 3000 $OUT/stdout_retry.txt
 fi
 ls -la $OUT $OUT/retry 2>/dev/null
