@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from scipy.ndimage import label
 
 from .clicks import first_click, next_click
 from .data import _pairs
@@ -127,6 +128,7 @@ def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), z
         for cx, cy, p in clicks:  # every clicked pixel takes its label, as the worker (frame.ts stampClicks)
             if roi[0] <= cx < roi[2] and roi[1] <= cy < roi[3]:
                 pred[cy, cx] = p
+        keep_seeded_components(pred, roi, clicks)
         inter, union = (pred & gt).sum(), (pred | gt).sum()
         ious.append(inter / max(union, 1))
     nocs = {}
@@ -134,6 +136,24 @@ def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), z
         hit = [i for i, v in enumerate(ious) if v >= th]
         nocs[th] = hit[0] + 1 if hit else max_clicks
     return ious, nocs, dec_t / max(len(clicks), 1), len(cache)
+
+
+def keep_seeded_components(pred, roi, clicks, radius=2):
+    """The worker's components.ts: inside the window, only the 8-connected parts of the mask with a
+    pixel within `radius` of a positive click are kept (unchanged when none is)."""
+    view = pred[roi[1]:roi[3], roi[0]:roi[2]]
+    lab, _ = label(view, structure=np.ones((3, 3), dtype=bool))
+    keep = set()
+    for cx, cy, p in clicks:
+        if not p:
+            continue
+        x, y = cx - roi[0], cy - roi[1]
+        for yy in range(max(0, y - radius), min(view.shape[0], y + radius + 1)):
+            for xx in range(max(0, x - radius), min(view.shape[1], x + radius + 1)):
+                if (xx - x) ** 2 + (yy - y) ** 2 <= radius * radius and lab[yy, xx]:
+                    keep.add(lab[yy, xx])
+    if keep:
+        view &= np.isin(lab, list(keep))
 
 
 def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None):

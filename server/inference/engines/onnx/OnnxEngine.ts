@@ -11,6 +11,8 @@
 // 8 points per stroke.
 //
 // Every clicked pixel takes its click's label (frame.ts stampClicks): a click never does nothing.
+// Then only the mask's parts that a positive click, scribble or box centre reaches are kept
+// (components.ts).
 //
 // Zoom-in (zoomIn.ts) when the manifest entry has `zoomIn`: later clicks run the encoder on a
 // window around the object; each window's encoder outputs are cached like the whole image's.
@@ -27,6 +29,7 @@ import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
+import { keepSeededComponents, type Seed } from './components';
 import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Roi } from './zoomIn';
 
@@ -211,6 +214,7 @@ export class OnnxEngine implements Engine {
     const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
     if (refine && logitMap) res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
     stampClicks(res.mask, view.width, view.height, inView);
+    keepSeededComponents(res.mask, view.width, view.height, positiveSeeds(input, ox, oy));
     return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
   }
 
@@ -219,6 +223,15 @@ export class OnnxEngine implements Engine {
     await this.encoder?.release();
     await this.decoder.release();
   }
+}
+
+/** Where the annotator said "object", in view pixels: positive clicks, positive scribbles, a box's centre. */
+function positiveSeeds(input: SegmentInput, ox: number, oy: number): Seed[] {
+  const seeds: Seed[] = [];
+  for (const c of input.clicks) if (c.positive) seeds.push({ x: c.x - ox, y: c.y - oy, positive: true });
+  for (const s of input.scribbles ?? []) if (s.positive) for (const [x, y] of s.points) seeds.push({ x: x - ox, y: y - oy, positive: true });
+  if (input.box) seeds.push({ x: (input.box[0] + input.box[2]) / 2 - ox, y: (input.box[1] + input.box[3]) / 2 - oy, positive: true });
+  return seeds;
 }
 
 function windowKey(imageKey: string, r: Roi): string {
