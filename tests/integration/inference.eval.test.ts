@@ -114,4 +114,15 @@ describe('npm run eval', () => {
       expect(s.iou1).toBeGreaterThan(0.9);
     }
   });
+
+  it('--box starts any model from the ground truth box: the first interaction is no click', async () => {
+    const log = pino({ level: 'silent' });
+    const runtime = new WorkerRuntime(await createEngines({ modelsDir: '/nonexistent', providers: ['cpu'], threads: 1, log, only: ['graphcut'] }), 1e8, log);
+    const ds = path.join(dir, 'easy');
+    const sent: number[] = [];
+    const opts = { model: 'graphcut', maxClicks: 1, runtime, log, onInstance: (r: { clicks: unknown[] }) => sent.push(r.clicks.length) };
+    await runEval(ds, listInstances(ds), opts);
+    await runEval(ds, listInstances(ds), { ...opts, boxFirst: true });
+    expect(sent).toEqual([1, 0]);
+  });
 });

@@ -110,6 +110,12 @@ describe('onnx engine', () => {
     // The bright rectangle outside the box is not connected to the box centre: dropped.
     expect(iou(out.mask, rect(100, 50, 70, 30, 90, 46))).toBeGreaterThan(0.75);
     expect(out.mask[20 * 100 + 30]).toBe(0);
+    // A box over the left half of the bright rectangle: the network finds all of it, the mask
+    // stops 1 px past the box; a positive click beyond the box's right edge moves that edge out.
+    const half = await onnx.segment({ image: img, imageKey: 'b', clicks: [], box: [20, 10, 40, 30] });
+    expect([half.mask[20 * 100 + 25], half.mask[20 * 100 + 40], half.mask[20 * 100 + 41], half.mask[20 * 100 + 50]]).toEqual([1, 1, 0, 0]);
+    const wider = await onnx.segment({ image: img, imageKey: 'b', clicks: [{ x: 55, y: 20, positive: true }], box: [20, 10, 40, 30], prevMask: half.mask });
+    expect([wider.mask[20 * 100 + 25], wider.mask[20 * 100 + 50], wider.mask[20 * 100 + 55], wider.mask[20 * 100 + 57]]).toEqual([1, 1, 1, 0]);
   });
 
   it('skips a model whose file does not match its sha256, keeping the rest', async () => {

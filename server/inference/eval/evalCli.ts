@@ -1,4 +1,4 @@
-// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--json] [--details <file>]`
+// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>]`
 // (contract 7). Runs the model through WorkerRuntime, the code path of the workers, on a dataset
 // laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
 // 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
@@ -6,7 +6,8 @@
 // line per object (id, IoU after each click, NoC, the clicks as [x, y, 1 positive | 0 negative]) to
 // find the objects a model fails on and where its clicks went. --half keeps
 // every other object (select: even positions, report: odd), so a choice tuned on one half can be
-// checked on the other.
+// checked on the other. --box makes the first interaction the ground truth's tight box for any
+// model (grabcut always starts so), as an annotator who draws a box and then clicks.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
@@ -15,7 +16,7 @@ import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
 import { half, listInstances, runEval, spread, type Half } from './runEval';
 
-const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--json] [--details <file>]';
+const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       'max-clicks': { type: 'string', default: '20' },
       limit: { type: 'string' },
       half: { type: 'string' },
+      box: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       details: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
   const summary = await runEval(values.dataset!, instances, {
     model,
     maxClicks,
+    boxFirst: values.box,
     runtime,
     log,
     onInstance: (r, i, n) => {
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
   });
   if (progress) process.stderr.write('\n');
   const f = (v: number) => v.toFixed(2);
-  console.log(`dataset ${summary.dataset}  model ${summary.model}  objects ${summary.n}  max clicks ${maxClicks}`);
+  console.log(`dataset ${summary.dataset}  model ${summary.model}${values.box ? ' (box first)' : ''}  objects ${summary.n}  max clicks ${maxClicks}`);
   console.log('NoC@85  NoC@90  NoF@90  mIoU@1  mIoU@2  mIoU@3  mIoU@4  mIoU@5  ms/click');
   console.log(
     [f(summary.noc85), f(summary.noc90), String(summary.nof90), f(summary.iou1), f(summary.iou2), f(summary.iou3), f(summary.iou4), f(summary.iou5), summary.msPerClick.toFixed(1)]

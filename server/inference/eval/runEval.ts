@@ -4,7 +4,8 @@
 //   (as the editor does).
 // - GrabCut is a box tool: its first interaction is the ground truth's tight bounding box (no
 //   click); clicks 2..k are simulator clicks sent with that box and the previous mask. The box
-//   counts as one interaction in NoC.
+//   counts as one interaction in NoC. `boxFirst` starts any model that way (the editor's box tool
+//   followed by clicks).
 // - Stops early once IoU >= 0.90 has been reached and 5 interactions are done: no metric can change.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,6 +82,8 @@ export async function loadGroundTruth(file: string): Promise<GroundTruth> {
 export interface EvalOptions {
   model: string;
   maxClicks: number;
+  /** The first interaction is the ground truth's tight box for every model (always for grabcut). */
+  boxFirst?: boolean;
   runtime: WorkerRuntime;
   log: Logger;
   onInstance?(r: InstanceResult, i: number, n: number): void;
@@ -115,7 +118,7 @@ export async function evalInstance(inst: Instance, opts: EvalOptions, image: () 
   const t = await loadGroundTruth(inst.maskFile);
   // Decode once, outside the timed loop: ms per click is the engine's time on a cached image.
   await opts.runtime.prefetch(inst.imageId, opts.model, image);
-  const box = opts.model === 'grabcut' ? gtBox(t) ?? undefined : undefined;
+  const box = opts.model === 'grabcut' || opts.boxFirst ? gtBox(t) ?? undefined : undefined;
   const clicks: SimClick[] = [];
   const ious: number[] = [];
   const ms: number[] = [];

@@ -8,7 +8,9 @@
 //
 // A box for a model without the `box` prompt: a positive click at the box centre, and (when no
 // previous mask is given) the box interior as the previous mask. Scribbles become clicks at up to
-// 8 points per stroke.
+// 8 points per stroke. A box bounds the object: it sets the zoom-in window from the first
+// interaction on, and the mask is cleared outside it (grown to take in positive clicks and
+// scribble points outside it: clicking there says the object reaches there).
 //
 // Every clicked pixel takes its click's label (frame.ts stampClicks): a click never does nothing.
 // Then only the mask's parts that a positive click, scribble or box centre reaches are kept
@@ -29,9 +31,9 @@ import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
-import { keepSeededComponents, type Seed } from './components';
+import { clearOutside, keepSeededComponents, type Seed } from './components';
 import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
-import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Roi } from './zoomIn';
+import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Point, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
 
@@ -162,9 +164,12 @@ export class OnnxEngine implements Engine {
   /** The zoom-in window for this request, or null for the whole image. */
   private window(input: SegmentInput, prevMask: Uint8Array | undefined): Roi | null {
     const z = this.entry.zoomIn;
-    if (!z || !this.encoder || input.clicks.length < z.fromClick) return null;
+    // A box says where the object is before any click does.
+    if (!z || !this.encoder || (input.clicks.length < z.fromClick && !input.box)) return null;
     const { width, height } = input.image;
-    const fresh = objectRoi(prevMask, input.clicks.filter((c) => c.positive), width, height, z);
+    const extent: Point[] = input.clicks.filter((c) => c.positive);
+    if (input.box) extent.push({ x: input.box[0], y: input.box[1] }, { x: input.box[2] - 1, y: input.box[3] - 1 });
+    const fresh = objectRoi(prevMask, extent, width, height, z);
     if (!fresh || (fresh[0] === 0 && fresh[1] === 0 && fresh[2] === width && fresh[3] === height)) return null;
     const recent = this.windows.get(input.imageKey) ?? [];
     const r = chooseRoi(fresh, recent, input.clicks[input.clicks.length - 1], z.reuseIou);
@@ -214,7 +219,12 @@ export class OnnxEngine implements Engine {
     const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
     if (refine && logitMap) res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
     stampClicks(res.mask, view.width, view.height, inView);
-    keepSeededComponents(res.mask, view.width, view.height, positiveSeeds(input, ox, oy));
+    const seeds = positiveSeeds(input, ox, oy);
+    keepSeededComponents(res.mask, view.width, view.height, seeds);
+    if (input.box) {
+      const [x0, y0, x1, y1] = input.box;
+      clearOutside(res.mask, view.width, view.height, [x0 - ox, y0 - oy, x1 - ox, y1 - oy], seeds);
+    }
     return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keepSeededComponents } from './components';
+import { BOX_MARGIN, clearOutside, keepSeededComponents } from './components';
 
 /** A mask from rows of '#' (object) and '.' (background). */
 function grid(rows: string[]): { mask: Uint8Array; w: number; h: number } {
@@ -54,5 +54,31 @@ describe('keepSeededComponents', () => {
       keepSeededComponents(mask, w, h, seeds, 1);
       expect(show(mask, w)).toEqual(rows);
     }
+  });
+});
+
+describe('clearOutside', () => {
+  const full = Array.from({ length: 8 }, () => '##########');
+
+  it('clears everything more than BOX_MARGIN px outside the box', () => {
+    expect(BOX_MARGIN).toBe(1);
+    const { mask, w, h } = grid(full);
+    clearOutside(mask, w, h, [3, 2, 6, 5], []);
+    expect(show(mask, w)).toEqual(['..........', '..#####...', '..#####...', '..#####...', '..#####...', '..#####...', '..........', '..........']);
+  });
+
+  it('moves an edge out to a positive click beyond it; negative clicks move nothing', () => {
+    const { mask, w, h } = grid(full);
+    clearOutside(mask, w, h, [3, 2, 6, 5], [
+      { x: 9.5, y: 3, positive: true },
+      { x: 0, y: 7, positive: false },
+    ]);
+    expect(show(mask, w)).toEqual(['..........', '..########', '..########', '..########', '..########', '..########', '..........', '..........']);
+  });
+
+  it('copes with a box that reaches past the view (a zoom-in window cuts it)', () => {
+    const { mask, w, h } = grid(full);
+    clearOutside(mask, w, h, [-20, -3, 4, 40], []);
+    expect(show(mask, w)).toEqual(Array.from({ length: 8 }, () => '#####.....'));
   });
 });
