@@ -47,8 +47,18 @@ def corrupt(gt, rng):
     return binary_dilation(gt, iterations=it) if rng.random() < 0.5 else binary_erosion(gt, iterations=it)
 
 
-def loss_fn(logits, gt, weight=None):
+def loss_fn(logits, gt, weight=None, focal=0.0):
+    """BCE + soft IoU. With `focal` gamma > 0 the BCE term becomes RITM's normalised focal loss:
+    each pixel weighted by (1 - p_t)^gamma, the weights (not differentiated) rescaled to mean 1 per
+    sample, so the pixels still wrong (a boundary one or two pixels off) carry the loss while its
+    scale stays that of BCE."""
     up = F.interpolate(logits, size=gt.shape[-2:], mode="bilinear", align_corners=False)
+    if focal > 0:
+        with torch.no_grad():
+            pt = torch.where(gt > 0.5, torch.sigmoid(up), torch.sigmoid(-up))
+            beta = (1 - pt) ** focal
+            beta = beta / beta.mean((1, 2, 3), keepdim=True).clamp(min=1e-6)
+        weight = beta if weight is None else beta * weight
     bce = F.binary_cross_entropy_with_logits(up, gt, weight=weight)
     p = torch.sigmoid(up)
     inter = (p * gt).sum((1, 2, 3))
@@ -199,7 +209,8 @@ def main():
                     if c:
                         clicks[i].append(c)
                 prev = up.float()
-        loss, _ = loss_fn(model.decode(feats, pts_tensor(clicks), prev), gt, click_weight(clicks, gt.shape[-2:], cfg))
+        loss, _ = loss_fn(model.decode(feats, pts_tensor(clicks), prev), gt, click_weight(clicks, gt.shape[-2:], cfg),
+                          cfg.get("focal", 0.0))
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -105,7 +105,7 @@ def train_step(model, opt, img, gt, points, prev, n_iter, gen, use_amp, cfg):
                 points = torch.cat([points, next_clicks(up, gt > 0.5, gen).unsqueeze(1)], 1)
                 prev = up.float()
         logits = model.decode(feats, points, prev)
-    loss, _ = loss_fn(logits.float(), gt)
+    loss, _ = loss_fn(logits.float(), gt, focal=cfg.get("focal", 0.0))
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()

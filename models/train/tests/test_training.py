@@ -327,6 +327,24 @@ class LateClicks(unittest.TestCase):
         self.assertAlmostEqual(float(w[1, 0, 2, 1]), 5.0)
         self.assertAlmostEqual(float(w[1, 0, 15, 19]), 1.0, places=5)
 
+    def test_focal_key_moves_the_loss_onto_the_pixels_still_wrong(self):
+        from tandem_click.train import loss_fn
+
+        gt = torch.zeros(1, 1, 8, 8)
+        gt[..., :, :4] = 1
+        logits = torch.full((1, 1, 8, 8), -6.0)
+        logits[..., :, :4] = 6.0
+        logits[..., 0, 0] = -1.0  # one object pixel still wrong, the rest confidently right
+        plain, _ = loss_fn(logits.clone().requires_grad_(), gt)
+        self.assertAlmostEqual(float(loss_fn(logits, gt, focal=0.0)[0]), float(plain))
+        g = {}
+        for gamma in (0.0, 2.0):
+            x = logits.clone().requires_grad_()
+            loss_fn(x, gt, focal=gamma)[0].backward()
+            g[gamma] = x.grad.abs()
+        share = {k: float(v[0, 0, 0, 0] / v.sum()) for k, v in g.items()}
+        self.assertGreater(share[2.0], share[0.0])  # the wrong pixel gets a larger share of the gradient
+
 
 class Backbones(unittest.TestCase):
     """The 'backbone' config key: the default keeps the shipped checkpoint's layout; 'nanodet' (whose

@@ -1,12 +1,11 @@
 // What the annotator's prompts say about where the object is, applied to the network's mask:
 // only the parts positive clicks reach are kept, and nothing outside a box.
 //
-// Components:
 // The network sometimes lights up a second, separate blob (a look-alike elsewhere in the view);
 // under the protocol each such blob costs a negative click, and an annotator pays the same. A part
 // of the object that is really separate (an occluded limb) comes back the moment it gets a positive
 // click of its own. On the 240 dev objects this took tandem-click-v3 from NoC@90 4.35 to 4.22
-// (models/train/CONTEXT.md, "Connected components").
+// (server/inference/CONTEXT.md, "Only the parts a positive click reaches are kept").
 
 export interface Seed {
   x: number;
