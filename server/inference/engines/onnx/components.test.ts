@@ -48,6 +48,17 @@ describe('keepSeededComponents', () => {
     expect(show(again.mask, w)).toEqual(rows);
   });
 
+  it('floods a component far larger than its initial stack', () => {
+    const w = 300;
+    const h = 200;
+    const mask = new Uint8Array(w * h).fill(1);
+    for (let y = 0; y < h; y++) mask[y * w + 250] = 0; // a column splits off a 49 px strip
+    keepSeededComponents(mask, w, h, [{ x: 10, y: 10, positive: true }]);
+    expect(mask.reduce((a, v) => a + v, 0)).toBe(250 * h);
+    expect(mask[5 * w + 260]).toBe(0);
+    expect(mask.every((v) => v <= 1)).toBe(true); // no marks left behind
+  });
+
   it('leaves the mask alone when no positive click lands on it, or clicks lie outside the view', () => {
     for (const seeds of [[], [{ x: 5, y: 2, positive: true }], [{ x: -40, y: 2, positive: true }]]) {
       const { mask, w, h } = grid(rows);

@@ -19,14 +19,19 @@ export interface Seed {
  * no positive seed lands on foreground the mask is left as it is (a box- or scribble-only request).
  */
 export function keepSeededComponents(mask: Uint8Array, width: number, height: number, seeds: ReadonlyArray<Seed>, radius = 2): void {
-  const kept = new Uint8Array(mask.length);
-  const stack = new Int32Array(mask.length);
+  // Reached pixels are marked 2 in place and the flood's stack grows as needed: a view can be a
+  // whole 64-megapixel image, where a second full-size array per click would cost 64-256 MB.
+  let stack = new Int32Array(4096);
   let top = 0;
   const push = (p: number) => {
-    if (mask[p] && !kept[p]) {
-      kept[p] = 1;
-      stack[top++] = p;
+    if (mask[p] !== 1) return;
+    mask[p] = 2;
+    if (top === stack.length) {
+      const grown = new Int32Array(stack.length * 2);
+      grown.set(stack);
+      stack = grown;
     }
+    stack[top++] = p;
   };
   for (const s of seeds) {
     if (!s.positive) continue;
@@ -60,7 +65,7 @@ export function keepSeededComponents(mask: Uint8Array, width: number, height: nu
       if (right) push(q + 1);
     }
   }
-  for (let p = 0; p < mask.length; p++) if (!kept[p]) mask[p] = 0;
+  for (let p = 0; p < mask.length; p++) mask[p] = mask[p] === 2 ? 1 : 0;
 }
 
 /** How far past the box the mask may reach, px. At 0 a box drawn 2 px too tight cost more clicks
