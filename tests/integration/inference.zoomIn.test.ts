@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskBbox } from '../../shared/geometry/maskBbox';
 import type { Engine, RgbImage } from '../../server/inference/engines/types';
 import { createEngines } from '../../server/inference/worker/createEngines';
 
@@ -35,20 +36,9 @@ function iouWithObject(mask: Uint8Array): number {
 
 /** How far the mask's bounding box is from the object's, px (the largest of the four sides). */
 function offBy(mask: Uint8Array): number {
-  let x0 = W;
-  let y0 = W;
-  let x1 = -1;
-  let y1 = -1;
-  for (let p = 0; p < mask.length; p++) {
-    if (!mask[p]) continue;
-    const x = p % W;
-    const y = (p - x) / W;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-  }
-  return Math.max(Math.abs(x0 - OBJ.x0), Math.abs(y0 - OBJ.y0), Math.abs(x1 + 1 - OBJ.x1), Math.abs(y1 + 1 - OBJ.y1));
+  const b = maskBbox(mask, W, W);
+  if (!b) return Infinity;
+  return Math.max(Math.abs(b.x0 - OBJ.x0), Math.abs(b.y0 - OBJ.y0), Math.abs(b.x1 - OBJ.x1), Math.abs(b.y1 - OBJ.y1));
 }
 
 const dirs: string[] = [];

@@ -7,11 +7,10 @@
 // click of its own. On the 240 dev objects this took tandem-click-v3 from NoC@90 4.35 to 4.22
 // (server/inference/CONTEXT.md, "Only the parts a positive click reaches are kept").
 
-export interface Seed {
-  x: number;
-  y: number;
-  positive: boolean;
-}
+import type { Click } from '../../../../shared/protocol/inference';
+
+/** Where the annotator said something about the object, in the mask's pixels: a click's shape. */
+export type Seed = Click;
 
 /**
  * Clears every 8-connected foreground component of `mask` (width×height, 0/1, in place) that has
@@ -43,7 +42,7 @@ export function keepSeededComponents(mask: Uint8Array, width: number, height: nu
       }
     }
   }
-  if (top === 0) return;
+  if (top === 0) return; // nothing reached: the mask stays as it is (the pass below would clear it)
   while (top > 0) {
     const p = stack[--top];
     const x = p % width;
