@@ -16,7 +16,7 @@ import { WorkerRuntime } from '../../server/inference/worker/WorkerRuntime';
 const run = promisify(execFile);
 // The data sets sit beside the checkout (../shared), as on developer machines and in CI.
 const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
-const KEYS = ['dataset', 'model', 'n', 'noc85', 'noc90', 'nof90', 'iou1', 'iou2', 'iou3', 'iou4', 'iou5', 'msPerClick'];
+const KEYS = ['dataset', 'model', 'n', 'noc85', 'noc90', 'nof90', 'iou1', 'iou2', 'iou3', 'iou4', 'iou5', 'msPerClick', 'noc90Interval'];
 
 async function evalCli(args: string[]): Promise<{ stdout: string; json: Record<string, number | string> }> {
   const { stdout } = await run('npx', ['tsx', 'server/inference/eval/evalCli.ts', ...args, '--json'], { cwd: path.resolve('.'), timeout: 55_000 });
@@ -79,6 +79,10 @@ describe('npm run eval', () => {
       expect(json[k]).toBeLessThanOrEqual(1);
     }
     expect(json.msPerClick).toBeGreaterThan(0);
+    const [lo, hi] = json.noc90Interval as unknown as number[];
+    expect(lo).toBeLessThanOrEqual(json.noc90 as number);
+    expect(hi).toBeGreaterThanOrEqual(json.noc90 as number);
+    expect(stdout).toContain('NoC@90 95% interval');
   });
 
   it('--half splits dev into two disjoint halves: select tunes, report checks', async () => {
@@ -100,6 +104,13 @@ describe('npm run eval', () => {
       const mask = await sharp(path.join(dir, 'dev', 'masks', `${l.id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
       expect(mask.data[y * mask.info.width + x]).toBe(255);
     }
+    // The same run again against that file: graph cut is deterministic, so object by object nothing changed.
+    const again = await evalCli(['--dataset', path.join(dir, 'dev'), '--model', 'graphcut', '--max-clicks', '1', '--half', 'report', '--baseline', details]);
+    expect(again.json.vsBaseline).toEqual({
+      noc85: { mean: 0, lo: 0, hi: 0, n: report.length, fewer: 0, more: 0, unmatched: 0 },
+      noc90: { mean: 0, lo: 0, hi: 0, n: report.length, fewer: 0, more: 0, unmatched: 0 },
+    });
+    expect(again.stdout).toContain(`on the ${report.length} objects in both`);
   });
 
   it('finds an easy object at the first click (graphcut) and from its box (grabcut)', async () => {

@@ -1,4 +1,4 @@
-// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>]`
+// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>] [--baseline <file>]`
 // (contract 7). Runs the model through WorkerRuntime, the code path of the workers, on a dataset
 // laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
 // 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
@@ -8,15 +8,20 @@
 // every other object (select: even positions, report: odd), so a choice tuned on one half can be
 // checked on the other. --box makes the first interaction the ground truth's tight box for any
 // model (grabcut always starts so), as an annotator who draws a box and then clicks.
+// NoC@90 comes with a 95% bootstrap interval over the objects; --baseline <details file of an
+// earlier run> adds this run's NoC minus that run's, object by object, with its own interval
+// (compare.ts): whether a change is more than the noise of which objects happen to be in the set.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
 import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
-import { half, listInstances, runEval, spread, type Half } from './runEval';
+import { bootstrapMean, pairedDiff, readDetails, type Details, type Interval } from './compare';
+import { half, listInstances, runEval, spread, type Half, type InstanceResult } from './runEval';
 
-const USAGE = 'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>]';
+const USAGE =
+  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>] [--baseline <details file>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +34,7 @@ async function main(): Promise<void> {
       box: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       details: { type: 'string' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -47,6 +53,13 @@ async function main(): Promise<void> {
     console.error(`--half must be select or report\n${USAGE}`);
     process.exit(2);
   }
+  let baseline: Details | undefined;
+  try {
+    baseline = values.baseline ? readDetails(values.baseline) : undefined;
+  } catch (e) {
+    console.error(`--baseline: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
   const config = loadConfig();
   // Logs go to stderr so stdout stays the table (and the JSON line).
   const log = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
@@ -61,6 +74,7 @@ async function main(): Promise<void> {
   const instances = spread(values.half ? half(all, values.half as Half) : all, limit);
   const progress = !values.json && process.stderr.isTTY;
   if (values.details) fs.writeFileSync(values.details, '');
+  const results: InstanceResult[] = [];
   const summary = await runEval(values.dataset!, instances, {
     model,
     maxClicks,
@@ -68,6 +82,7 @@ async function main(): Promise<void> {
     runtime,
     log,
     onInstance: (r, i, n) => {
+      results.push(r);
       if (progress) process.stderr.write(`\r${i + 1}/${n} ${r.id} NoC@90=${r.noc90}          `);
       if (values.details) {
         const clicks = r.clicks.map((c) => [c.x, c.y, c.positive ? 1 : 0]);
@@ -84,8 +99,21 @@ async function main(): Promise<void> {
       .map((s, i) => s.padEnd(i === 8 ? 0 : 6))
       .join('  '),
   );
-  if (values.json) console.log(JSON.stringify(summary));
+  const ci = bootstrapMean(results.map((r) => r.noc90));
+  const interval = (v: Interval) => `${signed(v.mean)} (95% interval ${signed(v.lo)} to ${signed(v.hi)})`;
+  console.log(`NoC@90 95% interval ${f(ci.lo)}-${f(ci.hi)} (bootstrap over the ${summary.n} objects)`);
+  const vs = baseline && { noc85: pairedDiff(baseline, results, 'noc85'), noc90: pairedDiff(baseline, results, 'noc90') };
+  if (vs) {
+    console.log(`against ${values.baseline}, on the ${vs.noc90.n} objects in both (${vs.noc90.unmatched} not in it), this run minus that one:`);
+    console.log(`  NoC@85 ${interval(vs.noc85)}`);
+    console.log(`  NoC@90 ${interval(vs.noc90)}; ${vs.noc90.fewer} objects took fewer clicks to 90%, ${vs.noc90.more} more`);
+  }
+  if (values.json) console.log(JSON.stringify({ ...summary, noc90Interval: [ci.lo, ci.hi], ...(vs ? { vsBaseline: vs } : {}) }));
   await runtime.dispose();
+}
+
+function signed(v: number): string {
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}`;
 }
 
 main().catch((e) => {

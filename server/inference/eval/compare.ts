@@ -1,0 +1,85 @@
+// How sure is a NoC figure, and is a change real? Model choices are made on 120-object halves of
+// a 240-object dev set, where one object more or less reaching 90% moves NoC@90 by up to 0.16, so
+// a difference needs its uncertainty beside it. Both intervals are percentile bootstraps over
+// objects with a fixed seed, so the same run prints the same interval. The paired one resamples
+// per-object differences against an earlier run's `--details` file: the objects are the same, so
+// their difficulty cancels and the interval is far narrower than comparing two unpaired means.
+import fs from 'node:fs';
+import { createPrng } from '../../../shared/schema/prng';
+
+export interface Interval {
+  mean: number;
+  /** 2.5th and 97.5th percentiles of the resampled means. */
+  lo: number;
+  hi: number;
+}
+
+const ITERATIONS = 4000;
+
+/** Mean of `values` with a 95% percentile-bootstrap interval (seeded: reproducible). */
+export function bootstrapMean(values: readonly number[], seed = 1): Interval {
+  const n = values.length;
+  if (n === 0) return { mean: 0, lo: 0, hi: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const rnd = createPrng(seed);
+  const means = new Float64Array(ITERATIONS);
+  for (let i = 0; i < ITERATIONS; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += values[Math.floor(rnd.next() * n)];
+    means[i] = s / n;
+  }
+  means.sort();
+  return { mean, lo: means[Math.floor(0.025 * (ITERATIONS - 1))], hi: means[Math.ceil(0.975 * (ITERATIONS - 1))] };
+}
+
+/** Per-object NoC from an earlier `npm run eval -- --details <file>`. */
+export type Details = Map<string, { noc85: number; noc90: number }>;
+
+/** Reads a `--details` file; a line that is not one of its records throws, naming the line. */
+export function readDetails(file: string): Details {
+  const out: Details = new Map();
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      r = null;
+    }
+    const rec = r as { id?: unknown; noc85?: unknown; noc90?: unknown } | null;
+    if (!rec || typeof rec.id !== 'string' || typeof rec.noc85 !== 'number' || typeof rec.noc90 !== 'number') {
+      throw new Error(`${file}:${i + 1}: not a --details record (want {"id", "noc85", "noc90", ...})`);
+    }
+    out.set(rec.id, { noc85: rec.noc85, noc90: rec.noc90 });
+  }
+  return out;
+}
+
+export interface PairedDiff extends Interval {
+  /** Objects in both runs (the difference is over these only). */
+  n: number;
+  /** Objects that took fewer clicks than in the baseline, and more. */
+  fewer: number;
+  more: number;
+  /** Objects of this run that the baseline does not have. */
+  unmatched: number;
+}
+
+/** This run's NoC minus the baseline's, object by object (negative: fewer clicks now). */
+export function pairedDiff(baseline: Details, current: ReadonlyArray<{ id: string; noc85: number; noc90: number }>, key: 'noc85' | 'noc90'): PairedDiff {
+  const diffs: number[] = [];
+  let unmatched = 0;
+  for (const r of current) {
+    const b = baseline.get(r.id);
+    if (b) diffs.push(r[key] - b[key]);
+    else unmatched++;
+  }
+  return {
+    ...bootstrapMean(diffs),
+    n: diffs.length,
+    fewer: diffs.filter((d) => d < 0).length,
+    more: diffs.filter((d) => d > 0).length,
+    unmatched,
+  };
+}
