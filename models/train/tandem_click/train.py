@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.ndimage import binary_dilation, binary_erosion
+from scipy.ndimage import binary_dilation, binary_erosion, distance_transform_edt
 
 from .clicks import next_click, sample_initial_clicks
 from .data import TrainSet
@@ -45,6 +45,36 @@ def corrupt(gt, rng):
     """A plausible pre-existing mask to correct: the object dilated or eroded by a few pixels."""
     it = int(rng.integers(3, 12))
     return binary_dilation(gt, iterations=it) if rng.random() < 0.5 else binary_erosion(gt, iterations=it)
+
+
+def corrupt_big(gt, clicks, rng):
+    """A previous mask that is wrong by a whole region, as the eval meets after a first click on a
+    large object (a part of it: a screen for the TV, the letters of a stop sign) or on a small one
+    (it and its neighbours: the orange and the bowl). Under: the object cut by a random half-plane
+    or disk that keeps its first positive click. Over: the object plus a one-sided spill up to half
+    its size outward. Returns the mask (None when the object is too small to cut), never the
+    ground truth itself. The training's fine-tunes start from a model whose own predictions are
+    nearly right, so without this the decoder rarely sees a click that must move a lot of mask."""
+    ys, xs = np.nonzero(gt)
+    if len(ys) < 30:
+        return None
+    size = float(np.sqrt(len(ys)))
+    cx, cy = next(((x, y) for x, y, p in clicks if p), (xs[len(xs) // 2], ys[len(ys) // 2]))
+    yy, xx = np.mgrid[:gt.shape[0], :gt.shape[1]]
+    theta = rng.uniform(0, 2 * np.pi)
+    ux, uy = np.cos(theta), np.sin(theta)
+    if rng.random() < 0.5:
+        if rng.random() < 0.5:  # half-plane through the object, the click on the kept side
+            keep = (xx - cx) * ux + (yy - cy) * uy <= rng.uniform(0.05, 0.5) * size
+        else:
+            keep = (xx - cx) ** 2 + (yy - cy) ** 2 <= (rng.uniform(0.2, 0.6) * size) ** 2
+        pm = gt & keep
+    else:
+        spill = distance_transform_edt(~gt) <= rng.uniform(0.15, 0.5) * size
+        side = (xx - xs.mean()) * ux + (yy - ys.mean()) * uy >= rng.uniform(-0.1, 0.3) * size
+        pm = gt | (spill & side)
+    inter, union = (pm & gt).sum(), (pm | gt).sum()
+    return pm if 0 < inter and inter / union < 0.85 else None
 
 
 def loss_fn(logits, gt, weight=None, focal=0.0):
@@ -191,9 +221,18 @@ def main():
         clicks = [sample_initial_clicks(g, rng) for g in gts]
         prev = torch.zeros_like(gt)
         n_iter = draw_iters(rng, cfg)
+        big = [False] * B
+        if cfg.get("p_big_corrupt"):  # the key absent: the sample stream is the one before it
+            for i in range(B):
+                pm = corrupt_big(gts[i], clicks[i], rng) if rng.random() < cfg["p_big_corrupt"] else None
+                c = next_click(pm, gts[i]) if pm is not None else None
+                if c:
+                    prev[i, 0] = torch.from_numpy(pm).float()
+                    clicks[i].append(c)
+                    big[i] = True
         if n_iter == 0:
             for i in range(B):
-                if rng.random() < cfg.get("p_corrupt_prev", 0.1):
+                if not big[i] and rng.random() < cfg.get("p_corrupt_prev", 0.1):
                     pm = corrupt(gts[i], rng)
                     prev[i, 0] = torch.from_numpy(pm).float()
                     c = next_click(pm, gts[i])

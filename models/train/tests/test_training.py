@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import os
+import sys
 import tempfile
 import unittest
 import unittest.mock
@@ -344,6 +345,52 @@ class LateClicks(unittest.TestCase):
             g[gamma] = x.grad.abs()
         share = {k: float(v[0, 0, 0, 0] / v.sum()) for k, v in g.items()}
         self.assertGreater(share[2.0], share[0.0])  # the wrong pixel gets a larger share of the gradient
+
+
+class BigCorrections(unittest.TestCase):
+    """The 'p_big_corrupt' key: previous masks wrong by a whole region (a part of the object, or it
+    with a spill), which the eval meets on large and on small objects after the first click."""
+
+    def test_corrupt_big_makes_a_part_or_a_spill_that_keeps_the_click(self):
+        from tandem_click.train import corrupt_big
+
+        yy, xx = np.mgrid[:96, :96]
+        gt = (xx - 48) ** 2 + (yy - 40) ** 2 <= 20 ** 2
+        click = (50, 42, True)
+        kinds = set()
+        rng = np.random.default_rng(3)
+        for _ in range(200):
+            pm = corrupt_big(gt, [click], rng)
+            if pm is None:
+                continue
+            iou = (pm & gt).sum() / (pm | gt).sum()
+            self.assertLess(iou, 0.85)  # wrong by a region, not by a boundary pixel
+            if (pm & ~gt).any():
+                self.assertTrue((pm >= gt).all())  # a spill keeps the whole object
+                kinds.add("over")
+            else:
+                self.assertTrue(pm[click[1], click[0]])  # a part keeps the clicked pixel
+                kinds.add("under")
+        self.assertEqual(kinds, {"over", "under"})
+        self.assertIsNone(corrupt_big(np.zeros((96, 96), bool) | ((xx < 3) & (yy < 3)), [(1, 1, True)], rng))
+
+
+class MaskOffsets(unittest.TestCase):
+    """mask_offsets.py: the sign and rough size of a mask's offset from the image's edges."""
+
+    def test_a_mask_drawn_right_of_a_blurred_edge_reads_negative_and_a_centred_one_zero(self):
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+        from mask_offsets import peak, steps
+
+        x = np.arange(64, dtype=np.float32)
+        # a vertical edge centred between columns 31 and 32, blurred over 2 px
+        grey = np.tile(np.clip((x - 30.5) / 2, 0, 1) * 200, (48, 1))
+        self.assertAlmostEqual(peak(steps(grey, np.tile(x >= 32, (48, 1)), 0)), 0.0, places=6)
+        self.assertLess(peak(steps(grey, np.tile(x >= 33, (48, 1)), 0)), -0.3)  # the edge lies left of this mask
+        self.assertGreater(peak(steps(grey, np.tile(x >= 31, (48, 1)), 0)), 0.3)
+        # blurred over 4 px the parabola flattens: the sign holds, the size reads low
+        wide = np.tile(np.clip((x - 29.5) / 4, 0, 1) * 200, (48, 1))
+        self.assertLess(peak(steps(wide, np.tile(x >= 33, (48, 1)), 0)), 0)
 
 
 class Backbones(unittest.TestCase):
