@@ -2,7 +2,8 @@
 # Dev metrics of a checkpoint measured through the worker's own onnx engine (TypeScript, the
 # code that serves annotators), in a scratch folder: export to ONNX, then `npm run eval`.
 # Faster than evaluate.py (onnxruntime instead of torch) and it measures the product.
-# Usage (from models/train): [HALF=select|report] ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
+# Usage (from models/train): [HALF=select|report] [EVAL_ARGS="--baseline <details file>"] ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
+# EVAL_ARGS goes to npm run eval as it is (--baseline: the paired difference against an earlier run; --details <file>).
 set -euo pipefail
 # Without a zoomIn JSON: the served one (the default model's entry in models/manifest.json).
 served=$(/usr/bin/python3 -c 'import json; print(json.dumps(next(m for m in json.load(open("../manifest.json"))["models"] if m.get("default"))["zoomIn"]))')
@@ -12,5 +13,5 @@ dir=$(mktemp -d /tmp/tandem-snap-XXXX)
   || { cat "$dir/export.log"; exit 1; }
 cd ../..
 INFERENCE_MODELS_DIR="$dir" npm run --silent eval -- --dataset "${TANDEM_DATASETS:-../shared/datasets}/dev/COCO_MVal_dev" \
-  --model snap ${limit:+--limit "$limit"} ${HALF:+--half "$HALF"} --json | tail -n 1
+  --model snap ${limit:+--limit "$limit"} ${HALF:+--half "$HALF"} ${EVAL_ARGS:-} --json | tail -n 1
 rm -rf "$dir"

@@ -187,8 +187,8 @@ class GpuPath(unittest.TestCase):
             trained = torch.load(os.path.join(out, "weights.pt"))
             moved = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.equal(v, trained[k])]
             self.assertTrue(moved, "no weight changed")
-            lrs = [r["lr_factor"] for r in log if "lr_factor" in r and r["step"] > cfg["warmup"]]
-            self.assertTrue(lrs and all(f == 1.0 for f in lrs), lrs)  # lr_floor 1: no decay after warm-up
+            # the schedule itself is checked in test_lr_floor_1_keeps_the_rate_after_warm_up: how many
+            # steps a 4 s budget holds depends on the machine's load
             snaps = sorted(f for f in os.listdir(out) if f.startswith("snap_"))
             self.assertTrue(snaps, "keep_snapshots wrote no snapshot")
             snap = torch.load(os.path.join(out, snaps[0]))
@@ -203,6 +203,16 @@ class GpuPath(unittest.TestCase):
             self.assertIsNone(ck["opt"])
             m2 = build_model(ck["config"])
             m2.load_state_dict(ck["model"])
+
+
+    def test_lr_floor_1_keeps_the_rate_after_warm_up(self):
+        from tandem_click.train_fast import lr_factor
+
+        self.assertLess(lr_factor(0, 0.0, 100.0, 10, 1.0), 0.2)  # warming up
+        self.assertEqual([lr_factor(s, e, 100.0, 10, 1.0) for s, e in ((10, 5.0), (50, 50.0), (90, 99.0))], [1.0] * 3)
+        decayed = [lr_factor(s, e, 100.0, 10) for s, e in ((10, 5.0), (50, 50.0), (90, 99.0))]
+        self.assertEqual(decayed, sorted(decayed, reverse=True))  # the default floor: cosine decay
+        self.assertLess(decayed[-1], 0.05)
 
 
 class DeviceColour(unittest.TestCase):
