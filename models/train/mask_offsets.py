@@ -8,18 +8,12 @@ on blurred edges, where the three steps are nearly equal and the parabola flatte
 Usage (from models/train):
   /usr/bin/python3 mask_offsets.py <set dir with images/ and masks/> [masks to sample, default 300]
 """
-import glob
-import os
 import sys
 
 import numpy as np
 from PIL import Image
 
-
-def image_for(d, mask_id):
-    """The dataset README's pairing: the exact id first, else the id without its last `_<k>`."""
-    p = f"{d}/images/{mask_id}.jpg"
-    return p if os.path.exists(p) else f"{d}/images/{mask_id.rsplit('_', 1)[0]}.jpg"
+from tandem_click.data import _pairs
 
 
 def steps(grey, mask, axis):
@@ -42,11 +36,11 @@ def peak(e):
 
 
 def main(d, n):
-    masks = sorted(glob.glob(f"{d}/masks/*.png"))
-    masks = masks[::max(1, len(masks) // n)][:n]
+    pairs = sorted((mp, ip) for ip, mps in _pairs(d) for mp in mps)  # the README's pairing, by mask
+    pairs = pairs[::max(1, len(pairs) // n)][:n]
     acc = {0: [], 1: []}
-    for mp in masks:
-        grey = np.asarray(Image.open(image_for(d, os.path.basename(mp)[:-4])).convert("L"), np.float32)
+    for mp, ip in pairs:
+        grey = np.asarray(Image.open(ip).convert("L"), np.float32)
         mask = np.asarray(Image.open(mp)) > 127
         for axis in (0, 1):
             acc[axis].append(steps(grey, mask, axis))
