@@ -1,10 +1,13 @@
 """Where the clicks go: `npm run eval -- ... --details <file>` per object, grouped by the object's
 size (the shorter side of its ground-truth bounding box, in image pixels), with the objects that
-never reach 90% listed. Usage (from models/train):
+never reach 90% listed. With --against <other details.jsonl> (an earlier run, e.g. the served
+model), each size group also gets that run's NoC@90 on the same objects: where a change gains and
+where it loses. Usage (from models/train):
   /usr/bin/python3 failures.py <details.jsonl> [dataset dir, default ../../../shared/datasets/dev/COCO_MVal_dev]
+      [--against <details.jsonl>]
 """
+import argparse
 import json
-import sys
 
 import numpy as np
 from PIL import Image
@@ -12,7 +15,12 @@ from PIL import Image
 BUCKETS = [(0, 20), (20, 50), (50, 100), (100, 200), (200, 1 << 30)]
 
 
-def main(details, root):
+def main(details, root, against=None):
+    other = {}
+    if against:
+        for line in open(against):
+            r = json.loads(line)
+            other[r["id"]] = r["noc90"]
     rows = []
     for line in open(details):
         r = json.loads(line)
@@ -21,13 +29,17 @@ def main(details, root):
         rows.append({**r, "short": int(min(np.ptp(ys), np.ptp(xs)) + 1)})
     n, total = len(rows), sum(r["noc90"] for r in rows)
     print(f"{n} objects, NoC@90 {total / n:.2f}, clicks {total}")
-    print("short side px | objects | NoC@85 | NoC@90 | NoF@90 | share of all clicks")
+    print("short side px | objects | NoC@85 | NoC@90 | NoF@90 | share of all clicks"
+          + (" | NoC@90 of --against on the same objects" if against else ""))
     for lo, hi in BUCKETS:
         b = [r for r in rows if lo <= r["short"] < hi]
         if b:
             c = sum(r["noc90"] for r in b)
+            both = [r for r in b if r["id"] in other]
+            vs = (f" | {np.mean([other[r['id']] for r in both]):.2f} (this run {np.mean([r['noc90'] for r in both]):.2f}, "
+                  f"{len(both)} objects)" if both else " | -") if against else ""
             print(f"{lo}-{hi if hi < 1 << 30 else ''} | {len(b)} | {np.mean([r['noc85'] for r in b]):.2f} | "
-                  f"{c / len(b):.2f} | {sum(max(r['ious']) < 0.9 for r in b)} | {c / total:.0%}")
+                  f"{c / len(b):.2f} | {sum(max(r['ious']) < 0.9 for r in b)} | {c / total:.0%}{vs}")
     if all("clicks" in r for r in rows):  # details written since the clicks were added
         rep = [sum(a == b for a, b in zip(r["clicks"], r["clicks"][1:r["noc90"]])) for r in rows]
         print(f"clicks equal to the click before (it changed nothing), before 90%: {sum(rep)} "
@@ -37,4 +49,9 @@ def main(details, root):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "../../../shared/datasets/dev/COCO_MVal_dev")
+    ap = argparse.ArgumentParser(description="where the clicks go, from npm run eval --details")
+    ap.add_argument("details")
+    ap.add_argument("dataset", nargs="?", default="../../../shared/datasets/dev/COCO_MVal_dev")
+    ap.add_argument("--against", help="an earlier run's details file, compared on the same objects")
+    a = ap.parse_args()
+    main(a.details, a.dataset, a.against)
