@@ -35,9 +35,11 @@ def main(details, root, against=None):
         b = [r for r in rows if lo <= r["short"] < hi]
         if b:
             c = sum(r["noc90"] for r in b)
-            both = [r for r in b if r["id"] in other]
-            vs = (f" | {np.mean([other[r['id']] for r in both]):.2f} (this run {np.mean([r['noc90'] for r in both]):.2f}, "
-                  f"{len(both)} objects)" if both else " | -") if against else ""
+            vs = ""
+            if against:
+                both = [r for r in b if r["id"] in other]
+                vs = (f" | {np.mean([other[r['id']] for r in both]):.2f} (this run "
+                      f"{np.mean([r['noc90'] for r in both]):.2f}, {len(both)} objects)") if both else " | -"
             print(f"{lo}-{hi if hi < 1 << 30 else ''} | {len(b)} | {np.mean([r['noc85'] for r in b]):.2f} | "
                   f"{c / len(b):.2f} | {sum(max(r['ious']) < 0.9 for r in b)} | {c / total:.0%}{vs}")
     if all("clicks" in r for r in rows):  # details written since the clicks were added

@@ -6,7 +6,6 @@ import importlib.util
 import io
 import json
 import os
-import sys
 import tempfile
 import unittest
 import unittest.mock
@@ -389,8 +388,7 @@ class MaskOffsets(unittest.TestCase):
     """mask_offsets.py: the sign and rough size of a mask's offset from the image's edges."""
 
     def test_a_mask_drawn_right_of_a_blurred_edge_reads_negative_and_a_centred_one_zero(self):
-        sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-        from mask_offsets import peak, steps
+        from mask_offsets import peak, steps  # beside tandem_click: the tests run from models/train
 
         x = np.arange(64, dtype=np.float32)
         # a vertical edge centred between columns 31 and 32, blurred over 2 px

@@ -5,6 +5,7 @@
 // per-object differences against an earlier run's `--details` file: the objects are the same, so
 // their difficulty cancels and the interval is far narrower than comparing two unpaired means.
 import fs from 'node:fs';
+import { z } from 'zod';
 import { createPrng } from '../../../shared/schema/prng';
 
 export interface Interval {
@@ -35,20 +36,17 @@ export function bootstrapMean(values: readonly number[], seed = 1): Interval {
 /** Per-object NoC from an earlier `npm run eval -- --details <file>`. */
 export type Details = Map<string, { noc85: number; noc90: number }>;
 
+const DetailsRecord = z.object({ id: z.string(), noc85: z.number(), noc90: z.number() });
+
 /** Reads a `--details` file; a line that is not one of its records throws, naming the line. */
 export function readDetails(file: string): Details {
   const out: Details = new Map();
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  for (const [i, line] of lines.entries()) {
+  for (const [i, line] of fs.readFileSync(file, 'utf8').split('\n').entries()) {
     if (!line.trim()) continue;
-    let r: unknown;
+    let rec: z.infer<typeof DetailsRecord> | undefined;
     try {
-      r = JSON.parse(line);
+      rec = DetailsRecord.parse(JSON.parse(line));
     } catch {
-      r = null;
-    }
-    const rec = r as { id?: unknown; noc85?: unknown; noc90?: unknown } | null;
-    if (!rec || typeof rec.id !== 'string' || typeof rec.noc85 !== 'number' || typeof rec.noc90 !== 'number') {
       throw new Error(`${file}:${i + 1}: not a --details record (want {"id", "noc85", "noc90", ...})`);
     }
     out.set(rec.id, { noc85: rec.noc85, noc90: rec.noc90 });
