@@ -42,6 +42,17 @@ def _small_masks(root, names, px):
     return out
 
 
+def _resize_mask(m, nw, nh, off=(0.0, 0.0)):
+    """Bool mask resized to nw x nh (bilinear, then halved), its content moved by off = (dx, dy)
+    source px first. A sub-pixel move survives only in the resampling: the source is binary."""
+    if not any(off):
+        return np.array(Image.fromarray(m.astype(np.uint8) * 255).resize((nw, nh), Image.BILINEAR)) > 127
+    dx, dy = off
+    H, W = m.shape
+    src = Image.fromarray(np.pad(m, 1, mode="edge").astype(np.float32))  # the box may reach past the edge
+    return np.array(src.resize((nw, nh), Image.BILINEAR, box=(1 - dx, 1 - dy, 1 - dx + W, 1 - dy + H))) > 0.5
+
+
 def colour_jitter(img, rng):
     """uint8 HxWx3 -> float32 in [0, 1], colour-jittered (gpu_colour.colour does the same to a batch)."""
     x = img.astype(np.float32) / 255.0
@@ -58,11 +69,16 @@ def colour_jitter(img, rng):
 
 
 class TrainSet:
-    def __init__(self, data_root, sets, frame, crop, seed, zoom_p=0.3, small=None):
+    def __init__(self, data_root, sets, frame, crop, seed, zoom_p=0.3, small=None, mask_offsets=None):
         # zoom_p: share of zoom-in views (object fills 30-85% of the frame), the view the worker's
         # zoom-in gives every click from the second on; the rest are whole-image views
         self.zoom_p = zoom_p
         self.sets = [(_pairs(os.path.join(data_root, "train", name)), w) for name, w in sets.items()]
+        # mask_offsets = {set: [dx, dy]}: that set's masks move by (dx, dy) source px onto the image's
+        # edges (mask_offsets.py measures them): COCO's rasterised polygons sit right/down of the
+        # edges, BSDS's regions up/left, and the flips turn the difference into boundary noise
+        offs = mask_offsets or {}
+        self.offsets = [tuple(offs.get(name, (0.0, 0.0))) for name in sets]
         # small = {"p", "px", "sets"}: a share p of the samples targets an object whose bounding box's
         # short side is under px (from the named sets): dev's objects under 50 px take 40% of the
         # clicks while only 23% of the objects are that small.
@@ -76,14 +92,17 @@ class TrainSet:
     @classmethod
     def from_config(cls, data_root, cfg, seed):
         """The sample stream an experiment config describes (train.py and train_fast.py alike)."""
-        return cls(data_root, cfg["sets"], cfg["size"], cfg["crop"], seed, cfg.get("zoom_p", 0.3), cfg.get("small"))
+        return cls(data_root, cfg["sets"], cfg["size"], cfg["crop"], seed, cfg.get("zoom_p", 0.3), cfg.get("small"),
+                   cfg.get("mask_offsets"))
 
     def _load(self):
-        """Random (image uint8 HxWx3, mask bool HxW); BSDS sampled by image, then one region."""
-        items = self.sets[self.rng.choice(len(self.sets), p=self.weights)][0]
+        """Random (image uint8 HxWx3, mask bool HxW, the set's mask offset (dx, dy)); BSDS sampled by
+        image, then one region."""
+        k = self.rng.choice(len(self.sets), p=self.weights)
+        items = self.sets[k][0]
         img_p, masks = items[self.rng.integers(len(items))]
         m = _mask(masks[self.rng.integers(len(masks))])
-        return _rgb(img_p), m
+        return _rgb(img_p), m, self.offsets[k]
 
     def _paste(self, dst, src, smask):
         """Paste src's masked object onto dst at a random scale / place; returns (image, pasted mask)."""
@@ -95,7 +114,7 @@ class TrainSet:
         s = min(s, 0.95 * H / obj.shape[0], 0.95 * W / obj.shape[1])
         nh, nw = max(4, int(obj.shape[0] * s)), max(4, int(obj.shape[1] * s))
         obj = np.array(Image.fromarray(obj).resize((nw, nh), Image.BILINEAR))
-        om = np.array(Image.fromarray(om.astype(np.uint8) * 255).resize((nw, nh), Image.BILINEAR)) > 127
+        om = _resize_mask(om, nw, nh)
         if self.rng.random() < 0.5:
             obj, om = obj[:, ::-1], om[:, ::-1]
         py, px = self.rng.integers(0, H - nh + 1), self.rng.integers(0, W - nw + 1)
@@ -130,25 +149,26 @@ class TrainSet:
                 if out is not None:
                     return out
         for _ in range(20):
-            img, m = self._load()
+            img, m, off = self._load()
             if m.sum() < 30:
                 continue
             r = self.rng.random()
             if r < 0.25:  # copy-paste: the target is an object pasted onto another image
-                bg, _ = self._load()
+                bg, _, _ = self._load()
                 img, m = self._paste(bg, img, m)
+                off = (0.0, 0.0)  # the pasted pixels end where the mask ends
             elif r < 0.4:  # occluder pasted over the target
-                simg, sm = self._load()
+                simg, sm, _ = self._load()
                 if sm.sum() >= 30:
                     img, occ = self._paste(img, simg, sm)
                     if (m & ~occ).sum() > 0.4 * m.sum():
-                        m = m & ~occ
-            out = self._geometry(img, m)
+                        m = m & ~occ  # off moves the occluder's edge too: a sub-pixel error on 15%
+            out = self._geometry(img, m, off)
             if out is not None:
                 return out
         raise RuntimeError("no valid sample in 20 tries")
 
-    def _geometry(self, img, m):
+    def _geometry(self, img, m, off=(0.0, 0.0)):
         H, W = m.shape
         C = self.crop
         ys, xs = np.nonzero(m)
@@ -160,7 +180,7 @@ class TrainSet:
         s = min(s, 4.0)
         nh, nw = max(8, int(round(H * s))), max(8, int(round(W * s)))
         im = np.array(Image.fromarray(img).resize((nw, nh), Image.BILINEAR))
-        mm = np.array(Image.fromarray(m.astype(np.uint8) * 255).resize((nw, nh), Image.BILINEAR)) > 127
+        mm = _resize_mask(m, nw, nh, off)
         if mm.sum() < 20:
             return None
         # crop window (may extend past the image: padded with 0) containing the object's centre area

@@ -106,7 +106,7 @@ class TrainViews(unittest.TestCase):
             for zoom_p in (1.0, 0.0):
                 ds = TrainSet(tmp, {"Blobs": 1.0}, F, 256, 0, zoom_p=zoom_p)  # crop > frame: nothing cut
                 for _ in range(30):
-                    img, m = ds._load()
+                    img, m, _ = ds._load()
                     ys, xs = np.nonzero(m)
                     before = max(np.ptp(ys), np.ptp(xs)) + 1
                     _, mm = ds._geometry(img, m)
@@ -141,6 +141,33 @@ class TrainViews(unittest.TestCase):
             for _ in range(5):
                 a, b = plain.sample(), off.sample()
                 self.assertTrue(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]))
+
+
+    def test_mask_offsets_move_a_sets_masks_by_a_fraction_of_a_pixel_and_nothing_else(self):
+        from tandem_click.data import TrainSet, _resize_mask
+
+        half = np.zeros((10, 20), bool)
+        half[:, :10] = True  # object left of x = 10, upscaled x4: its edge at x = 40
+        for off, edge in (((0.0, 0.0), 40), ((0.5, 0.0), 42), ((-0.25, 0.0), 39)):
+            row = _resize_mask(half, 80, 40, off)[20]
+            self.assertEqual(int(row.sum()), edge, off)
+        self.assertTrue(np.array_equal(_resize_mask(half.T, 40, 80, (0.0, 0.5))[:, 20], _resize_mask(half, 80, 40, (0.5, 0.0))[20]))
+
+        rng = np.random.default_rng(5)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_set(tmp, "Blobs", 4, rng, size=(120, 100))
+            write_set(tmp, "Other", 4, rng, size=(120, 100))
+            ds = TrainSet(tmp, {"Blobs": 0.5, "Other": 0.5}, 128, 256, 7, mask_offsets={"Blobs": [0.4, -0.3]})
+            seen = []
+            geometry = ds._geometry
+            ds._geometry = lambda img, m, off: seen.append(tuple(off)) or geometry(img, m, off)
+            for _ in range(400):
+                ds._view()
+            # the named set's offset, none for the other set, and none for a copy-paste target (its
+            # pixels end where its mask ends): 25% of the draws, half of the rest from each set
+            share = {o: seen.count(o) / len(seen) for o in set(seen)}
+            self.assertEqual(set(share), {(0.4, -0.3), (0.0, 0.0)})
+            self.assertAlmostEqual(share[(0.4, -0.3)], 0.375, delta=0.08)
 
 
 class GpuPath(unittest.TestCase):
