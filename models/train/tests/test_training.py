@@ -383,6 +383,30 @@ class LateClicks(unittest.TestCase):
         self.assertGreater(share[2.0], share[0.0])  # the wrong pixel gets a larger share of the gradient
 
 
+class FrozenBatchNorm(unittest.TestCase):
+    def test_freeze_bn_keeps_the_loaded_statistics_while_scale_and_shift_train(self):
+        from tandem_click.model import build_model
+        from tandem_click.train import optimiser, set_modes
+        cfg = {"size": 64, "widths": [16, 8, 8], "fuse_bn": True, "lr": 1e-2, "freeze_blocks": 1}
+        img, prev = torch.rand(2, 3, 64, 64), torch.zeros(2, 1, 64, 64)
+        pts = torch.tensor([[[30.0, 30.0, 1.0]], [[10.0, 40.0, 1.0]]])
+        for freeze in (False, True):
+            torch.manual_seed(0)
+            m = build_model({**cfg, "freeze_bn": freeze})
+            bns = [b for b in m.modules() if isinstance(b, torch.nn.BatchNorm2d)]
+            self.assertTrue(bns)
+            before = [(b.running_mean.clone(), b.weight.detach().clone()) for b in bns]
+            opt = optimiser(m, {**cfg, "freeze_bn": freeze})
+            set_modes(m, {**cfg, "freeze_bn": freeze})
+            m(img, pts, prev).mean().backward()
+            opt.step()
+            stats_moved = any(not torch.equal(b.running_mean, r) for b, (r, _) in zip(bns, before))
+            scale_moved = any(not torch.equal(b.weight.detach(), w) for b, (_, w) in zip(bns, before))
+            self.assertEqual(stats_moved, not freeze)
+            self.assertTrue(scale_moved)
+            self.assertEqual(all(not b.training for b in bns), freeze)
+
+
 class BigCorrections(unittest.TestCase):
     """The 'p_big_corrupt' key: previous masks wrong by a whole region (a part of the object, or it
     with a spill), which the eval meets on large and on small objects after the first click."""
