@@ -197,13 +197,15 @@ def main():
             opt.load_state_dict(ck["opt"])
         else:  # absent after snapshot --merge / --half: a fresh AdamW, warmed up from this step
             state["warm_from"] = state["step"]
-        if state.get("config", ck["config"]["name"]) != cfg["name"]:
+        stage = state.get("config", ck["config"]["name"]) != cfg["name"]
+        if stage:
             # another experiment's checkpoint (a GPU run's, a weight average): its training becomes
             # a stage of the history, so the manifest reports what each part of training was
             n = cfg.get("threads", 2)
             new_stage(ck, cfg["name"], f"CPU, {n} thread{'s' if n != 1 else ''}")
-        torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
-        ds.rng.bit_generator.state = ck["ds_rng"]
+        if not (stage and cfg.get("reseed")):  # 'reseed': siblings from one checkpoint draw their own samples
+            torch.set_rng_state(ck["torch_rng"]); rng.bit_generator.state = ck["np_rng"]
+            ds.rng.bit_generator.state = ck["ds_rng"]
         log(run_dir, event="resumed", step=state["step"])
 
     def save(path):

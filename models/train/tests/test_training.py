@@ -303,40 +303,55 @@ class Resume(unittest.TestCase):
     """train.py resuming another experiment's checkpoint (a weight average's, say) keeps its training
     on record as a stage of the history."""
 
-    def test_resume_from_another_config_starts_a_stage(self):
+    def run_stage(self, tmp, **over):
+        """train.main on a tiny set from a 'gpu_run' checkpoint in runs/<name>; returns the last checkpoint."""
         from tandem_click import train
         from tandem_click.model import build_model
 
-        rng = np.random.default_rng(2)
+        cfg = {"name": "tiny_cpu", "seed": 1, "size": 64, "crop": 64, "batch": 2, "lr": 1e-3, "warmup": 2,
+               "max_steps": 12, "max_iters": 1, "freeze_blocks": 1, "sets": {"Blobs": 1.0}, "threads": 1,
+               "widths": [16, 8, 8], "fuse_bn": True, "eval_every_s": 1e9, **over}
+        cfg_p = os.path.join(tmp, cfg["name"] + ".json")
+        with open(cfg_p, "w") as f:
+            json.dump(cfg, f)
+        run = os.path.join(tmp, "runs", cfg["name"])
+        os.makedirs(run)
+        torch.manual_seed(0)
+        torch.save({"model": build_model(cfg).state_dict(), "opt": None, "config": {**cfg, "name": "gpu_run"},
+                    "state": {"step": 10, "samples": 20, "train_s": 5.0, "best_noc90": 1e9, "config": "gpu_run",
+                              "device": "a GPU", "soup": [self.parent]},
+                    "torch_rng": torch.get_rng_state(), "np_rng": np.random.default_rng(100).bit_generator.state,
+                    "ds_rng": np.random.default_rng(101).bit_generator.state},
+                   os.path.join(run, "last.pt"))
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        try:
+            with unittest.mock.patch("sys.argv", ["train", "--config", cfg_p, "--data", tmp]):
+                train.main()
+        finally:
+            os.chdir(cwd)
+        return torch.load(os.path.join(run, "last.pt"))
+
+    parent = {"weight": 1.0, "config": "gpu_run", "samples": 20}
+
+    def test_resume_from_another_config_starts_a_stage(self):
         with tempfile.TemporaryDirectory() as tmp:
-            write_set(tmp, "Blobs", 4, rng, size=(90, 80))
-            cfg = {"name": "tiny_cpu", "seed": 1, "size": 64, "crop": 64, "batch": 2, "lr": 1e-3, "warmup": 2,
-                   "max_steps": 12, "max_iters": 1, "freeze_blocks": 1, "sets": {"Blobs": 1.0}, "threads": 1,
-                   "widths": [16, 8, 8], "fuse_bn": True, "eval_every_s": 1e9}
-            cfg_p = os.path.join(tmp, "tiny_cpu.json")
-            with open(cfg_p, "w") as f:
-                json.dump(cfg, f)
-            os.makedirs(os.path.join(tmp, "runs", "tiny_cpu"))
-            parent = {"weight": 1.0, "config": "gpu_run", "samples": 20}
-            torch.save({"model": build_model(cfg).state_dict(), "opt": None, "config": {**cfg, "name": "gpu_run"},
-                        "state": {"step": 10, "samples": 20, "train_s": 5.0, "best_noc90": 1e9, "config": "gpu_run",
-                                  "device": "a GPU", "soup": [parent]},
-                        "torch_rng": torch.get_rng_state(), "np_rng": np.random.default_rng(0).bit_generator.state,
-                        "ds_rng": np.random.default_rng(1).bit_generator.state},
-                       os.path.join(tmp, "runs", "tiny_cpu", "last.pt"))
-            cwd = os.getcwd()
-            os.chdir(tmp)
-            try:
-                with unittest.mock.patch("sys.argv", ["train", "--config", cfg_p, "--data", tmp]):
-                    train.main()
-            finally:
-                os.chdir(cwd)
-            st = torch.load(os.path.join(tmp, "runs", "tiny_cpu", "last.pt"))["state"]
+            write_set(tmp, "Blobs", 4, np.random.default_rng(2), size=(90, 80))
+            st = self.run_stage(tmp)["state"]
             self.assertEqual((st["step"], st["samples"]), (12, 24))
             self.assertEqual((st["config"], st["device"]), ("tiny_cpu", "CPU, 1 thread"))
             self.assertEqual(st["history"], [{"config": "gpu_run", "step": 10, "samples": 20, "train_s": 5.0,
-                                              "device": "a GPU", "soup": [parent]}])
+                                              "device": "a GPU", "soup": [self.parent]}])
             self.assertNotIn("soup", st)  # the weights are no longer that average
+
+    def test_reseed_gives_siblings_from_one_checkpoint_their_own_samples(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            write_set(tmp, "Blobs", 4, np.random.default_rng(2), size=(90, 80))
+            ends = {(seed, reseed): self.run_stage(tmp, name=f"s{seed}{int(reseed)}", seed=seed, reseed=reseed)["ds_rng"]
+                    for seed in (1, 2) for reseed in (False, True)}
+            self.assertEqual(ends[(1, False)], ends[(2, False)])  # without it: the parent's stream goes on
+            self.assertNotEqual(ends[(1, True)], ends[(2, True)])
+            self.assertNotEqual(ends[(1, True)], ends[(1, False)])
 
 
 class LateClicks(unittest.TestCase):
