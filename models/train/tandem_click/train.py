@@ -147,7 +147,7 @@ def set_modes(model, cfg):
                 m.train()
     if cfg.get("freeze_bn"):
         for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            if isinstance(m, torch.nn.BatchNorm2d):  # the only kind the model has (as fuse_bn)
                 m.eval()
 
 

@@ -407,12 +407,13 @@ class FrozenBatchNorm(unittest.TestCase):
         pts = torch.tensor([[[30.0, 30.0, 1.0]], [[10.0, 40.0, 1.0]]])
         for freeze in (False, True):
             torch.manual_seed(0)
-            m = build_model({**cfg, "freeze_bn": freeze})
+            c = {**cfg, "freeze_bn": freeze}
+            m = build_model(c)
             bns = [b for b in m.modules() if isinstance(b, torch.nn.BatchNorm2d)]
             self.assertTrue(bns)
             before = [(b.running_mean.clone(), b.weight.detach().clone()) for b in bns]
-            opt = optimiser(m, {**cfg, "freeze_bn": freeze})
-            set_modes(m, {**cfg, "freeze_bn": freeze})
+            opt = optimiser(m, c)
+            set_modes(m, c)
             m(img, pts, prev).mean().backward()
             opt.step()
             stats_moved = any(not torch.equal(b.running_mean, r) for b, (r, _) in zip(bns, before))
