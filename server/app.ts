@@ -150,7 +150,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
 
   if (io) {
     try {
-      inference = await createInference({ config, log: log.child({ module: 'inference' }), storage, auth, io, metrics: metrics.inference });
+      inference = await createInference({ config, log, storage, auth, io, metrics: metrics.inference });
       await inference.start();
     } catch (e) {
       // Annotating by hand still works without the model: serve, but say so loudly.

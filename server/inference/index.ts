@@ -26,6 +26,7 @@ export type { ModelInfo };
 
 export interface InferenceDeps {
   config: Config;
+  /** The root logger (without a `module`): the subsystem names its own modules. */
   log: Logger;
   storage: Storage;
   auth: Auth;
@@ -60,11 +61,14 @@ export interface InferencePool extends InferenceService {
 
 export async function createInference(deps: InferenceDeps): Promise<InferencePool> {
   const { config, io, storage, auth } = deps;
-  const log = deps.log.child({ module: 'inference' });
+  // Sub-modules are children of the root logger, not of `log`: a pino child repeats every key of
+  // its parent, and a line with two `module` keys is read differently by each log tool.
+  const sub = (module: string): Logger => deps.log.child({ module });
+  const log = sub('inference');
   const ic = config.inference;
   const workerToken = ic.workerToken ?? loadOrCreateToken(config.dataDir);
-  const pool = new WorkerPool(ic.maxInFlightPerWorker, log.child({ module: 'inference.pool' }));
-  const scheduler = new Scheduler(pool, ic.timeoutMs, log.child({ module: 'inference.scheduler' }));
+  const pool = new WorkerPool(ic.maxInFlightPerWorker, sub('inference.pool'));
+  const scheduler = new Scheduler(pool, ic.timeoutMs, sub('inference.scheduler'));
   const manifest = readManifestIfAny(path.join(ic.modelsDir, 'manifest.json'));
   if (manifest.error) log.error({ err: manifest.error }, 'models/manifest.json is invalid; its models are not listed');
   const manifestModels = manifest.entries.map(manifestModelInfo);
@@ -107,7 +111,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
       io.of(WORKERS_NAMESPACE),
       config.nodeId,
       () => pool.status().map((w) => ({ socketId: w.id, workerId: w.workerId, models: w.models, modelInfo: w.modelInfo, capacity: w.capacity, inFlight: w.inFlight, holds: w.holds })),
-      log.child({ module: 'inference.directory' }),
+      sub('inference.directory'),
     );
     const offRemote = pool.useDirectory(dir, ic.timeoutMs);
     // onChange also fires when a job ends; other nodes need to hear only of joins and leaves.
@@ -148,7 +152,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
         cacheBytes: ic.cacheBytes,
         providers: ic.providers,
         modelsDir: ic.modelsDir,
-        log: log.child({ module: 'inference.local' }),
+        log: sub('inference.local'),
       });
       local.start();
     },

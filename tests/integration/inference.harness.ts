@@ -30,6 +30,8 @@ export interface Harness {
   storage: Storage;
   inference: InferencePool;
   logs: Array<Record<string, unknown>>;
+  /** The same records as written (JSON.parse hides a key written twice). */
+  rawLogs: string[];
   admin: User;
   projectId: ProjectId;
   /** Adds a task with a synthetic image of the given size; returns its id. */
@@ -51,9 +53,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     // The tiny fixture model (not whatever models/ holds today); graphcut stays the default.
     INFERENCE_MODELS_DIR: path.resolve('tests/fixtures/onnx'), INFERENCE_DEFAULT_MODEL: 'graphcut', ...env });
   const logs: Array<Record<string, unknown>> = [];
+  const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk, _e, cb) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) logs.push(JSON.parse(l));
+      for (const l of String(chunk).split('\n')) {
+        if (!l.trim()) continue;
+        rawLogs.push(l);
+        logs.push(JSON.parse(l));
+      }
       cb();
     },
   });
@@ -78,6 +85,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     storage,
     inference,
     logs,
+    rawLogs,
     admin,
     projectId: project.id,
     async addTask(width, height, name) {

@@ -152,6 +152,15 @@ describe('inference pool', () => {
     expect((await r).error?.code).toBe('invalid_image');
   });
 
+  it('names the module of each log line once (a pino child repeats its parent\'s keys)', async () => {
+    await setup();
+    await join(1);
+    const joined = await waitFor(() => h!.rawLogs.find((l) => l.includes('"worker joined"')), 'worker joined logged', 20_000);
+    expect(joined.match(/"module":/g)).toHaveLength(1);
+    expect(JSON.parse(joined).module).toBe('inference.pool');
+    expect(h!.rawLogs.filter((l) => (l.match(/"module":/g) ?? []).length > 1)).toEqual([]);
+  });
+
   it('refuses a worker with a bad token, and the worker gives up', async () => {
     await setup();
     await expect(ControlledWorker.join(h!.url, 'wrong-token-wrong-token')).rejects.toBeTruthy();
