@@ -29,8 +29,9 @@ export interface Harness {
   config: Config;
   storage: Storage;
   inference: InferencePool;
-  logs: Array<Record<string, unknown>>;
-  /** The same records as written (JSON.parse hides a key written twice). */
+  /** The log records, parsed from rawLogs. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** The records as written (JSON.parse hides a key written twice). */
   rawLogs: string[];
   admin: User;
   projectId: ProjectId;
@@ -52,15 +53,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const config = loadConfig({ DATA_DIR: dir, INFERENCE_WORKERS: '1', LOG_LEVEL: 'info', INFERENCE_THREADS: '1', INFERENCE_TIMEOUT_MS: '60000',
     // The tiny fixture model (not whatever models/ holds today); graphcut stays the default.
     INFERENCE_MODELS_DIR: path.resolve('tests/fixtures/onnx'), INFERENCE_DEFAULT_MODEL: 'graphcut', ...env });
-  const logs: Array<Record<string, unknown>> = [];
   const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk, _e, cb) {
-      for (const l of String(chunk).split('\n')) {
-        if (!l.trim()) continue;
-        rawLogs.push(l);
-        logs.push(JSON.parse(l));
-      }
+      for (const l of String(chunk).split('\n')) if (l.trim()) rawLogs.push(l);
       cb();
     },
   });
@@ -84,7 +80,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     config,
     storage,
     inference,
-    logs,
+    get logs() {
+      return rawLogs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
     rawLogs,
     admin,
     projectId: project.id,
