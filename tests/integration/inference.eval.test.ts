@@ -113,6 +113,27 @@ describe('npm run eval', () => {
     expect(hi).toBeGreaterThanOrEqual(again.json.noc90 as number);
   });
 
+  it('npm run eval:compare pairs two finished runs object by object, and names a bad line', async () => {
+    // Two details files as either eval writes them: the run took 2 clicks fewer on b, the same on
+    // a, and has c, which the baseline lacks.
+    const rec = (id: string, noc85: number, noc90: number) => JSON.stringify({ id, noc85, noc90, ious: [0.5] });
+    const base = path.join(dir, 'base.jsonl');
+    const cur = path.join(dir, 'cur.jsonl');
+    fs.writeFileSync(base, [rec('a', 2, 3), rec('b', 4, 6)].join('\n') + '\n');
+    fs.writeFileSync(cur, [rec('a', 2, 3), rec('b', 3, 4), rec('c', 1, 1)].join('\n') + '\n');
+    const cli = (args: string[]) => run('npx', ['tsx', 'server/inference/eval/compareCli.ts', ...args], { cwd: path.resolve('.'), timeout: 55_000 });
+    const { stdout } = await cli([cur, '--baseline', base, '--json']);
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(out.n).toBe(3);
+    expect(out.vsBaseline.noc90).toMatchObject({ mean: -1, n: 2, fewer: 1, more: 0, unmatched: 1 });
+    expect(out.vsBaseline.noc85).toMatchObject({ mean: -0.5, n: 2, fewer: 1, more: 0 });
+    expect(stdout).toContain('on the 2 objects in both (1 not in it)');
+    fs.writeFileSync(cur, `${rec('a', 2, 3)}\nnot json\n`);
+    const bad = await cli([cur, '--baseline', base]).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toContain(`${cur}:2: not a --details record`);
+  });
+
   it('finds an easy object at the first click (graphcut) and from its box (grabcut)', async () => {
     // In-process, through the same WorkerRuntime and engines the CLI uses (a second subprocess
     // would double the file's time on a loaded 2-core machine).

@@ -4,6 +4,11 @@ Mirrors the worker's `onnx` engine: resize long side to S (bilinear), top-left o
 padded with 0, clicks mapped by x_model = (x + 0.5) * scale - 0.5, logits upsampled to S, padding
 cropped, resized to the image size (bilinear), mask = logits > 0.
 Usage: python3 -m tandem_click.evaluate --ckpt <ckpt.pt> [--data <datasets root>] [--limit N]
+    [--half select|report] [--details <file>]
+--ckpt may be repeated as <ckpt.pt>:<weight>: the checkpoints' logits are averaged per click with
+those weights (an ensemble, to compare with a weight average of the same checkpoints). --half and
+--details as `npm run eval` (even / odd positions of the sorted list; one JSON line per object), so
+`npm run eval:compare -- <details> --baseline <details>` gives the paired difference.
 """
 import argparse
 import json
@@ -20,12 +25,14 @@ from .clicks import first_click, next_click
 from .data import _pairs
 
 
-def load_instances(data_root, name="COCO_MVal_dev", limit=None):
+def load_instances(data_root, name="COCO_MVal_dev", limit=None, half=None):
     out = []
     for img_p, masks in _pairs(os.path.join(data_root, "dev", name)):
         for mp in masks:
             out.append((img_p, mp))
     out.sort(key=lambda t: t[1])
+    if half:  # the eval CLI's halves: select = even positions of the sorted list, report = odd
+        out = out[{"select": 0, "report": 1}[half]::2]
     if limit:  # an even spread over the (class-sorted) list rather than the first classes
         idx = np.linspace(0, len(out) - 1, limit).round().astype(int)
         out = [out[i] for i in sorted(set(idx))]
@@ -156,14 +163,54 @@ def keep_seeded_components(pred, roi, clicks, radius=2):
         view &= np.isin(lab, list(keep))
 
 
-def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None):
+class LogitEnsemble:
+    """Models whose logits are averaged per click (weights as given), each on its own encoder
+    features of the same frame: evaluate()'s `model` for `--ckpt a.pt:w --ckpt b.pt:w`."""
+
+    def __init__(self, models, weights):
+        self.models, self.weights = models, weights
+
+    def eval(self):
+        for m in self.models:
+            m.eval()
+        return self
+
+    def encoder(self, x):
+        return [m.encoder(x) for m in self.models]
+
+    def decode(self, feats, points, prev_mask):
+        out = None
+        for m, f, w in zip(self.models, feats, self.weights):
+            lg = m.decode(f, points, prev_mask)
+            if out is not None and lg.shape[-2:] != out.shape[-2:]:  # an S/2 head beside S/4 ones
+                lg = F.interpolate(lg, size=out.shape[-2:], mode="bilinear", align_corners=False)
+            out = w * lg if out is None else out + w * lg
+        return out
+
+
+def parse_ckpt_spec(spec):
+    """'<path>[:<weight>]' -> (path, weight); a path may hold colons of its own."""
+    head, sep, tail = spec.rpartition(":")
+    try:
+        return (head, float(tail)) if sep else (spec, 1.0)
+    except ValueError:
+        return spec, 1.0
+
+
+def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None, half=None, details=None):
     model.eval()
-    inst = load_instances(data_root, limit=limit)
+    inst = load_instances(data_root, limit=limit, half=half)
     all_ious, n85, n90, ms, encs = [], [], [], [], []
+    if details:
+        open(details, "w").close()
     for img_p, mp in inst:
         img = np.array(Image.open(img_p).convert("RGB"))
         gt = np.array(Image.open(mp)) > 127
         ious, nocs, dt, n_enc = eval_instance(model, img, gt, size, max_clicks, zoom=zoom)
+        if details:
+            with open(details, "a") as f:
+                f.write(json.dumps({"id": os.path.basename(mp)[:-4], "noc85": nocs[0.85], "noc90": nocs[0.9],
+                                    "ious": [round(float(v), 4) for v in ious]}) + "\n")
         all_ious.append(ious)
         n85.append(nocs[0.85])
         n90.append(nocs[0.9])
@@ -182,15 +229,24 @@ def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None):
 if __name__ == "__main__":
     from .model import build_model
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--ckpt", required=True, action="append", help="<ckpt.pt>[:<weight>]; repeat for a logit ensemble")
     ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--size", type=int, default=None)
     ap.add_argument("--zoom", default=None, help='JSON, e.g. {"expansion":1.4,"minFrac":0.3,"reuseIou":0.5,"fromClick":2} (the manifest zoomIn)')
+    ap.add_argument("--half", choices=["select", "report"], default=None)
+    ap.add_argument("--details", default=None, help="one JSON line per object, as npm run eval --details")
     a = ap.parse_args()
     torch.set_num_threads(2)
-    ck = torch.load(a.ckpt, map_location="cpu")
-    size = a.size or ck["config"]["size"]
-    m = build_model({**ck["config"], "size": size})
-    m.load_state_dict(ck["model"])
-    print(json.dumps(evaluate(m, a.data, size, a.limit, zoom=json.loads(a.zoom) if a.zoom else None)))
+    models, weights, size = [], [], a.size
+    for spec in a.ckpt:
+        path, w = parse_ckpt_spec(spec)
+        ck = torch.load(path, map_location="cpu")
+        size = size or ck["config"]["size"]
+        m = build_model({**ck["config"], "size": size})
+        m.load_state_dict(ck["model"])
+        models.append(m)
+        weights.append(w)
+    model = models[0] if len(models) == 1 and weights[0] == 1 else LogitEnsemble(models, weights)
+    print(json.dumps(evaluate(model, a.data, size, a.limit, zoom=json.loads(a.zoom) if a.zoom else None,
+                              half=a.half, details=a.details)))

@@ -549,5 +549,48 @@ class Snapshot(unittest.TestCase):
                 self.assertTrue(torch.allclose(a, b, rtol=1e-3, atol=1e-4), n)
 
 
+
+class Evaluate(unittest.TestCase):
+    """evaluate.py sees dev as `npm run eval` does (the same halves, the same --details records, so
+    `npm run eval:compare` pairs the two), and a logit ensemble averages its models' logits."""
+
+    def test_halves_details_and_logit_ensemble(self):
+        from tandem_click.evaluate import LogitEnsemble, evaluate, load_instances, parse_ckpt_spec
+        from tandem_click.model import build_model
+
+        rng = np.random.default_rng(5)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_set(tmp, "COCO_MVal_dev", 5, rng)
+            os.rename(os.path.join(tmp, "train"), os.path.join(tmp, "dev"))
+            names = lambda h: [os.path.basename(m) for _, m in load_instances(tmp, half=h)]
+            self.assertEqual(names(None), [f"im{i}.png" for i in range(5)])
+            self.assertEqual(names("select"), ["im0.png", "im2.png", "im4.png"])
+            self.assertEqual(names("report"), ["im1.png", "im3.png"])
+
+            torch.manual_seed(0)
+            cfg = {"size": 64, "widths": [16, 8, 8], "fuse_bn": True}
+            a, b = build_model(cfg).eval(), build_model(cfg).eval()
+            ens = LogitEnsemble([a, b], [0.25, 0.75])
+            img, prev, pts = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64), torch.tensor([[[30.0, 30.0, 1.0]]])
+            with torch.no_grad():
+                la, lb = a(img, pts, prev), b(img, pts, prev)
+                le = ens.decode(ens.encoder(img), pts, prev)
+            self.assertFalse(torch.allclose(la, lb, atol=1e-3))  # two models, so the average means something
+            self.assertTrue(torch.allclose(le, 0.25 * la + 0.75 * lb, atol=1e-5))
+
+            details = os.path.join(tmp, "d.jsonl")
+            res = evaluate(ens, tmp, 64, max_clicks=5, half="report", details=details)
+            recs = [json.loads(line) for line in open(details)]
+            self.assertEqual([r["id"] for r in recs], ["im1", "im3"])
+            self.assertEqual(res["n"], 2)
+            self.assertAlmostEqual(res["noc90"], np.mean([r["noc90"] for r in recs]))
+            for r in recs:
+                self.assertEqual(len(r["ious"]), 5)
+                self.assertTrue(1 <= r["noc85"] <= r["noc90"] <= 5, r)
+        self.assertEqual(parse_ckpt_spec("runs/a.pt:0.3"), ("runs/a.pt", 0.3))
+        self.assertEqual(parse_ckpt_spec("runs/a.pt"), ("runs/a.pt", 1.0))
+        self.assertEqual(parse_ckpt_spec("C:/runs/a.pt"), ("C:/runs/a.pt", 1.0))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -81,3 +81,21 @@ export function pairedDiff(baseline: Details, current: ReadonlyArray<{ id: strin
     unmatched,
   };
 }
+
+/** "+0.12 (95% interval -0.05 to +0.30)": how both CLIs print a difference. */
+export function formatDiff(v: Interval): string {
+  return `${signed(v.mean)} (95% interval ${signed(v.lo)} to ${signed(v.hi)})`;
+}
+
+function signed(v: number): string {
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}`;
+}
+
+/** The lines both CLIs print for a paired comparison against a baseline file. */
+export function describeVs(baselineFile: string, vs: { noc85: PairedDiff; noc90: PairedDiff }): string[] {
+  return [
+    `against ${baselineFile}, on the ${vs.noc90.n} objects in both (${vs.noc90.unmatched} not in it), this run minus that one:`,
+    `  NoC@85 ${formatDiff(vs.noc85)}`,
+    `  NoC@90 ${formatDiff(vs.noc90)}; ${vs.noc90.fewer} objects took fewer clicks to 90%, ${vs.noc90.more} more`,
+  ];
+}

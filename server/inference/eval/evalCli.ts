@@ -17,7 +17,7 @@ import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
 import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
-import { bootstrapMean, pairedDiff, readDetails, type Details, type Interval } from './compare';
+import { bootstrapMean, describeVs, pairedDiff, readDetails, type Details } from './compare';
 import { half, listInstances, runEval, spread, type Half, type InstanceResult } from './runEval';
 
 const USAGE =
@@ -100,21 +100,12 @@ async function main(): Promise<void> {
       .join('  '),
   );
   const ci = bootstrapMean(results.map((r) => r.noc90));
-  const interval = (v: Interval) => `${signed(v.mean)} (95% interval ${signed(v.lo)} to ${signed(v.hi)})`;
   console.log(`NoC@90 95% interval ${f(ci.lo)}-${f(ci.hi)} (bootstrap over the ${summary.n} objects)`);
   const vs = baseline && { noc85: pairedDiff(baseline, results, 'noc85'), noc90: pairedDiff(baseline, results, 'noc90') };
-  if (vs) {
-    console.log(`against ${values.baseline}, on the ${vs.noc90.n} objects in both (${vs.noc90.unmatched} not in it), this run minus that one:`);
-    console.log(`  NoC@85 ${interval(vs.noc85)}`);
-    console.log(`  NoC@90 ${interval(vs.noc90)}; ${vs.noc90.fewer} objects took fewer clicks to 90%, ${vs.noc90.more} more`);
-  }
+  if (vs) for (const line of describeVs(values.baseline!, vs)) console.log(line);
   // The JSON line keeps exactly contract 7's keys unless --baseline asks for the comparison.
   if (values.json) console.log(JSON.stringify(vs ? { ...summary, noc90Interval: [ci.lo, ci.hi], vsBaseline: vs } : summary));
   await runtime.dispose();
-}
-
-function signed(v: number): string {
-  return `${v > 0 ? '+' : ''}${v.toFixed(2)}`;
 }
 
 main().catch((e) => {
