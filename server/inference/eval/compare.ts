@@ -83,7 +83,7 @@ export function pairedDiff(baseline: Details, current: ReadonlyArray<{ id: strin
 }
 
 /** "+0.12 (95% interval -0.05 to +0.30)": how both CLIs print a difference. */
-export function formatDiff(v: Interval): string {
+function formatDiff(v: Interval): string {
   return `${signed(v.mean)} (95% interval ${signed(v.lo)} to ${signed(v.hi)})`;
 }
 
