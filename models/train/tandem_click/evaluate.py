@@ -11,6 +11,7 @@ those weights (an ensemble, to compare with a weight average of the same checkpo
 `npm run eval:compare -- <details> --baseline <details>` gives the paired difference.
 """
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -180,12 +181,7 @@ class LogitEnsemble:
 
     def decode(self, feats, points, prev_mask):
         out = None
-        for m, f, w in zip(self.models, feats, self.weights):
-            lg = m.decode(f, points, prev_mask)
-            if out is not None and lg.shape[-2:] != out.shape[-2:]:  # an S/2 head beside S/4 ones
-                lg = F.interpolate(lg, size=out.shape[-2:], mode="bilinear", align_corners=False)
-            out = w * lg if out is None else out + w * lg
-        return out
+        return sum(w * m.decode(f, points, prev_mask) for m, f, w in zip(self.models, feats, self.weights))
 
 
 def parse_ckpt_spec(spec):
@@ -201,21 +197,20 @@ def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None, half=
     model.eval()
     inst = load_instances(data_root, limit=limit, half=half)
     all_ious, n85, n90, ms, encs = [], [], [], [], []
-    if details:
-        open(details, "w").close()
-    for img_p, mp in inst:
-        img = np.array(Image.open(img_p).convert("RGB"))
-        gt = np.array(Image.open(mp)) > 127
-        ious, nocs, dt, n_enc = eval_instance(model, img, gt, size, max_clicks, zoom=zoom)
-        if details:
-            with open(details, "a") as f:
-                f.write(json.dumps({"id": os.path.basename(mp)[:-4], "noc85": nocs[0.85], "noc90": nocs[0.9],
-                                    "ious": [round(float(v), 4) for v in ious]}) + "\n")
-        all_ious.append(ious)
-        n85.append(nocs[0.85])
-        n90.append(nocs[0.9])
-        ms.append(dt * 1000)
-        encs.append(n_enc)
+    with open(details, "w") if details else contextlib.nullcontext() as out:
+        for img_p, mp in inst:
+            img = np.array(Image.open(img_p).convert("RGB"))
+            gt = np.array(Image.open(mp)) > 127
+            ious, nocs, dt, n_enc = eval_instance(model, img, gt, size, max_clicks, zoom=zoom)
+            if out:
+                out.write(json.dumps({"id": os.path.basename(mp)[:-4], "noc85": nocs[0.85], "noc90": nocs[0.9],
+                                      "ious": [round(float(v), 4) for v in ious]}) + "\n")
+                out.flush()  # a long run's objects are readable as they finish
+            all_ious.append(ious)
+            n85.append(nocs[0.85])
+            n90.append(nocs[0.9])
+            ms.append(dt * 1000)
+            encs.append(n_enc)
     ious = np.array(all_ious)
     res = {"n": len(inst), **({"zoomIn": zoom} if zoom else {}), "noc85": float(np.mean(n85)), "noc90": float(np.mean(n90)),
            "nof90": int(sum(v >= max_clicks and ious[i, -1] < 0.9 for i, v in enumerate(n90))),

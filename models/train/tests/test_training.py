@@ -549,7 +549,6 @@ class Snapshot(unittest.TestCase):
                 self.assertTrue(torch.allclose(a, b, rtol=1e-3, atol=1e-4), n)
 
 
-
 class Evaluate(unittest.TestCase):
     """evaluate.py sees dev as `npm run eval` does (the same halves, the same --details records, so
     `npm run eval:compare` pairs the two), and a logit ensemble averages its models' logits."""

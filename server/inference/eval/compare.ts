@@ -82,6 +82,11 @@ export function pairedDiff(baseline: Details, current: ReadonlyArray<{ id: strin
   };
 }
 
+/** Both NoCs of a run against a baseline, object by object. */
+export function pairedVs(baseline: Details, current: ReadonlyArray<{ id: string; noc85: number; noc90: number }>): { noc85: PairedDiff; noc90: PairedDiff } {
+  return { noc85: pairedDiff(baseline, current, 'noc85'), noc90: pairedDiff(baseline, current, 'noc90') };
+}
+
 /** "+0.12 (95% interval -0.05 to +0.30)": how both CLIs print a difference. */
 function formatDiff(v: Interval): string {
   return `${signed(v.mean)} (95% interval ${signed(v.lo)} to ${signed(v.hi)})`;

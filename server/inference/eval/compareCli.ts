@@ -4,7 +4,7 @@
 // worker does not serve). The same figures `npm run eval -- --baseline` prints after a run: this
 // file's NoC minus the baseline's, object by object, with a 95% bootstrap interval (compare.ts).
 import { parseArgs } from 'node:util';
-import { bootstrapMean, describeVs, pairedDiff, readDetails } from './compare';
+import { bootstrapMean, describeVs, pairedVs, readDetails } from './compare';
 
 const USAGE = 'usage: npm run eval:compare -- <details file> --baseline <details file> [--json]';
 
@@ -27,12 +27,12 @@ function main(): void {
     process.exit(2);
   }
   const rows = [...run].map(([id, r]) => ({ id, ...r }));
-  const mean = (k: 'noc85' | 'noc90') => rows.reduce((s, r) => s + r[k], 0) / Math.max(rows.length, 1);
+  const noc85 = rows.reduce((s, r) => s + r.noc85, 0) / Math.max(rows.length, 1);
   const ci = bootstrapMean(rows.map((r) => r.noc90));
-  const vs = { noc85: pairedDiff(baseline, rows, 'noc85'), noc90: pairedDiff(baseline, rows, 'noc90') };
-  console.log(`${positionals[0]}: ${rows.length} objects, NoC@85 ${mean('noc85').toFixed(2)}, NoC@90 ${mean('noc90').toFixed(2)} (95% interval ${ci.lo.toFixed(2)}-${ci.hi.toFixed(2)})`);
+  const vs = pairedVs(baseline, rows);
+  console.log(`${positionals[0]}: ${rows.length} objects, NoC@85 ${noc85.toFixed(2)}, NoC@90 ${ci.mean.toFixed(2)} (95% interval ${ci.lo.toFixed(2)}-${ci.hi.toFixed(2)})`);
   for (const line of describeVs(values.baseline, vs)) console.log(line);
-  if (values.json) console.log(JSON.stringify({ n: rows.length, noc85: mean('noc85'), noc90: mean('noc90'), noc90Interval: [ci.lo, ci.hi], vsBaseline: vs }));
+  if (values.json) console.log(JSON.stringify({ n: rows.length, noc85, noc90: ci.mean, noc90Interval: [ci.lo, ci.hi], vsBaseline: vs }));
 }
 
 main();

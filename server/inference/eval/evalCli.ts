@@ -17,7 +17,7 @@ import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
 import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
-import { bootstrapMean, describeVs, pairedDiff, readDetails, type Details } from './compare';
+import { bootstrapMean, describeVs, pairedVs, readDetails, type Details } from './compare';
 import { half, listInstances, runEval, spread, type Half, type InstanceResult } from './runEval';
 
 const USAGE =
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   );
   const ci = bootstrapMean(results.map((r) => r.noc90));
   console.log(`NoC@90 95% interval ${f(ci.lo)}-${f(ci.hi)} (bootstrap over the ${summary.n} objects)`);
-  const vs = baseline && { noc85: pairedDiff(baseline, results, 'noc85'), noc90: pairedDiff(baseline, results, 'noc90') };
+  const vs = baseline && pairedVs(baseline, results);
   if (vs) for (const line of describeVs(values.baseline!, vs)) console.log(line);
   // The JSON line keeps exactly contract 7's keys unless --baseline asks for the comparison.
   if (values.json) console.log(JSON.stringify(vs ? { ...summary, noc90Interval: [ci.lo, ci.hi], vsBaseline: vs } : summary));
