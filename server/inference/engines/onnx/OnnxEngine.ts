@@ -16,6 +16,10 @@
 // Then only the mask's parts that a positive click, scribble or box centre reaches are kept
 // (components.ts).
 //
+// Head adaptation (adaptHead.ts) when the manifest entry has `adapt`: the decoder's last 1×1 conv
+// is refitted per request so every clicked point gets its label, and the logits come from the
+// refitted head applied to the decoder's `adapt.output`.
+//
 // Zoom-in (zoomIn.ts) when the manifest entry has `zoomIn`: later clicks run the encoder on a
 // window around the object; each window's encoder outputs are cached like the whole image's.
 //
@@ -32,6 +36,7 @@ import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
 import { clearOutside, keepSeededComponents, type Seed } from './components';
+import { adaptHead, type FramePoint } from './adaptHead';
 import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Point, type Roi } from './zoomIn';
 
@@ -198,6 +203,8 @@ export class OnnxEngine implements Engine {
       const step = Math.max(1, Math.ceil(s.points.length / 8));
       for (let i = 0; i < s.points.length; i += step) pts.push(toModelX(s.points[i][0]), toModelY(s.points[i][1]), s.positive ? 1 : 0);
     }
+    // The annotator's own labels (clicks, sampled scribble points), before the box adds its guesses.
+    const labelled = pts.length / 3;
     if (input.box) {
       const [x0, y0, x1, y1] = input.box;
       if (this.entry.prompts.includes('box')) pts.push(toModelX(x0), toModelY(y0), 2, toModelX(x1), toModelY(y1), 3);
@@ -213,9 +220,17 @@ export class OnnxEngine implements Engine {
     const out = await this.decoder.run(feeds);
     const logits = out.logits ?? out[this.decoder.outputNames[0]];
     const L = logits.dims[logits.dims.length - 1];
+    let values = logits.data as Float32Array;
+    const adapt = this.entry.adapt;
+    const hidden = adapt ? out[adapt.output] : undefined;
+    if (adapt && hidden && labelled > 0) {
+      const labels: FramePoint[] = [];
+      for (let i = 0; i < labelled; i++) labels.push({ x: pts[3 * i], y: pts[3 * i + 1], positive: pts[3 * i + 2] === 1 });
+      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt);
+    }
     const refine = this.entry.refine;
     const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;
-    const res = logitsToMask(logits.data as Float32Array, L, S, scale, view.width, view.height, logitMap);
+    const res = logitsToMask(values, L, S, scale, view.width, view.height, logitMap);
     const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
     if (refine && logitMap) res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
     stampClicks(res.mask, view.width, view.height, inView);

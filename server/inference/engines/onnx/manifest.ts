@@ -52,6 +52,18 @@ export const ManifestEntrySchema = z
         lambda: z.number().positive(),
       })
       .optional(),
+    /** Per-request fit of the decoder's last 1×1 conv to the clicks (adaptHead.ts); absent: the trained head. */
+    adapt: z
+      .object({
+        output: z.string().min(1),
+        weight: z.array(z.number()).min(1).max(1024),
+        bias: z.number(),
+        lambda: z.number().positive(),
+        anchor: z.number().min(0).optional(),
+        anchorStride: z.number().int().min(1).max(64).optional(),
+        iters: z.number().int().min(1).max(50),
+      })
+      .optional(),
   })
   .refine((m) => (m.encoder && m.decoder) || m.single, 'a model needs encoder + decoder, or single');
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
