@@ -118,6 +118,47 @@ describe('onnx engine', () => {
     expect([wider.mask[20 * 100 + 25], wider.mask[20 * 100 + 50], wider.mask[20 * 100 + 55], wider.mask[20 * 100 + 57]]).toEqual([1, 1, 1, 0]);
   });
 
+  it("with an adapt entry, a click the network answers too weakly still takes in what looks like it", async () => {
+    const { log } = capturedLogger();
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-onnx-'));
+    try {
+      // tiny-test, and the same logits computed as a 1×1 conv over head_in, with the manifest's adapt
+      for (const f of ['tiny.encoder.onnx', 'tiny.decoder.onnx', 'tiny.decoder.adapt.onnx']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+      const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
+      const plain = manifest.models[0];
+      const { createHash } = await import('node:crypto');
+      const sha = createHash('sha256').update(fs.readFileSync(path.join(dir, 'tiny.decoder.adapt.onnx'))).digest('hex');
+      const adapted = {
+        ...plain,
+        id: 'tiny-adapt',
+        default: false,
+        decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: sha, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
+        adapt: { output: 'head_in', weight: [10, 4], bias: -5, lambda: 0.1, anchor: 1, anchorStride: 4, iters: 20 },
+      };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models: [plain, adapted] }));
+      const engines = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log });
+      const img = image();
+      // the grey patch (brightness 0.4: logit -1) clicked positive
+      const input = { image: img, clicks: [{ x: 80, y: 40, positive: true }] };
+      const patch = rect(100, 50, 70, 30, 90, 46);
+      const before = await engines.get('tiny-test')!.segment({ ...input, imageKey: 'a' });
+      let area = 0;
+      for (const v of before.mask) area += v;
+      expect(area).toBe(1); // the trained head: only the clicked pixel, which is stamped
+      const after = await engines.get('tiny-adapt')!.segment({ ...input, imageKey: 'b' });
+      expect(iou(after.mask, patch)).toBeGreaterThan(0.75); // every pixel that looks like the clicked one
+      expect(after.mask[5 * 100 + 5]).toBe(0); // black stays background
+      expect(after.mask[20 * 100 + 30]).toBe(0); // the bright rectangle: not reached by a positive click
+      // a negative click on the patch gives it back: the head refits to both labels, the newest wins there
+      const back = await engines.get('tiny-adapt')!.segment({ ...input, imageKey: 'b', clicks: [...input.clicks, { x: 75, y: 35, positive: false }], prevMask: after.mask });
+      expect(back.mask[35 * 100 + 75]).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('skips a model whose file does not match its sha256, keeping the rest', async () => {
     const { log, lines } = capturedLogger();
     const fs = await import('node:fs');
