@@ -154,6 +154,13 @@ describe('onnx engine', () => {
       // a negative click on the patch gives it back: the head refits to both labels, the newest wins there
       const back = await engines.get('tiny-adapt')!.segment({ ...input, imageKey: 'b', clicks: [...input.clicks, { x: 75, y: 35, positive: false }], prevMask: after.mask });
       expect(back.mask[35 * 100 + 75]).toBe(0);
+      // an adapt entry whose decoder lacks the declared output is skipped with an error, not run without it
+      const wrong = { ...adapted, id: 'tiny-wrong', decoder: plain.decoder };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models: [plain, wrong] }));
+      const { log: log2, lines } = capturedLogger();
+      const again = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log: log2 });
+      expect([...again.keys()].sort()).toEqual(['grabcut', 'graphcut', 'tiny-test']);
+      expect(lines.some((l) => l.level === 50 && l.model === 'tiny-wrong' && JSON.stringify(l).includes('head_in'))).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -112,7 +112,7 @@ def main():
     ap.add_argument("--metrics", help="JSON from tandem_click.evaluate on COCO_MVal_dev")
     ap.add_argument("--zoom", help="the zoomIn JSON the --metrics were measured with (evaluate.py --zoom)")
     ap.add_argument("--timing", help="JSON from time_onnx.mjs (onnxruntime-node, 2 threads)")
-    ap.add_argument("--adapt", help='JSON {"lambda": 0.1, "iters": 10}: the decoder also outputs head_in and the worker '
+    ap.add_argument("--adapt", help='JSON {"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}: the decoder also outputs head_in and the worker '
                                     'refits the last conv per request (evaluate.py --adapt measures the same)')
     a = ap.parse_args()
     torch.set_num_threads(2)

@@ -117,6 +117,10 @@ export class OnnxEngine implements Engine {
     }
     const enc = await createSession(file(entry.encoder!), opts);
     const dec = await createSession(file(entry.decoder!), opts);
+    if (entry.adapt && !dec.session.outputNames.includes(entry.adapt.output)) {
+      await Promise.all([enc.session.release(), dec.session.release()]);
+      throw new Error(`${entry.id}: adapt.output "${entry.adapt.output}" is not an output of ${entry.decoder!.file}`);
+    }
     return new OnnxEngine(entry, enc.session, dec.session, dec.provider);
   }
 

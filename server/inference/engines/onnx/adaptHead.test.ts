@@ -91,6 +91,10 @@ describe('adaptHead', () => {
     for (const x of [0, 7, 15]) for (const y of [0, 8, 15]) expect(anchored[y * L + x]).toBeLessThan(0);
   });
 
+  it('refuses a head whose size does not match the decoder output', () => {
+    expect(() => adaptHead(stripes(), 2, L, S, [], { ...trained, weight: [1, 2, 3] })).toThrow(/3 weights.*2 planes/);
+  });
+
   it('reaches the optimum where plain Newton steps diverge', () => {
     // large features that the trained head gets badly wrong: the undamped first step overshoots
     const rows = [Float64Array.from([30, 1, 1]), Float64Array.from([28, 0, 1]), Float64Array.from([1, 1, 1])];

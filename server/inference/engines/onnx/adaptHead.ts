@@ -47,6 +47,9 @@ export interface FitData {
  * lies in the frame. `hidden` is the head's input, C planes of L×L; S the frame side in pixels.
  */
 export function adaptHead(hidden: Float32Array, C: number, L: number, S: number, points: readonly FramePoint[], spec: HeadAdaptSpec): Float32Array {
+  if (spec.weight.length !== C || hidden.length !== C * L * L) {
+    throw new Error(`adapt: the head declares ${spec.weight.length} weights, the decoder output has ${C} planes of ${L}×${L}`);
+  }
   const data: FitData = { rows: [], targets: [], weights: [] };
   for (const p of points) {
     if (!(p.x >= 0 && p.y >= 0 && p.x < S && p.y < S)) continue;
