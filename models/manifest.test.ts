@@ -114,6 +114,28 @@ describe.each(manifest.models.map((m) => [m.id, m] as const))('model %s', (_id, 
     for (const [name, ref] of Object.entries(parity.decoder)) expectClose(out[name] as ort.Tensor, ref, parity.tolerance);
   });
 
+  it.runIf(entry.adapt)("declares the decoder's last conv: applied to its adapt output it gives the logits", async () => {
+    const adapt = entry.adapt!;
+    const parity = ParitySchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, `${entry.id}.parity.json`), 'utf8')));
+    const S = parity.size;
+    const { enc, dec } = await open(entry);
+    const feats = await enc.run({ image: new ort.Tensor('float32', parityImage(S), [1, 3, S, S]) });
+    const points = new ort.Tensor('float32', Float32Array.from(parity.points.flat()), [1, parity.points.length, 3]);
+    const out = await dec.run({ ...feats, points, prev_mask: new ort.Tensor('float32', parityPrevMask(S), [1, 1, S, S]) });
+    const hidden = out[adapt.output] as ort.Tensor;
+    const logits = out.logits.data as Float32Array;
+    const [, C, L] = hidden.dims;
+    expect(C).toBe(adapt.weight.length);
+    const h = hidden.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < L * L; i++) {
+      let v = adapt.bias;
+      for (let c = 0; c < C; c++) v += adapt.weight[c] * h[c * L * L + i];
+      worst = Math.max(worst, Math.abs(v - logits[i]));
+    }
+    expect(worst).toBeLessThan(1e-3);
+  });
+
   it('segments a disk from one positive click in its middle', async () => {
     const S = entry.preprocessing.size;
     const { mean, std } = entry.preprocessing;

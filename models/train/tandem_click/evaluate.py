@@ -180,15 +180,15 @@ class LogitEnsemble:
         return [m.encoder(x) for m in self.models]
 
     def decode(self, feats, points, prev_mask):
-        out = None
         return sum(w * m.decode(f, points, prev_mask) for m, f, w in zip(self.models, feats, self.weights))
 
 
 class HeadAdapt:
-    """The worker's adaptHead.ts (manifest `adapt`): per click, the decoder's last 1x1 conv refitted to
-    every click inside the frame (weighted logistic regression towards the trained weights, lambda; an
-    anchor grid of cells keeping the trained head's probabilities, total weight `anchor`; damped
-    Newton), the logits then taken from the refitted conv. evaluate()'s `model` for --adapt."""
+    """The worker's adaptHead.ts (manifest `adapt`): when the trained head gives a click inside the frame
+    the wrong label, the decoder's last 1x1 conv is refitted to every click there (weighted logistic
+    regression towards the trained weights, lambda; an anchor grid of cells keeping the trained head's
+    probabilities, total weight `anchor`; damped Newton) and the logits come from the refitted conv.
+    evaluate()'s `model` for --adapt."""
 
     def __init__(self, model, lam, iters, anchor=0.0, stride=4):
         self.m, self.lam, self.iters, self.anchor, self.stride = model, lam, iters, anchor, stride
@@ -208,8 +208,9 @@ class HeadAdapt:
         S = self.m.decoder.size
         keep = (p[:, 0] >= 0) & (p[:, 0] < S) & (p[:, 1] >= 0) & (p[:, 1] < S) & (p[:, 2] >= 0) & (p[:, 2] <= 1)
         theta = self.theta0
-        if keep.any():
-            f, y = sample_features(hidden, p[keep], S).double(), p[keep, 2].double()
+        f, y = sample_features(hidden, p[keep], S).double(), p[keep, 2].double()
+        z0 = torch.cat([f, torch.ones(len(f), 1, dtype=torch.float64)], 1) @ theta
+        if ((z0 > 0).double() != y).any():  # refit only when the trained head disobeys a click
             w = torch.ones(len(f), dtype=torch.float64)
             if self.anchor:
                 g = self.stride

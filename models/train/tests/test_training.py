@@ -622,6 +622,12 @@ class Evaluate(unittest.TestCase):
             base, adapted = m.decode(feats, pts, prev), ad.decode(feats, pts, prev)
             _, hidden = m.decoder(*feats[:4], pts, prev, hidden=True)
         self.assertTrue(torch.allclose(base, m.decoder.out4[1](hidden), atol=1e-5))  # hidden is the last conv's input
+        # clicks the trained head already obeys: no refit
+        obeyed = pts.clone()
+        obeyed[0, :, 2] = (sample_features(base, pts[0], 64)[:, 0] > 0).float()
+        with torch.no_grad():
+            self.assertTrue(torch.equal(ad.decode(feats, obeyed, prev), m.decode(feats, obeyed, prev)))
+            self.assertFalse(torch.allclose(adapted, base, atol=1e-4))
         at = lambda lg: torch.nn.functional.grid_sample(lg, ((pts[:, :, :2] + 0.5) / 64 * 2 - 1).view(1, 1, -1, 2),
                                                         align_corners=False).view(-1)
         self.assertEqual(((at(adapted) > 0).float() == pts[0, :, 2]).tolist(), [True] * 4)

@@ -16,9 +16,9 @@
 // Then only the mask's parts that a positive click, scribble or box centre reaches are kept
 // (components.ts).
 //
-// Head adaptation (adaptHead.ts) when the manifest entry has `adapt`: the decoder's last 1×1 conv
-// is refitted per request so every clicked point gets its label, and the logits come from the
-// refitted head applied to the decoder's `adapt.output`.
+// Head adaptation (adaptHead.ts) when the manifest entry has `adapt`: when the decoder's logits
+// give a clicked point the wrong label, its last 1×1 conv is refitted so every clicked point gets
+// its label, and the logits come from the refitted head applied to the decoder's `adapt.output`.
 //
 // Zoom-in (zoomIn.ts) when the manifest entry has `zoomIn`: later clicks run the encoder on a
 // window around the object; each window's encoder outputs are cached like the whole image's.
@@ -230,7 +230,7 @@ export class OnnxEngine implements Engine {
     if (adapt && hidden && labelled > 0) {
       const labels: FramePoint[] = [];
       for (let i = 0; i < labelled; i++) labels.push({ x: pts[3 * i], y: pts[3 * i + 1], positive: pts[3 * i + 2] === 1 });
-      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt);
+      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt) ?? values;
     }
     const refine = this.entry.refine;
     const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;

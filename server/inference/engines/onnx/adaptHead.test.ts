@@ -21,22 +21,25 @@ function stripes(): Float32Array {
 const trained: HeadAdaptSpec = { output: 'head_in', weight: [-1, -0.5], bias: 0, lambda: 0.1, iters: 20 };
 
 describe('adaptHead', () => {
-  it('returns the trained head when no label lies in the frame', () => {
+  it('leaves the decoder logits alone when no label lies in the frame, or the trained head obeys every label', () => {
     const h = stripes();
-    const out = adaptHead(h, 2, L, S, [{ x: -3, y: 10, positive: true }, { x: 10, y: S, positive: true }], trained);
-    for (let i = 0; i < L * L; i++) expect(out[i]).toBeCloseTo(-h[i] - 0.5 * h[L * L + i], 6);
+    expect(adaptHead(h, 2, L, S, [{ x: -3, y: 10, positive: true }, { x: 10, y: S, positive: true }], trained)).toBeNull();
+    expect(adaptHead(h, 2, L, S, [{ x: cellCentre(7), y: cellCentre(8), positive: false }], trained)).toBeNull();
+    // one disobeyed label among obeyed ones: refit
+    const clicks = [{ x: cellCentre(7), y: cellCentre(8), positive: false }, { x: cellCentre(3), y: cellCentre(8), positive: true }];
+    expect(adaptHead(h, 2, L, S, clicks, trained)).not.toBeNull();
   });
 
   it('gives the clicked points their labels, and pixels with the same features follow', () => {
     const h = stripes();
-    const before = adaptHead(h, 2, L, S, [], trained);
+    const before = (x: number, y: number) => -h[y * L + x] - 0.5 * h[L * L + y * L + x]; // the trained head
     const clicks = [
       { x: cellCentre(3), y: cellCentre(8), positive: true },
       { x: cellCentre(7), y: cellCentre(8), positive: false },
     ];
-    const out = adaptHead(h, 2, L, S, clicks, trained);
+    const out = adaptHead(h, 2, L, S, clicks, trained)!;
     const at = (x: number, y: number) => out[y * L + x];
-    expect(before[8 * L + 3]).toBeLessThan(0);
+    expect(before(3, 8)).toBeLessThan(0);
     expect(at(3, 8)).toBeGreaterThan(0); // the positive click
     expect(at(7, 8)).toBeLessThan(0); // the negative click
     // the whole object stripe, top to bottom, and the unclicked look-alike (same features)
@@ -48,7 +51,7 @@ describe('adaptHead', () => {
   it('moves the head less the larger lambda is', () => {
     const h = stripes();
     const click = [{ x: cellCentre(3), y: cellCentre(5), positive: true }];
-    const logitAt = (lambda: number) => adaptHead(h, 2, L, S, click, { ...trained, lambda })[5 * L + 3];
+    const logitAt = (lambda: number) => adaptHead(h, 2, L, S, click, { ...trained, lambda })![5 * L + 3];
     const values = [0.01, 0.1, 1, 10, 1000].map(logitAt);
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThan(values[i - 1]);
     expect(values[values.length - 1]).toBeCloseTo(-2.5, 1); // the trained logit: -1 * 2 - 0.5 * 1
@@ -70,10 +73,10 @@ describe('adaptHead', () => {
       return theta;
     };
     const midway = fit([2.5, 1, 1]);
-    const viaFrame = adaptHead(h, 2, L, S, [{ x: (cellCentre(2) + cellCentre(3)) / 2, y: cellCentre(4), positive: true }], spec);
+    const viaFrame = adaptHead(h, 2, L, S, [{ x: (cellCentre(2) + cellCentre(3)) / 2, y: cellCentre(4), positive: true }], spec)!;
     expect(viaFrame[4 * L + 2]).toBeCloseTo(midway[0] * 2 + midway[1] + midway[2], 5);
     const edge = fit([15, 1, 1]);
-    const viaEdge = adaptHead(h, 2, L, S, [{ x: S - 0.6, y: cellCentre(4), positive: true }], spec);
+    const viaEdge = adaptHead(h, 2, L, S, [{ x: S - 0.6, y: cellCentre(4), positive: true }], spec)!;
     expect(viaEdge[4 * L + 15]).toBeCloseTo(edge[0] * 15 + edge[1] + edge[2], 5);
   });
 
@@ -83,8 +86,8 @@ describe('adaptHead', () => {
     const h = stripes();
     const spec: HeadAdaptSpec = { output: 'head_in', weight: [-1, -0.5], bias: -2, lambda: 0.001, iters: 50 };
     const click = [{ x: cellCentre(3), y: cellCentre(8), positive: true }];
-    const free = adaptHead(h, 2, L, S, click, spec);
-    const anchored = adaptHead(h, 2, L, S, click, { ...spec, anchor: 1, anchorStride: 4 });
+    const free = adaptHead(h, 2, L, S, click, spec)!;
+    const anchored = adaptHead(h, 2, L, S, click, { ...spec, anchor: 1, anchorStride: 4 })!;
     expect(free[8 * L + 3]).toBeGreaterThan(0);
     expect(free[8 * L + 7]).toBeGreaterThan(0); // background, before: -2.5
     expect(anchored[8 * L + 3]).toBeGreaterThan(0);
