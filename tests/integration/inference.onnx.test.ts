@@ -161,6 +161,12 @@ describe('onnx engine', () => {
       const again = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log: log2 });
       expect([...again.keys()].sort()).toEqual(['grabcut', 'graphcut', 'tiny-test']);
       expect(lines.some((l) => l.level === 50 && l.model === 'tiny-wrong' && JSON.stringify(l).includes('head_in'))).toBe(true);
+      // and one whose head has more weights than head_in has planes
+      const tooMany = { ...adapted, id: 'tiny-3w', adapt: { ...adapted.adapt, weight: [10, 4, 1] } };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models: [tooMany] }));
+      const { log: log3, lines: lines3 } = capturedLogger();
+      expect([...(await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log: log3 })).keys()].sort()).toEqual(['grabcut', 'graphcut']);
+      expect(lines3.some((l) => l.level === 50 && l.model === 'tiny-3w' && JSON.stringify(l).includes('3 weights for 2 planes'))).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

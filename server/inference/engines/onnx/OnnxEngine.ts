@@ -117,9 +117,10 @@ export class OnnxEngine implements Engine {
     }
     const enc = await createSession(file(entry.encoder!), opts);
     const dec = await createSession(file(entry.decoder!), opts);
-    if (entry.adapt && !dec.session.outputNames.includes(entry.adapt.output)) {
+    const adaptProblem = entry.adapt && checkAdapt(entry, dec.session.outputNames);
+    if (adaptProblem) {
       await Promise.all([enc.session.release(), dec.session.release()]);
-      throw new Error(`${entry.id}: adapt.output "${entry.adapt.output}" is not an output of ${entry.decoder!.file}`);
+      throw new Error(`${entry.id}: ${adaptProblem}`);
     }
     return new OnnxEngine(entry, enc.session, dec.session, dec.provider);
   }
@@ -261,6 +262,16 @@ function positiveSeeds(input: SegmentInput, ox: number, oy: number): Seed[] {
   for (const s of input.scribbles ?? []) if (s.positive) for (const [x, y] of s.points) seeds.push({ x: x - ox, y: y - oy, positive: true });
   if (input.box) seeds.push({ x: (input.box[0] + input.box[2]) / 2 - ox, y: (input.box[1] + input.box[3]) / 2 - oy, positive: true });
   return seeds;
+}
+
+/** Why the entry's `adapt` cannot run on this decoder, or null: its output must exist and, where the
+ *  manifest gives that output's shape, have one plane per head weight. */
+function checkAdapt(entry: ManifestEntry, outputNames: readonly string[]): string | null {
+  const adapt = entry.adapt!;
+  if (!outputNames.includes(adapt.output)) return `adapt.output "${adapt.output}" is not an output of ${entry.decoder!.file}`;
+  const planes = entry.decoder!.outputs?.find((o) => o.name === adapt.output)?.shape?.[1];
+  if (typeof planes === 'number' && planes !== adapt.weight.length) return `adapt declares ${adapt.weight.length} weights for ${planes} planes of ${adapt.output}`;
+  return null;
 }
 
 function windowKey(imageKey: string, r: Roi): string {
