@@ -4,7 +4,8 @@
 # Faster than evaluate.py (onnxruntime instead of torch) and it measures the product.
 # Usage (from models/train): [HALF=select|report] [EVAL_ARGS="--baseline <details file>"] ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
 # EVAL_ARGS goes to npm run eval as it is (--baseline: the paired difference against an earlier run; --details <file>).
-# ADAPT='{"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}' refits the head per click (export.py --adapt); ADAPT=none turns it off.
+# EVAL_SET=train/COCO_MVal_train (with a limit) checks an inference rule on training images too.
+# ADAPT='{"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}' refits the head when the network disobeys a click (export.py --adapt); ADAPT=none turns it off.
 set -euo pipefail
 # Without a zoomIn JSON or ADAPT: the served ones (the default model's entry in models/manifest.json).
 served() {
@@ -18,6 +19,6 @@ dir=$(mktemp -d /tmp/tandem-snap-XXXX)
 /usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" ${adapt:+--adapt "$adapt"} > "$dir/export.log" 2>&1 \
   || { cat "$dir/export.log"; exit 1; }
 cd ../..
-INFERENCE_MODELS_DIR="$dir" npm run --silent eval -- --dataset "${TANDEM_DATASETS:-../shared/datasets}/dev/COCO_MVal_dev" \
+INFERENCE_MODELS_DIR="$dir" npm run --silent eval -- --dataset "${TANDEM_DATASETS:-../shared/datasets}/${EVAL_SET:-dev/COCO_MVal_dev}" \
   --model snap ${limit:+--limit "$limit"} ${HALF:+--half "$HALF"} ${EVAL_ARGS:-} --json | tail -n 1
 rm -rf "$dir"
