@@ -607,7 +607,7 @@ class Evaluate(unittest.TestCase):
         self.assertEqual(parse_ckpt_spec("C:/runs/a.pt"), ("C:/runs/a.pt", 1.0))
 
     def test_head_adapt_gives_the_clicks_their_labels_at_the_optimum(self):
-        from tandem_click.evaluate import HeadAdapt, sample_features
+        from tandem_click.adapt import HeadAdapt, sample_features
         from tandem_click.model import build_model
 
         torch.manual_seed(1)
