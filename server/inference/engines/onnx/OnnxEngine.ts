@@ -111,18 +111,14 @@ export class OnnxEngine implements Engine {
       checkSha(p, f.sha256);
       return p;
     };
-    if (entry.single) {
-      const s = await createSession(file(entry.single), opts);
-      return new OnnxEngine(entry, null, s.session, s.provider);
-    }
-    const enc = await createSession(file(entry.encoder!), opts);
-    const dec = await createSession(file(entry.decoder!), opts);
+    const enc = entry.single ? null : await createSession(file(entry.encoder!), opts);
+    const dec = await createSession(file(entry.single ?? entry.decoder!), opts);
     const adaptProblem = entry.adapt && checkAdapt(entry, dec.session.outputNames);
     if (adaptProblem) {
-      await Promise.all([enc.session.release(), dec.session.release()]);
+      await Promise.all([enc?.session.release(), dec.session.release()]);
       throw new Error(`${entry.id}: ${adaptProblem}`);
     }
-    return new OnnxEngine(entry, enc.session, dec.session, dec.provider);
+    return new OnnxEngine(entry, enc?.session ?? null, dec.session, dec.provider);
   }
 
   private get size(): number {
@@ -268,8 +264,9 @@ function positiveSeeds(input: SegmentInput, ox: number, oy: number): Seed[] {
  *  manifest gives that output's shape, have one plane per head weight. */
 function checkAdapt(entry: ManifestEntry, outputNames: readonly string[]): string | null {
   const adapt = entry.adapt!;
-  if (!outputNames.includes(adapt.output)) return `adapt.output "${adapt.output}" is not an output of ${entry.decoder!.file}`;
-  const planes = entry.decoder!.outputs?.find((o) => o.name === adapt.output)?.shape?.[1];
+  const decoder = entry.single ?? entry.decoder!;
+  if (!outputNames.includes(adapt.output)) return `adapt.output "${adapt.output}" is not an output of ${decoder.file}`;
+  const planes = decoder.outputs?.find((o) => o.name === adapt.output)?.shape?.[1];
   if (typeof planes === 'number' && planes !== adapt.weight.length) return `adapt declares ${adapt.weight.length} weights for ${planes} planes of ${adapt.output}`;
   return null;
 }
