@@ -65,6 +65,17 @@ function parityPrevMask(S: number): Float32Array {
   return a;
 }
 
+/** The model's encoder and decoder outputs on the parity inputs export.py wrote, with that file. */
+async function runParity(entry: ModelEntry) {
+  const parity = ParitySchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, `${entry.id}.parity.json`), 'utf8')));
+  const S = parity.size;
+  const { enc, dec } = await open(entry);
+  const feats = await enc.run({ image: new ort.Tensor('float32', parityImage(S), [1, 3, S, S]) });
+  const points = new ort.Tensor('float32', Float32Array.from(parity.points.flat()), [1, parity.points.length, 3]);
+  const out = await dec.run({ ...feats, points, prev_mask: new ort.Tensor('float32', parityPrevMask(S), [1, 1, S, S]) });
+  return { parity, feats, out };
+}
+
 function expectClose(got: ort.Tensor, ref: Stats, tol: { abs: number; rel: number }) {
   expect(Array.from(got.dims)).toEqual(ref.shape);
   const d = got.data as Float32Array;
@@ -103,25 +114,15 @@ describe.each(manifest.models.map((m) => [m.id, m] as const))('model %s', (_id, 
   });
 
   it('matches the PyTorch reference outputs on the parity inputs', async () => {
-    const parity = ParitySchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, `${entry.id}.parity.json`), 'utf8')));
-    const S = parity.size;
-    expect(S).toBe(entry.preprocessing.size);
-    const { enc, dec } = await open(entry);
-    const feats = await enc.run({ image: new ort.Tensor('float32', parityImage(S), [1, 3, S, S]) });
+    const { parity, feats, out } = await runParity(entry);
+    expect(parity.size).toBe(entry.preprocessing.size);
     for (const [name, ref] of Object.entries(parity.encoder)) expectClose(feats[name] as ort.Tensor, ref, parity.tolerance);
-    const points = new ort.Tensor('float32', Float32Array.from(parity.points.flat()), [1, parity.points.length, 3]);
-    const out = await dec.run({ ...feats, points, prev_mask: new ort.Tensor('float32', parityPrevMask(S), [1, 1, S, S]) });
     for (const [name, ref] of Object.entries(parity.decoder)) expectClose(out[name] as ort.Tensor, ref, parity.tolerance);
   });
 
   it.runIf(entry.adapt)("declares the decoder's last conv: applied to its adapt output it gives the logits", async () => {
     const adapt = entry.adapt!;
-    const parity = ParitySchema.parse(JSON.parse(readFileSync(join(MODELS_DIR, `${entry.id}.parity.json`), 'utf8')));
-    const S = parity.size;
-    const { enc, dec } = await open(entry);
-    const feats = await enc.run({ image: new ort.Tensor('float32', parityImage(S), [1, 3, S, S]) });
-    const points = new ort.Tensor('float32', Float32Array.from(parity.points.flat()), [1, parity.points.length, 3]);
-    const out = await dec.run({ ...feats, points, prev_mask: new ort.Tensor('float32', parityPrevMask(S), [1, 1, S, S]) });
+    const { out } = await runParity(entry);
     const hidden = out[adapt.output] as ort.Tensor;
     const logits = out.logits.data as Float32Array;
     const [, C, L] = hidden.dims;

@@ -8,13 +8,14 @@
 # ADAPT='{"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}' refits the head when the network disobeys a click (export.py --adapt); ADAPT=none turns it off.
 set -euo pipefail
 # Without a zoomIn JSON or ADAPT: the served ones (the default model's entry in models/manifest.json).
+# The served adapt without the head it reads from the model (export.py writes that), or none.
 served() {
   /usr/bin/python3 -c 'import json, sys; m = next(m for m in json.load(open("../manifest.json"))["models"] if m.get("default"))
-a = m.get("adapt"); print(json.dumps(m["zoomIn"] if sys.argv[1] == "zoomIn" else {k: v for k, v in a.items() if k not in ("output", "weight", "bias")} if a else "none"))' "$1"
+v = m.get(sys.argv[1]); print(json.dumps({k: x for k, x in v.items() if k not in ("output", "weight", "bias")}) if sys.argv[1] == "adapt" and v else json.dumps(v) if v else "none")' "$1"
 }
 ckpt=$1; limit=${2:-}; zoom=${3:-$(served zoomIn)}
 adapt=${ADAPT:-$(served adapt)}
-[ "$adapt" = none ] || [ "$adapt" = '"none"' ] && adapt=
+[ "$adapt" = none ] && adapt=
 dir=$(mktemp -d /tmp/tandem-snap-XXXX)
 /usr/bin/python3 -m tandem_click.export --ckpt "$ckpt" --id snap --out "$dir" --zoom "$zoom" ${adapt:+--adapt "$adapt"} > "$dir/export.log" 2>&1 \
   || { cat "$dir/export.log"; exit 1; }

@@ -1,6 +1,8 @@
 // The onnx engine against a tiny click-seg-v1 model (tests/fixtures/onnx, built by
 // make_fixture.py): the mask is "bright pixels, or the previous mask where not too dark", output
 // at half resolution. Real onnxruntime-node, real sessions.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -45,6 +47,29 @@ function iou(a: Uint8Array, b: Uint8Array): number {
     u += a[p] | b[p];
   }
   return u ? i / u : 0;
+}
+
+/** The fixture manifest, loosely typed: the tests edit it field by field. */
+function fixtureManifest(): { models: any[] } {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
+}
+
+/** A temporary models folder holding copies of these fixture files, removed after `fn`. */
+async function withModelsDir(files: string[], fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-onnx-'));
+  try {
+    for (const f of files) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+    await fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The engines a worker builds from `dir` with these manifest entries, and what it logged. */
+async function loadModels(dir: string, models: unknown[]) {
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models }));
+  const { log, lines } = capturedLogger();
+  return { engines: await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log }), lines };
 }
 
 describe('onnx engine', () => {
@@ -119,26 +144,17 @@ describe('onnx engine', () => {
   });
 
   it("with an adapt entry, a click the network answers too weakly still takes in what looks like it", async () => {
-    const { log } = capturedLogger();
-    const fs = await import('node:fs');
-    const os = await import('node:os');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-onnx-'));
-    try {
+    await withModelsDir(['tiny.encoder.onnx', 'tiny.decoder.onnx', 'tiny.decoder.adapt.onnx'], async (dir) => {
       // tiny-test, and the same logits computed as a 1×1 conv over head_in, with the manifest's adapt
-      for (const f of ['tiny.encoder.onnx', 'tiny.decoder.onnx', 'tiny.decoder.adapt.onnx']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
-      const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
-      const plain = manifest.models[0];
-      const { createHash } = await import('node:crypto');
-      const sha = createHash('sha256').update(fs.readFileSync(path.join(dir, 'tiny.decoder.adapt.onnx'))).digest('hex');
+      const plain = fixtureManifest().models[0];
       const adapted = {
         ...plain,
         id: 'tiny-adapt',
         default: false,
-        decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: sha, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
+        decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: undefined, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
         adapt: { output: 'head_in', weight: [10, 4], bias: -5, lambda: 0.1, anchor: 1, anchorStride: 4, iters: 20 },
       };
-      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models: [plain, adapted] }));
-      const engines = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log });
+      const { engines } = await loadModels(dir, [plain, adapted]);
       const img = image();
       // the grey patch (brightness 0.4: logit -1) clicked positive
       const input = { image: img, clicks: [{ x: 80, y: 40, positive: true }] };
@@ -155,38 +171,23 @@ describe('onnx engine', () => {
       const back = await engines.get('tiny-adapt')!.segment({ ...input, imageKey: 'b', clicks: [...input.clicks, { x: 75, y: 35, positive: false }], prevMask: after.mask });
       expect(back.mask[35 * 100 + 75]).toBe(0);
       // an adapt entry whose decoder lacks the declared output is skipped with an error, not run without it
-      const wrong = { ...adapted, id: 'tiny-wrong', decoder: plain.decoder };
-      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models: [plain, wrong] }));
-      const { log: log2, lines } = capturedLogger();
-      const again = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log: log2 });
-      expect([...again.keys()].sort()).toEqual(['grabcut', 'graphcut', 'tiny-test']);
-      expect(lines.some((l) => l.level === 50 && l.model === 'tiny-wrong' && JSON.stringify(l).includes('head_in'))).toBe(true);
+      const wrong = await loadModels(dir, [plain, { ...adapted, id: 'tiny-wrong', decoder: plain.decoder }]);
+      expect([...wrong.engines.keys()].sort()).toEqual(['grabcut', 'graphcut', 'tiny-test']);
+      expect(wrong.lines.some((l) => l.level === 50 && l.model === 'tiny-wrong' && JSON.stringify(l).includes('head_in'))).toBe(true);
       // and one whose head has more weights than head_in has planes
-      const tooMany = { ...adapted, id: 'tiny-3w', adapt: { ...adapted.adapt, weight: [10, 4, 1] } };
-      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ models: [tooMany] }));
-      const { log: log3, lines: lines3 } = capturedLogger();
-      expect([...(await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log: log3 })).keys()].sort()).toEqual(['grabcut', 'graphcut']);
-      expect(lines3.some((l) => l.level === 50 && l.model === 'tiny-3w' && JSON.stringify(l).includes('3 weights for 2 planes'))).toBe(true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+      const tooMany = await loadModels(dir, [{ ...adapted, id: 'tiny-3w', adapt: { ...adapted.adapt, weight: [10, 4, 1] } }]);
+      expect([...tooMany.engines.keys()].sort()).toEqual(['grabcut', 'graphcut']);
+      expect(tooMany.lines.some((l) => l.level === 50 && l.model === 'tiny-3w' && JSON.stringify(l).includes('3 weights for 2 planes'))).toBe(true);
+    });
   });
 
   it('skips a model whose file does not match its sha256, keeping the rest', async () => {
-    const { log, lines } = capturedLogger();
-    const fs = await import('node:fs');
-    const os = await import('node:os');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-onnx-'));
-    try {
-      for (const f of ['tiny.encoder.onnx', 'tiny.decoder.onnx']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
-      const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
+    await withModelsDir(['tiny.encoder.onnx', 'tiny.decoder.onnx'], async (dir) => {
+      const manifest = fixtureManifest();
       manifest.models[0].decoder.sha256 = '0'.repeat(64);
-      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-      const engines = await createEngines({ modelsDir: dir, providers: ['cpu'], threads: 1, log });
+      const { engines, lines } = await loadModels(dir, manifest.models);
       expect([...engines.keys()].sort()).toEqual(['grabcut', 'graphcut']);
       expect(lines.some((l) => l.level === 50 && l.model === 'tiny-test')).toBe(true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -2,31 +2,19 @@
 // head-only form of Kontogianni et al., "Continuous Adaptation for Interactive Object
 // Segmentation by Learning from Corrections", ECCV 2020). The network sees the clicks as inputs
 // and still sometimes answers a click with too little change: a thin object stays one logit cell
-// too narrow, a look-alike stays lit. Fitting the head's C + 1 weights so that every clicked point
-// gets its label moves every pixel whose features resemble a clicked one, not only the pixels near
-// it. The fit is a weighted logistic regression solved by damped Newton steps, held near the
+// too narrow, a look-alike stays lit. When the trained head disobeys a click (gives the clicked
+// point the wrong label), fitting its C + 1 weights so that every clicked point gets its label
+// moves every pixel whose features resemble a clicked one, not only the pixels near it. The fit is a weighted logistic regression solved by damped Newton steps, held near the
 // trained head twice: in weight space (lambda) and in what it predicts (an anchor grid of cells
 // keeps the trained head's own probabilities with total weight `anchor`, so a fit to clicks that
 // a linear head cannot separate does not repaint the rest of the window). It is stateless: every
 // request refits from the trained weights on all of its labels, so a retried or reordered
 // request gives the same mask.
+import { cellCoord } from './frame';
+import type { ManifestEntry } from './manifest';
 
-/** The manifest's `adapt` entry: the head the decoder ends in, and the fit's strength. */
-export interface HeadAdaptSpec {
-  /** Decoder output holding the head's input, `[1, C, L, L]`. */
-  output: string;
-  /** The trained 1×1 convolution: C weights and a bias. */
-  weight: number[];
-  bias: number;
-  /** Pull towards the trained weights; smaller lets the labels move the head further. */
-  lambda: number;
-  /** Total weight of the anchor cells (each click weighs 1); 0 or absent: no anchor. */
-  anchor?: number;
-  /** Every `anchorStride`-th cell in both directions is an anchor, from cell ⌊stride/2⌋. */
-  anchorStride?: number;
-  /** At most this many damped Newton steps (the fit stops earlier, within 1e-6 of the optimum). */
-  iters: number;
-}
+/** The manifest's `adapt` entry (manifest.ts documents its fields). */
+export type HeadAdaptSpec = NonNullable<ManifestEntry['adapt']>;
 
 /** A labelled point in model-frame pixels (the frame of the decoder's `points` input). */
 export interface FramePoint {
@@ -89,12 +77,11 @@ function addAnchors(data: FitData, hidden: Float32Array, C: number, L: number, t
   }
 }
 
-/** The C features at a frame point, bilinear between cell centres (align_corners false, edges
- *  clamped), plus the constant 1 the bias multiplies. */
+/** The C features at a frame point, bilinear between cell centres as the logits are upsampled
+ *  (frame.ts cellCoord), plus the constant 1 the bias multiplies. */
 function sampleFeatures(hidden: Float32Array, C: number, L: number, S: number, x: number, y: number): Float64Array {
-  const k = L / S;
-  const fx = Math.min(L - 1, Math.max(0, (x + 0.5) * k - 0.5));
-  const fy = Math.min(L - 1, Math.max(0, (y + 0.5) * k - 0.5));
+  const fx = cellCoord(x, L / S, L);
+  const fy = cellCoord(y, L / S, L);
   const x0 = Math.floor(fx);
   const y0 = Math.floor(fy);
   const x1 = Math.min(L - 1, x0 + 1);

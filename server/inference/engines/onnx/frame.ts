@@ -129,14 +129,20 @@ export function prevToFrame(mask: Uint8Array | undefined, view: { width: number;
   return out;
 }
 
+/** Where frame position `f` (model-frame pixels) falls on an L-cell grid with k cells per pixel,
+ *  as a continuous cell coordinate between cell centres (align_corners false, clamped to the edge
+ *  cells): its floor and the next cell, weighted by its fraction, are the bilinear taps. */
+export function cellCoord(f: number, k: number, L: number): number {
+  return Math.min(L - 1, Math.max(0, (f + 0.5) * k - 0.5));
+}
+
 /** Bilinear (align_corners false) sample positions along one axis: low index, high index, weight. */
 function linearTaps(n: number, L: number, k: number, r: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
   const i0 = new Int32Array(n);
   const i1 = new Int32Array(n);
   const t = new Float64Array(n);
   for (let x = 0; x < n; x++) {
-    const f = ((x + 0.5) * r) / n - 0.5;
-    const l = Math.min(L - 1, Math.max(0, (f + 0.5) * k - 0.5));
+    const l = cellCoord(((x + 0.5) * r) / n - 0.5, k, L);
     i0[x] = Math.floor(l);
     i1[x] = Math.min(L - 1, i0[x] + 1);
     t[x] = l - i0[x];

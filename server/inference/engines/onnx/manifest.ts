@@ -52,15 +52,21 @@ export const ManifestEntrySchema = z
         lambda: z.number().positive(),
       })
       .optional(),
-    /** Per-request fit of the decoder's last 1×1 conv to the clicks (adaptHead.ts); absent: the trained head. */
+    /** The decoder's last 1×1 conv refitted to the clicks when its logits disobey one (adaptHead.ts); absent: never. */
     adapt: z
       .object({
+        /** Decoder output holding the head's input, `[1, C, L, L]`. */
         output: z.string().min(1),
+        /** The trained 1×1 convolution: C weights and a bias. */
         weight: z.array(z.number()).min(1).max(1024),
         bias: z.number(),
+        /** Pull towards the trained weights; smaller lets the labels move the head further. */
         lambda: z.number().positive(),
+        /** Total weight of the anchor cells (each click weighs 1); 0 or absent: no anchor. */
         anchor: z.number().min(0).optional(),
+        /** Every `anchorStride`-th cell in both directions is an anchor, from cell ⌊stride/2⌋ (default 4). */
         anchorStride: z.number().int().min(1).max(64).optional(),
+        /** At most this many damped Newton steps (the fit stops earlier, within 1e-6 of the optimum). */
         iters: z.number().int().min(1).max(50),
       })
       .optional(),
