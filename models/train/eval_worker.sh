@@ -5,7 +5,7 @@
 # Usage (from models/train): [HALF=select|report] [EVAL_ARGS="--baseline <details file>"] ./eval_worker.sh <ckpt.pt> [limit] [zoomIn JSON]
 # EVAL_ARGS goes to npm run eval as it is (--baseline: the paired difference against an earlier run; --details <file>).
 # EVAL_SET=train/COCO_MVal_train (with a limit) checks an inference rule on training images too.
-# ADAPT='{"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}' refits the head when the network disobeys a click (export.py --adapt); ADAPT=none turns it off.
+# ADAPT='{"lambda": 0.1, "iters": 20, "anchor": 1, "anchorStride": 4}' refits the head when the network disobeys a click (export.py --adapt; "fromClick": N also from N clicks on); ADAPT=none turns it off.
 set -euo pipefail
 # Without a zoomIn JSON or ADAPT: the served ones (the default model's entry in models/manifest.json).
 # The served adapt without the head it reads from the model (export.py writes that), or none.

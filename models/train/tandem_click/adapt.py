@@ -9,10 +9,11 @@ class HeadAdapt:
     the wrong label, the decoder's last 1x1 conv is refitted to every click there (weighted logistic
     regression towards the trained weights, lambda; an anchor grid of cells keeping the trained head's
     probabilities, total weight `anchor`; damped Newton) and the logits come from the refitted conv.
-    evaluate()'s `model` for --adapt."""
+    From `from_click` clicks on it refits even when the head obeys them all. evaluate()'s `model` for --adapt."""
 
-    def __init__(self, model, lam, iters, anchor=0.0, stride=4):
+    def __init__(self, model, lam, iters, anchor=0.0, stride=4, from_click=None):
         self.m, self.lam, self.iters, self.anchor, self.stride = model, lam, iters, anchor, stride
+        self.from_click = from_click
         conv = model.decoder.out4[1]
         self.theta0 = torch.cat([conv.weight.detach().view(-1), conv.bias.detach()]).double()
 
@@ -31,7 +32,9 @@ class HeadAdapt:
         theta = self.theta0
         f, y = sample_features(hidden, p[keep], S).double(), p[keep, 2].double()
         z0 = torch.cat([f, torch.ones(len(f), 1, dtype=torch.float64)], 1) @ theta
-        if ((z0 > 0).double() != y).any():  # refit only when the trained head disobeys a click
+        clicks = int(((p[:, 2] == 0) | (p[:, 2] == 1)).sum())  # every click, in the frame or not, as the worker counts
+        hard = self.from_click is not None and clicks >= self.from_click
+        if len(f) and (hard or ((z0 > 0).double() != y).any()):  # a disobeyed click, or an object that took many
             w = torch.ones(len(f), dtype=torch.float64)
             if self.anchor:
                 g = self.stride

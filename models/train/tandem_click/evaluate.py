@@ -93,9 +93,10 @@ def box_iou(a, b):
 
 
 @torch.no_grad()
-def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), zoom=None):
+def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), zoom=None, on_mask=None):
     """zoom: None, or the manifest's zoomIn {expansion, minFrac, reuseIou, fromClick} (RITM's ZoomIn): from click
-    `from_click` on, the encoder runs on a window around the current mask instead of the whole image."""
+    `from_click` on, the encoder runs on a window around the current mask instead of the whole image.
+    on_mask(k, pred, roi, clicks), when given, sees each click's final mask (mask_trace.py draws and measures them)."""
     h, w = gt.shape
     full = (0, 0, w, h)
     cache = {}
@@ -138,6 +139,8 @@ def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), z
             if roi[0] <= cx < roi[2] and roi[1] <= cy < roi[3]:
                 pred[cy, cx] = p
         keep_seeded_components(pred, roi, clicks)
+        if on_mask:
+            on_mask(len(clicks), pred, roi, list(clicks))
         inter, union = (pred & gt).sum(), (pred | gt).sum()
         ious.append(inter / max(union, 1))
     nocs = {}
@@ -247,6 +250,7 @@ if __name__ == "__main__":
     if a.adapt:
         assert len(models) == 1, "--adapt refits one model's head"
         spec = json.loads(a.adapt)
-        model = HeadAdapt(models[0], spec["lambda"], spec["iters"], spec.get("anchor", 0.0), spec.get("anchorStride", 4))
+        model = HeadAdapt(models[0], spec["lambda"], spec["iters"], spec.get("anchor", 0.0), spec.get("anchorStride", 4),
+                          spec.get("fromClick"))
     print(json.dumps(evaluate(model, a.data, size, a.limit, zoom=json.loads(a.zoom) if a.zoom else None,
                               half=a.half, details=a.details)))

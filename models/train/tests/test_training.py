@@ -468,6 +468,45 @@ class MaskOffsets(unittest.TestCase):
         self.assertLess(peak(steps(wide, np.tile(x >= 33, (48, 1)), 0)), 0)
 
 
+class Trace(unittest.TestCase):
+    """mask_trace.py: a mask one pixel too fat reads about +1 px, one too thin about -1, and eval_instance
+    hands it each click's final mask, the one its IoU is measured on."""
+
+    def test_boundary_bias_reads_a_one_pixel_dilation_and_erosion(self):
+        from scipy.ndimage import binary_dilation, binary_erosion
+        from mask_trace import boundary_bias  # beside tandem_click: the tests run from models/train
+
+        gt = ellipse(80, 80, 40, 40, 20, 25)
+        self.assertEqual(boundary_bias(gt, gt), (0.0, 0.0))
+        fat, thin = boundary_bias(binary_dilation(gt), gt), boundary_bias(binary_erosion(gt), gt)
+        self.assertTrue(0.8 < fat[0] < 1.2 and fat[1] == fat[0], fat)
+        self.assertTrue(-1.2 < thin[0] < -0.8 and thin[1] == -thin[0], thin)
+        shifted = boundary_bias(np.roll(gt, 1, axis=1), gt)  # a shift: as much too fat as too thin
+        self.assertLess(abs(shifted[0]), 0.05)
+        self.assertGreater(shifted[1], 0.3)
+
+    def test_on_mask_sees_each_clicks_mask(self):
+        from tandem_click.evaluate import eval_instance
+        from tandem_click.model import build_model
+
+        torch.manual_seed(0)
+        m = build_model({"size": 64, "widths": [16, 8, 8], "fuse_bn": True}).eval()
+        rng = np.random.default_rng(2)
+        gt = ellipse(60, 70, 30, 35, 12, 16)
+        img = (rng.random((60, 70, 3)) * 80).astype(np.uint8)
+        img[gt] += 150
+        seen = []
+
+        def on_mask(k, pred, roi, clicks):
+            seen.append((k, (pred & gt).sum() / max((pred | gt).sum(), 1), len(clicks)))
+
+        with torch.no_grad():
+            ious, _, _, _ = eval_instance(m, img, gt, 64, 4, on_mask=on_mask)
+        self.assertEqual([k for k, _, _ in seen], list(range(1, len(seen) + 1)))
+        self.assertEqual([n for _, _, n in seen], [k for k, _, _ in seen])  # clicks so far
+        self.assertTrue(np.allclose([v for _, v, _ in seen], ious[:len(seen)]))
+
+
 class Backbones(unittest.TestCase):
     """The 'backbone' config key: the default keeps the shipped checkpoint's layout; 'nanodet' (whose
     pretrained file CI does not have) builds, gives 5 maps at strides 2..32 and exports."""
@@ -627,6 +666,11 @@ class Evaluate(unittest.TestCase):
         obeyed[0, :, 2] = (sample_features(base, pts[0], 64)[:, 0] > 0).float()
         with torch.no_grad():
             self.assertTrue(torch.equal(ad.decode(feats, obeyed, prev), m.decode(feats, obeyed, prev)))
+            # from `fromClick` clicks on (4 here) it refits obeyed clicks too
+            self.assertFalse(torch.allclose(HeadAdapt(m, 1e-3, 50, from_click=4).decode(feats, obeyed, prev),
+                                            m.decode(feats, obeyed, prev), atol=1e-4))
+            self.assertTrue(torch.equal(HeadAdapt(m, 1e-3, 50, from_click=5).decode(feats, obeyed, prev),
+                                        m.decode(feats, obeyed, prev)))
             self.assertFalse(torch.allclose(adapted, base, atol=1e-4))
         at = lambda lg: torch.nn.functional.grid_sample(lg, ((pts[:, :, :2] + 0.5) / 64 * 2 - 1).view(1, 1, -1, 2),
                                                         align_corners=False).view(-1)

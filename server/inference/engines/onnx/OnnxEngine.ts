@@ -227,7 +227,7 @@ export class OnnxEngine implements Engine {
     if (adapt && hidden && labelled > 0) {
       const labels: FramePoint[] = [];
       for (let i = 0; i < labelled; i++) labels.push({ x: pts[3 * i], y: pts[3 * i + 1], positive: pts[3 * i + 2] === 1 });
-      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt) ?? values;
+      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt, input.clicks.length) ?? values;
     }
     const refine = this.entry.refine;
     const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;

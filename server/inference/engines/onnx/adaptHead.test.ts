@@ -30,6 +30,19 @@ describe('adaptHead', () => {
     expect(adaptHead(h, 2, L, S, clicks, trained)).not.toBeNull();
   });
 
+  it('refits on obeyed labels too once the request has `fromClick` clicks', () => {
+    const h = stripes();
+    const spec = { ...trained, fromClick: 6 };
+    const obeyed = [{ x: cellCentre(7), y: cellCentre(8), positive: false }];
+    expect(adaptHead(h, 2, L, S, obeyed, spec, 5)).toBeNull();
+    const out = adaptHead(h, 2, L, S, obeyed, spec, 6)!;
+    expect(out).not.toBeNull();
+    // the obeyed negative is pushed further from the boundary than the trained head put it
+    expect(out[8 * L + 7]).toBeLessThan(-0.5);
+    // still nothing to fit when no label lies in the frame
+    expect(adaptHead(h, 2, L, S, [{ x: -3, y: 10, positive: true }], spec, 9)).toBeNull();
+  });
+
   it('gives the clicked points their labels, and pixels with the same features follow', () => {
     const h = stripes();
     const before = (x: number, y: number) => -h[y * L + x] - 0.5 * h[L * L + y * L + x]; // the trained head

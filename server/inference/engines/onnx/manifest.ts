@@ -52,7 +52,7 @@ export const ManifestEntrySchema = z
         lambda: z.number().positive(),
       })
       .optional(),
-    /** The decoder's last 1×1 conv refitted to the clicks when its logits disobey one (adaptHead.ts); absent: never. */
+    /** The decoder's last 1×1 conv refitted to the clicks when its logits disobey one, or from `fromClick` clicks on (adaptHead.ts); absent: never. */
     adapt: z
       .object({
         /** Decoder output holding the head's input, `[1, C, L, L]`. */
@@ -68,6 +68,9 @@ export const ManifestEntrySchema = z
         anchorStride: z.number().int().min(1).max(64).optional(),
         /** At most this many damped Newton steps (the fit stops earlier, within 1e-6 of the optimum). */
         iters: z.number().int().min(1).max(50),
+        /** From this many clicks on, refit even when the head obeys every click (an object that has
+         *  taken that many is one the network finds hard); absent: only on a disobeyed click. */
+        fromClick: z.number().int().min(1).optional(),
       })
       .optional(),
   })
