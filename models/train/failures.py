@@ -42,6 +42,12 @@ def main(details, root, against=None):
                       f"{np.mean([r['noc90'] for r in both]):.2f}, {len(both)} objects)") if both else " | -"
             print(f"{lo}-{hi if hi < 1 << 30 else ''} | {len(b)} | {np.mean([r['noc85'] for r in b]):.2f} | "
                   f"{c / len(b):.2f} | {sum(max(r['ious']) < 0.9 for r in b)} | {c / total:.0%}{vs}")
+    # what each click after the first had to improve on: the IoU it found (a click from 0.85-0.9 is
+    # boundary work, one from under 0.7 a missing or extra region)
+    edges = [0.5, 0.7, 0.8, 0.85, 0.9]
+    print("clicks after the first, by the IoU they started from: " + ", ".join(
+        f"{lo}-{hi} {sum(lo <= r['ious'][k - 1] < hi for r in rows for k in range(1, r['noc90']))}"
+        for lo, hi in zip([0.0] + edges, edges)))
     if all("clicks" in r for r in rows):  # details written since the clicks were added
         rep = [sum(a == b for a, b in zip(r["clicks"], r["clicks"][1:r["noc90"]])) for r in rows]
         print(f"clicks equal to the click before (it changed nothing), before 90%: {sum(rep)} "
