@@ -76,7 +76,7 @@ def main():
     ap.add_argument("object", nargs="?", help="overlay: the object's id or its prefix, e.g. stop_sign09")
     ap.add_argument("--clicks", default="1,3,5")
     ap.add_argument("--out", default="/tmp/trace.png")
-    ap.add_argument("--set", default="COCO_MVal_dev", help="bias: a set under <data>/dev")
+    ap.add_argument("--set", default="COCO_MVal_dev", help="a set under <data>/dev (../train/<name>: a training set)")
     ap.add_argument("--limit", type=int, default=60)
     ap.add_argument("--ckpt", default="checkpoints/nanodet_384.pt")
     ap.add_argument("--data", default="../../../shared/datasets")
@@ -87,7 +87,10 @@ def main():
     clicks = [int(k) for k in a.clicks.split(",")]
     load = lambda ip, mp: (np.array(Image.open(ip).convert("RGB")), np.array(Image.open(mp)) > 127)
     if a.what == "overlay":
-        ip, mp = next(t for t in load_instances(a.data, a.set) if os.path.basename(t[1]).startswith(a.object))
+        found = [t for t in load_instances(a.data, a.set) if os.path.basename(t[1]).startswith(a.object or "")]
+        if not a.object or not found:
+            raise SystemExit(f"overlay needs the id (or its prefix) of an object in {a.set}")
+        ip, mp = found[0]
         img, gt = load(ip, mp)
         overlay(img, gt, masks_per_click(model, size, zoom, img, gt, clicks)).save(a.out)
         print(a.out)
