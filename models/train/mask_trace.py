@@ -34,7 +34,8 @@ def served_model(ckpt, adapt=True):
     m.eval()
     a = entry.get("adapt")
     if adapt and a:
-        m = HeadAdapt(m, a["lambda"], a["iters"], a.get("anchor", 0.0), a.get("anchorStride", 4), a.get("fromClick"))
+        m = HeadAdapt(m, a["lambda"], a["iters"], a.get("anchor", 0.0), a.get("anchorStride", 4), a.get("fromClick"),
+                      a.get("fromClickMaxSide"))
     return m, ck["config"]["size"], entry.get("zoomIn")
 
 

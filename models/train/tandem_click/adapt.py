@@ -1,5 +1,6 @@
 """The worker's head refit (server/inference/engines/onnx/adaptHead.ts, manifest `adapt`) in PyTorch,
 for `evaluate.py --adapt`: the same gate, the same objective, the same damped Newton steps."""
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -9,13 +10,26 @@ class HeadAdapt:
     the wrong label, the decoder's last 1x1 conv is refitted to every click there (weighted logistic
     regression towards the trained weights, lambda; an anchor grid of cells keeping the trained head's
     probabilities, total weight `anchor`; damped Newton) and the logits come from the refitted conv.
-    From `from_click` clicks on it refits even when the head obeys them all. evaluate()'s `model` for --adapt."""
+    A hard object's requests are refitted even when the head obeys every click: from `from_click`
+    clicks on, while the previous mask is under `max_side` image pixels on its short side (the
+    worker's isHard; evaluate.eval_instance reports the previous mask through `observe_prev`).
+    evaluate()'s `model` for --adapt."""
 
-    def __init__(self, model, lam, iters, anchor=0.0, stride=4, from_click=None):
+    def __init__(self, model, lam, iters, anchor=0.0, stride=4, from_click=None, max_side=None):
         self.m, self.lam, self.iters, self.anchor, self.stride = model, lam, iters, anchor, stride
-        self.from_click = from_click
+        self.from_click, self.max_side, self.prev_short_side = from_click, max_side, None
         conv = model.decoder.out4[1]
         self.theta0 = torch.cat([conv.weight.detach().view(-1), conv.bias.detach()]).double()
+
+    def observe_prev(self, pred):
+        """The previous mask at image size (None or empty: no previous mask)."""
+        ys, xs = np.nonzero(pred) if pred is not None else ((), ())
+        self.prev_short_side = int(min(np.ptp(ys), np.ptp(xs)) + 1) if len(ys) else None
+
+    def hard(self, clicks):
+        if self.from_click is None or clicks < self.from_click:
+            return False
+        return self.max_side is None or (self.prev_short_side is not None and self.prev_short_side < self.max_side)
 
     def eval(self):
         self.m.eval()
@@ -33,8 +47,7 @@ class HeadAdapt:
         f, y = sample_features(hidden, p[keep], S).double(), p[keep, 2].double()
         z0 = torch.cat([f, torch.ones(len(f), 1, dtype=torch.float64)], 1) @ theta
         clicks = int(((p[:, 2] == 0) | (p[:, 2] == 1)).sum())  # every click, in the frame or not, as the worker counts
-        hard = self.from_click is not None and clicks >= self.from_click
-        if len(f) and (hard or ((z0 > 0).double() != y).any()):  # a disobeyed click, or an object that took many
+        if len(f) and (self.hard(clicks) or ((z0 > 0).double() != y).any()):  # a disobeyed click, or an object that took many
             w = torch.ones(len(f), dtype=torch.float64)
             if self.anchor:
                 g = self.stride

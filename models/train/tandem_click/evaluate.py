@@ -127,6 +127,8 @@ def eval_instance(model, img, gt, size, max_clicks=20, thresholds=(0.85, 0.9), z
         feats, scale, (rh, rw) = feats_for(roi)
         pts = torch.tensor([[[(cx - roi[0] + 0.5) * scale - 0.5, (cy - roi[1] + 0.5) * scale - 0.5, 1.0 if p else 0.0]
                              for cx, cy, p in clicks]], dtype=torch.float32)
+        if hasattr(model, "observe_prev"):  # HeadAdapt's hard-object rule reads the previous mask's size
+            model.observe_prev(pred if k else None)
         t = time.time()
         logits = model.decode(feats, pts, prev_to_frame(pred, roi, size))
         dec_t += time.time() - t
@@ -251,6 +253,6 @@ if __name__ == "__main__":
         assert len(models) == 1, "--adapt refits one model's head"
         spec = json.loads(a.adapt)
         model = HeadAdapt(models[0], spec["lambda"], spec["iters"], spec.get("anchor", 0.0), spec.get("anchorStride", 4),
-                          spec.get("fromClick"))
+                          spec.get("fromClick"), spec.get("fromClickMaxSide"))
     print(json.dumps(evaluate(model, a.data, size, a.limit, zoom=json.loads(a.zoom) if a.zoom else None,
                               half=a.half, details=a.details)))

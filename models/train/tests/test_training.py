@@ -671,6 +671,17 @@ class Evaluate(unittest.TestCase):
                                             m.decode(feats, obeyed, prev), atol=1e-4))
             self.assertTrue(torch.equal(HeadAdapt(m, 1e-3, 50, from_click=5).decode(feats, obeyed, prev),
                                         m.decode(feats, obeyed, prev)))
+            # ... and with max_side only while the previous mask (image pixels) is smaller than it
+            small = HeadAdapt(m, 1e-3, 50, from_click=4, max_side=50)
+            mask = np.zeros((200, 300), bool)
+            mask[10:59, 20:220] = True  # 49 px on its short side
+            small.observe_prev(mask)
+            self.assertFalse(torch.allclose(small.decode(feats, obeyed, prev), m.decode(feats, obeyed, prev), atol=1e-4))
+            mask[10:60] = True  # 50 px
+            small.observe_prev(mask)
+            self.assertTrue(torch.equal(small.decode(feats, obeyed, prev), m.decode(feats, obeyed, prev)))
+            small.observe_prev(None)  # the first click has no previous mask
+            self.assertTrue(torch.equal(small.decode(feats, obeyed, prev), m.decode(feats, obeyed, prev)))
             self.assertFalse(torch.allclose(adapted, base, atol=1e-4))
         at = lambda lg: torch.nn.functional.grid_sample(lg, ((pts[:, :, :2] + 0.5) / 64 * 2 - 1).view(1, 1, -1, 2),
                                                         align_corners=False).view(-1)

@@ -31,12 +31,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Logger } from '../../../logger';
+import { maskBbox } from '../../../../shared/geometry/maskBbox';
 import type { ModelInfo } from '../../../../shared/protocol/inference';
 import type { Engine, RgbImage, SegmentInput, SegmentOutput } from '../types';
 import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
 import { clearOutside, keepSeededComponents, type Seed } from './components';
-import { adaptHead, type FramePoint } from './adaptHead';
+import { adaptHead, isHard, type FramePoint } from './adaptHead';
 import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Point, type Roi } from './zoomIn';
 
@@ -227,7 +228,9 @@ export class OnnxEngine implements Engine {
     if (adapt && hidden && labelled > 0) {
       const labels: FramePoint[] = [];
       for (let i = 0; i < labelled; i++) labels.push({ x: pts[3 * i], y: pts[3 * i + 1], positive: pts[3 * i + 2] === 1 });
-      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt, input.clicks.length) ?? values;
+      const b = input.prevMask ? maskBbox(input.prevMask, image.width, image.height) : null;
+      const hard = isHard(adapt, input.clicks.length, b ? Math.min(b.x1 - b.x0, b.y1 - b.y0) : null);
+      values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt, hard) ?? values;
     }
     const refine = this.entry.refine;
     const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;

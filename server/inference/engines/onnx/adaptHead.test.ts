@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptHead, fitHead, type HeadAdaptSpec } from './adaptHead';
+import { adaptHead, fitHead, isHard, type HeadAdaptSpec } from './adaptHead';
 
 const L = 16; // logits grid
 const S = 64; // frame side: one cell is 4 frame pixels
@@ -30,17 +30,27 @@ describe('adaptHead', () => {
     expect(adaptHead(h, 2, L, S, clicks, trained)).not.toBeNull();
   });
 
-  it('refits on obeyed labels too once the request has `fromClick` clicks', () => {
+  it("refits a hard object's requests on obeyed labels too", () => {
     const h = stripes();
-    const spec = { ...trained, fromClick: 6 };
     const obeyed = [{ x: cellCentre(7), y: cellCentre(8), positive: false }];
-    expect(adaptHead(h, 2, L, S, obeyed, spec, 5)).toBeNull();
-    const out = adaptHead(h, 2, L, S, obeyed, spec, 6)!;
+    expect(adaptHead(h, 2, L, S, obeyed, trained, false)).toBeNull();
+    const out = adaptHead(h, 2, L, S, obeyed, trained, true)!;
     expect(out).not.toBeNull();
     // the obeyed negative is pushed further from the boundary than the trained head put it
     expect(out[8 * L + 7]).toBeLessThan(-0.5);
     // still nothing to fit when no label lies in the frame
-    expect(adaptHead(h, 2, L, S, [{ x: -3, y: 10, positive: true }], spec, 9)).toBeNull();
+    expect(adaptHead(h, 2, L, S, [{ x: -3, y: 10, positive: true }], trained, true)).toBeNull();
+  });
+
+  it('calls an object hard from `fromClick` clicks on, while its previous mask is under `fromClickMaxSide`', () => {
+    expect(isHard(trained, 20, 10)).toBe(false); // no fromClick: never
+    const anySize = { ...trained, fromClick: 6 };
+    expect(isHard(anySize, 5, 10)).toBe(false);
+    expect(isHard(anySize, 6, 400)).toBe(true);
+    const small = { ...anySize, fromClickMaxSide: 50 };
+    expect(isHard(small, 6, 49)).toBe(true);
+    expect(isHard(small, 6, 50)).toBe(false);
+    expect(isHard(small, 9, null)).toBe(false); // no previous mask: its size is unknown
   });
 
   it('gives the clicked points their labels, and pixels with the same features follow', () => {

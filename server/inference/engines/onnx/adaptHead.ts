@@ -32,11 +32,11 @@ export interface FitData {
 
 /**
  * The head's logits `[L×L]` after fitting it to `points`, or null when the trained head already
- * gives every point inside the frame its label (or none lies in it) and the request has fewer than
- * `spec.fromClick` clicks: the decoder's own logits stand. `hidden` is the head's input, C planes
- * of L×L; S the frame side in pixels; `clicks` the request's click count.
+ * gives every point inside the frame its label (or none lies in it) and the request is not a hard
+ * object's (`isHard`): the decoder's own logits stand. `hidden` is the head's input, C planes of
+ * L×L; S the frame side in pixels.
  */
-export function adaptHead(hidden: Float32Array, C: number, L: number, S: number, points: readonly FramePoint[], spec: HeadAdaptSpec, clicks = 0): Float32Array | null {
+export function adaptHead(hidden: Float32Array, C: number, L: number, S: number, points: readonly FramePoint[], spec: HeadAdaptSpec, hard = false): Float32Array | null {
   if (spec.weight.length !== C || hidden.length !== C * L * L) {
     throw new Error(`adapt: the head declares ${spec.weight.length} weights, the decoder output has ${C} planes of ${L}×${L}`);
   }
@@ -51,10 +51,7 @@ export function adaptHead(hidden: Float32Array, C: number, L: number, S: number,
   if (data.rows.length === 0) return null;
   // Refit when the network disobeys a click: where it obeys them all, a refit on every click changed
   // the mask of objects it had right as often as it helped (dev select half: 12 objects fewer clicks
-  // and 7 more without this gate, 5 and 0 with it). `fromClick` (optional) also refits every request
-  // with that many clicks: an object that took them is one the network does not have right. Measured
-  // in models/train/CONTEXT.md: fewer clicks on COCO, more on BSDS500 regions; v3 does not set it.
-  const hard = spec.fromClick !== undefined && clicks >= spec.fromClick;
+  // and 7 more without this gate, 5 and 0 with it). A hard object's requests are refitted anyway.
   if (!hard && !data.rows.some((f, n) => dot(f, theta) > 0 !== (data.targets[n] === 1))) return null;
   if (spec.anchor) addAnchors(data, hidden, C, L, theta, spec.anchor, spec.anchorStride ?? 4);
   fitHead(data, theta, spec.lambda, spec.iters);
@@ -66,6 +63,18 @@ export function adaptHead(hidden: Float32Array, C: number, L: number, S: number,
     for (let i = 0; i < plane; i++) out[i] += w * hidden[base + i];
   }
   return out;
+}
+
+/**
+ * Whether a request is a hard object's, refitted even when the head obeys every click: `fromClick`
+ * clicks or more (an object that took them is one the network does not have right) on an object
+ * whose previous mask is under `fromClickMaxSide` image pixels on its short side, when that is set.
+ * Small ones gain (their boundary is a pixel of error in a zoomed window); a large region refitted
+ * on obeyed clicks spreads to look-alike texture (models/train/CONTEXT.md: BSDS500 regions lost).
+ */
+export function isHard(spec: HeadAdaptSpec, clicks: number, prevShortSide: number | null): boolean {
+  if (spec.fromClick === undefined || clicks < spec.fromClick) return false;
+  return spec.fromClickMaxSide === undefined || (prevShortSide !== null && prevShortSide < spec.fromClickMaxSide);
 }
 
 /** Anchor cells on a grid, each targeting the trained head's probability there, `total` weight in all. */

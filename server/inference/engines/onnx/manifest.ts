@@ -52,7 +52,7 @@ export const ManifestEntrySchema = z
         lambda: z.number().positive(),
       })
       .optional(),
-    /** The decoder's last 1×1 conv refitted to the clicks when its logits disobey one, or from `fromClick` clicks on (adaptHead.ts); absent: never. */
+    /** The decoder's last 1×1 conv refitted to the clicks when its logits disobey one, or on a small object from `fromClick` clicks on (adaptHead.ts); absent: never. */
     adapt: z
       .object({
         /** Decoder output holding the head's input, `[1, C, L, L]`. */
@@ -71,6 +71,10 @@ export const ManifestEntrySchema = z
         /** From this many clicks on, refit even when the head obeys every click (an object that has
          *  taken that many is one the network finds hard); absent: only on a disobeyed click. */
         fromClick: z.number().int().min(1).optional(),
+        /** ... and only while the previous mask's bounding box is under this many image pixels on
+         *  its short side (absent: any size). Large regions refitted on obeyed clicks spread to
+         *  look-alike texture (models/train/CONTEXT.md). */
+        fromClickMaxSide: z.number().positive().optional(),
       })
       .optional(),
   })
