@@ -181,6 +181,43 @@ describe('onnx engine', () => {
     });
   });
 
+  it("refits a small hard object's head on obeyed clicks too, and only a small one's", async () => {
+    await withModelsDir(['tiny.encoder.onnx', 'tiny.decoder.adapt.onnx'], async (dir) => {
+      const plain = fixtureManifest().models[0];
+      const entry = (id: string, fromClickMaxSide: number) => ({
+        ...plain,
+        id,
+        decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: undefined, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
+        adapt: { output: 'head_in', weight: [10, 4], bias: -5, lambda: 0.1, anchor: 1, anchorStride: 4, iters: 20, fromClick: 2, fromClickMaxSide },
+      });
+      const { engines } = await loadModels(dir, [entry('small-limit', 3), entry('large-limit', 1000)]);
+      // three bands: brightness 0.49 (logit -0.1), 0.502 (+0.02: barely in), 0.52 (+0.2)
+      const width = 100;
+      const height = 50;
+      const data = new Uint8Array(width * height * 3);
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(x < 40 ? 125 : x < 60 ? 128 : 133, 3 * (y * width + x), 3 * (y * width + x) + 3);
+      // both clicks obeyed by the trained head; a previous mask of 3 × 3 px (gone: no positive click reaches it)
+      const input = {
+        image: { width, height, data },
+        clicks: [{ x: 80, y: 25, positive: true }, { x: 20, y: 25, positive: false }],
+        prevMask: rect(width, height, 1, 1, 4, 4),
+      };
+      const count = (m: Uint8Array, x0: number, x1: number) => {
+        let n = 0;
+        for (let y = 0; y < height; y++) for (let x = x0; x < x1; x++) n += m[y * width + x];
+        return n;
+      };
+      // the previous mask is 3 px on its short side: not under a limit of 3, so no refit and the middle band stays
+      const kept = await engines.get('small-limit')!.segment({ ...input, imageKey: 'a' });
+      expect(count(kept.mask, 44, 56)).toBeGreaterThan(0.9 * 12 * height); // the bottom rows read the frame's padding
+      // under 1000: refitted to the two clicks, whose brightness puts the boundary between 0.49 and 0.52
+      const refit = await engines.get('large-limit')!.segment({ ...input, imageKey: 'b' });
+      expect(count(refit.mask, 44, 56)).toBe(0);
+      expect(count(refit.mask, 64, 100)).toBe(count(kept.mask, 64, 100)); // the clicked band as it was
+      expect(count(refit.mask, 0, 36) + count(kept.mask, 0, 36)).toBe(0);
+    });
+  });
+
   it('skips a model whose file does not match its sha256, keeping the rest', async () => {
     await withModelsDir(['tiny.encoder.onnx', 'tiny.decoder.onnx'], async (dir) => {
       const manifest = fixtureManifest();
