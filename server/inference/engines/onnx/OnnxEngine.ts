@@ -228,8 +228,10 @@ export class OnnxEngine implements Engine {
     if (adapt && hidden && labelled > 0) {
       const labels: FramePoint[] = [];
       for (let i = 0; i < labelled; i++) labels.push({ x: pts[3 * i], y: pts[3 * i + 1], positive: pts[3 * i + 2] === 1 });
-      const b = input.prevMask ? maskBbox(input.prevMask, image.width, image.height) : null;
-      const hard = isHard(adapt, input.clicks.length, b ? Math.min(b.x1 - b.x0, b.y1 - b.y0) : null);
+      const hard = isHard(adapt, input.clicks.length, () => {
+        const b = input.prevMask ? maskBbox(input.prevMask, image.width, image.height) : null;
+        return b ? Math.min(b.x1 - b.x0, b.y1 - b.y0) : null;
+      });
       values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt, hard) ?? values;
     }
     const refine = this.entry.refine;

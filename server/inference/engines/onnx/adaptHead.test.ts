@@ -43,14 +43,16 @@ describe('adaptHead', () => {
   });
 
   it('calls an object hard from `fromClick` clicks on, while its previous mask is under `fromClickMaxSide`', () => {
-    expect(isHard(trained, 20, 10)).toBe(false); // no fromClick: never
+    expect(isHard(trained, 20, () => 10)).toBe(false); // no fromClick: never
     const anySize = { ...trained, fromClick: 6 };
-    expect(isHard(anySize, 5, 10)).toBe(false);
-    expect(isHard(anySize, 6, 400)).toBe(true);
+    expect(isHard(anySize, 5, () => 10)).toBe(false);
+    expect(isHard(anySize, 6, () => 400)).toBe(true);
     const small = { ...anySize, fromClickMaxSide: 50 };
-    expect(isHard(small, 6, 49)).toBe(true);
-    expect(isHard(small, 6, 50)).toBe(false);
-    expect(isHard(small, 9, null)).toBe(false); // no previous mask: its size is unknown
+    expect(isHard(small, 6, () => 49)).toBe(true);
+    expect(isHard(small, 6, () => 50)).toBe(false);
+    expect(isHard(small, 9, () => null)).toBe(false); // no previous mask: its size is unknown
+    // the mask's size is not scanned when the click count already decides
+    expect(isHard(small, 5, () => { throw new Error('scanned'); })).toBe(false);
   });
 
   it('gives the clicked points their labels, and pixels with the same features follow', () => {

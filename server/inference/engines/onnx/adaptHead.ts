@@ -71,10 +71,14 @@ export function adaptHead(hidden: Float32Array, C: number, L: number, S: number,
  * whose previous mask is under `fromClickMaxSide` image pixels on its short side, when that is set.
  * Small ones gain (their boundary is a pixel of error in a zoomed window); a large region refitted
  * on obeyed clicks spreads to look-alike texture (models/train/CONTEXT.md: BSDS500 regions lost).
+ * `prevShortSide` gives the previous mask's short side in image pixels, or null without one; it is
+ * asked only when the size matters (a bounding box scan of the whole mask).
  */
-export function isHard(spec: HeadAdaptSpec, clicks: number, prevShortSide: number | null): boolean {
+export function isHard(spec: HeadAdaptSpec, clicks: number, prevShortSide: () => number | null): boolean {
   if (spec.fromClick === undefined || clicks < spec.fromClick) return false;
-  return spec.fromClickMaxSide === undefined || (prevShortSide !== null && prevShortSide < spec.fromClickMaxSide);
+  if (spec.fromClickMaxSide === undefined) return true;
+  const side = prevShortSide();
+  return side !== null && side < spec.fromClickMaxSide;
 }
 
 /** Anchor cells on a grid, each targeting the trained head's probability there, `total` weight in all. */
