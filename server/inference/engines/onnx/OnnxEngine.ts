@@ -39,7 +39,7 @@ import { refineMask } from './refine';
 import { clearOutside, keepSeededComponents, type Seed } from './components';
 import { adaptHead, isHard, type FramePoint } from './adaptHead';
 import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
-import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type Point, type Roi } from './zoomIn';
+import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type MaskBox, type Point, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
 
@@ -169,14 +169,14 @@ export class OnnxEngine implements Engine {
   }
 
   /** The zoom-in window for this request, or null for the whole image. */
-  private window(input: SegmentInput, prevMask: Uint8Array | undefined): Roi | null {
+  private window(input: SegmentInput, prevBox: () => MaskBox): Roi | null {
     const z = this.entry.zoomIn;
     // A box says where the object is before any click does.
     if (!z || !this.encoder || (input.clicks.length < z.fromClick && !input.box)) return null;
     const { width, height } = input.image;
     const extent: Point[] = input.clicks.filter((c) => c.positive);
     if (input.box) extent.push({ x: input.box[0], y: input.box[1] }, { x: input.box[2] - 1, y: input.box[3] - 1 });
-    const fresh = objectRoi(prevMask, extent, width, height, z);
+    const fresh = objectRoi(prevBox(), extent, width, height, z);
     if (!fresh || (fresh[0] === 0 && fresh[1] === 0 && fresh[2] === width && fresh[3] === height)) return null;
     const recent = this.windows.get(input.imageKey) ?? [];
     const r = chooseRoi(fresh, recent, input.clicks[input.clicks.length - 1], z.reuseIou);
@@ -190,7 +190,11 @@ export class OnnxEngine implements Engine {
     const { image } = input;
     let prevMask = input.prevMask;
     if (input.box && !this.entry.prompts.includes('box') && !prevMask) prevMask = boxMask(image.width, image.height, input.box);
-    const roi = this.window(input, prevMask);
+    // The previous mask's bounding box, scanned at most once: the zoom window and the head refit's
+    // hard-object rule both read it.
+    let scanned: MaskBox | undefined;
+    const prevBox = () => (scanned === undefined ? (scanned = prevMask ? maskBbox(prevMask, image.width, image.height) : null) : scanned);
+    const roi = this.window(input, prevBox);
     // Everything below runs in the frame of `view`: the whole image, or the window's crop.
     const ox = roi ? roi[0] : 0;
     const oy = roi ? roi[1] : 0;
@@ -229,7 +233,7 @@ export class OnnxEngine implements Engine {
       const labels: FramePoint[] = [];
       for (let i = 0; i < labelled; i++) labels.push({ x: pts[3 * i], y: pts[3 * i + 1], positive: pts[3 * i + 2] === 1 });
       const hard = isHard(adapt, input.clicks.length, () => {
-        const b = input.prevMask ? maskBbox(input.prevMask, image.width, image.height) : null;
+        const b = input.prevMask ? prevBox() : null; // the annotator's mask, not a box's stand-in
         return b ? Math.min(b.x1 - b.x0, b.y1 - b.y0) : null;
       });
       values = adaptHead(hidden.data as Float32Array, hidden.dims[1], L, S, labels, adapt, hard) ?? values;

@@ -47,8 +47,8 @@ export function adaptHead(hidden: Float32Array, C: number, L: number, S: number,
     data.targets.push(p.positive ? 1 : 0);
     data.weights.push(1);
   }
-  const theta = Float64Array.from([...spec.weight, spec.bias]);
   if (data.rows.length === 0) return null;
+  const theta = Float64Array.from([...spec.weight, spec.bias]);
   // Refit when the network disobeys a click: where it obeys them all, a refit on every click changed
   // the mask of objects it had right as often as it helped (dev select half: 12 objects fewer clicks
   // and 7 more without this gate, 5 and 0 with it). A hard object's requests are refitted anyway.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maskBbox } from '../../../../shared/geometry/maskBbox';
 import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, roiIou, roundHalfEven, type Roi, type ZoomInConfig } from './zoomIn';
 
 const Z: ZoomInConfig = { expansion: 1.4, minFrac: 0.05, reuseIou: 0.5, fromClick: 2 };
@@ -12,24 +13,24 @@ function rectMask(w: number, h: number, r: Roi): Uint8Array {
 describe('zoom-in window', () => {
   it('is the mask bbox grown by the expansion around its centre', () => {
     // 20 x 10 object at (40..60, 50..60) in a 200 x 100 image: window 28 x 14 around (50, 55)
-    const r = objectRoi(rectMask(200, 100, [40, 50, 60, 60]), [], 200, 100, Z);
+    const r = objectRoi(maskBbox(rectMask(200, 100, [40, 50, 60, 60]), 200, 100), [], 200, 100, Z);
     expect(r).toEqual([36, 48, 64, 62]);
   });
 
   it('takes in positive clicks outside the mask, so a click that extends the object is inside', () => {
-    const r = objectRoi(rectMask(200, 100, [40, 50, 60, 60]), [{ x: 90.5, y: 55.2 }], 200, 100, Z)!;
+    const r = objectRoi(maskBbox(rectMask(200, 100, [40, 50, 60, 60]), 200, 100), [{ x: 90.5, y: 55.2 }], 200, 100, Z)!;
     expect(r[0]).toBeLessThanOrEqual(40);
     expect(r[2]).toBeGreaterThan(90);
   });
 
   it('is at least minFrac of the long side, and clamped to the image', () => {
-    const r = objectRoi(rectMask(200, 100, [0, 0, 2, 2]), [], 200, 100, { ...Z, minFrac: 0.5 })!;
+    const r = objectRoi(maskBbox(rectMask(200, 100, [0, 0, 2, 2]), 200, 100), [], 200, 100, { ...Z, minFrac: 0.5 })!;
     expect(r).toEqual([0, 0, 51, 51]);
   });
 
   it('is null with no mask and no positive click', () => {
-    expect(objectRoi(undefined, [], 50, 50, Z)).toBeNull();
-    expect(objectRoi(new Uint8Array(2500), [], 50, 50, Z)).toBeNull();
+    expect(objectRoi(null, [], 50, 50, Z)).toBeNull();
+    expect(objectRoi(maskBbox(new Uint8Array(2500), 50, 50), [], 50, 50, Z)).toBeNull();
   });
 
   it('rounds halves to even, as Python does in the training evaluator', () => {

@@ -7,7 +7,7 @@
 // inside it: the encoder then does not run again (its outputs are cached per window), so most
 // correction clicks cost one decoder run. models/train/tandem_click/evaluate.py does the same, so
 // the manifest's measured NoC is what the worker delivers.
-import { maskBbox } from '../../../../shared/geometry/maskBbox';
+import type { maskBbox } from '../../../../shared/geometry/maskBbox';
 import type { RgbImage } from '../types';
 
 export interface ZoomInConfig {
@@ -29,9 +29,12 @@ export interface Point {
   y: number;
 }
 
-/** The window around the mask and the positive clicks, or null when there is neither. */
-export function objectRoi(mask: Uint8Array | undefined, positives: Point[], width: number, height: number, z: ZoomInConfig): Roi | null {
-  const b = mask ? maskBbox(mask, width, height) : null;
+/** The previous mask's bounding box (maskBbox: end-exclusive), or null for no mask or an empty one. */
+export type MaskBox = ReturnType<typeof maskBbox>;
+
+/** The window around the mask (given by its bounding box, which the engine scans once per request)
+ *  and the positive clicks, or null when there is neither. */
+export function objectRoi(b: MaskBox, positives: Point[], width: number, height: number, z: ZoomInConfig): Roi | null {
   let x0 = b ? b.x0 : Infinity;
   let y0 = b ? b.y0 : Infinity;
   let x1 = b ? b.x1 - 1 : -Infinity;
