@@ -22,20 +22,15 @@ from scipy.ndimage import binary_dilation, binary_erosion
 
 from tandem_click.adapt import HeadAdapt
 from tandem_click.evaluate import eval_instance, load_instances
-from tandem_click.model import build_model
+from tandem_click.model import load_checkpoint
 
 
 def served_model(ckpt, adapt=True):
     """The checkpoint as the worker serves it: the default manifest entry's zoomIn and adapt."""
     entry = next(m for m in json.load(open("../manifest.json"))["models"] if m.get("default"))
-    ck = torch.load(ckpt, map_location="cpu")
-    m = build_model(ck["config"])
-    m.load_state_dict({k: v.float() for k, v in ck["model"].items()})
-    m.eval()
-    a = entry.get("adapt")
-    if adapt and a:
-        m = HeadAdapt(m, a["lambda"], a["iters"], a.get("anchor", 0.0), a.get("anchorStride", 4), a.get("fromClick"),
-                      a.get("fromClickMaxSide"))
+    m, ck = load_checkpoint(ckpt)
+    if adapt and entry.get("adapt"):
+        m = HeadAdapt.from_spec(m, entry["adapt"])
     return m, ck["config"]["size"], entry.get("zoomIn")
 
 

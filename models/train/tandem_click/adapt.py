@@ -21,6 +21,12 @@ class HeadAdapt:
         conv = model.decoder.out4[1]
         self.theta0 = torch.cat([conv.weight.detach().view(-1), conv.bias.detach()]).double()
 
+    @classmethod
+    def from_spec(cls, model, spec):
+        """From a manifest entry's `adapt` (or `evaluate.py --adapt`'s JSON): the same keys."""
+        return cls(model, spec["lambda"], spec["iters"], spec.get("anchor", 0.0), spec.get("anchorStride", 4),
+                   spec.get("fromClick"), spec.get("fromClickMaxSide"))
+
     def observe_prev(self, pred):
         """The previous mask at image size (None or empty: no previous mask)."""
         ys, xs = np.nonzero(pred) if pred is not None else ((), ())

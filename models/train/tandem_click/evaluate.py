@@ -227,7 +227,7 @@ def evaluate(model, data_root, size, limit=None, max_clicks=20, zoom=None, half=
 
 
 if __name__ == "__main__":
-    from .model import build_model
+    from .model import load_checkpoint
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True, action="append", help="<ckpt.pt>[:<weight>]; repeat for a logit ensemble")
     ap.add_argument("--data", default=os.environ.get("TANDEM_DATASETS", "../shared/datasets"))
@@ -242,17 +242,13 @@ if __name__ == "__main__":
     models, weights, size = [], [], a.size
     for spec in a.ckpt:
         path, w = parse_ckpt_spec(spec)
-        ck = torch.load(path, map_location="cpu")
+        m, ck = load_checkpoint(path, size)
         size = size or ck["config"]["size"]
-        m = build_model({**ck["config"], "size": size})
-        m.load_state_dict(ck["model"])
         models.append(m)
         weights.append(w)
     model = models[0] if len(models) == 1 and weights[0] == 1 else LogitEnsemble(models, weights)
     if a.adapt:
         assert len(models) == 1, "--adapt refits one model's head"
-        spec = json.loads(a.adapt)
-        model = HeadAdapt(models[0], spec["lambda"], spec["iters"], spec.get("anchor", 0.0), spec.get("anchorStride", 4),
-                          spec.get("fromClick"), spec.get("fromClickMaxSide"))
+        model = HeadAdapt.from_spec(models[0], json.loads(a.adapt))
     print(json.dumps(evaluate(model, a.data, size, a.limit, zoom=json.loads(a.zoom) if a.zoom else None,
                               half=a.half, details=a.details)))

@@ -19,7 +19,7 @@ import numpy as np
 import onnx
 import torch
 
-from .model import DEFAULT_BACKBONE, build_model
+from .model import DEFAULT_BACKBONE, load_checkpoint
 from .snapshot import DEFAULT_DEVICE
 
 ENC_OUT = ["feat16", "feat8", "feat4", "emb8"]
@@ -116,12 +116,9 @@ def main():
                                     'refits the last conv per request (evaluate.py --adapt measures the same)')
     a = ap.parse_args()
     torch.set_num_threads(2)
-    ck = torch.load(a.ckpt, map_location="cpu")
+    model, ck = load_checkpoint(a.ckpt)
     cfg = ck["config"]
     S = cfg["size"]
-    model = build_model(cfg)
-    model.load_state_dict(ck["model"])
-    model.eval()
     enc_out = ENC_OUT + (["feat2"] if cfg.get("head2") else [])
     img, pts, prev = parity_inputs(S)
     adapt = json.loads(a.adapt) if a.adapt else None

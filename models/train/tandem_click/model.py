@@ -195,6 +195,15 @@ class ClickSegNet(nn.Module):
         return self.decode(self.encoder(image), points, prev_mask)
 
 
+def load_checkpoint(path, size=None):
+    """(model in eval mode, checkpoint dict) for a saved checkpoint, optionally built at another
+    working size; float16 weights load into the float32 model."""
+    ck = torch.load(path, map_location="cpu")
+    m = build_model({**ck["config"], "size": size or ck["config"]["size"]})
+    m.load_state_dict(ck["model"])
+    return m.eval(), ck
+
+
 def build_model(cfg, pretrained=None):
     """The model an experiment config describes. With `pretrained` (a backbone state dict path), the
     backbone is initialised from it before its BatchNorms are folded (cfg 'fuse_bn'); without it,
