@@ -54,6 +54,19 @@ function fixtureManifest(): { models: any[] } {
   return JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8'));
 }
 
+/** The fixture model with the decoder that also outputs its head's input (`tiny.decoder.adapt.onnx`:
+ *  the same logits as a 1×1 conv over head_in) and the manifest `adapt` of that head, plus `extra`. */
+function adaptEntry(id: string, extra: Record<string, unknown> = {}) {
+  const plain = fixtureManifest().models[0];
+  return {
+    ...plain,
+    id,
+    default: false,
+    decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: undefined, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
+    adapt: { output: 'head_in', weight: [10, 4], bias: -5, lambda: 0.1, anchor: 1, anchorStride: 4, iters: 20, ...extra },
+  };
+}
+
 /** A temporary models folder holding copies of these fixture files, removed after `fn`. */
 async function withModelsDir(files: string[], fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-onnx-'));
@@ -147,13 +160,7 @@ describe('onnx engine', () => {
     await withModelsDir(['tiny.encoder.onnx', 'tiny.decoder.onnx', 'tiny.decoder.adapt.onnx'], async (dir) => {
       // tiny-test, and the same logits computed as a 1×1 conv over head_in, with the manifest's adapt
       const plain = fixtureManifest().models[0];
-      const adapted = {
-        ...plain,
-        id: 'tiny-adapt',
-        default: false,
-        decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: undefined, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
-        adapt: { output: 'head_in', weight: [10, 4], bias: -5, lambda: 0.1, anchor: 1, anchorStride: 4, iters: 20 },
-      };
+      const adapted = adaptEntry('tiny-adapt');
       const { engines } = await loadModels(dir, [plain, adapted]);
       const img = image();
       // the grey patch (brightness 0.4: logit -1) clicked positive
@@ -183,13 +190,7 @@ describe('onnx engine', () => {
 
   it("refits a small hard object's head on obeyed clicks too, and only a small one's", async () => {
     await withModelsDir(['tiny.encoder.onnx', 'tiny.decoder.adapt.onnx'], async (dir) => {
-      const plain = fixtureManifest().models[0];
-      const entry = (id: string, fromClickMaxSide: number) => ({
-        ...plain,
-        id,
-        decoder: { ...plain.decoder, file: 'tiny.decoder.adapt.onnx', sha256: undefined, outputs: [...plain.decoder.outputs, { name: 'head_in', shape: [1, 2, 32, 32] }] },
-        adapt: { output: 'head_in', weight: [10, 4], bias: -5, lambda: 0.1, anchor: 1, anchorStride: 4, iters: 20, fromClick: 2, fromClickMaxSide },
-      });
+      const entry = (id: string, fromClickMaxSide: number) => adaptEntry(id, { fromClick: 2, fromClickMaxSide });
       const { engines } = await loadModels(dir, [entry('small-limit', 3), entry('large-limit', 1000)]);
       // three bands: brightness 0.49 (logit -0.1), 0.502 (+0.02: barely in), 0.52 (+0.2)
       const width = 100;
