@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPrng } from '../schema/prng';
 import { connectedComponents } from './components';
+import { maskBbox } from './maskBbox';
 import { ringArea, traceContours } from './contours';
 import { distanceTransform, farthestPoint, squaredDistanceTransform } from './distanceTransform';
 import { pointInPolygon, polygonArea, polygonBbox } from './polygon';
@@ -165,6 +166,32 @@ describe('polygon helpers', () => {
         }
         expect(d).toBeLessThanOrEqual(tol + 1e-9);
       }
+    }
+  });
+});
+
+describe('maskBbox', () => {
+  /** The definition, pixel by pixel. */
+  function bruteBbox(m: Uint8Array, w: number, h: number) {
+    let box: { x0: number; y0: number; x1: number; y1: number } | null = null;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (m[y * w + x]) box = box ? { x0: Math.min(box.x0, x), y0: Math.min(box.y0, y), x1: Math.max(box.x1, x + 1), y1: Math.max(box.y1, y + 1) } : { x0: x, y0: y, x1: x + 1, y1: y + 1 };
+    return box;
+  }
+
+  it('finds the box of sparse byte masks of every size and alignment, and null for an empty one', () => {
+    const rng = createPrng(5);
+    for (let trial = 0; trial < 300; trial++) {
+      const w = rng.int(1, 90);
+      const h = rng.int(1, 70);
+      // Views into a larger buffer at every byte offset, as a decoded or sliced mask can be.
+      const off = trial % 4;
+      const m = new Uint8Array(w * h + 8).subarray(off, off + w * h);
+      const p = [0, 0.0005, 0.002, 0.02, 0.3][trial % 5];
+      for (let i = 0; i < m.length; i++) if (rng.chance(p)) m[i] = rng.chance(0.5) ? 1 : 255;
+      expect(maskBbox(m, w, h)).toEqual(bruteBbox(m, w, h));
+      expect(maskBbox(Array.from(m), w, h)).toEqual(bruteBbox(m, w, h)); // the generic path agrees
     }
   });
 });

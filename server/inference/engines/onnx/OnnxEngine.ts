@@ -38,8 +38,9 @@ import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
 import { clearOutside, keepSeededComponents, type Seed } from './components';
 import { adaptHead, isHard, type FramePoint } from './adaptHead';
-import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
-import { chooseRoi, cropImage, cropMask, objectRoi, pasteMask, type MaskBox, type Point, type Roi } from './zoomIn';
+import { boxMask, imageToFrame, prevToFrame, stampClicks } from './frame';
+import { logitsToMask } from './logitsToMask';
+import { chooseRoi, cropImage, objectRoi, pasteMask, type MaskBox, type Point, type Roi } from './zoomIn';
 
 export { loadManifest } from './manifest';
 
@@ -221,8 +222,7 @@ export class OnnxEngine implements Engine {
     if (this.encoder) Object.assign(feeds, (await this.encode(image, roi, roi ? windowKey(input.imageKey, roi) : input.imageKey)).feeds);
     else feeds.image = new ort.Tensor('float32', this.frame(image, roi), [1, 3, S, S]);
     feeds.points = new ort.Tensor('float32', Float32Array.from(pts), [1, pts.length / 3, 3]);
-    const viewPrev = prevMask && roi ? cropMask(prevMask, image.width, roi) : prevMask;
-    feeds.prev_mask = new ort.Tensor('float32', prevToFrame(viewPrev, view, S, scale), [1, 1, S, S]);
+    feeds.prev_mask = new ort.Tensor('float32', prevToFrame(prevMask, view, S, scale, { ox, oy, stride: image.width }), [1, 1, S, S]);
     const out = await this.decoder.run(feeds);
     const logits = out.logits ?? out[this.decoder.outputNames[0]];
     const L = logits.dims[logits.dims.length - 1];

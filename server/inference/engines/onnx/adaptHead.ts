@@ -10,7 +10,7 @@
 // a linear head cannot separate does not repaint the rest of the window). It is stateless: every
 // request refits from the trained weights on all of its labels, so a retried or reordered
 // request gives the same mask.
-import { cellCoord } from './frame';
+import { cellCoord } from './logitsToMask';
 import type { ManifestEntry } from './manifest';
 
 /** The manifest's `adapt` entry (manifest.ts documents its fields). */
@@ -96,7 +96,7 @@ function addAnchors(data: FitData, hidden: Float32Array, C: number, L: number, t
 }
 
 /** The C features at a frame point, bilinear between cell centres as the logits are upsampled
- *  (frame.ts cellCoord), plus the constant 1 the bias multiplies. */
+ *  (logitsToMask.ts cellCoord), plus the constant 1 the bias multiplies. */
 function sampleFeatures(hidden: Float32Array, C: number, L: number, S: number, x: number, y: number): Float64Array {
   const fx = cellCoord(x, L / S, L);
   const fy = cellCoord(y, L / S, L);

@@ -59,6 +59,24 @@ describe('keepSeededComponents', () => {
     expect(mask.every((v) => v <= 1)).toBe(true); // no marks left behind
   });
 
+  it('keeps exactly the components a plain 8-connected flood from the seeds reaches (random masks, odd offsets)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let trial = 0; trial < 40; trial++) {
+      const w = 1 + Math.floor(rand() * 60);
+      const h = 1 + Math.floor(rand() * 40);
+      const density = 0.3 + rand() * 0.4;
+      // A view inside a larger buffer at an odd byte offset, as a subarray would be.
+      const buf = new Uint8Array(w * h + 3);
+      const mask = buf.subarray(trial % 4, trial % 4 + w * h);
+      for (let p = 0; p < mask.length; p++) mask[p] = rand() < density ? 1 : 0;
+      const seeds = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => ({ x: rand() * w, y: rand() * h, positive: rand() < 0.8 }));
+      const want = floodReference(mask, w, h, seeds, 1);
+      keepSeededComponents(mask, w, h, seeds, 1);
+      expect(Array.from(mask)).toEqual(Array.from(want));
+    }
+  });
+
   it('leaves the mask alone when no positive click lands on it, or clicks lie outside the view', () => {
     for (const seeds of [[], [{ x: 5, y: 2, positive: true }], [{ x: -40, y: 2, positive: true }]]) {
       const { mask, w, h } = grid(rows);
@@ -67,6 +85,43 @@ describe('keepSeededComponents', () => {
     }
   });
 });
+
+/** The definition: a breadth-first flood over 8 neighbours from every foreground pixel within
+ *  `radius` of a positive seed; nothing reached leaves the mask as it is. */
+function floodReference(mask: Uint8Array, w: number, h: number, seeds: Array<{ x: number; y: number; positive: boolean }>, radius: number): Uint8Array {
+  const keep = new Uint8Array(mask.length);
+  const queue: number[] = [];
+  for (const s of seeds) {
+    if (!s.positive) continue;
+    const cx = Math.floor(s.x);
+    const cy = Math.floor(s.y);
+    for (let y = cy - radius; y <= cy + radius; y++) {
+      for (let x = cx - radius; x <= cx + radius; x++) {
+        const p = y * w + x;
+        if (x >= 0 && y >= 0 && x < w && y < h && (x - cx) ** 2 + (y - cy) ** 2 <= radius * radius && mask[p] && !keep[p]) {
+          keep[p] = 1;
+          queue.push(p);
+        }
+      }
+    }
+  }
+  if (!queue.length) return mask.slice();
+  while (queue.length) {
+    const p = queue.shift()!;
+    const x = p % w;
+    const y = (p - x) / w;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const q = (y + dy) * w + x + dx;
+        if (x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h && mask[q] && !keep[q]) {
+          keep[q] = 1;
+          queue.push(q);
+        }
+      }
+    }
+  }
+  return keep;
+}
 
 describe('clearOutside', () => {
   const full = Array.from({ length: 8 }, () => '##########');

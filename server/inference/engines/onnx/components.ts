@@ -18,53 +18,88 @@ export type Seed = Click;
  * no positive seed lands on foreground the mask is left as it is (a box- or scribble-only request).
  */
 export function keepSeededComponents(mask: Uint8Array, width: number, height: number, seeds: ReadonlyArray<Seed>, radius = 2): void {
-  // Reached pixels are marked 2 in place and the flood's stack grows as needed: a view can be a
-  // whole 64-megapixel image, where a second full-size array per click would cost 64-256 MB.
-  let stack = new Int32Array(4096);
-  let top = 0;
-  const push = (p: number) => {
-    if (mask[p] !== 1) return;
-    mask[p] = 2;
-    if (top === stack.length) {
-      const grown = new Int32Array(stack.length * 2);
-      grown.set(stack);
-      stack = grown;
-    }
-    stack[top++] = p;
-  };
+  // A scanline flood: reached runs are marked 2 in place (native fills), and only run starts go on
+  // the stack. A view can be a whole 24-64 megapixel photo: a flood that pushed every pixel's eight
+  // neighbours took ~180 ms per click on a 24 MP object, and a second full-size array per click
+  // would cost 64-256 MB.
+  const stack = new Stack();
   for (const s of seeds) {
     if (!s.positive) continue;
     const cx = Math.floor(s.x);
     const cy = Math.floor(s.y);
     for (let y = Math.max(0, cy - radius); y <= Math.min(height - 1, cy + radius); y++) {
       for (let x = Math.max(0, cx - radius); x <= Math.min(width - 1, cx + radius); x++) {
-        if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) push(y * width + x);
+        if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius && mask[y * width + x] === 1) stack.push(y * width + x);
       }
     }
   }
-  if (top === 0) return; // nothing reached: the mask stays as it is (the pass below would clear it)
-  while (top > 0) {
-    const p = stack[--top];
+  if (stack.empty()) return; // nothing reached: the mask stays as it is (the pass below would clear it)
+  while (!stack.empty()) {
+    const p = stack.pop();
+    if (mask[p] !== 1) continue; // reached through another run since it was pushed
     const x = p % width;
-    const y = (p - x) / width;
-    const left = x > 0;
-    const right = x < width - 1;
-    if (left) push(p - 1);
-    if (right) push(p + 1);
-    if (y > 0) {
-      const q = p - width;
-      push(q);
-      if (left) push(q - 1);
-      if (right) push(q + 1);
-    }
-    if (y < height - 1) {
-      const q = p + width;
-      push(q);
-      if (left) push(q - 1);
-      if (right) push(q + 1);
-    }
+    const row = p - x;
+    const line = mask.subarray(row, row + width);
+    let x0 = x;
+    while (x0 > 0 && line[x0 - 1] === 1) x0--;
+    const x1 = runEnd(line, x); // end-exclusive
+    line.fill(2, x0, x1);
+    // 8-connected: the rows above and below, one pixel wider on each side.
+    const a = Math.max(0, x0 - 1);
+    const b = Math.min(width, x1 + 1);
+    if (row > 0) pushRunStarts(mask.subarray(row - width, row), a, b, row - width, stack);
+    if (row + width < mask.length) pushRunStarts(mask.subarray(row + width, row + 2 * width), a, b, row + width, stack);
   }
-  for (let p = 0; p < mask.length; p++) mask[p] = mask[p] === 2 ? 1 : 0;
+  halve(mask);
+}
+
+/** The end (exclusive) of the run of 1s in `line` that holds x. */
+function runEnd(line: Uint8Array, x: number): number {
+  const zero = line.indexOf(0, x);
+  const done = line.indexOf(2, x);
+  return Math.min(zero < 0 ? line.length : zero, done < 0 ? line.length : done);
+}
+
+/** Pushes the first pixel of every run of 1s in `line` that meets [a, b). */
+function pushRunStarts(line: Uint8Array, a: number, b: number, offset: number, stack: Stack): void {
+  let x = a;
+  while (x < b) {
+    const first = line.indexOf(1, x);
+    if (first < 0 || first >= b) return;
+    stack.push(offset + first);
+    x = runEnd(line, first);
+  }
+}
+
+/** 2 (reached) -> 1, 1 (not reached) -> 0, 0 -> 0: a shift right by one, four bytes at a time
+ *  where the mask is aligned (the mask of a 24 MP view is 24 MB). */
+function halve(mask: Uint8Array): void {
+  const head = Math.min(mask.length, (4 - (mask.byteOffset % 4)) % 4);
+  const words = Math.floor((mask.length - head) / 4);
+  for (let p = 0; p < head; p++) mask[p] >>= 1;
+  const w = new Uint32Array(mask.buffer, mask.byteOffset + head, words);
+  for (let i = 0; i < words; i++) if (w[i]) w[i] = (w[i] >>> 1) & 0x7f7f7f7f;
+  for (let p = head + 4 * words; p < mask.length; p++) mask[p] >>= 1;
+}
+
+/** A growable stack of pixel indices. */
+class Stack {
+  private data = new Int32Array(4096);
+  private top = 0;
+  push(p: number): void {
+    if (this.top === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.top++] = p;
+  }
+  pop(): number {
+    return this.data[--this.top];
+  }
+  empty(): boolean {
+    return this.top === 0;
+  }
 }
 
 /** How far past the box the mask may reach, px. At 0 a box drawn 2 px too tight cost more clicks

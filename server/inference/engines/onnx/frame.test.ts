@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boxMask, imageToFrame, logitsToMask, prevToFrame, stampClicks } from './frame';
+import { boxMask, imageToFrame, prevToFrame, stampClicks } from './frame';
+import { logitsToMask } from './logitsToMask';
 import { cropImage, type Roi } from './zoomIn';
 
 interface Fixture {
@@ -69,6 +70,19 @@ describe('model frame', () => {
     expect(f[7 * 16 + 8]).toBe(0);
     expect(f[8 * 16]).toBe(0); // below the view: padding
     expect(prevToFrame(undefined, { width: 8, height: 4 }, 16, 2).some((v) => v !== 0)).toBe(false);
+  });
+
+  it("reads a window's previous mask straight from the image's mask, as from the window cut out", () => {
+    const W = 40;
+    const mask = Uint8Array.from({ length: W * 30 }, (_, i) => ((i * 7919) % 13 < 5 ? 1 : 0));
+    const [ox, oy, ex, ey] = [7, 5, 30, 22];
+    const crop = new Uint8Array((ex - ox) * (ey - oy));
+    for (let y = oy; y < ey; y++) crop.set(mask.subarray(y * W + ox, y * W + ex), (y - oy) * (ex - ox));
+    const view = { width: ex - ox, height: ey - oy };
+    const scale = 32 / view.width;
+    const direct = prevToFrame(mask, view, 32, scale, { ox, oy, stride: W });
+    expect(direct).toEqual(prevToFrame(crop, view, 32, scale));
+    expect(direct.some((v) => v === 1) && direct.some((v, i) => v === 0 && i % 32 < 20)).toBe(true);
   });
 
   it('turns S/4 logits into an image mask at the sign change, with the mean foreground confidence', () => {

@@ -1,15 +1,16 @@
-// The model frame of an onnx click model (models/CONTRACT.md, click-seg-v1), both ways: image
-// pixels into the normalised S×S input, the previous mask into it, and S/k logits back to an
-// image mask. They run beside the encoder and decoder on every click, so they are flat loops over
-// precomputed taps: with per-pixel closures and objects a profile of `npm run eval` put them at a
-// quarter of the engine's time (a 512×384 frame 12-22 ms, now 7-10; its mask 6-8 ms, now 3). They
-// compute what PIL and torch compute in models/train (tandem_click/evaluate.py), the resize to
-// within one grey level of PIL's (frame.test.ts).
+// The model frame of an onnx click model (models/CONTRACT.md, click-seg-v1): image pixels into
+// the normalised S×S input, the previous mask into it (the way back, S/k logits to an image mask,
+// is logitsToMask.ts), and the clicks stamped on the result. They run beside the encoder and
+// decoder on every click, so they are flat loops over precomputed taps: with per-pixel closures
+// and objects a profile of `npm run eval` put them at a quarter of the engine's time (a 512×384
+// frame 12-22 ms, now 7-10; its mask 6-8 ms, now 3). They compute what PIL and torch compute in
+// models/train (tandem_click/evaluate.py), the resize to within one grey level of PIL's
+// (frame.test.ts).
 //
 // Frame: the view (the whole image or a zoom-in window of it) is resized (bilinear) so its long
 // side is S and placed top-left on an S×S canvas; the rest is 0 after normalisation. View pixel x
 // maps to xModel = (x + 0.5)·scale − 0.5 with scale = S / max(width, height).
-import type { RgbImage, SegmentOutput } from '../types';
+import type { RgbImage } from '../types';
 import type { Roi } from './zoomIn';
 
 /** A separable filter: output o reads `taps` inputs from start[o], weights w[o·taps + k]. */
@@ -114,80 +115,30 @@ export function imageToFrame(image: RgbImage, roi: Roi | null, S: number, mean: 
   return out;
 }
 
-/** The previous mask (view-sized) in the S×S frame as 0/1 (nearest source pixel), zeros when none. */
-export function prevToFrame(mask: Uint8Array | undefined, view: { width: number; height: number }, S: number, scale: number): Float32Array {
+/**
+ * The previous mask in the S×S frame as 0/1 (nearest source pixel), zeros when none. `mask` is the
+ * whole image's (`stride` pixels a row) and the view starts at (ox, oy) in it: a zoom window reads
+ * its ≤ S×S samples straight from the image's mask, never copying the window out (on a 24 MP
+ * photo that copy cost more than the samples).
+ */
+export function prevToFrame(
+  mask: Uint8Array | undefined,
+  view: { width: number; height: number },
+  S: number,
+  scale: number,
+  at: { ox: number; oy: number; stride: number } = { ox: 0, oy: 0, stride: view.width },
+): Float32Array {
   const out = new Float32Array(S * S);
   if (!mask) return out;
   const rw = Math.min(S, Math.round(view.width * scale));
   const rh = Math.min(S, Math.round(view.height * scale));
   const sxs = new Int32Array(rw);
-  for (let x = 0; x < rw; x++) sxs[x] = Math.min(view.width - 1, Math.floor((x + 0.5) / scale));
+  for (let x = 0; x < rw; x++) sxs[x] = at.ox + Math.min(view.width - 1, Math.floor((x + 0.5) / scale));
   for (let y = 0; y < rh; y++) {
-    const row = Math.min(view.height - 1, Math.floor((y + 0.5) / scale)) * view.width;
+    const row = (at.oy + Math.min(view.height - 1, Math.floor((y + 0.5) / scale))) * at.stride;
     for (let x = 0; x < rw; x++) out[y * S + x] = mask[row + sxs[x]] ? 1 : 0;
   }
   return out;
-}
-
-/** Where frame position `f` (model-frame pixels) falls on an L-cell grid with k cells per pixel,
- *  as a continuous cell coordinate between cell centres (align_corners false, clamped to the edge
- *  cells): its floor and the next cell, weighted by its fraction, are the bilinear taps. */
-export function cellCoord(f: number, k: number, L: number): number {
-  return Math.min(L - 1, Math.max(0, (f + 0.5) * k - 0.5));
-}
-
-/** Bilinear (align_corners false) sample positions along one axis: low index, high index, weight. */
-function linearTaps(n: number, L: number, k: number, r: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
-  const i0 = new Int32Array(n);
-  const i1 = new Int32Array(n);
-  const t = new Float64Array(n);
-  for (let x = 0; x < n; x++) {
-    const l = cellCoord(((x + 0.5) * r) / n - 0.5, k, L);
-    i0[x] = Math.floor(l);
-    i1[x] = Math.min(L - 1, i0[x] + 1);
-    t[x] = l - i0[x];
-  }
-  return { i0, i1, t };
-}
-
-/**
- * Logits L×L (L = S or S/k) → view mask: bilinear (align_corners false) straight from logits to
- * view pixels, which equals upsampling to S, cropping the padding and resizing. `logitOut`, when
- * given, receives the interpolated logit of every pixel (graph-cut refinement reads it).
- */
-export function logitsToMask(
-  logits: Float32Array,
-  L: number,
-  S: number,
-  scale: number,
-  width: number,
-  height: number,
-  logitOut?: Float32Array,
-): SegmentOutput {
-  const mask = new Uint8Array(width * height);
-  const k = L / S;
-  const cx = linearTaps(width, L, k, Math.round(width * scale));
-  const cy = linearTaps(height, L, k, Math.round(height * scale));
-  let conf = 0;
-  let n = 0;
-  for (let y = 0; y < height; y++) {
-    const r0 = cy.i0[y] * L;
-    const r1 = cy.i1[y] * L;
-    const ty = cy.t[y];
-    for (let x = 0; x < width; x++) {
-      const x0 = cx.i0[x];
-      const x1 = cx.i1[x];
-      const tx = cx.t[x];
-      const v = (logits[r0 + x0] * (1 - tx) + logits[r0 + x1] * tx) * (1 - ty) + (logits[r1 + x0] * (1 - tx) + logits[r1 + x1] * tx) * ty;
-      if (logitOut) logitOut[y * width + x] = v;
-      if (v > 0) {
-        mask[y * width + x] = 1;
-        conf += 1 / (1 + Math.exp(-v));
-        n++;
-      }
-    }
-  }
-  return { mask, score: n ? conf / n : 0 };
 }
 
 /**

@@ -96,13 +96,6 @@ export function cropImage(image: RgbImage, r: Roi): RgbImage {
   return { width: w, height: h, data };
 }
 
-export function cropMask(mask: Uint8Array, width: number, r: Roi): Uint8Array {
-  const w = r[2] - r[0];
-  const out = new Uint8Array(w * (r[3] - r[1]));
-  for (let y = r[1]; y < r[3]; y++) out.set(mask.subarray(y * width + r[0], y * width + r[2]), (y - r[1]) * w);
-  return out;
-}
-
 /** A window's mask pasted into an empty full-image mask (outside the window is background). */
 export function pasteMask(crop: Uint8Array, r: Roi, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height);
