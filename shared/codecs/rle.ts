@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../protocol/errors';
+import { columnRuns } from './columnRuns';
 
 /** COCO compressed RLE. `size` is `[height, width]` in pixels, as pycocotools writes it. */
 export interface Rle {
@@ -142,22 +143,7 @@ export function encodeRle(mask: Uint8Array, width: number, height: number): Rle 
   if (mask.length !== w * h) {
     throw new TandemError(ErrorCode.ValidationFailed, `mask has ${mask.length} bytes, expected ${w}x${h}`);
   }
-  const counts: number[] = [];
-  let prev = false;
-  let run = 0;
-  for (let x = 0; x < w; x++) {
-    for (let i = x, y = 0; y < h; y++, i += w) {
-      const v = mask[i] !== 0;
-      if (v !== prev) {
-        counts.push(run);
-        run = 0;
-        prev = v;
-      }
-      run++;
-    }
-  }
-  counts.push(run);
-  return fromCounts(counts, h, w);
+  return fromCounts(columnRuns(mask, w, h), h, w);
 }
 
 /**
