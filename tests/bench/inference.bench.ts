@@ -1,6 +1,7 @@
 // Click-to-mask latency through socket.io (client send → ack), p50/p95, on a 480p image that the
-// worker has cached, for 1, 4 and 16 concurrent annotators, per engine; and throughput with 1 and
-// 2 local workers. An annotator sends a click, waits for the mask, clicks again (a growing click
+// worker has cached, for 1, 4 and 16 concurrent annotators, per engine; on a 24-megapixel photo
+// (6000×4000, a camera's) for one annotator and the ONNX models; and throughput with 1 and 2 local
+// workers. An annotator sends a click, waits for the mask, clicks again (a growing click
 // list, as in the editor); on `busy` it retries after 20 ms and the wait counts in its latency.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import type { BenchResult } from './types';
 const DEV_IMAGE = path.resolve('../shared/datasets/dev/COCO_MVal_dev/images/airplane07_000000504000.jpg');
 const W = 640;
 const H = 480;
+const BIG_W = 6000;
+const BIG_H = 4000;
 // The served models by default; INFERENCE_MODELS_DIR benches another folder (an older release beside the new one)
 const MODELS_DIR = path.resolve(process.env.INFERENCE_MODELS_DIR ?? 'models');
 
@@ -20,23 +23,24 @@ function pct(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 }
 
-/** A 640×480 photo (a dev image stretched) as the task image, else the harness's synthetic one. */
-async function addPhotoTask(h: Harness): Promise<string> {
-  if (!fs.existsSync(DEV_IMAGE)) return h.addTask(W, H);
-  const bytes = await sharp(DEV_IMAGE).resize(W, H, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+/** A w×h photo (a dev image stretched) as the task image, else the harness's synthetic one. */
+async function addPhotoTask(h: Harness, w = W, ht = H): Promise<string> {
+  if (!fs.existsSync(DEV_IMAGE)) return h.addTask(w, ht);
+  const bytes = await sharp(DEV_IMAGE).resize(w, ht, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
   const key = `bench-${Date.now()}`;
   await h.storage.images.put(key, bytes);
-  const t = await h.storage.meta.createTask({ projectId: h.projectId, name: 'bench.jpg', width: W, height: H, imageKey: key, mime: 'image/jpeg' });
+  const t = await h.storage.meta.createTask({ projectId: h.projectId, name: 'bench.jpg', width: w, height: ht, imageKey: key, mime: 'image/jpeg' });
   return t.id;
 }
 
-function request(model: string, taskId: string, objectId: string, k: number, engine: string) {
-  // Clicks around the centre, alternating sign after the first, like a refining annotator.
-  const clicks = Array.from({ length: k }, (_, i) => ({ x: 300 + ((i * 37) % 80), y: 220 + ((i * 53) % 60), positive: i % 3 !== 2 }));
+function request(model: string, taskId: string, objectId: string, k: number, engine: string, zoom = 1) {
+  // Clicks around the centre, alternating sign after the first, like a refining annotator; `zoom`
+  // places them on the same spots of a larger rendering of the image.
+  const clicks = Array.from({ length: k }, (_, i) => ({ x: zoom * (300 + ((i * 37) % 80)), y: zoom * (220 + ((i * 53) % 60)), positive: i % 3 !== 2 }));
   return engine === 'grabcut' ? { taskId, objectId, model, clicks: clicks.slice(1), box: [200, 150, 460, 340] } : { taskId, objectId, model, clicks };
 }
 
-async function send(c: Socket, payload: unknown): Promise<{ ok: boolean; error?: { code: string } }> {
+async function send(c: Socket, payload: unknown): Promise<{ ok: boolean; error?: { code: string }; data?: { mask: unknown } }> {
   for (;;) {
     const ack = await c.timeout(120_000).emitWithAck('segment', payload);
     if (ack.ok || ack.error?.code !== 'busy') return ack;
@@ -44,18 +48,22 @@ async function send(c: Socket, payload: unknown): Promise<{ ok: boolean; error?:
   }
 }
 
-async function annotators(h: Harness, n: number, perAnnotator: number, model: string, engine: string, taskId: string) {
+/** `zoom` scales the clicks to a larger image; `withPrev` sends each mask back with the next click,
+ *  as the editor does (the current mask is the next click's previous mask). */
+async function annotators(h: Harness, n: number, perAnnotator: number, model: string, engine: string, taskId: string, zoom = 1, withPrev = false) {
   const clients = await Promise.all(Array.from({ length: n }, async () => h.client(await h.member('annotator'))));
   const lat: number[] = [];
   let failed = 0;
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (c, a) => {
+      let prevMask: unknown;
       for (let k = 1; k <= perAnnotator; k++) {
         const t = performance.now();
-        const ack = await send(c, request(model, taskId, `obj-${a}`, Math.min(k, 10), engine));
+        const ack = await send(c, { ...request(model, taskId, `obj-${a}`, Math.min(k, 10), engine, zoom), ...(prevMask ? { prevMask } : {}) });
         if (ack.ok) lat.push(performance.now() - t);
         else failed++;
+        if (withPrev && ack.ok) prevMask = ack.data!.mask;
       }
     }),
   );
@@ -84,6 +92,15 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
           out.push({ name: `click→mask ${m.id}, ${n} annotator${n > 1 ? 's' : ''}, 640x480, 1 worker`, metric: 'p95', value: pct(r.lat, 95), unit: 'ms', goal: goal.p95 || undefined });
           if (r.failed) out.push({ name: `click→mask ${m.id}, ${n} annotators`, metric: 'failed', value: r.failed, unit: 'requests' });
         }
+      }
+      // A camera photo: the model's frame is as small as ever, but the mask, the previous mask and
+      // every pixel step around the network are 24 MP.
+      const big = await addPhotoTask(h, BIG_W, BIG_H);
+      for (const m of models.filter((x) => x.engine === 'onnx')) {
+        await annotators(h, 1, 2, m.id, m.engine, big, BIG_W / W, true);
+        const r = await annotators(h, 1, quick ? 6 : 16, m.id, m.engine, big, BIG_W / W, true);
+        const name = `click→mask ${m.id}, 1 annotator, ${BIG_W}x${BIG_H}, 1 worker`;
+        out.push({ name, metric: 'p50', value: pct(r.lat, 50), unit: 'ms' }, { name, metric: 'p95', value: pct(r.lat, 95), unit: 'ms' });
       }
     } finally {
       await h.close();
