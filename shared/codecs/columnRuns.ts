@@ -1,9 +1,12 @@
+// COCO's runs are column-major (see rle.ts) and Tandem's masks row-major; walking a mask column
+// by column reads or writes it with a stride of a whole row, which on a 24 MP photo's mask cost
+// ~50 ms to encode and ~20 ms to decode (the worker does both per click, the editor per stroke).
+// Both directions here touch the mask row by row and handle only where the runs change.
+
 /**
- * The column-major run lengths of a row-major mask (COCO's order, see rle.ts), read row by row.
+ * The column-major run lengths of a row-major mask, read row by row.
  *
- * Walking the mask column by column reads it with a stride of a whole row: on a 24-megapixel
- * photo's mask that cost ~50-60 ms per mask (the worker encodes one per click, the editor one per
- * stroke). The runs only change where a pixel differs from the one above it, or, at the top of a
+ * The runs only change where a pixel differs from the one above it, or, at the top of a
  * column, from the bottom of the column before; so the rows are compared with the row above
  * (four bytes at a time where rows are word-aligned), the changes are bucketed by column, and the
  * runs are the gaps between the changes' column-major positions.
@@ -52,6 +55,56 @@ export function columnRuns(mask: Uint8Array, w: number, h: number): number[] {
   }
   counts.push(n - last);
   return counts;
+}
+
+/**
+ * The row-major 0/1 mask of column-major run lengths (which must cover w × h). Each column's
+ * value is tracked down the rows: its value in row 0, then the rows where a run boundary toggles
+ * it, bucketed by row; each row of the ones' bounding box is then one native copy. Only that box
+ * is written: a fresh 24 MB array costs little until its pages are first touched (~85 ms for all
+ * of them here), so an object's mask costs its box, not the photo.
+ */
+export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number): Uint8Array {
+  const data = new Uint8Array(w * h);
+  if (w === 0 || h === 0) return data;
+  const state = new Uint8Array(w); // the value of each column in the current row
+  const toggles = new Changes();
+  let [xa, xb, ya, yb] = [w, 0, h, -1]; // the ones' bounding box: columns [xa, xb), rows [ya, yb]
+  let p = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const end = p + counts[i];
+    if (i % 2 === 1 && end > p) {
+      // A run of ones from p to end: it sets row 0 of every column whose top it covers, and
+      // toggles a column where it starts or stops below that column's top.
+      const x0 = Math.floor(p / h);
+      const y0 = p - x0 * h;
+      if (y0 > 0) toggles.add(x0, y0);
+      else state[x0] = 1;
+      for (let x = x0 + 1; x * h < end; x++) state[x] = 1;
+      const x1 = Math.floor(end / h);
+      const y1 = end - x1 * h;
+      if (y1 > 0) toggles.add(x1, y1);
+      const xl = Math.floor((end - 1) / h); // the run's last pixel's column
+      xa = Math.min(xa, x0);
+      xb = Math.max(xb, xl + 1);
+      ya = Math.min(ya, xl > x0 ? 0 : y0);
+      yb = Math.max(yb, xl > x0 ? h - 1 : end - 1 - xl * h);
+    }
+    p = end;
+  }
+  // Bucket the toggles by row.
+  const start = new Int32Array(h + 1);
+  for (let t = 0; t < toggles.size; t++) start[toggles.ys[t] + 1]++;
+  for (let y = 0; y < h; y++) start[y + 1] += start[y];
+  const cols = new Int32Array(toggles.size);
+  const fill = start.slice(0, h);
+  for (let t = 0; t < toggles.size; t++) cols[fill[toggles.ys[t]]++] = toggles.xs[t];
+  const span = state.subarray(xa, Math.max(xa, xb));
+  for (let y = 0; y <= yb; y++) {
+    for (let t = start[y]; t < start[y + 1]; t++) state[cols[t]] ^= 1;
+    if (y >= ya) data.set(span, y * w + xa);
+  }
+  return data;
 }
 
 /** A growable list of (x, y) change positions. */

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../protocol/errors';
-import { columnRuns } from './columnRuns';
+import { columnRuns, rowsFromRuns } from './columnRuns';
 
 /** COCO compressed RLE. `size` is `[height, width]` in pixels, as pycocotools writes it. */
 export interface Rle {
@@ -153,30 +153,7 @@ export function encodeRle(mask: Uint8Array, width: number, height: number): Rle 
 export function decodeRle(rle: Rle): { width: number; height: number; data: Uint8Array } {
   const counts = rleCounts(rle);
   const [h, w] = rle.size;
-  const data = new Uint8Array(w * h);
-  // Walk the runs with the column-major cursor (x, y) kept incrementally: no division per pixel.
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < counts.length; i++) {
-    let c = counts[i];
-    if (i % 2 === 0) {
-      const q = y + c;
-      x += Math.floor(q / h);
-      y = q % h;
-      continue;
-    }
-    while (c > 0) {
-      const n = Math.min(c, h - y); // the part of the run inside column x
-      for (let k = 0, j = y * w + x; k < n; k++, j += w) data[j] = 1;
-      c -= n;
-      y += n;
-      if (y === h) {
-        y = 0;
-        x++;
-      }
-    }
-  }
-  return { width: w, height: h, data };
+  return { width: w, height: h, data: rowsFromRuns(counts, w, h) };
 }
 
 /** Number of object pixels (sum of the odd runs), as pycocotools `area`. */

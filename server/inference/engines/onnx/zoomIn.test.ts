@@ -56,5 +56,9 @@ describe('zoom-in window', () => {
     expect([...c.data.subarray(9, 12)]).toEqual([30, 31, 32]); // pixel (2, 2)
     const back = pasteMask(Uint8Array.from([1, 0, 1, 0]), [1, 1, 3, 3], 4, 3);
     expect([...back]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]);
+    // A window whose mask fills only part of it; an empty one pastes nothing.
+    const part = pasteMask(Uint8Array.from([0, 0, 0, 0, 1, 1, 0, 1, 0]), [1, 0, 4, 3], 5, 4);
+    expect([...part]).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(pasteMask(new Uint8Array(9), [1, 0, 4, 3], 5, 4).every((v) => v === 0)).toBe(true);
   });
 });

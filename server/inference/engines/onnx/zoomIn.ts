@@ -7,7 +7,7 @@
 // inside it: the encoder then does not run again (its outputs are cached per window), so most
 // correction clicks cost one decoder run. models/train/tandem_click/evaluate.py does the same, so
 // the manifest's measured NoC is what the worker delivers.
-import type { maskBbox } from '../../../../shared/geometry/maskBbox';
+import { maskBbox } from '../../../../shared/geometry/maskBbox';
 import type { RgbImage } from '../types';
 
 export interface ZoomInConfig {
@@ -96,10 +96,14 @@ export function cropImage(image: RgbImage, r: Roi): RgbImage {
   return { width: w, height: h, data };
 }
 
-/** A window's mask pasted into an empty full-image mask (outside the window is background). */
+/** A window's mask pasted into an empty full-image mask (outside the window is background). Only
+ *  the mask's own bounding box is copied: a fresh full-image array costs little until its pages
+ *  are first touched, and on a 24 MP photo the window's empty rows were most of that cost. */
 export function pasteMask(crop: Uint8Array, r: Roi, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height);
   const w = r[2] - r[0];
-  for (let y = r[1]; y < r[3]; y++) out.set(crop.subarray((y - r[1]) * w, (y - r[1] + 1) * w), y * width + r[0]);
+  const b = maskBbox(crop, w, r[3] - r[1]);
+  if (!b) return out;
+  for (let y = b.y0; y < b.y1; y++) out.set(crop.subarray(y * w + b.x0, y * w + b.x1), (r[1] + y) * width + r[0] + b.x0);
   return out;
 }
