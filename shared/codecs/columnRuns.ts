@@ -58,14 +58,15 @@ export function columnRuns(mask: Uint8Array, w: number, h: number): number[] {
 }
 
 /**
- * The row-major 0/1 mask of column-major run lengths (which must cover w × h). Each column's
- * value is tracked down the rows: its value in row 0, then the rows where a run boundary toggles
- * it, bucketed by row; each row of the ones' bounding box is then one native copy. Only that box
- * is written: a fresh 24 MB array costs little until its pages are first touched (~85 ms for all
- * of them here), so an object's mask costs its box, not the photo.
+ * The row-major 0/1 mask of column-major run lengths (which must cover w × h), or of its window
+ * `crop` (the editor draws a mask cropped to its box). Each column's value is tracked down the
+ * rows: its value in row 0, then the rows where a run boundary toggles it, bucketed by row; each
+ * row of the ones' bounding box is then one native copy. Only that box is written: a fresh 24 MB
+ * array costs little until its pages are first touched (~85 ms for all of them here), so an
+ * object's mask costs its box, not the photo.
  */
-export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number): Uint8Array {
-  const data = new Uint8Array(w * h);
+export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number, crop = { x: 0, y: 0, width: w, height: h }): Uint8Array {
+  const data = new Uint8Array(crop.width * crop.height);
   if (w === 0 || h === 0) return data;
   const state = new Uint8Array(w); // the value of each column in the current row
   const toggles = new Changes();
@@ -99,10 +100,12 @@ export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number): U
   const cols = new Int32Array(toggles.size);
   const fill = start.slice(0, h);
   for (let t = 0; t < toggles.size; t++) cols[fill[toggles.ys[t]]++] = toggles.xs[t];
-  const span = state.subarray(xa, Math.max(xa, xb));
-  for (let y = 0; y <= yb; y++) {
+  const c0 = Math.max(xa, crop.x);
+  const span = state.subarray(c0, Math.max(c0, Math.min(xb, crop.x + crop.width)));
+  const last = Math.min(yb, crop.y + crop.height - 1);
+  for (let y = 0; y <= last; y++) {
     for (let t = start[y]; t < start[y + 1]; t++) state[cols[t]] ^= 1;
-    if (y >= ya) data.set(span, y * w + xa);
+    if (y >= ya && y >= crop.y && span.length) data.set(span, (y - crop.y) * crop.width + c0 - crop.x);
   }
   return data;
 }

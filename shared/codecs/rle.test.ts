@@ -19,6 +19,7 @@ import {
   toUncompressed,
   type Rle,
 } from './rle';
+import { rowsFromRuns } from './columnRuns';
 
 type EncodeCase = (typeof goldens.encode)[number] & { rows?: string[]; fill?: number; box?: number[]; runs?: number[] };
 
@@ -153,6 +154,19 @@ describe('COCO RLE properties (seeded)', () => {
       const view = new Uint8Array(mask.length + 4).subarray(off, off + mask.length);
       view.set(mask);
       expect(rleCounts(encodeRle(view, w, h))).toEqual(columnWalk(mask, w, h));
+    }
+  });
+
+  it('decodes any window of a mask as the window of its full decode', () => {
+    const rng = createPrng(4);
+    for (let n = 0; n < 300; n++) {
+      const { mask, w, h } = randomMask(rng);
+      const x = rng.int(0, w);
+      const y = rng.int(0, h);
+      const crop = { x, y, width: rng.int(0, w - x), height: rng.int(0, h - y) };
+      const want = new Uint8Array(crop.width * crop.height);
+      for (let j = 0; j < crop.height; j++) for (let i = 0; i < crop.width; i++) want[j * crop.width + i] = mask[(y + j) * w + x + i] ? 1 : 0;
+      expect(rowsFromRuns(rleCounts(encodeRle(mask, w, h)), w, h, crop)).toEqual(want);
     }
   });
 

@@ -1,7 +1,8 @@
 // RLE → the pixels of one mask texture, cropped to the mask's bounding box so hundreds of masks
-// on a 4K image cost their own area, not 4096×3072 each. Runs are walked directly (no full-image
-// decode). Output is premultiplied RGBA: interior at the fill opacity, boundary pixels (a 4-
+// on a 4K image cost their own area, not 4096×3072 each. Only the box is decoded (no full-image
+// array). Output is premultiplied RGBA: interior at the fill opacity, boundary pixels (a 4-
 // neighbour outside the mask) at the outline opacity.
+import { rowsFromRuns } from '../../../shared/codecs/columnRuns';
 import { rleBbox, rleCounts, type Rle } from '../../../shared/codecs/rle';
 
 export interface MaskPixels {
@@ -31,28 +32,11 @@ export function parseColor(css: string): number {
 
 /** The pixels of `rle` in `style`, or null for an empty mask. */
 export function maskPixels(rle: Rle, style: MaskStyle): MaskPixels | null {
-  const [h] = rle.size;
+  const [h, w] = rle.size;
   const [bx, by, bw, bh] = rleBbox(rle);
   if (bw === 0 || bh === 0) return null;
-  const counts = rleCounts(rle);
   // 1 byte per pixel first (inside or not), then colour it with its neighbours in view.
-  const inside = new Uint8Array(bw * bh);
-  let q = 0; // column-major linear index: x * h + y
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i];
-    if (i % 2 === 1) {
-      let x = Math.floor(q / h);
-      let y = q - x * h;
-      for (let k = 0; k < c; k++) {
-        inside[(y - by) * bw + (x - bx)] = 1;
-        if (++y === h) {
-          y = 0;
-          x++;
-        }
-      }
-    }
-    q += c;
-  }
+  const inside = rowsFromRuns(rleCounts(rle), w, h, { x: bx, y: by, width: bw, height: bh });
   const r = (style.color >> 16) & 255;
   const g = (style.color >> 8) & 255;
   const b = style.color & 255;
