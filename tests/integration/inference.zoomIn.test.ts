@@ -98,6 +98,17 @@ describe('zoom-in', () => {
     expect(zoomed.cachedBytes!('c')).toBe(0);
   });
 
+  it("takes the previous mask's box from the caller when it has one (the worker reads it off the RLE)", async () => {
+    const one = await zoomed.segment({ image, imageKey: 'e', clicks: [first] });
+    const clicks = [first, second];
+    const scanned = await zoomed.segment({ image, imageKey: 'e', clicks, prevMask: one.mask });
+    const given = await zoomed.segment({ image, imageKey: 'e', clicks, prevMask: one.mask, prevBox: maskBbox(one.mask, W, W) });
+    expect([...given.mask]).toEqual([...scanned.mask]);
+    // A box that is not the mask's moves the window: the object then falls partly outside it.
+    const elsewhere = await zoomed.segment({ image, imageKey: 'e', clicks, prevMask: one.mask, prevBox: { x0: 20, y0: 20, x1: 30, y1: 30 } });
+    expect(iouWithObject(elsewhere.mask)).toBeLessThan(0.9);
+  });
+
   it('a box zooms from the first interaction: the box already says where the object is', async () => {
     const box: [number, number, number, number] = [OBJ.x0 - 2, OBJ.y0 - 2, OBJ.x1 + 2, OBJ.y1 + 2];
     const a = await plain.segment({ image, imageKey: 'd', clicks: [], box });

@@ -1,7 +1,8 @@
 // What a worker does with a job, whatever brought the job: the socket worker (local child process
 // or remote host) and the eval CLI both call WorkerRuntime.segment, so the evaluation measures
 // exactly the code that serves annotators.
-import { decodeRle, encodeRle } from '../../../shared/codecs/rle';
+import { decodeRle, encodeRle, rleBbox } from '../../../shared/codecs/rle';
+import type { PixelBox } from '../../../shared/geometry/maskBbox';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ModelInfo, WorkerJob, WorkerJobResult } from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
@@ -54,10 +55,13 @@ export class WorkerRuntime {
       throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
     }
     let prevMask: Uint8Array | undefined;
+    let prevBox: PixelBox | null | undefined;
     if (job.prevMask) {
       const m = decodeRle(job.prevMask);
       if (m.width !== image.width || m.height !== image.height) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
       prevMask = m.data;
+      const [x, y, w, h] = rleBbox(job.prevMask); // from the runs: no scan of a photo-sized mask
+      prevBox = w > 0 && h > 0 ? { x0: x, y0: y, x1: x + w, y1: y + h } : null;
     }
     const out = await engine.segment({
       image,
@@ -66,6 +70,7 @@ export class WorkerRuntime {
       box: job.box,
       scribbles: job.scribbles,
       prevMask,
+      prevBox,
     });
     this.cache.touch(job.taskId);
     const score = Number.isFinite(out.score) ? Math.min(1, Math.max(0, out.score)) : 0;

@@ -191,10 +191,11 @@ export class OnnxEngine implements Engine {
     const { image } = input;
     let prevMask = input.prevMask;
     if (input.box && !this.entry.prompts.includes('box') && !prevMask) prevMask = boxMask(image.width, image.height, input.box);
-    // The previous mask's bounding box, scanned at most once: the zoom window and the head refit's
-    // hard-object rule both read it.
+    // The previous mask's bounding box, the caller's (the worker's, from the RLE) or scanned at most
+    // once: the zoom window and the head refit's hard-object rule both read it.
     let scanned: MaskBox | undefined;
-    const prevBox = () => (scanned === undefined ? (scanned = prevMask ? maskBbox(prevMask, image.width, image.height) : null) : scanned);
+    const scan = () => (input.prevMask && input.prevBox !== undefined ? input.prevBox : prevMask ? maskBbox(prevMask, image.width, image.height) : null);
+    const prevBox = () => (scanned === undefined ? (scanned = scan()) : scanned);
     const roi = this.window(input, prevBox);
     // Everything below runs in the frame of `view`: the whole image, or the window's crop.
     const ox = roi ? roi[0] : 0;
