@@ -37,7 +37,7 @@ export class GrabCutEngine implements Engine {
   readonly info = GRABCUT_INFO;
   readonly provider = 'cpu';
   async segment(input: SegmentInput): Promise<SegmentOutput> {
-    const box = input.box ?? (input.prevMask ? maskBox(input.prevMask, input.image.width, input.image.height) : null);
+    const box = input.box ?? (input.prevMask ? maskBox(input.prevMask, input.image.width, input.image.height, input.prevBox) : null);
     if (box) return segmentGrabCut({ ...input, box });
     return segmentGraphCut(input);
   }

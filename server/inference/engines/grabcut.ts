@@ -1,8 +1,10 @@
 // GrabCut (Rother, Kolmogorov & Blake 2004): a box, iterated GMM colour models and graph cuts.
 // Outside the box is hard background; clicks inside are hard seeds; the labelling starts from the
 // previous mask when there is one (clipped to the box), else from "everything in the box".
+import { maskBbox, type PixelBox } from '../../../shared/geometry/maskBbox';
 import { fitGmm, type Gmm } from './gmm';
-import { boxToWork, colourCosts, keepComponents, maskToWork, meanPosterior, seedsFrom, solveCut, upsampleLabels, workImage, type WorkImage } from './grid';
+import { boxToWork, colourCosts, keepComponents, maskToWork, meanPosterior, seedsFrom, solveCut, workImage, type WorkImage } from './grid';
+import { upsampleLabels } from './upsample';
 import type { Box, SegmentInput, SegmentOutput } from './types';
 
 /** GrabCut iterations (the paper converges in a handful; 4 is a good cost/quality point). */
@@ -21,7 +23,7 @@ export function segmentGrabCut(input: SegmentInput & { box: Box }): SegmentOutpu
 
   let labels: Uint8Array = new Uint8Array(n);
   if (input.prevMask) {
-    const prev = maskToWork(wi, input.prevMask, image.width, image.height);
+    const prev = maskToWork(wi, input.prevMask, image.width, image.height, input.prevBox);
     for (let p = 0; p < n; p++) labels[p] = inBox[p] && prev[p] ? 1 : 0;
   } else labels.set(inBox);
   for (let p = 0; p < n; p++) if (seed[p]) labels[p] = seed[p] === 1 ? 1 : 0;
@@ -57,23 +59,12 @@ function fitLabelled(wi: WorkImage, labels: Uint8Array, value: number): Gmm {
   return fitGmm(rgb, count);
 }
 
-/** The bounding box of a mask, padded by `pad` of its size on each side; null when empty. */
-export function maskBox(mask: Uint8Array, width: number, height: number, pad = 0.1): Box | null {
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!mask[y * width + x]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
-  if (x1 < 0) return null;
-  const px = (x1 - x0 + 1) * pad;
-  const py = (y1 - y0 + 1) * pad;
-  return [Math.max(0, x0 - px), Math.max(0, y0 - py), Math.min(width, x1 + 1 + px), Math.min(height, y1 + 1 + py)];
+/** A mask's bounding box (the caller's `known` one, else scanned), padded by `pad` of its size on
+ *  each side; null when empty. */
+export function maskBox(mask: Uint8Array, width: number, height: number, known?: PixelBox | null, pad = 0.1): Box | null {
+  const b = known !== undefined ? known : maskBbox(mask, width, height);
+  if (!b) return null;
+  const px = (b.x1 - b.x0) * pad;
+  const py = (b.y1 - b.y0) * pad;
+  return [Math.max(0, b.x0 - px), Math.max(0, b.y0 - py), Math.min(width, b.x1 + px), Math.min(height, b.y1 + py)];
 }

@@ -7,7 +7,8 @@
 //   prior towards it, weakened near the newest click, keeps edits local.
 // - Runs at working resolution (long side 320), upsampled with edge-aware refinement.
 import { fitGmm, type Gmm } from './gmm';
-import { colourCosts, keepComponents, maskToWork, meanPosterior, seedsFrom, solveCut, upsampleLabels, workImage, type WorkImage } from './grid';
+import { colourCosts, keepComponents, maskToWork, meanPosterior, seedsFrom, solveCut, workImage, type WorkImage } from './grid';
+import { upsampleLabels } from './upsample';
 import type { Click, SegmentInput, SegmentOutput } from './types';
 
 /** Tuning knobs (tuned on a spread of COCO_MVal_dev; exported so the tuning script can vary them). */
@@ -31,7 +32,7 @@ export function segmentGraphCut(input: SegmentInput): SegmentOutput {
   const wi = workImage(image);
   const n = wi.w * wi.h;
   const seed = seedsFrom(wi, input.clicks, input.scribbles, GRAPHCUT_PARAMS.seedRadius);
-  const prev = input.prevMask ? maskToWork(wi, input.prevMask, image.width, image.height) : null;
+  const prev = input.prevMask ? maskToWork(wi, input.prevMask, image.width, image.height, input.prevBox) : null;
   const positives = input.clicks.filter((c) => c.positive);
   if (!positives.length && !prev && !(input.scribbles ?? []).some((s) => s.positive)) {
     // Nothing says where the object is: only background was marked.

@@ -2,6 +2,7 @@
 // <= WORK_SIDE), contrast-sensitive 8-neighbour n-links, the s-t cut of a labelling energy, seed
 // rasterisation, connected components and the edge-aware upsampling back to image pixels.
 // "Working pixels" (wx, wy) relate to image pixels by wx = (x + 0.5) * scale - 0.5.
+import type { PixelBox } from '../../../shared/geometry/maskBbox';
 import { MaxFlowGraph } from './maxflow';
 import { gmmLogLikelihood, type Gmm } from './gmm';
 import type { Box, Click, RgbImage, Scribble } from './types';
@@ -218,14 +219,19 @@ export function seedsFrom(wi: WorkImage, clicks: Click[], scribbles: Scribble[] 
 }
 
 /** A full-resolution 0/1 mask reduced to working pixels (majority of the covered area). */
-export function maskToWork(wi: WorkImage, mask: Uint8Array, width: number, height: number): Uint8Array {
+export function maskToWork(wi: WorkImage, mask: Uint8Array, width: number, height: number, box?: PixelBox | null): Uint8Array {
   const out = new Uint8Array(wi.w * wi.h);
+  if (box === null) return out;
   const sx = width / wi.w;
   const sy = height / wi.h;
-  for (let y = 0; y < wi.h; y++) {
+  // With the mask's box known (the worker reads it off the RLE), only the working pixels whose
+  // blocks meet it are counted: a photo's mask is 24-64 MB, the object's box a fraction of it.
+  const [wx0, wx1] = box ? [Math.max(0, Math.floor(box.x0 / sx) - 1), Math.min(wi.w, Math.ceil(box.x1 / sx) + 1)] : [0, wi.w];
+  const [wy0, wy1] = box ? [Math.max(0, Math.floor(box.y0 / sy) - 1), Math.min(wi.h, Math.ceil(box.y1 / sy) + 1)] : [0, wi.h];
+  for (let y = wy0; y < wy1; y++) {
     const y0 = Math.floor(y * sy);
     const y1 = Math.max(y0 + 1, Math.floor((y + 1) * sy));
-    for (let x = 0; x < wi.w; x++) {
+    for (let x = wx0; x < wx1; x++) {
       const x0 = Math.floor(x * sx);
       const x1 = Math.max(x0 + 1, Math.floor((x + 1) * sx));
       let s = 0;
@@ -289,44 +295,6 @@ export function keepComponents(labels: Uint8Array, w: number, h: number, keep: (
   if (!any) return labels;
   const out = new Uint8Array(n);
   for (let p = 0; p < n; p++) out[p] = comp[p] >= 0 && keepComp[comp[p]] ? 1 : 0;
-  return out;
-}
-
-/**
- * Upsamples working labels to image pixels: bilinear, then pixels in the uncertain band along the
- * boundary are decided by their own full-resolution colour under the two models, so the edge
- * follows the image rather than the working grid.
- */
-export function upsampleLabels(wi: WorkImage, labels: Uint8Array, img: RgbImage, fg: Gmm | null, bg: Gmm | null): Uint8Array {
-  const { width, height, data } = img;
-  const out = new Uint8Array(width * height);
-  if (wi.scale === 1) {
-    out.set(labels);
-    return out;
-  }
-  for (let y = 0; y < height; y++) {
-    const fy = Math.min(wi.h - 1, Math.max(0, (y + 0.5) * wi.scale - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(wi.h - 1, y0 + 1);
-    const ty = fy - y0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.min(wi.w - 1, Math.max(0, (x + 0.5) * wi.scale - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(wi.w - 1, x0 + 1);
-      const tx = fx - x0;
-      const v =
-        (labels[y0 * wi.w + x0] * (1 - tx) + labels[y0 * wi.w + x1] * tx) * (1 - ty) +
-        (labels[y1 * wi.w + x0] * (1 - tx) + labels[y1 * wi.w + x1] * tx) * ty;
-      const p = y * width + x;
-      if (v <= 0.05 || v >= 0.95 || !fg || !bg) {
-        out[p] = v >= 0.5 ? 1 : 0;
-        continue;
-      }
-      const d = gmmLogLikelihood(fg, data[3 * p], data[3 * p + 1], data[3 * p + 2]) - gmmLogLikelihood(bg, data[3 * p], data[3 * p + 1], data[3 * p + 2]);
-      // The geometric vote (±2 at the band's edges) against the colour vote (clamped to ±3 nats).
-      out[p] = 4 * (v - 0.5) + Math.max(-3, Math.min(3, d)) > 0 ? 1 : 0;
-    }
-  }
   return out;
 }
 
