@@ -30,13 +30,7 @@ export function columnRuns(mask: Uint8Array, w: number, h: number): number[] {
       for (let x = 0; x < w; x++) if (on(row + x) !== on(row + x - w)) changes.add(x, y);
     }
   }
-  // Bucket the changes by column (a stable counting sort keeps each column's rows in order).
-  const start = new Int32Array(w + 1);
-  for (let t = 0; t < changes.size; t++) start[changes.xs[t] + 1]++;
-  for (let x = 0; x < w; x++) start[x + 1] += start[x];
-  const rows = new Int32Array(changes.size);
-  const fill = start.slice(0, w);
-  for (let t = 0; t < changes.size; t++) rows[fill[changes.xs[t]]++] = changes.ys[t];
+  const { start, values: rows } = bucket(changes.xs, changes.ys, changes.size, w); // each column's rows, in order
   // The runs: gaps between consecutive changes in column-major order, starting with zeros.
   const counts: number[] = [];
   let last = 0; // position of the last change
@@ -93,13 +87,7 @@ export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number, cr
     }
     p = end;
   }
-  // Bucket the toggles by row.
-  const start = new Int32Array(h + 1);
-  for (let t = 0; t < toggles.size; t++) start[toggles.ys[t] + 1]++;
-  for (let y = 0; y < h; y++) start[y + 1] += start[y];
-  const cols = new Int32Array(toggles.size);
-  const fill = start.slice(0, h);
-  for (let t = 0; t < toggles.size; t++) cols[fill[toggles.ys[t]]++] = toggles.xs[t];
+  const { start, values: cols } = bucket(toggles.ys, toggles.xs, toggles.size, h); // each row's columns
   const c0 = Math.max(xa, crop.x);
   const span = state.subarray(c0, Math.max(c0, Math.min(xb, crop.x + crop.width)));
   const last = Math.min(yb, crop.y + crop.height - 1);
@@ -108,6 +96,18 @@ export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number, cr
     if (y >= ya && y >= crop.y && span.length) data.set(span, (y - crop.y) * crop.width + c0 - crop.x);
   }
   return data;
+}
+
+/** A stable counting sort of n (key, value) pairs by key in [0, keys): key k's values are
+ *  values[start[k]] .. values[start[k + 1] - 1], in the order they were added. */
+function bucket(key: Int32Array, value: Int32Array, n: number, keys: number): { start: Int32Array; values: Int32Array } {
+  const start = new Int32Array(keys + 1);
+  for (let t = 0; t < n; t++) start[key[t] + 1]++;
+  for (let k = 0; k < keys; k++) start[k + 1] += start[k];
+  const values = new Int32Array(n);
+  const fill = start.slice(0, keys);
+  for (let t = 0; t < n; t++) values[fill[key[t]]++] = value[t];
+  return { start, values };
 }
 
 /** A growable list of (x, y) change positions. */
