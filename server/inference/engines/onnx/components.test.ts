@@ -62,9 +62,10 @@ describe('keepSeededComponents', () => {
   it('keeps exactly the components a plain 8-connected flood from the seeds reaches (random masks, odd offsets)', () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    for (let trial = 0; trial < 40; trial++) {
-      const w = 1 + Math.floor(rand() * 60);
-      const h = 1 + Math.floor(rand() * 40);
+    for (let trial = 0; trial < 60; trial++) {
+      // Tiny masks too: a 1×2 mask at byte offset 1 has no whole word to shift.
+      const w = trial < 20 ? 1 + (trial % 3) : 1 + Math.floor(rand() * 60);
+      const h = trial < 20 ? 1 + (trial % 2) : 1 + Math.floor(rand() * 40);
       const density = 0.3 + rand() * 0.4;
       // A view inside a larger buffer at an odd byte offset, as a subarray would be.
       const buf = new Uint8Array(w * h + 3);

@@ -77,8 +77,10 @@ function halve(mask: Uint8Array): void {
   const head = Math.min(mask.length, (4 - (mask.byteOffset % 4)) % 4);
   const words = Math.floor((mask.length - head) / 4);
   for (let p = 0; p < head; p++) mask[p] >>= 1;
-  const w = new Uint32Array(mask.buffer, mask.byteOffset + head, words);
-  for (let i = 0; i < words; i++) if (w[i]) w[i] = (w[i] >>> 1) & 0x7f7f7f7f;
+  if (words > 0) {
+    const w = new Uint32Array(mask.buffer, mask.byteOffset + head, words);
+    for (let i = 0; i < words; i++) if (w[i]) w[i] = (w[i] >>> 1) & 0x7f7f7f7f;
+  }
   for (let p = head + 4 * words; p < mask.length; p++) mask[p] >>= 1;
 }
 
