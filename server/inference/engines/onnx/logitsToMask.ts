@@ -37,8 +37,8 @@ function linearTaps(n: number, L: number, k: number, r: number): LinearTaps {
   return { i0, i1, t };
 }
 
-/** Views up to this many pixels read the confidence from every pixel (and take the per-pixel
- *  path); larger ones from an even grid of about this many. */
+/** Views up to this many pixels take the per-pixel path; larger ones read the confidence from an
+ *  even grid (every step-th pixel each way) of at least this many samples. */
 const SCORE_SAMPLES = 1 << 18;
 
 /** Below this a "positive" row value could underflow to 0 once weighted: left to the exact path. */
