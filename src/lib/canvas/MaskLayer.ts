@@ -1,9 +1,11 @@
-// Mask views: one Sprite per object with at most one texture, built from the RLE cropped to its
+// Mask views: one Container per object holding its texture, built from the RLE cropped to its
 // bounding box and rebuilt only when what it shows changes (mask string, colour, opacity,
-// outline). Old textures are destroyed explicitly so GPU memory follows the document.
+// outline). A box wider or taller than the GPU's texture limit (a large object on a 24-64 MP
+// photo) is drawn as tiles. Old textures are destroyed explicitly so GPU memory follows the
+// document.
 import { BufferImageSource, Container, Sprite, Texture } from 'pixi.js';
 import type { Rle } from '../../../shared/codecs/rle';
-import { maskPixels, type MaskStyle } from './maskPixels';
+import { maskPixels, tiles, type MaskPixels, type MaskStyle } from './maskPixels';
 
 export interface MaskViewInput {
   mask: Rle | null;
@@ -14,7 +16,7 @@ export interface MaskViewInput {
 }
 
 interface View {
-  sprite: Sprite;
+  node: Container;
   key: string;
   /** Where the crop sits, image px. */
   x: number;
@@ -40,26 +42,19 @@ export class MaskLayer {
       }
       const key = `${input.mask.size[0]}x${input.mask.size[1]}|${input.color}|${this.fill}|${this.outline}|${input.mask.counts}`;
       if (view && view.key === key) {
-        view.sprite.visible = !input.hidden;
-        view.sprite.zIndex = input.order;
+        view.node.visible = !input.hidden;
+        view.node.zIndex = input.order;
         continue;
       }
       const px = maskPixels(input.mask, { color: input.color, fill: this.fill, outline: this.outline } satisfies MaskStyle);
       if (view) this.remove(id, view);
       if (!px) continue;
-      const source = new BufferImageSource({
-        resource: px.rgba,
-        width: px.width,
-        height: px.height,
-        format: 'rgba8unorm',
-        alphaMode: 'premultiplied-alpha',
-        scaleMode: 'nearest',
-      });
-      const sprite = new Sprite({ texture: new Texture({ source }), x: px.x, y: px.y, label: id });
-      sprite.visible = !input.hidden;
-      sprite.zIndex = input.order;
-      this.container.addChild(sprite);
-      this.views.set(id, { sprite, key, x: px.x, y: px.y });
+      const node = new Container({ x: px.x, y: px.y, label: id });
+      for (const t of tiles(px)) node.addChild(tileSprite(t, px));
+      node.visible = !input.hidden;
+      node.zIndex = input.order;
+      this.container.addChild(node);
+      this.views.set(id, { node, key, x: px.x, y: px.y });
       this.rebuilt.push({ id, counts: input.mask.counts });
     }
   }
@@ -74,17 +69,13 @@ export class MaskLayer {
 
   /** Emphasises the selected object: the others fade a little. */
   highlight(selected: string | null): void {
-    for (const [id, v] of this.views) v.sprite.alpha = selected && id !== selected ? 0.7 : 1;
+    for (const [id, v] of this.views) v.node.alpha = selected && id !== selected ? 0.7 : 1;
   }
 
   /** Shifts one view temporarily (move tool preview), in image px. */
   offset(id: string | null, dx: number, dy: number): void {
     const v = id ? this.views.get(id) : null;
-    if (v) v.sprite.position.set(v.x + dx, v.y + dy);
-  }
-
-  spriteOf(id: string): Sprite | null {
-    return this.views.get(id)?.sprite ?? null;
+    if (v) v.node.position.set(v.x + dx, v.y + dy);
   }
 
   get size(): number {
@@ -98,9 +89,9 @@ export class MaskLayer {
   }
 
   private remove(id: string, view: View): void {
-    this.container.removeChild(view.sprite);
-    view.sprite.texture.destroy(true);
-    view.sprite.destroy();
+    this.container.removeChild(view.node);
+    for (const child of view.node.children) (child as Sprite).texture.destroy(true);
+    view.node.destroy({ children: true });
     this.views.delete(id);
   }
 
@@ -108,4 +99,17 @@ export class MaskLayer {
     for (const [id, v] of [...this.views]) this.remove(id, v);
     this.container.destroy();
   }
+}
+
+/** One tile's texture as a sprite placed within its object's container (at the crop's origin). */
+function tileSprite(t: MaskPixels, crop: MaskPixels): Sprite {
+  const source = new BufferImageSource({
+    resource: t.rgba,
+    width: t.width,
+    height: t.height,
+    format: 'rgba8unorm',
+    alphaMode: 'premultiplied-alpha',
+    scaleMode: 'nearest',
+  });
+  return new Sprite({ texture: new Texture({ source }), x: t.x - crop.x, y: t.y - crop.y });
 }

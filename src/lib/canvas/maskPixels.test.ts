@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle, emptyRle } from '../../../shared/codecs/rle';
-import { maskPixels, parseColor } from './maskPixels';
+import { maskPixels, parseColor, tiles } from './maskPixels';
 
 describe('mask texture pixels', () => {
   it('crops to the bounding box and marks the boundary as outline', () => {
@@ -29,6 +29,30 @@ describe('mask texture pixels', () => {
     for (let i = 0; i < px.width * px.height; i++) if (px.rgba[i * 4 + 3]) on.push(i);
     expect(on).toEqual([1, 6]); // (1,0) and (0,3)
     expect(maskPixels(emptyRle(8, 8), { color: 0, fill: 1, outline: 1 })).toBeNull();
+  });
+
+  it('cuts a texture larger than the GPU allows into tiles that hold the same pixels in place', () => {
+    const W = 23;
+    const H = 17;
+    const data = new Uint8Array(W * H);
+    for (let y = 1; y < 16; y++) for (let x = 2; x < 22; x++) if ((x * 7 + y * 3) % 5) data[y * W + x] = 1;
+    const px = maskPixels(encodeRle(data, W, H), { color: 0x3366ff, fill: 0.4, outline: 1 })!;
+    expect(tiles(px)).toEqual([px]); // fits: untouched
+    const parts = tiles(px, 8);
+    expect(parts.length).toBe(3 * 2); // 20 x 15 in tiles of 8: 3 across, 2 down
+    expect(parts.every((t) => t.width <= 8 && t.height <= 8)).toBe(true);
+    // Every pixel of the whole texture is in exactly one tile, at its place.
+    let covered = 0;
+    for (const t of parts) {
+      for (let y = 0; y < t.height; y++) {
+        for (let x = 0; x < t.width; x++) {
+          const src = ((t.y - px.y + y) * px.width + (t.x - px.x + x)) * 4;
+          expect(Array.from(t.rgba.subarray((y * t.width + x) * 4, (y * t.width + x) * 4 + 4))).toEqual(Array.from(px.rgba.subarray(src, src + 4)));
+          covered++;
+        }
+      }
+    }
+    expect(covered).toBe(px.width * px.height);
   });
 
   it('parses label colours', () => {

@@ -60,3 +60,27 @@ export function maskPixels(rle: Rle, style: MaskStyle): MaskPixels | null {
   }
   return { x: bx, y: by, width: bw, height: bh, rgba };
 }
+
+/** The longest texture side every WebGL2 device we target uploads (the spec's floor is 2048; 4096
+ *  is what phones and integrated GPUs give). A 24-64 MP photo's large object is wider than that. */
+export const MAX_TEXTURE_SIDE = 4096;
+
+/** `px` cut into tiles of at most `max` px a side (one tile, the same pixels, when it fits), each
+ *  with its place in image px: a texture larger than the GPU's limit is not drawn at all. */
+export function tiles(px: MaskPixels, max = MAX_TEXTURE_SIDE): MaskPixels[] {
+  if (px.width <= max && px.height <= max) return [px];
+  const out: MaskPixels[] = [];
+  for (let ty = 0; ty < px.height; ty += max) {
+    for (let tx = 0; tx < px.width; tx += max) {
+      const width = Math.min(max, px.width - tx);
+      const height = Math.min(max, px.height - ty);
+      const rgba = new Uint8Array(width * height * 4);
+      for (let y = 0; y < height; y++) {
+        const from = ((ty + y) * px.width + tx) * 4;
+        rgba.set(px.rgba.subarray(from, from + width * 4), y * width * 4);
+      }
+      out.push({ x: px.x + tx, y: px.y + ty, width, height, rgba });
+    }
+  }
+  return out;
+}
