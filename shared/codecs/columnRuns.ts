@@ -2,6 +2,7 @@
 // by column reads or writes it with a stride of a whole row, which on a 24 MP photo's mask cost
 // ~50 ms to encode and ~20 ms to decode (the worker does both per click, the editor per stroke).
 // Both directions here touch the mask row by row and handle only where the runs change.
+import type { PixelBox } from '../geometry/maskBbox';
 
 /**
  * The column-major run lengths of a row-major mask, read row by row.
@@ -9,25 +10,33 @@
  * The runs only change where a pixel differs from the one above it, or, at the top of a
  * column, from the bottom of the column before; so the rows are compared with the row above
  * (four bytes at a time where rows are word-aligned), the changes are bucketed by column, and the
- * runs are the gaps between the changes' column-major positions.
+ * runs are the gaps between the changes' column-major positions. With `box` (null: no ones) only
+ * the rows and columns it spans are compared: the worker's mask of a zoomed object on a photo is
+ * a fresh array whose pages outside the object were never touched, and reading them costs more
+ * than the encoding (a 64 MP mask: 126-152 ms fresh against 32-42 ms once its pages are in).
  */
-export function columnRuns(mask: Uint8Array, w: number, h: number): number[] {
+export function columnRuns(mask: Uint8Array, w: number, h: number, box?: PixelBox | null): number[] {
   const n = w * h;
   if (n === 0) return [0];
+  if (box === null) return [n];
   const changes = new Changes();
   const on = (p: number) => mask[p] !== 0;
   const aligned = w % 4 === 0 && mask.byteOffset % 4 === 0;
   const words = aligned ? new Uint32Array(mask.buffer, mask.byteOffset, n >> 2) : null;
   const wq = w >> 2;
-  for (let y = 1; y < h; y++) {
+  // The columns compared (whole words where aligned) and the rows: a change can sit on the row
+  // just below the box, where its last row ends.
+  const [xa, xb] = box ? [box.x0 & ~3, Math.min(w, (box.x1 + 3) & ~3)] : [0, w];
+  const [ya, yb] = box ? [Math.max(1, box.y0), Math.min(h - 1, box.y1)] : [1, h - 1];
+  for (let y = ya; y <= yb; y++) {
     const row = y * w;
     if (words) {
-      for (let j = 0; j < wq; j++) {
+      for (let j = xa >> 2; j < xb >> 2; j++) {
         if (words[y * wq + j] === words[(y - 1) * wq + j]) continue;
         for (let x = 4 * j; x < 4 * j + 4; x++) if (on(row + x) !== on(row + x - w)) changes.add(x, y);
       }
     } else {
-      for (let x = 0; x < w; x++) if (on(row + x) !== on(row + x - w)) changes.add(x, y);
+      for (let x = xa; x < xb; x++) if (on(row + x) !== on(row + x - w)) changes.add(x, y);
     }
   }
   const { start, values: rows } = bucket(changes.xs, changes.ys, changes.size, w); // each column's rows, in order

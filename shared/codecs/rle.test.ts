@@ -19,6 +19,7 @@ import {
   toUncompressed,
   type Rle,
 } from './rle';
+import { maskBbox } from '../geometry/maskBbox';
 import { rowsFromRuns } from './columnRuns';
 
 type EncodeCase = (typeof goldens.encode)[number] & { rows?: string[]; fill?: number; box?: number[]; runs?: number[] };
@@ -154,6 +155,17 @@ describe('COCO RLE properties (seeded)', () => {
       const view = new Uint8Array(mask.length + 4).subarray(off, off + mask.length);
       view.set(mask);
       expect(rleCounts(encodeRle(view, w, h))).toEqual(columnWalk(mask, w, h));
+    }
+  });
+
+  it("encodes the same runs reading only the ones' box when the caller gives it (or a larger one)", () => {
+    const rng = createPrng(6);
+    for (let n = 0; n < 300; n++) {
+      const { mask, w, h } = randomMask(rng);
+      const b = maskBbox(mask, w, h);
+      const want = encodeRle(mask, w, h);
+      expect(encodeRle(mask, w, h, b)).toEqual(want);
+      if (b) expect(encodeRle(mask, w, h, { x0: Math.max(0, b.x0 - 3), y0: Math.max(0, b.y0 - 2), x1: Math.min(w, b.x1 + 1), y1: b.y1 })).toEqual(want);
     }
   });
 

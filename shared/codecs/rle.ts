@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../protocol/errors';
+import type { PixelBox } from '../geometry/maskBbox';
 import { columnRuns, rowsFromRuns } from './columnRuns';
 
 /** COCO compressed RLE. `size` is `[height, width]` in pixels, as pycocotools writes it. */
@@ -136,14 +137,15 @@ function fromCounts(counts: ArrayLike<number>, h: number, w: number): Rle {
 /**
  * Encodes a mask. `mask` is row-major (`mask[y * width + x]`), length `width * height`; any
  * nonzero byte is object. Runs are taken column-major exactly as pycocotools `encode` does on a
- * Fortran-ordered 0/1 array, so the string matches pycocotools byte for byte.
+ * Fortran-ordered 0/1 array, so the string matches pycocotools byte for byte. `box`, where the
+ * caller knows it, holds every nonzero byte (null: there are none), and nothing outside it is read.
  */
-export function encodeRle(mask: Uint8Array, width: number, height: number): Rle {
+export function encodeRle(mask: Uint8Array, width: number, height: number, box?: PixelBox | null): Rle {
   const [h, w] = checkSize([height, width]);
   if (mask.length !== w * h) {
     throw new TandemError(ErrorCode.ValidationFailed, `mask has ${mask.length} bytes, expected ${w}x${h}`);
   }
-  return fromCounts(columnRuns(mask, w, h), h, w);
+  return fromCounts(columnRuns(mask, w, h, box), h, w);
 }
 
 /**

@@ -88,6 +88,8 @@ describe('zoom-in', () => {
     const withoutZoom = await plain.segment({ image, imageKey: 'c', clicks: [first, second], prevMask: one.mask });
     expect(iouWithObject(two.mask)).toBeGreaterThan(0.9);
     expect(iouWithObject(two.mask)).toBeGreaterThan(iouWithObject(withoutZoom.mask));
+    // the zoomed answer says where its mask lies (the worker's RLE encoder reads only that box)
+    expect(two.box).toEqual(maskBbox(two.mask, W, W));
     // the window's encoder outputs are cached next to the whole image's
     expect(zoomed.cachedBytes!('c')).toBe(2 * wholeBytes);
     // a further click inside the same window reuses it: no new encoder run, nothing more cached

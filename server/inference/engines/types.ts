@@ -45,6 +45,9 @@ export interface SegmentOutput {
   mask: Uint8Array;
   /** Confidence in [0, 1]. */
   score: number;
+  /** Where the engine knows it: a box holding every nonzero byte of `mask` (null: none). The
+   *  worker's RLE encoder then reads nothing outside it (see shared/codecs/columnRuns.ts). */
+  box?: PixelBox | null;
 }
 
 export interface Engine {

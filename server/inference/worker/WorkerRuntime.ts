@@ -74,7 +74,7 @@ export class WorkerRuntime {
     });
     this.cache.touch(job.taskId);
     const score = Number.isFinite(out.score) ? Math.min(1, Math.max(0, out.score)) : 0;
-    return { mask: encodeRle(out.mask, image.width, image.height), score, ms: performance.now() - t0 };
+    return { mask: encodeRle(out.mask, image.width, image.height, out.box), score, ms: performance.now() - t0 };
   }
 
   /** Loads the image and runs the model's per-image work (encoder) ahead of the first click. */

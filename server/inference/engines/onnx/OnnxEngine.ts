@@ -251,7 +251,9 @@ export class OnnxEngine implements Engine {
       const [x0, y0, x1, y1] = input.box;
       clearOutside(res.mask, view.width, view.height, [x0 - ox, y0 - oy, x1 - ox, y1 - oy], seeds);
     }
-    return roi ? { mask: pasteMask(res.mask, roi, image.width, image.height), score: res.score } : res;
+    if (!roi) return res;
+    const pasted = pasteMask(res.mask, roi, image.width, image.height);
+    return { mask: pasted.mask, box: pasted.box, score: res.score };
   }
 
   async dispose(): Promise<void> {

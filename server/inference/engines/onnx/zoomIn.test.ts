@@ -55,10 +55,12 @@ describe('zoom-in window', () => {
     expect([...c.data.subarray(0, 3)]).toEqual([15, 16, 17]); // pixel (1, 1)
     expect([...c.data.subarray(9, 12)]).toEqual([30, 31, 32]); // pixel (2, 2)
     const back = pasteMask(Uint8Array.from([1, 0, 1, 0]), [1, 1, 3, 3], 4, 3);
-    expect([...back]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]);
-    // A window whose mask fills only part of it; an empty one pastes nothing.
+    expect([...back.mask]).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]);
+    // A window whose mask fills only part of it, with its box in image pixels; an empty one pastes nothing.
     const part = pasteMask(Uint8Array.from([0, 0, 0, 0, 1, 1, 0, 1, 0]), [1, 0, 4, 3], 5, 4);
-    expect([...part]).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
-    expect(pasteMask(new Uint8Array(9), [1, 0, 4, 3], 5, 4).every((v) => v === 0)).toBe(true);
+    expect([...part.mask]).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(part.box).toEqual(maskBbox(part.mask, 5, 4));
+    const none = pasteMask(new Uint8Array(9), [1, 0, 4, 3], 5, 4);
+    expect(none.mask.every((v) => v === 0) && none.box === null).toBe(true);
   });
 });

@@ -96,14 +96,15 @@ export function cropImage(image: RgbImage, r: Roi): RgbImage {
   return { width: w, height: h, data };
 }
 
-/** A window's mask pasted into an empty full-image mask (outside the window is background). Only
- *  the mask's own bounding box is copied: a fresh full-image array costs little until its pages
- *  are first touched, and on a 24 MP photo the window's empty rows were most of that cost. */
-export function pasteMask(crop: Uint8Array, r: Roi, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
+/** A window's mask pasted into an empty full-image mask (outside the window is background), with
+ *  the mask's bounding box in image pixels. Only that box is copied: a fresh full-image array costs
+ *  little until its pages are first touched, and on a 24 MP photo the window's empty rows were most
+ *  of that cost. */
+export function pasteMask(crop: Uint8Array, r: Roi, width: number, height: number): { mask: Uint8Array; box: MaskBox } {
+  const mask = new Uint8Array(width * height);
   const w = r[2] - r[0];
   const b = maskBbox(crop, w, r[3] - r[1]);
-  if (!b) return out;
-  for (let y = b.y0; y < b.y1; y++) out.set(crop.subarray(y * w + b.x0, y * w + b.x1), (r[1] + y) * width + r[0] + b.x0);
-  return out;
+  if (!b) return { mask, box: null };
+  for (let y = b.y0; y < b.y1; y++) mask.set(crop.subarray(y * w + b.x0, y * w + b.x1), (r[1] + y) * width + r[0] + b.x0);
+  return { mask, box: { x0: r[0] + b.x0, y0: r[1] + b.y0, x1: r[0] + b.x1, y1: r[1] + b.y1 } };
 }
