@@ -2,6 +2,7 @@
 // by column reads or writes it with a stride of a whole row, which on a 24 MP photo's mask cost
 // ~50 ms to encode and ~20 ms to decode (the worker does both per click, the editor per stroke).
 // Both directions here touch the mask row by row and handle only where the runs change.
+import { IntList } from '../geometry/intList';
 import type { PixelBox } from '../geometry/maskBbox';
 
 /**
@@ -39,7 +40,7 @@ export function columnRuns(mask: Uint8Array, w: number, h: number, box?: PixelBo
       for (let x = xa; x < xb; x++) if (on(row + x) !== on(row + x - w)) changes.add(x, y);
     }
   }
-  const { start, values: rows } = bucket(changes.xs, changes.ys, changes.size, w); // each column's rows, in order
+  const { start, values: rows } = bucket(changes.xs.values(), changes.ys.values(), w); // each column's rows, in order
   // The runs: gaps between consecutive changes in column-major order, starting with zeros.
   const counts: number[] = [];
   let last = 0; // position of the last change
@@ -96,7 +97,7 @@ export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number, cr
     }
     p = end;
   }
-  const { start, values: cols } = bucket(toggles.ys, toggles.xs, toggles.size, h); // each row's columns
+  const { start, values: cols } = bucket(toggles.ys.values(), toggles.xs.values(), h); // each row's columns
   const c0 = Math.max(xa, crop.x);
   const span = state.subarray(c0, Math.max(c0, Math.min(xb, crop.x + crop.width)));
   const last = Math.min(yb, crop.y + crop.height - 1);
@@ -107,9 +108,10 @@ export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number, cr
   return data;
 }
 
-/** A stable counting sort of n (key, value) pairs by key in [0, keys): key k's values are
+/** A stable counting sort of (key, value) pairs by key in [0, keys): key k's values are
  *  values[start[k]] .. values[start[k + 1] - 1], in the order they were added. */
-function bucket(key: Int32Array, value: Int32Array, n: number, keys: number): { start: Int32Array; values: Int32Array } {
+function bucket(key: Int32Array, value: Int32Array, keys: number): { start: Int32Array; values: Int32Array } {
+  const n = key.length;
   const start = new Int32Array(keys + 1);
   for (let t = 0; t < n; t++) start[key[t] + 1]++;
   for (let k = 0; k < keys; k++) start[k + 1] += start[k];
@@ -119,21 +121,15 @@ function bucket(key: Int32Array, value: Int32Array, n: number, keys: number): { 
   return { start, values };
 }
 
-/** A growable list of (x, y) change positions. */
+/** (x, y) positions where a mask's runs change. */
 class Changes {
-  xs = new Int32Array(1024);
-  ys = new Int32Array(1024);
-  size = 0;
+  readonly xs = new IntList();
+  readonly ys = new IntList();
+  get size(): number {
+    return this.xs.size;
+  }
   add(x: number, y: number): void {
-    if (this.size === this.xs.length) {
-      const xs = new Int32Array(this.size * 2);
-      const ys = new Int32Array(this.size * 2);
-      xs.set(this.xs);
-      ys.set(this.ys);
-      this.xs = xs;
-      this.ys = ys;
-    }
-    this.xs[this.size] = x;
-    this.ys[this.size++] = y;
+    this.xs.push(x);
+    this.ys.push(y);
   }
 }

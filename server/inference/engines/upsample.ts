@@ -9,27 +9,8 @@
 // before (upsample.test.ts checks the two agree bit for bit).
 import { gmmLogLikelihood, type Gmm } from './gmm';
 import type { WorkImage } from './grid';
+import { linearTaps } from './linearTaps';
 import type { RgbImage } from './types';
-
-/** Per image pixel along one axis: its two working pixels and the weight of the second. */
-interface AxisTaps {
-  i0: Int32Array;
-  i1: Int32Array;
-  t: Float64Array;
-}
-
-function axisTaps(n: number, work: number, scale: number): AxisTaps {
-  const i0 = new Int32Array(n);
-  const i1 = new Int32Array(n);
-  const t = new Float64Array(n);
-  for (let x = 0; x < n; x++) {
-    const f = Math.min(work - 1, Math.max(0, (x + 0.5) * scale - 0.5));
-    i0[x] = Math.floor(f);
-    i1[x] = Math.min(work - 1, i0[x] + 1);
-    t[x] = f - i0[x];
-  }
-  return { i0, i1, t };
-}
 
 export function upsampleLabels(wi: WorkImage, labels: Uint8Array, img: RgbImage, fg: Gmm | null, bg: Gmm | null): Uint8Array {
   const { width, height, data } = img;
@@ -38,8 +19,8 @@ export function upsampleLabels(wi: WorkImage, labels: Uint8Array, img: RgbImage,
     out.set(labels);
     return out;
   }
-  const cx = axisTaps(width, wi.w, wi.scale);
-  const cy = axisTaps(height, wi.h, wi.scale);
+  const cx = linearTaps(width, wi.w, (x) => (x + 0.5) * wi.scale - 0.5);
+  const cy = linearTaps(height, wi.h, (y) => (y + 0.5) * wi.scale - 0.5);
   // The image columns of each working column: [span[c], span[c + 1]) (i0 never decreases).
   const span = new Int32Array(wi.w + 1).fill(width);
   for (let x = width - 1; x >= 0; x--) span[cx.i0[x]] = x;

@@ -72,7 +72,7 @@ export function adaptHead(hidden: Float32Array, C: number, L: number, S: number,
  * Small ones gain (their boundary is a pixel of error in a zoomed window); a large region refitted
  * on obeyed clicks spreads to look-alike texture (models/train/CONTEXT.md: BSDS500 regions lost).
  * `prevShortSide` gives the previous mask's short side in image pixels, or null without one; it is
- * asked only when the size matters (a bounding box scan of the whole mask).
+ * asked only when the size matters (the engine may have to scan the whole mask for its box).
  */
 export function isHard(spec: HeadAdaptSpec, clicks: number, prevShortSide: () => number | null): boolean {
   if (spec.fromClick === undefined || clicks < spec.fromClick) return false;

@@ -7,6 +7,7 @@
 // click of its own. On the 240 dev objects this took tandem-click-v3 from NoC@90 4.35 to 4.22
 // (server/inference/CONTEXT.md, "Only the parts a positive click reaches are kept").
 
+import { IntList } from '../../../../shared/geometry/intList';
 import type { Click } from '../../../../shared/protocol/inference';
 
 /** Where the annotator said something about the object, in the mask's pixels: a click's shape. */
@@ -22,7 +23,7 @@ export function keepSeededComponents(mask: Uint8Array, width: number, height: nu
   // the stack. A view can be a whole 24-64 megapixel photo: a flood that pushed every pixel's eight
   // neighbours took ~180 ms per click on a 24 MP object, and a second full-size array per click
   // would cost 64-256 MB.
-  const stack = new Stack();
+  const stack = new IntList();
   for (const s of seeds) {
     if (!s.positive) continue;
     const cx = Math.floor(s.x);
@@ -33,8 +34,8 @@ export function keepSeededComponents(mask: Uint8Array, width: number, height: nu
       }
     }
   }
-  if (stack.empty()) return; // nothing reached: the mask stays as it is (the pass below would clear it)
-  while (!stack.empty()) {
+  if (stack.size === 0) return; // nothing reached: the mask stays as it is (the pass below would clear it)
+  while (stack.size > 0) {
     const p = stack.pop();
     if (mask[p] !== 1) continue; // reached through another run since it was pushed
     const x = p % width;
@@ -53,21 +54,22 @@ export function keepSeededComponents(mask: Uint8Array, width: number, height: nu
   halve(mask);
 }
 
-/** The end (exclusive) of the run of 1s in `line` that holds x. */
+/** The end (exclusive) of the run of 1s in `line` that holds x. A run of 1s always ends at a 0 or
+ *  the row's end, never at a 2: a fill takes a whole run of 1s, so filled runs border 0s too. */
 function runEnd(line: Uint8Array, x: number): number {
   const zero = line.indexOf(0, x);
-  const done = line.indexOf(2, x);
-  return Math.min(zero < 0 ? line.length : zero, done < 0 ? line.length : done);
+  return zero < 0 ? line.length : zero;
 }
 
-/** Pushes the first pixel of every run of 1s in `line` that meets [a, b). */
-function pushRunStarts(line: Uint8Array, a: number, b: number, offset: number, stack: Stack): void {
-  let x = a;
-  while (x < b) {
-    const first = line.indexOf(1, x);
-    if (first < 0 || first >= b) return;
-    stack.push(offset + first);
-    x = runEnd(line, first);
+/** Pushes the first pixel of every run of 1s in `line` that meets [a, b). Searched within [a, b)
+ *  only: a row with many runs would otherwise be scanned to its end once per run. */
+function pushRunStarts(line: Uint8Array, a: number, b: number, offset: number, stack: IntList): void {
+  const seg = line.subarray(a, b);
+  for (let x = 0; x < seg.length; ) {
+    const first = seg.indexOf(1, x);
+    if (first < 0) return;
+    stack.push(offset + a + first);
+    x = runEnd(seg, first);
   }
 }
 
@@ -82,26 +84,6 @@ function halve(mask: Uint8Array): void {
     for (let i = 0; i < words; i++) if (w[i]) w[i] = (w[i] >>> 1) & 0x7f7f7f7f;
   }
   for (let p = head + 4 * words; p < mask.length; p++) mask[p] >>= 1;
-}
-
-/** A growable stack of pixel indices. */
-class Stack {
-  private data = new Int32Array(4096);
-  private top = 0;
-  push(p: number): void {
-    if (this.top === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.top++] = p;
-  }
-  pop(): number {
-    return this.data[--this.top];
-  }
-  empty(): boolean {
-    return this.top === 0;
-  }
 }
 
 /** How far past the box the mask may reach, px. At 0 a box drawn 2 px too tight cost more clicks

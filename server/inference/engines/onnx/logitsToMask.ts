@@ -8,6 +8,7 @@
 // of that stretch has that sign whatever its row, so whole runs are filled natively and only the
 // stretches where the sign changes are computed per pixel. The mask is bit-identical to the
 // per-pixel loop (logitsToMask.test.ts); the confidence is read from an even sample of the view.
+import { linearTaps, type LinearTaps } from '../linearTaps';
 import type { SegmentOutput } from '../types';
 
 /** Where frame position `f` (model-frame pixels) falls on an L-cell grid with k cells per pixel,
@@ -15,26 +16,6 @@ import type { SegmentOutput } from '../types';
  *  cells): its floor and the next cell, weighted by its fraction, are the bilinear taps. */
 export function cellCoord(f: number, k: number, L: number): number {
   return Math.min(L - 1, Math.max(0, (f + 0.5) * k - 0.5));
-}
-
-interface LinearTaps {
-  i0: Int32Array;
-  i1: Int32Array;
-  t: Float64Array;
-}
-
-/** Bilinear (align_corners false) sample positions along one axis: low index, high index, weight. */
-function linearTaps(n: number, L: number, k: number, r: number): LinearTaps {
-  const i0 = new Int32Array(n);
-  const i1 = new Int32Array(n);
-  const t = new Float64Array(n);
-  for (let x = 0; x < n; x++) {
-    const l = cellCoord(((x + 0.5) * r) / n - 0.5, k, L);
-    i0[x] = Math.floor(l);
-    i1[x] = Math.min(L - 1, i0[x] + 1);
-    t[x] = l - i0[x];
-  }
-  return { i0, i1, t };
 }
 
 /** Views up to this many pixels take the per-pixel path; larger ones read the confidence from an
@@ -60,8 +41,10 @@ export function logitsToMask(
   logitOut?: Float32Array,
 ): SegmentOutput {
   const k = L / S;
-  const cx = linearTaps(width, L, k, Math.round(width * scale));
-  const cy = linearTaps(height, L, k, Math.round(height * scale));
+  // View pixel x sits at frame position (x + 0.5)·r / n − 0.5, r the view's extent in the frame.
+  const at = (n: number, r: number) => (x: number) => cellCoord(((x + 0.5) * r) / n - 0.5, k, L);
+  const cx = linearTaps(width, L, at(width, Math.round(width * scale)));
+  const cy = linearTaps(height, L, at(height, Math.round(height * scale)));
   if (logitOut || width * height <= SCORE_SAMPLES) return perPixel(logits, L, cx, cy, width, height, logitOut);
   // The horizontal pass: each logit row interpolated at every view column (L × width, in the
   // same double arithmetic as the per-pixel formula, so the vertical step below reproduces it).

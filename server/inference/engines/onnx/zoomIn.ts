@@ -7,7 +7,7 @@
 // inside it: the encoder then does not run again (its outputs are cached per window), so most
 // correction clicks cost one decoder run. models/train/tandem_click/evaluate.py does the same, so
 // the manifest's measured NoC is what the worker delivers.
-import { maskBbox } from '../../../../shared/geometry/maskBbox';
+import { maskBbox, type PixelBox } from '../../../../shared/geometry/maskBbox';
 import type { RgbImage } from '../types';
 
 export interface ZoomInConfig {
@@ -30,7 +30,7 @@ export interface Point {
 }
 
 /** The previous mask's bounding box (maskBbox: end-exclusive), or null for no mask or an empty one. */
-export type MaskBox = ReturnType<typeof maskBbox>;
+export type MaskBox = PixelBox | null;
 
 /** The window around the mask (given by its bounding box, which the engine scans once per request)
  *  and the positive clicks, or null when there is neither. */
