@@ -69,8 +69,14 @@ export function columnRuns(mask: Uint8Array, w: number, h: number, box?: PixelBo
  * array costs little until its pages are first touched (~85 ms for all of them here), so an
  * object's mask costs its box, not the photo.
  */
-export function rowsFromRuns(counts: ArrayLike<number>, w: number, h: number, crop = { x: 0, y: 0, width: w, height: h }): Uint8Array {
-  const data = new Uint8Array(crop.width * crop.height);
+export function rowsFromRuns(
+  counts: ArrayLike<number>,
+  w: number,
+  h: number,
+  crop = { x: 0, y: 0, width: w, height: h },
+  into?: Uint8Array, // zeros, crop.width × crop.height: written instead of a fresh array
+): Uint8Array {
+  const data = into ?? new Uint8Array(crop.width * crop.height);
   if (w === 0 || h === 0) return data;
   const state = new Uint8Array(w); // the value of each column in the current row
   const toggles = new Changes();

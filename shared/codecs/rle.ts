@@ -149,13 +149,15 @@ export function encodeRle(mask: Uint8Array, width: number, height: number, box?:
 }
 
 /**
- * Decodes to a row-major 0/1 mask (`data[y * width + x]`).
+ * Decodes to a row-major 0/1 mask (`data[y * width + x]`), into `into` where given (zeros, one
+ * byte per pixel: a recycled buffer instead of a fresh array).
  * Throws TandemError('validation_failed') on a corrupt string.
  */
-export function decodeRle(rle: Rle): { width: number; height: number; data: Uint8Array } {
+export function decodeRle(rle: Rle, into?: Uint8Array): { width: number; height: number; data: Uint8Array } {
   const counts = rleCounts(rle);
   const [h, w] = rle.size;
-  return { width: w, height: h, data: rowsFromRuns(counts, w, h) };
+  if (into && into.length !== w * h) throw new TandemError(ErrorCode.ValidationFailed, `mask is ${w}x${h}, the buffer holds ${into.length} bytes`);
+  return { width: w, height: h, data: rowsFromRuns(counts, w, h, undefined, into) };
 }
 
 /** Number of object pixels (sum of the odd runs), as pycocotools `area`. */

@@ -43,7 +43,7 @@ export function segmentGrabCut(input: SegmentInput & { box: Box }): SegmentOutpu
   }
   if (input.clicks.some((c) => c.positive)) labels = keepComponents(labels, wi.w, wi.h, (p) => seed[p] === 1);
   const score = meanPosterior(wi, labels, costs.costFg, costs.costBg);
-  return { mask: upsampleLabels(wi, labels, image, fg, bg), score };
+  return { mask: upsampleLabels(wi, labels, image, fg, bg, input.buffers?.take(image.width * image.height)), score };
 }
 
 function fitLabelled(wi: WorkImage, labels: Uint8Array, value: number): Gmm {

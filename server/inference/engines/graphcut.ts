@@ -9,6 +9,7 @@
 import { fitGmm, type Gmm } from './gmm';
 import { colourCosts, keepComponents, maskToWork, meanPosterior, seedsFrom, solveCut, workImage, type WorkImage } from './grid';
 import { upsampleLabels } from './upsample';
+import { freshBuffers } from './maskBuffers';
 import type { Click, SegmentInput, SegmentOutput } from './types';
 
 /** Tuning knobs (tuned on a spread of COCO_MVal_dev; exported so the tuning script can vary them). */
@@ -36,7 +37,7 @@ export function segmentGraphCut(input: SegmentInput): SegmentOutput {
   const positives = input.clicks.filter((c) => c.positive);
   if (!positives.length && !prev && !(input.scribbles ?? []).some((s) => s.positive)) {
     // Nothing says where the object is: only background was marked.
-    return { mask: new Uint8Array(image.width * image.height), score: 0 };
+    return { mask: (input.buffers ?? freshBuffers).take(image.width * image.height), score: 0 };
   }
 
   // Colour samples (pixel indices).
@@ -84,7 +85,7 @@ export function segmentGraphCut(input: SegmentInput): SegmentOutput {
   // Keep the pieces that hold a positive seed (or, with none, overlap the previous mask).
   labels = keepComponents(labels, wi.w, wi.h, (p) => seed[p] === 1 || (!positives.length && !!prev && prev[p] === 1));
   const score = meanPosterior(wi, labels, costFg, costBg);
-  return { mask: upsampleLabels(wi, labels, image, fg, bg), score };
+  return { mask: upsampleLabels(wi, labels, image, fg, bg, input.buffers?.take(image.width * image.height)), score };
 }
 
 /** A growable-free list of pixel indices (capacity known up front). */

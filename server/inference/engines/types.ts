@@ -2,6 +2,7 @@
 // All coordinates are image pixels of the original image (x right, y down, pixel centres at
 // integer + 0.5 are not assumed: a click at (x, y) means pixel floor(x), floor(y)).
 import type { PixelBox } from '../../../shared/geometry/maskBbox';
+import type { MaskBuffers } from './maskBuffers';
 import type { ModelInfo } from '../../../shared/protocol/inference';
 
 /** Decoded RGB pixels, row-major, 3 bytes per pixel. */
@@ -38,6 +39,9 @@ export interface SegmentInput {
    *  a scan (the worker reads it off the RLE's runs); engines scan `prevMask` otherwise. A photo's
    *  mask is 24-64 MB, and scanning it cost 10-60 ms a click. */
   prevBox?: PixelBox | null;
+  /** Where the engine takes its photo-sized masks (its output's included) and gives back the ones
+   *  it drops (maskBuffers.ts); fresh arrays when absent. `prevMask` is the caller's. */
+  buffers?: MaskBuffers;
 }
 
 export interface SegmentOutput {

@@ -12,9 +12,9 @@ import type { WorkImage } from './grid';
 import { linearTaps } from './linearTaps';
 import type { RgbImage } from './types';
 
-export function upsampleLabels(wi: WorkImage, labels: Uint8Array, img: RgbImage, fg: Gmm | null, bg: Gmm | null): Uint8Array {
+export function upsampleLabels(wi: WorkImage, labels: Uint8Array, img: RgbImage, fg: Gmm | null, bg: Gmm | null, into?: Uint8Array): Uint8Array {
   const { width, height, data } = img;
-  const out = new Uint8Array(width * height);
+  const out = into ?? new Uint8Array(width * height); // into: zeros, width × height
   if (wi.scale === 1) {
     out.set(labels);
     return out;

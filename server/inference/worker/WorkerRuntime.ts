@@ -7,6 +7,7 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ModelInfo, WorkerJob, WorkerJobResult } from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
 import { workBytes } from '../engines/grid';
+import { MaskPool } from '../engines/maskBuffers';
 import type { Engine, RgbImage } from '../engines/types';
 import { ImageCache } from './ImageCache';
 
@@ -15,6 +16,9 @@ export type ImageLoader = (taskId: string) => Promise<RgbImage>;
 
 export class WorkerRuntime {
   readonly cache: ImageCache;
+  /** Photo-sized masks recycled between jobs (maskBuffers.ts): the decoded previous mask, the
+   *  engines' working and output masks. */
+  private readonly buffers = new MaskPool();
 
   constructor(
     private readonly engines: Map<string, Engine>,
@@ -57,24 +61,38 @@ export class WorkerRuntime {
     let prevMask: Uint8Array | undefined;
     let prevBox: PixelBox | null | undefined;
     if (job.prevMask) {
-      const m = decodeRle(job.prevMask);
-      if (m.width !== image.width || m.height !== image.height) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
-      prevMask = m.data;
-      const [x, y, w, h] = rleBbox(job.prevMask); // from the runs: no scan of a photo-sized mask
-      prevBox = w > 0 && h > 0 ? { x0: x, y0: y, x1: x + w, y1: y + h } : null;
+      const [h, w] = job.prevMask.size;
+      if (w !== image.width || h !== image.height) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
+      const into = this.buffers.take(w * h);
+      try {
+        prevMask = decodeRle(job.prevMask, into).data;
+      } catch (e) {
+        this.buffers.give(into);
+        throw e;
+      }
+      const [x, y, bw, bh] = rleBbox(job.prevMask); // from the runs: no scan of a photo-sized mask
+      prevBox = bw > 0 && bh > 0 ? { x0: x, y0: y, x1: x + bw, y1: y + bh } : null;
     }
-    const out = await engine.segment({
-      image,
-      imageKey: job.taskId,
-      clicks: job.clicks,
-      box: job.box,
-      scribbles: job.scribbles,
-      prevMask,
-      prevBox,
-    });
+    let out;
+    try {
+      out = await engine.segment({
+        image,
+        imageKey: job.taskId,
+        clicks: job.clicks,
+        box: job.box,
+        scribbles: job.scribbles,
+        prevMask,
+        prevBox,
+        buffers: this.buffers,
+      });
+    } finally {
+      if (prevMask) this.buffers.give(prevMask);
+    }
     this.cache.touch(job.taskId);
     const score = Number.isFinite(out.score) ? Math.min(1, Math.max(0, out.score)) : 0;
-    return { mask: encodeRle(out.mask, image.width, image.height, out.box), score, ms: performance.now() - t0 };
+    const mask = encodeRle(out.mask, image.width, image.height, out.box);
+    this.buffers.give(out.mask); // read for the last time: the next job may write into it
+    return { mask, score, ms: performance.now() - t0 };
   }
 
   /** Loads the image and runs the model's per-image work (encoder) ahead of the first click. */

@@ -38,6 +38,7 @@ import { manifestModelInfo, type ManifestEntry } from './manifest';
 import { refineMask } from './refine';
 import { clearOutside, keepSeededComponents, type Seed } from './components';
 import { adaptHead, isHard, type FramePoint } from './adaptHead';
+import { freshBuffers, type MaskBuffers } from '../maskBuffers';
 import { boxMask, imageToFrame, prevToFrame, stampClicks } from './frame';
 import { logitsToMask } from './logitsToMask';
 import { chooseRoi, cropImage, objectRoi, pasteMask, type MaskBox, type Point, type Roi } from './zoomIn';
@@ -189,8 +190,17 @@ export class OnnxEngine implements Engine {
 
   async segment(input: SegmentInput): Promise<SegmentOutput> {
     const { image } = input;
-    let prevMask = input.prevMask;
-    if (input.box && !this.entry.prompts.includes('box') && !prevMask) prevMask = boxMask(image.width, image.height, input.box);
+    const buffers = input.buffers ?? freshBuffers;
+    const boxPrev = input.box && !this.entry.prompts.includes('box') && !input.prevMask ? boxMask(image.width, image.height, input.box, buffers.take(image.width * image.height)) : undefined;
+    try {
+      return await this.run(input, boxPrev ?? input.prevMask, buffers);
+    } finally {
+      if (boxPrev) buffers.give(boxPrev);
+    }
+  }
+
+  private async run(input: SegmentInput, prevMask: Uint8Array | undefined, buffers: MaskBuffers): Promise<SegmentOutput> {
+    const { image } = input;
     // The previous mask's bounding box, the caller's (the worker's, from the RLE) or scanned at most
     // once: the zoom window and the head refit's hard-object rule both read it.
     let scanned: MaskBox | undefined;
@@ -241,9 +251,12 @@ export class OnnxEngine implements Engine {
     }
     const refine = this.entry.refine;
     const logitMap = refine ? new Float32Array(view.width * view.height) : undefined;
-    const res = logitsToMask(values, L, S, scale, view.width, view.height, logitMap);
+    const res = logitsToMask(values, L, S, scale, view.width, view.height, { logits: logitMap, mask: buffers.take(view.width * view.height) });
     const inView = input.clicks.map((c) => ({ ...c, x: c.x - ox, y: c.y - oy }));
-    if (refine && logitMap) res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
+    if (refine && logitMap) {
+      buffers.give(res.mask);
+      res.mask = refineMask(roi ? cropImage(image, roi) : image, logitMap, inView, refine);
+    }
     stampClicks(res.mask, view.width, view.height, inView);
     const seeds = positiveSeeds(input, ox, oy);
     keepSeededComponents(res.mask, view.width, view.height, seeds);
@@ -252,7 +265,8 @@ export class OnnxEngine implements Engine {
       clearOutside(res.mask, view.width, view.height, [x0 - ox, y0 - oy, x1 - ox, y1 - oy], seeds);
     }
     if (!roi) return res;
-    const pasted = pasteMask(res.mask, roi, image.width, image.height);
+    const pasted = pasteMask(res.mask, roi, image.width, image.height, buffers.take(image.width * image.height));
+    buffers.give(res.mask);
     return { mask: pasted.mask, box: pasted.box, score: res.score };
   }
 

@@ -155,9 +155,10 @@ export function stampClicks(mask: Uint8Array, width: number, height: number, cli
   }
 }
 
-/** A box's interior as a mask (the previous mask a box gives a model without the box prompt). */
-export function boxMask(width: number, height: number, box: [number, number, number, number]): Uint8Array {
-  const m = new Uint8Array(width * height);
+/** A box's interior as a mask (the previous mask a box gives a model without the box prompt), in
+ *  `into` (zeros, width × height) where given. */
+export function boxMask(width: number, height: number, box: [number, number, number, number], into?: Uint8Array): Uint8Array {
+  const m = into ?? new Uint8Array(width * height);
   for (let y = Math.max(0, Math.floor(box[1])); y < Math.min(height, Math.ceil(box[3])); y++) {
     m.fill(1, y * width + Math.max(0, Math.floor(box[0])), y * width + Math.min(width, Math.ceil(box[2])));
   }

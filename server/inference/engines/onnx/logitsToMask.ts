@@ -28,8 +28,8 @@ const TINY = 1e-300;
 /**
  * Logits L×L (L = S or S/k) → view mask, with the mean foreground probability as its score.
  * `scale` maps view pixels to frame pixels (frame.ts: the view's long side fills S).
- * `logitOut`, when given, receives the interpolated logit of every pixel (graph-cut refinement
- * reads it).
+ * `out.logits`, when given, receives the interpolated logit of every pixel (graph-cut refinement
+ * reads it); `out.mask` (zeros, width × height) is written instead of a fresh array.
  */
 export function logitsToMask(
   logits: Float32Array,
@@ -38,14 +38,16 @@ export function logitsToMask(
   scale: number,
   width: number,
   height: number,
-  logitOut?: Float32Array,
+  out: { logits?: Float32Array; mask?: Uint8Array } = {},
 ): SegmentOutput {
+  const logitOut = out.logits;
   const k = L / S;
   // View pixel x sits at frame position (x + 0.5)·r / n − 0.5, r the view's extent in the frame.
   const at = (n: number, r: number) => (x: number) => cellCoord(((x + 0.5) * r) / n - 0.5, k, L);
   const cx = linearTaps(width, L, at(width, Math.round(width * scale)));
   const cy = linearTaps(height, L, at(height, Math.round(height * scale)));
-  if (logitOut || width * height <= SCORE_SAMPLES) return perPixel(logits, L, cx, cy, width, height, logitOut);
+  const mask = out.mask ?? new Uint8Array(width * height);
+  if (logitOut || width * height <= SCORE_SAMPLES) return perPixel(logits, L, cx, cy, width, height, mask, logitOut);
   // The horizontal pass: each logit row interpolated at every view column (L × width, in the
   // same double arithmetic as the per-pixel formula, so the vertical step below reproduces it).
   const rows = new Float64Array(L * width);
@@ -56,7 +58,6 @@ export function logitsToMask(
       rows[r * width + x] = logits[base + cx.i0[x]] * (1 - tx) + logits[base + cx.i1[x]] * tx;
     }
   }
-  const mask = new Uint8Array(width * height);
   let runs: Runs | null = null;
   let pair = -1;
   for (let y = 0; y < height; y++) {
@@ -132,8 +133,7 @@ function sampledScore(mask: Uint8Array, rows: Float64Array, cy: LinearTaps, widt
 }
 
 /** Every pixel interpolated from its four logit cells, as the frame's reference. */
-function perPixel(logits: Float32Array, L: number, cx: LinearTaps, cy: LinearTaps, width: number, height: number, logitOut?: Float32Array): SegmentOutput {
-  const mask = new Uint8Array(width * height);
+function perPixel(logits: Float32Array, L: number, cx: LinearTaps, cy: LinearTaps, width: number, height: number, mask: Uint8Array, logitOut?: Float32Array): SegmentOutput {
   let conf = 0;
   let n = 0;
   for (let y = 0; y < height; y++) {

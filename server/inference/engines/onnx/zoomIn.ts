@@ -99,9 +99,9 @@ export function cropImage(image: RgbImage, r: Roi): RgbImage {
 /** A window's mask pasted into an empty full-image mask (outside the window is background), with
  *  the mask's bounding box in image pixels. Only that box is copied: a fresh full-image array costs
  *  little until its pages are first touched, and on a 24 MP photo the window's empty rows were most
- *  of that cost. */
-export function pasteMask(crop: Uint8Array, r: Roi, width: number, height: number): { mask: Uint8Array; box: MaskBox } {
-  const mask = new Uint8Array(width * height);
+ *  of that cost. `into` (zeros, width × height) is written instead of a fresh array. */
+export function pasteMask(crop: Uint8Array, r: Roi, width: number, height: number, into?: Uint8Array): { mask: Uint8Array; box: MaskBox } {
+  const mask = into ?? new Uint8Array(width * height);
   const w = r[2] - r[0];
   const b = maskBbox(crop, w, r[3] - r[1]);
   if (!b) return { mask, box: null };
