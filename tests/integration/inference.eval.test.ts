@@ -157,4 +157,35 @@ describe('npm run eval', () => {
     await runEval(ds, listInstances(ds), { ...opts, boxFirst: true });
     expect(sent).toEqual([1, 0]);
   });
+
+  it('--upscale k runs the set as photos k times larger: the clicks land k times further out, on the same object', async () => {
+    const log = pino({ level: 'silent' });
+    const runtime = new WorkerRuntime(await createEngines({ modelsDir: '/nonexistent', providers: ['cpu'], threads: 1, log, only: ['graphcut'] }), 1e8, log);
+    const ds = path.join(dir, 'easy');
+    const sizes: number[][] = [];
+    const segment = runtime.segment.bind(runtime);
+    runtime.segment = (job, load) => (sizes.push([job.width, job.height]), segment(job, load));
+    const clicks: Array<{ x: number; y: number }> = [];
+    const opts = { model: 'graphcut', maxClicks: 1, runtime, log, onInstance: (r: { clicks: Array<{ x: number; y: number }> }) => clicks.push(r.clicks[0]) };
+    const plain = await runEval(ds, listInstances(ds), opts);
+    const big = await runEval(ds, listInstances(ds), { ...opts, upscale: 3 });
+    expect(sizes).toEqual([
+      [120, 90],
+      [360, 270],
+    ]);
+    // The disc's centre (60, 45) is the farthest point from its edge either way.
+    expect(Math.abs(clicks[0].x - 60) + Math.abs(clicks[0].y - 45)).toBeLessThanOrEqual(2);
+    expect(Math.abs(clicks[1].x - 180) + Math.abs(clicks[1].y - 135)).toBeLessThanOrEqual(4);
+    expect(plain.iou1).toBeGreaterThan(0.9);
+    expect(big.iou1).toBeGreaterThan(0.9); // the mask is scored against the enlarged ground truth
+  });
+
+  it('--upscale must be a number from 1 to 16', async () => {
+    const bad = await run('npx', ['tsx', 'server/inference/eval/evalCli.ts', '--dataset', path.join(dir, 'easy'), '--upscale', '0.5']).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toContain('--upscale must be a number from 1 to 16');
+  });
 });

@@ -1,4 +1,4 @@
-// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>] [--baseline <file>]`
+// `npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--upscale k] [--json] [--details <file>] [--baseline <file>]`
 // (contract 7). Runs the model through WorkerRuntime, the code path of the workers, on a dataset
 // laid out as images/<id>.(jpg|png) + masks/<id>.png or masks/<id>_<k>.png (255 object,
 // 0 background, 128 ignored). Prints NoC@85, NoC@90, NoF@90, mIoU after 1..5 clicks and ms per
@@ -7,7 +7,10 @@
 // find the objects a model fails on and where its clicks went. --half keeps
 // every other object (select: even positions, report: odd), so a choice tuned on one half can be
 // checked on the other. --box makes the first interaction the ground truth's tight box for any
-// model (grabcut always starts so), as an annotator who draws a box and then clicks.
+// model (grabcut always starts so), as an annotator who draws a box and then clicks. --upscale k
+// resizes every image (bilinear) and mask (nearest) to k times its size first: the dev set as
+// camera-size photos (k = 8 makes its 640 px images 5120 px), for the masks and the time per click
+// there.
 // NoC@90 comes with a 95% bootstrap interval over the objects; --baseline <details file of an
 // earlier run> adds this run's NoC minus that run's, object by object, with its own interval
 // (compare.ts): whether a change is more than the noise of which objects happen to be in the set.
@@ -21,7 +24,7 @@ import { bootstrapMean, describeVs, pairedVs, readDetails, type Details } from '
 import { half, listInstances, runEval, spread, type Half, type InstanceResult } from './runEval';
 
 const USAGE =
-  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--json] [--details <file>] [--baseline <details file>]';
+  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--upscale k] [--json] [--details <file>] [--baseline <details file>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
       limit: { type: 'string' },
       half: { type: 'string' },
       box: { type: 'boolean', default: false },
+      upscale: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
       details: { type: 'string' },
       baseline: { type: 'string' },
@@ -47,6 +51,11 @@ async function main(): Promise<void> {
   const limit = values.limit ? Number(values.limit) : undefined;
   if (!Number.isInteger(maxClicks) || maxClicks < 1 || (limit !== undefined && (!Number.isInteger(limit) || limit < 1))) {
     console.error(`--max-clicks and --limit must be positive integers\n${USAGE}`);
+    process.exit(2);
+  }
+  const upscale = Number(values.upscale);
+  if (!(upscale >= 1 && upscale <= 16)) {
+    console.error(`--upscale must be a number from 1 to 16\n${USAGE}`);
     process.exit(2);
   }
   if (values.half !== undefined && values.half !== 'select' && values.half !== 'report') {
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
     model,
     maxClicks,
     boxFirst: values.box,
+    upscale,
     runtime,
     log,
     onInstance: (r, i, n) => {
@@ -92,7 +102,7 @@ async function main(): Promise<void> {
   });
   if (progress) process.stderr.write('\n');
   const f = (v: number) => v.toFixed(2);
-  console.log(`dataset ${summary.dataset}  model ${summary.model}${values.box ? ' (box first)' : ''}  objects ${summary.n}  max clicks ${maxClicks}`);
+  console.log(`dataset ${summary.dataset}  model ${summary.model}${values.box ? ' (box first)' : ''}${upscale !== 1 ? ` (images x${upscale})` : ''}  objects ${summary.n}  max clicks ${maxClicks}`);
   console.log('NoC@85  NoC@90  NoF@90  mIoU@1  mIoU@2  mIoU@3  mIoU@4  mIoU@5  ms/click');
   console.log(
     [f(summary.noc85), f(summary.noc90), String(summary.nof90), f(summary.iou1), f(summary.iou2), f(summary.iou3), f(summary.iou4), f(summary.iou5), summary.msPerClick.toFixed(1)]

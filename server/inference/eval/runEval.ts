@@ -66,8 +66,17 @@ export function spread<T>(items: T[], limit: number | undefined): T[] {
   return [...idx].sort((a, b) => a - b).map((i) => items[i]);
 }
 
-export async function loadGroundTruth(file: string): Promise<GroundTruth> {
-  const { data, info } = await sharp(file).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+/** A mask file as ground truth; `upscale` k > 1 resizes it to k times its size (nearest). */
+export async function loadGroundTruth(file: string, upscale = 1): Promise<GroundTruth> {
+  let { data, info } = await sharp(file).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  if (upscale !== 1) {
+    const size = { width: Math.round(info.width * upscale), height: Math.round(info.height * upscale) };
+    ({ data, info } = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } })
+      .resize({ ...size, kernel: 'nearest' })
+      .extractChannel(0) // sharp hands back a one-channel raw input as sRGB
+      .raw()
+      .toBuffer({ resolveWithObject: true }));
+  }
   const n = info.width * info.height;
   const gt = new Uint8Array(n);
   let ignore: Uint8Array | null = null;
@@ -84,6 +93,9 @@ export interface EvalOptions {
   maxClicks: number;
   /** The first interaction is the ground truth's tight box for every model (always for grabcut). */
   boxFirst?: boolean;
+  /** Every image and mask resized to this many times its size first (images bilinear, masks
+   *  nearest): the dev set as camera-size photos, for quality and time per click at that size. */
+  upscale?: number;
   runtime: WorkerRuntime;
   log: Logger;
   onInstance?(r: InstanceResult, i: number, n: number): void;
@@ -115,9 +127,11 @@ export interface EvalSummary {
 }
 
 export async function evalInstance(inst: Instance, opts: EvalOptions, image: () => Promise<RgbImage>): Promise<InstanceResult> {
-  const t = await loadGroundTruth(inst.maskFile);
+  const t = await loadGroundTruth(inst.maskFile, opts.upscale);
   // Decode once, outside the timed loop: ms per click is the engine's time on a cached image.
-  await opts.runtime.prefetch(inst.imageId, opts.model, image);
+  // The worker caches images by task: an enlarged rendering is another task than the image.
+  const taskId = opts.upscale && opts.upscale !== 1 ? `${inst.imageId}@x${opts.upscale}` : inst.imageId;
+  await opts.runtime.prefetch(taskId, opts.model, image);
   const box = opts.model === 'grabcut' || opts.boxFirst ? gtBox(t) ?? undefined : undefined;
   const clicks: SimClick[] = [];
   const ious: number[] = [];
@@ -134,7 +148,7 @@ export async function evalInstance(inst: Instance, opts: EvalOptions, image: () 
     if (!c && !box) break; // empty ground truth
     const job: WorkerJob = {
       jobId: `${inst.id}-${k}`,
-      taskId: inst.imageId,
+      taskId,
       width: t.width,
       height: t.height,
       model: opts.model,
@@ -154,10 +168,19 @@ export async function evalInstance(inst: Instance, opts: EvalOptions, image: () 
   return { id: inst.id, clicks, ious, noc85: clicksToReach(ious, 0.85, opts.maxClicks), noc90: clicksToReach(ious, 0.9, opts.maxClicks), ms };
 }
 
+async function upscaled(img: RgbImage, k: number): Promise<RgbImage> {
+  if (k === 1) return img;
+  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(Math.round(img.width * k), Math.round(img.height * k), { kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
 export async function runEval(dataset: string, instances: Instance[], opts: EvalOptions): Promise<EvalSummary> {
   const results: InstanceResult[] = [];
   for (const [i, inst] of instances.entries()) {
-    const r = await evalInstance(inst, opts, async () => decodeRgb(fs.readFileSync(inst.imageFile)));
+    const r = await evalInstance(inst, opts, async () => upscaled(await decodeRgb(fs.readFileSync(inst.imageFile)), opts.upscale ?? 1));
     results.push(r);
     opts.onInstance?.(r, i, instances.length);
   }
