@@ -9,7 +9,7 @@
 // checked on the other. --box makes the first interaction the ground truth's tight box for any
 // model (grabcut always starts so), as an annotator who draws a box and then clicks. --upscale k
 // resizes every image (bilinear) and mask (nearest) to k times its size first: the dev set as
-// camera-size photos (k = 8 makes its 640 px images 5120 px), for the masks and the time per click
+// camera-size photos (k = 8 makes its 512 px images 4096 px), for the masks and the time per click
 // there.
 // NoC@90 comes with a 95% bootstrap interval over the objects; --baseline <details file of an
 // earlier run> adds this run's NoC minus that run's, object by object, with its own interval
