@@ -53,6 +53,23 @@ describe('MaskPool', () => {
     expect(pool.take(1000).buffer).not.toBe(tiny.buffer);
   });
 
+  it('reserve keeps buffers ready for a photo size, within maxBytes, and lends them zeroed', async () => {
+    const pool = new MaskPool(7 * MB, MB);
+    const held = pool.take(3 * MB); // on loan: not counted as ready
+    await pool.reserve(2 * MB, 3);
+    expect(pool.keptBytes).toBe(6 * MB); // a fourth 2 MB buffer would pass the cap
+    const a = pool.take(2 * MB);
+    const b = pool.take(2 * MB);
+    expect(a.buffer).not.toBe(b.buffer);
+    expect(a.every((v) => v === 0) && b.every((v) => v === 0)).toBe(true);
+    pool.give(a);
+    pool.give(held);
+    await pool.reserve(2 * MB, 3); // three free buffers hold 2 MB already: nothing more
+    expect(pool.keptBytes).toBe(7 * MB);
+    await pool.reserve(1000, 3); // too small to pool
+    expect(pool.keptBytes).toBe(7 * MB);
+  });
+
   it('freshBuffers hands out zeroed arrays and keeps nothing', () => {
     const a = freshBuffers.take(10);
     a.fill(1);

@@ -101,6 +101,8 @@ export class WorkerRuntime {
     const engine = this.engines.get(model);
     if (engine?.warm) await engine.warm(image, taskId);
     this.cache.touch(taskId);
+    // A click handles up to three masks of the photo's size (previous, window, result).
+    await this.buffers.reserve(image.width * image.height, 3);
   }
 
   async dispose(): Promise<void> {
