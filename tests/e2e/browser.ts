@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { waitFor } from '../helpers/waitFor';
 
 export const ARTIFACTS = path.resolve('test-results');
@@ -64,3 +65,13 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 export { waitFor };
+
+/** A screenshot of the page, read back at image points through the camera: [r, g, b] per point. */
+export async function screenAt(page: Page): Promise<(x: number, y: number) => Promise<[number, number, number]>> {
+  const { data, info } = await sharp(await page.screenshot()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return async (x, y) => {
+    const p = await toPage(page, x, y);
+    const o = (Math.round(p.y) * info.width + Math.round(p.x)) * 3;
+    return [data[o], data[o + 1], data[o + 2]];
+  };
+}

@@ -8,7 +8,7 @@ import { encodeRle } from '../../shared/codecs/rle';
 import { createObject } from '../../shared/schema/annotation';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { launch, openTask, shot, toPage, waitDrawn } from './browser';
+import { launch, openTask, screenAt, shot, waitDrawn } from './browser';
 
 const W = 10_000;
 const H = 1200;
@@ -50,12 +50,8 @@ describe('a large object on a camera-size photo', () => {
     await waitDrawn(page, id, mask.counts);
     await page.waitForTimeout(300); // a frame after the texture upload
     await shot(page, 'large-photo-wide-mask');
-    const png = await page.screenshot();
-    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const red = async (x: number, y: number) => {
-      const p = await toPage(page, x, y);
-      return data[(Math.round(p.y) * info.width + Math.round(p.x)) * 3];
-    };
+    const at = await screenAt(page);
+    const red = async (x: number, y: number) => (await at(x, y))[0];
     // The fill over the black photo is red at the fill opacity, in each of the three tiles.
     for (const x of [1000, 5000, 9500]) expect(await red(x, 600)).toBeGreaterThan(60);
     // Outside the band the photo stays black.

@@ -9,7 +9,7 @@ import { decodeRle } from '../../shared/codecs/rle';
 import { listObjects } from '../../shared/schema/annotation';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clickImage, launch, openTask, shot, toPage, waitDrawn, waitFor } from './browser';
+import { clickImage, launch, openTask, screenAt, shot, waitDrawn, waitFor } from './browser';
 
 const W = 6000;
 const H = 4000;
@@ -80,13 +80,7 @@ describe('clicking on a 24 MP photo', () => {
     await page.waitForTimeout(300); // a frame after the texture upload
     await shot(page, 'large-photo-clicked');
     // On screen: the ellipse's centre is tinted by the mask, the grey ground beside it is not.
-    const png = await page.screenshot();
-    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const rgb = async (x: number, y: number) => {
-      const p = await toPage(page, x, y);
-      const o = (Math.round(p.y) * info.width + Math.round(p.x)) * 3;
-      return [data[o], data[o + 1], data[o + 2]];
-    };
+    const rgb = await screenAt(page);
     const [, g] = await rgb(E.cx, E.cy);
     const [r0, g0] = await rgb(5600, 3700);
     expect(g).toBeGreaterThan(65); // the ellipse alone is (200, 40, 40): the green fill lifts g

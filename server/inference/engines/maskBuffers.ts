@@ -61,9 +61,13 @@ export class MaskPool implements MaskBuffers {
     const buf = m.buffer;
     if (!this.lent.has(buf)) return;
     this.lent.delete(buf);
-    this.free.push(buf as ArrayBuffer);
+    this.keep(buf as ArrayBuffer);
+  }
+
+  private keep(buf: ArrayBuffer): void {
+    this.free.push(buf);
     this.freeBytes += buf.byteLength;
-    // Over the cap: the oldest given back go first.
+    // Over the cap: the oldest kept go first.
     while (this.freeBytes > this.maxBytes) this.freeBytes -= this.free.shift()!.byteLength;
   }
 
@@ -81,8 +85,7 @@ export class MaskPool implements MaskBuffers {
         fresh.fill(0, at, Math.min(n, at + RESERVE_SLICE)); // a write faults the page in
         await new Promise((resolve) => setImmediate(resolve));
       }
-      this.free.push(fresh.buffer);
-      this.freeBytes += n;
+      this.keep(fresh.buffer);
       ready++;
     }
   }
