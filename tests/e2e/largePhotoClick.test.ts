@@ -65,14 +65,15 @@ describe('clicking on a 24 MP photo', () => {
     await srv?.close();
   });
 
-  it("segments the object at the first click and refines it at the second, sending the first mask back", async () => {
+  it("segments the object at the first click and refines it at the second", async () => {
     const objects = () => listObjects(watcher.doc);
     await page.keyboard.press('c');
     await clickImage(page, E.cx, E.cy);
     const first = await waitFor(() => objects().find((o) => o.mask && o.clicks.length === 1), 'a mask after the first click', 60_000);
     expect(first.mask!.size).toEqual([H, W]);
     expect(iouWithEllipse(decodeRle(first.mask!).data)).toBeGreaterThan(0.85);
-    // A second positive click near the rim: the request carries the first mask as prevMask.
+    // A second positive click near the rim; the editor sends the first mask (24 MP) back as the
+    // previous mask (EditorSession.test.ts checks that it does).
     await clickImage(page, E.cx + 1100, E.cy + 200);
     const second = await waitFor(() => objects().find((o) => o.id === first.id && o.clicks.length === 2 && o.mask!.counts !== first.mask!.counts), 'the refined mask', 60_000);
     expect(iouWithEllipse(decodeRle(second.mask!).data)).toBeGreaterThan(0.85);
