@@ -68,16 +68,9 @@ export function spread<T>(items: T[], limit: number | undefined): T[] {
 
 /** A mask file as ground truth; `upscale` k > 1 resizes it to k times its size (nearest). */
 export async function loadGroundTruth(file: string, upscale = 1): Promise<GroundTruth> {
-  let { data, info } = await sharp(file).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  if (upscale !== 1) {
-    const size = { width: Math.round(info.width * upscale), height: Math.round(info.height * upscale) };
-    ({ data, info } = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } })
-      .resize({ ...size, kernel: 'nearest' })
-      .extractChannel(0) // sharp hands back a one-channel raw input as sRGB
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
-  }
-  const n = info.width * info.height;
+  const { data: raw, info: size } = await sharp(file).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const { data, width, height } = await enlarged({ data: raw, width: size.width, height: size.height }, 1, upscale, 'nearest');
+  const n = width * height;
   const gt = new Uint8Array(n);
   let ignore: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
@@ -85,7 +78,7 @@ export async function loadGroundTruth(file: string, upscale = 1): Promise<Ground
     if (v === 128) (ignore ??= new Uint8Array(n))[i] = 1;
     else gt[i] = v > 128 ? 1 : 0;
   }
-  return { width: info.width, height: info.height, gt, ignore };
+  return { width, height, gt, ignore };
 }
 
 export interface EvalOptions {
@@ -168,19 +161,26 @@ export async function evalInstance(inst: Instance, opts: EvalOptions, image: () 
   return { id: inst.id, clicks, ious, noc85: clicksToReach(ious, 0.85, opts.maxClicks), noc90: clicksToReach(ious, 0.9, opts.maxClicks), ms };
 }
 
-async function upscaled(img: RgbImage, k: number): Promise<RgbImage> {
+/** Row-major pixels, `channels` bytes each (1 for a mask, 3 for an RgbImage). */
+interface RawPixels {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Raw pixels resized to k times their size; themselves when k is 1. */
+async function enlarged(img: RawPixels, channels: 1 | 3, k: number, kernel: 'nearest' | 'linear'): Promise<RawPixels> {
   if (k === 1) return img;
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .resize(Math.round(img.width * k), Math.round(img.height * k), { kernel: 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  let resized = sharp(img.data, { raw: { width: img.width, height: img.height, channels } }).resize(Math.round(img.width * k), Math.round(img.height * k), { kernel });
+  if (channels === 1) resized = resized.extractChannel(0); // sharp hands back a one-channel raw input as sRGB
+  const { data, info } = await resized.raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 export async function runEval(dataset: string, instances: Instance[], opts: EvalOptions): Promise<EvalSummary> {
   const results: InstanceResult[] = [];
   for (const [i, inst] of instances.entries()) {
-    const r = await evalInstance(inst, opts, async () => upscaled(await decodeRgb(fs.readFileSync(inst.imageFile)), opts.upscale ?? 1));
+    const r = await evalInstance(inst, opts, async () => enlarged(await decodeRgb(fs.readFileSync(inst.imageFile)), 3, opts.upscale ?? 1, 'linear'));
     results.push(r);
     opts.onInstance?.(r, i, instances.length);
   }

@@ -8,7 +8,7 @@ import type { ModelInfo, WorkerJob, WorkerJobResult } from '../../../shared/prot
 import type { Logger } from '../../logger';
 import { workBytes } from '../engines/grid';
 import { MaskPool } from '../engines/maskBuffers';
-import type { Engine, RgbImage } from '../engines/types';
+import type { Engine, RgbImage, SegmentOutput } from '../engines/types';
 import { ImageCache } from './ImageCache';
 
 /** Loads a task's decoded image (over the socket for a worker, from disk for eval). */
@@ -58,33 +58,20 @@ export class WorkerRuntime {
     if (image.width !== job.width || image.height !== job.height) {
       throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
     }
-    let prevMask: Uint8Array | undefined;
-    let prevBox: PixelBox | null | undefined;
-    if (job.prevMask) {
-      const [h, w] = job.prevMask.size;
-      if (w !== image.width || h !== image.height) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
-      const into = this.buffers.take(w * h);
-      try {
-        prevMask = decodeRle(job.prevMask, into).data;
-      } catch (e) {
-        this.buffers.give(into);
-        throw e;
-      }
-      const [x, y, bw, bh] = rleBbox(job.prevMask); // from the runs: no scan of a photo-sized mask
-      prevBox = bw > 0 && bh > 0 ? { x0: x, y0: y, x1: x + bw, y1: y + bh } : null;
-    }
-    let out;
+    const rle = job.prevMask;
+    if (rle && (rle.size[1] !== image.width || rle.size[0] !== image.height)) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
+    // The previous mask is decoded into a lent buffer, given back once the engine is done with it
+    // (or the RLE turned out corrupt).
+    const prevMask = rle ? this.buffers.take(image.width * image.height) : undefined;
+    let out: SegmentOutput;
     try {
-      out = await engine.segment({
-        image,
-        imageKey: job.taskId,
-        clicks: job.clicks,
-        box: job.box,
-        scribbles: job.scribbles,
-        prevMask,
-        prevBox,
-        buffers: this.buffers,
-      });
+      let prevBox: PixelBox | null | undefined;
+      if (rle) {
+        decodeRle(rle, prevMask);
+        const [x, y, w, h] = rleBbox(rle); // from the runs: no scan of a photo-sized mask
+        prevBox = w > 0 && h > 0 ? { x0: x, y0: y, x1: x + w, y1: y + h } : null;
+      }
+      out = await engine.segment({ image, imageKey: job.taskId, clicks: job.clicks, box: job.box, scribbles: job.scribbles, prevMask, prevBox, buffers: this.buffers });
     } finally {
       if (prevMask) this.buffers.give(prevMask);
     }
