@@ -210,6 +210,15 @@ describe('review in the browser: request changes, fix, approve', () => {
     await waitFor(() => readVerdicts(review.doc)[objectId]?.by === q.userId, 'the QA lead’s verdict');
     expect(readVerdicts(review.doc)[objectId].verdict).toBe('changes_requested');
     expect(object()!.mask).toEqual(mask);
+    // Ana and Bo both have the object open: QA sees two "is editing" tags, one above the other.
+    const tags = await waitFor(async () => {
+      const all = (await pageQ.evaluate(() => (window as any).__tandem.nameTags())) as Array<{ text: string; x: number; y: number; width: number; height: number }>;
+      const editing = all.filter((g) => g.text.endsWith('is editing'));
+      return editing.length === 2 ? editing : null;
+    }, 'two editing tags');
+    const [a, b] = tags;
+    const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    expect(overlap).toBe(false);
     await shot(pageQ, 'review-6-qa-comment-and-verdict');
     await ctxQ.close();
   });

@@ -28,6 +28,8 @@ export interface CanvasHostOptions {
 /** Two presses within this time (ms) and distance (CSS px) make a double click. */
 const DOUBLE_CLICK_MS = 350;
 const DOUBLE_CLICK_PX = 6;
+/** Screen px between stacked name tags (12 px text with its shadow). */
+const TAG_STEP = 16;
 
 export class CanvasHost {
   readonly app = new Application();
@@ -53,6 +55,8 @@ export class CanvasHost {
   readonly frameTimes: number[] = [];
   /** When each object's mask was last drawn (performance.now()), with the mask string drawn. */
   readonly drawnAt = new Map<string, { counts: string; t: number }>();
+  /** The presence name tags on screen (read-only, for browser tests). */
+  readonly nameTags = () => this.names.boxes();
 
   private constructor(
     private el: HTMLElement,
@@ -229,13 +233,17 @@ export class CanvasHost {
     }
 
     this.names.begin();
+    // Several people on one object: their "is editing" tags stack upwards instead of overprinting.
+    const editors = new Map<string, number>();
     for (const peer of this.opts.peers()) {
       drawPeerStroke(this.vectors, peer, cam.scale);
       if (peer.editing) {
         const o = s.model.read(peer.editing as ObjectId);
         if (o?.mask) {
           const bb = rleBbox(o.mask);
-          const at = { x: bb[0] * cam.scale + cam.x, y: bb[1] * cam.scale + cam.y - 18 };
+          const below = editors.get(peer.editing) ?? 0;
+          editors.set(peer.editing, below + 1);
+          const at = { x: bb[0] * cam.scale + cam.x, y: bb[1] * cam.scale + cam.y - 18 - TAG_STEP * below };
           this.names.put(`e${peer.clientId}`, `${peer.name} is editing`, peer.color, at.x, at.y);
         }
       }

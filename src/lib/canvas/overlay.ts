@@ -117,6 +117,14 @@ export class NameTags {
     this.used.add(key);
   }
 
+  /** The tags shown since `begin`, as screen boxes. */
+  boxes(): Array<{ text: string; x: number; y: number; width: number; height: number }> {
+    return [...this.used].map((key) => {
+      const t = this.tags.get(key)!;
+      return { text: t.text, x: t.x, y: t.y, width: t.width, height: t.height };
+    });
+  }
+
   end(): void {
     for (const [key, t] of this.tags) {
       if (this.used.has(key)) continue;
