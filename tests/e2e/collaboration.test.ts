@@ -104,7 +104,10 @@ describe('live co-editing in the browser', () => {
     const pageV = await openTask(ctxV, srv.url, taskId, v.token);
     await expect(pageV.getByTestId('readonly-banner').textContent()).resolves.toMatch(/viewer/i);
     expect(await pageV.locator('button[data-tool="smart"]').isDisabled()).toBe(true);
+    expect(await pageV.locator('button[data-tool="select"]').getAttribute('aria-pressed')).toBe('true');
     const before = JSON.stringify(objects());
+    await clickImage(pageV, 160, 120); // selects, to review
+    await pageV.keyboard.press('c'); // the smart tool's shortcut
     await clickImage(pageV, 160, 120);
     await pageV.getByTestId('toast').waitFor();
     expect(await pageV.getByTestId('toast').textContent()).toMatch(/not edit/i);

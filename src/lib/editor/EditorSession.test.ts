@@ -160,6 +160,23 @@ describe('EditorSession', () => {
     expect(v.message?.text).toMatch(/not edit/);
   });
 
+  it('a read-only role works with the select tool, from the start or when it loses write access', () => {
+    const [da, db] = linkedDocs();
+    const a = session(da, 'ana', null);
+    const id = drawLasso(a, [[0, 0], [20, 0], [20, 20]]);
+    const v = session(db, 'vic', null, false);
+    expect(v.toolId).toBe('select');
+    v.pointerDown(at(15, 5));
+    v.pointerUp(at(15, 5));
+    expect(v.selectedId).toBe(id); // a reviewer selects the object to review it
+    v.setTool('brush'); // its shortcut
+    expect(v.toolId).toBe('select');
+    expect(v.message?.text).toMatch(/not edit/);
+    expect(a.toolId).toBe('lasso');
+    a.setCanEdit(false);
+    expect(a.toolId).toBe('select');
+  });
+
   it('select hits the topmost mask and move shifts it', () => {
     const [da] = linkedDocs();
     const a = session(da, 'ana', null);

@@ -77,6 +77,8 @@ export class EditorSession implements ToolHost {
     this.height = opts.height;
     this.user = opts.user;
     this.canEdit = opts.canEdit;
+    // A read-only role can only select (to review and comment): its toolbar shows that tool pressed.
+    if (!opts.canEdit) this.toolId = 'select';
     this.label = opts.label;
     this.segmentModel = opts.model;
     this.model = new DocModel(opts.doc, opts.origin);
@@ -114,6 +116,8 @@ export class EditorSession implements ToolHost {
 
   setTool(id: ToolId): void {
     if (id === this.toolId) return;
+    // The editing tools' buttons are disabled for a read-only role; their shortcuts say why.
+    if (!this.canEdit && id !== 'select') return this.notify(READ_ONLY_MESSAGE);
     this.tool.deactivate();
     this.toolId = id;
     this.emit('tool');
@@ -132,7 +136,10 @@ export class EditorSession implements ToolHost {
   setCanEdit(canEdit: boolean): void {
     if (canEdit === this.canEdit) return;
     this.canEdit = canEdit;
-    if (!canEdit) this.tool.deactivate();
+    if (!canEdit) {
+      this.tool.deactivate();
+      this.toolId = 'select';
+    }
     this.emit('role');
   }
 
