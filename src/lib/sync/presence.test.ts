@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
-import { compactPreview, PresencePublisher, readPeers, PresenceSchema } from './presence';
+import { assignColors, colorFor, compactPreview, PRESENCE_COLORS, PresencePublisher, readPeers, PresenceSchema } from './presence';
 
 describe('presence', () => {
   it('a long stroke preview stays near 200 bytes and keeps its ends', () => {
@@ -33,5 +33,33 @@ describe('presence', () => {
     mine.states.set(999, { user: { name: 42 } });
     expect(readPeers(mine).map((p) => p.user.name)).toEqual(['Bo']);
     pub.destroy();
+  });
+
+  it('gives the people present different colours, the same on every client', () => {
+    // Two ids whose own colours are the same: the second in id order takes the next free one.
+    const ids = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+    const a = ids[0];
+    const b = ids.slice(1).find((id) => colorFor(id) === colorFor(a))!;
+    const both = assignColors([b, a]);
+    expect(both.get(a)).toBe(colorFor(a));
+    expect(both.get(b)).not.toBe(both.get(a));
+    expect(assignColors([a, b])).toEqual(both); // order of arrival does not matter
+    // Up to the palette's size, nobody shares a colour; alone, everyone has their own.
+    const eight = assignColors(ids.slice(0, PRESENCE_COLORS.length));
+    expect(new Set(eight.values()).size).toBe(PRESENCE_COLORS.length);
+    expect(assignColors([b]).get(b)).toBe(colorFor(b));
+
+    // Through awareness: Ana sees Bo in the colour Bo's own client computes, not Ana's.
+    const ana = new Awareness(new Y.Doc());
+    const bo = new Awareness(new Y.Doc());
+    ana.setLocalState({ user: { id: a, name: 'Ana', color: colorFor(a) } });
+    bo.setLocalState({ user: { id: b, name: 'Bo', color: colorFor(b) } });
+    ana.states.set(bo.clientID, bo.getLocalState()!);
+    bo.states.set(ana.clientID, ana.getLocalState()!);
+    const [boSeen] = readPeers(ana);
+    const [anaSeen] = readPeers(bo);
+    expect(boSeen.user.color).toBe(both.get(b));
+    expect(anaSeen.user.color).toBe(both.get(a));
+    expect(boSeen.user.color).not.toBe(anaSeen.user.color);
   });
 });

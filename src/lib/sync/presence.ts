@@ -33,11 +33,36 @@ export interface Peer extends PresenceState {
   clientId: number;
 }
 
-/** A stable colour per user id (hue from a string hash). */
-export function colorFor(id: string): string {
+/** Presence colours (cursors, name tags, avatars): eight hues people tell apart at a glance. */
+export const PRESENCE_COLORS = ['#f97316', '#a855f7', '#06b6d4', '#ec4899', '#eab308', '#3b82f6', '#ef4444', '#84cc16'];
+
+function slotOf(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return `hsl(${h % 360} 75% 55%)`;
+  return h % PRESENCE_COLORS.length;
+}
+
+/** A user's own colour (from a hash of the id), the one they keep unless someone present has it. */
+export function colorFor(id: string): string {
+  return PRESENCE_COLORS[slotOf(id)];
+}
+
+/**
+ * Colours for the users present: each keeps their own unless a user earlier in id order took it,
+ * then the next free one. Every client computes the same from the same people, so the colours
+ * agree everywhere without a round trip; two people share one only when more than eight are in.
+ */
+export function assignColors(userIds: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<number>();
+  for (const id of [...new Set(userIds)].sort()) {
+    const own = slotOf(id);
+    let slot = own;
+    for (let k = 0; k < PRESENCE_COLORS.length && taken.has(slot); k++) slot = (own + k + 1) % PRESENCE_COLORS.length;
+    taken.add(slot);
+    out.set(id, PRESENCE_COLORS[slot]);
+  }
+  return out;
 }
 
 /** A tool preview in the compact wire form. */
@@ -89,13 +114,18 @@ export class PresencePublisher {
   }
 }
 
-/** Everyone else on this document, validated; one entry per browser tab. */
+/** Everyone else on this document, validated; one entry per browser tab, coloured by
+ *  assignColors over everyone present (this user included). */
 export function readPeers(awareness: Awareness): Peer[] {
   const out: Peer[] = [];
+  const present: string[] = [];
   awareness.getStates().forEach((state, clientId) => {
-    if (clientId === awareness.clientID) return;
     const parsed = PresenceSchema.safeParse(state);
-    if (parsed.success) out.push({ clientId, ...parsed.data });
+    if (!parsed.success) return;
+    present.push(parsed.data.user.id);
+    if (clientId !== awareness.clientID) out.push({ clientId, ...parsed.data });
   });
+  const colors = assignColors(present);
+  for (const p of out) p.user = { ...p.user, color: colors.get(p.user.id)! };
   return out.sort((a, b) => a.user.name.localeCompare(b.user.name) || a.clientId - b.clientId);
 }
