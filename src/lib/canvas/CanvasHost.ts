@@ -12,7 +12,8 @@ import type { ToolPointer } from '../editor/tools';
 import { ImageBackdrop } from './ImageBackdrop';
 import { MaskLayer, type MaskViewInput } from './MaskLayer';
 import { parseColor } from './maskPixels';
-import { cssToNumber, drawClickMarkers, drawCursor, drawPeerStroke, drawPreview, drawSelection, NameTags, type CanvasPeer } from './overlay';
+import { NameTags } from './nameTags';
+import { cssToNumber, drawClickMarkers, drawCursor, drawPeerStroke, drawPreview, drawSelection, type CanvasPeer } from './overlay';
 
 export interface CanvasHostOptions {
   imageUrl: string;
@@ -28,8 +29,8 @@ export interface CanvasHostOptions {
 /** Two presses within this time (ms) and distance (CSS px) make a double click. */
 const DOUBLE_CLICK_MS = 350;
 const DOUBLE_CLICK_PX = 6;
-/** Screen px between stacked name tags (12 px text with its shadow). */
-const TAG_STEP = 16;
+/** Screen px between stacked name tags (a pill: 12 px text, ~17 px tall). */
+const TAG_STEP = 20;
 
 export class CanvasHost {
   readonly app = new Application();
@@ -243,7 +244,7 @@ export class CanvasHost {
           const bb = rleBbox(o.mask);
           const below = editors.get(peer.editing) ?? 0;
           editors.set(peer.editing, below + 1);
-          const at = { x: bb[0] * cam.scale + cam.x, y: bb[1] * cam.scale + cam.y - 18 - TAG_STEP * below };
+          const at = { x: bb[0] * cam.scale + cam.x, y: bb[1] * cam.scale + cam.y - TAG_STEP * (below + 1) };
           this.names.put(`e${peer.clientId}`, `${peer.name} is editing`, peer.color, at.x, at.y);
         }
       }

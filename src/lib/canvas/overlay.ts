@@ -1,7 +1,7 @@
 // Drawing of what is not a mask: tool previews (own and collaborators') in image space, and in
 // screen space the selection box, click markers, live cursors with names and soft-lock badges.
 // Screen-space things keep a constant size whatever the zoom.
-import { Container, Graphics, Text } from 'pixi.js';
+import type { Graphics } from 'pixi.js';
 import type { Camera, Point } from '../editor/camera';
 import { imageToScreen } from '../editor/camera';
 import type { ToolPreview } from '../editor/tools';
@@ -93,54 +93,6 @@ export function drawSelection(g: Graphics, cam: Camera, bbox: [number, number, n
   g.rect(a.x - 2, a.y - 2, b.x - a.x + 4, b.y - a.y + 4).stroke({ width: 1.5, color: 0xffffff });
 }
 
-/** Pool of name tags so a moving cursor does not allocate a Text every frame. */
-export class NameTags {
-  readonly container = new Container({ label: 'presence-names' });
-  private tags = new Map<string, Text>();
-  private used = new Set<string>();
-
-  begin(): void {
-    this.used.clear();
-  }
-
-  put(key: string, text: string, color: string, x: number, y: number): void {
-    let t = this.tags.get(key);
-    if (!t) {
-      t = new Text({ text, style: { fontFamily: 'system-ui, sans-serif', fontSize: 12, fill: 0xffffff, fontWeight: '600', dropShadow: { color: 0x000000, alpha: 0.6, blur: 2, distance: 0 } } });
-      this.tags.set(key, t);
-      this.container.addChild(t);
-    }
-    if (t.text !== text) t.text = text;
-    t.style.fill = cssToNumber(color);
-    t.position.set(Math.round(x), Math.round(y));
-    t.visible = true;
-    this.used.add(key);
-  }
-
-  /** The tags shown since `begin`, as screen boxes. */
-  boxes(): Array<{ text: string; x: number; y: number; width: number; height: number }> {
-    return [...this.used].map((key) => {
-      const t = this.tags.get(key)!;
-      return { text: t.text, x: t.x, y: t.y, width: t.width, height: t.height };
-    });
-  }
-
-  end(): void {
-    for (const [key, t] of this.tags) {
-      if (this.used.has(key)) continue;
-      this.container.removeChild(t);
-      t.destroy();
-      this.tags.delete(key);
-    }
-  }
-
-  destroy(): void {
-    for (const t of this.tags.values()) t.destroy();
-    this.tags.clear();
-    this.container.destroy();
-  }
-}
-
 /** A live cursor arrow at a screen point. */
 export function drawCursor(g: Graphics, at: Point, color: string): void {
   const c = cssToNumber(color);
@@ -172,4 +124,15 @@ export function cssToNumber(css: string): number {
   }
   probe.set(css, out);
   return out;
+}
+
+/** Black text on light colours (all of the presence palette), white on dark ones: whichever contrasts more (relative luminance). */
+export function textOn(color: number): number {
+  const lin = (c: number) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * lin((color >> 16) & 255) + 0.7152 * lin((color >> 8) & 255) + 0.0722 * lin(color & 255);
+  // Contrast against black (l + 0.05) / 0.05 beats white's 1.05 / (l + 0.05) above l ≈ 0.18.
+  return l > 0.18 ? 0x000000 : 0xffffff;
 }

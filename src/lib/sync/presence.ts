@@ -33,8 +33,9 @@ export interface Peer extends PresenceState {
   clientId: number;
 }
 
-/** Presence colours (cursors, name tags, avatars): eight hues people tell apart at a glance. */
-export const PRESENCE_COLORS = ['#f97316', '#a855f7', '#06b6d4', '#ec4899', '#eab308', '#3b82f6', '#ef4444', '#84cc16'];
+/** Presence colours (cursors, name tags, avatars): eight that people tell apart at a glance, and
+ *  no green (labels, and so masks, often are). */
+export const PRESENCE_COLORS = ['#f97316', '#a855f7', '#06b6d4', '#ec4899', '#eab308', '#3b82f6', '#ef4444', '#94a3b8'];
 
 function slotOf(id: string): number {
   let h = 0;
