@@ -13,6 +13,7 @@ import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
+import { StatusMirror } from './dataset/statusMirror';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
 import { projectRoutes } from './http/projectRoutes';
@@ -68,6 +69,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   let inference: InferenceService | null = null;
   let dataset: DatasetService | null = null;
   let ready = false;
+  const statusMirror = new StatusMirror(storage.meta, log.child({ module: 'status' }));
 
   const sync = createSyncServer({
     config,
@@ -79,6 +81,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // Object history records an object's state once edits settle, and at once on a review
       // event, so the state a reviewer judged is a version of its own (server/dataset/history).
       onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
+      onReview: (taskId, doc) => statusMirror.update(taskId, doc),
     },
   });
   const httpLog = log.child({ module: 'http' });
@@ -171,6 +174,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
+      await statusMirror.idle();
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
       // for server.close(), i.e. for every HTTP connection, including requests still in flight.

@@ -24,6 +24,8 @@ export interface SyncHooks {
   onLoad?(taskId: TaskId): void;
   /** A loaded room's document changed (any origin): object history records settled states. */
   onChange?(room: string, taskId: TaskId): void;
+  /** A review room was loaded or its document changed (any origin): the task row mirrors its status. */
+  onReview?(taskId: TaskId, doc: Y.Doc): void;
 }
 
 export interface SyncServerDeps {
@@ -101,6 +103,11 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
           (room) => {
             if (kind === 'task') deps.hooks?.onLoad?.(taskId);
             if (deps.hooks?.onChange) room.doc.on('update', () => deps.hooks?.onChange?.(name, taskId));
+            const onReview = deps.hooks?.onReview;
+            if (kind === 'review' && onReview) {
+              onReview(taskId, room.doc);
+              room.doc.on('update', () => onReview(taskId, room.doc));
+            }
           },
           () => {
             if (rooms.get(name) === loading) rooms.delete(name);

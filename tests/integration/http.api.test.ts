@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/codecs/rle';
 import { createObject } from '../../shared/schema/annotation';
+import { setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient } from '../helpers/yclient';
@@ -43,6 +44,26 @@ describe('HTTP API (contract 2)', () => {
       expect(t.status).toBe('todo');
     }
     expect(list.body.find((t: { id: string }) => t.id === ids[0]).name).toBe('img.png');
+  });
+
+  it("lists each task with the status its review room holds, the latest when it moves fast", async () => {
+    const { projectId, taskId } = await s.createProjectWithTask();
+    const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
+    const statusOf = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status;
+    const review = connectClient(s.wsUrl, `review:${taskId}`, reviewer.token);
+    try {
+      await review.synced();
+      setTaskStatus(review.doc, 'in_review', reviewer.userId);
+      await waitFor(async () => (await statusOf()) === 'in_review', 'in review in the list');
+      for (const st of ['in_progress', 'done', 'todo', 'done'] as const) setTaskStatus(review.doc, st, reviewer.userId);
+      await waitFor(async () => (await statusOf()) === 'done', 'done in the list');
+    } finally {
+      review.destroy();
+    }
+    // Still so once the room has unloaded (50 ms after its last client), and in the task's own record.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await statusOf()).toBe('done');
+    expect((await s.api('GET', `/api/tasks/${taskId}`)).body.status).toBe('done');
   });
 
   it('adds members with each role; their tokens work and see only their projects', async () => {

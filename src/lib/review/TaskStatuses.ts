@@ -1,7 +1,8 @@
-// Live review status of many tasks for the project's task list. The server's task list carries a
-// `status` column that nothing updates from the review document yet, so the list reads the truth
-// from each task's `review:` room (read-only use, no IndexedDB copy) and stays live as reviewers
-// move tasks. Capped: past MAX_WATCHED tasks the list falls back to the server's column.
+// Live review status of many tasks for the project's task list. The server's task list carries
+// each task's status as of the request (the row mirrors the review room: server/dataset/
+// statusMirror.ts); this reads it from each task's `review:` room (read-only use, no IndexedDB
+// copy) so the list stays live as reviewers move tasks. Capped: past MAX_WATCHED tasks the list
+// shows the server's column, as of the page's load.
 import { createSubscriber } from 'svelte/reactivity';
 import { observeReview, readTaskStatus, type TaskStatus } from '../../../shared/schema/review';
 import type { TaskConnection } from '../sync/TaskConnection';

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { setTaskStatus } from '../../shared/schema/review';
+import type { TaskId } from '../../shared/schema/ids';
+import { createLogger } from '../logger';
+import type { TaskStatus } from '../storage/types';
+import { StatusMirror } from './statusMirror';
+
+const log = createLogger({ level: 'silent' });
+const T = 't1' as TaskId;
+
+/** A task row whose writes take `ms` and can be made to fail. */
+function slowRow(ms: number) {
+  const row = { status: 'todo' as TaskStatus, writes: [] as TaskStatus[], failNext: false };
+  const meta = {
+    async setTaskStatus(_id: TaskId, s: TaskStatus) {
+      await new Promise((r) => setTimeout(r, ms));
+      if (row.failNext) {
+        row.failNext = false;
+        throw new Error('database down');
+      }
+      row.writes.push(s);
+      row.status = s;
+    },
+  };
+  return { row, meta };
+}
+
+describe('StatusMirror', () => {
+  it('ends at the latest status when statuses arrive during a slow write, one write at a time', async () => {
+    const { row, meta } = slowRow(20);
+    const mirror = new StatusMirror(meta, log);
+    const doc = new Y.Doc();
+    for (const s of ['in_progress', 'in_review', 'done'] as const) {
+      setTaskStatus(doc, s, 'ana');
+      mirror.update(T, doc);
+    }
+    await mirror.idle();
+    expect(row.status).toBe('done');
+    expect(row.writes).toEqual(['in_progress', 'done']); // the middle one was overtaken while the first ran
+    mirror.update(T, doc); // an update that does not move the status (a comment) writes nothing
+    await mirror.idle();
+    expect(row.writes).toHaveLength(2);
+  });
+
+  it('writes nothing for a room without a status, and catches up after a failed write', async () => {
+    const { row, meta } = slowRow(1);
+    const mirror = new StatusMirror(meta, log);
+    const doc = new Y.Doc();
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(row.writes).toEqual([]);
+    row.failNext = true;
+    setTaskStatus(doc, 'in_review', 'ana');
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(row.status).toBe('todo');
+    mirror.update(T, doc); // the room's next change (or load) tries again
+    await mirror.idle();
+    expect(row.status).toBe('in_review');
+  });
+});
