@@ -7,6 +7,7 @@ import type { PresencePublisher } from '../sync/presence';
 import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
 import type { Camera } from '../editor/camera';
 import type { Label } from '../sync/api';
+import type { NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 
 const KEY = Symbol('tandem.editor');
@@ -24,7 +25,10 @@ export interface EditorStateInit {
   labels: Label[];
   role: Role;
   taskName: string;
+  taskId: string;
   projectId: string;
+  /** The project's tasks in the project page's order, for previous / next. */
+  tasks: NavTask[];
 }
 
 /** Everything the editor's components share, for one open task. */
@@ -39,7 +43,9 @@ export class EditorState {
 
   readonly role: Role;
   readonly taskName: string;
+  readonly taskId: string;
   readonly projectId: string;
+  readonly tasks: NavTask[];
   labels = $state.raw<Label[]>([]);
   /** User id → display name (project members), for "who made it". */
   names = $state.raw<Record<string, string>>({});
@@ -61,12 +67,13 @@ export class EditorState {
     this.labels = init.labels;
     this.role = init.role;
     this.taskName = init.taskName;
+    this.taskId = init.taskId;
     this.projectId = init.projectId;
+    this.tasks = init.tasks;
     this.objects = new ObjectsModel(init.session);
     this.ui = new SessionModel(init.session);
     this.sync = new SyncModel(init.conn);
     this.peers = new PeersModel(init.conn);
-
   }
 
   colorOf(label: string): string {

@@ -13,7 +13,7 @@ import { EditorState } from './EditorState.svelte';
 export async function createEditor(opts: { origin: string; token: string; taskId: string }) {
   const api = new Api(opts.token, opts.origin);
   const [task, me] = await Promise.all([api.task(opts.taskId), api.me()]);
-  const [project, members] = await Promise.all([api.project(task.projectId), api.members(task.projectId).catch(() => [])]);
+  const [project, members, tasks] = await Promise.all([api.project(task.projectId), api.members(task.projectId).catch(() => []), api.tasks(task.projectId).catch(() => [])]);
   const conn = new TaskConnection({ origin: opts.origin, room: `task:${opts.taskId}`, token: opts.token });
   const canEdit = task.canWrite.task;
   const inference = canEdit && canSegment(task.role) ? new InferenceSocket(opts.origin, opts.token, opts.taskId) : null;
@@ -30,7 +30,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   });
 
   const presence = new PresencePublisher(conn.awareness, { id: me.id, name: me.name, color: colorFor(me.id) });
-  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, projectId: task.projectId });
+  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   // The server may still refuse writes (role changed, read-only socket): follow what it says.
   const offConn = conn.onChange(() => {

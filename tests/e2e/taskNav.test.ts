@@ -1,0 +1,80 @@
+// Going through a project in the editor: previous / next task (PageUp / PageDown, the header's
+// buttons) and "next to do", which skips tasks whose review room says done. What an annotator
+// checks: the position in the project, that the next image opens, and that what they drew just
+// before moving on reached the server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { listObjects } from '../../shared/schema/annotation';
+import { setTaskStatus } from '../../shared/schema/review';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { clickImage, launch, openTask, shot, waitFor } from './browser';
+
+describe('task navigation in the editor', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const tasks: string[] = [];
+  let first: YClient;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const created = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'one.png' });
+    tasks.push(created.taskId);
+    for (const name of ['two.png', 'three.png']) {
+      const t = await srv.api('POST', `/api/projects/${created.projectId}/tasks?name=${name}`, await makeImage(320, 240), undefined, { 'content-type': 'image/png' });
+      tasks.push(t.body.id);
+    }
+    // The third is done already (its review room says so; the task list mirrors it).
+    const review = connectClient(srv.wsUrl, `review:${tasks[2]}`, srv.adminToken);
+    await review.synced();
+    setTaskStatus(review.doc, 'done', 'admin');
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${created.projectId}/tasks`)).body[2].status === 'done', 'the third task done in the list');
+    review.destroy();
+    const a = await srv.addMember(created.projectId, 'annotator', 'Ana');
+    first = connectClient(srv.wsUrl, `task:${tasks[0]}`, srv.adminToken);
+    await first.synced();
+    browser = await launch();
+    page = await openTask(await browser.newContext(), srv.url, tasks[0], a.token);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    first?.destroy();
+    await srv?.close();
+  });
+
+  const position = () => page.getByTestId('task-position').textContent();
+  const opened = async (id: string) => {
+    await page.waitForURL(`**/tasks/${id}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-status') === 'saved');
+  };
+
+  it('shows where the task is in the project and has no previous task at the first', async () => {
+    expect(await position()).toBe('1 / 3');
+    expect(await page.getByRole('button', { name: 'Previous task' }).isDisabled()).toBe(true);
+  });
+
+  it('opens the next task with PageDown; what was drawn just before is on the server', async () => {
+    await page.keyboard.press('g');
+    for (const [x, y] of [[40, 40], [200, 40], [200, 180]] as Array<[number, number]>) await clickImage(page, x, y);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('PageDown');
+    await opened(tasks[1]);
+    expect(await position()).toBe('2 / 3');
+    await waitFor(() => listObjects(first.doc).length === 1, 'the polygon drawn on the first task');
+    await shot(page, 'task-nav-second');
+  });
+
+  it('"Next to do" skips the done task and wraps to the first; PageUp goes back', async () => {
+    await page.getByTestId('next-open').click();
+    await opened(tasks[0]);
+    expect(await position()).toBe('1 / 3');
+    await page.getByRole('button', { name: 'Next task' }).click();
+    await opened(tasks[1]);
+    await page.keyboard.press('PageUp');
+    await opened(tasks[0]);
+    expect(await position()).toBe('1 / 3');
+  });
+});
