@@ -9,6 +9,7 @@ import { requireUser, type HttpDeps } from './context';
 import { exportTaskCoco } from './exportCoco';
 import { taskSummary } from './projectRoutes';
 import { sendJson, type Router } from './router';
+import { thumbnailKey, thumbnailOf } from '../storage/images/thumbnail';
 
 export function taskRoutes(router: Router, deps: HttpDeps): void {
   const { storage } = deps;
@@ -53,6 +54,22 @@ export function taskRoutes(router: Router, deps: HttpDeps): void {
     }
     const bytes = await storage.images.get(task.imageKey);
     res.writeHead(200, { ...headers, 'content-type': task.mime, 'content-length': bytes.byteLength });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  });
+
+  // A small WebP of the image for the task list (server/storage/images/thumbnail.ts), cached like it.
+  router.add('GET', '/api/tasks/:taskId/thumbnail', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query, true);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    const etag = `"${thumbnailKey(task.imageKey)}"`;
+    const headers = { etag, 'cache-control': 'private, max-age=86400' };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const bytes = await thumbnailOf(storage.images, task.imageKey, deps.config.limits.maxImagePixels);
+    res.writeHead(200, { ...headers, 'content-type': 'image/webp', 'content-length': bytes.byteLength });
     res.end(req.method === 'HEAD' ? undefined : bytes);
   });
 

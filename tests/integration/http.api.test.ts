@@ -1,9 +1,12 @@
 // Contract 2 (HTTP API) end to end against a real server on port 0, plus the endpoints the editor
 // uses. The COCO export is checked by decoding its RLE and recomputing area and bbox.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/codecs/rle';
 import { createObject } from '../../shared/schema/annotation';
 import { setTaskStatus } from '../../shared/schema/review';
+import type { TaskId } from '../../shared/schema/ids';
+import { thumbnailKey } from '../../server/storage/images/thumbnail';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient } from '../helpers/yclient';
@@ -99,6 +102,38 @@ describe('HTTP API (contract 2)', () => {
     const etag = r.headers.get('etag')!;
     const again = await fetch(`${s.url}/api/tasks/${taskId}/image`, { headers: { authorization: `Bearer ${s.adminToken}`, 'if-none-match': etag } });
     expect(again.status).toBe(304);
+  });
+
+  it('serves a small WebP thumbnail in the displayed orientation, kept after the first request', async () => {
+    // A 1000 x 500 photo tagged "rotate 90" is shown (and is a task) 500 x 1000.
+    const raw = Buffer.alloc(1000 * 500 * 3, 0);
+    for (let i = 0; i < 1000 * 250 * 3; i += 3) raw[i] = 255; // top half red before the rotation
+    const jpeg = await sharp(raw, { raw: { width: 1000, height: 500, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const { taskId } = await s.createProjectWithTask({ image: jpeg, imageType: 'image/jpeg' });
+    const viewer = await s.addMember((await s.api('GET', `/api/tasks/${taskId}`)).body.projectId, 'viewer');
+    const url = `${s.url}/api/tasks/${taskId}/thumbnail`;
+    const r = await fetch(`${url}?token=${viewer.token}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/webp');
+    const bytes = Buffer.from(await r.arrayBuffer());
+    expect(bytes.byteLength).toBeLessThan(jpeg.byteLength);
+    const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([192, 384]);
+    // Rotated clockwise: the red half is now on the right.
+    const at = (x: number, y: number) => data[(y * info.width + x) * info.channels];
+    expect(at(170, 192)).toBeGreaterThan(200);
+    expect(at(20, 192)).toBeLessThan(60);
+    const again = await fetch(url, { headers: { authorization: `Bearer ${viewer.token}`, 'if-none-match': r.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    const stored = await s.server.storage.meta.getTask(taskId as TaskId);
+    expect(Buffer.from(await s.server.storage.images.get(thumbnailKey(stored!.imageKey))).equals(bytes)).toBe(true);
+    const task = (await s.api('GET', `/api/tasks/${taskId}`)).body;
+    expect(task).toMatchObject({ width: 500, height: 1000 });
+    // Small images are not enlarged; no token, no thumbnail.
+    const small = await s.createProjectWithTask({ image: await makeImage(64, 48, 'png') });
+    const t2 = await sharp(Buffer.from(await (await fetch(`${s.url}/api/tasks/${small.taskId}/thumbnail?token=${s.adminToken}`)).arrayBuffer())).metadata();
+    expect([t2.width, t2.height]).toEqual([64, 48]);
+    expect((await fetch(url)).status).toBe(401);
   });
 
   it('sets labels (owner only) and lists models', async () => {

@@ -106,6 +106,10 @@ export class Api {
   imageUrl(taskId: string): string {
     return `${this.base}/api/tasks/${encodeURIComponent(taskId)}/image?token=${encodeURIComponent(this.token)}`;
   }
+  /** A small WebP of the task's image (at most 384 px a side), for lists. */
+  thumbnailUrl(taskId: string): string {
+    return `${this.base}/api/tasks/${encodeURIComponent(taskId)}/thumbnail?token=${encodeURIComponent(this.token)}`;
+  }
 
   /**
    * Uploads one image with progress (XHR: fetch has no upload progress). `onProgress` gets 0..1.
