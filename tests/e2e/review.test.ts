@@ -165,6 +165,7 @@ describe('review in the browser: request changes, fix, approve', () => {
     const badge = list.getByTestId('task-status-badge');
     await waitFor(async () => (await badge.getAttribute('data-status')) === 'done', 'Done in the task list');
     expect(await list.getByTestId('task-status-by').textContent()).toContain('Bo');
+    expect(await list.getByTestId('status-filter-done').textContent()).toBe('Done 1');
     await shot(list, 'review-4-task-list');
     await list.close();
 

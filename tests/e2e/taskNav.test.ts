@@ -1,7 +1,7 @@
-// Going through a project in the editor: previous / next task (PageUp / PageDown, the header's
-// buttons) and "next to do", which skips tasks whose review room says done. What an annotator
-// checks: the position in the project, that the next image opens, and that what they drew just
-// before moving on reached the server.
+// Going through a project: in the editor, previous / next task (PageUp / PageDown, the header's
+// buttons) and "next to do", which skips tasks whose review room says done; on the project page,
+// the tasks by status. What an annotator checks: the position in the project, that the next image
+// opens, that what they drew just before moving on reached the server, and which images are left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { listObjects } from '../../shared/schema/annotation';
@@ -11,17 +11,19 @@ import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
 import { clickImage, launch, openTask, shot, waitFor } from './browser';
 
-describe('task navigation in the editor', () => {
+describe('going through a project', () => {
   let srv: TestServer;
   let browser: Browser;
   let page: Page;
   const tasks: string[] = [];
   let first: YClient;
+  let projectId: string;
 
   beforeAll(async () => {
     srv = await startTestServer();
     const created = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'one.png' });
     tasks.push(created.taskId);
+    projectId = created.projectId;
     for (const name of ['two.png', 'three.png']) {
       const t = await srv.api('POST', `/api/projects/${created.projectId}/tasks?name=${name}`, await makeImage(320, 240), undefined, { 'content-type': 'image/png' });
       tasks.push(t.body.id);
@@ -76,5 +78,20 @@ describe('task navigation in the editor', () => {
     await page.keyboard.press('PageUp');
     await opened(tasks[0]);
     expect(await position()).toBe('1 / 3');
+  });
+
+  it('the project page shows the tasks by status', async () => {
+    await page.goto(`${srv.url}/projects/${projectId}`);
+    const names = async () => (await page.getByTestId('task').locator('.tname').allTextContents()).sort();
+    await waitFor(async () => (await page.getByTestId('status-filter-done').textContent()) === 'Done 1', 'one task done');
+    expect(await page.getByTestId('status-filter-todo').textContent()).toBe('To do 2');
+    expect(await page.getByTestId('status-filter-in_review').isDisabled()).toBe(true);
+    await page.getByTestId('status-filter-todo').click();
+    expect(await names()).toEqual(['one.png', 'two.png']);
+    await page.getByTestId('status-filter-done').click();
+    expect(await names()).toEqual(['three.png']);
+    await shot(page, 'task-list-done');
+    await page.getByTestId('status-filter-all').click();
+    expect(await names()).toEqual(['one.png', 'three.png', 'two.png']);
   });
 });
