@@ -42,7 +42,8 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const user = await requireUser(deps, req, query);
     const projects = await meta.listProjects(user);
     const rows = await Promise.all(
-      projects.map(async (p) => ({ ...p, role: await deps.auth.projectRole(user, p.id) })),
+      // taskCounts: tasks per status (the rows mirror the review rooms), for the home page's progress.
+      projects.map(async (p) => ({ ...p, role: await deps.auth.projectRole(user, p.id), taskCounts: await meta.countTasks(p.id) })),
     );
     sendJson(res, 200, rows);
   });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { Roles } from '../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
-import type { Member, Project, Task, User } from './types';
+import { TaskStatuses, type Member, type Project, type Task, type TaskStatus, type User } from './types';
 import { LabelsSchema, ProjectNameSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema } from './validation';
 
 /** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
@@ -96,4 +96,11 @@ export function toTask(r: TaskRow): Task {
 
 export function toMember(projectId: ProjectId, r: MemberRow): Member {
   return { projectId, userId: r.user_id as UserId, name: r.name, role: RoleSchema.parse(r.role) };
+}
+
+/** GROUP BY status rows (counts as numbers, or as strings from PostgreSQL's bigint) → every status's count. */
+export function statusCounts(rows: ReadonlyArray<{ status: string; n: number | string }>): Record<TaskStatus, number> {
+  const out = Object.fromEntries(TaskStatuses.map((s) => [s, 0])) as Record<TaskStatus, number>;
+  for (const r of rows) if (r.status in out) out[r.status as TaskStatus] = Number(r.n);
+  return out;
 }

@@ -75,6 +75,8 @@ export interface MetaStore {
   getTask(id: TaskId): Promise<Task | null>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
+  /** How many of the project's tasks have each status (every status present, 0 when none). */
+  countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>>;
 
   close(): Promise<void>;
 }

@@ -80,7 +80,7 @@ describe('going through a project', () => {
     expect(await position()).toBe('1 / 3');
   });
 
-  it('the project page shows the tasks by status', async () => {
+  it('the project page shows the tasks by status, the projects page how many are done', async () => {
     await page.goto(`${srv.url}/projects/${projectId}`);
     const names = async () => (await page.getByTestId('task').locator('.tname').allTextContents()).sort();
     await waitFor(async () => (await page.getByTestId('status-filter-done').textContent()) === 'Done 1', 'one task done');
@@ -93,5 +93,8 @@ describe('going through a project', () => {
     await shot(page, 'task-list-done');
     await page.getByTestId('status-filter-all').click();
     expect(await names()).toEqual(['one.png', 'three.png', 'two.png']);
+    // The projects page: how far the project is.
+    await page.goto(`${srv.url}/`);
+    expect(await page.getByTestId('project-progress').textContent()).toBe('3 tasks · 1 done');
   });
 });

@@ -49,7 +49,7 @@ describe('HTTP API (contract 2)', () => {
     expect(list.body.find((t: { id: string }) => t.id === ids[0]).name).toBe('img.png');
   });
 
-  it("lists each task with the status its review room holds, the latest when it moves fast", async () => {
+  it("lists each task with the status its review room holds, the latest when it moves fast, and counts them per project", async () => {
     const { projectId, taskId } = await s.createProjectWithTask();
     const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
     const statusOf = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status;
@@ -67,6 +67,9 @@ describe('HTTP API (contract 2)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await statusOf()).toBe('done');
     expect((await s.api('GET', `/api/tasks/${taskId}`)).body.status).toBe('done');
+    // The project list counts tasks per status.
+    const listed = (await s.api('GET', '/api/projects')).body.find((p: { id: string }) => p.id === projectId);
+    expect(listed.taskCounts).toEqual({ todo: 0, in_progress: 0, in_review: 0, done: 1 });
   });
 
   it('adds members with each role; their tokens work and see only their projects', async () => {

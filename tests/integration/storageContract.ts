@@ -168,6 +168,8 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.listTasks(q.id)).toEqual([made[2]]);
         await meta.setTaskStatus(made[1].id, 'in_review');
         expect((await meta.getTask(made[1].id))?.status).toBe('in_review');
+        expect(await meta.countTasks(p.id)).toEqual({ todo: 4, in_progress: 0, in_review: 1, done: 0 });
+        expect(await meta.countTasks(q.id)).toEqual({ todo: 1, in_progress: 0, in_review: 0, done: 0 });
         await expect(meta.setTaskStatus(made[1].id, 'lost' as never)).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskStatus('nope' as TaskId, 'done')).rejects.toMatchObject({ code: 'not_found' });
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
-import { newProject, newTask, newUser, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
+import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
 import { LabelsSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
@@ -151,6 +151,11 @@ export class PgMetaStore implements MetaStore {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = await this.q('UPDATE tasks SET status = $2 WHERE id = $1', [id, s]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {
+    const r = await this.q<{ status: string; n: string }>('SELECT status, COUNT(*) AS n FROM tasks WHERE project_id = $1 GROUP BY status', [projectId]);
+    return statusCounts(r.rows);
   }
 
   async close(): Promise<void> {

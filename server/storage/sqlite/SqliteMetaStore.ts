@@ -4,7 +4,7 @@
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
-import { newProject, newTask, newUser, parseInput, RoleSchema, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
+import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
 import { LabelsSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
@@ -153,6 +153,12 @@ export class SqliteMetaStore implements MetaStore {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = this.live().prepare('UPDATE tasks SET status = ? WHERE id = ?').run(s, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {
+    const rows = this.live().prepare('SELECT status, COUNT(*) AS n FROM tasks WHERE project_id = ? GROUP BY status')
+      .all(projectId) as Array<{ status: string; n: number }>;
+    return statusCounts(rows);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,8 @@ export const ProjectSchema = z.object({
   labels: z.array(LabelSchema),
   role: z.enum(Roles),
   createdAt: z.number().optional(),
+  /** Tasks per status (the project list only). */
+  taskCounts: z.object({ todo: z.number(), in_progress: z.number(), in_review: z.number(), done: z.number() }).optional(),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 
