@@ -65,6 +65,10 @@ describe('going through a project', () => {
     await page.keyboard.press('PageDown');
     await opened(tasks[1]);
     expect(await position()).toBe('2 / 3');
+    // The third image is being fetched ahead; the first's link went with the first editor.
+    const ahead = await page.locator('link[data-testid="next-image-prefetch"]').evaluateAll((ls) => ls.map((l) => (l as HTMLLinkElement).href));
+    expect(ahead).toHaveLength(1);
+    expect(ahead[0]).toContain(`/api/tasks/${tasks[2]}/image`);
     await waitFor(() => listObjects(first.doc).length === 1, 'the polygon drawn on the first task');
     await shot(page, 'task-nav-second');
   });

@@ -29,6 +29,8 @@ export interface EditorStateInit {
   projectId: string;
   /** The project's tasks in the project page's order, for previous / next. */
   tasks: NavTask[];
+  /** The URL of a task's image (with the token), to fetch the next one ahead. */
+  imageUrlOf(taskId: string): string;
 }
 
 /** Everything the editor's components share, for one open task. */
@@ -46,6 +48,7 @@ export class EditorState {
   readonly taskId: string;
   readonly projectId: string;
   readonly tasks: NavTask[];
+  readonly imageUrlOf: (taskId: string) => string;
   labels = $state.raw<Label[]>([]);
   /** User id → display name (project members), for "who made it". */
   names = $state.raw<Record<string, string>>({});
@@ -70,6 +73,7 @@ export class EditorState {
     this.taskId = init.taskId;
     this.projectId = init.projectId;
     this.tasks = init.tasks;
+    this.imageUrlOf = init.imageUrlOf;
     this.objects = new ObjectsModel(init.session);
     this.ui = new SessionModel(init.session);
     this.sync = new SyncModel(init.conn);
