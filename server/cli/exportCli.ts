@@ -1,5 +1,5 @@
 // npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir>
-//                   [--task <id> ...] [--data-dir <dir>]
+//                   [--task <id> ...] [--status done,in_review] [--data-dir <dir>]
 // Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
 // directory: annotations.json for the COCO formats, the format's files for VOC and YOLO.
 // Safe while the server runs: it only reads (SQLite in WAL mode lets readers in beside the
@@ -16,6 +16,7 @@ import { ExportFormats } from '../dataset/types';
 import { createLogger } from '../logger';
 import { openStorage } from '../storage/openStorage';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import { TaskStatusValues } from '../../shared/schema/review';
 import { isTandemError } from '../../shared/protocol/errors';
 
 const ArgsSchema = z.object({
@@ -23,10 +24,16 @@ const ArgsSchema = z.object({
   format: z.enum(ExportFormats),
   out: z.string().min(1, '--out <dir> is required'),
   task: z.array(z.string().min(1)).optional(),
+  /** Only tasks whose review status is one of these (comma-separated). */
+  status: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(TaskStatusValues)).min(1))
+    .optional(),
   'data-dir': z.string().optional(),
 });
 
-const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir> [--task <id> ...] [--data-dir <dir>]';
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--data-dir <dir>]';
 
 async function main(argv: string[]): Promise<number> {
   let args: z.infer<typeof ArgsSchema>;
@@ -38,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         format: { type: 'string', default: 'coco' },
         out: { type: 'string' },
         task: { type: 'string', multiple: true },
+        status: { type: 'string' },
         'data-dir': { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -76,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const storage = await openStorage(config, log);
   try {
-    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined);
+    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status });
     const result = exportDataset(input, args.format, input.project.name);
     const outDir = path.resolve(args.out);
     for (const f of result.files) {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { canWriteRoom } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import { TaskStatusValues } from '../../shared/schema/review';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
 import { readBody, readJson, validate } from '../http/body';
@@ -23,6 +24,14 @@ import { syncRooms } from './rooms';
 import { ExportFormats } from './types';
 
 const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco') });
+/** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
+const ProjectExportQuery = ExportQuery.extend({
+  status: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(TaskStatusValues)).min(1))
+    .optional(),
+});
 const ImportQuery = z.object({
   format: z.literal('coco').default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
@@ -80,8 +89,8 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const user = await requireUser(deps, req, q, true);
     const projectId = params.projectId as ProjectId;
     await deps.auth.projectRole(user, projectId);
-    const { format } = validate(ExportQuery, query(q));
-    const input = await loadExportInput(storage, rooms, projectId);
+    const { format, status } = validate(ProjectExportQuery, query(q));
+    const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status });
     const out = exportDataset(input, format, input.project.name);
     sendFile(res, out.contentType, out.fileName, out.bytes);
   });

@@ -1,17 +1,22 @@
 // Gathers what the exporters need: the project, its tasks and each task's objects.
 import { listObjects } from '../../shared/schema/annotation';
+import { readTaskStatus, type TaskStatusValue } from '../../shared/schema/review';
 import { TandemError, ErrorCode } from '../../shared/protocol/errors';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import type { Storage } from '../storage/types';
 import { loadRoomDoc, type LiveRooms } from './rooms';
 import type { ExportInput } from './types';
 
-/** All tasks of a project, or only `taskIds` (in that order). Throws not_found. */
+/**
+ * All tasks of a project, or only `taskIds` (in that order), or only those whose status (read from
+ * each task's review room, the truth the task rows mirror) is one of `statuses`. Throws not_found.
+ */
 export async function loadExportInput(
   storage: Storage,
   rooms: LiveRooms,
   projectId: ProjectId,
   taskIds?: TaskId[],
+  opts: { statuses?: readonly TaskStatusValue[] } = {},
 ): Promise<ExportInput> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
@@ -25,6 +30,12 @@ export async function loadExportInput(
     : all;
   const out: ExportInput = { project, tasks: [] };
   for (const task of tasks) {
+    if (opts.statuses) {
+      const review = await loadRoomDoc(rooms, `review:${task.id}`);
+      const status = readTaskStatus(review)?.status ?? 'todo';
+      review.destroy();
+      if (!opts.statuses.includes(status)) continue;
+    }
     const doc = await loadRoomDoc(rooms, `task:${task.id}`);
     out.tasks.push({ task, objects: listObjects(doc) });
     doc.destroy();

@@ -84,7 +84,7 @@ describe('going through a project', () => {
     expect(await position()).toBe('1 / 3');
   });
 
-  it('the project page shows the tasks by status, the projects page how many are done', async () => {
+  it('the project page shows and exports the tasks by status, the projects page how many are done', async () => {
     await page.goto(`${srv.url}/projects/${projectId}`);
     const names = async () => (await page.getByTestId('task').locator('.tname').allTextContents()).sort();
     await waitFor(async () => (await page.getByTestId('status-filter-done').textContent()) === 'Done 1', 'one task done');
@@ -97,6 +97,11 @@ describe('going through a project', () => {
     await shot(page, 'task-list-done');
     await page.getByTestId('status-filter-all').click();
     expect(await names()).toEqual(['one.png', 'three.png', 'two.png']);
+    // Exporting the done tasks only: the COCO file has the third image alone.
+    await page.getByTestId('export-scope').selectOption('done');
+    const href = await page.getByTestId('export-link').getAttribute('href');
+    const coco = await (await page.request.get(href!)).json();
+    expect(coco.images.map((i: { file_name: string }) => i.file_name)).toEqual(['three.png']);
     // The projects page: how far the project is.
     await page.goto(`${srv.url}/`);
     expect(await page.getByTestId('project-progress').textContent()).toBe('3 tasks · 1 done');

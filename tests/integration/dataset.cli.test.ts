@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toCoco } from '../../server/dataset/export/coco';
 import { importCoco } from '../../server/dataset/import/importCoco';
-import { storageRooms } from '../../server/dataset/rooms';
+import { mutateRoom, storageRooms } from '../../server/dataset/rooms';
+import { setTaskStatus } from '../../shared/schema/review';
 import { sampleInput } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { decodeCocoRle } from '../fixtures/dataset/decoders';
@@ -35,6 +36,8 @@ describe('export CLI', () => {
     fx = await sampleStorage();
     const source = toCoco(sampleInput(), { segmentation: 'rle' });
     await importCoco(fx.storage, storageRooms(fx.storage), fx.project.id, source, 'importer');
+    // Task B is done in its review room; task A was never moved (to do).
+    await mutateRoom(storageRooms(fx.storage), `review:${fx.tasks.get('taskB')!.id}`, (doc) => setTaskStatus(doc, 'done', 'rita'));
     await fx.storage.close();
 
     const coco = tmpOut();
@@ -54,6 +57,13 @@ describe('export CLI', () => {
     const yolo = tmpOut();
     expect(runCli(['--project', fx.project.id, '--format', 'yolo', '--out', yolo, '--data-dir', fx.dir]).code).toBe(0);
     expect(fs.readFileSync(path.join(yolo, 'classes.txt'), 'utf8')).toBe('cat\ndog\ntree\nbird\n');
+
+    // Only the done tasks: task B's image alone.
+    const done = tmpOut();
+    const d = runCli(['--project', fx.project.id, '--format', 'coco', '--out', done, '--status', 'done', '--data-dir', fx.dir]);
+    expect(d.code).toBe(0);
+    const doneOut = JSON.parse(fs.readFileSync(path.join(done, 'annotations.json'), 'utf8'));
+    expect(doneOut.images.map((i: { file_name: string }) => i.file_name)).toEqual([fx.tasks.get('taskB')!.name]);
   });
 
   it('explains bad arguments and unknown projects with a non-zero exit', async () => {
@@ -62,6 +72,9 @@ describe('export CLI', () => {
     const bad = runCli(['--project', fx.project.id, '--format', 'tiff', '--out', tmpOut(), '--data-dir', fx.dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format/);
+    const badStatus = runCli(['--project', fx.project.id, '--format', 'coco', '--status', 'finished', '--out', tmpOut(), '--data-dir', fx.dir]);
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.stderr).toMatch(/--status/);
     const missing = runCli(['--project', 'nope', '--format', 'coco', '--out', tmpOut(), '--data-dir', fx.dir]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/not_found: project nope not found/);

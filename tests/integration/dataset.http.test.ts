@@ -7,7 +7,7 @@ import { encodeRle } from '../../shared/codecs/rle';
 import * as Y from 'yjs';
 import { listObjects, setMask } from '../../shared/schema/annotation';
 import { readHistory, readVerdictHistory } from '../../server/dataset/history/historyDoc';
-import { readVerdicts, setObjectVerdict } from '../../shared/schema/review';
+import { readVerdicts, setObjectVerdict, setTaskStatus } from '../../shared/schema/review';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
 import { waitFor } from '../helpers/waitFor';
@@ -115,6 +115,33 @@ describe('dataset over HTTP', () => {
     const unknown = await s.api('GET', `/api/tasks/${taskId}/export?format=png`);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('validation_failed');
+  });
+
+  it('exports only the tasks of the statuses asked for, read from their review rooms', async () => {
+    // A second task, moved to done by a reviewer; the first stays to do.
+    const second = await s.api('POST', `/api/projects/${projectId}/tasks?name=b.png`, await sharp({ create: { width: W, height: H, channels: 3, background: '#808080' } }).png().toBuffer(), undefined, { 'content-type': 'image/png' });
+    const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
+    const review = connectClient(s.wsUrl, `review:${second.body.id}`, reviewer.token);
+    await review.synced();
+    setTaskStatus(review.doc, 'done', reviewer.userId);
+    const names = async (q: string) => {
+      const r = await s.api('GET', `/api/projects/${projectId}/export?format=coco${q}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.images.map((i: { file_name: string }) => i.file_name).sort();
+    };
+    try {
+      await waitFor(async () => (await names('&status=done')).length === 1, 'the done task alone');
+      expect(await names('&status=done')).toEqual(['b.png']);
+      expect(await names('&status=todo')).toEqual(['street/a.png']);
+      expect(await names('&status=done,todo')).toEqual(['b.png', 'street/a.png']);
+      expect(await names('')).toEqual(['b.png', 'street/a.png']);
+      expect(await names('&status=in_review')).toEqual([]);
+    } finally {
+      review.destroy();
+    }
+    const bad = await s.api('GET', `/api/projects/${projectId}/export?format=coco&status=finished`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
   });
 
   it('shows an object history and restores a version, live for the connected client', async () => {

@@ -130,8 +130,9 @@ export class ReviewApi {
     return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
   }
 
-  exportUrl(projectId: string, format: ExportFormat): string {
-    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}&token=${enc(this.token)}`;
+  /** `status`: only tasks with one of these review statuses (comma-separated), all when empty. */
+  exportUrl(projectId: string, format: ExportFormat, status = ''): string {
+    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}${status ? `&status=${enc(status)}` : ''}&token=${enc(this.token)}`;
   }
 
   taskExportUrl(taskId: string, format: ExportFormat): string {
