@@ -1,7 +1,8 @@
 // Going through a project: in the editor, previous / next task (PageUp / PageDown, the header's
-// buttons) and "next to do", which skips tasks whose review room says done; on the project page,
-// the tasks by status. What an annotator checks: the position in the project, that the next image
-// opens, that what they drew just before moving on reached the server, and which images are left.
+// buttons), "next to do", which skips tasks whose review room says done, and "submit & next"; on
+// the project page, the tasks by status. What an annotator checks: the position in the project,
+// that the next image opens, that what they drew just before moving on reached the server, and
+// which images are left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { listObjects } from '../../shared/schema/annotation';
@@ -105,5 +106,20 @@ describe('going through a project', () => {
     // The projects page: how far the project is.
     await page.goto(`${srv.url}/`);
     expect(await page.getByTestId('project-progress').textContent()).toBe('3 tasks · 1 done');
+  });
+
+  it('"Submit & next" (Ctrl+Enter) sends the task to review and opens the next one to do', async () => {
+    await page.goto(`${srv.url}/tasks/${tasks[1]}`);
+    await opened(tasks[1]);
+    expect(await page.getByTestId('submit-next').textContent()).toBe('Submit & next');
+    await page.keyboard.press('Control+Enter');
+    await opened(tasks[0]); // the third is done: the next to do wraps to the first
+    const status = async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body[1].status;
+    await waitFor(async () => (await status()) === 'in_review', 'the second task in review');
+    // On a task already in review there is nothing to submit.
+    await page.goto(`${srv.url}/tasks/${tasks[1]}`);
+    await opened(tasks[1]);
+    await page.locator('[data-testid="task-status"][data-status="in_review"]').waitFor();
+    expect(await page.getByTestId('submit-next').count()).toBe(0);
   });
 });
