@@ -122,4 +122,20 @@ describe('going through a project', () => {
     await page.locator('[data-testid="task-status"][data-status="in_review"]').waitFor();
     expect(await page.getByTestId('submit-next').count()).toBe(0);
   });
+
+  it('a reviewer goes through the tasks in review and closes them', async () => {
+    const rita = await srv.addMember(projectId, 'reviewer', 'Rita');
+    const r = await openTask(await browser.newContext(), srv.url, tasks[0], rita.token);
+    const next = r.getByTestId('next-open');
+    expect(await next.textContent()).toBe('Next to review');
+    await next.click();
+    await r.waitForURL(`**/tasks/${tasks[1]}`); // the one task in review
+    await r.locator('[data-testid="task-status"][data-status="in_review"]').waitFor();
+    expect(await r.getByTestId('submit-next').textContent()).toBe('Done'); // nothing else to review
+    await r.keyboard.press('Control+Enter');
+    const status = async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body[1].status;
+    await waitFor(async () => (await status()) === 'done', 'the second task done');
+    expect(r.url()).toContain(`/tasks/${tasks[1]}`);
+    await r.close();
+  });
 });

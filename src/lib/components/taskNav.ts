@@ -1,9 +1,30 @@
 // Where the open task sits in its project's list (the project page's order), for the editor's
-// previous / next buttons: annotators go through a project image after image without going back
-// to the list.
+// previous / next buttons, and the role's work queue: annotators go through the tasks to do,
+// reviewers and QA leads through those in review, each without going back to the list.
+import type { Role } from '../../../shared/protocol/roles';
+
 export interface NavTask {
   id: string;
   status: string;
+}
+
+/** What a role works on next and what its "submit" does to the open task. */
+export interface WorkQueue {
+  /** Statuses of the tasks this role takes next. */
+  takes: readonly string[];
+  /** "Next to do" / "Next to review". */
+  nextLabel: string;
+  /** Statuses the submit button moves on, and where to. */
+  submitFrom: readonly string[];
+  submitTo: 'in_review' | 'done';
+  submitLabel: string;
+}
+
+export function workQueue(role: Role): WorkQueue {
+  if (role === 'reviewer' || role === 'qa') {
+    return { takes: ['in_review'], nextLabel: 'Next to review', submitFrom: ['in_review'], submitTo: 'done', submitLabel: 'Done' };
+  }
+  return { takes: ['todo', 'in_progress'], nextLabel: 'Next to do', submitFrom: ['todo', 'in_progress'], submitTo: 'in_review', submitLabel: 'Submit' };
 }
 
 export interface TaskPosition {
@@ -12,17 +33,17 @@ export interface TaskPosition {
   count: number;
   prev: string | null;
   next: string | null;
-  /** The first task after this one (wrapping around) that is not done, if any. */
+  /** The first task after this one (wrapping around) whose status is one of `takes`, if any. */
   nextOpen: string | null;
 }
 
-export function taskPosition(tasks: readonly NavTask[], id: string): TaskPosition {
+export function taskPosition(tasks: readonly NavTask[], id: string, takes: readonly string[] = ['todo', 'in_progress']): TaskPosition {
   const i = tasks.findIndex((t) => t.id === id);
   const n = tasks.length;
   let nextOpen: string | null = null;
   for (let k = 1; k < n && i >= 0; k++) {
     const t = tasks[(i + k) % n];
-    if (t.status !== 'done') {
+    if (takes.includes(t.status)) {
       nextOpen = t.id;
       break;
     }
