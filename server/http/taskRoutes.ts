@@ -1,4 +1,5 @@
 // /api/tasks/**, /api/me, /api/models and /healthz.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { ExportQuerySchema } from '../../shared/protocol/http';
 import { canWriteRoom } from '../../shared/protocol/roles';
@@ -40,37 +41,17 @@ export function taskRoutes(router: Router, deps: HttpDeps): void {
     });
   });
 
-  // Original bytes. Images never change for a task, so the ETag is the image key and browsers may
-  // keep them; `private` because the URL may carry a token.
+  // Original bytes, and a small WebP of them for the task list (server/storage/images/thumbnail.ts).
   router.add('GET', '/api/tasks/:taskId/image', async ({ req, res, query, params }) => {
     const user = await requireUser(deps, req, query, true);
     const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    const etag = `"${task.imageKey}"`;
-    const headers = { etag, 'cache-control': 'private, max-age=86400' };
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const bytes = await storage.images.get(task.imageKey);
-    res.writeHead(200, { ...headers, 'content-type': task.mime, 'content-length': bytes.byteLength });
-    res.end(req.method === 'HEAD' ? undefined : bytes);
+    await sendImmutable(req, res, task.imageKey, task.mime, () => storage.images.get(task.imageKey));
   });
-
-  // A small WebP of the image for the task list (server/storage/images/thumbnail.ts), cached like it.
   router.add('GET', '/api/tasks/:taskId/thumbnail', async ({ req, res, query, params }) => {
     const user = await requireUser(deps, req, query, true);
     const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    const etag = `"${thumbnailKey(task.imageKey)}"`;
-    const headers = { etag, 'cache-control': 'private, max-age=86400' };
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const bytes = await thumbnailOf(storage.images, task.imageKey, deps.config.limits.maxImagePixels);
-    res.writeHead(200, { ...headers, 'content-type': 'image/webp', 'content-length': bytes.byteLength });
-    res.end(req.method === 'HEAD' ? undefined : bytes);
+    const read = () => thumbnailOf(storage.images, task.imageKey, deps.config.limits.maxImagePixels);
+    await sendImmutable(req, res, thumbnailKey(task.imageKey), 'image/webp', read);
   });
 
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query, params }) => {
@@ -91,4 +72,22 @@ export function taskRoutes(router: Router, deps: HttpDeps): void {
     });
     res.end(text);
   });
+}
+
+/**
+ * Bytes that never change under their key (a task's image never does): the key is the ETag, a
+ * matching If-None-Match gets 304 without reading them, and browsers may keep them a day;
+ * `private` because the URL may carry a token.
+ */
+async function sendImmutable(req: IncomingMessage, res: ServerResponse, key: string, contentType: string, read: () => Promise<Uint8Array>): Promise<void> {
+  const etag = `"${key}"`;
+  const headers = { etag, 'cache-control': 'private, max-age=86400' };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  const bytes = await read();
+  res.writeHead(200, { ...headers, 'content-type': contentType, 'content-length': bytes.byteLength });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
 }
