@@ -85,8 +85,26 @@ describe('going through a project', () => {
     expect(await position()).toBe('1 / 3');
   });
 
-  it('the project page shows and exports the tasks by status, the projects page how many are done', async () => {
+  it('the project page shows who is in each task and shows and exports the tasks by status; the projects page how many are done', async () => {
+    // Ava has the first task open in the editor; the list shows her there, and nobody for looking at the list.
+    const ava = await srv.addMember(projectId, 'annotator', 'Ava');
+    const avaCtx = await browser.newContext();
+    await openTask(avaCtx, srv.url, tasks[0], ava.token);
+    // Ava also has the task list open in another tab: looking at it puts her in no task.
+    const avaList = await avaCtx.newPage();
+    await avaList.goto(`${srv.url}/projects/${projectId}`);
+    await avaList.getByTestId('task').first().waitFor();
     await page.goto(`${srv.url}/projects/${projectId}`);
+    const card = (name: string) => page.getByTestId('task').filter({ hasText: name });
+    await card('one.png').getByTestId('task-present').waitFor();
+    expect(await card('one.png').getByTestId('task-present').textContent()).toBe('Ava');
+    expect(await page.getByTestId('task-present').count()).toBe(1);
+    // Still so once y-protocols has renewed every awareness state (15-18 s after it was set): a list
+    // tab has none to renew.
+    await new Promise((r) => setTimeout(r, 18_500));
+    expect(await page.getByTestId('task-present').count()).toBe(1);
+    await avaCtx.close();
+    await waitFor(async () => (await page.getByTestId('task-present').count()) === 0, 'Ava gone from the list');
     const names = async () => (await page.getByTestId('task').locator('.tname').allTextContents()).sort();
     await waitFor(async () => (await page.getByTestId('status-filter-done').textContent()) === 'Done 1', 'one task done');
     expect(await page.getByTestId('status-filter-todo').textContent()).toBe('To do 2');

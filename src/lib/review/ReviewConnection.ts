@@ -9,9 +9,11 @@ export function reviewRoom(taskId: string): string {
 }
 
 /**
- * Opens the review room of `taskId`. `persist: false` for short-lived read-only watchers (the task
- * list's status badges) that should not fill IndexedDB with one copy per task.
+ * Opens the review room of `taskId`. The editor's connection is present in the room (createReview
+ * sets its awareness state, which the server stamps with the user): the task list shows who is in
+ * each task from it. Watchers (the task list's badges) pass `watch: true`: no IndexedDB copy per
+ * task, and no awareness state, so looking at the list does not put anyone "in" a task.
  */
-export function openReviewConnection(opts: { origin: string; token: string; taskId: string; persist?: boolean }): TaskConnection {
-  return new TaskConnection({ origin: opts.origin, token: opts.token, room: reviewRoom(opts.taskId), persist: opts.persist });
+export function openReviewConnection(opts: { origin: string; token: string; taskId: string; watch?: boolean }): TaskConnection {
+  return new TaskConnection({ origin: opts.origin, token: opts.token, room: reviewRoom(opts.taskId), persist: !opts.watch, observer: opts.watch });
 }

@@ -1,12 +1,17 @@
 // Live review status of many tasks for the project's task list. The server's task list carries
 // each task's status as of the request (the row mirrors the review room: server/dataset/
 // statusMirror.ts); this reads it from each task's `review:` room (read-only use, no IndexedDB
-// copy) so the list stays live as reviewers move tasks. Capped: past MAX_WATCHED tasks the list
-// shows the server's column, as of the page's load.
+// copy) so the list stays live as reviewers move tasks, with who has each task open (the editor's
+// review connection is present in the room; these watchers are not). Capped: past MAX_WATCHED
+// tasks the list shows the server's column, as of the page's load, and no presence.
 import { createSubscriber } from 'svelte/reactivity';
+import { z } from 'zod';
 import { observeReview, readTaskStatus, type TaskStatus } from '../../../shared/schema/review';
 import type { TaskConnection } from '../sync/TaskConnection';
 import { openReviewConnection } from './ReviewConnection';
+
+/** A present user as the server stamps it on awareness states (other people's JSON: validated). */
+const PresentUser = z.object({ id: z.string(), name: z.string() });
 
 /** At most this many review rooms are opened at once (one websocket each). */
 export const MAX_WATCHED = 48;
@@ -34,8 +39,14 @@ export class TaskStatuses {
     }
     for (const id of want) {
       if (this.#conns.has(id)) continue;
-      const conn = openReviewConnection({ ...this.opts, taskId: id, persist: false });
-      const off = observeReview(conn.doc, (c) => c.task && this.#notify());
+      const conn = openReviewConnection({ ...this.opts, taskId: id, watch: true });
+      const offReview = observeReview(conn.doc, (c) => c.task && this.#notify());
+      const onPresence = () => this.#notify();
+      conn.awareness.on('change', onPresence);
+      const off = () => {
+        offReview();
+        conn.awareness.off('change', onPresence);
+      };
       this.#conns.set(id, { conn, off });
     }
     this.#notify();
@@ -50,6 +61,19 @@ export class TaskStatuses {
     this.#subscribe();
     const c = this.#conns.get(taskId);
     return c ? readTaskStatus(c.conn.doc) : null;
+  }
+
+  /** Who has the task open in the editor now (one entry per user, by name), when watched. */
+  present(taskId: string): Array<{ id: string; name: string }> {
+    this.#subscribe();
+    const c = this.#conns.get(taskId);
+    if (!c) return [];
+    const byId = new Map<string, string>();
+    c.conn.awareness.getStates().forEach((state, clientId) => {
+      const user = PresentUser.safeParse((state as { user?: unknown }).user);
+      if (clientId !== c.conn.awareness.clientID && user.success) byId.set(user.data.id, user.data.name);
+    });
+    return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   destroy(): void {

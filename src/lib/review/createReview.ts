@@ -21,6 +21,10 @@ export interface CreateReviewOptions {
 
 export function createReview(opts: CreateReviewOptions): { state: ReviewState; destroy(): void } {
   const conn = openReviewConnection({ origin: opts.origin, token: opts.token, taskId: opts.taskId });
+  // Present in the review room, so the task list shows who has the task open (the server stamps
+  // the user on the state). Set explicitly: Awareness's initial state has clock 0, which peers
+  // ignore.
+  conn.awareness.setLocalState({ open: 'editor' });
   let state: ReviewState | null = null;
   const commands = new ReviewCommands({
     doc: conn.doc,

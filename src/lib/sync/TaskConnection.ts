@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   token: string;
   /** Keep a copy in IndexedDB (off for throwaway docs such as benchmarks). */
   persist?: boolean;
+  /** Watch without being seen: no awareness state of our own, so we are not "in" the room. */
+  observer?: boolean;
 }
 
 export class TaskConnection {
@@ -45,6 +47,8 @@ export class TaskConnection {
     const wsUrl = opts.origin.replace(/^http/, 'ws') + '/sync';
     this.provider = new WebsocketProvider(wsUrl, opts.room, doc, { params: { token: opts.token }, connect: false, maxBackoffTime: 5000 });
     this.awareness = this.provider.awareness;
+    // y-websocket sends our state on connect only when there is one.
+    if (opts.observer) this.awareness.setLocalState(null);
     this.provider.messageHandlers[MESSAGE_AUTH] = () => {
       // The server keeps relaying to us but drops our writes; the UI must say so.
       this.readOnly = true;
