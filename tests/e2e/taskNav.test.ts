@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { listObjects } from '../../shared/schema/annotation';
-import { setTaskStatus } from '../../shared/schema/review';
+import { readVerdicts, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
@@ -141,9 +141,18 @@ describe('going through a project', () => {
     expect(await page.getByTestId('submit-next').count()).toBe(0);
   });
 
-  it('a reviewer goes through the tasks in review and closes them', async () => {
+  it('a reviewer approves what is left unreviewed, goes through the tasks in review and closes them', async () => {
     const rita = await srv.addMember(projectId, 'reviewer', 'Rita');
     const r = await openTask(await browser.newContext(), srv.url, tasks[0], rita.token);
+    // The first task has Ana's polygon, not yet reviewed: approved in one go.
+    const verdicts = connectClient(srv.wsUrl, `review:${tasks[0]}`, srv.adminToken);
+    await verdicts.synced();
+    await r.getByTestId('approve-unreviewed').click();
+    const [polygon] = listObjects(first.doc);
+    await waitFor(() => readVerdicts(verdicts.doc)[polygon.id]?.verdict === 'approved', 'the polygon approved');
+    expect(readVerdicts(verdicts.doc)[polygon.id].by).toBe(rita.userId);
+    expect(await r.getByTestId('approve-unreviewed').count()).toBe(0);
+    verdicts.destroy();
     const next = r.getByTestId('next-open');
     expect(await next.textContent()).toBe('Next to review');
     await next.click();

@@ -8,6 +8,7 @@ import {
   clearObjectVerdict,
   createThread,
   parseMentions,
+  readVerdicts,
   reopenThread,
   reply,
   resolveThread,
@@ -64,6 +65,21 @@ export class ReviewCommands {
   approve(objectId: ObjectId): void {
     this.check();
     setObjectVerdict(this.init.doc, objectId, { verdict: 'approved', by: this.init.userId }, this.init.origin);
+  }
+
+  /**
+   * Approves, in one transaction (one update for peers, one step of history), every object of
+   * `objectIds` that has no verdict yet; objects sent back or already approved keep theirs.
+   * Returns how many were approved.
+   */
+  approveUnreviewed(objectIds: readonly ObjectId[]): number {
+    this.check();
+    const { doc, userId, origin } = this.init;
+    const todo = objectIds.filter((id) => !readVerdicts(doc)[id]);
+    doc.transact(() => {
+      for (const id of todo) setObjectVerdict(doc, id, { verdict: 'approved', by: userId }, origin);
+    }, origin);
+    return todo.length;
   }
 
   /** Requests changes and opens a thread with `message` at `ptImage`; returns the thread id. */

@@ -86,6 +86,28 @@ describe('review read-models and commands', () => {
     expect(new VerdictsModel(b.doc).of(obj)).toMatchObject({ verdict: 'approved', by: 'bo' });
   });
 
+  it('approves every object without a verdict at once, leaving change requests and approvals alone', () => {
+    const b = peer('bo');
+    const a = peer('ana');
+    const ids = ['o1', 'o2', 'o3', 'o4'] as ObjectId[];
+    b.commands.requestChanges(ids[1], 'the tail is missing', { x: 0, y: 0 });
+    a.commands.approve(ids[2]);
+    sync(a.doc, b.doc);
+    let updates = 0;
+    b.doc.on('update', () => updates++);
+    expect(b.commands.approveUnreviewed(ids)).toBe(2);
+    expect(updates).toBe(1); // one transaction
+    const v = new VerdictsModel(b.doc);
+    expect(ids.map((id) => [v.of(id)?.verdict, v.of(id)?.by])).toEqual([
+      ['approved', 'bo'],
+      ['changes_requested', 'bo'],
+      ['approved', 'ana'],
+      ['approved', 'bo'],
+    ]);
+    expect(b.commands.approveUnreviewed(ids)).toBe(0);
+    expect(() => peer('vi', false).commands.approveUnreviewed(ids)).toThrow(/not write/);
+  });
+
   it('a read-only user (viewer) is refused and writes nothing; empty messages are refused', () => {
     const v = peer('vi', false);
     expect(() => v.commands.comment(null, { x: 0, y: 0 }, 'hello')).toThrow(/not write/);
