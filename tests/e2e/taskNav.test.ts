@@ -22,7 +22,7 @@ describe('going through a project', () => {
 
   beforeAll(async () => {
     srv = await startTestServer();
-    const created = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'one.png' });
+    const created = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'one.png', labels: [{ name: 'object', color: '#ff0000' }, { name: 'car', color: '#3b82f6' }] });
     tasks.push(created.taskId);
     projectId = created.projectId;
     for (const name of ['two.png', 'three.png']) {
@@ -59,10 +59,13 @@ describe('going through a project', () => {
     expect(await page.getByRole('button', { name: 'Previous task' }).isDisabled()).toBe(true);
   });
 
-  it('opens the next task with PageDown; what was drawn just before is on the server', async () => {
+  it('relabels with Shift+2 and opens the next task with PageDown; what was drawn just before is on the server', async () => {
     await page.keyboard.press('g');
     for (const [x, y] of [[40, 40], [200, 40], [200, 180]] as Array<[number, number]>) await clickImage(page, x, y);
     await page.keyboard.press('Enter');
+    // Shift+2: the project's second label, for the polygon just drawn (selected) and what comes next.
+    await page.keyboard.press('Shift+Digit2');
+    await waitFor(() => listObjects(first.doc)[0]?.label === 'car', 'the polygon labelled car');
     await page.keyboard.press('PageDown');
     await opened(tasks[1]);
     expect(await position()).toBe('2 / 3');

@@ -160,6 +160,23 @@ describe('EditorSession', () => {
     expect(v.message?.text).toMatch(/not edit/);
   });
 
+  it('a label shortcut sets the label of new objects and relabels the selected object unless locked', () => {
+    const [da] = linkedDocs();
+    const a = session(da, 'ana', null);
+    const id = drawLasso(a, [[0, 0], [20, 0], [20, 20]]);
+    a.select(id);
+    a.pickLabel('truck');
+    expect(a.label).toBe('truck');
+    expect(a.model.read(id)?.label).toBe('truck');
+    a.setLocked(id, true);
+    a.pickLabel('bus');
+    expect(a.label).toBe('bus');
+    expect(a.model.read(id)?.label).toBe('truck');
+    a.select(null);
+    a.pickLabel('car');
+    expect(a.model.read(id)?.label).toBe('truck');
+  });
+
   it('a read-only role works with the select tool, from the start or when it loses write access', () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);

@@ -133,6 +133,14 @@ export class EditorSession implements ToolHost {
     this.emit('tool');
   }
 
+  /** A label shortcut: the label of new objects, and of the selected object when it may change. */
+  pickLabel(label: string): void {
+    this.setLabel(label);
+    const id = this.selectedId;
+    const o = id ? this.model.read(id) : null;
+    if (id && o && o.label !== label && this.canEdit && !o.locked) this.setObjectLabel(id, label);
+  }
+
   setCanEdit(canEdit: boolean): void {
     if (canEdit === this.canEdit) return;
     this.canEdit = canEdit;
