@@ -63,7 +63,8 @@ describe('going through a project', () => {
     await page.keyboard.press('g');
     for (const [x, y] of [[40, 40], [200, 40], [200, 180]] as Array<[number, number]>) await clickImage(page, x, y);
     await page.keyboard.press('Enter');
-    // Shift+2: the project's second label, for the polygon just drawn (selected) and what comes next.
+    // With the select tool, Shift+2 gives the selected polygon the project's second label.
+    await page.keyboard.press('v');
     await page.keyboard.press('Shift+Digit2');
     await waitFor(() => listObjects(first.doc)[0]?.label === 'car', 'the polygon labelled car');
     await page.keyboard.press('PageDown');

@@ -160,11 +160,16 @@ describe('EditorSession', () => {
     expect(v.message?.text).toMatch(/not edit/);
   });
 
-  it('a label shortcut sets the label of new objects and relabels the selected object unless locked', () => {
+  it('a label shortcut sets the label of new objects and, with the select tool, relabels the selected object unless locked', () => {
     const [da] = linkedDocs();
     const a = session(da, 'ana', null);
     const id = drawLasso(a, [[0, 0], [20, 0], [20, 20]]);
     a.select(id);
+    // With the lasso still in hand the label is for the next object: the one just drawn keeps its own.
+    a.pickLabel('van');
+    expect(a.label).toBe('van');
+    expect(a.model.read(id)?.label).toBe('car');
+    a.setTool('select');
     a.pickLabel('truck');
     expect(a.label).toBe('truck');
     expect(a.model.read(id)?.label).toBe('truck');

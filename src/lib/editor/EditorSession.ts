@@ -133,10 +133,14 @@ export class EditorSession implements ToolHost {
     this.emit('tool');
   }
 
-  /** A label shortcut: the label of new objects, and of the selected object when it may change. */
+  /**
+   * A label shortcut: the label of new objects; with the select tool, also of the selected object
+   * (when it may change). Only then: with a drawing tool the object just accepted is still
+   * selected, and "pick the label, then draw" would relabel it by surprise.
+   */
   pickLabel(label: string): void {
     this.setLabel(label);
-    const id = this.selectedId;
+    const id = this.toolId === 'select' ? this.selectedId : null;
     const o = id ? this.model.read(id) : null;
     if (id && o && o.label !== label && this.canEdit && !o.locked) this.setObjectLabel(id, label);
   }
