@@ -12,11 +12,10 @@ import { ConfigError, loadConfigWith } from '../config';
 import { exportDataset } from '../dataset/export/exportDataset';
 import { loadExportInput } from '../dataset/loadExportInput';
 import { storageRooms } from '../dataset/rooms';
-import { ExportFormats } from '../dataset/types';
+import { ExportFormats, ExportStatusesSchema } from '../dataset/types';
 import { createLogger } from '../logger';
 import { openStorage } from '../storage/openStorage';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
-import { TaskStatusValues } from '../../shared/schema/review';
 import { isTandemError } from '../../shared/protocol/errors';
 
 const ArgsSchema = z.object({
@@ -25,11 +24,7 @@ const ArgsSchema = z.object({
   out: z.string().min(1, '--out <dir> is required'),
   task: z.array(z.string().min(1)).optional(),
   /** Only tasks whose review status is one of these (comma-separated). */
-  status: z
-    .string()
-    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(TaskStatusValues)).min(1))
-    .optional(),
+  status: ExportStatusesSchema.optional(),
   'data-dir': z.string().optional(),
 });
 

@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { canWriteRoom } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
-import { TaskStatusValues } from '../../shared/schema/review';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
 import { readBody, readJson, validate } from '../http/body';
@@ -21,17 +20,11 @@ import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersio
 import { importCoco } from './import/importCoco';
 import { loadExportInput } from './loadExportInput';
 import { syncRooms } from './rooms';
-import { ExportFormats } from './types';
+import { ExportFormats, ExportStatusesSchema } from './types';
 
 const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco') });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
-const ProjectExportQuery = ExportQuery.extend({
-  status: z
-    .string()
-    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(TaskStatusValues)).min(1))
-    .optional(),
-});
+const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
 const ImportQuery = z.object({
   format: z.literal('coco').default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),

@@ -1,6 +1,8 @@
 // What the dataset exporters take and give. Exporters are pure: (project, tasks with their
 // objects) → files. Loading documents from storage or a live room is loadExportInput's job.
+import { z } from 'zod';
 import type { AnnotationObject } from '../../shared/schema/annotation';
+import { TaskStatusValues } from '../../shared/schema/review';
 import type { Label, Project, Task } from '../storage/types';
 
 /** One task (image) and the annotation objects of its `task:` document. */
@@ -16,6 +18,12 @@ export interface ExportInput {
 
 export const ExportFormats = ['coco', 'coco-polygons', 'voc', 'yolo'] as const;
 export type ExportFormat = (typeof ExportFormats)[number];
+
+/** Which tasks an export keeps, by review status: `done` or `done,in_review` (HTTP and CLI). */
+export const ExportStatusesSchema = z
+  .string()
+  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(TaskStatusValues)).min(1));
 
 /** One file of an export, path relative to the export root ('/' separators). */
 export interface ExportFile {

@@ -12,6 +12,7 @@ import type { ToolPointer } from '../editor/tools';
 import { ImageBackdrop } from './ImageBackdrop';
 import { MaskLayer, type MaskViewInput } from './MaskLayer';
 import { parseColor } from './maskPixels';
+import { isTyping } from '../keys';
 import { NameTags } from './nameTags';
 import { cssToNumber, drawClickMarkers, drawCursor, drawPeerStroke, drawPreview, drawSelection, type CanvasPeer } from './overlay';
 
@@ -370,8 +371,4 @@ function softwareWebGl(): boolean {
   const gl = probe.getContext('webgl2', { failIfMajorPerformanceCaveat: true }) ?? probe.getContext('webgl', { failIfMajorPerformanceCaveat: true });
   gl?.getExtension('WEBGL_lose_context')?.loseContext();
   return gl === null;
-}
-
-function isTyping(t: EventTarget | null): boolean {
-  return t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
 }

@@ -20,11 +20,11 @@ export interface WorkQueue {
   submitLabel: string;
 }
 
+const ANNOTATING: WorkQueue = { takes: ['todo', 'in_progress'], nextLabel: 'Next to do', submitFrom: ['todo', 'in_progress'], submitTo: 'in_review', submitLabel: 'Submit' };
+const REVIEWING: WorkQueue = { takes: ['in_review'], nextLabel: 'Next to review', submitFrom: ['in_review'], submitTo: 'done', submitLabel: 'Done' };
+
 export function workQueue(role: Role): WorkQueue {
-  if (role === 'reviewer' || role === 'qa') {
-    return { takes: ['in_review'], nextLabel: 'Next to review', submitFrom: ['in_review'], submitTo: 'done', submitLabel: 'Done' };
-  }
-  return { takes: ['todo', 'in_progress'], nextLabel: 'Next to do', submitFrom: ['todo', 'in_progress'], submitTo: 'in_review', submitLabel: 'Submit' };
+  return role === 'reviewer' || role === 'qa' ? REVIEWING : ANNOTATING;
 }
 
 export interface TaskPosition {
@@ -37,7 +37,7 @@ export interface TaskPosition {
   nextOpen: string | null;
 }
 
-export function taskPosition(tasks: readonly NavTask[], id: string, takes: readonly string[] = ['todo', 'in_progress']): TaskPosition {
+export function taskPosition(tasks: readonly NavTask[], id: string, takes: readonly string[] = ANNOTATING.takes): TaskPosition {
   const i = tasks.findIndex((t) => t.id === id);
   const n = tasks.length;
   let nextOpen: string | null = null;

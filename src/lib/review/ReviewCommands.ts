@@ -75,7 +75,8 @@ export class ReviewCommands {
   approveUnreviewed(objectIds: readonly ObjectId[]): number {
     this.check();
     const { doc, userId, origin } = this.init;
-    const todo = objectIds.filter((id) => !readVerdicts(doc)[id]);
+    const decided = readVerdicts(doc);
+    const todo = objectIds.filter((id) => !decided[id]);
     doc.transact(() => {
       for (const id of todo) setObjectVerdict(doc, id, { verdict: 'approved', by: userId }, origin);
     }, origin);
