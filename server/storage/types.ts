@@ -2,6 +2,7 @@
 // interfaces and passes tests/integration/storageContract.ts. All methods are async so a network
 // database fits behind the same interface.
 import type { Role } from '../../shared/protocol/roles';
+import type { AttributeSpec } from '../../shared/schema/attributes';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 
 export interface User {
@@ -14,6 +15,8 @@ export interface User {
 export interface Label {
   name: string;
   color: string; // #rrggbb
+  /** What each object of this label carries beside its mask (shared/schema/attributes.ts). */
+  attributes?: AttributeSpec[];
 }
 
 export interface Project {

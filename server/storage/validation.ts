@@ -1,19 +1,14 @@
 // zod schemas for what stores accept, shared by every backend so SQLite and PostgreSQL refuse the
 // same inputs with the same error (validation_failed).
 import { z } from 'zod';
+import { LabelListSchema } from '../../shared/protocol/http';
 import { TaskStatuses } from './types';
 
 export const UserNameSchema = z.string().trim().min(1).max(200);
 export const ProjectNameSchema = z.string().trim().min(1).max(200);
 
-export const LabelSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a color is #rrggbb'),
-});
-export const LabelsSchema = z.array(LabelSchema).max(1000).refine(
-  (ls) => new Set(ls.map((l) => l.name)).size === ls.length,
-  'label names must be unique',
-);
+/** The API's label list (names, colours, attribute definitions): the stores accept what it accepts. */
+export const LabelsSchema = LabelListSchema;
 
 export const TaskStatusSchema = z.enum(TaskStatuses);
 

@@ -7,7 +7,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import type { Role, RoomKind } from '../../shared/protocol/roles';
-import { initTaskDoc } from '../../shared/schema/annotation';
+import { ensureAttributeMaps, initTaskDoc } from '../../shared/schema/annotation';
 import type { TaskId } from '../../shared/schema/ids';
 import { migrateTaskDoc } from '../../shared/schema/migrations';
 import { ServerOrigin } from '../../shared/schema/origins';
@@ -117,6 +117,7 @@ export class Room {
         Y.transact(room.doc, () => {
           initTaskDoc(room.doc, { taskId: task.id, width: task.width, height: task.height }, ServerOrigin);
           migrateTaskDoc(room.doc, ServerOrigin);
+          ensureAttributeMaps(room.doc, ServerOrigin);
         }, ServerOrigin);
       }
       ready = true;

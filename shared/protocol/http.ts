@@ -1,15 +1,17 @@
 // Payload schemas of the HTTP API (contract 2 of DESIGN.md and the endpoints the editor uses).
 // The server validates every JSON body against these; the browser may reuse them for its forms.
 import { z } from 'zod';
+import { AttributeSpecListSchema } from '../schema/attributes';
 import { MemberRoles } from './roles';
 
 /** A label colour, `#rrggbb`. */
 export const ColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 
-/** One project label: a name and its display colour. */
+/** One project label: a name, its display colour and the attributes its objects carry. */
 export const LabelSchema = z.object({
   name: z.string().trim().min(1).max(100),
   color: ColorSchema,
+  attributes: AttributeSpecListSchema.optional(),
 });
 /** {@link LabelSchema}'s type. */
 export type LabelInput = z.infer<typeof LabelSchema>;

@@ -5,7 +5,7 @@
  * - root `Y.Map('objects')`: object id → `Y.Map` with `label` (string), `mask` (COCO compressed
  *   RLE as a plain object, or null), `clicks` (`Y.Array` of {@link Click}), `createdBy`,
  *   `createdAt`, `updatedBy`, `updatedAt` (epoch ms), and optionally `source`, `model`,
- *   `hidden`, `locked`.
+ *   `hidden`, `locked` and `attributes` (`Y.Map` of attribute name → value, see ./attributes).
  *
  * Accessors here are the only code that should touch those Y types. Mutators run in
  * `doc.transact(fn, origin)`; readers return validated plain values and treat anything that does
@@ -15,6 +15,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { isValidRle, RleSchema, type Rle } from '../codecs/rle';
 import { ErrorCode, TandemError } from '../protocol/errors';
+import { MAX_ATTRIBUTE_NAME, MAX_ATTRIBUTE_TEXT, type AttributeValue } from './attributes';
 import { newId, type ObjectId } from './ids';
 
 /** The schema version this build reads and writes. */
@@ -56,6 +57,8 @@ export const AnnotationObjectSchema = z.object({
   model: z.string().optional(),
   hidden: z.boolean().optional(),
   locked: z.boolean().optional(),
+  /** Stored attribute values by name; read them through the label's definitions (resolveAttributes). */
+  attributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).optional(),
 });
 /** A plain, validated snapshot of one object. */
 export type AnnotationObject = z.infer<typeof AnnotationObjectSchema>;
@@ -157,6 +160,7 @@ export interface NewObjectInput {
   by: string;
   source?: string;
   model?: string;
+  attributes?: Record<string, AttributeValue>;
   at?: number;
 }
 
@@ -171,6 +175,7 @@ export function createObject(doc: Y.Doc, input: NewObjectInput, origin?: unknown
   const label = checkLabel(input.label);
   const mask = checkMask(doc, input.mask ?? null);
   const clicks = checkClicks(input.clicks ?? []);
+  const attributes = input.attributes ? checkAttributes(input.attributes) : [];
   const objects = objectsMap(doc);
   if (objects.has(id)) throw new TandemError(ErrorCode.Conflict, `object ${id} already exists`);
   const at = input.at ?? Date.now();
@@ -187,6 +192,9 @@ export function createObject(doc: Y.Doc, input: NewObjectInput, origin?: unknown
     touch(o, input.by, at);
     if (input.source !== undefined) o.set('source', input.source);
     if (input.model !== undefined) o.set('model', input.model);
+    // Made with the object, never later: two people setting the first values of an object at once
+    // would each create the map, and Yjs would keep one map and drop the other's values.
+    writeAttributes(o, attributes);
   }, origin);
   return id;
 }
@@ -274,6 +282,56 @@ export function setFlags(
   }, origin);
 }
 
+/** True for a value the document may hold under a name the document may hold. */
+function isStorableAttribute(name: unknown, v: unknown): boolean {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ATTRIBUTE_NAME) return false;
+  return typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= MAX_ATTRIBUTE_TEXT);
+}
+
+function checkAttributes(values: Record<string, AttributeValue | null>): Array<[string, AttributeValue | null]> {
+  const entries = Object.entries(values);
+  for (const [k, v] of entries) if (v !== null && !isStorableAttribute(k, v)) throw invalid(`invalid value for attribute ${JSON.stringify(k.slice(0, MAX_ATTRIBUTE_NAME))}`);
+  return entries;
+}
+
+function writeAttributes(o: Y.Map<unknown>, entries: Array<[string, AttributeValue | null]>): void {
+  let m = o.get('attributes');
+  if (!(m instanceof Y.Map)) {
+    m = new Y.Map<unknown>();
+    o.set('attributes', m);
+  }
+  for (const [k, v] of entries) {
+    if (v === null) (m as Y.Map<unknown>).delete(k);
+    else (m as Y.Map<unknown>).set(k, v);
+  }
+}
+
+/**
+ * Gives every object made before attributes existed its (empty) attribute map. The server runs it
+ * when it loads a task room, before any client syncs, so no two people later race to create the
+ * map (see createObject). Writes nothing when every object has one.
+ */
+export function ensureAttributeMaps(doc: Y.Doc, origin?: unknown): void {
+  const missing = [...objectsMap(doc).values()].filter((o) => o instanceof Y.Map && !(o.get('attributes') instanceof Y.Map));
+  if (missing.length) doc.transact(() => missing.forEach((o) => writeAttributes(o, [])), origin);
+}
+
+/**
+ * Sets attribute values of an object (null removes one: it reads as its default again). Each name
+ * is its own key, so people setting different attributes of one object at once both keep theirs.
+ * Whether a value suits the label's definition is the caller's check (the document stores any
+ * boolean, finite number or text). Throws 'not_found' / 'validation_failed'.
+ */
+export function setAttributes(doc: Y.Doc, id: ObjectId, values: Record<string, AttributeValue | null>, by: string, origin?: unknown): void {
+  const o = getObject(doc, id);
+  const entries = checkAttributes(values);
+  if (!entries.length) return;
+  doc.transact(() => {
+    writeAttributes(o, entries);
+    touch(o, by, Date.now());
+  }, origin);
+}
+
 /** Deletes an object. Throws 'not_found'. */
 export function deleteObject(doc: Y.Doc, id: ObjectId, origin?: unknown): void {
   getObject(doc, id);
@@ -293,6 +351,14 @@ function snapshot(doc: Y.Doc, id: string, o: unknown, meta: TaskMeta | null): An
   raw.clicks ??= [];
   raw.updatedBy ??= raw.createdBy;
   raw.updatedAt ??= raw.createdAt;
+  // A peer's garbage under one attribute name must not hide the whole object: drop that entry.
+  const attrs = raw.attributes;
+  if (attrs !== undefined) {
+    raw.attributes =
+      attrs && typeof attrs === 'object' && !Array.isArray(attrs)
+        ? Object.fromEntries(Object.entries(attrs).filter(([k, v]) => isStorableAttribute(k, v)))
+        : undefined;
+  }
   const parsed = AnnotationObjectSchema.safeParse(raw);
   if (!parsed.success) return null;
   const mask = parsed.data.mask;

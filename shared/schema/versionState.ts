@@ -8,15 +8,22 @@ export interface VersionedFields {
   mask: { counts: string } | null;
   clicks: readonly unknown[];
   model?: string | null;
+  attributes?: Readonly<Record<string, unknown>>;
 }
 
-/** True when `version` (not a deletion) records `object`'s current label, mask, clicks and model. */
+/** Attribute values as one comparable string, whatever the order they were set in. */
+export function attributesKey(a: Readonly<Record<string, unknown>> | undefined): string {
+  return JSON.stringify(Object.entries(a ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
+/** True when `version` (not a deletion) records `object`'s current label, mask, clicks, model and attributes. */
 export function isCurrentVersion(version: VersionedFields & { kind: string }, object: VersionedFields): boolean {
   return (
     version.kind !== 'deleted' &&
     version.label === object.label &&
     (version.mask?.counts ?? null) === (object.mask?.counts ?? null) &&
     version.clicks.length === object.clicks.length &&
-    (version.model ?? null) === (object.model ?? null)
+    (version.model ?? null) === (object.model ?? null) &&
+    attributesKey(version.attributes) === attributesKey(object.attributes)
   );
 }

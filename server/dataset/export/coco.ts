@@ -2,6 +2,7 @@
 // RLE `{size: [h, w], counts}` (the document stores exactly that, so nothing is re-encoded and
 // pixels cannot change) or as polygons `[[x0, y0, x1, y1, ...], ...]` in image pixels.
 import { rleArea, rleBbox, type Rle } from '../../../shared/codecs/rle';
+import { resolveAttributes, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
 import { exportLabels, type ExportInput } from '../types';
 import { maskPolygons } from './maskRuns';
 
@@ -10,6 +11,8 @@ export interface CocoCategory {
   name: string;
   supercategory: string;
   color?: string;
+  /** The label's attribute definitions, so a re-import into a new project can recreate them. */
+  attributes?: AttributeSpec[];
 }
 
 export interface CocoImage {
@@ -28,7 +31,8 @@ export interface CocoAnnotation {
   area: number;
   bbox: [number, number, number, number];
   iscrowd: 0;
-  attributes: { tandem_object_id: string; source?: string; created_by: string; updated_by: string };
+  /** The label's attributes (CVAT's COCO writes them here too), then Tandem's own keys. */
+  attributes: Record<string, AttributeValue> & { tandem_object_id: string; source?: string; created_by: string; updated_by: string };
 }
 
 export interface CocoDataset {
@@ -57,6 +61,7 @@ export interface CocoExportOptions {
 export function toCoco(input: ExportInput, opts: CocoExportOptions = { segmentation: 'rle' }): CocoDataset {
   const labels = exportLabels(input);
   const catId = new Map(labels.map((l, i) => [l.name, i + 1]));
+  const specs = new Map(labels.map((l) => [l.name, l.attributes]));
   const images: CocoImage[] = [];
   const annotations: CocoAnnotation[] = [];
   input.tasks.forEach(({ task, objects }, ti) => {
@@ -84,6 +89,7 @@ export function toCoco(input: ExportInput, opts: CocoExportOptions = { segmentat
         bbox: rleBbox(mask),
         iscrowd: 0,
         attributes: {
+          ...resolveAttributes(specs.get(o.label), o.attributes),
           tandem_object_id: o.id,
           ...(o.source ? { source: o.source } : {}),
           created_by: o.createdBy,
@@ -100,7 +106,7 @@ export function toCoco(input: ExportInput, opts: CocoExportOptions = { segmentat
     },
     licenses: [],
     images,
-    categories: labels.map((l, i) => ({ id: i + 1, name: l.name, supercategory: '', color: l.color })),
+    categories: labels.map((l, i) => ({ id: i + 1, name: l.name, supercategory: '', color: l.color, ...(l.attributes?.length ? { attributes: l.attributes } : {}) })),
     annotations,
   };
 }

@@ -19,13 +19,15 @@ export const HistoryEntrySchema = z.object({
   at: z.number(),
   /** Who made this state: the object's updatedBy at the time (or the restoring user). */
   by: z.string(),
-  kind: z.enum(['created', 'mask', 'label', 'deleted', 'restored']),
+  kind: z.enum(['created', 'mask', 'label', 'attributes', 'deleted', 'restored']),
   label: z.string(),
   mask: RleSchema.nullable(),
   /** The clicks that produced this mask (image pixels, each with its author and epoch ms). */
   clicks: z.array(z.object({ x: z.number(), y: z.number(), positive: z.boolean(), by: z.string(), at: z.number() })),
   source: z.string().optional(),
   model: z.string().optional(),
+  /** Stored attribute values (versions recorded before attributes existed have none). */
+  attributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).optional(),
   /** The object's own updatedAt at this state (epoch ms). */
   updatedAt: z.number(),
   /** For kind 'restored': the version restored. */

@@ -1,6 +1,7 @@
 // Reading and restoring object versions, and the recorder that keeps history up to date.
 
-import { clearClicks, appendClicks, createObject, readObject, setLabel, setMask } from '../../../shared/schema/annotation';
+import { clearClicks, appendClicks, createObject, readObject, setAttributes, setLabel, setMask } from '../../../shared/schema/annotation';
+import type { AttributeValue } from '../../../shared/schema/attributes';
 import { ServerOrigin } from '../../../shared/schema/origins';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
@@ -95,9 +96,13 @@ export async function restoreVersion(
   await mutateRoom(live, `task:${taskId}`, (doc) => {
     doc.transact(() => {
       if (!readObject(doc, id)) {
-        createObject(doc, { id, label: target.label, mask: target.mask, clicks: target.clicks, by, source: target.source, model: target.model }, ServerOrigin);
+        createObject(doc, { id, label: target.label, mask: target.mask, clicks: target.clicks, by, source: target.source, model: target.model, attributes: target.attributes }, ServerOrigin);
         return;
       }
+      // The version's attribute values exactly: names it lacks go back to their defaults.
+      const now = readObject(doc, id)?.attributes ?? {};
+      const values: Record<string, AttributeValue | null> = Object.fromEntries(Object.keys(now).map((k) => [k, null]));
+      setAttributes(doc, id, { ...values, ...(target.attributes ?? {}) }, by, ServerOrigin);
       setLabel(doc, id, target.label, by, ServerOrigin);
       setMask(doc, id, target.mask, by, { source: target.source, model: target.model }, ServerOrigin);
       clearClicks(doc, id, by, ServerOrigin);

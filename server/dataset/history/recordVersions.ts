@@ -3,11 +3,18 @@
 import type * as Y from 'yjs';
 import { listObjects, type AnnotationObject } from '../../../shared/schema/annotation';
 import { newId } from '../../../shared/schema/ids';
-import { isCurrentVersion } from '../../../shared/schema/versionState';
+import { attributesKey, isCurrentVersion } from '../../../shared/schema/versionState';
 import { appendHistory, historyObjectIds, readHistory, type HistoryEntry } from './historyDoc';
 
+function kindOf(o: AnnotationObject, prev: HistoryEntry | undefined): HistoryEntry['kind'] {
+  if (!prev || prev.kind === 'deleted') return 'created';
+  const sameMask = prev.mask?.counts === o.mask?.counts && prev.clicks.length === o.clicks.length && (prev.model ?? null) === (o.model ?? null);
+  if (sameMask && prev.label === o.label && attributesKey(prev.attributes) !== attributesKey(o.attributes)) return 'attributes';
+  return prev.label !== o.label && prev.mask?.counts === o.mask?.counts ? 'label' : 'mask';
+}
+
 function entryFor(o: AnnotationObject, prev: HistoryEntry | undefined, now: number): HistoryEntry {
-  const kind: HistoryEntry['kind'] = !prev || prev.kind === 'deleted' ? 'created' : prev.label !== o.label && prev.mask?.counts === o.mask?.counts ? 'label' : 'mask';
+  const kind = kindOf(o, prev);
   return {
     id: newId(12),
     objectId: o.id,
@@ -19,6 +26,7 @@ function entryFor(o: AnnotationObject, prev: HistoryEntry | undefined, now: numb
     clicks: o.clicks.map((c) => ({ x: c.x, y: c.y, positive: c.positive, by: c.by, at: c.at })),
     ...(o.source ? { source: o.source } : {}),
     ...(o.model ? { model: o.model } : {}),
+    ...(o.attributes && Object.keys(o.attributes).length ? { attributes: o.attributes } : {}),
     updatedAt: o.updatedAt,
   };
 }

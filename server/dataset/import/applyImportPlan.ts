@@ -16,6 +16,7 @@ export interface ImportReport {
   newLabels: string[];
   unmatchedImages: string[];
   emptyMasks: number;
+  invalidAttributes: number;
 }
 
 export async function applyImportPlan(
@@ -35,6 +36,7 @@ export async function applyImportPlan(
     newLabels: plan.newLabels.map((l) => l.name),
     unmatchedImages: plan.unmatchedImages,
     emptyMasks: plan.emptyMasks,
+    invalidAttributes: plan.invalidAttributes,
   };
   for (const task of tasks) {
     const objects = plan.byTask.get(task.id);
@@ -43,7 +45,7 @@ export async function applyImportPlan(
       // A task nobody opened yet has an empty document: give it its meta first.
       if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
       doc.transact(() => {
-        for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, by, source: 'import' }, ImportOrigin);
+        for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import' }, ImportOrigin);
       }, ImportOrigin);
     });
     // The imported state is version 1 of each object's history (what "restore" goes back to).

@@ -4,6 +4,7 @@
 import { fromUncompressed, isValidRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
+import { AttributeSpecListSchema, coerceAttributeValue, type AttributeValue } from '../../../shared/schema/attributes';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import { CocoImportSchema, type CocoSegmentation } from './cocoImportSchema';
@@ -19,6 +20,8 @@ export interface ImportOptions {
 export interface PlannedObject {
   label: string;
   mask: Rle;
+  /** Values of the label's attributes found in the annotation's `attributes` (others are ignored). */
+  attributes: Record<string, AttributeValue>;
   /** The annotation id in the file, for messages and the report. */
   sourceId: string;
 }
@@ -32,6 +35,8 @@ export interface ImportPlan {
   unmatchedImages: string[];
   /** Annotations left out because their mask is empty. */
   emptyMasks: number;
+  /** Attribute values in the file that the label defines but that do not fit its definition (left at the default). */
+  invalidAttributes: number;
 }
 
 /** Problems found are collected (up to this many) so the user can fix a file in one go. */
@@ -88,13 +93,32 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
       if (opts.unknownLabels === 'reject') problem(`categories: "${c.name}" is not a label of project ${project.name}`);
       else {
         known.add(c.name);
-        newLabels.push({ name: c.name, color: fallbackColor(project.labels.length + newLabels.length) });
+        // A Tandem export carries each label's attribute definitions: a new project gets them back.
+        const attrs = AttributeSpecListSchema.safeParse(c.attributes);
+        newLabels.push({
+          name: c.name,
+          color: fallbackColor(project.labels.length + newLabels.length),
+          ...(attrs.success && attrs.data.length ? { attributes: attrs.data } : {}),
+        });
       }
     }
   }
 
+  const specs = new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []]));
   const byTask = new Map<string, PlannedObject[]>();
   let emptyMasks = 0;
+  let invalidAttributes = 0;
+  const readAttributes = (given: unknown, label: string): Record<string, AttributeValue> => {
+    const out: Record<string, AttributeValue> = {};
+    if (!given || typeof given !== 'object') return out;
+    for (const spec of specs.get(label) ?? []) {
+      if (!(spec.name in given)) continue;
+      const v = coerceAttributeValue(spec, (given as Record<string, unknown>)[spec.name]);
+      if (v === null) invalidAttributes++;
+      else out[spec.name] = v;
+    }
+    return out;
+  };
   coco.annotations.forEach((a, i) => {
     const where = `annotations.${i} (id ${a.id ?? '?'})`;
     const imageKey = String(a.image_id);
@@ -114,14 +138,14 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
       return;
     }
     const list = byTask.get(task.id) ?? [];
-    list.push({ label, mask, sourceId: String(a.id ?? i) });
+    list.push({ label, mask, attributes: readAttributes(a.attributes, label), sourceId: String(a.id ?? i) });
     byTask.set(task.id, list);
   });
 
   if (problems.length) {
     throw new TandemError(ErrorCode.ValidationFailed, `COCO import rejected, nothing was imported: ${problems.join('; ')}`);
   }
-  return { newLabels, byTask, unmatchedImages, emptyMasks };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes };
 }
 
 /** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */

@@ -4,6 +4,7 @@
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import * as Y from 'yjs';
 import { decodeRle, encodeRle, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
+import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
 import type { Point } from './camera';
@@ -376,6 +377,17 @@ export class EditorSession implements ToolHost {
     if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
     this.history.boundary();
     this.model.setLabel(id, label, this.user.id);
+  }
+
+  /** Sets one attribute of an object (undoable, like a label change). */
+  setObjectAttribute(id: ObjectId, name: string, value: AttributeValue): void {
+    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
+    const o = this.model.read(id);
+    if (!o) return;
+    if (o.locked) return this.notify('This object is locked.');
+    if (o.attributes?.[name] === value) return;
+    this.history.boundary();
+    this.model.setAttributes(id, { [name]: value }, this.user.id);
   }
 
   setHidden(id: ObjectId, hidden: boolean): void {

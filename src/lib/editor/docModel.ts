@@ -6,9 +6,10 @@
 import type * as Y from 'yjs';
 import type { Rle } from '../../../shared/codecs/rle';
 import {
-  appendClicks, createObject, deleteObject, listObjects, objectsMap, observeObjects, readMeta, readObject, setFlags, setLabel, setMask,
+  appendClicks, createObject, deleteObject, listObjects, objectsMap, observeObjects, readMeta, readObject, setAttributes, setFlags, setLabel, setMask,
   type AnnotationObject, type Click,
 } from '../../../shared/schema/annotation';
+import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
 
@@ -82,6 +83,10 @@ export class DocModel {
 
   setFlags(id: ObjectId, flags: { hidden?: boolean; locked?: boolean }, by: string): void {
     if (this.has(id)) setFlags(this.doc, id, flags, by, this.origin);
+  }
+
+  setAttributes(id: ObjectId, values: Record<string, AttributeValue | null>, by: string): void {
+    if (this.has(id)) setAttributes(this.doc, id, values, by, this.origin);
   }
 
   delete(id: ObjectId): void {

@@ -72,6 +72,7 @@ export const ImportReportSchema = z.object({
   newLabels: z.array(z.string()),
   unmatchedImages: z.array(z.string()),
   emptyMasks: z.number(),
+  invalidAttributes: z.number().default(0),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 

@@ -3,6 +3,7 @@
 // server's `{code, message}`.
 import { z } from 'zod';
 import { MemberRoles, Roles } from '../../../shared/protocol/roles';
+import { AttributeSpecListSchema } from '../../../shared/schema/attributes';
 
 export class ApiError extends Error {
   constructor(
@@ -15,7 +16,8 @@ export class ApiError extends Error {
   }
 }
 
-export const LabelSchema = z.object({ name: z.string(), color: z.string() });
+// Attribute definitions are read leniently: one the browser cannot parse drops the list, not the label.
+export const LabelSchema = z.object({ name: z.string(), color: z.string(), attributes: AttributeSpecListSchema.optional().catch(undefined) });
 export type Label = z.infer<typeof LabelSchema>;
 
 export const ProjectSchema = z.object({
