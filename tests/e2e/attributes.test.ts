@@ -1,0 +1,129 @@
+// Label attributes in the browser: the owner adds one on the project page, the annotator sets the
+// selected object's attributes in the object list (a value out of range is refused and not
+// kept), a QA lead on the same image sees them live and cannot change them, undo takes back one
+// change, and the export says what the editor showed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { listObjects } from '../../shared/schema/annotation';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { clickImage, launch, openTask, shot, waitFor } from './browser';
+
+describe('label attributes in the editor', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let ana: Page;
+  let qa: Page;
+  let projectId: string;
+  let taskId: string;
+  let watcher: YClient;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const labels = [
+      {
+        name: 'car',
+        color: '#3b82f6',
+        attributes: [
+          { name: 'occluded', type: 'checkbox' },
+          { name: 'colour', type: 'select', options: ['red', 'blue'] },
+          { name: 'plate', type: 'text' },
+          { name: 'doors', type: 'number', min: 2, max: 5 },
+        ],
+      },
+    ];
+    ({ projectId, taskId } = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'street.png', labels: labels as never }));
+    const a = await srv.addMember(projectId, 'annotator', 'Ana');
+    const q = await srv.addMember(projectId, 'qa', 'Quinn');
+    watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
+    await watcher.synced();
+    browser = await launch();
+    ana = await openTask(await browser.newContext(), srv.url, taskId, a.token);
+    qa = await openTask(await browser.newContext(), srv.url, taskId, q.token);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    watcher?.destroy();
+    await srv?.close();
+  });
+
+  const attrs = () => listObjects(watcher.doc)[0]?.attributes ?? {};
+  const field = (page: Page, name: string) => page.getByTestId('object-attributes').getByLabel(name);
+
+  it("sets the new polygon's attributes from the object list; a number out of range is refused", async () => {
+    await ana.keyboard.press('g');
+    for (const [x, y] of [[40, 40], [200, 40], [200, 180]] as Array<[number, number]>) await clickImage(ana, x, y);
+    await ana.keyboard.press('Enter');
+    await waitFor(() => listObjects(watcher.doc).length === 1, 'the polygon on the server');
+    // The new object is selected: its attributes show with their defaults.
+    expect(await field(ana, 'occluded').isChecked()).toBe(false);
+    expect(await field(ana, 'colour').inputValue()).toBe('red');
+    expect(await field(ana, 'doors').inputValue()).toBe('2');
+
+    await field(ana, 'occluded').check();
+    await field(ana, 'colour').selectOption('blue');
+    await field(ana, 'plate').fill('AB 123');
+    await field(ana, 'plate').press('Enter');
+    await waitFor(() => attrs().plate === 'AB 123', 'the plate on the server');
+    await field(ana, 'doors').fill('9');
+    await field(ana, 'doors').press('Enter');
+    await ana.getByRole('alert').filter({ hasText: 'doors' }).waitFor();
+    expect(await field(ana, 'doors').inputValue()).toBe('2');
+    await field(ana, 'doors').fill('3');
+    await field(ana, 'doors').press('Enter');
+    await waitFor(() => attrs().doors === 3, 'three doors on the server');
+    expect(attrs()).toEqual({ occluded: true, colour: 'blue', plate: 'AB 123', doors: 3 });
+    await shot(ana, 'attributes-1-annotator');
+  });
+
+  it('shows them live to the QA lead, who cannot change them', async () => {
+    await qa.locator('[data-testid="object-list"] li[role="option"]').first().click();
+    await waitFor(async () => (await field(qa, 'doors').inputValue()) === '3', 'the QA lead sees three doors');
+    expect(await field(qa, 'occluded').isChecked()).toBe(true);
+    expect(await field(qa, 'colour').inputValue()).toBe('blue');
+    expect(await field(qa, 'plate').inputValue()).toBe('AB 123');
+    expect(await field(qa, 'occluded').isDisabled()).toBe(true);
+    await shot(qa, 'attributes-2-qa');
+  });
+
+  it("undo takes back the annotator's last attribute change only", async () => {
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Control+z');
+    await waitFor(() => attrs().doors === undefined, 'the doors change undone');
+    expect(attrs()).toEqual({ occluded: true, colour: 'blue', plate: 'AB 123' });
+    await waitFor(async () => (await field(qa, 'doors').inputValue()) === '2', 'the QA lead sees the default again');
+  });
+
+  it("the object's history lists an attribute change with the values", async () => {
+    await qa.getByRole('tab', { name: 'History' }).click();
+    const latest = qa.getByTestId('version').first();
+    const text = () => latest.getByTestId('version-attributes').textContent({ timeout: 500 }).catch(() => null);
+    // Everything so far settled as one version (the server records an object once edits pause).
+    await waitFor(async () => (await text()) === 'occluded, colour blue, plate AB 123, doors 2', 'the first version', 20_000);
+    await field(ana, 'occluded').uncheck();
+    await waitFor(async () => (await text()) === 'colour blue, plate AB 123, doors 2', 'the version without occluded', 20_000);
+    expect(await latest.textContent()).toContain('Attributes changed');
+    expect(await qa.getByTestId('version').count()).toBe(2);
+    await shot(qa, 'attributes-3-history');
+  });
+
+  it('the project page adds an attribute to a label, and the export carries the values', async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const editor = owner.getByTestId('labels-editor');
+    await editor.getByRole('button', { name: 'Attributes (4)' }).click();
+    await editor.getByRole('button', { name: 'Add attribute' }).click();
+    await editor.getByLabel('Attribute name').last().fill('truncated');
+    await editor.getByRole('button', { name: 'Save labels' }).click();
+    await editor.getByText('Saved.').waitFor();
+    expect(await editor.getByLabel('Attribute name').count()).toBe(5); // still open after the save
+    const project = await srv.api('GET', `/api/projects/${projectId}`);
+    expect(project.body.labels[0].attributes.map((a: { name: string }) => a.name)).toEqual(['occluded', 'colour', 'plate', 'doors', 'truncated']);
+
+    const coco = await srv.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+    expect(coco.body.annotations[0].attributes).toMatchObject({ occluded: false, colour: 'blue', plate: 'AB 123', doors: 2, truncated: false });
+    await shot(owner, 'attributes-4-labels');
+  });
+});
