@@ -1,8 +1,8 @@
 // /api/projects/**: projects, labels, members and image uploads (which create tasks).
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { AddMemberSchema, CreateProjectSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
+import { AddMemberSchema, AssignTasksSchema, CreateProjectSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
 import type { Role } from '../../shared/protocol/roles';
-import { newId, type ProjectId, type TaskId } from '../../shared/schema/ids';
+import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
 import { validateImage } from '../storage/images/validateImage';
 import type { Task, User } from '../storage/types';
 import { readBody, readJson, validate } from './body';
@@ -14,7 +14,7 @@ const extByMime: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'p
 
 /** The row of a task in lists (contract 2 keys first; more keys allowed). */
 export function taskSummary(t: Task): TaskSummary {
-  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt };
+  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee };
 }
 
 async function requireOwner(deps: HttpDeps, user: User, projectId: ProjectId): Promise<Role> {
@@ -94,6 +94,25 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     await deps.auth.projectRole(user, projectId);
     const tasks = await meta.listTasks(projectId);
     sendJson(res, 200, tasks.map(taskSummary));
+  });
+
+  // Owners hand out work: each task's assignee (their "next to do" / "next to review" takes it
+  // first). All or nothing: an assignee who is not a member (or only a viewer), or a task of another
+  // project, refuses the whole request.
+  router.add('PUT', '/api/projects/:projectId/assignments', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query);
+    const projectId = params.projectId as ProjectId;
+    await requireOwner(deps, user, projectId);
+    const body = await readJson(req, config.limits.maxJsonBytes, AssignTasksSchema);
+    const roles = new Map((await meta.listMembers(projectId)).map((m) => [m.userId as string, m.role]));
+    for (const a of body.assignments) {
+      if (a.userId === null) continue;
+      const role = roles.get(a.userId);
+      if (!role) throw new TandemError(ErrorCode.ValidationFailed, `user ${a.userId} is not a member of this project`);
+      if (role === 'viewer') throw new TandemError(ErrorCode.ValidationFailed, `user ${a.userId} is a viewer: viewers cannot work on tasks`);
+    }
+    await meta.assignTasks(projectId, body.assignments.map((a) => ({ taskId: a.taskId as TaskId, userId: a.userId as UserId | null })));
+    sendJson(res, 200, { assigned: body.assignments.length });
   });
 
   // Owners invite: a new user with a role in this project and a fresh token (shown once).

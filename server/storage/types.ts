@@ -48,6 +48,14 @@ export interface Task {
   imageKey: string;
   mime: 'image/jpeg' | 'image/png' | 'image/webp';
   createdAt: number;
+  /** The member the task is assigned to (their queue takes it first), or null. */
+  assignee: UserId | null;
+}
+
+/** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
+export interface TaskAssignment {
+  taskId: TaskId;
+  userId: UserId | null;
 }
 
 /** Users, tokens, projects, members and tasks. */
@@ -74,10 +82,15 @@ export interface MetaStore {
   getRole(projectId: ProjectId, userId: UserId): Promise<Role | null>;
   listMembers(projectId: ProjectId): Promise<Member[]>;
 
-  createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task>;
+  createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee'> & { id?: TaskId }): Promise<Task>;
   getTask(id: TaskId): Promise<Task | null>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
+  /**
+   * Sets the assignee of tasks of one project, all or nothing: `not_found` when a task is not in
+   * the project (or a user does not exist), and then nothing changes. Membership is the caller's check.
+   */
+  assignTasks(projectId: ProjectId, assignments: TaskAssignment[]): Promise<void>;
   /** How many of the project's tasks have each status (every status present, 0 when none). */
   countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>>;
 

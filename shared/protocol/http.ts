@@ -77,7 +77,22 @@ export interface TaskSummary {
   status: string;
   mime: string;
   createdAt: number;
+  /** User id of the member the task is assigned to, or null. */
+  assignee: string | null;
 }
+
+/** Most task assignments one request may change (a project's whole upload, distributed). */
+export const MAX_ASSIGNMENTS = 10_000;
+
+/** Body of `PUT /api/projects/:id/assignments`: each task's new assignee, null to unassign. */
+export const AssignTasksSchema = z.object({
+  assignments: z
+    .array(z.object({ taskId: z.string().min(1).max(64), userId: z.string().min(1).max(64).nullable() }))
+    .min(1)
+    .max(MAX_ASSIGNMENTS),
+});
+/** {@link AssignTasksSchema}'s type. */
+export type AssignTasks = z.infer<typeof AssignTasksSchema>;
 /** Response of `GET /api/me`. */
 export interface Me {
   id: string;

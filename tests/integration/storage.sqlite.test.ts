@@ -11,7 +11,8 @@ import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { importBackend, openStorage, sqliteFile } from '../../server/storage/openStorage';
 import { SchemaTooNewError } from '../../server/storage/SchemaTooNewError';
-import { SCHEMA_VERSION } from '../../server/storage/sqlite/schema';
+import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
+import { migrations, SCHEMA_VERSION } from '../../server/storage/sqlite/schema';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { SqliteMetaStore } from '../../server/storage/sqlite/SqliteMetaStore';
 import { waitFor } from '../helpers/waitFor';
@@ -72,6 +73,25 @@ describe('SQLite specifics', () => {
     expect(inner(meta).pragma('foreign_keys', { simple: true })).toBe(1);
     await docs.close();
     await meta.close();
+  });
+
+  it('brings a version-1 file up to date keeping its tasks, which start unassigned', async () => {
+    const file = path.join(tmpDir(), 'tandem.db');
+    const old = new Database(file);
+    old.exec(migrations[0]);
+    old.pragma('user_version = 1');
+    old.prepare('INSERT INTO users (id, name, is_admin, created_at) VALUES (?, ?, 0, 0)').run('u1', 'Ana');
+    old.prepare('INSERT INTO projects (id, name, labels, created_by, created_at) VALUES (?, ?, ?, ?, 0)').run('p1', 'P', '[]', 'u1');
+    old.prepare("INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at) VALUES ('t1', 'p1', 'a.png', 4, 3, 'done', 'k', 'image/png', 0)").run();
+    old.close();
+    const meta = SqliteMetaStore.open(file);
+    expect(await meta.listTasks('p1' as ProjectId)).toEqual([expect.objectContaining({ id: 't1', status: 'done', assignee: null })]);
+    await meta.assignTasks('p1' as ProjectId, [{ taskId: 't1' as TaskId, userId: 'u1' as UserId }]);
+    expect((await meta.getTask('t1' as TaskId))?.assignee).toBe('u1');
+    await meta.close();
+    const db = new Database(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
   });
 
   it('refuses a database written by a newer schema with schema_too_new, and changes nothing', async () => {

@@ -182,6 +182,29 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
           .rejects.toMatchObject({ code: 'validation_failed' });
         expect(await meta.getTask('nope' as TaskId)).toBeNull();
       });
+
+      it('assigns tasks of one project all or nothing, and unassigns', async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const ana = await meta.createUser({ name: 'Ana' });
+        const ben = await meta.createUser({ name: 'Ben' });
+        const p = await meta.createProject({ name: 'P', labels, createdBy: owner.id });
+        const q = await meta.createProject({ name: 'Q', labels, createdBy: owner.id });
+        const mk = (projectId: ProjectId, i: number) => meta.createTask({ projectId, name: `a${i}.png`, width: 1, height: 1, imageKey: `a${i}`, mime: 'image/png' });
+        const [t0, t1, t2] = [await mk(p.id, 0), await mk(p.id, 1), await mk(p.id, 2)];
+        const other = await mk(q.id, 3);
+        expect(t0.assignee).toBeNull();
+        await meta.assignTasks(p.id, [{ taskId: t0.id, userId: ana.id }, { taskId: t1.id, userId: ben.id }, { taskId: t2.id, userId: ana.id }]);
+        expect((await meta.listTasks(p.id)).map((t) => t.assignee)).toEqual([ana.id, ben.id, ana.id]);
+        expect((await meta.getTask(t1.id))?.assignee).toBe(ben.id);
+        // One task of another project: nothing changes, not even the valid ones before it.
+        await expect(meta.assignTasks(p.id, [{ taskId: t0.id, userId: ben.id }, { taskId: other.id, userId: ben.id }])).rejects.toMatchObject({ code: 'not_found' });
+        await expect(meta.assignTasks(p.id, [{ taskId: t1.id, userId: 'nobody' as UserId }])).rejects.toMatchObject({ code: 'not_found' });
+        expect((await meta.listTasks(p.id)).map((t) => t.assignee)).toEqual([ana.id, ben.id, ana.id]);
+        expect((await meta.getTask(other.id))?.assignee).toBeNull();
+        await meta.assignTasks(p.id, [{ taskId: t0.id, userId: null }, { taskId: t2.id, userId: ben.id }]);
+        expect((await meta.listTasks(p.id)).map((t) => t.assignee)).toEqual([null, ben.id, ben.id]);
+      });
     });
 
     describe('update log', () => {

@@ -9,7 +9,7 @@ import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
 import { LabelsSchema, TaskStatusSchema } from '../validation';
-import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
+import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
   private closed = false;
@@ -121,7 +121,7 @@ export class PgMetaStore implements MetaStore {
     return r.rows.map((x) => toMember(projectId, x));
   }
 
-  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task> {
+  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee'> & { id?: TaskId }): Promise<Task> {
     const task = newTask(input);
     try {
       await this.q(
@@ -151,6 +151,28 @@ export class PgMetaStore implements MetaStore {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = await this.q('UPDATE tasks SET status = $2 WHERE id = $1', [id, s]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async assignTasks(projectId: ProjectId, assignments: TaskAssignment[]): Promise<void> {
+    // The last assignment of a task wins, as in the SQLite store's loop.
+    const last = new Map(assignments.map((a) => [a.taskId, a.userId]));
+    if (!last.size) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await client.query(
+        'UPDATE tasks t SET assignee = a.u FROM unnest($1::text[], $2::text[]) AS a(id, u) WHERE t.id = a.id AND t.project_id = $3',
+        [[...last.keys()], [...last.values()], projectId],
+      );
+      if (r.rowCount !== last.size) throw new TandemError(ErrorCode.NotFound, `a task is not in project ${projectId}`);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK');
+      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {

@@ -75,6 +75,14 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'task assignee',
+    sql: `
+      ALTER TABLE tasks ADD COLUMN assignee TEXT REFERENCES users(id) ON DELETE SET NULL;
+      CREATE INDEX tasks_assignee ON tasks(assignee);
+    `,
+  },
 ];
 
 /**

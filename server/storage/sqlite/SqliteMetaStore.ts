@@ -7,7 +7,7 @@ import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
 import { LabelsSchema, TaskStatusSchema } from '../validation';
-import type { Label, Member, MetaStore, Project, Task, TaskStatus, User } from '../types';
+import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
 export class SqliteMetaStore implements MetaStore {
@@ -123,7 +123,7 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map((r) => toMember(projectId, r));
   }
 
-  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status'> & { id?: TaskId }): Promise<Task> {
+  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee'> & { id?: TaskId }): Promise<Task> {
     const task = newTask(input);
     try {
       this.live().prepare(
@@ -153,6 +153,21 @@ export class SqliteMetaStore implements MetaStore {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = this.live().prepare('UPDATE tasks SET status = ? WHERE id = ?').run(s, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async assignTasks(projectId: ProjectId, assignments: TaskAssignment[]): Promise<void> {
+    const db = this.live();
+    const set = db.prepare('UPDATE tasks SET assignee = ? WHERE id = ? AND project_id = ?');
+    try {
+      db.transaction(() => {
+        for (const a of assignments) {
+          if (set.run(a.userId, a.taskId, projectId).changes === 0) throw new TandemError(ErrorCode.NotFound, `task ${a.taskId} is not in project ${projectId}`);
+        }
+      })();
+    } catch (e) {
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      throw e;
+    }
   }
 
   async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { refuseNewerSchema } from '../SchemaTooNewError';
 
-const migrations: string[] = [
+export const migrations: string[] = [
   // 1: users, tokens, projects, members, tasks and the Yjs update log.
   `
   CREATE TABLE users (
@@ -55,6 +55,11 @@ const migrations: string[] = [
     at INTEGER NOT NULL,                 -- epoch ms when appended
     PRIMARY KEY (room, seq)
   );
+  `,
+  // 2: a task's assignee (their queue takes it first); NULL when the user goes.
+  `
+  ALTER TABLE tasks ADD COLUMN assignee TEXT REFERENCES users(id) ON DELETE SET NULL;
+  CREATE INDEX tasks_assignee ON tasks(assignee);
   `,
 ];
 

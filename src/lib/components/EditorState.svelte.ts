@@ -7,7 +7,7 @@ import type { PresencePublisher } from '../sync/presence';
 import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
 import type { Camera } from '../editor/camera';
 import type { Label } from '../sync/api';
-import type { NavTask } from './taskNav';
+import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 
 const KEY = Symbol('tandem.editor');
@@ -29,6 +29,8 @@ export interface EditorStateInit {
   projectId: string;
   /** The project's tasks in the project page's order, for previous / next. */
   tasks: NavTask[];
+  /** Whose each task is from this member's queue (assignments). */
+  claimOf(t: NavTask): Claim;
   /** The URL of a task's image (with the token), to fetch the next one ahead. */
   imageUrlOf(taskId: string): string;
 }
@@ -48,6 +50,7 @@ export class EditorState {
   readonly taskId: string;
   readonly projectId: string;
   readonly tasks: NavTask[];
+  readonly claimOf: (t: NavTask) => Claim;
   readonly imageUrlOf: (taskId: string) => string;
   labels = $state.raw<Label[]>([]);
   /** User id → display name (project members), for "who made it". */
@@ -73,6 +76,7 @@ export class EditorState {
     this.taskId = init.taskId;
     this.projectId = init.projectId;
     this.tasks = init.tasks;
+    this.claimOf = init.claimOf;
     this.imageUrlOf = init.imageUrlOf;
     this.objects = new ObjectsModel(init.session);
     this.ui = new SessionModel(init.session);

@@ -9,6 +9,7 @@ import { InferenceSocket } from '../sync/inferenceSocket';
 import { colorFor, PresencePublisher } from '../sync/presence';
 import { TaskConnection } from '../sync/TaskConnection';
 import { EditorState } from './EditorState.svelte';
+import { claimFor } from './taskNav';
 
 export async function createEditor(opts: { origin: string; token: string; taskId: string }) {
   const api = new Api(opts.token, opts.origin);
@@ -30,7 +31,8 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   });
 
   const presence = new PresencePublisher(conn.awareness, { id: me.id, name: me.name, color: colorFor(me.id) });
-  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, imageUrlOf: (id) => api.imageUrl(id) });
+  const claimOf = claimFor(me.id, task.role, new Map(members.map((m) => [m.userId, m.role])));
+  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   // The server may still refuse writes (role changed, read-only socket): follow what it says.
   const offConn = conn.onChange(() => {

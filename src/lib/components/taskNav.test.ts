@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { taskPosition, workQueue } from './taskNav';
+import type { Role } from '../../../shared/protocol/roles';
+import { claimFor, taskPosition, workQueue } from './taskNav';
 
 const tasks = [
   { id: 'a', status: 'done' },
@@ -31,5 +32,29 @@ describe('task navigation', () => {
 
   it('offers nothing for a task missing from the list', () => {
     expect(taskPosition(tasks, 'zz')).toEqual({ index: 0, count: 5, prev: null, next: null, nextOpen: null });
+  });
+
+  it("takes the member's assigned tasks first, then unassigned ones, and skips those assigned to others of the same queue", () => {
+    const roles = new Map<string, Role>([['ana', 'annotator'], ['ben', 'annotator'], ['bo', 'reviewer']]);
+    const queue = [
+      { id: 'a', status: 'todo' },
+      { id: 'b', status: 'todo', assignee: 'ben' },
+      { id: 'c', status: 'todo', assignee: null },
+      { id: 'd', status: 'todo', assignee: 'ana' },
+      { id: 'e', status: 'in_review', assignee: 'ana' },
+      { id: 'f', status: 'in_review', assignee: 'bo' },
+    ];
+    const ana = claimFor('ana', 'annotator', roles);
+    expect(taskPosition(queue, 'a', workQueue('annotator').takes, ana).nextOpen).toBe('d'); // hers, past an open one
+    expect(taskPosition(queue, 'd', workQueue('annotator').takes, ana).nextOpen).toBe('a'); // none left of hers: the first open, wrapping
+    const ben = claimFor('ben', 'annotator', roles);
+    expect(taskPosition(queue, 'c', workQueue('annotator').takes, ben).nextOpen).toBe('b'); // not Ana's 'd'
+    expect(taskPosition(queue, 'b', workQueue('annotator').takes, ben).nextOpen).toBe('c');
+    // For a reviewer an annotator's assignment leaves the task open; another reviewer's takes it.
+    const zoe = claimFor('zoe', 'reviewer', new Map([...roles, ['zoe', 'reviewer']]));
+    expect(taskPosition(queue, 'a', workQueue('reviewer').takes, zoe).nextOpen).toBe('e');
+    expect(taskPosition(queue, 'e', workQueue('reviewer').takes, zoe).nextOpen).toBeNull();
+    // An assignee no longer in the member list does not hold the task.
+    expect(claimFor('ana', 'annotator', new Map())({ id: 'x', status: 'todo', assignee: 'gone' })).toBe('open');
   });
 });

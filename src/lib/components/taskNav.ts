@@ -1,12 +1,19 @@
 // Where the open task sits in its project's list (the project page's order), for the editor's
 // previous / next buttons, and the role's work queue: annotators go through the tasks to do,
-// reviewers and QA leads through those in review, each without going back to the list.
+// reviewers and QA leads through those in review, each without going back to the list. Tasks the
+// owner assigned to you come first; those assigned to someone else who works the same queue are
+// theirs and skipped.
 import type { Role } from '../../../shared/protocol/roles';
 
 export interface NavTask {
   id: string;
   status: string;
+  /** User id of the member the owner assigned the task to, if any. */
+  assignee?: string | null;
 }
+
+/** A task seen from one member's queue: assigned to them, to nobody of their queue, or to someone else of it. */
+export type Claim = 'mine' | 'open' | 'others';
 
 /** What a role works on next and what its "submit" does to the open task. */
 export interface WorkQueue {
@@ -27,27 +34,51 @@ export function workQueue(role: Role): WorkQueue {
   return role === 'reviewer' || role === 'qa' ? REVIEWING : ANNOTATING;
 }
 
+/**
+ * Whose a task is, for member `me` with `role`: an assignee who works another queue (an annotator's
+ * task, for a reviewer) leaves it open to everyone of this one.
+ */
+export function claimFor(me: string, role: Role, roleOf: ReadonlyMap<string, Role>): (t: NavTask) => Claim {
+  const mine = workQueue(role);
+  return (t) => {
+    if (!t.assignee) return 'open';
+    if (t.assignee === me) return 'mine';
+    const theirs = roleOf.get(t.assignee);
+    return theirs && workQueue(theirs) === mine ? 'others' : 'open';
+  };
+}
+
 export interface TaskPosition {
   /** 1-based position of the open task, 0 when it is not in the list. */
   index: number;
   count: number;
   prev: string | null;
   next: string | null;
-  /** The first task after this one (wrapping around) whose status is one of `takes`, if any. */
+  /**
+   * The first task after this one (wrapping around) whose status is one of `takes`: the first
+   * assigned to this member, else the first nobody of their queue has, else null.
+   */
   nextOpen: string | null;
 }
 
-export function taskPosition(tasks: readonly NavTask[], id: string, takes: readonly string[] = ANNOTATING.takes): TaskPosition {
+export function taskPosition(
+  tasks: readonly NavTask[],
+  id: string,
+  takes: readonly string[] = ANNOTATING.takes,
+  claim: (t: NavTask) => Claim = () => 'open',
+): TaskPosition {
   const i = tasks.findIndex((t) => t.id === id);
   const n = tasks.length;
-  let nextOpen: string | null = null;
-  for (let k = 1; k < n && i >= 0; k++) {
+  let mine: string | null = null;
+  let open: string | null = null;
+  for (let k = 1; k < n && i >= 0 && !mine; k++) {
     const t = tasks[(i + k) % n];
-    if (takes.includes(t.status)) {
-      nextOpen = t.id;
-      break;
-    }
+    if (!takes.includes(t.status)) continue;
+    const c = claim(t);
+    if (c === 'mine') mine = t.id;
+    else if (c === 'open') open ??= t.id;
   }
+  const nextOpen = mine ?? open;
   return {
     index: i + 1,
     count: n,

@@ -38,6 +38,7 @@ export const TaskSummarySchema = z.object({
   height: z.number(),
   status: z.string(),
   createdAt: z.number().optional(),
+  assignee: z.string().nullable().default(null),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 
@@ -96,6 +97,10 @@ export class Api {
   }
   task(taskId: string) {
     return this.call('GET', `/api/tasks/${encodeURIComponent(taskId)}`, TaskInfoSchema);
+  }
+  /** Sets each listed task's assignee (null unassigns); the owner's, all or nothing. */
+  assignTasks(projectId: string, assignments: Array<{ taskId: string; userId: string | null }>) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/assignments`, z.object({ assigned: z.number() }), { assignments });
   }
   members(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/members`, z.array(MemberSchema));

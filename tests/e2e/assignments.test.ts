@@ -1,0 +1,83 @@
+// Handing out work: the owner shares the tasks to do among two annotators on the project page and
+// moves one by hand; each annotator's list shows theirs, and "Next to do" in the editor goes to
+// their own next task, past the other's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { launch, openTask, shot, waitFor } from './browser';
+
+describe('task assignments', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let owner: Page;
+  let projectId: string;
+  const tasks: string[] = [];
+  let ana: { userId: string; token: string };
+  let ben: { userId: string; token: string };
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const first = await srv.createProjectWithTask({ image: await makeImage(160, 120), taskName: 't1.png' });
+    projectId = first.projectId;
+    tasks.push(first.taskId);
+    for (const name of ['t2.png', 't3.png', 't4.png']) {
+      const t = await srv.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(160, 120), undefined, { 'content-type': 'image/png' });
+      tasks.push(t.body.id);
+    }
+    ana = await srv.addMember(projectId, 'annotator', 'Ana');
+    ben = await srv.addMember(projectId, 'annotator', 'Ben');
+    browser = await launch();
+    owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('task').first().waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  const assignees = async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.map((t: { assignee: string | null }) => t.assignee);
+
+  it('the owner distributes the tasks to do in turn, then gives one to the other by hand', async () => {
+    const panel = owner.getByTestId('task-assignments');
+    await panel.getByText('Share the 4 unassigned tasks to do among').waitFor();
+    await panel.getByRole('button', { name: 'Distribute' }).click();
+    await panel.getByRole('status').waitFor();
+    expect(await assignees()).toEqual([ana.userId, ben.userId, ana.userId, ben.userId]);
+    const select = (name: string) => owner.getByTestId('task').filter({ hasText: name }).getByTestId('task-assignee-select');
+    await waitFor(async () => (await select('t2.png').inputValue()) === ben.userId, 'the card shows Ben');
+    // t4 goes to Ana by hand.
+    await select('t4.png').selectOption({ label: 'Ana' });
+    await waitFor(async () => (await assignees())[3] === ana.userId, 't4 assigned to Ana');
+    await shot(owner, 'assignments-1-owner');
+  });
+
+  it("an annotator's list shows theirs, and Next to do goes to their own next task", async () => {
+    const ctx = await browser.newContext();
+    const list = await ctx.newPage();
+    await list.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
+    const mine = list.getByTestId('filter-mine');
+    await mine.waitFor();
+    expect(await mine.textContent()).toBe('Assigned to me 3');
+    await mine.click();
+    expect((await list.getByTestId('task').locator('.tname').allTextContents()).sort()).toEqual(['t1.png', 't3.png', 't4.png']);
+    expect(await list.getByTestId('task-assignee').first().textContent()).toBe('Yours');
+
+    // In the editor of t1: her next is t3, past Ben's t2.
+    const page = await openTask(ctx, srv.url, tasks[0], ana.token);
+    await page.keyboard.press('Shift+PageDown');
+    await page.waitForURL(`**/tasks/${tasks[2]}`);
+    await shot(list, 'assignments-2-annotator-list');
+  });
+
+  it('for the other annotator, his own task comes first', async () => {
+    const page = await openTask(await browser.newContext(), srv.url, tasks[0], ben.token);
+    await page.getByTestId('next-open').click();
+    await page.waitForURL(`**/tasks/${tasks[1]}`);
+    // From his only task, no task of his is left and all the others are Ana's: nothing next.
+    await page.waitForFunction(() => document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-status') === 'saved');
+    expect(await page.getByTestId('next-open').count()).toBe(0);
+  });
+});
