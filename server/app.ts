@@ -153,7 +153,9 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
 
   if (io) {
     try {
-      inference = await createInference({ config, log, storage, auth, io, metrics: metrics.inference });
+      // Tasks open in an editor here (or left moments ago): a worker's load ahead never evicts them.
+      const openTasks = () => sync.loadedRooms().flatMap((r) => (r.startsWith('task:') ? [r.slice('task:'.length)] : []));
+      inference = await createInference({ config, log, storage, auth, io, metrics: metrics.inference, openTasks });
       await inference.start();
     } catch (e) {
       // Annotating by hand still works without the model: serve, but say so loudly.

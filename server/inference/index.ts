@@ -33,6 +33,8 @@ export interface InferenceDeps {
   io: IoServer;
   /** Per-request outcome and latency series (the server's Prometheus `inference` metrics). */
   metrics?: SegmentMetrics;
+  /** Tasks open in an editor on this node: a load ahead of need never pushes their images out. */
+  openTasks?: () => string[];
 }
 
 export interface InferenceService {
@@ -43,6 +45,8 @@ export interface InferenceService {
   listModels(): ModelInfo[];
   /** Warms a worker with the task's image (called when a client opens the task). */
   prefetch(taskId: TaskId): void;
+  /** Has an idle worker load the task expected next into spare room; resolves whether it did. */
+  prefetchAhead(taskId: TaskId, size: { width: number; height: number }): Promise<boolean>;
   /** The token remote workers present on /workers. */
   readonly workerToken: string;
 }
@@ -101,6 +105,8 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     const w = pool.prefetch(taskId, defaultModel());
     log.debug({ taskId, worker: w?.hello.workerId ?? null }, 'prefetch');
   };
+  const prefetchAhead = (taskId: TaskId, size: { width: number; height: number }): Promise<boolean> =>
+    pool.prefetchAhead(taskId, defaultModel(), size, deps.openTasks?.() ?? []);
 
   // Shared mode: workers attached to any node serve clients of every node (server/cluster, seam 3).
   // Single-node mode has no directory and routes exactly as before.
@@ -129,7 +135,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     directory = dir;
   }
 
-  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch, metrics: deps.metrics });
+  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch, prefetchAhead, metrics: deps.metrics });
 
   return {
     workerToken,
@@ -167,6 +173,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
       return known().map((m) => ({ ...m, default: m.id === def }));
     },
     prefetch,
+    prefetchAhead,
     workers: () => pool.status(),
     localPids: () => local?.pids() ?? [],
     defaultModel,

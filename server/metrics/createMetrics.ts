@@ -22,6 +22,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
      */
     requests: new Counter({ name: 'tandem_inference_requests_total', help: 'Segmentation requests by engine and outcome', labelNames: ['engine', 'outcome'] as const, registers }),
     seconds: new Histogram({ name: 'tandem_inference_seconds', help: 'Segmentation request latency, seconds', labelNames: ['engine'] as const, buckets: INFER, registers }),
+    ahead: new Counter({ name: 'tandem_inference_prefetch_ahead_total', help: "Loads of the editor's next task ahead of need, by outcome (loaded, or skipped: no spare room)", labelNames: ['outcome'] as const, registers }),
   };
 
   const storage = {

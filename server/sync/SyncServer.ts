@@ -44,6 +44,8 @@ export interface SyncServer {
   /** Applies an update written by the server (imports): stored, relayed to sockets, published. Resolves once durable. */
   applyServerUpdate(room: string, update: Uint8Array): Promise<void>;
   readonly metrics: SyncMetrics;
+  /** Names of the rooms loaded now: with sockets, or left within the unload grace period. */
+  loadedRooms(): string[];
   /**
    * Shutdown: refuses new sockets, waits until every update applied so far is durable, then
    * closes every socket with 1001 (sockets that do not finish the closing handshake within
@@ -289,7 +291,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     await Promise.all(gone);
   }
 
-  return { handleUpgrade, withDoc, applyServerUpdate, metrics, close };
+  return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], close };
 }
 
 function refusal(closeCode: number, message: string): Error {

@@ -69,8 +69,11 @@ export const SegmentRequestSchema = z.object({
 /** The `segment` payload after validation. */
 export type SegmentRequest = z.infer<typeof SegmentRequestSchema>;
 
-/** The `prefetch` payload. */
-export const PrefetchRequestSchema = z.object({ taskId: z.string().min(1).max(64) });
+/**
+ * The `prefetch` payload. `ahead`: the task is the one the editor expects to open next, so a worker
+ * loads it only when idle and only into room it has spare, never evicting an image in use.
+ */
+export const PrefetchRequestSchema = z.object({ taskId: z.string().min(1).max(64), ahead: z.boolean().optional() });
 
 /** A segmentation result. `ms` is the server-side time from request to answer. */
 export interface SegmentResult {
@@ -143,8 +146,18 @@ export type WorkerJobResult = z.infer<typeof WorkerJobResultSchema>;
 /** The ack of `worker:segment`. */
 export type WorkerJobAck = Ack<WorkerJobResult>;
 
-/** The `worker:prefetch` payload. */
-export const WorkerPrefetchSchema = z.object({ taskId: z.string().min(1).max(64), model: z.string().min(1).max(128) });
+/** The `worker:prefetch` payload; an `ahead` one carries the image size so the worker can tell whether it fits. */
+export const WorkerPrefetchSchema = z.object({
+  taskId: z.string().min(1).max(64),
+  model: z.string().min(1).max(128),
+  ahead: z.boolean().optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  /** Tasks open in an editor: their images must stay. */
+  inUse: z.array(z.string().max(64)).max(1000).optional(),
+});
+/** The ack of an `ahead` `worker:prefetch`: whether the worker now holds the image. */
+export const WorkerPrefetchAckSchema = z.object({ loaded: z.boolean() });
 
 /** The `worker:image` request. */
 export const WorkerImageRequestSchema = z.object({ taskId: z.string().min(1).max(64) });

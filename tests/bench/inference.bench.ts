@@ -22,13 +22,13 @@ const PHOTOS: ReadonlyArray<[number, number]> = [
 // The served models by default; INFERENCE_MODELS_DIR benches another folder (an older release beside the new one)
 const MODELS_DIR = path.resolve(process.env.INFERENCE_MODELS_DIR ?? 'models');
 
-function pct(xs: number[], p: number): number {
+export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 }
 
 /** A w×h photo (a dev image stretched) as the task image, else the harness's synthetic one. */
-async function addPhotoTask(h: Harness, w = W, ht = H): Promise<string> {
+export async function addPhotoTask(h: Harness, w = W, ht = H): Promise<string> {
   if (!fs.existsSync(DEV_IMAGE)) return h.addTask(w, ht);
   const bytes = await sharp(DEV_IMAGE).resize(w, ht, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
   const key = `bench-${Date.now()}`;

@@ -3,6 +3,7 @@
 // their own next task, past the other's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import type { InferencePool } from '../../server/inference/index';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { launch, openTask, shot, waitFor } from './browser';
@@ -17,7 +18,7 @@ describe('task assignments', () => {
   let ben: { userId: string; token: string };
 
   beforeAll(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ inference: true });
     const first = await srv.createProjectWithTask({ image: await makeImage(160, 120), taskName: 't1.png' });
     projectId = first.projectId;
     tasks.push(first.taskId);
@@ -65,8 +66,13 @@ describe('task assignments', () => {
     expect((await list.getByTestId('task').locator('.tname').allTextContents()).sort()).toEqual(['t1.png', 't3.png', 't4.png']);
     expect(await list.getByTestId('task-assignee').first().textContent()).toBe('Yours');
 
-    // In the editor of t1: her next is t3, past Ben's t2.
+    // In the editor of t1: her next is t3, past Ben's t2. A worker loads t3 ahead meanwhile, so her
+    // first click there does not wait for its decode.
     const page = await openTask(ctx, srv.url, tasks[0], ana.token);
+    const pool = srv.server.inference as InferencePool;
+    await waitFor(() => pool.workers().some((w) => w.holds.includes(tasks[2])), 'the worker to hold t3 ahead', 30_000);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(metrics).toContain('tandem_inference_prefetch_ahead_total{outcome="loaded"} 1');
     await page.keyboard.press('Shift+PageDown');
     await page.waitForURL(`**/tasks/${tasks[2]}`);
     await shot(list, 'assignments-2-annotator-list');

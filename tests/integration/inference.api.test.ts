@@ -142,6 +142,30 @@ describe('/inference with a local worker', () => {
   });
 });
 
+describe('/inference loading the next task ahead', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // A 16 MB image cache: a 3000x2000 photo (18 MB decoded) cannot be loaded ahead.
+    h = await startHarness({ INFERENCE_CACHE_MB: '16', INFERENCE_RATE_PER_SEC: '1000' });
+    await h.inference.waitForWorkers(1, 45_000);
+  });
+  afterAll(async () => h?.close());
+
+  it('loads the task expected next into spare room and says so; one that does not fit is left alone', async () => {
+    const open = await h.addTask(160, 120);
+    const next = await h.addTask(200, 100);
+    const huge = await h.addTask(3000, 2000);
+    const c = await h.client(await h.member('annotator'));
+    expect((await segment(c, { taskId: open, clicks: [{ x: 88, y: 60, positive: true }] })).ok).toBe(true);
+    const ahead = (taskId: string) => c.timeout(60_000).emitWithAck('prefetch', { taskId, ahead: true });
+    expect(await ahead(next)).toEqual({ ok: true, data: { loaded: true } });
+    expect(h.inference.workers()[0].holds).toEqual(expect.arrayContaining([open, next]));
+    expect(await ahead(huge)).toEqual({ ok: true, data: { loaded: false } });
+    expect(h.inference.workers()[0].holds).not.toContain(huge);
+    expect((await c.timeout(10_000).emitWithAck('prefetch', { taskId: 'nope', ahead: true })).error.code).toBe('not_found');
+  });
+});
+
 describe('/inference rate limit', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -8,7 +8,7 @@
 // this node only, so the worker itself answers `busy` beyond its capacity.
 import type { Socket } from 'socket.io';
 import { ErrorCode, TandemError, type ErrorCode as Code } from '../../../shared/protocol/errors';
-import { WorkerEvents, WorkerJobAckSchema, type ModelInfo, type WorkerHello, type WorkerJob, type WorkerJobResult } from '../../../shared/protocol/inference';
+import { WorkerEvents, WorkerJobAckSchema, WorkerPrefetchAckSchema, type ModelInfo, type WorkerHello, type WorkerJob, type WorkerJobResult } from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
 
 /** The worker's connection went away while it held the job: the caller may retry elsewhere. */
@@ -87,6 +87,10 @@ export type JobTarget = WorkerConn | RemoteConn;
 /** Score added to a remote worker: after every local one of equal affinity, before any without it. */
 const REMOTE_PENALTY = 5;
 const HOLDS_REMEMBERED = 256;
+/** How long the pool waits for a worker to say whether it loaded a task ahead (it waits for idle, then decodes). */
+const AHEAD_TIMEOUT_MS = 120_000;
+/** Most open tasks named to a worker in one load ahead (the rest are just not protected). */
+const MAX_IN_USE = 1000;
 
 export class WorkerPool {
   private readonly workers = new Map<string, WorkerConn>();
@@ -297,6 +301,25 @@ export class WorkerPool {
     this.remember(w, taskId);
     w.socket.emit(WorkerEvents.prefetch, { taskId, model });
     return w;
+  }
+
+  /**
+   * Asks the local worker likely to serve the task to load it ahead of need: once idle, and only
+   * into room that images in use (`inUse`, task ids) do not need (`size` is the image's). Resolves
+   * whether the worker holds it; only then does the pool count on it for affinity.
+   */
+  async prefetchAhead(taskId: string, model: string, size: { width: number; height: number }, inUse: readonly string[]): Promise<boolean> {
+    const w = this.pick(taskId, model);
+    if (typeof w === 'string' || 'remote' in w) return false;
+    try {
+      const raw: unknown = await w.socket.timeout(AHEAD_TIMEOUT_MS).emitWithAck(WorkerEvents.prefetch, { taskId, model, ahead: true, ...size, inUse: inUse.slice(0, MAX_IN_USE) });
+      const loaded = WorkerPrefetchAckSchema.safeParse(raw).data?.loaded === true;
+      if (loaded && this.workers.get(w.socket.id) === w) this.remember(w, taskId);
+      return loaded;
+    } catch {
+      this.log.debug({ taskId, worker: w.hello.workerId }, 'no answer to a load ahead');
+      return false;
+    }
   }
 
   private remember(w: WorkerConn, taskId: string): void {

@@ -37,6 +37,7 @@ export interface NamespaceDeps {
   /** Resolves a requested model id (or none) to a known one; throws `unknown_model`. */
   resolveModel(model: string | undefined): string;
   prefetch(taskId: TaskId): void;
+  prefetchAhead(taskId: TaskId, size: { width: number; height: number }): Promise<boolean>;
   /** Counts every answered `segment` by outcome and times it; absent in tests that do not scrape. */
   metrics?: SegmentMetrics;
 }
@@ -47,6 +48,7 @@ type AckFn<T> = (a: T) => void;
 export interface SegmentMetrics {
   requests: { inc(labels: { engine: string; outcome: string }): void };
   seconds: { observe(labels: { engine: string }, seconds: number): void };
+  ahead: { inc(labels: { outcome: 'loaded' | 'skipped' }): void };
 }
 
 /** The engine label of a request refused before its model was resolved. */
@@ -177,9 +179,16 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
       const reply = typeof ack === 'function' ? (ack as AckFn<unknown>) : () => {};
       try {
         const req = PrefetchRequestSchema.parse(payload);
-        await d.auth.taskAccess(user, req.taskId as TaskId);
-        d.prefetch(req.taskId as TaskId);
-        reply({ ok: true, data: {} });
+        const { task } = await d.auth.taskAccess(user, req.taskId as TaskId);
+        if (!req.ahead) {
+          d.prefetch(task.id);
+          reply({ ok: true, data: {} });
+          return;
+        }
+        // Answered once the worker has decided: whether it now holds the image.
+        const loaded = await d.prefetchAhead(task.id, { width: task.width, height: task.height });
+        d.metrics?.ahead.inc({ outcome: loaded ? 'loaded' : 'skipped' });
+        reply({ ok: true, data: { loaded } });
       } catch (e) {
         reply({ ok: false, error: isTandemError(e) ? e.toBody() : { code: ErrorCode.ValidationFailed, message: 'bad prefetch payload' } });
       }

@@ -38,4 +38,31 @@ describe('ImageCache', () => {
     expect(c.has('big')).toBe(false);
     expect(c.has('next')).toBe(true);
   });
+
+  it('lets a spare load push out only images not in use, else drops it instead', async () => {
+    const extra = new Map<string, number>();
+    const evicted: string[] = [];
+    const c = new ImageCache(1000, (k) => extra.get(k) ?? 0, (k) => evicted.push(k));
+    await c.get('left', async () => img(300)); // a task nobody has open any more
+    await c.get('open', async () => img(600)); // the image of the last job
+    const spare = { inUse: new Set<string>() };
+    expect(c.spareRoom(spare)).toBe(100 + 300);
+    // 600 more: even without 'left' it would not fit, so it drops itself and both stay.
+    const got = await c.get('ahead', async () => img(600), spare);
+    expect(got.image.data.byteLength).toBe(600); // the caller still gets the image
+    expect(c.keys()).toEqual(['left', 'open']);
+    expect(evicted).toEqual(['ahead']);
+    // While someone has 'left' open, a 300-byte load ahead does not fit either.
+    await c.get('next', async () => img(300), { inUse: new Set(['left']) });
+    expect(c.keys()).toEqual(['left', 'open']);
+    // Once nobody has, it fits by pushing 'left' out; 'open' stays.
+    await c.get('next', async () => img(300), spare);
+    expect(c.keys()).toEqual(['open', 'next']);
+    expect(evicted).toEqual(['ahead', 'next', 'left']);
+    // Its features would push it over, and 'open' is in use: it goes, 'open' stays.
+    extra.set('next', 300);
+    c.touch('next', spare);
+    expect(c.keys()).toEqual(['open']);
+    expect(c.bytes).toBe(600);
+  });
 });

@@ -82,6 +82,26 @@ export class WorkerRuntime {
     return { mask, score, ms: performance.now() - t0 };
   }
 
+  /**
+   * Loads ahead the image the annotator is expected to open next, if it fits beside the images in
+   * use (`inUse`: the tasks open in an editor, as the server says; the last job's image counts too).
+   * Its decoded size is estimated from `size` first, then its features are counted. Resolves true
+   * when the image (and its features) are held afterwards.
+   */
+  async prefetchAhead(taskId: string, model: string, load: ImageLoader, size: { width: number; height: number }, inUse: readonly string[] = []): Promise<boolean> {
+    if (this.cache.has(taskId)) return true;
+    const spare = { inUse: new Set(inUse) };
+    if (size.width * size.height * 3 > this.cache.spareRoom(spare)) {
+      this.log.debug({ taskId, room: this.cache.spareRoom(spare) }, 'no room to load ahead');
+      return false;
+    }
+    const { image } = await this.cache.get(taskId, () => load(taskId), spare);
+    const engine = this.engines.get(model);
+    if (engine?.warm && this.cache.has(taskId)) await engine.warm(image, taskId);
+    this.cache.touch(taskId, spare);
+    return this.cache.has(taskId);
+  }
+
   /** Loads the image and runs the model's per-image work (encoder) ahead of the first click. */
   async prefetch(taskId: string, model: string, load: ImageLoader): Promise<void> {
     const { image } = await this.cache.get(taskId, () => load(taskId));

@@ -21,6 +21,9 @@ import type { RgbImage } from '../engines/types';
 import { createEngines } from './createEngines';
 import { WorkerRuntime } from './WorkerRuntime';
 
+/** How often a load ahead of need looks whether the worker's jobs are done. */
+const IDLE_POLL_MS = 100;
+
 export interface WorkerOptions {
   /** Server base URL, e.g. http://127.0.0.1:3000 */
   server: string;
@@ -83,6 +86,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   // Each node counts only the jobs it sent, so with several nodes the worker enforces its own bound.
   let active = 0;
+  /** Resolves once no job is running (or after 30 s regardless). */
+  const whenIdle = async (): Promise<void> => {
+    const until = Date.now() + 30_000;
+    while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+  };
   socket.on(WorkerEvents.segment, async (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const reply = ack as (a: WorkerJobAck) => void;
@@ -107,10 +115,23 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     }
   });
 
-  socket.on(WorkerEvents.prefetch, (payload: unknown) => {
+  socket.on(WorkerEvents.prefetch, (payload: unknown, ack?: unknown) => {
     const p = WorkerPrefetchSchema.safeParse(payload);
     if (!p.success) return;
-    runtime.prefetch(p.data.taskId, p.data.model, loadImage).catch((e) => log.warn({ err: e, taskId: p.data.taskId }, 'prefetch failed'));
+    const { taskId, model, ahead, width, height, inUse } = p.data;
+    if (!ahead || !width || !height) {
+      runtime.prefetch(taskId, model, loadImage).catch((e) => log.warn({ err: e, taskId }, 'prefetch failed'));
+      return;
+    }
+    // Ahead of need: after the jobs in hand (the open image's clicks come first), and only into spare room.
+    const reply = typeof ack === 'function' ? (ack as (a: { loaded: boolean }) => void) : () => {};
+    whenIdle()
+      .then(() => runtime.prefetchAhead(taskId, model, loadImage, { width, height }, inUse))
+      .then((loaded) => reply({ loaded }))
+      .catch((e) => {
+        log.warn({ err: e, taskId }, 'prefetch ahead failed');
+        reply({ loaded: false });
+      });
   });
 
   let resolveReady!: () => void;

@@ -33,6 +33,8 @@ export interface EditorStateInit {
   claimOf(t: NavTask): Claim;
   /** The URL of a task's image (with the token), to fetch the next one ahead. */
   imageUrlOf(taskId: string): string;
+  /** Has a worker load a task's image and features ahead (no-op for roles without the smart tools). */
+  prefetchAhead(taskId: string): void;
 }
 
 /** Everything the editor's components share, for one open task. */
@@ -52,6 +54,7 @@ export class EditorState {
   readonly tasks: NavTask[];
   readonly claimOf: (t: NavTask) => Claim;
   readonly imageUrlOf: (taskId: string) => string;
+  readonly prefetchAhead: (taskId: string) => void;
   labels = $state.raw<Label[]>([]);
   /** User id → display name (project members), for "who made it". */
   names = $state.raw<Record<string, string>>({});
@@ -78,6 +81,7 @@ export class EditorState {
     this.tasks = init.tasks;
     this.claimOf = init.claimOf;
     this.imageUrlOf = init.imageUrlOf;
+    this.prefetchAhead = init.prefetchAhead;
     this.objects = new ObjectsModel(init.session);
     this.ui = new SessionModel(init.session);
     this.sync = new SyncModel(init.conn);

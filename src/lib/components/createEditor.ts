@@ -32,7 +32,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
 
   const presence = new PresencePublisher(conn.awareness, { id: me.id, name: me.name, color: colorFor(me.id) });
   const claimOf = claimFor(me.id, task.role, new Map(members.map((m) => [m.userId, m.role])));
-  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id) });
+  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   // The server may still refuse writes (role changed, read-only socket): follow what it says.
   const offConn = conn.onChange(() => {

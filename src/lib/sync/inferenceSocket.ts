@@ -32,6 +32,11 @@ export class InferenceSocket implements SegmentTransport {
     });
   }
 
+  /** Asks a worker to load the task expected next into its spare room, once it is idle. */
+  prefetchAhead(taskId: string): void {
+    if (this.socket.connected && taskId !== this.taskId) this.socket.emit('prefetch', { taskId, ahead: true });
+  }
+
   async segment(req: SegmentRequest): Promise<SegmentAck> {
     if (!this.socket.connected) return { ok: false, error: { code: 'unavailable', message: 'not connected to the inference service' } };
     let raw: unknown;
