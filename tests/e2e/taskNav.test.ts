@@ -169,4 +169,24 @@ describe('going through a project', () => {
     expect(r.url()).toContain(`/tasks/${tasks[1]}`);
     await r.close();
   });
+
+  it('brightness and contrast change only this view of the image, and stay for the next task of the project', async () => {
+    await page.goto(`${srv.url}/tasks/${tasks[0]}`);
+    await opened(tasks[0]);
+    const filter = () => page.getByTestId('task-image').evaluate((img) => (img as HTMLImageElement).style.filter);
+    expect(await filter()).toBe('');
+    await page.getByRole('button', { name: 'Image adjustments' }).click();
+    await page.getByRole('slider', { name: 'Brightness' }).fill('1.5');
+    await page.getByRole('slider', { name: 'Contrast' }).fill('2');
+    expect(await filter()).toBe('brightness(1.5) contrast(2) saturate(1)');
+    await shot(page, 'image-adjust');
+    await page.keyboard.press('Escape');
+    expect(await page.getByRole('slider', { name: 'Brightness' }).count()).toBe(0);
+    await page.keyboard.press('PageDown');
+    await opened(tasks[1]);
+    await waitFor(async () => (await filter()) === 'brightness(1.5) contrast(2) saturate(1)', 'the same adjustments on the next task');
+    await page.getByRole('button', { name: 'Image adjustments' }).click();
+    await page.getByRole('button', { name: 'Reset' }).click();
+    expect(await filter()).toBe('');
+  });
 });

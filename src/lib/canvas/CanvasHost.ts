@@ -9,7 +9,7 @@ import type { ObjectId } from '../../../shared/schema/ids';
 import { fit, oneToOne, pan, screenToImage, visibleImageRect, wheelFactor, zoomAt, type Camera, type Point } from '../editor/camera';
 import type { EditorSession } from '../editor/EditorSession';
 import type { ToolPointer } from '../editor/tools';
-import { ImageBackdrop } from './ImageBackdrop';
+import { ImageBackdrop, type ImageAdjust } from './ImageBackdrop';
 import { MaskLayer, type MaskViewInput } from './MaskLayer';
 import { parseColor } from './maskPixels';
 import { isTyping } from '../keys';
@@ -196,6 +196,10 @@ export class CanvasHost {
   refreshAll(): void {
     for (const o of this.session.model.list()) this.dirty.add(o.id);
     this.requestRender();
+  }
+
+  setImageAdjust(a: ImageAdjust): void {
+    this.backdrop?.setAdjust(a);
   }
 
   setMaskStyle(fill: number, outline: number): void {

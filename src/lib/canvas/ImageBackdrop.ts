@@ -6,6 +6,15 @@
 // over it, so layer order (image, masks, vectors, overlay, presence) is unchanged.
 import type { Camera } from '../editor/camera';
 
+/** How the image is shown (not the masks): factors where 1 leaves it as it is. */
+export interface ImageAdjust {
+  brightness: number;
+  contrast: number;
+  saturation: number;
+}
+
+export const NEUTRAL_ADJUST: Readonly<ImageAdjust> = { brightness: 1, contrast: 1, saturation: 1 };
+
 export class ImageBackdrop {
   readonly img: HTMLImageElement;
   private destroyed = false;
@@ -15,6 +24,7 @@ export class ImageBackdrop {
     img.alt = '';
     img.draggable = false;
     img.decoding = 'async';
+    img.dataset.testid = 'task-image';
     // Positioned, so the canvas must be too to stay above it (same z-index: DOM order decides).
     Object.assign(img.style, { position: 'absolute', left: '0', top: '0', transformOrigin: '0 0', pointerEvents: 'none', userSelect: 'none', maxWidth: 'none', display: 'none' });
     canvas.style.position = 'relative';
@@ -35,6 +45,12 @@ export class ImageBackdrop {
     // Stretched to the document's size, as the sprite was, whatever the file's own size.
     Object.assign(this.img.style, { width: `${width}px`, height: `${height}px`, display: 'block' });
     return true;
+  }
+
+  /** Brightness, contrast and saturation (1 = as the file is), by the compositor: no repaint of the canvas. */
+  setAdjust(a: ImageAdjust): void {
+    const f = a.brightness === 1 && a.contrast === 1 && a.saturation === 1 ? '' : `brightness(${a.brightness}) contrast(${a.contrast}) saturate(${a.saturation})`;
+    this.img.style.filter = f;
   }
 
   setCamera(cam: Camera): void {

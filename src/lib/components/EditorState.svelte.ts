@@ -9,6 +9,7 @@ import type { Camera } from '../editor/camera';
 import type { Label } from '../sync/api';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
+import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
 
 const KEY = Symbol('tandem.editor');
 
@@ -61,6 +62,8 @@ export class EditorState {
   /** Mask fill opacity 0..1 and whether outlines are drawn. */
   opacity = $state(0.45);
   outline = $state(true);
+  /** How the image is shown (brightness, contrast, saturation), kept per project in this browser. */
+  imageAdjust = $state<ImageAdjust>({ ...NEUTRAL_ADJUST });
   /** Awareness client id of the collaborator whose view we follow, or null. */
   following = $state<number | null>(null);
   helpOpen = $state(false);
