@@ -225,6 +225,39 @@ describe('EditorSession', () => {
     expect(rleArea(a.model.read(first)!.mask!)).toBe(400);
   });
 
+  it('fills the holes an eraser left and removes a stray brush dab, each one undo step; a locked object is left alone', () => {
+    const [da, db] = linkedDocs();
+    const a = session(da, 'ana', null);
+    const b = session(db, 'bo', null);
+    const id = drawPolygon(a, [[5, 5], [35, 5], [35, 35], [5, 35]]);
+    const full = rleArea(a.model.read(id)!.mask!);
+    a.setTool('eraser');
+    a.pointerDown(at(20, 20));
+    a.pointerUp(at(20, 20));
+    const holed = rleArea(a.model.read(id)!.mask!);
+    expect(holed).toBeLessThan(full);
+    expect(a.cleanMask(id, 'fill-holes')).toBe(full - holed);
+    expect(rleArea(b.model.read(id)!.mask!)).toBe(full); // B sees it
+    expect(a.model.read(id)!.source).toBe('fill-holes');
+    expect(a.cleanMask(id, 'fill-holes')).toBe(0);
+    expect(a.message?.text).toBe('This object has no holes.');
+    a.undo();
+    expect(rleArea(a.model.read(id)!.mask!)).toBe(holed);
+    a.redo();
+    // A dab of the brush away from the object, added to it: a speck.
+    a.select(id);
+    a.setTool('brush');
+    a.setBrushRadius(1);
+    a.pointerDown(at(55, 42));
+    a.pointerUp(at(55, 42));
+    expect(rleArea(a.model.read(id)!.mask!)).toBeGreaterThan(full);
+    expect(a.cleanMask(id, 'remove-specks')).toBeGreaterThan(0);
+    expect(rleArea(a.model.read(id)!.mask!)).toBe(full);
+    b.setLocked(id, true);
+    expect(a.cleanMask(id, 'fill-holes')).toBe(0);
+    expect(a.message?.text).toBe('This object is locked.');
+  });
+
   it("A's undo never deletes an object that B has changed since A created it", () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);

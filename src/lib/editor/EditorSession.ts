@@ -3,7 +3,8 @@
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import * as Y from 'yjs';
-import { decodeRle, encodeRle, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { decodeRle, encodeRle, rleBbox, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { fillHoles, removeSpecks } from '../../../shared/geometry/cleanup';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
@@ -359,6 +360,27 @@ export class EditorSession implements ToolHost {
     this.history.boundary();
     const moved = translate(this.bitmapOf(id), dx, dy);
     this.model.setMask(id, encodeRle(moved.data, moved.width, moved.height), this.user.id, { source: 'move' });
+  }
+
+  /**
+   * Fills the object's holes or removes its specks (shared/geometry/cleanup.ts); one undo step.
+   * Says so when there was nothing to clean. Resolves how many pixels changed.
+   */
+  cleanMask(id: ObjectId, how: 'fill-holes' | 'remove-specks'): number {
+    if (!this.guard(id)) return 0;
+    const o = this.model.read(id);
+    if (!o?.mask || rleArea(o.mask) === 0) return 0;
+    const [x, y, w, h] = rleBbox(o.mask);
+    const bm = this.bitmapOf(id);
+    const box = { x0: x, y0: y, x1: x + w, y1: y + h };
+    const n = how === 'fill-holes' ? fillHoles(bm.data, bm.width, bm.height, box) : removeSpecks(bm.data, bm.width, bm.height, box);
+    if (n === 0) {
+      this.notify(how === 'fill-holes' ? 'This object has no holes.' : 'This object has no specks.');
+      return 0;
+    }
+    this.history.boundary();
+    this.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), this.user.id, { source: how });
+    return n;
   }
 
   setPreview(preview: ToolPreview | null): void {

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { fillHoles, removeSpecks } from './cleanup';
+import { maskBbox } from './maskBbox';
+
+/** A mask from rows of '#' (object) and '.' (background). */
+function grid(rows: string[]): { mask: Uint8Array; w: number; h: number } {
+  const w = rows[0].length;
+  const mask = new Uint8Array(rows.flatMap((r) => [...r].map((c) => (c === '#' ? 1 : 0))));
+  return { mask, w, h: rows.length };
+}
+function show(mask: Uint8Array, w: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < mask.length; i += w) out.push([...mask.subarray(i, i + w)].map((v) => (v ? '#' : '.')).join(''));
+  return out;
+}
+
+describe('mask clean-up', () => {
+  it('fills holes, however shaped, but not a bay open to the outside', () => {
+    const { mask, w, h } = grid([
+      '..........',
+      '.#######..',
+      '.#..#..#..',
+      '.#..####..',
+      '.#######..',
+      '.##...##..',
+      '.##.......',
+      '..........',
+    ]);
+    expect(fillHoles(mask, w, h, maskBbox(mask, w, h)!)).toBe(6);
+    expect(show(mask, w)).toEqual([
+      '..........',
+      '.#######..',
+      '.#######..',
+      '.#######..',
+      '.#######..',
+      '.##...##..', // open downwards: a bay, not a hole
+      '.##.......',
+      '..........',
+    ]);
+  });
+
+  it('treats the image edge like the outside: an object touching it keeps its bays', () => {
+    const { mask, w, h } = grid(['#.#', '#.#', '###']);
+    expect(fillHoles(mask, w, h, maskBbox(mask, w, h)!)).toBe(0);
+    const closed = grid(['###', '#.#', '###']);
+    expect(fillHoles(closed.mask, 3, 3, maskBbox(closed.mask, 3, 3)!)).toBe(1);
+  });
+
+  it('removes parts under 1% of the object (or 10 px) and keeps real parts and the largest', () => {
+    const w = 60;
+    const h = 40;
+    const mask = new Uint8Array(w * h);
+    const rect = (x0: number, y0: number, x1: number, y1: number) => {
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) mask[y * w + x] = 1;
+    };
+    rect(5, 5, 35, 35); // 900 px
+    rect(40, 5, 50, 15); // 100 px: a part, not a speck
+    rect(55, 30, 57, 32); // 4 px speck
+    mask[38 * w + 2] = 1; // 1 px speck
+    mask[35 * w + 35] = 1; // touches the big part only by a corner: part of it (8-connected)
+    expect(removeSpecks(mask, w, h, maskBbox(mask, w, h)!)).toBe(5);
+    expect(mask[30 * w + 55]).toBe(0);
+    expect(mask[38 * w + 2]).toBe(0);
+    expect(mask[10 * w + 45]).toBe(1);
+    expect(mask[35 * w + 35]).toBe(1);
+    // One lone pixel is the largest part: it stays.
+    const one = new Uint8Array(9);
+    one[4] = 1;
+    expect(removeSpecks(one, 3, 3, maskBbox(one, 3, 3)!)).toBe(0);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Mask clean-up an annotator asks for after a model or a brush: fill the holes of an object, or
+ * remove the specks around it. Both work on the mask's bounding box (plus a one-pixel frame, so a
+ * hole is background that cannot reach the frame), so a small object on a 64 MP photo costs what
+ * the object costs.
+ */
+import { connectedComponents } from './components';
+import type { PixelBox } from './maskBbox';
+
+/** Parts of an object smaller than this share of its area (or than MIN_SPECK_PX) are specks. */
+export const SPECK_SHARE = 0.01;
+export const MIN_SPECK_PX = 10;
+
+/** The crop of `mask` (row-major, `width` wide) to `box` grown by one pixel on each side, zero outside the image. */
+function crop(mask: Uint8Array, width: number, height: number, box: PixelBox): { data: Uint8Array; w: number; h: number; x0: number; y0: number } {
+  const x0 = box.x0 - 1;
+  const y0 = box.y0 - 1;
+  const w = box.x1 - box.x0 + 2;
+  const h = box.y1 - box.y0 + 2;
+  const data = new Uint8Array(w * h);
+  for (let y = Math.max(0, y0); y < Math.min(height, y0 + h); y++) {
+    for (let x = Math.max(0, x0); x < Math.min(width, x0 + w); x++) data[(y - y0) * w + (x - x0)] = mask[y * width + x] ? 1 : 0;
+  }
+  return { data, w, h, x0, y0 };
+}
+
+/**
+ * Fills every hole of the object in place: background pixels of `box` that no 4-connected path of
+ * background leads out of the box. Returns how many pixels it filled.
+ */
+export function fillHoles(mask: Uint8Array, width: number, height: number, box: PixelBox): number {
+  const c = crop(mask, width, height, box);
+  const inverse = c.data.map((v) => (v ? 0 : 1));
+  const { labels } = connectedComponents(inverse, c.w, c.h, 4);
+  // The frame's background component (label of the corner: the frame is never object).
+  const outside = labels[0];
+  let filled = 0;
+  for (let y = 1; y < c.h - 1; y++) {
+    for (let x = 1; x < c.w - 1; x++) {
+      const l = labels[y * c.w + x];
+      if (l === 0 || l === outside) continue;
+      mask[(y + c.y0) * width + (x + c.x0)] = 1;
+      filled++;
+    }
+  }
+  return filled;
+}
+
+/**
+ * Removes, in place, the object's 8-connected parts smaller than {@link SPECK_SHARE} of its area
+ * (and at least {@link MIN_SPECK_PX}); the largest part always stays. Returns how many pixels it removed.
+ */
+export function removeSpecks(mask: Uint8Array, width: number, height: number, box: PixelBox): number {
+  const c = crop(mask, width, height, box);
+  const { labels, count, areas } = connectedComponents(c.data, c.w, c.h, 8);
+  let total = 0;
+  let largest = 1;
+  for (let l = 1; l <= count; l++) {
+    total += areas[l];
+    if (areas[l] > areas[largest]) largest = l;
+  }
+  const minArea = Math.max(MIN_SPECK_PX, SPECK_SHARE * total);
+  let removed = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l === 0 || l === largest || areas[l] >= minArea) continue;
+    const x = i % c.w;
+    const y = (i - x) / c.w;
+    mask[(y + c.y0) * width + (x + c.x0)] = 0;
+    removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,56 @@
+// Cleaning a mask from the object list: the annotator erases a hole into a polygon by mistake
+// (or the model left one), and "Fill holes" closes it for everyone; with nothing to fill, the
+// editor says so.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { rleArea } from '../../shared/codecs/rle';
+import { listObjects } from '../../shared/schema/annotation';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { clickImage, launch, openTask, shot, waitFor } from './browser';
+
+describe('mask clean-up in the object list', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let watcher: YClient;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const { projectId, taskId } = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'a.png' });
+    const ana = await srv.addMember(projectId, 'annotator', 'Ana');
+    watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
+    await watcher.synced();
+    browser = await launch();
+    page = await openTask(await browser.newContext(), srv.url, taskId, ana.token);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    watcher?.destroy();
+    await srv?.close();
+  });
+
+  const area = () => {
+    const m = listObjects(watcher.doc)[0]?.mask;
+    return m ? rleArea(m) : 0;
+  };
+
+  it('fills the hole an eraser made, for everyone', async () => {
+    await page.keyboard.press('g');
+    for (const [x, y] of [[40, 40], [280, 40], [280, 200], [40, 200]] as Array<[number, number]>) await clickImage(page, x, y);
+    await page.keyboard.press('Enter');
+    await waitFor(() => area() > 0, 'the polygon on the server');
+    const full = area();
+    await page.keyboard.press('e');
+    await clickImage(page, 160, 120);
+    await waitFor(() => area() < full, 'the hole on the server');
+    await page.getByRole('button', { name: 'Fill holes' }).click();
+    await waitFor(() => area() === full, 'the hole filled on the server');
+    expect(listObjects(watcher.doc)[0].source).toBe('fill-holes');
+    await page.getByRole('button', { name: 'Fill holes' }).click();
+    await page.getByText('This object has no holes.').waitFor();
+    await shot(page, 'cleanup-filled');
+  });
+});
