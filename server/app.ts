@@ -14,6 +14,7 @@ import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
 import { StatusMirror } from './dataset/statusMirror';
+import { readTaskStatus } from '../shared/schema/review';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
 import { projectRoutes } from './http/projectRoutes';
@@ -164,6 +165,18 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     }
   }
   ready = true;
+  // Rows a crash left behind their review rooms catch up in the background, one task at a time.
+  const reconciling = statusMirror
+    .reconcile(
+      async () => {
+        const who = await storage.meta.resolveToken(admin.token); // the admin sees every project
+        const projects = 'user' in who ? await storage.meta.listProjects(who.user) : [];
+        return (await Promise.all(projects.map((p) => storage.meta.listTasks(p.id)))).flat();
+      },
+      (taskId) => sync.withDoc(`review:${taskId}`, (doc) => readTaskStatus(doc)?.status ?? null),
+      () => closing !== null,
+    )
+    .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
   const close = () =>
@@ -176,6 +189,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
+      await reconciling;
       await statusMirror.idle();
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { setTaskStatus } from '../../shared/schema/review';
 import type { TaskId } from '../../shared/schema/ids';
 import { createLogger } from '../logger';
-import type { TaskStatus } from '../storage/types';
+import type { Task, TaskStatus } from '../storage/types';
 import { StatusMirror } from './statusMirror';
 
 const log = createLogger({ level: 'silent' });
@@ -58,5 +58,29 @@ describe('StatusMirror', () => {
     mirror.update(T, doc); // the room's next change (or load) tries again
     await mirror.idle();
     expect(row.status).toBe('in_review');
+  });
+
+  it('reconcile corrects the rows behind their review rooms, and leaves a status that came live alone', async () => {
+    const { row, meta } = slowRow(1);
+    const mirror = new StatusMirror(meta, log);
+    const task = (id: string, status: TaskStatus) => ({ id: id as TaskId, status }) as Task;
+    const rooms: Record<string, TaskStatus | null> = { a: 'in_review', b: 'todo', c: null, d: 'done' };
+    // 'd' changes live while the check runs: the live status is newer than what the check read.
+    const live = new Y.Doc();
+    setTaskStatus(live, 'in_progress', 'ana');
+    const fixed = await mirror.reconcile(
+      async () => [task('a', 'todo'), task('b', 'todo'), task('c', 'todo'), task('d', 'todo')],
+      async (id) => {
+        if (id === 'd') mirror.update('d' as TaskId, live);
+        return rooms[id];
+      },
+      () => false,
+    );
+    expect(fixed).toBe(1);
+    expect(row.writes).toEqual(['in_review', 'in_progress']);
+    // Stopped: nothing more is read.
+    let reads = 0;
+    await mirror.reconcile(async () => [task('a', 'todo')], async () => (reads++, 'done'), () => true);
+    expect(reads).toBe(0);
   });
 });

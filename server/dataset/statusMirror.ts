@@ -7,7 +7,7 @@ import type { Doc } from 'yjs';
 import { readTaskStatus } from '../../shared/schema/review';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
-import type { MetaStore, TaskStatus } from '../storage/types';
+import type { MetaStore, Task, TaskStatus } from '../storage/types';
 
 export class StatusMirror {
   /** The latest status seen per task, and the one the row is known to hold. */
@@ -23,7 +23,35 @@ export class StatusMirror {
   /** A review room was loaded or its document changed. */
   update(taskId: TaskId, doc: Doc): void {
     const status = readTaskStatus(doc)?.status;
-    if (!status) return;
+    if (status) this.want(taskId, status);
+  }
+
+  /**
+   * Catches every row up with its review room, one task at a time, in the background: a row whose
+   * write a crash cut off (the room had the status, the row not yet), or rows from before the
+   * mirror, would otherwise wait until someone opens their task. `stop` ends it early (shutdown).
+   * Resolves how many rows it corrected.
+   */
+  async reconcile(tasks: () => Promise<Task[]>, readStatus: (taskId: TaskId) => Promise<TaskStatus | null>, stop: () => boolean): Promise<number> {
+    let fixed = 0;
+    for (const t of await tasks()) {
+      if (stop()) break;
+      const status = await readStatus(t.id).catch((err: unknown) => {
+        this.log.warn({ err, taskId: t.id }, 'could not read the review room to check the task row');
+        return null;
+      });
+      // A status that arrived live meanwhile is newer than this read: it wins.
+      if (!status || status === t.status || this.wanted.has(t.id)) continue;
+      this.written.set(t.id, t.status);
+      this.want(t.id, status);
+      fixed++;
+    }
+    await this.idle();
+    if (fixed) this.log.info({ fixed }, 'task rows caught up with their review rooms');
+    return fixed;
+  }
+
+  private want(taskId: TaskId, status: TaskStatus): void {
     this.wanted.set(taskId, status);
     if (!this.writing.has(taskId) && this.written.get(taskId) !== status) {
       const job = this.write(taskId).finally(() => this.writing.delete(taskId));
