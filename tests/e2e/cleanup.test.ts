@@ -1,6 +1,6 @@
-// Cleaning a mask from the object list: the annotator erases a hole into a polygon by mistake
-// (or the model left one), and "Fill holes" closes it for everyone; with nothing to fill, the
-// editor says so.
+// The object list's tools: cleaning a mask (the annotator erases a hole into a polygon by mistake,
+// or the model left one, and "Fill holes" closes it for everyone; with nothing to fill, the editor
+// says so), and showing the objects of one label.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { rleArea } from '../../shared/codecs/rle';
@@ -18,7 +18,8 @@ describe('mask clean-up in the object list', () => {
 
   beforeAll(async () => {
     srv = await startTestServer();
-    const { projectId, taskId } = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'a.png' });
+    const labels = [{ name: 'object', color: '#ff0000' }, { name: 'bike', color: '#22c55e' }];
+    const { projectId, taskId } = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'a.png', labels });
     const ana = await srv.addMember(projectId, 'annotator', 'Ana');
     watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
     await watcher.synced();
@@ -52,5 +53,22 @@ describe('mask clean-up in the object list', () => {
     await page.getByRole('button', { name: 'Fill holes' }).click();
     await page.getByText('This object has no holes.').waitFor();
     await shot(page, 'cleanup-filled');
+  });
+
+  it('shows the objects of one label, numbered as in the whole list', async () => {
+    await page.keyboard.press('Shift+Digit2'); // new objects: bike
+    await page.keyboard.press('g');
+    for (const [x, y] of [[290, 210], [310, 210], [310, 230]] as Array<[number, number]>) await clickImage(page, x, y);
+    await page.keyboard.press('Enter');
+    await waitFor(() => listObjects(watcher.doc).length === 2, 'the bike on the server');
+    const chips = page.getByTestId('label-filter');
+    await waitFor(async () => (await chips.allTextContents()).join('|') === 'bike 1|object 1', 'a chip per label');
+    const rows = page.locator('[data-testid="object-list"] li[role="option"]');
+    expect(await rows.count()).toBe(2);
+    await chips.filter({ hasText: 'bike' }).click();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator('.n').textContent()).toBe('#2');
+    await chips.filter({ hasText: 'bike' }).click();
+    expect(await rows.count()).toBe(2);
   });
 });

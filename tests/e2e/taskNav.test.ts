@@ -120,6 +120,9 @@ describe('going through a project', () => {
     await shot(page, 'task-list-done');
     await page.getByTestId('status-filter-all').click();
     expect(await names()).toEqual(['one.png', 'three.png', 'two.png']);
+    await page.getByRole('searchbox', { name: 'Find tasks by file name' }).fill('THR');
+    expect(await names()).toEqual(['three.png']);
+    await page.getByRole('searchbox', { name: 'Find tasks by file name' }).fill('');
     // Exporting the done tasks only: the COCO file has the third image alone.
     await page.getByTestId('export-scope').selectOption('done');
     const href = await page.getByTestId('export-link').getAttribute('href');
