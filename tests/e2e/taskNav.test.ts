@@ -192,4 +192,26 @@ describe('going through a project', () => {
     await page.getByRole('button', { name: 'Reset' }).click();
     expect(await filter()).toBe('');
   });
+
+  it('copies the polygon of the first task and pastes it into the next one (Ctrl+C, PageDown, Ctrl+V)', async () => {
+    await page.goto(`${srv.url}/tasks/${tasks[0]}`);
+    await opened(tasks[0]);
+    const [polygon] = listObjects(first.doc);
+    await page.keyboard.press('v');
+    await clickImage(page, 150, 60); // inside the polygon (40,40)-(200,40)-(200,180)
+    await page.keyboard.press('Control+c');
+    await page.getByText('Copied car.').waitFor();
+    await page.keyboard.press('PageDown');
+    await opened(tasks[1]);
+    const second = connectClient(srv.wsUrl, `task:${tasks[1]}`, srv.adminToken);
+    try {
+      await second.synced();
+      await page.keyboard.press('Control+v');
+      await waitFor(() => listObjects(second.doc).length === 1, 'the pasted polygon on the second task');
+      const pasted = listObjects(second.doc)[0];
+      expect([pasted.label, pasted.mask, pasted.source]).toEqual(['car', polygon.mask, 'paste']);
+    } finally {
+      second.destroy();
+    }
+  });
 });

@@ -258,6 +258,27 @@ describe('EditorSession', () => {
     expect(a.message?.text).toBe('This object is locked.');
   });
 
+  it('copies the selected object and pastes it into another image of the same size, attributes included', () => {
+    const a = session(new Y.Doc(), 'ana', null);
+    expect(a.copySelected()).toBeNull();
+    const id = drawPolygon(a, [[5, 5], [25, 5], [25, 25]]);
+    a.model.setAttributes(id, { occluded: true }, 'ana');
+    const copied = a.copySelected()!;
+    expect(a.message?.text).toBe('Copied car.');
+    const next = session(new Y.Doc(), 'ana', null);
+    const pasted = next.paste(copied)!;
+    expect(next.selectedId).toBe(pasted);
+    const o = next.model.read(pasted)!;
+    expect([o.label, o.mask, o.attributes, o.source]).toEqual(['car', a.model.read(id)!.mask, { occluded: true }, 'paste']);
+    next.undo();
+    expect(next.model.read(pasted)).toBeNull();
+    expect(next.paste({ ...copied, width: W + 1 })).toBeNull();
+    expect(next.message?.text).toMatch(/from a 65×48 image; this one is 64×48/);
+    const viewer = session(new Y.Doc(), 'vic', null, false);
+    expect(viewer.paste(copied)).toBeNull();
+    expect(viewer.model.list()).toEqual([]);
+  });
+
   it("A's undo never deletes an object that B has changed since A created it", () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);

@@ -21,6 +21,15 @@ export interface SessionUser {
   name: string;
 }
 
+/** An object on the clipboard: what a paste into an image of the same size recreates. */
+export interface CopiedObject {
+  label: string;
+  mask: Rle;
+  attributes: Record<string, AttributeValue>;
+  width: number;
+  height: number;
+}
+
 export interface SessionOptions {
   doc: Y.Doc;
   taskId: string;
@@ -381,6 +390,38 @@ export class EditorSession implements ToolHost {
     this.history.boundary();
     this.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), this.user.id, { source: how });
     return n;
+  }
+
+  /** The selected object as the clipboard keeps it (Ctrl/Cmd+C), or null with nothing to copy. */
+  copySelected(): CopiedObject | null {
+    const o = this.selectedId ? this.model.read(this.selectedId) : null;
+    if (!o?.mask || rleArea(o.mask) === 0) {
+      this.notify('Select an object with a mask to copy it.');
+      return null;
+    }
+    this.notify(`Copied ${o.label}.`);
+    return { label: o.label, mask: o.mask, attributes: o.attributes ?? {}, width: this.width, height: this.height };
+  }
+
+  /**
+   * A copied object as a new object of this image (Ctrl/Cmd+V), for the next frame of a sequence
+   * or a duplicate: same label, mask and attribute values; selected. Refused for an image of
+   * another size (the mask would not match it). Returns the new object's id.
+   */
+  paste(c: CopiedObject): ObjectId | null {
+    if (!this.canEdit) {
+      this.notify(READ_ONLY_MESSAGE);
+      return null;
+    }
+    if (c.width !== this.width || c.height !== this.height) {
+      this.notify(`The copied object is from a ${c.width}×${c.height} image; this one is ${this.width}×${this.height}.`);
+      return null;
+    }
+    this.history.boundary();
+    const id = newId() as ObjectId;
+    this.model.create({ id, label: c.label, mask: c.mask, attributes: c.attributes, by: this.user.id, source: 'paste' });
+    this.select(id);
+    return id;
   }
 
   setPreview(preview: ToolPreview | null): void {

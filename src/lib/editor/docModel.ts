@@ -31,6 +31,7 @@ export interface NewObject {
   by: string;
   source?: string;
   model?: string;
+  attributes?: Record<string, AttributeValue>;
 }
 
 function view(o: AnnotationObject): ObjectView {
