@@ -1,4 +1,5 @@
 // /api/projects/**: projects, labels, members and image uploads (which create tasks).
+import { CloseCode } from '../../shared/protocol/closeCodes';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { AddMemberSchema, AssignTasksSchema, CreateProjectSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
 import type { Role } from '../../shared/protocol/roles';
@@ -125,6 +126,19 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     await meta.addMember(projectId, member.id, body.role);
     const token = await meta.createToken(member.id, { label: `member of ${projectId}` });
     sendJson(res, 201, { userId: member.id, token });
+  });
+
+  // Owners take people out: their role goes, their tasks' assignments go, and their open editors of
+  // this project's tasks on this node are closed (4403); the token stays valid for other projects.
+  router.add('DELETE', '/api/projects/:projectId/members/:userId', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query);
+    const projectId = params.projectId as ProjectId;
+    await requireOwner(deps, user, projectId);
+    const userId = params.userId as UserId;
+    await meta.removeMember(projectId, userId);
+    const tasks = new Set((await meta.listTasks(projectId)).map((t) => t.id as string));
+    const closed = await deps.sync.closeUser(userId, tasks, CloseCode.Forbidden, 'removed from the project');
+    sendJson(res, 200, { removed: userId, closedConnections: closed });
   });
 
   router.add('GET', '/api/projects/:projectId/members', async ({ req, res, query, params }) => {

@@ -80,6 +80,11 @@ export interface MetaStore {
 
   addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void>;
   getRole(projectId: ProjectId, userId: UserId): Promise<Role | null>;
+  /**
+   * Takes a user out of a project, and their tasks' assignments with them. `not_found` when they
+   * are not a member; `conflict` for the project's last owner.
+   */
+  removeMember(projectId: ProjectId, userId: UserId): Promise<void>;
   listMembers(projectId: ProjectId): Promise<Member[]>;
 
   createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee'> & { id?: TaskId }): Promise<Task>;

@@ -210,6 +210,17 @@ export class Room {
     for (const c of this.conns) c.ws.close(code, reason);
   }
 
+  /** Closes the sockets of one user (e.g. taken out of the project). Returns how many. */
+  closeUser(userId: string, code: number, reason: string): number {
+    let n = 0;
+    for (const c of this.conns) {
+      if (c.user.id !== userId) continue;
+      c.ws.close(code, reason);
+      n++;
+    }
+    return n;
+  }
+
   private refuseWrite(conn: Conn, update: Uint8Array): void {
     if (isNoopUpdate(this.doc, update)) return;
     this.deps.metrics.deniedWrites++;

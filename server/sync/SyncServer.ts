@@ -47,6 +47,11 @@ export interface SyncServer {
   /** Names of the rooms loaded now: with sockets, or left within the unload grace period. */
   loadedRooms(): string[];
   /**
+   * Closes a user's sockets in the rooms of the given tasks on this node (access withdrawn), with
+   * `code`; they are refused at once if they reconnect. Resolves how many it closed.
+   */
+  closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number>;
+  /**
    * Shutdown: refuses new sockets, waits until every update applied so far is durable, then
    * closes every socket with 1001 (sockets that do not finish the closing handshake within
    * `CLOSE_HANDSHAKE_MS` are cut), stores what arrived meanwhile and unloads the rooms.
@@ -291,7 +296,16 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     await Promise.all(gone);
   }
 
-  return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], close };
+  async function closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
+    let n = 0;
+    for (const p of rooms.values()) {
+      const room = await p.catch(() => null);
+      if (room && !room.closed && taskIds.has(room.taskId)) n += room.closeUser(userId, code, reason);
+    }
+    return n;
+  }
+
+  return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], closeUser, close };
 }
 
 function refusal(closeCode: number, message: string): Error {

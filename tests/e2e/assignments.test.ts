@@ -86,4 +86,13 @@ describe('task assignments', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-status') === 'saved');
     expect(await page.getByTestId('next-open').count()).toBe(0);
   });
+
+  it('the owner takes Ben out: his tasks become unassigned and he is gone from the members', async () => {
+    owner.once('dialog', (d) => void d.accept());
+    await owner.getByRole('button', { name: 'Remove Ben' }).click();
+    await waitFor(async () => (await assignees()).every((a: string | null) => a !== ben.userId), "Ben's tasks unassigned");
+    expect(await assignees()).toEqual([ana.userId, null, ana.userId, ana.userId]);
+    await waitFor(async () => (await owner.getByRole('button', { name: 'Remove Ben' }).count()) === 0, 'Ben gone from the members');
+    expect((await srv.api('GET', `/api/projects/${projectId}/tasks`, undefined, ben.token)).status).toBe(403);
+  });
 });

@@ -1,8 +1,10 @@
 // Task assignments through the real HTTP API: the owner hands tasks to members, the task list says
-// who has each, and a request with one bad entry changes nothing.
+// who has each, and a request with one bad entry changes nothing; and taking a member out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
+import { waitFor } from '../helpers/waitFor';
+import { connectClient } from '../helpers/yclient';
 
 let s: TestServer;
 let projectId: string;
@@ -63,5 +65,38 @@ describe('task assignments', () => {
   it('are cleared with null', async () => {
     await assign([{ taskId: tasks[0], userId: null }, { taskId: tasks[2], userId: null }]);
     expect(await assignees()).toEqual([null, ben.userId, null]);
+  });
+});
+
+describe('taking a member out of a project', () => {
+  it("closes their open editor (4403), withdraws access and clears their assignments; the last owner stays", async () => {
+    const cara = await s.addMember(projectId, 'annotator', 'Cara');
+    await assign([{ taskId: tasks[0], userId: cara.userId }]);
+    const editor = connectClient(s.wsUrl, `task:${tasks[0]}`, cara.token, undefined, { maxBackoffTime: 100 });
+    try {
+      await editor.synced();
+      expect((await s.api('DELETE', `/api/projects/${projectId}/members/${cara.userId}`, undefined, ana.token)).status).toBe(403);
+      const r = await s.api('DELETE', `/api/projects/${projectId}/members/${cara.userId}`);
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ removed: cara.userId, closedConnections: 1 });
+      await waitFor(() => editor.closes.some((c) => c.code === 4403), 'her editor closed with 4403');
+    } finally {
+      editor.destroy();
+    }
+    // Connecting again is refused.
+    const retry = connectClient(s.wsUrl, `task:${tasks[0]}`, cara.token);
+    try {
+      await waitFor(() => retry.closes.some((c) => c.code === 4403), 'a new connection refused');
+    } finally {
+      retry.destroy();
+    }
+    expect((await s.api('GET', `/api/projects/${projectId}/tasks`, undefined, cara.token)).status).toBe(403);
+    expect((await assignees())[0]).toBeNull();
+    expect((await s.api('GET', `/api/projects/${projectId}/members`)).body.map((m: { name: string }) => m.name)).not.toContain('Cara');
+    const again = await s.api('DELETE', `/api/projects/${projectId}/members/${cara.userId}`);
+    expect([again.status, again.body.error.code]).toEqual([404, 'not_found']);
+    const me = (await s.api('GET', '/api/me')).body;
+    const last = await s.api('DELETE', `/api/projects/${projectId}/members/${me.id}`);
+    expect([last.status, last.body.error.code]).toEqual([409, 'conflict']);
   });
 });

@@ -183,6 +183,34 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.getTask('nope' as TaskId)).toBeNull();
       });
 
+      it('removes a member with their assignments, and never the last owner', async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const ana = await meta.createUser({ name: 'Ana' });
+        const p = await meta.createProject({ name: 'P', labels, createdBy: owner.id });
+        const q = await meta.createProject({ name: 'Q', labels, createdBy: owner.id });
+        await meta.addMember(p.id, owner.id, 'owner');
+        await meta.addMember(p.id, ana.id, 'annotator');
+        await meta.addMember(q.id, ana.id, 'annotator');
+        const mk = (projectId: ProjectId, i: number) => meta.createTask({ projectId, name: `r${i}.png`, width: 1, height: 1, imageKey: `r${i}`, mime: 'image/png' });
+        const [tp, tq] = [await mk(p.id, 0), await mk(q.id, 1)];
+        await meta.assignTasks(p.id, [{ taskId: tp.id, userId: ana.id }]);
+        await meta.assignTasks(q.id, [{ taskId: tq.id, userId: ana.id }]);
+        await meta.removeMember(p.id, ana.id);
+        expect(await meta.getRole(p.id, ana.id)).toBeNull();
+        expect((await meta.getTask(tp.id))?.assignee).toBeNull();
+        // Her other project is untouched.
+        expect(await meta.getRole(q.id, ana.id)).toBe('annotator');
+        expect((await meta.getTask(tq.id))?.assignee).toBe(ana.id);
+        await expect(meta.removeMember(p.id, ana.id)).rejects.toMatchObject({ code: 'not_found' });
+        await expect(meta.removeMember(p.id, owner.id)).rejects.toMatchObject({ code: 'conflict' });
+        expect(await meta.getRole(p.id, owner.id)).toBe('owner');
+        const second = await meta.createUser({ name: 'Second owner' });
+        await meta.addMember(p.id, second.id, 'owner');
+        await meta.removeMember(p.id, owner.id);
+        expect(await meta.getRole(p.id, owner.id)).toBeNull();
+      });
+
       it('assigns tasks of one project all or nothing, and unassigns', async () => {
         const { meta } = await open();
         const owner = await meta.createUser({ name: 'Owner' });

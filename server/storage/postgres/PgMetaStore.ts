@@ -2,7 +2,7 @@
 // backend (same validation schemas, same error codes; checked by tests/integration/storageContract.ts).
 // Rows become objects in ../rows.ts (shared with SQLite). `ord` (bigserial) keeps insertion order
 // where created_at ties.
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
@@ -157,18 +157,41 @@ export class PgMetaStore implements MetaStore {
     // The last assignment of a task wins, as in the SQLite store's loop.
     const last = new Map(assignments.map((a) => [a.taskId, a.userId]));
     if (!last.size) return;
+    try {
+      await this.tx(async (c) => {
+        const r = await c.query(
+          'UPDATE tasks t SET assignee = a.u FROM unnest($1::text[], $2::text[]) AS a(id, u) WHERE t.id = a.id AND t.project_id = $3',
+          [[...last.keys()], [...last.values()], projectId],
+        );
+        if (r.rowCount !== last.size) throw new TandemError(ErrorCode.NotFound, `a task is not in project ${projectId}`);
+      });
+    } catch (e) {
+      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
+      throw e;
+    }
+  }
+
+  async removeMember(projectId: ProjectId, userId: UserId): Promise<void> {
+    await this.tx(async (c) => {
+      // Owners' rows locked first: two owners removing each other at once cannot leave none.
+      const owners = await c.query<{ user_id: string }>("SELECT user_id FROM members WHERE project_id = $1 AND role = 'owner' FOR UPDATE", [projectId]);
+      const r = await c.query<{ role: string }>('DELETE FROM members WHERE project_id = $1 AND user_id = $2 RETURNING role', [projectId, userId]);
+      if (!r.rowCount) throw new TandemError(ErrorCode.NotFound, 'not a member of this project');
+      if (r.rows[0].role === 'owner' && owners.rowCount! <= 1) throw new TandemError(ErrorCode.Conflict, 'a project keeps at least one owner');
+      await c.query('UPDATE tasks SET assignee = NULL WHERE project_id = $1 AND assignee = $2', [projectId, userId]);
+    });
+  }
+
+  /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const r = await client.query(
-        'UPDATE tasks t SET assignee = a.u FROM unnest($1::text[], $2::text[]) AS a(id, u) WHERE t.id = a.id AND t.project_id = $3',
-        [[...last.keys()], [...last.values()], projectId],
-      );
-      if (r.rowCount !== last.size) throw new TandemError(ErrorCode.NotFound, `a task is not in project ${projectId}`);
+      const out = await fn(client);
       await client.query('COMMIT');
+      return out;
     } catch (e) {
       await client.query('ROLLBACK');
-      if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
       throw e;
     } finally {
       client.release();

@@ -109,6 +109,20 @@ export class SqliteMetaStore implements MetaStore {
     }
   }
 
+  async removeMember(projectId: ProjectId, userId: UserId): Promise<void> {
+    const db = this.live();
+    db.transaction(() => {
+      const row = db.prepare('SELECT role FROM members WHERE project_id = ? AND user_id = ?').get(projectId, userId) as { role: string } | undefined;
+      if (!row) throw new TandemError(ErrorCode.NotFound, 'not a member of this project');
+      if (row.role === 'owner') {
+        const owners = db.prepare("SELECT COUNT(*) AS n FROM members WHERE project_id = ? AND role = 'owner'").get(projectId) as { n: number };
+        if (owners.n <= 1) throw new TandemError(ErrorCode.Conflict, 'a project keeps at least one owner');
+      }
+      db.prepare('DELETE FROM members WHERE project_id = ? AND user_id = ?').run(projectId, userId);
+      db.prepare('UPDATE tasks SET assignee = NULL WHERE project_id = ? AND assignee = ?').run(projectId, userId);
+    }).immediate();
+  }
+
   async getRole(projectId: ProjectId, userId: UserId): Promise<Role | null> {
     const row = this.live().prepare('SELECT role FROM members WHERE project_id = ? AND user_id = ?')
       .get(projectId, userId) as { role: string } | undefined;

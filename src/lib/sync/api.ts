@@ -105,6 +105,10 @@ export class Api {
   members(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/members`, z.array(MemberSchema));
   }
+  /** Takes a member out of the project (owners); their open editors of it are closed. */
+  removeMember(projectId: string, userId: string) {
+    return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`, z.object({ removed: z.string() }));
+  }
   addMember(projectId: string, name: string, role: MemberRole) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/members`, z.object({ userId: z.string(), token: z.string() }), { name, role });
   }
