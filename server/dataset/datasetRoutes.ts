@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from '../metrics/createMetrics';
 import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
+import { deleteTask } from './deleteTask';
 import { exportDataset } from './export/exportDataset';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -23,6 +24,7 @@ import { syncRooms } from './rooms';
 import { ExportFormats, ExportStatusesSchema } from './types';
 
 const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco') });
+const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
 const ImportQuery = z.object({
@@ -99,6 +101,16 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const body = await readBody(req, deps.config.limits.maxImageBytes);
     const report = await importCoco(storage, rooms, projectId, new Uint8Array(body), user.id, { unknownLabels: opts.unknownLabels });
     sendJson(res, 200, report);
+  });
+
+  // Owners delete a task (a wrong or duplicate upload) with its annotations (`?force=true` when it has any).
+  router.add('DELETE', '/api/tasks/:taskId', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may delete tasks');
+    const { force } = validate(DeleteQuery, query(q));
+    const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
+    sendJson(res, 200, { deleted: task.id, objects });
   });
 
   // Browsing: every object with history, deleted ones included (they are gone from the doc).

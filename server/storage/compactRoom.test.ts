@@ -24,6 +24,9 @@ function memoryDocs(): DocStore & { rows: Map<string, Array<{ seq: number; data:
       rows.set(room, [{ seq: uptoSeq, data: snapshot }, ...log(room).filter((r) => r.seq > uptoSeq)]);
     },
     async logLength(room) { return log(room).length; },
+    async deleteRooms(names) {
+      for (const n of names) rows.delete(n);
+    },
     async flush() {},
     async close() {},
   };

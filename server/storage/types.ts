@@ -91,6 +91,8 @@ export interface MetaStore {
   getTask(id: TaskId): Promise<Task | null>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
+  /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
+  deleteTask(id: TaskId): Promise<void>;
   /**
    * Sets the assignee of tasks of one project, all or nothing: `not_found` when a task is not in
    * the project (or a user does not exist), and then nothing changes. Membership is the caller's check.
@@ -123,6 +125,8 @@ export interface DocStore {
   compact(room: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
   /** Number of log rows for the room (to decide when to compact). */
   logLength(room: string): Promise<number>;
+  /** Removes everything stored for the rooms (a deleted task's), appends made before the call included. */
+  deleteRooms(rooms: string[]): Promise<void>;
   /** Waits until every append issued so far is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;

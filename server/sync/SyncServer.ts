@@ -52,6 +52,11 @@ export interface SyncServer {
    */
   closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number>;
   /**
+   * Unloads rooms whose task is gone: every socket closed with `code`, what they applied made
+   * durable, nothing compacted. The caller deletes the stored rooms afterwards.
+   */
+  dropRooms(names: string[], code: number, reason: string): Promise<void>;
+  /**
    * Shutdown: refuses new sockets, waits until every update applied so far is durable, then
    * closes every socket with 1001 (sockets that do not finish the closing handshake within
    * `CLOSE_HANDSHAKE_MS` are cut), stores what arrived meanwhile and unloads the rooms.
@@ -305,7 +310,19 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     return n;
   }
 
-  return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], closeUser, close };
+  async function dropRooms(names: string[], code: number, reason: string): Promise<void> {
+    for (const name of names) {
+      const p = rooms.get(name);
+      if (!p) continue;
+      rooms.delete(name);
+      const room = await p.catch(() => null);
+      if (!room || room.closed) continue;
+      room.closeAll(code, reason);
+      await room.close({ compact: false });
+    }
+  }
+
+  return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], closeUser, dropRooms, close };
 }
 
 function refusal(closeCode: number, message: string): Error {

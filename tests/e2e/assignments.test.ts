@@ -95,4 +95,14 @@ describe('task assignments', () => {
     await waitFor(async () => (await owner.getByRole('button', { name: 'Remove Ben' }).count()) === 0, 'Ben gone from the members');
     expect((await srv.api('GET', `/api/projects/${projectId}/tasks`, undefined, ben.token)).status).toBe(403);
   });
+
+  it('the owner deletes a task from its card, after saying yes', async () => {
+    owner.once('dialog', (d) => void d.dismiss());
+    await owner.getByRole('button', { name: 'Delete t4.png' }).click();
+    expect((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body).toHaveLength(4);
+    owner.once('dialog', (d) => void d.accept());
+    await owner.getByRole('button', { name: 'Delete t4.png' }).click();
+    await waitFor(async () => (await owner.getByRole('button', { name: 'Delete t4.png' }).count()) === 0, 't4 gone from the list');
+    expect((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.map((t: { name: string }) => t.name)).toEqual(['t1.png', 't2.png', 't3.png']);
+  });
 });

@@ -290,6 +290,27 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await docs.logLength('task:f')).toBe(50);
       });
 
+      it("deletes a deleted task's rooms, appends still queued included, and leaves the others", async () => {
+        const { docs, meta } = await open();
+        const queued = [docs.append('task:gone', new Uint8Array([1])), docs.append('review:gone', new Uint8Array([2])), docs.append('task:kept', new Uint8Array([3]))];
+        await docs.deleteRooms(['task:gone', 'review:gone', 'history:gone']);
+        await Promise.all(queued);
+        expect(await docs.load('task:gone')).toEqual({ updates: [], lastSeq: 0 });
+        expect(await docs.logLength('review:gone')).toBe(0);
+        expect((await docs.load('task:kept')).updates).toEqual([new Uint8Array([3])]);
+        // The room can be written again afterwards (a task id is never reused, but a room name may be).
+        await docs.append('task:gone', new Uint8Array([4]));
+        expect((await docs.load('task:gone')).updates).toEqual([new Uint8Array([4])]);
+        // And the task row.
+        const owner = await meta.createUser({ name: 'Owner' });
+        const p = await meta.createProject({ name: 'P', labels: [], createdBy: owner.id });
+        const t = await meta.createTask({ projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
+        await meta.deleteTask(t.id);
+        expect(await meta.getTask(t.id)).toBeNull();
+        expect(await meta.listTasks(p.id)).toEqual([]);
+        await expect(meta.deleteTask(t.id)).rejects.toMatchObject({ code: 'not_found' });
+      });
+
       it('compacts to a snapshot that keeps the state and the rows appended after it', async () => {
         const { docs } = await open();
         const room = 'task:compact';

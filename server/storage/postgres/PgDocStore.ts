@@ -24,6 +24,7 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Logger } from '../../logger';
 import { observeCommit, type DocStoreMetrics } from '../docStoreMetrics';
 import type { DocStore, StoredRoom } from '../types';
+import { inTransaction } from './transaction';
 import { RoomNameSchema } from '../validation';
 
 interface Pending {
@@ -193,18 +194,18 @@ export class PgDocStore implements DocStore {
   }
 
   /** Runs `fn` in one transaction on a pooled connection: committed, or rolled back and rethrown. */
-  private async transaction(fn: (client: PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await fn(client);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch((re: unknown) => this.log.warn({ err: re }, 'rollback failed'));
-      throw e;
-    } finally {
-      client.release();
-    }
+  private transaction(fn: (client: PoolClient) => Promise<void>): Promise<void> {
+    return inTransaction(this.pool, fn, this.log);
+  }
+
+  async deleteRooms(rooms: string[]): Promise<void> {
+    this.live();
+    await this.flush(); // this node's appends to them first, so none lands after the delete
+    if (!rooms.length) return;
+    await this.transaction(async (client) => {
+      await client.query('DELETE FROM doc_updates WHERE room = ANY($1::text[])', [rooms]);
+      await client.query('DELETE FROM doc_rooms WHERE room = ANY($1::text[])', [rooms]);
+    });
   }
 
   private live(): void {

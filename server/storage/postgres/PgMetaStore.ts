@@ -3,6 +3,7 @@
 // Rows become objects in ../rows.ts (shared with SQLite). `ord` (bigserial) keeps insertion order
 // where created_at ties.
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
@@ -147,6 +148,11 @@ export class PgMetaStore implements MetaStore {
     return r.rows.map(toTask);
   }
 
+  async deleteTask(id: TaskId): Promise<void> {
+    const r = await this.q('DELETE FROM tasks WHERE id = $1', [id]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
   async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = await this.q('UPDATE tasks SET status = $2 WHERE id = $1', [id, s]);
@@ -182,20 +188,8 @@ export class PgMetaStore implements MetaStore {
     });
   }
 
-  /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK');
-      throw e;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {

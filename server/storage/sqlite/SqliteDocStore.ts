@@ -166,6 +166,13 @@ export class SqliteDocStore implements DocStore {
     await this.request({ type: 'compact', room, snapshot: copy, uptoSeq }, [copy.buffer]);
   }
 
+  async deleteRooms(rooms: string[]): Promise<void> {
+    this.live();
+    // Queued appends go first (the writer answers in order), so none lands after the delete.
+    this.commit();
+    if (rooms.length) await this.request({ type: 'delete', rooms }, []);
+  }
+
   async logLength(room: string): Promise<number> {
     this.live();
     await this.settleWrites();

@@ -163,6 +163,11 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map(toTask);
   }
 
+  async deleteTask(id: TaskId): Promise<void> {
+    const r = this.live().prepare('DELETE FROM tasks WHERE id = ?').run(id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
   async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = this.live().prepare('UPDATE tasks SET status = ? WHERE id = ?').run(s, id);

@@ -7,6 +7,7 @@
 // Protocol (parentPort), answered in order:
 //   {type: 'write', id, rooms: string[], datas: Uint8Array[], ats: number[]}  -> {id, ok}
 //   {type: 'compact', id, room, snapshot: Uint8Array, uptoSeq}                -> {id, ok}
+//   {type: 'delete', id, rooms: string[]}                                      -> {id, ok}
 //   {type: 'close', id}                                                        -> {id, ok}, then exit
 // Failures answer {id, ok: false, message, code?}; a failed write or compact rolled back entirely.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,6 +24,10 @@ db.pragma('journal_size_limit = 67108864'); // as openSqlite.ts: truncate a WAL 
 const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?').pluck();
 const insert = db.prepare('INSERT INTO updates (room, seq, data, at) VALUES (?, ?, ?, ?)');
 const deleteUpTo = db.prepare('DELETE FROM updates WHERE room = ? AND seq <= ?');
+const deleteRoom = db.prepare('DELETE FROM updates WHERE room = ?');
+const deleteRooms = db.transaction((rooms) => {
+  for (const room of rooms) deleteRoom.run(room);
+});
 
 // Sequence numbers come from the table, not from memory, so the log stays ordered whatever else
 // wrote to the file; one MAX() per room per batch on the (room, seq) primary key.
@@ -61,6 +66,7 @@ parentPort.on('message', (m) => {
   try {
     if (m.type === 'write') writeBatch(m.rooms, m.datas, m.ats);
     else if (m.type === 'compact') compact(m.room, m.snapshot, m.uptoSeq);
+    else if (m.type === 'delete') deleteRooms(m.rooms);
     else if (m.type === 'close') {
       db.close();
       parentPort.postMessage({ id: m.id, ok: true });

@@ -105,6 +105,10 @@ export class Api {
   members(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/members`, z.array(MemberSchema));
   }
+  /** Deletes a task with its annotations (owners; `force` for an annotated one). */
+  deleteTask(taskId: string, force: boolean) {
+    return this.call('DELETE', `/api/tasks/${encodeURIComponent(taskId)}${force ? '?force=true' : ''}`, z.object({ deleted: z.string(), objects: z.number() }));
+  }
   /** Takes a member out of the project (owners); their open editors of it are closed. */
   removeMember(projectId: string, userId: string) {
     return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`, z.object({ removed: z.string() }));
