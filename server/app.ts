@@ -17,6 +17,7 @@ import { StatusMirror } from './dataset/statusMirror';
 import { readTaskStatus } from '../shared/schema/review';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
+import { memberRoutes } from './http/memberRoutes';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
@@ -92,6 +93,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   dataset = datasetRoutes(router, deps, metrics);
   taskRoutes(router, deps);
   projectRoutes(router, deps);
+  memberRoutes(router, deps);
   const app = await loadSvelteHandler(log);
 
   // Every TCP connection, upgraded ones included (closeAllConnections() leaves those alone), and

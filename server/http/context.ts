@@ -1,6 +1,8 @@
 // What the HTTP routes need, built once by server/app.ts.
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import type { Role } from '../../shared/protocol/roles';
+import type { ProjectId } from '../../shared/schema/ids';
 import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { InferenceService } from '../inference/index';
@@ -34,4 +36,11 @@ export async function requireUser(deps: HttpDeps, req: IncomingMessage, query: U
     token = query.get('token');
   }
   return deps.auth.authenticate(token);
+}
+
+/** The caller's role in the project, which must be `owner` (else `forbidden`). */
+export async function requireOwner(deps: HttpDeps, user: User, projectId: ProjectId): Promise<Role> {
+  const role = await deps.auth.projectRole(user, projectId);
+  if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may do this');
+  return role;
 }

@@ -5,6 +5,8 @@
 export const CloseCode = {
   /** Server shutting down; reconnect later. */
   GoingAway: 1001,
+  /** The user's access changed (a new role): reconnect, and the server applies the new one. */
+  Reconnect: 1012,
   /** A frame was larger than the configured limit. */
   MessageTooBig: 1009,
   /** A frame could not be decoded as a y-websocket message. */

@@ -35,6 +35,9 @@ export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */
 export type SetLabels = z.infer<typeof SetLabelsSchema>;
 
+/** Body of `PUT /api/projects/:id/members/:userId`: the member's new role. */
+export const SetRoleSchema = z.object({ role: z.enum(MemberRoles) });
+
 /** Body of `POST /api/projects/:id/members`. */
 export const AddMemberSchema = z.object({
   name: z.string().trim().min(1).max(200),

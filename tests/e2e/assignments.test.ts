@@ -105,4 +105,9 @@ describe('task assignments', () => {
     await waitFor(async () => (await owner.getByRole('button', { name: 'Delete t4.png' }).count()) === 0, 't4 gone from the list');
     expect((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.map((t: { name: string }) => t.name)).toEqual(['t1.png', 't2.png', 't3.png']);
   });
+
+  it("the owner makes Ana a reviewer from the members list", async () => {
+    await owner.getByRole('combobox', { name: 'Role of Ana' }).selectOption('reviewer');
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/members`)).body.find((m: { name: string }) => m.name === 'Ana')?.role === 'reviewer', 'Ana a reviewer');
+  });
 });

@@ -100,3 +100,38 @@ describe('taking a member out of a project', () => {
     expect([last.status, last.body.error.code]).toEqual([409, 'conflict']);
   });
 });
+
+describe("changing a member's role", () => {
+  it('applies at once to their open editor, which reconnects with the new rights', async () => {
+    const dan = await s.addMember(projectId, 'annotator', 'Dan');
+    await assign([{ taskId: tasks[1], userId: dan.userId }]);
+    const editor = connectClient(s.wsUrl, `task:${tasks[1]}`, dan.token, undefined, { maxBackoffTime: 100 });
+    const watcher = connectClient(s.wsUrl, `task:${tasks[1]}`, s.adminToken);
+    try {
+      await Promise.all([editor.synced(), watcher.synced()]);
+      const r = await s.api('PUT', `/api/projects/${projectId}/members/${dan.userId}`, { role: 'viewer' });
+      expect(r.body).toEqual({ userId: dan.userId, role: 'viewer' });
+      await waitFor(() => editor.closes.some((c) => c.code === 1012), 'his editor told to reconnect');
+      await waitFor(() => editor.provider.wsconnected && editor.provider.synced, 'his editor back');
+      // Now a viewer: what he writes never reaches the server.
+      editor.doc.getMap('meta').set('vandal', true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(watcher.doc.getMap('meta').get('vandal')).toBeUndefined();
+    } finally {
+      editor.destroy();
+      watcher.destroy();
+    }
+    expect((await s.api('GET', `/api/tasks/${tasks[1]}`, undefined, dan.token)).body.role).toBe('viewer');
+    expect((await assignees())[1]).toBeNull(); // viewers do not work on tasks
+    const me = (await s.api('GET', '/api/me')).body;
+    const cases: Array<[string, unknown, number, string]> = [
+      [me.id, { role: 'annotator' }, 409, 'conflict'], // an owner
+      ['nobody', { role: 'annotator' }, 404, 'not_found'],
+      [dan.userId, { role: 'owner' }, 400, 'validation_failed'],
+    ];
+    for (const [userId, body, status, code] of cases) {
+      const x = await s.api('PUT', `/api/projects/${projectId}/members/${userId}`, body);
+      expect([x.status, x.body.error?.code]).toEqual([status, code]);
+    }
+  });
+});

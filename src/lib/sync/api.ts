@@ -109,6 +109,10 @@ export class Api {
   deleteTask(taskId: string, force: boolean) {
     return this.call('DELETE', `/api/tasks/${encodeURIComponent(taskId)}${force ? '?force=true' : ''}`, z.object({ deleted: z.string(), objects: z.number() }));
   }
+  /** Changes a member's role (owners); their open editors reconnect with the new rights. */
+  setRole(projectId: string, userId: string, role: MemberRole) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`, z.object({ role: z.string() }), { role });
+  }
   /** Takes a member out of the project (owners); their open editors of it are closed. */
   removeMember(projectId: string, userId: string) {
     return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`, z.object({ removed: z.string() }));
