@@ -4,7 +4,7 @@
 // build or tab may have written it.
 import { z } from 'zod';
 import { RleSchema } from '../../../shared/codecs/rle';
-import type { CopiedObject } from './EditorSession';
+import type { CopiedObject } from '../editor/EditorSession';
 
 const KEY = 'tandem.clipboard';
 
