@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { grid, show } from '../../tests/helpers/asciiMask';
 import { fillHoles, removeSpecks } from './cleanup';
 import { maskBbox } from './maskBbox';
-
-/** A mask from rows of '#' (object) and '.' (background). */
-function grid(rows: string[]): { mask: Uint8Array; w: number; h: number } {
-  const w = rows[0].length;
-  const mask = new Uint8Array(rows.flatMap((r) => [...r].map((c) => (c === '#' ? 1 : 0))));
-  return { mask, w, h: rows.length };
-}
-function show(mask: Uint8Array, w: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < mask.length; i += w) out.push([...mask.subarray(i, i + w)].map((v) => (v ? '#' : '.')).join(''));
-  return out;
-}
 
 describe('mask clean-up', () => {
   it('fills holes, however shaped, but not a bay open to the outside', () => {
