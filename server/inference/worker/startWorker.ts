@@ -86,10 +86,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   // Each node counts only the jobs it sent, so with several nodes the worker enforces its own bound.
   let active = 0;
-  /** Resolves once no job is running (or after 30 s regardless). */
+  /** Images of opened tasks being loaded and encoded (a load ahead waits for them too). */
+  let warming = 0;
+  /** Resolves once no job runs and no opened task's image is loading (or after 30 s regardless). */
   const whenIdle = async (): Promise<void> => {
     const until = Date.now() + 30_000;
-    while (active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+    while ((active > 0 || warming > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
   };
   socket.on(WorkerEvents.segment, async (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
@@ -120,7 +122,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (!p.success) return;
     const { taskId, model, ahead, width, height, inUse } = p.data;
     if (!ahead || !width || !height) {
-      runtime.prefetch(taskId, model, loadImage).catch((e) => log.warn({ err: e, taskId }, 'prefetch failed'));
+      warming++;
+      runtime
+        .prefetch(taskId, model, loadImage)
+        .catch((e) => log.warn({ err: e, taskId }, 'prefetch failed'))
+        .finally(() => warming--);
       return;
     }
     // Ahead of need: after the jobs in hand (the open image's clicks come first), and only into spare room.
