@@ -79,6 +79,8 @@ describe('label attributes in the editor', () => {
   });
 
   it('shows them live to the QA lead, who cannot change them', async () => {
+    // Not selected: the values that differ from the defaults, in one line.
+    await waitFor(async () => (await qa.getByTestId('attribute-line').textContent().catch(() => null)) === 'occluded · colour blue · plate AB 123 · doors 3', 'the line of values');
     await qa.locator('[data-testid="object-list"] li[role="option"]').first().click();
     await waitFor(async () => (await field(qa, 'doors').inputValue()) === '3', 'the QA lead sees three doors');
     expect(await field(qa, 'occluded').isChecked()).toBe(true);

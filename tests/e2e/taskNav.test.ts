@@ -214,4 +214,19 @@ describe('going through a project', () => {
       second.destroy();
     }
   });
+
+  it('the task list shows 200 cards at a time, and the rest on request', async () => {
+    const tiny = await makeImage(8, 8);
+    for (let i = 0; i < 200; i++) {
+      await srv.api('POST', `/api/projects/${projectId}/tasks?name=extra-${String(i).padStart(3, '0')}.png`, tiny, undefined, { 'content-type': 'image/png' });
+    }
+    await page.goto(`${srv.url}/projects/${projectId}`);
+    const cards = page.getByTestId('task');
+    await waitFor(async () => (await cards.count()) === 200, '200 cards');
+    const more = page.getByTestId('show-more');
+    expect(await more.textContent()).toBe('Show 3 more of 3');
+    await more.click();
+    await waitFor(async () => (await cards.count()) === 203, 'all 203 cards');
+    expect(await more.count()).toBe(0);
+  });
 });
