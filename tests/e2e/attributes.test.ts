@@ -111,6 +111,19 @@ describe('label attributes in the editor', () => {
     await shot(qa, 'attributes-3-history');
   });
 
+  it('Alt+1..9 flips a checkbox and steps through a choice of the selected object', async () => {
+    await ana.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await ana.keyboard.press('Alt+Digit1');
+    await waitFor(() => attrs().occluded === true, 'occluded by Alt+1');
+    await ana.keyboard.press('Alt+Digit2');
+    await waitFor(() => attrs().colour === 'red', 'the next colour (wrapping) by Alt+2');
+    await ana.keyboard.press('Alt+Digit2');
+    await ana.keyboard.press('Alt+Digit1');
+    await waitFor(() => attrs().colour === 'blue' && attrs().occluded === false, 'both back');
+    await ana.keyboard.press('Alt+Digit3'); // text: no shortcut
+    expect(attrs().plate).toBe('AB 123');
+  });
+
   it('the project page adds an attribute to a label, and the export carries the values', async () => {
     const owner = await (await browser.newContext()).newPage();
     await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
