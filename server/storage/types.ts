@@ -141,8 +141,11 @@ export interface ImageStore {
   delete(key: string): Promise<void>;
 }
 
-/** What crosses node boundaries for a room: document updates and awareness updates. */
-export type BusMessageKind = 'update' | 'awareness';
+/**
+ * What crosses node boundaries for a room: document updates and awareness updates; and `control`,
+ * the sync servers' own messages (access withdrawn, a task deleted) on a stream of their own.
+ */
+export type BusMessageKind = 'update' | 'awareness' | 'control';
 
 /**
  * The room bus. In-process by default (single node: nothing to do); Redis Streams in multi-node

@@ -256,7 +256,7 @@ export class Room {
   private applyFromBus(kind: BusMessageKind, data: Uint8Array): void {
     try {
       if (kind === 'update') Y.applyUpdate(this.doc, data, BusOrigin);
-      else awarenessProtocol.applyAwarenessUpdate(this.awareness, data, BusOrigin);
+      else if (kind === 'awareness') awarenessProtocol.applyAwarenessUpdate(this.awareness, data, BusOrigin);
     } catch (e) {
       this.log.error({ err: e, kind }, 'dropping an unreadable bus message');
     }

@@ -16,6 +16,7 @@ import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Storage, Task } from '../storage/types';
+import { openAccessChannel } from './accessChannel';
 import { createSyncMetrics, type SyncMetrics } from './metrics';
 import { Room, type Conn } from './Room';
 
@@ -47,13 +48,15 @@ export interface SyncServer {
   /** Names of the rooms loaded now: with sockets, or left within the unload grace period. */
   loadedRooms(): string[];
   /**
-   * Closes a user's sockets in the rooms of the given tasks on this node (access withdrawn), with
-   * `code`; they are refused at once if they reconnect. Resolves how many it closed.
+   * Closes a user's sockets in the rooms of the given tasks (access withdrawn, or changed: 1012),
+   * with `code`: here, and on every other node through the bus (accessChannel.ts). Resolves how
+   * many it closed on this node.
    */
   closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number>;
   /**
-   * Unloads rooms whose task is gone: every socket closed with `code`, what they applied made
-   * durable, nothing compacted. The caller deletes the stored rooms afterwards.
+   * Unloads rooms whose task is gone, here and on every other node: every socket closed with
+   * `code`, what they applied made durable, nothing compacted. The caller deletes the stored rooms
+   * afterwards.
    */
   dropRooms(names: string[], code: number, reason: string): Promise<void>;
   /**
@@ -267,6 +270,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
 
   async function shutdown(): Promise<void> {
     closing = true; // from here on no socket is accepted and none joins a room
+    access.close();
     clearInterval(heartbeat);
     for (const t of unloadTimers.values()) clearTimeout(t);
     unloadTimers.clear();
@@ -301,7 +305,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     await Promise.all(gone);
   }
 
-  async function closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
+  async function closeUserHere(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
     let n = 0;
     for (const p of rooms.values()) {
       const room = await p.catch(() => null);
@@ -310,7 +314,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     return n;
   }
 
-  async function dropRooms(names: string[], code: number, reason: string): Promise<void> {
+  async function dropRoomsHere(names: string[], code: number, reason: string): Promise<void> {
     for (const name of names) {
       const p = rooms.get(name);
       if (!p) continue;
@@ -320,6 +324,24 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
       room.closeAll(code, reason);
       await room.close({ compact: false });
     }
+  }
+
+  // Other nodes' access changes, applied to this node's sockets (accessChannel.ts).
+  const access = openAccessChannel(
+    storage.bus,
+    (c) => (c.op === 'closeUser' ? closeUserHere(c.userId, new Set(c.taskIds), c.code, c.reason) : dropRoomsHere(c.rooms, c.code, c.reason)),
+    log,
+  );
+
+  async function closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
+    const n = await closeUserHere(userId, taskIds, code, reason);
+    await access.publish({ op: 'closeUser', userId, taskIds: [...taskIds], code, reason });
+    return n;
+  }
+
+  async function dropRooms(names: string[], code: number, reason: string): Promise<void> {
+    await dropRoomsHere(names, code, reason);
+    await access.publish({ op: 'dropRooms', rooms: names, code, reason });
   }
 
   return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], closeUser, dropRooms, close };

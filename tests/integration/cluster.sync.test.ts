@@ -83,3 +83,21 @@ describe('three nodes, one task', () => {
     }
   });
 });
+
+describe('access changes on two nodes', () => {
+  it("taking a member out or deleting the task on one node closes the sockets on the other", async () => {
+    const [a, b] = await cluster.startInProcess(2);
+    const { projectId, taskId } = await a.createProjectWithTask();
+    const cara = await a.addMember(projectId, 'annotator', 'Cara');
+    const hers = cluster.connect(b.wsUrl, `task:${taskId}`, cara.token);
+    const admins = cluster.connect(b.wsUrl, `review:${taskId}`, b.adminToken);
+    await Promise.all([hers.synced(20_000), admins.synced(20_000)]);
+
+    const removed = await a.api('DELETE', `/api/projects/${projectId}/members/${cara.userId}`);
+    expect(removed.body).toEqual({ removed: cara.userId, closedConnections: 0 }); // none on node a
+    await waitFor(() => hers.closes.some((c) => c.code === 4403), 'her socket on node b closed', 15_000);
+
+    expect((await a.api('DELETE', `/api/tasks/${taskId}?force=true`)).status).toBe(200);
+    await waitFor(() => admins.closes.some((c) => c.code === 4404), 'the review room on node b dropped', 15_000);
+  });
+});

@@ -54,6 +54,9 @@ export interface RedisBusOptions {
 
 type Handler = (kind: BusMessageKind, data: Uint8Array) => void;
 
+/** Each kind's one-letter code in a stream entry (`k`). */
+const KIND_CODES: Record<BusMessageKind, string> = { update: 'u', awareness: 'a', control: 'c' };
+
 interface RoomState {
   handlers: Set<Handler>;
   /** Last stream entry id read for the room ('0-0': from the start). */
@@ -142,7 +145,8 @@ export class RedisStreamsBus implements RoomBus {
       }
       if (this.closed) return;
     }
-    // Awareness is ephemeral (clients re-send presence): it is simply dropped while Redis is away.
+    // Awareness is ephemeral (clients re-send presence), and so are control messages (a node that
+    // misses one serves the withdrawn socket until it reconnects): both are dropped while Redis is away.
     if (kind === 'update' && (!this.cmd.isReady || this.buffer.pending > 0 || this.flushing)) {
       // Behind the outbox, never around it: a node's updates reach Redis in the order it made them.
       this.buffer.enqueue(room, data);
@@ -163,7 +167,7 @@ export class RedisStreamsBus implements RoomBus {
     return this.cmd.xAdd(
       this.key(room),
       '*',
-      { n: this.nodeId, k: kind === 'update' ? 'u' : 'a', d: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
+      { n: this.nodeId, k: KIND_CODES[kind], d: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
       { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.maxLen } },
     );
   }
@@ -323,7 +327,8 @@ export class RedisStreamsBus implements RoomBus {
         if (m.message.n?.toString() === this.nodeId) continue;
         const data = m.message.d;
         if (!data) continue;
-        const kind: BusMessageKind = m.message.k?.toString() === 'a' ? 'awareness' : 'update';
+        const code = m.message.k?.toString();
+        const kind: BusMessageKind = code === 'a' ? 'awareness' : code === 'c' ? 'control' : 'update';
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         for (const h of state.handlers) {
           try {
