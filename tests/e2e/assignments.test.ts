@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { InferencePool } from '../../server/inference/index';
+import { setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient } from '../helpers/yclient';
 import { launch, openTask, shot, waitFor } from './browser';
 
 describe('task assignments', () => {
@@ -109,5 +111,19 @@ describe('task assignments', () => {
   it("the owner makes Ana a reviewer from the members list", async () => {
     await owner.getByRole('combobox', { name: 'Role of Ana' }).selectOption('reviewer');
     await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/members`)).body.find((m: { name: string }) => m.name === 'Ana')?.role === 'reviewer', 'Ana a reviewer');
+  });
+
+  it('a task sent to review is shared among the reviewers in one click', async () => {
+    const review = connectClient(srv.wsUrl, `review:${tasks[1]}`, srv.adminToken);
+    try {
+      await review.synced();
+      setTaskStatus(review.doc, 'in_review', 'admin');
+      const stage = owner.getByTestId('assign-review');
+      await stage.getByText('Share the 1 unassigned task in review among').waitFor();
+      await stage.getByRole('button', { name: 'Distribute' }).click();
+      await waitFor(async () => (await assignees())[1] === ana.userId, 't2 to Ana, now a reviewer');
+    } finally {
+      review.destroy();
+    }
   });
 });
