@@ -9,13 +9,13 @@ import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
 import { readBody, readJson, validate } from '../http/body';
-import { requireUser, type HttpDeps } from '../http/context';
+import { requireOwner, requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
 import { createMetrics, type Metrics } from '../metrics/createMetrics';
 import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
-import { deleteTask } from './deleteTask';
+import { deleteProject, deleteTask } from './deleteTask';
 import { exportDataset } from './export/exportDataset';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -111,6 +111,18 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { force } = validate(DeleteQuery, query(q));
     const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
     sendJson(res, 200, { deleted: task.id, objects });
+  });
+
+  // Owners delete a whole project (`?force=true` when any task has annotations).
+  router.add('DELETE', '/api/projects/:projectId', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const projectId = params.projectId as ProjectId;
+    await requireOwner(deps, user, projectId);
+    const project = await storage.meta.getProject(projectId);
+    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+    const { force } = validate(DeleteQuery, query(q));
+    const out = await deleteProject({ storage, sync: deps.sync, history, log: deps.log }, project, { force: force === 'true' });
+    sendJson(res, 200, { deleted: project.id, ...out });
   });
 
   // Browsing: every object with history, deleted ones included (they are gone from the doc).

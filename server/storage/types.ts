@@ -77,6 +77,8 @@ export interface MetaStore {
   /** Projects the user is a member of (all projects for admins). */
   listProjects(user: User): Promise<Project[]>;
   setProjectLabels(id: ProjectId, labels: Label[]): Promise<void>;
+  /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */
+  deleteProject(id: ProjectId): Promise<void>;
 
   addMember(projectId: ProjectId, userId: UserId, role: Role): Promise<void>;
   getRole(projectId: ProjectId, userId: UserId): Promise<Role | null>;

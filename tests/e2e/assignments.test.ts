@@ -126,4 +126,12 @@ describe('task assignments', () => {
       review.destroy();
     }
   });
+
+  it('the owner deletes the whole project, after saying yes, and lands on the projects page', async () => {
+    owner.once('dialog', (d) => void d.accept());
+    await owner.getByRole('button', { name: 'Delete project' }).click();
+    await owner.waitForURL(`${srv.url}/`);
+    expect((await srv.api('GET', `/api/projects/${projectId}`)).status).toBe(404);
+    expect((await srv.api('GET', `/api/tasks/${tasks[0]}`)).status).toBe(404);
+  });
 });

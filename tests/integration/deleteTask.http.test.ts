@@ -69,3 +69,34 @@ describe('DELETE /api/tasks/:id', () => {
     expect((await s.api('GET', `/api/tasks/${t.body.id}`)).status).toBe(404);
   });
 });
+
+describe('DELETE /api/projects/:id', () => {
+  it('deletes a project with every task, member and document, an annotated one only with force', async () => {
+    const { projectId: doomed, taskId } = await s.createProjectWithTask({ taskName: 'a.png' });
+    const second = await s.api('POST', `/api/projects/${doomed}/tasks?name=b.png`, await makeImage(32, 24), undefined, { 'content-type': 'image/png' });
+    const bo = await s.addMember(doomed, 'annotator', 'Bo');
+    const editor = connectClient(s.wsUrl, `task:${taskId}`, bo.token);
+    try {
+      await editor.synced();
+      const meta = editor.doc.getMap('meta');
+      const [w, h] = [meta.get('width') as number, meta.get('height') as number];
+      createObject(editor.doc, { label: 'object', mask: encodeRle(new Uint8Array(w * h).fill(1), w, h), by: bo.userId });
+      await waitFor(async () => (await s.api('GET', `/api/tasks/${taskId}/export?format=coco`)).body.annotations?.length === 1, 'the object on the server');
+      expect((await s.api('DELETE', `/api/projects/${doomed}`, undefined, bo.token)).status).toBe(403);
+      const unforced = await s.api('DELETE', `/api/projects/${doomed}`);
+      expect([unforced.status, unforced.body.error.code]).toEqual([409, 'conflict']);
+      expect(unforced.body.error.message).toMatch(/1 annotated task \(1 object\)/);
+      const r = await s.api('DELETE', `/api/projects/${doomed}?force=true`);
+      expect(r.body).toEqual({ deleted: doomed, tasks: 2, objects: 1 });
+      await waitFor(() => editor.closes.some((c) => c.code === 4404), 'the open editor closed');
+    } finally {
+      editor.destroy();
+    }
+    expect((await s.api('GET', `/api/projects/${doomed}`)).status).toBe(404);
+    for (const id of [taskId, second.body.id]) expect((await s.api('GET', `/api/tasks/${id}`)).status).toBe(404);
+    expect((await s.server.storage.docs.load(`task:${taskId}`)).updates).toEqual([]);
+    expect(fs.readdirSync(path.join(s.dataDir, 'images')).filter((f) => f.startsWith(taskId) || f.startsWith(second.body.id))).toEqual([]);
+    // The other project is untouched.
+    expect((await s.api('GET', `/api/projects/${projectId}`)).status).toBe(200);
+  });
+});

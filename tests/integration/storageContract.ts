@@ -309,6 +309,16 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.getTask(t.id)).toBeNull();
         expect(await meta.listTasks(p.id)).toEqual([]);
         await expect(meta.deleteTask(t.id)).rejects.toMatchObject({ code: 'not_found' });
+        // A project goes with its members and tasks.
+        const q = await meta.createProject({ name: 'Q', labels: [], createdBy: owner.id });
+        await meta.addMember(q.id, owner.id, 'owner');
+        const u = await meta.createTask({ projectId: q.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' });
+        await meta.deleteProject(q.id);
+        expect(await meta.getProject(q.id)).toBeNull();
+        expect(await meta.getTask(u.id)).toBeNull();
+        expect(await meta.getRole(q.id, owner.id)).toBeNull();
+        expect(await meta.getProject(p.id)).not.toBeNull();
+        await expect(meta.deleteProject(q.id)).rejects.toMatchObject({ code: 'not_found' });
       });
 
       it('compacts to a snapshot that keeps the state and the rows appended after it', async () => {

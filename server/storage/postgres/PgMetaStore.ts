@@ -148,6 +148,11 @@ export class PgMetaStore implements MetaStore {
     return r.rows.map(toTask);
   }
 
+  async deleteProject(id: ProjectId): Promise<void> {
+    const r = await this.q('DELETE FROM projects WHERE id = $1', [id]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
   async deleteTask(id: TaskId): Promise<void> {
     const r = await this.q('DELETE FROM tasks WHERE id = $1', [id]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');

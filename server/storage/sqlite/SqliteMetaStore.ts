@@ -163,6 +163,11 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map(toTask);
   }
 
+  async deleteProject(id: ProjectId): Promise<void> {
+    const r = this.live().prepare('DELETE FROM projects WHERE id = ?').run(id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
   async deleteTask(id: TaskId): Promise<void> {
     const r = this.live().prepare('DELETE FROM tasks WHERE id = ?').run(id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');

@@ -105,6 +105,10 @@ export class Api {
   members(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/members`, z.array(MemberSchema));
   }
+  /** Deletes a project with every task (owners; `force` when any task is annotated). */
+  deleteProject(projectId: string, force: boolean) {
+    return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}${force ? '?force=true' : ''}`, z.object({ deleted: z.string(), tasks: z.number(), objects: z.number() }));
+  }
   /** Deletes a task with its annotations (owners; `force` for an annotated one). */
   deleteTask(taskId: string, force: boolean) {
     return this.call('DELETE', `/api/tasks/${encodeURIComponent(taskId)}${force ? '?force=true' : ''}`, z.object({ deleted: z.string(), objects: z.number() }));
