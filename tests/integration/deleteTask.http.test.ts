@@ -8,7 +8,7 @@ import { createObject } from '../../shared/schema/annotation';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
-import { connectClient } from '../helpers/yclient';
+import { connectClient, type YClient } from '../helpers/yclient';
 
 let s: TestServer;
 let projectId: string;
@@ -22,14 +22,19 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
+/** Once the editor has synced: one object covering the whole image, by `by`. */
+async function annotate(editor: YClient, by: string): Promise<void> {
+  await editor.synced();
+  const meta = editor.doc.getMap('meta');
+  const [w, h] = [meta.get('width') as number, meta.get('height') as number];
+  createObject(editor.doc, { label: 'object', mask: encodeRle(new Uint8Array(w * h).fill(1), w, h), by });
+}
+
 describe('DELETE /api/tasks/:id', () => {
   it('refuses other roles, and an annotated task without force; then deletes everything of it', async () => {
     const editor = connectClient(s.wsUrl, `task:${annotated}`, ana.token);
     try {
-      await editor.synced();
-      const meta = editor.doc.getMap('meta');
-      const [w, h] = [meta.get('width') as number, meta.get('height') as number];
-      createObject(editor.doc, { label: 'object', mask: encodeRle(new Uint8Array(w * h).fill(1), w, h), by: ana.userId });
+      await annotate(editor, ana.userId);
       const review = connectClient(s.wsUrl, `review:${annotated}`, ana.token);
       await review.synced();
       review.destroy();
@@ -77,10 +82,7 @@ describe('DELETE /api/projects/:id', () => {
     const bo = await s.addMember(doomed, 'annotator', 'Bo');
     const editor = connectClient(s.wsUrl, `task:${taskId}`, bo.token);
     try {
-      await editor.synced();
-      const meta = editor.doc.getMap('meta');
-      const [w, h] = [meta.get('width') as number, meta.get('height') as number];
-      createObject(editor.doc, { label: 'object', mask: encodeRle(new Uint8Array(w * h).fill(1), w, h), by: bo.userId });
+      await annotate(editor, bo.userId);
       await waitFor(async () => (await s.api('GET', `/api/tasks/${taskId}/export?format=coco`)).body.annotations?.length === 1, 'the object on the server');
       expect((await s.api('DELETE', `/api/projects/${doomed}`, undefined, bo.token)).status).toBe(403);
       const unforced = await s.api('DELETE', `/api/projects/${doomed}`);
