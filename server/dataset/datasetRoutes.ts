@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import { RenameLabelSchema } from '../../shared/protocol/http';
 import { canWriteRoom } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
@@ -16,6 +17,7 @@ import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { deleteProject, deleteTask } from './deleteTask';
+import { renameLabel } from './renameLabel';
 import { exportDataset } from './export/exportDataset';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -111,6 +113,17 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { force } = validate(DeleteQuery, query(q));
     const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
     sendJson(res, 200, { deleted: task.id, objects });
+  });
+
+  // Owners rename a label; its objects in every task follow (PUT .../labels alone would orphan them).
+  router.add('POST', '/api/projects/:projectId/labels/rename', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const projectId = params.projectId as ProjectId;
+    await requireOwner(deps, user, projectId);
+    const project = await storage.meta.getProject(projectId);
+    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+    const { from, to } = await readJson(req, deps.config.limits.maxJsonBytes, RenameLabelSchema);
+    sendJson(res, 200, await renameLabel(storage, rooms, project, from, to, user.id));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).

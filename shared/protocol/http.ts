@@ -30,6 +30,9 @@ export const CreateProjectSchema = z.object({
 /** {@link CreateProjectSchema}'s type. */
 export type CreateProject = z.infer<typeof CreateProjectSchema>;
 
+/** Body of `POST /api/projects/:id/labels/rename`: a label's new name (its objects follow). */
+export const RenameLabelSchema = z.object({ from: z.string().min(1).max(100), to: z.string().trim().min(1).max(100) });
+
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */

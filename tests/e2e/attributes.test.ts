@@ -141,4 +141,22 @@ describe('label attributes in the editor', () => {
     expect(coco.body.annotations[0].attributes).toMatchObject({ occluded: false, colour: 'blue', plate: 'AB 123', doors: 2, truncated: false });
     await shot(owner, 'attributes-4-labels');
   });
+
+  it('renaming the label on the project page renames its objects, which keep their attributes', async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const editor = owner.getByTestId('labels-editor');
+    await editor.getByLabel('Label name').first().fill('vehicle');
+    await editor.getByRole('button', { name: 'Save labels' }).click();
+    await editor.getByText('Saved.').waitFor();
+    await waitFor(() => listObjects(watcher.doc)[0]?.label === 'vehicle', 'the object relabelled');
+    expect(attrs()).toMatchObject({ colour: 'blue', plate: 'AB 123' });
+    const project = await srv.api('GET', `/api/projects/${projectId}`);
+    expect(project.body.labels.map((l: { name: string }) => l.name)).toEqual(['vehicle']);
+    // Her open editor takes the new labels when its window comes back into focus: the object's
+    // attributes show under the new name.
+    await ana.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await waitFor(async () => (await ana.locator('[data-testid="object-list"] select[aria-label="Label"]').first().inputValue()) === 'vehicle', 'vehicle in her list');
+    await waitFor(async () => (await field(ana, 'plate').inputValue().catch(() => null)) === 'AB 123', 'the attributes under the new name');
+  });
 });

@@ -7,6 +7,7 @@ import { encodeRle } from '../../shared/codecs/rle';
 import { createObject, listObjects, setAttributes } from '../../shared/schema/annotation';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import type { ObjectId } from '../../shared/schema/ids';
+import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
 import { waitFor } from '../helpers/waitFor';
@@ -113,5 +114,33 @@ describe('label attributes', () => {
     expect(r3.body.invalidAttributes).toBe(1);
     const e3 = (await s.api('GET', `/api/tasks/${third.taskId}/export?format=coco`)).body;
     expect(e3.annotations[0].attributes.colour).toBe('red');
+  });
+});
+
+describe('renaming a label', () => {
+  it('renames it in the project and in every object of every task, live, keeping colour and attributes', async () => {
+    const other = await s.api('POST', `/api/projects/${projectId}/tasks?name=b.png`, await makeImage(32, 24), undefined, { 'content-type': 'image/png' });
+    const second = connectClient(s.wsUrl, `task:${other.body.id}`, ana.token);
+    try {
+      await second.synced();
+      createObject(second.doc, { label: 'car', by: ana.userId });
+      createObject(second.doc, { label: 'tree', by: ana.userId });
+      await waitFor(async () => (await s.api('GET', `/api/tasks/${other.body.id}/history`)).body.objects?.length === 2, 'the objects on the server');
+      const refused = await s.api('POST', `/api/projects/${projectId}/labels/rename`, { from: 'car', to: 'vehicle' }, ana.token);
+      expect(refused.status).toBe(403);
+      expect((await s.api('POST', `/api/projects/${projectId}/labels/rename`, { from: 'car', to: 'tree' })).body.error.code).toBe('conflict');
+      expect((await s.api('POST', `/api/projects/${projectId}/labels/rename`, { from: 'bus', to: 'coach' })).body.error.code).toBe('not_found');
+
+      const r = await s.api('POST', `/api/projects/${projectId}/labels/rename`, { from: 'car', to: 'vehicle' });
+      expect(r.body).toEqual({ objects: 2, tasks: 2 });
+      const labels = (await s.api('GET', `/api/projects/${projectId}`)).body.labels;
+      expect(labels[0]).toEqual({ name: 'vehicle', color: '#ff0000', attributes: carAttributes });
+      // Live: the connected clients see it, in both tasks.
+      await waitFor(() => listObjects(second.doc).some((o) => o.label === 'vehicle'), 'the second task relabelled live');
+      await waitFor(() => listObjects(client.doc).every((o) => o.label === 'vehicle'), 'the first task relabelled live');
+      expect(listObjects(second.doc).map((o) => o.label).sort()).toEqual(['tree', 'vehicle']);
+    } finally {
+      second.destroy();
+    }
   });
 });

@@ -11,6 +11,9 @@ import { TaskConnection } from '../sync/TaskConnection';
 import { EditorState } from './EditorState.svelte';
 import { claimFor } from './taskNav';
 
+/** How often an open editor re-reads the project's labels (ms). */
+const LABELS_REFRESH_MS = 60_000;
+
 export async function createEditor(opts: { origin: string; token: string; taskId: string }) {
   const api = new Api(opts.token, opts.origin);
   const [task, me] = await Promise.all([api.task(opts.taskId), api.me()]);
@@ -34,6 +37,18 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   const claimOf = claimFor(me.id, task.role, new Map(members.map((m) => [m.userId, m.role])));
   const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
+  // The project's labels change while people work (a new label, a rename, new attributes): re-read
+  // them when the window comes back into focus and every LABELS_REFRESH_MS.
+  const refreshLabels = () => {
+    api.project(task.projectId).then(
+      (p) => {
+        if (JSON.stringify(p.labels) !== JSON.stringify(state.labels)) state.labels = p.labels;
+      },
+      () => {}, // offline: the labels in hand stay
+    );
+  };
+  const labelTimer = setInterval(refreshLabels, LABELS_REFRESH_MS);
+  window.addEventListener('focus', refreshLabels);
   // The server may still refuse writes (role changed, read-only socket): follow what it says.
   const offConn = conn.onChange(() => {
     if (conn.readOnly || conn.closedReason) session.setCanEdit(false);
@@ -43,6 +58,8 @@ export async function createEditor(opts: { origin: string; token: string; taskId
     state,
     imageUrl: api.imageUrl(opts.taskId),
     destroy() {
+      clearInterval(labelTimer);
+      window.removeEventListener('focus', refreshLabels);
       offConn();
       state.destroy();
       presence.destroy();

@@ -89,6 +89,10 @@ export class Api {
   createProject(name: string, labels: Label[] = []) {
     return this.call('POST', '/api/projects', z.object({ id: z.string() }), { name, labels });
   }
+  /** Renames a label; its objects in every task follow. */
+  renameLabel(projectId: string, from: string, to: string) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/labels/rename`, z.object({ objects: z.number(), tasks: z.number() }), { from, to });
+  }
   setLabels(projectId: string, labels: Label[]) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/labels`, z.object({ labels: z.array(LabelSchema) }), { labels });
   }
