@@ -1,7 +1,7 @@
 // HTTP endpoints of the dataset, history, analytics and operator-metrics work, registered on the
 // core router by server/app.ts (one call). Registered before the core's routes so that
 // `GET /api/tasks/:id/export` here (every format) answers rather than the COCO-only one.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { RenameLabelSchema } from '../../shared/protocol/http';
@@ -115,24 +115,25 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, 200, { deleted: task.id, objects });
   });
 
+  /** The signed-in user, who must own the project, and the project. */
+  async function ownedProject(req: IncomingMessage, q: URLSearchParams, id: string) {
+    const user = await requireUser(deps, req, q);
+    await requireOwner(deps, user, id as ProjectId);
+    const project = await storage.meta.getProject(id as ProjectId);
+    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+    return { user, project };
+  }
+
   // Owners rename a label; its objects in every task follow (PUT .../labels alone would orphan them).
   router.add('POST', '/api/projects/:projectId/labels/rename', async ({ req, res, query: q, params }) => {
-    const user = await requireUser(deps, req, q);
-    const projectId = params.projectId as ProjectId;
-    await requireOwner(deps, user, projectId);
-    const project = await storage.meta.getProject(projectId);
-    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+    const { user, project } = await ownedProject(req, q, params.projectId);
     const { from, to } = await readJson(req, deps.config.limits.maxJsonBytes, RenameLabelSchema);
     sendJson(res, 200, await renameLabel(storage, rooms, project, from, to, user.id));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).
   router.add('DELETE', '/api/projects/:projectId', async ({ req, res, query: q, params }) => {
-    const user = await requireUser(deps, req, q);
-    const projectId = params.projectId as ProjectId;
-    await requireOwner(deps, user, projectId);
-    const project = await storage.meta.getProject(projectId);
-    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+    const { project } = await ownedProject(req, q, params.projectId);
     const { force } = validate(DeleteQuery, query(q));
     const out = await deleteProject({ storage, sync: deps.sync, history, log: deps.log }, project, { force: force === 'true' });
     sendJson(res, 200, { deleted: project.id, ...out });
