@@ -54,6 +54,14 @@ describe('task assignments', () => {
     // t4 goes to Ana by hand.
     await select('t4.png').selectOption({ label: 'Ana' });
     await waitFor(async () => (await assignees())[3] === ana.userId, 't4 assigned to Ana');
+    // How far each one is with theirs: Ana sends t1 to review.
+    const progress = () => owner.getByTestId('assign-progress').locator('span').allTextContents();
+    await waitFor(async () => (await progress()).join('|') === 'Ana 0/3|Ben 0/1', 'the progress per member');
+    const review = connectClient(srv.wsUrl, `review:${tasks[0]}`, ana.token);
+    await review.synced();
+    setTaskStatus(review.doc, 'in_review', ana.userId);
+    await waitFor(async () => (await progress()).join('|') === 'Ana 1/3|Ben 0/1', 'Ana one submitted');
+    review.destroy();
     await shot(owner, 'assignments-1-owner');
   });
 
