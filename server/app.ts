@@ -14,6 +14,7 @@ import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
 import { StatusMirror } from './dataset/statusMirror';
+import { parseRoom } from '../shared/protocol/roles';
 import { readTaskStatus } from '../shared/schema/review';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
@@ -157,7 +158,11 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   if (io) {
     try {
       // Tasks open in an editor here (or left moments ago): a worker's load ahead never evicts them.
-      const openTasks = () => sync.loadedRooms().flatMap((r) => (r.startsWith('task:') ? [r.slice('task:'.length)] : []));
+      const openTasks = () =>
+        sync.loadedRooms().flatMap((r) => {
+          const room = parseRoom(r);
+          return room?.kind === 'task' ? [room.taskId] : [];
+        });
       inference = await createInference({ config, log, storage, auth, io, metrics: metrics.inference, openTasks });
       await inference.start();
     } catch (e) {

@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { isValidRle, RleSchema, type Rle } from '../codecs/rle';
 import { ErrorCode, TandemError } from '../protocol/errors';
-import { MAX_ATTRIBUTE_NAME, MAX_ATTRIBUTE_TEXT, type AttributeValue } from './attributes';
+import { AttributeValuesSchema, MAX_ATTRIBUTE_NAME, MAX_ATTRIBUTE_TEXT, type AttributeValue } from './attributes';
 import { newId, type ObjectId } from './ids';
 
 /** The schema version this build reads and writes. */
@@ -58,7 +58,7 @@ export const AnnotationObjectSchema = z.object({
   hidden: z.boolean().optional(),
   locked: z.boolean().optional(),
   /** Stored attribute values by name; read them through the label's definitions (resolveAttributes). */
-  attributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).optional(),
+  attributes: AttributeValuesSchema.optional(),
 });
 /** A plain, validated snapshot of one object. */
 export type AnnotationObject = z.infer<typeof AnnotationObjectSchema>;

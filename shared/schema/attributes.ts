@@ -66,6 +66,9 @@ export const AttributeSpecListSchema = z
 /** What an attribute value may be in the document. */
 export type AttributeValue = boolean | string | number;
 
+/** Attribute values by name, as the document, history, clipboard and API carry them. */
+export const AttributeValuesSchema = z.record(z.string(), z.union([z.boolean(), z.string(), z.number()]));
+
 function inRange(s: { min?: number; max?: number }, v: number): boolean {
   return (s.min === undefined || v >= s.min) && (s.max === undefined || v <= s.max);
 }

@@ -10,6 +10,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { RleSchema } from '../../../shared/codecs/rle';
+import { AttributeValuesSchema } from '../../../shared/schema/attributes';
 
 export const HistoryEntrySchema = z.object({
   /** Unique id of the entry (two nodes may record at once; positions are not stable ids). */
@@ -27,7 +28,7 @@ export const HistoryEntrySchema = z.object({
   source: z.string().optional(),
   model: z.string().optional(),
   /** Stored attribute values (versions recorded before attributes existed have none). */
-  attributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).optional(),
+  attributes: AttributeValuesSchema.optional(),
   /** The object's own updatedAt at this state (epoch ms). */
   updatedAt: z.number(),
   /** For kind 'restored': the version restored. */

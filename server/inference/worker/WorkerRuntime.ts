@@ -91,8 +91,9 @@ export class WorkerRuntime {
   async prefetchAhead(taskId: string, model: string, load: ImageLoader, size: { width: number; height: number }, inUse: readonly string[] = []): Promise<boolean> {
     if (this.cache.has(taskId)) return true;
     const spare = { inUse: new Set(inUse) };
-    if (size.width * size.height * 3 > this.cache.spareRoom(spare)) {
-      this.log.debug({ taskId, room: this.cache.spareRoom(spare) }, 'no room to load ahead');
+    const room = this.cache.spareRoom(spare);
+    if (size.width * size.height * 3 > room) {
+      this.log.debug({ taskId, room }, 'no room to load ahead');
       return false;
     }
     const { image } = await this.cache.get(taskId, () => load(taskId), spare);

@@ -7,6 +7,7 @@ import type { PresencePublisher } from '../sync/presence';
 import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
 import type { Camera } from '../editor/camera';
 import type { Label } from '../sync/api';
+import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
@@ -93,6 +94,11 @@ export class EditorState {
 
   colorOf(label: string): string {
     return this.labels.find((l) => l.name === label)?.color ?? '#9ca3af';
+  }
+
+  /** The attribute definitions of a label (none for a label the project does not define). */
+  attributesOf(label: string): AttributeSpec[] {
+    return this.labels.find((l) => l.name === label)?.attributes ?? [];
   }
 
   destroy(): void {

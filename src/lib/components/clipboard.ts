@@ -4,6 +4,7 @@
 // build or tab may have written it.
 import { z } from 'zod';
 import { RleSchema } from '../../../shared/codecs/rle';
+import { AttributeValuesSchema } from '../../../shared/schema/attributes';
 import type { CopiedObject } from '../editor/EditorSession';
 
 const KEY = 'tandem.clipboard';
@@ -11,7 +12,7 @@ const KEY = 'tandem.clipboard';
 const CopiedSchema = z.object({
   label: z.string(),
   mask: RleSchema,
-  attributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])),
+  attributes: AttributeValuesSchema,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
 });

@@ -30,8 +30,13 @@ export interface WorkQueue {
 const ANNOTATING: WorkQueue = { takes: ['todo', 'in_progress'], nextLabel: 'Next to do', submitFrom: ['todo', 'in_progress'], submitTo: 'in_review', submitLabel: 'Submit' };
 const REVIEWING: WorkQueue = { takes: ['in_review'], nextLabel: 'Next to review', submitFrom: ['in_review'], submitTo: 'done', submitLabel: 'Done' };
 
+/** Whether the role works the review queue (reviewers and QA leads) rather than the annotation one. */
+export function isReviewing(role: Role): boolean {
+  return role === 'reviewer' || role === 'qa';
+}
+
 export function workQueue(role: Role): WorkQueue {
-  return role === 'reviewer' || role === 'qa' ? REVIEWING : ANNOTATING;
+  return isReviewing(role) ? REVIEWING : ANNOTATING;
 }
 
 /**

@@ -2,6 +2,7 @@
 // restore, project analytics, dataset import and export. Every answer is validated with zod (the
 // UI never trusts network JSON); errors become ApiError with the server's `{code, message}`.
 import { z } from 'zod';
+import { AttributeValuesSchema } from '../../../shared/schema/attributes';
 import { ApiError, readAnswer } from '../sync/api';
 
 const ClickSchema = z.object({ x: z.number(), y: z.number(), positive: z.boolean(), by: z.string(), at: z.number() });
@@ -20,7 +21,7 @@ export const VersionSchema = z.object({
   clicks: z.array(ClickSchema),
   source: z.string().optional(),
   model: z.string().optional(),
-  attributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).optional(),
+  attributes: AttributeValuesSchema.optional(),
   updatedAt: z.number(),
   restoredFrom: z.number().optional(),
 });
