@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   SYNC_COMPACT_AFTER: int(500, 10),
   SYNC_UNLOAD_GRACE_MS: int(10_000),
   SYNC_PING_MS: int(30_000, 100),
+  SYNC_ACCESS_CHECK_MS: int(30_000, 100),
 
   REDIS_URL: z.string().optional(),
   // Prefix of every Redis key Tandem uses (room streams, socket.io stream, epoch): lets several
@@ -97,6 +98,9 @@ export function loadConfig(env: Env = process.env) {
       unloadGraceMs: e.SYNC_UNLOAD_GRACE_MS,
       // Keepalive ping period; a socket that misses one pong is dropped.
       pingMs: e.SYNC_PING_MS,
+      // Open sockets' tokens, memberships and tasks re-checked against the store this often
+      // (server/sync/accessSweep.ts): bounds how long a missed access change or an expiry lasts.
+      accessCheckMs: e.SYNC_ACCESS_CHECK_MS,
     },
     shared: {
       redisUrl: e.REDIS_URL ?? null,

@@ -8,7 +8,7 @@ describe('createMetrics', () => {
     const m = createMetrics({ defaultMetrics: false });
     const stats: SyncStats = {
       connections: 2, connectionsTotal: 5, connectionsRefused: 1, rooms: 1, updates: 3, updateBytes: 300,
-      deniedWrites: 0, malformedFrames: 0, compactions: 0, persistErrors: 0,
+      deniedWrites: 0, malformedFrames: 0, accessWithdrawn: 0, compactions: 0, persistErrors: 0,
       persistLatency: { count: 4, sum: 40, quantile: (q) => (q < 0.9 ? 8 : 16) },
     };
     bindSyncStats(m, () => stats);

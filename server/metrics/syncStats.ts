@@ -27,6 +27,7 @@ export function bindSyncStats(metrics: Metrics, stats: () => SyncStats): void {
     ['tandem_sync_update_bytes_total', 'Bytes of document updates applied', (s) => s.updateBytes],
     ['tandem_sync_denied_writes_total', 'Writes refused from read-only sockets', (s) => s.deniedWrites],
     ['tandem_sync_malformed_frames_total', 'Frames that could not be decoded', (s) => s.malformedFrames],
+    ['tandem_sync_access_withdrawn_total', 'Open sockets closed by the access re-check', (s) => s.accessWithdrawn],
     ['tandem_sync_compactions_total', 'Room compactions', (s) => s.compactions],
     ['tandem_sync_persist_errors_total', 'Failed appends to the update log', (s) => s.persistErrors],
     ['tandem_sync_persists_total', 'Appends measured for the durability window', (s) => s.persistLatency.count],

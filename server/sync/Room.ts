@@ -36,6 +36,8 @@ export const BusOrigin = Symbol('bus');
 export interface Conn {
   ws: WebSocket;
   user: User;
+  /** The token it signed in with: the access sweep re-checks it (accessSweep.ts). */
+  token: string;
   role: Role;
   readOnly: boolean;
   /** Awareness client ids this socket set (removed when it leaves). */

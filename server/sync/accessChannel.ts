@@ -3,7 +3,8 @@
 // served the request applies the change to its sockets and publishes it on the room bus (kind
 // `control`, a stream of its own); every other node applies it on receipt. On one node the bus
 // reaches nobody and the local step is all there is. A node that misses a message (Redis away)
-// keeps serving that socket until it reconnects, when the server checks access again.
+// catches up at its next access sweep (accessSweep.ts: every SYNC_ACCESS_CHECK_MS, and when the
+// bus resynced this stream).
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { RoomBus } from '../storage/types';

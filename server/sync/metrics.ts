@@ -49,6 +49,8 @@ export interface SyncMetrics {
   deniedWrites: number;
   /** Frames that could not be decoded (socket closed with 4400). */
   malformedFrames: number;
+  /** Open sockets closed by the access re-check (token expired or revoked, access gone or changed). */
+  accessWithdrawn: number;
   /** Room compactions run. */
   compactions: number;
   /** Failed appends to the update log. */
@@ -67,6 +69,7 @@ export function createSyncMetrics(): SyncMetrics {
     updateBytes: 0,
     deniedWrites: 0,
     malformedFrames: 0,
+    accessWithdrawn: 0,
     compactions: 0,
     persistErrors: 0,
     persistLatency: new LatencySample(),

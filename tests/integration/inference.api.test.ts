@@ -121,6 +121,23 @@ describe('/inference with a local worker', () => {
     expect(err.data?.code).toBe('unauthorized');
   });
 
+  it('answers token_expired to a connection whose token expired or was revoked after it connected', async () => {
+    const click = { x: 88, y: 60, positive: true };
+    const member = await h.member('annotator');
+    const { user } = (await h.storage.meta.resolveToken(member)) as { user: { id: string } };
+    const shortLived = await h.storage.meta.createToken(user.id as never, { expiresAt: Date.now() + 1000 });
+    const c = await h.client(shortLived);
+    expect((await segment(c, { taskId, clicks: [click] })).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await segment(c, { taskId, clicks: [click] })).error?.code).toBe('token_expired');
+    expect((await segment(c, { taskId, clicks: [click] })).error?.code).toBe('token_expired');
+
+    const r = await h.client(member);
+    expect((await segment(r, { taskId, clicks: [click] })).ok).toBe(true);
+    await h.storage.meta.revokeToken(member);
+    expect((await segment(r, { taskId, clicks: [click] })).error?.code).toBe('unauthorized');
+  });
+
   it('survives a request without an ack callback and garbage events', async () => {
     const c = await h.client(token);
     c.emit('segment', { taskId, clicks: [{ x: 88, y: 60, positive: true }] });

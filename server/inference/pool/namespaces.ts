@@ -117,6 +117,7 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
       .authenticate(typeof token === 'string' ? token : null)
       .then((user) => {
         socket.data.user = user;
+        socket.data.token = token;
         next();
       })
       .catch((e: unknown) => {
@@ -149,7 +150,8 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
       try {
         if (!limiter.take(user.id)) throw new TandemError(ErrorCode.RateLimited, `more than ${d.ratePerSec} requests per second`);
         const req = parseSegmentRequest(payload);
-        const { task, role } = await d.auth.taskAccess(user, req.taskId as TaskId);
+        // The token again, not the connection's user: it may have expired since the handshake.
+        const { task, role } = await d.auth.taskAccess(await d.auth.authenticate(socket.data.token as string), req.taskId as TaskId);
         if (!canSegment(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot run segmentation`);
         checkAgainstImage(req, task.width, task.height);
         const model = d.resolveModel(req.model);
@@ -179,7 +181,7 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
       const reply = typeof ack === 'function' ? (ack as AckFn<unknown>) : () => {};
       try {
         const req = PrefetchRequestSchema.parse(payload);
-        const { task } = await d.auth.taskAccess(user, req.taskId as TaskId);
+        const { task } = await d.auth.taskAccess(await d.auth.authenticate(socket.data.token as string), req.taskId as TaskId);
         if (!req.ahead) {
           d.prefetch(task.id);
           reply({ ok: true, data: {} });
