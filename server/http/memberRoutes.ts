@@ -78,6 +78,30 @@ export function memberRoutes(router: Router, deps: HttpDeps): void {
     sendJson(res, 200, { userId, role });
   });
 
+  // A new sign-in link for a member whose link was lost or leaked: every token they had stops
+  // working at once (open editors close with 4401 on every node, their inference requests answer
+  // `unauthorized`) and the new one is shown once. Owners' and admins' links are not replaced here,
+  // nor, unless an admin asks, the link of someone who is also in other projects.
+  router.add('POST', '/api/projects/:projectId/members/:userId/token', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query);
+    const projectId = params.projectId as ProjectId;
+    await requireOwner(deps, user, projectId);
+    const userId = params.userId as UserId;
+    const [target, role] = await Promise.all([meta.getUser(userId), meta.getRole(projectId, userId)]);
+    if (!target || !role) throw new TandemError(ErrorCode.NotFound, 'not a member of this project');
+    if (target.isAdmin || role === 'owner') throw new TandemError(ErrorCode.Conflict, "an owner's or admin's sign-in link is not replaced here");
+    const theirs = await meta.listProjects(target);
+    if (!user.isAdmin && theirs.some((p) => p.id !== projectId)) {
+      throw new TandemError(ErrorCode.Conflict, `${target.name} is a member of other projects too: an admin can replace their link`);
+    }
+    const revoked = await meta.revokeUserTokens(userId);
+    const token = await meta.createToken(userId, { label: `member of ${projectId}` });
+    const tasks = new Set<string>();
+    for (const p of theirs) for (const t of await meta.listTasks(p.id)) tasks.add(t.id);
+    const closed = await deps.sync.closeUser(userId, tasks, CloseCode.Unauthorized, 'unauthorized: sign-in link replaced');
+    sendJson(res, 201, { userId, token, revoked, closedConnections: closed });
+  });
+
   router.add('GET', '/api/projects/:projectId/members', async ({ req, res, query, params }) => {
     const user = await requireUser(deps, req, query);
     const projectId = params.projectId as ProjectId;

@@ -71,6 +71,8 @@ export interface MetaStore {
   /** The user of a token, or a reason it does not resolve. */
   resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }>;
   revokeToken(token: string): Promise<void>;
+  /** Revokes every token of the user (a leaked or lost sign-in link replaced); resolves how many. */
+  revokeUserTokens(userId: UserId): Promise<number>;
 
   createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project>;
   getProject(id: ProjectId): Promise<Project | null>;

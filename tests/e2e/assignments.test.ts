@@ -97,6 +97,21 @@ describe('task assignments', () => {
     expect(await page.getByTestId('next-open').count()).toBe(0);
   });
 
+  it('the owner gives Ben a new sign-in link: his old one stops working, the new one signs him in', async () => {
+    owner.once('dialog', (d) => void d.accept());
+    await owner.getByRole('button', { name: 'New sign-in link for Ben' }).click();
+    const link = owner.getByTestId('share-link');
+    await link.waitFor();
+    await waitFor(async () => (await owner.getByText("Ben's new sign-in link").count()) === 1, 'the new link explained');
+    await shot(owner, 'members-new-link');
+    const token = new URL(await link.inputValue()).searchParams.get('token')!;
+    expect(token).not.toBe(ben.token);
+    expect((await srv.api('GET', '/api/me', undefined, ben.token)).status).toBe(401);
+    const me = await srv.api('GET', '/api/me', undefined, token);
+    expect(me.body.name).toBe('Ben');
+    ben = { ...ben, token };
+  });
+
   it('the owner takes Ben out: his tasks become unassigned and he is gone from the members', async () => {
     owner.once('dialog', (d) => void d.accept());
     await owner.getByRole('button', { name: 'Remove Ben' }).click();

@@ -135,3 +135,49 @@ describe("changing a member's role", () => {
     }
   });
 });
+
+describe("replacing a member's sign-in link", () => {
+  it('revokes every token they had, closes their open editor (4401) and hands out one new token', async () => {
+    const eve = await s.addMember(projectId, 'reviewer', 'Eve');
+    const editor = connectClient(s.wsUrl, `review:${tasks[0]}`, eve.token, undefined, { maxBackoffTime: 100 });
+    try {
+      await editor.synced();
+      expect((await s.api('POST', `/api/projects/${projectId}/members/${eve.userId}/token`, undefined, ana.token)).status).toBe(403);
+      const r = await s.api('POST', `/api/projects/${projectId}/members/${eve.userId}/token`);
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ userId: eve.userId, revoked: 1, closedConnections: 1 });
+      await waitFor(() => editor.closes.some((c) => c.code === 4401), 'her editor closed with 4401');
+      expect(editor.closes.find((c) => c.code === 4401)?.reason).toMatch(/link replaced/);
+      expect((await s.api('GET', '/api/me', undefined, eve.token)).status).toBe(401);
+      const me = await s.api('GET', '/api/me', undefined, r.body.token);
+      expect([me.status, me.body.id]).toEqual([200, eve.userId]);
+      expect((await s.api('GET', `/api/tasks/${tasks[0]}`, undefined, r.body.token)).body.role).toBe('reviewer');
+    } finally {
+      editor.destroy();
+    }
+  });
+
+  it("is refused for owners, strangers, and (unless an admin asks) someone in other projects too", async () => {
+    const me = (await s.api('GET', '/api/me')).body;
+    const other = await s.createProjectWithTask({ name: 'other' });
+    const both = await s.addMember(projectId, 'annotator', 'Both');
+    await s.server.storage.meta.addMember(other.projectId as never, both.userId as never, 'viewer');
+    // A non-admin owner of this project.
+    const olga = await s.addMember(projectId, 'annotator', 'Olga');
+    await s.server.storage.meta.addMember(projectId as never, olga.userId as never, 'owner');
+    const cases: Array<[string, string | undefined, number, string]> = [
+      [me.id, undefined, 409, 'conflict'], // an owner (and admin)
+      [olga.userId, undefined, 409, 'conflict'], // an owner
+      ['nobody', undefined, 404, 'not_found'],
+      [both.userId, olga.token, 409, 'conflict'], // in another project: not for a non-admin owner
+    ];
+    for (const [userId, token, status, code] of cases) {
+      const x = await s.api('POST', `/api/projects/${projectId}/members/${userId}/token`, undefined, token);
+      expect([userId, x.status, x.body.error?.code]).toEqual([userId, status, code]);
+    }
+    expect((await s.api('GET', '/api/me', undefined, both.token)).status).toBe(200); // nothing revoked
+    const byAdmin = await s.api('POST', `/api/projects/${projectId}/members/${both.userId}/token`);
+    expect([byAdmin.status, byAdmin.body.revoked]).toEqual([201, 1]);
+    expect((await s.api('GET', '/api/me', undefined, both.token)).status).toBe(401);
+  });
+});

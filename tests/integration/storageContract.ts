@@ -99,6 +99,18 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.resolveToken(b)).toEqual({ user: ana });
         await meta.revokeToken('never-issued-token-value'); // no error
       });
+
+      it("revokes every token of one user and nobody else's", async () => {
+        const { meta } = await open();
+        const ana = await meta.createUser({ name: 'Ana' });
+        const bob = await meta.createUser({ name: 'Bob' });
+        const a = [await meta.createToken(ana.id), await meta.createToken(ana.id, { expiresAt: Date.now() + 60_000 })];
+        const b = await meta.createToken(bob.id);
+        expect(await meta.revokeUserTokens(ana.id)).toBe(2);
+        for (const t of a) expect(await meta.resolveToken(t)).toEqual({ error: 'unknown' });
+        expect(await meta.resolveToken(b)).toEqual({ user: bob });
+        expect(await meta.revokeUserTokens(ana.id)).toBe(0);
+      });
     });
 
     describe('projects, members and tasks', () => {

@@ -59,6 +59,10 @@ export class PgMetaStore implements MetaStore {
     await this.q('DELETE FROM tokens WHERE hash = $1', [hashToken(token)]);
   }
 
+  async revokeUserTokens(userId: UserId): Promise<number> {
+    return (await this.q('DELETE FROM tokens WHERE user_id = $1', [userId])).rowCount ?? 0;
+  }
+
   async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
     const project = newProject(input);
     try {

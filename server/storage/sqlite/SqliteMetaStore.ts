@@ -60,6 +60,10 @@ export class SqliteMetaStore implements MetaStore {
     this.live().prepare('DELETE FROM tokens WHERE hash = ?').run(hashToken(token));
   }
 
+  async revokeUserTokens(userId: UserId): Promise<number> {
+    return this.live().prepare('DELETE FROM tokens WHERE user_id = ?').run(userId).changes;
+  }
+
   async createProject(input: { name: string; labels: Label[]; createdBy: UserId }): Promise<Project> {
     const project = newProject(input);
     try {

@@ -125,6 +125,10 @@ export class Api {
   removeMember(projectId: string, userId: string) {
     return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`, z.object({ removed: z.string() }));
   }
+  /** A new sign-in link for a member (owners): every token they had stops working. */
+  replaceToken(projectId: string, userId: string) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}/token`, z.object({ userId: z.string(), token: z.string() }));
+  }
   addMember(projectId: string, name: string, role: MemberRole) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/members`, z.object({ userId: z.string(), token: z.string() }), { name, role });
   }
