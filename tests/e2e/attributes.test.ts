@@ -120,8 +120,27 @@ describe('label attributes in the editor', () => {
     await ana.keyboard.press('Alt+Digit2');
     await ana.keyboard.press('Alt+Digit1');
     await waitFor(() => attrs().colour === 'blue' && attrs().occluded === false, 'both back');
-    await ana.keyboard.press('Alt+Digit3'); // text: no shortcut
-    expect(attrs().plate).toBe('AB 123');
+  });
+
+  it('Alt+3 / Alt+4 put the keys in the text and number fields: Enter applies, Escape leaves the value as it was', async () => {
+    await ana.keyboard.press('Alt+Digit3');
+    await ana.keyboard.type('XY 987');
+    await ana.keyboard.press('Enter');
+    await waitFor(() => attrs().plate === 'XY 987', 'the plate typed after Alt+3');
+    // The keys are the canvas's again: Alt+1 flips the checkbox.
+    await ana.keyboard.press('Alt+Digit1');
+    await waitFor(() => attrs().occluded === true, 'occluded by Alt+1 after Enter');
+    await ana.keyboard.press('Alt+Digit4');
+    await ana.keyboard.type('4');
+    await ana.keyboard.press('Escape');
+    expect(await field(ana, 'doors').inputValue()).toBe('2');
+    await ana.keyboard.press('Alt+Digit4');
+    await ana.keyboard.type('3');
+    await ana.keyboard.press('Enter');
+    await waitFor(() => attrs().doors === 3, 'doors typed after Alt+4');
+    expect(attrs().plate).toBe('XY 987');
+    await ana.keyboard.press('Alt+Digit1');
+    await waitFor(() => attrs().occluded === false, 'occluded back');
   });
 
   it('the project page adds an attribute to a label, and the export carries the values', async () => {
@@ -138,7 +157,7 @@ describe('label attributes in the editor', () => {
     expect(project.body.labels[0].attributes.map((a: { name: string }) => a.name)).toEqual(['occluded', 'colour', 'plate', 'doors', 'truncated']);
 
     const coco = await srv.api('GET', `/api/tasks/${taskId}/export?format=coco`);
-    expect(coco.body.annotations[0].attributes).toMatchObject({ occluded: false, colour: 'blue', plate: 'AB 123', doors: 2, truncated: false });
+    expect(coco.body.annotations[0].attributes).toMatchObject({ occluded: false, colour: 'blue', plate: 'XY 987', doors: 3, truncated: false });
     await shot(owner, 'attributes-4-labels');
   });
 
@@ -150,13 +169,13 @@ describe('label attributes in the editor', () => {
     await editor.getByRole('button', { name: 'Save labels' }).click();
     await editor.getByText('Saved.').waitFor();
     await waitFor(() => listObjects(watcher.doc)[0]?.label === 'vehicle', 'the object relabelled');
-    expect(attrs()).toMatchObject({ colour: 'blue', plate: 'AB 123' });
+    expect(attrs()).toMatchObject({ colour: 'blue', plate: 'XY 987' });
     const project = await srv.api('GET', `/api/projects/${projectId}`);
     expect(project.body.labels.map((l: { name: string }) => l.name)).toEqual(['vehicle']);
     // Her open editor takes the new labels when its window comes back into focus: the object's
     // attributes show under the new name.
     await ana.evaluate(() => window.dispatchEvent(new Event('focus')));
     await waitFor(async () => (await ana.locator('[data-testid="object-list"] select[aria-label="Label"]').first().inputValue()) === 'vehicle', 'vehicle in her list');
-    await waitFor(async () => (await field(ana, 'plate').inputValue().catch(() => null)) === 'AB 123', 'the attributes under the new name');
+    await waitFor(async () => (await field(ana, 'plate').inputValue().catch(() => null)) === 'XY 987', 'the attributes under the new name');
   });
 });
