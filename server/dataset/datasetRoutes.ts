@@ -17,7 +17,7 @@ import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { deleteProject, deleteTask } from './deleteTask';
-import { renameLabel } from './renameLabel';
+import { renameLabels } from './renameLabel';
 import { exportDataset } from './export/exportDataset';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -124,11 +124,11 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     return { user, project };
   }
 
-  // Owners rename a label; its objects in every task follow (PUT .../labels alone would orphan them).
+  // Owners rename labels; their objects in every task follow (PUT .../labels alone would orphan them).
   router.add('POST', '/api/projects/:projectId/labels/rename', async ({ req, res, query: q, params }) => {
     const { user, project } = await ownedProject(req, q, params.projectId);
-    const { from, to } = await readJson(req, deps.config.limits.maxJsonBytes, RenameLabelSchema);
-    sendJson(res, 200, await renameLabel(storage, rooms, project, from, to, user.id));
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, RenameLabelSchema);
+    sendJson(res, 200, await renameLabels(storage, rooms, project, 'renames' in body ? body.renames : [body], user.id));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).

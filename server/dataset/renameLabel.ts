@@ -1,6 +1,7 @@
-// Renaming a project label keeps its objects: the label list changes in place (colour and
-// attributes stay), then every object of the old name in every task becomes the new name, through
-// the live rooms (open editors see it at once) as one server update per task that has any.
+// Renaming project labels keeps their objects: the label list changes in place (colour and
+// attributes stay), then every object of an old name in every task takes its new name, through
+// the live rooms (open editors see it at once) as one server update per task that has any. Several
+// renames are one mapping applied in a single pass, so two labels can swap names (a -> b, b -> a).
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { listObjects, setLabel } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
@@ -8,21 +9,38 @@ import { ServerOrigin } from '../../shared/schema/origins';
 import type { Project, Storage } from '../storage/types';
 import { mutateRoom, type LiveRooms } from './rooms';
 
-/** Renames `from` to `to` in the project's labels and its objects. Returns how many objects changed. */
-export async function renameLabel(storage: Storage, rooms: LiveRooms, project: Project, from: string, to: string, by: string): Promise<{ objects: number; tasks: number }> {
-  const i = project.labels.findIndex((l) => l.name === from);
-  if (i < 0) throw new TandemError(ErrorCode.NotFound, `the project has no label ${JSON.stringify(from)}`);
-  if (from === to) return { objects: 0, tasks: 0 };
-  if (project.labels.some((l) => l.name === to)) throw new TandemError(ErrorCode.Conflict, `the project has a label ${JSON.stringify(to)} already`);
-  await storage.meta.setProjectLabels(project.id, project.labels.map((l, k) => (k === i ? { ...l, name: to } : l)));
+export interface LabelRename {
+  from: string;
+  to: string;
+}
+
+/** The renames as a map of old name to new; throws when they do not leave unique label names. */
+function renameMap(project: Project, renames: readonly LabelRename[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const { from, to } of renames) {
+    if (!project.labels.some((l) => l.name === from)) throw new TandemError(ErrorCode.NotFound, `the project has no label ${JSON.stringify(from)}`);
+    if (map.has(from)) throw new TandemError(ErrorCode.ValidationFailed, `${JSON.stringify(from)} is renamed twice`);
+    if (from !== to) map.set(from, to);
+  }
+  const after = project.labels.map((l) => map.get(l.name) ?? l.name);
+  const clash = after.find((n, i) => after.indexOf(n) !== i);
+  if (clash !== undefined) throw new TandemError(ErrorCode.Conflict, `the project would have two labels ${JSON.stringify(clash)}`);
+  return map;
+}
+
+/** Applies the renames to the project's labels and its objects. Returns how many objects changed. */
+export async function renameLabels(storage: Storage, rooms: LiveRooms, project: Project, renames: readonly LabelRename[], by: string): Promise<{ objects: number; tasks: number }> {
+  const map = renameMap(project, renames);
+  if (map.size === 0) return { objects: 0, tasks: 0 };
+  await storage.meta.setProjectLabels(project.id, project.labels.map((l) => ({ ...l, name: map.get(l.name) ?? l.name })));
   let objects = 0;
   let tasks = 0;
   for (const task of await storage.meta.listTasks(project.id)) {
     let here = 0;
     await mutateRoom(rooms, `task:${task.id}`, (doc) => {
-      const ids = listObjects(doc).filter((o) => o.label === from).map((o) => o.id as ObjectId);
-      doc.transact(() => ids.forEach((id) => setLabel(doc, id, to, by, ServerOrigin)), ServerOrigin);
-      here = ids.length;
+      const changed = listObjects(doc).filter((o) => map.has(o.label));
+      doc.transact(() => changed.forEach((o) => setLabel(doc, o.id as ObjectId, map.get(o.label)!, by, ServerOrigin)), ServerOrigin);
+      here = changed.length;
     });
     objects += here;
     if (here) tasks++;

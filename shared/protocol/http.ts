@@ -30,8 +30,12 @@ export const CreateProjectSchema = z.object({
 /** {@link CreateProjectSchema}'s type. */
 export type CreateProject = z.infer<typeof CreateProjectSchema>;
 
-/** Body of `POST /api/projects/:id/labels/rename`: a label's new name (its objects follow). */
-export const RenameLabelSchema = z.object({ from: z.string().min(1).max(100), to: z.string().trim().min(1).max(100) });
+const LabelRenameSchema = z.object({ from: z.string().min(1).max(100), to: z.string().trim().min(1).max(100) });
+/**
+ * Body of `POST /api/projects/:id/labels/rename`: a label's new name, or several at once (applied
+ * together, so two labels can swap names); their objects follow.
+ */
+export const RenameLabelSchema = z.union([LabelRenameSchema, z.object({ renames: z.array(LabelRenameSchema).min(1).max(1000) })]);
 
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });

@@ -139,6 +139,21 @@ describe('renaming a label', () => {
       await waitFor(() => listObjects(second.doc).some((o) => o.label === 'vehicle'), 'the second task relabelled live');
       await waitFor(() => listObjects(client.doc).every((o) => o.label === 'vehicle'), 'the first task relabelled live');
       expect(listObjects(second.doc).map((o) => o.label).sort()).toEqual(['tree', 'vehicle']);
+
+      // Two labels swap names in one request; every object follows its label, not its name.
+      const rename = (renames: unknown) => s.api('POST', `/api/projects/${projectId}/labels/rename`, { renames });
+      expect((await rename([{ from: 'vehicle', to: 'tree' }])).body.error.code).toBe('conflict');
+      expect((await rename([{ from: 'vehicle', to: 'x' }, { from: 'vehicle', to: 'y' }])).body.error.code).toBe('validation_failed');
+      expect((await rename([{ from: 'vehicle', to: 'x' }, { from: 'tree', to: 'x' }])).body.error.code).toBe('conflict');
+      expect((await rename([])).body.error.code).toBe('validation_failed');
+      const before = (await s.api('GET', `/api/projects/${projectId}`)).body.labels;
+      const swapped = await rename([{ from: 'vehicle', to: 'tree' }, { from: 'tree', to: 'vehicle' }]);
+      expect(swapped.body).toEqual({ objects: 3, tasks: 2 });
+      const after = (await s.api('GET', `/api/projects/${projectId}`)).body.labels;
+      expect(after.map((l: { name: string }) => l.name)).toEqual(before.map((l: { name: string }) => (l.name === 'tree' ? 'vehicle' : 'tree')));
+      expect(after.find((l: { name: string }) => l.name === 'tree').attributes).toEqual(carAttributes);
+      await waitFor(() => listObjects(client.doc).every((o) => o.label === 'tree'), 'the first task swapped live');
+      await waitFor(() => listObjects(second.doc).map((o) => o.label).sort().join() === 'tree,vehicle', 'the second task swapped live');
     } finally {
       second.destroy();
     }

@@ -90,8 +90,8 @@ export class Api {
     return this.call('POST', '/api/projects', z.object({ id: z.string() }), { name, labels });
   }
   /** Renames a label; its objects in every task follow. */
-  renameLabel(projectId: string, from: string, to: string) {
-    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/labels/rename`, z.object({ objects: z.number(), tasks: z.number() }), { from, to });
+  renameLabels(projectId: string, renames: Array<{ from: string; to: string }>) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/labels/rename`, z.object({ objects: z.number(), tasks: z.number() }), { renames });
   }
   setLabels(projectId: string, labels: Label[]) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/labels`, z.object({ labels: z.array(LabelSchema) }), { labels });
