@@ -228,5 +228,25 @@ describe('going through a project', () => {
     await more.click();
     await waitFor(async () => (await cards.count()) === 203, 'all 203 cards');
     expect(await more.count()).toBe(0);
+
+    // The last card, far past the first screens: scrolled to, it is live like the first ones
+    // (its status as a reviewer moves it, and who has it open).
+    const list = (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; name: string }>;
+    const last = list.find((t) => t.name === 'extra-199.png')!;
+    const card = cards.filter({ hasText: 'extra-199.png' });
+    await card.scrollIntoViewIfNeeded();
+    const ava = await srv.addMember(projectId, 'reviewer', 'Ava');
+    const review = connectClient(srv.wsUrl, `review:${last.id}`, ava.token);
+    try {
+      await review.synced();
+      review.provider.awareness.setLocalStateField('cursor', null);
+      await card.getByTestId('task-present').waitFor();
+      expect(await card.getByTestId('task-present').textContent()).toBe('Ava');
+      setTaskStatus(review.doc, 'in_review', ava.userId);
+      await waitFor(async () => /In review/.test((await card.textContent()) ?? ''), 'the last card in review, live');
+      await shot(page, 'task-list-last-card-live');
+    } finally {
+      review.destroy();
+    }
   });
 });

@@ -2,8 +2,9 @@
 // each task's status as of the request (the row mirrors the review room: server/dataset/
 // statusMirror.ts); this reads it from each task's `review:` room (read-only use, no IndexedDB
 // copy) so the list stays live as reviewers move tasks, with who has each task open (the editor's
-// review connection is present in the room; these watchers are not). Capped: past MAX_WATCHED
-// tasks the list shows the server's column, as of the page's load, and no presence.
+// review connection is present in the room; these watchers are not). Capped: the project page
+// watches the cards on screen (components/visibleCards.ts), at most MAX_WATCHED of them; the others
+// show the server's column, which the page re-reads every 30 s.
 import { createSubscriber } from 'svelte/reactivity';
 import { z } from 'zod';
 import { observeReview, readTaskStatus, type TaskStatus } from '../../../shared/schema/review';
