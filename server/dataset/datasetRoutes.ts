@@ -21,6 +21,7 @@ import { renameLabels } from './renameLabel';
 import { exportDataset } from './export/exportDataset';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
+import { importYolo } from './import/importYolo';
 import { loadExportInput } from './loadExportInput';
 import { syncRooms } from './rooms';
 import { ExportFormats, ExportStatusesSchema } from './types';
@@ -30,7 +31,7 @@ const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
 const ImportQuery = z.object({
-  format: z.literal('coco').default('coco'),
+  format: z.enum(['coco', 'yolo']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
 });
 const RestoreBody = z.object({ version: z.number().int().min(1) });
@@ -101,7 +102,11 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     if (role !== 'owner' && role !== 'annotator') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot import annotations`);
     const opts = validate(ImportQuery, query(q));
     const body = await readBody(req, deps.config.limits.maxImageBytes);
-    const report = await importCoco(storage, rooms, projectId, new Uint8Array(body), user.id, { unknownLabels: opts.unknownLabels });
+    const bytes = new Uint8Array(body);
+    const report =
+      opts.format === 'yolo'
+        ? await importYolo(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
+        : await importCoco(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels });
     sendJson(res, 200, report);
   });
 

@@ -1,6 +1,7 @@
 // Handing out work: the owner shares the tasks to do among two annotators on the project page and
 // moves one by hand; each annotator's list shows theirs, and "Next to do" in the editor goes to
 // their own next task, past the other's.
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { InferencePool } from '../../server/inference/index';
@@ -148,6 +149,21 @@ describe('task assignments', () => {
     } finally {
       review.destroy();
     }
+  });
+
+  it("the owner imports a YOLO model's predictions (a zip of label files) and reads the report", async () => {
+    const archive = zipSync({
+      'preds/data.yaml': strToU8('names: [object, person]\n'),
+      'preds/labels/t1.txt': strToU8('1 0.5 0.5 0.25 0.5\n1 0.1 0.1 0.05 0.05\n'),
+      'preds/labels/gone.txt': strToU8('0 0.5 0.5 0.1 0.1\n'),
+    });
+    await owner.getByTestId('import-input').setInputFiles({ name: 'preds.zip', mimeType: 'application/zip', buffer: Buffer.from(archive) });
+    const report = owner.getByTestId('import-report');
+    await report.waitFor();
+    expect(await report.textContent()).toMatch(/Imported 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt/s);
+    await shot(owner, 'import-yolo');
+    const coco = await srv.api('GET', `/api/tasks/${tasks[0]}/export?format=coco`);
+    expect(coco.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual(expect.arrayContaining([[60, 30, 40, 60]]));
   });
 
   it('the owner deletes the whole project, after saying yes, and lands on the projects page', async () => {

@@ -121,9 +121,13 @@ export class ReviewApi {
     return this.call('GET', `/api/projects/${enc(projectId)}/analytics`, AnalyticsSchema);
   }
 
-  /** Imports a COCO JSON file as pre-labels (unknown categories are added to the labels). */
-  importCoco(projectId: string, file: Blob): Promise<ImportReport> {
-    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=coco`, ImportReportSchema, file, 'application/json');
+  /**
+   * Imports pre-labels (unknown categories are added to the labels): a COCO JSON file, or a zip of
+   * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt).
+   */
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo'): Promise<ImportReport> {
+    const type = format === 'yolo' ? 'application/zip' : 'application/json';
+    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}`, ImportReportSchema, file, type);
   }
 
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides

@@ -1,0 +1,164 @@
+// Step 1 of a YOLO import (Ultralytics layout, what a YOLOv8-seg model's predictions or another
+// tool's export look like): a zip of `labels/<stem>.txt`, one object per line, with the class names
+// in `data.yaml` (`names`, a list or an id map) or `classes.txt`. A line is a polygon
+// (`<class> x1 y1 x2 y2 ...`) or a box (`<class> cx cy w h`), normalised to 0..1 by the image
+// size. Label files are matched to tasks by file stem. Like the COCO import it validates
+// everything first and writes nothing when one line is wrong (applyImportPlan writes the plan).
+// YOLO has no holes and no multi-part objects: each line is one object.
+import { unzipSync } from 'fflate';
+import { parse as parseYaml } from 'yaml';
+import { polygonsToRle } from '../../../shared/codecs/polygon';
+import { rleArea } from '../../../shared/codecs/rle';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { Label, Project, Task } from '../../storage/types';
+import { fallbackColor, taskStems } from '../types';
+import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+
+/** What an archive may unpack to: label text is small, so more is a zip bomb or the wrong file. */
+export const MAX_YOLO_UNPACKED_BYTES = 256 * 1024 * 1024;
+const MAX_PROBLEMS = 20;
+/** Coordinates a little past the image (rounding in other tools) are clamped, further ones refused. */
+const SLACK = 0.01;
+/** Image-path lists that sit beside the labels in Ultralytics datasets: not label files. */
+const LISTS = /^(classes|train|val|valid|test)\.txt$/i;
+
+interface Archive {
+  labels: Array<{ path: string; stem: string; text: string }>;
+  names: string[] | null;
+}
+
+/** The label files and class names in a zip; throws bad_request / payload_too_large. */
+export function readYoloArchive(bytes: Uint8Array): Archive {
+  let total = 0;
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (!/\.(txt|ya?ml)$/i.test(f.name)) return false;
+        total += f.originalSize;
+        if (total > MAX_YOLO_UNPACKED_BYTES) {
+          throw new TandemError(ErrorCode.PayloadTooLarge, `the archive's label files unpack to more than ${MAX_YOLO_UNPACKED_BYTES >> 20} MiB`);
+        }
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof TandemError) throw e;
+    throw new TandemError(ErrorCode.BadRequest, `not a zip archive of YOLO labels: ${(e as Error).message}`);
+  }
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const base = (p: string) => p.split('/').pop() ?? p;
+  const paths = Object.keys(files).filter((p) => !p.endsWith('/') && !p.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
+  const yamlPath = paths.find((p) => base(p).toLowerCase() === 'data.yaml') ?? paths.find((p) => /\.ya?ml$/i.test(p));
+  const classesPath = paths.find((p) => base(p).toLowerCase() === 'classes.txt');
+  const names = yamlPath ? yamlNames(text(files[yamlPath]), yamlPath) : classesPath ? linesOf(text(files[classesPath])) : null;
+  // Under labels/ when there is such a folder (Ultralytics' layout), else every other .txt.
+  const txt = paths.filter((p) => /\.txt$/i.test(p) && !LISTS.test(base(p)));
+  const inLabels = txt.filter((p) => p.split('/').slice(0, -1).includes('labels'));
+  const labels = (inLabels.length ? inLabels : txt).map((p) => ({ path: p, stem: base(p).replace(/\.txt$/i, ''), text: text(files[p]) }));
+  return { labels, names };
+}
+
+function yamlNames(source: string, path: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(source);
+  } catch (e) {
+    throw new TandemError(ErrorCode.ValidationFailed, `${path} is not valid YAML: ${(e as Error).message}`);
+  }
+  const names = (doc as { names?: unknown } | null)?.names;
+  if (Array.isArray(names) && names.every((n) => typeof n === 'string' || typeof n === 'number')) return names.map(String);
+  if (names && typeof names === 'object') {
+    // `names: {0: person, 1: bicycle}`: ids 0..N-1, in any order.
+    const byId = Object.entries(names as Record<string, unknown>);
+    const out: string[] = [];
+    for (const [k, v] of byId) {
+      if (!/^\d+$/.test(k) || Number(k) >= byId.length || (typeof v !== 'string' && typeof v !== 'number')) {
+        throw new TandemError(ErrorCode.ValidationFailed, `${path}: names must map the ids 0..${byId.length - 1} to names`);
+      }
+      out[Number(k)] = String(v);
+    }
+    return out;
+  }
+  throw new TandemError(ErrorCode.ValidationFailed, `${path} has no names list`);
+}
+
+function linesOf(s: string): string[] {
+  return s.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+/** Validates an archive against the project and its tasks. Throws validation_failed. */
+export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
+  const { labels, names } = readYoloArchive(bytes);
+  const problems: string[] = [];
+  const problem = (p: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+  if (labels.length === 0) throw new TandemError(ErrorCode.ValidationFailed, 'the archive has no YOLO label files (labels/<image name>.txt)');
+
+  // Without a names file, class ids are the project's labels in order (a Tandem export's order).
+  const classNames = names ?? project.labels.map((l) => l.name);
+  const known = new Set(project.labels.map((l) => l.name));
+  const newLabels: Label[] = [];
+  for (const n of new Set(classNames)) {
+    if (known.has(n)) continue;
+    if (opts.unknownLabels === 'reject') problem(`class "${n}" is not a label of project ${project.name}`);
+    else newLabels.push({ name: n, color: fallbackColor(project.labels.length + newLabels.length) });
+  }
+
+  // Stems as the export writes them (duplicates get the task id), then the plain file stem.
+  const stems = taskStems(tasks.map((task) => ({ task, objects: [] })));
+  const byStem = new Map<string, Task>();
+  for (const t of tasks) byStem.set(stems.get(t.id)!, t);
+  for (const t of tasks) {
+    const plain = (t.name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '');
+    if (!byStem.has(plain)) byStem.set(plain, t);
+  }
+
+  const byTask = new Map<string, PlannedObject[]>();
+  const unmatchedImages: string[] = [];
+  const claimed = new Map<string, string>();
+  let emptyMasks = 0;
+  for (const file of labels) {
+    const task = byStem.get(file.stem);
+    if (!task) {
+      unmatchedImages.push(file.path);
+      continue;
+    }
+    const other = claimed.get(task.id);
+    if (other) problem(`${file.path} and ${other} both match task ${task.name}`);
+    claimed.set(task.id, file.path);
+    file.text.split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) return;
+      const where = `${file.path} line ${i + 1}`;
+      const [cls, ...rest] = line.split(/\s+/);
+      const coords = rest.map(Number);
+      if (!/^\d+$/.test(cls)) return problem(`${where}: the class id ${JSON.stringify(cls)} is not a whole number`);
+      const label = classNames[Number(cls)];
+      if (label === undefined) return problem(`${where}: class ${cls} has no name (${classNames.length} classes)`);
+      if (coords.some((c) => !Number.isFinite(c))) return problem(`${where}: a coordinate is not a number`);
+      if (coords.some((c) => c < -SLACK || c > 1 + SLACK)) return problem(`${where}: coordinates are normalised to 0..1, found one outside`);
+      let ring: number[];
+      if (coords.length === 4) {
+        const [cx, cy, w, h] = coords;
+        ring = [cx - w / 2, cy - h / 2, cx + w / 2, cy - h / 2, cx + w / 2, cy + h / 2, cx - w / 2, cy + h / 2];
+      } else if (coords.length >= 6 && coords.length % 2 === 0) ring = coords;
+      else return problem(`${where}: ${coords.length} coordinates: a box has 4, a polygon an even number of at least 6`);
+      const px = ring.map((v, k) => Math.min(1, Math.max(0, v)) * (k % 2 === 0 ? task.width : task.height));
+      const mask = polygonsToRle([px], task.width, task.height);
+      if (rleArea(mask) === 0) {
+        emptyMasks++;
+        return;
+      }
+      const list = byTask.get(task.id) ?? [];
+      list.push({ label, mask, attributes: {}, sourceId: where });
+      byTask.set(task.id, list);
+    });
+  }
+  if (claimed.size === 0) problem(`no label file of the archive matches a task of project ${project.name} by file name`);
+  if (problems.length) {
+    throw new TandemError(ErrorCode.ValidationFailed, `YOLO import rejected, nothing was imported: ${problems.join('; ')}`);
+  }
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: 0 };
+}

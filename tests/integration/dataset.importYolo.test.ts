@@ -1,0 +1,155 @@
+// YOLO import (a zip of Ultralytics label files) against real SQLite storage, and through the HTTP
+// API: Tandem's own YOLO export comes back as the same polygons, boxes become rectangles, class
+// names come from data.yaml or classes.txt, and a bad archive or line imports nothing.
+import { strToU8, zipSync } from 'fflate';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { toYolo } from '../../server/dataset/export/yolo';
+import { importYolo } from '../../server/dataset/import/importYolo';
+import { MAX_YOLO_UNPACKED_BYTES } from '../../server/dataset/import/planYoloImport';
+import { loadExportInput } from '../../server/dataset/loadExportInput';
+import { storageRooms } from '../../server/dataset/rooms';
+import { decodeRle } from '../../shared/codecs/rle';
+import { isTandemError } from '../../shared/protocol/errors';
+import { sampleInput, sampleTasks } from '../fixtures/dataset/sampleProject';
+import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+
+let fx: StorageFixture | null = null;
+afterEach(async () => {
+  await fx?.close();
+  fx = null;
+});
+
+const zip = (files: Record<string, string | Uint8Array>) => zipSync(Object.fromEntries(Object.entries(files).map(([p, v]) => [p, typeof v === 'string' ? strToU8(v) : v])));
+const exportYolo = async (f: StorageFixture) => toYolo(await loadExportInput(f.storage, storageRooms(f.storage), f.project.id));
+const asText = (files: ReturnType<typeof toYolo>) => Object.fromEntries(files.map((f) => [f.path, new TextDecoder().decode(f.bytes)]));
+const pixels = (mask: Parameters<typeof decodeRle>[0] | null) => decodeRle(mask!).data;
+const count = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
+
+async function rejected(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(isTandemError(err), `expected a TandemError, got ${String(err)}`).toBe(true);
+  return err as { code: string; message: string };
+}
+
+describe('YOLO import', () => {
+  it("brings Tandem's own YOLO export back: the same polygons, one object per line, holes filled", async () => {
+    const first = toYolo(sampleInput());
+    fx = await sampleStorage();
+    const report = await importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip(asText(first)), 'importer');
+    expect(report.imported).toBe(6); // the two-part dog is two lines, so two objects
+    expect(report.newLabels).toEqual(['bird']);
+    expect(report.unmatchedImages).toEqual([]);
+    // Exported again, the label files say exactly what they said (objects of one image in any order).
+    const again = asText(await exportYolo(fx));
+    const lines = (text: string) => text.split('\n').sort();
+    for (const [path, text] of Object.entries(asText(first))) expect(lines(again[path]), path).toEqual(lines(text));
+
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const drawn = new Map(sampleTasks().flatMap((t) => t.drawn.map((d) => [`${t.task.name}|${d.object.label}`, d.pixels])));
+    for (const t of loaded.tasks) {
+      for (const label of ['tree', 'bird']) {
+        for (const o of t.objects.filter((x) => x.label === label)) expect(Buffer.from(pixels(o.mask)).equals(Buffer.from(drawn.get(`${t.task.name}|${label}`)!))).toBe(true);
+      }
+      if (t.task.name !== 'photos/a.jpg') continue;
+      // The dog's two parts, as two objects, cover exactly the dog.
+      const dogs = t.objects.filter((o) => o.label === 'dog').map((o) => pixels(o.mask));
+      expect(dogs).toHaveLength(2);
+      const union = dogs[0].map((v, i) => v | dogs[1][i]);
+      expect(Buffer.from(union).equals(Buffer.from(drawn.get('photos/a.jpg|dog')!))).toBe(true);
+      // The ring comes back as a disk: every ring pixel, and the hole (YOLO has no holes).
+      const ring = drawn.get('photos/a.jpg|cat')!;
+      const cat = pixels(t.objects.find((o) => o.label === 'cat')!.mask);
+      expect(ring.every((v, i) => !v || cat[i] === 1)).toBe(true);
+      expect(count(cat)).toBeGreaterThan(count(ring));
+    }
+  });
+
+  it('reads boxes as rectangles, names from data.yaml (a list or an id map), and adds new classes as labels', async () => {
+    fx = await sampleStorage();
+    const archive = zip({
+      'ds/data.yaml': 'path: .\nnames:\n  1: dog\n  0: fox\n',
+      'ds/labels/train/a.txt': '# predictions\n0 0.5 0.5 0.5 0.2\n\n1 0.25 0.5 0.1 0.4\n',
+      'ds/labels/train/b.txt': '',
+      'ds/labels/train/unknown.txt': '0 0.5 0.5 0.1 0.1\n',
+      'ds/train.txt': 'images/a.jpg\n',
+    });
+    const report = await importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, archive, 'importer');
+    expect(report.imported).toBe(2);
+    expect(report.newLabels).toEqual(['fox']);
+    expect(report.unmatchedImages).toEqual(['ds/labels/train/unknown.txt']);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const a = loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!;
+    // 40x30 image: the fox box is 20 x 6 px centred at (20, 15), the dog box 4 x 12 at (10, 15).
+    const fox = pixels(a.objects.find((o) => o.label === 'fox')!.mask);
+    expect(count(fox)).toBe(20 * 6);
+    expect(fox[15 * 40 + 20]).toBe(1);
+    expect(fox[11 * 40 + 20]).toBe(0);
+    expect(count(pixels(a.objects.find((o) => o.label === 'dog')!.mask))).toBe(4 * 12);
+
+    // The same lines with names from classes.txt, in a fresh project that refuses new labels.
+    await fx.close();
+    fx = await sampleStorage();
+    const refused = await rejected(
+      importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip({ 'classes.txt': 'fox\ndog\n', 'labels/a.txt': '1 0.5 0.5 0.1 0.1\n' }), 'x', { unknownLabels: 'reject' }),
+    );
+    expect(refused.message).toMatch(/"fox" is not a label/);
+    const list = await importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip({ 'data.yaml': 'names: [fox, dog]\n', 'labels/a.txt': '1 0.5 0.5 0.1 0.1\n' }), 'x');
+    expect([list.imported, list.newLabels]).toEqual([1, ['fox']]);
+  });
+
+  it('rejects a wrong line, naming the file and the line, and writes nothing', async () => {
+    fx = await sampleStorage();
+    const bad: Array<[string, RegExp]> = [
+      ['0 0.5 0.5 0.1 0.1\n7 0.5 0.5 0.1 0.1\n', /labels\/a\.txt line 2: class 7 has no name/],
+      ['0 0.1 0.1 0.2 0.2 0.3\n', /line 1: 5 coordinates/],
+      ['0 0.1 0.1 0.2 x 0.3 0.3\n', /line 1: a coordinate is not a number/],
+      ['0 0.5 0.5 0.1 1.5\n', /outside/],
+      ['cat 0.5 0.5 0.1 0.1\n', /class id "cat" is not a whole number/],
+    ];
+    for (const [text, message] of bad) {
+      const err = await rejected(importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip({ 'classes.txt': 'cat\n', 'labels/b.txt': '0 0.5 0.5 0.2 0.2\n', 'labels/a.txt': text }), 'x'));
+      expect(err.code).toBe('validation_failed');
+      expect(err.message).toMatch(message);
+    }
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.every((t) => t.objects.length === 0)).toBe(true);
+    expect((await fx.storage.meta.getProject(fx.project.id))!.labels.map((l) => l.name)).toEqual(['cat', 'dog', 'tree']);
+  });
+
+  it('refuses what is not an archive of labels: not a zip, no label files, no matching task, a zip bomb', async () => {
+    fx = await sampleStorage();
+    const run = (bytes: Uint8Array) => rejected(importYolo(fx!.storage, storageRooms(fx!.storage), fx!.project.id, bytes, 'x'));
+    expect((await run(strToU8('{"images": []}'))).code).toBe('bad_request');
+    expect((await run(zip({ 'data.yaml': 'names: [a]\n' }))).message).toMatch(/no YOLO label files/);
+    expect((await run(zip({ 'labels/zebra.txt': '0 0.5 0.5 0.1 0.1\n' }))).message).toMatch(/no label file of the archive matches a task/);
+    // Spaces compress a thousandfold: the limit is checked before anything is inflated.
+    const bomb = zipSync({ 'labels/a.txt': new Uint8Array(MAX_YOLO_UNPACKED_BYTES + 1).fill(32) }, { level: 9 });
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    expect((await run(bomb)).code).toBe('payload_too_large');
+  });
+});
+
+describe('POST /api/projects/:id/import?format=yolo', () => {
+  let s: TestServer;
+  afterAll(async () => s?.close());
+
+  it('imports a zip for owners and annotators, not for viewers, and answers a bad archive with its code', async () => {
+    s = await startTestServer();
+    const { projectId, taskId } = await s.createProjectWithTask({ image: await makeImage(64, 48), taskName: 'street.png', labels: [{ name: 'car', color: '#ff0000' }] });
+    const viewer = await s.addMember(projectId, 'viewer');
+    const archive = Buffer.from(zip({ 'classes.txt': 'car\n', 'labels/street.txt': '0 0.5 0.5 0.25 0.5\n' }));
+    const post = (body: Buffer, token?: string) => s.api('POST', `/api/projects/${projectId}/import?format=yolo`, body, token, { 'content-type': 'application/zip' });
+    expect((await post(archive, viewer.token)).status).toBe(403);
+    const r = await post(archive);
+    expect([r.status, r.body.imported, r.body.tasks[0].taskId]).toEqual([200, 1, taskId]);
+    const bad = await post(Buffer.from('not a zip'));
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'bad_request']);
+    const coco = await s.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+    expect(coco.body.annotations[0].bbox).toEqual([24, 12, 16, 24]);
+  });
+});
