@@ -143,6 +143,28 @@ describe('label attributes in the editor', () => {
     await waitFor(() => attrs().occluded === false, 'occluded back');
   });
 
+  it('Z zooms to the selected object and F back to the whole image; a double click in the list zooms too', async () => {
+    const cam = () => ana.evaluate(() => (window as any).__tandem.camera() as { x: number; y: number; scale: number });
+    const box = (await ana.locator('[data-testid="canvas"] canvas').boundingBox())!;
+    /** The image point at the middle of the view. */
+    const centre = async () => {
+      const c = await cam();
+      return [(box.width / 2 - c.x) / c.scale, (box.height / 2 - c.y) / c.scale];
+    };
+    const whole = await cam();
+    await ana.keyboard.press('z');
+    await waitFor(async () => (await cam()).scale > whole.scale * 1.05, 'zoomed in on the triangle');
+    // The triangle (40,40)-(200,40)-(200,180) is centred: its box's middle is (120, 110).
+    const [cx, cy] = await centre();
+    expect(Math.abs(cx - 120)).toBeLessThan(2);
+    expect(Math.abs(cy - 110)).toBeLessThan(2);
+    await ana.keyboard.press('f');
+    await waitFor(async () => Math.abs((await cam()).scale - whole.scale) < 1e-6, 'the whole image again');
+    await ana.locator('[data-testid="object-list"] li[role="option"]').first().dblclick();
+    await waitFor(async () => (await cam()).scale > whole.scale * 1.05, 'zoomed in by the double click');
+    await ana.keyboard.press('f');
+  });
+
   it('the project page adds an attribute to a label, and the export carries the values', async () => {
     const owner = await (await browser.newContext()).newPage();
     await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);

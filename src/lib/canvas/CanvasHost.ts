@@ -6,7 +6,7 @@
 import { Application, Container, Graphics } from 'pixi.js';
 import { rleBbox } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
-import { fit, oneToOne, pan, screenToImage, visibleImageRect, wheelFactor, zoomAt, type Camera, type Point } from '../editor/camera';
+import { fit, focusBox, oneToOne, pan, screenToImage, visibleImageRect, wheelFactor, zoomAt, type Camera, type Point } from '../editor/camera';
 import type { EditorSession } from '../editor/EditorSession';
 import type { ToolPointer } from '../editor/tools';
 import { ImageBackdrop, type ImageAdjust } from './ImageBackdrop';
@@ -141,6 +141,17 @@ export class CanvasHost {
   oneToOne(): void {
     const { w, h } = this.viewSize;
     this.setCamera(oneToOne(this.cam, w, h), true);
+  }
+
+  /** Frames the object's mask (Z, or a double click in the object list); false when it has none. */
+  focusObject(id: string): boolean {
+    const mask = this.session.model.read(id as ObjectId)?.mask;
+    if (!mask) return false;
+    const box = rleBbox(mask);
+    if (box[2] === 0 || box[3] === 0) return false;
+    const { w, h } = this.viewSize;
+    this.setCamera(focusBox(box, w, h), true);
+    return true;
   }
 
   zoomBy(factor: number): void {

@@ -17,6 +17,8 @@ const KEY = Symbol('tandem.editor');
 export interface ViewCommands {
   fit(): void;
   oneToOne(): void;
+  /** Frames an object's mask; false when it has none. */
+  focusObject(id: string): boolean;
   zoomBy(factor: number): void;
 }
 

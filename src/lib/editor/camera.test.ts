@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, imageToScreen, oneToOne, pan, screenToImage, showImageRect, visibleImageRect, zoomAt, MAX_SCALE, wheelFactor } from './camera';
+import { fit, focusBox, imageToScreen, oneToOne, pan, screenToImage, showImageRect, visibleImageRect, zoomAt, MAX_SCALE, wheelFactor } from './camera';
 
 describe('camera', () => {
   it('maps screen to image and back', () => {
@@ -57,5 +57,19 @@ describe('camera', () => {
     expect(mine.scale).toBeCloseTo(3, 9);
     expect(mine.x).toBeCloseTo(7, 9);
     expect(mine.y).toBeCloseTo(9, 9);
+  });
+
+  it("Z: frames an object's box with room around it, a speck with at least 48 image px", () => {
+    // A 200x100 box at (1000, 2000) in a 900x600 view: 300x150 of image fill the width, 3 px per px.
+    const cam = focusBox([1000, 2000, 200, 100], 900, 600);
+    expect(cam.scale).toBeCloseTo(3, 9);
+    const centre = screenToImage(cam, { x: 450, y: 300 });
+    expect([centre.x, centre.y]).toEqual([1100, 2050]);
+    const seen = visibleImageRect(cam, 900, 600);
+    expect(seen.x).toBeLessThan(1000);
+    expect(seen.x + seen.w).toBeGreaterThan(1200);
+    // A 2x2 speck: 48 image px across, not 2.
+    const speck = focusBox([10, 10, 2, 2], 900, 600);
+    expect(visibleImageRect(speck, 900, 600).h).toBeCloseTo(48, 6);
   });
 });

@@ -79,6 +79,18 @@ export function showImageRect(
   return { scale, x: viewW / 2 - cx * scale, y: viewH / 2 - cy * scale };
 }
 
+/**
+ * The camera that frames an object's box (`[x, y, w, h]`, image px): the box with a quarter of its
+ * size around it on each side, and at least 48 image px across, so a speck is not blown up to the
+ * whole view and its surroundings stay in sight.
+ */
+export function focusBox(box: readonly [number, number, number, number], viewW: number, viewH: number): Camera {
+  const [x, y, w, h] = box;
+  const fw = Math.max(48, w * 1.5);
+  const fh = Math.max(48, h * 1.5);
+  return showImageRect({ x: x + w / 2 - fw / 2, y: y + h / 2 - fh / 2, w: fw, h: fh }, viewW, viewH);
+}
+
 /** The image-space rectangle a camera shows in a viewport of viewW × viewH CSS px. */
 export function visibleImageRect(cam: Camera, viewW: number, viewH: number): { x: number; y: number; w: number; h: number } {
   const tl = screenToImage(cam, { x: 0, y: 0 });
