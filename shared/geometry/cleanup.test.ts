@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grid, show } from '../../tests/helpers/asciiMask';
-import { fillHoles, removeSpecks } from './cleanup';
+import { fillHoles, removeSpecks, splitParts } from './cleanup';
 import { maskBbox } from './maskBbox';
 
 describe('mask clean-up', () => {
@@ -56,5 +56,38 @@ describe('mask clean-up', () => {
     const one = new Uint8Array(9);
     one[4] = 1;
     expect(removeSpecks(one, 3, 3, maskBbox(one, 3, 3)!)).toBe(0);
+  });
+
+  it('splits an object into its parts: the largest stays, each other real part comes out whole, specks stay', () => {
+    const rows = [
+      '#####...........',
+      '#####...####....',
+      '#####...####....',
+      '#####...####....',
+      '#####...........',
+      '............####',
+      '.#..........####',
+      '............####',
+    ];
+    const { mask, w, h } = grid(rows);
+    const parts: string[][] = [];
+    const boxes: unknown[] = [];
+    const n = splitParts(mask, w, h, maskBbox(mask, w, h)!, (pixels, box) => {
+      parts.push(show(pixels, w));
+      boxes.push(box);
+    });
+    expect(n).toBe(2);
+    const only = (keep: (x: number, y: number) => boolean) => rows.map((r, y) => [...r].map((c, x) => (c === '#' && keep(x, y) ? '#' : '.')).join(''));
+    expect(parts[0]).toEqual(only((x, y) => x >= 8 && x < 12 && y < 5));
+    expect(parts[1]).toEqual(only((x, y) => x >= 12 && y >= 5));
+    expect(boxes).toEqual([{ x0: 8, y0: 1, x1: 12, y1: 4 }, { x0: 12, y0: 5, x1: 16, y1: 8 }]);
+    // The largest part (25 px) and the speck (1 px, under 10) stay; nothing is lost or doubled.
+    expect(show(mask, w)).toEqual(only((x) => x < 5 || x === 1));
+  });
+
+  it('splits nothing off an object of one part', () => {
+    const { mask, w, h } = grid(['.##.', '.##.']);
+    expect(splitParts(mask, w, h, maskBbox(mask, w, h)!, () => {})).toBe(0);
+    expect(show(mask, w)).toEqual(['.##.', '.##.']);
   });
 });

@@ -71,3 +71,47 @@ export function removeSpecks(mask: Uint8Array, width: number, height: number, bo
   }
   return removed;
 }
+
+/**
+ * Takes the object's 8-connected parts other than the largest out of `mask`, in place, for an
+ * object that is really several: each part of at least {@link SPECK_SHARE} of the area (and
+ * {@link MIN_SPECK_PX}) is handed to `part` as a whole-image mask holding only it (a buffer reused
+ * between calls: encode it before returning) with its box; specks stay with the largest part, so
+ * no pixel is lost. Returns how many parts it took out.
+ */
+export function splitParts(mask: Uint8Array, width: number, height: number, box: PixelBox, part: (pixels: Uint8Array, box: PixelBox) => void): number {
+  const c = crop(mask, width, height, box);
+  const { labels, count, areas } = connectedComponents(c.data, c.w, c.h, 8);
+  let total = 0;
+  let largest = 1;
+  for (let l = 1; l <= count; l++) {
+    total += areas[l];
+    if (areas[l] > areas[largest]) largest = l;
+  }
+  const minArea = Math.max(MIN_SPECK_PX, SPECK_SHARE * total);
+  const scratch = new Uint8Array(width * height);
+  let parts = 0;
+  for (let l = 1; l <= count; l++) {
+    if (l === largest || areas[l] < minArea) continue;
+    const b = { x0: width, y0: height, x1: 0, y1: 0 };
+    const at: number[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] !== l) continue;
+      const x = (i % c.w) + c.x0;
+      const y = Math.floor(i / c.w) + c.y0;
+      at.push(y * width + x);
+      b.x0 = Math.min(b.x0, x);
+      b.y0 = Math.min(b.y0, y);
+      b.x1 = Math.max(b.x1, x + 1);
+      b.y1 = Math.max(b.y1, y + 1);
+    }
+    for (const p of at) {
+      scratch[p] = 1;
+      mask[p] = 0;
+    }
+    part(scratch, b);
+    for (const p of at) scratch[p] = 0;
+    parts++;
+  }
+  return parts;
+}

@@ -279,6 +279,42 @@ describe('EditorSession', () => {
     expect(viewer.model.list()).toEqual([]);
   });
 
+  it('splits an object into its parts and merges two objects, each one undo step, seen by the other side', () => {
+    const [da, db] = linkedDocs();
+    const a = session(da, 'ana', null);
+    const b = session(db, 'bo', null);
+    const id = drawPolygon(a, [[4, 4], [20, 4], [20, 20], [4, 20]]);
+    a.model.setAttributes(id, { occluded: true }, 'ana');
+    const square = rleArea(a.model.read(id)!.mask!);
+    // A second square far from the first, painted into the same object.
+    const other = drawPolygon(a, [[40, 24], [56, 24], [56, 40], [40, 40]]);
+    a.mergeObjects(id, other);
+    expect(b.model.read(other)).toBeNull();
+    const merged = rleArea(b.model.read(id)!.mask!);
+    expect(merged).toBe(2 * square);
+    expect(b.model.read(id)!.attributes).toEqual({ occluded: true });
+
+    expect(a.splitObject(id)).toBe(1);
+    expect(a.message?.text).toBe('Split into 2 objects.');
+    const objs = b.model.list();
+    expect(objs).toHaveLength(2);
+    expect(objs.map((o) => rleArea(o.mask!))).toEqual([square, square]);
+    expect(objs.every((o) => o.label === 'car' && o.attributes?.occluded === true)).toBe(true);
+    expect(a.splitObject(id)).toBe(0);
+    expect(a.message?.text).toBe('This object is in one piece.');
+    a.undo(); // the split, whole
+    expect(b.model.list()).toHaveLength(1);
+    expect(rleArea(b.model.read(id)!.mask!)).toBe(merged);
+    a.undo(); // the merge, whole
+    expect(b.model.list()).toHaveLength(2);
+    expect(rleArea(b.model.read(id)!.mask!)).toBe(square);
+    // Locked objects are neither split nor merged.
+    b.setLocked(other, true);
+    a.mergeObjects(id, other);
+    expect(a.message?.text).toBe('This object is locked.');
+    expect(b.model.read(other)).not.toBeNull();
+  });
+
   it("A's undo never deletes an object that B has changed since A created it", () => {
     const [da, db] = linkedDocs();
     const a = session(da, 'ana', null);

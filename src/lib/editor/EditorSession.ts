@@ -4,7 +4,7 @@
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import * as Y from 'yjs';
 import { decodeRle, encodeRle, rleBbox, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
-import { fillHoles, removeSpecks } from '../../../shared/geometry/cleanup';
+import { fillHoles, removeSpecks, splitParts } from '../../../shared/geometry/cleanup';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
@@ -390,6 +390,48 @@ export class EditorSession implements ToolHost {
     this.history.boundary();
     this.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), this.user.id, { source: how });
     return n;
+  }
+
+  /**
+   * One object that is really several (two cars the model took as one, an import that joined
+   * them): each separate part of at least 1% becomes an object of the same label and attribute
+   * values; the largest stays this object, with its history, specks with it. One undo step.
+   * Returns how many objects it made.
+   */
+  splitObject(id: ObjectId): number {
+    if (!this.guard(id)) return 0;
+    const o = this.model.read(id);
+    if (!o?.mask || rleArea(o.mask) === 0) return 0;
+    const [x, y, w, h] = rleBbox(o.mask);
+    const bm = this.bitmapOf(id);
+    const made: Rle[] = [];
+    splitParts(bm.data, bm.width, bm.height, { x0: x, y0: y, x1: x + w, y1: y + h }, (pixels, box) => made.push(encodeRle(pixels, bm.width, bm.height, box)));
+    if (made.length === 0) {
+      this.notify('This object is in one piece.');
+      return 0;
+    }
+    this.history.boundary();
+    this.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), this.user.id, { source: 'split' });
+    for (const mask of made) this.model.create({ id: newId() as ObjectId, label: o.label, mask, attributes: o.attributes ?? {}, by: this.user.id, source: 'split' });
+    this.notify(`Split into ${made.length + 1} objects.`);
+    return made.length;
+  }
+
+  /**
+   * Another object's mask joined into this one (one thing annotated in two pieces, or a duplicate):
+   * `id` keeps its label, attributes and history; `other` is deleted. One undo step.
+   */
+  mergeObjects(id: ObjectId, other: ObjectId): void {
+    if (id === other || !this.guard(id) || !this.guard(other)) return;
+    const a = this.model.read(id);
+    const b = this.model.read(other);
+    if (!a || !b) return;
+    const mask = a.mask && b.mask ? rleUnion(a.mask, b.mask) : (a.mask ?? b.mask);
+    this.prompts.delete(other);
+    this.inference?.forget(other);
+    this.history.boundary();
+    if (mask) this.model.setMask(id, mask, this.user.id, { source: 'merge' });
+    this.model.delete(other);
   }
 
   /** The selected object as the clipboard keeps it (Ctrl/Cmd+C), or null with nothing to copy. */
