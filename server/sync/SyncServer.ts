@@ -16,8 +16,7 @@ import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Storage, Task } from '../storage/types';
-import { ACCESS_STREAM, openAccessChannel } from './accessChannel';
-import { withdrawnAccess, type OpenSocket } from './accessSweep';
+import { createAccessControl } from './accessControl';
 import { createSyncMetrics, type SyncMetrics } from './metrics';
 import { Room, type Conn } from './Room';
 
@@ -279,9 +278,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
   async function shutdown(): Promise<void> {
     closing = true; // from here on no socket is accepted and none joins a room
     access.close();
-    offResync?.();
     clearInterval(heartbeat);
-    clearInterval(sweepTimer);
     for (const t of unloadTimers.values()) clearTimeout(t);
     unloadTimers.clear();
     await Promise.all([...unloading]);
@@ -315,100 +312,20 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     await Promise.all(gone);
   }
 
-  async function closeUserHere(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
-    let n = 0;
-    for (const p of rooms.values()) {
-      const room = await p.catch(() => null);
-      if (room && !room.closed && taskIds.has(room.taskId)) n += room.closeUser(userId, code, reason);
-    }
-    return n;
-  }
+  // Access changes and the periodic re-check of open sockets (accessControl.ts).
+  const access = createAccessControl({ rooms, storage, auth, log, metrics, accessCheckMs: config.sync.accessCheckMs, isClosing: () => closing });
 
-  /** Unloads the rooms loaded here (sockets closed, nothing compacted); resolves their names. */
-  async function dropRoomsHere(names: string[], code: number, reason: string): Promise<string[]> {
-    const dropped: string[] = [];
-    for (const name of names) {
-      const p = rooms.get(name);
-      if (!p) continue;
-      rooms.delete(name);
-      const room = await p.catch(() => null);
-      if (!room || room.closed) continue;
-      room.closeAll(code, reason);
-      await room.close({ compact: false });
-      dropped.push(name);
-    }
-    return dropped;
-  }
-
-  /**
-   * Another node deleted the task, or the access sweep found it gone: the rooms loaded here are
-   * unloaded, and what they stored since the deleting node deleted the rows (their last appends
-   * land after it) is deleted too, once the store confirms the task is gone.
-   */
-  async function dropDeletedHere(names: string[], code: number, reason: string): Promise<void> {
-    const dropped = await dropRoomsHere(names, code, reason);
-    const orphans: string[] = [];
-    for (const name of dropped) {
-      const parsed = parseRoom(name);
-      if (parsed && !(await storage.meta.getTask(parsed.taskId as TaskId))) orphans.push(name);
-    }
-    if (orphans.length) await storage.docs.deleteRooms(orphans);
-  }
-
-  // Other nodes' access changes, applied to this node's sockets (accessChannel.ts).
-  const access = openAccessChannel(
-    storage.bus,
-    (c) => (c.op === 'closeUser' ? closeUserHere(c.userId, new Set(c.taskIds), c.code, c.reason) : dropDeletedHere(c.rooms, c.code, c.reason)),
-    log,
-  );
-
-  async function closeUser(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
-    const n = await closeUserHere(userId, taskIds, code, reason);
-    await access.publish({ op: 'closeUser', userId, taskIds: [...taskIds], code, reason });
-    return n;
-  }
-
-  async function dropRooms(names: string[], code: number, reason: string): Promise<void> {
-    await dropRoomsHere(names, code, reason);
-    await access.publish({ op: 'dropRooms', rooms: names, code, reason });
-  }
-
-  // The store is the truth for access; the channel's messages only bring a change sooner.
-  let sweeping: Promise<number> | null = null;
-  function recheckAccess(): Promise<number> {
-    return (sweeping ??= sweepAccess().finally(() => (sweeping = null)));
-  }
-  async function sweepAccess(): Promise<number> {
-    const open: Array<OpenSocket & { conn: Conn; room: Room }> = [];
-    for (const p of rooms.values()) {
-      const room = await p.catch(() => null);
-      if (!room || room.closed) continue;
-      for (const conn of room.conns) open.push({ token: conn.token, userId: conn.user.id, taskId: room.taskId, role: conn.role, conn, room });
-    }
-    if (open.length === 0 || closing) return 0;
-    let withdrawn;
-    try {
-      withdrawn = await withdrawnAccess(open, auth);
-    } catch (err) {
-      log.warn({ err }, 'access re-check skipped: the store did not answer');
-      return 0;
-    }
-    const gone = new Map<string, string>();
-    for (const [s, w] of withdrawn) {
-      const { conn, room } = s as (typeof open)[number];
-      if (w.code === CloseCode.UnknownRoom) gone.set(room.name, w.reason);
-      else conn.ws.close(w.code, w.reason);
-    }
-    for (const [name, reason] of gone) await dropDeletedHere([name], CloseCode.UnknownRoom, reason);
-    if (withdrawn.size) log.info({ sockets: withdrawn.size }, 'access re-check closed sockets');
-    metrics.accessWithdrawn += withdrawn.size;
-    return withdrawn.size;
-  }
-  const sweepTimer = setInterval(() => void recheckAccess(), config.sync.accessCheckMs);
-  sweepTimer.unref();
-  const offResync = storage.bus.onResync?.(ACCESS_STREAM, () => void recheckAccess());
-
-  return { handleUpgrade, withDoc, applyServerUpdate, metrics, loadedRooms: () => [...rooms.keys()], closeUser, dropRooms, recheckAccess, close };
+  return {
+    handleUpgrade,
+    withDoc,
+    applyServerUpdate,
+    metrics,
+    loadedRooms: () => [...rooms.keys()],
+    closeUser: access.closeUser,
+    dropRooms: access.dropRooms,
+    recheckAccess: access.recheckAccess,
+    close,
+  };
 }
 
 function refusal(closeCode: number, message: string): Error {

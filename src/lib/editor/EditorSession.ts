@@ -3,8 +3,7 @@
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import * as Y from 'yjs';
-import { decodeRle, encodeRle, rleBbox, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
-import { fillHoles, removeSpecks, splitParts } from '../../../shared/geometry/cleanup';
+import { decodeRle, encodeRle, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
@@ -13,6 +12,7 @@ import { DocModel, type ObjectView } from './docModel';
 import { History } from './history';
 import { LatestWinsInference, type SegmentRequest, type SegmentTransport } from './inferenceClient';
 import { MaskIndex } from './maskIndex';
+import { cleanMask, copySelected, mergeObjects, pasteObject, splitObject, type CopiedObject, type ObjectCommandHost } from './objectCommands';
 import { emptyBitmap, fillPolygon, stampStroke, translate, type Bitmap } from './raster';
 import { createTools, READ_ONLY_MESSAGE, toolShortcuts, ToolIds, type FillMode, type Tool, type ToolHost, type ToolId, type ToolKey, type ToolPointer, type ToolPreview } from './tools';
 
@@ -21,14 +21,7 @@ export interface SessionUser {
   name: string;
 }
 
-/** An object on the clipboard: what a paste into an image of the same size recreates. */
-export interface CopiedObject {
-  label: string;
-  mask: Rle;
-  attributes: Record<string, AttributeValue>;
-  width: number;
-  height: number;
-}
+export type { CopiedObject } from './objectCommands';
 
 export interface SessionOptions {
   doc: Y.Doc;
@@ -371,99 +364,48 @@ export class EditorSession implements ToolHost {
     this.model.setMask(id, encodeRle(moved.data, moved.width, moved.height), this.user.id, { source: 'move' });
   }
 
-  /**
-   * Fills the object's holes or removes its specks (shared/geometry/cleanup.ts); one undo step.
-   * Says so when there was nothing to clean. Resolves how many pixels changed.
-   */
+  // ---- whole-mask commands (objectCommands.ts) ---------------------------------------------
+
   cleanMask(id: ObjectId, how: 'fill-holes' | 'remove-specks'): number {
-    if (!this.guard(id)) return 0;
-    const o = this.model.read(id);
-    if (!o?.mask || rleArea(o.mask) === 0) return 0;
-    const [x, y, w, h] = rleBbox(o.mask);
-    const bm = this.bitmapOf(id);
-    const box = { x0: x, y0: y, x1: x + w, y1: y + h };
-    const n = how === 'fill-holes' ? fillHoles(bm.data, bm.width, bm.height, box) : removeSpecks(bm.data, bm.width, bm.height, box);
-    if (n === 0) {
-      this.notify(how === 'fill-holes' ? 'This object has no holes.' : 'This object has no specks.');
-      return 0;
-    }
-    this.history.boundary();
-    this.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), this.user.id, { source: how });
-    return n;
+    return cleanMask(this.commandHost, id, how);
   }
-
-  /**
-   * One object that is really several (two cars the model took as one, an import that joined
-   * them): each separate part of at least 1% becomes an object of the same label and attribute
-   * values; the largest stays this object, with its history, specks with it. One undo step.
-   * Returns how many objects it made.
-   */
   splitObject(id: ObjectId): number {
-    if (!this.guard(id)) return 0;
-    const o = this.model.read(id);
-    if (!o?.mask || rleArea(o.mask) === 0) return 0;
-    const [x, y, w, h] = rleBbox(o.mask);
-    const bm = this.bitmapOf(id);
-    const made: Rle[] = [];
-    splitParts(bm.data, bm.width, bm.height, { x0: x, y0: y, x1: x + w, y1: y + h }, (pixels, box) => made.push(encodeRle(pixels, bm.width, bm.height, box)));
-    if (made.length === 0) {
-      this.notify('This object is in one piece.');
-      return 0;
-    }
-    this.history.boundary();
-    this.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), this.user.id, { source: 'split' });
-    for (const mask of made) this.model.create({ id: newId() as ObjectId, label: o.label, mask, attributes: o.attributes ?? {}, by: this.user.id, source: 'split' });
-    this.notify(`Split into ${made.length + 1} objects.`);
-    return made.length;
+    return splitObject(this.commandHost, id);
   }
-
-  /**
-   * Another object's mask joined into this one (one thing annotated in two pieces, or a duplicate):
-   * `id` keeps its label, attributes and history; `other` is deleted. One undo step.
-   */
   mergeObjects(id: ObjectId, other: ObjectId): void {
-    if (id === other || !this.guard(id) || !this.guard(other)) return;
-    const a = this.model.read(id);
-    const b = this.model.read(other);
-    if (!a || !b) return;
-    const mask = a.mask && b.mask ? rleUnion(a.mask, b.mask) : (a.mask ?? b.mask);
-    this.prompts.delete(other);
-    this.inference?.forget(other);
-    this.history.boundary();
-    if (mask) this.model.setMask(id, mask, this.user.id, { source: 'merge' });
-    this.model.delete(other);
+    mergeObjects(this.commandHost, id, other);
   }
-
-  /** The selected object as the clipboard keeps it (Ctrl/Cmd+C), or null with nothing to copy. */
   copySelected(): CopiedObject | null {
-    const o = this.selectedId ? this.model.read(this.selectedId) : null;
-    if (!o?.mask || rleArea(o.mask) === 0) {
-      this.notify('Select an object with a mask to copy it.');
-      return null;
-    }
-    this.notify(`Copied ${o.label}.`);
-    return { label: o.label, mask: o.mask, attributes: o.attributes ?? {}, width: this.width, height: this.height };
+    return copySelected(this.commandHost);
+  }
+  paste(c: CopiedObject): ObjectId | null {
+    return pasteObject(this.commandHost, c);
   }
 
-  /**
-   * A copied object as a new object of this image (Ctrl/Cmd+V), for the next frame of a sequence
-   * or a duplicate: same label, mask and attribute values; selected. Refused for an image of
-   * another size (the mask would not match it). Returns the new object's id.
-   */
-  paste(c: CopiedObject): ObjectId | null {
-    if (!this.canEdit) {
-      this.notify(READ_ONLY_MESSAGE);
-      return null;
-    }
-    if (c.width !== this.width || c.height !== this.height) {
-      this.notify(`The copied object is from a ${c.width}×${c.height} image; this one is ${this.width}×${this.height}.`);
-      return null;
-    }
-    this.history.boundary();
-    const id = newId() as ObjectId;
-    this.model.create({ id, label: c.label, mask: c.mask, attributes: c.attributes, by: this.user.id, source: 'paste' });
-    this.select(id);
-    return id;
+  /** The session as objectCommands.ts sees it. */
+  private get commandHost(): ObjectCommandHost {
+    const self = this;
+    return {
+      model: this.model,
+      history: this.history,
+      userId: this.user.id,
+      width: this.width,
+      height: this.height,
+      get canEdit() {
+        return self.canEdit;
+      },
+      get selectedId() {
+        return self.selectedId;
+      },
+      notify: (text) => this.notify(text),
+      guard: (id) => this.guard(id),
+      bitmapOf: (id) => this.bitmapOf(id),
+      select: (id) => this.select(id),
+      forget: (id) => {
+        this.prompts.delete(id);
+        this.inference?.forget(id);
+      },
+    };
   }
 
   setPreview(preview: ToolPreview | null): void {
