@@ -8,7 +8,7 @@ import { listObjects } from '../../shared/schema/annotation';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clickImage, launch, openTask, shot, waitFor } from './browser';
+import { clickImage, launch, openTask, screenAt, shot, waitFor } from './browser';
 
 describe('label attributes in the editor', () => {
   let srv: TestServer;
@@ -169,6 +169,19 @@ describe('label attributes in the editor', () => {
     await ana.keyboard.press('f');
     await waitFor(async () => Math.abs((await cam()).scale - whole.scale) < 1e-6, 'the whole image again');
     expect(attrs().plate).toBe('XY 987');
+  });
+
+  it('Shift+H hides every mask in this view only, and brings them back', async () => {
+    await ana.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const inside = async () => (await screenAt(ana))(170, 60); // inside the triangle, outside the yellow box
+    const withMask = await inside();
+    await ana.keyboard.press('Shift+H');
+    await waitFor(async () => (await inside()).join() !== withMask.join(), 'the mask gone from the view');
+    expect(await ana.getByTestId('masks-shown').isChecked()).toBe(false);
+    expect(listObjects(watcher.doc)[0].hidden).toBeFalsy(); // nobody else's view changes
+    await waitFor(async () => ((await screenAt(qa))(170, 60)).then((c) => c.join() === withMask.join()), "the QA lead's view unchanged");
+    await ana.keyboard.press('Shift+H');
+    await waitFor(async () => (await inside()).join() === withMask.join(), 'the mask back');
   });
 
   it('merges a second polygon into the car and splits it again from the object list; undo takes both back', async () => {

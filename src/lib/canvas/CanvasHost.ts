@@ -218,6 +218,12 @@ export class CanvasHost {
     this.requestRender();
   }
 
+  /** Every mask shown or none (Shift+H: a look at the bare image; nothing changes in the doc). */
+  setMasksVisible(visible: boolean): void {
+    this.masks.container.visible = visible;
+    this.requestRender();
+  }
+
   /** Presence changed (awareness): redraw cursors, previews and badges on the next frame. */
   presenceChanged(): void {
     this.overlayDirty = true;

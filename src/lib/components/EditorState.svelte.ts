@@ -64,6 +64,8 @@ export class EditorState {
   names = $state.raw<Record<string, string>>({});
   /** Mask fill opacity 0..1 and whether outlines are drawn. */
   opacity = $state(0.45);
+  /** All masks drawn, or none (Shift+H): this view only, the doc's per-object `hidden` untouched. */
+  masksShown = $state(true);
   outline = $state(true);
   /** How the image is shown (brightness, contrast, saturation), kept per project in this browser. */
   imageAdjust = $state<ImageAdjust>({ ...NEUTRAL_ADJUST });
