@@ -166,6 +166,16 @@ describe('task assignments', () => {
     expect(coco.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual(expect.arrayContaining([[60, 30, 40, 60]]));
   });
 
+  it('the owner moves the imported label to the top of the list: Shift+1 picks it from now on', async () => {
+    const labels = owner.getByTestId('labels-editor');
+    await labels.getByRole('button', { name: 'Move person up' }).click();
+    await labels.getByRole('button', { name: 'Save labels' }).click();
+    await labels.getByText('Saved.').waitFor();
+    const project = await srv.api('GET', `/api/projects/${projectId}`);
+    expect(project.body.labels.map((l: { name: string }) => l.name)).toEqual(['person', 'object']);
+    expect(await labels.getByRole('button', { name: 'Move person up' }).isDisabled()).toBe(true);
+  });
+
   it('the owner deletes the whole project, after saying yes, and lands on the projects page', async () => {
     owner.once('dialog', (d) => void d.accept());
     await owner.getByRole('button', { name: 'Delete project' }).click();
