@@ -72,7 +72,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   const rooms = syncRooms(deps.sync);
   bindSyncStats(metrics, () => deps.sync.metrics);
   bindInferenceStats(metrics, () => deps.inference());
-  const history = createHistoryRecorder({ live: rooms, log: deps.log });
+  const history = createHistoryRecorder({ live: rooms, log: deps.log, taskExists: async (id) => (await storage.meta.getTask(id as TaskId)) !== null });
 
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q, true);

@@ -145,6 +145,20 @@ describe('history recorder', () => {
     expect(await recorded()).toBe(2);
   });
 
+  it('records nothing for a task deleted meanwhile (taskExists), and records it while it exists', async () => {
+    const { taskId, rooms, versions } = await recorderWithObject('gone' as ObjectId, { settleMs: 20 });
+    let exists = true;
+    const recorder = createHistoryRecorder({ live: rooms, log: createLogger({ level: 'silent' }), settleMs: 20, taskExists: async () => exists });
+    exists = false;
+    recorder.notify(taskId, { now: true });
+    await recorder.flush();
+    expect(await fx!.storage.docs.logLength(historyRoom(taskId))).toBe(0);
+    exists = true;
+    recorder.notify(taskId, { now: true });
+    await recorder.flush();
+    expect(await versions()).toHaveLength(1);
+  });
+
   it('records the state a reviewer judged at once, even when the fix follows within the settle time', async () => {
     // A settle time no test waits out: only the review event can record before the flush.
     const { taskId, rooms, recorder, versions, setTaskMask } = await recorderWithObject('judged' as ObjectId, { settleMs: 60_000 });

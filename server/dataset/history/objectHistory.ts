@@ -129,7 +129,11 @@ function stripVersion(v: VersionView): HistoryEntry {
  * its own version even when the fix follows within the settle time. One recording per task at a
  * time; notifications while one is queued share it.
  */
-export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; settleMs?: number; maxWaitMs?: number }) {
+/**
+ * `taskExists`: asked before each recording; a task deleted meanwhile (on another node, whose
+ * room here has not been dropped yet) gets no history rows that nothing would ever delete.
+ */
+export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; settleMs?: number; maxWaitMs?: number; taskExists?: (taskId: string) => Promise<boolean> }) {
   const settleMs = deps.settleMs ?? 1500;
   const maxWaitMs = Math.max(settleMs, deps.maxWaitMs ?? 10_000);
   /** Per task: the settle timer and when its first unrecorded change came. */
@@ -143,8 +147,9 @@ export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; sett
     if (waiting) return waiting;
     const prev = running.get(taskId) ?? Promise.resolve();
     const next = prev
-      .then(() => {
+      .then(async () => {
         queued.delete(taskId);
+        if (deps.taskExists && !(await deps.taskExists(taskId))) return;
         return syncHistory(deps.live, taskId);
       })
       .catch((err) => log.error({ err, taskId }, 'recording object history failed'));
