@@ -6,8 +6,8 @@
 // what was saved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { decodeRle, rleArea } from '../../shared/codecs/rle';
-import { listObjects } from '../../shared/schema/annotation';
+import { decodeRle, encodeRle, rleArea } from '../../shared/codecs/rle';
+import { createObject, listObjects } from '../../shared/schema/annotation';
 import { listThreads, readTaskStatus, readVerdicts } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -236,5 +236,36 @@ describe('review in the browser: request changes, fix, approve', () => {
     const newest = pageB.getByTestId('version').first();
     await waitFor(async () => /Restored from v1/.test((await newest.textContent()) ?? ''), 'the restore listed as the newest version');
     await shot(pageB, 'review-7-B-restored-v1');
+  });
+
+  it('B goes through new objects with the keyboard: A approves and selects the next unreviewed, R asks for changes', async () => {
+    const rect = (x0: number) => {
+      const m = new Uint8Array(W * H);
+      for (let y = 150; y < 190; y++) m.fill(1, y * W + x0, y * W + x0 + 40);
+      return encodeRle(m, W, H);
+    };
+    const ids = [20, 100, 180].map((x0) => createObject(task.doc, { label: 'box', mask: rect(x0), by: a.userId }));
+    const row = (id: string) => pageB.locator(`[data-object-id="${id}"]`);
+    await row(ids[2]).waitFor();
+    await pageB.getByTestId('review-tab').click();
+    await row(ids[0]).click();
+    await pageB.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const selected = () => pageB.evaluate(() => (window as any).__tandem.selectedId() as string | null);
+    await pageB.keyboard.press('a');
+    await waitFor(() => readVerdicts(review.doc)[ids[0]]?.verdict === 'approved', 'the first approved by A');
+    await waitFor(async () => (await selected()) === ids[1], 'the next unreviewed selected');
+    await pageB.keyboard.press('a');
+    await waitFor(() => readVerdicts(review.doc)[ids[1]]?.verdict === 'approved', 'the second approved');
+    await waitFor(async () => (await selected()) === ids[2], 'the third selected (the first object has a verdict: skipped)');
+    await pageB.keyboard.press('r');
+    await pageB.getByTestId('changes-message').fill('Too loose at the bottom');
+    await pageB.getByTestId('send-changes').click();
+    await waitFor(() => readVerdicts(review.doc)[ids[2]]?.verdict === 'changes_requested', 'changes requested by R');
+    expect(readVerdicts(review.doc)[ids[2]].by).toBe(b.userId);
+    // The QA lead joined after B opened the task: once B's window is focused again, her comment
+    // shows her name, not her id.
+    await pageB.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await waitFor(async () => (await pageB.getByTestId('thread').filter({ hasText: 'Is the shadow part of it?' }).textContent())?.includes('Quinn'), "the QA lead's name on her comment");
+    await shot(pageB, 'review-8-B-keys');
   });
 });

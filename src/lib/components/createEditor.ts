@@ -37,14 +37,23 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   const claimOf = claimFor(me.id, task.role, new Map(members.map((m) => [m.userId, m.role])));
   const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
-  // The project's labels change while people work (a new label, a rename, new attributes): re-read
-  // them when the window comes back into focus and every LABELS_REFRESH_MS.
+  // The project's labels change while people work (a new label, a rename, new attributes), and so
+  // do its members (a QA lead added since, whose comments would show an id): re-read both when the
+  // window comes back into focus and every LABELS_REFRESH_MS.
   const refreshLabels = () => {
     api.project(task.projectId).then(
       (p) => {
         if (JSON.stringify(p.labels) !== JSON.stringify(state.labels)) state.labels = p.labels;
       },
       () => {}, // offline: the labels in hand stay
+    );
+    api.members(task.projectId).then(
+      (ms) => {
+        // Merged: a member taken out since keeps their name on what they wrote.
+        const names = { ...state.names, ...Object.fromEntries(ms.map((m) => [m.userId, m.name])) };
+        if (JSON.stringify(names) !== JSON.stringify(state.names)) state.names = names;
+      },
+      () => {},
     );
   };
   const labelTimer = setInterval(refreshLabels, LABELS_REFRESH_MS);
