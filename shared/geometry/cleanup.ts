@@ -46,11 +46,8 @@ export function fillHoles(mask: Uint8Array, width: number, height: number, box: 
   return filled;
 }
 
-/**
- * Removes, in place, the object's 8-connected parts smaller than {@link SPECK_SHARE} of its area
- * (and at least {@link MIN_SPECK_PX}); the largest part always stays. Returns how many pixels it removed.
- */
-export function removeSpecks(mask: Uint8Array, width: number, height: number, box: PixelBox): number {
+/** The object's 8-connected parts in its box: labels, areas, the largest, and the speck threshold. */
+function parts(mask: Uint8Array, width: number, height: number, box: PixelBox) {
   const c = crop(mask, width, height, box);
   const { labels, count, areas } = connectedComponents(c.data, c.w, c.h, 8);
   let total = 0;
@@ -59,7 +56,15 @@ export function removeSpecks(mask: Uint8Array, width: number, height: number, bo
     total += areas[l];
     if (areas[l] > areas[largest]) largest = l;
   }
-  const minArea = Math.max(MIN_SPECK_PX, SPECK_SHARE * total);
+  return { c, labels, count, areas, largest, minArea: Math.max(MIN_SPECK_PX, SPECK_SHARE * total) };
+}
+
+/**
+ * Removes, in place, the object's 8-connected parts smaller than {@link SPECK_SHARE} of its area
+ * (and at least {@link MIN_SPECK_PX}); the largest part always stays. Returns how many pixels it removed.
+ */
+export function removeSpecks(mask: Uint8Array, width: number, height: number, box: PixelBox): number {
+  const { c, labels, areas, largest, minArea } = parts(mask, width, height, box);
   let removed = 0;
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
@@ -80,17 +85,9 @@ export function removeSpecks(mask: Uint8Array, width: number, height: number, bo
  * no pixel is lost. Returns how many parts it took out.
  */
 export function splitParts(mask: Uint8Array, width: number, height: number, box: PixelBox, part: (pixels: Uint8Array, box: PixelBox) => void): number {
-  const c = crop(mask, width, height, box);
-  const { labels, count, areas } = connectedComponents(c.data, c.w, c.h, 8);
-  let total = 0;
-  let largest = 1;
-  for (let l = 1; l <= count; l++) {
-    total += areas[l];
-    if (areas[l] > areas[largest]) largest = l;
-  }
-  const minArea = Math.max(MIN_SPECK_PX, SPECK_SHARE * total);
+  const { c, labels, count, areas, largest, minArea } = parts(mask, width, height, box);
   const scratch = new Uint8Array(width * height);
-  let parts = 0;
+  let taken = 0;
   for (let l = 1; l <= count; l++) {
     if (l === largest || areas[l] < minArea) continue;
     const b = { x0: width, y0: height, x1: 0, y1: 0 };
@@ -111,7 +108,7 @@ export function splitParts(mask: Uint8Array, width: number, height: number, box:
     }
     part(scratch, b);
     for (const p of at) scratch[p] = 0;
-    parts++;
+    taken++;
   }
-  return parts;
+  return taken;
 }
