@@ -249,4 +249,26 @@ describe('going through a project', () => {
       review.destroy();
     }
   });
+
+  it('the owner deletes the tasks a search shows in one go; the rest stay', async () => {
+    const search = (p: Page) => p.getByRole('searchbox', { name: 'Find tasks by file name' });
+    // An annotator narrowing the list gets no such button.
+    await search(page).fill('extra-19');
+    await waitFor(async () => (await page.getByTestId('task').count()) === 10, "the annotator's ten");
+    expect(await page.getByTestId('delete-shown').count()).toBe(0);
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const cards = owner.getByTestId('task');
+    await waitFor(async () => (await cards.count()) === 200, 'the first page of cards');
+    expect(await owner.getByTestId('delete-shown').count()).toBe(0); // never for the whole list
+    await search(owner).fill('extra-19');
+    await waitFor(async () => (await cards.count()) === 10, 'extra-190 to extra-199');
+    owner.once('dialog', (d) => void d.accept());
+    await owner.getByTestId('delete-shown').click();
+    await waitFor(async () => (await cards.count()) === 0, 'the ten gone from the list');
+    const left = (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ name: string }>;
+    expect(left).toHaveLength(193);
+    expect(left.some((t) => t.name.startsWith('extra-19'))).toBe(false);
+    expect(left.some((t) => t.name === 'extra-189.png')).toBe(true);
+  });
 });
