@@ -126,4 +126,23 @@ describe('live co-editing in the browser', () => {
     await shot(pageV, '4-viewer-read-only');
     await pageV.close();
   });
+
+  it('A picks another model for the smart tools; the choice stays for the project after a reload', async () => {
+    const picker = pageA.getByTestId('model-picker');
+    await picker.waitFor();
+    expect(await picker.inputValue()).toBe(''); // the server's default
+    expect(await picker.locator('option').allTextContents()).toEqual(expect.arrayContaining(['tandem-click-v3 (default)', 'graphcut']));
+    await picker.selectOption('graphcut');
+    await pageA.keyboard.press('Escape');
+    await pageA.keyboard.press('c');
+    const before = new Set(objects().map((o) => o.id));
+    await clickImage(pageA, 30, 215);
+    const made = await waitFor(() => objects().find((o) => !before.has(o.id) && o.mask && rleArea(o.mask) > 0), 'a mask from the picked model', 30_000);
+    expect(made.model).toBe('graphcut');
+    await pageA.keyboard.press('Enter');
+    await pageA.reload();
+    await pageA.getByTestId('model-picker').waitFor();
+    await waitFor(async () => (await pageA.getByTestId('model-picker').inputValue()) === 'graphcut', 'the choice kept');
+    await pageA.getByTestId('model-picker').selectOption('');
+  });
 });

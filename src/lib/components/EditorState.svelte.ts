@@ -6,7 +6,7 @@ import type { TaskConnection } from '../sync/TaskConnection';
 import type { PresencePublisher } from '../sync/presence';
 import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
 import type { Camera } from '../editor/camera';
-import type { Label } from '../sync/api';
+import type { Label, ModelInfo } from '../sync/api';
 import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
@@ -64,6 +64,8 @@ export class EditorState {
   names = $state.raw<Record<string, string>>({});
   /** Mask fill opacity 0..1 and whether outlines are drawn. */
   opacity = $state(0.45);
+  /** The models the worker pool serves (GET /api/models), for the model picker; empty until read. */
+  models = $state.raw<ModelInfo[]>([]);
   /** All masks drawn, or none (Shift+H): this view only, the doc's per-object `hidden` untouched. */
   masksShown = $state(true);
   outline = $state(true);
