@@ -19,14 +19,15 @@ import { checkReadiness } from '../metrics/readiness';
 import { deleteProject, deleteTask } from './deleteTask';
 import { renameLabels } from './renameLabel';
 import { exportDataset } from './export/exportDataset';
+import { canIncludeImages, imageEntries, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
 import { importYolo } from './import/importYolo';
 import { loadExportInput } from './loadExportInput';
 import { syncRooms } from './rooms';
-import { ExportFormats, ExportStatusesSchema } from './types';
+import { ExportFormats, ExportStatusesSchema, type ExportFormat, type ExportInput } from './types';
 
-const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco') });
+const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco'), images: z.enum(['true', 'false']).optional() });
 const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
@@ -74,23 +75,29 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   bindInferenceStats(metrics, () => deps.inference());
   const history = createHistoryRecorder({ live: rooms, log: deps.log, taskExists: async (id) => (await storage.meta.getTask(id as TaskId)) !== null });
 
+  /** The export as one body, or (`images`, VOC and YOLO) a zip streamed with the images in it. */
+  async function sendExport(res: ServerResponse, input: ExportInput, format: ExportFormat, name: string, images: boolean): Promise<void> {
+    if (images && !canIncludeImages(format)) throw new TandemError(ErrorCode.ValidationFailed, `images=true is for the zip formats (voc, yolo), not ${format}`);
+    const out = exportDataset(input, format, name);
+    if (!images) return sendFile(res, out.contentType, out.fileName, out.bytes);
+    await streamZipWithImages(res, out.fileName, out.files, imageEntries(input, format), storage.images);
+  }
+
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q, true);
     const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    const { format } = validate(ExportQuery, query(q));
+    const { format, images } = validate(ExportQuery, query(q));
     const input = await loadExportInput(storage, rooms, task.projectId, [task.id]);
-    const out = exportDataset(input, format, task.name.replace(/\.[^.]+$/, ''));
-    sendFile(res, out.contentType, out.fileName, out.bytes);
+    await sendExport(res, input, format, task.name.replace(/\.[^.]+$/, ''), images === 'true');
   });
 
   router.add('GET', '/api/projects/:projectId/export', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q, true);
     const projectId = params.projectId as ProjectId;
     await deps.auth.projectRole(user, projectId);
-    const { format, status } = validate(ProjectExportQuery, query(q));
+    const { format, status, images } = validate(ProjectExportQuery, query(q));
     const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status });
-    const out = exportDataset(input, format, input.project.name);
-    sendFile(res, out.contentType, out.fileName, out.bytes);
+    await sendExport(res, input, format, input.project.name, images === 'true');
   });
 
   // Pre-labels: owners and annotators (those who create objects). The file can be far larger than

@@ -1,7 +1,7 @@
 // Handing out work: the owner shares the tasks to do among two annotators on the project page and
 // moves one by hand; each annotator's list shows theirs, and "Next to do" in the editor goes to
 // their own next task, past the other's.
-import { strToU8, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { InferencePool } from '../../server/inference/index';
@@ -162,6 +162,14 @@ describe('task assignments', () => {
     await report.waitFor();
     expect(await report.textContent()).toMatch(/Imported 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt/s);
     await shot(owner, 'import-yolo');
+    // And out again as a dataset that trains as downloaded: YOLO with the images in the zip.
+    await owner.getByTestId('export-format').selectOption('yolo');
+    await owner.getByTestId('export-images').check();
+    const href = await owner.getByTestId('export-link').getAttribute('href');
+    expect(href).toMatch(/format=yolo.*images=true/);
+    const zipped = unzipSync(new Uint8Array(await (await fetch(new URL(href!, srv.url))).arrayBuffer()));
+    expect(Object.keys(zipped).filter((k) => k.startsWith('images/')).sort()).toEqual(['images/t1.png', 'images/t2.png', 'images/t3.png']);
+    expect(strFromU8(zipped['labels/t1.txt']).trim().split('\n')).toHaveLength(2);
     const coco = await srv.api('GET', `/api/tasks/${tasks[0]}/export?format=coco`);
     expect(coco.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual(expect.arrayContaining([[60, 30, 40, 60]]));
   });

@@ -117,6 +117,24 @@ describe('dataset over HTTP', () => {
     expect(unknown.body.error.code).toBe('validation_failed');
   });
 
+  it('streams VOC and YOLO zips with the images in them when asked: a dataset that trains as downloaded', async () => {
+    const stored = await s.api('GET', `/api/tasks/${taskId}/image`);
+    const yolo = await s.api('GET', `/api/projects/${projectId}/export?format=yolo&images=true`);
+    expect([yolo.status, yolo.headers.get('content-type')]).toEqual([200, 'application/zip']);
+    const y = unzipSync(new Uint8Array(yolo.body));
+    // The image sits where train.txt says, byte for byte as uploaded, beside its labels.
+    expect(strFromU8(y['train.txt']).trim()).toBe('images/a.png');
+    expect(Buffer.from(y['images/a.png']).equals(Buffer.from(stored.body))).toBe(true);
+    expect(y['labels/a.txt']).toBeDefined();
+    const voc = unzipSync(new Uint8Array((await s.api('GET', `/api/tasks/${taskId}/export?format=voc&images=true`)).body));
+    expect(Buffer.from(voc['JPEGImages/a.png']).equals(Buffer.from(stored.body))).toBe(true);
+    expect(voc['SegmentationObject/a.png']).toBeDefined();
+    // Without the flag, no images; COCO has no place for them.
+    expect(Object.keys(unzipSync(new Uint8Array((await s.api('GET', `/api/projects/${projectId}/export?format=yolo`)).body))).some((k) => k.startsWith('images/'))).toBe(false);
+    const coco = await s.api('GET', `/api/projects/${projectId}/export?format=coco&images=true`);
+    expect([coco.status, coco.body.error.code]).toEqual([400, 'validation_failed']);
+  });
+
   it('exports only the tasks of the statuses asked for, read from their review rooms', async () => {
     // A second task, moved to done by a reviewer; the first stays to do.
     const second = await s.api('POST', `/api/projects/${projectId}/tasks?name=b.png`, await sharp({ create: { width: W, height: H, channels: 3, background: '#808080' } }).png().toBuffer(), undefined, { 'content-type': 'image/png' });

@@ -138,8 +138,9 @@ export class ReviewApi {
   }
 
   /** `status`: only tasks with one of these review statuses (comma-separated), all when empty. */
-  exportUrl(projectId: string, format: ExportFormat, status = ''): string {
-    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}${status ? `&status=${enc(status)}` : ''}&token=${enc(this.token)}`;
+  /** `images`: VOC and YOLO zips with the images in them (streamed by the server). */
+  exportUrl(projectId: string, format: ExportFormat, status = '', images = false): string {
+    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}${status ? `&status=${enc(status)}` : ''}${images ? '&images=true' : ''}&token=${enc(this.token)}`;
   }
 
   taskExportUrl(taskId: string, format: ExportFormat): string {
