@@ -1,7 +1,8 @@
 // npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir>
-//                   [--task <id> ...] [--status done,in_review] [--data-dir <dir>]
+//                   [--task <id> ...] [--status done,in_review] [--images] [--data-dir <dir>]
 // Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
-// directory: annotations.json for the COCO formats, the format's files for VOC and YOLO.
+// directory: annotations.json for the COCO formats, the format's files for VOC and YOLO (with
+// `--images`, the images too, where the format's lists name them).
 // Safe while the server runs: it only reads (SQLite in WAL mode lets readers in beside the
 // writer); what clients changed in the last batch window may not be on disk yet.
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, loadConfigWith } from '../config';
 import { exportDataset } from '../dataset/export/exportDataset';
+import { canIncludeImages, imageEntries } from '../dataset/export/withImages';
 import { loadExportInput } from '../dataset/loadExportInput';
 import { storageRooms } from '../dataset/rooms';
 import { ExportFormats, ExportStatusesSchema } from '../dataset/types';
@@ -26,9 +28,10 @@ const ArgsSchema = z.object({
   /** Only tasks whose review status is one of these (comma-separated). */
   status: ExportStatusesSchema.optional(),
   'data-dir': z.string().optional(),
+  images: z.boolean().optional(),
 });
 
-const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--data-dir <dir>]';
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--images] [--data-dir <dir>]';
 
 async function main(argv: string[]): Promise<number> {
   let args: z.infer<typeof ArgsSchema>;
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         task: { type: 'string', multiple: true },
         status: { type: 'string' },
         'data-dir': { type: 'string' },
+        images: { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -80,13 +84,20 @@ async function main(argv: string[]): Promise<number> {
   const storage = await openStorage(config, log);
   try {
     const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status });
+    if (args.images && !canIncludeImages(args.format)) {
+      console.error(`--images is for voc and yolo, not ${args.format}`);
+      return 2;
+    }
     const result = exportDataset(input, args.format, input.project.name);
     const outDir = path.resolve(args.out);
-    for (const f of result.files) {
-      const target = path.join(outDir, f.path);
+    const write = (rel: string, bytes: Uint8Array) => {
+      const target = path.join(outDir, rel);
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, f.bytes);
-    }
+      fs.writeFileSync(target, bytes);
+    };
+    for (const f of result.files) write(f.path, f.bytes);
+    // One image in memory at a time.
+    if (args.images) for (const img of imageEntries(input, args.format)) write(img.path, await storage.images.get(img.key));
     const objects = input.tasks.reduce((n, t) => n + t.objects.length, 0);
     console.log(`exported ${input.tasks.length} image(s), ${objects} object(s) of project "${input.project.name}" as ${args.format} to ${outDir} (${result.files.length} file(s))`);
     return 0;

@@ -1,5 +1,6 @@
 // `npm run export` as a user runs it: a child process reading a DATA_DIR written by Tandem.
 import { spawnSync } from 'node:child_process';
+import { makeImage } from '../helpers/images';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,12 @@ describe('export CLI', () => {
     await importCoco(fx.storage, storageRooms(fx.storage), fx.project.id, source, 'importer');
     // Task B is done in its review room; task A was never moved (to do).
     await mutateRoom(storageRooms(fx.storage), `review:${fx.tasks.get('taskB')!.id}`, (doc) => setTaskStatus(doc, 'done', 'rita'));
+    const imageBytes = new Map<string, Buffer>();
+    for (const t of fx.tasks.values()) {
+      const bytes = await makeImage(t.width, t.height);
+      imageBytes.set(t.name, bytes);
+      await fx.storage.images.put(t.imageKey, bytes);
+    }
     await fx.storage.close();
 
     const coco = tmpOut();
@@ -57,6 +64,14 @@ describe('export CLI', () => {
     const yolo = tmpOut();
     expect(runCli(['--project', fx.project.id, '--format', 'yolo', '--out', yolo, '--data-dir', fx.dir]).code).toBe(0);
     expect(fs.readFileSync(path.join(yolo, 'classes.txt'), 'utf8')).toBe('cat\ndog\ntree\nbird\n');
+    expect(fs.existsSync(path.join(yolo, 'images'))).toBe(false);
+    // --images: the images where train.txt names them, byte for byte.
+    const withImages = tmpOut();
+    expect(runCli(['--project', fx.project.id, '--format', 'yolo', '--images', '--out', withImages, '--data-dir', fx.dir]).code).toBe(0);
+    expect(fs.readFileSync(path.join(withImages, 'train.txt'), 'utf8').trim().split('\n')).toEqual(['images/a.jpg', 'images/b.png']);
+    expect(fs.readFileSync(path.join(withImages, 'images/a.jpg')).equals(imageBytes.get('photos/a.jpg')!)).toBe(true);
+    expect(fs.readFileSync(path.join(withImages, 'images/b.png')).equals(imageBytes.get('b.png')!)).toBe(true);
+    expect(runCli(['--project', fx.project.id, '--format', 'coco', '--images', '--out', tmpOut(), '--data-dir', fx.dir]).code).toBe(2);
 
     // Only the done tasks: task B's image alone.
     const done = tmpOut();
