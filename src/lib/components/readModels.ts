@@ -78,6 +78,10 @@ export class SessionModel {
     this.#subscribe();
     return this.session.inference?.pending ?? 0;
   }
+  get lastSegment() {
+    this.#subscribe();
+    return this.session.lastSegment;
+  }
 }
 
 /** Sync status of the task room. */

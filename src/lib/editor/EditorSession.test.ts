@@ -86,6 +86,10 @@ describe('EditorSession', () => {
     expect(seen.label).toBe('car');
     expect(seen.clicks).toMatchObject([{ x: 20, y: 20, positive: true, by: 'ana' }]);
     expect(rleArea(seen.mask!)).toBe(100);
+    // The toolbar says which model answered and how long it took.
+    expect(a.lastSegment?.model).toBe('square');
+    expect(a.lastSegment?.ms).toBeGreaterThanOrEqual(0);
+    expect(b.lastSegment).toBeNull();
     // the second click is sent with the first and with the current mask as prevMask
     a.pointerDown(at(40, 30, { alt: true }));
     await until(() => engine.requests.length === 2);

@@ -67,6 +67,8 @@ export class EditorSession implements ToolHost {
   preview: ToolPreview | null = null;
   message: { text: string; at: number } | null = null;
   segmentModel: string | undefined;
+  /** The model that answered the last segment request and its round trip (ms), for the toolbar. */
+  lastSegment: { model: string; ms: number } | null = null;
 
   private prompts = new Map<ObjectId, Prompt>();
   /** Objects that collaborators changed in this session: my undo must not delete them. */
@@ -297,11 +299,13 @@ export class EditorSession implements ToolHost {
     // Refinement: the current mask (imported, drawn or the last answer) is the previous mask.
     if (o.mask && rleArea(o.mask) > 0) req.prevMask = o.mask;
     if (this.segmentModel) req.model = this.segmentModel;
+    const t0 = performance.now();
     const outcome = await this.inference.request(id, req);
     if (outcome.kind === 'stale') return;
     if (outcome.kind === 'error') return this.notify(`Segmentation failed: ${outcome.message}`);
     if (!this.model.has(id)) return; // deleted meanwhile
     this.model.setMask(id, outcome.result.mask, this.user.id, { source: 'model', model: outcome.result.model });
+    this.lastSegment = { model: outcome.result.model, ms: Math.round(performance.now() - t0) };
     this.emit('segment');
   }
 
