@@ -271,4 +271,19 @@ describe('going through a project', () => {
     expect(left.some((t) => t.name.startsWith('extra-19'))).toBe(false);
     expect(left.some((t) => t.name === 'extra-189.png')).toBe(true);
   });
+
+  it('orders the task list by upload, by file name (numbers as numbers) or by status', async () => {
+    await page.getByRole('searchbox', { name: 'Find tasks by file name' }).fill('');
+    const cards = page.getByTestId('task');
+    // The owner deleted ten in another window: this list re-reads the server's when focused.
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await waitFor(async () => (await cards.count()) === 193, 'every task left');
+    const first = async () => (await cards.first().locator('.tname').textContent())?.trim();
+    expect(await first()).toBe('one.png');
+    await page.getByTestId('task-order').selectOption('name');
+    await waitFor(async () => (await first()) === 'extra-000.png', 'by file name');
+    await page.getByTestId('task-order').selectOption('status');
+    await waitFor(async () => /To do/.test((await cards.first().textContent()) ?? ''), 'to do first');
+    expect(await cards.last().textContent()).toMatch(/Done/);
+  });
 });
