@@ -39,7 +39,11 @@ export async function streamZipWithImages(res: ServerResponse, fileName: string,
   let waiting: Promise<void> | null = null;
   const zip = new Zip((err, chunk, final) => {
     if (err) failed = err;
-    else if (!res.write(chunk) && !waiting) waiting = new Promise((resolve) => res.once('drain', () => resolve()));
+    // A client that goes away never drains: 'close' ends the wait too, and the loop stops.
+    else if (!res.write(chunk) && !waiting) waiting = new Promise((resolve) => {
+      res.once('drain', () => resolve());
+      res.once('close', () => resolve());
+    });
     if (final) res.end();
   });
   const drained = async () => {
@@ -49,6 +53,7 @@ export async function streamZipWithImages(res: ServerResponse, fileName: string,
   };
   const mtime = new Date('2020-01-01T00:00:00Z');
   for (const f of files) {
+    if (res.destroyed) return;
     const entry = f.path.endsWith('.png') ? new ZipPassThrough(f.path) : new ZipDeflate(f.path, { level: 6 });
     entry.mtime = mtime;
     zip.add(entry);
@@ -56,7 +61,7 @@ export async function streamZipWithImages(res: ServerResponse, fileName: string,
     await drained();
   }
   for (const img of images) {
-    // A client that went away stops the export; an image missing from the store is a server fault.
+    // An image missing from the store is a server fault: the router cuts the download.
     if (res.destroyed) return;
     const bytes = await store.get(img.key);
     const entry = new ZipPassThrough(img.path);
