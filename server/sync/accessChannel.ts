@@ -2,9 +2,10 @@
 // given another role (their sockets of it close), a task deleted (its rooms go). The node that
 // served the request applies the change to its sockets and publishes it on the room bus (kind
 // `control`, a stream of its own); every other node applies it on receipt. On one node the bus
-// reaches nobody and the local step is all there is. A node that misses a message (Redis away)
-// catches up at its next access sweep (accessSweep.ts: every SYNC_ACCESS_CHECK_MS, and when the
-// bus resynced this stream).
+// reaches nobody and the local step is all there is. A message published while the node's Redis
+// connection is down waits in the bus's outbox like an update; a node that still misses one (Redis
+// lost its data) catches up at its next access sweep (accessSweep.ts: every SYNC_ACCESS_CHECK_MS,
+// and when the bus resynced this stream).
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { RoomBus } from '../storage/types';

@@ -131,12 +131,17 @@ describe('Redis restart without persistence', () => {
     b.subscribe('task:r', atB.handler);
     a.onResync('task:r', () => resyncs.a++);
     b.onResync('task:r', () => resyncs.b++);
+    const controlAtB = collect();
+    b.subscribe('tandem:access', controlAtB.handler);
     await a.publish('task:r', 'update', new Uint8Array([1]));
     await waitFor(() => atB.got.length === 1, 'atB.got.length === 1', 20_000);
 
     await restartRedis(async () => {
       // Redis is down: publishing must neither throw nor hang (the node keeps serving locally).
       await a.publish('task:r', 'update', new Uint8Array([2]));
+      // An access change made meanwhile (a member taken out) waits for Redis too, not for the
+      // other nodes' next access sweep.
+      await a.publish('tandem:access', 'control', new Uint8Array([7]));
     });
     await waitFor(() => resyncs.a === 1 && resyncs.b === 1, 'resyncs.a === 1 && resyncs.b === 1', 20_000);
     await a.publish('task:r', 'update', new Uint8Array([3]));
@@ -145,5 +150,6 @@ describe('Redis restart without persistence', () => {
     // for Yjs, losing one is not).
     expect(new Set(atB.got.map((m) => m.data[0]))).toEqual(new Set([1, 2, 3]));
     expect(atB.got.findIndex((m) => m.data[0] === 2)).toBeLessThan(atB.got.findIndex((m) => m.data[0] === 3));
+    await waitFor(() => controlAtB.got.some((m) => m.kind === 'control' && m.data[0] === 7), 'the access change queued during the outage', 20_000);
   });
 });

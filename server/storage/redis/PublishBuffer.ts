@@ -1,5 +1,6 @@
 // What the room bus keeps of its own document updates so a Redis outage loses none of them:
-// - the outbox: updates published while Redis was unreachable, sent in order when it returns;
+// - the outbox: updates (and the sync servers' control messages: access withdrawn, a task
+//   deleted) published while Redis was unreachable, sent in order when it returns;
 // - the recent ring: updates sent in the last `recentMs`, sent AGAIN when Redis comes back without
 //   its data (restarted without persistence), because entries written just before the crash may
 //   never have reached the other nodes' readers.
@@ -9,6 +10,8 @@
 export interface BufferedUpdate {
   room: string;
   data: Uint8Array;
+  /** A control message rides the outbox like an update but is never re-sent from the recent ring. */
+  kind?: 'update' | 'control';
   /** Epoch ms when it was published (recent ring only). */
   at: number;
 }
@@ -32,12 +35,12 @@ export class PublishBuffer {
     return this.outbox.length;
   }
 
-  enqueue(room: string, data: Uint8Array): void {
+  enqueue(room: string, data: Uint8Array, kind: 'update' | 'control' = 'update'): void {
     if (this.outboxBytes + data.byteLength > this.maxOutboxBytes) {
       this.overflowed.add(room);
       return;
     }
-    this.outbox.push({ room, data, at: Date.now() });
+    this.outbox.push({ room, data, at: Date.now(), ...(kind === 'control' ? { kind } : {}) });
     this.outboxBytes += data.byteLength;
   }
 

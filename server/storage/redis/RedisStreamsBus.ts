@@ -17,7 +17,8 @@
 //   reconnect, DESIGN "Persistence").
 //   Every node trims its rooms with XTRIM MINID ~ <now - retainMs>.
 // - Redis restarts: both connections reconnect with backoff; publish() never waits for Redis (the
-//   node keeps serving its own clients): updates go to a bounded outbox, sent in order on return.
+//   node keeps serving its own clients): updates (and control messages) go to a bounded outbox,
+//   sent in order on return; awareness is dropped (clients re-send presence).
 //   A key `<prefix>epoch` tells whether Redis kept its data. If it did not, the node also re-sends
 //   its updates of the last 30 s (entries written just before the crash may never have reached the
 //   other readers) and reads the new streams from the start. Rooms that may still have missed
@@ -145,11 +146,13 @@ export class RedisStreamsBus implements RoomBus {
       }
       if (this.closed) return;
     }
-    // Awareness is ephemeral (clients re-send presence), and so are control messages (a node that
-    // misses one serves the withdrawn socket until it reconnects): both are dropped while Redis is away.
-    if (kind === 'update' && (!this.cmd.isReady || this.buffer.pending > 0 || this.flushing)) {
+    // Awareness is ephemeral (clients re-send presence): dropped while Redis is away. Control
+    // messages (access withdrawn, a task deleted) wait in the outbox like updates, so the other
+    // nodes apply them when Redis is back instead of at their next access sweep.
+    const queued = kind === 'update' || kind === 'control';
+    if (queued && (!this.cmd.isReady || this.buffer.pending > 0 || this.flushing)) {
       // Behind the outbox, never around it: a node's updates reach Redis in the order it made them.
-      this.buffer.enqueue(room, data);
+      this.buffer.enqueue(room, data, kind);
       if (this.cmd.isReady && !this.flushing) void this.flushOutbox();
       return;
     }
@@ -158,7 +161,7 @@ export class RedisStreamsBus implements RoomBus {
       await this.xadd(room, kind, data);
       if (kind === 'update') this.buffer.sent(room, data);
     } catch (e) {
-      if (kind === 'update') this.buffer.enqueue(room, data);
+      if (queued) this.buffer.enqueue(room, data, kind);
       this.log.debug({ err: (e as Error).message, room }, 'publish failed; queued until Redis is back');
     }
   }
@@ -181,10 +184,10 @@ export class RedisStreamsBus implements RoomBus {
       while (!this.closed && this.cmd.isReady && this.buffer.pending > 0) {
         // 200 at a time: node-redis pipelines the XADDs of one tick into one round trip.
         const chunk = this.buffer.take(200);
-        const results = await Promise.allSettled(chunk.map((u) => this.xadd(u.room, 'update', u.data)));
+        const results = await Promise.allSettled(chunk.map((u) => this.xadd(u.room, u.kind ?? 'update', u.data)));
         const failedAt = results.findIndex((r) => r.status === 'rejected');
         const ok = failedAt < 0 ? chunk : chunk.slice(0, failedAt);
-        for (const u of ok) this.buffer.sent(u.room, u.data);
+        for (const u of ok) if (u.kind !== 'control') this.buffer.sent(u.room, u.data);
         if (failedAt >= 0) {
           this.buffer.putBack(chunk.slice(failedAt));
           return; // Redis went away again: the next reconnection resumes
