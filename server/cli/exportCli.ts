@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     };
     for (const f of result.files) write(f.path, f.bytes);
     // One image in memory at a time.
-    if (args.images) for (const img of imageEntries(input, args.format)) write(img.path, await storage.images.get(img.key));
+    if (args.images && canIncludeImages(args.format)) for (const img of imageEntries(input, args.format)) write(img.path, await storage.images.get(img.key));
     const objects = input.tasks.reduce((n, t) => n + t.objects.length, 0);
     console.log(`exported ${input.tasks.length} image(s), ${objects} object(s) of project "${input.project.name}" as ${args.format} to ${outDir} (${result.files.length} file(s))`);
     return 0;

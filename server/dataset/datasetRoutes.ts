@@ -19,7 +19,7 @@ import { checkReadiness } from '../metrics/readiness';
 import { deleteProject, deleteTask } from './deleteTask';
 import { renameLabels } from './renameLabel';
 import { exportDataset } from './export/exportDataset';
-import { canIncludeImages, imageEntries, streamZipWithImages } from './export/withImages';
+import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
 import { importYolo } from './import/importYolo';
@@ -77,10 +77,12 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
 
   /** The export as one body, or (`images`, VOC and YOLO) a zip streamed with the images in it. */
   async function sendExport(res: ServerResponse, input: ExportInput, format: ExportFormat, name: string, images: boolean): Promise<void> {
-    if (images && !canIncludeImages(format)) throw new TandemError(ErrorCode.ValidationFailed, `images=true is for the zip formats (voc, yolo), not ${format}`);
-    const out = exportDataset(input, format, name);
-    if (!images) return sendFile(res, out.contentType, out.fileName, out.bytes);
-    await streamZipWithImages(res, out.fileName, out.files, imageEntries(input, format), storage.images);
+    if (!images) {
+      const out = exportDataset(input, format, name);
+      return sendFile(res, out.contentType, out.fileName, out.bytes);
+    }
+    if (!canIncludeImages(format)) throw new TandemError(ErrorCode.ValidationFailed, `images=true is for the zip formats (voc, yolo), not ${format}`);
+    await streamZipWithImages(res, input, format, name, storage.images);
   }
 
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {

@@ -79,6 +79,19 @@ export function parseHexColor(hex: string): [number, number, number] {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
+/** A file name without its directories and extension (`photos/a.jpg` -> `a`). */
+export function fileStem(name: string): string {
+  return (name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '');
+}
+
+/**
+ * An image's file name in a VOC or YOLO export: its stem and the extension of the task's name
+ * (`.jpg` when it has none). yolo.ts lists it in train.txt and the export with images stores it so.
+ */
+export function imageFileName(task: Task, stem: string): string {
+  return `${stem}${/\.[^./\\]+$/.exec(task.name)?.[0] ?? '.jpg'}`;
+}
+
 /**
  * File stems per task (image file name without directories and extension), made unique: a second task with the same
  * stem gets `_<taskId>` appended. Characters unsafe in a path become '_'.
@@ -87,7 +100,7 @@ export function taskStems(tasks: ExportTask[]): Map<string, string> {
   const used = new Set<string>();
   const out = new Map<string, string>();
   for (const { task } of tasks) {
-    const base = (task.name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || task.id;
+    const base = fileStem(task.name).replace(/[^A-Za-z0-9._-]/g, '_') || task.id;
     let stem = base;
     if (used.has(stem)) stem = `${base}_${task.id}`;
     used.add(stem);

@@ -14,19 +14,37 @@ export interface ExportResult {
   files: ExportFile[];
 }
 
+/** Fixed mtime so an export of the same content is byte-identical (cacheable, diffable). */
+export const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
+
+/** How a zip entry is written: PNGs (and images) are deflated already, so they are stored. */
+export function zipLevel(path: string): 0 | 6 {
+  return path.endsWith('.png') ? 0 : 6;
+}
+
+/** The download's name: `<base>_<what>`, characters unsafe in a header replaced. */
+export function exportFileName(baseName: string, format: ExportFormat): string {
+  const safe = baseName.replace(/[^A-Za-z0-9._-]/g, '_') || 'export';
+  if (format === 'coco') return `${safe}_annotations.json`;
+  if (format === 'coco-polygons') return `${safe}_annotations_polygons.json`;
+  return `${safe}_${format}.zip`;
+}
+
+/** The files of a multi-file format (VOC, YOLO), unzipped. */
+export function zipFormatFiles(input: ExportInput, format: 'voc' | 'yolo'): ExportFile[] {
+  return format === 'voc' ? toVoc(input) : toYolo(input);
+}
+
 /** Exports `input` in `format`. `baseName` names the download (project or task name). */
 export function exportDataset(input: ExportInput, format: ExportFormat, baseName: string, now?: Date): ExportResult {
-  const safe = baseName.replace(/[^A-Za-z0-9._-]/g, '_') || 'export';
+  const fileName = exportFileName(baseName, format);
   if (format === 'coco' || format === 'coco-polygons') {
     const coco = toCoco(input, { segmentation: format === 'coco' ? 'rle' : 'polygons', now });
     const bytes = new TextEncoder().encode(JSON.stringify(coco));
-    const fileName = format === 'coco' ? 'annotations.json' : 'annotations_polygons.json';
-    return { fileName: `${safe}_${fileName}`, contentType: 'application/json', bytes, files: [{ path: fileName, bytes }] };
+    return { fileName, contentType: 'application/json', bytes, files: [{ path: format === 'coco' ? 'annotations.json' : 'annotations_polygons.json', bytes }] };
   }
-  const files = format === 'voc' ? toVoc(input) : toYolo(input);
-  // Fixed mtime so an export of the same content is byte-identical (cacheable, diffable).
-  const mtime = now ?? new Date('2020-01-01T00:00:00Z');
-  // PNGs are deflated already: store them, compress the text files.
-  const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, [f.bytes, { mtime, level: f.path.endsWith('.png') ? 0 : 6 }]])));
-  return { fileName: `${safe}_${format}.zip`, contentType: 'application/zip', bytes: zip, files };
+  const files = zipFormatFiles(input, format);
+  const mtime = now ?? ZIP_MTIME;
+  const zip = zipSync(Object.fromEntries(files.map((f) => [f.path, [f.bytes, { mtime, level: zipLevel(f.path) }]])));
+  return { fileName, contentType: 'application/zip', bytes: zip, files };
 }

@@ -5,31 +5,27 @@
 import type { ServerResponse } from 'node:http';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { ImageStore } from '../../storage/types';
-import { taskStems, type ExportFile, type ExportFormat, type ExportInput } from '../types';
+import { imageFileName, taskStems, type ExportFormat, type ExportInput } from '../types';
+import { exportFileName, ZIP_MTIME, zipFormatFiles, zipLevel } from './exportDataset';
 
 /** The formats whose zip has a place for the images, and that place. */
-const IMAGE_DIRS: Partial<Record<ExportFormat, string>> = { voc: 'JPEGImages', yolo: 'images' };
+const IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images' } as const;
+type WithImagesFormat = keyof typeof IMAGE_DIRS;
 
-export function canIncludeImages(format: ExportFormat): boolean {
-  return IMAGE_DIRS[format] !== undefined;
+export function canIncludeImages(format: ExportFormat): format is WithImagesFormat {
+  return format in IMAGE_DIRS;
 }
 
-/**
- * Each task's image in the zip, named as the format's own lists name it (`<stem><extension of the
- * task's name>`, the way yolo.ts lists them in train.txt), with its key in the image store.
- */
-export function imageEntries(input: ExportInput, format: ExportFormat): Array<{ path: string; key: string }> {
-  const dir = IMAGE_DIRS[format];
-  if (!dir) return [];
+/** Each task's image in the zip, named as the format's own lists name it, with its key in the image store. */
+export function imageEntries(input: ExportInput, format: WithImagesFormat): Array<{ path: string; key: string }> {
   const stems = taskStems(input.tasks);
-  return input.tasks.map(({ task }) => {
-    const ext = /\.[^./\\]+$/.exec(task.name)?.[0] ?? (task.mime === 'image/png' ? '.png' : task.mime === 'image/webp' ? '.webp' : '.jpg');
-    return { path: `${dir}/${stems.get(task.id)}${ext}`, key: task.imageKey };
-  });
+  return input.tasks.map(({ task }) => ({ path: `${IMAGE_DIRS[format]}/${imageFileName(task, stems.get(task.id)!)}`, key: task.imageKey }));
 }
 
-/** Streams the format's files and then the images as one zip download. */
-export async function streamZipWithImages(res: ServerResponse, fileName: string, files: ExportFile[], images: Array<{ path: string; key: string }>, store: ImageStore): Promise<void> {
+/** Streams the format's files and then the images as one zip download named after `baseName`. */
+export async function streamZipWithImages(res: ServerResponse, input: ExportInput, format: WithImagesFormat, baseName: string, store: ImageStore): Promise<void> {
+  const files = zipFormatFiles(input, format);
+  const fileName = exportFileName(baseName, format);
   res.writeHead(200, {
     'content-type': 'application/zip',
     'content-disposition': `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
@@ -51,21 +47,20 @@ export async function streamZipWithImages(res: ServerResponse, fileName: string,
     if (waiting) await waiting;
     waiting = null;
   };
-  const mtime = new Date('2020-01-01T00:00:00Z');
   for (const f of files) {
     if (res.destroyed) return;
-    const entry = f.path.endsWith('.png') ? new ZipPassThrough(f.path) : new ZipDeflate(f.path, { level: 6 });
-    entry.mtime = mtime;
+    const entry = zipLevel(f.path) === 0 ? new ZipPassThrough(f.path) : new ZipDeflate(f.path, { level: zipLevel(f.path) });
+    entry.mtime = ZIP_MTIME;
     zip.add(entry);
     entry.push(f.bytes, true);
     await drained();
   }
-  for (const img of images) {
+  for (const img of imageEntries(input, format)) {
     // An image missing from the store is a server fault: the router cuts the download.
     if (res.destroyed) return;
     const bytes = await store.get(img.key);
     const entry = new ZipPassThrough(img.path);
-    entry.mtime = mtime;
+    entry.mtime = ZIP_MTIME;
     zip.add(entry);
     entry.push(bytes, true);
     await drained();

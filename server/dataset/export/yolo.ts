@@ -3,7 +3,7 @@
 // ids 0..N-1 as listed in data.yaml and classes.txt. An object of several parts writes one line
 // per part. The format has no holes: they are filled (use COCO RLE for lossless masks).
 import { maskPolygons } from './maskRuns';
-import { exportLabels, taskStems, type ExportFile, type ExportInput } from '../types';
+import { exportLabels, imageFileName, taskStems, type ExportFile, type ExportInput } from '../types';
 
 export interface YoloExportOptions {
   /** Douglas-Peucker tolerance in pixels. */
@@ -35,8 +35,7 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
     files.push({ path: `labels/${stem}.txt`, bytes: enc.encode(lines.join('\n') + (lines.length ? '\n' : '')) });
     // Ultralytics finds an image's labels by swapping images/ for labels/ and the extension for
     // .txt, so the listed image is named after the same stem (copy or link images so).
-    const ext = /\.[^./\\]+$/.exec(task.name)?.[0] ?? '.jpg';
-    imageList.push(`images/${stem}${ext}`);
+    imageList.push(`images/${imageFileName(task, stem)}`);
   }
   const yamlNames = labels.map((l, i) => `  ${i}: ${yamlString(l.name)}`).join('\n');
   const yaml = `# Tandem export of project ${yamlString(input.project.name)}\npath: .\ntrain: train.txt\nval: train.txt\nnc: ${labels.length}\nnames:\n${yamlNames}\n`;
