@@ -8,6 +8,7 @@ import { AttributeSpecListSchema, coerceAttributeValue, type AttributeValue } fr
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import { CocoImportSchema, type CocoSegmentation } from './cocoImportSchema';
+import { MAX_PROBLEMS, problemList } from './problems';
 
 export interface ImportOptions {
   /**
@@ -39,9 +40,6 @@ export interface ImportPlan {
   invalidAttributes: number;
 }
 
-/** Problems found are collected (up to this many) so the user can fix a file in one go. */
-const MAX_PROBLEMS = 20;
-
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
 export function planCocoImport(json: unknown, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
   const parsed = CocoImportSchema.safeParse(json);
@@ -50,10 +48,8 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
     throw new TandemError(ErrorCode.ValidationFailed, `not a COCO instances file: ${problems.join('; ')}`);
   }
   const coco = parsed.data;
-  const problems: string[] = [];
-  const problem = (p: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p);
-  };
+  const problems = problemList();
+  const problem = problems.add;
 
   // Images are matched to tasks by file name: exact first, then without directories (COCO files
   // often hold "train2017/x.jpg" where the task was uploaded as "x.jpg").
@@ -142,9 +138,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
     byTask.set(task.id, list);
   });
 
-  if (problems.length) {
-    throw new TandemError(ErrorCode.ValidationFailed, `COCO import rejected, nothing was imported: ${problems.join('; ')}`);
-  }
+  problems.throwIfAny('COCO');
   return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes };
 }
 

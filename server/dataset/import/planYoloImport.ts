@@ -11,12 +11,12 @@ import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
-import { fallbackColor, taskStems } from '../types';
+import { fallbackColor, fileStem, taskStems } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+import { problemList } from './problems';
 
 /** What an archive may unpack to: label text is small, so more is a zip bomb or the wrong file. */
 export const MAX_YOLO_UNPACKED_BYTES = 256 * 1024 * 1024;
-const MAX_PROBLEMS = 20;
 /** Coordinates a little past the image (rounding in other tools) are clamped, further ones refused. */
 const SLACK = 0.01;
 /** Image-path lists that sit beside the labels in Ultralytics datasets: not label files. */
@@ -87,13 +87,29 @@ function linesOf(s: string): string[] {
   return s.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
 }
 
+/**
+ * One label line: its class id and its outline, normalised (a box as its four corners), or what is
+ * wrong with it.
+ */
+function parseLine(line: string): { cls: number; ring: number[] } | { problem: string } {
+  const [cls, ...rest] = line.split(/\s+/);
+  const coords = rest.map(Number);
+  if (!/^\d+$/.test(cls)) return { problem: `the class id ${JSON.stringify(cls)} is not a whole number` };
+  if (coords.some((c) => !Number.isFinite(c))) return { problem: 'a coordinate is not a number' };
+  if (coords.some((c) => c < -SLACK || c > 1 + SLACK)) return { problem: 'coordinates are normalised to 0..1, found one outside' };
+  if (coords.length === 4) {
+    const [cx, cy, w, h] = coords;
+    return { cls: Number(cls), ring: [cx - w / 2, cy - h / 2, cx + w / 2, cy - h / 2, cx + w / 2, cy + h / 2, cx - w / 2, cy + h / 2] };
+  }
+  if (coords.length >= 6 && coords.length % 2 === 0) return { cls: Number(cls), ring: coords };
+  return { problem: `${coords.length} coordinates: a box has 4, a polygon an even number of at least 6` };
+}
+
 /** Validates an archive against the project and its tasks. Throws validation_failed. */
 export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
   const { labels, names } = readYoloArchive(bytes);
-  const problems: string[] = [];
-  const problem = (p: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p);
-  };
+  const problems = problemList();
+  const problem = problems.add;
   if (labels.length === 0) throw new TandemError(ErrorCode.ValidationFailed, 'the archive has no YOLO label files (labels/<image name>.txt)');
 
   // Without a names file, class ids are the project's labels in order (a Tandem export's order).
@@ -110,10 +126,7 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
   const stems = taskStems(tasks.map((task) => ({ task, objects: [] })));
   const byStem = new Map<string, Task>();
   for (const t of tasks) byStem.set(stems.get(t.id)!, t);
-  for (const t of tasks) {
-    const plain = (t.name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '');
-    if (!byStem.has(plain)) byStem.set(plain, t);
-  }
+  for (const t of tasks) if (!byStem.has(fileStem(t.name))) byStem.set(fileStem(t.name), t);
 
   const byTask = new Map<string, PlannedObject[]>();
   const unmatchedImages: string[] = [];
@@ -132,20 +145,11 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
       const where = `${file.path} line ${i + 1}`;
-      const [cls, ...rest] = line.split(/\s+/);
-      const coords = rest.map(Number);
-      if (!/^\d+$/.test(cls)) return problem(`${where}: the class id ${JSON.stringify(cls)} is not a whole number`);
-      const label = classNames[Number(cls)];
-      if (label === undefined) return problem(`${where}: class ${cls} has no name (${classNames.length} classes)`);
-      if (coords.some((c) => !Number.isFinite(c))) return problem(`${where}: a coordinate is not a number`);
-      if (coords.some((c) => c < -SLACK || c > 1 + SLACK)) return problem(`${where}: coordinates are normalised to 0..1, found one outside`);
-      let ring: number[];
-      if (coords.length === 4) {
-        const [cx, cy, w, h] = coords;
-        ring = [cx - w / 2, cy - h / 2, cx + w / 2, cy - h / 2, cx + w / 2, cy + h / 2, cx - w / 2, cy + h / 2];
-      } else if (coords.length >= 6 && coords.length % 2 === 0) ring = coords;
-      else return problem(`${where}: ${coords.length} coordinates: a box has 4, a polygon an even number of at least 6`);
-      const px = ring.map((v, k) => Math.min(1, Math.max(0, v)) * (k % 2 === 0 ? task.width : task.height));
+      const parsed = parseLine(line);
+      if ('problem' in parsed) return problem(`${where}: ${parsed.problem}`);
+      const label = classNames[parsed.cls];
+      if (label === undefined) return problem(`${where}: class ${parsed.cls} has no name (${classNames.length} classes)`);
+      const px = parsed.ring.map((v, k) => Math.min(1, Math.max(0, v)) * (k % 2 === 0 ? task.width : task.height));
       const mask = polygonsToRle([px], task.width, task.height);
       if (rleArea(mask) === 0) {
         emptyMasks++;
@@ -157,8 +161,6 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
     });
   }
   if (claimed.size === 0) problem(`no label file of the archive matches a task of project ${project.name} by file name`);
-  if (problems.length) {
-    throw new TandemError(ErrorCode.ValidationFailed, `YOLO import rejected, nothing was imported: ${problems.join('; ')}`);
-  }
+  problems.throwIfAny('YOLO');
   return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: 0 };
 }
