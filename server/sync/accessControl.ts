@@ -28,12 +28,15 @@ export interface AccessControlDeps {
 export function createAccessControl(deps: AccessControlDeps) {
   const { rooms, storage, auth, log, metrics } = deps;
 
+  /** The rooms loaded here now (a room that failed to load, or is closing, is none). */
+  async function liveRooms(): Promise<Room[]> {
+    const all = await Promise.all([...rooms.values()].map((p) => p.catch(() => null)));
+    return all.filter((r): r is Room => r !== null && !r.closed);
+  }
+
   async function closeUserHere(userId: string, taskIds: ReadonlySet<string>, code: number, reason: string): Promise<number> {
     let n = 0;
-    for (const p of rooms.values()) {
-      const room = await p.catch(() => null);
-      if (room && !room.closed && taskIds.has(room.taskId)) n += room.closeUser(userId, code, reason);
-    }
+    for (const room of await liveRooms()) if (taskIds.has(room.taskId)) n += room.closeUser(userId, code, reason);
     return n;
   }
 
@@ -93,9 +96,7 @@ export function createAccessControl(deps: AccessControlDeps) {
   }
   async function sweepAccess(): Promise<number> {
     const open: Array<OpenSocket & { conn: Conn; room: Room }> = [];
-    for (const p of rooms.values()) {
-      const room = await p.catch(() => null);
-      if (!room || room.closed) continue;
+    for (const room of await liveRooms()) {
       for (const conn of room.conns) open.push({ token: conn.token, userId: conn.user.id, taskId: room.taskId, role: conn.role, conn, room });
     }
     if (open.length === 0 || deps.isClosing()) return 0;
@@ -107,8 +108,7 @@ export function createAccessControl(deps: AccessControlDeps) {
       return 0;
     }
     const gone = new Map<string, string>();
-    for (const [s, w] of withdrawn) {
-      const { conn, room } = s as (typeof open)[number];
+    for (const [{ conn, room }, w] of withdrawn) {
       if (w.code === CloseCode.UnknownRoom) gone.set(room.name, w.reason);
       else conn.ws.close(w.code, w.reason);
     }

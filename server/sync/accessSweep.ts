@@ -31,10 +31,10 @@ export interface Withdrawal {
  * Throws when the store cannot answer (a database blink must not close anyone's editor); the
  * next sweep tries again.
  */
-export async function withdrawnAccess(sockets: readonly OpenSocket[], auth: Auth): Promise<Map<OpenSocket, Withdrawal>> {
+export async function withdrawnAccess<S extends OpenSocket>(sockets: readonly S[], auth: Auth): Promise<Map<S, Withdrawal>> {
   const users = new Map<string, Promise<User | Withdrawal>>();
   const roles = new Map<string, Promise<Role | Withdrawal>>();
-  const out = new Map<OpenSocket, Withdrawal>();
+  const out = new Map<S, Withdrawal>();
   for (const s of sockets) {
     let user = users.get(s.token);
     if (!user) users.set(s.token, (user = auth.authenticate(s.token).catch(refused)));

@@ -129,6 +129,9 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
   });
   inference.on('connection', (socket: Socket) => {
     const user = socket.data.user as User;
+    // Each request checks the connection's token again: it may have expired or been revoked since
+    // the handshake (the connection's `user` stays for rate limits and logs).
+    const userNow = () => d.auth.authenticate(socket.data.token as string);
     socket.on(InferenceEvents.segment, async (payload: unknown, ack?: unknown) => {
       const t0 = performance.now();
       if (typeof ack !== 'function') {
@@ -150,8 +153,7 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
       try {
         if (!limiter.take(user.id)) throw new TandemError(ErrorCode.RateLimited, `more than ${d.ratePerSec} requests per second`);
         const req = parseSegmentRequest(payload);
-        // The token again, not the connection's user: it may have expired since the handshake.
-        const { task, role } = await d.auth.taskAccess(await d.auth.authenticate(socket.data.token as string), req.taskId as TaskId);
+        const { task, role } = await d.auth.taskAccess(await userNow(), req.taskId as TaskId);
         if (!canSegment(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot run segmentation`);
         checkAgainstImage(req, task.width, task.height);
         const model = d.resolveModel(req.model);
@@ -181,7 +183,7 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
       const reply = typeof ack === 'function' ? (ack as AckFn<unknown>) : () => {};
       try {
         const req = PrefetchRequestSchema.parse(payload);
-        const { task } = await d.auth.taskAccess(await d.auth.authenticate(socket.data.token as string), req.taskId as TaskId);
+        const { task } = await d.auth.taskAccess(await userNow(), req.taskId as TaskId);
         if (!req.ahead) {
           d.prefetch(task.id);
           reply({ ok: true, data: {} });

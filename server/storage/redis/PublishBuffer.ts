@@ -10,7 +10,7 @@
 export interface BufferedUpdate {
   room: string;
   data: Uint8Array;
-  /** A control message rides the outbox like an update but is never re-sent from the recent ring. */
+  /** Outbox entries only: a control message rides it like an update but never enters the recent ring. */
   kind?: 'update' | 'control';
   /** Epoch ms when it was published (recent ring only). */
   at: number;
@@ -40,7 +40,7 @@ export class PublishBuffer {
       this.overflowed.add(room);
       return;
     }
-    this.outbox.push({ room, data, at: Date.now(), ...(kind === 'control' ? { kind } : {}) });
+    this.outbox.push({ room, data, at: Date.now(), kind });
     this.outboxBytes += data.byteLength;
   }
 

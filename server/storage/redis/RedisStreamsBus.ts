@@ -149,7 +149,7 @@ export class RedisStreamsBus implements RoomBus {
     // Awareness is ephemeral (clients re-send presence): dropped while Redis is away. Control
     // messages (access withdrawn, a task deleted) wait in the outbox like updates, so the other
     // nodes apply them when Redis is back instead of at their next access sweep.
-    const queued = kind === 'update' || kind === 'control';
+    const queued = kind !== 'awareness';
     if (queued && (!this.cmd.isReady || this.buffer.pending > 0 || this.flushing)) {
       // Behind the outbox, never around it: a node's updates reach Redis in the order it made them.
       this.buffer.enqueue(room, data, kind);
