@@ -38,7 +38,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   // The picker appears once the list is in; the smart tools use the default model meanwhile.
-  if (canEdit) api.models().then((ms) => (state.models = ms), () => {});
+  if (inference) api.models().then((ms) => (state.models = ms), () => {});
   // The project's labels change while people work (a new label, a rename, new attributes), and so
   // do its members (a QA lead added since, whose comments would show an id): re-read both when the
   // window comes back into focus and every LABELS_REFRESH_MS.
