@@ -49,7 +49,8 @@ export class CanvasHost {
   private panning: { last: Point } | null = null;
   private spaceHeld = false;
   private lastDown = { t: 0, x: 0, y: 0 };
-  private movePreviewId: string | null = null;
+  /** The objects a move preview shifted on screen (put back when it ends). */
+  private movedIds: readonly string[] = [];
   private destroyed = false;
   private rafId: number | null = null;
   private lastFrameAt: number | null = null;
@@ -144,11 +145,24 @@ export class CanvasHost {
   }
 
   /** Frames the object's mask (Z, or a double click in the object list); false when it has none. */
-  focusObject(id: string): boolean {
-    const mask = this.session.model.read(id as ObjectId)?.mask;
-    if (!mask) return false;
-    const box = rleBbox(mask);
-    if (box[2] === 0 || box[3] === 0) return false;
+  /** Frames these objects (the box around all their masks); false when none has a mask. */
+  focusObjects(ids: readonly string[]): boolean {
+    let box: [number, number, number, number] | null = null;
+    for (const id of ids) {
+      const mask = this.session.model.read(id as ObjectId)?.mask;
+      const b = mask ? rleBbox(mask) : null;
+      if (!b || b[2] === 0 || b[3] === 0) continue;
+      if (!box) box = [...b];
+      else {
+        const x1 = Math.max(box[0] + box[2], b[0] + b[2]);
+        const y1 = Math.max(box[1] + box[3], b[1] + b[3]);
+        box[0] = Math.min(box[0], b[0]);
+        box[1] = Math.min(box[1], b[1]);
+        box[2] = x1 - box[0];
+        box[3] = y1 - box[1];
+      }
+    }
+    if (!box) return false;
     const { w, h } = this.viewSize;
     this.setCamera(focusBox(box, w, h), true);
     return true;
@@ -189,7 +203,7 @@ export class CanvasHost {
       const now = performance.now();
       for (const r of this.masks.takeRebuilt()) this.drawnAt.set(r.id, { counts: r.counts, t: now });
       for (const id of ids) if (!this.session.model.has(id as ObjectId)) this.drawnAt.delete(id);
-      this.masks.highlight(this.session.selectedId);
+      this.masks.highlight(this.session.selectedIds());
     }
     if (this.overlayDirty) {
       this.overlayDirty = false;
@@ -236,24 +250,26 @@ export class CanvasHost {
     this.vectors.clear();
     this.overlay.clear();
     this.presence.clear();
-    this.masks.highlight(s.selectedId);
+    this.masks.highlight(s.selectedIds());
 
     // Move preview: shift the sprite instead of drawing anything.
     const p = s.preview;
-    if (this.movePreviewId && (!p || p.kind !== 'move' || p.id !== this.movePreviewId)) this.masks.offset(this.movePreviewId, 0, 0);
-    this.movePreviewId = p?.kind === 'move' ? p.id : null;
-    if (p?.kind === 'move') this.masks.offset(p.id, p.dx, p.dy);
+    for (const id of this.movedIds) this.masks.offset(id, 0, 0);
+    this.movedIds = p?.kind === 'move' ? p.ids : [];
+    if (p?.kind === 'move') for (const id of p.ids) this.masks.offset(id, p.dx, p.dy);
     const brushColor = cssToNumber(this.opts.colorOf(s.label));
     drawPreview(this.vectors, p, cam.scale, s.toolId === 'eraser' ? 0xffffff : brushColor);
 
-    const sel = s.selectedId ? s.model.read(s.selectedId) : null;
-    if (sel) {
-      if (sel.mask) {
-        const bb = rleBbox(sel.mask);
-        if (bb[2] > 0) drawSelection(this.overlay, cam, p?.kind === 'move' ? [bb[0] + p.dx, bb[1] + p.dy, bb[2], bb[3]] : bb);
-      }
-      drawClickMarkers(this.overlay, cam, sel.clicks);
+    // Every selected object's box (shifted with a move preview); the primary's clicks.
+    for (const id of s.selectedIds()) {
+      const mask = s.model.read(id)?.mask;
+      const bb = mask ? rleBbox(mask) : null;
+      if (!bb || bb[2] === 0) continue;
+      const moving = p?.kind === 'move' && p.ids.includes(id);
+      drawSelection(this.overlay, cam, moving ? [bb[0] + p.dx, bb[1] + p.dy, bb[2], bb[3]] : bb);
     }
+    const sel = s.selectedId ? s.model.read(s.selectedId) : null;
+    if (sel) drawClickMarkers(this.overlay, cam, sel.clicks);
 
     this.names.begin();
     // Several people on one object: their "is editing" tags stack upwards instead of overprinting.

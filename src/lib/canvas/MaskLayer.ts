@@ -68,8 +68,9 @@ export class MaskLayer {
   }
 
   /** Emphasises the selected object: the others fade a little. */
-  highlight(selected: string | null): void {
-    for (const [id, v] of this.views) v.node.alpha = selected && id !== selected ? 0.7 : 1;
+  /** The selected objects at full strength, the others dimmed while anything is selected. */
+  highlight(selected: readonly string[]): void {
+    for (const [id, v] of this.views) v.node.alpha = selected.length && !selected.includes(id) ? 0.7 : 1;
   }
 
   /** Shifts one view temporarily (move tool preview), in image px. */

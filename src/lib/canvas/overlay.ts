@@ -24,9 +24,10 @@ const NEGATIVE = 0xef4444;
 export function drawPreview(g: Graphics, p: ToolPreview | null, scale: number, brushColor: number): void {
   if (!p || p.kind === 'move') return;
   const hair = 1.5 / scale;
-  if (p.kind === 'box') {
+  if (p.kind === 'box' || p.kind === 'marquee') {
     const [x0, y0, x1, y1] = p.box;
-    g.rect(x0, y0, x1 - x0, y1 - y0).stroke({ width: hair, color: 0xffffff, alpha: 0.9 });
+    if (p.kind === 'marquee') g.rect(x0, y0, x1 - x0, y1 - y0).fill({ color: 0x38bdf8, alpha: 0.12 });
+    g.rect(x0, y0, x1 - x0, y1 - y0).stroke({ width: hair, color: p.kind === 'marquee' ? 0x38bdf8 : 0xffffff, alpha: 0.9 });
     return;
   }
   if (p.kind === 'stroke') {

@@ -18,7 +18,7 @@ export interface ViewCommands {
   fit(): void;
   oneToOne(): void;
   /** Frames an object's mask; false when it has none. */
-  focusObject(id: string): boolean;
+  focusObjects(ids: readonly string[]): boolean;
   zoomBy(factor: number): void;
 }
 

@@ -50,6 +50,11 @@ export class SessionModel {
     this.#subscribe();
     return this.session.selectedId;
   }
+  /** Every selected object, the primary first (a new array only when the selection changes). */
+  get selectedIds(): readonly ObjectId[] {
+    this.#subscribe();
+    return this.session.selectedIds();
+  }
   get brushRadius() {
     this.#subscribe();
     return this.session.brushRadius;

@@ -5,73 +5,7 @@ import { decodeRle, encodeRle, rleArea } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
 import { LocalOrigin } from '../../../shared/schema/origins';
 import { EditorSession } from './EditorSession';
-import type { SegmentAck, SegmentRequest, SegmentTransport } from './inferenceClient';
-import type { ToolPointer } from './tools';
-
-const W = 64;
-const H = 48;
-
-/** Segments a square of side 10 around every positive click: enough to see prompts flow. */
-class SquareEngine implements SegmentTransport {
-  requests: SegmentRequest[] = [];
-  async segment(req: SegmentRequest): Promise<SegmentAck> {
-    this.requests.push(req);
-    const data = new Uint8Array(W * H);
-    for (const c of req.clicks) {
-      for (let y = Math.max(0, c.y - 5); y < Math.min(H, c.y + 5); y++)
-        for (let x = Math.max(0, c.x - 5); x < Math.min(W, c.x + 5); x++) data[y * W + x] = c.positive ? 1 : 0;
-    }
-    return { ok: true, data: { mask: encodeRle(data, W, H), score: 0.9, model: 'square', ms: 1 } };
-  }
-}
-
-function linkedDocs(): [Y.Doc, Y.Doc] {
-  const a = new Y.Doc();
-  const b = new Y.Doc();
-  a.on('update', (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(b, u, 'remote'));
-  b.on('update', (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(a, u, 'remote'));
-  return [a, b];
-}
-
-function session(doc: Y.Doc, name: string, engine: SegmentTransport | null, canEdit = true) {
-  return new EditorSession({
-    doc, taskId: 't1', width: W, height: H, user: { id: name, name }, canEdit, label: 'car',
-    origin: new LocalOrigin(name), inference: engine,
-  });
-}
-
-const at = (x: number, y: number, extra: Partial<ToolPointer> = {}): ToolPointer => ({
-  ptImage: { x, y }, button: 0, alt: false, shift: false, scale: 1, ...extra,
-});
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
-  expect(cond()).toBe(true);
-};
-const press = (s: EditorSession, key: string) => s.key({ key, alt: false, shift: false, ctrl: false });
-
-/** Polygon tool: a click on each vertex, Enter closes; returns the object it made (selected). */
-function drawPolygon(s: EditorSession, vertices: Array<[number, number]>): ObjectId {
-  s.setTool('polygon');
-  for (const [x, y] of vertices) s.pointerDown(at(x, y));
-  press(s, 'Enter');
-  return s.selectedId!;
-}
-
-/** Lasso tool: press at the first point, drag through the others, release at the last. */
-function drawLasso(s: EditorSession, outline: Array<[number, number]>): ObjectId {
-  s.setTool('lasso');
-  s.pointerDown(at(...outline[0]));
-  for (const [x, y] of outline.slice(1)) s.pointerMove(at(x, y));
-  s.pointerUp(at(...outline[outline.length - 1]));
-  return s.selectedId!;
-}
-
-/** Brush tool: one dab at (x, y), into the selection or a new object. */
-function dab(s: EditorSession, x: number, y: number): void {
-  s.setTool('brush');
-  s.pointerDown(at(x, y));
-  s.pointerUp(at(x, y));
-}
+import { at, dab, drawLasso, drawPolygon, H, linkedDocs, press, session, SquareEngine, until, W } from './sessionFixtures';
 
 describe('EditorSession', () => {
   it('smart click: A clicks, the model answers, B sees the mask and the clicks', async () => {
@@ -262,7 +196,7 @@ describe('EditorSession', () => {
     expect(a.message?.text).toBe('This object is locked.');
   });
 
-  it('copies the selected object and pastes it into another image of the same size, attributes included', () => {
+  it('copies the selected objects and pastes them into another image of the same size, attributes included', () => {
     const a = session(new Y.Doc(), 'ana', null);
     expect(a.copySelected()).toBeNull();
     const id = drawPolygon(a, [[5, 5], [25, 5], [25, 25]]);
@@ -270,17 +204,29 @@ describe('EditorSession', () => {
     const copied = a.copySelected()!;
     expect(a.message?.text).toBe('Copied car.');
     const next = session(new Y.Doc(), 'ana', null);
-    const pasted = next.paste(copied)!;
-    expect(next.selectedId).toBe(pasted);
+    const [pasted] = next.paste(copied);
+    expect(next.selectedIds()).toEqual([pasted]);
     const o = next.model.read(pasted)!;
     expect([o.label, o.mask, o.attributes, o.source]).toEqual(['car', a.model.read(id)!.mask, { occluded: true }, 'paste']);
     next.undo();
     expect(next.model.read(pasted)).toBeNull();
-    expect(next.paste({ ...copied, width: W + 1 })).toBeNull();
+    expect(next.paste({ ...copied, width: W + 1 })).toEqual([]);
     expect(next.message?.text).toMatch(/from a 65×48 image; this one is 64×48/);
     const viewer = session(new Y.Doc(), 'vic', null, false);
-    expect(viewer.paste(copied)).toBeNull();
+    expect(viewer.paste(copied)).toEqual([]);
     expect(viewer.model.list()).toEqual([]);
+    // Every mask of a frame to the next one: select all, copy, paste; one undo step takes them back.
+    drawPolygon(a, [[30, 30], [50, 30], [50, 45]]);
+    a.setLabel('truck');
+    drawPolygon(a, [[40, 2], [44, 2], [44, 6]]);
+    a.key({ key: 'a', alt: false, shift: false, ctrl: true });
+    const all = a.copySelected()!;
+    expect(a.message?.text).toBe('Copied 3 objects.');
+    const ids = next.paste(all);
+    expect(next.selectedIds()).toEqual(ids);
+    expect(next.model.list().map((x) => [x.label, x.mask])).toEqual(a.model.list().map((x) => [x.label, x.mask]));
+    next.undo();
+    expect(next.model.list()).toEqual([]);
   });
 
   it('splits an object into its parts and merges two objects, each one undo step, seen by the other side', () => {
@@ -292,7 +238,7 @@ describe('EditorSession', () => {
     const square = rleArea(a.model.read(id)!.mask!);
     // A second square far from the first, painted into the same object.
     const other = drawPolygon(a, [[40, 24], [56, 24], [56, 40], [40, 40]]);
-    a.mergeObjects(id, other);
+    a.mergeObjects(id, [other]);
     expect(b.model.read(other)).toBeNull();
     const merged = rleArea(b.model.read(id)!.mask!);
     expect(merged).toBe(2 * square);
@@ -314,7 +260,7 @@ describe('EditorSession', () => {
     expect(rleArea(b.model.read(id)!.mask!)).toBe(square);
     // Locked objects are neither split nor merged.
     b.setLocked(other, true);
-    a.mergeObjects(id, other);
+    a.mergeObjects(id, [other]);
     expect(a.message?.text).toBe('This object is locked.');
     expect(b.model.read(other)).not.toBeNull();
   });

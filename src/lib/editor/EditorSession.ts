@@ -2,26 +2,31 @@
 // lib/sync or by a test) and a segment transport. Tools call its commands (ToolHost); every
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
-import * as Y from 'yjs';
-import { decodeRle, encodeRle, rleDifference, rleUnion, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { decodeRle, rleArea, rleBbox } from '../../../shared/codecs/rle';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
+import type * as Y from 'yjs';
 import type { LocalOrigin } from '../../../shared/schema/origins';
 import type { Point } from './camera';
 import { DocModel, type ObjectView } from './docModel';
+import { fillShape, paintStroke } from './drawCommands';
 import { History } from './history';
-import { LatestWinsInference, type SegmentRequest, type SegmentTransport } from './inferenceClient';
+import { LatestWinsInference, type SegmentTransport } from './inferenceClient';
 import { MaskIndex } from './maskIndex';
-import { cleanMask, copySelected, mergeObjects, pasteObject, splitObject, type CopiedObject, type ObjectCommandHost } from './objectCommands';
-import { emptyBitmap, fillPolygon, stampStroke, translate, type Bitmap } from './raster';
-import { createTools, READ_ONLY_MESSAGE, toolShortcuts, ToolIds, type FillMode, type Tool, type ToolHost, type ToolId, type ToolKey, type ToolPointer, type ToolPreview } from './tools';
+import { cleanMask, copySelected, mergeObjects, pasteObjects, splitObject, type CopiedObjects, type ObjectCommandHost } from './objectCommands';
+import { emptyBitmap, type Bitmap } from './raster';
+import { Prompts } from './prompts';
+import { Selection } from './selection';
+import { sessionKey } from './sessionKeys';
+import { deleteObjects, moveObjects, relabelObjects, setObjectsHidden } from './selectionCommands';
+import { createTools, READ_ONLY_MESSAGE, type FillMode, type Tool, type ToolHost, type ToolId, type ToolKey, type ToolPointer, type ToolPreview } from './tools';
 
 export interface SessionUser {
   id: string;
   name: string;
 }
 
-export type { CopiedObject } from './objectCommands';
+export type { CopiedObjects } from './objectCommands';
 
 export interface SessionOptions {
   doc: Y.Doc;
@@ -36,14 +41,6 @@ export interface SessionOptions {
   origin: LocalOrigin;
   inference: SegmentTransport | null;
   model?: string;
-}
-
-/** Prompt state of an object in progress, kept in memory only (the doc has the clicks). */
-interface Prompt {
-  box?: [number, number, number, number];
-  scribbles: Array<{ points: Array<[number, number]>; positive: boolean }>;
-  /** The mask before this refinement started (Escape brings it back). */
-  before: Rle | null;
 }
 
 export const MIN_BRUSH = 1;
@@ -61,7 +58,8 @@ export class EditorSession implements ToolHost {
 
   canEdit: boolean;
   toolId: ToolId = 'smart';
-  selectedId: ObjectId | null = null;
+  /** What this user has selected (selection.ts): the primary object first. */
+  readonly selection = new Selection();
   brushRadius = 12;
   label: string;
   preview: ToolPreview | null = null;
@@ -70,7 +68,7 @@ export class EditorSession implements ToolHost {
   /** The model that answered the last segment request and its round trip (ms), for the toolbar. */
   lastSegment: { model: string; ms: number } | null = null;
 
-  private prompts = new Map<ObjectId, Prompt>();
+  private prompts: Prompts;
   /** Objects that collaborators changed in this session: my undo must not delete them. */
   private touchedByOthers = new Set<ObjectId>();
   private maskIndex = new MaskIndex();
@@ -88,13 +86,14 @@ export class EditorSession implements ToolHost {
     this.label = opts.label;
     this.segmentModel = opts.model;
     this.model = new DocModel(opts.doc, opts.origin);
+    this.prompts = new Prompts(this.model);
     this.history = new History(opts.doc, opts.origin);
     this.inference = opts.inference ? new LatestWinsInference(opts.inference) : null;
     this.tools = createTools(this);
     this.unobserve = this.model.observe((changed, origin) => {
       if (origin !== opts.origin) for (const id of changed) this.touchedByOthers.add(id);
       // A selected object that someone deleted (or that an undo removed) is no longer selected.
-      if (this.selectedId && changed.has(this.selectedId) && !this.model.has(this.selectedId)) this.select(null);
+      if (this.selection.drop((id) => changed.has(id) && !this.model.has(id))) this.emit('selection');
       for (const id of changed) if (!this.model.has(id)) this.maskIndex.forget(id);
     });
   }
@@ -146,9 +145,11 @@ export class EditorSession implements ToolHost {
    */
   pickLabel(label: string): void {
     this.setLabel(label);
-    const id = this.toolId === 'select' ? this.selectedId : null;
-    const o = id ? this.model.read(id) : null;
-    if (id && o && o.label !== label && this.canEdit && !o.locked) this.setObjectLabel(id, label);
+    if (this.toolId === 'select' && this.selection.size && this.canEdit) this.relabelSelected(label);
+  }
+
+  relabelSelected(label: string): void {
+    relabelObjects(this.commandHost, this.selection.all(), label);
   }
 
   setCanEdit(canEdit: boolean): void {
@@ -173,51 +174,55 @@ export class EditorSession implements ToolHost {
     this.tool.up(e);
   }
 
-  /** Keyboard shortcuts of the editor; returns true when the key was used. */
+  /** Keyboard shortcuts of the editor (sessionKeys.ts); returns true when the key was used. */
   key(k: ToolKey): boolean {
-    const lower = k.key.toLowerCase();
-    if (k.ctrl && lower === 'z') {
-      if (k.shift) this.redo();
-      else this.undo();
-      return true;
-    }
-    if (k.ctrl && lower === 'y') {
-      this.redo();
-      return true;
-    }
-    if (k.ctrl) return false;
-    if (this.tool.key(k)) return true;
-    if (k.key === '[') {
-      this.setBrushRadius(this.brushRadius / 1.25);
-      return true;
-    }
-    if (k.key === ']') {
-      this.setBrushRadius(Math.max(this.brushRadius + 1, this.brushRadius * 1.25));
-      return true;
-    }
-    if ((k.key === 'Delete' || k.key === 'Backspace') && this.selectedId) {
-      this.deleteObject(this.selectedId);
-      return true;
-    }
-    if (k.key === 'Escape' && this.selectedId) {
-      this.select(null);
-      return true;
-    }
-    for (const id of ToolIds) {
-      if (toolShortcuts[id].key === lower && !k.alt) {
-        this.setTool(id);
-        return true;
-      }
-    }
-    return false;
+    return sessionKey(this, k);
   }
 
   // ---- ToolHost -------------------------------------------------------------------------------
 
+  /** The primary selected object (the one tools refine and the list opens). */
+  get selectedId(): ObjectId | null {
+    return this.selection.primary;
+  }
+
+  /** Exactly this object selected (or none). */
   select(id: ObjectId | null): void {
-    if (id === this.selectedId) return;
-    this.selectedId = id;
+    if (this.selection.set(id)) this.emit('selection');
+  }
+
+  /** Shift-click: the object added to the selection, or taken out of it. */
+  toggleSelect(id: ObjectId): void {
+    this.selection.toggle(id);
     this.emit('selection');
+  }
+
+  /** A marquee or "select all": these objects, added to the selection when `add`. */
+  selectMany(ids: readonly ObjectId[], add: boolean): void {
+    this.selection.setMany(ids, add);
+    this.emit('selection');
+  }
+
+  selectedIds(): readonly ObjectId[] {
+    return this.selection.all();
+  }
+
+  /** Ctrl/Cmd+A: every visible object. */
+  selectAll(): void {
+    this.selectMany(this.model.list().filter((o) => !o.hidden).map((o) => o.id as ObjectId), false);
+  }
+
+  /** The visible objects whose mask lies wholly inside the box [x0, y0, x1, y1] (a marquee). */
+  objectsIn(box: [number, number, number, number]): ObjectId[] {
+    const [x0, y0, x1, y1] = box;
+    return this.model
+      .list()
+      .filter((o) => {
+        if (o.hidden || !o.mask) return false;
+        const [x, y, w, h] = rleBbox(o.mask);
+        return w > 0 && x >= x0 && y >= y0 && x + w <= x1 && y + h <= y1;
+      })
+      .map((o) => o.id as ObjectId);
   }
 
   hitTest(ptImage: Point): ObjectId | null {
@@ -244,23 +249,14 @@ export class EditorSession implements ToolHost {
     const id = newId() as ObjectId;
     this.history.boundary();
     this.model.create({ id, label: this.label, by: this.user.id });
-    this.prompts.set(id, { scribbles: [], before: null });
+    this.prompts.start(id);
     this.select(id);
     return id;
   }
 
-  private prompt(id: ObjectId): Prompt {
-    let p = this.prompts.get(id);
-    if (!p) {
-      p = { scribbles: [], before: this.model.read(id)?.mask ?? null };
-      this.prompts.set(id, p);
-    }
-    return p;
-  }
-
   addClick(id: ObjectId, c: { x: number; y: number; positive: boolean }): void {
     if (!this.guard(id)) return;
-    this.prompt(id);
+    this.prompts.of(id);
     this.history.boundary();
     const x = clamp(Math.round(c.x * 10) / 10, 0, this.width - 1);
     const y = clamp(Math.round(c.y * 10) / 10, 0, this.height - 1);
@@ -273,32 +269,21 @@ export class EditorSession implements ToolHost {
     const b: [number, number, number, number] = [
       clamp(box[0], 0, this.width), clamp(box[1], 0, this.height), clamp(box[2], 0, this.width), clamp(box[3], 0, this.height),
     ];
-    this.prompt(id).box = b;
+    this.prompts.of(id).box = b;
     void this.runSegment(id);
   }
 
   addScribble(id: ObjectId, s: { points: Point[]; positive: boolean }): void {
     if (!this.guard(id)) return;
-    this.prompt(id).scribbles.push({ points: s.points.map((p) => [Math.round(p.x), Math.round(p.y)]), positive: s.positive });
+    this.prompts.of(id).scribbles.push({ points: s.points.map((p) => [Math.round(p.x), Math.round(p.y)]), positive: s.positive });
     void this.runSegment(id);
   }
 
   /** Sends the object's whole prompt (all clicks, box, scribbles, current mask) to the model. */
   async runSegment(id: ObjectId): Promise<void> {
     if (!this.inference) return this.notify('Smart tools are unavailable (no inference connection).');
-    const o = this.model.read(id);
-    if (!o) return;
-    const p = this.prompt(id);
-    const req: SegmentRequest = {
-      taskId: this.taskId,
-      objectId: id,
-      clicks: o.clicks.map((c) => ({ x: c.x, y: c.y, positive: c.positive })),
-    };
-    if (p.box) req.box = p.box;
-    if (p.scribbles.length) req.scribbles = p.scribbles;
-    // Refinement: the current mask (imported, drawn or the last answer) is the previous mask.
-    if (o.mask && rleArea(o.mask) > 0) req.prevMask = o.mask;
-    if (this.segmentModel) req.model = this.segmentModel;
+    const req = this.prompts.request(id, this.taskId, this.segmentModel);
+    if (!req) return;
     const t0 = performance.now();
     const outcome = await this.inference.request(id, req);
     if (outcome.kind === 'stale') return;
@@ -310,14 +295,13 @@ export class EditorSession implements ToolHost {
   }
 
   acceptObject(id: ObjectId): void {
-    this.prompts.delete(id);
+    this.prompts.end(id);
     this.history.boundary();
     this.select(null);
   }
 
   cancelObject(id: ObjectId, wasNew: boolean): void {
-    const p = this.prompts.get(id);
-    this.prompts.delete(id);
+    const p = this.prompts.end(id);
     this.inference?.forget(id);
     this.history.boundary();
     if (wasNew) this.model.delete(id);
@@ -326,46 +310,15 @@ export class EditorSession implements ToolHost {
   }
 
   paint(id: ObjectId | null, points: Point[], radius: number, value: 0 | 1): void {
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    this.history.boundary();
-    const bm = this.bitmapOf(id);
-    const changed = stampStroke(bm, points, radius, value);
-    if (!changed) return;
-    const mask = encodeRle(bm.data, bm.width, bm.height);
-    if (id) this.model.setMask(id, mask, this.user.id, { source: value ? 'brush' : 'eraser' });
-    else {
-      const nid = newId() as ObjectId;
-      this.model.create({ id: nid, label: this.label, mask, by: this.user.id, source: 'brush' });
-      this.select(nid);
-    }
+    paintStroke(this.commandHost, id, points, radius, value);
   }
 
   fillPolygon(points: Point[], mode: FillMode): void {
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    this.history.boundary();
-    const bm = emptyBitmap(this.width, this.height);
-    if (!fillPolygon(bm, points, 1)) return;
-    const shape = encodeRle(bm.data, bm.width, bm.height);
-    const target = this.selectedId;
-    const current = target ? this.model.read(target)?.mask : null;
-    if (mode !== 'new' && target && current && this.isEditable(target)) {
-      const mask = mode === 'add' ? rleUnion(current, shape) : rleDifference(current, shape);
-      this.model.setMask(target, mask, this.user.id, { source: 'polygon' });
-      return;
-    }
-    if (mode === 'subtract') return;
-    const nid = newId() as ObjectId;
-    this.model.create({ id: nid, label: this.label, mask: shape, by: this.user.id, source: 'polygon' });
-    this.select(nid);
+    fillShape(this.commandHost, points, mode);
   }
 
-  moveObject(id: ObjectId, dx: number, dy: number): void {
-    if (!this.guard(id)) return;
-    const o = this.model.read(id);
-    if (!o?.mask) return;
-    this.history.boundary();
-    const moved = translate(this.bitmapOf(id), dx, dy);
-    this.model.setMask(id, encodeRle(moved.data, moved.width, moved.height), this.user.id, { source: 'move' });
+  moveObjects(ids: readonly ObjectId[], dx: number, dy: number): void {
+    moveObjects(this.commandHost, ids, dx, dy);
   }
 
   // ---- whole-mask commands (objectCommands.ts) ---------------------------------------------
@@ -376,14 +329,25 @@ export class EditorSession implements ToolHost {
   splitObject(id: ObjectId): number {
     return splitObject(this.commandHost, id);
   }
-  mergeObjects(id: ObjectId, other: ObjectId): void {
-    mergeObjects(this.commandHost, id, other);
+  mergeObjects(id: ObjectId, others: readonly ObjectId[]): void {
+    mergeObjects(this.commandHost, id, others);
   }
-  copySelected(): CopiedObject | null {
+  /** M: every other selected object merged into the primary one. */
+  mergeSelected(): void {
+    const [id, ...others] = this.selection.all();
+    if (id && others.length) mergeObjects(this.commandHost, id, others);
+  }
+  deleteSelected(): void {
+    deleteObjects(this.commandHost, this.selection.all());
+  }
+  setSelectedHidden(hidden: boolean): void {
+    setObjectsHidden(this.commandHost, this.selection.all(), hidden);
+  }
+  copySelected(): CopiedObjects | null {
     return copySelected(this.commandHost);
   }
-  paste(c: CopiedObject): ObjectId | null {
-    return pasteObject(this.commandHost, c);
+  paste(c: CopiedObjects): ObjectId[] {
+    return pasteObjects(this.commandHost, c);
   }
 
   /** The session as objectCommands.ts sees it. */
@@ -401,12 +365,18 @@ export class EditorSession implements ToolHost {
       get selectedId() {
         return self.selectedId;
       },
+      get label() {
+        return self.label;
+      },
+      isEditable: (id) => this.isEditable(id),
       notify: (text) => this.notify(text),
       guard: (id) => this.guard(id),
       bitmapOf: (id) => this.bitmapOf(id),
       select: (id) => this.select(id),
+      selectedIds: () => this.selectedIds(),
+      selectMany: (ids, add) => this.selectMany(ids, add),
       forget: (id) => {
-        this.prompts.delete(id);
+        this.prompts.end(id);
         this.inference?.forget(id);
       },
     };
@@ -442,10 +412,7 @@ export class EditorSession implements ToolHost {
   }
 
   setHidden(id: ObjectId, hidden: boolean): void {
-    // Visibility is a shared flag (a reviewer hides what is noise for everyone), so it needs edit rights.
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    this.history.boundary();
-    this.model.setFlags(id, { hidden }, this.user.id);
+    setObjectsHidden(this.commandHost, [id], hidden);
   }
 
   setLocked(id: ObjectId, locked: boolean): void {
@@ -455,20 +422,15 @@ export class EditorSession implements ToolHost {
   }
 
   deleteObject(id: ObjectId): void {
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    if (this.model.read(id)?.locked) return this.notify('This object is locked.');
-    this.prompts.delete(id);
-    this.inference?.forget(id);
-    this.history.boundary();
-    this.model.delete(id);
-    if (this.selectedId === id) this.select(null);
+    deleteObjects(this.commandHost, [id]);
   }
 
   undo(): void {
     if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
     this.tool.deactivate();
     this.prompts.clear();
-    const blocked = this.undoWouldDeleteOthersWork();
+    const gone = this.history.nextUndoDeletes(this.touchedByOthers, (id) => this.model.objects.get(id)?._item);
+    const blocked = gone && `"${this.model.read(gone as ObjectId)?.label ?? gone}"`;
     if (blocked) {
       // Undoing the creation of an object deletes everything in it, collaborators' edits too.
       // That step is dropped instead: my undo never touches your work.
@@ -477,18 +439,6 @@ export class EditorSession implements ToolHost {
       return;
     }
     this.history.undo();
-  }
-
-  /** The label of an object that the next undo step would delete although others changed it. */
-  private undoWouldDeleteOthersWork(): string | null {
-    const stack = this.history.manager.undoStack;
-    const step = stack[stack.length - 1];
-    if (!step) return null;
-    for (const id of this.touchedByOthers) {
-      const item = this.model.objects.get(id)?._item;
-      if (item && Y.isDeleted(step.insertions, item.id)) return `"${this.model.read(id)?.label ?? id}"`;
-    }
-    return null;
   }
 
   redo(): void {

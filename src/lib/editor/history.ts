@@ -1,7 +1,7 @@
 // Undo and redo per user over the shared undo manager (shared/schema/undo.ts): one Y.UndoManager
 // per session tracking only this session's LocalOrigin, so my undo reverts my changes and never a
 // collaborator's (ignoreRemoteMapChanges stays false, as DESIGN.md decides), with a capped depth.
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type { LocalOrigin } from '../../../shared/schema/origins';
 import { createUndoManager } from '../../../shared/schema/undo';
 
@@ -38,6 +38,18 @@ export class History {
   }
   redo(): void {
     this.manager.redo();
+  }
+  /** Of these ids, one whose creation (its Y item, from `itemOf`) the next undo step would undo,
+   *  deleting it and everything in it; null when none. */
+  nextUndoDeletes(ids: Iterable<string>, itemOf: (id: string) => Y.Item | null | undefined): string | null {
+    const stack = this.manager.undoStack;
+    const step = stack[stack.length - 1];
+    if (!step) return null;
+    for (const id of ids) {
+      const item = itemOf(id);
+      if (item && Y.isDeleted(step.insertions, item.id)) return id;
+    }
+    return null;
   }
   onChange(cb: () => void): () => void {
     this.listeners.add(cb);

@@ -10,13 +10,11 @@ import type { History } from './history';
 import type { Bitmap } from './raster';
 import { READ_ONLY_MESSAGE } from './tools';
 
-/** An object on the clipboard: what a paste into an image of the same size recreates. */
-export interface CopiedObject {
-  label: string;
-  mask: Rle;
-  attributes: Record<string, AttributeValue>;
+/** Objects on the clipboard: what a paste into an image of the same size recreates. */
+export interface CopiedObjects {
   width: number;
   height: number;
+  objects: Array<{ label: string; mask: Rle; attributes: Record<string, AttributeValue> }>;
 }
 
 /** What the commands need of the session. */
@@ -27,12 +25,18 @@ export interface ObjectCommandHost {
   readonly width: number;
   readonly height: number;
   readonly canEdit: boolean;
+  /** The label of new objects. */
+  readonly label: string;
   readonly selectedId: ObjectId | null;
+  selectedIds(): readonly ObjectId[];
+  selectMany(ids: readonly ObjectId[], add: boolean): void;
   notify(text: string): void;
   /** False (and says why) when the object is locked or the session read-only. */
   guard(id: ObjectId): boolean;
-  /** The object's mask as a whole-image bitmap (a copy). */
-  bitmapOf(id: ObjectId): Bitmap;
+  /** Unlocked, and the session may edit. */
+  isEditable(id: ObjectId): boolean;
+  /** The object's mask as a whole-image bitmap (a copy; empty for null). */
+  bitmapOf(id: ObjectId | null): Bitmap;
   select(id: ObjectId | null): void;
   /** Drops the session's in-memory state of an object about to be deleted. */
   forget(id: ObjectId): void;
@@ -89,49 +93,63 @@ export function splitObject(s: ObjectCommandHost, id: ObjectId): number {
 }
 
 /**
- * Another object's mask joined into this one (one thing annotated in two pieces, or a duplicate):
- * `id` keeps its label, attributes and history; `other` is deleted.
+ * Other objects' masks joined into this one (one thing annotated in pieces, or a duplicate):
+ * `id` keeps its label, attributes and history; the others are deleted. One undo step.
  */
-export function mergeObjects(s: ObjectCommandHost, id: ObjectId, other: ObjectId): void {
-  if (id === other || !s.guard(id) || !s.guard(other)) return;
+export function mergeObjects(s: ObjectCommandHost, id: ObjectId, others: readonly ObjectId[]): void {
+  const rest = others.filter((x) => x !== id);
+  if (rest.length === 0 || !s.guard(id) || !rest.every((x) => s.guard(x))) return;
   const a = s.model.read(id);
-  const b = s.model.read(other);
-  if (!a || !b) return;
-  const mask = a.mask && b.mask ? rleUnion(a.mask, b.mask) : (a.mask ?? b.mask);
-  s.forget(other);
+  const bs = rest.map((x) => s.model.read(x));
+  if (!a || bs.some((b) => !b)) return;
+  let mask = a.mask;
+  for (const b of bs) if (b?.mask) mask = mask ? rleUnion(mask, b.mask) : b.mask;
+  for (const x of rest) s.forget(x);
   s.history.boundary();
-  if (mask) s.model.setMask(id, mask, s.userId, { source: 'merge' });
-  s.model.delete(other);
+  s.model.doc.transact(() => {
+    if (mask) s.model.setMask(id, mask, s.userId, { source: 'merge' });
+    for (const x of rest) s.model.delete(x);
+  }, s.model.origin);
+  if (rest.length > 1) s.notify(`Merged ${rest.length + 1} objects into one.`);
 }
 
-/** The selected object as the clipboard keeps it (Ctrl/Cmd+C), or null with nothing to copy. */
-export function copySelected(s: ObjectCommandHost): CopiedObject | null {
-  const o = s.selectedId ? s.model.read(s.selectedId) : null;
-  if (!o?.mask || rleArea(o.mask) === 0) {
+/** The selected objects with a mask as the clipboard keeps them (Ctrl/Cmd+C), or null with
+ *  nothing to copy. */
+export function copySelected(s: ObjectCommandHost): CopiedObjects | null {
+  const objects = s
+    .selectedIds()
+    .map((id) => s.model.read(id))
+    .filter((o) => o?.mask && rleArea(o.mask) > 0)
+    .map((o) => ({ label: o!.label, mask: o!.mask!, attributes: o!.attributes ?? {} }));
+  if (objects.length === 0) {
     s.notify('Select an object with a mask to copy it.');
     return null;
   }
-  s.notify(`Copied ${o.label}.`);
-  return { label: o.label, mask: o.mask, attributes: o.attributes ?? {}, width: s.width, height: s.height };
+  s.notify(objects.length === 1 ? `Copied ${objects[0].label}.` : `Copied ${objects.length} objects.`);
+  return { width: s.width, height: s.height, objects };
 }
 
 /**
- * A copied object as a new object of this image (Ctrl/Cmd+V), for the next frame of a sequence
- * or a duplicate: same label, mask and attribute values; selected. Refused for an image of
- * another size (the mask would not match it). Returns the new object's id.
+ * Copied objects as new objects of this image (Ctrl/Cmd+V), for the next frame of a sequence or
+ * duplicates: same labels, masks and attribute values; one undo step; selected. Refused for an
+ * image of another size (the masks would not match it). Returns the new objects' ids.
  */
-export function pasteObject(s: ObjectCommandHost, c: CopiedObject): ObjectId | null {
+export function pasteObjects(s: ObjectCommandHost, c: CopiedObjects): ObjectId[] {
   if (!s.canEdit) {
     s.notify(READ_ONLY_MESSAGE);
-    return null;
+    return [];
   }
   if (c.width !== s.width || c.height !== s.height) {
-    s.notify(`The copied object is from a ${c.width}×${c.height} image; this one is ${s.width}×${s.height}.`);
-    return null;
+    s.notify(`The copied ${c.objects.length === 1 ? 'object is' : 'objects are'} from a ${c.width}×${c.height} image; this one is ${s.width}×${s.height}.`);
+    return [];
   }
   s.history.boundary();
-  const id = newId() as ObjectId;
-  s.model.create({ id, label: c.label, mask: c.mask, attributes: c.attributes, by: s.userId, source: 'paste' });
-  s.select(id);
-  return id;
+  // Ids in ascending order: objects made in the same millisecond stack by id, so the copies keep
+  // the originals' stacking.
+  const ids = c.objects.map(() => newId() as ObjectId).sort();
+  s.model.doc.transact(() => {
+    c.objects.forEach((o, i) => s.model.create({ id: ids[i], label: o.label, mask: o.mask, attributes: o.attributes, by: s.userId, source: 'paste' }));
+  }, s.model.origin);
+  s.selectMany(ids, false);
+  return ids;
 }

@@ -62,24 +62,25 @@ export class ReviewCommands {
     reopenThread(this.init.doc, threadId, this.init.userId, this.init.origin);
   }
 
-  approve(objectId: ObjectId): void {
+  /** Approves these objects (whatever their verdict was), in one transaction: one update for
+   *  peers, one step of history. */
+  approve(...objectIds: ObjectId[]): void {
     this.check();
-    setObjectVerdict(this.init.doc, objectId, { verdict: 'approved', by: this.init.userId }, this.init.origin);
+    const { doc, userId, origin } = this.init;
+    doc.transact(() => {
+      for (const id of objectIds) setObjectVerdict(doc, id, { verdict: 'approved', by: userId }, origin);
+    }, origin);
   }
 
   /**
-   * Approves, in one transaction (one update for peers, one step of history), every object of
-   * `objectIds` that has no verdict yet; objects sent back or already approved keep theirs.
-   * Returns how many were approved.
+   * Approves every object of `objectIds` that has no verdict yet; objects sent back or already
+   * approved keep theirs. Returns how many were approved.
    */
   approveUnreviewed(objectIds: readonly ObjectId[]): number {
     this.check();
-    const { doc, userId, origin } = this.init;
-    const decided = readVerdicts(doc);
+    const decided = readVerdicts(this.init.doc);
     const todo = objectIds.filter((id) => !decided[id]);
-    doc.transact(() => {
-      for (const id of todo) setObjectVerdict(doc, id, { verdict: 'approved', by: userId }, origin);
-    }, origin);
+    this.approve(...todo);
     return todo.length;
   }
 

@@ -105,6 +105,11 @@ describe('review read-models and commands', () => {
       ['approved', 'bo'],
     ]);
     expect(b.commands.approveUnreviewed(ids)).toBe(0);
+    // Several selected objects approved at once, a sent-back one too: one update again.
+    updates = 0;
+    b.commands.approve(ids[1], ids[3]);
+    expect(updates).toBe(1);
+    expect(v.of(ids[1])?.verdict).toBe('approved');
     expect(() => peer('vi', false).commands.approveUnreviewed(ids)).toThrow(/not write/);
   });
 

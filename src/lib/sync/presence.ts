@@ -70,7 +70,7 @@ export function assignColors(userIds: Iterable<string>): Map<string, string> {
 export function compactPreview(p: ToolPreview | null): PresenceState['stroke'] {
   if (!p) return null;
   if (p.kind === 'box') return { k: 'b', p: p.box.map(Math.round), r: 0, pos: true };
-  if (p.kind === 'move') return null;
+  if (p.kind === 'move' || p.kind === 'marquee') return null; // local gestures, not shown to others
   const pts = p.kind === 'polygon' && p.cursor ? [...p.points, p.cursor] : p.points;
   const step = Math.max(1, Math.ceil(pts.length / MAX_STROKE_POINTS));
   const flat: number[] = [];

@@ -31,5 +31,5 @@ export const toolShortcuts: Record<ToolId, { key: string; name: string; help: st
   eraser: { key: 'e', name: 'Eraser', help: 'Erase from the selected mask ([ and ] change the size)' },
   polygon: { key: 'g', name: 'Polygon', help: 'Click vertices; double click or Enter closes. Shift adds, Alt subtracts' },
   lasso: { key: 'l', name: 'Lasso', help: 'Press, draw the outline, release. Shift adds, Alt subtracts' },
-  select: { key: 'v', name: 'Select / move', help: 'Click selects, drag moves the mask' },
+  select: { key: 'v', name: 'Select / move', help: 'Click selects, Shift-click adds; drag moves the selected masks, a drag on empty space selects a box' },
 };

@@ -19,6 +19,7 @@ class RecordingHost implements ToolHost {
   private n = 0;
   select(id: ObjectId | null) {
     this.selectedId = id;
+    this.more = [];
   }
   hitTest(): ObjectId | null {
     return this.under;
@@ -58,8 +59,28 @@ class RecordingHost implements ToolHost {
   fillPolygon(points: Point[], mode: FillMode) {
     this.calls.push(['fill', points.length, mode]);
   }
-  moveObject(id: ObjectId, dx: number, dy: number) {
-    this.calls.push(['move', id, dx, dy]);
+  moveObjects(ids: readonly ObjectId[], dx: number, dy: number) {
+    this.calls.push(['move', [...ids], dx, dy]);
+  }
+  /** Selected besides the primary (selectedId). */
+  more: ObjectId[] = [];
+  /** What objectsIn answers (the objects a marquee holds). */
+  inside: ObjectId[] = [];
+  selectedIds(): ObjectId[] {
+    return this.selectedId ? [this.selectedId, ...this.more] : [];
+  }
+  toggleSelect(id: ObjectId) {
+    const all = this.selectedIds();
+    const next = all.includes(id) ? all.filter((x) => x !== id) : [...all, id];
+    [this.selectedId = null, ...this.more] = next;
+  }
+  selectMany(ids: readonly ObjectId[], add: boolean) {
+    const keep = add ? this.selectedIds() : [];
+    [this.selectedId = null, ...this.more] = [...keep, ...ids.filter((x) => !keep.includes(x))];
+  }
+  objectsIn(box: [number, number, number, number]): ObjectId[] {
+    this.calls.push(['objectsIn', box]);
+    return this.inside;
   }
   setPreview(p: ToolPreview | null) {
     this.preview = p;
@@ -238,9 +259,9 @@ describe('select tool', () => {
     tools.select.down(at(10, 10));
     expect(host.selectedId).toBe('a');
     tools.select.move(at(15.2, 7.6));
-    expect(host.preview).toEqual({ kind: 'move', id: 'a', dx: 5, dy: -2 });
+    expect(host.preview).toEqual({ kind: 'move', ids: ['a'], dx: 5, dy: -2 });
     tools.select.up(at(15.2, 7.6));
-    expect(host.calls).toEqual([['move', 'a', 5, -2]]);
+    expect(host.calls).toEqual([['move', ['a'], 5, -2]]);
   });
 
   it('a locked object is selected but not moved; clicking empty space clears the selection', () => {
@@ -254,5 +275,72 @@ describe('select tool', () => {
     host.under = null;
     tools.select.down(at(0, 0));
     expect(host.selectedId).toBeNull();
+  });
+
+  it('Shift-click adds to the selection and takes out; dragging one of several moves all the unlocked ones', () => {
+    const { host, tools } = setup();
+    host.under = 'a' as ObjectId;
+    tools.select.down(at(10, 10));
+    tools.select.up(at(10, 10));
+    for (const id of ['b', 'c', 'd']) {
+      host.under = id as ObjectId;
+      tools.select.down(at(20, 20, { shift: true }));
+      tools.select.up(at(20, 20, { shift: true }));
+    }
+    host.under = 'c' as ObjectId;
+    tools.select.down(at(20, 20, { shift: true })); // c out again
+    tools.select.up(at(20, 20, { shift: true }));
+    expect(host.selectedIds()).toEqual(['a', 'b', 'd']);
+    host.locked.add('d');
+    host.under = 'b' as ObjectId;
+    tools.select.down(at(20, 20));
+    expect(host.selectedIds()).toEqual(['a', 'b', 'd']); // pressing a selected one keeps the rest
+    tools.select.move(at(23, 24));
+    expect(host.preview).toEqual({ kind: 'move', ids: ['a', 'b'], dx: 3, dy: 4 });
+    tools.select.up(at(23, 24));
+    expect(host.calls).toEqual([['move', ['a', 'b'], 3, 4]]);
+    expect(host.selectedIds()).toEqual(['a', 'b', 'd']);
+  });
+
+  it('a click without moving on one of several selected selects it alone (a read-only role too)', () => {
+    const { host, tools } = setup();
+    host.canEdit = false;
+    host.selectMany(['a', 'b', 'c'] as ObjectId[], false);
+    host.under = 'b' as ObjectId;
+    tools.select.down(at(5, 5));
+    tools.select.move(at(9, 9));
+    expect(host.preview).toBeNull();
+    tools.select.up(at(9, 9));
+    expect(host.selectedIds()).toEqual(['b']);
+    expect(host.calls).toEqual([]);
+  });
+
+  it('a drag from empty space selects what the marquee holds; Shift adds it; a shaky click is a click', () => {
+    const { host, tools } = setup();
+    host.selectMany(['x'] as ObjectId[], false);
+    host.under = null;
+    host.inside = ['a', 'b'] as ObjectId[];
+    tools.select.down(at(100, 50, { scale: 2 }));
+    expect(host.selectedIds()).toEqual([]); // a press on nothing clears, as a click does
+    tools.select.move(at(40, 80, { scale: 2 }));
+    expect(host.preview).toEqual({ kind: 'marquee', box: [40, 50, 100, 80] });
+    tools.select.up(at(40, 80, { scale: 2 }));
+    expect(host.preview).toBeNull();
+    expect(host.calls).toEqual([['objectsIn', [40, 50, 100, 80]]]);
+    expect(host.selectedIds()).toEqual(['a', 'b']);
+
+    host.inside = ['b', 'c'] as ObjectId[];
+    tools.select.down(at(0, 0, { shift: true, scale: 2 }));
+    tools.select.move(at(30, 30, { shift: true, scale: 2 }));
+    tools.select.up(at(30, 30, { shift: true, scale: 2 }));
+    expect(host.selectedIds()).toEqual(['a', 'b', 'c']);
+
+    host.calls = [];
+    tools.select.down(at(0, 0, { scale: 2 }));
+    tools.select.move(at(1.5, 0, { scale: 2 })); // 3 screen px
+    tools.select.up(at(1.5, 0, { scale: 2 }));
+    expect(host.calls).toEqual([]);
+    expect(host.preview).toBeNull();
+    expect(host.selectedIds()).toEqual([]);
   });
 });

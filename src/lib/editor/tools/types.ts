@@ -30,17 +30,28 @@ export type ToolPreview =
   | { kind: 'stroke'; points: Point[]; radius: number; positive: boolean }
   | { kind: 'box'; box: [number, number, number, number] }
   | { kind: 'polygon'; points: Point[]; cursor: Point | null }
-  | { kind: 'move'; id: ObjectId; dx: number; dy: number };
+  | { kind: 'move'; ids: readonly ObjectId[]; dx: number; dy: number }
+  /** The select tool's rubber band: this user's only, never shared. */
+  | { kind: 'marquee'; box: [number, number, number, number] };
 
 export type FillMode = 'new' | 'add' | 'subtract';
 
 /** Commands a tool may ask for; implemented by EditorSession. */
 export interface ToolHost {
   readonly canEdit: boolean;
+  /** The primary selected object. */
   readonly selectedId: ObjectId | null;
   /** Brush radius in image px. */
   readonly brushRadius: number;
   select(id: ObjectId | null): void;
+  /** Every selected object, the primary first. */
+  selectedIds(): readonly ObjectId[];
+  /** Adds the object to the selection, or takes it out. */
+  toggleSelect(id: ObjectId): void;
+  /** These objects selected, after those already selected when `add`. */
+  selectMany(ids: readonly ObjectId[], add: boolean): void;
+  /** Visible objects whose mask lies wholly inside the box. */
+  objectsIn(box: [number, number, number, number]): ObjectId[];
   /** Topmost visible object whose mask covers the point, or null. */
   hitTest(ptImage: Point): ObjectId | null;
   isEditable(id: ObjectId): boolean;
@@ -57,7 +68,8 @@ export interface ToolHost {
   /** Brush (value 1) or eraser (value 0) stroke into `id`, or a new object when id is null. */
   paint(id: ObjectId | null, points: Point[], radius: number, value: 0 | 1): void;
   fillPolygon(points: Point[], mode: FillMode): void;
-  moveObject(id: ObjectId, dx: number, dy: number): void;
+  /** Moves the masks of these objects (locked ones stay) as one undo step. */
+  moveObjects(ids: readonly ObjectId[], dx: number, dy: number): void;
   setPreview(preview: ToolPreview | null): void;
   /** A short message for the user (read-only, nothing selected, ...). */
   notify(message: string): void;

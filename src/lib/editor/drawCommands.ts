@@ -1,0 +1,40 @@
+// Drawing by hand: a brush or eraser stroke into an object (or a new one), and a polygon or lasso
+// shape that makes an object or is added to or cut from the selected one. Each is one undo step.
+import { encodeRle, rleDifference, rleUnion } from '../../../shared/codecs/rle';
+import { newId, type ObjectId } from '../../../shared/schema/ids';
+import type { Point } from './camera';
+import type { ObjectCommandHost } from './objectCommands';
+import { emptyBitmap, fillPolygon, stampStroke } from './raster';
+import { READ_ONLY_MESSAGE, type FillMode } from './tools';
+
+/** Brush (value 1) or eraser (value 0) stroke into `id`, or into a new object when id is null. */
+export function paintStroke(s: ObjectCommandHost, id: ObjectId | null, points: Point[], radius: number, value: 0 | 1): void {
+  if (!s.canEdit) return s.notify(READ_ONLY_MESSAGE);
+  s.history.boundary();
+  const bm = s.bitmapOf(id);
+  if (!stampStroke(bm, points, radius, value)) return;
+  const mask = encodeRle(bm.data, bm.width, bm.height);
+  if (id) return s.model.setMask(id, mask, s.userId, { source: value ? 'brush' : 'eraser' });
+  const nid = newId() as ObjectId;
+  s.model.create({ id: nid, label: s.label, mask, by: s.userId, source: 'brush' });
+  s.select(nid);
+}
+
+/** A closed polygon (or lasso outline): a new object, or added to / cut from the selected one. */
+export function fillShape(s: ObjectCommandHost, points: Point[], mode: FillMode): void {
+  if (!s.canEdit) return s.notify(READ_ONLY_MESSAGE);
+  s.history.boundary();
+  const bm = emptyBitmap(s.width, s.height);
+  if (!fillPolygon(bm, points, 1)) return;
+  const shape = encodeRle(bm.data, bm.width, bm.height);
+  const target = s.selectedId;
+  const current = target ? s.model.read(target)?.mask : null;
+  if (mode !== 'new' && target && current && s.isEditable(target)) {
+    const mask = mode === 'add' ? rleUnion(current, shape) : rleDifference(current, shape);
+    return s.model.setMask(target, mask, s.userId, { source: 'polygon' });
+  }
+  if (mode === 'subtract') return;
+  const nid = newId() as ObjectId;
+  s.model.create({ id: nid, label: s.label, mask: shape, by: s.userId, source: 'polygon' });
+  s.select(nid);
+}
