@@ -1,7 +1,7 @@
 // /api/projects/**: projects, labels and image uploads (which create tasks); members and
 // assignments are in memberRoutes.ts.
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { CreateProjectSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
+import { CreateProjectSchema, SetGuideSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
 import { newId, type ProjectId, type TaskId } from '../../shared/schema/ids';
 import { validateImage } from '../storage/images/validateImage';
 import type { Task } from '../storage/types';
@@ -37,7 +37,8 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const projects = await meta.listProjects(user);
     const rows = await Promise.all(
       // taskCounts: tasks per status (the rows mirror the review rooms), for the home page's progress.
-      projects.map(async (p) => ({ ...p, role: await deps.auth.projectRole(user, p.id), taskCounts: await meta.countTasks(p.id) })),
+      // The guide is read with one project, not with the list.
+      projects.map(async ({ guide: _guide, ...p }) => ({ ...p, role: await deps.auth.projectRole(user, p.id), taskCounts: await meta.countTasks(p.id) })),
     );
     sendJson(res, 200, rows);
   });
@@ -58,6 +59,16 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const body = await readJson(req, config.limits.maxJsonBytes, SetLabelsSchema);
     await meta.setProjectLabels(id, body.labels);
     sendJson(res, 200, { labels: body.labels });
+  });
+
+  // The annotation guide: the owner writes it, every member reads it with the project.
+  router.add('PUT', '/api/projects/:projectId/guide', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query);
+    const id = params.projectId as ProjectId;
+    await requireOwner(deps, user, id);
+    const body = await readJson(req, config.limits.maxJsonBytes, SetGuideSchema);
+    await meta.setProjectGuide(id, body.guide);
+    sendJson(res, 200, { guide: body.guide });
   });
 
   // Raw image bytes as the body; the cap applies while streaming, then sharp checks the header

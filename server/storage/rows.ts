@@ -13,7 +13,7 @@ import { LabelsSchema, ProjectNameSchema, TaskInputSchema, TaskStatusSchema, Use
 type Millis = number | string;
 
 export interface UserRow { id: string; name: string; is_admin: boolean | number; created_at: Millis }
-export interface ProjectRow { id: string; name: string; labels: unknown; created_by: string; created_at: Millis }
+export interface ProjectRow { id: string; name: string; labels: unknown; guide: string; created_by: string; created_at: Millis }
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null;
@@ -43,6 +43,7 @@ export function newProject(input: { name: string; labels: unknown; createdBy: Us
     id: newId() as ProjectId,
     name: parseInput(ProjectNameSchema, input.name, 'project name'),
     labels: parseInput(LabelsSchema, input.labels, 'labels'),
+    guide: '',
     createdBy: input.createdBy,
     createdAt: Date.now(),
   };
@@ -76,6 +77,7 @@ export function toProject(r: ProjectRow): Project {
     // SQLite keeps JSON text, JSONB comes back parsed. Checked either way: a hand-edited or corrupt
     // row must not reach clients unchecked.
     labels: LabelsSchema.parse(typeof r.labels === 'string' ? JSON.parse(r.labels) : r.labels),
+    guide: r.guide ?? '',
     createdBy: r.created_by as UserId,
     createdAt: Number(r.created_at),
   };

@@ -23,6 +23,8 @@ export interface Project {
   id: ProjectId;
   name: string;
   labels: Label[];
+  /** The annotation guide: what counts as what, plain text (the editor's Guide panel). */
+  guide: string;
   createdBy: UserId;
   createdAt: number;
 }
@@ -79,6 +81,8 @@ export interface MetaStore {
   /** Projects the user is a member of (all projects for admins). */
   listProjects(user: User): Promise<Project[]>;
   setProjectLabels(id: ProjectId, labels: Label[]): Promise<void>;
+  /** Replaces the project's guide; `not_found` when there is no such project. */
+  setProjectGuide(id: ProjectId, guide: string): Promise<void>;
   /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */
   deleteProject(id: ProjectId): Promise<void>;
 

@@ -1,7 +1,7 @@
 // zod schemas for what stores accept, shared by every backend so SQLite and PostgreSQL refuse the
 // same inputs with the same error (validation_failed).
 import { z } from 'zod';
-import { LabelListSchema } from '../../shared/protocol/http';
+import { GuideSchema, LabelListSchema } from '../../shared/protocol/http';
 import { TaskStatuses } from './types';
 
 export const UserNameSchema = z.string().trim().min(1).max(200);
@@ -9,6 +9,7 @@ export const ProjectNameSchema = z.string().trim().min(1).max(200);
 
 /** The API's label list (names, colours, attribute definitions): the stores accept what it accepts. */
 export const LabelsSchema = LabelListSchema;
+export { GuideSchema };
 
 export const TaskStatusSchema = z.enum(TaskStatuses);
 

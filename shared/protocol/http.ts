@@ -12,6 +12,8 @@ export const LabelSchema = z.object({
   name: z.string().trim().min(1).max(100),
   color: ColorSchema,
   attributes: AttributeSpecListSchema.optional(),
+  /** What counts as this label and what does not (the editor's guide and label picker show it). */
+  description: z.string().trim().max(1000).optional(),
 });
 /** {@link LabelSchema}'s type. */
 export type LabelInput = z.infer<typeof LabelSchema>;
@@ -41,6 +43,11 @@ export const RenameLabelSchema = z.union([LabelRenameSchema, z.object({ renames:
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */
 export type SetLabels = z.infer<typeof SetLabelsSchema>;
+
+/** A project's annotation guide: plain text, paragraphs and lists as typed. */
+export const GuideSchema = z.string().max(20_000);
+/** Body of `PUT /api/projects/:id/guide`. */
+export const SetGuideSchema = z.object({ guide: GuideSchema });
 
 /** Body of `PUT /api/projects/:id/members/:userId`: the member's new role. */
 export const SetRoleSchema = z.object({ role: z.enum(MemberRoles) });

@@ -152,6 +152,28 @@ describe('HTTP API (contract 2)', () => {
     expect(Array.isArray(models.body)).toBe(true);
   });
 
+  it('keeps the annotation guide and label descriptions the owner writes; members read them with the project', async () => {
+    const { projectId } = await s.createProjectWithTask();
+    const labels = [{ name: 'car', color: '#ff0000', description: 'Vehicles on four wheels; vans too, not trailers.' }];
+    expect((await s.api('PUT', `/api/projects/${projectId}/labels`, { labels })).status).toBe(200);
+    expect((await s.api('GET', `/api/projects/${projectId}`)).body.guide).toBe('');
+    const guide = 'Outline every car you can see.\n\n- Mirrors belong to the car.\n- Skip reflections.';
+    const put = await s.api('PUT', `/api/projects/${projectId}/guide`, { guide });
+    expect(put.status).toBe(200);
+    const ann = await s.addMember(projectId, 'annotator');
+    const seen = await s.api('GET', `/api/projects/${projectId}`, undefined, ann.token);
+    expect([seen.body.guide, seen.body.labels]).toEqual([guide, labels]);
+    // Not in the project list (read with one project), and only the owner writes it, within bounds.
+    expect((await s.api('GET', '/api/projects', undefined, ann.token)).body[0]).not.toHaveProperty('guide');
+    expect((await s.api('PUT', `/api/projects/${projectId}/guide`, { guide: '' }, ann.token)).status).toBe(403);
+    const long = await s.api('PUT', `/api/projects/${projectId}/guide`, { guide: 'x'.repeat(20_001) });
+    expect([long.status, long.body.error.code]).toEqual([400, 'validation_failed']);
+    expect((await s.api('PUT', `/api/projects/${projectId}/guide`, { text: guide })).status).toBe(400);
+    const tooLongLabel = await s.api('PUT', `/api/projects/${projectId}/labels`, { labels: [{ ...labels[0], description: 'x'.repeat(1001) }] });
+    expect(tooLongLabel.status).toBe(400);
+    expect((await s.api('GET', `/api/projects/${projectId}`)).body.guide).toBe(guide);
+  });
+
   it('exports COCO with compressed RLE whose area and bbox match the mask', async () => {
     const { projectId, taskId, width, height } = await s.createProjectWithTask({ labels: [{ name: 'thing', color: '#00ff00' }] });
     const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);

@@ -88,6 +88,9 @@ describe('SQLite specifics', () => {
     expect(await meta.listTasks('p1' as ProjectId)).toEqual([expect.objectContaining({ id: 't1', status: 'done', assignee: null })]);
     await meta.assignTasks('p1' as ProjectId, [{ taskId: 't1' as TaskId, userId: 'u1' as UserId }]);
     expect((await meta.getTask('t1' as TaskId))?.assignee).toBe('u1');
+    expect((await meta.getProject('p1' as ProjectId))?.guide).toBe(''); // migration 3
+    await meta.setProjectGuide('p1' as ProjectId, 'Cars: include mirrors.');
+    expect((await meta.getProject('p1' as ProjectId))?.guide).toBe('Cars: include mirrors.');
     await meta.close();
     const db = new Database(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);

@@ -125,6 +125,14 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect((await meta.getProject(p.id))?.labels).toEqual([{ name: 'bird', color: '#0000ff' }]);
         await expect(meta.setProjectLabels(p.id, [{ name: 'x', color: 'red' }])).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setProjectLabels('nope' as ProjectId, [])).rejects.toMatchObject({ code: 'not_found' });
+        // The guide: empty at first, replaced whole, bounded, stored as typed (lines and spaces).
+        expect((await meta.getProject(p.id))?.guide).toBe('');
+        const guide = 'Cars:\n  - include mirrors\n  - not reflections';
+        await meta.setProjectGuide(p.id, guide);
+        expect((await meta.getProject(p.id))?.guide).toBe(guide);
+        await expect(meta.setProjectGuide(p.id, 'x'.repeat(20_001))).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setProjectGuide('nope' as ProjectId, '')).rejects.toMatchObject({ code: 'not_found' });
+        expect((await meta.getProject(p.id))?.guide).toBe(guide);
         await expect(meta.createProject({ name: '', labels: [], createdBy: owner.id })).rejects.toMatchObject({ code: 'validation_failed' });
         expect(await meta.getProject('nope' as ProjectId)).toBeNull();
       });

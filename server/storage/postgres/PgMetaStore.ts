@@ -9,7 +9,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { LabelsSchema, TaskStatusSchema } from '../validation';
+import { GuideSchema, LabelsSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -94,6 +94,12 @@ export class PgMetaStore implements MetaStore {
   async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
     const clean = parseInput(LabelsSchema, labels, 'labels');
     const r = await this.q('UPDATE projects SET labels = $2 WHERE id = $1', [id, JSON.stringify(clean)]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async setProjectGuide(id: ProjectId, guide: string): Promise<void> {
+    const clean = parseInput(GuideSchema, guide, 'guide');
+    const r = await this.q('UPDATE projects SET guide = $2 WHERE id = $1', [id, clean]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 

@@ -83,6 +83,11 @@ export const migrations: Migration[] = [
       CREATE INDEX tasks_assignee ON tasks(assignee);
     `,
   },
+  {
+    version: 3,
+    name: 'project guide',
+    sql: `ALTER TABLE projects ADD COLUMN guide TEXT NOT NULL DEFAULT '';`,
+  },
 ];
 
 /**

@@ -6,7 +6,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { LabelsSchema, TaskStatusSchema } from '../validation';
+import { GuideSchema, LabelsSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
@@ -96,6 +96,12 @@ export class SqliteMetaStore implements MetaStore {
   async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
     const clean = parseInput(LabelsSchema, labels, 'labels');
     const r = this.live().prepare('UPDATE projects SET labels = ? WHERE id = ?').run(JSON.stringify(clean), id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async setProjectGuide(id: ProjectId, guide: string): Promise<void> {
+    const clean = parseInput(GuideSchema, guide, 'guide');
+    const r = this.live().prepare('UPDATE projects SET guide = ? WHERE id = ?').run(clean, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 

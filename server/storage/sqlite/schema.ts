@@ -61,6 +61,10 @@ export const migrations: string[] = [
   ALTER TABLE tasks ADD COLUMN assignee TEXT REFERENCES users(id) ON DELETE SET NULL;
   CREATE INDEX tasks_assignee ON tasks(assignee);
   `,
+  // 3: the project's annotation guide (what counts as what), shown in the editor.
+  `
+  ALTER TABLE projects ADD COLUMN guide TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 /** The schema version this code writes. */

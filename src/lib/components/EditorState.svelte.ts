@@ -11,6 +11,7 @@ import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
+import { guideFingerprint, hasGuide } from '../guide/guideText';
 
 const KEY = Symbol('tandem.editor');
 
@@ -27,6 +28,8 @@ export interface EditorStateInit {
   conn: TaskConnection;
   presence: PresencePublisher;
   labels: Label[];
+  /** The project's annotation guide (empty when none). */
+  guide: string;
   role: Role;
   taskName: string;
   taskId: string;
@@ -74,6 +77,10 @@ export class EditorState {
   /** Awareness client id of the collaborator whose view we follow, or null. */
   following = $state<number | null>(null);
   helpOpen = $state(false);
+  guide = $state('');
+  guideOpen = $state(false);
+  /** The guide or a label description changed since this browser last showed them. */
+  guideUnseen = $state(false);
   /** The canvas camera (plain value, replaced on every pan/zoom) for HTML overlays such as pins. */
   camera = $state.raw<Camera | null>(null);
   /** View commands of the mounted canvas (plain field: it wraps Pixi, never reactive state). */
@@ -84,6 +91,7 @@ export class EditorState {
     this.conn = init.conn;
     this.presence = init.presence;
     this.labels = init.labels;
+    this.guide = init.guide;
     this.role = init.role;
     this.taskName = init.taskName;
     this.taskId = init.taskId;
@@ -107,8 +115,46 @@ export class EditorState {
     return this.labels.find((l) => l.name === label)?.attributes ?? [];
   }
 
+  /** A dialog over the editor (help, guide): the editor's shortcuts wait. */
+  get modalOpen(): boolean {
+    return this.helpOpen || this.guideOpen;
+  }
+
+  /** After the guide and labels were (re)read: is there something new to read? */
+  noteGuide(): void {
+    this.guideUnseen = hasGuide(this.guide, this.labels) && readSeen(this.projectId) !== guideFingerprint(this.guide, this.labels);
+  }
+
+  openGuide(): void {
+    this.guideOpen = true;
+    writeSeen(this.projectId, guideFingerprint(this.guide, this.labels));
+    this.guideUnseen = false;
+  }
+
+  closeGuide(): void {
+    this.guideOpen = false;
+  }
+
   destroy(): void {
     this.objects.destroy();
+  }
+}
+
+// What guide this browser last showed per project (localStorage may be disabled: then it opens
+// every time there is one).
+const seenKey = (projectId: string) => `tandem.guideSeen.${projectId}`;
+function readSeen(projectId: string): string | null {
+  try {
+    return localStorage.getItem(seenKey(projectId));
+  } catch {
+    return null;
+  }
+}
+function writeSeen(projectId: string, fingerprint: string): void {
+  try {
+    localStorage.setItem(seenKey(projectId), fingerprint);
+  } catch {
+    // disabled or full: nothing to remember
   }
 }
 

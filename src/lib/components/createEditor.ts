@@ -35,17 +35,22 @@ export async function createEditor(opts: { origin: string; token: string; taskId
 
   const presence = new PresencePublisher(conn.awareness, { id: me.id, name: me.name, color: colorFor(me.id) });
   const claimOf = claimFor(me.id, task.role, new Map(members.map((m) => [m.userId, m.role])));
-  const state = new EditorState({ session, conn, presence, labels: project.labels, role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
+  const state = new EditorState({ session, conn, presence, labels: project.labels, guide: project.guide ?? '', role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
+  // A guide this browser has not shown yet opens over the editor once (then from the toolbar).
+  state.noteGuide();
+  if (state.guideUnseen) state.openGuide();
   // The picker appears once the list is in; the smart tools use the default model meanwhile.
   if (inference) api.models().then((ms) => (state.models = ms), () => {});
-  // The project's labels change while people work (a new label, a rename, new attributes), and so
-  // do its members (a QA lead added since, whose comments would show an id): re-read both when the
+  // The project's labels and guide change while people work (a new label, a rename, new
+  // attributes, a rule added to the guide), and so do its members (a QA lead added since, whose comments would show an id): re-read both when the
   // window comes back into focus and every LABELS_REFRESH_MS.
   const refreshLabels = () => {
     api.project(task.projectId).then(
       (p) => {
         if (JSON.stringify(p.labels) !== JSON.stringify(state.labels)) state.labels = p.labels;
+        if ((p.guide ?? '') !== state.guide) state.guide = p.guide ?? '';
+        state.noteGuide(); // a change while working marks the Guide button, it does not interrupt
       },
       () => {}, // offline: the labels in hand stay
     );

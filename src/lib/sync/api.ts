@@ -17,13 +17,15 @@ export class ApiError extends Error {
 }
 
 // Attribute definitions are read leniently: one the browser cannot parse drops the list, not the label.
-export const LabelSchema = z.object({ name: z.string(), color: z.string(), attributes: AttributeSpecListSchema.optional().catch(undefined) });
+export const LabelSchema = z.object({ name: z.string(), color: z.string(), attributes: AttributeSpecListSchema.optional().catch(undefined), description: z.string().optional() });
 export type Label = z.infer<typeof LabelSchema>;
 
 export const ProjectSchema = z.object({
   id: z.string(),
   name: z.string(),
   labels: z.array(LabelSchema),
+  /** The annotation guide (one project only; empty when none was written). */
+  guide: z.string().optional(),
   role: z.enum(Roles),
   createdAt: z.number().optional(),
   /** Tasks per status (the project list only). */
@@ -95,6 +97,10 @@ export class Api {
   }
   setLabels(projectId: string, labels: Label[]) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/labels`, z.object({ labels: z.array(LabelSchema) }), { labels });
+  }
+  /** Replaces the project's annotation guide (owners). */
+  setGuide(projectId: string, guide: string) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/guide`, z.object({ guide: z.string() }), { guide });
   }
   tasks(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/tasks`, z.array(TaskSummarySchema));
