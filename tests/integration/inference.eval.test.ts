@@ -9,7 +9,10 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refitInstance, shiftMask, summarizeRefit } from '../../server/inference/eval/refitEval';
 import { half, listInstances, runEval } from '../../server/inference/eval/runEval';
+import { decodeRgb } from '../../server/storage/images/validateImage';
+import type { WorkerJob } from '../../shared/protocol/inference';
 import { createEngines } from '../../server/inference/worker/createEngines';
 import { WorkerRuntime } from '../../server/inference/worker/WorkerRuntime';
 
@@ -178,6 +181,29 @@ describe('npm run eval', () => {
     expect(Math.abs(clicks[1].x - 180) + Math.abs(clicks[1].y - 135)).toBeLessThanOrEqual(4);
     expect(plain.iou1).toBeGreaterThan(0.9);
     expect(big.iou1).toBeGreaterThan(0.9); // the mask is scored against the enlarged ground truth
+  });
+
+  it('--refit: a mask shifted off an easy object is fitted back onto it with one request', async () => {
+    const log = pino({ level: 'silent' });
+    const runtime = new WorkerRuntime(await createEngines({ modelsDir: '/nonexistent', providers: ['cpu'], threads: 1, log, only: ['graphcut'] }), 1e8, log);
+    const ds = path.join(dir, 'easy');
+    const [inst] = listInstances(ds);
+    const jobs: WorkerJob[] = [];
+    const segment = runtime.segment.bind(runtime);
+    runtime.segment = (job, load) => (jobs.push(job), segment(job, load));
+    const r = (await refitInstance(inst, 1, 0.3, 'graphcut', runtime, async () => decodeRgb(fs.readFileSync(inst.imageFile))))!;
+    // One request: a click, a box and the shifted mask as the previous mask.
+    expect(jobs.map((j) => [j.clicks.length, !!j.box, !!j.prevMask])).toEqual([[1, true, true]]);
+    expect(r.pasted).toBeLessThan(0.7); // the disc (r 25) moved by 30% of its size
+    expect(r.refit).toBeGreaterThan(0.9);
+    expect(summarizeRefit([r, { ...r, refit: r.pasted }], 0.3)).toMatchObject({ n: 2, better: 1, worse: 0 });
+    // shiftMask moves the pixels and cuts what leaves the image.
+    expect([...shiftMask(Uint8Array.from([1, 2, 3, 4, 5, 6]), 3, 2, 1, -1)]).toEqual([0, 4, 5, 0, 0, 0]);
+    const bad = await run('npx', ['tsx', 'server/inference/eval/evalCli.ts', '--dataset', ds, '--refit', '2']).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad?.stderr).toContain('--refit must be a fraction from 0 to 1');
   });
 
   it('--upscale must be a number from 1 to 16', async () => {

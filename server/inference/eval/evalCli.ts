@@ -14,6 +14,9 @@
 // NoC@90 comes with a 95% bootstrap interval over the objects; --baseline <details file of an
 // earlier run> adds this run's NoC minus that run's, object by object, with its own interval
 // (compare.ts): whether a change is more than the noise of which objects happen to be in the set.
+// --refit <fraction> runs the re-fit protocol instead of clicks (refitEval.ts): each mask shifted by
+// that fraction of its object's size, then fitted back with one request, as the editor's re-fit of
+// a mask pasted from the previous frame.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
@@ -21,10 +24,12 @@ import { createLogger } from '../../logger';
 import { createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
 import { bootstrapMean, describeVs, pairedVs, readDetails, type Details } from './compare';
-import { half, listInstances, runEval, spread, type Half, type InstanceResult } from './runEval';
+import { refitInstance, summarizeRefit, type RefitResult } from './refitEval';
+import { half, listInstances, runEval, spread, type Half, type Instance, type InstanceResult } from './runEval';
+import { decodeRgb } from '../../storage/images/validateImage';
 
 const USAGE =
-  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--upscale k] [--json] [--details <file>] [--baseline <details file>]';
+  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--upscale k] [--json] [--details <file>] [--baseline <details file>] [--refit <fraction>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       details: { type: 'string' },
       baseline: { type: 'string' },
+      refit: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -62,6 +68,11 @@ async function main(): Promise<void> {
     console.error(`--half must be select or report\n${USAGE}`);
     process.exit(2);
   }
+  const refit = values.refit === undefined ? undefined : Number(values.refit);
+  if (refit !== undefined && !(refit >= 0 && refit <= 1)) {
+    console.error(`--refit must be a fraction from 0 to 1\n${USAGE}`);
+    process.exit(2);
+  }
   let baseline: Details | undefined;
   try {
     baseline = values.baseline ? readDetails(values.baseline) : undefined;
@@ -82,6 +93,7 @@ async function main(): Promise<void> {
   const all = listInstances(values.dataset!);
   const instances = spread(values.half ? half(all, values.half as Half) : all, limit);
   const progress = !values.json && process.stderr.isTTY;
+  if (refit !== undefined) return refitMain(values.dataset!, instances, refit, model, runtime, values.json!);
   if (values.details) fs.writeFileSync(values.details, '');
   const results: InstanceResult[] = [];
   const summary = await runEval(values.dataset!, instances, {
@@ -115,6 +127,20 @@ async function main(): Promise<void> {
   if (vs) for (const line of describeVs(values.baseline!, vs)) console.log(line);
   // The JSON line keeps exactly contract 7's keys unless --baseline asks for the comparison.
   if (values.json) console.log(JSON.stringify(vs ? { ...summary, noc90Interval: [ci.lo, ci.hi], vsBaseline: vs } : summary));
+  await runtime.dispose();
+}
+
+async function refitMain(dataset: string, instances: Instance[], shift: number, model: string, runtime: WorkerRuntime, json: boolean): Promise<void> {
+  const results: RefitResult[] = [];
+  for (const [i, inst] of instances.entries()) {
+    const r = await refitInstance(inst, i, shift, model, runtime, async () => decodeRgb(fs.readFileSync(inst.imageFile)));
+    if (r) results.push(r);
+  }
+  const s = summarizeRefit(results, shift);
+  const f = (v: number) => v.toFixed(3);
+  console.log(`dataset ${dataset}  model ${model}  re-fit of masks shifted by ${shift} of their object's size  objects ${s.n}`);
+  console.log(`mIoU pasted as it is ${f(s.pasted)}, re-fitted ${f(s.refit)}; re-fit better on ${s.better}, worse on ${s.worse} (by more than 0.01); ${s.msPerRefit.toFixed(1)} ms per re-fit`);
+  if (json) console.log(JSON.stringify({ dataset, model, ...s }));
   await runtime.dispose();
 }
 

@@ -2,10 +2,11 @@
 // lib/sync or by a test) and a segment transport. Tools call its commands (ToolHost); every
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
+import type * as Y from 'yjs';
 import { decodeRle, rleArea, rleBbox } from '../../../shared/codecs/rle';
+import { refitPrompt } from '../../../shared/geometry/refitPrompt';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
-import type * as Y from 'yjs';
 import type { LocalOrigin } from '../../../shared/schema/origins';
 import type { Point } from './camera';
 import { DocModel, type ObjectView } from './docModel';
@@ -292,6 +293,24 @@ export class EditorSession implements ToolHost {
     this.model.setMask(id, outcome.result.mask, this.user.id, { source: 'model', model: outcome.result.model });
     this.lastSegment = { model: outcome.result.model, ms: Math.round(performance.now() - t0) };
     this.emit('segment');
+  }
+
+  /**
+   * T: the selected masks fitted to this image by the model (a mask pasted from the previous frame
+   * of a sequence, or imported): each gets refitPrompt's click and box, its mask as the previous
+   * mask, as if the annotator had clicked there; more clicks refine it as usual, and Escape with the
+   * smart tool brings the mask from before back.
+   */
+  refitSelected(): void {
+    if (!this.inference) return this.notify('Re-fitting needs the smart tools (no inference connection).');
+    for (const id of this.selection.all()) {
+      const mask = this.model.read(id)?.mask;
+      if (!mask || !this.guard(id)) continue;
+      const p = mask.size[0] === this.height && mask.size[1] === this.width ? refitPrompt(decodeRle(mask).data, this.width, this.height) : null;
+      if (!p) continue;
+      this.prompts.of(id).box = p.box;
+      this.addClick(id, p.click);
+    }
   }
 
   acceptObject(id: ObjectId): void {

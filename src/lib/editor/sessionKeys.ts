@@ -38,6 +38,10 @@ export function sessionKey(s: EditorSession, k: ToolKey): boolean {
     s.select(null);
     return true;
   }
+  if (lower === 't' && !k.alt && !k.shift && s.selection.size) {
+    s.refitSelected();
+    return true;
+  }
   if (lower === 'm' && !k.alt && !k.shift && s.selection.size > 1) {
     s.mergeSelected();
     return true;
