@@ -75,8 +75,11 @@ describe('paste into the next frame and re-fit', () => {
     const second = connectClient(srv.wsUrl, `task:${tasks[1]}`, srv.adminToken);
     try {
       await second.synced();
-      await page.getByTestId('guide-button').waitFor();
+      // The next task's editor, not the one being torn down: its name in the header, its room synced.
+      await page.locator('header b.name', { hasText: 'frame-001.png' }).waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-status') === 'saved');
       await page.keyboard.press('Control+Shift+v');
+      await waitFor(() => listObjects(second.doc).length === 1, 'the pasted mask on the server');
       const o = await waitFor(() => listObjects(second.doc).find((x) => x.source === 'model'), 'the re-fitted mask on the server', 30_000);
       // The pasted mask, where the object was, against the re-fitted one, where it is now.
       const pasted = iouRect(60, 50, 84, 68);

@@ -31,6 +31,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { BusMessageKind, RoomBus } from '../types';
 import { PublishBuffer, type BufferedUpdate } from './PublishBuffer';
+import { RoomCallbacks } from './roomCallbacks';
 import { connectClient, type BufferClient } from './redisClient';
 import { compareIds, entryGap, parseXInfo } from './streamIds';
 
@@ -59,16 +60,16 @@ type Handler = (kind: BusMessageKind, data: Uint8Array) => void;
 const KIND_CODES: Record<BusMessageKind, string> = { update: 'u', awareness: 'a', control: 'c' };
 
 interface RoomState {
-  handlers: Set<Handler>;
   /** Last stream entry id read for the room ('0-0': from the start). */
   lastId: string;
 }
 
-
 export class RedisStreamsBus implements RoomBus {
   readonly nodeId: string;
+  /** The rooms this node reads, each while it has a handler. */
   private readonly rooms = new Map<string, RoomState>();
-  private readonly resyncHandlers = new Map<string, Set<() => void>>();
+  private readonly handlers: RoomCallbacks<[BusMessageKind, Uint8Array]>;
+  private readonly resyncHandlers: RoomCallbacks<[]>;
   /** Own updates not yet in Redis (outage) and recently sent ones (for a Redis that lost its data). */
   private readonly buffer: PublishBuffer;
   private flushing = false;
@@ -104,6 +105,8 @@ export class RedisStreamsBus implements RoomBus {
     this.blockMs = opts.blockMs ?? 5_000;
     this.buffer = new PublishBuffer(opts.maxOutboxBytes, opts.recentMs);
     this.gate = opts.gate;
+    this.handlers = new RoomCallbacks(log, 'room bus handler');
+    this.resyncHandlers = new RoomCallbacks(log, 'resync handler');
     const trimEvery = opts.trimEveryMs ?? 5_000;
     this.trimTimer = setInterval(() => void this.trim(), trimEvery);
     this.trimTimer.unref();
@@ -199,20 +202,14 @@ export class RedisStreamsBus implements RoomBus {
   }
 
   subscribe(room: string, handler: Handler): () => void {
-    let state = this.rooms.get(room);
-    if (!state) {
-      state = { handlers: new Set(), lastId: '0-0' };
-      this.rooms.set(room, state);
+    if (!this.rooms.has(room)) {
+      this.rooms.set(room, { lastId: '0-0' });
       this.roomsChanged();
     }
-    state.handlers.add(handler);
-    const s = state;
+    const remove = this.handlers.add(room, handler);
     return () => {
-      s.handlers.delete(handler);
-      if (s.handlers.size === 0 && this.rooms.get(room) === s) {
-        this.rooms.delete(room);
-        this.roomsChanged();
-      }
+      remove();
+      if (!this.handlers.has(room) && this.rooms.delete(room)) this.roomsChanged();
     };
   }
 
@@ -224,13 +221,7 @@ export class RedisStreamsBus implements RoomBus {
    * state (Y.encodeStateAsUpdate) on the bus so other nodes get what only this node had.
    */
   onResync(room: string, cb: () => void): () => void {
-    const set = this.resyncHandlers.get(room) ?? new Set();
-    set.add(cb);
-    this.resyncHandlers.set(room, set);
-    return () => {
-      set.delete(cb);
-      if (set.size === 0 && this.resyncHandlers.get(room) === set) this.resyncHandlers.delete(room);
-    };
+    return this.resyncHandlers.add(room, cb);
   }
 
   async close(): Promise<void> {
@@ -332,14 +323,7 @@ export class RedisStreamsBus implements RoomBus {
         if (!data) continue;
         const code = m.message.k?.toString();
         const kind: BusMessageKind = code === 'a' ? 'awareness' : code === 'c' ? 'control' : 'update';
-        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        for (const h of state.handlers) {
-          try {
-            h(kind, bytes);
-          } catch (e) {
-            this.log.error({ err: e, room }, 'room bus handler failed');
-          }
-        }
+        this.handlers.emit(room, kind, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       }
     }
   }
@@ -380,16 +364,7 @@ export class RedisStreamsBus implements RoomBus {
   }
 
   private emitResync(room: string): void {
-    const set = this.resyncHandlers.get(room);
-    if (!set) return;
-    this.log.info({ room }, 'room resync');
-    for (const cb of set) {
-      try {
-        cb();
-      } catch (e) {
-        this.log.error({ err: e, room }, 'resync handler failed');
-      }
-    }
+    if (this.resyncHandlers.emit(room)) this.log.info({ room }, 'room resync');
   }
 
   private async trim(): Promise<void> {

@@ -6,7 +6,7 @@
 import { Application, Container, Graphics } from 'pixi.js';
 import { rleBbox } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
-import { fit, focusBox, oneToOne, pan, screenToImage, visibleImageRect, wheelFactor, zoomAt, type Camera, type Point } from '../editor/camera';
+import { fit, focusBox, oneToOne, pan, screenToImage, unionBox, visibleImageRect, wheelFactor, zoomAt, type Camera, type Point } from '../editor/camera';
 import type { EditorSession } from '../editor/EditorSession';
 import type { ToolPointer } from '../editor/tools';
 import { ImageBackdrop, type ImageAdjust } from './ImageBackdrop';
@@ -147,21 +147,8 @@ export class CanvasHost {
   /** Frames the object's mask (Z, or a double click in the object list); false when it has none. */
   /** Frames these objects (the box around all their masks); false when none has a mask. */
   focusObjects(ids: readonly string[]): boolean {
-    let box: [number, number, number, number] | null = null;
-    for (const id of ids) {
-      const mask = this.session.model.read(id as ObjectId)?.mask;
-      const b = mask ? rleBbox(mask) : null;
-      if (!b || b[2] === 0 || b[3] === 0) continue;
-      if (!box) box = [...b];
-      else {
-        const x1 = Math.max(box[0] + box[2], b[0] + b[2]);
-        const y1 = Math.max(box[1] + box[3], b[1] + b[3]);
-        box[0] = Math.min(box[0], b[0]);
-        box[1] = Math.min(box[1], b[1]);
-        box[2] = x1 - box[0];
-        box[3] = y1 - box[1];
-      }
-    }
+    const masks = ids.map((id) => this.session.model.read(id as ObjectId)?.mask);
+    const box = unionBox(masks.flatMap((m) => (m ? [rleBbox(m)] : [])));
     if (!box) return false;
     const { w, h } = this.viewSize;
     this.setCamera(focusBox(box, w, h), true);

@@ -20,7 +20,7 @@ export class ObjectsModel {
   }
   get list(): ObjectView[] {
     this.#subscribe();
-    return (this.#cache ??= this.session.objects());
+    return (this.#cache ??= this.session.model.list());
   }
   destroy(): void {
     this.#off();

@@ -3,23 +3,23 @@
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import type * as Y from 'yjs';
-import { decodeRle, rleArea, rleBbox } from '../../../shared/codecs/rle';
-import { refitPrompt } from '../../../shared/geometry/refitPrompt';
+import { decodeRle, rleArea } from '../../../shared/codecs/rle';
 import type { AttributeValue } from '../../../shared/schema/attributes';
-import { newId, type ObjectId } from '../../../shared/schema/ids';
+import type { ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
 import type { Point } from './camera';
-import { DocModel, type ObjectView } from './docModel';
+import { DocModel } from './docModel';
 import { fillShape, paintStroke } from './drawCommands';
 import { History } from './history';
 import { LatestWinsInference, type SegmentTransport } from './inferenceClient';
 import { MaskIndex } from './maskIndex';
-import { cleanMask, copySelected, mergeObjects, pasteObjects, splitObject, type CopiedObjects, type ObjectCommandHost } from './objectCommands';
+import { cleanMask, copySelected, mergeObjects, pasteObjects, setAttribute, splitObject, type CopiedObjects } from './objectCommands';
 import { emptyBitmap, type Bitmap } from './raster';
+import * as prompt from './promptCommands';
 import { Prompts } from './prompts';
 import { Selection } from './selection';
 import { sessionKey } from './sessionKeys';
-import { deleteObjects, moveObjects, relabelObjects, setObjectsHidden } from './selectionCommands';
+import { deleteObjects, moveObjects, objectsInside, relabelObjects, setObjectsFlag } from './selectionCommands';
 import { createTools, READ_ONLY_MESSAGE, type FillMode, type Tool, type ToolHost, type ToolId, type ToolKey, type ToolPointer, type ToolPreview } from './tools';
 
 export interface SessionUser {
@@ -69,7 +69,7 @@ export class EditorSession implements ToolHost {
   /** The model that answered the last segment request and its round trip (ms), for the toolbar. */
   lastSegment: { model: string; ms: number } | null = null;
 
-  private prompts: Prompts;
+  readonly prompts: Prompts;
   /** Objects that collaborators changed in this session: my undo must not delete them. */
   private touchedByOthers = new Set<ObjectId>();
   private maskIndex = new MaskIndex();
@@ -150,7 +150,7 @@ export class EditorSession implements ToolHost {
   }
 
   relabelSelected(label: string): void {
-    relabelObjects(this.commandHost, this.selection.all(), label);
+    relabelObjects(this, this.selection.all(), label);
   }
 
   setCanEdit(canEdit: boolean): void {
@@ -215,15 +215,7 @@ export class EditorSession implements ToolHost {
 
   /** The visible objects whose mask lies wholly inside the box [x0, y0, x1, y1] (a marquee). */
   objectsIn(box: [number, number, number, number]): ObjectId[] {
-    const [x0, y0, x1, y1] = box;
-    return this.model
-      .list()
-      .filter((o) => {
-        if (o.hidden || !o.mask) return false;
-        const [x, y, w, h] = rleBbox(o.mask);
-        return w > 0 && x >= x0 && y >= y0 && x + w <= x1 && y + h <= y1;
-      })
-      .map((o) => o.id as ObjectId);
+    return objectsInside(this.model.list(), box);
   }
 
   hitTest(ptImage: Point): ObjectId | null {
@@ -246,159 +238,85 @@ export class EditorSession implements ToolHost {
     return !!o?.mask && rleArea(o.mask) > 0;
   }
 
+  // ---- the smart tools' prompts (promptCommands.ts) ------------------------------------------
   beginObject(): ObjectId {
-    const id = newId() as ObjectId;
-    this.history.boundary();
-    this.model.create({ id, label: this.label, by: this.user.id });
-    this.prompts.start(id);
-    this.select(id);
-    return id;
+    return prompt.beginObject(this);
   }
-
   addClick(id: ObjectId, c: { x: number; y: number; positive: boolean }): void {
-    if (!this.guard(id)) return;
-    this.prompts.of(id);
-    this.history.boundary();
-    const x = clamp(Math.round(c.x * 10) / 10, 0, this.width - 1);
-    const y = clamp(Math.round(c.y * 10) / 10, 0, this.height - 1);
-    this.model.appendClicks(id, [{ x, y, positive: c.positive, by: this.user.id, at: Date.now() }], this.user.id);
-    void this.runSegment(id);
+    prompt.addClick(this, id, c);
   }
-
   setBox(id: ObjectId, box: [number, number, number, number]): void {
-    if (!this.guard(id)) return;
-    const b: [number, number, number, number] = [
-      clamp(box[0], 0, this.width), clamp(box[1], 0, this.height), clamp(box[2], 0, this.width), clamp(box[3], 0, this.height),
-    ];
-    this.prompts.of(id).box = b;
-    void this.runSegment(id);
+    prompt.setBox(this, id, box);
   }
-
   addScribble(id: ObjectId, s: { points: Point[]; positive: boolean }): void {
-    if (!this.guard(id)) return;
-    this.prompts.of(id).scribbles.push({ points: s.points.map((p) => [Math.round(p.x), Math.round(p.y)]), positive: s.positive });
-    void this.runSegment(id);
+    prompt.addScribble(this, id, s);
+  }
+  runSegment(id: ObjectId): Promise<void> {
+    return prompt.runSegment(this, id);
+  }
+  /** T: the selected masks fitted to this image by the model (promptCommands.ts). */
+  refitSelected(): void {
+    prompt.refitSelected(this);
+  }
+  acceptObject(id: ObjectId): void {
+    prompt.acceptObject(this, id);
+  }
+  cancelObject(id: ObjectId, wasNew: boolean): void {
+    prompt.cancelObject(this, id, wasNew);
   }
 
-  /** Sends the object's whole prompt (all clicks, box, scribbles, current mask) to the model. */
-  async runSegment(id: ObjectId): Promise<void> {
-    if (!this.inference) return this.notify('Smart tools are unavailable (no inference connection).');
-    const req = this.prompts.request(id, this.taskId, this.segmentModel);
-    if (!req) return;
-    const t0 = performance.now();
-    const outcome = await this.inference.request(id, req);
-    if (outcome.kind === 'stale') return;
-    if (outcome.kind === 'error') return this.notify(`Segmentation failed: ${outcome.message}`);
-    if (!this.model.has(id)) return; // deleted meanwhile
-    this.model.setMask(id, outcome.result.mask, this.user.id, { source: 'model', model: outcome.result.model });
-    this.lastSegment = { model: outcome.result.model, ms: Math.round(performance.now() - t0) };
+  /** The model answered a segment request after `ms` (the toolbar shows it). */
+  answered(model: string, ms: number): void {
+    this.lastSegment = { model, ms };
     this.emit('segment');
   }
 
-  /**
-   * T: the selected masks fitted to this image by the model (a mask pasted from the previous frame
-   * of a sequence, or imported): each gets refitPrompt's click and box, its mask as the previous
-   * mask, as if the annotator had clicked there; more clicks refine it as usual, and Escape with the
-   * smart tool brings the mask from before back.
-   */
-  refitSelected(): void {
-    if (!this.inference) return this.notify('Re-fitting needs the smart tools (no inference connection).');
-    for (const id of this.selection.all()) {
-      const mask = this.model.read(id)?.mask;
-      if (!mask || !this.guard(id)) continue;
-      const p = mask.size[0] === this.height && mask.size[1] === this.width ? refitPrompt(decodeRle(mask).data, this.width, this.height) : null;
-      if (!p) continue;
-      this.prompts.of(id).box = p.box;
-      this.addClick(id, p.click);
-    }
-  }
-
-  acceptObject(id: ObjectId): void {
-    this.prompts.end(id);
-    this.history.boundary();
-    this.select(null);
-  }
-
-  cancelObject(id: ObjectId, wasNew: boolean): void {
-    const p = this.prompts.end(id);
-    this.inference?.forget(id);
-    this.history.boundary();
-    if (wasNew) this.model.delete(id);
-    else if (p?.before) this.model.setMask(id, p.before, this.user.id, { source: 'restore' });
-    this.select(null);
-  }
-
   paint(id: ObjectId | null, points: Point[], radius: number, value: 0 | 1): void {
-    paintStroke(this.commandHost, id, points, radius, value);
+    paintStroke(this, id, points, radius, value);
   }
 
   fillPolygon(points: Point[], mode: FillMode): void {
-    fillShape(this.commandHost, points, mode);
+    fillShape(this, points, mode);
   }
 
   moveObjects(ids: readonly ObjectId[], dx: number, dy: number): void {
-    moveObjects(this.commandHost, ids, dx, dy);
+    moveObjects(this, ids, dx, dy);
   }
 
   // ---- whole-mask commands (objectCommands.ts) ---------------------------------------------
 
   cleanMask(id: ObjectId, how: 'fill-holes' | 'remove-specks'): number {
-    return cleanMask(this.commandHost, id, how);
+    return cleanMask(this, id, how);
   }
   splitObject(id: ObjectId): number {
-    return splitObject(this.commandHost, id);
+    return splitObject(this, id);
   }
   mergeObjects(id: ObjectId, others: readonly ObjectId[]): void {
-    mergeObjects(this.commandHost, id, others);
+    mergeObjects(this, id, others);
   }
   /** M: every other selected object merged into the primary one. */
   mergeSelected(): void {
     const [id, ...others] = this.selection.all();
-    if (id && others.length) mergeObjects(this.commandHost, id, others);
+    if (id && others.length) mergeObjects(this, id, others);
   }
   deleteSelected(): void {
-    deleteObjects(this.commandHost, this.selection.all());
+    deleteObjects(this, this.selection.all());
   }
-  setSelectedHidden(hidden: boolean): void {
-    setObjectsHidden(this.commandHost, this.selection.all(), hidden);
+  /** Hides / shows, or locks / unlocks, every selected object. */
+  setSelectedFlag(flag: { hidden: boolean } | { locked: boolean }): void {
+    setObjectsFlag(this, this.selection.all(), flag);
   }
   copySelected(): CopiedObjects | null {
-    return copySelected(this.commandHost);
+    return copySelected(this);
   }
   paste(c: CopiedObjects): ObjectId[] {
-    return pasteObjects(this.commandHost, c);
+    return pasteObjects(this, c);
   }
 
-  /** The session as objectCommands.ts sees it. */
-  private get commandHost(): ObjectCommandHost {
-    const self = this;
-    return {
-      model: this.model,
-      history: this.history,
-      userId: this.user.id,
-      width: this.width,
-      height: this.height,
-      get canEdit() {
-        return self.canEdit;
-      },
-      get selectedId() {
-        return self.selectedId;
-      },
-      get label() {
-        return self.label;
-      },
-      isEditable: (id) => this.isEditable(id),
-      notify: (text) => this.notify(text),
-      guard: (id) => this.guard(id),
-      bitmapOf: (id) => this.bitmapOf(id),
-      select: (id) => this.select(id),
-      selectedIds: () => this.selectedIds(),
-      selectMany: (ids, add) => this.selectMany(ids, add),
-      forget: (id) => {
-        this.prompts.end(id);
-        this.inference?.forget(id);
-      },
-    };
+  /** Drops this session's in-memory state of an object about to be deleted. */
+  forget(id: ObjectId): void {
+    this.prompts.end(id);
+    this.inference?.forget(id);
   }
 
   setPreview(preview: ToolPreview | null): void {
@@ -414,34 +332,24 @@ export class EditorSession implements ToolHost {
   // ---- object list commands -------------------------------------------------------------------
 
   setObjectLabel(id: ObjectId, label: string): void {
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    this.history.boundary();
-    this.model.setLabel(id, label, this.user.id);
+    relabelObjects(this, [id], label);
   }
 
   /** Sets one attribute of an object (undoable, like a label change). */
   setObjectAttribute(id: ObjectId, name: string, value: AttributeValue): void {
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    const o = this.model.read(id);
-    if (!o) return;
-    if (o.locked) return this.notify('This object is locked.');
-    if (o.attributes?.[name] === value) return;
-    this.history.boundary();
-    this.model.setAttributes(id, { [name]: value }, this.user.id);
+    setAttribute(this, id, name, value);
   }
 
   setHidden(id: ObjectId, hidden: boolean): void {
-    setObjectsHidden(this.commandHost, [id], hidden);
+    setObjectsFlag(this, [id], { hidden });
   }
 
   setLocked(id: ObjectId, locked: boolean): void {
-    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
-    this.history.boundary();
-    this.model.setFlags(id, { locked }, this.user.id);
+    setObjectsFlag(this, [id], { locked });
   }
 
   deleteObject(id: ObjectId): void {
-    deleteObjects(this.commandHost, [id]);
+    deleteObjects(this, [id]);
   }
 
   undo(): void {
@@ -465,13 +373,10 @@ export class EditorSession implements ToolHost {
     this.history.redo();
   }
 
-  objects(): ObjectView[] {
-    return this.model.list();
-  }
-
   // ---- helpers --------------------------------------------------------------------------------
 
-  private guard(id: ObjectId): boolean {
+  /** False (and says why) when this session may not change the object. */
+  guard(id: ObjectId): boolean {
     if (!this.canEdit) {
       this.notify(READ_ONLY_MESSAGE);
       return false;
@@ -483,7 +388,8 @@ export class EditorSession implements ToolHost {
     return true;
   }
 
-  private bitmapOf(id: ObjectId | null): Bitmap {
+  /** The object's mask as a whole-image bitmap (a copy; empty for null or a mask of another size). */
+  bitmapOf(id: ObjectId | null): Bitmap {
     const mask = id ? this.model.read(id)?.mask : null;
     if (mask && mask.size[0] === this.height && mask.size[1] === this.width) return decodeRle(mask);
     return emptyBitmap(this.width, this.height);
@@ -491,7 +397,3 @@ export class EditorSession implements ToolHost {
 }
 
 export type SessionChange = 'tool' | 'selection' | 'preview' | 'message' | 'role' | 'segment';
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, v));
-}

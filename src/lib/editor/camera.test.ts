@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, focusBox, imageToScreen, oneToOne, pan, screenToImage, showImageRect, visibleImageRect, zoomAt, MAX_SCALE, wheelFactor } from './camera';
+import { fit, focusBox, imageToScreen, oneToOne, pan, screenToImage, showImageRect, unionBox, visibleImageRect, zoomAt, MAX_SCALE, wheelFactor } from './camera';
 
 describe('camera', () => {
   it('maps screen to image and back', () => {
@@ -71,5 +71,11 @@ describe('camera', () => {
     // A 2x2 speck: 48 image px across, not 2.
     const speck = focusBox([10, 10, 2, 2], 900, 600);
     expect(visibleImageRect(speck, 900, 600).h).toBeCloseTo(48, 6);
+  });
+
+  it('Z with several selected: the box around all of them, empty masks left out', () => {
+    expect(unionBox([[10, 20, 30, 40], [100, 5, 10, 10], [0, 0, 0, 0]])).toEqual([10, 5, 100, 55]);
+    expect(unionBox([[3, 4, 0, 9]])).toBeNull();
+    expect(unionBox([])).toBeNull();
   });
 });

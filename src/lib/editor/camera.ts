@@ -91,6 +91,19 @@ export function focusBox(box: readonly [number, number, number, number], viewW: 
   return showImageRect({ x: x + w / 2 - fw / 2, y: y + h / 2 - fh / 2, w: fw, h: fh }, viewW, viewH);
 }
 
+/** The [x, y, w, h] box around all these boxes (empty ones left out), or null when none is left. */
+export function unionBox(boxes: Iterable<readonly [number, number, number, number]>): [number, number, number, number] | null {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const [x, y, w, h] of boxes) {
+    if (w <= 0 || h <= 0) continue;
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + w), Math.max(y1, y + h)];
+  }
+  return x1 > x0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+}
+
 /** The image-space rectangle a camera shows in a viewport of viewW × viewH CSS px. */
 export function visibleImageRect(cam: Camera, viewW: number, viewH: number): { x: number; y: number; w: number; h: number } {
   const tl = screenToImage(cam, { x: 0, y: 0 });

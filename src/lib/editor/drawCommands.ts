@@ -14,9 +14,9 @@ export function paintStroke(s: ObjectCommandHost, id: ObjectId | null, points: P
   const bm = s.bitmapOf(id);
   if (!stampStroke(bm, points, radius, value)) return;
   const mask = encodeRle(bm.data, bm.width, bm.height);
-  if (id) return s.model.setMask(id, mask, s.userId, { source: value ? 'brush' : 'eraser' });
+  if (id) return s.model.setMask(id, mask, s.user.id, { source: value ? 'brush' : 'eraser' });
   const nid = newId() as ObjectId;
-  s.model.create({ id: nid, label: s.label, mask, by: s.userId, source: 'brush' });
+  s.model.create({ id: nid, label: s.label, mask, by: s.user.id, source: 'brush' });
   s.select(nid);
 }
 
@@ -31,10 +31,10 @@ export function fillShape(s: ObjectCommandHost, points: Point[], mode: FillMode)
   const current = target ? s.model.read(target)?.mask : null;
   if (mode !== 'new' && target && current && s.isEditable(target)) {
     const mask = mode === 'add' ? rleUnion(current, shape) : rleDifference(current, shape);
-    return s.model.setMask(target, mask, s.userId, { source: 'polygon' });
+    return s.model.setMask(target, mask, s.user.id, { source: 'polygon' });
   }
   if (mode === 'subtract') return;
   const nid = newId() as ObjectId;
-  s.model.create({ id: nid, label: s.label, mask: shape, by: s.userId, source: 'polygon' });
+  s.model.create({ id: nid, label: s.label, mask: shape, by: s.user.id, source: 'polygon' });
   s.select(nid);
 }

@@ -21,7 +21,7 @@ export interface CopiedObjects {
 export interface ObjectCommandHost {
   readonly model: DocModel;
   readonly history: History;
-  readonly userId: string;
+  readonly user: { id: string };
   readonly width: number;
   readonly height: number;
   readonly canEdit: boolean;
@@ -65,7 +65,7 @@ export function cleanMask(s: ObjectCommandHost, id: ObjectId, how: 'fill-holes' 
     return 0;
   }
   s.history.boundary();
-  s.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), s.userId, { source: how });
+  s.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), s.user.id, { source: how });
   return n;
 }
 
@@ -86,8 +86,8 @@ export function splitObject(s: ObjectCommandHost, id: ObjectId): number {
     return 0;
   }
   s.history.boundary();
-  s.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), s.userId, { source: 'split' });
-  for (const mask of made) s.model.create({ id: newId() as ObjectId, label: o.label, mask, attributes: o.attributes ?? {}, by: s.userId, source: 'split' });
+  s.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), s.user.id, { source: 'split' });
+  for (const mask of made) s.model.create({ id: newId() as ObjectId, label: o.label, mask, attributes: o.attributes ?? {}, by: s.user.id, source: 'split' });
   s.notify(`Split into ${made.length + 1} objects.`);
   return made.length;
 }
@@ -107,10 +107,21 @@ export function mergeObjects(s: ObjectCommandHost, id: ObjectId, others: readonl
   for (const x of rest) s.forget(x);
   s.history.boundary();
   s.model.doc.transact(() => {
-    if (mask) s.model.setMask(id, mask, s.userId, { source: 'merge' });
+    if (mask) s.model.setMask(id, mask, s.user.id, { source: 'merge' });
     for (const x of rest) s.model.delete(x);
   }, s.model.origin);
   if (rest.length > 1) s.notify(`Merged ${rest.length + 1} objects into one.`);
+}
+
+/** Sets one attribute of an object (undoable, like a label change); a locked object keeps its. */
+export function setAttribute(s: ObjectCommandHost, id: ObjectId, name: string, value: AttributeValue): void {
+  if (!s.canEdit) return s.notify(READ_ONLY_MESSAGE);
+  const o = s.model.read(id);
+  if (!o) return;
+  if (o.locked) return s.notify('This object is locked.');
+  if (o.attributes?.[name] === value) return;
+  s.history.boundary();
+  s.model.setAttributes(id, { [name]: value }, s.user.id);
 }
 
 /** The selected objects with a mask as the clipboard keeps them (Ctrl/Cmd+C), or null with
@@ -148,7 +159,7 @@ export function pasteObjects(s: ObjectCommandHost, c: CopiedObjects): ObjectId[]
   // the originals' stacking.
   const ids = c.objects.map(() => newId() as ObjectId).sort();
   s.model.doc.transact(() => {
-    c.objects.forEach((o, i) => s.model.create({ id: ids[i], label: o.label, mask: o.mask, attributes: o.attributes, by: s.userId, source: 'paste' }));
+    c.objects.forEach((o, i) => s.model.create({ id: ids[i], label: o.label, mask: o.mask, attributes: o.attributes, by: s.user.id, source: 'paste' }));
   }, s.model.origin);
   s.selectMany(ids, false);
   return ids;

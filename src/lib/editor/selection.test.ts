@@ -111,10 +111,14 @@ describe('multi-selection', () => {
     const v = session(db, 'vic', null, false);
     const ids = threeSquares(a);
     a.selectMany(ids, false);
-    a.setSelectedHidden(true);
+    a.setSelectedFlag({ hidden: true });
     expect(v.model.list().every((o) => o.hidden)).toBe(true);
     a.undo();
     expect(v.model.list().some((o) => o.hidden)).toBe(false);
+    a.setSelectedFlag({ locked: true });
+    expect(v.model.list().every((o) => o.locked)).toBe(true);
+    a.setSelectedFlag({ locked: false }); // a lock is lifted for all of them too
+    expect(v.model.list().some((o) => o.locked)).toBe(false);
     v.selectMany(ids, false);
     press(v, 'Delete');
     v.setTool('select');

@@ -1,8 +1,8 @@
 // Commands on several selected objects at once (selection.ts): delete, relabel, hide or show,
-// move. Each is one transaction, so one undo step, however many objects it touches. Locked
-// objects are left as they are and counted in the message: a bulk action never overrides a lock,
-// and never fails as a whole because of one.
-import { encodeRle } from '../../../shared/codecs/rle';
+// lock or unlock, move. Each is one transaction, so one undo step, however many objects it
+// touches. Locked objects are left as they are and counted in the message: a bulk action never
+// overrides a lock, and never fails as a whole because of one.
+import { encodeRle, rleBbox, type Rle } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { ObjectCommandHost } from './objectCommands';
 import { translate } from './raster';
@@ -48,16 +48,17 @@ export function relabelObjects(s: ObjectCommandHost, ids: readonly ObjectId[], l
   const c = changeable(s, ids);
   if (!c) return 0;
   const ok = c.ok.filter((id) => s.model.read(id)?.label !== label);
-  if (ok.length) step(s, () => ok.forEach((id) => s.model.setLabel(id, label, s.userId)));
+  if (ok.length) step(s, () => ok.forEach((id) => s.model.setLabel(id, label, s.user.id)));
   if (ids.length > 1) s.notify(`${ok.length} ${ok.length === 1 ? 'object' : 'objects'} relabelled ${label}${lockedNote(c.locked)}.`);
   return ok.length;
 }
 
-/** Hides or shows the objects: a shared flag (a reviewer hides what is noise for everyone), so
- *  it needs edit rights, but not an unlocked object (a lock keeps the mask, not its visibility). */
-export function setObjectsHidden(s: ObjectCommandHost, ids: readonly ObjectId[], hidden: boolean): void {
+/** Hides or shows, or locks or unlocks, the objects: shared flags (a reviewer hides what is noise
+ *  for everyone, locks what is approved), so they need edit rights, but not an unlocked object (a
+ *  lock keeps the mask, not its visibility, and must be liftable). */
+export function setObjectsFlag(s: ObjectCommandHost, ids: readonly ObjectId[], flag: { hidden: boolean } | { locked: boolean }): void {
   if (!s.canEdit) return s.notify(READ_ONLY_MESSAGE);
-  step(s, () => ids.forEach((id) => s.model.setFlags(id, { hidden }, s.userId)));
+  step(s, () => ids.forEach((id) => s.model.setFlags(id, flag, s.user.id)));
 }
 
 /** Moves the objects' masks by (dx, dy) image px; what leaves the image is cut off. */
@@ -68,7 +69,19 @@ export function moveObjects(s: ObjectCommandHost, ids: readonly ObjectId[], dx: 
   step(s, () => {
     for (const id of masked) {
       const moved = translate(s.bitmapOf(id), dx, dy);
-      s.model.setMask(id, encodeRle(moved.data, moved.width, moved.height), s.userId, { source: 'move' });
+      s.model.setMask(id, encodeRle(moved.data, moved.width, moved.height), s.user.id, { source: 'move' });
     }
   });
+}
+
+/** The visible objects whose mask lies wholly inside the box [x0, y0, x1, y1] (a marquee). */
+export function objectsInside(objects: ReadonlyArray<{ id: ObjectId; hidden: boolean; mask?: Rle | null }>, box: [number, number, number, number]): ObjectId[] {
+  const [x0, y0, x1, y1] = box;
+  return objects
+    .filter((o) => {
+      if (o.hidden || !o.mask) return false;
+      const [x, y, w, h] = rleBbox(o.mask);
+      return w > 0 && x >= x0 && y >= y0 && x + w <= x1 && y + h <= y1;
+    })
+    .map((o) => o.id);
 }
