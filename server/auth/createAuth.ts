@@ -8,10 +8,10 @@ import type { Auth } from './types';
 
 /** Builds the Auth service over a MetaStore (tokens are stored hashed by the MetaStore). */
 export function createAuth(meta: MetaStore): Auth {
-  async function authenticate(token: string | null | undefined): Promise<User> {
+  async function signIn(token: string | null | undefined): Promise<{ user: User; expiresAt: number | null }> {
     if (!token || typeof token !== 'string') throw new TandemError(ErrorCode.Unauthorized, 'missing token');
     const r = await meta.resolveToken(token);
-    if ('user' in r) return r.user;
+    if ('user' in r) return r;
     if (r.error === 'expired') throw new TandemError(ErrorCode.TokenExpired, 'token expired');
     throw new TandemError(ErrorCode.Unauthorized, 'unknown token');
   }
@@ -33,5 +33,7 @@ export function createAuth(meta: MetaStore): Auth {
     return { task, role };
   }
 
-  return { authenticate, projectRole, taskAccess };
+  const authenticate = async (token: string | null | undefined): Promise<User> => (await signIn(token)).user;
+
+  return { authenticate, signIn, projectRole, taskAccess };
 }

@@ -71,7 +71,8 @@ export interface MetaStore {
    */
   createToken(userId: UserId, opts?: { expiresAt?: number; label?: string; token?: string }): Promise<string>;
   /** The user of a token, or a reason it does not resolve. */
-  resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }>;
+  /** The token's user and when it expires (epoch ms, null: never), or why there is none. */
+  resolveToken(token: string): Promise<{ user: User; expiresAt: number | null } | { error: 'unknown' | 'expired' }>;
   revokeToken(token: string): Promise<void>;
   /** Revokes every token of the user (a leaked or lost sign-in link replaced); resolves how many. */
   revokeUserTokens(userId: UserId): Promise<number>;

@@ -17,6 +17,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Storage, Task } from '../storage/types';
 import { createAccessControl } from './accessControl';
+import { atExpiry } from './expiry';
 import { createSyncMetrics, type SyncMetrics } from './metrics';
 import { Room, type Conn } from './Room';
 
@@ -216,7 +217,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     const name = safeDecode(url.pathname.slice('/sync/'.length));
     try {
       const token = url.searchParams.get('token');
-      const user = await auth.authenticate(token);
+      const { user, expiresAt } = await auth.signIn(token);
       const parsed = name === null ? null : parseRoom(name);
       if (!parsed || name === null) throw refusal(CloseCode.UnknownRoom, 'unknown room');
       const { task, role } = await auth.taskAccess(user, parsed.taskId as TaskId);
@@ -232,6 +233,13 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
       conn = { ws, user, token: token ?? '', role, readOnly, awarenessIds: new Set(), lastDeniedAt: 0 };
       room = r;
       r.addConn(conn);
+      if (expiresAt !== null) {
+        const cancel = atExpiry(expiresAt, () => {
+          metrics.accessWithdrawn++;
+          ws.close(CloseCode.Unauthorized, 'token_expired: token expired');
+        });
+        ws.once('close', cancel);
+      }
       log.debug({ room: name, user: user.id, role, readOnly }, 'socket joined');
       for (const m of queue.splice(0)) onFrame(m.data, m.binary);
     } catch (e) {

@@ -18,6 +18,9 @@ function tableAuth(tokens: Record<string, string | 'expired'>, roles: Record<str
       if (!id) throw new TandemError(ErrorCode.Unauthorized, 'unknown token');
       return user(id);
     },
+    async signIn() {
+      throw new Error('not used');
+    },
     async projectRole() {
       throw new Error('not used');
     },

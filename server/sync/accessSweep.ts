@@ -2,9 +2,10 @@
 // task once; afterwards a token can expire or be revoked, a member can be taken out or given another
 // role, a task can be deleted. The node that serves such a change closes the sockets at once and
 // tells the others (accessChannel.ts), but a node can miss that message (Redis away when it went
-// out) and an expiry sends none at all. So each node re-checks its open sockets against the store
-// every SYNC_ACCESS_CHECK_MS and after its bus resynced: the store is the truth, messages only make
-// the change reach the sockets sooner.
+// out). So each node re-checks its open sockets against the store every SYNC_ACCESS_CHECK_MS and
+// after its bus resynced: the store is the truth, messages only make the change reach the sockets
+// sooner. (An expiry is known when the socket opens: expiry.ts closes it then; the sweep still
+// catches one it would have missed.)
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { ErrorCode, isTandemError } from '../../shared/protocol/errors';
 import type { Role } from '../../shared/protocol/roles';

@@ -56,7 +56,7 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         const ana = await b.meta.createUser({ name: 'Ana' });
         const token = await b.meta.createToken(ana.id, { label: 'laptop' });
         expect(token.length).toBeGreaterThanOrEqual(32);
-        expect(await b.meta.resolveToken(token)).toEqual({ user: ana });
+        expect(await b.meta.resolveToken(token)).toEqual({ user: ana, expiresAt: null });
         expect(await b.meta.resolveToken(token + 'x')).toEqual({ error: 'unknown' });
         expect(await b.meta.resolveToken('')).toEqual({ error: 'unknown' });
         if (!b.storedTokenValues) throw new Error(`the ${name} contract backend must implement storedTokenValues()`);
@@ -74,7 +74,7 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(t1).not.toBe(t2);
         const given = 'admin-token-from-the-environment';
         expect(await meta.createToken(ana.id, { token: given })).toBe(given);
-        expect(await meta.resolveToken(given)).toEqual({ user: ana });
+        expect(await meta.resolveToken(given)).toEqual({ user: ana, expiresAt: null });
         await expect(meta.createToken(ana.id, { token: given })).rejects.toMatchObject({ code: 'conflict' });
         await expect(meta.createToken(ana.id, { token: 'short' })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.createToken('nobody' as UserId)).rejects.toMatchObject({ code: 'not_found' });
@@ -84,9 +84,10 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         const { meta } = await open();
         const ana = await meta.createUser({ name: 'Ana' });
         const past = await meta.createToken(ana.id, { expiresAt: Date.now() - 1000 });
-        const future = await meta.createToken(ana.id, { expiresAt: Date.now() + 3_600_000 });
+        const at = Date.now() + 3_600_000;
+        const future = await meta.createToken(ana.id, { expiresAt: at });
         expect(await meta.resolveToken(past)).toEqual({ error: 'expired' });
-        expect(await meta.resolveToken(future)).toEqual({ user: ana });
+        expect(await meta.resolveToken(future)).toEqual({ user: ana, expiresAt: at }); // open sockets close then
       });
 
       it('revokes one token and leaves the others', async () => {
@@ -96,7 +97,7 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         const b = await meta.createToken(ana.id);
         await meta.revokeToken(a);
         expect(await meta.resolveToken(a)).toEqual({ error: 'unknown' });
-        expect(await meta.resolveToken(b)).toEqual({ user: ana });
+        expect(await meta.resolveToken(b)).toEqual({ user: ana, expiresAt: null });
         await meta.revokeToken('never-issued-token-value'); // no error
       });
 
@@ -108,7 +109,7 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         const b = await meta.createToken(bob.id);
         expect(await meta.revokeUserTokens(ana.id)).toBe(2);
         for (const t of a) expect(await meta.resolveToken(t)).toEqual({ error: 'unknown' });
-        expect(await meta.resolveToken(b)).toEqual({ user: bob });
+        expect(await meta.resolveToken(b)).toEqual({ user: bob, expiresAt: null });
         expect(await meta.revokeUserTokens(ana.id)).toBe(0);
       });
     });
@@ -415,7 +416,7 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
       const appends = Array.from({ length: 10 }, (_, i) => b.docs.append('task:keep', bytesOf(`k${i}`)));
       const { meta, docs } = await reopen(b);
       await Promise.all(appends);
-      expect(await meta.resolveToken(token)).toEqual({ user: ana });
+      expect(await meta.resolveToken(token)).toEqual({ user: ana, expiresAt: null });
       expect(await meta.getProject(p.id)).toEqual(p);
       expect(await meta.getRole(p.id, ana.id)).toBe('owner');
       expect(await meta.getTask(t.id)).toEqual({ ...t, status: 'done' });

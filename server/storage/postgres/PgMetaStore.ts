@@ -43,7 +43,7 @@ export class PgMetaStore implements MetaStore {
     return token;
   }
 
-  async resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }> {
+  async resolveToken(token: string): Promise<{ user: User; expiresAt: number | null } | { error: 'unknown' | 'expired' }> {
     if (typeof token !== 'string' || token.length === 0) return { error: 'unknown' };
     const r = await this.q<UserRow & { expires_at: string | null }>(
       'SELECT u.*, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1',
@@ -52,7 +52,7 @@ export class PgMetaStore implements MetaStore {
     const row = r.rows[0];
     if (!row) return { error: 'unknown' };
     if (row.expires_at !== null && Number(row.expires_at) <= Date.now()) return { error: 'expired' };
-    return { user: toUser(row) };
+    return { user: toUser(row), expiresAt: row.expires_at === null ? null : Number(row.expires_at) };
   }
 
   async revokeToken(token: string): Promise<void> {

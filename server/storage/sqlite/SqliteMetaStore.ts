@@ -46,14 +46,14 @@ export class SqliteMetaStore implements MetaStore {
     return token;
   }
 
-  async resolveToken(token: string): Promise<{ user: User } | { error: 'unknown' | 'expired' }> {
+  async resolveToken(token: string): Promise<{ user: User; expiresAt: number | null } | { error: 'unknown' | 'expired' }> {
     if (typeof token !== 'string' || token.length === 0) return { error: 'unknown' };
     const row = this.live().prepare(
       `SELECT u.*, t.expires_at AS expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`,
     ).get(hashToken(token)) as (UserRow & { expires_at: number | null }) | undefined;
     if (!row) return { error: 'unknown' };
     if (row.expires_at !== null && row.expires_at <= Date.now()) return { error: 'expired' };
-    return { user: toUser(row) };
+    return { user: toUser(row), expiresAt: row.expires_at };
   }
 
   async revokeToken(token: string): Promise<void> {
