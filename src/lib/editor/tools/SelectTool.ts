@@ -3,10 +3,13 @@
 // selected one with it, on release (one undo step). A drag that starts on empty space is a
 // marquee: it selects the objects wholly inside it (with Shift, in addition to the selection).
 // A press on an object of a multi-selection keeps the selection (it may be the start of a move);
-// a release without moving then selects that object alone, as file managers and Figma do.
+// a release without moving then selects that object alone, as file managers and Figma do. The
+// arrow keys nudge the selected masks by a pixel (Shift: 10), for the last pixel of alignment.
 import type { Point } from '../camera';
 import type { ObjectId } from '../../../../shared/schema/ids';
 import type { Tool, ToolHost, ToolKey, ToolPointer } from './types';
+
+const NUDGE: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 /** Screen px a marquee must span before it counts (a shaky click is a click). */
 const MIN_MARQUEE_PX = 4;
@@ -61,6 +64,14 @@ export class SelectTool implements Tool {
     }
   }
   key(k: ToolKey): boolean {
+    const nudge = NUDGE[k.key];
+    if (nudge && !k.alt && !k.ctrl && !this.g) {
+      const ids = this.host.canEdit ? this.host.selectedIds().filter((id) => this.host.isEditable(id)) : [];
+      if (ids.length === 0) return false;
+      const n = k.shift ? 10 : 1;
+      this.host.moveObjects(ids, nudge[0] * n, nudge[1] * n);
+      return true;
+    }
     if (k.key === 'Escape') {
       if (this.g) {
         this.g = null;

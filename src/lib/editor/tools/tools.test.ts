@@ -302,6 +302,20 @@ describe('select tool', () => {
     expect(host.selectedIds()).toEqual(['a', 'b', 'd']);
   });
 
+  it('arrow keys nudge the selected unlocked masks a pixel, Shift ten; nothing selected leaves the keys alone', () => {
+    const { host, tools } = setup();
+    const k = (key: string, shift = false) => ({ key, alt: false, shift, ctrl: false });
+    expect(tools.select.key(k('ArrowRight'))).toBe(false);
+    host.selectMany(['a', 'b'] as ObjectId[], false);
+    host.locked.add('b');
+    expect(tools.select.key(k('ArrowRight'))).toBe(true);
+    expect(tools.select.key(k('ArrowUp', true))).toBe(true);
+    expect(host.calls).toEqual([
+      ['move', ['a'], 1, 0],
+      ['move', ['a'], 0, -10],
+    ]);
+  });
+
   it('a click without moving on one of several selected selects it alone (a read-only role too)', () => {
     const { host, tools } = setup();
     host.canEdit = false;
