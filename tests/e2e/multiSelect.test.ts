@@ -123,4 +123,21 @@ describe('multi-selection in the editor', () => {
     await waitFor(() => reviewer.getByTestId('approve-selected').isDisabled(), 'nothing left to approve among them');
     await shot(reviewer, 'multiselect-2-approved');
   });
+
+  it('the annotator finds the one object sent back among the approved ones', async () => {
+    const rows = reviewer.locator('[data-testid="object-list"] li[role="option"]');
+    await rows.nth(2).click();
+    await reviewer.getByTestId('request-changes').click();
+    await reviewer.getByTestId('changes-message').pressSequentially('the mirror is missing');
+    await reviewer.getByTestId('send-changes').click();
+    const sentBack = (await rows.nth(2).getAttribute('data-object-id'))!;
+    await waitFor(() => readVerdicts(review.doc)[sentBack]?.verdict === 'changes_requested', 'the request in the review document');
+    const chips = page.getByTestId('verdict-filter');
+    await waitFor(async () => (await chips.allTextContents()).join('|') === 'To fix 1|Approved 3', 'a chip per review state');
+    await chips.filter({ hasText: 'To fix' }).click();
+    const mine = page.locator('[data-testid="object-list"] li[role="option"]');
+    await waitFor(async () => (await mine.count()) === 1, 'only the object to fix');
+    expect(await mine.first().getAttribute('data-object-id')).toBe(sentBack);
+    await shot(page, 'multiselect-3-to-fix');
+  });
 });
