@@ -22,7 +22,7 @@ import { exportDataset } from './export/exportDataset';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
-import { importYolo } from './import/importYolo';
+import { importArchive } from './import/importArchive';
 import { loadExportInput } from './loadExportInput';
 import { syncRooms } from './rooms';
 import { ExportFormats, ExportStatusesSchema, type ExportFormat, type ExportInput } from './types';
@@ -32,8 +32,10 @@ const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
 const ImportQuery = z.object({
-  format: z.enum(['coco', 'yolo']).default('coco'),
+  format: z.enum(['coco', 'yolo', 'masks']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
+  /** The label of PNG masks outside a label folder (format=masks). */
+  label: z.string().trim().min(1).max(100).optional(),
 });
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
@@ -113,9 +115,9 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const body = await readBody(req, deps.config.limits.maxImageBytes);
     const bytes = new Uint8Array(body);
     const report =
-      opts.format === 'yolo'
-        ? await importYolo(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
-        : await importCoco(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels });
+      opts.format === 'coco'
+        ? await importCoco(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
+        : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { unknownLabels: opts.unknownLabels, label: opts.label });
     sendJson(res, 200, report);
   });
 

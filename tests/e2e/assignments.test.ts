@@ -2,6 +2,7 @@
 // moves one by hand; each annotator's list shows theirs, and "Next to do" in the editor goes to
 // their own next task, past the other's.
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { InferencePool } from '../../server/inference/index';
@@ -172,6 +173,14 @@ describe('task assignments', () => {
     expect(strFromU8(zipped['labels/t1.txt']).trim().split('\n')).toHaveLength(2);
     const coco = await srv.api('GET', `/api/tasks/${tasks[0]}/export?format=coco`);
     expect(coco.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual(expect.arrayContaining([[60, 30, 40, 60]]));
+ 
+    // Another tool's masks: a zip of PNGs, one object each, the folder naming the label.
+    const mask = await sharp(Buffer.alloc(160 * 120, 255), { raw: { width: 160, height: 120, channels: 1 } }).png().toBuffer();
+    const masks = zipSync({ 'masks/person/t2_1.png': mask, 'masks/gone_1.png': mask });
+    await owner.getByTestId('import-input').setInputFiles({ name: 'masks.zip', mimeType: 'application/zip', buffer: Buffer.from(masks) });
+    await waitFor(async () => /Imported 1 object into 1 task\..*No task for 1 mask: masks\/gone_1\.png/s.test((await report.textContent()) ?? ''), 'the mask import report');
+    const t2 = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
+    expect(t2.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[0, 0, 160, 120]]);
   });
 
   it('the owner moves the imported label to the top of the list: Shift+1 picks it from now on', async () => {

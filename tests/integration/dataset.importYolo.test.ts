@@ -4,16 +4,22 @@
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { toYolo } from '../../server/dataset/export/yolo';
-import { importYolo } from '../../server/dataset/import/importYolo';
+import { importArchive } from '../../server/dataset/import/importArchive';
 import { MAX_YOLO_UNPACKED_BYTES } from '../../server/dataset/import/planYoloImport';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
-import { storageRooms } from '../../server/dataset/rooms';
+import { storageRooms, type LiveRooms } from '../../server/dataset/rooms';
+import type { Storage } from '../../server/storage/types';
+import type { ProjectId } from '../../shared/schema/ids';
 import { decodeRle } from '../../shared/codecs/rle';
 import { isTandemError } from '../../shared/protocol/errors';
 import { sampleInput, sampleTasks } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
+
+/** The zip import of YOLO labels, as the HTTP route calls it with format=yolo. */
+const importYolo = (storage: Storage, rooms: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts?: { unknownLabels?: 'add' | 'reject' }) =>
+  importArchive(storage, rooms, projectId, bytes, by, 'yolo', opts);
 
 let fx: StorageFixture | null = null;
 afterEach(async () => {

@@ -11,9 +11,10 @@ import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
-import { fallbackColor, fileStem, taskStems } from '../types';
+import { fallbackColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
+import { tasksByStem } from './tasksByStem';
 
 /** What an archive may unpack to: label text is small, so more is a zip bomb or the wrong file. */
 export const MAX_YOLO_UNPACKED_BYTES = 256 * 1024 * 1024;
@@ -122,11 +123,7 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
     else newLabels.push({ name: n, color: fallbackColor(project.labels.length + newLabels.length) });
   }
 
-  // Stems as the export writes them (duplicates get the task id), then the plain file stem.
-  const stems = taskStems(tasks.map((task) => ({ task, objects: [] })));
-  const byStem = new Map<string, Task>();
-  for (const t of tasks) byStem.set(stems.get(t.id)!, t);
-  for (const t of tasks) if (!byStem.has(fileStem(t.name))) byStem.set(fileStem(t.name), t);
+  const byStem = tasksByStem(tasks);
 
   const byTask = new Map<string, PlannedObject[]>();
   const unmatchedImages: string[] = [];

@@ -122,11 +122,12 @@ export class ReviewApi {
   }
 
   /**
-   * Imports pre-labels (unknown categories are added to the labels): a COCO JSON file, or a zip of
-   * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt).
+   * Imports pre-labels (unknown categories are added to the labels): a COCO JSON file, a zip of
+   * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
+   * masks (masks/<image name>_<k>.png, a label folder optional).
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo'): Promise<ImportReport> {
-    const type = format === 'yolo' ? 'application/zip' : 'application/json';
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks'): Promise<ImportReport> {
+    const type = format === 'coco' ? 'application/json' : 'application/zip';
     return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}`, ImportReportSchema, file, type);
   }
 

@@ -1,0 +1,13 @@
+// Matching an import's files to tasks by file name: the stems an export writes (duplicate names
+// get the task id appended), then each task's plain file stem. YOLO label files and PNG masks
+// both name their image so.
+import type { Task } from '../../storage/types';
+import { fileStem, taskStems } from '../types';
+
+export function tasksByStem(tasks: Task[]): Map<string, Task> {
+  const stems = taskStems(tasks.map((task) => ({ task, objects: [] })));
+  const byStem = new Map<string, Task>();
+  for (const t of tasks) byStem.set(stems.get(t.id)!, t);
+  for (const t of tasks) if (!byStem.has(fileStem(t.name))) byStem.set(fileStem(t.name), t);
+  return byStem;
+}
