@@ -1,7 +1,7 @@
-// npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir>
+// npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir>
 //                   [--task <id> ...] [--status done,in_review] [--images] [--data-dir <dir>]
 // Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
-// directory: annotations.json for the COCO formats, the format's files for VOC and YOLO (with
+// directory: annotations.json for the COCO formats, the format's files for VOC, YOLO and masks (with
 // `--images`, the images too, where the format's lists name them).
 // Safe while the server runs: it only reads (SQLite in WAL mode lets readers in beside the
 // writer); what clients changed in the last batch window may not be on disk yet.
@@ -31,7 +31,7 @@ const ArgsSchema = z.object({
   images: z.boolean().optional(),
 });
 
-const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--images] [--data-dir <dir>]';
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--images] [--data-dir <dir>]';
 
 async function main(argv: string[]): Promise<number> {
   let args: z.infer<typeof ArgsSchema>;
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status });
     if (args.images && !canIncludeImages(args.format)) {
-      console.error(`--images is for voc and yolo, not ${args.format}`);
+      console.error(`--images is for voc, yolo and masks, not ${args.format}`);
       return 2;
     }
     const result = exportDataset(input, args.format, input.project.name);

@@ -5,11 +5,18 @@
 import { strToU8, zipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { toMasks } from '../../server/dataset/export/masks';
 import { importArchive } from '../../server/dataset/import/importArchive';
+import { fileStem } from '../../server/dataset/types';
+import { listInstances, loadGroundTruth } from '../../server/inference/eval/runEval';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
 import { storageRooms } from '../../server/dataset/rooms';
 import { decodeRle } from '../../shared/codecs/rle';
 import { isTandemError } from '../../shared/protocol/errors';
+import { sampleInput, sampleTasks } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -83,6 +90,47 @@ describe('PNG mask import', () => {
     expect((await rejected(run(fx, zip({ 'masks/zebra.png': good })))).message).toMatch(/no mask of the archive matches a task/);
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     expect(loaded.tasks.flatMap((t) => t.objects)).toEqual([]);
+  });
+});
+
+describe('PNG masks export', () => {
+  it('comes back through the import lossless (holes and parts kept), labels from masks.csv, in the layout npm run eval reads', async () => {
+    const files = toMasks(sampleInput());
+    const csv = new TextDecoder().decode(files.find((f) => f.path === 'masks.csv')!.bytes);
+    expect(csv.split('\n')[0]).toBe('file,label');
+    fx = await sampleStorage();
+    const archive = zip(Object.fromEntries(files.map((f) => [f.path, f.bytes])));
+    const report = await run(fx, archive);
+    const drawn = sampleTasks().flatMap((t) => t.drawn.filter((d) => d.object.mask).map((d) => ({ task: t.task.name, label: d.object.label, px: d.pixels })));
+    expect(report.imported).toBe(drawn.length);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const back = loaded.tasks.flatMap((t) => t.objects.map((o) => ({ task: t.task.name, label: o.label, px: decodeRle(o.mask!).data })));
+    const key = (o: { task: string; label: string; px: Uint8Array }) => `${o.task}|${o.label}|${Buffer.from(o.px).toString('base64')}`;
+    expect(back.map(key).sort()).toEqual(drawn.map(key).sort());
+
+    // masks/ and images/ as contract 7 lays a dataset out: every mask pairs with its image.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-masks-'));
+    try {
+      for (const f of files) {
+        fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f.path), f.bytes);
+      }
+      fs.mkdirSync(path.join(dir, 'images'));
+      for (const t of sampleTasks()) fs.writeFileSync(path.join(dir, 'images', `${fileStem(t.task.name)}.png`), await makeImage(t.task.width, t.task.height));
+      const instances = listInstances(dir);
+      expect(instances.map((i) => i.imageId).sort()).toEqual(drawn.map((d) => fileStem(d.task)).sort());
+      const gt = await loadGroundTruth(instances[0].maskFile);
+      expect(gt.gt.reduce((a, v) => a + v, 0)).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads labels with commas and quotes from masks.csv', async () => {
+    fx = await sampleStorage();
+    const one = await png(23, 17, (x) => (x < 5 ? 255 : 0));
+    const report = await run(fx, zip({ 'export/masks.csv': 'file,label\nmasks/b_1.png,"car, ""parked"""\r\n', 'export/masks/b_1.png': one }));
+    expect(report.newLabels).toEqual(['car, "parked"']);
   });
 });
 

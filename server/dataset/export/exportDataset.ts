@@ -3,6 +3,7 @@ import { zipSync } from 'fflate';
 import type { ExportFile, ExportFormat, ExportInput } from '../types';
 import { toCoco } from './coco';
 import { toVoc } from './voc';
+import { toMasks } from './masks';
 import { toYolo } from './yolo';
 
 export interface ExportResult {
@@ -30,9 +31,9 @@ export function exportFileName(baseName: string, format: ExportFormat): string {
   return `${safe}_${format}.zip`;
 }
 
-/** The files of a multi-file format (VOC, YOLO), unzipped. */
-export function zipFormatFiles(input: ExportInput, format: 'voc' | 'yolo'): ExportFile[] {
-  return format === 'voc' ? toVoc(input) : toYolo(input);
+/** The files of a multi-file format (VOC, YOLO, masks), unzipped. */
+export function zipFormatFiles(input: ExportInput, format: 'voc' | 'yolo' | 'masks'): ExportFile[] {
+  return format === 'voc' ? toVoc(input) : format === 'yolo' ? toYolo(input) : toMasks(input);
 }
 
 /** Exports `input` in `format`. `baseName` names the download (project or task name). */

@@ -9,7 +9,7 @@ import { imageFileName, taskStems, type ExportFormat, type ExportInput } from '.
 import { exportFileName, ZIP_MTIME, zipFormatFiles, zipLevel } from './exportDataset';
 
 /** The formats whose zip has a place for the images, and that place. */
-const IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images' } as const;
+const IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images', masks: 'images' } as const;
 type WithImagesFormat = keyof typeof IMAGE_DIRS;
 
 export function canIncludeImages(format: ExportFormat): format is WithImagesFormat {

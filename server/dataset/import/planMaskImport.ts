@@ -2,8 +2,8 @@
 // evaluation sets (DESIGN contract 7, and of many segmentation datasets): `masks/<image stem>.png`
 // or `masks/<image stem>_<k>.png`, 255 (above 128) the object, 0 the background; 128 ("ignore"
 // in the evaluation) is background here. A folder between `masks/` and the file names the label
-// (`masks/car/street_1.png`); without one, the `label` option (default: the project's first
-// label). Masks are matched to tasks by file stem and must have their task's size. Like the other
+// (`masks/car/street_1.png`), or a `masks.csv` (`file,label` rows, as the masks export writes);
+// without either, the `label` option (default: the project's first label). Masks are matched to tasks by file stem and must have their task's size. Like the other
 // imports it checks everything first and writes nothing when one mask is wrong.
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
@@ -32,13 +32,15 @@ interface MaskFile {
   png: Uint8Array;
 }
 
-/** The PNG masks of a zip (under a `masks/` folder when there is one); throws bad_request. */
+/** The PNG masks of a zip (under a `masks/` folder when there is one), each with its label from
+ *  its folder or from `masks.csv`; throws bad_request. */
 export function readMaskArchive(bytes: Uint8Array): MaskFile[] {
   let total = 0;
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes, {
       filter: (f) => {
+        if (/(^|\/)masks\.csv$/i.test(f.name)) return true;
         if (!/\.png$/i.test(f.name)) return false;
         total += f.originalSize;
         if (total > MAX_MASK_ARCHIVE_BYTES) throw new TandemError(ErrorCode.PayloadTooLarge, `the archive's masks unpack to more than ${MAX_MASK_ARCHIVE_BYTES >> 20} MiB`);
@@ -49,14 +51,60 @@ export function readMaskArchive(bytes: Uint8Array): MaskFile[] {
     if (e instanceof TandemError) throw e;
     throw new TandemError(ErrorCode.BadRequest, `not a zip archive of PNG masks: ${(e as Error).message}`);
   }
-  const paths = Object.keys(files).filter((p) => !p.endsWith('/') && !p.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
+  const all = Object.keys(files).filter((p) => !p.endsWith('/') && !p.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
+  const csvPath = all.find((p) => /(^|\/)masks\.csv$/i.test(p));
+  const listed = csvPath ? csvLabels(new TextDecoder().decode(files[csvPath]), csvPath.slice(0, csvPath.length - 'masks.csv'.length)) : new Map<string, string>();
+  const paths = all.filter((p) => /\.png$/i.test(p));
   const inMasks = paths.filter((p) => p.split('/').slice(0, -1).includes('masks'));
   return (inMasks.length ? inMasks : paths).map((path) => {
     const parts = path.split('/');
     const at = parts.lastIndexOf('masks');
     const between = at >= 0 ? parts.slice(at + 1, -1) : [];
-    return { path, name: parts[parts.length - 1].replace(/\.png$/i, ''), folder: between.length ? between.join('/') : null, png: files[path] };
+    const folder = listed.get(path) ?? (between.length ? between.join('/') : null);
+    return { path, name: parts[parts.length - 1].replace(/\.png$/i, ''), folder, png: files[path] };
   });
+}
+
+/** `file,label` rows (RFC 4180 quoting; a header row is skipped), files relative to the CSV's folder. */
+function csvLabels(text: string, dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const row of parseCsv(text)) {
+    const [file, label] = row;
+    if (!file || !label || (file === 'file' && label === 'label')) continue;
+    out.set(dir + file, label);
+  }
+  return out;
+}
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  const endField = () => {
+    row.push(field);
+    field = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') field += text[++i];
+      else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') endField();
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endField();
+      rows.push(row);
+      row = [];
+    } else field += c;
+  }
+  if (field || row.length) {
+    endField();
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** Validates an archive of masks against the project and its tasks. Throws validation_failed. */

@@ -84,6 +84,7 @@ export const ExportFormats = [
   { id: 'coco-polygons', name: 'COCO (polygons)' },
   { id: 'voc', name: 'Pascal VOC masks' },
   { id: 'yolo', name: 'YOLO segmentation' },
+  { id: 'masks', name: 'PNG masks (one per object)' },
 ] as const;
 export type ExportFormat = (typeof ExportFormats)[number]['id'];
 
