@@ -168,6 +168,14 @@ describe('label attributes in the editor', () => {
     await waitFor(async () => (await cam()).scale > whole.scale * 1.05, 'zoomed in by the double click');
     await ana.keyboard.press('f');
     await waitFor(async () => Math.abs((await cam()).scale - whole.scale) < 1e-6, 'the whole image again');
+    // + and - zoom about the middle of the view: what is in the middle stays there.
+    const before = await centre();
+    await ana.keyboard.press('+');
+    await waitFor(async () => Math.abs((await cam()).scale - whole.scale * 1.25) < 1e-6, 'zoomed in by +');
+    const after = await centre();
+    expect(Math.hypot(after[0] - before[0], after[1] - before[1])).toBeLessThan(0.5);
+    await ana.keyboard.press('-');
+    await waitFor(async () => Math.abs((await cam()).scale - whole.scale) < 1e-6, 'zoomed back out by -');
     expect(attrs().plate).toBe('XY 987');
   });
 
