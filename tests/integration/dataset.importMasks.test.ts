@@ -97,7 +97,7 @@ describe('PNG masks export', () => {
   it('comes back through the import lossless (holes and parts kept), labels from masks.csv, in the layout npm run eval reads', async () => {
     const files = toMasks(sampleInput());
     const csv = new TextDecoder().decode(files.find((f) => f.path === 'masks.csv')!.bytes);
-    expect(csv.split('\n')[0]).toBe('file,label');
+    expect(csv.split('\n')[0]).toBe('file,label,attributes');
     fx = await sampleStorage();
     const archive = zip(Object.fromEntries(files.map((f) => [f.path, f.bytes])));
     const report = await run(fx, archive);
@@ -124,6 +124,23 @@ describe('PNG masks export', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('carries attribute values in masks.csv both ways; a value that does not fit is counted and left at the default', async () => {
+    const input = sampleInput();
+    const first = input.tasks[0].objects[0];
+    first.attributes = { occluded: true };
+    const csv = new TextDecoder().decode(toMasks(input).find((f) => f.path === 'masks.csv')!.bytes);
+    expect(csv.split('\n')[1]).toMatch(/^masks\/a_1\.png,\w+,"\{""occluded"":true\}"$/);
+    const labels = [{ name: 'cat', color: '#ff0000', attributes: [{ name: 'occluded', type: 'checkbox' as const }, { name: 'doors', type: 'number' as const, min: 2, max: 5 }] }];
+    fx = await sampleStorage({ labels });
+    const one = await png(23, 17, (x) => (x < 5 ? 255 : 0));
+    const report = await run(fx, zip({ 'masks.csv': 'file,label,attributes\nmasks/b_1.png,cat,"{""occluded"":true,""doors"":9}"\n', 'masks/b_1.png': one }));
+    expect([report.imported, report.invalidAttributes]).toEqual([1, 1]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.flatMap((t) => t.objects.map((o) => o.attributes))).toEqual([{ occluded: true }]);
+    const bad = await rejected(run(fx, zip({ 'masks.csv': 'file,label,attributes\nmasks/b_1.png,cat,{oops\n', 'masks/b_1.png': one })));
+    expect(bad.message).toMatch(/attributes of masks\/b_1\.png are not JSON/);
   });
 
   it('reads labels with commas and quotes from masks.csv', async () => {

@@ -1,6 +1,6 @@
 // One PNG per object, in the layout of Tandem's evaluation sets (DESIGN contract 7): masks/<stem>_<k>.png,
 // 255 the object and 0 the rest, k = 1.. in the task's stacking order, with masks.csv naming each
-// file's label. Lossless (holes and parts as drawn, unlike YOLO's polygons), one object per file
+// file's label and its attribute values (JSON, as COCO's `attributes`). Lossless (holes and parts as drawn, unlike YOLO's polygons), one object per file
 // (unlike VOC's instance map, where overlapping objects hide each other), read back by the mask
 // import, and with the images (`images=true`: images/<stem>.<ext>) a set `npm run eval` measures a
 // model on: how many clicks the model needs on this project's own objects.
@@ -14,7 +14,7 @@ const GREY: Array<[number, number, number]> = Array.from({ length: 256 }, (_, i)
 export function toMasks(input: ExportInput): ExportFile[] {
   const stems = taskStems(input.tasks);
   const files: ExportFile[] = [];
-  const rows = ['file,label'];
+  const rows = ['file,label,attributes'];
   for (const { task, objects } of input.tasks) {
     const stem = stems.get(task.id)!;
     let k = 0;
@@ -25,7 +25,8 @@ export function toMasks(input: ExportInput): ExportFile[] {
       for (let i = 0; i < data.length; i++) px[i] = data[i] ? 255 : 0;
       const path = `masks/${stem}_${++k}.png`;
       files.push({ path, bytes: encodeIndexedPng(task.width, task.height, px, GREY) });
-      rows.push(`${path},${csvField(o.label)}`);
+      const attributes = o.attributes && Object.keys(o.attributes).length ? JSON.stringify(o.attributes) : '';
+      rows.push(`${path},${csvField(o.label)},${csvField(attributes)}`);
     }
   }
   files.push({ path: 'masks.csv', bytes: new TextEncoder().encode(rows.join('\n') + '\n') });

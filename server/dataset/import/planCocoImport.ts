@@ -4,7 +4,8 @@
 import { fromUncompressed, isValidRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
-import { AttributeSpecListSchema, coerceAttributeValue, type AttributeValue } from '../../../shared/schema/attributes';
+import { AttributeSpecListSchema, type AttributeValue } from '../../../shared/schema/attributes';
+import { attributeReader } from './importAttributes';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import { CocoImportSchema, type CocoSegmentation } from './cocoImportSchema';
@@ -103,18 +104,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   const specs = new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []]));
   const byTask = new Map<string, PlannedObject[]>();
   let emptyMasks = 0;
-  let invalidAttributes = 0;
-  const readAttributes = (given: unknown, label: string): Record<string, AttributeValue> => {
-    const out: Record<string, AttributeValue> = {};
-    if (!given || typeof given !== 'object') return out;
-    for (const spec of specs.get(label) ?? []) {
-      if (!(spec.name in given)) continue;
-      const v = coerceAttributeValue(spec, (given as Record<string, unknown>)[spec.name]);
-      if (v === null) invalidAttributes++;
-      else out[spec.name] = v;
-    }
-    return out;
-  };
+  const attributes = attributeReader(specs);
   coco.annotations.forEach((a, i) => {
     const where = `annotations.${i} (id ${a.id ?? '?'})`;
     const imageKey = String(a.image_id);
@@ -134,12 +124,12 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
       return;
     }
     const list = byTask.get(task.id) ?? [];
-    list.push({ label, mask, attributes: readAttributes(a.attributes, label), sourceId: String(a.id ?? i) });
+    list.push({ label, mask, attributes: attributes.read(a.attributes, label), sourceId: String(a.id ?? i) });
     byTask.set(task.id, list);
   });
 
   problems.throwIfAny('COCO');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid };
 }
 
 /** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */

@@ -2,7 +2,8 @@
 // evaluation sets (DESIGN contract 7, and of many segmentation datasets): `masks/<image stem>.png`
 // or `masks/<image stem>_<k>.png`, 255 (above 128) the object, 0 the background; 128 ("ignore"
 // in the evaluation) is background here. A folder between `masks/` and the file names the label
-// (`masks/car/street_1.png`), or a `masks.csv` (`file,label` rows, as the masks export writes);
+// (`masks/car/street_1.png`), or a `masks.csv` (`file,label[,attributes]` rows, the attribute
+// values as JSON, as the masks export writes them);
 // without either, the `label` option (default: the project's first label). Masks are matched to tasks by file stem and must have their task's size. Like the other
 // imports it checks everything first and writes nothing when one mask is wrong.
 import { unzipSync } from 'fflate';
@@ -12,6 +13,7 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+import { attributeReader } from './importAttributes';
 import { problemList } from './problems';
 import { tasksByStem } from './tasksByStem';
 
@@ -27,8 +29,10 @@ interface MaskFile {
   path: string;
   /** The file name without `.png`: `<image stem>` or `<image stem>_<k>`. */
   name: string;
-  /** The label folder's name, or null. */
+  /** Its label (masks.csv, else its folder's name), or null. */
   folder: string | null;
+  /** Its attribute values from masks.csv (JSON text), or ''. */
+  attributes: string;
   png: Uint8Array;
 }
 
@@ -53,25 +57,26 @@ export function readMaskArchive(bytes: Uint8Array): MaskFile[] {
   }
   const all = Object.keys(files).filter((p) => !p.endsWith('/') && !p.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
   const csvPath = all.find((p) => /(^|\/)masks\.csv$/i.test(p));
-  const listed = csvPath ? csvLabels(new TextDecoder().decode(files[csvPath]), csvPath.slice(0, csvPath.length - 'masks.csv'.length)) : new Map<string, string>();
+  const listed = csvPath ? csvLabels(new TextDecoder().decode(files[csvPath]), csvPath.slice(0, csvPath.length - 'masks.csv'.length)) : new Map<string, { label: string; attributes: string }>();
   const paths = all.filter((p) => /\.png$/i.test(p));
   const inMasks = paths.filter((p) => p.split('/').slice(0, -1).includes('masks'));
   return (inMasks.length ? inMasks : paths).map((path) => {
     const parts = path.split('/');
     const at = parts.lastIndexOf('masks');
     const between = at >= 0 ? parts.slice(at + 1, -1) : [];
-    const folder = listed.get(path) ?? (between.length ? between.join('/') : null);
-    return { path, name: parts[parts.length - 1].replace(/\.png$/i, ''), folder, png: files[path] };
+    const row = listed.get(path);
+    const folder = row?.label ?? (between.length ? between.join('/') : null);
+    return { path, name: parts[parts.length - 1].replace(/\.png$/i, ''), folder, attributes: row?.attributes ?? '', png: files[path] };
   });
 }
 
-/** `file,label` rows (RFC 4180 quoting; a header row is skipped), files relative to the CSV's folder. */
-function csvLabels(text: string, dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const row of parseCsv(text)) {
-    const [file, label] = row;
+/** `file,label[,attributes]` rows (RFC 4180 quoting; a header row is skipped), files relative to
+ *  the CSV's folder. */
+function csvLabels(text: string, dir: string): Map<string, { label: string; attributes: string }> {
+  const out = new Map<string, { label: string; attributes: string }>();
+  for (const [file, label, attributes] of parseCsv(text)) {
     if (!file || !label || (file === 'file' && label === 'label')) continue;
-    out.set(dir + file, label);
+    out.set(dir + file, { label, attributes: attributes ?? '' });
   }
   return out;
 }
@@ -125,6 +130,7 @@ export async function planMaskImport(bytes: Uint8Array, project: Project, tasks:
   }
 
   const byStem = tasksByStem(tasks);
+  const attributes = attributeReader(new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []])));
   const byTask = new Map<string, PlannedObject[]>();
   const unmatchedImages: string[] = [];
   let emptyMasks = 0;
@@ -137,6 +143,13 @@ export async function planMaskImport(bytes: Uint8Array, project: Project, tasks:
     }
     const label = m.folder ?? fallback;
     if (!label) continue;
+    let given: unknown = null;
+    try {
+      given = m.attributes ? JSON.parse(m.attributes) : null;
+    } catch {
+      problem(`masks.csv: the attributes of ${m.path} are not JSON`);
+      continue;
+    }
     const mask = await decodeMask(m, task);
     if (typeof mask === 'string') {
       problem(mask);
@@ -147,12 +160,12 @@ export async function planMaskImport(bytes: Uint8Array, project: Project, tasks:
       continue;
     }
     const list = byTask.get(task.id) ?? [];
-    list.push({ label, mask, attributes: {}, sourceId: m.path });
+    list.push({ label, mask, attributes: attributes.read(given, label), sourceId: m.path });
     byTask.set(task.id, list);
   }
   if (byTask.size === 0 && emptyMasks === 0) problem(`no mask of the archive matches a task of project ${project.name} by file name`);
   problems.throwIfAny('Mask');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: 0 };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid };
 }
 
 /** A PNG as its task's mask (first channel above 128), or what is wrong with it. */
