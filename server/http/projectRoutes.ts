@@ -1,5 +1,6 @@
 // /api/projects/**: projects, labels and image uploads (which create tasks); members and
 // assignments are in memberRoutes.ts.
+import type { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { CreateProjectSchema, SetGuideSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
 import { newId, type ProjectId, type TaskId } from '../../shared/schema/ids';
@@ -52,24 +53,20 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     sendJson(res, 200, { ...project, role });
   });
 
-  router.add('PUT', '/api/projects/:projectId/labels', async ({ req, res, query, params }) => {
-    const user = await requireUser(deps, req, query);
-    const id = params.projectId as ProjectId;
-    await requireOwner(deps, user, id);
-    const body = await readJson(req, config.limits.maxJsonBytes, SetLabelsSchema);
-    await meta.setProjectLabels(id, body.labels);
-    sendJson(res, 200, { labels: body.labels });
-  });
-
+  /** A project setting only its owner changes: a JSON body checked by `schema`, stored, echoed. */
+  function ownerPut<S extends z.ZodType>(path: string, schema: S, store: (id: ProjectId, body: z.infer<S>) => Promise<void>): void {
+    router.add('PUT', `/api/projects/:projectId/${path}`, async ({ req, res, query, params }) => {
+      const user = await requireUser(deps, req, query);
+      const id = params.projectId as ProjectId;
+      await requireOwner(deps, user, id);
+      const body = await readJson(req, config.limits.maxJsonBytes, schema);
+      await store(id, body);
+      sendJson(res, 200, body);
+    });
+  }
+  ownerPut('labels', SetLabelsSchema, (id, b) => meta.setProjectLabels(id, b.labels));
   // The annotation guide: the owner writes it, every member reads it with the project.
-  router.add('PUT', '/api/projects/:projectId/guide', async ({ req, res, query, params }) => {
-    const user = await requireUser(deps, req, query);
-    const id = params.projectId as ProjectId;
-    await requireOwner(deps, user, id);
-    const body = await readJson(req, config.limits.maxJsonBytes, SetGuideSchema);
-    await meta.setProjectGuide(id, body.guide);
-    sendJson(res, 200, { guide: body.guide });
-  });
+  ownerPut('guide', SetGuideSchema, (id, b) => meta.setProjectGuide(id, b.guide));
 
   // Raw image bytes as the body; the cap applies while streaming, then sharp checks the header
   // dimensions before decoding (image bombs) and decodes once (corrupt data).

@@ -15,10 +15,10 @@ import { listInstances, loadGroundTruth } from '../../server/inference/eval/runE
 import { loadExportInput } from '../../server/dataset/loadExportInput';
 import { storageRooms } from '../../server/dataset/rooms';
 import { decodeRle } from '../../shared/codecs/rle';
-import { isTandemError } from '../../shared/protocol/errors';
 import { sampleInput, sampleTasks } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { makeImage } from '../helpers/images';
+import { rejected } from '../helpers/rejected';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
 let fx: StorageFixture | null = null;
@@ -36,14 +36,6 @@ const png = (width: number, height: number, value: (x: number, y: number) => num
 const zip = (files: Record<string, Uint8Array | string>) => zipSync(Object.fromEntries(Object.entries(files).map(([p, v]) => [p, typeof v === 'string' ? strToU8(v) : v])));
 const run = (f: StorageFixture, bytes: Uint8Array, opts: Parameters<typeof importArchive>[6] = {}) => importArchive(f.storage, storageRooms(f.storage), f.project.id, bytes, 'importer', 'masks', opts);
 
-async function rejected(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isTandemError(err), `expected a TandemError, got ${String(err)}`).toBe(true);
-  return err as { code: string; message: string };
-}
 
 describe('PNG mask import', () => {
   it('makes each mask an object with exactly its pixels; a folder names the label, else the first label or ?label', async () => {

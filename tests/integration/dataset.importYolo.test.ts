@@ -11,10 +11,10 @@ import { storageRooms, type LiveRooms } from '../../server/dataset/rooms';
 import type { Storage } from '../../server/storage/types';
 import type { ProjectId } from '../../shared/schema/ids';
 import { decodeRle } from '../../shared/codecs/rle';
-import { isTandemError } from '../../shared/protocol/errors';
 import { sampleInput, sampleTasks } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { makeImage } from '../helpers/images';
+import { rejected } from '../helpers/rejected';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 
 /** The zip import of YOLO labels, as the HTTP route calls it with format=yolo. */
@@ -33,14 +33,6 @@ const asText = (files: ReturnType<typeof toYolo>) => Object.fromEntries(files.ma
 const pixels = (mask: Parameters<typeof decodeRle>[0] | null) => decodeRle(mask!).data;
 const count = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
 
-async function rejected(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isTandemError(err), `expected a TandemError, got ${String(err)}`).toBe(true);
-  return err as { code: string; message: string };
-}
 
 describe('YOLO import', () => {
   it("brings Tandem's own YOLO export back: the same polygons, one object per line, holes filled", async () => {

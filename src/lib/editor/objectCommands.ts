@@ -127,11 +127,12 @@ export function setAttribute(s: ObjectCommandHost, id: ObjectId, name: string, v
 /** The selected objects with a mask as the clipboard keeps them (Ctrl/Cmd+C), or null with
  *  nothing to copy. */
 export function copySelected(s: ObjectCommandHost): CopiedObjects | null {
-  const objects = s
-    .selectedIds()
-    .map((id) => s.model.read(id))
-    .filter((o) => o?.mask && rleArea(o.mask) > 0)
-    .map((o) => ({ label: o!.label, mask: o!.mask!, attributes: o!.attributes ?? {} }));
+  // In stacking order, whatever order they were selected in: the copies stack as the originals.
+  const selected = new Set<string>(s.selectedIds());
+  const objects = s.model
+    .list()
+    .filter((o) => selected.has(o.id) && o.mask && rleArea(o.mask) > 0)
+    .map((o) => ({ label: o.label, mask: o.mask!, attributes: o.attributes ?? {} }));
   if (objects.length === 0) {
     s.notify('Select an object with a mask to copy it.');
     return null;
