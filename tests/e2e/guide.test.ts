@@ -70,6 +70,15 @@ describe('annotation guide', () => {
     expect(await editor.getByTestId('guide-button').locator('.dot').count()).toBe(0);
   });
 
+  it('? shows every shortcut in the same kind of dialog; Escape closes it', async () => {
+    await editor.keyboard.press('?');
+    const help = editor.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.getByText('Merge the selected objects into the first one selected').waitFor();
+    await help.getByText('Re-fit the selected masks', { exact: false }).waitFor();
+    await editor.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+  });
+
   it('a change while the annotator works marks the Guide button instead of interrupting', async () => {
     expect((await srv.api('PUT', `/api/projects/${projectId}/guide`, { guide: 'Outline every car and every bus.' })).status).toBe(200);
     await editor.evaluate(() => window.dispatchEvent(new Event('focus'))); // the editor re-reads the project on focus
