@@ -177,6 +177,8 @@ describe('review in the browser: request changes, fix, approve', () => {
     await ana.waitFor();
     expect(await ana.getAttribute('data-value')).toBe('0');
     expect(await owner.getByTestId('chart-clicks-per-object').locator('g[data-label="Ana"]').count()).toBe(1);
+    // Per label: one object of label "box" (class balance).
+    expect(await owner.getByTestId('chart-objects-per-label').locator('g[data-label="box"]').getAttribute('data-value')).toBe('1');
     await shot(owner, 'review-5-analytics');
     await ctxO.close();
   });
