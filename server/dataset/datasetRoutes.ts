@@ -32,7 +32,7 @@ const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
 const ImportQuery = z.object({
-  format: z.enum(['coco', 'yolo', 'masks']).default('coco'),
+  format: z.enum(['coco', 'yolo', 'masks', 'voc']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
   /** The label of PNG masks outside a label folder (format=masks). */
   label: z.string().trim().min(1).max(100).optional(),

@@ -1,15 +1,17 @@
-// Entry point of the zip imports (YOLO labels, PNG masks): read the archive, validate it against
-// the project, then write.
+// Entry point of the zip imports (YOLO labels, PNG masks, Pascal VOC masks): read the archive,
+// validate it against the project, then write.
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId } from '../../../shared/schema/ids';
 import type { Storage } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
 import { applyImportPlan, type ImportReport } from './applyImportPlan';
 import { planMaskImport, type MaskImportOptions } from './planMaskImport';
+import { planVocImport } from './planVocImport';
 import { planYoloImport } from './planYoloImport';
 
 /**
- * Imports a zip of YOLO labels or PNG masks into a project's tasks as pre-labels, by user `by`.
+ * Imports a zip of YOLO labels, PNG masks or Pascal VOC masks into a project's tasks as
+ * pre-labels, by user `by`.
  * Throws bad_request, payload_too_large, validation_failed or not_found; on any of them nothing
  * has been written. `unmatchedImages` in the report lists the files that match no task.
  */
@@ -19,12 +21,13 @@ export async function importArchive(
   projectId: ProjectId,
   zip: Uint8Array,
   by: string,
-  format: 'yolo' | 'masks',
+  format: 'yolo' | 'masks' | 'voc',
   opts: MaskImportOptions = {},
 ): Promise<ImportReport> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const tasks = await storage.meta.listTasks(projectId);
-  const plan = format === 'yolo' ? planYoloImport(zip, project, tasks, opts) : await planMaskImport(zip, project, tasks, opts);
+  const plan =
+    format === 'yolo' ? planYoloImport(zip, project, tasks, opts) : format === 'voc' ? await planVocImport(zip, project, tasks, opts) : await planMaskImport(zip, project, tasks, opts);
   return applyImportPlan(storage, live, project, tasks, plan, by);
 }

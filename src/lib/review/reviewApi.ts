@@ -127,7 +127,7 @@ export class ReviewApi {
    * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
    * masks (masks/<image name>_<k>.png, a label folder optional).
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks'): Promise<ImportReport> {
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc'): Promise<ImportReport> {
     const type = format === 'coco' ? 'application/json' : 'application/zip';
     return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}`, ImportReportSchema, file, type);
   }

@@ -1,0 +1,10 @@
+// Which import a zip is, from its file names alone (the project page reads only the zip's
+// directory): Pascal VOC masks (SegmentationObject/ or SegmentationClass/ PNGs), PNG masks (PNGs
+// and no label text), else YOLO label files.
+export type ZipImportFormat = 'yolo' | 'masks' | 'voc';
+
+export function zipFormatOf(names: readonly string[]): ZipImportFormat {
+  if (names.some((n) => /(^|\/)Segmentation(Object|Class)\/[^/]+\.png$/i.test(n))) return 'voc';
+  if (names.some((n) => /\.png$/i.test(n)) && !names.some((n) => /\.txt$/i.test(n))) return 'masks';
+  return 'yolo';
+}

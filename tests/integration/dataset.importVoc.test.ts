@@ -1,0 +1,70 @@
+// Pascal VOC import (the layout CVAT and Tandem's VOC export write) against real SQLite storage:
+// Tandem's own VOC export comes back as the same class map and instances, labels from
+// labelmap.txt; a class image alone gives one object per class; a colour no label names, or a mask
+// of the wrong size, imports nothing.
+import { strToU8, zipSync } from 'fflate';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toVoc } from '../../server/dataset/export/voc';
+import { importArchive } from '../../server/dataset/import/importArchive';
+import { loadExportInput } from '../../server/dataset/loadExportInput';
+import { storageRooms } from '../../server/dataset/rooms';
+import { decodeRle, rleArea } from '../../shared/codecs/rle';
+import { sampleInput } from '../fixtures/dataset/sampleProject';
+import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
+import { rejected } from '../helpers/rejected';
+
+let fx: StorageFixture | null = null;
+afterEach(async () => {
+  await fx?.close();
+  fx = null;
+});
+
+const zip = (files: Record<string, Uint8Array | string>) => zipSync(Object.fromEntries(Object.entries(files).map(([p, v]) => [p, typeof v === 'string' ? strToU8(v) : v])));
+const run = (f: StorageFixture, bytes: Uint8Array, opts: Parameters<typeof importArchive>[6] = {}) => importArchive(f.storage, storageRooms(f.storage), f.project.id, bytes, 'importer', 'voc', opts);
+/** An RGB PNG of width × height whose pixel (x, y) has colour rgb(x, y). */
+const png = (width: number, height: number, rgb: (x: number, y: number) => [number, number, number]) => {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(rgb(x, y), 3 * (y * width + x));
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+};
+
+describe('Pascal VOC import', () => {
+  it("brings Tandem's own VOC export back: the same class map, one object per instance, labels from labelmap.txt", async () => {
+    const first = toVoc(sampleInput());
+    fx = await sampleStorage();
+    const report = await run(fx, zip(Object.fromEntries(first.map((f) => [`voc/${f.path}`, f.bytes]))));
+    const instances = sampleInput().tasks.reduce((n, t) => n + t.objects.filter((o) => o.mask && rleArea(o.mask) > 0).length, 0);
+    expect([report.imported, report.unmatchedImages]).toEqual([instances, []]);
+    const again = toVoc(await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id));
+    const raw = async (bytes: Uint8Array) => (await sharp(bytes).removeAlpha().raw().toBuffer()).toString('base64');
+    for (const f of first.filter((x) => x.path.startsWith('SegmentationClass/'))) {
+      expect(await raw(again.find((x) => x.path === f.path)!.bytes), f.path).toBe(await raw(f.bytes));
+    }
+    const labels = (fs: typeof first) => new TextDecoder().decode(fs.find((x) => x.path === 'labelmap.txt')!.bytes);
+    expect(labels(again)).toBe(labels(first));
+  });
+
+  it('gives one object per class from a class image alone, and refuses unknown colours and wrong sizes whole', async () => {
+    fx = await sampleStorage();
+    const labelmap = 'background:0,0,0::\ncar:200,0,0::\nroad:0,0,200::\n';
+    // b.png is 23×17: a car on the left, road at the bottom, a void border around the car.
+    const cls = await png(23, 17, (x, y) => (x < 5 ? [200, 0, 0] : x === 5 ? [224, 224, 192] : y > 12 ? [0, 0, 200] : [0, 0, 0]));
+    const report = await run(fx, zip({ 'labelmap.txt': labelmap, 'SegmentationClass/b.png': cls }));
+    expect([report.imported, report.newLabels]).toEqual([2, ['car', 'road']]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const objs = loaded.tasks.flatMap((t) => t.objects);
+    const area = (label: string) => decodeRle(objs.find((o) => o.label === label)!.mask!).data.reduce((a, v) => a + v, 0);
+    expect([area('car'), area('road')]).toEqual([5 * 17, 17 * 4]);
+
+    const unknown = await rejected(run(fx, zip({ 'labelmap.txt': labelmap, 'SegmentationClass/b.png': await png(23, 17, () => [1, 2, 3]) })));
+    expect(unknown.message).toMatch(/class colour \(1,2,3\) is not in labelmap\.txt/);
+    const size = await rejected(run(fx, zip({ 'labelmap.txt': labelmap, 'SegmentationClass/b.png': await png(40, 30, () => [200, 0, 0]) })));
+    expect(size.message).toMatch(/SegmentationClass\/b\.png is 40×30, its image b\.png is 23×17/);
+    // car and road are project labels now; a bus is not.
+    const reject = await rejected(run(fx, zip({ 'labelmap.txt': 'bus:200,0,0::\n', 'SegmentationClass/b.png': cls }), { unknownLabels: 'reject' }));
+    expect(reject.message).toMatch(/label "bus" is not a label/);
+    expect((await rejected(run(fx, zip({ 'labels/b.txt': '0 0.5 0.5 0.1 0.1' })))).message).toMatch(/no Pascal VOC masks/);
+    expect((await rejected(run(fx, strToU8('nope')))).code).toBe('bad_request');
+  });
+});
