@@ -13,7 +13,7 @@ import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
-import { StatusMirror } from './dataset/statusMirror';
+import { FlagMirror, flagReason, StatusMirror } from './dataset/statusMirror';
 import { parseRoom } from '../shared/protocol/roles';
 import { readTaskStatus } from '../shared/schema/review';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
@@ -73,6 +73,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   let dataset: DatasetService | null = null;
   let ready = false;
   const statusMirror = new StatusMirror(storage.meta, log.child({ module: 'status' }));
+  const flagMirror = new FlagMirror(storage.meta, log.child({ module: 'status' }));
 
   const sync = createSyncServer({
     config,
@@ -84,7 +85,10 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // Object history records an object's state once edits settle, and at once on a review
       // event, so the state a reviewer judged is a version of its own (server/dataset/history).
       onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
-      onReview: (taskId, doc) => statusMirror.update(taskId, doc),
+      onReview: (taskId, doc) => {
+        statusMirror.update(taskId, doc);
+        flagMirror.update(taskId, doc);
+      },
     },
   });
   const httpLog = log.child({ module: 'http' });
@@ -173,16 +177,15 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   }
   ready = true;
   // Rows a crash left behind their review rooms catch up in the background, one task at a time.
+  const allTasks = async () => {
+    const who = await storage.meta.resolveToken(admin.token); // the admin sees every project
+    const projects = 'user' in who ? await storage.meta.listProjects(who.user) : [];
+    return (await Promise.all(projects.map((p) => storage.meta.listTasks(p.id)))).flat();
+  };
+  const stopped = () => closing !== null;
   const reconciling = statusMirror
-    .reconcile(
-      async () => {
-        const who = await storage.meta.resolveToken(admin.token); // the admin sees every project
-        const projects = 'user' in who ? await storage.meta.listProjects(who.user) : [];
-        return (await Promise.all(projects.map((p) => storage.meta.listTasks(p.id)))).flat();
-      },
-      (taskId) => sync.withDoc(`review:${taskId}`, (doc) => readTaskStatus(doc)?.status ?? null),
-      () => closing !== null,
-    )
+    .reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => readTaskStatus(doc)?.status), stopped)
+    .then(() => flagMirror.reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => flagReason(doc)), stopped))
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
@@ -198,6 +201,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
       await reconciling;
       await statusMirror.idle();
+      await flagMirror.idle();
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
       // for server.close(), i.e. for every HTTP connection, including requests still in flight.

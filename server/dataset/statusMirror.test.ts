@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { setTaskStatus } from '../../shared/schema/review';
+import { clearTaskFlag, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import type { TaskId } from '../../shared/schema/ids';
 import { createLogger } from '../logger';
 import type { Task, TaskStatus } from '../storage/types';
-import { StatusMirror } from './statusMirror';
+import { FlagMirror, StatusMirror } from './statusMirror';
 
 const log = createLogger({ level: 'silent' });
 const T = 't1' as TaskId;
@@ -72,7 +72,7 @@ describe('StatusMirror', () => {
       async () => [task('a', 'todo'), task('b', 'todo'), task('c', 'todo'), task('d', 'todo')],
       async (id) => {
         if (id === 'd') mirror.update('d' as TaskId, live);
-        return rooms[id];
+        return rooms[id] ?? undefined; // a room without a status says nothing
       },
       () => false,
     );
@@ -82,5 +82,22 @@ describe('StatusMirror', () => {
     let reads = 0;
     await mirror.reconcile(async () => [task('a', 'todo')], async () => (reads++, 'done'), () => true);
     expect(reads).toBe(0);
+  });
+
+  it('FlagMirror: a room never flagged writes nothing; a flag writes its reason, taking it off writes null', async () => {
+    const writes: Array<string | null> = [];
+    const mirror = new FlagMirror({ setTaskFlag: async (_id, f) => void writes.push(f) }, log);
+    const doc = new Y.Doc();
+    setTaskStatus(doc, 'in_progress', 'ana');
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes).toEqual([]);
+    setTaskFlag(doc, { reason: 'corrupt', note: 'half of it is grey' }, 'ana');
+    mirror.update(T, doc);
+    clearTaskFlag(doc);
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes.at(-1)).toBeNull();
+    expect(writes[0]).toBe('corrupt');
   });
 });

@@ -2,28 +2,35 @@
 // in progress, in review, done): the task list (`GET /api/projects/:id/tasks`), the project page
 // past the rooms it watches live, the editor's "next to do" and API clients read the row, which
 // nothing updated before. The review document stays the truth; the row is its copy, written when
-// the status changes, one write at a time per task so the row ends at the latest status.
+// the status changes, one write at a time per task so the row ends at the latest status. The
+// row's `flag` mirrors the room's flag the same way (FlagMirror).
 import type { Doc } from 'yjs';
-import { readTaskStatus } from '../../shared/schema/review';
+import { readTaskFlag, readTaskStatus } from '../../shared/schema/review';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, TaskStatus } from '../storage/types';
 
-export class StatusMirror {
-  /** The latest status seen per task, and the one the row is known to hold. */
-  private wanted = new Map<TaskId, TaskStatus>();
-  private written = new Map<TaskId, TaskStatus>();
+/** One column of the task row kept equal to what the review room says. */
+export class RowMirror<V extends string | null> {
+  /** The latest value seen per task, and the one the row is known to hold. */
+  private wanted = new Map<TaskId, V>();
+  private written = new Map<TaskId, V>();
   private writing = new Map<TaskId, Promise<void>>();
 
   constructor(
-    private readonly meta: Pick<MetaStore, 'setTaskStatus'>,
-    private readonly log: Logger,
+    /** The room's value; undefined when the room says nothing (nothing to write). */
+    private readonly read: (doc: Doc) => V | undefined,
+    private readonly store: (taskId: TaskId, value: V) => Promise<void>,
+    /** The row's value, as a task list has it. */
+    private readonly rowOf: (t: Task) => V,
+    protected readonly log: Logger,
+    private readonly what: string,
   ) {}
 
   /** A review room was loaded or its document changed. */
   update(taskId: TaskId, doc: Doc): void {
-    const status = readTaskStatus(doc)?.status;
-    if (status) this.want(taskId, status);
+    const v = this.read(doc);
+    if (v !== undefined) this.want(taskId, v);
   }
 
   /**
@@ -32,28 +39,28 @@ export class StatusMirror {
    * mirror, would otherwise wait until someone opens their task. `stop` ends it early (shutdown).
    * Resolves how many rows it corrected.
    */
-  async reconcile(tasks: () => Promise<Task[]>, readStatus: (taskId: TaskId) => Promise<TaskStatus | null>, stop: () => boolean): Promise<number> {
+  async reconcile(tasks: () => Promise<Task[]>, readRoom: (taskId: TaskId) => Promise<V | undefined>, stop: () => boolean): Promise<number> {
     let fixed = 0;
     for (const t of await tasks()) {
       if (stop()) break;
-      const status = await readStatus(t.id).catch((err: unknown) => {
-        this.log.warn({ err, taskId: t.id }, 'could not read the review room to check the task row');
-        return null;
+      const v = await readRoom(t.id).catch((err: unknown) => {
+        this.log.warn({ err, taskId: t.id }, `could not read the review room to check the task row's ${this.what}`);
+        return undefined;
       });
-      // A status that arrived live meanwhile is newer than this read: it wins.
-      if (!status || status === t.status || this.wanted.has(t.id)) continue;
-      this.written.set(t.id, t.status);
-      this.want(t.id, status);
+      // A value that arrived live meanwhile is newer than this read: it wins.
+      if (v === undefined || v === this.rowOf(t) || this.wanted.has(t.id)) continue;
+      this.written.set(t.id, this.rowOf(t));
+      this.want(t.id, v);
       fixed++;
     }
     await this.idle();
-    if (fixed) this.log.info({ fixed }, 'task rows caught up with their review rooms');
+    if (fixed) this.log.info({ fixed }, `task rows' ${this.what} caught up with their review rooms`);
     return fixed;
   }
 
-  private want(taskId: TaskId, status: TaskStatus): void {
-    this.wanted.set(taskId, status);
-    if (!this.writing.has(taskId) && this.written.get(taskId) !== status) {
+  private want(taskId: TaskId, v: V): void {
+    this.wanted.set(taskId, v);
+    if (!this.writing.has(taskId) && this.written.get(taskId) !== v) {
       const job = this.write(taskId).finally(() => this.writing.delete(taskId));
       this.writing.set(taskId, job);
     }
@@ -65,16 +72,34 @@ export class StatusMirror {
   }
 
   private async write(taskId: TaskId): Promise<void> {
-    // Statuses that arrive while a write runs are taken by the next turn of the loop.
-    for (let s = this.wanted.get(taskId)!; this.written.get(taskId) !== s; s = this.wanted.get(taskId)!) {
+    // Values that arrive while a write runs are taken by the next turn of the loop.
+    for (let v = this.wanted.get(taskId) as V; this.written.get(taskId) !== v; v = this.wanted.get(taskId) as V) {
       try {
-        await this.meta.setTaskStatus(taskId, s);
-        this.written.set(taskId, s);
+        await this.store(taskId, v);
+        this.written.set(taskId, v);
       } catch (err) {
-        // The review document keeps the status; the row catches up on the room's next load or change.
-        this.log.warn({ err, taskId, status: s }, 'could not mirror the task status into its row');
+        // The review document keeps the value; the row catches up on the room's next load or change.
+        this.log.warn({ err, taskId, [this.what]: v }, `could not mirror the task ${this.what} into its row`);
         return;
       }
     }
+  }
+}
+
+export class StatusMirror extends RowMirror<TaskStatus> {
+  constructor(meta: Pick<MetaStore, 'setTaskStatus'>, log: Logger) {
+    super((doc) => readTaskStatus(doc)?.status, (id, s) => meta.setTaskStatus(id, s), (t) => t.status, log, 'status');
+  }
+}
+
+/** The room's flag reason, null once taken off; undefined for a room never flagged (no write). */
+export function flagReason(doc: Doc): string | null | undefined {
+  const f = readTaskFlag(doc);
+  return f === undefined ? undefined : (f?.reason ?? null);
+}
+
+export class FlagMirror extends RowMirror<string | null> {
+  constructor(meta: Pick<MetaStore, 'setTaskFlag'>, log: Logger) {
+    super(flagReason, (id, f) => meta.setTaskFlag(id, f), (t) => t.flag, log, 'flag');
   }
 }

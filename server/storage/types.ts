@@ -52,6 +52,8 @@ export interface Task {
   createdAt: number;
   /** The member the task is assigned to (their queue takes it first), or null. */
   assignee: UserId | null;
+  /** Why the task is flagged (its review room's flag, mirrored), or null. */
+  flag: string | null;
 }
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
@@ -96,10 +98,12 @@ export interface MetaStore {
   removeMember(projectId: ProjectId, userId: UserId): Promise<void>;
   listMembers(projectId: ProjectId): Promise<Member[]>;
 
-  createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee'> & { id?: TaskId }): Promise<Task>;
+  createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag'> & { id?: TaskId }): Promise<Task>;
   getTask(id: TaskId): Promise<Task | null>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
+  /** Mirrors the review room's flag reason into the row (null: not flagged); `not_found` when none. */
+  setTaskFlag(id: TaskId, flag: string | null): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
   deleteTask(id: TaskId): Promise<void>;
   /**

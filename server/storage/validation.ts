@@ -2,6 +2,7 @@
 // same inputs with the same error (validation_failed).
 import { z } from 'zod';
 import { GuideSchema, LabelListSchema } from '../../shared/protocol/http';
+import { TaskFlagReasons } from '../../shared/schema/review';
 import { TaskStatuses } from './types';
 
 export const UserNameSchema = z.string().trim().min(1).max(200);
@@ -12,6 +13,8 @@ export const LabelsSchema = LabelListSchema;
 export { GuideSchema };
 
 export const TaskStatusSchema = z.enum(TaskStatuses);
+/** A task row's flag: the reason of its review room's flag, or null. */
+export const TaskFlagSchema = z.enum(TaskFlagReasons).nullable();
 
 export const TaskInputSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),

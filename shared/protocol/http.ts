@@ -96,6 +96,8 @@ export interface TaskSummary {
   createdAt: number;
   /** User id of the member the task is assigned to, or null. */
   assignee: string | null;
+  /** Why the task is flagged (`blurry`, `not_relevant`, `duplicate`, `corrupt`, `other`), or null. */
+  flag: string | null;
 }
 
 /** Most task assignments one request may change (a project's whole upload, distributed). */

@@ -72,6 +72,19 @@ export const TaskStatusSchema = z.object({
 /** The task's review status. */
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
+/** Why an image cannot be annotated as it is (someone flagged it, with a note). */
+export const TaskFlagReasons = ['blurry', 'not_relevant', 'duplicate', 'corrupt', 'other'] as const;
+export type TaskFlagReason = (typeof TaskFlagReasons)[number];
+
+/** A flag on the task (key `flag` of the `task` map): reason, note, who and when. */
+export const TaskFlagSchema = z.object({
+  reason: z.enum(TaskFlagReasons),
+  note: z.string().max(500),
+  by: z.string(),
+  at: z.number().finite(),
+});
+export type TaskFlag = z.infer<typeof TaskFlagSchema>;
+
 /** The root `threads` map. */
 export function threadsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
   return doc.getMap('threads');
@@ -237,6 +250,27 @@ export function setTaskStatus(doc: Y.Doc, status: TaskStatusValue, by: string, o
     m.set('by', by);
     m.set('at', Date.now());
   }, origin);
+}
+
+/** Flags the task (an image nobody should annotate as it is), replacing any flag it had. */
+export function setTaskFlag(doc: Y.Doc, flag: { reason: TaskFlagReason; note?: string }, by: string, origin?: unknown): void {
+  const parsed = TaskFlagSchema.safeParse({ reason: flag.reason, note: (flag.note ?? '').trim(), by, at: Date.now() });
+  if (!parsed.success) throw invalid(`a flag has a reason (${TaskFlagReasons.join(', ')}) and a note of at most 500 characters`);
+  doc.transact(() => taskStatusMap(doc).set('flag', parsed.data), origin);
+}
+
+/** Takes the task's flag off (kept as null, so a mirror sees the change). */
+export function clearTaskFlag(doc: Y.Doc, origin?: unknown): void {
+  if (taskStatusMap(doc).get('flag') == null) return;
+  doc.transact(() => taskStatusMap(doc).set('flag', null), origin);
+}
+
+/** The task's flag; null when none (or invalid); undefined when it was never flagged. */
+export function readTaskFlag(doc: Y.Doc): TaskFlag | null | undefined {
+  const m = taskStatusMap(doc);
+  if (!m.has('flag')) return undefined;
+  const parsed = TaskFlagSchema.safeParse(m.get('flag'));
+  return parsed.success ? parsed.data : null;
 }
 
 /** The task's status, or null when never set (or invalid). */

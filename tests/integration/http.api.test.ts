@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/codecs/rle';
 import { createObject } from '../../shared/schema/annotation';
-import { setTaskStatus } from '../../shared/schema/review';
+import { clearTaskFlag, readTaskFlag, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import type { TaskId } from '../../shared/schema/ids';
 import { thumbnailKey } from '../../server/storage/images/thumbnail';
 import { makeImage } from '../helpers/images';
@@ -70,6 +70,26 @@ describe('HTTP API (contract 2)', () => {
     // The project list counts tasks per status.
     const listed = (await s.api('GET', '/api/projects')).body.find((p: { id: string }) => p.id === projectId);
     expect(listed.taskCounts).toEqual({ todo: 0, in_progress: 0, in_review: 0, done: 1 });
+  });
+
+  it('lists each task with the flag its review room holds, and none once it is taken off', async () => {
+    const { projectId, taskId } = await s.createProjectWithTask();
+    const ann = await s.addMember(projectId, 'annotator', 'Ana');
+    const row = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId);
+    expect((await row()).flag).toBeNull();
+    const review = connectClient(s.wsUrl, `review:${taskId}`, ann.token);
+    try {
+      await review.synced();
+      setTaskFlag(review.doc, { reason: 'blurry', note: 'motion blur on the left half' }, ann.userId);
+      await waitFor(async () => (await row()).flag === 'blurry', 'the flag in the list');
+      expect(readTaskFlag(review.doc)).toMatchObject({ reason: 'blurry', note: 'motion blur on the left half', by: ann.userId });
+      clearTaskFlag(review.doc);
+      await waitFor(async () => (await row()).flag === null, 'the flag taken off');
+      expect(() => setTaskFlag(review.doc, { reason: 'boring' as 'other' }, ann.userId)).toThrow(/a flag has a reason/);
+    } finally {
+      review.destroy();
+    }
+    expect((await s.api('GET', `/api/tasks/${taskId}`)).body.flag).toBeNull();
   });
 
   it('adds members with each role; their tokens work and see only their projects', async () => {

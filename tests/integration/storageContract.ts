@@ -193,6 +193,14 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.countTasks(q.id)).toEqual({ todo: 1, in_progress: 0, in_review: 0, done: 0 });
         await expect(meta.setTaskStatus(made[1].id, 'lost' as never)).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskStatus('nope' as TaskId, 'done')).rejects.toMatchObject({ code: 'not_found' });
+        // The flag column: a reason or null, mirrored from the review room.
+        expect((await meta.getTask(made[1].id))?.flag).toBeNull();
+        await meta.setTaskFlag(made[1].id, 'duplicate');
+        expect((await meta.listTasks(p.id)).map((t) => t.flag)).toEqual([null, 'duplicate', null, null, null]);
+        await meta.setTaskFlag(made[1].id, null);
+        expect((await meta.getTask(made[1].id))?.flag).toBeNull();
+        await expect(meta.setTaskFlag(made[1].id, 'boring')).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskFlag('nope' as TaskId, null)).rejects.toMatchObject({ code: 'not_found' });
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
         expect(fixed.id).toBe('myTaskId');
         await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))

@@ -88,6 +88,11 @@ export const migrations: Migration[] = [
     name: 'project guide',
     sql: `ALTER TABLE projects ADD COLUMN guide TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    version: 4,
+    name: 'task flag',
+    sql: `ALTER TABLE tasks ADD COLUMN flag TEXT;`,
+  },
 ];
 
 /**

@@ -6,7 +6,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskStatusSchema } from '../validation';
+import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema } from '../validation';
 import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
@@ -147,7 +147,7 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map((r) => toMember(projectId, r));
   }
 
-  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee'> & { id?: TaskId }): Promise<Task> {
+  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag'> & { id?: TaskId }): Promise<Task> {
     const task = newTask(input);
     try {
       this.live().prepare(
@@ -186,6 +186,12 @@ export class SqliteMetaStore implements MetaStore {
   async setTaskStatus(id: TaskId, status: TaskStatus): Promise<void> {
     const s = parseInput(TaskStatusSchema, status, 'task status');
     const r = this.live().prepare('UPDATE tasks SET status = ? WHERE id = ?').run(s, id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskFlag(id: TaskId, flag: string | null): Promise<void> {
+    const f = parseInput(TaskFlagSchema, flag, 'task flag');
+    const r = this.live().prepare('UPDATE tasks SET flag = ? WHERE id = ?').run(f, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

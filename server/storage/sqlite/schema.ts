@@ -65,6 +65,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE projects ADD COLUMN guide TEXT NOT NULL DEFAULT '';
   `,
+  // 4: why a task is flagged (a copy of its review room's flag), NULL when it is not.
+  `
+  ALTER TABLE tasks ADD COLUMN flag TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

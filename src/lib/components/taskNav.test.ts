@@ -30,6 +30,12 @@ describe('task navigation', () => {
     expect([annotator.submitTo, reviewer.submitTo]).toEqual(['in_review', 'done']);
   });
 
+  it('passes over flagged images in the queue, not in previous / next', () => {
+    const flagged = tasks.map((t) => (t.id === 'b' ? { ...t, flag: 'blurry' } : t));
+    expect(taskPosition(flagged, 'a')).toMatchObject({ next: 'b', nextOpen: 'e' });
+    expect(taskPosition(flagged, 'e').nextOpen).toBeNull();
+  });
+
   it('offers nothing for a task missing from the list', () => {
     expect(taskPosition(tasks, 'zz')).toEqual({ index: 0, count: 5, prev: null, next: null, nextOpen: null });
   });

@@ -2,7 +2,7 @@
 // previous / next buttons, and the role's work queue: annotators go through the tasks to do,
 // reviewers and QA leads through those in review, each without going back to the list. Tasks the
 // owner assigned to you come first; those assigned to someone else who works the same queue are
-// theirs and skipped.
+// theirs and skipped, and so are flagged images (blurry, not relevant: the owner decides).
 import type { Role } from '../../../shared/protocol/roles';
 
 export interface NavTask {
@@ -10,6 +10,8 @@ export interface NavTask {
   status: string;
   /** User id of the member the owner assigned the task to, if any. */
   assignee?: string | null;
+  /** Why someone flagged the image (the queue passes over it), if they did. */
+  flag?: string | null;
 }
 
 /** A task seen from one member's queue: assigned to them, to nobody of their queue, or to someone else of it. */
@@ -78,7 +80,7 @@ export function taskPosition(
   let open: string | null = null;
   for (let k = 1; k < n && i >= 0 && !mine; k++) {
     const t = tasks[(i + k) % n];
-    if (!takes.includes(t.status)) continue;
+    if (!takes.includes(t.status) || t.flag) continue; // a flagged image waits for the owner
     const c = claim(t);
     if (c === 'mine') mine = t.id;
     else if (c === 'open') open ??= t.id;

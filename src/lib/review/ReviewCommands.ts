@@ -6,6 +6,7 @@ import type { ObjectId } from '../../../shared/schema/ids';
 import { LocalOrigin } from '../../../shared/schema/origins';
 import {
   clearObjectVerdict,
+  clearTaskFlag,
   createThread,
   parseMentions,
   readVerdicts,
@@ -13,7 +14,9 @@ import {
   reply,
   resolveThread,
   setObjectVerdict,
+  setTaskFlag,
   setTaskStatus,
+  type TaskFlagReason,
   type TaskStatusValue,
 } from '../../../shared/schema/review';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
@@ -99,5 +102,16 @@ export class ReviewCommands {
   setStatus(status: TaskStatusValue): void {
     this.check();
     setTaskStatus(this.init.doc, status, this.init.userId, this.init.origin);
+  }
+
+  /** Flags the image (blurry, not relevant, …): the queue skips it, the task list shows it. */
+  flag(reason: TaskFlagReason, note: string): void {
+    this.check();
+    setTaskFlag(this.init.doc, { reason, note }, this.init.userId, this.init.origin);
+  }
+
+  unflag(): void {
+    this.check();
+    clearTaskFlag(this.init.doc, this.init.origin);
   }
 }

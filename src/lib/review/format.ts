@@ -27,6 +27,9 @@ export function percent(rate: number | null): string {
 /** Display names of the workflow states. */
 export const statusText: Record<TaskStatusValue, string> = { todo: 'To do', in_progress: 'In progress', in_review: 'In review', done: 'Done' };
 
+/** A flag's reason in words (task rows carry the reason as stored). */
+export const flagText: Record<string, string> = { blurry: 'Blurry', not_relevant: 'Not relevant', duplicate: 'Duplicate', corrupt: 'Corrupt', other: 'Other problem' };
+
 /**
  * Splits a message into text and @mention parts for display (mentions as stored with the message,
  * matched case-insensitively as `@name`).

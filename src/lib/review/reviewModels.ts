@@ -7,9 +7,11 @@ import type * as Y from 'yjs';
 import {
   listThreads,
   observeReview,
+  readTaskFlag,
   readTaskStatus,
   readVerdicts,
   type ReviewChange,
+  type TaskFlag,
   type TaskStatus,
   type Thread,
   type Verdict,
@@ -86,5 +88,10 @@ export class TaskStatusModel {
   get current(): TaskStatus | null {
     this.#subscribe();
     return readTaskStatus(this.doc);
+  }
+  /** The task's flag, or null. */
+  get flag(): TaskFlag | null {
+    this.#subscribe();
+    return readTaskFlag(this.doc) ?? null;
   }
 }

@@ -41,6 +41,7 @@ export const TaskSummarySchema = z.object({
   status: z.string(),
   createdAt: z.number().optional(),
   assignee: z.string().nullable().default(null),
+  flag: z.string().nullable().default(null),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 

@@ -1,0 +1,84 @@
+// A bad image: the annotator flags it (a duplicate, with a note) instead of annotating it; everyone
+// in the task sees the flag, "Next to do" passes over it, and the owner finds it on the project
+// page by its badge and the Flagged filter; taking the flag off puts it back in the queue.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { readTaskFlag } from '../../shared/schema/review';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { launch, openTask, shot, waitFor } from './browser';
+
+describe('flagging an image', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let projectId: string;
+  const tasks: string[] = [];
+  let review: YClient;
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const created = await srv.createProjectWithTask({ image: await makeImage(160, 120), taskName: 'one.png' });
+    projectId = created.projectId;
+    tasks.push(created.taskId);
+    for (const name of ['two.png', 'three.png']) {
+      const t = await srv.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(160, 120), undefined, { 'content-type': 'image/png' });
+      tasks.push(t.body.id);
+    }
+    const ana = await srv.addMember(projectId, 'annotator', 'Ana');
+    review = connectClient(srv.wsUrl, `review:${tasks[0]}`, srv.adminToken);
+    await review.synced();
+    browser = await launch();
+    page = await openTask(await browser.newContext(), srv.url, tasks[0], ana.token);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    review?.destroy();
+    await srv?.close();
+  });
+
+  const rows = async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; flag: string | null }>;
+  const opened = async (id: string) => {
+    await page.waitForURL(`**/tasks/${id}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-status') === 'saved');
+  };
+
+  it('the annotator flags the image; the room and the task row say so; the queue passes over it', async () => {
+    await page.getByTestId('flag-button').click();
+    await page.getByLabel('Why').selectOption('duplicate');
+    await page.getByLabel('Note').fill('same as two.png');
+    await page.getByTestId('flag-submit').click();
+    await page.getByTestId('task-flag').waitFor();
+    expect(await page.getByTestId('task-flag').getAttribute('data-reason')).toBe('duplicate');
+    await waitFor(() => readTaskFlag(review.doc)?.note === 'same as two.png', 'the flag in the review room');
+    await waitFor(async () => (await rows())[0].flag === 'duplicate', 'the flag in the task row');
+    await shot(page, 'flag-1-editor');
+    // From the second task, "Next to do" wraps past the flagged first one to the third.
+    await page.getByRole('button', { name: 'Next task' }).click();
+    await opened(tasks[1]);
+    await page.getByTestId('next-open').click();
+    await opened(tasks[2]);
+  });
+
+  it('the owner finds it by its badge and the Flagged filter; unflagged, it is back in the queue', async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('task').first().waitFor();
+    expect(await owner.getByTestId('task-flag-badge').allTextContents()).toEqual(['⚑ Duplicate']);
+    await owner.getByTestId('filter-flagged').click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'only the flagged task');
+    expect(await owner.getByTestId('task').first().textContent()).toContain('one.png');
+    await shot(owner, 'flag-2-project');
+
+    await page.goto(`${srv.url}/tasks/${tasks[0]}`);
+    await opened(tasks[0]);
+    await page.getByTestId('unflag').click();
+    await waitFor(async () => (await rows())[0].flag === null, 'the flag off the task row');
+    await page.goto(`${srv.url}/tasks/${tasks[2]}`);
+    await opened(tasks[2]);
+    await page.getByTestId('next-open').click();
+    await opened(tasks[0]);
+  });
+});
