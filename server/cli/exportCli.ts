@@ -1,5 +1,5 @@
 // npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir>
-//                   [--task <id> ...] [--status done,in_review] [--images] [--data-dir <dir>]
+//                   [--task <id> ...] [--status done,in_review] [--images] [--include-flagged] [--data-dir <dir>]
 // Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
 // directory: annotations.json for the COCO formats, the format's files for VOC, YOLO and masks (with
 // `--images`, the images too, where the format's lists name them).
@@ -29,9 +29,11 @@ const ArgsSchema = z.object({
   status: ExportStatusesSchema.optional(),
   'data-dir': z.string().optional(),
   images: z.boolean().optional(),
+  /** Keep flagged images (blurry, duplicates), left out of a project export by default. */
+  'include-flagged': z.boolean().optional(),
 });
 
-const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--images] [--data-dir <dir>]';
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--images] [--include-flagged] [--data-dir <dir>]';
 
 async function main(argv: string[]): Promise<number> {
   let args: z.infer<typeof ArgsSchema>;
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
         status: { type: 'string' },
         'data-dir': { type: 'string' },
         images: { type: 'boolean' },
+        'include-flagged': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -83,7 +86,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const storage = await openStorage(config, log);
   try {
-    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status });
+    // A project's flagged images stay out unless asked for; tasks named with --task are always in.
+    const skipFlagged = !args.task && !args['include-flagged'];
+    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status, skipFlagged });
     if (args.images && !canIncludeImages(args.format)) {
       console.error(`--images is for voc, yolo and masks, not ${args.format}`);
       return 2;

@@ -30,7 +30,7 @@ import { ExportFormats, ExportStatusesSchema, type ExportFormat, type ExportInpu
 const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco'), images: z.enum(['true', 'false']).optional() });
 const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
-const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional() });
+const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional(), flagged: z.enum(['include', 'exclude']).default('exclude') });
 const ImportQuery = z.object({
   format: z.enum(['coco', 'yolo', 'masks', 'voc']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
@@ -99,8 +99,9 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const user = await requireUser(deps, req, q, true);
     const projectId = params.projectId as ProjectId;
     await deps.auth.projectRole(user, projectId);
-    const { format, status, images } = validate(ProjectExportQuery, query(q));
-    const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status });
+    const { format, status, images, flagged } = validate(ProjectExportQuery, query(q));
+    // Flagged images (blurry, duplicates) stay out of a project's dataset unless asked for.
+    const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status, skipFlagged: flagged === 'exclude' });
     await sendExport(res, input, format, input.project.name, images === 'true');
   });
 

@@ -1,6 +1,6 @@
 // Gathers what the exporters need: the project, its tasks and each task's objects.
 import { listObjects } from '../../shared/schema/annotation';
-import { readTaskStatus, type TaskStatusValue } from '../../shared/schema/review';
+import { readTaskFlag, readTaskStatus, type TaskStatusValue } from '../../shared/schema/review';
 import { TandemError, ErrorCode } from '../../shared/protocol/errors';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import type { Storage } from '../storage/types';
@@ -9,14 +9,16 @@ import type { ExportInput } from './types';
 
 /**
  * All tasks of a project, or only `taskIds` (in that order), or only those whose status (read from
- * each task's review room, the truth the task rows mirror) is one of `statuses`. Throws not_found.
+ * each task's review room, the truth the task rows mirror) is one of `statuses`. `skipFlagged`
+ * leaves out flagged images (blurry, a duplicate: no training example), by the room's flag when
+ * the room is read anyway, else by the row's copy. Throws not_found.
  */
 export async function loadExportInput(
   storage: Storage,
   rooms: LiveRooms,
   projectId: ProjectId,
   taskIds?: TaskId[],
-  opts: { statuses?: readonly TaskStatusValue[] } = {},
+  opts: { statuses?: readonly TaskStatusValue[]; skipFlagged?: boolean } = {},
 ): Promise<ExportInput> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
@@ -33,9 +35,10 @@ export async function loadExportInput(
     if (opts.statuses) {
       const review = await loadRoomDoc(rooms, `review:${task.id}`);
       const status = readTaskStatus(review)?.status ?? 'todo';
+      const flagged = !!readTaskFlag(review);
       review.destroy();
-      if (!opts.statuses.includes(status)) continue;
-    }
+      if (!opts.statuses.includes(status) || (opts.skipFlagged && flagged)) continue;
+    } else if (opts.skipFlagged && task.flag) continue;
     const doc = await loadRoomDoc(rooms, `task:${task.id}`);
     out.tasks.push({ task, objects: listObjects(doc) });
     doc.destroy();
