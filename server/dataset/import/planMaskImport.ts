@@ -6,7 +6,6 @@
 // values as JSON, as the masks export writes them);
 // without either, the `label` option (default: the project's first label). Masks are matched to tasks by file stem and must have their task's size. Like the other
 // imports it checks everything first and writes nothing when one mask is wrong.
-import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { encodeRle, rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
@@ -15,6 +14,7 @@ import { fallbackColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { attributeReader } from './importAttributes';
 import { problemList } from './problems';
+import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
 
 /** What the PNGs of an archive may add up to, compressed: more is a bomb or the wrong file. */
@@ -39,23 +39,8 @@ interface MaskFile {
 /** The PNG masks of a zip (under a `masks/` folder when there is one), each with its label from
  *  its folder or from `masks.csv`; throws bad_request. */
 export function readMaskArchive(bytes: Uint8Array): MaskFile[] {
-  let total = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (/(^|\/)masks\.csv$/i.test(f.name)) return true;
-        if (!/\.png$/i.test(f.name)) return false;
-        total += f.originalSize;
-        if (total > MAX_MASK_ARCHIVE_BYTES) throw new TandemError(ErrorCode.PayloadTooLarge, `the archive's masks unpack to more than ${MAX_MASK_ARCHIVE_BYTES >> 20} MiB`);
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof TandemError) throw e;
-    throw new TandemError(ErrorCode.BadRequest, `not a zip archive of PNG masks: ${(e as Error).message}`);
-  }
-  const all = Object.keys(files).filter((p) => !p.endsWith('/') && !p.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
+  const files = readZip(bytes, (name) => /(^|\/)masks\.csv$/i.test(name) || /\.png$/i.test(name), MAX_MASK_ARCHIVE_BYTES, 'PNG masks');
+  const all = Object.keys(files);
   const csvPath = all.find((p) => /(^|\/)masks\.csv$/i.test(p));
   const listed = csvPath ? csvLabels(new TextDecoder().decode(files[csvPath]), csvPath.slice(0, csvPath.length - 'masks.csv'.length)) : new Map<string, { label: string; attributes: string }>();
   const paths = all.filter((p) => /\.png$/i.test(p));

@@ -7,7 +7,6 @@
 // indices a tool wrote. Like the other imports it checks everything first and writes nothing when
 // one file is wrong. VOC keeps one label per pixel, so objects that overlapped lost their hidden
 // parts on the way out; they come back as they were drawn on top of each other.
-import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { encodeRle, rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
@@ -15,6 +14,7 @@ import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor, parseHexColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
+import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
 
 /** What the PNGs and text of an archive may add up to, compressed: more is a bomb or the wrong file. */
@@ -29,25 +29,10 @@ interface VocArchive {
 
 /** The masks and labelmap of a zip; throws bad_request / payload_too_large. */
 export function readVocArchive(bytes: Uint8Array): VocArchive {
-  let total = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (!/(^|\/)(Segmentation(Object|Class)\/[^/]+\.png|labelmap\.txt)$/i.test(f.name)) return false;
-        total += f.originalSize;
-        if (total > MAX_VOC_ARCHIVE_BYTES) throw new TandemError(ErrorCode.PayloadTooLarge, `the archive's masks unpack to more than ${MAX_VOC_ARCHIVE_BYTES >> 20} MiB`);
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof TandemError) throw e;
-    throw new TandemError(ErrorCode.BadRequest, `not a zip archive of Pascal VOC masks: ${(e as Error).message}`);
-  }
+  const files = readZip(bytes, (name) => /(^|\/)(Segmentation(Object|Class)\/[^/]+\.png|labelmap\.txt)$/i.test(name), MAX_VOC_ARCHIVE_BYTES, 'Pascal VOC masks');
   const images: VocArchive['images'] = new Map();
   let labelmap: Map<number, string> | null = null;
   for (const [path, data] of Object.entries(files)) {
-    if (path.split('/').some((s) => s.startsWith('.') || s === '__MACOSX')) continue;
     if (/labelmap\.txt$/i.test(path)) {
       labelmap = parseLabelmap(new TextDecoder().decode(data));
       continue;

@@ -5,7 +5,6 @@
 // size. Label files are matched to tasks by file stem. Like the COCO import it validates
 // everything first and writes nothing when one line is wrong (applyImportPlan writes the plan).
 // YOLO has no holes and no multi-part objects: each line is one object.
-import { unzipSync } from 'fflate';
 import { parse as parseYaml } from 'yaml';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { rleArea } from '../../../shared/codecs/rle';
@@ -14,6 +13,7 @@ import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
+import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
 
 /** What an archive may unpack to: label text is small, so more is a zip bomb or the wrong file. */
@@ -30,26 +30,10 @@ interface Archive {
 
 /** The label files and class names in a zip; throws bad_request / payload_too_large. */
 export function readYoloArchive(bytes: Uint8Array): Archive {
-  let total = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (!/\.(txt|ya?ml)$/i.test(f.name)) return false;
-        total += f.originalSize;
-        if (total > MAX_YOLO_UNPACKED_BYTES) {
-          throw new TandemError(ErrorCode.PayloadTooLarge, `the archive's label files unpack to more than ${MAX_YOLO_UNPACKED_BYTES >> 20} MiB`);
-        }
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof TandemError) throw e;
-    throw new TandemError(ErrorCode.BadRequest, `not a zip archive of YOLO labels: ${(e as Error).message}`);
-  }
+  const files = readZip(bytes, (name) => /\.(txt|ya?ml)$/i.test(name), MAX_YOLO_UNPACKED_BYTES, 'YOLO labels');
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   const base = (p: string) => p.split('/').pop() ?? p;
-  const paths = Object.keys(files).filter((p) => !p.endsWith('/') && !p.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
+  const paths = Object.keys(files);
   const yamlPath = paths.find((p) => base(p).toLowerCase() === 'data.yaml') ?? paths.find((p) => /\.ya?ml$/i.test(p));
   const classesPath = paths.find((p) => base(p).toLowerCase() === 'classes.txt');
   const names = yamlPath ? yamlNames(text(files[yamlPath]), yamlPath) : classesPath ? linesOf(text(files[classesPath])) : null;
