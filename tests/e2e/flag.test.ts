@@ -73,6 +73,11 @@ describe('flagging an image', () => {
     await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'only the flagged task');
     expect(await owner.getByTestId('task').first().textContent()).toContain('one.png');
     await shot(owner, 'flag-2-project');
+    // The dataset leaves it out unless asked for.
+    const exported = async () => (await (await fetch(new URL((await owner.getByTestId('export-link').getAttribute('href'))!, srv.url))).json()).images.length;
+    expect(await exported()).toBe(2);
+    await owner.getByTestId('export-flagged').check();
+    expect(await exported()).toBe(3);
 
     await page.goto(`${srv.url}/tasks/${tasks[0]}`);
     await opened(tasks[0]);

@@ -141,8 +141,9 @@ export class ReviewApi {
 
   /** `status`: only tasks with one of these review statuses (comma-separated), all when empty. */
   /** `images`: VOC and YOLO zips with the images in them (streamed by the server). */
-  exportUrl(projectId: string, format: ExportFormat, status = '', images = false): string {
-    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}${status ? `&status=${enc(status)}` : ''}${images ? '&images=true' : ''}&token=${enc(this.token)}`;
+  /** `flagged`: keep flagged images (left out by default). */
+  exportUrl(projectId: string, format: ExportFormat, status = '', images = false, flagged = false): string {
+    return `${this.base}/api/projects/${enc(projectId)}/export?format=${format}${status ? `&status=${enc(status)}` : ''}${images ? '&images=true' : ''}${flagged ? '&flagged=include' : ''}&token=${enc(this.token)}`;
   }
 
   taskExportUrl(taskId: string, format: ExportFormat): string {
