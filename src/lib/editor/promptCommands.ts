@@ -81,8 +81,8 @@ export async function runSegment(s: PromptHost, id: ObjectId): Promise<void> {
 /**
  * T: the selected masks fitted to this image by the model (a mask pasted from the previous frame
  * of a sequence, or imported): each gets refitPrompt's click and box, its mask as the previous
- * mask, as if the annotator had clicked there; more clicks refine it as usual, and Escape with the
- * smart tool brings the mask from before back.
+ * mask, as if the annotator had clicked there; more clicks refine it as usual, and undo
+ * (Ctrl/Cmd+Z) brings the mask from before back.
  */
 export function refitSelected(s: PromptHost): void {
   if (!s.inference) return s.notify('Re-fitting needs the smart tools (no inference connection).');

@@ -30,6 +30,10 @@ describe('re-fit', () => {
     // The answer (a 10 px square at the click) is the object's mask now, for everyone.
     await until(() => b.model.read(p)?.source === 'model');
     expect(rleBbox(b.model.read(p)!.mask!)).toEqual([c.x - 5, c.y - 5, 10, 10]);
+    // Undo takes the re-fit back: the mask from before, without the re-fit's click.
+    a.undo();
+    expect(b.model.read(p)!.mask).toEqual(before);
+    expect(b.model.read(p)!.clicks).toEqual([]);
   });
 
   it('says so without the smart tools', () => {
