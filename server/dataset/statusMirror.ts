@@ -23,7 +23,7 @@ export class RowMirror<V extends string | null> {
     private readonly store: (taskId: TaskId, value: V) => Promise<void>,
     /** The row's value, as a task list has it. */
     private readonly rowOf: (t: Task) => V,
-    protected readonly log: Logger,
+    private readonly log: Logger,
     private readonly what: string,
   ) {}
 

@@ -72,7 +72,6 @@ export interface MetaStore {
    * e.g. ADMIN_TOKEN from the environment; issuing a token that exists fails with `conflict`.
    */
   createToken(userId: UserId, opts?: { expiresAt?: number; label?: string; token?: string }): Promise<string>;
-  /** The user of a token, or a reason it does not resolve. */
   /** The token's user and when it expires (epoch ms, null: never), or why there is none. */
   resolveToken(token: string): Promise<{ user: User; expiresAt: number | null } | { error: 'unknown' | 'expired' }>;
   revokeToken(token: string): Promise<void>;

@@ -85,7 +85,8 @@ export const OFFSETS: Array<[number, number, number]> = [
   [-1, 1, Math.SQRT1_2],
 ];
 
-/** w = γ / dist · exp(-β |Ip - Iq|²), β = 1 / (2 <|Ip - Iq|²>) over the image (Rother et al.). */
+// Edge weights: w = γ / dist · exp(-β |Ip - Iq|²), β = 1 / (2 <|Ip - Iq|²>) over the image (Rother et al.).
+
 /** Squared RGB distance between pixels p and q of an interleaved RGB buffer. */
 export function colourDist2(rgb: Uint8Array, p: number, q: number): number {
   const a = rgb[3 * p] - rgb[3 * q];

@@ -144,11 +144,9 @@ export class CanvasHost {
     this.setCamera(oneToOne(this.cam, w, h), true);
   }
 
-  /** Frames the object's mask (Z, or a double click in the object list); false when it has none. */
   /** Frames these objects (the box around all their masks); false when none has a mask. */
   focusObjects(ids: readonly string[]): boolean {
-    const masks = ids.map((id) => this.session.model.read(id as ObjectId)?.mask);
-    const box = unionBox(masks.flatMap((m) => (m ? [rleBbox(m)] : [])));
+    const box = unionBox(ids.map((id) => this.session.maskBox(id as ObjectId)).filter((b) => b !== null));
     if (!box) return false;
     const { w, h } = this.viewSize;
     this.setCamera(focusBox(box, w, h), true);
@@ -249,9 +247,8 @@ export class CanvasHost {
 
     // Every selected object's box (shifted with a move preview); the primary's clicks.
     for (const id of s.selectedIds()) {
-      const mask = s.model.read(id)?.mask;
-      const bb = mask ? rleBbox(mask) : null;
-      if (!bb || bb[2] === 0) continue;
+      const bb = s.maskBox(id);
+      if (!bb) continue;
       const moving = p?.kind === 'move' && p.ids.includes(id);
       drawSelection(this.overlay, cam, moving ? [bb[0] + p.dx, bb[1] + p.dy, bb[2], bb[3]] : bb);
     }

@@ -3,7 +3,7 @@
 // command is one `doc.transact(fn, origin)` so History can undo exactly this user's work.
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import type * as Y from 'yjs';
-import { decodeRle, rleArea } from '../../../shared/codecs/rle';
+import { decodeRle } from '../../../shared/codecs/rle';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
@@ -208,11 +208,6 @@ export class EditorSession implements ToolHost {
     return this.selection.all();
   }
 
-  /** Ctrl/Cmd+A: every visible object. */
-  selectAll(): void {
-    this.selectMany(this.model.list().filter((o) => !o.hidden).map((o) => o.id as ObjectId), false);
-  }
-
   /** The visible objects whose mask lies wholly inside the box [x0, y0, x1, y1] (a marquee). */
   objectsIn(box: [number, number, number, number]): ObjectId[] {
     return objectsInside(this.model.list(), box);
@@ -228,14 +223,20 @@ export class EditorSession implements ToolHost {
     return null;
   }
 
+  /** The object's mask box [x, y, w, h] (cached per mask), or null without pixels. */
+  maskBox(id: ObjectId): [number, number, number, number] | null {
+    const mask = this.model.read(id)?.mask;
+    const box = mask ? this.maskIndex.box(id, mask) : null;
+    return box && box[2] > 0 ? box : null;
+  }
+
   isEditable(id: ObjectId): boolean {
     const o = this.model.read(id);
     return !!o && this.canEdit && !o.locked;
   }
 
   hasMask(id: ObjectId): boolean {
-    const o = this.model.read(id);
-    return !!o?.mask && rleArea(o.mask) > 0;
+    return this.maskBox(id) !== null;
   }
 
   // ---- the smart tools' prompts (promptCommands.ts) ------------------------------------------

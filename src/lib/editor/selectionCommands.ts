@@ -54,8 +54,8 @@ export function relabelObjects(s: ObjectCommandHost, ids: readonly ObjectId[], l
 }
 
 /** Hides or shows, or locks or unlocks, the objects: shared flags (a reviewer hides what is noise
- *  for everyone, locks what is approved), so they need edit rights, but not an unlocked object (a
- *  lock keeps the mask, not its visibility, and must be liftable). */
+ *  for everyone, locks what is approved), so they need edit rights; locked objects take them too
+ *  (a lock keeps the mask, not its visibility, and must be liftable). */
 export function setObjectsFlag(s: ObjectCommandHost, ids: readonly ObjectId[], flag: { hidden: boolean } | { locked: boolean }): void {
   if (!s.canEdit) return s.notify(READ_ONLY_MESSAGE);
   step(s, () => ids.forEach((id) => s.model.setFlags(id, flag, s.user.id)));

@@ -17,7 +17,7 @@ export function sessionKey(s: EditorSession, k: ToolKey): boolean {
     return true;
   }
   if (k.ctrl && lower === 'a' && !k.shift && !k.alt) {
-    s.selectAll();
+    s.selectMany(s.model.list().filter((o) => !o.hidden).map((o) => o.id), false); // every visible object
     return true;
   }
   if (k.ctrl) return false;
