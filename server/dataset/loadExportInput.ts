@@ -10,8 +10,8 @@ import type { ExportInput } from './types';
 /**
  * All tasks of a project, or only `taskIds` (in that order), or only those whose status (read from
  * each task's review room, the truth the task rows mirror) is one of `statuses`. `skipFlagged`
- * leaves out flagged images (blurry, a duplicate: no training example), by the room's flag when
- * the room is read anyway, else by the row's copy. Throws not_found.
+ * leaves out flagged images (blurry, a duplicate: no training example), by the room's flag.
+ * Throws not_found.
  */
 export async function loadExportInput(
   storage: Storage,
@@ -32,13 +32,14 @@ export async function loadExportInput(
     : all;
   const out: ExportInput = { project, tasks: [] };
   for (const task of tasks) {
-    if (opts.statuses) {
+    if (opts.statuses || opts.skipFlagged) {
+      // The room, not the row: a flag or verdict set a moment ago may not be mirrored yet.
       const review = await loadRoomDoc(rooms, `review:${task.id}`);
       const status = readTaskStatus(review)?.status ?? 'todo';
       const flagged = !!readTaskFlag(review);
       review.destroy();
-      if (!opts.statuses.includes(status) || (opts.skipFlagged && flagged)) continue;
-    } else if (opts.skipFlagged && task.flag) continue;
+      if ((opts.statuses && !opts.statuses.includes(status)) || (opts.skipFlagged && flagged)) continue;
+    }
     const doc = await loadRoomDoc(rooms, `task:${task.id}`);
     out.tasks.push({ task, objects: listObjects(doc) });
     doc.destroy();

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toCoco } from '../../server/dataset/export/coco';
 import { importCoco } from '../../server/dataset/import/importCoco';
 import { mutateRoom, storageRooms } from '../../server/dataset/rooms';
-import { setTaskStatus } from '../../shared/schema/review';
+import { setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { sampleInput } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { decodeCocoRle } from '../fixtures/dataset/decoders';
@@ -79,6 +79,22 @@ describe('export CLI', () => {
     expect(d.code).toBe(0);
     const doneOut = JSON.parse(fs.readFileSync(path.join(done, 'annotations.json'), 'utf8'));
     expect(doneOut.images.map((i: { file_name: string }) => i.file_name)).toEqual([fx.tasks.get('taskB')!.name]);
+  });
+
+  it("leaves out an image flagged in its review room, even when the task's row never heard of it", async () => {
+    fx = await sampleStorage();
+    await importCoco(fx.storage, storageRooms(fx.storage), fx.project.id, toCoco(sampleInput(), { segmentation: 'rle' }), 'importer');
+    // Written to the room alone, as a flag is in the moment before the server mirrors it.
+    await mutateRoom(storageRooms(fx.storage), `review:${fx.tasks.get('taskA')!.id}`, (doc) => setTaskFlag(doc, { reason: 'duplicate' }, 'ana'));
+    expect((await fx.storage.meta.listTasks(fx.project.id)).map((t) => t.flag)).toEqual([null, null]);
+    await fx.storage.close();
+    const names = (extra: string[]) => {
+      const out = tmpOut();
+      expect(runCli(['--project', fx!.project.id, '--format', 'coco', '--out', out, '--data-dir', fx!.dir, ...extra]).code).toBe(0);
+      return JSON.parse(fs.readFileSync(path.join(out, 'annotations.json'), 'utf8')).images.map((i: { file_name: string }) => i.file_name).sort();
+    };
+    expect(names([])).toEqual([fx.tasks.get('taskB')!.name]);
+    expect(names(['--include-flagged'])).toEqual([fx.tasks.get('taskA')!.name, fx.tasks.get('taskB')!.name].sort());
   });
 
   it('explains bad arguments and unknown projects with a non-zero exit', async () => {

@@ -83,8 +83,8 @@ describe('HTTP API (contract 2)', () => {
       setTaskFlag(review.doc, { reason: 'blurry', note: 'motion blur on the left half' }, ann.userId);
       await waitFor(async () => (await row()).flag === 'blurry', 'the flag in the list');
       expect(readTaskFlag(review.doc)).toMatchObject({ reason: 'blurry', note: 'motion blur on the left half', by: ann.userId });
-      // A project's dataset leaves the flagged image out unless asked for (by the row, or by the
-      // room when a status filter reads it anyway); the task's own export is always there.
+      // A project's dataset leaves the flagged image out unless asked for (with a status filter
+      // or without); the task's own export is always there.
       const images = async (q: string) => (await s.api('GET', `/api/projects/${projectId}/export?format=coco${q}`)).body.images.length;
       expect([await images(''), await images('&flagged=include'), await images('&status=todo'), await images('&status=todo&flagged=include')]).toEqual([0, 1, 0, 1]);
       expect((await s.api('GET', `/api/tasks/${taskId}/export?format=coco`)).body.images).toHaveLength(1);
