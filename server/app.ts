@@ -13,9 +13,9 @@ import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
-import { FlagMirror, flagReason, StatusMirror } from './dataset/statusMirror';
+import { FlagMirror, flagReason, StatusMirror, ToFixMirror } from './dataset/statusMirror';
 import { parseRoom } from '../shared/protocol/roles';
-import { readTaskStatus } from '../shared/schema/review';
+import { countToFix, readTaskStatus } from '../shared/schema/review';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
 import { memberRoutes } from './http/memberRoutes';
@@ -74,6 +74,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   let ready = false;
   const statusMirror = new StatusMirror(storage.meta, log.child({ module: 'status' }));
   const flagMirror = new FlagMirror(storage.meta, log.child({ module: 'status' }));
+  const toFixMirror = new ToFixMirror(storage.meta, log.child({ module: 'status' }));
 
   const sync = createSyncServer({
     config,
@@ -88,6 +89,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       onReview: (taskId, doc) => {
         statusMirror.update(taskId, doc);
         flagMirror.update(taskId, doc);
+        toFixMirror.update(taskId, doc);
       },
     },
   });
@@ -186,6 +188,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const reconciling = statusMirror
     .reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => readTaskStatus(doc)?.status), stopped)
     .then(() => flagMirror.reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => flagReason(doc)), stopped))
+    .then(() => toFixMirror.reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => countToFix(doc)), stopped))
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
@@ -202,6 +205,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       await reconciling;
       await statusMirror.idle();
       await flagMirror.idle();
+      await toFixMirror.idle();
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
       // for server.close(), i.e. for every HTTP connection, including requests still in flight.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { clearTaskFlag, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
-import type { TaskId } from '../../shared/schema/ids';
+import { clearTaskFlag, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import type { ObjectId, TaskId } from '../../shared/schema/ids';
 import { createLogger } from '../logger';
 import type { Task, TaskStatus } from '../storage/types';
-import { FlagMirror, StatusMirror } from './statusMirror';
+import { FlagMirror, StatusMirror, ToFixMirror } from './statusMirror';
 
 const log = createLogger({ level: 'silent' });
 const T = 't1' as TaskId;
@@ -99,5 +99,24 @@ describe('StatusMirror', () => {
     await mirror.idle();
     expect(writes.at(-1)).toBeNull();
     expect(writes[0]).toBe('corrupt');
+  });
+
+  it('ToFixMirror: counts the objects whose current verdict asks for changes, down to 0 once approved', async () => {
+    const writes: number[] = [];
+    const mirror = new ToFixMirror({ setTaskToFix: async (_id, n) => void writes.push(n) }, log);
+    const doc = new Y.Doc();
+    const ask = (id: string) => setObjectVerdict(doc, id as ObjectId, { verdict: 'changes_requested', by: 'rita', message: 'the mirror is missing' });
+    ask('o1');
+    ask('o2');
+    setObjectVerdict(doc, 'o3' as ObjectId, { verdict: 'approved', by: 'rita' });
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes).toEqual([2]);
+    setObjectVerdict(doc, 'o1' as ObjectId, { verdict: 'approved', by: 'rita' });
+    mirror.update(T, doc);
+    setObjectVerdict(doc, 'o2' as ObjectId, { verdict: 'approved', by: 'rita' });
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes.at(-1)).toBe(0);
   });
 });

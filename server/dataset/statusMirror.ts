@@ -3,15 +3,16 @@
 // past the rooms it watches live, the editor's "next to do" and API clients read the row, which
 // nothing updated before. The review document stays the truth; the row is its copy, written when
 // the status changes, one write at a time per task so the row ends at the latest status. The
-// row's `flag` mirrors the room's flag the same way (FlagMirror).
+// row's `flag` mirrors the room's flag the same way (FlagMirror), and `to_fix` how many objects
+// its verdicts ask changes on (ToFixMirror).
 import type { Doc } from 'yjs';
-import { readTaskFlag, readTaskStatus } from '../../shared/schema/review';
+import { countToFix, readTaskFlag, readTaskStatus } from '../../shared/schema/review';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, TaskStatus } from '../storage/types';
 
 /** One column of the task row kept equal to what the review room says. */
-export class RowMirror<V extends string | null> {
+export class RowMirror<V extends string | number | null> {
   /** The latest value seen per task, and the one the row is known to hold. */
   private wanted = new Map<TaskId, V>();
   private written = new Map<TaskId, V>();
@@ -101,5 +102,13 @@ export function flagReason(doc: Doc): string | null | undefined {
 export class FlagMirror extends RowMirror<string | null> {
   constructor(meta: Pick<MetaStore, 'setTaskFlag'>, log: Logger) {
     super(flagReason, (id, f) => meta.setTaskFlag(id, f), (t) => t.flag, log, 'flag');
+  }
+}
+
+/** Objects with changes requested; written once per room load, then on change (0 included: a
+ *  request approved away must reach the row). */
+export class ToFixMirror extends RowMirror<number> {
+  constructor(meta: Pick<MetaStore, 'setTaskToFix'>, log: Logger) {
+    super(countToFix, (id, n) => meta.setTaskToFix(id, n), (t) => t.toFix, log, 'toFix');
   }
 }

@@ -16,7 +16,7 @@ export interface UserRow { id: string; name: string; is_admin: boolean | number;
 export interface ProjectRow { id: string; name: string; labels: unknown; guide: string; created_by: string; created_at: Millis }
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
-  image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null;
+  image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
 
@@ -64,6 +64,7 @@ export function newTask(input: unknown): Task {
     createdAt: Date.now(),
     assignee: null,
     flag: null,
+    toFix: 0,
   };
 }
 
@@ -97,6 +98,7 @@ export function toTask(r: TaskRow): Task {
     createdAt: Number(r.created_at),
     assignee: (r.assignee ?? null) as UserId | null,
     flag: r.flag ?? null,
+    toFix: Number(r.to_fix ?? 0),
   };
 }
 

@@ -54,7 +54,12 @@ export interface Task {
   assignee: UserId | null;
   /** Why the task is flagged (its review room's flag, mirrored), or null. */
   flag: string | null;
+  /** Objects whose current verdict is "changes requested" (its review room's, mirrored). */
+  toFix: number;
 }
+
+/** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix'> & { id?: TaskId };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -97,12 +102,14 @@ export interface MetaStore {
   removeMember(projectId: ProjectId, userId: UserId): Promise<void>;
   listMembers(projectId: ProjectId): Promise<Member[]>;
 
-  createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag'> & { id?: TaskId }): Promise<Task>;
+  createTask(input: NewTask): Promise<Task>;
   getTask(id: TaskId): Promise<Task | null>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
   /** Mirrors the review room's flag reason into the row (null: not flagged); `not_found` when none. */
   setTaskFlag(id: TaskId, flag: string | null): Promise<void>;
+  /** Mirrors how many objects the review room asks changes on; `not_found` when there is no task. */
+  setTaskToFix(id: TaskId, count: number): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
   deleteTask(id: TaskId): Promise<void>;
   /**

@@ -15,6 +15,8 @@ export { GuideSchema };
 export const TaskStatusSchema = z.enum(TaskStatuses);
 /** A task row's flag: the reason of its review room's flag, or null. */
 export const TaskFlagSchema = z.enum(TaskFlagReasons).nullable();
+/** A task row's count of objects with changes requested. */
+export const TaskToFixSchema = z.number().int().min(0).max(1_000_000);
 
 export const TaskInputSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),

@@ -98,6 +98,8 @@ export interface TaskSummary {
   assignee: string | null;
   /** Why the task is flagged (`blurry`, `not_relevant`, `duplicate`, `corrupt`, `other`), or null. */
   flag: string | null;
+  /** Objects whose current verdict is "changes requested" (0 when none). */
+  toFix: number;
 }
 
 /** Most task assignments one request may change (a project's whole upload, distributed). */

@@ -4,8 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/codecs/rle';
 import { createObject } from '../../shared/schema/annotation';
-import { clearTaskFlag, readTaskFlag, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
-import type { TaskId } from '../../shared/schema/ids';
+import { clearObjectVerdict, clearTaskFlag, readTaskFlag, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import type { ObjectId, TaskId } from '../../shared/schema/ids';
 import { thumbnailKey } from '../../server/storage/images/thumbnail';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -95,6 +95,26 @@ describe('HTTP API (contract 2)', () => {
       review.destroy();
     }
     expect((await s.api('GET', `/api/tasks/${taskId}`)).body.flag).toBeNull();
+  });
+
+  it('lists each task with how many objects its reviewers asked changes on, down to none once approved', async () => {
+    const { projectId, taskId } = await s.createProjectWithTask();
+    const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
+    const toFix = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).toFix;
+    expect(await toFix()).toBe(0);
+    const review = connectClient(s.wsUrl, `review:${taskId}`, reviewer.token);
+    try {
+      await review.synced();
+      for (const id of ['o1', 'o2']) setObjectVerdict(review.doc, id as ObjectId, { verdict: 'changes_requested', by: reviewer.userId, message: 'the wing mirror is missing' });
+      setObjectVerdict(review.doc, 'o3' as ObjectId, { verdict: 'approved', by: reviewer.userId });
+      await waitFor(async () => (await toFix()) === 2, 'two to fix in the list');
+      setObjectVerdict(review.doc, 'o1' as ObjectId, { verdict: 'approved', by: reviewer.userId });
+      clearObjectVerdict(review.doc, 'o2' as ObjectId);
+      await waitFor(async () => (await toFix()) === 0, 'none to fix');
+    } finally {
+      review.destroy();
+    }
+    expect((await s.api('GET', `/api/tasks/${taskId}`)).body.toFix).toBe(0);
   });
 
   it('adds members with each role; their tokens work and see only their projects', async () => {

@@ -201,6 +201,15 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect((await meta.getTask(made[1].id))?.flag).toBeNull();
         await expect(meta.setTaskFlag(made[1].id, 'boring')).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskFlag('nope' as TaskId, null)).rejects.toMatchObject({ code: 'not_found' });
+        // The objects-to-fix column: a count mirrored from the review room's verdicts.
+        expect((await meta.getTask(made[1].id))?.toFix).toBe(0);
+        await meta.setTaskToFix(made[1].id, 3);
+        expect((await meta.listTasks(p.id)).map((t) => t.toFix)).toEqual([0, 3, 0, 0, 0]);
+        await meta.setTaskToFix(made[1].id, 0);
+        expect((await meta.getTask(made[1].id))?.toFix).toBe(0);
+        await expect(meta.setTaskToFix(made[1].id, -1)).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskToFix(made[1].id, 1.5)).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskToFix('nope' as TaskId, 1)).rejects.toMatchObject({ code: 'not_found' });
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
         expect(fixed.id).toBe('myTaskId');
         await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))

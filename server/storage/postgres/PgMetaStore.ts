@@ -9,8 +9,8 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema } from '../validation';
-import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
+import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskToFixSchema } from '../validation';
+import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
   private closed = false;
@@ -132,7 +132,7 @@ export class PgMetaStore implements MetaStore {
     return r.rows.map((x) => toMember(projectId, x));
   }
 
-  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag'> & { id?: TaskId }): Promise<Task> {
+  async createTask(input: NewTask): Promise<Task> {
     const task = newTask(input);
     try {
       await this.q(
@@ -177,6 +177,12 @@ export class PgMetaStore implements MetaStore {
   async setTaskFlag(id: TaskId, flag: string | null): Promise<void> {
     const f = parseInput(TaskFlagSchema, flag, 'task flag');
     const r = await this.q('UPDATE tasks SET flag = $2 WHERE id = $1', [id, f]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskToFix(id: TaskId, count: number): Promise<void> {
+    const n = parseInput(TaskToFixSchema, count, 'objects to fix');
+    const r = await this.q('UPDATE tasks SET to_fix = $2 WHERE id = $1', [id, n]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

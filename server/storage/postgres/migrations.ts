@@ -93,6 +93,11 @@ export const migrations: Migration[] = [
     name: 'task flag',
     sql: `ALTER TABLE tasks ADD COLUMN flag TEXT;`,
   },
+  {
+    version: 5,
+    name: 'task objects to fix',
+    sql: `ALTER TABLE tasks ADD COLUMN to_fix INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**

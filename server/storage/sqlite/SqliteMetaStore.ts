@@ -6,8 +6,8 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema } from '../validation';
-import type { Label, Member, MetaStore, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
+import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskToFixSchema } from '../validation';
+import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
 export class SqliteMetaStore implements MetaStore {
@@ -147,7 +147,7 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map((r) => toMember(projectId, r));
   }
 
-  async createTask(input: Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag'> & { id?: TaskId }): Promise<Task> {
+  async createTask(input: NewTask): Promise<Task> {
     const task = newTask(input);
     try {
       this.live().prepare(
@@ -192,6 +192,12 @@ export class SqliteMetaStore implements MetaStore {
   async setTaskFlag(id: TaskId, flag: string | null): Promise<void> {
     const f = parseInput(TaskFlagSchema, flag, 'task flag');
     const r = this.live().prepare('UPDATE tasks SET flag = ? WHERE id = ?').run(f, id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskToFix(id: TaskId, count: number): Promise<void> {
+    const n = parseInput(TaskToFixSchema, count, 'objects to fix');
+    const r = this.live().prepare('UPDATE tasks SET to_fix = ? WHERE id = ?').run(n, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

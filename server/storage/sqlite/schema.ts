@@ -69,6 +69,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN flag TEXT;
   `,
+  // 5: how many objects the review room asks changes on (a copy), 0 when none.
+  `
+  ALTER TABLE tasks ADD COLUMN to_fix INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -42,6 +42,7 @@ export const TaskSummarySchema = z.object({
   createdAt: z.number().optional(),
   assignee: z.string().nullable().default(null),
   flag: z.string().nullable().default(null),
+  toFix: z.number().int().min(0).default(0),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 
