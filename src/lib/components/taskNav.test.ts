@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../shared/protocol/roles';
-import { claimFor, taskPosition, workQueue } from './taskNav';
+import { claimFor, submitAction, taskPosition, workQueue } from './taskNav';
 
 const tasks = [
   { id: 'a', status: 'done' },
@@ -62,5 +62,32 @@ describe('task navigation', () => {
     expect(taskPosition(queue, 'e', workQueue('reviewer').takes, zoe).nextOpen).toBeNull();
     // An assignee no longer in the member list does not hold the task.
     expect(claimFor('ana', 'annotator', new Map())({ id: 'x', status: 'todo', assignee: 'gone' })).toBe('open');
+  });
+
+  it('takes work that came back before new work: to fix first, still hers before anyone\'s', () => {
+    const roles = new Map<string, Role>([['ana', 'annotator'], ['rita', 'reviewer']]);
+    const ana = claimFor('ana', 'annotator', roles);
+    const takes = workQueue('annotator').takes;
+    const queue = [
+      { id: 'a', status: 'todo' },
+      { id: 'b', status: 'todo', assignee: 'ana' },
+      { id: 'c', status: 'in_progress', toFix: 2 },
+      { id: 'd', status: 'in_progress', toFix: 1, assignee: 'ana' },
+      { id: 'e', status: 'in_progress', toFix: 3, flag: 'blurry' },
+    ];
+    expect(taskPosition(queue, 'a', takes, ana).nextOpen).toBe('d'); // hers and sent back, past hers and new
+    expect(taskPosition(queue, 'd', takes, ana).nextOpen).toBe('b'); // hers next, before an open one to fix
+    expect(taskPosition(queue.slice(0, 3), 'a', takes, ana).nextOpen).toBe('b');
+    expect(taskPosition(queue.filter((t) => !t.assignee), 'a', takes, ana).nextOpen).toBe('c'); // flagged e stays out
+    // Reviewers: a fixed task back in review before one reviewed for the first time.
+    const inReview = [{ id: 'x', status: 'in_review' }, { id: 'y', status: 'in_review' }, { id: 'z', status: 'in_review', toFix: 1 }];
+    expect(taskPosition(inReview, 'x', workQueue('reviewer').takes, claimFor('rita', 'reviewer', roles)).nextOpen).toBe('z');
+  });
+
+  it("sends a task back to the annotators when its reviewer still asks for changes, else moves it on", () => {
+    expect(submitAction(workQueue('reviewer'), 2)).toEqual({ to: 'in_progress', label: 'Send back' });
+    expect(submitAction(workQueue('qa'), 0)).toEqual({ to: 'done', label: 'Done' });
+    // An annotator submits to review whatever is left to fix: the reviewer decides.
+    expect(submitAction(workQueue('annotator'), 1)).toEqual({ to: 'in_review', label: 'Submit' });
   });
 });

@@ -2,7 +2,9 @@
 // previous / next buttons, and the role's work queue: annotators go through the tasks to do,
 // reviewers and QA leads through those in review, each without going back to the list. Tasks the
 // owner assigned to you come first; those assigned to someone else who works the same queue are
-// theirs and skipped, and so are flagged images (blurry, not relevant: the owner decides).
+// theirs and skipped, and so are flagged images (blurry, not relevant: the owner decides). Work that
+// came back comes before new work: a task with objects to fix (sent back to an annotator, or fixed
+// and in review again) first.
 import type { Role } from '../../../shared/protocol/roles';
 
 export interface NavTask {
@@ -12,6 +14,8 @@ export interface NavTask {
   assignee?: string | null;
   /** Why someone flagged the image (the queue passes over it), if they did. */
   flag?: string | null;
+  /** Objects a reviewer asked changes on. */
+  toFix?: number;
 }
 
 /** A task seen from one member's queue: assigned to them, to nobody of their queue, or to someone else of it. */
@@ -31,6 +35,15 @@ export interface WorkQueue {
 
 const ANNOTATING: WorkQueue = { takes: ['todo', 'in_progress'], nextLabel: 'Next to do', submitFrom: ['todo', 'in_progress'], submitTo: 'in_review', submitLabel: 'Submit' };
 const REVIEWING: WorkQueue = { takes: ['in_review'], nextLabel: 'Next to review', submitFrom: ['in_review'], submitTo: 'done', submitLabel: 'Done' };
+
+/**
+ * What the submit button does with the open task: a reviewer who still asks changes on some object
+ * sends it back to the annotators (in progress) instead of closing it.
+ */
+export function submitAction(queue: WorkQueue, toFix: number): { to: 'in_review' | 'done' | 'in_progress'; label: string } {
+  if (queue.submitTo === 'done' && toFix > 0) return { to: 'in_progress', label: 'Send back' };
+  return { to: queue.submitTo, label: queue.submitLabel };
+}
 
 /** Whether the role works the review queue (reviewers and QA leads) rather than the annotation one. */
 export function isReviewing(role: Role): boolean {
@@ -63,7 +76,8 @@ export interface TaskPosition {
   next: string | null;
   /**
    * The first task after this one (wrapping around) whose status is one of `takes`: the first
-   * assigned to this member, else the first nobody of their queue has, else null.
+   * assigned to this member, else the first nobody of their queue has, else null; either way one
+   * with objects to fix before one without.
    */
   nextOpen: string | null;
 }
@@ -76,16 +90,17 @@ export function taskPosition(
 ): TaskPosition {
   const i = tasks.findIndex((t) => t.id === id);
   const n = tasks.length;
-  let mine: string | null = null;
-  let open: string | null = null;
-  for (let k = 1; k < n && i >= 0 && !mine; k++) {
+  // The first candidate of each kind: [mine with objects to fix, mine, open to fix, open].
+  const first: Array<string | null> = [null, null, null, null];
+  for (let k = 1; k < n && i >= 0 && !first[0]; k++) {
     const t = tasks[(i + k) % n];
     if (!takes.includes(t.status) || t.flag) continue; // a flagged image waits for the owner
     const c = claim(t);
-    if (c === 'mine') mine = t.id;
-    else if (c === 'open') open ??= t.id;
+    if (c === 'others') continue;
+    const kind = (c === 'mine' ? 0 : 2) + ((t.toFix ?? 0) > 0 ? 0 : 1);
+    first[kind] ??= t.id;
   }
-  const nextOpen = mine ?? open;
+  const nextOpen = first.find((id) => id !== null) ?? null;
   return {
     index: i + 1,
     count: n,

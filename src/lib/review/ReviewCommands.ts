@@ -99,6 +99,14 @@ export class ReviewCommands {
     clearObjectVerdict(this.init.doc, objectId, this.init.origin);
   }
 
+  /** Drops the verdicts of deleted objects (one transaction): nobody can judge or fix them, and a
+   *  request to delete an object is met by deleting it. */
+  forgetVerdicts(objectIds: readonly string[]): void {
+    this.check();
+    const { doc, origin } = this.init;
+    doc.transact(() => objectIds.forEach((id) => clearObjectVerdict(doc, id as ObjectId, origin)), origin);
+  }
+
   setStatus(status: TaskStatusValue): void {
     this.check();
     setTaskStatus(this.init.doc, status, this.init.userId, this.init.origin);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import type { Verdict } from '../../../shared/schema/review';
+import { reworkOf, staleVerdicts } from './rework';
+
+const asked = (at: number): Verdict => ({ verdict: 'changes_requested', by: 'rita', at });
+const approved = (at: number): Verdict => ({ verdict: 'approved', by: 'rita', at });
+
+describe('rework', () => {
+  it('tells the objects still to fix from those changed since the request, in list order', () => {
+    const objects = [
+      { id: 'a', updatedAt: 100 },
+      { id: 'b', updatedAt: 300 },
+      { id: 'c', updatedAt: 100 },
+      { id: 'd', updatedAt: 100 },
+      { id: 'e', updatedAt: 200 },
+    ];
+    const verdicts = { e: asked(200), b: asked(200), a: asked(200), c: approved(200) };
+    expect(reworkOf(objects, verdicts)).toEqual({ pending: ['a', 'e'], changed: ['b'] });
+    expect(reworkOf(objects, {})).toEqual({ pending: [], changed: [] });
+  });
+
+  it('finds the verdicts whose object was deleted', () => {
+    const verdicts = { a: asked(1), gone: asked(1), old: approved(1) };
+    expect(staleVerdicts(new Set(['a', 'b']), verdicts)).toEqual(['gone', 'old']);
+  });
+});
