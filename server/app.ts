@@ -13,9 +13,8 @@ import { installIoAdapter } from './cluster/ioAdapter';
 import type { Config } from './config';
 import type { HttpDeps } from './http/context';
 import { datasetRoutes, type DatasetService } from './dataset/datasetRoutes';
-import { FlagMirror, flagReason, StatusMirror, ToFixMirror } from './dataset/statusMirror';
+import { ReviewRowMirrors } from './dataset/rowMirrors';
 import { parseRoom } from '../shared/protocol/roles';
-import { countToFix, readTaskStatus } from '../shared/schema/review';
 import { createMetrics, type Metrics } from './metrics/createMetrics';
 import { observeHttp } from './metrics/observeHttp';
 import { memberRoutes } from './http/memberRoutes';
@@ -72,9 +71,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   let inference: InferenceService | null = null;
   let dataset: DatasetService | null = null;
   let ready = false;
-  const statusMirror = new StatusMirror(storage.meta, log.child({ module: 'status' }));
-  const flagMirror = new FlagMirror(storage.meta, log.child({ module: 'status' }));
-  const toFixMirror = new ToFixMirror(storage.meta, log.child({ module: 'status' }));
+  const rowMirrors = new ReviewRowMirrors(storage.meta, log.child({ module: 'status' }));
 
   const sync = createSyncServer({
     config,
@@ -87,9 +84,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // event, so the state a reviewer judged is a version of its own (server/dataset/history).
       onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
       onReview: (taskId, doc) => {
-        statusMirror.update(taskId, doc);
-        flagMirror.update(taskId, doc);
-        toFixMirror.update(taskId, doc);
+        rowMirrors.update(taskId, doc);
       },
     },
   });
@@ -185,10 +180,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     return (await Promise.all(projects.map((p) => storage.meta.listTasks(p.id)))).flat();
   };
   const stopped = () => closing !== null;
-  const reconciling = statusMirror
-    .reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => readTaskStatus(doc)?.status), stopped)
-    .then(() => flagMirror.reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => flagReason(doc)), stopped))
-    .then(() => toFixMirror.reconcile(allTasks, (taskId) => sync.withDoc(`review:${taskId}`, (doc) => countToFix(doc)), stopped))
+  const reconciling = rowMirrors
+    .reconcile(allTasks, (taskId, fn) => sync.withDoc(`review:${taskId}`, fn), stopped)
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
@@ -203,9 +196,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       await sync.close();
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
       await reconciling;
-      await statusMirror.idle();
-      await flagMirror.idle();
-      await toFixMirror.idle();
+      await rowMirrors.idle();
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
       // for server.close(), i.e. for every HTTP connection, including requests still in flight.

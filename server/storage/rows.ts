@@ -17,6 +17,7 @@ export interface ProjectRow { id: string; name: string; labels: unknown; guide: 
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
+  open_threads?: number | string | null; mentioned?: string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
 
@@ -65,6 +66,8 @@ export function newTask(input: unknown): Task {
     assignee: null,
     flag: null,
     toFix: 0,
+    openThreads: 0,
+    mentioned: [],
   };
 }
 
@@ -85,6 +88,16 @@ export function toProject(r: ProjectRow): Project {
   };
 }
 
+/** The row's mention list; a hand-edited or corrupt one reads as none rather than failing the list. */
+function mentionedOf(text: string | null | undefined): string[] {
+  try {
+    const v: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export function toTask(r: TaskRow): Task {
   return {
     id: r.id as TaskId,
@@ -99,6 +112,8 @@ export function toTask(r: TaskRow): Task {
     assignee: (r.assignee ?? null) as UserId | null,
     flag: r.flag ?? null,
     toFix: Number(r.to_fix ?? 0),
+    openThreads: Number(r.open_threads ?? 0),
+    mentioned: mentionedOf(r.mentioned),
   };
 }
 

@@ -56,10 +56,14 @@ export interface Task {
   flag: string | null;
   /** Objects whose current verdict is "changes requested" (its review room's, mirrored). */
   toFix: number;
+  /** Unresolved comment threads (its review room's, mirrored). */
+  openThreads: number;
+  /** Member names mentioned in those threads, sorted. */
+  mentioned: string[];
 }
 
 /** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix'> & { id?: TaskId };
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned'> & { id?: TaskId };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -110,6 +114,8 @@ export interface MetaStore {
   setTaskFlag(id: TaskId, flag: string | null): Promise<void>;
   /** Mirrors how many objects the review room asks changes on; `not_found` when there is no task. */
   setTaskToFix(id: TaskId, count: number): Promise<void>;
+  /** Mirrors the review room's open threads and who they mention; `not_found` when there is no task. */
+  setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
   deleteTask(id: TaskId): Promise<void>;
   /**

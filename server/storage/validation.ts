@@ -17,6 +17,8 @@ export const TaskStatusSchema = z.enum(TaskStatuses);
 export const TaskFlagSchema = z.enum(TaskFlagReasons).nullable();
 /** A task row's count of objects with changes requested. */
 export const TaskToFixSchema = z.number().int().min(0).max(1_000_000);
+/** A task row's open threads and the member names they mention. */
+export const TaskThreadsSchema = z.object({ open: z.number().int().min(0).max(1_000_000), mentioned: z.array(UserNameSchema).max(1000) });
 
 export const TaskInputSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),

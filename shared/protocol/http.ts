@@ -100,6 +100,10 @@ export interface TaskSummary {
   flag: string | null;
   /** Objects whose current verdict is "changes requested" (0 when none). */
   toFix: number;
+  /** Unresolved comment threads. */
+  openThreads: number;
+  /** Member names @mentioned in those threads, sorted. */
+  mentioned: string[];
 }
 
 /** Most task assignments one request may change (a project's whole upload, distributed). */

@@ -317,11 +317,6 @@ export function readVerdicts(doc: Y.Doc): Record<string, Verdict> {
   return out;
 }
 
-/** How many objects have "changes requested" as their current verdict. */
-export function countToFix(doc: Y.Doc): number {
-  return Object.values(readVerdicts(doc)).filter((v) => v.verdict === 'changes_requested').length;
-}
-
 /**
  * The members mentioned in `text` as `@name`, matched case-insensitively against
  * `memberNames` (names may contain spaces; the longest name that fits wins, and it must end at a

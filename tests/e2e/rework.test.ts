@@ -1,8 +1,9 @@
 // The rework loop: a reviewer asks for changes on two objects of a task in review; the submit
 // button then sends the task back instead of closing it. The annotator finds it on the project
-// page ("to fix" badge and filter) and first in "Next to do", sees which objects to fix, deletes
-// one as asked (its change request goes with it) and fixes the other, and sends it to review
-// again; the reviewer sees what changed since, approves, and the task can be closed.
+// page ("to fix" badge and filter; the threads that @mention her) and first in "Next to do",
+// sees which objects to fix, deletes one as asked (its change request goes with it) and fixes the
+// other, and sends it to review again; the reviewer sees what changed since, approves, and the
+// task can be closed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { encodeRle } from '../../shared/codecs/rle';
@@ -80,7 +81,7 @@ describe('the rework loop', () => {
   it('asking for changes turns the reviewer\'s "Done" into "Send back", which returns the task to the annotators', async () => {
     await submit(reviewer).waitFor();
     expect(await submit(reviewer).getAttribute('data-to')).toBe('done');
-    await requestChanges(ids.edge, 'the mirror is missing');
+    await requestChanges(ids.edge, '@Ana the mirror is missing');
     await requestChanges(ids.sign, 'a road sign, not a car: delete it');
     expect(await submit(reviewer).getAttribute('data-to')).toBe('in_progress');
     expect(await submit(reviewer).textContent()).toMatch(/^Send back/);
@@ -95,10 +96,17 @@ describe('the rework loop', () => {
     await list.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
     await list.getByTestId('task').first().waitFor();
     expect(await list.getByTestId('task-to-fix-badge').allTextContents()).toEqual(['✎ 2 to fix']);
+    // The requests opened two threads, one of them @mentioning Ana.
+    expect(await list.getByTestId('task-threads-badge').allTextContents()).toEqual([' 2 · @you']);
     await list.getByTestId('filter-to-fix').click();
     await waitFor(async () => (await list.getByTestId('task').count()) === 1, 'only the task sent back');
     expect(await list.getByTestId('task').first().textContent()).toContain('one.png');
     await shot(list, 'rework-2-project');
+    await list.getByTestId('filter-to-fix').click();
+    await waitFor(async () => (await list.getByTestId('task').count()) === 3, 'all three again');
+    expect(await list.getByTestId('filter-mentions').textContent()).toBe('Mentions me 1');
+    await list.getByTestId('filter-mentions').click();
+    await waitFor(async () => (await list.getByTestId('task').count()) === 1, 'only the task that mentions Ana');
     await list.close();
 
     // From two.png the next in the project order to do is three.png; the queue takes one.png first.

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/codecs/rle';
 import { createObject } from '../../shared/schema/annotation';
-import { clearObjectVerdict, clearTaskFlag, readTaskFlag, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import { clearObjectVerdict, clearTaskFlag, createThread, readTaskFlag, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import type { ObjectId, TaskId } from '../../shared/schema/ids';
 import { thumbnailKey } from '../../server/storage/images/thumbnail';
 import { makeImage } from '../helpers/images';
@@ -115,6 +115,25 @@ describe('HTTP API (contract 2)', () => {
       review.destroy();
     }
     expect((await s.api('GET', `/api/tasks/${taskId}`)).body.toFix).toBe(0);
+  });
+
+  it('lists each task with its open comment threads and the members they mention', async () => {
+    const { projectId, taskId } = await s.createProjectWithTask();
+    const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
+    const row = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId);
+    expect(await row()).toMatchObject({ openThreads: 0, mentioned: [] });
+    const review = connectClient(s.wsUrl, `review:${taskId}`, reviewer.token);
+    try {
+      await review.synced();
+      const t = createThread(review.doc, { objectId: null, x: 10, y: 10, by: reviewer.userId, text: '@Ana is the shadow part of it?', mentions: ['Ana'] });
+      await waitFor(async () => (await row()).openThreads === 1, 'one open thread in the list');
+      expect((await row()).mentioned).toEqual(['Ana']);
+      resolveThread(review.doc, t, reviewer.userId);
+      await waitFor(async () => (await row()).openThreads === 0, 'resolved');
+      expect((await row()).mentioned).toEqual([]);
+    } finally {
+      review.destroy();
+    }
   });
 
   it('adds members with each role; their tokens work and see only their projects', async () => {

@@ -210,6 +210,15 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await expect(meta.setTaskToFix(made[1].id, -1)).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskToFix(made[1].id, 1.5)).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskToFix('nope' as TaskId, 1)).rejects.toMatchObject({ code: 'not_found' });
+        // Open threads and the names they mention.
+        expect(await meta.getTask(made[1].id)).toMatchObject({ openThreads: 0, mentioned: [] });
+        await meta.setTaskThreads(made[1].id, { open: 2, mentioned: ['Ana', 'Rita Ó'] });
+        expect((await meta.listTasks(p.id)).map((t) => [t.openThreads, t.mentioned])).toEqual([[0, []], [2, ['Ana', 'Rita Ó']], [0, []], [0, []], [0, []]]);
+        await meta.setTaskThreads(made[1].id, { open: 0, mentioned: [] });
+        expect(await meta.getTask(made[1].id)).toMatchObject({ openThreads: 0, mentioned: [] });
+        await expect(meta.setTaskThreads(made[1].id, { open: -1, mentioned: [] })).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskThreads(made[1].id, { open: 1, mentioned: [''] })).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskThreads('nope' as TaskId, { open: 0, mentioned: [] })).rejects.toMatchObject({ code: 'not_found' });
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
         expect(fixed.id).toBe('myTaskId');
         await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))

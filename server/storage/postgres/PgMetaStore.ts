@@ -9,7 +9,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -183,6 +183,12 @@ export class PgMetaStore implements MetaStore {
   async setTaskToFix(id: TaskId, count: number): Promise<void> {
     const n = parseInput(TaskToFixSchema, count, 'objects to fix');
     const r = await this.q('UPDATE tasks SET to_fix = $2 WHERE id = $1', [id, n]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void> {
+    const s = parseInput(TaskThreadsSchema, summary, 'open threads');
+    const r = await this.q('UPDATE tasks SET open_threads = $2, mentioned = $3 WHERE id = $1', [id, s.open, JSON.stringify(s.mentioned)]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -98,6 +98,12 @@ export const migrations: Migration[] = [
     name: 'task objects to fix',
     sql: `ALTER TABLE tasks ADD COLUMN to_fix INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 6,
+    name: 'task open threads and mentions',
+    sql: `ALTER TABLE tasks ADD COLUMN open_threads INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE tasks ADD COLUMN mentioned TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 /**

@@ -6,7 +6,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
@@ -198,6 +198,12 @@ export class SqliteMetaStore implements MetaStore {
   async setTaskToFix(id: TaskId, count: number): Promise<void> {
     const n = parseInput(TaskToFixSchema, count, 'objects to fix');
     const r = this.live().prepare('UPDATE tasks SET to_fix = ? WHERE id = ?').run(n, id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void> {
+    const s = parseInput(TaskThreadsSchema, summary, 'open threads');
+    const r = this.live().prepare('UPDATE tasks SET open_threads = ?, mentioned = ? WHERE id = ?').run(s.open, JSON.stringify(s.mentioned), id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -73,6 +73,11 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN to_fix INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: unresolved comment threads and the member names they mention (a copy, JSON array).
+  `
+  ALTER TABLE tasks ADD COLUMN open_threads INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN mentioned TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
 
 /** The schema version this code writes. */

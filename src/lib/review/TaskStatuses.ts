@@ -1,6 +1,6 @@
 // Live review status of many tasks for the project's task list. The server's task list carries
 // each task's status as of the request (the row mirrors the review room: server/dataset/
-// statusMirror.ts); this reads it from each task's `review:` room (read-only use, no IndexedDB
+// rowMirrors.ts); this reads it from each task's `review:` room (read-only use, no IndexedDB
 // copy) so the list stays live as reviewers move tasks, with who has each task open (the editor's
 // review connection is present in the room; these watchers are not). Capped: the project page
 // watches the cards on screen (components/visibleCards.ts), at most MAX_WATCHED of them; the others

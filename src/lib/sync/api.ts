@@ -43,6 +43,8 @@ export const TaskSummarySchema = z.object({
   assignee: z.string().nullable().default(null),
   flag: z.string().nullable().default(null),
   toFix: z.number().int().min(0).default(0),
+  openThreads: z.number().int().min(0).default(0),
+  mentioned: z.array(z.string()).default([]),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 

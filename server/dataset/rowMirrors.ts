@@ -4,9 +4,11 @@
 // nothing updated before. The review document stays the truth; the row is its copy, written when
 // the status changes, one write at a time per task so the row ends at the latest status. The
 // row's `flag` mirrors the room's flag the same way (FlagMirror), and `to_fix` how many objects
-// its verdicts ask changes on (ToFixMirror).
+// its verdicts ask changes on (ToFixMirror), `open_threads` and `mentioned` its open discussion
+// (ThreadsMirror).
 import type { Doc } from 'yjs';
-import { countToFix, readTaskFlag, readTaskStatus } from '../../shared/schema/review';
+import { readTaskFlag, readTaskStatus } from '../../shared/schema/review';
+import { countToFix, threadSummary, type ThreadSummary } from '../../shared/schema/reviewSummary';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, TaskStatus } from '../storage/types';
@@ -48,15 +50,25 @@ export class RowMirror<V extends string | number | null> {
         this.log.warn({ err, taskId: t.id }, `could not read the review room to check the task row's ${this.what}`);
         return undefined;
       });
-      // A value that arrived live meanwhile is newer than this read: it wins.
-      if (v === undefined || v === this.rowOf(t) || this.wanted.has(t.id)) continue;
-      this.written.set(t.id, this.rowOf(t));
-      this.want(t.id, v);
-      fixed++;
+      if (this.catchUp(t, v)) fixed++;
     }
     await this.idle();
     if (fixed) this.log.info({ fixed }, `task rows' ${this.what} caught up with their review rooms`);
     return fixed;
+  }
+
+  /** The room's value (undefined: it says nothing). */
+  valueOf(doc: Doc): V | undefined {
+    return this.read(doc);
+  }
+
+  /** Writes `v`, read from the room by a reconcile, when the row `t` differs; true when it does. */
+  catchUp(t: Task, v: V | undefined): boolean {
+    // A value that arrived live meanwhile is newer than this read: it wins.
+    if (v === undefined || v === this.rowOf(t) || this.wanted.has(t.id)) return false;
+    this.written.set(t.id, this.rowOf(t));
+    this.want(t.id, v);
+    return true;
   }
 
   private want(taskId: TaskId, v: V): void {
@@ -110,5 +122,65 @@ export class FlagMirror extends RowMirror<string | null> {
 export class ToFixMirror extends RowMirror<number> {
   constructor(meta: Pick<MetaStore, 'setTaskToFix'>, log: Logger) {
     super(countToFix, (id, n) => meta.setTaskToFix(id, n), (t) => t.toFix, log, 'toFix');
+  }
+}
+
+/** The row's copy of a summary, as one comparable value (keys in a fixed order). */
+const threadsKey = (s: ThreadSummary): string => JSON.stringify({ open: s.open, mentioned: s.mentioned });
+
+/** Unresolved threads and the names they mention, one write for both. */
+export class ThreadsMirror extends RowMirror<string> {
+  constructor(meta: Pick<MetaStore, 'setTaskThreads'>, log: Logger) {
+    super(
+      (doc) => threadsKey(threadSummary(doc)),
+      (id, key) => meta.setTaskThreads(id, JSON.parse(key) as ThreadSummary),
+      (t) => threadsKey({ open: t.openThreads, mentioned: t.mentioned }),
+      log,
+      'threads',
+    );
+  }
+}
+
+type MirroredMeta = Pick<MetaStore, 'setTaskStatus' | 'setTaskFlag' | 'setTaskToFix' | 'setTaskThreads'>;
+
+/** A RowMirror of any column, as the set of them uses it (a value read is handed back as read). */
+interface MirrorColumn {
+  update(taskId: TaskId, doc: Doc): void;
+  valueOf(doc: Doc): unknown;
+  catchUp(t: Task, v: unknown): boolean;
+  idle(): Promise<void>;
+}
+
+/** Every column the task row copies from its review room, kept together: the sync server's
+ *  review hook updates them all, and startup reads each room once for all of them. */
+export class ReviewRowMirrors {
+  private readonly mirrors: MirrorColumn[];
+
+  constructor(meta: MirroredMeta, private readonly log: Logger) {
+    this.mirrors = [new StatusMirror(meta, log), new FlagMirror(meta, log), new ToFixMirror(meta, log), new ThreadsMirror(meta, log)];
+  }
+
+  update(taskId: TaskId, doc: Doc): void {
+    for (const m of this.mirrors) m.update(taskId, doc);
+  }
+
+  /** RowMirror.reconcile for every column, one read of each room. Resolves how many columns it corrected. */
+  async reconcile(tasks: () => Promise<Task[]>, withRoom: <T>(taskId: TaskId, fn: (doc: Doc) => T) => Promise<T>, stop: () => boolean): Promise<number> {
+    let fixed = 0;
+    for (const t of await tasks()) {
+      if (stop()) break;
+      const values = await withRoom(t.id, (doc) => this.mirrors.map((m) => m.valueOf(doc))).catch((err: unknown) => {
+        this.log.warn({ err, taskId: t.id }, "could not read the review room to check the task's row");
+        return null;
+      });
+      if (values) fixed += this.mirrors.filter((m, i) => m.catchUp(t, values[i])).length;
+    }
+    await this.idle();
+    if (fixed) this.log.info({ fixed }, 'task rows caught up with their review rooms');
+    return fixed;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all(this.mirrors.map((m) => m.idle()));
   }
 }

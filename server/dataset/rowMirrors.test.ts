@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { clearTaskFlag, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import { clearTaskFlag, createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import type { ObjectId, TaskId } from '../../shared/schema/ids';
 import { createLogger } from '../logger';
 import type { Task, TaskStatus } from '../storage/types';
-import { FlagMirror, StatusMirror, ToFixMirror } from './statusMirror';
+import { FlagMirror, ReviewRowMirrors, StatusMirror, ThreadsMirror, ToFixMirror } from './rowMirrors';
 
 const log = createLogger({ level: 'silent' });
 const T = 't1' as TaskId;
@@ -118,5 +118,45 @@ describe('StatusMirror', () => {
     mirror.update(T, doc);
     await mirror.idle();
     expect(writes.at(-1)).toBe(0);
+  });
+
+  it('ThreadsMirror: counts the open threads and the names mentioned in them, none once resolved', async () => {
+    const writes: Array<{ open: number; mentioned: string[] }> = [];
+    const mirror = new ThreadsMirror({ setTaskThreads: async (_id, s) => void writes.push(s) }, log);
+    const doc = new Y.Doc();
+    const first = createThread(doc, { objectId: null, x: 1, y: 2, by: 'rita', text: '@Ana is this a car?', mentions: ['Ana'] });
+    createThread(doc, { objectId: null, x: 5, y: 5, by: 'rita', text: 'blurry corner' });
+    reply(doc, first, { by: 'ana', text: '@Rita @Bo yes', mentions: ['Rita', 'Bo'] });
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes).toEqual([{ open: 2, mentioned: ['Ana', 'Bo', 'Rita'] }]);
+    resolveThread(doc, first, 'ana');
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes.at(-1)).toEqual({ open: 1, mentioned: [] });
+  });
+
+  it('ReviewRowMirrors: startup reads each room once for every column and corrects only what differs', async () => {
+    const written: string[] = [];
+    const meta = {
+      setTaskStatus: async (id: TaskId, s: TaskStatus) => void written.push(`${id} status ${s}`),
+      setTaskFlag: async (id: TaskId, f: string | null) => void written.push(`${id} flag ${f}`),
+      setTaskToFix: async (id: TaskId, n: number) => void written.push(`${id} toFix ${n}`),
+      setTaskThreads: async (id: TaskId, s: { open: number }) => void written.push(`${id} threads ${s.open}`),
+    };
+    const mirrors = new ReviewRowMirrors(meta, log);
+    const a = new Y.Doc();
+    setTaskStatus(a, 'in_review', 'ana');
+    setObjectVerdict(a, 'o1' as ObjectId, { verdict: 'changes_requested', by: 'rita', message: 'the mirror' });
+    const b = new Y.Doc(); // matches its row: nothing to write
+    const rows = [
+      { id: 'a', status: 'todo', flag: null, toFix: 0, openThreads: 0, mentioned: [] },
+      { id: 'b', status: 'todo', flag: null, toFix: 0, openThreads: 0, mentioned: [] },
+    ] as unknown as Task[];
+    const reads: string[] = [];
+    const fixed = await mirrors.reconcile(async () => rows, async (id, fn) => (reads.push(id), fn(id === 'a' ? a : b)), () => false);
+    expect(reads).toEqual(['a', 'b']);
+    expect(fixed).toBe(3);
+    expect(written.sort()).toEqual(['a status in_review', 'a threads 1', 'a toFix 1']);
   });
 });

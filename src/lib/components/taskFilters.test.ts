@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskSummary } from '../sync/api';
+import { applyFilters, taskFilters } from './taskFilters';
+
+const task = (id: string, extra: Partial<TaskSummary> = {}): TaskSummary =>
+  ({ id, name: `${id}.png`, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], ...extra }) as TaskSummary;
+
+describe('task filters', () => {
+  const tasks = [
+    task('a', { assignee: 'u-ana', openThreads: 2, mentioned: ['Ana', 'Bo'] }),
+    task('b', { flag: 'blurry' }),
+    task('c', { toFix: 1, openThreads: 1, mentioned: ['Bo'] }),
+    task('d', { assignee: 'u-ana', toFix: 3 }),
+  ];
+  const filters = taskFilters('u-ana', 'Ana');
+  const ids = (...on: string[]) => applyFilters(tasks, filters, new Set(on)).map((t) => t.id);
+
+  it('narrows the list to what each filter asks for, and to what all of them ask for together', () => {
+    expect(ids()).toEqual(['a', 'b', 'c', 'd']);
+    expect(ids('mine')).toEqual(['a', 'd']);
+    expect(ids('flagged')).toEqual(['b']);
+    expect(ids('to-fix')).toEqual(['c', 'd']);
+    expect(ids('comments')).toEqual(['a', 'c']);
+    expect(ids('mentions')).toEqual(['a']);
+    expect(ids('mine', 'to-fix')).toEqual(['d']);
+  });
+
+  it('mentions nobody before the page knows who is signed in', () => {
+    expect(applyFilters(tasks, taskFilters(null, null), new Set(['mentions', 'mine']))).toEqual([]);
+  });
+});

@@ -1,0 +1,29 @@
+// The project page's on/off task filters beyond status: each narrows the list to the tasks that
+// need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
+// changes requested, open comments). Shown only while some task matches (or the filter is on).
+import type { TaskSummary } from '../sync/api';
+
+export interface TaskFilter {
+  /** Also the button's test id: `filter-<key>`. */
+  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions';
+  label: string;
+  title: string;
+  test: (t: TaskSummary) => boolean;
+}
+
+/** The filters for member `me` (user id) called `myName` (how @mentions spell them). */
+export function taskFilters(me: string | null, myName: string | null): TaskFilter[] {
+  return [
+    { key: 'mine', label: 'Assigned to me', title: 'The tasks the owner assigned to you', test: (t) => !!me && t.assignee === me },
+    { key: 'flagged', label: 'Flagged', title: 'Images someone flagged (blurry, not relevant…): the queue passes over them', test: (t) => !!t.flag },
+    { key: 'to-fix', label: 'Changes requested', title: 'A reviewer asked for changes on some object', test: (t) => t.toFix > 0 },
+    { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
+    { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
+  ];
+}
+
+/** The tasks every filter that is on lets through. */
+export function applyFilters<T extends TaskSummary>(tasks: readonly T[], filters: readonly TaskFilter[], on: ReadonlySet<string>): T[] {
+  const active = filters.filter((f) => on.has(f.key));
+  return tasks.filter((t) => active.every((f) => f.test(t)));
+}
