@@ -16,11 +16,11 @@ function table(header: string[], rows: unknown[][]): string {
 export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
   if (which === 'objects') {
     return table(
-      ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections'],
-      a.objects.map((o) => [o.taskId, o.taskName, o.objectId, o.label, o.createdBy, o.source, o.clicks, o.timeToAcceptMs, o.firstVerdict, o.verdict, o.corrections]),
+      ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections', 'kept_iou'],
+      a.objects.map((o) => [o.taskId, o.taskName, o.objectId, o.label, o.createdBy, o.source, o.clicks, o.timeToAcceptMs, o.firstVerdict, o.verdict, o.corrections, o.keptIou]),
     );
   }
-  const header = ['user_id', 'name', 'objects', 'clicks', 'clicks_per_object', 'active_ms', 'objects_per_hour', 'mean_time_to_accept_ms', 'median_time_to_accept_ms', 'reviewed', 'approved_first_time', 'review_pass_rate', 'corrections'];
-  const row = (id: string, name: string, g: Analytics['project']) => [id, name, g.objects, g.clicks, g.clicksPerObject, g.activeMs, g.objectsPerHour, g.meanTimeToAcceptMs, g.medianTimeToAcceptMs, g.reviewed, g.approvedFirstTime, g.reviewPassRate, g.corrections];
+  const header = ['user_id', 'name', 'objects', 'clicks', 'clicks_per_object', 'active_ms', 'objects_per_hour', 'mean_time_to_accept_ms', 'median_time_to_accept_ms', 'reviewed', 'approved_first_time', 'review_pass_rate', 'corrections', 'mean_kept_iou'];
+  const row = (id: string, name: string, g: Analytics['project']) => [id, name, g.objects, g.clicks, g.clicksPerObject, g.activeMs, g.objectsPerHour, g.meanTimeToAcceptMs, g.medianTimeToAcceptMs, g.reviewed, g.approvedFirstTime, g.reviewPassRate, g.corrections, g.meanKeptIou];
   return table(header, [...a.annotators.map((u) => row(u.userId, u.name, u)), row('*', 'project', a.project)]);
 }

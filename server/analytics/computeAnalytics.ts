@@ -10,6 +10,10 @@
 //   (clicks and edits) split into sessions at gaps over IDLE_GAP_MS; a lone event counts nothing.
 // - clicks per object: clicks on the objects a user created / those objects.
 // - review pass rate: objects whose first verdict is `approved` / objects with any verdict.
+// - kept IoU: for an approved object, the IoU of its mask as first judged (the last recorded mask
+//   at or before its first verdict) with its mask now: 1 when review took it as it was, lower as
+//   reviewers (or the annotator, asked to) redrew it. How much of the first submission survived.
+import { rleIou } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
 
@@ -45,6 +49,8 @@ export interface ObjectFigures {
   firstVerdict: VerdictEvent['verdict'] | null;
   verdict: VerdictEvent['verdict'] | null;
   corrections: number;
+  /** Approved objects: IoU of the mask as first judged with the mask now; null otherwise. */
+  keptIou: number | null;
 }
 
 export interface GroupFigures {
@@ -59,6 +65,8 @@ export interface GroupFigures {
   approvedFirstTime: number;
   reviewPassRate: number | null;
   corrections: number;
+  /** Mean kept IoU of the approved objects that have one. */
+  meanKeptIou: number | null;
 }
 
 export interface Analytics {
@@ -78,10 +86,13 @@ export function objectFigures(t: AnalyticsTaskInput, o: AnnotationObject): Objec
   // Accepted state: last mask change at or before the first verdict; without history, the
   // object's last update (capped at the verdict time: a later change is a correction).
   let acceptedAt = o.updatedAt;
+  let judged: HistoryEntry | null = null;
   if (first) {
     const before = versions.filter((v) => v.updatedAt <= first.at);
-    acceptedAt = before.length ? before[before.length - 1].updatedAt : Math.min(o.updatedAt, first.at);
+    judged = before.at(-1) ?? null;
+    acceptedAt = judged ? judged.updatedAt : Math.min(o.updatedAt, first.at);
   }
+  const verdict = verdicts.at(-1)?.verdict ?? null;
   const firstChanges = verdicts.find((v) => v.verdict === 'changes_requested');
   let corrections = 0;
   if (firstChanges) {
@@ -102,9 +113,18 @@ export function objectFigures(t: AnalyticsTaskInput, o: AnnotationObject): Objec
     acceptedAt,
     timeToAcceptMs: firstClickAt === null ? null : Math.max(0, acceptedAt - firstClickAt),
     firstVerdict: first?.verdict ?? null,
-    verdict: verdicts.length ? verdicts[verdicts.length - 1].verdict : null,
+    verdict,
     corrections,
+    keptIou: verdict === 'approved' && judged ? keptIou(judged.mask, o.mask) : null,
   };
+}
+
+/** IoU of two masks of one image; the same mask (empty ones too) is kept whole (1), a mask that
+ *  came or went is not kept at all (0), masks of different sizes are not comparable (null). */
+function keptIou(before: AnnotationObject['mask'], now: AnnotationObject['mask']): number | null {
+  if (!before || !now) return before === now ? 1 : 0;
+  if (before.size[0] !== now.size[0] || before.size[1] !== now.size[1]) return null;
+  return before.counts === now.counts ? 1 : rleIou(before, now);
 }
 
 /** Active time of a set of event times: sum of the gaps no longer than IDLE_GAP_MS. */
@@ -136,7 +156,12 @@ function group(objects: ObjectFigures[], activity: number[]): GroupFigures {
     approvedFirstTime,
     reviewPassRate: reviewed.length ? approvedFirstTime / reviewed.length : null,
     corrections: objects.reduce((n, o) => n + o.corrections, 0),
+    meanKeptIou: mean(objects.map((o) => o.keptIou).filter((v): v is number => v !== null)),
   };
+}
+
+function mean(xs: number[]): number | null {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 }
 
 function median(sorted: number[]): number {
@@ -177,6 +202,7 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
       objectsPerHour: `objects created / active hours (activity split into sessions at gaps over ${IDLE_GAP_MS / 60000} min)`,
       clicksPerObject: 'clicks on the objects created / objects created',
       reviewPassRate: 'objects approved at their first verdict / objects with a verdict',
+      keptIou: 'approved objects: IoU of the mask as first judged (last recorded at or before the first verdict) with the mask now',
     },
     project: group(objects, all),
     annotators,

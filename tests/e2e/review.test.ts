@@ -6,7 +6,7 @@
 // what was saved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { decodeRle, encodeRle, rleArea } from '../../shared/codecs/rle';
+import { decodeRle, encodeRle, rleArea, rleIou } from '../../shared/codecs/rle';
 import { createObject, listObjects } from '../../shared/schema/annotation';
 import { listThreads, readTaskStatus, readVerdicts } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
@@ -176,6 +176,15 @@ describe('review in the browser: request changes, fix, approve', () => {
     const ana = owner.getByTestId('chart-pass-rate').locator('g[data-label="Ana"]');
     await ana.waitFor();
     expect(await ana.getAttribute('data-value')).toBe('0');
+    // How much of A's polygon the approved mask kept: the IoU of the polygon (as B judged it) with
+    // the brushed fix, as the stored masks give it.
+    const final = object()!.mask!;
+    const kept = rleIou({ size: final.size, counts: drawnCounts }, final);
+    expect(kept).toBeGreaterThan(0.5);
+    expect(kept).toBeLessThan(1);
+    const keptBar = owner.getByTestId('chart-kept-iou').locator('g[data-label="Ana"]');
+    expect(Number(await keptBar.getAttribute('data-value'))).toBeCloseTo(kept, 6);
+    expect(await owner.getByTestId('kept-iou').textContent()).toBe(kept.toFixed(3));
     expect(await owner.getByTestId('chart-clicks-per-object').locator('g[data-label="Ana"]').count()).toBe(1);
     // Per label: one object of label "box" (class balance).
     expect(await owner.getByTestId('chart-objects-per-label').locator('g[data-label="box"]').getAttribute('data-value')).toBe('1');

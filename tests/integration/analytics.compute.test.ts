@@ -5,6 +5,7 @@ import { analyticsCsv } from '../../server/analytics/analyticsCsv';
 import type { HistoryEntry } from '../../server/dataset/history/historyDoc';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
+import { encodeRle } from '../../shared/codecs/rle';
 
 const S = 1000; // ms per second
 const click = (by: string, at: number) => ({ x: 1, y: 1, positive: true, by, at });
@@ -103,12 +104,46 @@ describe('analytics', () => {
 
   it('writes the same figures as CSV', () => {
     const csv = analyticsCsv(a, 'annotators').split('\r\n');
-    expect(csv[0]).toBe('user_id,name,objects,clicks,clicks_per_object,active_ms,objects_per_hour,mean_time_to_accept_ms,median_time_to_accept_ms,reviewed,approved_first_time,review_pass_rate,corrections');
-    expect(csv).toContain('u1,Ana,2,5,2.5000,140000,51.4286,5000,5000,2,1,0.5000,2');
-    expect(csv.find((l) => l.startsWith('*,project,'))).toBe('*,project,4,7,1.7500,230000,62.6087,33333.3333,6000,2,1,0.5000,2');
+    expect(csv[0]).toBe('user_id,name,objects,clicks,clicks_per_object,active_ms,objects_per_hour,mean_time_to_accept_ms,median_time_to_accept_ms,reviewed,approved_first_time,review_pass_rate,corrections,mean_kept_iou');
+    // Both of Ana's approved objects have no mask in this project: kept whole (1).
+    expect(csv).toContain('u1,Ana,2,5,2.5000,140000,51.4286,5000,5000,2,1,0.5000,2,1');
+    expect(csv.find((l) => l.startsWith('*,project,'))).toBe('*,project,4,7,1.7500,230000,62.6087,33333.3333,6000,2,1,0.5000,2,1');
     const objects = analyticsCsv(a, 'objects').split('\r\n');
-    expect(objects[0]).toBe('task_id,task_name,object_id,label,created_by,source,clicks,time_to_accept_ms,first_verdict,verdict,corrections');
-    expect(objects).toContain('t1,one.jpg,o2,cat,u1,model,2,4000,changes_requested,approved,2');
-    expect(objects).toContain('t2,two.jpg,o3,cat,u2,brush,0,,,,0');
+    expect(objects[0]).toBe('task_id,task_name,object_id,label,created_by,source,clicks,time_to_accept_ms,first_verdict,verdict,corrections,kept_iou');
+    expect(objects).toContain('t1,one.jpg,o2,cat,u1,model,2,4000,changes_requested,approved,2,1');
+    expect(objects).toContain('t2,two.jpg,o3,cat,u2,brush,0,,,,0,');
+  });
+
+  it('measures how much of each approved mask survived review: the IoU of the mask as first judged with the mask now', () => {
+    // 10x10 masks: the first `rows` rows set.
+    const rows = (n: number) => encodeRle(Uint8Array.from({ length: 100 }, (_, i) => (i < n * 10 ? 1 : 0)), 10, 10);
+    const withMask = (o: AnnotationObject, m: ReturnType<typeof rows>) => ({ ...o, mask: m });
+    const at = (v: HistoryEntry, m: ReturnType<typeof rows>) => ({ ...v, mask: m });
+    const t: AnalyticsTaskInput = {
+      taskId: 't1',
+      taskName: 'one.jpg',
+      objects: [
+        withMask(obj('kept', 'u1', [0], 0, 6 * S), rows(5)), // approved as submitted
+        withMask(obj('redrawn', 'u1', [0], 0, 140 * S), rows(6)), // judged at 5 rows, approved at 6
+        withMask(obj('asked', 'u1', [0], 0, 6 * S), rows(5)), // changes requested, not fixed yet
+        withMask(obj('fresh', 'u1', [0], 0, 6 * S), rows(5)), // never reviewed
+      ],
+      versions: new Map([
+        ['kept', [at(version('kept', 'u1', 6 * S, 'created'), rows(5))]],
+        ['redrawn', [at(version('redrawn', 'u1', 6 * S, 'created'), rows(5)), at(version('redrawn', 'u1', 140 * S), rows(6))]],
+        ['asked', [at(version('asked', 'u1', 6 * S, 'created'), rows(5))]],
+      ]),
+      verdicts: new Map([
+        ['kept', [verdict('approved', 100 * S)]],
+        ['redrawn', [verdict('changes_requested', 120 * S), verdict('approved', 200 * S)]],
+        ['asked', [verdict('changes_requested', 120 * S)]],
+      ]),
+    };
+    const r = computeAnalytics([t]);
+    const kept = new Map(r.objects.map((o) => [o.objectId, o.keptIou]));
+    expect(Object.fromEntries(kept)).toEqual({ kept: 1, redrawn: 50 / 60, asked: null, fresh: null });
+    expect(r.annotators[0].meanKeptIou).toBeCloseTo((1 + 50 / 60) / 2, 10);
+    expect(r.project.meanKeptIou).toBeCloseTo((1 + 50 / 60) / 2, 10);
+    expect(computeAnalytics([{ ...t, verdicts: new Map() }]).project.meanKeptIou).toBeNull();
   });
 });

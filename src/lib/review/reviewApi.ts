@@ -41,6 +41,7 @@ const GroupSchema = z.object({
   approvedFirstTime: z.number(),
   reviewPassRate: z.number().nullable(),
   corrections: z.number(),
+  meanKeptIou: z.number().nullable().default(null),
 });
 export type GroupFigures = z.infer<typeof GroupSchema>;
 
@@ -55,6 +56,7 @@ const ObjectFiguresSchema = z.object({
   firstVerdict: z.enum(['approved', 'changes_requested']).nullable(),
   verdict: z.enum(['approved', 'changes_requested']).nullable(),
   corrections: z.number(),
+  keptIou: z.number().nullable().default(null),
 });
 export type ObjectFigures = z.infer<typeof ObjectFiguresSchema>;
 
