@@ -122,6 +122,10 @@ describe('the rework loop', () => {
     await annotator.getByTestId('rework-show').click();
     await annotator.getByTestId('selection-bar').getByText('2 selected').waitFor();
     await shot(annotator, 'rework-3-annotator');
+    // Submitting before fixing anything asks once more instead of sending it.
+    await submit(annotator).click();
+    expect(await submit(annotator).textContent()).toBe('2 not fixed: submit anyway?');
+    expect(readTaskStatus(review.doc)?.status).toBe('in_progress');
     // Delete the sign, as asked.
     await annotator.locator(`[data-object-id="${ids.sign}"]`).first().click();
     await annotator.keyboard.press('Delete');
