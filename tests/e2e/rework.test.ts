@@ -93,6 +93,12 @@ describe('the rework loop', () => {
 
   it('the annotator finds it by its badge and filter, and first in "Next to do", past a new task', async () => {
     const list = await (await browser.newContext()).newPage();
+    // The home page: what waits for Ana across her projects.
+    await list.goto(`${srv.url}/?token=${encodeURIComponent(ana.token)}`);
+    await list.getByTestId('inbox').waitFor();
+    expect(await list.getByTestId('inbox-to-fix').locator('li').allTextContents()).toEqual(['one.png test project · 2 to fix']);
+    expect(await list.getByTestId('inbox-mentions').locator('li').allTextContents()).toEqual(['one.png test project · 2 open threads']);
+    await shot(list, 'rework-2a-home');
     await list.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
     await list.getByTestId('task').first().waitFor();
     expect(await list.getByTestId('task-to-fix-badge').allTextContents()).toEqual(['✎ 2 to fix']);

@@ -117,9 +117,11 @@ describe('HTTP API (contract 2)', () => {
     expect((await s.api('GET', `/api/tasks/${taskId}`)).body.toFix).toBe(0);
   });
 
-  it('lists each task with its open comment threads and the members they mention', async () => {
+  it('lists each task with its open comment threads and the members they mention; the mentioned find it in their inbox', async () => {
     const { projectId, taskId } = await s.createProjectWithTask();
     const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    const inbox = async () => (await s.api('GET', '/api/me/inbox', undefined, ana.token)).body;
     const row = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId);
     expect(await row()).toMatchObject({ openThreads: 0, mentioned: [] });
     const review = connectClient(s.wsUrl, `review:${taskId}`, reviewer.token);
@@ -128,9 +130,13 @@ describe('HTTP API (contract 2)', () => {
       const t = createThread(review.doc, { objectId: null, x: 10, y: 10, by: reviewer.userId, text: '@Ana is the shadow part of it?', mentions: ['Ana'] });
       await waitFor(async () => (await row()).openThreads === 1, 'one open thread in the list');
       expect((await row()).mentioned).toEqual(['Ana']);
+      expect((await inbox()).mentions).toEqual([expect.objectContaining({ id: taskId, projectId, openThreads: 1 })]);
+      expect((await s.api('GET', '/api/me/inbox', undefined, reviewer.token)).body.mentions).toEqual([]);
       resolveThread(review.doc, t, reviewer.userId);
       await waitFor(async () => (await row()).openThreads === 0, 'resolved');
       expect((await row()).mentioned).toEqual([]);
+      expect(await inbox()).toEqual({ mentions: [], toFix: [] });
+      expect((await s.api('GET', '/api/me/inbox', undefined, 'not-a-token')).status).toBe(401);
     } finally {
       review.destroy();
     }

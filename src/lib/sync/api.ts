@@ -61,6 +61,11 @@ export type Member = z.infer<typeof MemberSchema>;
 export const MeSchema = z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean() });
 export type Me = z.infer<typeof MeSchema>;
 
+const InboxTaskSchema = z.object({ id: z.string(), name: z.string(), projectId: z.string(), projectName: z.string(), status: z.string(), toFix: z.number(), openThreads: z.number() });
+/** GET /api/me/inbox (server/http/inbox.ts). */
+export const InboxSchema = z.object({ mentions: z.array(InboxTaskSchema), toFix: z.array(InboxTaskSchema) });
+export type Inbox = z.infer<typeof InboxSchema>;
+
 export const ModelSchema = z.object({ id: z.string(), engine: z.string(), description: z.string().optional(), default: z.boolean().optional() });
 export type ModelInfo = z.infer<typeof ModelSchema>;
 
@@ -85,6 +90,9 @@ export class Api {
 
   me() {
     return this.call('GET', '/api/me', MeSchema);
+  }
+  inbox() {
+    return this.call('GET', '/api/me/inbox', InboxSchema);
   }
   projects() {
     return this.call('GET', '/api/projects', z.array(ProjectSchema));

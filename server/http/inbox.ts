@@ -1,0 +1,60 @@
+// GET /api/me/inbox: the tasks across a member's projects that wait for them in particular, for
+// the home page. Read from the task rows (which mirror the review rooms: server/dataset/
+// rowMirrors.ts), so it costs one task list per project and opens no room.
+import type { Role } from '../../shared/protocol/roles';
+import type { Project, Task, User } from '../storage/types';
+
+export interface InboxTask {
+  id: string;
+  name: string;
+  projectId: string;
+  projectName: string;
+  status: string;
+  toFix: number;
+  openThreads: number;
+}
+
+export interface Inbox {
+  /** Tasks with an open comment thread that @mentions this member. */
+  mentions: InboxTask[];
+  /** Tasks whose change requests are this member's to act on: sent back to the annotators, or
+   *  fixed and in review again for the reviewers; assigned to this member, or to nobody of their
+   *  queue (the editor's "Next to do" rule, src/lib/components/taskNav.ts). */
+  toFix: InboxTask[];
+}
+
+/** At most this many of each list: the home page links to the project page for the rest. */
+export const INBOX_LIMIT = 50;
+
+const reviewing = (role: Role) => role === 'reviewer' || role === 'qa';
+
+export interface InboxProject {
+  project: Project;
+  /** This member's role in it. */
+  role: Role;
+  /** Every member's role, by user id (whose queue an assignee works). */
+  roles: ReadonlyMap<string, Role>;
+  tasks: readonly Task[];
+}
+
+/** The inbox of `user` from their projects. */
+export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
+  const out: Inbox = { mentions: [], toFix: [] };
+  for (const { project, role, roles, tasks } of projects) {
+    if (role === 'viewer') continue;
+    const acting = reviewing(role) ? ['in_review'] : ['todo', 'in_progress'];
+    // Assigned to someone else who works the same queue: theirs.
+    const theirs = (assignee: string | null) => {
+      if (assignee === null || assignee === user.id) return false;
+      const r = roles.get(assignee);
+      return r !== undefined && reviewing(r) === reviewing(role);
+    };
+    for (const t of tasks) {
+      if (t.flag) continue; // set aside for the owner
+      const ref: InboxTask = { id: t.id, name: t.name, projectId: project.id, projectName: project.name, status: t.status, toFix: t.toFix, openThreads: t.openThreads };
+      if (t.mentioned.includes(user.name)) out.mentions.push(ref);
+      if (t.toFix > 0 && acting.includes(t.status) && !theirs(t.assignee)) out.toFix.push(ref);
+    }
+  }
+  return { mentions: out.mentions.slice(0, INBOX_LIMIT), toFix: out.toFix.slice(0, INBOX_LIMIT) };
+}
