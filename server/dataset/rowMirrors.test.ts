@@ -101,7 +101,7 @@ describe('StatusMirror', () => {
     expect(writes[0]).toBe('corrupt');
   });
 
-  it('ToFixMirror: counts the objects whose current verdict asks for changes, down to 0 once approved', async () => {
+  it('ToFixMirror: counts the objects whose current verdict asks for changes and the open comments on the image, down to 0', async () => {
     const writes: number[] = [];
     const mirror = new ToFixMirror({ setTaskToFix: async (_id, n) => void writes.push(n) }, log);
     const doc = new Y.Doc();
@@ -115,6 +115,16 @@ describe('StatusMirror', () => {
     setObjectVerdict(doc, 'o1' as ObjectId, { verdict: 'approved', by: 'rita' });
     mirror.update(T, doc);
     setObjectVerdict(doc, 'o2' as ObjectId, { verdict: 'approved', by: 'rita' });
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes.at(-1)).toBe(0);
+    // "A car is missing here": a thread on the image counts until resolved; one on an object does not.
+    const missing = createThread(doc, { objectId: null, x: 40, y: 30, by: 'rita', text: 'a car is missing here' });
+    createThread(doc, { objectId: 'o1' as ObjectId, x: 4, y: 3, by: 'rita', text: 'nice' });
+    mirror.update(T, doc);
+    await mirror.idle();
+    expect(writes.at(-1)).toBe(1);
+    resolveThread(doc, missing, 'ana');
     mirror.update(T, doc);
     await mirror.idle();
     expect(writes.at(-1)).toBe(0);

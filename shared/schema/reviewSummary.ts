@@ -3,9 +3,14 @@
 import type * as Y from 'yjs';
 import { listThreads, readVerdicts } from './review';
 
-/** How many objects have "changes requested" as their current verdict. */
+/**
+ * What the task's reviewers wait on: objects with "changes requested" as their current verdict,
+ * and unresolved threads on the image itself (not on an object: "you missed the car here", the
+ * finding no object verdict can carry).
+ */
 export function countToFix(doc: Y.Doc): number {
-  return Object.values(readVerdicts(doc)).filter((v) => v.verdict === 'changes_requested').length;
+  const objects = Object.values(readVerdicts(doc)).filter((v) => v.verdict === 'changes_requested').length;
+  return objects + listThreads(doc, { objectId: null, openOnly: true }).length;
 }
 
 /** Open discussion on a task: unresolved threads, and who is mentioned in them. */

@@ -13,7 +13,7 @@ import { readTaskStatus, readVerdicts, setTaskStatus } from '../../shared/schema
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { dragImage, launch, openTask, shot, waitFor } from './browser';
+import { dragImage, launch, openTask, shot, toPage, waitFor } from './browser';
 
 const W = 320;
 const H = 240;
@@ -159,6 +159,20 @@ describe('the rework loop', () => {
     await reviewer.getByTestId('approve').click();
     await waitFor(() => readVerdicts(review.doc)[ids.edge]?.verdict === 'approved', 'approved');
     await waitFor(async () => (await submit(reviewer).getAttribute('data-to')) === 'done', 'Done again');
+    // A comment on the image itself ("one is missing here") sends the task back too, until resolved.
+    await reviewer.keyboard.press('Escape'); // nothing selected: the comment is on the image
+    await reviewer.keyboard.press('f'); // the whole image again (Show zoomed to the object)
+    await waitFor(async () => (await reviewer.evaluate(() => (window as any).__tandem.selectedId())) === null, 'nothing selected');
+    await reviewer.getByTestId('new-comment').click();
+    await reviewer.getByTestId('comment-placer').waitFor();
+    const at = await toPage(reviewer, 280, 200);
+    await reviewer.mouse.click(at.x, at.y);
+    await reviewer.getByTestId('comment-input').fill('is there a car behind the tree?');
+    await reviewer.getByTestId('comment-send').click();
+    await waitFor(async () => (await submit(reviewer).getAttribute('data-to')) === 'in_progress', 'Send back for the open comment');
+    await waitFor(async () => (await row(tasks[0])).toFix === 1, 'the open comment counted in the row');
+    await reviewer.getByTestId('resolve').click();
+    await waitFor(async () => (await submit(reviewer).getAttribute('data-to')) === 'done', 'Done once it is resolved');
     await submit(reviewer).click();
     await waitFor(() => readTaskStatus(review.doc)?.status === 'done', 'done');
     await waitFor(async () => (await row(tasks[0])).toFix === 0, 'nothing to fix in the row');

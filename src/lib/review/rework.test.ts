@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../../../shared/schema/review';
+import type { Thread, Verdict } from '../../../shared/schema/review';
 import { reworkOf, staleVerdicts } from './rework';
 
 const asked = (at: number): Verdict => ({ verdict: 'changes_requested', by: 'rita', at });
@@ -15,8 +15,14 @@ describe('rework', () => {
       { id: 'e', updatedAt: 200 },
     ];
     const verdicts = { e: asked(200), b: asked(200), a: asked(200), c: approved(200) };
-    expect(reworkOf(objects, verdicts)).toEqual({ pending: ['a', 'e'], changed: ['b'] });
-    expect(reworkOf(objects, {})).toEqual({ pending: [], changed: [] });
+    expect(reworkOf(objects, verdicts)).toEqual({ pending: ['a', 'e'], changed: ['b'], notes: [] });
+    expect(reworkOf(objects, {})).toEqual({ pending: [], changed: [], notes: [] });
+  });
+
+  it('counts the open threads on the image, not those on an object or resolved', () => {
+    const thread = (id: string, objectId: string | null, resolved = false): Thread => ({ id, objectId, x: 0, y: 0, createdBy: 'rita', createdAt: 1, resolved, messages: [] });
+    const threads = [thread('t1', null), thread('t2', 'a'), thread('t3', null, true), thread('t4', null)];
+    expect(reworkOf([], {}, threads).notes).toEqual(['t1', 't4']);
   });
 
   it('finds the verdicts whose object was deleted', () => {
