@@ -1,15 +1,15 @@
 // The rework loop: a reviewer asks for changes on two objects of a task in review; the submit
-// button then sends the task back instead of closing it. The annotator finds it on the project
-// page ("to fix" badge and filter; the threads that @mention her) and first in "Next to do",
-// sees which objects to fix, deletes one as asked (its change request goes with it) and fixes the
-// other, and sends it to review again; the reviewer sees what changed since, approves, and the
-// task can be closed.
+// button then sends the task back instead of closing it. The annotator finds it on the home page,
+// on the project page ("to fix" badge and filter; the threads that @mention her) and first in
+// "Next to do", sees which objects to fix, deletes one as asked (its change request and thread go
+// with it) and fixes the other, and sends it to review again; the reviewer sees what changed
+// since, approves (a comment on the image sends it back again until resolved), and closes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { encodeRle } from '../../shared/codecs/rle';
 import type { ObjectId } from '../../shared/schema/ids';
 import { createObject, listObjects } from '../../shared/schema/annotation';
-import { readTaskStatus, readVerdicts, setTaskStatus } from '../../shared/schema/review';
+import { listThreads, readTaskStatus, readVerdicts, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
@@ -137,6 +137,8 @@ describe('the rework loop', () => {
     await annotator.keyboard.press('Delete');
     await waitFor(() => !listObjects(task.doc).some((o) => o.id === ids.sign), 'the sign deleted');
     await waitFor(() => readVerdicts(review.doc)[ids.sign] === undefined, "the sign's change request gone with it");
+    await waitFor(() => listThreads(review.doc).find((t) => t.objectId === ids.sign)?.resolved === true, "the sign's thread resolved");
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body[0].openThreads === 1, 'one open thread left in the row');
     await waitFor(async () => /on 1 object;/.test((await banner.textContent()) ?? ''), 'one left to fix');
     // Fix the other with the brush: once changed, it is no longer the annotator's to do.
     await annotator.locator(`[data-object-id="${ids.edge}"]`).first().click();

@@ -8,6 +8,7 @@ import {
   clearObjectVerdict,
   clearTaskFlag,
   createThread,
+  listThreads,
   parseMentions,
   readVerdicts,
   reopenThread,
@@ -99,12 +100,17 @@ export class ReviewCommands {
     clearObjectVerdict(this.init.doc, objectId, this.init.origin);
   }
 
-  /** Drops the verdicts of deleted objects (one transaction): nobody can judge or fix them, and a
-   *  request to delete an object is met by deleting it. */
-  forgetVerdicts(objectIds: readonly string[]): void {
+  /** Closes the review of deleted objects (one transaction): their verdicts go and their open
+   *  threads are resolved, since nobody can judge or fix them any more, and a request to delete an
+   *  object is met by deleting it. */
+  objectsGone(objectIds: readonly string[]): void {
     this.check();
-    const { doc, origin } = this.init;
-    doc.transact(() => objectIds.forEach((id) => clearObjectVerdict(doc, id as ObjectId, origin)), origin);
+    const { doc, origin, userId } = this.init;
+    const gone = new Set(objectIds);
+    doc.transact(() => {
+      objectIds.forEach((id) => clearObjectVerdict(doc, id as ObjectId, origin));
+      for (const t of listThreads(doc, { openOnly: true })) if (t.objectId && gone.has(t.objectId)) resolveThread(doc, t.id, userId, origin);
+    }, origin);
   }
 
   setStatus(status: TaskStatusValue): void {
