@@ -62,10 +62,15 @@ export class RowMirror<V extends string | number | null> {
     return this.read(doc);
   }
 
-  /** Writes `v`, read from the room by a reconcile, when the row `t` differs; true when it does. */
+  /** Writes `v`, read from the room by a reconcile, when the row `t` differs; true when it does.
+   *  A row found equal is remembered as written, so the room's next load writes nothing. */
   catchUp(t: Task, v: V | undefined): boolean {
     // A value that arrived live meanwhile is newer than this read: it wins.
-    if (v === undefined || v === this.rowOf(t) || this.wanted.has(t.id)) return false;
+    if (v === undefined || this.wanted.has(t.id)) return false;
+    if (v === this.rowOf(t)) {
+      if (!this.written.has(t.id)) this.written.set(t.id, v);
+      return false;
+    }
     this.written.set(t.id, this.rowOf(t));
     this.want(t.id, v);
     return true;
@@ -117,8 +122,8 @@ export class FlagMirror extends RowMirror<string | null> {
   }
 }
 
-/** Objects with changes requested; written once per room load, then on change (0 included: a
- *  request approved away must reach the row). */
+/** Objects with changes requested; 0 is a value too (a request approved away must reach the row),
+ *  so a room's first load writes it unless the startup reconcile found the row equal. */
 export class ToFixMirror extends RowMirror<number> {
   constructor(meta: Pick<MetaStore, 'setTaskToFix'>, log: Logger) {
     super(countToFix, (id, n) => meta.setTaskToFix(id, n), (t) => t.toFix, log, 'toFix');
