@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators';
+export type AnalyticsTable = 'objects' | 'annotators' | 'threads';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -13,7 +13,17 @@ function table(header: string[], rows: unknown[][]): string {
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 
+/** Epoch ms as an ISO time (spreadsheets read it), empty for none. */
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
 export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
+  if (which === 'threads') {
+    // The QA report: every comment thread, where it is, who raised and who settled it.
+    return table(
+      ['task_id', 'task_name', 'thread_id', 'object_id', 'label', 'x', 'y', 'created_by', 'created_at', 'resolved', 'resolved_by', 'resolved_at', 'messages', 'first_message'],
+      a.threads.map((t) => [t.taskId, t.taskName, t.threadId, t.objectId, t.label, t.x, t.y, t.createdByName, iso(t.createdAt), t.resolved, t.resolvedByName, iso(t.resolvedAt), t.messages, t.firstMessage]),
+    );
+  }
   if (which === 'objects') {
     return table(
       ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections', 'kept_iou'],

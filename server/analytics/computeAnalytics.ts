@@ -15,6 +15,7 @@
 //   reviewers (or the annotator, asked to) redrew it. How much of the first submission survived.
 import { rleIou } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
+import type { Thread } from '../../shared/schema/review';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
 
 export const IDLE_GAP_MS = 5 * 60_000;
@@ -33,6 +34,30 @@ export interface AnalyticsTaskInput {
   versions: Map<string, HistoryEntry[]>;
   /** Verdicts per object id, oldest first (at least the current one when there is one). */
   verdicts: Map<string, VerdictEvent[]>;
+  /** The task's comment threads (resolved ones too); none when not gathered. */
+  threads?: Thread[];
+}
+
+/** One comment thread, for the QA report: what was raised where, by whom, and whether it is settled. */
+export interface ThreadFigures {
+  taskId: string;
+  taskName: string;
+  threadId: string;
+  /** The object it is on, null for the image itself; `label` null when the object is gone. */
+  objectId: string | null;
+  label: string | null;
+  x: number;
+  y: number;
+  createdBy: string;
+  /** Member names (the id where the member is gone). */
+  createdByName: string;
+  createdAt: number;
+  resolved: boolean;
+  resolvedBy: string | null;
+  resolvedByName: string | null;
+  resolvedAt: number | null;
+  messages: number;
+  firstMessage: string;
 }
 
 export interface ObjectFigures {
@@ -74,6 +99,7 @@ export interface Analytics {
   project: GroupFigures;
   annotators: Array<GroupFigures & { userId: string; name: string }>;
   objects: ObjectFigures[];
+  threads: ThreadFigures[];
 }
 
 const isMaskChange = (e: HistoryEntry) => e.kind === 'created' || e.kind === 'mask' || e.kind === 'restored';
@@ -207,5 +233,29 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     project: group(objects, all),
     annotators,
     objects,
+    threads: tasks.flatMap((t) => threadFigures(t, names)),
   };
+}
+
+/** The task's threads, oldest first, with who raised and resolved them by name where known. */
+function threadFigures(t: AnalyticsTaskInput, names: ReadonlyMap<string, string>): ThreadFigures[] {
+  const labels = new Map(t.objects.map((o) => [o.id as string, o.label]));
+  return (t.threads ?? []).map((th) => ({
+    taskId: t.taskId,
+    taskName: t.taskName,
+    threadId: th.id,
+    objectId: th.objectId,
+    label: th.objectId ? (labels.get(th.objectId) ?? null) : null,
+    x: th.x,
+    y: th.y,
+    createdBy: th.createdBy,
+    createdByName: names.get(th.createdBy) ?? th.createdBy,
+    createdAt: th.createdAt,
+    resolved: th.resolved,
+    resolvedBy: th.resolvedBy ?? null,
+    resolvedByName: th.resolvedBy ? (names.get(th.resolvedBy) ?? th.resolvedBy) : null,
+    resolvedAt: th.resolvedAt ?? null,
+    messages: th.messages.length,
+    firstMessage: th.messages[0]?.text ?? '',
+  }));
 }

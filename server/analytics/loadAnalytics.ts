@@ -1,6 +1,7 @@
 // Gathers the analytics inputs of a project: each task's objects, its recorded history (versions
 // and verdicts) and its current review verdicts. Reads only; nothing is recorded here.
 import { listObjects } from '../../shared/schema/annotation';
+import { listThreads } from '../../shared/schema/review';
 import { TandemError, ErrorCode } from '../../shared/protocol/errors';
 import type { ProjectId } from '../../shared/schema/ids';
 import type { Storage } from '../storage/types';
@@ -31,7 +32,7 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
       if (now && !seen.some((v) => v.at === now.at && v.by === now.by && v.verdict === now.verdict)) seen.push(now);
       if (seen.length) verdicts.set(o.id, seen.sort((a, b) => a.at - b.at));
     }
-    inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts });
+    inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc) });
     taskDoc.destroy();
     reviewDoc.destroy();
     historyDoc.destroy();

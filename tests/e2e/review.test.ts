@@ -185,6 +185,13 @@ describe('review in the browser: request changes, fix, approve', () => {
     const keptBar = owner.getByTestId('chart-kept-iou').locator('g[data-label="Ana"]');
     expect(Number(await keptBar.getAttribute('data-value'))).toBeCloseTo(kept, 6);
     expect(await owner.getByTestId('kept-iou').textContent()).toBe(kept.toFixed(3));
+    // The QA report: B's thread on the object, resolved by A.
+    expect(await owner.getByTestId('open-comments').textContent()).toBe('0');
+    const report = await (await fetch(new URL((await owner.getByTestId('analytics-csv-threads').getAttribute('href'))!, srv.url))).text();
+    const lines = report.trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`${threadId},${objectId},box,`);
+    expect(lines[1]).toMatch(/,Bo,.*,true,Ana,.*,2,@Ana please cover the right edge too$/);
     expect(await owner.getByTestId('chart-clicks-per-object').locator('g[data-label="Ana"]').count()).toBe(1);
     // Per label: one object of label "box" (class balance).
     expect(await owner.getByTestId('chart-objects-per-label').locator('g[data-label="box"]').getAttribute('data-value')).toBe('1');

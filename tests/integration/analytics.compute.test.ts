@@ -146,4 +146,23 @@ describe('analytics', () => {
     expect(r.project.meanKeptIou).toBeCloseTo((1 + 50 / 60) / 2, 10);
     expect(computeAnalytics([{ ...t, verdicts: new Map() }]).project.meanKeptIou).toBeNull();
   });
+
+  it('lists every comment thread for the QA report, with where it is and who settled it, also as CSV', () => {
+    const t = project();
+    const msg = (by: string, text: string) => ({ id: `${by}-${text.length}`, by, at: 1, text, mentions: [] });
+    t[0].threads = [
+      { id: 'th1', objectId: 'o2', x: 12, y: 7, createdBy: 'u3', createdAt: 120 * S, resolved: true, resolvedBy: 'u1', resolvedAt: 135 * S, messages: [msg('u3', 'the tail, "please"'), msg('u1', 'done')] },
+      { id: 'th2', objectId: null, x: 30, y: 20, createdBy: 'u3', createdAt: 150 * S, resolved: false, messages: [msg('u3', 'a cat is missing here')] },
+    ];
+    const r = computeAnalytics(t, new Map([['u1', 'Ana'], ['u3', 'Rita']]));
+    expect(r.threads).toEqual([
+      expect.objectContaining({ taskName: 'one.jpg', threadId: 'th1', objectId: 'o2', label: 'cat', createdByName: 'Rita', resolved: true, resolvedByName: 'Ana', messages: 2 }),
+      expect.objectContaining({ threadId: 'th2', objectId: null, label: null, resolved: false, resolvedBy: null, firstMessage: 'a cat is missing here' }),
+    ]);
+    const csv = analyticsCsv(r, 'threads').split('\r\n');
+    expect(csv[0]).toBe('task_id,task_name,thread_id,object_id,label,x,y,created_by,created_at,resolved,resolved_by,resolved_at,messages,first_message');
+    expect(csv[1]).toBe('t1,one.jpg,th1,o2,cat,12,7,Rita,1970-01-01T00:02:00.000Z,true,Ana,1970-01-01T00:02:15.000Z,2,"the tail, ""please"""');
+    expect(csv[2]).toBe('t1,one.jpg,th2,,,30,20,Rita,1970-01-01T00:02:30.000Z,false,,,1,a cat is missing here');
+    expect(a.threads).toEqual([]); // tasks without threads gathered
+  });
 });

@@ -66,6 +66,7 @@ export const AnalyticsSchema = z.object({
   project: GroupSchema,
   annotators: z.array(GroupSchema.extend({ userId: z.string(), name: z.string() })),
   objects: z.array(ObjectFiguresSchema),
+  threads: z.array(z.object({ taskId: z.string(), threadId: z.string(), objectId: z.string().nullable(), resolved: z.boolean() })).default([]),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
 
@@ -137,7 +138,7 @@ export class ReviewApi {
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
   // in the query (the server accepts it there for these read-only routes).
 
-  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' = 'annotators'): string {
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'threads' = 'annotators'): string {
     return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
   }
 
