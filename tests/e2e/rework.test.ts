@@ -6,14 +6,14 @@
 // since, approves (a comment on the image sends it back again until resolved), and closes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { encodeRle } from '../../shared/codecs/rle';
+import { decodeRle, encodeRle, rleArea } from '../../shared/codecs/rle';
 import type { ObjectId } from '../../shared/schema/ids';
 import { createObject, listObjects } from '../../shared/schema/annotation';
 import { listThreads, readTaskStatus, readVerdicts, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { dragImage, launch, openTask, shot, toPage, waitFor } from './browser';
+import { dragImage, launch, openTask, screenAt, shot, toPage, waitFor } from './browser';
 
 const W = 320;
 const H = 240;
@@ -99,6 +99,12 @@ describe('the rework loop', () => {
     expect(await list.getByTestId('inbox-to-fix').locator('li').allTextContents()).toEqual(['one.png test project · 2 to fix']);
     expect(await list.getByTestId('inbox-mentions').locator('li').allTextContents()).toEqual(['one.png test project · 2 open threads']);
     await shot(list, 'rework-2a-home');
+    // The mention opens the editor with the thread that mentions her open, its object selected.
+    await list.getByTestId('inbox-mentions').getByRole('link', { name: 'one.png' }).click();
+    await list.waitForURL(`**/tasks/${tasks[0]}?open=mention`);
+    const mentioning = listThreads(review.doc).find((t) => t.messages[0].text.startsWith('@Ana'))!;
+    await list.locator(`[data-testid="thread"][data-thread-id="${mentioning.id}"].open`).waitFor();
+    await waitFor(async () => (await list.evaluate(() => (window as any).__tandem?.selectedId())) === ids.edge, 'its object selected');
     await list.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
     await list.getByTestId('task').first().waitFor();
     expect(await list.getByTestId('task-to-fix-badge').allTextContents()).toEqual(['✎ 2 to fix']);
@@ -158,6 +164,24 @@ describe('the rework loop', () => {
     await banner.waitFor();
     expect(await banner.textContent()).toContain('1 object changed since changes were requested (by Rita)');
     await reviewer.getByTestId('rework-show').click();
+    // What the fix changed: the first version against the mask now, green where it grew.
+    await reviewer.getByTestId('history-tab').click();
+    await reviewer.locator('[data-testid="version"][data-version="1"] [data-testid="compare"]').click();
+    const fixed = listObjects(task.doc).find((o) => o.id === ids.edge)!.mask!;
+    const grown = rleArea(fixed) - 80 * 80; // the brush only added to the 80 px square
+    expect(grown).toBeGreaterThan(100);
+    await waitFor(async () => (await reviewer.getByTestId('compare-summary').textContent())?.startsWith(`+${grown.toLocaleString('en-US')} px · −0 px`), 'the comparison summed up');
+    const grew = decodeRle(fixed);
+    const [gx, gy] = [135, 70];
+    expect(grew.data[gy * W + gx]).toBe(1); // a pixel the brush added, outside the old square
+    await waitFor(async () => {
+      const [r, g, b] = await (await screenAt(reviewer))(gx, gy);
+      return g > r + 40 && g > b + 40;
+    }, 'the added pixels drawn green');
+    await shot(reviewer, 'rework-4a-compare');
+    await reviewer.locator('[data-testid="version"][data-version="1"] [data-testid="compare"]').click(); // off again
+    await reviewer.getByTestId('compare-summary').waitFor({ state: 'detached' });
+    await reviewer.getByTestId('review-tab').click();
     await reviewer.getByTestId('approve').click();
     await waitFor(() => readVerdicts(review.doc)[ids.edge]?.verdict === 'approved', 'approved');
     await waitFor(async () => (await submit(reviewer).getAttribute('data-to')) === 'done', 'Done again');

@@ -10,6 +10,7 @@ import { fit, focusBox, oneToOne, pan, screenToImage, unionBox, visibleImageRect
 import type { EditorSession } from '../editor/EditorSession';
 import type { ToolPointer } from '../editor/tools';
 import { ImageBackdrop, type ImageAdjust } from './ImageBackdrop';
+import { CompareLayer } from './CompareLayer';
 import { MaskLayer, type MaskViewInput } from './MaskLayer';
 import { parseColor } from './maskPixels';
 import { isTyping } from '../keys';
@@ -37,6 +38,8 @@ export class CanvasHost {
   readonly app = new Application();
   private world = new Container({ label: 'world' });
   readonly masks = new MaskLayer();
+  /** A mask against an earlier version of it (HistoryPanel's Compare). */
+  readonly compare = new CompareLayer();
   private vectors = new Graphics({ label: 'vectors' });
   private overlay = new Graphics({ label: 'overlay' });
   private presence = new Graphics({ label: 'presence' });
@@ -81,7 +84,7 @@ export class CanvasHost {
     canvas.style.touchAction = 'none';
     this.el.appendChild(canvas);
     this.backdrop = new ImageBackdrop(this.el, canvas);
-    this.world.addChild(this.masks.container, this.vectors);
+    this.world.addChild(this.masks.container, this.compare.container, this.vectors);
     this.app.stage.addChild(this.world, this.overlay, this.presence, this.names.container);
 
     const s = this.session;
@@ -371,6 +374,7 @@ export class CanvasHost {
     for (const u of this.unsubs) u();
     this.unsubs = [];
     this.masks.destroy();
+    this.compare.destroy();
     this.names.destroy();
     this.backdrop?.destroy();
     try {

@@ -1,5 +1,7 @@
 // Per-editor-session UI state, passed through context (never a module singleton). Document,
 // awareness and session state come through the read-models of readModels.ts.
+import type { Rle } from '../../../shared/codecs/rle';
+import type { CompareSummary } from '../canvas/CompareLayer';
 import { getContext, setContext } from 'svelte';
 import type { EditorSession } from '../editor/EditorSession';
 import type { TaskConnection } from '../sync/TaskConnection';
@@ -21,6 +23,8 @@ export interface ViewCommands {
   /** Frames an object's mask; false when it has none. */
   focusObjects(ids: readonly string[]): boolean;
   zoomBy(factor: number): void;
+  /** Shows what a mask gained (green) and lost (red) since `before`; null clears it. */
+  compare(masks: { before: Rle | null; now: Rle | null } | null): CompareSummary | null;
 }
 
 export interface EditorStateInit {
