@@ -163,10 +163,9 @@ describe('the rework loop', () => {
     const banner = reviewer.getByTestId('rework-banner');
     await banner.waitFor();
     expect(await banner.textContent()).toContain('1 object changed since changes were requested (by Rita)');
+    // "Show it" selects the object and compares its mask as judged (v1) with the fix: green where it grew.
     await reviewer.getByTestId('rework-show').click();
-    // What the fix changed: the first version against the mask now, green where it grew.
-    await reviewer.getByTestId('history-tab').click();
-    await reviewer.locator('[data-testid="version"][data-version="1"] [data-testid="compare"]').click();
+    await waitFor(async () => (await reviewer.locator('[data-testid="version"][data-version="1"] [data-testid="compare"]').getAttribute('aria-pressed')) === 'true', 'v1 compared');
     const fixed = listObjects(task.doc).find((o) => o.id === ids.edge)!.mask!;
     const grown = rleArea(fixed) - 80 * 80; // the brush only added to the 80 px square
     expect(grown).toBeGreaterThan(100);

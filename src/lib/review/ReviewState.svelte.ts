@@ -54,6 +54,9 @@ export class ReviewState {
   placing = $state<Placing | null>(null);
   /** Side panel tab. */
   tab = $state<'review' | 'history'>('review');
+  /** Asks the history panel to compare the selected object with its version as of this time
+   *  (epoch ms; the rework banner's "what changed since the request"), once its versions load. */
+  compareAt = $state<number | null>(null);
   /** Last command error, shown by the panel until the next action. */
   error = $state<string | null>(null);
 
