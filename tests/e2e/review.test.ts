@@ -93,7 +93,9 @@ describe('review in the browser: request changes, fix, approve', () => {
     await shot(pageB, 'review-1-B-requests-changes');
   });
 
-  it('A sees the thread live, in the panel and as a pin on the canvas', async () => {
+  it('A sees the thread live, in the panel and as a pin on the canvas, and is told B mentioned her', async () => {
+    const toast = pageA.getByTestId('toast');
+    await waitFor(async () => (await toast.count()) > 0 && ((await toast.textContent()) ?? '').includes('Bo mentioned you: “@Ana please cover the right edge too”'), 'the mention told A');
     const thread = pageA.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`);
     await thread.waitFor();
     expect(await thread.textContent()).toContain('please cover the right edge too');
