@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSummary } from '../sync/api';
-import { applyFilters, taskFilters } from './taskFilters';
+import { applyFilters, byAttention, taskFilters } from './taskFilters';
 
 const task = (id: string, extra: Partial<TaskSummary> = {}): TaskSummary =>
   ({ id, name: `${id}.png`, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], ...extra }) as TaskSummary;
@@ -27,5 +27,10 @@ describe('task filters', () => {
 
   it('mentions nobody before the page knows who is signed in', () => {
     expect(applyFilters(tasks, taskFilters(null, null), new Set(['mentions', 'mine']))).toEqual([]);
+  });
+
+  it('orders the tasks needing attention first: change requests, then open comments, else as listed', () => {
+    const list = [task('p'), task('q', { openThreads: 1 }), task('r', { toFix: 1 }), task('s', { toFix: 3, openThreads: 0 }), task('t', { toFix: 1, openThreads: 2 }), task('u')];
+    expect([...list].sort(byAttention).map((t) => t.id)).toEqual(['s', 't', 'r', 'q', 'p', 'u']);
   });
 });

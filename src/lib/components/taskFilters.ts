@@ -27,3 +27,9 @@ export function applyFilters<T extends TaskSummary>(tasks: readonly T[], filters
   const active = filters.filter((f) => on.has(f.key));
   return tasks.filter((t) => active.every((f) => f.test(t)));
 }
+
+/** "Needs attention" order: the tasks with more change requests first, then more open comments;
+ *  ties keep the list's order (Array.prototype.sort is stable). */
+export function byAttention(a: TaskSummary, b: TaskSummary): number {
+  return b.toFix - a.toFix || b.openThreads - a.openThreads;
+}
