@@ -2,7 +2,8 @@
 // the home page. Read from the task rows (which mirror the review rooms: server/dataset/
 // rowMirrors.ts), so it costs one task list per project and opens no room.
 import type { Role } from '../../shared/protocol/roles';
-import type { Project, Task, User } from '../storage/types';
+import type { Auth } from '../auth/types';
+import type { MetaStore, Project, Task, User } from '../storage/types';
 
 export interface InboxTask {
   id: string;
@@ -57,4 +58,16 @@ export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
     }
   }
   return { mentions: out.mentions.slice(0, INBOX_LIMIT), toFix: out.toFix.slice(0, INBOX_LIMIT) };
+}
+
+/** The inbox of `user`, read from the store: their projects, each one's members and tasks. */
+export async function loadInbox(meta: MetaStore, auth: Pick<Auth, 'projectRole'>, user: User): Promise<Inbox> {
+  const projects = await Promise.all(
+    (await meta.listProjects(user)).map(async (project) => {
+      const [role, members, tasks] = await Promise.all([auth.projectRole(user, project.id), meta.listMembers(project.id), meta.listTasks(project.id)]);
+      const roles = new Map<string, Role>([[project.createdBy, 'owner'], ...members.map((m) => [m.userId, m.role] as [string, Role])]);
+      return { project, role, roles, tasks };
+    }),
+  );
+  return inboxOf(user, projects);
 }

@@ -2,13 +2,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { ExportQuerySchema } from '../../shared/protocol/http';
-import { canWriteRoom, type Role } from '../../shared/protocol/roles';
+import { canWriteRoom } from '../../shared/protocol/roles';
 import { listObjects } from '../../shared/schema/annotation';
 import type { TaskId } from '../../shared/schema/ids';
 import { validate } from './body';
 import { requireUser, type HttpDeps } from './context';
 import { exportTaskCoco } from './exportCoco';
-import { inboxOf } from './inbox';
+import { loadInbox } from './inbox';
 import { taskSummary } from './projectRoutes';
 import { sendJson, type Router } from './router';
 import { thumbnailKey, thumbnailOf } from '../storage/images/thumbnail';
@@ -28,13 +28,7 @@ export function taskRoutes(router: Router, deps: HttpDeps): void {
 
   router.add('GET', '/api/me/inbox', async ({ req, res, query }) => {
     const user = await requireUser(deps, req, query);
-    const projects = await Promise.all(
-      (await storage.meta.listProjects(user)).map(async (project) => {
-        const [role, members, tasks] = await Promise.all([deps.auth.projectRole(user, project.id), storage.meta.listMembers(project.id), storage.meta.listTasks(project.id)]);
-        return { project, role, roles: new Map<string, Role>([[project.createdBy, 'owner'], ...members.map((m) => [m.userId, m.role] as [string, Role])]), tasks };
-      }),
-    );
-    sendJson(res, 200, inboxOf(user, projects));
+    sendJson(res, 200, await loadInbox(storage.meta, deps.auth, user));
   });
 
   router.add('GET', '/api/models', async ({ req, res, query }) => {
