@@ -163,6 +163,8 @@ describe('the rework loop', () => {
     const banner = reviewer.getByTestId('rework-banner');
     await banner.waitFor();
     expect(await banner.textContent()).toContain('1 object changed since changes were requested (by Rita)');
+    // …and so does the object's badge in the list.
+    expect(await reviewer.locator(`[data-object-id="${ids.edge}"] [data-testid="object-verdict"]`).getAttribute('data-changed')).toBe('true');
     // "Show it" selects the object and compares its mask as judged (v1) with the fix: green where it grew.
     await reviewer.getByTestId('rework-show').click();
     await waitFor(async () => (await reviewer.locator('[data-testid="version"][data-version="1"] [data-testid="compare"]').getAttribute('aria-pressed')) === 'true', 'v1 compared');
