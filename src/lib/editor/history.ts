@@ -12,7 +12,11 @@ export class History {
   readonly manager: Y.UndoManager;
   private listeners = new Set<() => void>();
 
-  constructor(doc: Y.Doc, origin: LocalOrigin, maxDepth = 200) {
+  constructor(
+    doc: Y.Doc,
+    private readonly origin: LocalOrigin,
+    maxDepth = 200,
+  ) {
     this.manager = createUndoManager(doc, origin, { captureTimeout: CAPTURE_MS, maxDepth });
     const emit = () => {
       for (const cb of this.listeners) cb();
@@ -20,6 +24,11 @@ export class History {
     this.manager.on('stack-item-added', emit);
     this.manager.on('stack-item-popped', emit);
     this.manager.on('stack-cleared', emit);
+  }
+
+  /** Whether a transaction with `origin` is this session's: its own edit, or its undo / redo. */
+  isOwn(origin: unknown): boolean {
+    return origin === this.origin || origin === this.manager;
   }
 
   get canUndo(): boolean {
