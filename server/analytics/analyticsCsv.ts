@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators' | 'threads';
+export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -22,6 +22,12 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
     return table(
       ['task_id', 'task_name', 'thread_id', 'object_id', 'label', 'x', 'y', 'created_by', 'created_at', 'resolved', 'resolved_by', 'resolved_at', 'messages', 'first_message'],
       a.threads.map((t) => [t.taskId, t.taskName, t.threadId, t.objectId, t.label, t.x, t.y, t.createdByName, iso(t.createdAt), t.resolved, t.resolvedByName, iso(t.resolvedAt), t.messages, t.firstMessage]),
+    );
+  }
+  if (which === 'reviewers') {
+    return table(
+      ['user_id', 'name', 'verdicts', 'approved', 'changes_requested', 'request_rate', 'threads_raised'],
+      a.reviewers.map((r) => [r.userId, r.name, r.verdicts, r.approved, r.changesRequested, r.requestRate, r.threadsRaised]),
     );
   }
   if (which === 'objects') {

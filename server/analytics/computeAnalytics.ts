@@ -14,9 +14,10 @@
 //   at or before its first verdict) with its mask now: 1 when review took it as it was, lower as
 //   reviewers (or the annotator, asked to) redrew it. How much of the first submission survived.
 import { rleIou } from '../../shared/codecs/rle';
-import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { Thread } from '../../shared/schema/review';
+import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
+import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
 export const IDLE_GAP_MS = 5 * 60_000;
 
@@ -38,27 +39,6 @@ export interface AnalyticsTaskInput {
   threads?: Thread[];
 }
 
-/** One comment thread, for the QA report: what was raised where, by whom, and whether it is settled. */
-export interface ThreadFigures {
-  taskId: string;
-  taskName: string;
-  threadId: string;
-  /** The object it is on, null for the image itself; `label` null when the object is gone. */
-  objectId: string | null;
-  label: string | null;
-  x: number;
-  y: number;
-  createdBy: string;
-  /** Member names (the id where the member is gone). */
-  createdByName: string;
-  createdAt: number;
-  resolved: boolean;
-  resolvedBy: string | null;
-  resolvedByName: string | null;
-  resolvedAt: number | null;
-  messages: number;
-  firstMessage: string;
-}
 
 export interface ObjectFigures {
   taskId: string;
@@ -99,6 +79,8 @@ export interface Analytics {
   project: GroupFigures;
   annotators: Array<GroupFigures & { userId: string; name: string }>;
   objects: ObjectFigures[];
+  /** Per member who gave verdicts or raised threads. */
+  reviewers: ReviewerFigures[];
   threads: ThreadFigures[];
 }
 
@@ -233,29 +215,7 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     project: group(objects, all),
     annotators,
     objects,
+    reviewers: reviewerFigures(tasks, names),
     threads: tasks.flatMap((t) => threadFigures(t, names)),
   };
-}
-
-/** The task's threads, oldest first, with who raised and resolved them by name where known. */
-function threadFigures(t: AnalyticsTaskInput, names: ReadonlyMap<string, string>): ThreadFigures[] {
-  const labels = new Map(t.objects.map((o) => [o.id as string, o.label]));
-  return (t.threads ?? []).map((th) => ({
-    taskId: t.taskId,
-    taskName: t.taskName,
-    threadId: th.id,
-    objectId: th.objectId,
-    label: th.objectId ? (labels.get(th.objectId) ?? null) : null,
-    x: th.x,
-    y: th.y,
-    createdBy: th.createdBy,
-    createdByName: names.get(th.createdBy) ?? th.createdBy,
-    createdAt: th.createdAt,
-    resolved: th.resolved,
-    resolvedBy: th.resolvedBy ?? null,
-    resolvedByName: th.resolvedBy ? (names.get(th.resolvedBy) ?? th.resolvedBy) : null,
-    resolvedAt: th.resolvedAt ?? null,
-    messages: th.messages.length,
-    firstMessage: th.messages[0]?.text ?? '',
-  }));
 }

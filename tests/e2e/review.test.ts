@@ -187,6 +187,9 @@ describe('review in the browser: request changes, fix, approve', () => {
     const keptBar = owner.getByTestId('chart-kept-iou').locator('g[data-label="Ana"]');
     expect(Number(await keptBar.getAttribute('data-value'))).toBeCloseTo(kept, 6);
     expect(await owner.getByTestId('kept-iou').textContent()).toBe(kept.toFixed(3));
+    // B as a reviewer: a change request, then an approval.
+    expect(await owner.getByTestId('chart-reviewer-verdicts').locator('g[data-label="Bo"]').getAttribute('data-value')).toBe('2');
+    expect(await owner.getByTestId('chart-reviewer-requests').locator('g[data-label="Bo"]').getAttribute('data-value')).toBe('0.5');
     // The QA report: B's thread on the object, resolved by A.
     expect(await owner.getByTestId('open-comments').textContent()).toBe('0');
     const report = await (await fetch(new URL((await owner.getByTestId('analytics-csv-threads').getAttribute('href'))!, srv.url))).text();

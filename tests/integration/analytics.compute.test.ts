@@ -165,4 +165,17 @@ describe('analytics', () => {
     expect(csv[2]).toBe('t1,one.jpg,th2,,,30,20,Rita,1970-01-01T00:02:30.000Z,false,,,1,a cat is missing here');
     expect(a.threads).toEqual([]); // tasks without threads gathered
   });
+
+  it('per reviewer: every verdict given, the share that asked for changes, the threads raised; also as CSV', () => {
+    const t = project();
+    // o2 was asked to change then approved by 'rev'; o1 approved by 'rev'; Rita raised one thread.
+    t[0].threads = [{ id: 'th', objectId: null, x: 0, y: 0, createdBy: 'u3', createdAt: 1, resolved: false, messages: [{ id: 'm', by: 'u3', at: 1, text: 'missing one', mentions: [] }] }];
+    const r = computeAnalytics(t, new Map([['rev', 'Rev'], ['u3', 'Rita']]));
+    expect(r.reviewers).toEqual([
+      { userId: 'rev', name: 'Rev', verdicts: 3, approved: 2, changesRequested: 1, requestRate: 1 / 3, threadsRaised: 0 },
+      { userId: 'u3', name: 'Rita', verdicts: 0, approved: 0, changesRequested: 0, requestRate: null, threadsRaised: 1 },
+    ]);
+    const csv = analyticsCsv(r, 'reviewers').split('\r\n');
+    expect(csv.slice(0, 3)).toEqual(['user_id,name,verdicts,approved,changes_requested,request_rate,threads_raised', 'rev,Rev,3,2,1,0.3333,0', 'u3,Rita,0,0,0,,1']);
+  });
 });

@@ -66,6 +66,9 @@ export const AnalyticsSchema = z.object({
   project: GroupSchema,
   annotators: z.array(GroupSchema.extend({ userId: z.string(), name: z.string() })),
   objects: z.array(ObjectFiguresSchema),
+  reviewers: z
+    .array(z.object({ userId: z.string(), name: z.string(), verdicts: z.number(), approved: z.number(), changesRequested: z.number(), requestRate: z.number().nullable(), threadsRaised: z.number() }))
+    .default([]),
   threads: z.array(z.object({ taskId: z.string(), threadId: z.string(), objectId: z.string().nullable(), resolved: z.boolean() })).default([]),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
@@ -138,7 +141,7 @@ export class ReviewApi {
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
   // in the query (the server accepts it there for these read-only routes).
 
-  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'threads' = 'annotators'): string {
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' = 'annotators'): string {
     return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
   }
 
