@@ -118,9 +118,11 @@ describe('StatusMirror', () => {
     mirror.update(T, doc);
     await mirror.idle();
     expect(writes.at(-1)).toBe(0);
-    // "A car is missing here": a thread on the image counts until resolved; one on an object does not.
-    const missing = createThread(doc, { objectId: null, x: 40, y: 30, by: 'rita', text: 'a car is missing here' });
+    // "A car is missing here": a reviewer's request on the image counts until resolved; a thread on
+    // an object or a question on the image does not.
+    const missing = createThread(doc, { objectId: null, x: 40, y: 30, by: 'rita', text: 'a car is missing here', request: true });
     createThread(doc, { objectId: 'o1' as ObjectId, x: 4, y: 3, by: 'rita', text: 'nice' });
+    createThread(doc, { objectId: null, x: 9, y: 9, by: 'ana', text: 'is the shadow part of it?' });
     mirror.update(T, doc);
     await mirror.idle();
     expect(writes.at(-1)).toBe(1);

@@ -54,7 +54,7 @@ export interface Task {
   assignee: UserId | null;
   /** Why the task is flagged (its review room's flag, mirrored), or null. */
   flag: string | null;
-  /** Objects whose current verdict is "changes requested", plus open threads on the image itself
+  /** Objects whose current verdict is "changes requested", plus a reviewer's open requests on the image itself
    *  (its review room's, mirrored: shared/schema/reviewSummary.ts). */
   toFix: number;
   /** Unresolved comment threads (its review room's, mirrored). */

@@ -98,7 +98,7 @@ export interface TaskSummary {
   assignee: string | null;
   /** Why the task is flagged (`blurry`, `not_relevant`, `duplicate`, `corrupt`, `other`), or null. */
   flag: string | null;
-  /** Objects whose current verdict is "changes requested", plus open threads on the image itself. */
+  /** Objects whose current verdict is "changes requested", plus a reviewer's open requests on the image itself. */
   toFix: number;
   /** Unresolved comment threads. */
   openThreads: number;

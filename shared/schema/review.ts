@@ -41,6 +41,8 @@ export const ThreadSchema = z.object({
   resolvedBy: z.string().optional(),
   resolvedAt: z.number().finite().optional(),
   messages: z.array(MessageSchema),
+  /** Raised by a reviewer for the annotators to act on (a missing object): work until resolved. */
+  request: z.boolean().optional(),
 });
 /** A validated plain snapshot of a thread. */
 export type Thread = z.infer<typeof ThreadSchema>;
@@ -137,6 +139,8 @@ export interface NewThreadInput {
   text: string;
   mentions?: string[];
   at?: number;
+  /** A reviewer's request to the annotators rather than a question or a note. */
+  request?: boolean;
 }
 
 /** Opens a thread with its first message and returns the thread id. */
@@ -156,6 +160,7 @@ export function createThread(doc: Y.Doc, input: NewThreadInput, origin?: unknown
     t.set('createdBy', input.by);
     t.set('createdAt', at);
     t.set('resolved', false);
+    if (input.request) t.set('request', true);
     const messages = new Y.Array<Message>();
     t.set('messages', messages);
     messages.push([first]);

@@ -5,12 +5,12 @@ import { listThreads, readVerdicts } from './review';
 
 /**
  * What the task's reviewers wait on: objects with "changes requested" as their current verdict,
- * and unresolved threads on the image itself (not on an object: "you missed the car here", the
- * finding no object verdict can carry).
+ * and a reviewer's unresolved requests on the image itself (not on an object: "you missed the car
+ * here", the finding no object verdict can carry; an annotator's question is no request).
  */
 export function countToFix(doc: Y.Doc): number {
   const objects = Object.values(readVerdicts(doc)).filter((v) => v.verdict === 'changes_requested').length;
-  return objects + listThreads(doc, { objectId: null, openOnly: true }).length;
+  return objects + listThreads(doc, { objectId: null, openOnly: true }).filter((t) => t.request).length;
 }
 
 /** Open discussion on a task: unresolved threads, and who is mentioned in them. */

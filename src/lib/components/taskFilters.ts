@@ -16,7 +16,7 @@ export function taskFilters(me: string | null, myName: string | null): TaskFilte
   return [
     { key: 'mine', label: 'Assigned to me', title: 'The tasks the owner assigned to you', test: (t) => !!me && t.assignee === me },
     { key: 'flagged', label: 'Flagged', title: 'Images someone flagged (blurry, not relevant…): the queue passes over them', test: (t) => !!t.flag },
-    { key: 'to-fix', label: 'Changes requested', title: 'A reviewer asked for changes on some object, or a comment on the image is open', test: (t) => t.toFix > 0 },
+    { key: 'to-fix', label: 'Changes requested', title: "A reviewer asked for changes on some object, or left a request on the image", test: (t) => t.toFix > 0 },
     { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
     { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
   ];

@@ -31,6 +31,8 @@ export interface ReviewCommandsInit {
   memberNames: () => readonly string[];
   /** Whether this user may write the review room now (role and what the server says). */
   canWrite: () => boolean;
+  /** Whether this user gives verdicts (a reviewer's comment on the image is a request). */
+  canDecide?: () => boolean;
 }
 
 export class ReviewCommands {
@@ -44,11 +46,13 @@ export class ReviewCommands {
     return parseMentions(text, this.init.memberNames());
   }
 
-  /** Opens a thread at `ptImage`, on `objectId` or on the image alone; returns its id. */
+  /** Opens a thread at `ptImage`, on `objectId` or on the image alone; returns its id. A reviewer's
+   *  thread on the image is a request the annotators must act on (rework.ts). */
   comment(objectId: ObjectId | null, ptImage: Point, text: string): string {
     this.check();
     const { doc, userId, origin } = this.init;
-    return createThread(doc, { objectId, x: ptImage.x, y: ptImage.y, by: userId, text, mentions: this.mentions(text) }, origin);
+    const request = objectId === null && (this.init.canDecide?.() ?? false);
+    return createThread(doc, { objectId, x: ptImage.x, y: ptImage.y, by: userId, text, mentions: this.mentions(text), ...(request ? { request } : {}) }, origin);
   }
 
   reply(threadId: string, text: string): string {

@@ -32,6 +32,7 @@ export function createReview(opts: CreateReviewOptions): { state: ReviewState; d
     origin: new LocalOrigin(opts.userId, newId(8)),
     memberNames: () => Object.values(opts.names()),
     canWrite: () => state?.canWrite ?? false,
+    canDecide: () => state?.canDecide ?? false,
   });
   state = new ReviewState({
     conn,

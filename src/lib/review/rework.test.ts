@@ -19,9 +19,9 @@ describe('rework', () => {
     expect(reworkOf(objects, {})).toEqual({ pending: [], changed: [], notes: [] });
   });
 
-  it('counts the open threads on the image, not those on an object or resolved', () => {
-    const thread = (id: string, objectId: string | null, resolved = false): Thread => ({ id, objectId, x: 0, y: 0, createdBy: 'rita', createdAt: 1, resolved, messages: [] });
-    const threads = [thread('t1', null), thread('t2', 'a'), thread('t3', null, true), thread('t4', null)];
+  it("counts a reviewer's open requests on the image, not threads on an object, resolved ones or questions", () => {
+    const thread = (id: string, objectId: string | null, resolved = false, request = true): Thread => ({ id, objectId, x: 0, y: 0, createdBy: 'rita', createdAt: 1, resolved, messages: [], request });
+    const threads = [thread('t1', null), thread('t2', 'a'), thread('t3', null, true), thread('t4', null), thread('t5', null, false, false)];
     expect(reworkOf([], {}, threads).notes).toEqual(['t1', 't4']);
   });
 

@@ -17,13 +17,13 @@ export interface Rework {
   pending: string[];
   /** Changes requested and the object changed since: for the reviewer to look at again. */
   changed: string[];
-  /** Unresolved threads on the image, not on an object (ids, oldest first). */
+  /** A reviewer's unresolved requests on the image, not on an object (ids, oldest first). */
   notes: string[];
 }
 
 /** The objects with changes requested, in the objects' order, and the open notes on the image. */
 export function reworkOf(objects: readonly ReworkObject[], verdicts: Readonly<Record<string, Verdict>>, openThreads: readonly Thread[] = []): Rework {
-  const out: Rework = { pending: [], changed: [], notes: openThreads.filter((t) => t.objectId === null && !t.resolved).map((t) => t.id) };
+  const out: Rework = { pending: [], changed: [], notes: openThreads.filter((t) => t.objectId === null && !t.resolved && t.request).map((t) => t.id) };
   for (const o of objects) {
     const v = verdicts[o.id];
     if (v?.verdict !== 'changes_requested') continue;
