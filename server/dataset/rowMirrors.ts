@@ -14,7 +14,7 @@ import type { Logger } from '../logger';
 import type { MetaStore, Task, TaskStatus } from '../storage/types';
 
 /** One column of the task row kept equal to what the review room says. */
-export class RowMirror<V extends string | number | null> {
+export class RowMirror<V> {
   /** The latest value seen per task, and the one the row is known to hold. */
   private wanted = new Map<TaskId, V>();
   private written = new Map<TaskId, V>();
@@ -28,7 +28,14 @@ export class RowMirror<V extends string | number | null> {
     private readonly rowOf: (t: Task) => V,
     private readonly log: Logger,
     private readonly what: string,
+    /** Whether two values are the same row content (a summary is compared by its fields). */
+    private readonly same: (a: V, b: V) => boolean = Object.is,
   ) {}
+
+  /** Whether the row is known to hold `v` already. */
+  private isWritten(taskId: TaskId, v: V): boolean {
+    return this.written.has(taskId) && this.same(this.written.get(taskId) as V, v);
+  }
 
   /** A review room was loaded or its document changed. */
   update(taskId: TaskId, doc: Doc): void {
@@ -67,7 +74,7 @@ export class RowMirror<V extends string | number | null> {
   catchUp(t: Task, v: V | undefined): boolean {
     // A value that arrived live meanwhile is newer than this read: it wins.
     if (v === undefined || this.wanted.has(t.id)) return false;
-    if (v === this.rowOf(t)) {
+    if (this.same(v, this.rowOf(t))) {
       if (!this.written.has(t.id)) this.written.set(t.id, v);
       return false;
     }
@@ -78,7 +85,7 @@ export class RowMirror<V extends string | number | null> {
 
   private want(taskId: TaskId, v: V): void {
     this.wanted.set(taskId, v);
-    if (!this.writing.has(taskId) && this.written.get(taskId) !== v) {
+    if (!this.writing.has(taskId) && !this.isWritten(taskId, v)) {
       const job = this.write(taskId).finally(() => this.writing.delete(taskId));
       this.writing.set(taskId, job);
     }
@@ -91,7 +98,7 @@ export class RowMirror<V extends string | number | null> {
 
   private async write(taskId: TaskId): Promise<void> {
     // Values that arrive while a write runs are taken by the next turn of the loop.
-    for (let v = this.wanted.get(taskId) as V; this.written.get(taskId) !== v; v = this.wanted.get(taskId) as V) {
+    for (let v = this.wanted.get(taskId) as V; !this.isWritten(taskId, v); v = this.wanted.get(taskId) as V) {
       try {
         await this.store(taskId, v);
         this.written.set(taskId, v);
@@ -130,19 +137,14 @@ export class ToFixMirror extends RowMirror<number> {
   }
 }
 
-/** The row's copy of a summary, as one comparable value (keys in a fixed order). */
-const threadsKey = (s: ThreadSummary): string => JSON.stringify({ open: s.open, mentioned: s.mentioned });
+/** Same open count and the same names in the same (sorted) order. */
+const sameThreads = (a: ThreadSummary, b: ThreadSummary): boolean =>
+  a.open === b.open && a.mentioned.length === b.mentioned.length && a.mentioned.every((n, i) => n === b.mentioned[i]);
 
 /** Unresolved threads and the names they mention, one write for both. */
-export class ThreadsMirror extends RowMirror<string> {
+export class ThreadsMirror extends RowMirror<ThreadSummary> {
   constructor(meta: Pick<MetaStore, 'setTaskThreads'>, log: Logger) {
-    super(
-      (doc) => threadsKey(threadSummary(doc)),
-      (id, key) => meta.setTaskThreads(id, JSON.parse(key) as ThreadSummary),
-      (t) => threadsKey({ open: t.openThreads, mentioned: t.mentioned }),
-      log,
-      'threads',
-    );
+    super(threadSummary, (id, s) => meta.setTaskThreads(id, s), (t) => ({ open: t.openThreads, mentioned: t.mentioned }), log, 'threads', sameThreads);
   }
 }
 

@@ -1,6 +1,7 @@
 // GET /api/me/inbox: the tasks across a member's projects that wait for them in particular, for
 // the home page. Read from the task rows (which mirror the review rooms: server/dataset/
 // rowMirrors.ts), so it costs one task list per project and opens no room.
+import { claimOf, isReviewing } from '../../shared/protocol/queues';
 import type { Role } from '../../shared/protocol/roles';
 import type { Auth } from '../auth/types';
 import type { MetaStore, Project, Task, User } from '../storage/types';
@@ -27,8 +28,6 @@ export interface Inbox {
 /** At most this many of each list: the home page links to the project page for the rest. */
 export const INBOX_LIMIT = 50;
 
-const reviewing = (role: Role) => role === 'reviewer' || role === 'qa';
-
 export interface InboxProject {
   project: Project;
   /** This member's role in it. */
@@ -43,13 +42,9 @@ export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
   const out: Inbox = { mentions: [], toFix: [] };
   for (const { project, role, roles, tasks } of projects) {
     if (role === 'viewer') continue;
-    const acting = reviewing(role) ? ['in_review'] : ['todo', 'in_progress'];
+    const acting = isReviewing(role) ? ['in_review'] : ['todo', 'in_progress'];
     // Assigned to someone else who works the same queue: theirs.
-    const theirs = (assignee: string | null) => {
-      if (assignee === null || assignee === user.id) return false;
-      const r = roles.get(assignee);
-      return r !== undefined && reviewing(r) === reviewing(role);
-    };
+    const theirs = (assignee: string | null) => claimOf(user.id, role, assignee, (id) => roles.get(id)) === 'others';
     for (const t of tasks) {
       if (t.flag) continue; // set aside for the owner
       const ref: InboxTask = { id: t.id, name: t.name, projectId: project.id, projectName: project.name, status: t.status, toFix: t.toFix, openThreads: t.openThreads };

@@ -6,6 +6,9 @@
 // came back comes before new work: a task with objects to fix (sent back to an annotator, or fixed
 // and in review again) first.
 import type { Role } from '../../../shared/protocol/roles';
+import { claimOf, isReviewing, type Claim } from '../../../shared/protocol/queues';
+
+export { isReviewing, type Claim };
 
 export interface NavTask {
   id: string;
@@ -17,9 +20,6 @@ export interface NavTask {
   /** Objects a reviewer asked changes on. */
   toFix?: number;
 }
-
-/** A task seen from one member's queue: assigned to them, to nobody of their queue, or to someone else of it. */
-export type Claim = 'mine' | 'open' | 'others';
 
 /** What a role works on next and what its "submit" does to the open task. */
 export interface WorkQueue {
@@ -45,27 +45,13 @@ export function submitAction(queue: WorkQueue, toFix: number): { to: 'in_review'
   return { to: queue.submitTo, label: queue.submitLabel };
 }
 
-/** Whether the role works the review queue (reviewers and QA leads) rather than the annotation one. */
-export function isReviewing(role: Role): boolean {
-  return role === 'reviewer' || role === 'qa';
-}
-
 export function workQueue(role: Role): WorkQueue {
   return isReviewing(role) ? REVIEWING : ANNOTATING;
 }
 
-/**
- * Whose a task is, for member `me` with `role`: an assignee who works another queue (an annotator's
- * task, for a reviewer) leaves it open to everyone of this one.
- */
+/** Whose each task is, for member `me` with `role` (the shared rule, shared/protocol/queues.ts). */
 export function claimFor(me: string, role: Role, roleOf: ReadonlyMap<string, Role>): (t: NavTask) => Claim {
-  const mine = workQueue(role);
-  return (t) => {
-    if (!t.assignee) return 'open';
-    if (t.assignee === me) return 'mine';
-    const theirs = roleOf.get(t.assignee);
-    return theirs && workQueue(theirs) === mine ? 'others' : 'open';
-  };
+  return (t) => claimOf(me, role, t.assignee, (id) => roleOf.get(id));
 }
 
 export interface TaskPosition {

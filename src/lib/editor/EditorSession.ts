@@ -210,7 +210,7 @@ export class EditorSession implements ToolHost {
 
   /** The visible objects whose mask lies wholly inside the box [x0, y0, x1, y1] (a marquee). */
   objectsIn(box: [number, number, number, number]): ObjectId[] {
-    return objectsInside(this.model.list(), box);
+    return objectsInside(this.model.list(), box, (id) => this.maskBox(id)); // boxes cached per mask
   }
 
   hitTest(ptImage: Point): ObjectId | null {

@@ -2,7 +2,7 @@
 // lock or unlock, move. Each is one transaction, so one undo step, however many objects it
 // touches. Locked objects are left as they are and counted in the message: a bulk action never
 // overrides a lock, and never fails as a whole because of one.
-import { encodeRle, rleBbox, type Rle } from '../../../shared/codecs/rle';
+import { encodeRle, type Bbox } from '../../../shared/codecs/rle';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { ObjectCommandHost } from './objectCommands';
 import { translate } from './raster';
@@ -74,14 +74,18 @@ export function moveObjects(s: ObjectCommandHost, ids: readonly ObjectId[], dx: 
   });
 }
 
-/** The visible objects whose mask lies wholly inside the box [x0, y0, x1, y1] (a marquee). */
-export function objectsInside(objects: ReadonlyArray<{ id: ObjectId; hidden: boolean; mask?: Rle | null }>, box: [number, number, number, number]): ObjectId[] {
+/** The visible objects whose mask box (`boxOf`: [x, y, w, h], null without pixels) lies wholly
+ *  inside the box [x0, y0, x1, y1] (a marquee). */
+export function objectsInside(
+  objects: ReadonlyArray<{ id: ObjectId; hidden: boolean }>,
+  box: [number, number, number, number],
+  boxOf: (id: ObjectId) => Bbox | null,
+): ObjectId[] {
   const [x0, y0, x1, y1] = box;
   return objects
     .filter((o) => {
-      if (o.hidden || !o.mask) return false;
-      const [x, y, w, h] = rleBbox(o.mask);
-      return w > 0 && x >= x0 && y >= y0 && x + w <= x1 && y + h <= y1;
+      const b = o.hidden ? null : boxOf(o.id);
+      return !!b && b[0] >= x0 && b[1] >= y0 && b[0] + b[2] <= x1 && b[1] + b[3] <= y1;
     })
     .map((o) => o.id);
 }
