@@ -218,6 +218,9 @@ export interface VerdictInput {
   /** Anchor of that thread in image pixels (the UI passes where the reviewer clicked). Default (0, 0). */
   x?: number;
   y?: number;
+  /** A verdict put back as it was (an undone deletion): its time and thread, not now's. */
+  at?: number;
+  threadId?: string;
 }
 
 /**
@@ -227,10 +230,10 @@ export interface VerdictInput {
 export function setObjectVerdict(doc: Y.Doc, objectId: ObjectId, input: VerdictInput, origin?: unknown): { threadId?: string } {
   const verdict = z.enum(VerdictValues).safeParse(input.verdict);
   if (!verdict.success) throw invalid(`verdict must be one of ${VerdictValues.join(', ')}`);
-  const at = Date.now();
-  let threadId: string | undefined;
+  const at = input.at ?? Date.now();
+  let threadId = input.threadId;
   doc.transact(() => {
-    if (verdict.data === 'changes_requested' && input.message !== undefined) {
+    if (verdict.data === 'changes_requested' && input.message !== undefined && threadId === undefined) {
       threadId = createThread(doc, { objectId, x: input.x ?? 0, y: input.y ?? 0, by: input.by, text: input.message, mentions: input.mentions, at }, origin);
     }
     const v: Verdict = { verdict: verdict.data, by: input.by, at, ...(threadId ? { threadId } : {}) };

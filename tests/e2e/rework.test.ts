@@ -145,6 +145,16 @@ describe('the rework loop', () => {
     await waitFor(() => readVerdicts(review.doc)[ids.sign] === undefined, "the sign's change request gone with it");
     await waitFor(() => listThreads(review.doc).find((t) => t.objectId === ids.sign)?.resolved === true, "the sign's thread resolved");
     await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body[0].openThreads === 1, 'one open thread left in the row');
+    // Undo the deletion: the sign comes back with its request as Rita left it; delete it again.
+    const asked = listThreads(review.doc).find((t) => t.objectId === ids.sign)!;
+    await annotator.keyboard.press('Control+z');
+    await waitFor(() => listObjects(task.doc).some((o) => o.id === ids.sign), 'the sign back');
+    await waitFor(() => readVerdicts(review.doc)[ids.sign]?.verdict === 'changes_requested' && readVerdicts(review.doc)[ids.sign].by === rita.userId, "the sign's request back");
+    await waitFor(() => listThreads(review.doc).find((t) => t.id === asked.id)?.resolved === false, "the sign's thread open again");
+    await waitFor(async () => /on 2 objects/.test((await banner.textContent()) ?? ''), 'two to fix again');
+    await annotator.locator(`[data-object-id="${ids.sign}"]`).first().click();
+    await annotator.keyboard.press('Delete');
+    await waitFor(() => readVerdicts(review.doc)[ids.sign] === undefined && listThreads(review.doc).find((t) => t.id === asked.id)?.resolved === true, 'closed again');
     await waitFor(async () => /on 1 object;/.test((await banner.textContent()) ?? ''), 'one left to fix');
     // Fix the other with the brush: once changed, it is no longer the annotator's to do.
     await annotator.locator(`[data-object-id="${ids.edge}"]`).first().click();

@@ -10,6 +10,7 @@ import {
   createThread,
   listThreads,
   parseMentions,
+  readThread,
   readVerdicts,
   reopenThread,
   reply,
@@ -19,6 +20,7 @@ import {
   setTaskStatus,
   type TaskFlagReason,
   type TaskStatusValue,
+  type Verdict,
 } from '../../../shared/schema/review';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Point } from '../editor/camera';
@@ -104,16 +106,46 @@ export class ReviewCommands {
     clearObjectVerdict(this.init.doc, objectId, this.init.origin);
   }
 
+  /** What {@link objectsGone} closed, per object, until it comes back (an undo of the deletion). */
+  private closed = new Map<string, { verdict?: Verdict; threadIds: string[] }>();
+
   /** Closes the review of deleted objects (one transaction): their verdicts go and their open
    *  threads are resolved, since nobody can judge or fix them any more, and a request to delete an
-   *  object is met by deleting it. */
+   *  object is met by deleting it. What it closed is remembered for {@link objectsBack}. */
   objectsGone(objectIds: readonly string[]): void {
     this.check();
     const { doc, origin, userId } = this.init;
     const gone = new Set(objectIds);
+    const verdicts = readVerdicts(doc);
+    const open = listThreads(doc, { openOnly: true }).filter((t) => t.objectId && gone.has(t.objectId));
     doc.transact(() => {
-      objectIds.forEach((id) => clearObjectVerdict(doc, id as ObjectId, origin));
-      for (const t of listThreads(doc, { openOnly: true })) if (t.objectId && gone.has(t.objectId)) resolveThread(doc, t.id, userId, origin);
+      for (const id of objectIds) {
+        const threadIds = open.filter((t) => t.objectId === id).map((t) => t.id);
+        if (verdicts[id] || threadIds.length) this.closed.set(id, { verdict: verdicts[id], threadIds });
+        clearObjectVerdict(doc, id as ObjectId, origin);
+      }
+      for (const t of open) resolveThread(doc, t.id, userId, origin);
+    }, origin);
+  }
+
+  /** Reopens the review {@link objectsGone} closed for objects that are back (an undone
+   *  deletion): the verdict as it was, unless someone has judged the object since, and the threads
+   *  it resolved, unless someone else has resolved them since or they were reopened. */
+  objectsBack(objectIds: readonly string[]): void {
+    const back = objectIds.filter((id) => this.closed.has(id));
+    if (!back.length || !this.init.canWrite()) return;
+    const { doc, origin, userId } = this.init;
+    const verdicts = readVerdicts(doc);
+    doc.transact(() => {
+      for (const id of back) {
+        const { verdict, threadIds } = this.closed.get(id)!;
+        this.closed.delete(id);
+        if (verdict && !verdicts[id]) setObjectVerdict(doc, id as ObjectId, verdict, origin);
+        for (const tid of threadIds) {
+          const t = readThread(doc, tid);
+          if (t?.resolved && t.resolvedBy === userId) reopenThread(doc, tid, userId, origin);
+        }
+      }
     }, origin);
   }
 

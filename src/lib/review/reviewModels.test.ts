@@ -134,4 +134,38 @@ describe('review read-models and commands', () => {
     expect([request, onObject, question].map((id) => threads.get(id)?.request ?? false)).toEqual([true, false, false]);
     threads.destroy();
   });
+
+  it('deleting an object closes its review and undoing the deletion reopens it as it was', () => {
+    const reviewer = peer('bo');
+    const annotator = peer('ana');
+    const other = 'obj2' as ObjectId;
+    const tid = reviewer.commands.requestChanges(obj, 'not a car: delete it', { x: 3, y: 4 })!;
+    reviewer.commands.approve(other);
+    const note = reviewer.commands.comment(other, { x: 9, y: 9 }, 'nice edges');
+    sync(reviewer.doc, annotator.doc);
+    const verdicts = new VerdictsModel(annotator.doc);
+    const threads = new ThreadsModel(annotator.doc);
+    const asJudged = verdicts.of(obj);
+    annotator.commands.objectsGone([obj, other]);
+    expect([verdicts.of(obj), verdicts.of(other)]).toEqual([null, null]);
+    expect(threads.open).toEqual([]);
+    expect(threads.get(tid)).toMatchObject({ resolved: true, resolvedBy: 'ana' });
+    // Meanwhile the reviewer reopens and resolves the note on the other object herself.
+    sync(annotator.doc, reviewer.doc);
+    reviewer.commands.reopen(note);
+    reviewer.commands.resolve(note);
+    sync(reviewer.doc, annotator.doc);
+    annotator.commands.objectsBack([obj, other, 'never-gone']);
+    expect(verdicts.of(obj)).toEqual(asJudged); // the same reviewer, time and thread
+    expect(verdicts.of(other)).toMatchObject({ verdict: 'approved', by: 'bo' });
+    expect(threads.open.map((t) => t.id)).toEqual([tid]); // hers stays as she left it
+    expect(threads.get(note)).toMatchObject({ resolved: true, resolvedBy: 'bo' });
+    // Only once: a later re-creation of the same id (a redo of a creation) restores nothing again.
+    annotator.commands.clearVerdict(obj);
+    const before = Y.encodeStateVector(annotator.doc);
+    annotator.commands.objectsBack([obj]);
+    expect(Y.encodeStateVector(annotator.doc)).toEqual(before);
+    verdicts.destroy();
+    threads.destroy();
+  });
 });
