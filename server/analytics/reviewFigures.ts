@@ -77,7 +77,7 @@ export function threadFigures(t: AnalyticsTaskInput, names: ReadonlyMap<string, 
     resolvedBy: th.resolvedBy ?? null,
     resolvedByName: th.resolvedBy ? (names.get(th.resolvedBy) ?? th.resolvedBy) : null,
     resolvedAt: th.resolvedAt ?? null,
-    messages: th.messages.length,
-    firstMessage: th.messages[0]?.text ?? '',
+    messages: th.messages.filter((m) => !m.deleted).length,
+    firstMessage: th.messages.find((m) => !m.deleted)?.text ?? '',
   }));
 }

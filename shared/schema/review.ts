@@ -15,6 +15,8 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../protocol/errors';
 import { newId, type ObjectId } from './ids';
 
+export { parseMentions } from './mentions';
+
 /** Longest message text, in UTF-16 code units. */
 export const MAX_MESSAGE_LENGTH = 5000;
 
@@ -25,6 +27,9 @@ export const MessageSchema = z.object({
   at: z.number().finite(),
   text: z.string().max(MAX_MESSAGE_LENGTH),
   mentions: z.array(z.string()),
+  /** Set when its author edited it (reviewMessages.ts); `deleted` leaves an empty tombstone. */
+  editedAt: z.number().finite().optional(),
+  deleted: z.literal(true).optional(),
 });
 /** A message in a comment thread. */
 export type Message = z.infer<typeof MessageSchema>;
@@ -106,7 +111,7 @@ function invalid(message: string): TandemError {
   return new TandemError(ErrorCode.ValidationFailed, message);
 }
 
-function checkText(text: unknown): string {
+export function checkText(text: unknown): string {
   const parsed = z.string().trim().min(1).max(MAX_MESSAGE_LENGTH).safeParse(text);
   if (!parsed.success) throw invalid(`a message is 1 to ${MAX_MESSAGE_LENGTH} characters`);
   return parsed.data;
@@ -119,7 +124,7 @@ function checkPoint(x: unknown, y: unknown): { x: number; y: number } {
   return { x, y };
 }
 
-function getThread(doc: Y.Doc, id: string): Y.Map<unknown> {
+export function getThread(doc: Y.Doc, id: string): Y.Map<unknown> {
   const t = threadsMap(doc).get(id);
   if (!(t instanceof Y.Map)) throw new TandemError(ErrorCode.NotFound, `thread ${id} not found`);
   return t;
@@ -323,30 +328,6 @@ export function readVerdicts(doc: Y.Doc): Record<string, Verdict> {
     if (parsed.success) out[id] = parsed.data;
   }
   return out;
-}
-
-/**
- * The members mentioned in `text` as `@name`, matched case-insensitively against
- * `memberNames` (names may contain spaces; the longest name that fits wins, and it must end at a
- * word boundary). Returns each name once, spelled as in `memberNames`, in order of appearance.
- */
-export function parseMentions(text: string, memberNames: readonly string[]): string[] {
-  const names = [...new Set(memberNames.filter((n) => n.trim().length > 0))].sort((a, b) => b.length - a.length);
-  const found: string[] = [];
-  const lower = text.toLowerCase();
-  for (let i = lower.indexOf('@'); i >= 0; i = lower.indexOf('@', i + 1)) {
-    // An '@' inside a word (an e-mail address) is not a mention.
-    if (i > 0 && /[\p{L}\p{N}_.]/u.test(text[i - 1])) continue;
-    for (const name of names) {
-      const n = name.toLowerCase();
-      if (!lower.startsWith(n, i + 1)) continue;
-      const after = text[i + 1 + n.length];
-      if (after !== undefined && /[\p{L}\p{N}_]/u.test(after)) continue;
-      if (!found.includes(name)) found.push(name);
-      break;
-    }
-  }
-  return found;
 }
 
 /** What changed in one transaction of a review document (see {@link observeReview}). */

@@ -119,14 +119,33 @@ describe('review in the browser: request changes, fix, approve', () => {
     expect(rleArea(fixed.mask!)).toBeGreaterThan(rleArea(before.mask!));
     expect(decodeRle(fixed.mask!).data[110 * W + 230]).toBe(1);
 
-    await pageA.getByTestId('reply-input').fill('Done, right edge covered.');
+    await pageA.getByTestId('reply-input').fill('Done, rigth edge coverd.');
     await pageA.getByTestId('reply-send').click();
+    // A fixes her typo in place and takes back a reply sent by mistake; Bo's message is not hers to change.
+    const messages = pageA.locator(`[data-testid="thread"][data-thread-id="${threadId}"] [data-testid="message"]`);
+    await waitFor(async () => (await messages.count()) === 2, 'the reply shown');
+    expect(await messages.nth(0).getByTestId('message-edit').count()).toBe(0);
+    await messages.nth(1).getByTestId('message-edit').click();
+    await pageA.getByTestId('message-edit-input').fill('Done, right edge covered.');
+    await pageA.getByTestId('message-edit-input').press('Enter');
+    await waitFor(() => listThreads(review.doc).find((x) => x.id === threadId)?.messages[1]?.text === 'Done, right edge covered.', 'the edit stored');
+    await messages.nth(1).getByTestId('edited').waitFor();
+    await pageA.getByTestId('reply-input').fill('(wrong thread, sorry)');
+    await pageA.getByTestId('reply-send').click();
+    await waitFor(async () => (await messages.count()) === 3, 'the second reply shown');
+    await messages.nth(2).getByTestId('message-delete').click();
+    expect(listThreads(review.doc).find((x) => x.id === threadId)?.messages[2]?.deleted).toBeUndefined(); // a second press confirms
+    await messages.nth(2).getByTestId('message-delete').click();
+    await waitFor(async () => (await messages.nth(2).getAttribute('data-deleted')) === 'true', 'the reply deleted');
+    expect(await messages.nth(2).textContent()).toContain('message deleted');
+    await shot(pageA, 'review-2a-A-edits-and-deletes');
     await pageA.getByTestId('resolve').click();
     const t = await waitFor(() => listThreads(review.doc).find((x) => x.id === threadId && x.resolved), 'the thread resolved');
     expect(t.resolvedBy).toBe(a.userId);
-    expect(t.messages.map((m) => [m.by, m.text])).toEqual([
-      [b.userId, '@Ana please cover the right edge too'],
-      [a.userId, 'Done, right edge covered.'],
+    expect(t.messages.map((m) => [m.by, m.text, m.deleted ?? false])).toEqual([
+      [b.userId, '@Ana please cover the right edge too', false],
+      [a.userId, 'Done, right edge covered.', false],
+      [a.userId, '', true],
     ]);
     await waitDrawn(pageB, objectId, fixed.mask!.counts);
 

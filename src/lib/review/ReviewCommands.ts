@@ -22,6 +22,7 @@ import {
   type TaskStatusValue,
   type Verdict,
 } from '../../../shared/schema/review';
+import { deleteMessage, editMessage } from '../../../shared/schema/reviewMessages';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Point } from '../editor/camera';
 
@@ -60,6 +61,18 @@ export class ReviewCommands {
   reply(threadId: string, text: string): string {
     this.check();
     return reply(this.init.doc, threadId, { by: this.init.userId, text, mentions: this.mentions(text) }, this.init.origin);
+  }
+
+  /** Replaces the text of this user's own message (mentions parsed again). */
+  editMessage(threadId: string, messageId: string, text: string): void {
+    this.check();
+    editMessage(this.init.doc, threadId, messageId, { by: this.init.userId, text, mentions: this.mentions(text) }, this.init.origin);
+  }
+
+  /** Deletes this user's own message; returns whether that removed the thread (its only message). */
+  deleteMessage(threadId: string, messageId: string): boolean {
+    this.check();
+    return deleteMessage(this.init.doc, threadId, messageId, this.init.userId, this.init.origin);
   }
 
   resolve(threadId: string): void {
