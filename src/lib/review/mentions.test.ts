@@ -23,5 +23,8 @@ describe('mentions', () => {
     const seen = new Set<string>();
     expect(freshMentions(threads, 'ana', 'Ana', 2, seen).map((m) => m.id)).toEqual(['m3', 'm4']); // m1 old, m5 her own
     expect(freshMentions(threads, 'ana', 'Ana', 2, seen)).toEqual([]);
+    // An old message edited after the task was opened to mention her is new to her.
+    const edited = thread('t5', 0, [{ ...msg('m6', 'rita', 1, ['Ana']), editedAt: 7 }]);
+    expect(freshMentions([edited], 'ana', 'Ana', 2, seen).map((m) => m.id)).toEqual(['m6']);
   });
 });

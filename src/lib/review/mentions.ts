@@ -10,13 +10,14 @@ export function newestMentioning(threads: readonly Thread[], name: string): Thre
 
 /**
  * Messages by someone else that mention member `me` (id) called `name`, written after `since`
- * (epoch ms: older ones were there when the task was opened) and not in `seen`, which it extends.
+ * (epoch ms: older ones were there when the task was opened; an edit counts as written then) and not
+ * in `seen`, which it extends.
  */
 export function freshMentions(threads: readonly Thread[], me: string, name: string, since: number, seen: Set<string>): Message[] {
   const out: Message[] = [];
   for (const t of threads) {
     for (const m of t.messages) {
-      if (m.at <= since || m.by === me || !m.mentions.includes(name) || seen.has(m.id)) continue;
+      if ((m.editedAt ?? m.at) <= since || m.by === me || !m.mentions.includes(name) || seen.has(m.id)) continue;
       seen.add(m.id);
       out.push(m);
     }
