@@ -27,15 +27,20 @@ describe('inbox', () => {
     expect(ids(inbox.mentions)).toEqual(['mentioned']);
     expect(inbox.mentions[0]).toMatchObject({ projectId: 'p', projectName: 'project p', openThreads: 2 });
     expect(ids(inbox.toFix)).toEqual(['sent-back', 'sent-back-to-ana']);
+    // Her queue starts at the task sent back to her: mentioned, sent-back, sent-back-to-ana wait (not Ben's, not the flagged one).
+    expect(inbox.queues).toEqual([{ projectId: 'p', projectName: 'project p', reviewing: false, next: 'sent-back-to-ana', count: 3 }]);
   });
 
   it("a reviewer's: the fixed tasks back in review, an annotator's assignment not holding them", () => {
     const inbox = inboxOf(rita, [{ project: project('p'), role: 'reviewer', roles, tasks }]);
     expect(ids(inbox.mentions)).toEqual(['mentioned']);
     expect(ids(inbox.toFix)).toEqual(['fixed']);
+    expect(inbox.queues).toEqual([{ projectId: 'p', projectName: 'project p', reviewing: true, next: 'fixed', count: 1 }]);
+    // Nothing in review: no queue to start.
+    expect(inboxOf(rita, [{ project: project('q'), role: 'reviewer', roles, tasks: tasks.slice(0, 4) }]).queues).toEqual([]);
   });
 
   it('a viewer has nothing waiting', () => {
-    expect(inboxOf(ana, [{ project: project('p'), role: 'viewer', roles, tasks }])).toEqual({ mentions: [], toFix: [] });
+    expect(inboxOf(ana, [{ project: project('p'), role: 'viewer', roles, tasks }])).toEqual({ mentions: [], toFix: [], queues: [] });
   });
 });

@@ -1,7 +1,7 @@
 // GET /api/me/inbox: the tasks across a member's projects that wait for them in particular, for
 // the home page. Read from the task rows (which mirror the review rooms: server/dataset/
 // rowMirrors.ts), so it costs one task list per project and opens no room.
-import { claimOf, isReviewing } from '../../shared/protocol/queues';
+import { claimOf, isReviewing, pickNext } from '../../shared/protocol/queues';
 import type { Role } from '../../shared/protocol/roles';
 import type { Auth } from '../auth/types';
 import type { MetaStore, Project, Task, User } from '../storage/types';
@@ -23,6 +23,17 @@ export interface Inbox {
    *  fixed and in review again for the reviewers; assigned to this member, or to nobody of their
    *  queue (the editor's "Next to do" rule, src/lib/components/taskNav.ts). */
   toFix: InboxTask[];
+  /** Per project with work in this member's queue: the task "Start" opens and how many wait. */
+  queues: InboxQueue[];
+}
+
+export interface InboxQueue {
+  projectId: string;
+  projectName: string;
+  /** Whether the member works the review queue (reviewers, QA leads) rather than annotation. */
+  reviewing: boolean;
+  next: string;
+  count: number;
 }
 
 /** At most this many of each list: the home page links to the project page for the rest. */
@@ -39,12 +50,16 @@ export interface InboxProject {
 
 /** The inbox of `user` from their projects. */
 export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
-  const out: Inbox = { mentions: [], toFix: [] };
+  const out: Inbox = { mentions: [], toFix: [], queues: [] };
   for (const { project, role, roles, tasks } of projects) {
     if (role === 'viewer') continue;
-    const acting = isReviewing(role) ? ['in_review'] : ['todo', 'in_progress'];
+    const reviewing = isReviewing(role);
+    const acting = reviewing ? ['in_review'] : ['todo', 'in_progress'];
+    const claim = (assignee: string | null) => claimOf(user.id, role, assignee, (id) => roles.get(id));
     // Assigned to someone else who works the same queue: theirs.
-    const theirs = (assignee: string | null) => claimOf(user.id, role, assignee, (id) => roles.get(id)) === 'others';
+    const theirs = (assignee: string | null) => claim(assignee) === 'others';
+    const queue = pickNext(tasks, acting, (t) => claim(t.assignee));
+    if (queue.first) out.queues.push({ projectId: project.id, projectName: project.name, reviewing, next: queue.first, count: queue.count });
     for (const t of tasks) {
       if (t.flag) continue; // set aside for the owner
       const ref: InboxTask = { id: t.id, name: t.name, projectId: project.id, projectName: project.name, status: t.status, toFix: t.toFix, openThreads: t.openThreads };
@@ -52,7 +67,7 @@ export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
       if (t.toFix > 0 && acting.includes(t.status) && !theirs(t.assignee)) out.toFix.push(ref);
     }
   }
-  return { mentions: out.mentions.slice(0, INBOX_LIMIT), toFix: out.toFix.slice(0, INBOX_LIMIT) };
+  return { mentions: out.mentions.slice(0, INBOX_LIMIT), toFix: out.toFix.slice(0, INBOX_LIMIT), queues: out.queues };
 }
 
 /** The inbox of `user`, read from the store: their projects, each one's members and tasks. */

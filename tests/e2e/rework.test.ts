@@ -98,6 +98,8 @@ describe('the rework loop', () => {
     await list.getByTestId('inbox').waitFor();
     expect(await list.getByTestId('inbox-to-fix').locator('li').allTextContents()).toEqual(['one.png test project · 2 to fix']);
     expect(await list.getByTestId('inbox-mentions').locator('li').allTextContents()).toEqual(['one.png test project · 2 open threads']);
+    expect((await list.getByTestId('inbox-queues').locator('li').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['Start annotating test project · 3 to do']);
+    expect(await list.getByTestId('inbox-start').getAttribute('href')).toBe(`/tasks/${tasks[0]}`); // the one sent back first
     await shot(list, 'rework-2a-home');
     // The mention opens the editor with the thread that mentions her open, its object selected.
     await list.getByTestId('inbox-mentions').getByRole('link', { name: 'one.png' }).click();
@@ -119,6 +121,11 @@ describe('the rework loop', () => {
     expect(await list.getByTestId('filter-mentions').textContent()).toBe('Mentions me 1');
     await list.getByTestId('filter-mentions').click();
     await waitFor(async () => (await list.getByTestId('task').count()) === 1, 'only the task that mentions Ana');
+    // "Start annotating": three tasks wait for her, the one sent back first.
+    const start = list.getByTestId('queue-start');
+    expect([await start.textContent(), await start.getAttribute('data-count')]).toEqual(['Start annotating 3', '3']);
+    await start.click();
+    await list.waitForURL(`**/tasks/${tasks[0]}`);
     await list.close();
 
     // From two.png the next in the project order to do is three.png; the queue takes one.png first.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../shared/protocol/roles';
-import { claimFor, submitAction, taskPosition, workQueue } from './taskNav';
+import { claimFor, pickNext, submitAction, taskPosition, workQueue } from './taskNav';
 
 const tasks = [
   { id: 'a', status: 'done' },
@@ -60,6 +60,11 @@ describe('task navigation', () => {
     const zoe = claimFor('zoe', 'reviewer', new Map([...roles, ['zoe', 'reviewer']]));
     expect(taskPosition(queue, 'a', workQueue('reviewer').takes, zoe).nextOpen).toBe('e');
     expect(taskPosition(queue, 'e', workQueue('reviewer').takes, zoe).nextOpen).toBeNull();
+    // Where the project page's "Start" opens, from the top of the list, and how much waits.
+    expect(pickNext(queue, workQueue('annotator').takes, ana)).toEqual({ first: 'd', count: 3 }); // a, c, d: not Ben's b
+    expect(pickNext(queue, workQueue('annotator').takes, ben)).toEqual({ first: 'b', count: 3 });
+    expect(pickNext(queue, workQueue('reviewer').takes, zoe)).toEqual({ first: 'e', count: 1 });
+    expect(pickNext([], workQueue('annotator').takes, ana)).toEqual({ first: null, count: 0 });
     // An assignee no longer in the member list does not hold the task.
     expect(claimFor('ana', 'annotator', new Map())({ id: 'x', status: 'todo', assignee: 'gone' })).toBe('open');
   });

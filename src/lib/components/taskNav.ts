@@ -6,20 +6,12 @@
 // came back comes before new work: a task with objects to fix (sent back to an annotator, or fixed
 // and in review again) first.
 import type { Role } from '../../../shared/protocol/roles';
-import { claimOf, isReviewing, type Claim } from '../../../shared/protocol/queues';
+import { claimOf, isReviewing, pickNext, type Claim, type QueueTask } from '../../../shared/protocol/queues';
 
-export { isReviewing, type Claim };
+export { isReviewing, pickNext, type Claim };
 
-export interface NavTask {
-  id: string;
-  status: string;
-  /** User id of the member the owner assigned the task to, if any. */
-  assignee?: string | null;
-  /** Why someone flagged the image (the queue passes over it), if they did. */
-  flag?: string | null;
-  /** Objects a reviewer asked changes on. */
-  toFix?: number;
-}
+/** A task of the project's list as navigation reads it (assignee: the member the owner assigned it to). */
+export type NavTask = QueueTask;
 
 /** What a role works on next and what its "submit" does to the open task. */
 export interface WorkQueue {
@@ -76,22 +68,13 @@ export function taskPosition(
 ): TaskPosition {
   const i = tasks.findIndex((t) => t.id === id);
   const n = tasks.length;
-  // The first candidate of each kind: [mine with objects to fix, mine, open to fix, open].
-  const first: Array<string | null> = [null, null, null, null];
-  for (let k = 1; k < n && i >= 0 && !first[0]; k++) {
-    const t = tasks[(i + k) % n];
-    if (!takes.includes(t.status) || t.flag) continue; // a flagged image waits for the owner
-    const c = claim(t);
-    if (c === 'others') continue;
-    const kind = (c === 'mine' ? 0 : 2) + ((t.toFix ?? 0) > 0 ? 0 : 1);
-    first[kind] ??= t.id;
-  }
-  const nextOpen = first.find((id) => id !== null) ?? null;
+  // The others, from the one after this one round to the one before it.
+  const after = i < 0 ? [] : [...tasks.slice(i + 1), ...tasks.slice(0, i)];
   return {
     index: i + 1,
     count: n,
     prev: i > 0 ? tasks[i - 1].id : null,
     next: i >= 0 && i < n - 1 ? tasks[i + 1].id : null,
-    nextOpen,
+    nextOpen: pickNext(after, takes, claim).first,
   };
 }

@@ -63,7 +63,8 @@ export type Me = z.infer<typeof MeSchema>;
 
 const InboxTaskSchema = z.object({ id: z.string(), name: z.string(), projectId: z.string(), projectName: z.string(), status: z.string(), toFix: z.number(), openThreads: z.number() });
 /** GET /api/me/inbox (server/http/inbox.ts). */
-export const InboxSchema = z.object({ mentions: z.array(InboxTaskSchema), toFix: z.array(InboxTaskSchema) });
+const InboxQueueSchema = z.object({ projectId: z.string(), projectName: z.string(), reviewing: z.boolean(), next: z.string(), count: z.number() });
+export const InboxSchema = z.object({ mentions: z.array(InboxTaskSchema), toFix: z.array(InboxTaskSchema), queues: z.array(InboxQueueSchema).default([]) });
 export type Inbox = z.infer<typeof InboxSchema>;
 
 export const ModelSchema = z.object({ id: z.string(), engine: z.string(), description: z.string().optional(), default: z.boolean().optional() });
