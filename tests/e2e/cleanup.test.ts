@@ -1,9 +1,9 @@
 // The object list's tools: cleaning a mask (the annotator erases a hole into a polygon by mistake,
 // or the model left one, and "Fill holes" closes it for everyone; with nothing to fill, the editor
-// says so), and showing the objects of one label.
+// says so), showing the objects of one label, and masks kept apart ("No overlap").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { rleArea } from '../../shared/codecs/rle';
+import { decodeRle, rleArea, rleIntersection } from '../../shared/codecs/rle';
 import { listObjects } from '../../shared/schema/annotation';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -71,4 +71,22 @@ describe('mask clean-up in the object list', () => {
     await chips.filter({ hasText: 'bike' }).click();
     expect(await rows.count()).toBe(2);
   });
+
+  it('with "No overlap" a new polygon stops at the objects already there; the choice stays for the project', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByTestId('masks-apart').check();
+    await page.keyboard.press('g');
+    for (const [x, y] of [[250, 100], [300, 100], [300, 150], [250, 150]] as Array<[number, number]>) await clickImage(page, x, y);
+    await page.keyboard.press('Enter');
+    await waitFor(() => listObjects(watcher.doc).length === 3, 'the new polygon on the server');
+    const [first, , added] = listObjects(watcher.doc);
+    const bm = decodeRle(added.mask!);
+    expect([bm.data[120 * 320 + 260], bm.data[120 * 320 + 290]]).toEqual([0, 1]); // the first object's pixel stays its own
+    expect(rleArea(rleIntersection(added.mask!, first.mask!))).toBe(0);
+    await shot(page, 'cleanup-apart');
+    await page.reload();
+    await page.getByTestId('masks-apart').waitFor();
+    expect(await page.getByTestId('masks-apart').isChecked()).toBe(true);
+  });
 });
+

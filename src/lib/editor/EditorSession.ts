@@ -13,6 +13,7 @@ import { fillShape, paintStroke } from './drawCommands';
 import { History } from './history';
 import { LatestWinsInference, type SegmentTransport } from './inferenceClient';
 import { MaskIndex } from './maskIndex';
+import { MaskPolicy } from './overlap';
 import { cleanMask, copySelected, mergeObjects, pasteObjects, setAttribute, splitObject, type CopiedObjects } from './objectCommands';
 import { emptyBitmap, type Bitmap } from './raster';
 import * as prompt from './promptCommands';
@@ -70,6 +71,8 @@ export class EditorSession implements ToolHost {
   lastSegment: { model: string; ms: number } | null = null;
 
   readonly prompts: Prompts;
+  /** Masks kept apart or not (overlap.ts): what tools and the model add is fitted through it. */
+  readonly masks: MaskPolicy;
   /** Objects that collaborators changed in this session: my undo must not delete them. */
   private touchedByOthers = new Set<ObjectId>();
   private maskIndex = new MaskIndex();
@@ -88,6 +91,7 @@ export class EditorSession implements ToolHost {
     this.segmentModel = opts.model;
     this.model = new DocModel(opts.doc, opts.origin);
     this.prompts = new Prompts(this.model);
+    this.masks = new MaskPolicy(this.model, (id) => this.maskBox(id));
     this.history = new History(opts.doc, opts.origin);
     this.inference = opts.inference ? new LatestWinsInference(opts.inference) : null;
     this.tools = createTools(this);
@@ -139,11 +143,8 @@ export class EditorSession implements ToolHost {
     this.emit('tool');
   }
 
-  /**
-   * A label shortcut: the label of new objects; with the select tool, also of the selected object
-   * (when it may change). Only then: with a drawing tool the object just accepted is still
-   * selected, and "pick the label, then draw" would relabel it by surprise.
-   */
+  /** A label shortcut: the label of new objects; with the select tool, also of the selected object (when
+   *  it may change). Only then: with a drawing tool the object just accepted is still selected. */
   pickLabel(label: string): void {
     this.setLabel(label);
     if (this.toolId === 'select' && this.selection.size && this.canEdit) this.relabelSelected(label);
@@ -373,8 +374,6 @@ export class EditorSession implements ToolHost {
     if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
     this.history.redo();
   }
-
-  // ---- helpers --------------------------------------------------------------------------------
 
   /** False (and says why) when this session may not change the object. */
   guard(id: ObjectId): boolean {

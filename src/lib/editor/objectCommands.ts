@@ -7,6 +7,7 @@ import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { DocModel } from './docModel';
 import type { History } from './history';
+import type { MaskPolicy } from './overlap';
 import type { Bitmap } from './raster';
 import { READ_ONLY_MESSAGE } from './tools';
 
@@ -21,6 +22,8 @@ export interface CopiedObjects {
 export interface ObjectCommandHost {
   readonly model: DocModel;
   readonly history: History;
+  /** Masks kept apart or not: what a command adds is fitted through it (overlap.ts). */
+  readonly masks: MaskPolicy;
   readonly user: { id: string };
   readonly width: number;
   readonly height: number;
@@ -65,7 +68,9 @@ export function cleanMask(s: ObjectCommandHost, id: ObjectId, how: 'fill-holes' 
     return 0;
   }
   s.history.boundary();
-  s.model.setMask(id, encodeRle(bm.data, bm.width, bm.height), s.user.id, { source: how });
+  const mask = encodeRle(bm.data, bm.width, bm.height);
+  // A hole that is another object (a ball in a ring) stays that object's while masks are kept apart.
+  s.model.setMask(id, how === 'fill-holes' ? s.masks.fit(id, mask) : mask, s.user.id, { source: how });
   return n;
 }
 

@@ -9,6 +9,7 @@ import type { Point } from './camera';
 import type { DocModel } from './docModel';
 import type { History } from './history';
 import type { LatestWinsInference } from './inferenceClient';
+import type { MaskPolicy } from './overlap';
 import type { Prompts } from './prompts';
 
 /** What these commands need of the session. */
@@ -17,6 +18,7 @@ export interface PromptHost {
   readonly history: History;
   readonly inference: LatestWinsInference | null;
   readonly prompts: Prompts;
+  readonly masks: MaskPolicy;
   readonly user: { id: string };
   readonly taskId: string;
   readonly width: number;
@@ -74,7 +76,7 @@ export async function runSegment(s: PromptHost, id: ObjectId): Promise<void> {
   if (outcome.kind === 'stale') return;
   if (outcome.kind === 'error') return s.notify(`Segmentation failed: ${outcome.message}`);
   if (!s.model.has(id)) return; // deleted meanwhile
-  s.model.setMask(id, outcome.result.mask, s.user.id, { source: 'model', model: outcome.result.model });
+  s.model.setMask(id, s.masks.fit(id, outcome.result.mask), s.user.id, { source: 'model', model: outcome.result.model });
   s.answered(outcome.result.model, Math.round(performance.now() - t0));
 }
 
