@@ -21,6 +21,9 @@ import { memberRoutes } from './http/memberRoutes';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
+import { Deliverer } from './webhooks/deliverer';
+import { StatusEvents } from './webhooks/statusEvents';
+import { webhookRoutes } from './webhooks/webhookRoutes';
 import { createInference, type InferenceService } from './inference/index';
 import type { Logger } from './logger';
 import { openStorage } from './storage/openStorage';
@@ -72,6 +75,9 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   let dataset: DatasetService | null = null;
   let ready = false;
   const rowMirrors = new ReviewRowMirrors(storage.meta, log.child({ module: 'status' }));
+  const hookLog = log.child({ module: 'webhooks' });
+  const deliverer = new Deliverer(storage.hooks, hookLog, config.webhooks);
+  const statusEvents = new StatusEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
 
   const sync = createSyncServer({
     config,
@@ -85,6 +91,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
       onReview: (taskId, doc) => {
         rowMirrors.update(taskId, doc);
+        statusEvents.update(taskId, doc);
       },
     },
   });
@@ -96,6 +103,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   taskRoutes(router, deps);
   projectRoutes(router, deps);
   memberRoutes(router, deps);
+  webhookRoutes(router, deps, deliverer);
   const app = await loadSvelteHandler(log);
 
   // Every TCP connection, upgraded ones included (closeAllConnections() leaves those alone), and
@@ -173,6 +181,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     }
   }
   ready = true;
+  deliverer.start();
   // Rows a crash left behind their review rooms catch up in the background, one task at a time.
   const allTasks = async () => {
     const who = await storage.meta.resolveToken(admin.token); // the admin sees every project
@@ -197,6 +206,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
       await reconciling;
       await rowMirrors.idle();
+      await statusEvents.idle();
+      await deliverer.stop(); // an attempt in flight ends (bounded by its timeout); the rest wait in the queue
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
       // for server.close(), i.e. for every HTTP connection, including requests still in flight.

@@ -37,6 +37,9 @@ const EnvSchema = z.object({
   SYNC_UNLOAD_GRACE_MS: int(10_000),
   SYNC_PING_MS: int(30_000, 100),
   SYNC_ACCESS_CHECK_MS: int(30_000, 100),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  /** Waits between webhook attempts, ms, comma-separated (default 10 s, 1 min, 5 min, 30 min, 2 h). */
+  WEBHOOK_RETRY_MS: z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds').optional(),
 
   REDIS_URL: z.string().optional(),
   // Prefix of every Redis key Tandem uses (room streams, socket.io stream, epoch): lets several
@@ -101,6 +104,12 @@ export function loadConfig(env: Env = process.env) {
       // Open sockets' tokens, memberships and tasks re-checked against the store this often
       // (server/sync/accessSweep.ts): bounds how long a missed access change or an expiry lasts.
       accessCheckMs: e.SYNC_ACCESS_CHECK_MS,
+    },
+    // Webhook deliveries (server/webhooks/deliverer.ts): how long a receiver has to answer, and
+    // the waits between attempts (one attempt more than waits, then the delivery is failed).
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      ...(e.WEBHOOK_RETRY_MS ? { retryDelaysMs: e.WEBHOOK_RETRY_MS.split(',').map(Number) } : {}),
     },
     shared: {
       redisUrl: e.REDIS_URL ?? null,

@@ -11,6 +11,8 @@ import { DirImageStore } from './files/DirImageStore';
 import { LocalBus } from './memory/LocalBus';
 import { SqliteDocStore } from './sqlite/SqliteDocStore';
 import { SqliteMetaStore } from './sqlite/SqliteMetaStore';
+import { SqliteWebhookStore } from './sqlite/SqliteWebhookStore';
+import type { WebhookStore } from './webhookTypes';
 import type { DocStore, MetaStore, RoomBus, Storage } from './types';
 
 /** The SQLite file of a data directory. */
@@ -26,11 +28,12 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
 
   let meta: MetaStore;
   let docs: DocStore;
+  let hooks: WebhookStore;
   if (config.shared.databaseUrl) {
-    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger, m?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore }> }>(
+    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger, m?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore; hooks: WebhookStore }> }>(
       './postgres/openPostgres', 'openPostgresStores', 'DATABASE_URL',
     );
-    ({ meta, docs } = await mod.openPostgresStores(config, log, opts.metrics));
+    ({ meta, docs, hooks } = await mod.openPostgresStores(config, log, opts.metrics));
     slog.info({ backend: 'postgres' }, 'storage opened');
   } else {
     const file = sqliteFile(config.dataDir);
@@ -41,6 +44,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
       await meta.close();
       throw e;
     }
+    hooks = SqliteWebhookStore.open(file);
     slog.info({ backend: 'sqlite', file }, 'storage opened');
   }
 
@@ -56,6 +60,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
     }
   } catch (e) {
     await docs.close();
+    await hooks.close();
     await meta.close();
     throw e;
   }
@@ -65,6 +70,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
   return {
     meta,
     docs,
+    hooks,
     images,
     bus,
     close() {
@@ -72,6 +78,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
       closing ??= (async () => {
         await bus.close();
         await docs.close();
+        await hooks.close();
         await meta.close();
         slog.info('storage closed');
       })();

@@ -4,6 +4,7 @@
 import type { Role } from '../../shared/protocol/roles';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
+import type { WebhookStore } from './webhookTypes';
 
 export interface User {
   id: UserId;
@@ -195,6 +196,8 @@ export interface RoomBus {
 export interface Storage {
   meta: MetaStore;
   docs: DocStore;
+  /** Webhooks and their delivery queue (webhookTypes.ts). */
+  hooks: WebhookStore;
   images: ImageStore;
   bus: RoomBus;
   close(): Promise<void>;

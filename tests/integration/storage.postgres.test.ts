@@ -12,6 +12,7 @@ import { SchemaTooNewError } from '../../server/storage/SchemaTooNewError';
 import { createTempSchema, type TempSchema } from '../../server/storage/postgres/tempSchema';
 import type { DocStore, MetaStore } from '../../server/storage/types';
 import { storageContract } from './storageContract';
+import { webhookStoreContract } from './webhookStoreContract';
 
 const BASE_URL = 'postgres://127.0.0.1:5432/test';
 const log = createLogger({ level: 'silent' });
@@ -21,6 +22,7 @@ type Stores = Awaited<ReturnType<typeof open>>;
 async function closeAll(...nodes: Stores[]): Promise<void> {
   for (const n of nodes) {
     await n.docs.close();
+    await n.hooks.close();
     await n.meta.close();
   }
 }
@@ -65,6 +67,7 @@ storageContract('postgres', async () => {
     if (closed) return;
     closed = true;
     await current.docs.close();
+    await current.hooks.close();
     await current.meta.close();
   };
   return {
@@ -81,6 +84,12 @@ storageContract('postgres', async () => {
     storedTokenValues: async () => (await query<{ hash: string }>(schema.url, 'SELECT hash FROM tokens')).map((r) => r.hash),
     cleanup: closeAll,
   };
+});
+
+webhookStoreContract('postgres', async () => {
+  const schema = await freshSchema();
+  const stores = await open(schema.url);
+  return { ...stores, cleanup: () => closeAll(stores) };
 });
 
 describe('PostgreSQL specifics', () => {

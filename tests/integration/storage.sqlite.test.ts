@@ -17,6 +17,8 @@ import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { SqliteMetaStore } from '../../server/storage/sqlite/SqliteMetaStore';
 import { waitFor } from '../helpers/waitFor';
 import { storageContract } from './storageContract';
+import { webhookStoreContract } from './webhookStoreContract';
+import { SqliteWebhookStore } from '../../server/storage/sqlite/SqliteWebhookStore';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmpDirs: string[] = [];
@@ -54,6 +56,13 @@ storageContract('sqlite', async () => {
       await current.meta.close();
     },
   };
+});
+
+webhookStoreContract('sqlite', async () => {
+  const file = path.join(tmpDir(), 'tandem.db');
+  const meta = SqliteMetaStore.open(file);
+  const hooks = SqliteWebhookStore.open(file);
+  return { meta, hooks, cleanup: async () => { await hooks.close(); await meta.close(); } };
 });
 
 describe('SQLite specifics', () => {

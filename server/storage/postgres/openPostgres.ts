@@ -11,9 +11,11 @@ import { withDefaultUser } from './connectionUrl';
 import { migrate } from './migrations';
 import { PgDocStore } from './PgDocStore';
 import { PgMetaStore } from './PgMetaStore';
+import { PgWebhookStore } from './PgWebhookStore';
+import type { WebhookStore } from '../webhookTypes';
 
-/** Opens (and migrates) the PostgreSQL MetaStore and DocStore named by config.shared.databaseUrl. */
-export async function openPostgresStores(config: Config, log: Logger, metrics?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore }> {
+/** Opens (and migrates) the PostgreSQL MetaStore, DocStore and WebhookStore named by config.shared.databaseUrl. */
+export async function openPostgresStores(config: Config, log: Logger, metrics?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore; hooks: WebhookStore }> {
   const url = config.shared.databaseUrl;
   if (!url) throw new Error('openPostgresStores needs DATABASE_URL');
   const plog = log.child({ module: 'storage.postgres' });
@@ -29,10 +31,14 @@ export async function openPostgresStores(config: Config, log: Logger, metrics?: 
     await pool.end();
     throw e;
   }
-  // Both stores share the pool; it ends when the second of them closes.
-  let open = 2;
+  // The stores share the pool; it ends when the last of them closes.
+  let open = 3;
   const release = async () => {
     if (--open === 0) await pool.end();
   };
-  return { meta: new PgMetaStore(pool, release), docs: new PgDocStore(pool, plog, release, durabilityGate(config), metrics) };
+  return {
+    meta: new PgMetaStore(pool, release),
+    docs: new PgDocStore(pool, plog, release, durabilityGate(config), metrics),
+    hooks: new PgWebhookStore(pool, release),
+  };
 }

@@ -78,6 +78,36 @@ export const migrations: string[] = [
   ALTER TABLE tasks ADD COLUMN open_threads INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE tasks ADD COLUMN mentioned TEXT NOT NULL DEFAULT '[]';
   `,
+  // 7: a project's webhooks and the durable queue of their deliveries (server/webhooks).
+  `
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    events TEXT NOT NULL,                -- JSON array of event names
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX webhooks_project ON webhooks(project_id);
+  CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    hook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,                   -- the occurrence: queued twice, delivered once
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    UNIQUE (hook_id, key)
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_at);
+  `,
 ];
 
 /** The schema version this code writes. */

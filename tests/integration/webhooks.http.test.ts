@@ -1,0 +1,116 @@
+// Webhooks through the running server: the owner adds one, sends a test, and the receiver is told
+// when a task's status changes in its review room (signed, with the project, task and who); other
+// members may not manage them, bad URLs are refused, and a delivery the receiver refused before a
+// restart is sent by the server that starts next on the same data.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setTaskStatus } from '../../shared/schema/review';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { waitFor } from '../helpers/waitFor';
+import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
+import { connectClient } from '../helpers/yclient';
+
+const signed = (secret: string, body: string) => `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
+
+describe('webhooks', () => {
+  let s: TestServer;
+  const receivers: Receiver[] = [];
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  afterEach(async () => {
+    for (const r of receivers.splice(0)) await r.close();
+  });
+  const receiver = async (statuses: number[]) => {
+    const r = await webhookReceiver(statuses);
+    receivers.push(r);
+    return r;
+  };
+
+  it("the owner adds a webhook and tests it; it is told each status change of the project's tasks", async () => {
+    const r = await receiver([200]);
+    const { projectId, taskId } = await s.createProjectWithTask({ name: 'Street scenes', taskName: 'frame_001.png' });
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    const hooksUrl = `/api/projects/${projectId}/webhooks`;
+    expect((await s.api('POST', hooksUrl, { url: 'ftp://example.com/x' })).body.error.code).toBe('validation_failed');
+    expect((await s.api('POST', hooksUrl, { url: 'not a url' })).status).toBe(400);
+    expect((await s.api('POST', hooksUrl, { url: r.url }, ana.token)).status).toBe(403);
+    expect((await s.api('GET', hooksUrl, undefined, ana.token)).status).toBe(403);
+    const created = await s.api('POST', hooksUrl, { url: r.url });
+    expect(created.status).toBe(201);
+    const hook = created.body;
+    expect(hook).toMatchObject({ url: r.url, events: ['task.status'] });
+    expect(hook.secret.length).toBeGreaterThanOrEqual(24);
+
+    // "Send a test": a ping, signed with the secret.
+    expect((await s.api('POST', `${hooksUrl}/${hook.id}/ping`)).status).toBe(202);
+    await waitFor(() => r.got.length === 1, 'the ping received');
+    expect(r.got[0].headers['x-tandem-event']).toBe('ping');
+    expect(r.got[0].headers['x-tandem-signature']).toBe(signed(hook.secret, r.got[0].body));
+
+    // Ana sends the task to review in the editor (its review room): the receiver is told.
+    const review = connectClient(s.wsUrl, `review:${taskId}`, ana.token);
+    try {
+      await review.synced();
+      setTaskStatus(review.doc, 'in_review', ana.userId);
+      await waitFor(() => r.got.length === 2, 'the status change received');
+      const event = JSON.parse(r.got[1].body);
+      expect(r.got[1].headers['x-tandem-event']).toBe('task.status');
+      expect(r.got[1].headers['x-tandem-signature']).toBe(signed(hook.secret, r.got[1].body));
+      expect(event).toMatchObject({
+        event: 'task.status',
+        project: { id: projectId, name: 'Street scenes' },
+        task: { id: taskId, name: 'frame_001.png', status: 'in_review' },
+        by: { id: ana.userId, name: 'Ana' },
+      });
+      // The delivery log, newest first, and the list's last delivery.
+      const log = (await s.api('GET', `${hooksUrl}/${hook.id}/deliveries`)).body;
+      expect(log.map((d: { event: string; state: string; lastStatus: number }) => [d.event, d.state, d.lastStatus])).toEqual([
+        ['task.status', 'delivered', 200],
+        ['ping', 'delivered', 200],
+      ]);
+      expect((await s.api('GET', hooksUrl)).body[0].lastDelivery).toMatchObject({ event: 'task.status', state: 'delivered' });
+      // Deleted: the next change is told to nobody.
+      expect((await s.api('DELETE', `${hooksUrl}/${hook.id}`)).status).toBe(200);
+      expect((await s.api('GET', hooksUrl)).body).toEqual([]);
+      setTaskStatus(review.doc, 'done', ana.userId);
+      await waitFor(async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body[0].status === 'done', 'the row done');
+      await new Promise((res) => setTimeout(res, 200));
+      expect(r.got).toHaveLength(2);
+    } finally {
+      review.destroy();
+    }
+  });
+
+  it('a delivery the receiver refused is sent again, by the next server on the same data', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-hooks-'));
+    const env = { WEBHOOK_RETRY_MS: '400,400,400' };
+    let first: TestServer | null = await startTestServer({ dataDir, env });
+    let second: TestServer | null = null;
+    try {
+      const r = await receiver([503]);
+      const { projectId } = await first.createProjectWithTask();
+      const hook = (await first.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url })).body;
+      await first.api('POST', `/api/projects/${projectId}/webhooks/${hook.id}/ping`);
+      await waitFor(() => r.got.length === 1, 'the first attempt refused');
+      await first.close();
+      first = null;
+      r.answer([200]);
+      second = await startTestServer({ dataDir, env }); // the same admin token, kept in the data directory
+      await waitFor(async () => (await second!.api('GET', `/api/projects/${projectId}/webhooks/${hook.id}/deliveries`)).body[0]?.state === 'delivered', 'delivered after the restart');
+      const [d] = (await second.api('GET', `/api/projects/${projectId}/webhooks/${hook.id}/deliveries`)).body;
+      expect(d).toMatchObject({ event: 'ping', attempts: 2, lastStatus: 200 });
+      expect(r.got.map((g) => g.headers['x-tandem-delivery'])).toEqual([d.id, d.id]);
+    } finally {
+      await first?.close();
+      await second?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
