@@ -190,7 +190,12 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   };
   const stopped = () => closing !== null;
   const reconciling = rowMirrors
-    .reconcile(allTasks, (taskId, fn) => sync.withDoc(`review:${taskId}`, fn), stopped)
+    .reconcile(
+      allTasks,
+      // Each room's status is checked against the webhook queue too (StatusEvents: a change a crash kept from being queued).
+      (taskId, fn, task) => sync.withDoc(`review:${taskId}`, (doc) => (statusEvents.update(taskId, doc, task), fn(doc))),
+      stopped,
+    )
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
@@ -207,7 +212,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       await reconciling;
       await rowMirrors.idle();
       await statusEvents.idle();
-      await deliverer.stop(); // an attempt in flight ends (bounded by its timeout); the rest wait in the queue
+      await deliverer.stop(); // an attempt in flight is cut short (its claim lapses); the queue waits in the database
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits
       // for server.close(), i.e. for every HTTP connection, including requests still in flight.

@@ -172,11 +172,11 @@ export class ReviewRowMirrors {
   }
 
   /** RowMirror.reconcile for every column, one read of each room. Resolves how many columns it corrected. */
-  async reconcile(tasks: () => Promise<Task[]>, withRoom: <T>(taskId: TaskId, fn: (doc: Doc) => T) => Promise<T>, stop: () => boolean): Promise<number> {
+  async reconcile(tasks: () => Promise<Task[]>, withRoom: <T>(taskId: TaskId, fn: (doc: Doc) => T, task: Task) => Promise<T>, stop: () => boolean): Promise<number> {
     let fixed = 0;
     for (const t of await tasks()) {
       if (stop()) break;
-      const values = await withRoom(t.id, (doc) => this.mirrors.map((m) => m.valueOf(doc))).catch((err: unknown) => {
+      const values = await withRoom(t.id, (doc) => this.mirrors.map((m) => m.valueOf(doc)), t).catch((err: unknown) => {
         this.log.warn({ err, taskId: t.id }, "could not read the review room to check the task's row");
         return null;
       });

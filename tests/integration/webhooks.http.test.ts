@@ -1,12 +1,16 @@
 // Webhooks through the running server: the owner adds one, sends a test, and the receiver is told
 // when a task's status changes in its review room (signed, with the project, task and who); other
-// members may not manage them, bad URLs are refused, and a delivery the receiver refused before a
-// restart is sent by the server that starts next on the same data.
+// members may not manage them, bad URLs are refused, a delivery the receiver refused before a
+// restart is sent by the server that starts next on the same data, and so is a change stored
+// while no server got to queue it.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { sqliteFile } from '../../server/storage/openStorage';
+import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { setTaskStatus } from '../../shared/schema/review';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
@@ -113,4 +117,33 @@ describe('webhooks', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('a status change stored while no server queued it (a crash) is told when the server starts again', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-hooks-'));
+    let srv: TestServer | null = await startTestServer({ dataDir });
+    try {
+      const r = await receiver([200]);
+      const { projectId, taskId } = await srv.createProjectWithTask({ taskName: 'late.png' });
+      await srv.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url });
+      await srv.close();
+      srv = null;
+      // The review room's log gets the change with no server running (as if it crashed right
+      // after storing it, before queueing the webhook).
+      await new Promise((res) => setTimeout(res, 5)); // the change is after the webhook, by the clock
+      const docs = SqliteDocStore.open(sqliteFile(dataDir), { batchMs: 5 });
+      const doc = new Y.Doc();
+      for (const u of (await docs.load(`review:${taskId}`)).updates) Y.applyUpdate(doc, u);
+      const before = Y.encodeStateVector(doc);
+      setTaskStatus(doc, 'done', 'u-someone');
+      await docs.append(`review:${taskId}`, Y.encodeStateAsUpdate(doc, before));
+      await docs.close();
+      srv = await startTestServer({ dataDir });
+      await waitFor(() => r.got.length === 1, 'the stored change told at start');
+      expect(JSON.parse(r.got[0].body).task).toMatchObject({ id: taskId, name: 'late.png', status: 'done' });
+    } finally {
+      await srv?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
