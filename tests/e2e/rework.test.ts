@@ -212,11 +212,24 @@ describe('the rework loop', () => {
     const at = await toPage(reviewer, 280, 200);
     await reviewer.mouse.click(at.x, at.y);
     await reviewer.getByTestId('comment-input').fill('is there a car behind the tree?');
+    expect(await reviewer.getByTestId('comment-request').isChecked()).toBe(true); // a reviewer's comment on the image asks for a fix
     await reviewer.getByTestId('comment-send').click();
     await waitFor(async () => (await submit(reviewer).getAttribute('data-to')) === 'in_progress', 'Send back for the open comment');
     await waitFor(async () => (await row(tasks[0])).toFix === 1, 'the open comment counted in the row');
+    expect(await reviewer.getByTestId('thread-request').count()).toBe(1);
     await reviewer.getByTestId('resolve').click();
     await waitFor(async () => (await submit(reviewer).getAttribute('data-to')) === 'done', 'Done once it is resolved');
+    // A note on the image, unticked: not a request, the task can still be closed.
+    await reviewer.getByTestId('new-comment').click();
+    await reviewer.getByTestId('comment-placer').waitFor();
+    const at2 = await toPage(reviewer, 60, 200);
+    await reviewer.mouse.click(at2.x, at2.y);
+    await reviewer.getByTestId('comment-input').fill('nice work on the crowd');
+    await reviewer.getByTestId('comment-request').uncheck();
+    await reviewer.getByTestId('comment-send').click();
+    await waitFor(() => listThreads(review.doc).some((t) => t.messages[0].text === 'nice work on the crowd' && !t.resolved && !t.request), 'the note stored, not a request');
+    expect(await submit(reviewer).getAttribute('data-to')).toBe('done');
+    expect(await reviewer.getByTestId('thread-request').count()).toBe(0);
     await submit(reviewer).click();
     await waitFor(() => readTaskStatus(review.doc)?.status === 'done', 'done');
     await waitFor(async () => (await row(tasks[0])).toFix === 0, 'nothing to fix in the row');

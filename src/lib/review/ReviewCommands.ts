@@ -50,11 +50,12 @@ export class ReviewCommands {
   }
 
   /** Opens a thread at `ptImage`, on `objectId` or on the image alone; returns its id. A reviewer's
-   *  thread on the image is a request the annotators must act on (rework.ts). */
-  comment(objectId: ObjectId | null, ptImage: Point, text: string): string {
+   *  thread on the image is a request the annotators must act on (rework.ts) unless they say it
+   *  is not (`asks: false`: a question or a note that should not send the task back). */
+  comment(objectId: ObjectId | null, ptImage: Point, text: string, opts: { asks?: boolean } = {}): string {
     this.check();
     const { doc, userId, origin } = this.init;
-    const request = objectId === null && (this.init.canDecide?.() ?? false);
+    const request = objectId === null && (this.init.canDecide?.() ?? false) && (opts.asks ?? true);
     return createThread(doc, { objectId, x: ptImage.x, y: ptImage.y, by: userId, text, mentions: this.mentions(text), ...(request ? { request } : {}) }, origin);
   }
 

@@ -123,15 +123,16 @@ describe('review read-models and commands', () => {
     expect(() => a.commands.comment(null, { x: 0, y: 0 }, '   ')).toThrow(/1 to/);
   });
 
-  it("a reviewer's comment on the image is a request the annotators must act on; a question or a comment on an object is not", () => {
+  it("a reviewer's comment on the image is a request the annotators must act on; a question, a reviewer's note or a comment on an object is not", () => {
     const doc = new Y.Doc();
     const as = (userId: string, decides: boolean) =>
       new ReviewCommands({ doc, userId, origin: new LocalOrigin(userId, 's'), memberNames: () => [], canWrite: () => true, canDecide: () => decides });
     const request = as('bo', true).comment(null, { x: 5, y: 5 }, 'a car is missing here');
     const onObject = as('bo', true).comment(obj, { x: 5, y: 5 }, 'the mirror');
     const question = as('ana', false).comment(null, { x: 5, y: 5 }, 'is the shadow part of it?');
+    const note = as('bo', true).comment(null, { x: 5, y: 5 }, 'nice work on the crowd', { asks: false });
     const threads = new ThreadsModel(doc);
-    expect([request, onObject, question].map((id) => threads.get(id)?.request ?? false)).toEqual([true, false, false]);
+    expect([request, onObject, question, note].map((id) => threads.get(id)?.request ?? false)).toEqual([true, false, false, false]);
     threads.destroy();
   });
 
