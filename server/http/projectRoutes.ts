@@ -2,7 +2,7 @@
 // assignments are in memberRoutes.ts.
 import type { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { CreateProjectSchema, SetGuideSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
+import { CreateProjectSchema, ProjectSettingsSchema, SetGuideSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
 import { newId, type ProjectId, type TaskId } from '../../shared/schema/ids';
 import { validateImage } from '../storage/images/validateImage';
 import type { Task } from '../storage/types';
@@ -67,6 +67,8 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   ownerPut('labels', SetLabelsSchema, (id, b) => meta.setProjectLabels(id, b.labels));
   // The annotation guide: the owner writes it, every member reads it with the project.
   ownerPut('guide', SetGuideSchema, (id, b) => meta.setProjectGuide(id, b.guide));
+  // The owner's rules for every editor of the project (masks kept apart), read with the project.
+  ownerPut('settings', ProjectSettingsSchema, (id, b) => meta.setProjectSettings(id, b));
 
   // Raw image bytes as the body; the cap applies while streaming, then sharp checks the header
   // dimensions before decoding (image bombs) and decodes once (corrupt data).

@@ -7,13 +7,14 @@ import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { Roles } from '../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
 import { TaskStatuses, type Member, type Project, type Task, type TaskStatus, type User } from './types';
-import { LabelsSchema, ProjectNameSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema } from './validation';
+import type { ProjectSettings } from '../../shared/protocol/http';
+import { LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskInputSchema, TaskStatusSchema, UserNameSchema } from './validation';
 
 /** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
 type Millis = number | string;
 
 export interface UserRow { id: string; name: string; is_admin: boolean | number; created_at: Millis }
-export interface ProjectRow { id: string; name: string; labels: unknown; guide: string; created_by: string; created_at: Millis }
+export interface ProjectRow { id: string; name: string; labels: unknown; guide: string; settings?: string | null; created_by: string; created_at: Millis }
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
@@ -45,6 +46,7 @@ export function newProject(input: { name: string; labels: unknown; createdBy: Us
     name: parseInput(ProjectNameSchema, input.name, 'project name'),
     labels: parseInput(LabelsSchema, input.labels, 'labels'),
     guide: '',
+    settings: { noOverlap: false },
     createdBy: input.createdBy,
     createdAt: Date.now(),
   };
@@ -83,9 +85,20 @@ export function toProject(r: ProjectRow): Project {
     // row must not reach clients unchecked.
     labels: LabelsSchema.parse(typeof r.labels === 'string' ? JSON.parse(r.labels) : r.labels),
     guide: r.guide ?? '',
+    settings: settingsOf(r.settings),
     createdBy: r.created_by as UserId,
     createdAt: Number(r.created_at),
   };
+}
+
+/** The row's settings; a hand-edited or corrupt one reads as the defaults rather than failing. */
+function settingsOf(text: string | null | undefined): ProjectSettings {
+  try {
+    const parsed = ProjectSettingsSchema.safeParse(JSON.parse(text ?? '{}'));
+    return parsed.success ? parsed.data : { noOverlap: false };
+  } catch {
+    return { noOverlap: false };
+  }
 }
 
 /** The row's mention list; a hand-edited or corrupt one reads as none rather than failing the list. */

@@ -5,6 +5,7 @@ import type { Role } from '../../shared/protocol/roles';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 import type { WebhookStore } from './webhookTypes';
+import type { ProjectSettings } from '../../shared/protocol/http';
 
 export interface User {
   id: UserId;
@@ -26,6 +27,8 @@ export interface Project {
   labels: Label[];
   /** The annotation guide: what counts as what, plain text (the editor's Guide panel). */
   guide: string;
+  /** The owner's rules for every editor of the project (masks kept apart). */
+  settings: ProjectSettings;
   createdBy: UserId;
   createdAt: number;
 }
@@ -96,6 +99,8 @@ export interface MetaStore {
   setProjectLabels(id: ProjectId, labels: Label[]): Promise<void>;
   /** Replaces the project's guide; `not_found` when there is no such project. */
   setProjectGuide(id: ProjectId, guide: string): Promise<void>;
+  /** Replaces the project's settings (checked: `validation_failed`); `not_found` when there is no such project. */
+  setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void>;
   /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */
   deleteProject(id: ProjectId): Promise<void>;
 

@@ -1,7 +1,7 @@
 // zod schemas for what stores accept, shared by every backend so SQLite and PostgreSQL refuse the
 // same inputs with the same error (validation_failed).
 import { z } from 'zod';
-import { GuideSchema, LabelListSchema } from '../../shared/protocol/http';
+import { GuideSchema, LabelListSchema, ProjectSettingsSchema } from '../../shared/protocol/http';
 import { TaskFlagReasons } from '../../shared/schema/review';
 import { TaskStatuses } from './types';
 
@@ -10,7 +10,7 @@ export const ProjectNameSchema = z.string().trim().min(1).max(200);
 
 /** The API's label list (names, colours, attribute definitions): the stores accept what it accepts. */
 export const LabelsSchema = LabelListSchema;
-export { GuideSchema };
+export { GuideSchema, ProjectSettingsSchema };
 
 export const TaskStatusSchema = z.enum(TaskStatuses);
 /** A task row's flag: the reason of its review room's flag, or null. */

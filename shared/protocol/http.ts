@@ -49,6 +49,10 @@ export const GuideSchema = z.string().max(20_000);
 /** Body of `PUT /api/projects/:id/guide`. */
 export const SetGuideSchema = z.object({ guide: GuideSchema });
 
+/** A project's rules for everyone in it (the owner's): `noOverlap` keeps masks apart in every editor. */
+export const ProjectSettingsSchema = z.object({ noOverlap: z.boolean().default(false) }).strict();
+export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
+
 /** Body of `PUT /api/projects/:id/members/:userId`: the member's new role. */
 export const SetRoleSchema = z.object({ role: z.enum(MemberRoles) });
 

@@ -15,11 +15,14 @@ describe('mask clean-up in the object list', () => {
   let browser: Browser;
   let page: Page;
   let watcher: YClient;
+  let projectId: string;
 
   beforeAll(async () => {
     srv = await startTestServer();
     const labels = [{ name: 'object', color: '#ff0000' }, { name: 'bike', color: '#22c55e' }];
-    const { projectId, taskId } = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'a.png', labels });
+    const created = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'a.png', labels });
+    projectId = created.projectId;
+    const taskId = created.taskId;
     const ana = await srv.addMember(projectId, 'annotator', 'Ana');
     watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
     await watcher.synced();
@@ -87,6 +90,27 @@ describe('mask clean-up in the object list', () => {
     await page.reload();
     await page.getByTestId('masks-apart').waitFor();
     expect(await page.getByTestId('masks-apart').isChecked()).toBe(true);
+    await page.getByTestId('masks-apart').uncheck();
+  });
+
+  it("the owner's project setting keeps masks apart in every editor, whatever the annotator's own choice", async () => {
+    const owner = await page.context().browser()!.newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('project-no-overlap').check();
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.noOverlap === true, 'the setting stored');
+    await owner.close();
+    await page.reload();
+    const box = page.getByTestId('masks-apart');
+    await box.waitFor();
+    expect([await box.isChecked(), await box.isDisabled(), await box.getAttribute('data-forced')]).toEqual([true, true, 'true']);
+    // And it applies: a new polygon across the first object stops at it.
+    await page.keyboard.press('g');
+    for (const [x, y] of [[20, 100], [60, 100], [60, 150], [20, 150]] as Array<[number, number]>) await clickImage(page, x, y);
+    await page.keyboard.press('Enter');
+    await waitFor(() => listObjects(watcher.doc).length === 4, 'the polygon on the server');
+    const [first, , , added] = listObjects(watcher.doc);
+    expect(rleArea(rleIntersection(added.mask!, first.mask!))).toBe(0);
+    expect(decodeRle(added.mask!).data[120 * 320 + 30]).toBe(1); // outside the first object: drawn
   });
 });
 

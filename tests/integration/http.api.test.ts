@@ -243,6 +243,12 @@ describe('HTTP API (contract 2)', () => {
     const tooLongLabel = await s.api('PUT', `/api/projects/${projectId}/labels`, { labels: [{ ...labels[0], description: 'x'.repeat(1001) }] });
     expect(tooLongLabel.status).toBe(400);
     expect((await s.api('GET', `/api/projects/${projectId}`)).body.guide).toBe(guide);
+    // The owner's settings: masks kept apart in every editor; members read them with the project.
+    expect(seen.body.settings).toEqual({ noOverlap: false });
+    expect((await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: true }, ann.token)).status).toBe(403);
+    expect((await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: 'yes' })).body.error.code).toBe('validation_failed');
+    expect((await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: true })).body).toEqual({ noOverlap: true });
+    expect((await s.api('GET', `/api/projects/${projectId}`, undefined, ann.token)).body.settings).toEqual({ noOverlap: true });
   });
 
   it('exports COCO with compressed RLE whose area and bbox match the mask', async () => {

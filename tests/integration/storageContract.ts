@@ -133,6 +133,13 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await expect(meta.setProjectGuide(p.id, 'x'.repeat(20_001))).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setProjectGuide('nope' as ProjectId, '')).rejects.toMatchObject({ code: 'not_found' });
         expect((await meta.getProject(p.id))?.guide).toBe(guide);
+        // The owner's settings: masks kept apart in every editor of the project.
+        expect((await meta.getProject(p.id))?.settings).toEqual({ noOverlap: false });
+        await meta.setProjectSettings(p.id, { noOverlap: true });
+        expect((await meta.getProject(p.id))?.settings).toEqual({ noOverlap: true });
+        await expect(meta.setProjectSettings(p.id, { noOverlap: 'yes' } as never)).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setProjectSettings('nope' as ProjectId, { noOverlap: false })).rejects.toMatchObject({ code: 'not_found' });
+        expect((await meta.getProject(p.id))?.settings).toEqual({ noOverlap: true });
         await expect(meta.createProject({ name: '', labels: [], createdBy: owner.id })).rejects.toMatchObject({ code: 'validation_failed' });
         expect(await meta.getProject('nope' as ProjectId)).toBeNull();
       });

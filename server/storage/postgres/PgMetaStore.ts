@@ -4,12 +4,13 @@
 // where created_at ties.
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from './transaction';
+import type { ProjectSettings } from '../../../shared/protocol/http';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -94,6 +95,12 @@ export class PgMetaStore implements MetaStore {
   async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
     const clean = parseInput(LabelsSchema, labels, 'labels');
     const r = await this.q('UPDATE projects SET labels = $2 WHERE id = $1', [id, JSON.stringify(clean)]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void> {
+    const clean = parseInput(ProjectSettingsSchema, settings, 'settings');
+    const r = await this.q('UPDATE projects SET settings = $2 WHERE id = $1', [id, JSON.stringify(clean)]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 

@@ -137,6 +137,11 @@ export const migrations: Migration[] = [
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_at);
     `,
   },
+  {
+    version: 8,
+    name: 'project settings',
+    sql: `ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];
 
 /**

@@ -6,8 +6,9 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
+import type { ProjectSettings } from '../../../shared/protocol/http';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
 export class SqliteMetaStore implements MetaStore {
@@ -96,6 +97,12 @@ export class SqliteMetaStore implements MetaStore {
   async setProjectLabels(id: ProjectId, labels: Label[]): Promise<void> {
     const clean = parseInput(LabelsSchema, labels, 'labels');
     const r = this.live().prepare('UPDATE projects SET labels = ? WHERE id = ?').run(JSON.stringify(clean), id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void> {
+    const clean = parseInput(ProjectSettingsSchema, settings, 'settings');
+    const r = this.live().prepare('UPDATE projects SET settings = ? WHERE id = ?').run(JSON.stringify(clean), id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 

@@ -108,6 +108,10 @@ export const migrations: string[] = [
   );
   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_at);
   `,
+  // 8: the owner's rules for every editor of the project (JSON: noOverlap).
+  `
+  ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  `,
 ];
 
 /** The schema version this code writes. */

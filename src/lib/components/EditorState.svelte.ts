@@ -82,6 +82,8 @@ export class EditorState {
   following = $state<number | null>(null);
   helpOpen = $state(false);
   guide = $state('');
+  /** The owner keeps masks apart in this project (the toolbar's "No overlap" is on and fixed). */
+  projectNoOverlap = $state(false);
   guideOpen = $state(false);
   /** The guide or a label description changed since this browser last showed them. */
   guideUnseen = $state(false);

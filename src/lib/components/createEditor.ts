@@ -37,6 +37,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   const claimOf = claimFor(me.id, task.role, new Map(members.map((m) => [m.userId, m.role])));
   const state = new EditorState({ session, conn, presence, labels: project.labels, guide: project.guide ?? '', role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
+  state.projectNoOverlap = project.settings?.noOverlap ?? false;
   // A guide this browser has not shown yet opens over the editor once (then from the toolbar).
   state.noteGuide();
   if (state.guideUnseen) state.openGuide();
@@ -50,6 +51,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
       (p) => {
         if (JSON.stringify(p.labels) !== JSON.stringify(state.labels)) state.labels = p.labels;
         if ((p.guide ?? '') !== state.guide) state.guide = p.guide ?? '';
+        state.projectNoOverlap = p.settings?.noOverlap ?? false;
         state.noteGuide(); // a change while working marks the Guide button, it does not interrupt
       },
       () => {}, // offline: the labels in hand stay

@@ -26,6 +26,8 @@ export const ProjectSchema = z.object({
   labels: z.array(LabelSchema),
   /** The annotation guide (one project only; empty when none was written). */
   guide: z.string().optional(),
+  /** The owner's rules for every editor (one project only). */
+  settings: z.object({ noOverlap: z.boolean() }).optional(),
   role: z.enum(Roles),
   createdAt: z.number().optional(),
   /** Tasks per status (the project list only). */
@@ -110,6 +112,10 @@ export class Api {
   }
   setLabels(projectId: string, labels: Label[]) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/labels`, z.object({ labels: z.array(LabelSchema) }), { labels });
+  }
+  /** Replaces the project's settings (owners): masks kept apart in every editor. */
+  setSettings(projectId: string, settings: { noOverlap: boolean }) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/settings`, z.object({ noOverlap: z.boolean() }), settings);
   }
   /** Replaces the project's annotation guide (owners). */
   setGuide(projectId: string, guide: string) {
