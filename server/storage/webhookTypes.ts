@@ -67,5 +67,7 @@ export interface WebhookStore {
   finishAttempt(id: string, outcome: { state: DeliveryState; status: number | null; error: string | null; retryAt?: number; at: number }): Promise<void>;
   /** The webhook's latest deliveries, newest first. */
   listDeliveries(hookId: string, limit: number): Promise<Delivery[]>;
+  /** Forgets deliveries made before `before` that are done with (delivered or failed); resolves how many. */
+  prune(before: number): Promise<number>;
   close(): Promise<void>;
 }

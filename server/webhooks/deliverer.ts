@@ -7,6 +7,11 @@ import crypto from 'node:crypto';
 import type { Logger } from '../logger';
 import type { DueDelivery, WebhookStore } from '../storage/webhookTypes';
 
+/** How long the log keeps a delivery that is done with (delivered or failed). */
+export const KEEP_DELIVERIES_MS = 30 * 24 * 3600_000;
+/** How often that is looked at. */
+const PRUNE_EVERY_MS = 3600_000;
+
 /** Waits between attempts: 10 s, 1 min, 5 min, 30 min, 2 h (six attempts over ~2.6 h). */
 export const RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000];
 
@@ -81,7 +86,14 @@ export class Deliverer {
     await this.idle();
   }
 
+  private prunedAt = 0;
+
   private async drain(): Promise<void> {
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      const n = await this.store.prune(Date.now() - KEEP_DELIVERIES_MS);
+      if (n) this.log.info({ deliveries: n }, 'webhook deliveries older than 30 days forgotten');
+    }
     for (let d = await this.store.claimDue(Date.now(), this.leaseMs); d && !this.stopped; d = await this.store.claimDue(Date.now(), this.leaseMs)) {
       await this.attempt(d);
     }

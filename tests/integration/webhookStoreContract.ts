@@ -87,6 +87,11 @@ export function webhookStoreContract(name: string, factory: () => Promise<Webhoo
         await new Promise((r) => setTimeout(r, 3));
       }
       expect((await hooks.listDeliveries(h.id, 2)).map((d) => d.payload)).toEqual(['{"i":2}', '{"i":1}']);
+      // Pruning forgets old deliveries that are done with, never one still to send.
+      const d = await hooks.claimDue(Date.now() + 1, 1000);
+      await hooks.finishAttempt(d!.id, { state: 'delivered', status: 200, error: null, at: Date.now() });
+      expect(await hooks.prune(Date.now() + 1)).toBe(1);
+      expect((await hooks.listDeliveries(h.id, 10)).map((x) => x.state)).toEqual(['pending', 'pending']);
     });
   });
 }

@@ -81,6 +81,10 @@ export class PgWebhookStore implements WebhookStore {
     return r.rows.map(toDelivery);
   }
 
+  async prune(before: number): Promise<number> {
+    return (await this.q("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1", [before])).rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -76,6 +76,10 @@ export class SqliteWebhookStore implements WebhookStore {
     return rows.map(toDelivery);
   }
 
+  async prune(before: number): Promise<number> {
+    return this.live().prepare("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < ?").run(before).changes;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
