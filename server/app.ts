@@ -23,6 +23,7 @@ import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
 import { Deliverer } from './webhooks/deliverer';
 import { StatusEvents } from './webhooks/statusEvents';
+import { TaskEvents } from './webhooks/taskEvents';
 import { webhookRoutes } from './webhooks/webhookRoutes';
 import { createInference, type InferenceService } from './inference/index';
 import type { Logger } from './logger';
@@ -97,7 +98,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   });
   const httpLog = log.child({ module: 'http' });
   const router = new Router(httpLog);
-  const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready };
+  const taskEvents = new TaskEvents(storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
+  const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, taskEvents };
   // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
   dataset = datasetRoutes(router, deps, metrics);
   taskRoutes(router, deps);

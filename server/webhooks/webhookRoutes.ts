@@ -19,7 +19,7 @@ export const CreateWebhookSchema = z.object({
     .max(2000)
     .url()
     .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the URL must be http or https'),
-  events: z.array(z.enum(['task.status'])).max(1).default(['task.status']),
+  events: z.array(z.enum(['task.status', 'task.created', 'task.deleted'])).max(3).default(['task.status']),
 });
 
 export function webhookRoutes(router: Router, deps: HttpDeps, deliverer: Deliverer): void {

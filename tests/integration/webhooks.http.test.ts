@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { setTaskStatus } from '../../shared/schema/review';
+import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
@@ -90,6 +91,29 @@ describe('webhooks', () => {
     } finally {
       review.destroy();
     }
+  });
+
+  it('a webhook that takes uploads and deletions is told of each, and of no status change', async () => {
+    const r = await receiver([200]);
+    const { projectId, taskId } = await s.createProjectWithTask({ name: 'Mirror' });
+    const hook = (await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['task.created', 'task.deleted'] })).body;
+    expect(hook.events).toEqual(['task.created', 'task.deleted']);
+    expect((await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['task.renamed'] })).status).toBe(400);
+    const up = await s.api('POST', `/api/projects/${projectId}/tasks?name=new.png`, await makeImage(40, 30, 'png'), undefined, { 'content-type': 'image/png' });
+    await waitFor(() => r.got.length === 1, 'the upload told');
+    expect(JSON.parse(r.got[0].body)).toMatchObject({ event: 'task.created', project: { id: projectId, name: 'Mirror' }, task: { id: up.body.id, name: 'new.png', width: 40, height: 30 } });
+    const review = connectClient(s.wsUrl, `review:${taskId}`, s.adminToken);
+    try {
+      await review.synced();
+      setTaskStatus(review.doc, 'in_review', 'someone');
+      await waitFor(async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body[0].status === 'in_review', 'the status mirrored');
+    } finally {
+      review.destroy();
+    }
+    expect((await s.api('DELETE', `/api/tasks/${up.body.id}`)).status).toBe(200);
+    await waitFor(() => r.got.length === 2, 'the deletion told');
+    expect(JSON.parse(r.got[1].body)).toMatchObject({ event: 'task.deleted', task: { id: up.body.id, name: 'new.png' } });
+    expect(r.got.map((g) => g.headers['x-tandem-event'])).toEqual(['task.created', 'task.deleted']); // no task.status
   });
 
   it('a delivery the receiver refused is sent again, by the next server on the same data', async () => {

@@ -46,7 +46,7 @@ export class WebhooksApi {
     return this.call('GET', '', z.array(WebhookSchema));
   }
   create(url: string) {
-    return this.call('POST', '', WebhookSchema, { url, events: ['task.status'] });
+    return this.call('POST', '', WebhookSchema, { url, events: ['task.status', 'task.created', 'task.deleted'] });
   }
   remove(id: string) {
     return this.call('DELETE', `/${encodeURIComponent(id)}`, z.object({ deleted: z.string() }));
