@@ -51,6 +51,16 @@ export async function createEditor(opts: { origin: string; token: string; taskId
       (p) => {
         if (JSON.stringify(p.labels) !== JSON.stringify(state.labels)) state.labels = p.labels;
         if ((p.guide ?? '') !== state.guide) state.guide = p.guide ?? '';
+        // The models too: a worker that joined since (the network model, a GPU worker's) changes
+        // the list and which one is the server's default.
+        if (inference) {
+          api.models().then(
+            (ms) => {
+              if (JSON.stringify(ms) !== JSON.stringify(state.models)) state.models = ms;
+            },
+            () => {},
+          );
+        }
         state.projectNoOverlap = p.settings?.noOverlap ?? false;
         state.noteGuide(); // a change while working marks the Guide button, it does not interrupt
       },
