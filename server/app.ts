@@ -22,8 +22,7 @@ import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
 import { Deliverer } from './webhooks/deliverer';
-import { StatusEvents } from './webhooks/statusEvents';
-import { TaskEvents } from './webhooks/taskEvents';
+import { WebhookEvents } from './webhooks/events';
 import { webhookRoutes } from './webhooks/webhookRoutes';
 import { createInference, type InferenceService } from './inference/index';
 import type { Logger } from './logger';
@@ -78,7 +77,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const rowMirrors = new ReviewRowMirrors(storage.meta, log.child({ module: 'status' }));
   const hookLog = log.child({ module: 'webhooks' });
   const deliverer = new Deliverer(storage.hooks, hookLog, config.webhooks);
-  const statusEvents = new StatusEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
+  const hookEvents = new WebhookEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
 
   const sync = createSyncServer({
     config,
@@ -92,14 +91,13 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
       onReview: (taskId, doc) => {
         rowMirrors.update(taskId, doc);
-        statusEvents.update(taskId, doc);
+        hookEvents.status(taskId, doc);
       },
     },
   });
   const httpLog = log.child({ module: 'http' });
   const router = new Router(httpLog);
-  const taskEvents = new TaskEvents(storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
-  const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, taskEvents };
+  const deps: HttpDeps = { config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, hookEvents };
   // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
   dataset = datasetRoutes(router, deps, metrics);
   taskRoutes(router, deps);
@@ -194,8 +192,12 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const reconciling = rowMirrors
     .reconcile(
       allTasks,
-      // Each room's status is checked against the webhook queue too (StatusEvents: a change a crash kept from being queued).
-      (taskId, fn, task) => sync.withDoc(`review:${taskId}`, (doc) => (statusEvents.update(taskId, doc, task), fn(doc))),
+      // Each room's status is checked against the webhook queue too (WebhookEvents: a change a crash kept from being queued).
+      (taskId, fn, task) =>
+        sync.withDoc(`review:${taskId}`, (doc) => {
+          hookEvents.status(taskId, doc, task);
+          return fn(doc);
+        }),
       stopped,
     )
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
@@ -213,7 +215,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
       await reconciling;
       await rowMirrors.idle();
-      await statusEvents.idle();
+      await hookEvents.idle();
       await deliverer.stop(); // an attempt in flight is cut short (its claim lapses); the queue waits in the database
       if (inference) await inference.stop().catch((e: unknown) => log.error({ err: e }, 'stopping inference failed'));
       // Disconnects every socket.io client and closes engine.io. Not awaited here: it also waits

@@ -129,8 +129,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may delete tasks');
     const { force } = validate(DeleteQuery, query(q));
     const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
-    const project = await storage.meta.getProject(task.projectId);
-    if (project) await deps.taskEvents?.told('task.deleted', task, user, { id: project.id, name: project.name });
+    await deps.hookEvents?.told('task.deleted', task, user);
     sendJson(res, 200, { deleted: task.id, objects });
   });
 

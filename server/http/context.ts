@@ -9,7 +9,7 @@ import type { InferenceService } from '../inference/index';
 import type { Logger } from '../logger';
 import type { Storage, User } from '../storage/types';
 import type { SyncServer } from '../sync/SyncServer';
-import type { TaskEvents } from '../webhooks/taskEvents';
+import type { WebhookEvents } from '../webhooks/events';
 
 export interface HttpDeps {
   config: Config;
@@ -21,7 +21,7 @@ export interface HttpDeps {
   /** True once every part has started (GET /healthz answers 200 only then). */
   isReady: () => boolean;
   /** Webhook events the routes raise (uploads, deletions); absent in tools that run no server. */
-  taskEvents?: TaskEvents;
+  hookEvents?: Pick<WebhookEvents, 'told'>;
 }
 
 /**

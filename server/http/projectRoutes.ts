@@ -89,8 +89,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const imageKey = `${id}.${extByMime[info.mime] ?? info.format}`;
     await storage.images.put(imageKey, bytes);
     const task = await meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime });
-    const project = await meta.getProject(projectId);
-    if (project) await deps.taskEvents?.told('task.created', task, user, { id: project.id, name: project.name });
+    await deps.hookEvents?.told('task.created', task, user);
     sendJson(res, 201, { id: task.id, width: task.width, height: task.height });
   });
 

@@ -37,6 +37,8 @@ export class Deliverer {
   private stopped = false;
   /** Aborts attempts in flight at shutdown (their claim lapses and they are sent again later). */
   private readonly halt = new AbortController();
+  /** When old deliveries were last forgotten. */
+  private prunedAt = 0;
   private readonly pollMs: number;
   private readonly timeoutMs: number;
   private readonly delays: readonly number[];
@@ -85,8 +87,6 @@ export class Deliverer {
     this.timer = null;
     await this.idle();
   }
-
-  private prunedAt = 0;
 
   private async drain(): Promise<void> {
     if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {

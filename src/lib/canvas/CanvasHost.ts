@@ -39,7 +39,7 @@ export class CanvasHost {
   private world = new Container({ label: 'world' });
   readonly masks = new MaskLayer();
   /** A mask against an earlier version of it (HistoryPanel's Compare). */
-  readonly compare = new CompareLayer();
+  readonly compare = new CompareLayer(() => this.requestRender());
   private vectors = new Graphics({ label: 'vectors' });
   private overlay = new Graphics({ label: 'overlay' });
   private presence = new Graphics({ label: 'presence' });

@@ -18,7 +18,8 @@ export class CompareLayer {
   private readonly layer = new MaskLayer();
   readonly container = this.layer.container;
 
-  constructor() {
+  /** `changed`: the host's request for a frame (the canvas renders on demand, not every frame). */
+  constructor(private readonly changed: () => void = () => {}) {
     this.layer.fill = 0.7;
     this.layer.outline = 0;
     this.container.zIndex = 1;
@@ -32,11 +33,13 @@ export class CompareLayer {
       const mask = id === 'added' ? added : removed;
       return mask ? { mask, color: id === 'added' ? ADDED : REMOVED, hidden: false, order: id === 'added' ? 1 : 0 } : null;
     });
+    this.changed();
     return { added: added ? rleArea(added) : 0, removed: removed ? rleArea(removed) : 0 };
   }
 
   clear(): void {
     this.layer.sync(['added', 'removed'], () => null);
+    this.changed();
   }
 
   destroy(): void {

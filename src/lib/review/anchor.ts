@@ -38,7 +38,12 @@ export function pinsOnScreen(threads: readonly Thread[], cam: Camera, viewW: num
     if (t.resolved) return;
     const p = imageToScreen(cam, { x: t.x, y: t.y });
     if (p.x < -margin || p.y < -margin || p.x > viewW + margin || p.y > viewH + margin) return;
-    out.push({ id: t.id, objectId: t.objectId, x: p.x, y: p.y, n: i + 1, replies: t.messages.slice(1).filter((m) => !m.deleted).length });
+    out.push({ id: t.id, objectId: t.objectId, x: p.x, y: p.y, n: i + 1, replies: replyCount(t) });
   });
   return out;
+}
+
+/** The replies a thread shows: its messages after the first, deleted ones not counted. */
+export function replyCount(t: Pick<Thread, 'messages'>): number {
+  return t.messages.slice(1).filter((m) => !m.deleted).length;
 }
