@@ -110,6 +110,8 @@ export function mergeObjects(s: ObjectCommandHost, id: ObjectId, others: readonl
   let mask = a.mask;
   for (const b of bs) if (b?.mask) mask = mask ? rleUnion(mask, b.mask) : b.mask;
   for (const x of rest) s.forget(x);
+  // The merged objects go: only the objects that stay count against the joined mask.
+  if (mask) mask = s.masks.fit(id, mask, new Set<string>(rest));
   s.history.boundary();
   s.model.doc.transact(() => {
     if (mask) s.model.setMask(id, mask, s.user.id, { source: 'merge' });
@@ -160,12 +162,18 @@ export function pasteObjects(s: ObjectCommandHost, c: CopiedObjects): ObjectId[]
     s.notify(`The copied ${c.objects.length === 1 ? 'object is' : 'objects are'} from a ${c.width}×${c.height} image; this one is ${s.width}×${s.height}.`);
     return [];
   }
+  // With masks kept apart, each copy leaves out what the objects already here have (the copies
+  // among themselves were apart or not as the originals were); one wholly covered is not made.
+  const copies = c.objects.map((o) => ({ ...o, mask: s.masks.fit(null, o.mask) })).filter((o) => rleArea(o.mask) > 0);
+  const covered = c.objects.length - copies.length;
+  if (covered) s.notify(`No overlap: ${covered === c.objects.length ? (covered === 1 ? 'the copy lies' : 'the copies lie') : `${covered} of the copies lie`} wholly on objects already here, so ${covered === 1 ? 'it was' : 'they were'} not pasted.`);
+  if (copies.length === 0) return [];
   s.history.boundary();
   // Ids in ascending order: objects made in the same millisecond stack by id, so the copies keep
   // the originals' stacking.
-  const ids = c.objects.map(() => newId() as ObjectId).sort();
+  const ids = copies.map(() => newId() as ObjectId).sort();
   s.model.doc.transact(() => {
-    c.objects.forEach((o, i) => s.model.create({ id: ids[i], label: o.label, mask: o.mask, attributes: o.attributes, by: s.user.id, source: 'paste' }));
+    copies.forEach((o, i) => s.model.create({ id: ids[i], label: o.label, mask: o.mask, attributes: o.attributes, by: s.user.id, source: 'paste' }));
   }, s.model.origin);
   s.selectMany(ids, false);
   return ids;

@@ -63,3 +63,66 @@ describe('masks kept apart', () => {
     }
   });
 });
+
+describe('masks kept apart when a command moves pixels', () => {
+  it('a move stops at the objects it lands on; objects moving together do not block each other', () => {
+    const s = session(new Y.Doc(), 'ana', null);
+    s.masks.apart = true;
+    const left = drawPolygon(s, [[2, 4], [14, 4], [14, 16], [2, 16]]);
+    s.select(null);
+    const right = drawPolygon(s, [[14, 4], [26, 4], [26, 16], [14, 16]]);
+    s.select(null);
+    const post = drawPolygon(s, [[40, 2], [52, 2], [52, 18], [40, 18]]);
+    const area = rleArea(s.model.read(left)!.mask!);
+    // Both squares 12 px right: the left one lands where the right one was, which moves too.
+    s.moveObjects([left, right], 12, 0);
+    expect(rleArea(s.model.read(left)!.mask!)).toBe(area);
+    expect([pixel(s, left, 16, 8), pixel(s, right, 30, 8)]).toEqual([1, 1]);
+    // The right one then goes onto the post: the post keeps its columns.
+    const postMask = s.model.read(post)!.mask!;
+    s.moveObjects([right], 8, 0);
+    expect([pixel(s, right, 38, 8), pixel(s, right, 42, 8)]).toEqual([1, 0]);
+    expect(rleArea(rleIntersection(s.model.read(right)!.mask!, postMask))).toBe(0);
+    expect(s.model.read(post)!.mask).toEqual(postMask);
+    expect(s.message?.text).toMatch(/No overlap/);
+    // Undo puts the move back whole.
+    s.undo();
+    expect(pixel(s, right, 30, 8)).toBe(1);
+  });
+
+  it("a merge keeps the merged objects' pixels and leaves out the others'", () => {
+    const s = session(new Y.Doc(), 'ana', null);
+    const a = drawPolygon(s, [[4, 4], [14, 4], [14, 14], [4, 14]]);
+    s.select(null);
+    const b = drawPolygon(s, [[10, 10], [24, 10], [24, 20], [10, 20]]);
+    s.select(null);
+    const c = drawPolygon(s, [[20, 16], [30, 16], [30, 26], [20, 26]]); // drawn overlapping while allowed
+    s.masks.apart = true;
+    s.mergeObjects(a, [b]);
+    expect(s.model.has(b)).toBe(false);
+    // b's pixels under a and b's own are a's now; the corner c shares with b stays c's alone.
+    expect([pixel(s, a, 12, 12), pixel(s, a, 15, 12), pixel(s, a, 22, 18)]).toEqual([1, 1, 0]);
+    expect(pixel(s, c, 22, 18)).toBe(1);
+  });
+
+  it('a paste leaves out what the objects already here have; a copy wholly on them is not made', () => {
+    const from = session(new Y.Doc(), 'ana', null);
+    const car = drawPolygon(from, [[4, 4], [20, 4], [20, 20], [4, 20]]);
+    from.select(car);
+    const clip = from.copySelected()!;
+    const s = session(new Y.Doc(), 'ana', null);
+    const person = drawPolygon(s, [[16, 4], [30, 4], [30, 20], [16, 20]]);
+    s.masks.apart = true;
+    const [copy] = s.paste(clip);
+    expect([pixel(s, copy, 10, 10), pixel(s, copy, 18, 10)]).toEqual([1, 0]);
+    expect(pixel(s, person, 18, 10)).toBe(1);
+    // Pasted again in the same image, the copy lies wholly on the first: nothing is made.
+    const count = s.model.list().length;
+    expect(s.paste(clip)).toEqual([]);
+    expect(s.model.list()).toHaveLength(count);
+    expect(s.message?.text).toMatch(/wholly on objects already here/);
+    // With masks allowed to overlap it is pasted as copied.
+    s.masks.apart = false;
+    expect(s.paste(clip)).toHaveLength(1);
+  });
+});

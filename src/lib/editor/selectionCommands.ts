@@ -66,12 +66,19 @@ export function moveObjects(s: ObjectCommandHost, ids: readonly ObjectId[], dx: 
   const c = changeable(s, ids);
   if (!c || (dx === 0 && dy === 0)) return;
   const masked = c.ok.filter((id) => s.model.read(id)?.mask);
+  // The objects moving together do not count against each other: where they were is left.
+  const moving = new Set<string>(masked);
+  let cut = false;
   step(s, () => {
     for (const id of masked) {
       const moved = translate(s.bitmapOf(id), dx, dy);
-      s.model.setMask(id, encodeRle(moved.data, moved.width, moved.height), s.user.id, { source: 'move' });
+      const rle = encodeRle(moved.data, moved.width, moved.height);
+      const fitted = s.masks.fit(id, rle, moving);
+      cut ||= fitted !== rle;
+      s.model.setMask(id, fitted, s.user.id, { source: 'move' });
     }
   });
+  if (cut) s.notify('No overlap: what other objects cover stays theirs.');
 }
 
 /** The visible objects whose mask box (`boxOf`: [x, y, w, h], null without pixels) lies wholly
