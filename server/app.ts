@@ -91,7 +91,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
       onReview: (taskId, doc) => {
         rowMirrors.update(taskId, doc);
-        hookEvents.status(taskId, doc);
+        hookEvents.review(taskId, doc);
       },
     },
   });
@@ -192,10 +192,10 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const reconciling = rowMirrors
     .reconcile(
       allTasks,
-      // Each room's status is checked against the webhook queue too (WebhookEvents: a change a crash kept from being queued).
+      // Each room is checked against the webhook queue too (WebhookEvents: a change a crash kept from being queued).
       (taskId, fn, task) =>
         sync.withDoc(`review:${taskId}`, (doc) => {
-          hookEvents.status(taskId, doc, task);
+          hookEvents.review(taskId, doc, task);
           return fn(doc);
         }),
       stopped,

@@ -4,9 +4,10 @@
 // claimed it. Checked on both backends by tests/integration/webhookStoreContract.ts.
 import type { ProjectId, UserId } from '../../shared/schema/ids';
 
-/** What a webhook is told about: a task's status changed, an image was uploaded or deleted.
- *  `ping`: the owner's "Send a test" (always delivered). */
-export const WebhookEvents = ['task.status', 'task.created', 'task.deleted', 'ping'] as const;
+/** What a webhook is told about: a task's status changed, an image was uploaded or deleted, a
+ *  comment was written, an image was flagged. `ping`: the owner's "Send a test" (always delivered). */
+export const ToldEvents = ['task.status', 'task.created', 'task.deleted', 'comment.created', 'task.flagged'] as const;
+export const WebhookEvents = [...ToldEvents, 'ping'] as const;
 export type WebhookEvent = (typeof WebhookEvents)[number];
 
 export interface Webhook {

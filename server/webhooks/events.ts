@@ -1,21 +1,24 @@
 // What the project's webhooks are told, queued in the shared delivery queue (storage.hooks):
-// - `task.status`: every time the sync server reports a review room (loaded or changed), its
-//   status record (status, who, when) is compared with the last one seen for the task; a new one
-//   is queued. The queue keys it by task, status and time, so a room loaded again, or the same
-//   change seen by two nodes, is one delivery, and a webhook is told only about changes made after
-//   it was created. The startup check of every review room (app.ts) passes through here too, so a
-//   change the server stored but did not get to queue before a crash is queued when it starts again.
+// - from the review rooms (reviewOccurrences.ts), every time the sync server reports one (loaded
+//   or changed): `task.status` (a new status record), `comment.created` (a thread's first message
+//   or a reply) and `task.flagged`. The queue keys each occurrence (a room loaded again, or the
+//   same change seen by two nodes, is one delivery), and a webhook is told only about what happened
+//   after it was created. The startup check of every review room (app.ts) passes through here
+//   too, so a change the server stored but did not get to queue before a crash is queued when it
+//   starts again.
 // - `task.created` / `task.deleted`: raised by the upload and delete routes once the change is
 //   stored, so a pipeline that mirrors the dataset hears of new and removed images.
+// Every payload carries `text`, one line a chat channel can show as it is (a Slack, Mattermost or
+// Rocket.Chat incoming webhook reads that field).
 import type { Doc } from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
-import { readTaskStatus } from '../../shared/schema/review';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, User } from '../storage/types';
 import type { WebhookEvent, WebhookStore } from '../storage/webhookTypes';
+import { ReviewMemory, reviewOccurrences, type Occurrence } from './reviewOccurrences';
 
 export class WebhookEvents {
-  private seen = new Map<TaskId, string>();
+  private memory = new Map<TaskId, ReviewMemory>();
   private pending = new Set<Promise<void>>();
   /** A project's webhooks, briefly: the startup check reads every room, most projects have none. */
   private hooksOf = new Map<string, { at: number; oldest: number | null }>();
@@ -30,16 +33,15 @@ export class WebhookEvents {
   ) {}
 
   /** A review room was loaded or changed (or read by the startup check, which has the task's row). */
-  status(taskId: TaskId, doc: Doc, task?: Task): void {
-    const s = readTaskStatus(doc);
-    if (!s) return;
-    const key = `${taskId}:${s.status}:${s.at}`;
-    if (this.seen.get(taskId) === key) return;
-    this.seen.set(taskId, key);
-    const job = this.statusEvent(taskId, key, s, task)
+  review(taskId: TaskId, doc: Doc, task?: Task): void {
+    let mem = this.memory.get(taskId);
+    if (!mem) this.memory.set(taskId, (mem = new ReviewMemory()));
+    const found = reviewOccurrences(taskId, doc, mem);
+    if (found.length === 0) return;
+    const job = this.reviewEvents(taskId, found, task)
       .catch((err: unknown) => {
-        this.seen.delete(taskId); // the room's next report tries again
-        this.log.warn({ err, taskId }, 'could not queue the task status webhook');
+        this.memory.delete(taskId); // the room's next report reads it all again; the queue drops repeats
+        this.log.warn({ err, taskId }, 'could not queue the review webhooks');
       })
       .finally(() => this.pending.delete(job));
     this.pending.add(job);
@@ -55,6 +57,7 @@ export class WebhookEvents {
       await this.queue(project, event, `${event}:${task.id}`, at, {
         task: { id, name, width, height, ...(event === 'task.created' ? this.urlOf(task) : {}) },
         by: { id: by.id, name: by.name },
+        text: `${by.name} ${event === 'task.created' ? 'uploaded' : 'deleted'} ${name}`,
       });
     } catch (err) {
       this.log.warn({ err, taskId: task.id, event }, 'could not queue the webhook event');
@@ -66,17 +69,25 @@ export class WebhookEvents {
     while (this.pending.size) await Promise.all(this.pending);
   }
 
-  private async statusEvent(taskId: TaskId, key: string, s: { status: string; by: string; at: number }, row?: Task): Promise<void> {
+  private async reviewEvents(taskId: TaskId, found: Occurrence[], row?: Task): Promise<void> {
     const task = row ?? (await this.meta.getTask(taskId));
     if (!task) return;
     const oldest = await this.oldestHook(task.projectId, row !== undefined);
-    if (oldest === null || oldest > s.at) return; // no webhook, or none that existed then
-    const [project, by] = await Promise.all([this.meta.getProject(task.projectId), this.meta.getUser(s.by as never)]);
+    const news = oldest === null ? [] : found.filter((o) => o.at >= oldest); // none that existed then
+    if (news.length === 0) return;
+    const project = await this.meta.getProject(task.projectId);
     if (!project) return;
-    await this.queue(project, 'task.status', key, s.at, {
-      task: { id: task.id, name: task.name, status: s.status, ...this.urlOf(task) },
-      by: { id: s.by, name: by?.name ?? null },
-    });
+    const names = new Map<string, string | null>();
+    for (const id of new Set(news.map((o) => o.by))) names.set(id, (await this.meta.getUser(id as never))?.name ?? null);
+    for (const o of news) {
+      const name = names.get(o.by) ?? null;
+      await this.queue(project, o.event, o.key, o.at, {
+        task: { id: task.id, name: task.name, ...o.task, ...this.urlOf(task) },
+        by: { id: o.by, name },
+        ...o.body,
+        text: o.line.replace('{by}', name ?? 'someone').replace('{task}', task.name),
+      });
+    }
   }
 
   /** The event's JSON (`{event, id, at, project, ...body}`) queued for the project's webhooks that take it. */

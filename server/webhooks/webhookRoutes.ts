@@ -1,5 +1,6 @@
 // /api/projects/:id/webhooks: the owner's webhooks (a URL told when a task's status changes, e.g.
-// to start a training run when a batch is done), their delivery log, and a test delivery.
+// to start a training run when a batch is done, an image is uploaded or deleted, a comment is
+// written or an image flagged), their delivery log, and a test delivery.
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
@@ -7,7 +8,7 @@ import type { ProjectId } from '../../shared/schema/ids';
 import { readJson } from '../http/body';
 import { requireOwner, requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
-import type { Webhook } from '../storage/webhookTypes';
+import { ToldEvents, type Webhook } from '../storage/webhookTypes';
 import type { Deliverer } from './deliverer';
 
 /** At most this many webhooks per project. */
@@ -19,7 +20,11 @@ export const CreateWebhookSchema = z.object({
     .max(2000)
     .url()
     .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the URL must be http or https'),
-  events: z.array(z.enum(['task.status', 'task.created', 'task.deleted'])).max(3).default(['task.status']),
+  events: z
+    .array(z.enum(ToldEvents))
+    .max(ToldEvents.length)
+    .default(['task.status'])
+    .transform((e) => [...new Set(e)]),
 });
 
 export function webhookRoutes(router: Router, deps: HttpDeps, deliverer: Deliverer): void {
@@ -72,7 +77,7 @@ export function webhookRoutes(router: Router, deps: HttpDeps, deliverer: Deliver
     const hook = await find(params.projectId, params.hookId);
     const at = Date.now();
     const key = `ping:${crypto.randomUUID()}`;
-    const payload = JSON.stringify({ event: 'ping', id: key, at, project: { id: hook.projectId }, by: { id: user.id, name: user.name } });
+    const payload = JSON.stringify({ event: 'ping', id: key, at, project: { id: hook.projectId }, by: { id: user.id, name: user.name }, text: `${user.name} sent a test from Tandem` });
     await hooks.enqueue({ projectId: hook.projectId, event: 'ping', key, at, payload, hookId: hook.id });
     deliverer.kick();
     sendJson(res, 202, { queued: key });

@@ -2,7 +2,7 @@
 // the receiver answered; a status change made in the editor's review room reaches it too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { setTaskStatus } from '../../shared/schema/review';
+import { createThread, setTaskStatus } from '../../shared/schema/review';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
 import { connectClient } from '../helpers/yclient';
@@ -30,9 +30,12 @@ describe('webhooks on the project page', () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
     await page.getByTestId('webhook-url').fill(r.url);
+    // A channel for the work, not the dataset: no uploads and deletions.
+    await page.getByTestId('webhook-choice').nth(1).uncheck();
     await page.getByTestId('webhook-add').click();
     await page.getByTestId('webhook').waitFor();
     expect(await page.getByTestId('webhook').locator('code.url').textContent()).toBe(r.url);
+    expect(await page.getByTestId('webhook-events').textContent()).toBe('status changes, comments, flags');
     await page.getByTestId('webhook-test').click();
     await waitFor(() => r.got.length === 1, 'the test received');
     await waitFor(async () => (await page.getByTestId('webhook-last').getAttribute('data-state')) === 'delivered', 'shown delivered');
@@ -44,6 +47,9 @@ describe('webhooks on the project page', () => {
       setTaskStatus(review.doc, 'in_review', 'someone');
       await waitFor(() => r.got.length === 2, 'the status change received');
       expect(JSON.parse(r.got[1].body).task).toMatchObject({ id: taskId, name: 'frame_7.png', status: 'in_review' });
+      createThread(review.doc, { objectId: null, x: 5, y: 5, by: 'someone', text: 'the kerb is missing' });
+      await waitFor(() => r.got.length === 3, 'the comment received');
+      expect(JSON.parse(r.got[2].body)).toMatchObject({ event: 'comment.created', text: 'someone commented on frame_7.png: the kerb is missing' });
     } finally {
       review.destroy();
     }

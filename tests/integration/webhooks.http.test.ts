@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
-import { setTaskStatus } from '../../shared/schema/review';
+import { createThread, reply, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
@@ -114,6 +114,45 @@ describe('webhooks', () => {
     await waitFor(() => r.got.length === 2, 'the deletion told');
     expect(JSON.parse(r.got[1].body)).toMatchObject({ event: 'task.deleted', task: { id: up.body.id, name: 'new.png' } });
     expect(r.got.map((g) => g.headers['x-tandem-event'])).toEqual(['task.created', 'task.deleted']); // no task.status
+  });
+
+  it("a chat channel's webhook is told each comment and flag, with a line to show, and no status change", async () => {
+    const r = await receiver([200]);
+    const { projectId, taskId } = await s.createProjectWithTask({ name: 'Birds', taskName: 'gull_07.jpg' });
+    const rev = await s.addMember(projectId, 'reviewer', 'Rita');
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    const hook = (await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['comment.created', 'task.flagged', 'comment.created'] })).body;
+    expect(hook.events).toEqual(['comment.created', 'task.flagged']);
+    const rita = connectClient(s.wsUrl, `review:${taskId}`, rev.token);
+    const anas = connectClient(s.wsUrl, `review:${taskId}`, ana.token);
+    try {
+      await Promise.all([rita.synced(), anas.synced()]);
+      const thread = createThread(rita.doc, { objectId: null, x: 40, y: 12, by: rev.userId, text: 'a second gull is missing, @Ana', mentions: ['Ana'], request: true });
+      await waitFor(() => r.got.length === 1, 'the comment told');
+      expect(JSON.parse(r.got[0].body)).toMatchObject({
+        event: 'comment.created',
+        project: { id: projectId, name: 'Birds' },
+        task: { id: taskId, name: 'gull_07.jpg' },
+        by: { id: rev.userId, name: 'Rita' },
+        thread: { id: thread, objectId: null, x: 40, y: 12, request: true, reply: false },
+        message: { text: 'a second gull is missing, @Ana', mentions: ['Ana'] },
+        text: 'Rita asked for a fix on gull_07.jpg: a second gull is missing, @Ana',
+      });
+      await waitFor(() => anas.doc.getMap('threads').has(thread), 'the thread reached Ana');
+      setTaskStatus(anas.doc, 'in_progress', ana.userId);
+      reply(anas.doc, thread, { by: ana.userId, text: 'there is only one' });
+      setTaskFlag(anas.doc, { reason: 'duplicate', note: 'same as gull_06' }, ana.userId);
+      await waitFor(() => r.got.length === 3, 'the reply and the flag told');
+      const [answer, flag] = r.got.slice(1).map((g) => JSON.parse(g.body)).sort((a, b) => a.event.localeCompare(b.event));
+      expect(answer).toMatchObject({ event: 'comment.created', thread: { id: thread, reply: true }, by: { name: 'Ana' }, text: 'Ana replied on gull_07.jpg: there is only one' });
+      expect(flag).toMatchObject({ event: 'task.flagged', flag: { reason: 'duplicate', note: 'same as gull_06' }, text: 'Ana flagged gull_07.jpg: duplicate (same as gull_06)' });
+    } finally {
+      rita.destroy();
+      anas.destroy();
+    }
+    const log = (await s.api('GET', `/api/projects/${projectId}/webhooks/${hook.id}/deliveries`)).body;
+    expect(log.map((d: { event: string }) => d.event).sort()).toEqual(['comment.created', 'comment.created', 'task.flagged']); // no task.status
+    expect(r.got).toHaveLength(3);
   });
 
   it('a delivery the receiver refused is sent again, by the next server on the same data', async () => {

@@ -45,8 +45,9 @@ export class WebhooksApi {
   list() {
     return this.call('GET', '', z.array(WebhookSchema));
   }
-  create(url: string) {
-    return this.call('POST', '', WebhookSchema, { url, events: ['task.status', 'task.created', 'task.deleted'] });
+  /** `events`: what it is told (server/storage/webhookTypes.ts `ToldEvents`). */
+  create(url: string, events: string[]) {
+    return this.call('POST', '', WebhookSchema, { url, events });
   }
   remove(id: string) {
     return this.call('DELETE', `/${encodeURIComponent(id)}`, z.object({ deleted: z.string() }));

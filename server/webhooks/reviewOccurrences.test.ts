@@ -1,0 +1,65 @@
+// The review room read as webhook occurrences: each status record, comment and flag once per
+// process, under a key another node (or the next start) finds the same, and nothing for changes
+// a pipeline does not hear of (a verdict, an edit, a resolve).
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { ObjectId, TaskId } from '../../shared/schema/ids';
+import { createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import { deleteMessage, editMessage } from '../../shared/schema/reviewMessages';
+import { COMMENT_HORIZON_MS, ReviewMemory, reviewOccurrences } from './reviewOccurrences';
+
+const task = 't1' as TaskId;
+const keys = (os: ReturnType<typeof reviewOccurrences>) => os.map((o) => `${o.event} ${o.key}`);
+let told: string[] = [];
+/** reviewOccurrences, remembering every key told in `told`. */
+const read = (doc: Y.Doc, mem: ReviewMemory) => {
+  const os = reviewOccurrences(task, doc, mem);
+  told.push(...keys(os));
+  return os;
+};
+
+describe('review occurrences', () => {
+  it('a status, a comment, a reply and a flag each once; verdicts, edits and resolves are not told', () => {
+    told = [];
+    const doc = new Y.Doc();
+    const mem = new ReviewMemory();
+    expect(read(doc, mem)).toEqual([]);
+    setTaskStatus(doc, 'in_review', 'ana');
+    const thread = createThread(doc, { objectId: 'o1' as ObjectId, x: 10, y: 20, by: 'rev', text: 'the tail is missing', request: true });
+    const [status, comment] = read(doc, mem);
+    expect(status).toMatchObject({ event: 'task.status', task: { status: 'in_review' }, by: 'ana', line: '{by} set {task} to in review' });
+    expect(comment).toMatchObject({
+      event: 'comment.created',
+      by: 'rev',
+      body: { thread: { id: thread, objectId: 'o1', x: 10, y: 20, request: true, resolved: false, reply: false }, message: { text: 'the tail is missing', mentions: [] } },
+      line: '{by} asked for a fix on {task}: the tail is missing',
+    });
+    expect(read(doc, mem)).toEqual([]);
+
+    const replyId = reply(doc, thread, { by: 'ana', text: 'fixed @Rev', mentions: ['Rev'] });
+    setObjectVerdict(doc, 'o1' as ObjectId, { verdict: 'approved', by: 'rev' });
+    expect(read(doc, mem)).toMatchObject([{ event: 'comment.created', key: `comment:t1:${replyId}`, body: { message: { mentions: ['Rev'] }, thread: { reply: true } }, line: '{by} replied on {task}: fixed @Rev' }]);
+    editMessage(doc, thread, replyId, { by: 'ana', text: 'fixed now' });
+    resolveThread(doc, thread, 'rev');
+    expect(read(doc, mem)).toEqual([]);
+
+    setTaskFlag(doc, { reason: 'not_relevant', note: 'a test card' }, 'ana');
+    expect(read(doc, mem)).toMatchObject([{ event: 'task.flagged', by: 'ana', body: { flag: { reason: 'not_relevant', note: 'a test card' } }, line: '{by} flagged {task}: not relevant (a test card)' }]);
+    expect(read(doc, mem)).toEqual([]);
+
+    // Another node, or the next start, reads the same occurrences under the same keys.
+    expect(told).toHaveLength(4);
+    expect(keys(reviewOccurrences(task, doc, new ReviewMemory())).sort()).toEqual(told.sort());
+  });
+
+  it('a deleted message and comments older than the horizon at the first read are not told', () => {
+    const doc = new Y.Doc();
+    const now = Date.now();
+    createThread(doc, { objectId: null, x: 1, y: 1, by: 'rev', text: 'old news', at: now - COMMENT_HORIZON_MS - 1000 });
+    const t = createThread(doc, { objectId: null, x: 2, y: 2, by: 'rev', text: 'typo' });
+    const gone = reply(doc, t, { by: 'rev', text: 'oops' });
+    deleteMessage(doc, t, gone, 'rev');
+    const found = reviewOccurrences(task, doc, new ReviewMemory(), now);
+    expect(found.map((o) => (o.body.message as { text: string }).text)).toEqual(['typo']);
+  });
+});

@@ -1,0 +1,92 @@
+// What a review room says happened, as webhook occurrences: the task's status record, each new
+// comment (a thread's first message or a reply) and a flag put on the image. Each occurrence has a
+// key that names it wherever it is seen (the same change read by two nodes, or by the room's next
+// load, is one delivery: the queue deduplicates by key) and the time it happened (a webhook is told
+// only what happened after it was made). `ReviewMemory` keeps what this process has already read
+// of a task so a room that changes reports only what is new; a fresh process reads everything
+// again and the queue drops what it already holds.
+import type { Doc } from 'yjs';
+import type { TaskId } from '../../shared/schema/ids';
+import { listThreads, readTaskFlag, readTaskStatus, threadsMap } from '../../shared/schema/review';
+import type { WebhookEvent } from '../storage/webhookTypes';
+
+/** Comments older than this at the room's first read are not told: the queue forgets delivered
+ *  events after 30 days, and a comment that old found at start is history, not news. */
+export const COMMENT_HORIZON_MS = 2 * 24 * 3600_000;
+
+export interface Occurrence {
+  event: WebhookEvent;
+  key: string;
+  at: number;
+  /** The user id it is by. */
+  by: string;
+  /** Event-specific fields of the payload (besides event, id, at, project, task, by). */
+  body: Record<string, unknown>;
+  /** The task fields it adds (the status). */
+  task?: Record<string, unknown>;
+  /** A line for a chat channel, with `{by}` and `{task}` to fill in. */
+  line: string;
+}
+
+export class ReviewMemory {
+  status: string | null = null;
+  flag: string | null = null;
+  /** Message ids read (kept per task while the process lives; a few bytes each). */
+  messages = new Set<string>();
+  /** Threads seen, by how many messages they had: a room update re-reads only threads that grew. */
+  counts = new Map<string, number>();
+}
+
+/** What is new in the review doc since `mem` last read it; updates `mem`. */
+export function reviewOccurrences(taskId: TaskId, doc: Doc, mem: ReviewMemory, now = Date.now()): Occurrence[] {
+  const out: Occurrence[] = [];
+  const s = readTaskStatus(doc);
+  if (s) {
+    const key = `${taskId}:${s.status}:${s.at}`;
+    if (mem.status !== key) {
+      mem.status = key;
+      out.push({ event: 'task.status', key, at: s.at, by: s.by, body: {}, task: { status: s.status }, line: `{by} set {task} to ${s.status.replace('_', ' ')}` });
+    }
+  }
+  const flag = readTaskFlag(doc);
+  if (flag) {
+    const key = `flag:${taskId}:${flag.at}`;
+    if (mem.flag !== key) {
+      mem.flag = key;
+      out.push({ event: 'task.flagged', key, at: flag.at, by: flag.by, body: { flag: { reason: flag.reason, note: flag.note } }, line: `{by} flagged {task}: ${flag.reason.replace('_', ' ')}${flag.note ? ` (${flag.note})` : ''}` });
+    }
+  }
+  out.push(...newComments(taskId, doc, mem, now));
+  return out;
+}
+
+function newComments(taskId: TaskId, doc: Doc, mem: ReviewMemory, now: number): Occurrence[] {
+  // Cheap check first: a room update that added no message (a verdict, a resolve) reads no thread.
+  let grew = false;
+  threadsMap(doc).forEach((t, id) => {
+    const n = (t.get('messages') as { length?: number } | undefined)?.length ?? 0;
+    if (mem.counts.get(id) !== n) grew = true;
+    mem.counts.set(id, n);
+  });
+  if (!grew) return [];
+  const out: Occurrence[] = [];
+  for (const t of listThreads(doc)) {
+    t.messages.forEach((m, i) => {
+      if (mem.messages.has(m.id)) return;
+      mem.messages.add(m.id);
+      if (m.deleted || now - m.at > COMMENT_HORIZON_MS) return;
+      out.push({
+        event: 'comment.created',
+        key: `comment:${taskId}:${m.id}`,
+        at: m.at,
+        by: m.by,
+        body: {
+          thread: { id: t.id, objectId: t.objectId, x: t.x, y: t.y, request: t.request === true, resolved: t.resolved, reply: i > 0 },
+          message: { id: m.id, text: m.text, mentions: m.mentions },
+        },
+        line: `{by} ${i > 0 ? 'replied' : t.request ? 'asked for a fix' : 'commented'} on {task}: ${m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text}`,
+      });
+    });
+  }
+  return out;
+}
