@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
   /** Waits between webhook attempts, ms, comma-separated (default 10 s, 1 min, 5 min, 30 min, 2 h). */
   WEBHOOK_RETRY_MS: z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds').optional(),
+  /** Webhook receivers at private addresses (loopback, 10/8, 192.168/16, …) allowed. */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
 
   REDIS_URL: z.string().optional(),
   // Prefix of every Redis key Tandem uses (room streams, socket.io stream, epoch): lets several
@@ -109,6 +111,9 @@ export function loadConfig(env: Env = process.env) {
     // the waits between attempts (one attempt more than waits, then the delivery is failed).
     webhooks: {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      // An owner may point a webhook only at public addresses unless the admin says otherwise
+      // (server/webhooks/receiverAddress.ts).
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
       ...(e.WEBHOOK_RETRY_MS ? { retryDelaysMs: e.WEBHOOK_RETRY_MS.split(',').map(Number) } : {}),
     },
     shared: {

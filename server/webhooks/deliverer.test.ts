@@ -1,7 +1,8 @@
 // The deliverer against a real receiver on a local port and the real SQLite queue: what a
 // receiver gets (body, event, delivery id, a signature it can check), and what happens when it
 // fails: tried again after each wait, then marked failed; a refused connection and a receiver that
-// never answers are failures too.
+// never answers are failures too. The receivers listen on 127.0.0.1, so these deliverers allow
+// private addresses; the last test checks that the default refuses them.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -55,7 +56,7 @@ describe('webhook deliverer', () => {
     const r = await receiver([204]);
     const { hooks, hook, put } = await queue(r.url);
     await put('t1:done:1', '{"event":"task.status","n":1}');
-    const d = new Deliverer(hooks, log, { pollMs: 60_000 });
+    const d = new Deliverer(hooks, log, { allowPrivate: true, pollMs: 60_000 });
     d.kick();
     await d.idle();
     expect(r.got).toHaveLength(1);
@@ -75,7 +76,7 @@ describe('webhook deliverer', () => {
     const r = await receiver([500, 503, 500]);
     const { hooks, hook, put } = await queue(r.url);
     await put('a', '{"a":1}');
-    const d = new Deliverer(hooks, log, { pollMs: 20, retryDelaysMs: [30, 30] });
+    const d = new Deliverer(hooks, log, { allowPrivate: true, pollMs: 20, retryDelaysMs: [30, 30] });
     d.start();
     await until(async () => (await hooks.listDeliveries(hook.id, 1))[0].state === 'failed');
     expect(r.got.map((g) => g.body)).toEqual(['{"a":1}', '{"a":1}', '{"a":1}']);
@@ -85,7 +86,7 @@ describe('webhook deliverer', () => {
     await d.stop();
     const again = await queue(ok.url);
     await again.put('b', '{"b":1}');
-    const d2 = new Deliverer(again.hooks, log, { pollMs: 20, retryDelaysMs: [30, 30] });
+    const d2 = new Deliverer(again.hooks, log, { allowPrivate: true, pollMs: 20, retryDelaysMs: [30, 30] });
     d2.start();
     await until(async () => (await again.hooks.listDeliveries(again.hook.id, 1))[0].state === 'delivered');
     await d2.stop();
@@ -95,7 +96,7 @@ describe('webhook deliverer', () => {
     const silent = await receiver([null]);
     const { hooks, hook, put } = await queue(silent.url);
     await put('slow', '{}');
-    const d = new Deliverer(hooks, log, { pollMs: 60_000, timeoutMs: 200, retryDelaysMs: [60_000] });
+    const d = new Deliverer(hooks, log, { allowPrivate: true, pollMs: 60_000, timeoutMs: 200, retryDelaysMs: [60_000] });
     d.kick();
     await d.idle();
     const [slow] = await hooks.listDeliveries(hook.id, 1);
@@ -108,7 +109,7 @@ describe('webhook deliverer', () => {
     await new Promise<void>((r) => gone.close(() => r())); // nothing listens there any more
     const refused = await queue(`http://127.0.0.1:${port}/never`);
     await refused.put('r', '{}');
-    const d2 = new Deliverer(refused.hooks, log, { pollMs: 60_000, retryDelaysMs: [60_000] });
+    const d2 = new Deliverer(refused.hooks, log, { allowPrivate: true, pollMs: 60_000, retryDelaysMs: [60_000] });
     d2.kick();
     await d2.idle();
     expect((await refused.hooks.listDeliveries(refused.hook.id, 1))[0]).toMatchObject({ state: 'pending', attempts: 1, lastStatus: null, lastError: 'ECONNREFUSED' });
@@ -120,7 +121,7 @@ describe('webhook deliverer', () => {
     const silent = await receiver([null]);
     const { hooks, hook, put } = await queue(silent.url);
     await put('cut', '{}');
-    const d = new Deliverer(hooks, log, { pollMs: 60_000, timeoutMs: 30_000, leaseMs: 100 });
+    const d = new Deliverer(hooks, log, { allowPrivate: true, pollMs: 60_000, timeoutMs: 30_000, leaseMs: 100 });
     d.kick();
     await until(() => silent.got.length === 1);
     const t0 = Date.now();
@@ -129,5 +130,21 @@ describe('webhook deliverer', () => {
     expect((await hooks.listDeliveries(hook.id, 1))[0]).toMatchObject({ state: 'pending', attempts: 0 });
     await new Promise((r) => setTimeout(r, 150));
     expect((await hooks.claimDue(Date.now(), 1000))?.payload).toBe('{}'); // another sender may take it
+  });
+
+  it('refuses receivers at private addresses unless allowed: a loopback IP, and a name that resolves to one', async () => {
+    const r = await receiver([200, 200]);
+    const port = new URL(r.url).port;
+    for (const url of [r.url, `http://localhost:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`]) {
+      const { hooks, hook, put } = await queue(url);
+      await put('t1:done:1', '{}');
+      const d = new Deliverer(hooks, log, { pollMs: 60_000, retryDelaysMs: [60_000] });
+      d.kick();
+      await d.idle();
+      await d.stop();
+      const [logged] = await hooks.listDeliveries(hook.id, 5);
+      expect(logged).toMatchObject({ state: 'pending', attempts: 1, lastStatus: null, lastError: expect.stringMatching(/^EPRIVATE: .* is not a public address; .* WEBHOOK_ALLOW_PRIVATE=true/) });
+    }
+    expect(r.got).toHaveLength(0);
   });
 });

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from '../logger';
 import type { DueDelivery, WebhookStore } from '../storage/webhookTypes';
+import { post } from './post';
 
 /** How long the log keeps a delivery that is done with (delivered or failed). */
 export const KEEP_DELIVERIES_MS = 30 * 24 * 3600_000;
@@ -23,6 +24,8 @@ export interface DelivererOptions {
   retryDelaysMs?: readonly number[];
   /** How long a claim holds a delivery from other nodes (longer than an attempt can take). */
   leaseMs?: number;
+  /** Receivers at private addresses allowed (receiverAddress.ts; `WEBHOOK_ALLOW_PRIVATE`). */
+  allowPrivate?: boolean;
 }
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, GitHub's form: receivers check it with the webhook's secret. */
@@ -43,12 +46,14 @@ export class Deliverer {
   private readonly timeoutMs: number;
   private readonly delays: readonly number[];
   private readonly leaseMs: number;
+  readonly allowPrivate: boolean;
 
   constructor(private readonly store: WebhookStore, private readonly log: Logger, opts: DelivererOptions = {}) {
     this.pollMs = opts.pollMs ?? 5000;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.delays = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
     this.leaseMs = opts.leaseMs ?? this.timeoutMs + 20_000;
+    this.allowPrivate = opts.allowPrivate ?? false;
   }
 
   start(): void {
@@ -103,29 +108,26 @@ export class Deliverer {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
+      status = await post(
+        d.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'Tandem-Webhook',
           'x-tandem-event': d.event,
           'x-tandem-delivery': d.id,
           'x-tandem-signature': signature(d.secret, d.payload),
         },
-        body: d.payload,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.halt.signal]),
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => {});
+        d.payload,
+        { signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.halt.signal]), allowPrivate: this.allowPrivate },
+      );
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
       // Shutting down: not an attempt the receiver failed. The claim lapses and whichever node
       // runs next sends it again.
       if (this.stopped) return;
-      // fetch says "fetch failed"; why is in its cause (ECONNREFUSED, ENOTFOUND, "bad port", …).
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      error = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      // The socket's code (ECONNREFUSED, ENOTFOUND, EPRIVATE: refused, receiverAddress.ts) says why.
+      const err = e as Error & { code?: string };
+      error = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : err.code === 'EPRIVATE' ? `EPRIVATE: ${err.message}` : (err.code ?? err.message);
     }
     const at = Date.now();
     if (error === null) {

@@ -14,7 +14,7 @@ describe('webhooks on the project page', () => {
   let r: Receiver;
 
   beforeAll(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }); // the receiver is on 127.0.0.1
     r = await webhookReceiver([200]);
     browser = await launch();
   }, 120_000);

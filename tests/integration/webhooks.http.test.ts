@@ -18,13 +18,15 @@ import { waitFor } from '../helpers/waitFor';
 import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
 import { connectClient } from '../helpers/yclient';
 
+/** The receivers listen on 127.0.0.1: a private address, which a default server refuses. */
+const LOCAL = { WEBHOOK_ALLOW_PRIVATE: 'true' };
 const signed = (secret: string, body: string) => `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
 
 describe('webhooks', () => {
   let s: TestServer;
   const receivers: Receiver[] = [];
   beforeAll(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ env: LOCAL });
   });
   afterAll(async () => {
     await s?.close();
@@ -155,9 +157,22 @@ describe('webhooks', () => {
     expect(r.got).toHaveLength(3);
   });
 
+  it('a server on its defaults refuses a receiver inside its network, and says what the admin can set', async () => {
+    const strict = await startTestServer();
+    try {
+      const { projectId } = await strict.createProjectWithTask({ name: 'Locked down' });
+      const res = await strict.api('POST', `/api/projects/${projectId}/webhooks`, { url: 'http://169.254.169.254/latest/meta-data' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('WEBHOOK_ALLOW_PRIVATE=true') });
+      expect((await strict.api('GET', `/api/projects/${projectId}/webhooks`)).body).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('a delivery the receiver refused is sent again, by the next server on the same data', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-hooks-'));
-    const env = { WEBHOOK_RETRY_MS: '400,400,400' };
+    const env = { ...LOCAL, WEBHOOK_RETRY_MS: '400,400,400' };
     let first: TestServer | null = await startTestServer({ dataDir, env });
     let second: TestServer | null = null;
     try {
@@ -183,7 +198,7 @@ describe('webhooks', () => {
 
   it('a status change stored while no server queued it (a crash) is told when the server starts again', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-hooks-'));
-    let srv: TestServer | null = await startTestServer({ dataDir });
+    let srv: TestServer | null = await startTestServer({ dataDir, env: LOCAL });
     try {
       const r = await receiver([200]);
       const { projectId, taskId } = await srv.createProjectWithTask({ taskName: 'late.png' });
@@ -200,7 +215,7 @@ describe('webhooks', () => {
       setTaskStatus(doc, 'done', 'u-someone');
       await docs.append(`review:${taskId}`, Y.encodeStateAsUpdate(doc, before));
       await docs.close();
-      srv = await startTestServer({ dataDir });
+      srv = await startTestServer({ dataDir, env: LOCAL });
       await waitFor(() => r.got.length === 1, 'the stored change told at start');
       expect(JSON.parse(r.got[0].body).task).toMatchObject({ id: taskId, name: 'late.png', status: 'done' });
     } finally {
