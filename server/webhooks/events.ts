@@ -36,7 +36,14 @@ export class WebhookEvents {
   review(taskId: TaskId, doc: Doc, task?: Task): void {
     let mem = this.memory.get(taskId);
     if (!mem) this.memory.set(taskId, (mem = new ReviewMemory()));
-    const found = reviewOccurrences(taskId, doc, mem);
+    let found: Occurrence[];
+    try {
+      found = reviewOccurrences(taskId, doc, mem);
+    } catch (err) {
+      // Never the sync server's problem: the room's update is applied and relayed whatever this says.
+      this.log.warn({ err, taskId }, 'could not read the review room for webhooks');
+      return;
+    }
     if (found.length === 0) return;
     const job = this.reviewEvents(taskId, found, task)
       .catch((err: unknown) => {

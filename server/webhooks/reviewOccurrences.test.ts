@@ -52,13 +52,16 @@ describe('review occurrences', () => {
     expect(keys(reviewOccurrences(task, doc, new ReviewMemory())).sort()).toEqual(told.sort());
   });
 
-  it('a deleted message and comments older than the horizon at the first read are not told', () => {
+  it('a deleted message, comments older than the horizon at the first read, and values that are no thread are not told', () => {
     const doc = new Y.Doc();
     const now = Date.now();
     createThread(doc, { objectId: null, x: 1, y: 1, by: 'rev', text: 'old news', at: now - COMMENT_HORIZON_MS - 1000 });
     const t = createThread(doc, { objectId: null, x: 2, y: 2, by: 'rev', text: 'typo' });
     const gone = reply(doc, t, { by: 'rev', text: 'oops' });
     deleteMessage(doc, t, gone, 'rev');
+    // What a client may write under `threads` that is no thread (readers skip it): not read, no throw.
+    doc.getMap('threads').set('junk', 7);
+    doc.getMap('threads').set('empty', new Y.Map());
     const found = reviewOccurrences(task, doc, new ReviewMemory(), now);
     expect(found.map((o) => (o.body.message as { text: string }).text)).toEqual(['typo']);
   });

@@ -5,7 +5,7 @@
 // only what happened after it was made). `ReviewMemory` keeps what this process has already read
 // of a task so a room that changes reports only what is new; a fresh process reads everything
 // again and the queue drops what it already holds.
-import type { Doc } from 'yjs';
+import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
 import { listThreads, readTaskFlag, readTaskStatus, threadsMap } from '../../shared/schema/review';
 import type { WebhookEvent } from '../storage/webhookTypes';
@@ -38,7 +38,7 @@ export class ReviewMemory {
 }
 
 /** What is new in the review doc since `mem` last read it; updates `mem`. */
-export function reviewOccurrences(taskId: TaskId, doc: Doc, mem: ReviewMemory, now = Date.now()): Occurrence[] {
+export function reviewOccurrences(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory, now = Date.now()): Occurrence[] {
   const out: Occurrence[] = [];
   const s = readTaskStatus(doc);
   if (s) {
@@ -60,11 +60,13 @@ export function reviewOccurrences(taskId: TaskId, doc: Doc, mem: ReviewMemory, n
   return out;
 }
 
-function newComments(taskId: TaskId, doc: Doc, mem: ReviewMemory, now: number): Occurrence[] {
+function newComments(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory, now: number): Occurrence[] {
   // Cheap check first: a room update that added no message (a verdict, a resolve) reads no thread.
   let grew = false;
   threadsMap(doc).forEach((t, id) => {
-    const n = (t.get('messages') as { length?: number } | undefined)?.length ?? 0;
+    // Anything a client wrote under `threads` is read, valid thread or not (readers skip the rest).
+    const messages = t instanceof Y.Map ? t.get('messages') : undefined;
+    const n = messages instanceof Y.Array ? messages.length : 0;
     if (mem.counts.get(id) !== n) grew = true;
     mem.counts.set(id, n);
   });
