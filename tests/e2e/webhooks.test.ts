@@ -47,9 +47,10 @@ describe('webhooks on the project page', () => {
       setTaskStatus(review.doc, 'in_review', 'someone');
       await waitFor(() => r.got.length === 2, 'the status change received');
       expect(JSON.parse(r.got[1].body).task).toMatchObject({ id: taskId, name: 'frame_7.png', status: 'in_review' });
-      createThread(review.doc, { objectId: null, x: 5, y: 5, by: 'someone', text: 'the kerb is missing' });
+      const me = (await srv.api('GET', '/api/me')).body;
+      createThread(review.doc, { objectId: null, x: 5, y: 5, by: me.id, text: 'the kerb is missing' });
       await waitFor(() => r.got.length === 3, 'the comment received');
-      expect(JSON.parse(r.got[2].body)).toMatchObject({ event: 'comment.created', text: 'someone commented on frame_7.png: the kerb is missing' });
+      expect(JSON.parse(r.got[2].body)).toMatchObject({ event: 'comment.created', text: `${me.name} commented on frame_7.png: the kerb is missing` });
     } finally {
       review.destroy();
     }
