@@ -23,6 +23,7 @@ import { Router, sendJson } from './http/router';
 import { taskRoutes } from './http/taskRoutes';
 import { Deliverer } from './webhooks/deliverer';
 import { WebhookEvents } from './webhooks/events';
+import { LabelCountsMirror } from './dataset/labelCounts';
 import { webhookRoutes } from './webhooks/webhookRoutes';
 import { createInference, type InferenceService } from './inference/index';
 import type { Logger } from './logger';
@@ -78,6 +79,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const hookLog = log.child({ module: 'webhooks' });
   const deliverer = new Deliverer(storage.hooks, hookLog, config.webhooks);
   const hookEvents = new WebhookEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
+  // The task rows' objects per label follow the task rooms (server/dataset/labelCounts.ts).
+  const labelCounts = new LabelCountsMirror(storage.meta, (room, fn) => sync.withDoc(room, fn), log.child({ module: 'labels' }));
 
   const sync = createSyncServer({
     config,
@@ -85,10 +88,19 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     storage,
     auth,
     hooks: {
-      onLoad: (taskId) => inference?.prefetch(taskId),
+      onLoad: (taskId) => {
+        inference?.prefetch(taskId);
+        labelCounts.changed(taskId);
+      },
       // Object history records an object's state once edits settle, and at once on a review
       // event, so the state a reviewer judged is a version of its own (server/dataset/history).
-      onChange: (room, taskId) => dataset?.history.notify(taskId, { now: room.startsWith('review:') }),
+      onChange: (room, taskId) => {
+        dataset?.history.notify(taskId, { now: room.startsWith('review:') });
+        if (room.startsWith('task:')) labelCounts.changed(taskId);
+      },
+      onStoredWrite: (room, taskId) => {
+        if (room.startsWith('task:')) labelCounts.changed(taskId);
+      },
       onReview: (taskId, doc) => {
         rowMirrors.update(taskId, doc);
         hookEvents.review(taskId, doc);
@@ -201,6 +213,11 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       stopped,
     )
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
+  // Then the rows never counted (tasks from before the column), one room at a time.
+  const counting = reconciling
+    .then(() => labelCounts.fillUnknown(allTasks, stopped))
+    .then((n) => n && log.info({ tasks: n }, 'counted the objects per label of tasks never counted'))
+    .catch((err: unknown) => log.warn({ err }, 'counting objects per label failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
   const close = () =>
@@ -213,7 +230,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes
-      await reconciling;
+      await counting;
+      await labelCounts.stop(); // counts pending a settle are written now
       await rowMirrors.idle();
       await hookEvents.idle();
       await deliverer.stop(); // an attempt in flight is cut short (its claim lapses); the queue waits in the database

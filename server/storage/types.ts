@@ -65,10 +65,13 @@ export interface Task {
   openThreads: number;
   /** Member names mentioned in those threads, sorted. */
   mentioned: string[];
+  /** Objects per label in its annotations (its task room's, mirrored: server/dataset/labelCounts.ts);
+   *  null until the room was first read. */
+  labelCounts: Record<string, number> | null;
 }
 
 /** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned'> & { id?: TaskId };
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts'> & { id?: TaskId };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -123,6 +126,8 @@ export interface MetaStore {
   setTaskToFix(id: TaskId, count: number): Promise<void>;
   /** Mirrors the review room's open threads and who they mention; `not_found` when there is no task. */
   setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void>;
+  /** Mirrors the task room's objects per label; `not_found` when there is no task. */
+  setTaskLabelCounts(id: TaskId, counts: Record<string, number>): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
   deleteTask(id: TaskId): Promise<void>;
   /**

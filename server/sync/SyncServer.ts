@@ -26,6 +26,8 @@ export interface SyncHooks {
   onLoad?(taskId: TaskId): void;
   /** A loaded room's document changed (any origin): object history records settled states. */
   onChange?(room: string, taskId: TaskId): void;
+  /** The server wrote to a room this node had not loaded (an import, a label rename, a restore). */
+  onStoredWrite?(room: string, taskId: TaskId): void;
   /** A review room was loaded or its document changed (any origin): the task row mirrors its status. */
   onReview?(taskId: TaskId, doc: Y.Doc): void;
 }
@@ -277,6 +279,9 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     }
     await storage.docs.append(name, update);
     await storage.bus.publish(name, 'update', update);
+    // Nobody has the room open here: whoever follows its stored state is told instead of the doc.
+    const parsed = parseRoom(name);
+    if (parsed) deps.hooks?.onStoredWrite?.(name, parsed.taskId as TaskId);
   }
 
   function close(): Promise<void> {

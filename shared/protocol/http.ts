@@ -108,6 +108,9 @@ export interface TaskSummary {
   openThreads: number;
   /** Member names @mentioned in those threads, sorted. */
   mentioned: string[];
+  /** Objects per label in the task's annotations (`{car: 3}`; `{}`: none), or null while not yet
+   *  counted (a task nobody opened since Tandem was upgraded, counted in the background at start). */
+  labelCounts: Record<string, number> | null;
 }
 
 /** Most task assignments one request may change (a project's whole upload, distributed). */

@@ -5,7 +5,7 @@
 // which images are left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { listObjects } from '../../shared/schema/annotation';
+import { createObject, listObjects } from '../../shared/schema/annotation';
 import { readVerdicts, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -285,5 +285,37 @@ describe('going through a project', () => {
     await page.getByTestId('task-order').selectOption('status');
     await waitFor(async () => /To do/.test((await cards.first().textContent()) ?? ''), 'to do first');
     expect(await cards.last().textContent()).toMatch(/Done/);
+  });
+
+  it('says how many objects each image has and finds the images with a label, or with none yet', async () => {
+    // Two cars drawn in three.png by a colleague.
+    const other = connectClient(srv.wsUrl, `task:${tasks[2]}`, srv.adminToken);
+    try {
+      await other.synced();
+      const mask = listObjects(first.doc).find((o) => o.mask)?.mask ?? null;
+      expect(mask).not.toBeNull(); // one.png has what Ana drew earlier
+      for (let i = 0; i < 2; i++) createObject(other.doc, { label: 'car', mask, by: 'colleague' });
+      const rows = async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ name: string; labelCounts: Record<string, number> | null }>;
+      await waitFor(async () => (await rows()).find((t) => t.name === 'three.png')?.labelCounts?.car === 2, 'the cars counted');
+      await page.getByTestId('task-order').selectOption('upload');
+      await page.evaluate(() => window.dispatchEvent(new Event('focus'))); // the list re-reads the server's
+      const card = page.getByTestId('task').filter({ hasText: 'three.png' });
+      await waitFor(async () => (await card.getByTestId('task-objects').textContent()) === ' · 2 objects', 'three.png says 2 objects');
+      expect(await card.getByTestId('task-objects').getAttribute('title')).toBe('car 2');
+      // The filter shows exactly the images the server counts a car in, and those with none.
+      const names = async () => (await page.getByTestId('task').locator('.tname').allTextContents()).sort();
+      const expected = async (test: (c: Record<string, number>) => boolean) =>
+        (await rows()).filter((t) => t.labelCounts && test(t.labelCounts)).map((t) => t.name).sort();
+      await page.getByTestId('label-filter').selectOption('car');
+      expect(await names()).toEqual(await expected((c) => (c.car ?? 0) > 0));
+      expect(await names()).toContain('three.png');
+      await page.getByTestId('label-filter').selectOption({ label: `No object yet (${(await expected((c) => Object.keys(c).length === 0)).length})` });
+      expect(await names()).toEqual(await expected((c) => Object.keys(c).length === 0));
+      expect(await names()).not.toContain('three.png');
+      await shot(page, 'task-list-label-filter');
+      await page.getByTestId('label-filter').selectOption('');
+    } finally {
+      other.destroy();
+    }
   });
 });

@@ -225,6 +225,15 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await expect(meta.setTaskThreads(made[1].id, { open: -1, mentioned: [] })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskThreads(made[1].id, { open: 1, mentioned: [''] })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskThreads('nope' as TaskId, { open: 0, mentioned: [] })).rejects.toMatchObject({ code: 'not_found' });
+        // Objects per label: none in a new task, then as mirrored.
+        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {} });
+        await meta.setTaskLabelCounts(made[1].id, { car: 3, 'traffic light': 1 });
+        expect((await meta.listTasks(p.id)).map((t) => t.labelCounts)).toEqual([{}, { car: 3, 'traffic light': 1 }, {}, {}, {}]);
+        await meta.setTaskLabelCounts(made[1].id, {});
+        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {} });
+        await expect(meta.setTaskLabelCounts(made[1].id, { car: 0 })).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskLabelCounts(made[1].id, { '': 2 })).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskLabelCounts('nope' as TaskId, {})).rejects.toMatchObject({ code: 'not_found' });
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
         expect(fixed.id).toBe('myTaskId');
         await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))

@@ -10,7 +10,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -143,8 +143,8 @@ export class PgMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       await this.q(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}')`,
         [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt],
       );
     } catch (e) {
@@ -196,6 +196,12 @@ export class PgMetaStore implements MetaStore {
   async setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void> {
     const s = parseInput(TaskThreadsSchema, summary, 'open threads');
     const r = await this.q('UPDATE tasks SET open_threads = $2, mentioned = $3 WHERE id = $1', [id, s.open, JSON.stringify(s.mentioned)]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>): Promise<void> {
+    const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
+    const r = await this.q('UPDATE tasks SET label_counts = $2 WHERE id = $1', [id, JSON.stringify(c)]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -142,6 +142,11 @@ export const migrations: Migration[] = [
     name: 'project settings',
     sql: `ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';`,
   },
+  {
+    version: 9,
+    name: 'task objects per label',
+    sql: `ALTER TABLE tasks ADD COLUMN label_counts TEXT;`,
+  },
 ];
 
 /**

@@ -6,7 +6,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import type { ProjectSettings } from '../../../shared/protocol/http';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
@@ -158,8 +158,8 @@ export class SqliteMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       this.live().prepare(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`,
       ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt);
     } catch (e) {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
@@ -211,6 +211,12 @@ export class SqliteMetaStore implements MetaStore {
   async setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void> {
     const s = parseInput(TaskThreadsSchema, summary, 'open threads');
     const r = this.live().prepare('UPDATE tasks SET open_threads = ?, mentioned = ? WHERE id = ?').run(s.open, JSON.stringify(s.mentioned), id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>): Promise<void> {
+    const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
+    const r = this.live().prepare('UPDATE tasks SET label_counts = ? WHERE id = ?').run(JSON.stringify(c), id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -112,6 +112,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
   `,
+  // 9: objects per label in the task's annotations (a copy, JSON {label: count}); NULL: not read yet.
+  `
+  ALTER TABLE tasks ADD COLUMN label_counts TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -47,6 +47,7 @@ export const TaskSummarySchema = z.object({
   toFix: z.number().int().min(0).default(0),
   openThreads: z.number().int().min(0).default(0),
   mentioned: z.array(z.string()).default([]),
+  labelCounts: z.record(z.string(), z.number()).nullable().default(null),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 

@@ -1,0 +1,124 @@
+// The task rows' objects per label follow the task rooms: counted once edits settle (one write
+// for a burst), not written again when nothing changed, written at shutdown when a settle is
+// pending, and at start for rows never counted; a task deleted meanwhile is no error.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { encodeRle } from '../../shared/codecs/rle';
+import { createObject, deleteObject, initTaskDoc } from '../../shared/schema/annotation';
+import type { TaskId } from '../../shared/schema/ids';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import { createLogger } from '../logger';
+import type { Task } from '../storage/types';
+import { countLabels, LabelCountsMirror } from './labelCounts';
+
+const W = 8;
+const H = 6;
+const square = () => {
+  const data = new Uint8Array(W * H);
+  data[2 * W + 3] = 1;
+  return encodeRle(data, W, H);
+};
+const log = createLogger({ level: 'silent' });
+
+/** Task rooms in memory and the rows the mirror writes. */
+function world() {
+  const docs = new Map<string, Y.Doc>();
+  const rows = new Map<string, Record<string, number>>();
+  const writes: string[] = [];
+  const gone = new Set<string>();
+  const doc = (taskId: string) => {
+    let d = docs.get(`task:${taskId}`);
+    if (!d) {
+      docs.set(`task:${taskId}`, (d = new Y.Doc()));
+      initTaskDoc(d, { taskId, width: W, height: H });
+    }
+    return d;
+  };
+  const meta = {
+    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>) {
+      if (gone.has(id)) throw new TandemError(ErrorCode.NotFound, 'no such task');
+      writes.push(id);
+      rows.set(id, counts);
+    },
+  };
+  const mirror = new LabelCountsMirror(meta, async (room, fn) => fn(docs.get(room) ?? new Y.Doc()), log, { settleMs: 30, maxWaitMs: 200 });
+  return { doc, rows, writes, gone, mirror };
+}
+
+const mirrors: LabelCountsMirror[] = [];
+afterEach(async () => {
+  for (const m of mirrors.splice(0)) await m.stop();
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('objects per label, mirrored', () => {
+  it('counts the objects with a mask per label', () => {
+    const { doc } = world();
+    const d = doc('t1');
+    createObject(d, { label: 'car', mask: square(), by: 'ana' });
+    createObject(d, { label: 'car', mask: square(), by: 'ana' });
+    createObject(d, { label: 'person', mask: square(), by: 'ana' });
+    createObject(d, { label: 'person', mask: null, by: 'ana' }); // being drawn: no mask yet
+    expect(countLabels(d)).toEqual({ car: 2, person: 1 });
+    expect(countLabels(new Y.Doc())).toEqual({});
+  });
+
+  it('writes once a burst of edits settles, and not again when nothing changed', async () => {
+    const w = world();
+    mirrors.push(w.mirror);
+    const d = w.doc('t1');
+    for (let i = 0; i < 5; i++) {
+      createObject(d, { label: 'car', mask: square(), by: 'ana' });
+      w.mirror.changed('t1' as TaskId);
+      await sleep(5);
+    }
+    expect(w.writes).toEqual([]); // still editing
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.rows.get('t1')).toEqual({ car: 5 });
+    expect(w.writes).toEqual(['t1']);
+    w.mirror.changed('t1' as TaskId); // a change that changes no count (a mask redrawn)
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.writes).toEqual(['t1']);
+    const [first] = [...d.getMap('objects').keys()];
+    deleteObject(d, first as never);
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.rows.get('t1')).toEqual({ car: 4 });
+  });
+
+  it('edits that never pause are counted by the longest wait; a pending count is written at shutdown', async () => {
+    const w = world();
+    const d = w.doc('t1');
+    const end = Date.now() + 500; // well past the longest wait (200 ms)
+    while (Date.now() < end) {
+      createObject(d, { label: 'person', mask: square(), by: 'ana' });
+      w.mirror.changed('t1' as TaskId);
+      await sleep(10);
+    }
+    expect(w.writes.length).toBeGreaterThanOrEqual(1);
+    createObject(d, { label: 'dog', mask: square(), by: 'ana' });
+    w.mirror.changed('t1' as TaskId);
+    await w.mirror.stop();
+    expect(w.rows.get('t1')).toMatchObject({ dog: 1 });
+  });
+
+  it('counts the rows never counted at start, and a task deleted meanwhile is no error', async () => {
+    const w = world();
+    mirrors.push(w.mirror);
+    createObject(w.doc('old'), { label: 'car', mask: square(), by: 'ana' });
+    w.doc('empty');
+    w.doc('gone');
+    w.gone.add('gone');
+    const rows = [
+      { id: 'old', labelCounts: null },
+      { id: 'known', labelCounts: { car: 1 } },
+      { id: 'empty', labelCounts: null },
+      { id: 'gone', labelCounts: null },
+    ] as unknown as Task[];
+    expect(await w.mirror.fillUnknown(async () => rows, () => false)).toBe(3);
+    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, empty: {} });
+  });
+});

@@ -1,0 +1,128 @@
+// The task row's objects per label (`tasks.label_counts`), a copy of what its task room holds, so
+// the task list can say how many objects an image has and find the images with a label ("every
+// image with a bicycle") without reading any room. The room stays the truth; the copy follows it:
+// - once edits settle (the sync hooks `onChange`, every update of a loaded task room, and
+//   `onStoredWrite`, the server writing to one nobody has open: imports, renames, restores):
+//   1.5 s after the last change, 10 s at the latest while they never pause; one room counted at
+//   a time;
+// - when a room loads (someone opens the task), which mends a row a crash left behind;
+// - at start, in the background, for rows never counted (tasks from before this column).
+// A write that fails is logged and tried again at the room's next change or load.
+import * as Y from 'yjs';
+import type { TaskId } from '../../shared/schema/ids';
+import { objectsMap } from '../../shared/schema/annotation';
+import type { Logger } from '../logger';
+import type { MetaStore, Task } from '../storage/types';
+
+/**
+ * Objects with a mask, per label (objects being drawn have none yet; an empty label is none).
+ * Reads the two keys only: validating every mask (listObjects) costs ~200 ms on the server's one
+ * thread for 100 detailed masks of a 24 MP photo, this well under a millisecond.
+ */
+export function countLabels(doc: Y.Doc): Record<string, number> {
+  const out: Record<string, number> = {};
+  objectsMap(doc).forEach((o) => {
+    if (!(o instanceof Y.Map)) return;
+    const label = o.get('label');
+    if (typeof label === 'string' && label && o.get('mask')) out[label] = (out[label] ?? 0) + 1;
+  });
+  return out;
+}
+
+export interface LabelCountsOptions {
+  settleMs?: number;
+  maxWaitMs?: number;
+}
+
+export class LabelCountsMirror {
+  private timers = new Map<TaskId, { timer: ReturnType<typeof setTimeout>; since: number }>();
+  /** Tasks whose edits settled, counted one at a time (an import of 10,000 images reads no more
+   *  than one room at once). */
+  private due = new Set<TaskId>();
+  private loop: Promise<void> | null = null;
+  /** What this process last wrote per task, to skip writing the same again. */
+  private written = new Map<TaskId, string>();
+  private stopped = false;
+  private readonly settleMs: number;
+  private readonly maxWaitMs: number;
+
+  constructor(
+    private readonly meta: Pick<MetaStore, 'setTaskLabelCounts'>,
+    /** Runs `fn` on the task room's current doc (live, or stored). */
+    private readonly withDoc: <T>(room: string, fn: (doc: Y.Doc) => T) => Promise<T>,
+    private readonly log: Logger,
+    opts: LabelCountsOptions = {},
+  ) {
+    this.settleMs = opts.settleMs ?? 1500;
+    this.maxWaitMs = opts.maxWaitMs ?? 10_000;
+  }
+
+  /** The task's room changed (or loaded): count again once edits settle. */
+  changed(taskId: TaskId): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const t = this.timers.get(taskId);
+    if (t) clearTimeout(t.timer);
+    const since = t?.since ?? now;
+    const wait = Math.max(0, Math.min(this.settleMs, since + this.maxWaitMs - now));
+    const timer = setTimeout(() => {
+      this.timers.delete(taskId);
+      this.enqueue(taskId);
+    }, wait);
+    timer.unref?.();
+    this.timers.set(taskId, { since, timer });
+  }
+
+  /** Counts the tasks whose rows were never counted, one at a time (startup, in the background). */
+  async fillUnknown(tasks: () => Promise<Task[]>, stopped: () => boolean): Promise<number> {
+    let n = 0;
+    for (const task of await tasks()) {
+      if (stopped() || this.stopped) break;
+      if (task.labelCounts !== null) continue;
+      await this.count(task.id);
+      n++;
+    }
+    return n;
+  }
+
+  /** Resolves once nothing is due or being counted (tests). */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  /** Counts what is waiting to settle now, then takes no more changes (shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const [id, t] of this.timers) {
+      clearTimeout(t.timer);
+      this.enqueue(id);
+    }
+    this.timers.clear();
+    await this.idle();
+  }
+
+  private enqueue(taskId: TaskId): void {
+    this.due.add(taskId);
+    this.loop ??= (async () => {
+      for (const id of this.due) {
+        this.due.delete(id);
+        await this.count(id);
+      }
+    })().finally(() => (this.loop = null));
+  }
+
+  /** Counts the task's room and writes the row if it differs from what this process wrote. */
+  private async count(taskId: TaskId): Promise<void> {
+    try {
+      const counts = await this.withDoc(`task:${taskId}`, countLabels);
+      const json = JSON.stringify(counts, Object.keys(counts).sort());
+      if (this.written.get(taskId) === json) return;
+      await this.meta.setTaskLabelCounts(taskId, counts);
+      this.written.set(taskId, json);
+    } catch (err) {
+      this.written.delete(taskId);
+      // A task deleted meanwhile has no row left to write: nothing to say.
+      if ((err as { code?: string }).code !== 'not_found') this.log.warn({ err, taskId }, 'could not mirror the objects per label');
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// Objects per label in the task list (GET /api/projects/:id/tasks `labelCounts`), following the
+// task rooms through the running server: what an editor draws and deletes, a COCO import into a
+// task nobody has open, and, after an upgrade, tasks never counted (counted at start).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { encodeRle } from '../../shared/codecs/rle';
+import { createObject, deleteObject } from '../../shared/schema/annotation';
+import type { ObjectId } from '../../shared/schema/ids';
+import { sqliteFile } from '../../server/storage/openStorage';
+import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
+import { makeImage } from '../helpers/images';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { waitFor } from '../helpers/waitFor';
+import { connectClient } from '../helpers/yclient';
+
+const W = 64;
+const H = 48;
+const dot = (x: number, y: number) => {
+  const data = new Uint8Array(W * H);
+  data[y * W + x] = 1;
+  return encodeRle(data, W, H);
+};
+
+describe('objects per label in the task list', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  const counts = async (projectId: string, taskId: string) =>
+    (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId)?.labelCounts;
+
+  it('follows what an editor draws and deletes, and a COCO import into a task nobody has open', async () => {
+    const { projectId, taskId } = await s.createProjectWithTask({ taskName: 'street.png' });
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    expect(await counts(projectId, taskId)).toEqual({}); // a new image: no object
+    const editor = connectClient(s.wsUrl, `task:${taskId}`, ana.token);
+    try {
+      await editor.synced();
+      const car = createObject(editor.doc, { label: 'car', mask: dot(1, 1), by: ana.userId });
+      createObject(editor.doc, { label: 'car', mask: dot(2, 2), by: ana.userId });
+      createObject(editor.doc, { label: 'person', mask: dot(3, 3), by: ana.userId });
+      await waitFor(async () => (await counts(projectId, taskId))?.person === 1, 'the drawn objects counted');
+      expect(await counts(projectId, taskId)).toEqual({ car: 2, person: 1 });
+      deleteObject(editor.doc, car as ObjectId);
+      await waitFor(async () => (await counts(projectId, taskId))?.car === 1, 'the deletion counted');
+    } finally {
+      editor.destroy();
+    }
+
+    // A second image gets pre-labels by import while nobody has it open.
+    const up = await s.api('POST', `/api/projects/${projectId}/tasks?name=${encodeURIComponent('park.png')}`, await makeImage(W, H, 'png'), undefined, { 'content-type': 'image/png' });
+    const coco = {
+      images: [{ id: 1, file_name: 'park.png', width: W, height: H }],
+      categories: [{ id: 1, name: 'bicycle' }, { id: 2, name: 'person' }],
+      annotations: [1, 2, 3].map((i) => ({ id: i, image_id: 1, category_id: i === 3 ? 2 : 1, segmentation: dot(i, i), iscrowd: 0 })),
+    };
+    const imp = await s.api('POST', `/api/projects/${projectId}/import?format=coco`, new TextEncoder().encode(JSON.stringify(coco)), undefined, { 'content-type': 'application/json' });
+    expect(imp.status).toBe(200);
+    await waitFor(async () => (await counts(projectId, up.body.id))?.person === 1, 'the imported objects counted');
+    expect(await counts(projectId, up.body.id)).toEqual({ bicycle: 2, person: 1 });
+  });
+
+  it('counts at start the tasks never counted (their rooms written while no server ran)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-labels-'));
+    let srv: TestServer | null = await startTestServer({ dataDir });
+    try {
+      const { projectId, taskId } = await srv.createProjectWithTask({ taskName: 'old.png' });
+      await srv.close();
+      srv = null;
+      // As an older Tandem left it: a row with no count (migration 9 adds the column empty), and
+      // objects in the stored room.
+      const db = new Database(sqliteFile(dataDir));
+      db.prepare('UPDATE tasks SET label_counts = NULL').run();
+      db.close();
+      const docs = SqliteDocStore.open(sqliteFile(dataDir), { batchMs: 5 });
+      const doc = new Y.Doc();
+      for (const u of (await docs.load(`task:${taskId}`)).updates) Y.applyUpdate(doc, u);
+      const before = Y.encodeStateVector(doc);
+      createObject(doc, { label: 'dog', mask: dot(5, 5), by: 'u-old' });
+      await docs.append(`task:${taskId}`, Y.encodeStateAsUpdate(doc, before));
+      await docs.close();
+      srv = await startTestServer({ dataDir });
+      const server = srv;
+      await waitFor(async () => !!(await server.api('GET', `/api/projects/${projectId}/tasks`)).body[0].labelCounts, 'counted at start');
+      expect((await server.api('GET', `/api/projects/${projectId}/tasks`)).body[0].labelCounts).toEqual({ dog: 1 });
+    } finally {
+      await srv?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
