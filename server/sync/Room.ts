@@ -53,6 +53,8 @@ export interface RoomDeps {
   metrics: SyncMetrics;
   /** Called when the last socket left. */
   onEmpty(room: Room): void;
+  /** Called when an update could not be stored: the room must not serve another socket. */
+  onFailed?(room: Room): void;
 }
 
 export class Room {
@@ -61,6 +63,9 @@ export class Room {
   readonly conns = new Set<Conn>();
   /** Set once the room is unloaded; a socket that got this room late must load it again. */
   closed = false;
+  /** Set when an update could not be stored: frames still arriving on its closing sockets are
+   *  dropped (their clients push them again into the room loaded afresh). */
+  failed = false;
   private logLength = 0;
   private compacting: Promise<void> | null = null;
   private pending = new Set<Promise<void>>();
@@ -149,7 +154,8 @@ export class Room {
     const ids = [...conn.awarenessIds].filter((id) => this.awarenessOwner.get(id) === conn);
     for (const id of ids) this.awarenessOwner.delete(id);
     if (ids.length) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null);
-    if (this.conns.size === 0) this.deps.onEmpty(this);
+    // A closed room's sockets leave after it is gone: its name may belong to a new room by then.
+    if (this.conns.size === 0 && !this.closed) this.deps.onEmpty(this);
   }
 
   /**
@@ -159,6 +165,7 @@ export class Room {
    */
   handleMessage(conn: Conn, data: Uint8Array): void {
     const frame = decodeFrame(data);
+    if (this.failed || this.closed) return;
     switch (frame.type) {
       case 'step1':
         send(conn, encodeSyncStep2(this.doc, frame.stateVector));
@@ -305,9 +312,13 @@ export class Room {
       },
       (e: unknown) => {
         this.deps.metrics.persistErrors++;
-        this.log.error({ err: e }, 'update log append failed; closing the room so clients resync');
-        // The clients still hold the update; on reconnect their sync step 2 pushes it again.
+        this.log.error({ err: e }, 'update log append failed; dropping the room so clients resync');
+        // The clients still hold the update; on reconnect their sync step 2 pushes it again. Not
+        // into this room, whose doc already has it (the push would add nothing and the store would
+        // never get it): the room is dropped and the next socket loads it afresh from storage.
+        this.failed = true;
         this.closeAll(CloseCode.Internal, 'storage error');
+        this.deps.onFailed?.(this);
       },
     );
     this.pending.add(p);

@@ -110,7 +110,19 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     storage,
     metrics,
     onEmpty: (room: Room) => scheduleUnload(room),
+    onFailed: (room: Room) => drop(room),
   };
+
+  /** A room that could not store an update: out of the map at once (the next socket loads the
+   *  room from storage, and its client's sync step 2 pushes what the store lacks), then closed. */
+  function drop(room: Room): void {
+    if (room.closed) return; // unloaded already (a late append): the map may hold its successor
+    cancelUnload(room.name);
+    rooms.delete(room.name);
+    const job = room.close({ compact: false }).catch((e: unknown) => log.error({ err: e, room: room.name }, 'closing a failed room failed'));
+    unloading.add(job);
+    void job.finally(() => unloading.delete(job));
+  }
 
   async function getRoom(name: string, kind: 'task' | 'review', task: Task): Promise<Room> {
     const taskId = task.id;

@@ -1,11 +1,21 @@
 // Room lifecycle: the log is compacted past SYNC_COMPACT_AFTER and when the room unloads after its
-// last client left; a reload serves the same document; shutdown closes sockets with 1001.
+// last client left; a reload serves the same document; an update the store refused reaches it
+// when its client reconnects; shutdown closes sockets with 1001.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { openRaw } from '../helpers/rawSocket';
 import { connectClient } from '../helpers/yclient';
+
+/** The room's stored log, replayed. */
+async function stored(srv: TestServer, room: string): Promise<Y.Doc> {
+  await srv.server.storage.docs.flush();
+  const doc = new Y.Doc();
+  for (const u of (await srv.server.storage.docs.load(room)).updates) Y.applyUpdate(doc, u);
+  return doc;
+}
 
 describe('room lifecycle', () => {
   let s: TestServer;
@@ -34,6 +44,33 @@ describe('room lifecycle', () => {
     expect(b.doc.getArray('xs').toArray()).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(b.doc.getMap('meta').get('taskId')).toBe(taskId);
     b.destroy();
+  });
+
+  it('an update the store refused is stored once its client reconnects, into the room loaded afresh', async () => {
+    // The default unload grace (10 s): the client is back long before the room would unload.
+    const srv = await startTestServer();
+    try {
+      const { taskId } = await srv.createProjectWithTask();
+      const room = `task:${taskId}`;
+      const a = connectClient(srv.wsUrl, room, srv.adminToken);
+      await a.synced();
+      a.doc.getMap('m').set('first', 1);
+      await waitFor(async () => (await stored(srv, room)).getMap('m').get('first') === 1, 'the first edit stored');
+      // The next append fails once (a disk error, a locked file).
+      const docs = srv.server.storage.docs;
+      const append = docs.append.bind(docs);
+      let refused = 0;
+      docs.append = (r, u) => (r === room && refused++ === 0 ? Promise.reject(new Error('disk full')) : append(r, u));
+      const closed = new Promise<number>((resolve) => a.provider.once('connection-close', (e: CloseEvent | null) => resolve(e?.code ?? 0)));
+      a.doc.getMap('m').set('second', 2);
+      expect(await closed).toBe(CloseCode.Internal);
+      await waitFor(async () => (await stored(srv, room)).getMap('m').get('second') === 2, 'the refused edit stored after the reconnect');
+      expect(srv.server.sync.metrics.persistErrors).toBe(1);
+      expect(srv.server.sync.metrics.rooms).toBe(1); // the failed room is gone, a fresh one serves
+      a.destroy();
+    } finally {
+      await srv.close();
+    }
   });
 
   it('drops a socket that stops answering pings', async () => {

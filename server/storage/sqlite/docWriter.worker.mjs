@@ -64,9 +64,13 @@ parentPort.postMessage({
 
 parentPort.on('message', (m) => {
   try {
-    if (m.type === 'write') writeBatch(m.rooms, m.datas, m.ats);
-    else if (m.type === 'compact') compact(m.room, m.snapshot, m.uptoSeq);
-    else if (m.type === 'delete') deleteRooms(m.rooms);
+    // IMMEDIATE: the write lock is taken at BEGIN, where busy_timeout waits for it. A deferred
+    // transaction reads MAX(seq) first and then upgrades to a write, which fails at once with
+    // "database is locked" (SQLITE_BUSY_SNAPSHOT; no busy wait) whenever the main thread's
+    // connection committed in between: a task row's mirror written while a batch commits.
+    if (m.type === 'write') writeBatch.immediate(m.rooms, m.datas, m.ats);
+    else if (m.type === 'compact') compact.immediate(m.room, m.snapshot, m.uptoSeq);
+    else if (m.type === 'delete') deleteRooms.immediate(m.rooms);
     else if (m.type === 'close') {
       db.close();
       parentPort.postMessage({ id: m.id, ok: true });
