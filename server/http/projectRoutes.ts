@@ -3,15 +3,13 @@
 import type { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { CreateProjectSchema, ProjectSettingsSchema, SetGuideSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
-import { newId, type ProjectId, type TaskId } from '../../shared/schema/ids';
-import { validateImage } from '../storage/images/validateImage';
+import type { ProjectId } from '../../shared/schema/ids';
 import type { Task } from '../storage/types';
+import { addImage, UploadTypes } from './addImage';
 import { readBody, readJson, validate } from './body';
 import { requireOwner, requireUser, type HttpDeps } from './context';
 import { sendJson, type Router } from './router';
 
-const UploadTypes = ['image/jpeg', 'image/png', 'image/webp'] as const;
-const extByMime: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
 /** The row of a task in lists (contract 2 keys first; more keys allowed). */
 export function taskSummary(t: Task): TaskSummary {
@@ -28,8 +26,20 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const user = await requireUser(deps, req, query);
     if (!user.isAdmin) throw new TandemError(ErrorCode.Forbidden, 'only admins create projects');
     const body = await readJson(req, config.limits.maxJsonBytes, CreateProjectSchema);
-    const project = await meta.createProject({ name: body.name, labels: body.labels ?? [], createdBy: user.id });
+    if (body.members && !body.from) throw new TandemError(ErrorCode.ValidationFailed, 'members: true copies the members of `from`, which is missing');
+    const source = body.from ? await meta.getProject(body.from as ProjectId) : null;
+    if (body.from && !source) throw new TandemError(ErrorCode.NotFound, `project ${body.from} not found`);
+    const project = await meta.createProject({ name: body.name, labels: body.labels ?? source?.labels ?? [], createdBy: user.id });
     if ((await meta.getRole(project.id, user.id)) !== 'owner') await meta.addMember(project.id, user.id, 'owner');
+    if (source) {
+      if (source.guide) await meta.setProjectGuide(project.id, source.guide);
+      await meta.setProjectSettings(project.id, source.settings);
+      if (body.members) {
+        for (const m of await meta.listMembers(source.id)) {
+          if (m.userId !== user.id) await meta.addMember(project.id, m.userId, m.role);
+        }
+      }
+    }
     sendJson(res, 201, { id: project.id });
   });
 
@@ -83,13 +93,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     }
     const { name } = validate(UploadTaskQuerySchema, { name: query.get('name') ?? undefined });
     const bytes = await readBody(req, config.limits.maxImageBytes, ErrorCode.ImageTooLarge);
-    const info = await validateImage(bytes, { maxBytes: config.limits.maxImageBytes, maxPixels: config.limits.maxImagePixels, declaredMime: type });
-    const id = newId() as TaskId;
-    // The key follows the detected format, not the declared one: the bytes are what we serve back.
-    const imageKey = `${id}.${extByMime[info.mime] ?? info.format}`;
-    await storage.images.put(imageKey, bytes);
-    const task = await meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime });
-    await deps.hookEvents?.told('task.created', task, user);
+    const task = await addImage(deps, projectId, name, bytes, type, user);
     sendJson(res, 201, { id: task.id, width: task.width, height: task.height });
   });
 

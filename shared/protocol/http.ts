@@ -28,6 +28,11 @@ export const LabelListSchema = z
 export const CreateProjectSchema = z.object({
   name: z.string().trim().min(1).max(200),
   labels: LabelListSchema.optional(),
+  /** A project to copy the setup of (the next batch of a series): its labels with their
+   *  attributes and descriptions, annotation guide and settings (`labels` given here win). */
+  from: z.string().min(1).max(64).optional(),
+  /** With `from`: its members too, with their roles (the same people, the same sign-in links). */
+  members: z.boolean().optional(),
 });
 /** {@link CreateProjectSchema}'s type. */
 export type CreateProject = z.infer<typeof CreateProjectSchema>;
@@ -68,6 +73,18 @@ export type AddMember = z.infer<typeof AddMemberSchema>;
 export const UploadTaskQuerySchema = z.object({
   name: z.string().trim().min(1).max(500),
 });
+
+/** Most URLs one `POST /api/projects/:id/tasks/from-urls` takes (a client sends more in turns). */
+export const MAX_IMPORT_URLS = 100;
+/** Body of `POST /api/projects/:id/tasks/from-urls`: images the server fetches and adds as tasks. */
+export const ImportUrlsSchema = z.object({
+  urls: z
+    .array(z.string().max(4000).url().refine((u) => /^https?:/i.test(u), 'http or https URLs only'))
+    .min(1)
+    .max(MAX_IMPORT_URLS),
+});
+/** One URL's outcome: the task it became, or why it did not. */
+export type ImportUrlResult = { url: string; id: string; name: string; width: number; height: number } | { url: string; error: { code: string; message: string } };
 
 /** Query of `GET /api/tasks/:id/export`. */
 export const ExportQuerySchema = z.object({

@@ -88,4 +88,21 @@ describe('annotation guide', () => {
     await editor.getByTestId('guide-panel').getByText('Outline every car and every bus.').waitFor();
     expect(await editor.getByTestId('guide-button').locator('.dot').count()).toBe(0);
   });
+
+  it('the next batch starts from this setup on the home page: the same guide, labels and people', async () => {
+    await owner.goto(`${srv.url}/`);
+    await owner.getByLabel('Project name').fill('Street scenes, batch 2');
+    await owner.getByTestId('project-from').selectOption({ label: 'Setup of test project' });
+    await owner.getByTestId('project-from-members').check();
+    await owner.getByRole('button', { name: 'Create project' }).click();
+    await owner.waitForURL((u) => /\/projects\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith(projectId));
+    const copyId = new URL(owner.url()).pathname.split('/').pop()!;
+    await owner.getByTestId('project-guide').waitFor();
+    expect(await owner.getByLabel('Annotation guide').inputValue()).toBe('Outline every car and every bus.');
+    const copy = (await srv.api('GET', `/api/projects/${copyId}`)).body;
+    expect(copy.labels).toEqual((await guide()).labels); // descriptions too
+    // Ana is a member already, with the sign-in link she has.
+    expect((await srv.api('GET', `/api/projects/${copyId}`, undefined, ana.token)).body.role).toBe('annotator');
+    await shot(owner, 'project-from-setup');
+  });
 });

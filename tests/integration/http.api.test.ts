@@ -251,6 +251,40 @@ describe('HTTP API (contract 2)', () => {
     expect((await s.api('GET', `/api/projects/${projectId}`, undefined, ann.token)).body.settings).toEqual({ noOverlap: true });
   });
 
+  it("starts the next batch from a project's setup: labels with attributes, guide, settings, and its members if asked", async () => {
+    const { projectId } = await s.createProjectWithTask({ name: 'Street scenes, batch 1' });
+    const labels = [
+      { name: 'car', color: '#ff0000', description: 'Vans too, not trailers.', attributes: [{ name: 'occluded', type: 'checkbox', default: false }] },
+      { name: 'person', color: '#00ff00' },
+    ];
+    expect((await s.api('PUT', `/api/projects/${projectId}/labels`, { labels })).status).toBe(200);
+    await s.api('PUT', `/api/projects/${projectId}/guide`, { guide: 'Mirrors belong to the car.' });
+    await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: true });
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    const rita = await s.addMember(projectId, 'reviewer', 'Rita');
+    const source = (await s.api('GET', `/api/projects/${projectId}`)).body;
+
+    const made = await s.api('POST', '/api/projects', { name: 'Street scenes, batch 2', from: projectId, members: true });
+    expect(made.status).toBe(201);
+    const copy = (await s.api('GET', `/api/projects/${made.body.id}`)).body;
+    expect(copy).toMatchObject({ name: 'Street scenes, batch 2', labels: source.labels, guide: 'Mirrors belong to the car.', settings: { noOverlap: true } });
+    const roles = (await s.api('GET', `/api/projects/${made.body.id}/members`)).body.map((m: { name: string; role: string }) => `${m.name}:${m.role}`).sort();
+    expect(roles).toEqual(['Ana:annotator', 'Rita:reviewer', 'admin:owner']);
+    // The same people with the same sign-in links.
+    expect((await s.api('GET', `/api/projects/${made.body.id}`, undefined, ana.token)).body.role).toBe('annotator');
+    expect((await s.api('GET', `/api/projects/${made.body.id}`, undefined, rita.token)).body.role).toBe('reviewer');
+    expect((await s.api('GET', `/api/projects/${made.body.id}/tasks`)).body).toEqual([]); // no images copied
+
+    // Without members: the setup only; explicit labels win over the copied ones.
+    const bare = (await s.api('POST', '/api/projects', { name: 'Batch 3', from: projectId, labels: [{ name: 'bus', color: '#0000ff' }] })).body;
+    expect((await s.api('GET', `/api/projects/${bare.id}`)).body).toMatchObject({ labels: [{ name: 'bus', color: '#0000ff' }], guide: 'Mirrors belong to the car.' });
+    expect((await s.api('GET', `/api/projects/${bare.id}`, undefined, ana.token)).status).toBe(403);
+    // Errors: an unknown source, members without a source, and only admins create projects.
+    expect((await s.api('POST', '/api/projects', { name: 'x', from: 'nope' })).status).toBe(404);
+    expect((await s.api('POST', '/api/projects', { name: 'x', members: true })).body.error.code).toBe('validation_failed');
+    expect((await s.api('POST', '/api/projects', { name: 'x', from: projectId }, ana.token)).status).toBe(403);
+  });
+
   it('exports COCO with compressed RLE whose area and bbox match the mask', async () => {
     const { projectId, taskId, width, height } = await s.createProjectWithTask({ labels: [{ name: 'thing', color: '#00ff00' }] });
     const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);

@@ -107,6 +107,18 @@ export class Api {
   createProject(name: string, labels: Label[] = []) {
     return this.call('POST', '/api/projects', z.object({ id: z.string() }), { name, labels });
   }
+  /** Images the server fetches from `urls` and adds as tasks; an outcome per URL, in order. */
+  addFromUrls(projectId: string, urls: string[]) {
+    const Result = z.union([
+      z.object({ url: z.string(), id: z.string(), name: z.string(), width: z.number(), height: z.number() }),
+      z.object({ url: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+    ]);
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/tasks/from-urls`, z.object({ added: z.number(), failed: z.number(), results: z.array(Result) }), { urls });
+  }
+  /** A project with the setup (labels, guide, settings) of `from`, and its members if asked. */
+  copyProject(name: string, from: string, members: boolean) {
+    return this.call('POST', '/api/projects', z.object({ id: z.string() }), { name, from, members });
+  }
   /** Renames a label; its objects in every task follow. */
   renameLabels(projectId: string, renames: Array<{ from: string; to: string }>) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/labels/rename`, z.object({ objects: z.number(), tasks: z.number() }), { renames });

@@ -1,0 +1,26 @@
+// An image becomes a task: checked (size, pixels, a decodable JPEG / PNG / WebP: image bombs and
+// corrupt files are refused before anything is stored), stored under a key that follows the
+// detected format, its row made, and the project's webhooks told. The upload route and the
+// import from URLs both come through here.
+import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import { newId } from '../../shared/schema/ids';
+import { validateImage } from '../storage/images/validateImage';
+import type { Task, User } from '../storage/types';
+import type { HttpDeps } from './context';
+
+/** The types an image may be uploaded as. */
+export const UploadTypes = ['image/jpeg', 'image/png', 'image/webp'] as const;
+const extByMime: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+/** `declaredMime`: what the client said it is (checked against the bytes), or null to detect it. */
+export async function addImage(deps: HttpDeps, projectId: ProjectId, name: string, bytes: Uint8Array, declaredMime: string | null, user: Pick<User, 'id' | 'name'>): Promise<Task> {
+  const { config, storage } = deps;
+  const info = await validateImage(bytes, { maxBytes: config.limits.maxImageBytes, maxPixels: config.limits.maxImagePixels, declaredMime });
+  const id = newId() as TaskId;
+  // The key follows the detected format, not the declared one: the bytes are what we serve back.
+  const imageKey = `${id}.${extByMime[info.mime] ?? info.format}`;
+  await storage.images.put(imageKey, bytes);
+  const task = await storage.meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime });
+  await deps.hookEvents?.told('task.created', task, user);
+  return task;
+}
