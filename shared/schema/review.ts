@@ -30,6 +30,9 @@ export const MessageSchema = z.object({
   /** Set when its author edited it (reviewMessages.ts); `deleted` leaves an empty tombstone. */
   editedAt: z.number().finite().optional(),
   deleted: z.literal(true).optional(),
+  /** What it said before each edit and since when, oldest first (a request reworded after the
+   *  fix stays readable as it was); at most MAX_EARLIER, the oldest kept. */
+  earlier: z.array(z.object({ text: z.string().max(MAX_MESSAGE_LENGTH), at: z.number().finite() })).max(50).optional(),
 });
 /** A message in a comment thread. */
 export type Message = z.infer<typeof MessageSchema>;

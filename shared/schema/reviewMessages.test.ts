@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createThread, listThreads, readThread, reply } from './review';
-import { deleteMessage, editMessage } from './reviewMessages';
+import { deleteMessage, editMessage, MAX_EARLIER } from './reviewMessages';
 
 function sync(from: Y.Doc, to: Y.Doc) {
   Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)));
@@ -29,6 +29,28 @@ describe('editing and deleting review messages', () => {
     expect(codeOf(() => editMessage(doc, tid, first.id, { by: 'bo', text: '   ' }))).toBe('validation_failed');
     expect(codeOf(() => editMessage(doc, tid, 'nope', { by: 'bo', text: 'x' }))).toBe('not_found');
     expect(readThread(doc, tid)!.messages[0].text).toBe('ask @Cy instead');
+  });
+
+  it('keeps what a message said before each edit, the first and the latest wordings; a delete takes them along', () => {
+    const doc = new Y.Doc();
+    const tid = createThread(doc, { objectId: null, x: 0, y: 0, by: 'rita', text: 'the tail is missing', request: true, at: 10 });
+    const id = readThread(doc, tid)!.messages[0].id;
+    editMessage(doc, tid, id, { by: 'rita', text: 'the tail and an ear are missing' });
+    editMessage(doc, tid, id, { by: 'rita', text: 'the tail and an ear are missing' }); // unchanged: no new entry
+    const once = readThread(doc, tid)!.messages[0];
+    expect(once.earlier).toEqual([{ text: 'the tail is missing', at: 10 }]);
+    editMessage(doc, tid, id, { by: 'rita', text: 'looks fine now' });
+    const twice = readThread(doc, tid)!.messages[0];
+    expect(twice.earlier).toEqual([{ text: 'the tail is missing', at: 10 }, { text: 'the tail and an ear are missing', at: once.editedAt }]);
+    for (let i = 0; i < MAX_EARLIER + 5; i++) editMessage(doc, tid, id, { by: 'rita', text: `v${i}` });
+    const many = readThread(doc, tid)!.messages[0];
+    expect(many.earlier).toHaveLength(MAX_EARLIER);
+    expect(many.earlier![0].text).toBe('the tail is missing');
+    expect(many.earlier!.at(-1)!.text).toBe(`v${MAX_EARLIER + 3}`);
+    reply(doc, tid, { by: 'ana', text: 'ok' });
+    deleteMessage(doc, tid, id, 'rita');
+    expect(readThread(doc, tid)!.messages[0]).toMatchObject({ deleted: true, text: '' });
+    expect(readThread(doc, tid)!.messages[0].earlier).toBeUndefined();
   });
 
   it('an edit and a concurrent reply both land, in order, on every peer', () => {

@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../protocol/errors';
 import { checkText, getThread, MessageSchema, threadsMap, type Message } from './review';
 
+/** Earlier wordings a message keeps (the first and the latest). */
+export const MAX_EARLIER = 20;
+
 function findMessage(doc: Y.Doc, threadId: string, messageId: string, by: string): { messages: Y.Array<Message>; index: number; message: Message } {
   const messages = getThread(doc, threadId).get('messages');
   const list = messages instanceof Y.Array ? (messages.toArray() as unknown[]) : [];
@@ -28,7 +31,12 @@ export function editMessage(
   origin?: unknown,
 ): void {
   const { messages, index, message } = findMessage(doc, threadId, messageId, input.by);
-  const edited: Message = { ...message, text: checkText(input.text), mentions: z.array(z.string()).parse(input.mentions ?? []), editedAt: Date.now() };
+  const text = checkText(input.text);
+  if (text === message.text) return; // nothing to record
+  // The words before this edit, kept: the first version and the latest ones when there are many.
+  const was = [...(message.earlier ?? []), { text: message.text, at: message.editedAt ?? message.at }];
+  const earlier = was.length > MAX_EARLIER ? [was[0], ...was.slice(was.length - MAX_EARLIER + 1)] : was;
+  const edited: Message = { ...message, text, mentions: z.array(z.string()).parse(input.mentions ?? []), editedAt: Date.now(), earlier };
   doc.transact(() => {
     messages.delete(index, 1);
     messages.insert(index, [edited]);
@@ -49,7 +57,9 @@ export function deleteMessage(doc: Y.Doc, threadId: string, messageId: string, b
       return;
     }
     messages.delete(index, 1);
-    messages.insert(index, [{ ...message, text: '', mentions: [], deleted: true, editedAt: Date.now() }]);
+    // Deleted means gone: its earlier wordings go too.
+    const { earlier: _earlier, ...rest } = message;
+    messages.insert(index, [{ ...rest, text: '', mentions: [], deleted: true, editedAt: Date.now() }]);
   }, origin);
   return !others.length;
 }

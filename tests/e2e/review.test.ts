@@ -130,6 +130,9 @@ describe('review in the browser: request changes, fix, approve', () => {
     await pageA.getByTestId('message-edit-input').press('Enter');
     await waitFor(() => listThreads(review.doc).find((x) => x.id === threadId)?.messages[1]?.text === 'Done, right edge covered.', 'the edit stored');
     await messages.nth(1).getByTestId('edited').waitFor();
+    // What it said before stays readable for anyone who wonders what changed.
+    await messages.nth(1).getByTestId('edited').click();
+    expect(await messages.nth(1).getByTestId('earlier').textContent()).toContain('Done, rigth edge coverd.');
     await pageA.getByTestId('reply-input').fill('(wrong thread, sorry)');
     await pageA.getByTestId('reply-send').click();
     await waitFor(async () => (await messages.count()) === 3, 'the second reply shown');
