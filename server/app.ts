@@ -24,6 +24,7 @@ import { taskRoutes } from './http/taskRoutes';
 import { Deliverer } from './webhooks/deliverer';
 import { WebhookEvents } from './webhooks/events';
 import { LabelCountsMirror } from './dataset/labelCounts';
+import { urlImportRoutes } from './http/urlImport';
 import { webhookRoutes } from './webhooks/webhookRoutes';
 import { createInference, type InferenceService } from './inference/index';
 import type { Logger } from './logger';
@@ -114,6 +115,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   dataset = datasetRoutes(router, deps, metrics);
   taskRoutes(router, deps);
   projectRoutes(router, deps);
+  urlImportRoutes(router, deps);
   memberRoutes(router, deps);
   webhookRoutes(router, deps, deliverer);
   const app = await loadSvelteHandler(log);

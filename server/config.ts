@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_MS: z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds').optional(),
   /** Webhook receivers at private addresses (loopback, 10/8, 192.168/16, …) allowed. */
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
+  /** Images imported by URL from private addresses allowed (an image store inside the network). */
+  IMPORT_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
+  IMPORT_FETCH_TIMEOUT_MS: int(30_000, 100),
 
   REDIS_URL: z.string().optional(),
   // Prefix of every Redis key Tandem uses (room streams, socket.io stream, epoch): lets several
@@ -112,9 +115,15 @@ export function loadConfig(env: Env = process.env) {
     webhooks: {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       // An owner may point a webhook only at public addresses unless the admin says otherwise
-      // (server/webhooks/receiverAddress.ts).
+      // (server/net/privateAddress.ts).
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
       ...(e.WEBHOOK_RETRY_MS ? { retryDelaysMs: e.WEBHOOK_RETRY_MS.split(',').map(Number) } : {}),
+    },
+    // Images the server fetches for an import by URL (server/http/urlImport.ts): from private
+    // addresses only if the admin allows it (server/net/privateAddress.ts), each within a time.
+    imports: {
+      allowPrivate: e.IMPORT_ALLOW_PRIVATE === 'true' || e.IMPORT_ALLOW_PRIVATE === '1',
+      fetchTimeoutMs: e.IMPORT_FETCH_TIMEOUT_MS,
     },
     shared: {
       redisUrl: e.REDIS_URL ?? null,

@@ -1,7 +1,10 @@
-// Which receiver addresses a webhook may use by default: public ones only (an owner must not reach
-// services inside the server's network), whatever way the address is written.
+// Which addresses a URL a member gives may point at by default: public ones only (an owner must
+// not reach services inside the server's network), whatever way the address is written.
 import { describe, expect, it } from 'vitest';
-import { checkReceiver, isPrivateAddress } from './receiverAddress';
+import { checkUrlHost, isPrivateAddress } from './privateAddress';
+
+const strict = { allowPrivate: false, setting: 'WEBHOOK_ALLOW_PRIVATE' };
+const open = { allowPrivate: true, setting: 'WEBHOOK_ALLOW_PRIVATE' };
 
 describe('receiver addresses', () => {
   it('tells private and reserved addresses from public ones, IPv4 written as IPv6 too', () => {
@@ -11,11 +14,11 @@ describe('receiver addresses', () => {
     expect(pub.filter(isPrivateAddress)).toEqual([]);
   });
 
-  it('refuses a private receiver when a webhook is added, with what to set; allowed, it passes', async () => {
-    await expect(checkReceiver('http://127.0.0.1:9000/hook', false)).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/127\.0\.0\.1 is not a public address.*WEBHOOK_ALLOW_PRIVATE=true/) });
-    await expect(checkReceiver('http://localhost:9000/hook', false)).rejects.toMatchObject({ message: expect.stringMatching(/^localhost \((127\.0\.0\.1|::1)\) is not a public address/) });
-    await expect(checkReceiver('http://[fd00::5]/hook', false)).rejects.toMatchObject({ code: 'validation_failed' });
-    await expect(checkReceiver('http://127.0.0.1:9000/hook', true)).resolves.toBeUndefined();
-    await expect(checkReceiver('https://93.184.215.14/hook', false)).resolves.toBeUndefined();
+  it('refuses a private host when the URL is given, naming the setting; allowed, it passes', async () => {
+    await expect(checkUrlHost('http://127.0.0.1:9000/hook', strict)).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/127\.0\.0\.1 is not a public address.*WEBHOOK_ALLOW_PRIVATE=true/) });
+    await expect(checkUrlHost('http://localhost:9000/hook', strict)).rejects.toMatchObject({ message: expect.stringMatching(/^localhost \((127\.0\.0\.1|::1)\) is not a public address/) });
+    await expect(checkUrlHost('http://[fd00::5]/hook', strict)).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(checkUrlHost('http://127.0.0.1:9000/hook', open)).resolves.toBeUndefined();
+    await expect(checkUrlHost('https://93.184.215.14/hook', strict)).resolves.toBeUndefined();
   });
 });

@@ -1,11 +1,12 @@
-// Where a webhook may point. A project owner is not the server's admin: without this check an
-// owner could make Tandem POST to services inside the network it runs in (a database's HTTP port,
-// a cloud metadata endpoint at 169.254.169.254) and read their answers' status in the delivery log.
-// So, as GitLab does for its webhooks, addresses that are not on the public internet are refused
-// unless the admin allows them (`WEBHOOK_ALLOW_PRIVATE=true`: receivers inside a company network).
-// The check runs when a webhook is added (a clear error) and again on every delivery, on the
-// address the connection really uses (a name that resolved to a public address at creation and
-// to a private one later is refused then: DNS rebinding).
+// Where the server may connect when a member hands it a URL (a webhook receiver, an image to
+// import). A project owner is not the server's admin: without this check an owner could make
+// Tandem call services inside the network it runs in (a database's HTTP port, a cloud metadata
+// endpoint at 169.254.169.254) and learn from the answers. So, as GitLab does, addresses that
+// are not on the public internet are refused unless the admin allows them
+// (`WEBHOOK_ALLOW_PRIVATE`, `IMPORT_ALLOW_PRIVATE`: receivers and image stores inside a company
+// network). The check runs when the URL is given (a clear error) and again on the address the
+// connection really uses (a name that resolved to a public address then and to a private one
+// later is refused: DNS rebinding).
 import dns from 'node:dns';
 import net from 'node:net';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
@@ -51,43 +52,51 @@ export function isPrivateAddress(ip: string): boolean {
   return blocked.check(ip, 'ipv6');
 }
 
-const refusal = (host: string, ip: string) =>
-  `${host === ip ? ip : `${host} (${ip})`} is not a public address; the server's admin allows receivers inside the network with WEBHOOK_ALLOW_PRIVATE=true`;
+/** Whether private addresses are allowed, and the setting that allows them (for the error). */
+export interface Reach {
+  allowPrivate: boolean;
+  /** The environment variable an admin sets to allow them, e.g. `WEBHOOK_ALLOW_PRIVATE`. */
+  setting: string;
+}
+
+const refusal = (host: string, ip: string, reach: Reach) =>
+  `${host === ip ? ip : `${host} (${ip})`} is not a public address; the server's admin allows addresses inside the network with ${reach.setting}=true`;
 
 /** The URL's host without IPv6 brackets. */
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
 /**
- * Checks a receiver URL when a webhook is added: `validation_failed` when its host is, or resolves
- * to, a private address. A name that does not resolve now is accepted (its deliveries will say).
+ * Checks a URL when it is given (a webhook added, an image to import): `validation_failed` when
+ * its host is, or resolves to, a private address. A name that does not resolve now is accepted
+ * (the connection will say).
  */
-export async function checkReceiver(url: string, allowPrivate: boolean): Promise<void> {
-  if (allowPrivate) return;
+export async function checkUrlHost(url: string, reach: Reach): Promise<void> {
+  if (reach.allowPrivate) return;
   const host = hostOf(new URL(url));
   const ips = net.isIP(host) ? [host] : await dns.promises.lookup(host, { all: true }).then((a) => a.map((x) => x.address), () => []);
   const bad = ips.find(isPrivateAddress);
-  if (bad) throw new TandemError(ErrorCode.ValidationFailed, refusal(host, bad));
+  if (bad) throw new TandemError(ErrorCode.ValidationFailed, refusal(host, bad, reach));
 }
 
-/** An error a delivery attempt records (its `code` goes to the delivery log). */
+/** A refused connection (its `code` goes to a webhook's delivery log, an import's answer). */
 export class PrivateAddressError extends Error {
   readonly code = 'EPRIVATE';
 }
 
 /** Throws PrivateAddressError when the URL's host is a private IP literal (no lookup happens for one). */
-export function refuseLiteral(url: URL, allowPrivate: boolean): void {
+export function refuseLiteral(url: URL, reach: Reach): void {
   const host = hostOf(url);
-  if (!allowPrivate && net.isIP(host) && isPrivateAddress(host)) throw new PrivateAddressError(refusal(host, host));
+  if (!reach.allowPrivate && net.isIP(host) && isPrivateAddress(host)) throw new PrivateAddressError(refusal(host, host, reach));
 }
 
 /** A `lookup` for http.request that refuses names resolving to private addresses. */
-export function guardedLookup(allowPrivate: boolean): net.LookupFunction {
+export function guardedLookup(reach: Reach): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 4);
       const list = addresses as dns.LookupAddress[];
-      const bad = allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(Object.assign(new PrivateAddressError(refusal(hostname, bad.address)), { errno: 0, syscall: 'lookup' }) as NodeJS.ErrnoException, '', 4);
+      const bad = reach.allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
+      if (bad) return callback(Object.assign(new PrivateAddressError(refusal(hostname, bad.address, reach)), { errno: 0, syscall: 'lookup' }) as NodeJS.ErrnoException, '', 4);
       if ((options as dns.LookupAllOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
     });

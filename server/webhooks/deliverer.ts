@@ -24,7 +24,7 @@ export interface DelivererOptions {
   retryDelaysMs?: readonly number[];
   /** How long a claim holds a delivery from other nodes (longer than an attempt can take). */
   leaseMs?: number;
-  /** Receivers at private addresses allowed (receiverAddress.ts; `WEBHOOK_ALLOW_PRIVATE`). */
+  /** Receivers at private addresses allowed (server/net/privateAddress.ts; `WEBHOOK_ALLOW_PRIVATE`). */
   allowPrivate?: boolean;
 }
 
@@ -118,14 +118,14 @@ export class Deliverer {
           'x-tandem-signature': signature(d.secret, d.payload),
         },
         d.payload,
-        { signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.halt.signal]), allowPrivate: this.allowPrivate },
+        { signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.halt.signal]), reach: { allowPrivate: this.allowPrivate, setting: 'WEBHOOK_ALLOW_PRIVATE' } },
       );
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
       // Shutting down: not an attempt the receiver failed. The claim lapses and whichever node
       // runs next sends it again.
       if (this.stopped) return;
-      // The socket's code (ECONNREFUSED, ENOTFOUND, EPRIVATE: refused, receiverAddress.ts) says why.
+      // The socket's code (ECONNREFUSED, ENOTFOUND, EPRIVATE: refused, server/net/privateAddress.ts) says why.
       const err = e as Error & { code?: string };
       error = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : err.code === 'EPRIVATE' ? `EPRIVATE: ${err.message}` : (err.code ?? err.message);
     }

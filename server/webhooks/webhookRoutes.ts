@@ -10,7 +10,7 @@ import { requireOwner, requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
 import { ToldEvents, type Webhook } from '../storage/webhookTypes';
 import type { Deliverer } from './deliverer';
-import { checkReceiver } from './receiverAddress';
+import { checkUrlHost } from '../net/privateAddress';
 
 /** At most this many webhooks per project. */
 export const MAX_WEBHOOKS = 10;
@@ -53,7 +53,7 @@ export function webhookRoutes(router: Router, deps: HttpDeps, deliverer: Deliver
     const body = await readJson(req, deps.config.limits.maxJsonBytes, CreateWebhookSchema);
     const projectId = params.projectId as ProjectId;
     if ((await hooks.listWebhooks(projectId)).length >= MAX_WEBHOOKS) throw new TandemError(ErrorCode.Conflict, `a project has at most ${MAX_WEBHOOKS} webhooks`);
-    await checkReceiver(body.url, deliverer.allowPrivate);
+    await checkUrlHost(body.url, { allowPrivate: deliverer.allowPrivate, setting: 'WEBHOOK_ALLOW_PRIVATE' });
     const secret = crypto.randomBytes(24).toString('base64url');
     const hook = await hooks.createWebhook({ projectId, url: body.url, secret, events: body.events, createdBy: user.id });
     sendJson(res, 201, hook);

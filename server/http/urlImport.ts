@@ -1,0 +1,61 @@
+// POST /api/projects/:id/tasks/from-urls: the owner hands the server image URLs (a bucket's
+// signed links, a public dataset, an image server inside the company if the admin allows it) and
+// the server fetches each and adds it as a task, as an upload would. Each URL succeeds or fails
+// on its own (an answer per URL, in order); four are fetched at a time. The task is named after
+// the URL's last path segment.
+import { ErrorCode, TandemError, isTandemError } from '../../shared/protocol/errors';
+import { ImportUrlsSchema, type ImportUrlResult } from '../../shared/protocol/http';
+import type { ProjectId } from '../../shared/schema/ids';
+import { fetchBytes } from '../net/fetchBytes';
+import { checkUrlHost } from '../net/privateAddress';
+import { addImage } from './addImage';
+import { readJson } from './body';
+import { requireOwner, requireUser, type HttpDeps } from './context';
+import { sendJson, type Router } from './router';
+
+/** How many images are fetched at once. */
+const PARALLEL = 4;
+
+/** The task's name: the URL's last path segment, decoded ("…/frames/0001.jpg?sig=…" → 0001.jpg). */
+export function nameFromUrl(url: string): string {
+  const u = new URL(url);
+  const last = u.pathname.split('/').filter(Boolean).pop() ?? '';
+  let name: string;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    name = last;
+  }
+  return (name.trim() || u.hostname).slice(0, 500);
+}
+
+export function urlImportRoutes(router: Router, deps: HttpDeps): void {
+  const reach = { allowPrivate: deps.config.imports.allowPrivate, setting: 'IMPORT_ALLOW_PRIVATE' };
+
+  router.add('POST', '/api/projects/:projectId/tasks/from-urls', async ({ req, res, query, params }) => {
+    const user = await requireUser(deps, req, query);
+    const projectId = params.projectId as ProjectId;
+    await requireOwner(deps, user, projectId);
+    const { urls } = await readJson(req, deps.config.limits.maxJsonBytes, ImportUrlsSchema);
+    const one = async (url: string): Promise<ImportUrlResult> => {
+      try {
+        await checkUrlHost(url, reach);
+        const { bytes } = await fetchBytes(url, { reach, maxBytes: deps.config.limits.maxImageBytes, timeoutMs: deps.config.imports.fetchTimeoutMs });
+        const task = await addImage(deps, projectId, nameFromUrl(url), bytes, null, user);
+        return { url, id: task.id, name: task.name, width: task.width, height: task.height };
+      } catch (e) {
+        const err = isTandemError(e) ? e : new TandemError(ErrorCode.Internal, 'the image could not be added');
+        if (!isTandemError(e)) deps.log.warn({ err: e, url }, 'import by URL failed');
+        return { url, error: { code: err.code, message: err.message } };
+      }
+    };
+    const results: ImportUrlResult[] = new Array(urls.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < urls.length; i = next++) results[i] = await one(urls[i]);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, urls.length) }, worker));
+    const added = results.filter((r) => 'id' in r).length;
+    sendJson(res, 200, { added, failed: results.length - added, results });
+  });
+}
