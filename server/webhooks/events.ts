@@ -15,7 +15,7 @@ import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, User } from '../storage/types';
 import type { WebhookEvent, WebhookStore } from '../storage/webhookTypes';
-import { ReviewMemory, reviewOccurrences, type Occurrence } from './reviewOccurrences';
+import { fillLine, ReviewMemory, reviewOccurrences, type Occurrence } from './reviewOccurrences';
 
 export class WebhookEvents {
   private memory = new Map<TaskId, ReviewMemory>();
@@ -92,7 +92,7 @@ export class WebhookEvents {
         task: { id: task.id, name: task.name, ...o.task, ...this.urlOf(task) },
         by: { id: o.by, name },
         ...o.body,
-        text: o.line.replace('{by}', name ?? 'someone').replace('{task}', task.name),
+        text: fillLine(o.line, name, task.name),
       });
     }
   }

@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import type { ObjectId, TaskId } from '../../shared/schema/ids';
 import { createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { deleteMessage, editMessage } from '../../shared/schema/reviewMessages';
-import { COMMENT_HORIZON_MS, ReviewMemory, reviewOccurrences } from './reviewOccurrences';
+import { COMMENT_HORIZON_MS, fillLine, ReviewMemory, reviewOccurrences } from './reviewOccurrences';
 
 const task = 't1' as TaskId;
 const keys = (os: ReturnType<typeof reviewOccurrences>) => os.map((o) => `${o.event} ${o.key}`);
@@ -64,5 +64,11 @@ describe('review occurrences', () => {
     doc.getMap('threads').set('empty', new Y.Map());
     const found = reviewOccurrences(task, doc, new ReviewMemory(), now);
     expect(found.map((o) => (o.body.message as { text: string }).text)).toEqual(['typo']);
+  });
+
+  it("fills in who and the task's name as they are written, whatever characters they hold", () => {
+    expect(fillLine('{by} replied on {task}: see {task}', 'Rita $& Co', 'img_$1.jpg')).toBe('Rita $& Co replied on img_$1.jpg: see {task}');
+    expect(fillLine('{by} commented on {task}: x', null, 'a.png')).toBe('someone commented on a.png: x');
+    expect(fillLine('{by} commented on {task}: x', 'Mr {task}', 'a.png')).toBe('Mr {task} commented on a.png: x');
   });
 });

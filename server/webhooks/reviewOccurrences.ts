@@ -28,6 +28,18 @@ export interface Occurrence {
   line: string;
 }
 
+/** An occurrence's chat line with who (a missing user: "someone") and the task's name filled in:
+ *  the first of each placeholder, in one pass over the line, so neither what is filled in (a
+ *  name holding `{task}` or `$&`) nor a message quoting a placeholder is read as one. */
+export function fillLine(line: string, byName: string | null, taskName: string): string {
+  const done = new Set<string>();
+  return line.replace(/\{by\}|\{task\}/g, (m) => {
+    if (done.has(m)) return m;
+    done.add(m);
+    return m === '{by}' ? (byName ?? 'someone') : taskName;
+  });
+}
+
 export class ReviewMemory {
   status: string | null = null;
   flag: string | null = null;
