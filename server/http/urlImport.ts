@@ -1,8 +1,8 @@
 // POST /api/projects/:id/tasks/from-urls: the owner hands the server image URLs (a bucket's
 // signed links, a public dataset, an image server inside the company if the admin allows it) and
 // the server fetches each and adds it as a task, as an upload would. Each URL succeeds or fails
-// on its own (an answer per URL, in order); four are fetched at a time. The task is named after
-// the URL's last path segment.
+// on its own (an answer per URL, in order); four are fetched at a time and the tasks made in the
+// order given. The task is named after the URL's last path segment.
 import { ErrorCode, TandemError, isTandemError } from '../../shared/protocol/errors';
 import { ImportUrlsSchema, type ImportUrlResult } from '../../shared/protocol/http';
 import type { ProjectId } from '../../shared/schema/ids';
@@ -37,22 +37,41 @@ export function urlImportRoutes(router: Router, deps: HttpDeps): void {
     const projectId = params.projectId as ProjectId;
     await requireOwner(deps, user, projectId);
     const { urls } = await readJson(req, deps.config.limits.maxJsonBytes, ImportUrlsSchema);
-    const one = async (url: string): Promise<ImportUrlResult> => {
-      try {
-        await checkUrlHost(url, reach);
-        const { bytes } = await fetchBytes(url, { reach, maxBytes: deps.config.limits.maxImageBytes, timeoutMs: deps.config.imports.fetchTimeoutMs });
-        const task = await addImage(deps, projectId, nameFromUrl(url), bytes, null, user);
-        return { url, id: task.id, name: task.name, width: task.width, height: task.height };
-      } catch (e) {
-        const err = isTandemError(e) ? e : new TandemError(ErrorCode.Internal, 'the image could not be added');
-        if (!isTandemError(e)) deps.log.warn({ err: e, url }, 'import by URL failed');
-        return { url, error: { code: err.code, message: err.message } };
-      }
+    const failure = (url: string, e: unknown): ImportUrlResult => {
+      if (!isTandemError(e)) deps.log.warn({ err: e, url }, 'import by URL failed');
+      const err = isTandemError(e) ? e : new TandemError(ErrorCode.Internal, 'the image could not be added');
+      return { url, error: { code: err.code, message: err.message } };
     };
+    // Fetched four at a time, added one at a time in the order given (frames of a sequence stay
+    // in order): a worker holds its one fetched image until the URLs before it are done.
     const results: ImportUrlResult[] = new Array(urls.length);
+    let turn = 0;
+    const waiting = new Map<number, () => void>();
+    const myTurn = (i: number) => (i === turn ? Promise.resolve() : new Promise<void>((r) => waiting.set(i, r)));
+    const pass = () => {
+      turn++;
+      waiting.get(turn)?.();
+      waiting.delete(turn);
+    };
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < urls.length; i = next++) results[i] = await one(urls[i]);
+      for (let i = next++; i < urls.length; i = next++) {
+        const url = urls[i];
+        const fetched = await checkUrlHost(url, reach)
+          .then(() => fetchBytes(url, { reach, maxBytes: deps.config.limits.maxImageBytes, timeoutMs: deps.config.imports.fetchTimeoutMs }))
+          .catch((e: unknown) => failure(url, e));
+        await myTurn(i);
+        try {
+          if ('bytes' in fetched) {
+            const task = await addImage(deps, projectId, nameFromUrl(url), fetched.bytes, null, user);
+            results[i] = { url, id: task.id, name: task.name, width: task.width, height: task.height };
+          } else results[i] = fetched;
+        } catch (e) {
+          results[i] = failure(url, e);
+        } finally {
+          pass();
+        }
+      }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, urls.length) }, worker));
     const added = results.filter((r) => 'id' in r).length;

@@ -1,6 +1,6 @@
 // Images added by URL (POST /api/projects/:id/tasks/from-urls): the server fetches each from an
 // image server (here on a local port), follows a redirect, and adds it as a task named after the
-// URL; each bad URL gets its own error code (missing, too large, not an image, too slow) while the
+// URL, in the order given whatever order the answers come in; each bad URL gets its own error code (missing, too large, not an image, too slow) while the
 // others are added; a default server refuses addresses inside its network; owners only.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +19,8 @@ describe('images added by URL', () => {
     images = http.createServer((req, res) => {
       hits.push(req.url ?? '');
       const path = (req.url ?? '').split('?')[0];
-      if (path === '/frames/0001.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+      // The first frame answers last: the tasks must still come in the order given.
+      if (path === '/frames/0001.png') setTimeout(() => res.writeHead(200, { 'content-type': 'image/png' }).end(png), req.url?.includes('Signature') ? 200 : 0);
       else if (path === '/frames/street%20view.jpg') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(jpg);
       else if (path === '/moved') res.writeHead(302, { location: '/frames/0001.png' }).end();
       else if (path === '/big.png') res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(64 * 1024));
