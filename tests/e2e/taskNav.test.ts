@@ -313,6 +313,22 @@ describe('going through a project', () => {
       expect(await names()).toEqual(await expected((c) => Object.keys(c).length === 0));
       expect(await names()).not.toContain('three.png');
       await shot(page, 'task-list-label-filter');
+      // Opened from that list, the editor goes through the images with a car only.
+      const cars = (await rows()).filter((t) => (t.labelCounts?.car ?? 0) > 0).map((t) => t.name); // upload order, as listed
+      await page.getByTestId('label-filter').selectOption('car');
+      await page.getByTestId('task').filter({ hasText: cars[0] }).locator('a.open').click();
+      await page.getByTestId('task-scope').waitFor();
+      expect(await page.getByTestId('task-scope').textContent()).toContain('car');
+      expect(await page.getByTestId('task-position').textContent()).toBe(`1 / ${cars.length}`);
+      expect(cars.length).toBeGreaterThan(1); // one.png, relabelled a car earlier, and three.png
+      await page.keyboard.press('PageDown');
+      await waitFor(async () => (await page.getByTestId('task-position').textContent()) === `2 / ${cars.length}`, 'the next image with a car');
+      expect(await page.title()).toContain(cars[1]);
+      // × goes back to the whole project.
+      await page.getByTestId('task-scope-leave').click();
+      await waitFor(async () => (await page.getByTestId('task-position').textContent())?.endsWith(' / 193') ?? false, 'the whole project again');
+      expect(await page.getByTestId('task-scope').count()).toBe(0);
+      await page.goto(`${srv.url}/projects/${projectId}`);
       await page.getByTestId('label-filter').selectOption('');
     } finally {
       other.destroy();
