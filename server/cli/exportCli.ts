@@ -1,5 +1,5 @@
 // npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir>
-//                   [--task <id> ...] [--status done,in_review] [--images] [--include-flagged] [--data-dir <dir>]
+//                   [--task <id> ...] [--status done,in_review] [--label <name> ...] [--images] [--include-flagged] [--data-dir <dir>]
 // Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
 // directory: annotations.json for the COCO formats, the format's files for VOC, YOLO and masks (with
 // `--images`, the images too, where the format's lists name them).
@@ -25,6 +25,8 @@ const ArgsSchema = z.object({
   format: z.enum(ExportFormats),
   out: z.string().min(1, '--out <dir> is required'),
   task: z.array(z.string().min(1)).optional(),
+  /** Only these labels' objects and classes (repeatable). */
+  label: z.array(z.string().min(1)).optional(),
   /** Only tasks whose review status is one of these (comma-separated). */
   status: ExportStatusesSchema.optional(),
   'data-dir': z.string().optional(),
@@ -33,7 +35,7 @@ const ArgsSchema = z.object({
   'include-flagged': z.boolean().optional(),
 });
 
-const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--images] [--include-flagged] [--data-dir <dir>]';
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--label <name> ...] [--images] [--include-flagged] [--data-dir <dir>]';
 
 async function main(argv: string[]): Promise<number> {
   let args: z.infer<typeof ArgsSchema>;
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
         format: { type: 'string', default: 'coco' },
         out: { type: 'string' },
         task: { type: 'string', multiple: true },
+        label: { type: 'string', multiple: true },
         status: { type: 'string' },
         'data-dir': { type: 'string' },
         images: { type: 'boolean' },
@@ -88,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     // A project's flagged images stay out unless asked for; tasks named with --task are always in.
     const skipFlagged = !args.task && !args['include-flagged'];
-    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status, skipFlagged });
+    const input = await loadExportInput(storage, storageRooms(storage), args.project as ProjectId, args.task as TaskId[] | undefined, { statuses: args.status, skipFlagged, labels: args.label });
     if (args.images && !canIncludeImages(args.format)) {
       console.error(`--images is for voc, yolo and masks, not ${args.format}`);
       return 2;

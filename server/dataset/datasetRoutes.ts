@@ -31,6 +31,8 @@ const ExportQuery = z.object({ format: z.enum(ExportFormats).default('coco'), im
 const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 /** A project export may keep only tasks of some statuses: `?status=done` or `?status=done,in_review`. */
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional(), flagged: z.enum(['include', 'exclude']).default('exclude') });
+/** `?label=car&label=person`: only those labels' objects and classes (repeated: a name may hold a comma). */
+const labelsOf = (q: URLSearchParams): string[] | undefined => (q.getAll('label').length ? [...new Set(q.getAll('label'))] : undefined);
 const ImportQuery = z.object({
   format: z.enum(['coco', 'yolo', 'masks', 'voc']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
@@ -101,7 +103,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     await deps.auth.projectRole(user, projectId);
     const { format, status, images, flagged } = validate(ProjectExportQuery, query(q));
     // Flagged images (blurry, duplicates) stay out of a project's dataset unless asked for.
-    const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status, skipFlagged: flagged === 'exclude' });
+    const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status, skipFlagged: flagged === 'exclude', labels: labelsOf(q) });
     await sendExport(res, input, format, input.project.name, images === 'true');
   });
 

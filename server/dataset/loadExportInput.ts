@@ -11,17 +11,25 @@ import type { ExportInput } from './types';
  * All tasks of a project, or only `taskIds` (in that order), or only those whose status (read from
  * each task's review room, the truth the task rows mirror) is one of `statuses`. `skipFlagged`
  * leaves out flagged images (blurry, a duplicate: no training example), by the room's flag.
- * Throws not_found.
+ * `labels`: only objects of these labels (every image stays: one without them is a negative
+ * example), the project's classes cut down to them. Throws not_found, and validation_failed for a
+ * label the project does not have.
  */
 export async function loadExportInput(
   storage: Storage,
   rooms: LiveRooms,
   projectId: ProjectId,
   taskIds?: TaskId[],
-  opts: { statuses?: readonly TaskStatusValue[]; skipFlagged?: boolean } = {},
+  opts: { statuses?: readonly TaskStatusValue[]; skipFlagged?: boolean; labels?: readonly string[] } = {},
 ): Promise<ExportInput> {
-  const project = await storage.meta.getProject(projectId);
-  if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
+  const found = await storage.meta.getProject(projectId);
+  if (!found) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
+  // Only some labels (a one-class set from a many-class project): the others' objects stay out,
+  // and so do their classes, so the classes are numbered as if the project had only these.
+  const only = opts.labels ? new Set(opts.labels) : null;
+  const unknown = opts.labels?.filter((l) => !found.labels.some((x) => x.name === l)) ?? [];
+  if (unknown.length) throw new TandemError(ErrorCode.ValidationFailed, `not a label of the project: ${unknown.join(', ')}`);
+  const project = only ? { ...found, labels: found.labels.filter((l) => only.has(l.name)) } : found;
   const all = await storage.meta.listTasks(projectId);
   const tasks = taskIds
     ? taskIds.map((id) => {
@@ -41,7 +49,8 @@ export async function loadExportInput(
       if ((opts.statuses && !opts.statuses.includes(status)) || (opts.skipFlagged && flagged)) continue;
     }
     const doc = await loadRoomDoc(rooms, `task:${task.id}`);
-    out.tasks.push({ task, objects: listObjects(doc) });
+    const objects = listObjects(doc);
+    out.tasks.push({ task, objects: only ? objects.filter((o) => only.has(o.label)) : objects });
     doc.destroy();
   }
   return out;

@@ -128,6 +128,11 @@ describe('going through a project', () => {
     const href = await page.getByTestId('export-link').getAttribute('href');
     const coco = await (await page.request.get(href!)).json();
     expect(coco.images.map((i: { file_name: string }) => i.file_name)).toEqual(['three.png']);
+    // One label only: a one-class set, its class the only category.
+    await page.getByTestId('export-label').selectOption({ label: 'Only car' });
+    const carOnly = await (await page.request.get((await page.getByTestId('export-link').getAttribute('href'))!)).json();
+    expect(carOnly.categories.map((c: { name: string }) => c.name)).toEqual(['car']);
+    await page.getByTestId('export-label').selectOption('');
     // The projects page: how far the project is.
     await page.goto(`${srv.url}/`);
     expect(await page.getByTestId('project-progress').textContent()).toBe('3 tasks · 1 done');

@@ -79,6 +79,14 @@ describe('export CLI', () => {
     expect(d.code).toBe(0);
     const doneOut = JSON.parse(fs.readFileSync(path.join(done, 'annotations.json'), 'utf8'));
     expect(doneOut.images.map((i: { file_name: string }) => i.file_name)).toEqual([fx.tasks.get('taskB')!.name]);
+
+    // Only the dogs: YOLO's one class is the dog, class 0, in every image that has one.
+    const dogs = tmpOut();
+    expect(runCli(['--project', fx.project.id, '--format', 'yolo', '--label', 'dog', '--out', dogs, '--data-dir', fx.dir]).code).toBe(0);
+    expect(fs.readFileSync(path.join(dogs, 'classes.txt'), 'utf8')).toBe('dog\n');
+    const lines = fs.readdirSync(path.join(dogs, 'labels')).flatMap((f) => fs.readFileSync(path.join(dogs, 'labels', f), 'utf8').trim().split('\n').filter(Boolean));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.startsWith('0 '))).toBe(true);
   });
 
   it("leaves out an image flagged in its review room, even when the task's row never heard of it", async () => {

@@ -117,6 +117,19 @@ describe('dataset over HTTP', () => {
     expect(unknown.body.error.code).toBe('validation_failed');
   });
 
+  it('exports only the labels asked for, numbered as if the project had only those: a one-class set', async () => {
+    const yolo = await s.api('GET', `/api/projects/${projectId}/export?format=yolo&label=bird`);
+    expect(yolo.status).toBe(200);
+    const y = unzipSync(new Uint8Array(yolo.body));
+    expect(strFromU8(y['classes.txt'])).toBe('bird\n');
+    expect(strFromU8(y['labels/a.txt']).trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['0']); // the bird, class 0 now
+    const coco = (await s.api('GET', `/api/projects/${projectId}/export?format=coco&label=cat&label=bird&label=cat`)).body;
+    expect(coco.categories.map((c: { name: string }) => c.name)).toEqual(['cat', 'bird']);
+    expect(coco.annotations).toHaveLength(2);
+    const typo = await s.api('GET', `/api/projects/${projectId}/export?format=coco&label=brid`);
+    expect([typo.status, typo.body.error.code, typo.body.error.message]).toEqual([400, 'validation_failed', 'not a label of the project: brid']);
+  });
+
   it('streams VOC and YOLO zips with the images in them when asked: a dataset that trains as downloaded', async () => {
     const stored = await s.api('GET', `/api/tasks/${taskId}/image`);
     const yolo = await s.api('GET', `/api/projects/${projectId}/export?format=yolo&images=true`);
