@@ -2,7 +2,7 @@
 // assignments are in memberRoutes.ts.
 import type { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { CreateProjectSchema, ProjectSettingsSchema, SetGuideSchema, SetLabelsSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
+import { CreateProjectSchema, ProjectSettingsSchema, SetGuideSchema, SetLabelsSchema, SetProjectNameSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
 import type { ProjectId } from '../../shared/schema/ids';
 import type { Task } from '../storage/types';
 import { addImage, UploadTypes } from './addImage';
@@ -77,6 +77,8 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   ownerPut('labels', SetLabelsSchema, (id, b) => meta.setProjectLabels(id, b.labels));
   // The annotation guide: the owner writes it, every member reads it with the project.
   ownerPut('guide', SetGuideSchema, (id, b) => meta.setProjectGuide(id, b.guide));
+  // A typo in the name, or a batch renamed once it is known what it holds.
+  ownerPut('name', SetProjectNameSchema, (id, b) => meta.setProjectName(id, b.name));
   // The owner's rules for every editor of the project (masks kept apart), read with the project.
   ownerPut('settings', ProjectSettingsSchema, (id, b) => meta.setProjectSettings(id, b));
 

@@ -102,6 +102,8 @@ export interface MetaStore {
   setProjectLabels(id: ProjectId, labels: Label[]): Promise<void>;
   /** Replaces the project's guide; `not_found` when there is no such project. */
   setProjectGuide(id: ProjectId, guide: string): Promise<void>;
+  /** Renames the project (1-200 characters, trimmed: `validation_failed`); `not_found` when none. */
+  setProjectName(id: ProjectId, name: string): Promise<void>;
   /** Replaces the project's settings (checked: `validation_failed`); `not_found` when there is no such project. */
   setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void>;
   /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */

@@ -54,6 +54,9 @@ export const GuideSchema = z.string().max(20_000);
 /** Body of `PUT /api/projects/:id/guide`. */
 export const SetGuideSchema = z.object({ guide: GuideSchema });
 
+/** Body of `PUT /api/projects/:id/name`. */
+export const SetProjectNameSchema = z.object({ name: z.string().trim().min(1).max(200) });
+
 /** A project's rules for everyone in it (the owner's): `noOverlap` keeps masks apart in every editor. */
 export const ProjectSettingsSchema = z.object({ noOverlap: z.boolean().default(false) }).strict();
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;

@@ -103,6 +103,12 @@ describe('annotation guide', () => {
     expect(copy.labels).toEqual((await guide()).labels); // descriptions too
     // Ana is a member already, with the sign-in link she has.
     expect((await srv.api('GET', `/api/projects/${copyId}`, undefined, ana.token)).body.role).toBe('annotator');
+    // A typo in the name is fixed in place.
+    await owner.getByTestId('project-rename').click();
+    await owner.getByTestId('project-name-input').fill('Street scenes, batch 2 (night)');
+    await owner.getByTestId('project-name-input').press('Enter');
+    await waitFor(async () => (await owner.getByTestId('project-name').textContent()) === 'Street scenes, batch 2 (night)', 'the new name shown');
+    expect((await srv.api('GET', `/api/projects/${copyId}`)).body.name).toBe('Street scenes, batch 2 (night)');
     await shot(owner, 'project-from-setup');
   });
 });

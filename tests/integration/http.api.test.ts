@@ -251,7 +251,7 @@ describe('HTTP API (contract 2)', () => {
     expect((await s.api('GET', `/api/projects/${projectId}`, undefined, ann.token)).body.settings).toEqual({ noOverlap: true });
   });
 
-  it("starts the next batch from a project's setup: labels with attributes, guide, settings, and its members if asked", async () => {
+  it("starts the next batch from a project's setup (labels with attributes, guide, settings, and its members if asked) and renames it", async () => {
     const { projectId } = await s.createProjectWithTask({ name: 'Street scenes, batch 1' });
     const labels = [
       { name: 'car', color: '#ff0000', description: 'Vans too, not trailers.', attributes: [{ name: 'occluded', type: 'checkbox', default: false }] },
@@ -283,6 +283,11 @@ describe('HTTP API (contract 2)', () => {
     expect((await s.api('POST', '/api/projects', { name: 'x', from: 'nope' })).status).toBe(404);
     expect((await s.api('POST', '/api/projects', { name: 'x', members: true })).body.error.code).toBe('validation_failed');
     expect((await s.api('POST', '/api/projects', { name: 'x', from: projectId }, ana.token)).status).toBe(403);
+    // The owner renames a project (trimmed); members may not, nor to nothing.
+    expect((await s.api('PUT', `/api/projects/${bare.id}/name`, { name: '  Batch 3 (buses) ' })).body).toEqual({ name: 'Batch 3 (buses)' });
+    expect((await s.api('GET', `/api/projects/${bare.id}`)).body.name).toBe('Batch 3 (buses)');
+    expect((await s.api('PUT', `/api/projects/${made.body.id}/name`, { name: 'mine now' }, ana.token)).status).toBe(403);
+    expect((await s.api('PUT', `/api/projects/${bare.id}/name`, { name: ' ' })).body.error.code).toBe('validation_failed');
   });
 
   it('exports COCO with compressed RLE whose area and bbox match the mask', async () => {

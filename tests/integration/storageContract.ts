@@ -125,6 +125,12 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect((await meta.getProject(p.id))?.labels).toEqual([{ name: 'bird', color: '#0000ff' }]);
         await expect(meta.setProjectLabels(p.id, [{ name: 'x', color: 'red' }])).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setProjectLabels('nope' as ProjectId, [])).rejects.toMatchObject({ code: 'not_found' });
+        // The name: trimmed, bounded.
+        await meta.setProjectName(p.id, '  Street scenes, batch 2 ');
+        expect((await meta.getProject(p.id))?.name).toBe('Street scenes, batch 2');
+        await expect(meta.setProjectName(p.id, '   ')).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setProjectName(p.id, 'x'.repeat(201))).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setProjectName('nope' as ProjectId, 'x')).rejects.toMatchObject({ code: 'not_found' });
         // The guide: empty at first, replaced whole, bounded, stored as typed (lines and spaces).
         expect((await meta.getProject(p.id))?.guide).toBe('');
         const guide = 'Cars:\n  - include mirrors\n  - not reflections';

@@ -10,7 +10,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -101,6 +101,12 @@ export class PgMetaStore implements MetaStore {
   async setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void> {
     const clean = parseInput(ProjectSettingsSchema, settings, 'settings');
     const r = await this.q('UPDATE projects SET settings = $2 WHERE id = $1', [id, JSON.stringify(clean)]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async setProjectName(id: ProjectId, name: string): Promise<void> {
+    const clean = parseInput(ProjectNameSchema, name, 'project name');
+    const r = await this.q('UPDATE projects SET name = $2 WHERE id = $1', [id, clean]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 

@@ -6,7 +6,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import type { ProjectSettings } from '../../../shared/protocol/http';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
@@ -103,6 +103,12 @@ export class SqliteMetaStore implements MetaStore {
   async setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void> {
     const clean = parseInput(ProjectSettingsSchema, settings, 'settings');
     const r = this.live().prepare('UPDATE projects SET settings = ? WHERE id = ?').run(JSON.stringify(clean), id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
+  }
+
+  async setProjectName(id: ProjectId, name: string): Promise<void> {
+    const clean = parseInput(ProjectNameSchema, name, 'project name');
+    const r = this.live().prepare('UPDATE projects SET name = ? WHERE id = ?').run(clean, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such project');
   }
 

@@ -130,6 +130,10 @@ export class Api {
   setSettings(projectId: string, settings: { noOverlap: boolean }) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/settings`, z.object({ noOverlap: z.boolean() }), settings);
   }
+  /** Renames the project (owners). */
+  renameProject(projectId: string, name: string) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/name`, z.object({ name: z.string() }), { name });
+  }
   /** Replaces the project's annotation guide (owners). */
   setGuide(projectId: string, guide: string) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/guide`, z.object({ guide: z.string() }), { guide });
