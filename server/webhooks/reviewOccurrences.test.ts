@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { ObjectId, TaskId } from '../../shared/schema/ids';
-import { createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import { clearTaskFlag, createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { deleteMessage, editMessage } from '../../shared/schema/reviewMessages';
 import { COMMENT_HORIZON_MS, fillLine, ReviewMemory, reviewOccurrences } from './reviewOccurrences';
 
@@ -19,7 +19,7 @@ const read = (doc: Y.Doc, mem: ReviewMemory) => {
 };
 
 describe('review occurrences', () => {
-  it('a status, a comment, a reply and a flag each once; verdicts, edits and resolves are not told', () => {
+  it('a status, a comment, a reply, a flag and its taking off each once; verdicts, edits and resolves are not told', () => {
     told = [];
     const doc = new Y.Doc();
     const mem = new ReviewMemory();
@@ -46,10 +46,14 @@ describe('review occurrences', () => {
     setTaskFlag(doc, { reason: 'not_relevant', note: 'a test card' }, 'ana');
     expect(read(doc, mem)).toMatchObject([{ event: 'task.flagged', by: 'ana', body: { flag: { reason: 'not_relevant', note: 'a test card' } }, line: '{by} flagged {task}: not relevant (a test card)' }]);
     expect(read(doc, mem)).toEqual([]);
+    clearTaskFlag(doc, undefined, 'olga');
+    expect(read(doc, mem)).toMatchObject([{ event: 'task.unflagged', by: 'olga', line: '{by} took the flag off {task}' }]);
+    expect(read(doc, mem)).toEqual([]);
 
     // Another node, or the next start, reads the same occurrences under the same keys.
-    expect(told).toHaveLength(4);
-    expect(keys(reviewOccurrences(task, doc, new ReviewMemory())).sort()).toEqual(told.sort());
+    expect(told).toHaveLength(5);
+    // (The flag is off by now: a fresh read finds its taking off, not the flag before it.)
+    expect(keys(reviewOccurrences(task, doc, new ReviewMemory())).sort()).toEqual(told.filter((k) => !k.startsWith('task.flagged')).sort());
   });
 
   it('a deleted message, comments older than the horizon at the first read, and values that are no thread are not told', () => {

@@ -1,5 +1,5 @@
 // What a review room says happened, as webhook occurrences: the task's status record, each new
-// comment (a thread's first message or a reply) and a flag put on the image. Each occurrence has a
+// comment (a thread's first message or a reply), a flag put on the image and taken off. Each occurrence has a
 // key that names it wherever it is seen (the same change read by two nodes, or by the room's next
 // load, is one delivery: the queue deduplicates by key) and the time it happened (a webhook is told
 // only what happened after it was made). `ReviewMemory` keeps what this process has already read
@@ -7,7 +7,7 @@
 // again and the queue drops what it already holds.
 import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
-import { listThreads, readTaskFlag, readTaskStatus, threadsMap } from '../../shared/schema/review';
+import { listThreads, readFlagOff, readTaskFlag, readTaskStatus, threadsMap } from '../../shared/schema/review';
 import type { WebhookEvent } from '../storage/webhookTypes';
 
 /** Comments older than this at the room's first read are not told: the queue forgets delivered
@@ -61,11 +61,18 @@ export function reviewOccurrences(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory,
     }
   }
   const flag = readTaskFlag(doc);
+  const off = flag ? null : readFlagOff(doc);
   if (flag) {
     const key = `flag:${taskId}:${flag.at}`;
     if (mem.flag !== key) {
       mem.flag = key;
       out.push({ event: 'task.flagged', key, at: flag.at, by: flag.by, body: { flag: { reason: flag.reason, note: flag.note } }, line: `{by} flagged {task}: ${flag.reason.replace('_', ' ')}${flag.note ? ` (${flag.note})` : ''}` });
+    }
+  } else if (off) {
+    const key = `unflag:${taskId}:${off.at}`;
+    if (mem.flag !== key) {
+      mem.flag = key;
+      out.push({ event: 'task.unflagged', key, at: off.at, by: off.by, body: {}, line: '{by} took the flag off {task}' });
     }
   }
   out.push(...newComments(taskId, doc, mem, now));

@@ -275,10 +275,20 @@ export function setTaskFlag(doc: Y.Doc, flag: { reason: TaskFlagReason; note?: s
   doc.transact(() => taskStatusMap(doc).set('flag', parsed.data), origin);
 }
 
-/** Takes the task's flag off (kept as null, so a mirror sees the change). */
-export function clearTaskFlag(doc: Y.Doc, origin?: unknown): void {
-  if (taskStatusMap(doc).get('flag') == null) return;
-  doc.transact(() => taskStatusMap(doc).set('flag', null), origin);
+/** Who took a task's flag off, and when: what `flag` holds then (no flag to every reader). */
+export const FlagOffSchema = z.object({ off: z.literal(true), by: z.string(), at: z.number().finite() });
+
+/** Takes the task's flag off, recording who (`by`) and when; without `by`, as null. Either way no
+ *  reader sees a flag, and a mirror sees the change. */
+export function clearTaskFlag(doc: Y.Doc, origin?: unknown, by?: string): void {
+  if (!readTaskFlag(doc)) return;
+  doc.transact(() => taskStatusMap(doc).set('flag', by === undefined ? null : { off: true, by, at: Date.now() }), origin);
+}
+
+/** Who took the task's flag off and when, while it stays off; null otherwise. */
+export function readFlagOff(doc: Y.Doc): { by: string; at: number } | null {
+  const parsed = FlagOffSchema.safeParse(taskStatusMap(doc).get('flag'));
+  return parsed.success ? { by: parsed.data.by, at: parsed.data.at } : null;
 }
 
 /** The task's flag; null when none (or invalid); undefined when it was never flagged. */

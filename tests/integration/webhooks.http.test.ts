@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
-import { createThread, reply, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import { clearTaskFlag, createThread, readTaskFlag, reply, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
@@ -123,8 +123,8 @@ describe('webhooks', () => {
     const { projectId, taskId } = await s.createProjectWithTask({ name: 'Birds', taskName: 'gull_07.jpg' });
     const rev = await s.addMember(projectId, 'reviewer', 'Rita');
     const ana = await s.addMember(projectId, 'annotator', 'Ana');
-    const hook = (await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['comment.created', 'task.flagged', 'comment.created'] })).body;
-    expect(hook.events).toEqual(['comment.created', 'task.flagged']);
+    const hook = (await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['comment.created', 'task.flagged', 'task.unflagged', 'comment.created'] })).body;
+    expect(hook.events).toEqual(['comment.created', 'task.flagged', 'task.unflagged']);
     const rita = connectClient(s.wsUrl, `review:${taskId}`, rev.token);
     const anas = connectClient(s.wsUrl, `review:${taskId}`, ana.token);
     try {
@@ -148,13 +148,18 @@ describe('webhooks', () => {
       const [answer, flag] = r.got.slice(1).map((g) => JSON.parse(g.body)).sort((a, b) => a.event.localeCompare(b.event));
       expect(answer).toMatchObject({ event: 'comment.created', thread: { id: thread, reply: true }, by: { name: 'Ana' }, text: 'Ana replied on gull_07.jpg: there is only one' });
       expect(flag).toMatchObject({ event: 'task.flagged', flag: { reason: 'duplicate', note: 'same as gull_06' }, text: 'Ana flagged gull_07.jpg: duplicate (same as gull_06)' });
+      // Rita finds it is not a duplicate and takes the flag off.
+      await waitFor(() => !!readTaskFlag(rita.doc), 'the flag reached Rita');
+      clearTaskFlag(rita.doc, undefined, rev.userId);
+      await waitFor(() => r.got.length === 4, 'the flag taken off told');
+      expect(JSON.parse(r.got[3].body)).toMatchObject({ event: 'task.unflagged', by: { id: rev.userId, name: 'Rita' }, text: 'Rita took the flag off gull_07.jpg' });
     } finally {
       rita.destroy();
       anas.destroy();
     }
     const log = (await s.api('GET', `/api/projects/${projectId}/webhooks/${hook.id}/deliveries`)).body;
-    expect(log.map((d: { event: string }) => d.event).sort()).toEqual(['comment.created', 'comment.created', 'task.flagged']); // no task.status
-    expect(r.got).toHaveLength(3);
+    expect(log.map((d: { event: string }) => d.event).sort()).toEqual(['comment.created', 'comment.created', 'task.flagged', 'task.unflagged']); // no task.status
+    expect(r.got).toHaveLength(4);
   });
 
   it('a server on its defaults refuses a receiver inside its network, and says what the admin can set', async () => {

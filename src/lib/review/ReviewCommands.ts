@@ -176,6 +176,6 @@ export class ReviewCommands {
 
   unflag(): void {
     this.check();
-    clearTaskFlag(this.init.doc, this.init.origin);
+    clearTaskFlag(this.init.doc, this.init.origin, this.init.userId);
   }
 }
