@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import type { Role, RoomKind } from '../../shared/protocol/roles';
 import { ensureAttributeMaps, initTaskDoc } from '../../shared/schema/annotation';
 import type { TaskId } from '../../shared/schema/ids';
@@ -190,8 +191,12 @@ export class Room {
 
   /** Applies an update written by the server itself (imports, tools): stored, relayed, published. Resolves once durable. */
   async applyServerUpdate(update: Uint8Array): Promise<void> {
+    if (this.failed || this.closed) throw new TandemError(ErrorCode.Unavailable, 'the room is being reloaded; try again');
     Y.applyUpdate(this.doc, update, ServerOrigin);
     await this.drain();
+    // No client holds a server's write to push it again: its caller (an import, a rename) must
+    // hear that it was not stored, and fail rather than report success.
+    if (this.failed) throw new TandemError(ErrorCode.Unavailable, 'the change could not be stored; try again');
   }
 
   /** Resolves once every append issued so far has settled. */

@@ -46,7 +46,7 @@ describe('room lifecycle', () => {
     b.destroy();
   });
 
-  it('an update the store refused is stored once its client reconnects, into the room loaded afresh', async () => {
+  it("an update the store refused is stored once its client reconnects, into the room loaded afresh; a server's own write fails loudly", async () => {
     // The default unload grace (10 s): the client is back long before the room would unload.
     const srv = await startTestServer();
     try {
@@ -67,6 +67,17 @@ describe('room lifecycle', () => {
       await waitFor(async () => (await stored(srv, room)).getMap('m').get('second') === 2, 'the refused edit stored after the reconnect');
       expect(srv.server.sync.metrics.persistErrors).toBe(1);
       expect(srv.server.sync.metrics.rooms).toBe(1); // the failed room is gone, a fresh one serves
+
+      // A server's own write (an import) has no client to push it again: its caller hears it failed.
+      refused = 0;
+      const write = (key: string) => {
+        const d = new Y.Doc();
+        d.getMap('m').set(key, true);
+        return Y.encodeStateAsUpdate(d);
+      };
+      await expect(srv.server.sync.applyServerUpdate(room, write('imported'))).rejects.toMatchObject({ code: 'unavailable' });
+      await srv.server.sync.applyServerUpdate(room, write('again')); // tried again: stored
+      expect((await stored(srv, room)).getMap('m').get('again')).toBe(true);
       a.destroy();
     } finally {
       await srv.close();
