@@ -186,6 +186,10 @@ describe('webhooks', () => {
       const hook = (await first.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url })).body;
       await first.api('POST', `/api/projects/${projectId}/webhooks/${hook.id}/ping`);
       await waitFor(() => r.got.length === 1, 'the first attempt refused');
+      // Recorded as refused before the server stops (an attempt still in flight at shutdown is not
+      // counted: its claim lapses after the lease, 30 s, which this test does not wait for).
+      const server = first;
+      await waitFor(async () => (await server.api('GET', `/api/projects/${projectId}/webhooks/${hook.id}/deliveries`)).body[0]?.attempts === 1, 'the refusal recorded');
       await first.close();
       first = null;
       r.answer([200]);
