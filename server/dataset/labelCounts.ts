@@ -13,6 +13,7 @@ import type { TaskId } from '../../shared/schema/ids';
 import { objectsMap } from '../../shared/schema/annotation';
 import type { Logger } from '../logger';
 import type { MetaStore, Task } from '../storage/types';
+import { Settle } from './settle';
 
 /**
  * Objects with a mask, per label (objects being drawn have none yet; an empty label is none).
@@ -35,7 +36,8 @@ export interface LabelCountsOptions {
 }
 
 export class LabelCountsMirror {
-  private timers = new Map<TaskId, { timer: ReturnType<typeof setTimeout>; since: number }>();
+  /** Per task: the wait for its edits to settle. */
+  private readonly settle: Settle<TaskId>;
   /** Tasks whose edits settled, counted one at a time (an import of 10,000 images reads no more
    *  than one room at once). */
   private due = new Set<TaskId>();
@@ -43,8 +45,6 @@ export class LabelCountsMirror {
   /** What this process last wrote per task, to skip writing the same again. */
   private written = new Map<TaskId, string>();
   private stopped = false;
-  private readonly settleMs: number;
-  private readonly maxWaitMs: number;
 
   constructor(
     private readonly meta: Pick<MetaStore, 'setTaskLabelCounts'>,
@@ -53,24 +53,12 @@ export class LabelCountsMirror {
     private readonly log: Logger,
     opts: LabelCountsOptions = {},
   ) {
-    this.settleMs = opts.settleMs ?? 1500;
-    this.maxWaitMs = opts.maxWaitMs ?? 10_000;
+    this.settle = new Settle((taskId) => this.enqueue(taskId), opts.settleMs, opts.maxWaitMs);
   }
 
   /** The task's room changed (or loaded): count again once edits settle. */
   changed(taskId: TaskId): void {
-    if (this.stopped) return;
-    const now = Date.now();
-    const t = this.timers.get(taskId);
-    if (t) clearTimeout(t.timer);
-    const since = t?.since ?? now;
-    const wait = Math.max(0, Math.min(this.settleMs, since + this.maxWaitMs - now));
-    const timer = setTimeout(() => {
-      this.timers.delete(taskId);
-      this.enqueue(taskId);
-    }, wait);
-    timer.unref?.();
-    this.timers.set(taskId, { since, timer });
+    if (!this.stopped) this.settle.touch(taskId);
   }
 
   /** Counts the tasks whose rows were never counted, one at a time (startup, in the background). */
@@ -93,11 +81,7 @@ export class LabelCountsMirror {
   /** Counts what is waiting to settle now, then takes no more changes (shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const [id, t] of this.timers) {
-      clearTimeout(t.timer);
-      this.enqueue(id);
-    }
-    this.timers.clear();
+    for (const id of this.settle.takeAll()) this.enqueue(id);
     await this.idle();
   }
 

@@ -2,10 +2,9 @@
 // address unless the admin allows them, checked on the address each connection uses, redirects
 // included), with a cap on the size (refused from Content-Length before reading, else cut off at
 // the cap) and on the time. For images imported by URL (server/http/urlImport.ts).
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { guardedLookup, PrivateAddressError, refuseLiteral, type Reach } from './privateAddress';
+import { guardedRequest, PrivateAddressError, type Reach } from './privateAddress';
 
 export interface FetchOptions {
   reach: Reach;
@@ -33,13 +32,13 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<{ byt
 
 function get(u: URL, opts: FetchOptions): Promise<{ bytes: Buffer; contentType: string | null } | { redirect: string }> {
   return new Promise((resolve, reject) => {
+    let req: http.ClientRequest;
     try {
-      refuseLiteral(u, opts.reach);
+      req = guardedRequest(u, opts.reach, { method: 'GET', headers: { 'user-agent': 'Tandem-Import', accept: 'image/*' } });
     } catch (e) {
       return reject(new TandemError(ErrorCode.ValidationFailed, (e as Error).message));
     }
-    const send = u.protocol === 'https:' ? https.get : http.get;
-    const req = send(u, { lookup: guardedLookup(opts.reach), agent: false, headers: { 'user-agent': 'Tandem-Import', accept: 'image/*' } });
+    req.end();
     const timer = setTimeout(() => req.destroy(new TandemError(ErrorCode.Timeout, `no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     req.on('close', () => clearTimeout(timer));
     req.on('error', (e: Error & { code?: string }) => {

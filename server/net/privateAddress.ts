@@ -8,6 +8,8 @@
 // connection really uses (a name that resolved to a public address then and to a private one
 // later is refused: DNS rebinding).
 import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 
@@ -101,4 +103,15 @@ export function guardedLookup(reach: Reach): net.LookupFunction {
       callback(null, list[0].address, list[0].family);
     });
   };
+}
+
+/**
+ * An http(s) request that connects only where `reach` allows (a private IP literal throws
+ * PrivateAddressError before anything is sent; a name is checked on the address it resolves to),
+ * one connection per request. What webhook deliveries and URL imports send through.
+ */
+export function guardedRequest(url: URL, reach: Reach, options: http.RequestOptions): http.ClientRequest {
+  refuseLiteral(url, reach);
+  const send = url.protocol === 'https:' ? https.request : http.request;
+  return send(url, { ...options, lookup: guardedLookup(reach), agent: false });
 }

@@ -119,9 +119,14 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     if (room.closed) return; // unloaded already (a late append): the map may hold its successor
     cancelUnload(room.name);
     rooms.delete(room.name);
-    const job = room.close({ compact: false }).catch((e: unknown) => log.error({ err: e, room: room.name }, 'closing a failed room failed'));
-    unloading.add(job);
-    void job.finally(() => unloading.delete(job));
+    unloadInBackground(room.close({ compact: false }), room, 'closing a failed room failed');
+  }
+
+  /** A room going away in the background; shutdown waits for every one (`unloading`). */
+  function unloadInBackground(job: Promise<void>, room: Room, failure: string): void {
+    const tracked = job.catch((e: unknown) => log.error({ err: e, room: room.name }, failure));
+    unloading.add(tracked);
+    void tracked.finally(() => unloading.delete(tracked));
   }
 
   async function getRoom(name: string, kind: 'task' | 'review', task: Task): Promise<Room> {
@@ -168,9 +173,7 @@ export function createSyncServer(deps: SyncServerDeps): SyncServer {
     cancelUnload(room.name);
     const t = setTimeout(() => {
       unloadTimers.delete(room.name);
-      const job = unload(room).catch((e: unknown) => log.error({ err: e, room: room.name }, 'unloading the room failed'));
-      unloading.add(job);
-      void job.finally(() => unloading.delete(job));
+      unloadInBackground(unload(room), room, 'unloading the room failed');
     }, config.sync.unloadGraceMs);
     t.unref();
   }

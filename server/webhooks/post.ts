@@ -1,23 +1,14 @@
 // One delivery attempt over node:http(s) rather than fetch: the connection's address goes through
 // server/net/privateAddress.ts's lookup, so a receiver's name that now resolves to a private address is
 // refused before anything is sent (fetch takes no lookup without an extra dependency).
-import http from 'node:http';
-import https from 'node:https';
-import { guardedLookup, refuseLiteral, type Reach } from '../net/privateAddress';
+import { guardedRequest, type Reach } from '../net/privateAddress';
 
 /** POSTs `body` and resolves the answer's status (its body is read and dropped). Rejects with
  *  the socket's error (its `code`: ECONNREFUSED, ENOTFOUND, EPRIVATE, …) or the signal's reason. */
 export function post(url: string, headers: Record<string, string>, body: string, opts: { signal: AbortSignal; reach: Reach }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    refuseLiteral(u, opts.reach);
-    const send = u.protocol === 'https:' ? https.request : http.request;
-    const req = send(u, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-      lookup: guardedLookup(opts.reach),
-      agent: false, // one connection per attempt: attempts are seconds apart, to many receivers
-    });
+    // guardedRequest opens one connection per attempt: attempts are seconds apart, to many receivers.
+    const req = guardedRequest(new URL(url), opts.reach, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } });
     const abort = () => req.destroy(opts.signal.reason as Error);
     if (opts.signal.aborted) return abort();
     opts.signal.addEventListener('abort', abort, { once: true });

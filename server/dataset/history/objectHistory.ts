@@ -10,6 +10,7 @@ import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { readCurrentVerdicts } from '../../analytics/readVerdicts';
 import { appendHistory, historyObjectIds, historyRoom, readHistory, recordVerdict, type HistoryEntry } from './historyDoc';
 import { recordVersions } from './recordVersions';
+import { Settle } from '../settle';
 
 export interface VersionView extends HistoryEntry {
   /** 1-based position in the object's history: what POST .../restore takes. */
@@ -134,10 +135,8 @@ function stripVersion(v: VersionView): HistoryEntry {
  * room here has not been dropped yet) gets no history rows that nothing would ever delete.
  */
 export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; settleMs?: number; maxWaitMs?: number; taskExists?: (taskId: string) => Promise<boolean> }) {
-  const settleMs = deps.settleMs ?? 1500;
-  const maxWaitMs = Math.max(settleMs, deps.maxWaitMs ?? 10_000);
-  /** Per task: the settle timer and when its first unrecorded change came. */
-  const pending = new Map<string, { timer: ReturnType<typeof setTimeout>; since: number }>();
+  /** Per task: the wait for its edits to settle. */
+  const settle = new Settle<string>((taskId) => void run(taskId), deps.settleMs, deps.maxWaitMs);
   const running = new Map<string, Promise<void>>();
   const queued = new Map<string, Promise<void>>();
   const log = deps.log.child({ module: 'history' });
@@ -162,9 +161,7 @@ export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; sett
   }
 
   function runNow(taskId: string): Promise<void> {
-    const p = pending.get(taskId);
-    if (p) clearTimeout(p.timer);
-    pending.delete(taskId);
+    settle.cancel(taskId);
     return run(taskId);
   }
 
@@ -174,14 +171,11 @@ export function createHistoryRecorder(deps: { live: LiveRooms; log: Logger; sett
         void runNow(taskId);
         return;
       }
-      const since = pending.get(taskId)?.since ?? Date.now();
-      clearTimeout(pending.get(taskId)?.timer);
-      const wait = Math.max(0, Math.min(settleMs, since + maxWaitMs - Date.now()));
-      pending.set(taskId, { since, timer: setTimeout(() => void runNow(taskId), wait).unref() });
+      settle.touch(taskId);
     },
     /** Records every pending task now (on room unload and on shutdown). */
     async flush(): Promise<void> {
-      await Promise.all([...[...pending.keys()].map(runNow), ...running.values()]);
+      await Promise.all([...settle.takeAll().map(run), ...running.values()]);
     },
   };
 }
