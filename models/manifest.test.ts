@@ -27,7 +27,20 @@ const ModelSchema = z.object({
   metrics: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string()]))),
   adapt: z.object({ output: z.string(), weight: z.array(z.number()), bias: z.number(), lambda: z.number(), iters: z.number() }).optional(),
 });
-const ManifestSchema = z.object({ models: z.array(ModelSchema).min(1) });
+const DetectorSchema = z.object({
+  id: z.string(),
+  kind: z.literal('detector-v1'),
+  file: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  inputs: z.array(IoSchema),
+  outputs: z.array(IoSchema),
+  preprocessing: z.object({ size: z.number().int(), resize: z.enum(['stretch', 'long']) }),
+  classes: z.array(z.string().min(1)).min(1),
+  licence: z.string().min(1),
+  trainingData: z.string().min(1),
+  metrics: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+const ManifestSchema = z.object({ models: z.array(ModelSchema).min(1), detectors: z.array(DetectorSchema).default([]) });
 type ModelEntry = z.infer<typeof ModelSchema>;
 
 const StatsSchema = z.object({ shape: z.array(z.number()), mean: z.number(), std: z.number(), min: z.number(), max: z.number(), indices: z.array(z.number()), values: z.array(z.number()) });
@@ -167,6 +180,32 @@ describe.each(manifest.models.map((m) => [m.id, m] as const))('model %s', (_id, 
         if (m || g) union++;
       }
     expect(inter / union).toBeGreaterThan(0.6);
+  });
+});
+
+describe.each(manifest.detectors.map((d) => [d.id, d] as const))('detector %s', (_id, entry) => {
+  const open = () => ort.InferenceSession.create(join(MODELS_DIR, entry.file), sessionOptions);
+
+  it('has its file with the sha256 the manifest declares, and the declared inputs and outputs', async () => {
+    const p = join(MODELS_DIR, entry.file);
+    expect(createHash('sha256').update(readFileSync(p)).digest('hex')).toBe(entry.sha256);
+    const s = await open();
+    expect([...s.inputNames]).toEqual(entry.inputs.map((i) => i.name));
+    expect([...s.outputNames].sort()).toEqual(entry.outputs.map((o) => o.name).sort());
+    const [anchors, classes] = [entry.outputs[0].shape[1], entry.outputs[0].shape[2]];
+    expect(classes).toBe(entry.classes.length);
+    expect(entry.outputs.find((o) => o.name === 'boxes')?.shape).toEqual([1, anchors, 4]);
+  });
+
+  it('matches the PyTorch reference outputs on the parity image', async () => {
+    const parity = z
+      .object({ size: z.number().int(), tolerance: z.object({ abs: z.number(), rel: z.number() }), outputs: z.record(z.string(), StatsSchema) })
+      .parse(JSON.parse(readFileSync(join(MODELS_DIR, `${entry.id}.parity.json`), 'utf8')));
+    const S = parity.size;
+    expect(S).toBe(entry.preprocessing.size);
+    const out = await (await open()).run({ image: new ort.Tensor('float32', parityImage(S), [1, 3, S, S]) });
+    expect(Object.keys(parity.outputs).sort()).toEqual(['boxes', 'scores']);
+    for (const [name, ref] of Object.entries(parity.outputs)) expectClose(out[name] as ort.Tensor, ref, parity.tolerance);
   });
 });
 

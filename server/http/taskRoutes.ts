@@ -1,4 +1,4 @@
-// /api/tasks/**, /api/me (and the inbox: inbox.ts), /api/models and /healthz.
+// /api/tasks/**, /api/me (and the inbox: inbox.ts), /api/models, /api/detectors and /healthz.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { ExportQuerySchema } from '../../shared/protocol/http';
@@ -34,6 +34,11 @@ export function taskRoutes(router: Router, deps: HttpDeps): void {
   router.add('GET', '/api/models', async ({ req, res, query }) => {
     await requireUser(deps, req, query);
     sendJson(res, 200, deps.inference()?.listModels() ?? []);
+  });
+
+  router.add('GET', '/api/detectors', async ({ req, res, query }) => {
+    await requireUser(deps, req, query);
+    sendJson(res, 200, deps.inference()?.listDetectors() ?? []);
   });
 
   router.add('GET', '/api/tasks/:taskId', async ({ req, res, query, params }) => {

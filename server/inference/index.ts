@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server as IoServer } from 'socket.io';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import type { ModelInfo } from '../../shared/protocol/inference';
+import type { DetectorInfo, ModelInfo } from '../../shared/protocol/inference';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Auth } from '../auth/types';
 import type { Config } from '../config';
@@ -43,6 +43,8 @@ export interface InferenceService {
   /** Stops local workers, answers pending requests with `unavailable`. */
   stop(): Promise<void>;
   listModels(): ModelInfo[];
+  /** The object detectors the attached workers run (`GET /api/detectors`). */
+  listDetectors(): DetectorInfo[];
   /** Warms a worker with the task's image (called when a client opens the task). */
   prefetch(taskId: TaskId): void;
   /** Has an idle worker load the task expected next into spare room; resolves whether it did. */
@@ -135,7 +137,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     directory = dir;
   }
 
-  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, log, resolveModel, prefetch, prefetchAhead, metrics: deps.metrics });
+  attachNamespaces({ io, auth, storage, pool, scheduler, workerToken, ratePerSec: ic.ratePerSec, timeoutMs: ic.timeoutMs, log, resolveModel, prefetch, prefetchAhead, metrics: deps.metrics });
 
   return {
     workerToken,
@@ -172,6 +174,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
       const def = defaultModel();
       return known().map((m) => ({ ...m, default: m.id === def }));
     },
+    listDetectors: () => pool.detectors(),
     prefetch,
     prefetchAhead,
     workers: () => pool.status(),

@@ -20,6 +20,8 @@ export const InferenceEvents = {
   segment: 'segment',
   /** Client → server, optional ack: `{taskId}`: warm a worker with the task's image. */
   prefetch: 'prefetch',
+  /** Client → server, with an ack: {@link DetectRequest} → {@link DetectAck}: objects a detector finds. */
+  detect: 'detect',
 } as const;
 
 /** Events on `/workers`. */
@@ -32,6 +34,8 @@ export const WorkerEvents = {
   image: 'worker:image',
   /** Server → worker, no ack: `{taskId, model}`: fetch and decode the image, run encoders. */
   prefetch: 'worker:prefetch',
+  /** Server → worker, with an ack: {@link WorkerDetectJob} → {@link WorkerDetectAck}. */
+  detect: 'worker:detect',
 } as const;
 
 /** Most clicks one request may carry (`too_many_clicks` beyond). */
@@ -102,6 +106,55 @@ export const ModelInfoSchema = z.object({
 /** A model as listed by `GET /api/models`. */
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
+/** A detector as listed by `GET /api/detectors` and announced by workers: the classes it finds. */
+export const DetectorInfoSchema = z.object({
+  id: z.string().min(1).max(128),
+  description: z.string().max(1000),
+  classes: z.array(z.string().min(1).max(64)).min(1).max(1000),
+  /** The score a detection needs unless the request says otherwise. */
+  threshold: z.number().min(0).max(1),
+});
+/** A detector as listed by `GET /api/detectors`. */
+export type DetectorInfo = z.infer<typeof DetectorInfoSchema>;
+
+/** Most detections one answer carries (the highest scores). */
+export const MAX_DETECTIONS = 100;
+
+/** The `detect` payload: the task's image through a detector (the only one when `model` is absent). */
+export const DetectRequestSchema = z.object({
+  taskId: z.string().min(1).max(64),
+  model: z.string().min(1).max(128).optional(),
+  /** Keep detections scoring at least this (default: the detector's own threshold). */
+  threshold: z.number().min(0.05).max(1).optional(),
+});
+export type DetectRequest = z.infer<typeof DetectRequestSchema>;
+
+/** One object found: its box in image pixels, the detector's class name and its score. */
+export const DetectionSchema = z.object({ box: BoxSchema, label: z.string().min(1).max(64), score: z.number().min(0).max(1) });
+export type Detection = z.infer<typeof DetectionSchema>;
+
+/** The ack of `detect`: the detections by falling score; `ms` from request to answer. */
+export type DetectAck = Ack<{ detections: Detection[]; model: string; ms: number }>;
+
+/** A detection job for a worker. */
+export const WorkerDetectJobSchema = z.object({
+  jobId: z.string().min(1).max(64),
+  taskId: z.string().min(1).max(64),
+  width: z.number().int().min(1),
+  height: z.number().int().min(1),
+  model: z.string().min(1).max(128),
+  threshold: z.number().min(0).max(1),
+});
+export type WorkerDetectJob = z.infer<typeof WorkerDetectJobSchema>;
+export const WorkerDetectResultSchema = z.object({ detections: z.array(DetectionSchema).max(MAX_DETECTIONS), ms: z.number().min(0) });
+export type WorkerDetectResult = z.infer<typeof WorkerDetectResultSchema>;
+export type WorkerDetectAck = Ack<WorkerDetectResult>;
+/** Validates an ack of `worker:detect` received by the server. */
+export const WorkerDetectAckSchema = z.union([
+  z.object({ ok: z.literal(true), data: WorkerDetectResultSchema }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
 /** What a worker announces when it joins. */
 export const WorkerHelloSchema = z.object({
   /** Stable per process; a restarted worker announces a new one. */
@@ -110,6 +163,8 @@ export const WorkerHelloSchema = z.object({
   host: z.string().max(256),
   engines: z.array(z.string().max(32)).max(16),
   models: z.array(ModelInfoSchema).max(64),
+  /** Detectors it runs (`worker:detect`); absent from workers of before detection. */
+  detectors: z.array(DetectorInfoSchema).max(16).optional(),
   /** Execution provider in use for ONNX models: cpu, cuda or webgpu. */
   provider: z.string().max(32),
   /** Requests it accepts at once. */

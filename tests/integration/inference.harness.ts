@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { Server as IoServer } from 'socket.io';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import { encodeRle } from '../../shared/codecs/rle';
-import type { WorkerJob } from '../../shared/protocol/inference';
+import type { Detection, WorkerDetectJob, WorkerJob } from '../../shared/protocol/inference';
 import type { Role } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { createAuth } from '../../server/auth/createAuth';
@@ -132,12 +132,14 @@ export interface HeldJob {
  */
 export class ControlledWorker {
   readonly jobs: HeldJob[] = [];
+  /** Detection jobs held (a worker joined with `detector`). */
+  readonly detectJobs: Array<{ job: WorkerDetectJob; answer(detections: Detection[]): void }> = [];
   readonly socket: ClientSocket;
   private constructor(socket: ClientSocket) {
     this.socket = socket;
   }
 
-  static async join(url: string, token: string, opts: { capacity?: number; workerId?: string } = {}): Promise<ControlledWorker> {
+  static async join(url: string, token: string, opts: { capacity?: number; workerId?: string; detector?: string } = {}): Promise<ControlledWorker> {
     const socket = ioClient(`${url}/workers`, { auth: { token }, transports: ['websocket'], reconnection: false });
     const w = new ControlledWorker(socket);
     socket.on('worker:segment', (job: WorkerJob, ack: (a: unknown) => void) => {
@@ -147,8 +149,12 @@ export class ControlledWorker {
         fail: (code) => ack({ ok: false, error: { code, message: 'test failure' } }),
       });
     });
+    socket.on('worker:detect', (job: WorkerDetectJob, ack: (a: unknown) => void) => {
+      w.detectJobs.push({ job, answer: (detections) => ack({ ok: true, data: { detections, ms: 1 } }) });
+    });
     await connected(socket);
     const ack = await socket.timeout(5000).emitWithAck('worker:hello', {
+      ...(opts.detector ? { detectors: [{ id: opts.detector, description: 'held by the test', classes: ['cat', 'dog'], threshold: 0.4 }] } : {}),
       workerId: opts.workerId ?? `ctl-${Math.random().toString(36).slice(2)}`,
       host: 'test',
       engines: ['graphcut'],

@@ -8,7 +8,19 @@
 // this node only, so the worker itself answers `busy` beyond its capacity.
 import type { Socket } from 'socket.io';
 import { ErrorCode, TandemError, type ErrorCode as Code } from '../../../shared/protocol/errors';
-import { WorkerEvents, WorkerJobAckSchema, WorkerPrefetchAckSchema, type ModelInfo, type WorkerHello, type WorkerJob, type WorkerJobResult } from '../../../shared/protocol/inference';
+import {
+  WorkerDetectAckSchema,
+  WorkerEvents,
+  WorkerJobAckSchema,
+  WorkerPrefetchAckSchema,
+  type DetectorInfo,
+  type ModelInfo,
+  type WorkerDetectJob,
+  type WorkerDetectResult,
+  type WorkerHello,
+  type WorkerJob,
+  type WorkerJobResult,
+} from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
 
 /** The worker's connection went away while it held the job: the caller may retry elsewhere. */
@@ -23,8 +35,13 @@ export class WorkerLostError extends Error {
 export class AbandonedError extends Error {}
 
 interface Pending {
-  resolve(r: WorkerJobResult): void;
+  resolve(r: never): void;
   reject(e: unknown): void;
+}
+
+/** Parses a worker's ack (`WorkerJobAckSchema`, `WorkerDetectAckSchema`). */
+interface AckParser<R> {
+  safeParse(raw: unknown): { success: true; data: { ok: true; data: R } | { ok: false; error: { code: string; message: string } } } | { success: false };
 }
 
 export interface WorkerConn {
@@ -195,17 +212,10 @@ export class WorkerPool {
    * 'none': no worker serves the model; 'busy': some do, but every one is full.
    */
   pick(taskId: string, model: string, exclude?: ReadonlySet<string>): JobTarget | 'none' | 'busy' {
-    let best: JobTarget | null = null;
-    let bestScore = Infinity;
-    let serving = 0;
-    for (const w of this.workers.values()) {
-      if (exclude?.has(w.id) || !w.hello.models.some((m) => m.id === model)) continue;
-      serving++;
-      if (w.inFlight.size >= w.capacity) continue;
-      // Affinity outweighs any load difference; among equals, the lower load ratio wins.
-      const score = (w.holds.has(taskId) ? 0 : 10) + w.inFlight.size / w.capacity;
-      if (score < bestScore) (best = w), (bestScore = score);
-    }
+    const local = this.pickLocal(taskId, (h) => h.models.some((m) => m.id === model), exclude);
+    let best: JobTarget | null = local.best;
+    let bestScore = local.score;
+    let serving = local.serving;
     for (const r of this.directory?.remote() ?? []) {
       if (exclude?.has(r.socketId) || !r.models.includes(model)) continue;
       serving++;
@@ -220,17 +230,55 @@ export class WorkerPool {
     return serving ? 'busy' : 'none';
   }
 
+  /** Among this node's workers that `serves`, not in `exclude`, with a free slot: affinity, then load. */
+  private pickLocal(taskId: string, serves: (h: WorkerHello) => boolean, exclude?: ReadonlySet<string>): { best: WorkerConn | null; score: number; serving: number } {
+    let best: WorkerConn | null = null;
+    let score = Infinity;
+    let serving = 0;
+    for (const w of this.workers.values()) {
+      if (exclude?.has(w.id) || !serves(w.hello)) continue;
+      serving++;
+      if (w.inFlight.size >= w.capacity) continue;
+      // Affinity outweighs any load difference; among equals, the lower load ratio wins.
+      const s = (w.holds.has(taskId) ? 0 : 10) + w.inFlight.size / w.capacity;
+      if (s < score) (best = w), (score = s);
+    }
+    return { best, score, serving };
+  }
+
+  /** Detectors announced by this node's workers (other nodes' workers announce none through the directory). */
+  detectors(): DetectorInfo[] {
+    const out = new Map<string, DetectorInfo>();
+    for (const w of this.workers.values()) for (const d of w.hello.detectors ?? []) if (!out.has(d.id)) out.set(d.id, d);
+    return [...out.values()];
+  }
+
+  /** The worker for a detection: one of this node's that runs the detector, by affinity then load. */
+  pickDetector(taskId: string, detector: string, exclude?: ReadonlySet<string>): WorkerConn | 'none' | 'busy' {
+    const { best, serving } = this.pickLocal(taskId, (h) => (h.detectors ?? []).some((d) => d.id === detector), exclude);
+    return best ?? (serving ? 'busy' : 'none');
+  }
+
   /** Sends a job; resolves with the worker's result or rejects (TandemError, WorkerLostError). */
   run(w: JobTarget, job: WorkerJob): Promise<WorkerJobResult> {
     if ('remote' in w) return this.runRemote(w, job);
+    return this.runLocal(w, WorkerEvents.segment, job, WorkerJobAckSchema);
+  }
+
+  /** Sends a detection job to one of this node's workers (rejects like `run`). */
+  runDetect(w: WorkerConn, job: WorkerDetectJob): Promise<WorkerDetectResult> {
+    return this.runLocal(w, WorkerEvents.detect, job, WorkerDetectAckSchema);
+  }
+
+  private runLocal<R>(w: WorkerConn, event: string, job: { jobId: string; taskId: string }, parser: AckParser<R>): Promise<R> {
     this.remember(w, job.taskId);
-    return new Promise<WorkerJobResult>((resolve, reject) => {
-      w.inFlight.set(job.jobId, { resolve, reject });
-      w.socket.emit(WorkerEvents.segment, job, (raw: unknown) => {
+    return new Promise<R>((resolve, reject) => {
+      w.inFlight.set(job.jobId, { resolve: resolve as (r: never) => void, reject });
+      w.socket.emit(event, job, (raw: unknown) => {
         const p = w.inFlight.get(job.jobId);
         if (!p) return; // abandoned (timeout) or the worker was removed: drop the late answer
         w.inFlight.delete(job.jobId);
-        this.settle(p, raw, w.hello.workerId, job.jobId);
+        this.settle(p, raw, w.hello.workerId, job.jobId, parser);
         this.changed();
       });
     });
@@ -249,7 +297,7 @@ export class WorkerPool {
     holds.set(job.taskId, true);
     if (holds.size > HOLDS_REMEMBERED) holds.delete(holds.keys().next().value as string);
     return new Promise<WorkerJobResult>((resolve, reject) => {
-      jobs.set(job.jobId, { resolve, reject });
+      jobs.set(job.jobId, { resolve: resolve as (r: never) => void, reject });
       // Taking it off `jobs` first means exactly one of answer / loss / abandon settles the job.
       const take = (): Pending | undefined => {
         const p = jobs.get(job.jobId);
@@ -262,7 +310,7 @@ export class WorkerPool {
       dir.run(w.id, WorkerEvents.segment, wire, this.remoteTimeoutMs).then(
         (raw) => {
           const p = take();
-          if (p) this.settle(p, raw, w.workerId, job.jobId);
+          if (p) this.settle(p, raw, w.workerId, job.jobId, WorkerJobAckSchema);
         },
         (err: unknown) => {
           const p = take();
@@ -275,12 +323,12 @@ export class WorkerPool {
   }
 
   /** Resolves or rejects a job with the worker's acknowledgement. */
-  private settle(p: Pending, raw: unknown, workerId: string, jobId: string): void {
-    const ack = WorkerJobAckSchema.safeParse(raw);
+  private settle<R>(p: Pending, raw: unknown, workerId: string, jobId: string, parser: AckParser<R>): void {
+    const ack = parser.safeParse(raw);
     if (!ack.success) {
       this.log.error({ worker: workerId, jobId }, 'malformed answer from worker');
       p.reject(new TandemError(ErrorCode.WorkerFailed, 'the worker answered something malformed'));
-    } else if (ack.data.ok) p.resolve(ack.data.data);
+    } else if (ack.data.ok) (p.resolve as (r: R) => void)(ack.data.data);
     else p.reject(new TandemError(toCode(ack.data.error.code), ack.data.error.message));
   }
 

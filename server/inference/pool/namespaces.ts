@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Namespace, Server as IoServer, Socket } from 'socket.io';
 import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
 import {
+  DetectRequestSchema,
   INFERENCE_NAMESPACE,
   InferenceEvents,
   PrefetchRequestSchema,
@@ -12,6 +13,7 @@ import {
   WorkerEvents,
   WorkerHelloSchema,
   WorkerImageRequestSchema,
+  type DetectAck,
   type SegmentAck,
   type WorkerImageAck,
 } from '../../../shared/protocol/inference';
@@ -20,6 +22,7 @@ import type { TaskId } from '../../../shared/schema/ids';
 import type { Auth } from '../../auth/types';
 import type { Logger } from '../../logger';
 import type { Storage, User } from '../../storage/types';
+import { resolveDetector, runDetection } from './detect';
 import { RateLimiter } from './RateLimiter';
 import type { Scheduler } from './Scheduler';
 import { checkAgainstImage, parseSegmentRequest } from './validateRequest';
@@ -33,6 +36,8 @@ export interface NamespaceDeps {
   scheduler: Scheduler;
   workerToken: string;
   ratePerSec: number;
+  /** How long a detection may take before it is answered `timeout`. */
+  timeoutMs: number;
   log: Logger;
   /** Resolves a requested model id (or none) to a known one; throws `unknown_model`. */
   resolveModel(model: string | undefined): string;
@@ -177,6 +182,26 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
         });
       } catch (e) {
         fail(e);
+      }
+    });
+    socket.on(InferenceEvents.detect, async (payload: unknown, ack?: unknown) => {
+      if (typeof ack !== 'function') return;
+      const t0 = performance.now();
+      const reply = ack as AckFn<DetectAck>;
+      try {
+        if (!limiter.take(user.id)) throw new TandemError(ErrorCode.RateLimited, `more than ${d.ratePerSec} requests per second`);
+        const parsed = DetectRequestSchema.safeParse(payload);
+        if (!parsed.success) throw new TandemError(ErrorCode.ValidationFailed, `detect: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
+        const req = parsed.data;
+        const { task, role } = await d.auth.taskAccess(await userNow(), req.taskId as TaskId);
+        if (!canSegment(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot run the smart tools`);
+        const detector = resolveDetector(d.pool.detectors(), req.model);
+        const job = { taskId: task.id, width: task.width, height: task.height, model: detector.id, threshold: req.threshold ?? detector.threshold };
+        const res = await runDetection(d.pool, job, d.timeoutMs, log);
+        reply({ ok: true, data: { detections: res.detections, model: detector.id, ms: Math.round(performance.now() - t0) } });
+      } catch (e) {
+        if (!isTandemError(e)) log.error({ err: e, user: user.id }, 'detect request failed');
+        reply({ ok: false, error: errorBody(e) });
       }
     });
     socket.on(InferenceEvents.prefetch, async (payload: unknown, ack?: unknown) => {

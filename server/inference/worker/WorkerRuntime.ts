@@ -4,10 +4,11 @@
 import { decodeRle, encodeRle, rleBbox } from '../../../shared/codecs/rle';
 import type { PixelBox } from '../../../shared/geometry/maskBbox';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
-import type { ModelInfo, WorkerJob, WorkerJobResult } from '../../../shared/protocol/inference';
+import type { DetectorInfo, ModelInfo, WorkerDetectJob, WorkerDetectResult, WorkerJob, WorkerJobResult } from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
 import { workBytes } from '../engines/grid';
 import { MaskPool } from '../engines/maskBuffers';
+import type { Detector } from '../engines/detect/OnnxDetector';
 import type { Engine, RgbImage, SegmentOutput } from '../engines/types';
 import { ImageCache } from './ImageCache';
 
@@ -24,6 +25,7 @@ export class WorkerRuntime {
     private readonly engines: Map<string, Engine>,
     cacheBytes: number,
     private readonly log: Logger,
+    private readonly detectorMap: ReadonlyMap<string, Detector> = new Map(),
   ) {
     this.cache = new ImageCache(
       cacheBytes,
@@ -37,6 +39,24 @@ export class WorkerRuntime {
 
   models(): ModelInfo[] {
     return [...this.engines.values()].map((e) => e.info);
+  }
+
+  detectors(): DetectorInfo[] {
+    return [...this.detectorMap.values()].map((d) => d.info);
+  }
+
+  /** Runs a detector on the task's image (loaded, or taken from the cache like a click's). */
+  async detect(job: WorkerDetectJob, load: ImageLoader): Promise<WorkerDetectResult> {
+    const t0 = performance.now();
+    const detector = this.detectorMap.get(job.model);
+    if (!detector) throw new TandemError(ErrorCode.UnknownModel, `this worker has no detector ${job.model}`);
+    const { image } = await this.cache.get(job.taskId, () => load(job.taskId));
+    if (image.width !== job.width || image.height !== job.height) {
+      throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
+    }
+    const detections = await detector.detect(image, job.threshold);
+    this.cache.touch(job.taskId);
+    return { detections, ms: performance.now() - t0 };
   }
 
   /** The provider of the ONNX engines ('cpu' when there are none). */
@@ -115,5 +135,6 @@ export class WorkerRuntime {
 
   async dispose(): Promise<void> {
     for (const e of this.engines.values()) await e.dispose?.();
+    for (const d of this.detectorMap.values()) await d.dispose?.();
   }
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../logger';
 import { GrabCutEngine, GraphCutEngine } from '../engines/classical';
+import type { Detector } from '../engines/detect/OnnxDetector';
 import type { Engine } from '../engines/types';
 
 export interface EngineOptions {
@@ -41,4 +42,28 @@ export async function createEngines(opts: EngineOptions): Promise<Map<string, En
     }
   }
   return engines;
+}
+
+/** The manifest's object detectors (`detectors`, kind detector-v1); one that fails to load is logged and skipped. */
+export async function createDetectors(opts: EngineOptions): Promise<Map<string, Detector>> {
+  const out = new Map<string, Detector>();
+  const manifestFile = path.join(opts.modelsDir, 'manifest.json');
+  if (!fs.existsSync(manifestFile)) return out;
+  const { loadDetectorEntries } = await import('../engines/detect/manifest');
+  const { OnnxDetector } = await import('../engines/detect/OnnxDetector');
+  let entries;
+  try {
+    entries = loadDetectorEntries(manifestFile);
+  } catch (e) {
+    opts.log.error({ err: e, manifestFile }, 'the manifest\'s detectors are invalid; none served');
+    return out;
+  }
+  for (const entry of entries) {
+    try {
+      out.set(entry.id, await OnnxDetector.create(entry, { dir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log: opts.log }));
+    } catch (e) {
+      opts.log.error({ err: e, detector: entry.id }, 'detector failed to load; skipped');
+    }
+  }
+  return out;
 }

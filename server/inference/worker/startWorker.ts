@@ -10,15 +10,17 @@ import {
   WORKERS_NAMESPACE,
   WorkerEvents,
   WorkerImageAckSchema,
+  WorkerDetectJobSchema,
   WorkerJobSchema,
   WorkerPrefetchSchema,
+  type WorkerDetectAck,
   type WorkerHello,
   type WorkerJobAck,
 } from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
 import { decodeRgb } from '../../storage/images/validateImage';
 import type { RgbImage } from '../engines/types';
-import { createEngines } from './createEngines';
+import { createDetectors, createEngines } from './createEngines';
 import { WorkerRuntime } from './WorkerRuntime';
 
 /** How often a load ahead of need looks whether the worker's jobs are done. */
@@ -55,8 +57,9 @@ export interface RunningWorker {
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const workerId = `w-${newId(10)}`;
   const log = opts.log.child({ module: 'worker', workerId });
-  const engines = await createEngines({ modelsDir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log });
-  const runtime = new WorkerRuntime(engines, opts.cacheBytes, log);
+  const engineOpts = { modelsDir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log };
+  const engines = await createEngines(engineOpts);
+  const runtime = new WorkerRuntime(engines, opts.cacheBytes, log, await createDetectors(engineOpts));
   const socket = io(new URL(WORKERS_NAMESPACE, opts.server).href, {
     auth: { token: opts.token },
     path: opts.path,
@@ -69,6 +72,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     host: opts.host ?? os.hostname(),
     engines: [...new Set(runtime.models().map((m) => m.engine))],
     models: runtime.models(),
+    detectors: runtime.detectors(),
     provider: runtime.provider(),
     capacity: Math.max(1, Math.min(64, opts.capacity)),
     threads: opts.threads,
@@ -93,21 +97,25 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const until = Date.now() + 30_000;
     while ((active > 0 || warming > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
   };
-  socket.on(WorkerEvents.segment, async (payload: unknown, ack: unknown) => {
+  // A segmentation or a detection: the same capacity, validation and error answers.
+  const serve = <J extends { jobId: string; model: string }, R>(
+    schema: { safeParse(v: unknown): { success: true; data: J } | { success: false; error: { issues: Array<{ message: string }> } } },
+    run: (job: J) => Promise<R>,
+  ) => async (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') return;
-    const reply = ack as (a: WorkerJobAck) => void;
+    const reply = ack as (a: { ok: true; data: R } | { ok: false; error: { code: string; message: string } }) => void;
     if (active >= hello.capacity) {
       reply({ ok: false, error: { code: ErrorCode.Busy, message: `worker at its capacity of ${hello.capacity} jobs` } });
       return;
     }
-    const job = WorkerJobSchema.safeParse(payload);
+    const job = schema.safeParse(payload);
     if (!job.success) {
       reply({ ok: false, error: { code: ErrorCode.ValidationFailed, message: job.error.issues[0]?.message ?? 'invalid job' } });
       return;
     }
     active++;
     try {
-      reply({ ok: true, data: await runtime.segment(job.data, loadImage) });
+      reply({ ok: true, data: await run(job.data) });
     } catch (e) {
       const err = isTandemError(e) ? e.toBody() : { code: ErrorCode.WorkerFailed, message: 'the engine failed' };
       if (!isTandemError(e)) log.error({ err: e, jobId: job.data.jobId, model: job.data.model }, 'job failed');
@@ -115,7 +123,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     } finally {
       active--;
     }
-  });
+  };
+  socket.on(WorkerEvents.segment, serve(WorkerJobSchema, (job) => runtime.segment(job, loadImage) satisfies Promise<Extract<WorkerJobAck, { ok: true }>['data']>));
+  socket.on(WorkerEvents.detect, serve(WorkerDetectJobSchema, (job) => runtime.detect(job, loadImage) satisfies Promise<Extract<WorkerDetectAck, { ok: true }>['data']>));
 
   socket.on(WorkerEvents.prefetch, (payload: unknown, ack?: unknown) => {
     const p = WorkerPrefetchSchema.safeParse(payload);

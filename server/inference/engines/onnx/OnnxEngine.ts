@@ -86,7 +86,7 @@ export async function createSession(file: string, opts: OnnxOptions): Promise<{ 
   return { session, provider: 'cpu' };
 }
 
-function checkSha(file: string, sha?: string): void {
+export function checkSha(file: string, sha?: string): void {
   if (!sha) return;
   const got = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   if (got !== sha) throw new Error(`${path.basename(file)}: sha256 ${got} differs from the manifest's ${sha}`);

@@ -56,15 +56,16 @@ export function filterTaps(inSize: number, outSize: number, scale: number): Taps
 /**
  * The normalised S×S frame (CHW float32) of `image`, or of its window `roi` without copying it.
  * Two passes as PIL: horizontal into float32 planes, then vertical, rounded to uint8 (PIL's
- * resized image) before the mean / std normalisation.
+ * resized image) before the mean / std normalisation. `stretch`: the view fills the whole frame,
+ * aspect not kept (a detector trained that way: models/CONTRACT.md, detector-v1).
  */
-export function imageToFrame(image: RgbImage, roi: Roi | null, S: number, mean: number[], std: number[]): Float32Array {
+export function imageToFrame(image: RgbImage, roi: Roi | null, S: number, mean: number[], std: number[], stretch = false): Float32Array {
   const [ox, oy, ex, ey] = roi ?? [0, 0, image.width, image.height];
   const vw = ex - ox;
   const vh = ey - oy;
   const scale = S / Math.max(vw, vh);
-  const rw = Math.max(1, Math.round(vw * scale));
-  const rh = Math.max(1, Math.round(vh * scale));
+  const rw = stretch ? S : Math.max(1, Math.round(vw * scale));
+  const rh = stretch ? S : Math.max(1, Math.round(vh * scale));
   const cols = filterTaps(vw, rw, vw / rw);
   const rows = filterTaps(vh, rh, vh / rh);
   const src = image.data;
