@@ -8,7 +8,7 @@ import type { TaskConnection } from '../sync/TaskConnection';
 import type { PresencePublisher } from '../sync/presence';
 import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
 import type { Camera } from '../editor/camera';
-import type { Label, ModelInfo } from '../sync/api';
+import type { DetectorInfo, Label, ModelInfo } from '../sync/api';
 import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
@@ -73,6 +73,10 @@ export class EditorState {
   opacity = $state(0.45);
   /** The models the worker pool serves (GET /api/models), for the model picker; empty until read. */
   models = $state.raw<ModelInfo[]>([]);
+  /** The object detectors the workers run (GET /api/detectors): "Find objects" shows when there is one. */
+  detectors = $state.raw<DetectorInfo[]>([]);
+  /** The "Find objects" panel (D). */
+  detectOpen = $state(false);
   /** All masks drawn, or none (Shift+H): this view only, the doc's per-object `hidden` untouched. */
   masksShown = $state(true);
   outline = $state(true);

@@ -43,6 +43,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   if (state.guideUnseen) state.openGuide();
   // The picker appears once the list is in; the smart tools use the default model meanwhile.
   if (inference) api.models().then((ms) => (state.models = ms), () => {});
+  if (inference) api.detectors().then((ds) => (state.detectors = ds), () => {});
   // The project's labels and guide change while people work (a new label, a rename, new
   // attributes, a rule added to the guide), and so do its members (a QA lead added since, whose comments would show an id): re-read both when the
   // window comes back into focus and every LABELS_REFRESH_MS.
@@ -57,6 +58,12 @@ export async function createEditor(opts: { origin: string; token: string; taskId
           api.models().then(
             (ms) => {
               if (JSON.stringify(ms) !== JSON.stringify(state.models)) state.models = ms;
+            },
+            () => {},
+          );
+          api.detectors().then(
+            (ds) => {
+              if (JSON.stringify(ds) !== JSON.stringify(state.detectors)) state.detectors = ds;
             },
             () => {},
           );

@@ -11,7 +11,8 @@ import type { Point } from './camera';
 import { DocModel } from './docModel';
 import { fillShape, paintStroke } from './drawCommands';
 import { History } from './history';
-import { LatestWinsInference, type SegmentTransport } from './inferenceClient';
+import * as detect from './detectCommands';
+import { LatestWinsInference, type DetectAck, type SegmentTransport } from './inferenceClient';
 import { MaskIndex } from './maskIndex';
 import { MaskPolicy } from './overlap';
 import { cleanMask, copySelected, mergeObjects, pasteObjects, setAttribute, splitObject, type CopiedObjects } from './objectCommands';
@@ -52,6 +53,8 @@ export class EditorSession implements ToolHost {
   readonly model: DocModel;
   readonly history: History;
   readonly inference: LatestWinsInference | null;
+  /** The inference connection itself (detections and their masks do not go latest-wins per object). */
+  readonly transport: SegmentTransport | null;
   readonly tools: Record<ToolId, Tool>;
   readonly taskId: string;
   readonly width: number;
@@ -93,6 +96,7 @@ export class EditorSession implements ToolHost {
     this.prompts = new Prompts(this.model);
     this.masks = new MaskPolicy(this.model, (id) => this.maskBox(id));
     this.history = new History(opts.doc, opts.origin);
+    this.transport = opts.inference;
     this.inference = opts.inference ? new LatestWinsInference(opts.inference) : null;
     this.tools = createTools(this);
     this.unobserve = this.model.observe((changed, origin) => {
@@ -257,6 +261,16 @@ export class EditorSession implements ToolHost {
     return prompt.runSegment(this, id);
   }
   /** T: the selected masks fitted to this image by the model (promptCommands.ts). */
+  /** The server's detector on this image (detectCommands.ts). */
+  findObjects(threshold: number): Promise<DetectAck> {
+    return detect.findObjects(this, threshold);
+  }
+
+  /** Chosen detections as objects, masks from their boxes, one undo step. */
+  addDetected(chosen: Parameters<typeof detect.addProposals>[1], progress?: (done: number, total: number) => void): Promise<ObjectId[]> {
+    return detect.addProposals(this, chosen, progress);
+  }
+
   refitSelected(): void {
     prompt.refitSelected(this);
   }

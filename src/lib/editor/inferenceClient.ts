@@ -24,9 +24,19 @@ export interface SegmentResult {
 
 export type SegmentAck = { ok: true; data: SegmentResult } | { ok: false; error: { code: string; message: string } };
 
-/** Whatever sends `segment` and resolves with the ack (the socket.io client in lib/sync). */
+/** An object a detector found: its box in image pixels, the detector's class name, its score. */
+export interface Detection {
+  box: [number, number, number, number];
+  label: string;
+  score: number;
+}
+
+export type DetectAck = { ok: true; data: { detections: Detection[]; model: string; ms: number } } | { ok: false; error: { code: string; message: string } };
+
+/** Whatever sends `segment` (and `detect`, where the server has a detector) and resolves with the ack (the socket.io client in lib/sync). */
 export interface SegmentTransport {
   segment(req: SegmentRequest): Promise<SegmentAck>;
+  detect?(req: { taskId: string; threshold?: number; model?: string }): Promise<DetectAck>;
 }
 
 export type SegmentOutcome =

@@ -72,6 +72,8 @@ export type Inbox = z.infer<typeof InboxSchema>;
 
 export const ModelSchema = z.object({ id: z.string(), engine: z.string(), description: z.string().optional(), default: z.boolean().optional() });
 export type ModelInfo = z.infer<typeof ModelSchema>;
+export const DetectorSchema = z.object({ id: z.string(), description: z.string().optional(), classes: z.array(z.string()), threshold: z.number() });
+export type DetectorInfo = z.infer<typeof DetectorSchema>;
 
 const ErrorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -176,6 +178,10 @@ export class Api {
   }
   models() {
     return this.call('GET', '/api/models', z.array(ModelSchema));
+  }
+  /** The object detectors the workers run (pre-labelling); empty when none. */
+  detectors() {
+    return this.call('GET', '/api/detectors', z.array(DetectorSchema));
   }
   /** URL of the original image (an <img> cannot send headers, so the token rides in the query). */
   imageUrl(taskId: string): string {

@@ -1,12 +1,24 @@
-// socket.io client of the `/inference` namespace (contract 5). Implements the editor's
-// SegmentTransport; the editor adds the latest-wins rule on top.
+// socket.io client of the `/inference` namespace (contract 5, and `detect`). Implements the
+// editor's SegmentTransport; the editor adds the latest-wins rule on top.
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { RleSchema } from '../../../shared/codecs/rle';
-import type { SegmentAck, SegmentRequest, SegmentTransport } from '../editor/inferenceClient';
+import type { DetectAck, SegmentAck, SegmentRequest, SegmentTransport } from '../editor/inferenceClient';
 
 /** A request that gets no answer in this time (ms) fails with `timeout`. */
 const ACK_TIMEOUT_MS = 30_000;
+
+const DetectAckSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    data: z.object({
+      detections: z.array(z.object({ box: z.tuple([z.number(), z.number(), z.number(), z.number()]), label: z.string(), score: z.number() })),
+      model: z.string(),
+      ms: z.number(),
+    }),
+  }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
 
 const AckSchema = z.union([
   z.object({ ok: z.literal(true), data: z.object({ mask: RleSchema, score: z.number(), model: z.string(), ms: z.number() }) }),
@@ -37,15 +49,23 @@ export class InferenceSocket implements SegmentTransport {
     if (this.socket.connected && taskId !== this.taskId) this.socket.emit('prefetch', { taskId, ahead: true });
   }
 
-  async segment(req: SegmentRequest): Promise<SegmentAck> {
+  segment(req: SegmentRequest): Promise<SegmentAck> {
+    return this.ask('segment', req, AckSchema);
+  }
+
+  detect(req: { taskId: string; threshold?: number; model?: string }): Promise<DetectAck> {
+    return this.ask('detect', req, DetectAckSchema);
+  }
+
+  private async ask<T>(event: string, req: unknown, schema: z.ZodType<T>): Promise<T | { ok: false; error: { code: string; message: string } }> {
     if (!this.socket.connected) return { ok: false, error: { code: 'unavailable', message: 'not connected to the inference service' } };
     let raw: unknown;
     try {
-      raw = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('segment', req);
+      raw = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, req);
     } catch {
       return { ok: false, error: { code: 'timeout', message: 'the model did not answer in time' } };
     }
-    const parsed = AckSchema.safeParse(raw);
+    const parsed = schema.safeParse(raw);
     if (!parsed.success) return { ok: false, error: { code: 'validation_failed', message: 'unexpected answer from the inference service' } };
     return parsed.data;
   }

@@ -1,0 +1,159 @@
+// Pre-labelling with an object detector: what it found on the image, which project label each of
+// its classes becomes, and the chosen detections added as objects in one undo step, each mask the
+// click model's answer to the detection's box (the same request as the box tool's). Objects the
+// image already has (same label, boxes overlapping by IoU >= 0.5) are not proposed again, so
+// running it twice adds nothing twice.
+import { rleArea, rleBbox } from '../../../shared/codecs/rle';
+import { newId, type ObjectId } from '../../../shared/schema/ids';
+import type { DocModel, ObjectView } from './docModel';
+import type { History } from './history';
+import type { Detection, DetectAck, SegmentTransport } from './inferenceClient';
+import type { MaskPolicy } from './overlap';
+import { READ_ONLY_MESSAGE } from './tools';
+
+/** Box IoU at which a detection is an object the image already has. */
+export const SAME_OBJECT_IOU = 0.5;
+/** Box requests in flight at once (a worker takes a few at a time; the rest would be `busy`). */
+const PARALLEL = 2;
+
+/** Names that mean the same class (COCO's word first). */
+const SYNONYMS: Record<string, string[]> = {
+  person: ['people', 'pedestrian', 'human', 'man', 'woman'],
+  motorcycle: ['motorbike'],
+  airplane: ['aeroplane', 'plane', 'aircraft'],
+  couch: ['sofa'],
+  tv: ['television', 'monitor', 'tvmonitor', 'screen'],
+  'dining table': ['table'],
+  'cell phone': ['phone', 'mobile phone', 'smartphone'],
+  'potted plant': ['plant', 'pottedplant'],
+  bicycle: ['bike'],
+  car: ['vehicle'],
+  'sports ball': ['ball'],
+};
+
+function norm(name: string): string {
+  const n = name.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  // plural to singular for the common forms (cars, buses, boxes); "glasses" and friends rarely matter
+  return n.replace(/(ses|xes|ches|shes)$/, (m) => m.slice(0, -2)).replace(/([^s])s$/, '$1');
+}
+
+/** The project label a detector class becomes: the same name (case, spacing and plural aside) or a known synonym; null when none. */
+export function matchLabel(cls: string, labels: readonly string[]): string | null {
+  const want = [cls, ...(SYNONYMS[cls] ?? [])].map(norm);
+  for (const w of want) {
+    const hit = labels.find((l) => norm(l) === w);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+function iou(a: readonly number[], b: readonly number[]): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (w <= 0 || h <= 0) return 0;
+  const i = w * h;
+  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
+}
+
+export interface Proposal {
+  detection: Detection;
+  /** The project label it would get (null: its class maps to none, so it is left out). */
+  label: string | null;
+  /** An object of that label already covers it. */
+  existing: boolean;
+}
+
+/** The detections scoring at least `minScore`, each with its label and whether the image has it already. */
+export function propose(detections: readonly Detection[], labelOf: (cls: string) => string | null, objects: readonly ObjectView[], minScore: number): Proposal[] {
+  const boxes = objects
+    .filter((o) => o.mask && rleArea(o.mask) > 0)
+    .map((o) => {
+      const [x, y, w, h] = rleBbox(o.mask!);
+      return { label: o.label, box: [x, y, x + w, y + h] };
+    });
+  return detections
+    .filter((d) => d.score >= minScore)
+    .map((d) => {
+      const label = labelOf(d.label);
+      return { detection: d, label, existing: label !== null && boxes.some((b) => b.label === label && iou(b.box, d.box) >= SAME_OBJECT_IOU) };
+    });
+}
+
+/** What these commands need of the session. */
+export interface DetectHost {
+  readonly model: DocModel;
+  readonly history: History;
+  readonly masks: MaskPolicy;
+  readonly transport: SegmentTransport | null;
+  readonly user: { id: string };
+  readonly taskId: string;
+  readonly canEdit: boolean;
+  readonly segmentModel: string | undefined;
+  notify(text: string): void;
+  selectMany(ids: readonly ObjectId[], add: boolean): void;
+}
+
+/** Asks the server's detector for this image's objects (scores from `threshold` up). */
+export async function findObjects(s: DetectHost, threshold: number): Promise<DetectAck> {
+  if (!s.transport?.detect) return { ok: false, error: { code: 'unavailable', message: 'no connection to the inference service' } };
+  return s.transport.detect({ taskId: s.taskId, threshold });
+}
+
+/**
+ * The proposals as objects: each box through the click model (as the box tool asks), then every
+ * mask that came back created in one transaction (one undo step), best score first so that with
+ * masks kept apart the surer object keeps the contested pixels. Resolves the new ids (selected);
+ * `progress(done, total)` after each answer.
+ */
+export async function addProposals(s: DetectHost, chosen: ReadonlyArray<{ box: Detection['box']; label: string; score: number }>, progress?: (done: number, total: number) => void): Promise<ObjectId[]> {
+  if (!s.canEdit) {
+    s.notify(READ_ONLY_MESSAGE);
+    return [];
+  }
+  const transport = s.transport;
+  if (!transport) {
+    s.notify('Adding the objects needs the smart tools (no inference connection).');
+    return [];
+  }
+  const order = [...chosen].sort((a, b) => b.score - a.score);
+  const ids = order.map(() => newId() as ObjectId);
+  const masks = new Array<Awaited<ReturnType<SegmentTransport['segment']>> | null>(order.length).fill(null);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < order.length) {
+      const i = next++;
+      const p = order[i];
+      // Its own object id: requests of one (user, object) replace each other on the server.
+      masks[i] = await transport.segment({ taskId: s.taskId, objectId: ids[i], clicks: [], box: p.box, ...(s.segmentModel ? { model: s.segmentModel } : {}) }).catch(() => null);
+      progress?.(++done, order.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, order.length) }, lane));
+  const made: ObjectId[] = [];
+  let failed = 0;
+  let covered = 0;
+  s.history.boundary();
+  s.model.doc.transact(() => {
+    order.forEach((p, i) => {
+      const ack = masks[i];
+      if (!ack?.ok) return void failed++;
+      const mask = s.masks.fit(null, ack.data.mask);
+      if (rleArea(mask) === 0) return void covered++;
+      s.model.create({ id: ids[i], label: p.label, mask, by: s.user.id, source: 'detector', model: ack.data.model });
+      made.push(ids[i]);
+    });
+  }, s.model.origin);
+  s.history.boundary();
+  if (made.length) s.selectMany(made, false);
+  const notes = [`Added ${made.length} object${made.length === 1 ? '' : 's'}.`];
+  if (failed) notes.push(`${failed} could not be segmented (${firstError(masks) ?? 'no answer'}).`);
+  if (covered) notes.push(`${covered} lay wholly on objects already here (No overlap).`);
+  s.notify(notes.join(' '));
+  return made;
+}
+
+function firstError(acks: ReadonlyArray<Awaited<ReturnType<SegmentTransport['segment']>> | null>): string | null {
+  for (const a of acks) if (a && !a.ok) return a.error.message;
+  return null;
+}

@@ -1,0 +1,108 @@
+// "Find objects" on a dev photo with the shipped detector and click model: the annotator presses
+// D, sees the detector's boxes and its classes matched to the project's labels, skips one class,
+// adds the rest as masks in one step (stored, labelled, each on its object), undoes it in one
+// Ctrl+Z, and a second look proposes nothing already there again. Real worker, real models.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { rleBbox } from '../../shared/codecs/rle';
+import { listObjects } from '../../shared/schema/annotation';
+import { boxIou } from '../../server/inference/engines/detect/selectDetections';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { launch, openTask, shot, waitFor } from './browser';
+
+const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
+const ID = 'backpack07_000000370478';
+
+describe('find objects with the detector', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let taskId: string;
+  let room: YClient;
+  let gt: number[];
+
+  beforeAll(async () => {
+    srv = await startTestServer({ inference: true });
+    const image = fs.readFileSync(path.join(DEV, 'images', `${ID}.jpg`));
+    const t = await srv.createProjectWithTask({
+      image,
+      imageType: 'image/jpeg',
+      taskName: `${ID}.jpg`,
+      labels: [{ name: 'Backpack', color: '#22c55e' }, { name: 'laptop', color: '#3b82f6' }, { name: 'chair', color: '#f97316' }],
+    });
+    taskId = t.taskId;
+    const { data, info } = await sharp(path.join(DEV, 'masks', `${ID}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    gt = [Infinity, Infinity, -1, -1];
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] !== 255) continue;
+      const x = i % info.width;
+      const y = Math.floor(i / info.width);
+      gt = [Math.min(gt[0], x), Math.min(gt[1], y), Math.max(gt[2], x + 1), Math.max(gt[3], y + 1)];
+    }
+    const ana = await srv.addMember(t.projectId, 'annotator', 'Ana');
+    browser = await launch();
+    page = await openTask(await browser.newContext(), srv.url, taskId, ana.token);
+    room = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
+    await room.synced();
+  }, 120_000);
+
+  afterAll(async () => {
+    room?.destroy();
+    await browser?.close();
+    await srv?.close();
+  });
+
+  const objects = () => listObjects(room.doc);
+  const addButton = () => page.getByTestId('detect-add');
+  const count = async () => Number(/Add (\d+)/.exec((await addButton().textContent()) ?? '')?.[1]);
+
+  it('shows the boxes, matches classes to labels, adds the chosen ones as masks, and undoes them in one step', async () => {
+    await page.getByTestId('find-objects').waitFor({ timeout: 30_000 }); // once a worker announced the detector
+    await page.keyboard.press('d');
+    const panel = page.getByTestId('detect-panel');
+    await panel.getByText('Min. score').waitFor({ timeout: 30_000 });
+    await page.getByTestId('detect-class').first().waitFor();
+    expect(await page.getByTestId('detect-box').count()).toBeGreaterThan(0);
+    // Matched by name (case aside); a class with no label of its name is skipped.
+    await expect.poll(() => page.getByLabel('Label for backpack').inputValue()).toBe('Backpack');
+    await expect.poll(() => page.getByLabel('Label for laptop').inputValue()).toBe('laptop');
+    const all = await count();
+    expect(all).toBeGreaterThanOrEqual(2);
+    // The laptop class skipped: fewer to add.
+    const laptops = Number(/(\d+)/.exec((await page.locator('[data-class="laptop"] .muted').textContent()) ?? '')?.[1]);
+    await page.getByLabel('Label for laptop').selectOption('');
+    await expect.poll(count).toBe(all - laptops);
+    await shot(page, 'detect-panel');
+    const adding = await count();
+    await addButton().click();
+    await waitFor(() => objects().length === adding, 'the detected objects to be stored', 60_000);
+    const stored = objects();
+    expect(new Set(stored.map((o) => o.label))).not.toContain('laptop');
+    expect(stored.every((o) => o.source === 'detector' && o.mask)).toBe(true);
+    // The backpack's mask lies on the annotated backpack (its box from the click model's mask).
+    const bags = stored.filter((o) => o.label === 'Backpack').map((o) => {
+      const [x, y, w, h] = rleBbox(o.mask!);
+      return boxIou([x, y, x + w, y + h], gt);
+    });
+    expect(Math.max(...bags)).toBeGreaterThanOrEqual(0.5);
+    await page.getByText(`Added ${adding} object`).waitFor();
+    await shot(page, 'detect-added');
+    await page.keyboard.press('Control+z');
+    await waitFor(() => objects().length === 0, 'one undo to take every added object away');
+    await page.keyboard.press('Control+Shift+z');
+    await waitFor(() => objects().length === adding, 'redo to bring them back');
+  }, 120_000);
+
+  it('proposes nothing the image already has', async () => {
+    await page.keyboard.press('d');
+    await page.getByTestId('detect-class').first().waitFor({ timeout: 30_000 });
+    await page.locator('[data-class="backpack"]').getByText('here)').waitFor();
+    expect(await count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('detect-panel').waitFor({ state: 'detached' });
+  }, 60_000);
+});
