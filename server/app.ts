@@ -229,6 +229,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // Stops listening and (Node 19+) drops idle keep-alive connections at once. Its callback
       // runs once every connection is gone, which the steps below make sure of.
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Pre-labelling jobs finish the task in hand while the rooms still take writes.
+      await dataset?.prelabel.stopAll();
       // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();
       await dataset?.history.flush(); // settled-but-unrecorded object versions, before storage closes

@@ -24,6 +24,8 @@ import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersio
 import { importCoco } from './import/importCoco';
 import { importArchive } from './import/importArchive';
 import { loadExportInput } from './loadExportInput';
+import { Prelabeller } from './prelabel/prelabel';
+import { prelabelRoutes } from './prelabel/prelabelRoutes';
 import { syncRooms } from './rooms';
 import { ExportFormats, ExportStatusesSchema, type ExportFormat, type ExportInput } from './types';
 
@@ -69,6 +71,8 @@ export interface DatasetService {
    * whenever history or analytics are read.
    */
   history: HistoryRecorder;
+  /** Pre-labelling jobs with the object detector; the server stops them before closing the rooms. */
+  prelabel: Prelabeller;
 }
 
 /** Registers the routes; returns what other modules hook into. */
@@ -204,5 +208,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, r.ready ? 200 : 503, r);
   });
 
-  return { metrics, history };
+  const prelabel = new Prelabeller({ storage, rooms, inference: deps.inference, log: deps.log.child({ module: 'prelabel' }) });
+  prelabelRoutes(router, deps, prelabel);
+  return { metrics, history, prelabel };
 }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server as IoServer } from 'socket.io';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import type { DetectorInfo, ModelInfo } from '../../shared/protocol/inference';
+import type { Rle } from '../../shared/codecs/rle';
+import type { Click, Detection, DetectorInfo, ModelInfo } from '../../shared/protocol/inference';
+import { newId } from '../../shared/schema/ids';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Auth } from '../auth/types';
 import type { Config } from '../config';
@@ -18,6 +20,7 @@ import { WORKERS_NAMESPACE } from '../../shared/protocol/inference';
 import { GRABCUT_INFO, GRAPHCUT_INFO } from './engines/classical';
 import { manifestModelInfo, readManifestIfAny } from './engines/onnx/manifest';
 import { LocalWorkers } from './pool/LocalWorkers';
+import { resolveDetector, runDetection } from './pool/detect';
 import { attachNamespaces, type SegmentMetrics } from './pool/namespaces';
 import { Scheduler } from './pool/Scheduler';
 import { WorkerPool, type WorkerStatus } from './pool/WorkerPool';
@@ -45,12 +48,23 @@ export interface InferenceService {
   listModels(): ModelInfo[];
   /** The object detectors the attached workers run (`GET /api/detectors`). */
   listDetectors(): DetectorInfo[];
+  /** Server-side work (pre-labelling a project): the socket's `detect` on a task, without a socket. */
+  detectFor(task: TaskRef, opts?: { threshold?: number; model?: string }): Promise<{ detections: Detection[]; model: string }>;
+  /** Server-side work: a `segment` request (a box, clicks) on a task; rejects with the error it would be answered. */
+  segmentFor(task: TaskRef, req: { clicks: Click[]; box?: [number, number, number, number]; model?: string }): Promise<{ mask: Rle; model: string }>;
   /** Warms a worker with the task's image (called when a client opens the task). */
   prefetch(taskId: TaskId): void;
   /** Has an idle worker load the task expected next into spare room; resolves whether it did. */
   prefetchAhead(taskId: TaskId, size: { width: number; height: number }): Promise<boolean>;
   /** The token remote workers present on /workers. */
   readonly workerToken: string;
+}
+
+/** A task as server-side inference needs it. */
+export interface TaskRef {
+  id: TaskId;
+  width: number;
+  height: number;
 }
 
 /** The service with the operational extras (status pages, tests). */
@@ -175,6 +189,23 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
       return known().map((m) => ({ ...m, default: m.id === def }));
     },
     listDetectors: () => pool.detectors(),
+    async detectFor(task, opts = {}) {
+      const detector = resolveDetector(pool.detectors(), opts.model);
+      const job = { taskId: task.id, width: task.width, height: task.height, model: detector.id, threshold: opts.threshold ?? detector.threshold };
+      const res = await runDetection(pool, job, ic.timeoutMs, log);
+      return { detections: res.detections, model: detector.id };
+    },
+    segmentFor(task, req) {
+      const model = resolveModel(req.model);
+      return new Promise((resolve, reject) => {
+        scheduler.submit({
+          // A key of its own: server jobs never replace each other or a user's request.
+          key: `\u0000server\u0000${newId()}`,
+          job: { taskId: task.id, width: task.width, height: task.height, model, clicks: req.clicks, box: req.box },
+          reply: (a) => (a.ok ? resolve({ mask: a.data.mask, model }) : reject(new TandemError(a.error.code as ErrorCode, a.error.message))),
+        });
+      });
+    },
     prefetch,
     prefetchAhead,
     workers: () => pool.status(),

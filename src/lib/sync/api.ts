@@ -74,6 +74,16 @@ export const ModelSchema = z.object({ id: z.string(), engine: z.string(), descri
 export type ModelInfo = z.infer<typeof ModelSchema>;
 export const DetectorSchema = z.object({ id: z.string(), description: z.string().optional(), classes: z.array(z.string()), threshold: z.number() });
 export type DetectorInfo = z.infer<typeof DetectorSchema>;
+export const PrelabelStatusSchema = z.object({
+  state: z.enum(['idle', 'running', 'done', 'stopped', 'failed']),
+  total: z.number().optional(),
+  done: z.number().optional(),
+  skipped: z.number().optional(),
+  objects: z.number().optional(),
+  failedTasks: z.number().optional(),
+  lastError: z.string().nullable().optional(),
+});
+export type PrelabelStatus = z.infer<typeof PrelabelStatusSchema>;
 
 const ErrorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -178,6 +188,16 @@ export class Api {
   }
   models() {
     return this.call('GET', '/api/models', z.array(ModelSchema));
+  }
+  /** The project's pre-labelling job with the detector (`{state: 'idle'}` before the first). */
+  prelabelStatus(projectId: string) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
+  }
+  startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; scope: 'empty' | 'all' }) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema, body);
+  }
+  stopPrelabel(projectId: string) {
+    return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
   }
   /** The object detectors the workers run (pre-labelling); empty when none. */
   detectors() {

@@ -1,0 +1,207 @@
+// Pre-labelling a whole project with the object detector: for each task (those with no object
+// yet, or all), the detector's boxes of the chosen classes, each through the click model's box
+// prompt (the same requests the editor's "Find objects" makes), written into the task room as
+// objects in one server update. One job per project at a time, tasks one after another (the
+// annotators' clicks share the workers); its progress is kept in memory on the node that runs it.
+// Every task's objects are durable once written, so a job stopped (or a node restarted) halfway
+// loses nothing, and running it again on "tasks with no object" carries on where it stopped.
+import { rleArea, rleBbox, rleDifference, type Rle } from '../../../shared/codecs/rle';
+import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
+import type { Detection } from '../../../shared/protocol/inference';
+import { createObject, initTaskDoc, listObjects, readMeta } from '../../../shared/schema/annotation';
+import { ServerOrigin } from '../../../shared/schema/origins';
+import type { ProjectId, UserId } from '../../../shared/schema/ids';
+import type { InferenceService } from '../../inference';
+import type { Logger } from '../../logger';
+import type { Storage, Task } from '../../storage/types';
+import { syncHistory } from '../history/objectHistory';
+import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+
+/** Box IoU at which a detection is an object the task already has (as the editor's). */
+const SAME_OBJECT_IOU = 0.5;
+/** Box requests in flight at once for one task (the rest of the pool stays for the annotators). */
+const PARALLEL = 2;
+
+export interface PrelabelOptions {
+  /** Detector class → project label; classes not listed are left out. */
+  labels: Record<string, string>;
+  threshold?: number;
+  /** `empty`: only tasks with no object yet; `all`: every task (what is there is not proposed again). */
+  scope: 'empty' | 'all';
+}
+
+export interface PrelabelStatus {
+  state: 'running' | 'done' | 'stopped' | 'failed';
+  by: string;
+  startedAt: number;
+  finishedAt: number | null;
+  total: number;
+  /** Tasks looked at (pre-labelled or passed over). */
+  done: number;
+  /** Tasks passed over because they had objects (scope `empty`). */
+  skipped: number;
+  objects: number;
+  /** Tasks whose detection or write failed, with the last reason. */
+  failedTasks: number;
+  lastError: string | null;
+  detector: string | null;
+}
+
+export interface PrelabelDeps {
+  storage: Storage;
+  rooms: LiveRooms;
+  inference: () => InferenceService | null;
+  log: Logger;
+}
+
+function iou(a: readonly number[], b: readonly number[]): number {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (w <= 0 || h <= 0) return 0;
+  const i = w * h;
+  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
+}
+
+function boxOf(mask: Rle): number[] {
+  const [x, y, w, h] = rleBbox(mask);
+  return [x, y, x + w, y + h];
+}
+
+export class Prelabeller {
+  private readonly jobs = new Map<ProjectId, { status: PrelabelStatus; stop: boolean; ended?: Promise<void> }>();
+
+  constructor(private readonly deps: PrelabelDeps) {}
+
+  status(projectId: ProjectId): PrelabelStatus | null {
+    const j = this.jobs.get(projectId);
+    return j ? { ...j.status } : null;
+  }
+
+  /** Starts a job (`conflict` while one runs); resolves its first status at once, the work goes on. */
+  async start(projectId: ProjectId, by: UserId, opts: PrelabelOptions): Promise<PrelabelStatus> {
+    if (this.jobs.get(projectId)?.status.state === 'running') throw new TandemError(ErrorCode.Conflict, 'this project is being pre-labelled already');
+    const inference = this.deps.inference();
+    const detector = inference?.listDetectors()[0];
+    if (!inference || !detector) throw new TandemError(ErrorCode.NoWorker, 'no worker runs an object detector');
+    const project = await this.deps.storage.meta.getProject(projectId);
+    if (!project) throw new TandemError(ErrorCode.NotFound, `no project ${projectId}`);
+    const names = new Set(project.labels.map((l) => l.name));
+    const classes = new Set(detector.classes);
+    const pairs = Object.entries(opts.labels);
+    if (!pairs.length) throw new TandemError(ErrorCode.ValidationFailed, 'choose at least one class and the label it becomes');
+    for (const [cls, label] of pairs) {
+      if (!classes.has(cls)) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${cls}"`);
+      if (!names.has(label)) throw new TandemError(ErrorCode.ValidationFailed, `the project has no label "${label}"`);
+    }
+    const tasks = await this.deps.storage.meta.listTasks(projectId);
+    const job: { status: PrelabelStatus; stop: boolean; ended?: Promise<void> } = {
+      stop: false,
+      status: { state: 'running', by, startedAt: Date.now(), finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id } as PrelabelStatus,
+    };
+    this.jobs.set(projectId, job);
+    job.ended = this.run(job, tasks, by, opts, project.settings?.noOverlap === true).catch((e: unknown) => {
+      this.deps.log.error({ err: e, projectId }, 'pre-labelling failed');
+      job.status.state = 'failed';
+      job.status.lastError = 'internal error';
+      job.status.finishedAt = Date.now();
+    });
+    return { ...job.status };
+  }
+
+  /** Stops the project's job after the task in hand (what is written stays). */
+  stop(projectId: ProjectId): PrelabelStatus | null {
+    const j = this.jobs.get(projectId);
+    if (j?.status.state === 'running') j.stop = true;
+    return j ? { ...j.status } : null;
+  }
+
+  /** Server shutdown: every job stops after its task in hand; resolves when they have (or after `waitMs`). */
+  async stopAll(waitMs = 5000): Promise<void> {
+    for (const j of this.jobs.values()) j.stop = true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
+    await Promise.race([Promise.all([...this.jobs.values()].map((j) => j.ended)), late]);
+    clearTimeout(timer);
+  }
+
+  private async run(job: { status: PrelabelStatus; stop: boolean }, tasks: Task[], by: UserId, opts: PrelabelOptions, apart: boolean): Promise<void> {
+    const st = job.status;
+    for (const task of tasks) {
+      if (job.stop) break;
+      const inference = this.deps.inference();
+      if (!inference) break;
+      try {
+        const n = await this.one(inference, task, by, opts, apart, st.detector ?? undefined);
+        if (n === null) st.skipped++;
+        else st.objects += n;
+      } catch (e) {
+        st.failedTasks++;
+        st.lastError = `${task.name}: ${isTandemError(e) ? e.message : 'internal error'}`;
+        if (!isTandemError(e)) this.deps.log.error({ err: e, taskId: task.id }, 'pre-labelling a task failed');
+        // No worker runs the detector any more: the next tasks would fail the same way.
+        if (isTandemError(e) && (e.code === ErrorCode.NoWorker || e.code === ErrorCode.UnknownModel)) {
+          st.done++;
+          st.state = 'failed';
+          st.finishedAt = Date.now();
+          return;
+        }
+      }
+      st.done++;
+    }
+    st.state = job.stop ? 'stopped' : 'done';
+    st.finishedAt = Date.now();
+  }
+
+  /** One task: resolves the objects added, or null when it was passed over (it has objects). */
+  private async one(inference: InferenceService, task: Task, by: UserId, opts: PrelabelOptions, apart: boolean, detector?: string): Promise<number | null> {
+    const room = `task:${task.id}`;
+    const before = await loadRoomDoc(this.deps.rooms, room);
+    const had = listObjects(before);
+    before.destroy();
+    if (opts.scope === 'empty' && had.length) return null;
+    const { detections } = await inference.detectFor(task, { threshold: opts.threshold, model: detector });
+    const existing = had.filter((o) => o.mask && rleArea(o.mask) > 0).map((o) => ({ label: o.label, box: boxOf(o.mask!) }));
+    const wanted = detections
+      .map((d) => ({ d, label: opts.labels[d.label] }))
+      .filter((p): p is { d: Detection; label: string } => p.label !== undefined)
+      .filter((p) => !existing.some((e) => e.label === p.label && iou(e.box, p.d.box) >= SAME_OBJECT_IOU));
+    if (!wanted.length) return 0;
+    const masks: Array<{ mask: Rle; model: string } | null> = new Array(wanted.length).fill(null);
+    let next = 0;
+    let lastError: unknown = null;
+    const lane = async () => {
+      while (next < wanted.length) {
+        const i = next++;
+        masks[i] = await inference.segmentFor(task, { clicks: [], box: wanted[i].d.box }).catch((e: unknown) => ((lastError = e), null));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, wanted.length) }, lane));
+    if (masks.every((m) => m === null) && lastError) throw lastError;
+    let added = 0;
+    await mutateRoom(this.deps.rooms, room, (doc) => {
+      // Read again: someone may have drawn meanwhile. Best score first (detections come sorted),
+      // so with masks kept apart the surer object keeps the contested pixels.
+      const now = listObjects(doc).filter((o) => o.mask && rleArea(o.mask) > 0);
+      const taken: Rle[] = now.map((o) => o.mask!);
+      const boxes = now.map((o) => ({ label: o.label, box: boxOf(o.mask!) }));
+      // A task nobody opened yet has an empty document: give it its meta first.
+      if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
+      doc.transact(() => {
+        wanted.forEach((p, i) => {
+          const m = masks[i];
+          if (!m || boxes.some((e) => e.label === p.label && iou(e.box, p.d.box) >= SAME_OBJECT_IOU)) return;
+          let mask = m.mask;
+          if (apart) for (const t of taken) mask = rleDifference(mask, t);
+          if (rleArea(mask) === 0) return;
+          createObject(doc, { label: p.label, mask, by, source: 'detector', model: m.model }, ServerOrigin);
+          taken.push(mask);
+          boxes.push({ label: p.label, box: boxOf(mask) });
+          added++;
+        });
+      }, ServerOrigin);
+    });
+    // What was added is version 1 of each object's history (what "restore" goes back to).
+    if (added) await syncHistory(this.deps.rooms, task.id);
+    return added;
+  }
+}

@@ -1,0 +1,44 @@
+// /api/projects/:id/prelabel: the owner starts, follows and stops pre-labelling the project's
+// tasks with the object detector (prelabel.ts).
+import { z } from 'zod';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { ProjectId } from '../../../shared/schema/ids';
+import { readJson } from '../../http/body';
+import { requireOwner, requireUser, type HttpDeps } from '../../http/context';
+import { sendJson, type Router } from '../../http/router';
+import type { Prelabeller } from './prelabel';
+
+const StartBody = z.object({
+  labels: z.record(z.string().min(1).max(100), z.string().min(1).max(100)),
+  threshold: z.number().min(0.05).max(1).optional(),
+  scope: z.enum(['empty', 'all']).default('empty'),
+});
+
+export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabeller): void {
+  const owner = async (req: Parameters<typeof requireUser>[1], q: URLSearchParams, projectId: ProjectId) => {
+    const user = await requireUser(deps, req, q);
+    await requireOwner(deps, user, projectId);
+    return user;
+  };
+
+  router.add('POST', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
+    const projectId = params.projectId as ProjectId;
+    const user = await owner(req, q, projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, StartBody);
+    sendJson(res, 202, await prelabel.start(projectId, user.id, body));
+  });
+
+  router.add('GET', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
+    const projectId = params.projectId as ProjectId;
+    await owner(req, q, projectId);
+    sendJson(res, 200, prelabel.status(projectId) ?? { state: 'idle' });
+  });
+
+  router.add('DELETE', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
+    const projectId = params.projectId as ProjectId;
+    await owner(req, q, projectId);
+    const st = prelabel.stop(projectId);
+    if (!st) throw new TandemError(ErrorCode.NotFound, 'this project has no pre-labelling job');
+    sendJson(res, 200, st);
+  });
+}

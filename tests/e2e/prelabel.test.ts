@@ -1,0 +1,58 @@
+// Pre-labelling the project on its page: the owner opens "Pre-label with the detector", finds the
+// detector's classes matched to the project's labels by name, starts it, watches it finish, and
+// the task list counts the objects it added. Real worker, real models.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { launch, shot, waitFor } from './browser';
+
+const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
+
+describe('pre-labelling on the project page', () => {
+  let srv: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    srv = await startTestServer({ inference: true });
+    browser = await launch();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('matches classes to labels, runs over the images and the list counts what it added', async () => {
+    const bag = fs.readFileSync(path.join(DEV, 'images', 'backpack07_000000370478.jpg'));
+    const { projectId } = await srv.createProjectWithTask({
+      image: bag,
+      imageType: 'image/jpeg',
+      taskName: 'room-1.jpg',
+      labels: [{ name: 'Backpack', color: '#22c55e' }, { name: 'Laptops', color: '#3b82f6' }, { name: 'cat', color: '#f97316' }],
+    });
+    await srv.api('POST', `/api/projects/${projectId}/tasks?name=room-2.jpg`, bag, undefined, { 'content-type': 'image/jpeg' });
+    await waitFor(async () => (await srv.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const panel = page.getByTestId('prelabel');
+    await panel.locator('summary').click();
+    // Every label found its class by name (plural and case aside).
+    expect(await panel.getByLabel('Label for backpack').inputValue()).toBe('Backpack');
+    expect(await panel.getByLabel('Label for laptop').inputValue()).toBe('Laptops');
+    expect(await panel.getByLabel('Label for cat').inputValue()).toBe('cat');
+    await panel.getByLabel('Leave out cat').click();
+    await panel.getByTestId('prelabel-start').click();
+    await page.getByTestId('prelabel-status').getByText('Done:').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('prelabel-status').textContent()).toContain('2 / 2 images, 4 objects added');
+    await shot(page, 'prelabel-done');
+    // The cards count them once the rows follow the rooms (a second or two).
+    await waitFor(async () => {
+      await page.reload();
+      const lines = await page.getByTestId('task').allTextContents();
+      return lines.length === 2 && lines.every((l) => /2 objects/.test(l));
+    }, 'the task cards to count two objects each', 30_000);
+    await shot(page, 'prelabel-cards');
+  }, 120_000);
+});

@@ -1,0 +1,180 @@
+// Pre-labelling a project with the detector (POST/GET/DELETE /api/projects/:id/prelabel) through a
+// running server with a real worker and the shipped models: the chosen classes become objects of
+// the chosen labels in tasks nobody has open, masks from the click model's box prompt, a task that
+// has objects is passed over, a second run adds nothing twice, and every refusal has its code.
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { encodeRle, rleBbox } from '../../shared/codecs/rle';
+import { createObject, initTaskDoc, listObjects, readMeta } from '../../shared/schema/annotation';
+import { boxIou } from '../../server/inference/engines/detect/selectDetections';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { waitFor } from '../helpers/waitFor';
+import { connectClient } from '../helpers/yclient';
+
+const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
+const BAG = 'backpack07_000000370478';
+const BANANA = 'banana08_000000293794';
+
+async function maskBox(id: string): Promise<number[]> {
+  const { data, info } = await sharp(path.join(DEV, 'masks', `${id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const b = [Infinity, Infinity, -1, -1];
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] !== 255) continue;
+    const x = i % info.width;
+    const y = Math.floor(i / info.width);
+    b.splice(0, 4, Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x + 1), Math.max(b[3], y + 1));
+  }
+  return b;
+}
+
+describe('pre-labelling a project with the detector', () => {
+  let s: TestServer;
+  let projectId: string;
+  const task: Record<string, string> = {};
+
+  beforeAll(async () => {
+    s = await startTestServer({ inference: true });
+    const p = await s.api('POST', '/api/projects', { name: 'bags', labels: [{ name: 'Backpack', color: '#22c55e' }, { name: 'laptop', color: '#3b82f6' }] });
+    projectId = p.body.id;
+    for (const [key, id] of [['bag', BAG], ['banana', BANANA], ['done', BAG]]) {
+      const r = await s.api('POST', `/api/projects/${projectId}/tasks?name=${key}.jpg`, fs.readFileSync(path.join(DEV, 'images', `${id}.jpg`)), undefined, { 'content-type': 'image/jpeg' });
+      task[key] = r.body.id;
+    }
+    // The third task was annotated by hand already: one object, nothing like the detector's.
+    const c = connectClient(s.wsUrl, `task:${task.done}`, s.adminToken);
+    await c.synced();
+    const { width, height } = (await s.api('GET', `/api/tasks/${task.done}`)).body;
+    if (!readMeta(c.doc)) initTaskDoc(c.doc, { taskId: task.done, width, height });
+    const m = new Uint8Array(width * height);
+    m.fill(1, 0, 10);
+    createObject(c.doc, { label: 'laptop', mask: encodeRle(m, width, height), by: 'admin' });
+    await waitFor(async () => listObjects(await roomDoc(task.done)).length === 1, 'the hand-made object to be stored');
+    c.destroy();
+    await waitFor(async () => (await s.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
+  }, 120_000);
+  afterAll(async () => s?.close());
+
+  async function roomDoc(taskId: string): Promise<Y.Doc> {
+    const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);
+    await c.synced();
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(c.doc));
+    c.destroy();
+    return doc;
+  }
+  const finished = async () => {
+    let st: any;
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state !== 'running', 'the job to finish', 90_000);
+    return st;
+  };
+
+  it('refuses what it cannot do, with a code', async () => {
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    const start = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/prelabel`, body, token);
+    expect((await start({ labels: { backpack: 'Backpack' } }, ana.token)).body.error.code).toBe('forbidden');
+    expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).toEqual({ state: 'idle' });
+    for (const [body, says] of [
+      [{ labels: {} }, 'at least one class'],
+      [{ labels: { unicorn: 'Backpack' } }, 'unicorn'],
+      [{ labels: { backpack: 'Rucksack' } }, 'Rucksack'],
+      [{ labels: { backpack: 'Backpack' }, threshold: 7 }, 'threshold'],
+      [{ labels: { backpack: 'Backpack' }, scope: 'some' }, 'scope'],
+    ] as Array<[unknown, string]>) {
+      const r = await start(body);
+      expect([r.status, r.body.error.code]).toEqual([400, 'validation_failed']);
+      expect(r.body.error.message).toContain(says);
+    }
+    expect((await s.api('DELETE', `/api/projects/${projectId}/prelabel`)).body.error.code).toBe('not_found');
+  });
+
+  it('adds the chosen classes as objects of the chosen labels, passing over annotated tasks', async () => {
+    const r = await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'Backpack', laptop: 'laptop' } });
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ state: 'running', total: 3, detector: 'coco-detector' });
+    const st = await finished();
+    expect(st).toMatchObject({ state: 'done', total: 3, done: 3, skipped: 1, failedTasks: 0 });
+    const bag = listObjects(await roomDoc(task.bag));
+    expect(st.objects).toBe(bag.length);
+    expect(bag.map((o) => o.label).sort()).toEqual(['Backpack', 'laptop']);
+    expect(bag.every((o) => o.source === 'detector' && o.createdBy)).toBe(true);
+    const [x, y, w, h] = rleBbox(bag.find((o) => o.label === 'Backpack')!.mask!);
+    expect(boxIou([x, y, x + w, y + h], await maskBox(BAG))).toBeGreaterThanOrEqual(0.5);
+    expect(listObjects(await roomDoc(task.banana))).toEqual([]); // a banana is neither label
+    expect(listObjects(await roomDoc(task.done)).map((o) => o.label)).toEqual(['laptop']); // passed over
+    // The task list counts them (the rows follow the rooms).
+    await waitFor(async () => {
+      const rows = (await s.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; labelCounts: Record<string, number> | null }>;
+      const c = rows.find((t) => t.id === task.bag)?.labelCounts;
+      return c?.Backpack === 1 && c?.laptop === 1 && Object.keys(c).length === 2;
+    }, 'the task list to count the new objects');
+  }, 120_000);
+
+  it('adds nothing twice when run again on every task', async () => {
+    const r = await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'Backpack', laptop: 'laptop' }, scope: 'all' });
+    expect(r.status).toBe(202);
+    const st = await finished();
+    expect(st).toMatchObject({ state: 'done', done: 3, skipped: 0 });
+    expect(listObjects(await roomDoc(task.bag))).toHaveLength(2);
+    // The annotated copy of the same photo now gets its backpack and laptop (its own object is elsewhere).
+    const done = listObjects(await roomDoc(task.done));
+    expect(done.map((o) => o.label).sort()).toEqual(['Backpack', 'laptop', 'laptop']);
+    expect(st.objects).toBe(2);
+  }, 120_000);
+});
+
+describe('a pre-labelling job stopped halfway', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ inference: true });
+    await waitFor(async () => (await s.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
+  }, 60_000);
+  afterAll(async () => s?.close());
+
+  it('refuses a second job while one runs, stops after the task in hand, and keeps what it wrote', async () => {
+    const p = await s.api('POST', '/api/projects', { name: 'many', labels: [{ name: 'bag', color: '#22c55e' }] });
+    const projectId = p.body.id as string;
+    const photo = fs.readFileSync(path.join(DEV, 'images', `${BAG}.jpg`));
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await s.api('POST', `/api/projects/${projectId}/tasks?name=${i}.jpg`, photo, undefined, { 'content-type': 'image/jpeg' })).body.id);
+    expect((await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'bag' } })).status).toBe(202);
+    const again = await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'bag' } });
+    expect([again.status, again.body.error.code]).toEqual([409, 'conflict']);
+    expect((await s.api('DELETE', `/api/projects/${projectId}/prelabel`)).status).toBe(200);
+    let st: any;
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state !== 'running', 'the job to stop', 60_000);
+    expect(st.state).toBe('stopped');
+    expect(st.done).toBeLessThan(12);
+    // Every task it reached has its backpack, durable; the others are untouched.
+    const withObjects = [];
+    for (const id of ids) {
+      const c = connectClient(s.wsUrl, `task:${id}`, s.adminToken);
+      await c.synced();
+      withObjects.push(listObjects(c.doc).length);
+      c.destroy();
+    }
+    expect(withObjects.filter((n) => n > 0)).toHaveLength(st.done);
+    expect(withObjects.slice(0, st.done).every((n) => n === 1)).toBe(true);
+    // Started again on the tasks with no object, it carries on where it stopped.
+    expect((await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'bag' } })).status).toBe(202);
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the second run', 90_000);
+    expect(st).toMatchObject({ total: 12, done: 12, failedTasks: 0 });
+    expect(st.skipped).toBe(withObjects.filter((n) => n > 0).length);
+    expect(st.objects).toBe(12 - st.skipped);
+  }, 180_000);
+});
+
+describe('pre-labelling without a detector', () => {
+  it('says no worker runs one', async () => {
+    const s = await startTestServer();
+    try {
+      const { projectId } = await s.createProjectWithTask({ labels: [{ name: 'car', color: '#ff0000' }] });
+      const r = await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { car: 'car' } });
+      expect(r.body.error.code).toBe('no_worker');
+    } finally {
+      await s.close();
+    }
+  });
+});
