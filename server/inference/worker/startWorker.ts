@@ -13,9 +13,7 @@ import {
   WorkerDetectJobSchema,
   WorkerJobSchema,
   WorkerPrefetchSchema,
-  type WorkerDetectAck,
   type WorkerHello,
-  type WorkerJobAck,
 } from '../../../shared/protocol/inference';
 import type { Logger } from '../../logger';
 import { decodeRgb } from '../../storage/images/validateImage';
@@ -124,8 +122,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       active--;
     }
   };
-  socket.on(WorkerEvents.segment, serve(WorkerJobSchema, (job) => runtime.segment(job, loadImage) satisfies Promise<Extract<WorkerJobAck, { ok: true }>['data']>));
-  socket.on(WorkerEvents.detect, serve(WorkerDetectJobSchema, (job) => runtime.detect(job, loadImage) satisfies Promise<Extract<WorkerDetectAck, { ok: true }>['data']>));
+  socket.on(WorkerEvents.segment, serve(WorkerJobSchema, (job) => runtime.segment(job, loadImage)));
+  socket.on(WorkerEvents.detect, serve(WorkerDetectJobSchema, (job) => runtime.detect(job, loadImage)));
 
   socket.on(WorkerEvents.prefetch, (payload: unknown, ack?: unknown) => {
     const p = WorkerPrefetchSchema.safeParse(payload);
