@@ -1,7 +1,7 @@
 """Compares NanoDetFeatures (converted weights) with the original TF.js graph's taps written by
-verify_nanodet.cjs, and prints the graph's best class scores (a sanity check of the preprocessing).
+../detect/verify.cjs, and prints the graph's best class scores (a sanity check of the preprocessing).
 Usage: /usr/bin/python3 verify_nanodet.py pretrained/nanodet_csp.pt <image> <work dir>
-  (writes <work dir>/in_bgr.f32 for the .cjs, runs it with NODE_PATH=/tmp/tfjs/node_modules, compares)
+  (writes <work dir>/in_bgr.f32 for ../detect/verify.cjs, runs it with NODE_PATH=/tmp/tfjs/node_modules, compares)
 """
 import json
 import os
@@ -14,13 +14,12 @@ from PIL import Image
 
 from tandem_click.nanodet import NanoDetFeatures
 
-COCO = ("person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign "
-        "parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella handbag "
-        "tie suitcase frisbee skis snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard "
-        "tennis_racket bottle wine_glass cup fork knife spoon bowl banana apple sandwich orange broccoli carrot "
-        "hot_dog pizza donut cake chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard "
-        "cell_phone microwave oven toaster sink refrigerator book clock vase scissors teddy_bear hair_drier "
-        "toothbrush").split()
+DETECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "detect")
+sys.path.insert(0, DETECT)
+from detector import COCO  # noqa: E402
+TAPS = ['onnx_tf_prefix_LeakyRelu_1', 'onnx_tf_prefix_Concat_12', 'onnx_tf_prefix_Concat_27',
+        'onnx_tf_prefix_Concat_42', 'onnx_tf_prefix_Concat_62', 'Identity', 'Identity_1', 'Identity_2']
+
 
 if __name__ == "__main__":
     ckpt, image, work = sys.argv[1:4]
@@ -29,9 +28,8 @@ if __name__ == "__main__":
     # the graph's own input, computed independently of NanoDetFeatures' in-graph normalisation
     bgr = (im[:, :, ::-1] - np.array([103.53, 116.28, 123.675], np.float32)) / np.array([57.375, 57.12, 58.395], np.float32)
     bgr.transpose(2, 0, 1)[None].astype(np.float32).tofile(os.path.join(work, "in_bgr.f32"))
-    here = os.path.dirname(os.path.abspath(__file__))
-    subprocess.run(["node", os.path.join(here, "verify_nanodet.cjs"), "/tmp/hm/package/models/nanodet",
-                    os.path.join(work, "in_bgr.f32"), work], check=True,
+    subprocess.run(["node", os.path.join(DETECT, "verify.cjs"), "/tmp/hm/package/models/nanodet",
+                    os.path.join(work, "in_bgr.f32"), work, *TAPS], check=True,
                    env={**os.environ, "NODE_PATH": os.environ.get("NODE_PATH", "/tmp/tfjs/node_modules")})
     shapes = json.load(open(os.path.join(work, "shapes.json")))
     m = NanoDetFeatures()

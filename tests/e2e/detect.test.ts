@@ -6,15 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { rleBbox } from '../../shared/codecs/rle';
 import { listObjects } from '../../shared/schema/annotation';
-import { boxIou } from '../../server/inference/engines/detect/selectDetections';
+import { boxIou } from '../../shared/geometry/boxIou';
+import { devMaskBox, DEV } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
 import { launch, openTask, shot, waitFor } from './browser';
 
-const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
 const ID = 'backpack07_000000370478';
 
 describe('find objects with the detector', () => {
@@ -35,14 +34,7 @@ describe('find objects with the detector', () => {
       labels: [{ name: 'Backpack', color: '#22c55e' }, { name: 'laptop', color: '#3b82f6' }, { name: 'chair', color: '#f97316' }],
     });
     taskId = t.taskId;
-    const { data, info } = await sharp(path.join(DEV, 'masks', `${ID}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    gt = [Infinity, Infinity, -1, -1];
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] !== 255) continue;
-      const x = i % info.width;
-      const y = Math.floor(i / info.width);
-      gt = [Math.min(gt[0], x), Math.min(gt[1], y), Math.max(gt[2], x + 1), Math.max(gt[3], y + 1)];
-    }
+    gt = await devMaskBox(ID);
     const ana = await srv.addMember(t.projectId, 'annotator', 'Ana');
     browser = await launch();
     page = await openTask(await browser.newContext(), srv.url, taskId, ana.token);

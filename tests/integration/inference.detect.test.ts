@@ -7,12 +7,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskId } from '../../shared/schema/ids';
-import { boxIou } from '../../server/inference/engines/detect/selectDetections';
+import { boxIou } from '../../shared/geometry/boxIou';
+import { devMaskBox, DEV } from '../helpers/devMasks';
 import { waitFor } from '../helpers/waitFor';
 import { ControlledWorker, startHarness, type Harness } from './inference.harness';
 import type { Socket as ClientSocket } from 'socket.io-client';
 
-const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
 const ID = 'backpack07_000000370478';
 
 function detect(c: ClientSocket, payload: unknown): Promise<{ ok: boolean; data?: any; error?: { code: string; message: string } }> {
@@ -47,14 +47,7 @@ describe('detect with the shipped detector', () => {
     const ack = await detect(c, { taskId });
     expect(ack.ok).toBe(true);
     expect(ack.data.model).toBe('coco-detector');
-    const { data, info } = await sharp(path.join(DEV, 'masks', `${ID}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    const gt = [Infinity, Infinity, -1, -1];
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] !== 255) continue;
-      const x = i % info.width;
-      const y = Math.floor(i / info.width);
-      gt.splice(0, 4, Math.min(gt[0], x), Math.min(gt[1], y), Math.max(gt[2], x + 1), Math.max(gt[3], y + 1));
-    }
+    const gt = await devMaskBox(ID);
     const backpacks = (ack.data.detections as Array<{ box: number[]; label: string; score: number }>).filter((d) => d.label === 'backpack');
     expect(Math.max(...backpacks.map((d) => boxIou(d.box, gt)))).toBeGreaterThanOrEqual(0.5);
     expect(ack.data.detections.every((d: { score: number }) => d.score >= 0.35)).toBe(true);

@@ -4,31 +4,19 @@
 // has objects is passed over, a second run adds nothing twice, and every refusal has its code.
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle, rleBbox } from '../../shared/codecs/rle';
 import { createObject, initTaskDoc, listObjects, readMeta } from '../../shared/schema/annotation';
-import { boxIou } from '../../server/inference/engines/detect/selectDetections';
+import { boxIou } from '../../shared/geometry/boxIou';
+import { devMaskBox, DEV } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { connectClient } from '../helpers/yclient';
 
-const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
 const BAG = 'backpack07_000000370478';
 const BANANA = 'banana08_000000293794';
 
-async function maskBox(id: string): Promise<number[]> {
-  const { data, info } = await sharp(path.join(DEV, 'masks', `${id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  const b = [Infinity, Infinity, -1, -1];
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] !== 255) continue;
-    const x = i % info.width;
-    const y = Math.floor(i / info.width);
-    b.splice(0, 4, Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x + 1), Math.max(b[3], y + 1));
-  }
-  return b;
-}
 
 describe('pre-labelling a project with the detector', () => {
   let s: TestServer;
@@ -101,7 +89,7 @@ describe('pre-labelling a project with the detector', () => {
     expect(bag.map((o) => o.label).sort()).toEqual(['Backpack', 'laptop']);
     expect(bag.every((o) => o.source === 'detector' && o.createdBy)).toBe(true);
     const [x, y, w, h] = rleBbox(bag.find((o) => o.label === 'Backpack')!.mask!);
-    expect(boxIou([x, y, x + w, y + h], await maskBox(BAG))).toBeGreaterThanOrEqual(0.5);
+    expect(boxIou([x, y, x + w, y + h], await devMaskBox(BAG))).toBeGreaterThanOrEqual(0.5);
     expect(listObjects(await roomDoc(task.banana))).toEqual([]); // a banana is neither label
     expect(listObjects(await roomDoc(task.done)).map((o) => o.label)).toEqual(['laptop']); // passed over
     // The task list counts them (the rows follow the rooms).

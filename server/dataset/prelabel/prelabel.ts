@@ -6,6 +6,7 @@
 // Every task's objects are durable once written, so a job stopped (or a node restarted) halfway
 // loses nothing, and running it again on "tasks with no object" carries on where it stopped.
 import { rleArea, rleBbox, rleDifference, type Rle } from '../../../shared/codecs/rle';
+import { boxIou, SAME_OBJECT_IOU } from '../../../shared/geometry/boxIou';
 import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
 import type { Detection } from '../../../shared/protocol/inference';
 import { createObject, initTaskDoc, listObjects, readMeta } from '../../../shared/schema/annotation';
@@ -17,8 +18,6 @@ import type { Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 
-/** Box IoU at which a detection is an object the task already has (as the editor's). */
-const SAME_OBJECT_IOU = 0.5;
 /** Box requests in flight at once for one task (the rest of the pool stays for the annotators). */
 const PARALLEL = 2;
 
@@ -52,14 +51,6 @@ export interface PrelabelDeps {
   rooms: LiveRooms;
   inference: () => InferenceService | null;
   log: Logger;
-}
-
-function iou(a: readonly number[], b: readonly number[]): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const i = w * h;
-  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
 }
 
 function boxOf(mask: Rle): number[] {
@@ -164,7 +155,7 @@ export class Prelabeller {
     const wanted = detections
       .map((d) => ({ d, label: opts.labels[d.label] }))
       .filter((p): p is { d: Detection; label: string } => p.label !== undefined)
-      .filter((p) => !existing.some((e) => e.label === p.label && iou(e.box, p.d.box) >= SAME_OBJECT_IOU));
+      .filter((p) => !existing.some((e) => e.label === p.label && boxIou(e.box, p.d.box) >= SAME_OBJECT_IOU));
     if (!wanted.length) return 0;
     const masks: Array<{ mask: Rle; model: string } | null> = new Array(wanted.length).fill(null);
     let next = 0;
@@ -189,7 +180,7 @@ export class Prelabeller {
       doc.transact(() => {
         wanted.forEach((p, i) => {
           const m = masks[i];
-          if (!m || boxes.some((e) => e.label === p.label && iou(e.box, p.d.box) >= SAME_OBJECT_IOU)) return;
+          if (!m || boxes.some((e) => e.label === p.label && boxIou(e.box, p.d.box) >= SAME_OBJECT_IOU)) return;
           let mask = m.mask;
           if (apart) for (const t of taken) mask = rleDifference(mask, t);
           if (rleArea(mask) === 0) return;

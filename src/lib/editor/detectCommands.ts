@@ -4,6 +4,7 @@
 // image already has (same label, boxes overlapping by IoU >= 0.5) are not proposed again, so
 // running it twice adds nothing twice.
 import { rleArea, rleBbox } from '../../../shared/codecs/rle';
+import { boxIou, SAME_OBJECT_IOU } from '../../../shared/geometry/boxIou';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { DocModel, ObjectView } from './docModel';
 import type { History } from './history';
@@ -11,8 +12,6 @@ import type { Detection, DetectAck, SegmentTransport } from './inferenceClient';
 import type { MaskPolicy } from './overlap';
 import { READ_ONLY_MESSAGE } from './tools';
 
-/** Box IoU at which a detection is an object the image already has. */
-export const SAME_OBJECT_IOU = 0.5;
 /** Box requests in flight at once (a worker takes a few at a time; the rest would be `busy`). */
 const PARALLEL = 2;
 
@@ -47,14 +46,6 @@ export function matchLabel(cls: string, labels: readonly string[]): string | nul
   return null;
 }
 
-function iou(a: readonly number[], b: readonly number[]): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const i = w * h;
-  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
-}
-
 export interface Proposal {
   detection: Detection;
   /** The project label it would get (null: its class maps to none, so it is left out). */
@@ -75,7 +66,7 @@ export function propose(detections: readonly Detection[], labelOf: (cls: string)
     .filter((d) => d.score >= minScore)
     .map((d) => {
       const label = labelOf(d.label);
-      return { detection: d, label, existing: label !== null && boxes.some((b) => b.label === label && iou(b.box, d.box) >= SAME_OBJECT_IOU) };
+      return { detection: d, label, existing: label !== null && boxes.some((b) => b.label === label && boxIou(b.box, d.box) >= SAME_OBJECT_IOU) };
     });
 }
 

@@ -4,24 +4,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb } from '../../../storage/images/validateImage';
 import { createDetectors } from '../../worker/createEngines';
 import type { Detector } from './OnnxDetector';
-import { boxIou } from './selectDetections';
+import { boxIou } from '../../../../shared/geometry/boxIou';
+import { devMaskBox, DEV } from '../../../../tests/helpers/devMasks';
 
-const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
 
-/** The bounding box [x0, y0, x1, y1] of a dev mask (255 = object). */
-async function maskBox(id: string): Promise<number[]> {
-  const { data, info } = await sharp(path.join(DEV, 'masks', `${id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  const b = [Infinity, Infinity, -1, -1];
-  for (let y = 0; y < info.height; y++)
-    for (let x = 0; x < info.width; x++)
-      if (data[y * info.width + x] === 255) (b[0] = Math.min(b[0], x)), (b[1] = Math.min(b[1], y)), (b[2] = Math.max(b[2], x + 1)), (b[3] = Math.max(b[3], y + 1));
-  return b;
-}
 
 describe('the COCO detector', () => {
   let detector: Detector;
@@ -43,7 +33,7 @@ describe('the COCO detector', () => {
     ['apple08_000000113589', 'apple'],
   ])('finds the annotated object of %s (a %s) where it is', async (id, label) => {
     const image = await decodeRgb(fs.readFileSync(path.join(DEV, 'images', `${id}.jpg`)));
-    const gt = await maskBox(id);
+    const gt = await devMaskBox(id);
     const found = await detector.detect(image, 0.3);
     const mine = found.filter((d) => d.label === label);
     expect(mine.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boxIou, selectDetections } from './selectDetections';
+import { boxIou } from '../../../../shared/geometry/boxIou';
+import { selectDetections } from './selectDetections';
 
 /** anchors × classes scores and anchors × 4 boxes from rows of [box, scores]. */
 function outputs(rows: Array<[[number, number, number, number], number[]]>) {

@@ -2,19 +2,13 @@
 // it found: the anchors scoring at least the threshold, then greedy non-maximum suppression per
 // class (a box overlapping a better one of its class by IoU > `iou` is the same object), best
 // first, at most `max`.
+import { boxIou } from '../../../../shared/geometry/boxIou';
+
 export interface Candidate {
   /** [x0, y0, x1, y1] in the detector's frame. */
   box: [number, number, number, number];
   cls: number;
   score: number;
-}
-
-export function boxIou(a: readonly number[], b: readonly number[]): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
 }
 
 /**
