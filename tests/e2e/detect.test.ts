@@ -68,6 +68,12 @@ describe('find objects with the detector', () => {
     const laptops = Number(/(\d+)/.exec((await page.locator('[data-class="laptop"] .muted').textContent()) ?? '')?.[1]);
     await page.getByLabel('Label for laptop').selectOption('');
     await expect.poll(count).toBe(all - laptops);
+    // A click on a box's tag leaves that one out, a second brings it back.
+    const tag = page.getByTestId('detect-tag').first();
+    await tag.click();
+    await expect.poll(count).toBe(all - laptops - 1);
+    await tag.click();
+    await expect.poll(count).toBe(all - laptops);
     await shot(page, 'detect-panel');
     const adding = await count();
     await addButton().click();
