@@ -208,7 +208,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, r.ready ? 200 : 503, r);
   });
 
-  const prelabel = new Prelabeller({ storage, rooms, inference: deps.inference, log: deps.log.child({ module: 'prelabel' }) });
+  const prelabel = new Prelabeller({
+    storage,
+    rooms,
+    inference: deps.inference,
+    log: deps.log.child({ module: 'prelabel' }),
+    onEnded: (projectId, status) => void deps.hookEvents?.prelabelled(projectId, status),
+  });
   prelabelRoutes(router, deps, prelabel);
   return { metrics, history, prelabel };
 }

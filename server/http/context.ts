@@ -21,7 +21,7 @@ export interface HttpDeps {
   /** True once every part has started (GET /healthz answers 200 only then). */
   isReady: () => boolean;
   /** Webhook events the routes raise (uploads, deletions); absent in tools that run no server. */
-  hookEvents?: Pick<WebhookEvents, 'told'>;
+  hookEvents?: Pick<WebhookEvents, 'told' | 'prelabelled'>;
 }
 
 /**

@@ -8,6 +8,8 @@
 //   starts again.
 // - `task.created` / `task.deleted`: raised by the upload and delete routes once the change is
 //   stored, so a pipeline that mirrors the dataset hears of new and removed images.
+// - `prelabel.finished`: a project's pre-labelling run ended (done, stopped or failed), so a team
+//   hears that the images are ready to correct.
 // Every payload carries `text`, one line a chat channel can show as it is (a Slack, Mattermost or
 // Rocket.Chat incoming webhook reads that field).
 import type { Doc } from 'yjs';
@@ -16,6 +18,21 @@ import type { Logger } from '../logger';
 import type { MetaStore, Task, User } from '../storage/types';
 import type { WebhookEvent, WebhookStore } from '../storage/webhookTypes';
 import { fillLine, ReviewMemory, reviewOccurrences, type Occurrence } from './reviewOccurrences';
+
+/** How a pre-labelling run ended, as server/dataset/prelabel reports it. */
+export interface PrelabelRun {
+  state: 'running' | 'done' | 'stopped' | 'failed';
+  by: string;
+  startedAt: number;
+  finishedAt: number | null;
+  total: number;
+  done: number;
+  skipped: number;
+  objects: number;
+  failedTasks: number;
+  lastError: string | null;
+  detector: string | null;
+}
 
 export class WebhookEvents {
   private memory = new Map<TaskId, ReviewMemory>();
@@ -68,6 +85,31 @@ export class WebhookEvents {
       });
     } catch (err) {
       this.log.warn({ err, taskId: task.id, event }, 'could not queue the webhook event');
+    }
+  }
+
+  /** A pre-labelling run of the project ended (server/dataset/prelabel); a failure to queue is logged. */
+  prelabelled(projectId: Task['projectId'], run: PrelabelRun): Promise<void> {
+    const job = this.prelabelEvent(projectId, run).finally(() => this.pending.delete(job));
+    this.pending.add(job);
+    return job;
+  }
+
+  private async prelabelEvent(projectId: Task['projectId'], run: PrelabelRun): Promise<void> {
+    try {
+      const project = await this.meta.getProject(projectId);
+      if (!project) return;
+      const who = await this.meta.getUser(run.by as never);
+      const at = run.finishedAt ?? Date.now();
+      const how = run.state === 'done' ? 'finished' : run.state === 'stopped' ? 'was stopped' : 'failed';
+      const { state, total, done, skipped, objects, failedTasks, lastError, detector } = run;
+      await this.queue(project, 'prelabel.finished', `prelabel.finished:${projectId}:${run.startedAt}`, at, {
+        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt },
+        by: { id: run.by, name: who?.name ?? null },
+        text: `Pre-labelling of ${project.name} ${how}: ${objects} object${objects === 1 ? '' : 's'} added to ${done - skipped} of ${total} image${total === 1 ? '' : 's'}${failedTasks ? `, ${failedTasks} failed` : ''}`,
+      });
+    } catch (err) {
+      this.log.warn({ err, projectId }, 'could not queue the pre-labelling webhook');
     }
   }
 

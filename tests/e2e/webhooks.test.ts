@@ -35,7 +35,7 @@ describe('webhooks on the project page', () => {
     await page.getByTestId('webhook-add').click();
     await page.getByTestId('webhook').waitFor();
     expect(await page.getByTestId('webhook').locator('code.url').textContent()).toBe(r.url);
-    expect(await page.getByTestId('webhook-events').textContent()).toBe('status changes, comments, flags');
+    expect(await page.getByTestId('webhook-events').textContent()).toBe('status changes, comments, flags, pre-labelling');
     await page.getByTestId('webhook-test').click();
     await waitFor(() => r.got.length === 1, 'the test received');
     await waitFor(async () => (await page.getByTestId('webhook-last').getAttribute('data-state')) === 'delivered', 'shown delivered');

@@ -12,6 +12,7 @@ import { boxIou } from '../../shared/geometry/boxIou';
 import { devMaskBox, DEV } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
+import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
 import { connectClient } from '../helpers/yclient';
 
 const BAG = 'backpack07_000000370478';
@@ -21,12 +22,15 @@ const BANANA = 'banana08_000000293794';
 describe('pre-labelling a project with the detector', () => {
   let s: TestServer;
   let projectId: string;
+  let hook: Receiver;
   const task: Record<string, string> = {};
 
   beforeAll(async () => {
-    s = await startTestServer({ inference: true });
+    s = await startTestServer({ inference: true, env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }); // the receiver is on 127.0.0.1
     const p = await s.api('POST', '/api/projects', { name: 'bags', labels: [{ name: 'Backpack', color: '#22c55e' }, { name: 'laptop', color: '#3b82f6' }] });
     projectId = p.body.id;
+    hook = await webhookReceiver([200]);
+    expect((await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: hook.url, events: ['prelabel.finished'] })).status).toBe(201);
     for (const [key, id] of [['bag', BAG], ['banana', BANANA], ['done', BAG]]) {
       const r = await s.api('POST', `/api/projects/${projectId}/tasks?name=${key}.jpg`, fs.readFileSync(path.join(DEV, 'images', `${id}.jpg`)), undefined, { 'content-type': 'image/jpeg' });
       task[key] = r.body.id;
@@ -43,7 +47,10 @@ describe('pre-labelling a project with the detector', () => {
     c.destroy();
     await waitFor(async () => (await s.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
   }, 120_000);
-  afterAll(async () => s?.close());
+  afterAll(async () => {
+    await s?.close();
+    await hook?.close();
+  });
 
   async function roomDoc(taskId: string): Promise<Y.Doc> {
     const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);
@@ -84,6 +91,12 @@ describe('pre-labelling a project with the detector', () => {
     expect(r.body).toMatchObject({ state: 'running', total: 3, detector: 'coco-detector' });
     const st = await finished();
     expect(st).toMatchObject({ state: 'done', total: 3, done: 3, skipped: 1, failedTasks: 0 });
+    // The project's webhook hears that the run ended, with what it did.
+    await waitFor(() => hook.got.length === 1, 'the prelabel.finished delivery');
+    const told = JSON.parse(hook.got[0].body);
+    expect(hook.got[0].headers['x-tandem-event']).toBe('prelabel.finished');
+    expect(told).toMatchObject({ event: 'prelabel.finished', project: { id: projectId, name: 'bags' }, prelabel: { state: 'done', total: 3, done: 3, skipped: 1, objects: st.objects, detector: 'coco-detector' }, by: { name: 'admin' } });
+    expect(told.text).toBe(`Pre-labelling of bags finished: ${st.objects} objects added to 2 of 3 images`);
     const bag = listObjects(await roomDoc(task.bag));
     expect(st.objects).toBe(bag.length);
     expect(bag.map((o) => o.label).sort()).toEqual(['Backpack', 'laptop']);

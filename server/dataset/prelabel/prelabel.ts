@@ -51,6 +51,8 @@ export interface PrelabelDeps {
   rooms: LiveRooms;
   inference: () => InferenceService | null;
   log: Logger;
+  /** A run ended (done, stopped or failed): the project's webhooks hear of it. */
+  onEnded?: (projectId: ProjectId, status: PrelabelStatus) => void;
 }
 
 function boxOf(mask: Rle): number[] {
@@ -90,12 +92,14 @@ export class Prelabeller {
       status: { state: 'running', by, startedAt: Date.now(), finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id } as PrelabelStatus,
     };
     this.jobs.set(projectId, job);
-    job.ended = this.run(job, tasks, by, opts, project.settings?.noOverlap === true).catch((e: unknown) => {
-      this.deps.log.error({ err: e, projectId }, 'pre-labelling failed');
-      job.status.state = 'failed';
-      job.status.lastError = 'internal error';
-      job.status.finishedAt = Date.now();
-    });
+    job.ended = this.run(job, tasks, by, opts, project.settings?.noOverlap === true)
+      .catch((e: unknown) => {
+        this.deps.log.error({ err: e, projectId }, 'pre-labelling failed');
+        job.status.state = 'failed';
+        job.status.lastError = 'internal error';
+        job.status.finishedAt = Date.now();
+      })
+      .then(() => this.deps.onEnded?.(projectId, { ...job.status }));
     return { ...job.status };
   }
 
