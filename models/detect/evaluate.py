@@ -5,7 +5,9 @@ annotate one object per file, so precision cannot be measured; the detections pe
 reported instead. Usage:
   /usr/bin/python3 evaluate.py --onnx ../coco-detector.onnx --data ../../../shared/datasets/dev/COCO_MVal_dev
   /usr/bin/python3 evaluate.py --graph /tmp/hm/package/models/nanodet --offset 0.5 ...   (PyTorch, before export)
-  --tiles k also runs it on a k x k grid of overlapping windows (a quarter overlap) and merges by NMS.
+  --tiles k also runs it on a k x k grid of overlapping windows (a quarter overlap) and merges by NMS;
+  --view k runs it only on a square window around each object, k times the longer side of its box
+  (at least 64 px, clipped to the image): "Find objects" with the editor zoomed in on that part.
 Object size is the square root of the mask's area."""
 import argparse
 import glob
@@ -73,6 +75,7 @@ def main():
     p.add_argument("--data", default="../../../shared/datasets/dev/COCO_MVal_dev")
     p.add_argument("--thr", type=float, nargs="+", default=[0.3, 0.4, 0.5])
     p.add_argument("--tiles", type=int, default=1, help="also run on a tiles x tiles grid of overlapping windows")
+    p.add_argument("--view", type=float, default=0, help="run only on a window around each object, k times its box's longer side (the editor zoomed in on it)")
     a = p.parse_args()
     run = load(a)
     masks = sorted(glob.glob(os.path.join(a.data, "masks", "*.png")))
@@ -90,12 +93,23 @@ def main():
         if cls is None:
             continue
         ip = next(f for f in glob.glob(os.path.join(a.data, "images", img_id + ".*")))
-        if ip not in cache:
-            cache[ip] = detect(run, ip, lo, tiles=a.tiles)
-        boxes, scores, classes = cache[ip]
         m = np.asarray(Image.open(mp)) == 255
         ys, xs = np.nonzero(m)
         gt = torch.tensor([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=torch.float32)
+        if a.view:
+            im = Image.open(ip).convert("RGB")
+            cx, cy = (xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2
+            half = max(32, a.view * max(xs.max() + 1 - xs.min(), ys.max() + 1 - ys.min()) / 2)
+            win = (int(max(0, cx - half)), int(max(0, cy - half)), int(min(im.width, cx + half)), int(min(im.height, cy + half)))
+            b, sc, cl = detect_view(run, im, win, lo)
+            keep = torchvision.ops.batched_nms(b, sc, cl, 0.6)
+            cache[mp] = (b[keep], sc[keep], cl[keep])
+            boxes, scores, classes = cache[mp]
+            ip = mp  # one view per object
+        else:
+            if ip not in cache:
+                cache[ip] = detect(run, ip, lo, tiles=a.tiles)
+            boxes, scores, classes = cache[ip]
         n += 1
         side = float(np.sqrt(m.sum()))
         bucket = next(b[0] for b in buckets if b[1] <= side < b[2])
