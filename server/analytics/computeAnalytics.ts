@@ -17,6 +17,7 @@ import { rleIou } from '../../shared/codecs/rle';
 import type { Thread } from '../../shared/schema/review';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
+import { prelabelFigures, type PrelabelFigures } from './prelabelFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
 export const IDLE_GAP_MS = 5 * 60_000;
@@ -37,6 +38,8 @@ export interface AnalyticsTaskInput {
   verdicts: Map<string, VerdictEvent[]>;
   /** The task's comment threads (resolved ones too); none when not gathered. */
   threads?: Thread[];
+  /** The last recorded version of each object deleted since (kind `deleted`); none when not gathered. */
+  deleted?: HistoryEntry[];
 }
 
 
@@ -82,6 +85,8 @@ export interface Analytics {
   /** Per member who gave verdicts or raised threads. */
   reviewers: ReviewerFigures[];
   threads: ThreadFigures[];
+  /** What became of the detector's pre-labels (prelabelFigures.ts). */
+  prelabels: PrelabelFigures;
 }
 
 const isMaskChange = (e: HistoryEntry) => e.kind === 'created' || e.kind === 'mask' || e.kind === 'restored';
@@ -180,6 +185,7 @@ function median(sorted: number[]): number {
 /** Figures per object, per annotator (by object creator) and for the project. */
 export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string, string> = new Map()): Analytics {
   const objects: ObjectFigures[] = [];
+  const fromDetector: boolean[] = [];
   // Activity per user: their clicks and the edits recorded as theirs (creation, mask versions).
   const activity = new Map<string, number[]>();
   const act = (user: string, at: number) => {
@@ -190,14 +196,21 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
   for (const t of tasks) {
     for (const o of t.objects) {
       objects.push(objectFigures(t, o));
+      const prelabel = o.createdFrom === 'detector';
+      fromDetector.push(prelabel);
       for (const c of o.clicks) act(c.by, c.at);
-      act(o.createdBy, o.createdAt);
-      act(o.updatedBy, o.updatedAt);
-      for (const v of t.versions.get(o.id) ?? []) if (isMaskChange(v)) act(v.by, v.updatedAt);
+      // A pre-label's creation is the detector's doing, not activity of whoever ran it.
+      if (!prelabel) act(o.createdBy, o.createdAt);
+      if (!prelabel || o.updatedAt !== o.createdAt) act(o.updatedBy, o.updatedAt);
+      for (const v of t.versions.get(o.id) ?? []) if (isMaskChange(v) && !(prelabel && v.kind === 'created')) act(v.by, v.updatedAt);
     }
   }
+  // Pre-labels are the detector's objects, not anyone's work: counted under `prelabels`, left out of
+  // objects per hour, clicks and time per object (a run of 500 images would credit whoever started
+  // it with thousands of objects an hour). The clicks that refine them still count as activity.
+  const made = objects.filter((o, i) => !fromDetector[i]);
   const byUser = new Map<string, ObjectFigures[]>();
-  for (const o of objects) byUser.set(o.createdBy, [...(byUser.get(o.createdBy) ?? []), o]);
+  for (const o of made) byUser.set(o.createdBy, [...(byUser.get(o.createdBy) ?? []), o]);
   const annotators = [...byUser.entries()]
     .map(([userId, objs]) => ({ userId, name: names.get(userId) ?? userId, ...group(objs, activity.get(userId) ?? []) }))
     .sort((a, b) => b.objects - a.objects || a.name.localeCompare(b.name));
@@ -211,11 +224,13 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
       clicksPerObject: 'clicks on the objects created / objects created',
       reviewPassRate: 'objects approved at their first verdict / objects with a verdict',
       keptIou: 'approved objects: IoU of the mask as first judged (last recorded at or before the first verdict) with the mask now',
+      prelabels: "objects the detector made (not counted in the objects, clicks and times above; listed in objects): untouched (its mask and label), redrawn (meanIouRedrawn: its mask, the first recorded version, against the mask now), relabelled, deleted since",
     },
-    project: group(objects, all),
+    project: group(made, all),
     annotators,
     objects,
     reviewers: reviewerFigures(tasks, names),
     threads: tasks.flatMap((t) => threadFigures(t, names)),
+    prelabels: prelabelFigures(tasks),
   };
 }

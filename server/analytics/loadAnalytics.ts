@@ -5,7 +5,7 @@ import { listThreads } from '../../shared/schema/review';
 import { TandemError, ErrorCode } from '../../shared/protocol/errors';
 import type { ProjectId } from '../../shared/schema/ids';
 import type { Storage } from '../storage/types';
-import { historyRoom, readHistory, readVerdictHistory, type HistoryEntry } from '../dataset/history/historyDoc';
+import { historyObjectIds, historyRoom, readHistory, readVerdictHistory, type HistoryEntry } from '../dataset/history/historyDoc';
 import { loadRoomDoc, type LiveRooms } from '../dataset/rooms';
 import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type VerdictEvent } from './computeAnalytics';
 import { readCurrentVerdicts } from './readVerdicts';
@@ -32,7 +32,12 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
       if (now && !seen.some((v) => v.at === now.at && v.by === now.by && v.verdict === now.verdict)) seen.push(now);
       if (seen.length) verdicts.set(o.id, seen.sort((a, b) => a.at - b.at));
     }
-    inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc) });
+    const live = new Set(objects.map((o) => o.id as string));
+    const deleted = historyObjectIds(historyDoc)
+      .filter((id) => !live.has(id))
+      .map((id) => readHistory(historyDoc, id).at(-1))
+      .filter((e): e is HistoryEntry => e?.kind === 'deleted');
+    inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc), deleted });
     taskDoc.destroy();
     reviewDoc.destroy();
     historyDoc.destroy();

@@ -55,6 +55,9 @@ export const AnnotationObjectSchema = z.object({
   updatedAt: z.number().finite(),
   source: z.string().optional(),
   model: z.string().optional(),
+  /** What made the object, set once at creation and never after (`detector`: a pre-label), while
+   *  `source` follows the mask; a bad value from a peer reads as none rather than hiding the object. */
+  createdFrom: z.string().max(64).optional().catch(undefined),
   hidden: z.boolean().optional(),
   locked: z.boolean().optional(),
   /** Stored attribute values by name; read them through the label's definitions (resolveAttributes). */
@@ -160,6 +163,8 @@ export interface NewObjectInput {
   by: string;
   source?: string;
   model?: string;
+  /** What made it (`detector`), kept for good: analytics count what became of pre-labels. */
+  createdFrom?: string;
   attributes?: Record<string, AttributeValue>;
   at?: number;
 }
@@ -192,6 +197,7 @@ export function createObject(doc: Y.Doc, input: NewObjectInput, origin?: unknown
     touch(o, input.by, at);
     if (input.source !== undefined) o.set('source', input.source);
     if (input.model !== undefined) o.set('model', input.model);
+    if (input.createdFrom !== undefined) o.set('createdFrom', input.createdFrom);
     // Made with the object, never later: two people setting the first values of an object at once
     // would each create the map, and Yjs would keep one map and drop the other's values.
     writeAttributes(o, attributes);

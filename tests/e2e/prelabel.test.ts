@@ -1,6 +1,7 @@
 // Pre-labelling the project on its page: the owner opens "Pre-label with the detector", finds the
 // detector's classes matched to the project's labels by name, starts it, watches it finish, and
-// the task list counts the objects it added. Real worker, real models.
+// the task list counts the objects it added, and the analytics page what became of them. Real
+// worker, real models.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -54,5 +55,12 @@ describe('pre-labelling on the project page', () => {
       return lines.length === 2 && lines.every((l) => /2 objects/.test(l));
     }, 'the task cards to count two objects each', 30_000);
     await shot(page, 'prelabel-cards');
+    // The analytics page says what became of them: all four still as the detector made them.
+    await page.goto(`${srv.url}/projects/${projectId}/analytics?token=${encodeURIComponent(srv.adminToken)}`);
+    const table = page.getByTestId('analytics-prelabels');
+    await table.waitFor();
+    expect((await table.locator('tr.total td').allTextContents()).slice(0, 3).map((t) => t.trim())).toEqual(['all', '4', '4 100%']);
+    expect(await table.locator('tbody tr').count()).toBe(3); // all, Backpack, Laptops
+    await shot(page, 'prelabel-analytics');
   }, 120_000);
 });

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeRle, rleBbox } from '../../shared/codecs/rle';
-import { createObject, initTaskDoc, listObjects, readMeta } from '../../shared/schema/annotation';
+import { decodeRle, encodeRle, rleBbox, rleIou } from '../../shared/codecs/rle';
+import { createObject, deleteObject, initTaskDoc, listObjects, readMeta, setMask } from '../../shared/schema/annotation';
 import { boxIou } from '../../shared/geometry/boxIou';
 import { devMaskBox, DEV } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -124,6 +124,30 @@ describe('pre-labelling a project with the detector', () => {
     expect(done.map((o) => o.label).sort()).toEqual(['Backpack', 'laptop', 'laptop']);
     expect(st.objects).toBe(2);
   }, 120_000);
+
+  it('says in the analytics what became of the pre-labels: kept, redrawn (how far), deleted', async () => {
+    const c = connectClient(s.wsUrl, `task:${task.bag}`, s.adminToken);
+    await c.synced();
+    const [bag, laptop] = ['Backpack', 'laptop'].map((l) => listObjects(c.doc).find((o) => o.label === l)!);
+    // The annotator redraws the backpack (its left half only) and deletes the laptop.
+    const m = decodeRle(bag.mask!);
+    const [x, , w] = rleBbox(bag.mask!);
+    for (let i = 0; i < m.data.length; i++) if (i % m.width >= x + w / 2) m.data[i] = 0;
+    const half = encodeRle(m.data, m.width, m.height);
+    setMask(c.doc, bag.id, half, 'ana', { source: 'brush' });
+    deleteObject(c.doc, laptop.id);
+    await waitFor(async () => listObjects(await roomDoc(task.bag)).length === 1, 'the edits to be stored');
+    c.destroy();
+    // Object history records the deletion once the edits settle (a few seconds): analytics follow it.
+    let a: any;
+    await waitFor(async () => (a = (await s.api('GET', `/api/projects/${projectId}/analytics`)).body).prelabels.deleted === 1, 'the deletion to be recorded', 30_000);
+    expect(a.prelabels).toMatchObject({ added: 4, untouched: 2, redrawn: 1, relabelled: 0, deleted: 1 });
+    expect(a.prelabels.meanIouRedrawn).toBeCloseTo(rleIou(bag.mask!, half), 6);
+    expect(a.prelabels.byLabel).toEqual([
+      expect.objectContaining({ label: 'Backpack', added: 2, untouched: 1, redrawn: 1, deleted: 0 }),
+      expect.objectContaining({ label: 'laptop', added: 2, untouched: 1, redrawn: 0, deleted: 1 }),
+    ]);
+  }, 60_000);
 });
 
 describe('a pre-labelling job stopped halfway', () => {

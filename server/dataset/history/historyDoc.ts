@@ -27,6 +27,8 @@ export const HistoryEntrySchema = z.object({
   clicks: z.array(z.object({ x: z.number(), y: z.number(), positive: z.boolean(), by: z.string(), at: z.number() })),
   source: z.string().optional(),
   model: z.string().optional(),
+  /** The object's `createdFrom` (`detector`: a pre-label), carried by every version and the deletion. */
+  createdFrom: z.string().optional(),
   /** Stored attribute values (versions recorded before attributes existed have none). */
   attributes: AttributeValuesSchema.optional(),
   /** The object's own updatedAt at this state (epoch ms). */

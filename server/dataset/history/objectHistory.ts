@@ -97,7 +97,7 @@ export async function restoreVersion(
   await mutateRoom(live, `task:${taskId}`, (doc) => {
     doc.transact(() => {
       if (!readObject(doc, id)) {
-        createObject(doc, { id, label: target.label, mask: target.mask, clicks: target.clicks, by, source: target.source, model: target.model, attributes: target.attributes }, ServerOrigin);
+        createObject(doc, { id, label: target.label, mask: target.mask, clicks: target.clicks, by, source: target.source, model: target.model, createdFrom: target.createdFrom, attributes: target.attributes }, ServerOrigin);
         return;
       }
       // The version's attribute values exactly: names it lacks go back to their defaults.

@@ -26,6 +26,7 @@ function entryFor(o: AnnotationObject, prev: HistoryEntry | undefined, now: numb
     clicks: o.clicks.map((c) => ({ x: c.x, y: c.y, positive: c.positive, by: c.by, at: c.at })),
     ...(o.source ? { source: o.source } : {}),
     ...(o.model ? { model: o.model } : {}),
+    ...(o.createdFrom ? { createdFrom: o.createdFrom } : {}),
     ...(o.attributes && Object.keys(o.attributes).length ? { attributes: o.attributes } : {}),
     updatedAt: o.updatedAt,
   };

@@ -188,7 +188,7 @@ export class Prelabeller {
           let mask = m.mask;
           if (apart) for (const t of taken) mask = rleDifference(mask, t);
           if (rleArea(mask) === 0) return;
-          createObject(doc, { label: p.label, mask, by, source: 'detector', model: m.model }, ServerOrigin);
+          createObject(doc, { label: p.label, mask, by, source: 'detector', model: m.model, createdFrom: 'detector' }, ServerOrigin);
           taken.push(mask);
           boxes.push({ label: p.label, box: boxOf(mask) });
           added++;

@@ -131,7 +131,7 @@ export async function addProposals(s: DetectHost, chosen: ReadonlyArray<{ box: D
       if (!ack?.ok) return void failed++;
       const mask = s.masks.fit(null, ack.data.mask);
       if (rleArea(mask) === 0) return void covered++;
-      s.model.create({ id: ids[i], label: p.label, mask, by: s.user.id, source: 'detector', model: ack.data.model });
+      s.model.create({ id: ids[i], label: p.label, mask, by: s.user.id, source: 'detector', model: ack.data.model, createdFrom: 'detector' });
       made.push(ids[i]);
     });
   }, s.model.origin);

@@ -31,6 +31,7 @@ export interface NewObject {
   by: string;
   source?: string;
   model?: string;
+  createdFrom?: string;
   attributes?: Record<string, AttributeValue>;
 }
 

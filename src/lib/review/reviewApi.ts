@@ -60,6 +60,8 @@ const ObjectFiguresSchema = z.object({
 });
 export type ObjectFigures = z.infer<typeof ObjectFiguresSchema>;
 
+const PrelabelCountsSchema = z.object({ added: z.number(), untouched: z.number(), redrawn: z.number(), relabelled: z.number(), deleted: z.number(), meanIouRedrawn: z.number().nullable() });
+
 /** GET /api/projects/:id/analytics (server/analytics/computeAnalytics.ts). */
 export const AnalyticsSchema = z.object({
   definitions: z.record(z.string(), z.string()),
@@ -70,6 +72,7 @@ export const AnalyticsSchema = z.object({
     .array(z.object({ userId: z.string(), name: z.string(), verdicts: z.number(), approved: z.number(), changesRequested: z.number(), requestRate: z.number().nullable(), threadsRaised: z.number() }))
     .default([]),
   threads: z.array(z.object({ taskId: z.string(), threadId: z.string(), objectId: z.string().nullable(), resolved: z.boolean() })).default([]),
+  prelabels: PrelabelCountsSchema.extend({ byLabel: z.array(PrelabelCountsSchema.extend({ label: z.string() })) }).optional(),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
 
