@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads';
+export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -32,8 +32,16 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
   }
   if (which === 'objects') {
     return table(
-      ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections', 'kept_iou'],
-      a.objects.map((o) => [o.taskId, o.taskName, o.objectId, o.label, o.createdBy, o.source, o.clicks, o.timeToAcceptMs, o.firstVerdict, o.verdict, o.corrections, o.keptIou]),
+      ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections', 'kept_iou', 'created_from'],
+      a.objects.map((o) => [o.taskId, o.taskName, o.objectId, o.label, o.createdBy, o.source, o.clicks, o.timeToAcceptMs, o.firstVerdict, o.verdict, o.corrections, o.keptIou, o.createdFrom]),
+    );
+  }
+  if (which === 'prelabels') {
+    // What became of the detector's objects, per label the detector's class was mapped to.
+    const p = a.prelabels;
+    return table(
+      ['label', 'added', 'untouched', 'redrawn', 'mean_iou_redrawn', 'relabelled', 'deleted'],
+      [...p.byLabel, { ...p, label: '*' }].map((r) => [r.label, r.added, r.untouched, r.redrawn, r.meanIouRedrawn, r.relabelled, r.deleted]),
     );
   }
   const header = ['user_id', 'name', 'objects', 'clicks', 'clicks_per_object', 'active_ms', 'objects_per_hour', 'mean_time_to_accept_ms', 'median_time_to_accept_ms', 'reviewed', 'approved_first_time', 'review_pass_rate', 'corrections', 'mean_kept_iou'];

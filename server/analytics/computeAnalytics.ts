@@ -50,6 +50,8 @@ export interface ObjectFigures {
   label: string;
   createdBy: string;
   source: string | null;
+  /** What made it (`detector`: a pre-label), null for people's objects. */
+  createdFrom: string | null;
   clicks: number;
   firstClickAt: number | null;
   acceptedAt: number;
@@ -121,6 +123,7 @@ export function objectFigures(t: AnalyticsTaskInput, o: AnnotationObject): Objec
     label: o.label,
     createdBy: o.createdBy,
     source: o.source ?? null,
+    createdFrom: o.createdFrom ?? null,
     clicks: o.clicks.length,
     firstClickAt,
     acceptedAt,

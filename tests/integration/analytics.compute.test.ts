@@ -109,9 +109,9 @@ describe('analytics', () => {
     expect(csv).toContain('u1,Ana,2,5,2.5000,140000,51.4286,5000,5000,2,1,0.5000,2,1');
     expect(csv.find((l) => l.startsWith('*,project,'))).toBe('*,project,4,7,1.7500,230000,62.6087,33333.3333,6000,2,1,0.5000,2,1');
     const objects = analyticsCsv(a, 'objects').split('\r\n');
-    expect(objects[0]).toBe('task_id,task_name,object_id,label,created_by,source,clicks,time_to_accept_ms,first_verdict,verdict,corrections,kept_iou');
-    expect(objects).toContain('t1,one.jpg,o2,cat,u1,model,2,4000,changes_requested,approved,2,1');
-    expect(objects).toContain('t2,two.jpg,o3,cat,u2,brush,0,,,,0,');
+    expect(objects[0]).toBe('task_id,task_name,object_id,label,created_by,source,clicks,time_to_accept_ms,first_verdict,verdict,corrections,kept_iou,created_from');
+    expect(objects).toContain('t1,one.jpg,o2,cat,u1,model,2,4000,changes_requested,approved,2,1,');
+    expect(objects).toContain('t2,two.jpg,o3,cat,u2,brush,0,,,,0,,');
   });
 
   it('measures how much of each approved mask survived review: the IoU of the mask as first judged with the mask now', () => {

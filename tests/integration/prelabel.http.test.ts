@@ -147,6 +147,15 @@ describe('pre-labelling a project with the detector', () => {
       expect.objectContaining({ label: 'Backpack', added: 2, untouched: 1, redrawn: 1, deleted: 0 }),
       expect.objectContaining({ label: 'laptop', added: 2, untouched: 1, redrawn: 0, deleted: 1 }),
     ]);
+    // The same as CSV, a row per label and one for all; the objects table says what made each.
+    const csv = await fetch(`${s.url}/api/projects/${projectId}/analytics?format=csv&table=prelabels&token=${s.adminToken}`).then((r) => r.text());
+    expect(csv.trim().split('\r\n').map((l) => l.split(',').slice(0, 7).filter((_, i) => i !== 4).join(','))).toEqual([
+      'label,added,untouched,redrawn,relabelled,deleted',
+      'Backpack,2,1,1,0,0',
+      'laptop,2,1,0,0,1',
+      '*,4,2,1,0,1',
+    ]);
+    expect(a.objects.filter((o: { createdFrom: string | null }) => o.createdFrom === 'detector')).toHaveLength(3);
   }, 60_000);
 });
 
