@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb } from '../../../storage/images/validateImage';
 import { createDetectors } from '../../worker/createEngines';
@@ -45,5 +46,14 @@ describe('the COCO detector', () => {
       expect(d.box[3]).toBeLessThanOrEqual(image.height);
     }
     expect(found.map((d) => d.score)).toEqual([...found.map((d) => d.score)].sort((a, b) => b - a));
+  });
+
+  it('finds it on the same photo at camera size (8×, reduced before the resize) where it is', async () => {
+    const id = 'backpack07_000000370478';
+    const small = await sharp(path.join(DEV, 'images', `${id}.jpg`)).metadata();
+    const { data, info } = await sharp(path.join(DEV, 'images', `${id}.jpg`)).resize(small.width! * 8, small.height! * 8).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const found = await detector.detect({ width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, 0.3);
+    const gt = (await devMaskBox(id)).map((v) => v * 8);
+    expect(Math.max(...found.filter((d) => d.label === 'backpack').map((d) => boxIou(d.box, gt)))).toBeGreaterThanOrEqual(0.5);
   });
 });
