@@ -21,6 +21,22 @@ import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 /** Box requests in flight at once for one task (the rest of the pool stays for the annotators). */
 const PARALLEL = 2;
 
+/** While every worker is full (annotators' clicks come first), wait this long and ask again, this often at most (~30 s). */
+const BUSY_WAIT_MS = 500;
+const BUSY_TIMES = 60;
+
+/** The request, asked again while the pool answers `busy`. */
+async function whenFree<T>(ask: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ask();
+    } catch (e) {
+      if (!isTandemError(e) || e.code !== ErrorCode.Busy || attempt >= BUSY_TIMES) throw e;
+      await new Promise((r) => setTimeout(r, BUSY_WAIT_MS));
+    }
+  }
+}
+
 export interface PrelabelOptions {
   /** Detector class → project label; classes not listed are left out. */
   labels: Record<string, string>;
@@ -154,7 +170,7 @@ export class Prelabeller {
     const had = listObjects(before);
     before.destroy();
     if (opts.scope === 'empty' && had.length) return null;
-    const { detections } = await inference.detectFor(task, { threshold: opts.threshold, model: detector });
+    const { detections } = await whenFree(() => inference.detectFor(task, { threshold: opts.threshold, model: detector }));
     const existing = had.filter((o) => o.mask && rleArea(o.mask) > 0).map((o) => ({ label: o.label, box: boxOf(o.mask!) }));
     const wanted = detections
       .map((d) => ({ d, label: opts.labels[d.label] }))
@@ -167,7 +183,7 @@ export class Prelabeller {
     const lane = async () => {
       while (next < wanted.length) {
         const i = next++;
-        masks[i] = await inference.segmentFor(task, { clicks: [], box: wanted[i].d.box }).catch((e: unknown) => ((lastError = e), null));
+        masks[i] = await whenFree(() => inference.segmentFor(task, { clicks: [], box: wanted[i].d.box })).catch((e: unknown) => ((lastError = e), null));
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, wanted.length) }, lane));

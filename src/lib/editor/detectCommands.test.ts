@@ -10,13 +10,19 @@ class BoxEngine implements SegmentTransport {
   constructor(
     private found: Detection[],
     private failing = new Set<number>(),
+    /** Answer `rate_limited` to this many requests first (the server's per-user rate). */
+    private limited = 0,
   ) {}
   async detect(): Promise<DetectAck> {
     return { ok: true, data: { detections: this.found, model: 'det', ms: 3 } };
   }
   async segment(req: SegmentRequest): Promise<SegmentAck> {
     this.requests.push(req);
-    if (this.failing.has(req.box![0])) return { ok: false, error: { code: 'busy', message: 'every worker is full' } };
+    if (this.limited > 0) {
+      this.limited--;
+      return { ok: false, error: { code: 'rate_limited', message: 'more than 20 requests per second' } };
+    }
+    if (this.failing.has(req.box![0])) return { ok: false, error: { code: 'worker_failed', message: 'the worker failed' } };
     const m = new Uint8Array(W * H);
     const [x0, y0, x1, y1] = req.box!;
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * W + x] = 1;
@@ -97,7 +103,17 @@ describe('pre-labelling from detections', () => {
     expect(person[15 * W + 15]).toBe(1); // the person, surer, kept the shared pixels
     expect(car[15 * W + 15]).toBe(0);
     expect(car[5 * W + 5]).toBe(1);
-    expect(messages.at(-1)).toBe('Added 2 objects. 1 could not be segmented (every worker is full). 1 lay wholly on objects already here (No overlap).');
+    expect(messages.at(-1)).toBe('Added 2 objects. 1 could not be segmented (the worker failed). 1 lay wholly on objects already here (No overlap).');
+  });
+
+  it('asks again while the server says it is asked too fast, so every box gets its mask', async () => {
+    const [doc] = linkedDocs();
+    const engine = new BoxEngine([], new Set(), 3);
+    const s = session(doc, 'ana', engine);
+    const boxes = Array.from({ length: 4 }, (_, i) => ({ box: [i * 10, 0, i * 10 + 8, 8] as [number, number, number, number], label: 'car', score: 0.5 }));
+    expect(await s.addDetected(boxes)).toHaveLength(4);
+    expect(s.model.list()).toHaveLength(4);
+    expect(engine.requests).toHaveLength(7); // three refused, asked again
   });
 
   it('adds nothing for a read-only role', async () => {

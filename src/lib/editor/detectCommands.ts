@@ -116,7 +116,8 @@ export async function addProposals(s: DetectHost, chosen: ReadonlyArray<{ box: D
       const i = next++;
       const p = order[i];
       // Its own object id: requests of one (user, object) replace each other on the server.
-      masks[i] = await transport.segment({ taskId: s.taskId, objectId: ids[i], clicks: [], box: p.box, ...(s.segmentModel ? { model: s.segmentModel } : {}) }).catch(() => null);
+      const req = { taskId: s.taskId, objectId: ids[i], clicks: [], box: p.box, ...(s.segmentModel ? { model: s.segmentModel } : {}) };
+      masks[i] = await segmentPatiently(transport, req);
       progress?.(++done, order.length);
     }
   };
@@ -142,6 +143,27 @@ export async function addProposals(s: DetectHost, chosen: ReadonlyArray<{ box: D
   if (covered) notes.push(`${covered} lay wholly on objects already here (No overlap).`);
   s.notify(notes.join(' '));
   return made;
+}
+
+/** Answers the server gives when asked too fast (the per-user rate, every worker full): wait and ask again. */
+const AGAIN = new Set(['rate_limited', 'busy']);
+/** How long to wait before asking again, and how often at most (about 6 s in all). */
+const AGAIN_MS = 250;
+const AGAIN_TIMES = 24;
+
+/**
+ * One box request, asked again while the server says "too fast": forty detections on a street
+ * scene are forty requests, twice the default per-user rate of a second (INFERENCE_RATE_PER_SEC).
+ */
+async function segmentPatiently(transport: SegmentTransport, req: Parameters<SegmentTransport['segment']>[0]): Promise<Awaited<ReturnType<SegmentTransport['segment']>> | null> {
+  for (let attempt = 0; ; attempt++) {
+    const ack = await transport.segment(req).catch(() => null);
+    if (ack && !ack.ok && AGAIN.has(ack.error.code) && attempt < AGAIN_TIMES) {
+      await new Promise((r) => setTimeout(r, AGAIN_MS));
+      continue;
+    }
+    return ack;
+  }
 }
 
 function firstError(acks: ReadonlyArray<Awaited<ReturnType<SegmentTransport['segment']>> | null>): string | null {
