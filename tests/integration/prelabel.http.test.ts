@@ -197,6 +197,14 @@ describe('a pre-labelling job stopped halfway', () => {
     expect(st).toMatchObject({ total: 12, done: 12, failedTasks: 0 });
     expect(st.skipped).toBe(withObjects.filter((n) => n > 0).length);
     expect(st.objects).toBe(12 - st.skipped);
+    // Only the tasks named (the list as a search shows it), in the project's order; a task of
+    // another project is refused by name.
+    expect((await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'bag' }, scope: 'all', taskIds: [ids[7], ids[2]] })).status).toBe(202);
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the run on two tasks', 60_000);
+    expect(st).toMatchObject({ total: 2, done: 2, objects: 0, failedTasks: 0 }); // their backpacks are there already
+    const stranger = await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'bag' }, taskIds: [ids[0], 'not-a-task'] });
+    expect([stranger.status, stranger.body.error.code]).toEqual([400, 'validation_failed']);
+    expect(stranger.body.error.message).toContain('not-a-task');
   }, 180_000);
 });
 

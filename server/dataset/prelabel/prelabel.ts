@@ -43,6 +43,8 @@ export interface PrelabelOptions {
   threshold?: number;
   /** `empty`: only tasks with no object yet; `all`: every task (what is there is not proposed again). */
   scope: 'empty' | 'all';
+  /** Only these tasks of the project (a search or filter's list), in the project's order; all when absent. */
+  taskIds?: string[];
 }
 
 export interface PrelabelStatus {
@@ -102,7 +104,14 @@ export class Prelabeller {
       if (!classes.has(cls)) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${cls}"`);
       if (!names.has(label)) throw new TandemError(ErrorCode.ValidationFailed, `the project has no label "${label}"`);
     }
-    const tasks = await this.deps.storage.meta.listTasks(projectId);
+    let tasks = await this.deps.storage.meta.listTasks(projectId);
+    if (opts.taskIds) {
+      const known = new Set(tasks.map((t) => t.id as string));
+      const unknown = opts.taskIds.filter((id) => !known.has(id));
+      if (unknown.length) throw new TandemError(ErrorCode.ValidationFailed, `${unknown.length} of the tasks named are not in this project (${unknown.slice(0, 3).join(', ')})`);
+      const wanted = new Set(opts.taskIds);
+      tasks = tasks.filter((t) => wanted.has(t.id));
+    }
     const job: { status: PrelabelStatus; stop: boolean; ended?: Promise<void> } = {
       stop: false,
       status: { state: 'running', by, startedAt: Date.now(), finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id } as PrelabelStatus,

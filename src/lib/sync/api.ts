@@ -193,7 +193,7 @@ export class Api {
   prelabelStatus(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
   }
-  startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; scope: 'empty' | 'all' }) {
+  startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; scope: 'empty' | 'all'; taskIds?: string[] }) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema, body);
   }
   stopPrelabel(projectId: string) {
