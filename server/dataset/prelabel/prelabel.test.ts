@@ -16,7 +16,7 @@ import { Prelabeller, type PrelabelStatus } from './prelabel';
 const W = 20;
 const H = 10;
 
-function setup(inference: Partial<InferenceService>, taskCount = 2) {
+function setup(inference: Partial<InferenceService>, taskCount = 2, deleted = new Set<string>()) {
   const tasks = Array.from({ length: taskCount }, (_, i) => ({ id: `t${i}` as TaskId, name: `${i}.jpg`, width: W, height: H, projectId: 'p' as ProjectId }));
   const docs = new Map<string, Y.Doc>();
   const doc = (room: string) => docs.get(room) ?? (docs.set(room, new Y.Doc()), docs.get(room)!);
@@ -28,6 +28,7 @@ function setup(inference: Partial<InferenceService>, taskCount = 2) {
     meta: {
       getProject: async () => ({ id: 'p', name: 'p', labels: [{ name: 'car', color: '#f00' }], settings: { noOverlap: false } }),
       listTasks: async () => tasks,
+      getTask: async (id: string) => (deleted.has(id) ? null : tasks.find((t) => t.id === id) ?? null),
     },
   } as unknown as Storage;
   const service = { listDetectors: () => [{ id: 'det', description: '', classes: ['car'], threshold: 0.3 }], ...inference } as InferenceService;
@@ -60,6 +61,26 @@ describe('Prelabeller', () => {
     expect(ended[0]).toMatchObject({ state: 'done', done: 2, objects: 2, failedTasks: 0 });
     for (const t of ['t0', 't1']) expect(listObjects(doc(`task:${t}`)).map((o) => [o.label, o.createdFrom])).toEqual([['car', 'detector']]);
   }, 20_000);
+
+  it('writes nothing into a task deleted while its boxes were segmented, and goes on', async () => {
+    const gone = new Set<string>();
+    const { p, doc, ended } = setup(
+      {
+        detectFor: async () => ({ detections: [{ box: [0, 0, 10, 10], label: 'car', score: 0.9 }], model: 'det' }),
+        segmentFor: async (task) => {
+          if (task.id === 't0') gone.add('t0'); // the owner deletes it now
+          return { mask: wholeMask(), model: 'click' };
+        },
+      },
+      2,
+      gone,
+    );
+    await p.start('p' as ProjectId, 'u' as UserId, { labels: { car: 'car' }, scope: 'empty' });
+    await until(() => ended.length === 1);
+    expect(ended[0]).toMatchObject({ state: 'done', done: 2, objects: 1, failedTasks: 1, lastError: '0.jpg: the task was deleted meanwhile' });
+    expect(Y.encodeStateAsUpdate(doc('task:t0')).length).toBeLessThanOrEqual(2); // nothing written
+    expect(listObjects(doc('task:t1'))).toHaveLength(1);
+  });
 
   it('stops with failed when no worker runs the detector any more, and counts other failures and goes on', async () => {
     let n = 0;

@@ -197,6 +197,8 @@ export class Prelabeller {
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, wanted.length) }, lane));
     if (masks.every((m) => m === null) && lastError) throw lastError;
+    // Deleted while its boxes were segmented: writing would leave a room without a task behind.
+    if (!(await this.deps.storage.meta.getTask(task.id))) throw new TandemError(ErrorCode.NotFound, 'the task was deleted meanwhile');
     let added = 0;
     await mutateRoom(this.deps.rooms, room, (doc) => {
       // Read again: someone may have drawn meanwhile. Best score first (detections come sorted),
