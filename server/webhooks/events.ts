@@ -13,26 +13,13 @@
 // Every payload carries `text`, one line a chat channel can show as it is (a Slack, Mattermost or
 // Rocket.Chat incoming webhook reads that field).
 import type { Doc } from 'yjs';
+import type { PrelabelStatus } from '../dataset/prelabel/prelabel';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, User } from '../storage/types';
 import type { WebhookEvent, WebhookStore } from '../storage/webhookTypes';
 import { fillLine, ReviewMemory, reviewOccurrences, type Occurrence } from './reviewOccurrences';
 
-/** How a pre-labelling run ended, as server/dataset/prelabel reports it. */
-export interface PrelabelRun {
-  state: 'running' | 'done' | 'stopped' | 'failed';
-  by: string;
-  startedAt: number;
-  finishedAt: number | null;
-  total: number;
-  done: number;
-  skipped: number;
-  objects: number;
-  failedTasks: number;
-  lastError: string | null;
-  detector: string | null;
-}
 
 export class WebhookEvents {
   private memory = new Map<TaskId, ReviewMemory>();
@@ -89,13 +76,13 @@ export class WebhookEvents {
   }
 
   /** A pre-labelling run of the project ended (server/dataset/prelabel); a failure to queue is logged. */
-  prelabelled(projectId: Task['projectId'], run: PrelabelRun): Promise<void> {
+  prelabelled(projectId: Task['projectId'], run: PrelabelStatus): Promise<void> {
     const job = this.prelabelEvent(projectId, run).finally(() => this.pending.delete(job));
     this.pending.add(job);
     return job;
   }
 
-  private async prelabelEvent(projectId: Task['projectId'], run: PrelabelRun): Promise<void> {
+  private async prelabelEvent(projectId: Task['projectId'], run: PrelabelStatus): Promise<void> {
     try {
       const project = await this.meta.getProject(projectId);
       if (!project) return;
