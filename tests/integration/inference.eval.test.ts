@@ -206,6 +206,26 @@ describe('npm run eval', () => {
     expect(bad?.stderr).toContain('--refit must be a fraction from 0 to 1');
   });
 
+  it('--prelabel: the detector pre-labels the three dev photos and each object gets its best IoU', async () => {
+    const { stdout, json } = await evalCli(['--dataset', path.join(dir, 'dev'), '--model', 'tandem-click-v3', '--prelabel', '0.3']);
+    expect(stdout).toContain('pre-labelled by coco-detector');
+    expect(json).toMatchObject({ model: 'tandem-click-v3', detector: 'coco-detector', n: 3, images: 3, threshold: 0.3 });
+    const v = json as unknown as Record<string, number>;
+    expect(v.at90).toBeLessThanOrEqual(v.at85);
+    expect(v.at85).toBeLessThanOrEqual(v.at50);
+    expect(v.meanBest).toBeGreaterThan(0);
+    expect(v.meanBest).toBeLessThanOrEqual(1);
+    expect(v.preLabelsPerImage).toBeGreaterThan(0);
+    // Three airplane photos: at least one plane arrives outlined from the detector's box.
+    expect(v.at50).toBeGreaterThan(0);
+    const bad = await run('npx', ['tsx', 'server/inference/eval/evalCli.ts', '--dataset', path.join(dir, 'dev'), '--prelabel', '3']).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toContain('--prelabel must be a score from 0.05 to 1');
+  });
+
   it('--upscale must be a number from 1 to 16', async () => {
     const bad = await run('npx', ['tsx', 'server/inference/eval/evalCli.ts', '--dataset', path.join(dir, 'easy'), '--upscale', '0.5']).then(
       () => null,

@@ -16,20 +16,23 @@
 // (compare.ts): whether a change is more than the noise of which objects happen to be in the set.
 // --refit <fraction> runs the re-fit protocol instead of clicks (refitEval.ts): each mask shifted by
 // that fraction of its object's size, then fitted back with one request, as the editor's re-fit of
-// a mask pasted from the previous frame.
+// a mask pasted from the previous frame. --prelabel <score> runs the pre-labelling protocol
+// (prelabelEval.ts): the detector's boxes through the click model, each object's best IoU with one
+// of them, before any click.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logger';
-import { createEngines } from '../worker/createEngines';
+import { createDetectors, createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
 import { bootstrapMean, describeVs, pairedVs, readDetails, type Details } from './compare';
+import { runPrelabelEval } from './prelabelEval';
 import { refitInstance, summarizeRefit, type RefitResult } from './refitEval';
 import { half, listInstances, runEval, spread, type Half, type Instance, type InstanceResult } from './runEval';
 import { decodeRgb } from '../../storage/images/validateImage';
 
 const USAGE =
-  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--upscale k] [--json] [--details <file>] [--baseline <details file>] [--refit <fraction>]';
+  'usage: npm run eval -- --dataset <dir> [--model <id>] [--max-clicks 20] [--limit N] [--half select|report] [--box] [--upscale k] [--json] [--details <file>] [--baseline <details file>] [--refit <fraction>] [--prelabel <score>]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       details: { type: 'string' },
       baseline: { type: 'string' },
       refit: { type: 'string' },
+      prelabel: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -89,11 +93,19 @@ async function main(): Promise<void> {
     console.error(`unknown model ${model}; available: graphcut, grabcut and the models of ${config.inference.modelsDir}/manifest.json`);
     process.exit(2);
   }
-  const runtime = new WorkerRuntime(engines, config.inference.cacheBytes, log);
+  const prelabel = values.prelabel === undefined ? undefined : Number(values.prelabel);
+  if (prelabel !== undefined && !(prelabel >= 0.05 && prelabel <= 1)) {
+    console.error(`--prelabel must be a score from 0.05 to 1\n${USAGE}`);
+    process.exit(2);
+  }
+  // The detector only for the pre-labelling protocol (it is not part of a click model's run).
+  const detectors = prelabel === undefined ? undefined : await createDetectors({ modelsDir: config.inference.modelsDir, providers: config.inference.providers, threads: config.inference.threads, log });
+  const runtime = new WorkerRuntime(engines, config.inference.cacheBytes, log, detectors);
   const all = listInstances(values.dataset!);
   const instances = spread(values.half ? half(all, values.half as Half) : all, limit);
   const progress = !values.json && process.stderr.isTTY;
   if (refit !== undefined) return refitMain(values.dataset!, instances, refit, model, runtime, values.json!);
+  if (prelabel !== undefined) return prelabelMain(values.dataset!, instances, prelabel, model, runtime, values.json!);
   if (values.details) fs.writeFileSync(values.details, '');
   const results: InstanceResult[] = [];
   const summary = await runEval(values.dataset!, instances, {
@@ -141,6 +153,20 @@ async function refitMain(dataset: string, instances: Instance[], shift: number, 
   console.log(`dataset ${dataset}  model ${model}  re-fit of masks shifted by ${shift} of their object's size  objects ${s.n}`);
   console.log(`mIoU pasted as it is ${f(s.pasted)}, re-fitted ${f(s.refit)}; re-fit better on ${s.better}, worse on ${s.worse} (by more than 0.01); ${s.msPerRefit.toFixed(1)} ms per re-fit`);
   if (json) console.log(JSON.stringify({ dataset, model, ...s }));
+  await runtime.dispose();
+}
+
+async function prelabelMain(dataset: string, instances: Instance[], threshold: number, model: string, runtime: WorkerRuntime, json: boolean): Promise<void> {
+  const detector = runtime.detectors()[0];
+  if (!detector) {
+    console.error('--prelabel needs a detector in the manifest (models/manifest.json `detectors`)');
+    process.exit(2);
+  }
+  const { summary: s } = await runPrelabelEval(instances, { model, detector: detector.id, threshold, runtime, image: (inst) => async () => decodeRgb(fs.readFileSync(inst.imageFile)) });
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  console.log(`dataset ${dataset}  model ${model}  pre-labelled by ${detector.id} (every class, score >= ${threshold})  objects ${s.n} on ${s.images} images`);
+  console.log(`objects arriving segmented: IoU >= 0.5 ${pct(s.at50)}, >= 0.85 ${pct(s.at85)}, >= 0.9 ${pct(s.at90)}; mean best IoU ${s.meanBest.toFixed(3)}; ${s.preLabelsPerImage.toFixed(1)} pre-labels per image, ${s.msPerImage.toFixed(0)} ms per image`);
+  if (json) console.log(JSON.stringify({ dataset, model, detector: detector.id, ...s }));
   await runtime.dispose();
 }
 
