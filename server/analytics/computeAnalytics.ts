@@ -188,7 +188,6 @@ function median(sorted: number[]): number {
 /** Figures per object, per annotator (by object creator) and for the project. */
 export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string, string> = new Map()): Analytics {
   const objects: ObjectFigures[] = [];
-  const fromDetector: boolean[] = [];
   // Activity per user: their clicks and the edits recorded as theirs (creation, mask versions).
   const activity = new Map<string, number[]>();
   const act = (user: string, at: number) => {
@@ -200,7 +199,6 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     for (const o of t.objects) {
       objects.push(objectFigures(t, o));
       const prelabel = o.createdFrom === 'detector';
-      fromDetector.push(prelabel);
       for (const c of o.clicks) act(c.by, c.at);
       // A pre-label's creation is the detector's doing, not activity of whoever ran it.
       if (!prelabel) act(o.createdBy, o.createdAt);
@@ -211,7 +209,7 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
   // Pre-labels are the detector's objects, not anyone's work: counted under `prelabels`, left out of
   // objects per hour, clicks and time per object (a run of 500 images would credit whoever started
   // it with thousands of objects an hour). The clicks that refine them still count as activity.
-  const made = objects.filter((o, i) => !fromDetector[i]);
+  const made = objects.filter((o) => o.createdFrom !== 'detector');
   const byUser = new Map<string, ObjectFigures[]>();
   for (const o of made) byUser.set(o.createdBy, [...(byUser.get(o.createdBy) ?? []), o]);
   const annotators = [...byUser.entries()]

@@ -4,6 +4,7 @@
 // on its own (an answer per URL, in order); four are fetched at a time and the tasks made in the
 // order given. The task is named after the URL's last path segment.
 import { ErrorCode, TandemError, isTandemError } from '../../shared/protocol/errors';
+import { mapLimit } from '../../shared/async/mapLimit';
 import { ImportUrlsSchema, type ImportUrlResult } from '../../shared/protocol/http';
 import type { ProjectId } from '../../shared/schema/ids';
 import { fetchBytes } from '../net/fetchBytes';
@@ -52,26 +53,21 @@ export function urlImportRoutes(router: Router, deps: HttpDeps): void {
       waiting.get(turn)?.();
       waiting.delete(turn);
     };
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < urls.length; i = next++) {
-        const url = urls[i];
-        // fetchBytes refuses private addresses itself, on the address each connection uses.
-        const fetched = await fetchBytes(url, { reach, maxBytes: deps.config.limits.maxImageBytes, timeoutMs: deps.config.imports.fetchTimeoutMs }).catch((e: unknown) => failure(url, e));
-        await myTurn(i);
-        try {
-          if ('bytes' in fetched) {
-            const task = await addImage(deps, projectId, nameFromUrl(url), fetched.bytes, null, user);
-            results[i] = { url, id: task.id, name: task.name, width: task.width, height: task.height };
-          } else results[i] = fetched;
-        } catch (e) {
-          results[i] = failure(url, e);
-        } finally {
-          pass();
-        }
+    await mapLimit(urls, PARALLEL, async (url, i) => {
+      // fetchBytes refuses private addresses itself, on the address each connection uses.
+      const fetched = await fetchBytes(url, { reach, maxBytes: deps.config.limits.maxImageBytes, timeoutMs: deps.config.imports.fetchTimeoutMs }).catch((e: unknown) => failure(url, e));
+      await myTurn(i);
+      try {
+        if ('bytes' in fetched) {
+          const task = await addImage(deps, projectId, nameFromUrl(url), fetched.bytes, null, user);
+          results[i] = { url, id: task.id, name: task.name, width: task.width, height: task.height };
+        } else results[i] = fetched;
+      } catch (e) {
+        results[i] = failure(url, e);
+      } finally {
+        pass();
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, urls.length) }, worker));
+    });
     const added = results.filter((r) => 'id' in r).length;
     sendJson(res, 200, { added, failed: results.length - added, results });
   });

@@ -20,7 +20,7 @@ import { WORKERS_NAMESPACE } from '../../shared/protocol/inference';
 import { GRABCUT_INFO, GRAPHCUT_INFO } from './engines/classical';
 import { manifestModelInfo, readManifestIfAny } from './engines/onnx/manifest';
 import { LocalWorkers } from './pool/LocalWorkers';
-import { resolveDetector, runDetection } from './pool/detect';
+import { detectOnTask } from './pool/detect';
 import { attachNamespaces, type SegmentMetrics } from './pool/namespaces';
 import { Scheduler } from './pool/Scheduler';
 import { WorkerPool, type WorkerStatus } from './pool/WorkerPool';
@@ -189,12 +189,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
       return known().map((m) => ({ ...m, default: m.id === def }));
     },
     listDetectors: () => pool.detectors(),
-    async detectFor(task, opts = {}) {
-      const detector = resolveDetector(pool.detectors(), opts.model);
-      const job = { taskId: task.id, width: task.width, height: task.height, model: detector.id, threshold: opts.threshold ?? detector.threshold };
-      const res = await runDetection(pool, job, ic.timeoutMs, log);
-      return { detections: res.detections, model: detector.id };
-    },
+    detectFor: (task, opts = {}) => detectOnTask(pool, task, opts, ic.timeoutMs, log),
     segmentFor(task, req) {
       const model = resolveModel(req.model);
       return new Promise((resolve, reject) => {

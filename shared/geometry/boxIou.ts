@@ -8,6 +8,3 @@ export function boxIou(a: readonly number[], b: readonly number[]): number {
   const inter = w * h;
   return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
 }
-
-/** A detection whose box overlaps an object of its label at least this much is that object (not proposed again). */
-export const SAME_OBJECT_IOU = 0.5;

@@ -87,6 +87,11 @@ export interface SegmentResult {
   ms: number;
 }
 
+/** Validates an ack whose success carries `data` (any error code passes; the receiver maps unknown ones). */
+export function ackOf<T extends z.ZodType>(data: T) {
+  return z.union([z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) })]);
+}
+
 /** Every ack on `/inference` and `/workers`: success with data, or an error body. */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
@@ -136,24 +141,23 @@ export type Detection = z.infer<typeof DetectionSchema>;
 /** The ack of `detect`: the detections by falling score; `ms` from request to answer. */
 export type DetectAck = Ack<{ detections: Detection[]; model: string; ms: number }>;
 
-/** A detection job for a worker. */
-export const WorkerDetectJobSchema = z.object({
+/** What every worker job names: itself, the task and its image's size, the model (or detector). */
+const WorkerJobHeadSchema = z.object({
   jobId: z.string().min(1).max(64),
   taskId: z.string().min(1).max(64),
   width: z.number().int().min(1),
   height: z.number().int().min(1),
   model: z.string().min(1).max(128),
-  threshold: z.number().min(0).max(1),
 });
+
+/** A detection job for a worker. */
+export const WorkerDetectJobSchema = WorkerJobHeadSchema.extend({ threshold: z.number().min(0).max(1) });
 export type WorkerDetectJob = z.infer<typeof WorkerDetectJobSchema>;
 export const WorkerDetectResultSchema = z.object({ detections: z.array(DetectionSchema).max(MAX_DETECTIONS), ms: z.number().min(0) });
 export type WorkerDetectResult = z.infer<typeof WorkerDetectResultSchema>;
 export type WorkerDetectAck = Ack<WorkerDetectResult>;
 /** Validates an ack of `worker:detect` received by the server. */
-export const WorkerDetectAckSchema = z.union([
-  z.object({ ok: z.literal(true), data: WorkerDetectResultSchema }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
+export const WorkerDetectAckSchema = ackOf(WorkerDetectResultSchema);
 
 /** What a worker announces when it joins. */
 export const WorkerHelloSchema = z.object({
@@ -176,12 +180,7 @@ export const WorkerHelloSchema = z.object({
 export type WorkerHello = z.infer<typeof WorkerHelloSchema>;
 
 /** One segmentation job sent to a worker: a validated request resolved to a task and model. */
-export const WorkerJobSchema = z.object({
-  jobId: z.string().min(1).max(64),
-  taskId: z.string().min(1).max(64),
-  width: z.number().int().min(1),
-  height: z.number().int().min(1),
-  model: z.string().min(1).max(128),
+export const WorkerJobSchema = WorkerJobHeadSchema.extend({
   clicks: z.array(ClickSchema),
   box: BoxSchema.optional(),
   scribbles: z.array(ScribbleSchema).optional(),
@@ -226,13 +225,7 @@ export interface WorkerImage {
 export type WorkerImageAck = Ack<WorkerImage>;
 
 /** Validates an ack of `worker:image` received by a worker. */
-export const WorkerImageAckSchema = z.union([
-  z.object({ ok: z.literal(true), data: z.object({ bytes: z.instanceof(Uint8Array), width: z.number().int().min(1), height: z.number().int().min(1) }) }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
+export const WorkerImageAckSchema = ackOf(z.object({ bytes: z.instanceof(Uint8Array), width: z.number().int().min(1), height: z.number().int().min(1) }));
 
 /** Validates an ack of `worker:segment` received by the server. */
-export const WorkerJobAckSchema = z.union([
-  z.object({ ok: z.literal(true), data: WorkerJobResultSchema }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
+export const WorkerJobAckSchema = ackOf(WorkerJobResultSchema);

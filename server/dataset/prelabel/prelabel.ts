@@ -5,8 +5,9 @@
 // annotators' clicks share the workers); its progress is kept in memory on the node that runs it.
 // Every task's objects are durable once written, so a job stopped (or a node restarted) halfway
 // loses nothing, and running it again on "tasks with no object" carries on where it stopped.
-import { rleArea, rleBbox, rleDifference, type Rle } from '../../../shared/codecs/rle';
-import { boxIou, SAME_OBJECT_IOU } from '../../../shared/geometry/boxIou';
+import { rleArea, rleDifference, type Rle } from '../../../shared/codecs/rle';
+import { mapLimit } from '../../../shared/async/mapLimit';
+import { DrawnBoxes } from '../../../shared/geometry/drawnBoxes';
 import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
 import type { Detection } from '../../../shared/protocol/inference';
 import { createObject, initTaskDoc, listObjects, readMeta } from '../../../shared/schema/annotation';
@@ -71,11 +72,6 @@ export interface PrelabelDeps {
   log: Logger;
   /** A run ended (done, stopped or failed): the project's webhooks hear of it. */
   onEnded?: (projectId: ProjectId, status: PrelabelStatus) => void;
-}
-
-function boxOf(mask: Rle): number[] {
-  const [x, y, w, h] = rleBbox(mask);
-  return [x, y, x + w, y + h];
 }
 
 export class Prelabeller {
@@ -180,22 +176,15 @@ export class Prelabeller {
     before.destroy();
     if (opts.scope === 'empty' && had.length) return null;
     const { detections } = await whenFree(() => inference.detectFor(task, { threshold: opts.threshold, model: detector }));
-    const existing = had.filter((o) => o.mask && rleArea(o.mask) > 0).map((o) => ({ label: o.label, box: boxOf(o.mask!) }));
+    const drawn = new DrawnBoxes(had);
     const wanted = detections
       .map((d) => ({ d, label: opts.labels[d.label] }))
-      .filter((p): p is { d: Detection; label: string } => p.label !== undefined)
-      .filter((p) => !existing.some((e) => e.label === p.label && boxIou(e.box, p.d.box) >= SAME_OBJECT_IOU));
+      .filter((p): p is { d: Detection; label: string } => p.label !== undefined && !drawn.has(p.label, p.d.box));
     if (!wanted.length) return 0;
-    const masks: Array<{ mask: Rle; model: string } | null> = new Array(wanted.length).fill(null);
-    let next = 0;
     let lastError: unknown = null;
-    const lane = async () => {
-      while (next < wanted.length) {
-        const i = next++;
-        masks[i] = await whenFree(() => inference.segmentFor(task, { clicks: [], box: wanted[i].d.box })).catch((e: unknown) => ((lastError = e), null));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, wanted.length) }, lane));
+    const masks = await mapLimit(wanted, PARALLEL, (p) =>
+      whenFree(() => inference.segmentFor(task, { clicks: [], box: p.d.box })).catch((e: unknown) => ((lastError = e), null)),
+    );
     if (masks.every((m) => m === null) && lastError) throw lastError;
     // Deleted while its boxes were segmented: writing would leave a room without a task behind.
     if (!(await this.deps.storage.meta.getTask(task.id))) throw new TandemError(ErrorCode.NotFound, 'the task was deleted meanwhile');
@@ -203,21 +192,21 @@ export class Prelabeller {
     await mutateRoom(this.deps.rooms, room, (doc) => {
       // Read again: someone may have drawn meanwhile. Best score first (detections come sorted),
       // so with masks kept apart the surer object keeps the contested pixels.
-      const now = listObjects(doc).filter((o) => o.mask && rleArea(o.mask) > 0);
-      const taken: Rle[] = now.map((o) => o.mask!);
-      const boxes = now.map((o) => ({ label: o.label, box: boxOf(o.mask!) }));
+      const now = listObjects(doc);
+      const taken = now.flatMap((o) => (o.mask ? [o.mask] : []));
+      const drawnNow = new DrawnBoxes(now);
       // A task nobody opened yet has an empty document: give it its meta first.
       if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
       doc.transact(() => {
         wanted.forEach((p, i) => {
           const m = masks[i];
-          if (!m || boxes.some((e) => e.label === p.label && boxIou(e.box, p.d.box) >= SAME_OBJECT_IOU)) return;
+          if (!m || drawnNow.has(p.label, p.d.box)) return;
           let mask = m.mask;
           if (apart) for (const t of taken) mask = rleDifference(mask, t);
           if (rleArea(mask) === 0) return;
           createObject(doc, { label: p.label, mask, by, source: 'detector', model: m.model, createdFrom: 'detector' }, ServerOrigin);
           taken.push(mask);
-          boxes.push({ label: p.label, box: boxOf(mask) });
+          drawnNow.add(p.label, mask);
           added++;
         });
       }, ServerOrigin);

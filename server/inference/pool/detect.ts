@@ -1,4 +1,4 @@
-// A detection request from the /inference namespace to a worker: which detector, which worker
+// A detection request (the /inference namespace's `detect`, the server's pre-labelling) to a worker: which detector, which worker
 // (affinity by image, then load, like a click), a deadline, and one retry on another worker when
 // the first dies mid-request. No latest-wins queue: a user asks for detections once per image,
 // not on every click.
@@ -9,7 +9,7 @@ import type { Logger } from '../../logger';
 import { WorkerLostError, type WorkerPool } from './WorkerPool';
 
 /** The detector a request names, or the only one / the first one when it names none. */
-export function resolveDetector(available: DetectorInfo[], id: string | undefined): DetectorInfo {
+function resolveDetector(available: DetectorInfo[], id: string | undefined): DetectorInfo {
   if (id !== undefined) {
     const d = available.find((x) => x.id === id);
     if (!d) throw new TandemError(ErrorCode.UnknownModel, `no worker runs a detector ${id}`);
@@ -19,7 +19,21 @@ export function resolveDetector(available: DetectorInfo[], id: string | undefine
   return available[0];
 }
 
-export async function runDetection(pool: WorkerPool, job: Omit<WorkerDetectJob, 'jobId'>, timeoutMs: number, log: Logger): Promise<WorkerDetectResult> {
+/** A task's image through the detector a request names (or the first), at its threshold or the detector's. */
+export async function detectOnTask(
+  pool: WorkerPool,
+  task: { id: string; width: number; height: number },
+  opts: { threshold?: number; model?: string },
+  timeoutMs: number,
+  log: Logger,
+): Promise<{ detections: WorkerDetectResult['detections']; model: string }> {
+  const detector = resolveDetector(pool.detectors(), opts.model);
+  const job = { taskId: task.id, width: task.width, height: task.height, model: detector.id, threshold: opts.threshold ?? detector.threshold };
+  const res = await runDetection(pool, job, timeoutMs, log);
+  return { detections: res.detections, model: detector.id };
+}
+
+async function runDetection(pool: WorkerPool, job: Omit<WorkerDetectJob, 'jobId'>, timeoutMs: number, log: Logger): Promise<WorkerDetectResult> {
   const tried = new Set<string>();
   for (;;) {
     const w = pool.pickDetector(job.taskId, job.model, tried);

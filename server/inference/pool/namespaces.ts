@@ -22,7 +22,7 @@ import type { TaskId } from '../../../shared/schema/ids';
 import type { Auth } from '../../auth/types';
 import type { Logger } from '../../logger';
 import type { Storage, User } from '../../storage/types';
-import { resolveDetector, runDetection } from './detect';
+import { detectOnTask } from './detect';
 import { RateLimiter } from './RateLimiter';
 import type { Scheduler } from './Scheduler';
 import { checkAgainstImage, parseSegmentRequest } from './validateRequest';
@@ -195,10 +195,8 @@ export function attachNamespaces(d: NamespaceDeps): { inference: Namespace; work
         const req = parsed.data;
         const { task, role } = await d.auth.taskAccess(await userNow(), req.taskId as TaskId);
         if (!canSegment(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot run the smart tools`);
-        const detector = resolveDetector(d.pool.detectors(), req.model);
-        const job = { taskId: task.id, width: task.width, height: task.height, model: detector.id, threshold: req.threshold ?? detector.threshold };
-        const res = await runDetection(d.pool, job, d.timeoutMs, log);
-        reply({ ok: true, data: { detections: res.detections, model: detector.id, ms: Math.round(performance.now() - t0) } });
+        const res = await detectOnTask(d.pool, task, req, d.timeoutMs, log);
+        reply({ ok: true, data: { ...res, ms: Math.round(performance.now() - t0) } });
       } catch (e) {
         if (!isTandemError(e)) log.error({ err: e, user: user.id }, 'detect request failed');
         reply({ ok: false, error: errorBody(e) });

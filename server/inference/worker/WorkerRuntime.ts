@@ -50,10 +50,7 @@ export class WorkerRuntime {
     const t0 = performance.now();
     const detector = this.detectorMap.get(job.model);
     if (!detector) throw new TandemError(ErrorCode.UnknownModel, `this worker has no detector ${job.model}`);
-    const { image } = await this.cache.get(job.taskId, () => load(job.taskId));
-    if (image.width !== job.width || image.height !== job.height) {
-      throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
-    }
+    const image = await this.imageFor(job, load);
     const detections = await detector.detect(image, job.threshold);
     this.cache.touch(job.taskId);
     return { detections, ms: performance.now() - t0 };
@@ -62,6 +59,15 @@ export class WorkerRuntime {
   /** The provider of the ONNX engines ('cpu' when there are none). */
   provider(): string {
     return [...this.engines.values()].find((e) => e.info.engine === 'onnx')?.provider ?? 'cpu';
+  }
+
+  /** The job's image, decoded or from the cache, checked against the size the task says. */
+  private async imageFor(job: { taskId: string; width: number; height: number }, load: ImageLoader): Promise<RgbImage> {
+    const { image } = await this.cache.get(job.taskId, () => load(job.taskId));
+    if (image.width !== job.width || image.height !== job.height) {
+      throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
+    }
+    return image;
   }
 
   private engine(model: string): Engine {
@@ -74,10 +80,7 @@ export class WorkerRuntime {
   async segment(job: WorkerJob, load: ImageLoader): Promise<WorkerJobResult> {
     const t0 = performance.now();
     const engine = this.engine(job.model);
-    const { image } = await this.cache.get(job.taskId, () => load(job.taskId));
-    if (image.width !== job.width || image.height !== job.height) {
-      throw new TandemError(ErrorCode.InvalidImage, `image is ${image.width}x${image.height}, the task says ${job.width}x${job.height}`);
-    }
+    const image = await this.imageFor(job, load);
     const rle = job.prevMask;
     if (rle && (rle.size[1] !== image.width || rle.size[0] !== image.height)) throw new TandemError(ErrorCode.ValidationFailed, 'prevMask size differs from the image');
     // The previous mask is decoded into a lent buffer, given back once the engine is done with it

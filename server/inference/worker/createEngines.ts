@@ -21,26 +21,12 @@ export async function createEngines(opts: EngineOptions): Promise<Map<string, En
   const engines = new Map<string, Engine>();
   const want = (id: string) => !opts.only || opts.only.includes(id);
   for (const e of [new GraphCutEngine(), new GrabCutEngine()]) if (want(e.info.id)) engines.set(e.info.id, e);
+  // Loaded only when there is a manifest: onnxruntime-node is a large native module.
   const manifestFile = path.join(opts.modelsDir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) return engines;
-  // Loaded only when there is a manifest: onnxruntime-node is a large native module.
   const { loadManifest, OnnxEngine } = await import('../engines/onnx/OnnxEngine');
-  let entries;
-  try {
-    entries = loadManifest(manifestFile);
-  } catch (e) {
-    opts.log.error({ err: e, manifestFile }, 'models/manifest.json is invalid; serving the classical engines only');
-    return engines;
-  }
-  for (const entry of entries) {
-    if (!want(entry.id)) continue;
-    try {
-      const engine = await OnnxEngine.create(entry, { dir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log: opts.log });
-      engines.set(entry.id, engine);
-    } catch (e) {
-      opts.log.error({ err: e, model: entry.id }, 'model failed to load; skipped');
-    }
-  }
+  const entries = () => loadManifest(manifestFile).filter((e) => want(e.id));
+  await loadEach(opts, 'model', 'models/manifest.json is invalid; serving the classical engines only', entries, (e) => OnnxEngine.create(e, onnxOptions(opts)), engines);
   return engines;
 }
 
@@ -51,19 +37,29 @@ export async function createDetectors(opts: EngineOptions): Promise<Map<string, 
   if (!fs.existsSync(manifestFile)) return out;
   const { loadDetectorEntries } = await import('../engines/detect/manifest');
   const { OnnxDetector } = await import('../engines/detect/OnnxDetector');
-  let entries;
+  const entries = () => loadDetectorEntries(manifestFile);
+  await loadEach(opts, 'detector', "the manifest's detectors are invalid; none served", entries, (e) => OnnxDetector.create(e, onnxOptions(opts)), out);
+  return out;
+}
+
+function onnxOptions(opts: EngineOptions) {
+  return { dir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log: opts.log };
+}
+
+/** Each entry `read` lists, made by `create` into `into`: an invalid manifest is logged once, an entry that fails to load is logged and skipped. */
+async function loadEach<E extends { id: string }, T>(opts: EngineOptions, kind: 'model' | 'detector', invalid: string, read: () => E[], create: (entry: E) => Promise<T>, into: Map<string, T>): Promise<void> {
+  let entries: E[];
   try {
-    entries = loadDetectorEntries(manifestFile);
+    entries = read();
   } catch (e) {
-    opts.log.error({ err: e, manifestFile }, 'the manifest\'s detectors are invalid; none served');
-    return out;
+    opts.log.error({ err: e, manifestFile: path.join(opts.modelsDir, 'manifest.json') }, invalid);
+    return;
   }
   for (const entry of entries) {
     try {
-      out.set(entry.id, await OnnxDetector.create(entry, { dir: opts.modelsDir, providers: opts.providers, threads: opts.threads, log: opts.log }));
+      into.set(entry.id, await create(entry));
     } catch (e) {
-      opts.log.error({ err: e, detector: entry.id }, 'detector failed to load; skipped');
+      opts.log.error({ err: e, [kind]: entry.id }, `${kind} failed to load; skipped`);
     }
   }
-  return out;
 }

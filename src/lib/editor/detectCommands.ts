@@ -3,8 +3,9 @@
 // click model's answer to the detection's box (the same request as the box tool's). Objects the
 // image already has (same label, boxes overlapping by IoU >= 0.5) are not proposed again, so
 // running it twice adds nothing twice.
-import { rleArea, rleBbox } from '../../../shared/codecs/rle';
-import { boxIou, SAME_OBJECT_IOU } from '../../../shared/geometry/boxIou';
+import { rleArea } from '../../../shared/codecs/rle';
+import { mapLimit } from '../../../shared/async/mapLimit';
+import { DrawnBoxes } from '../../../shared/geometry/drawnBoxes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { DocModel, ObjectView } from './docModel';
 import type { History } from './history';
@@ -56,17 +57,12 @@ export interface Proposal {
 
 /** The detections scoring at least `minScore`, each with its label and whether the image has it already. */
 export function propose(detections: readonly Detection[], labelOf: (cls: string) => string | null, objects: readonly ObjectView[], minScore: number): Proposal[] {
-  const boxes = objects
-    .filter((o) => o.mask && rleArea(o.mask) > 0)
-    .map((o) => {
-      const [x, y, w, h] = rleBbox(o.mask!);
-      return { label: o.label, box: [x, y, x + w, y + h] };
-    });
+  const drawn = new DrawnBoxes(objects);
   return detections
     .filter((d) => d.score >= minScore)
     .map((d) => {
       const label = labelOf(d.label);
-      return { detection: d, label, existing: label !== null && boxes.some((b) => b.label === label && boxIou(b.box, d.box) >= SAME_OBJECT_IOU) };
+      return { detection: d, label, existing: label !== null && drawn.has(label, d.box) };
     });
 }
 
@@ -108,20 +104,14 @@ export async function addProposals(s: DetectHost, chosen: ReadonlyArray<{ box: D
   }
   const order = [...chosen].sort((a, b) => b.score - a.score);
   const ids = order.map(() => newId() as ObjectId);
-  const masks = new Array<Awaited<ReturnType<SegmentTransport['segment']>> | null>(order.length).fill(null);
-  let next = 0;
   let done = 0;
-  const lane = async () => {
-    while (next < order.length) {
-      const i = next++;
-      const p = order[i];
-      // Its own object id: requests of one (user, object) replace each other on the server.
-      const req = { taskId: s.taskId, objectId: ids[i], clicks: [], box: p.box, ...(s.segmentModel ? { model: s.segmentModel } : {}) };
-      masks[i] = await segmentPatiently(transport, req);
-      progress?.(++done, order.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, order.length) }, lane));
+  const masks = await mapLimit(order, PARALLEL, async (p, i) => {
+    // Its own object id: requests of one (user, object) replace each other on the server.
+    const req = { taskId: s.taskId, objectId: ids[i], clicks: [], box: p.box, ...(s.segmentModel ? { model: s.segmentModel } : {}) };
+    const ack = await segmentPatiently(transport, req);
+    progress?.(++done, order.length);
+    return ack;
+  });
   const made: ObjectId[] = [];
   let failed = 0;
   let covered = 0;

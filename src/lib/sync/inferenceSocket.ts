@@ -3,27 +3,21 @@
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { RleSchema } from '../../../shared/codecs/rle';
+import { ackOf } from '../../../shared/protocol/inference';
 import type { DetectAck, SegmentAck, SegmentRequest, SegmentTransport } from '../editor/inferenceClient';
 
 /** A request that gets no answer in this time (ms) fails with `timeout`. */
 const ACK_TIMEOUT_MS = 30_000;
 
-const DetectAckSchema = z.union([
+const DetectAckSchema = ackOf(
   z.object({
-    ok: z.literal(true),
-    data: z.object({
-      detections: z.array(z.object({ box: z.tuple([z.number(), z.number(), z.number(), z.number()]), label: z.string(), score: z.number() })),
-      model: z.string(),
-      ms: z.number(),
-    }),
+    detections: z.array(z.object({ box: z.tuple([z.number(), z.number(), z.number(), z.number()]), label: z.string(), score: z.number() })),
+    model: z.string(),
+    ms: z.number(),
   }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
+);
 
-const AckSchema = z.union([
-  z.object({ ok: z.literal(true), data: z.object({ mask: RleSchema, score: z.number(), model: z.string(), ms: z.number() }) }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
+const AckSchema = ackOf(z.object({ mask: RleSchema, score: z.number(), model: z.string(), ms: z.number() }));
 
 export class InferenceSocket implements SegmentTransport {
   readonly socket: Socket;
