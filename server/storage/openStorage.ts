@@ -13,6 +13,10 @@ import { SqliteDocStore } from './sqlite/SqliteDocStore';
 import { SqliteMetaStore } from './sqlite/SqliteMetaStore';
 import { SqliteWebhookStore } from './sqlite/SqliteWebhookStore';
 import type { WebhookStore } from './webhookTypes';
+import type { JobStore } from './jobTypes';
+import { SqlJobStore } from './SqlJobStore';
+import { openSqlite } from './sqlite/openSqlite';
+import type { PgStores } from './postgres/openPostgres';
 import type { DocStore, MetaStore, RoomBus, Storage } from './types';
 
 /** The SQLite file of a data directory. */
@@ -29,11 +33,12 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
   let meta: MetaStore;
   let docs: DocStore;
   let hooks: WebhookStore;
+  let jobs: JobStore;
   if (config.shared.databaseUrl) {
-    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger, m?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore; hooks: WebhookStore }> }>(
+    const mod = await importBackend<{ openPostgresStores(c: Config, l: Logger, m?: DocStoreMetrics): Promise<PgStores> }>(
       './postgres/openPostgres', 'openPostgresStores', 'DATABASE_URL',
     );
-    ({ meta, docs, hooks } = await mod.openPostgresStores(config, log, opts.metrics));
+    ({ meta, docs, hooks, jobs } = await mod.openPostgresStores(config, log, opts.metrics));
     slog.info({ backend: 'postgres' }, 'storage opened');
   } else {
     const file = sqliteFile(config.dataDir);
@@ -45,6 +50,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
       throw e;
     }
     hooks = SqliteWebhookStore.open(file);
+    jobs = SqlJobStore.sqlite(openSqlite(file));
     slog.info({ backend: 'sqlite', file }, 'storage opened');
   }
 
@@ -61,6 +67,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
   } catch (e) {
     await docs.close();
     await hooks.close();
+    await jobs.close();
     await meta.close();
     throw e;
   }
@@ -71,6 +78,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
     meta,
     docs,
     hooks,
+    jobs,
     images,
     bus,
     close() {
@@ -79,6 +87,7 @@ export async function openStorage(config: Config, log: Logger, opts: { metrics?:
         await bus.close();
         await docs.close();
         await hooks.close();
+        await jobs.close();
         await meta.close();
         slog.info('storage closed');
       })();

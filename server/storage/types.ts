@@ -5,6 +5,7 @@ import type { Role } from '../../shared/protocol/roles';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 import type { WebhookStore } from './webhookTypes';
+import type { JobStore } from './jobTypes';
 import type { ProjectSettings } from '../../shared/protocol/http';
 
 export interface User {
@@ -210,6 +211,8 @@ export interface Storage {
   docs: DocStore;
   /** Webhooks and their delivery queue (webhookTypes.ts). */
   hooks: WebhookStore;
+  /** A project's long-running jobs, held under a lease (jobTypes.ts). */
+  jobs: JobStore;
   images: ImageStore;
   bus: RoomBus;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import { createTempSchema, type TempSchema } from '../../server/storage/postgres
 import type { DocStore, MetaStore } from '../../server/storage/types';
 import { storageContract } from './storageContract';
 import { webhookStoreContract } from './webhookStoreContract';
+import { jobStoreContract } from './jobStoreContract';
 
 const BASE_URL = 'postgres://127.0.0.1:5432/test';
 const log = createLogger({ level: 'silent' });
@@ -23,6 +24,7 @@ async function closeAll(...nodes: Stores[]): Promise<void> {
   for (const n of nodes) {
     await n.docs.close();
     await n.hooks.close();
+    await n.jobs.close();
     await n.meta.close();
   }
 }
@@ -68,6 +70,7 @@ storageContract('postgres', async () => {
     closed = true;
     await current.docs.close();
     await current.hooks.close();
+    await current.jobs.close();
     await current.meta.close();
   };
   return {
@@ -90,6 +93,12 @@ webhookStoreContract('postgres', async () => {
   const schema = await freshSchema();
   const stores = await open(schema.url);
   return { ...stores, cleanup: () => closeAll(stores) };
+});
+
+jobStoreContract('postgres', async () => {
+  const schema = await freshSchema();
+  const [one, two] = [await open(schema.url), await open(schema.url)];
+  return { meta: one.meta, jobs: [one.jobs, two.jobs], cleanup: () => closeAll(one, two) };
 });
 
 describe('PostgreSQL specifics', () => {

@@ -19,6 +19,9 @@ import { waitFor } from '../helpers/waitFor';
 import { storageContract } from './storageContract';
 import { webhookStoreContract } from './webhookStoreContract';
 import { SqliteWebhookStore } from '../../server/storage/sqlite/SqliteWebhookStore';
+import { SqlJobStore } from '../../server/storage/SqlJobStore';
+import { openSqlite } from '../../server/storage/sqlite/openSqlite';
+import { jobStoreContract } from './jobStoreContract';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmpDirs: string[] = [];
@@ -63,6 +66,13 @@ webhookStoreContract('sqlite', async () => {
   const meta = SqliteMetaStore.open(file);
   const hooks = SqliteWebhookStore.open(file);
   return { meta, hooks, cleanup: async () => { await hooks.close(); await meta.close(); } };
+});
+
+jobStoreContract('sqlite', async () => {
+  const file = path.join(tmpDir(), 'tandem.db');
+  const meta = SqliteMetaStore.open(file);
+  const jobs: [SqlJobStore, SqlJobStore] = [SqlJobStore.sqlite(openSqlite(file)), SqlJobStore.sqlite(openSqlite(file))];
+  return { meta, jobs, cleanup: async () => { for (const j of jobs) await j.close(); await meta.close(); } };
 });
 
 describe('SQLite specifics', () => {

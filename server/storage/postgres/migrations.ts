@@ -147,6 +147,26 @@ export const migrations: Migration[] = [
     name: 'task objects per label',
     sql: `ALTER TABLE tasks ADD COLUMN label_counts TEXT;`,
   },
+  {
+    version: 10,
+    name: 'project jobs',
+    sql: `
+      CREATE TABLE project_jobs (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'stopped', 'failed')),
+        options TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT,
+        lease_until BIGINT NOT NULL DEFAULT 0,
+        stop_requested BOOLEAN NOT NULL DEFAULT FALSE,
+        takeovers INTEGER NOT NULL DEFAULT 0,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (project_id, kind)
+      );
+      CREATE INDEX project_jobs_orphans ON project_jobs(kind, state, lease_until);
+    `,
+  },
 ];
 
 /**

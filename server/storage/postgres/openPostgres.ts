@@ -13,9 +13,18 @@ import { PgDocStore } from './PgDocStore';
 import { PgMetaStore } from './PgMetaStore';
 import { PgWebhookStore } from './PgWebhookStore';
 import type { WebhookStore } from '../webhookTypes';
+import type { JobStore } from '../jobTypes';
+import { SqlJobStore } from '../SqlJobStore';
 
-/** Opens (and migrates) the PostgreSQL MetaStore, DocStore and WebhookStore named by config.shared.databaseUrl. */
-export async function openPostgresStores(config: Config, log: Logger, metrics?: DocStoreMetrics): Promise<{ meta: MetaStore; docs: DocStore; hooks: WebhookStore }> {
+export interface PgStores {
+  meta: MetaStore;
+  docs: DocStore;
+  hooks: WebhookStore;
+  jobs: JobStore;
+}
+
+/** Opens (and migrates) the PostgreSQL MetaStore, DocStore, WebhookStore and JobStore named by config.shared.databaseUrl. */
+export async function openPostgresStores(config: Config, log: Logger, metrics?: DocStoreMetrics): Promise<PgStores> {
   const url = config.shared.databaseUrl;
   if (!url) throw new Error('openPostgresStores needs DATABASE_URL');
   const plog = log.child({ module: 'storage.postgres' });
@@ -32,7 +41,7 @@ export async function openPostgresStores(config: Config, log: Logger, metrics?: 
     throw e;
   }
   // The stores share the pool; it ends when the last of them closes.
-  let open = 3;
+  let open = 4;
   const release = async () => {
     if (--open === 0) await pool.end();
   };
@@ -40,5 +49,6 @@ export async function openPostgresStores(config: Config, log: Logger, metrics?: 
     meta: new PgMetaStore(pool, release),
     docs: new PgDocStore(pool, plog, release, durabilityGate(config), metrics),
     hooks: new PgWebhookStore(pool, release),
+    jobs: SqlJobStore.pg(pool, release),
   };
 }

@@ -116,6 +116,23 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN label_counts TEXT;
   `,
+  // 10: a project's long-running job of each kind (pre-labelling), held by one process under a lease.
+  `
+  CREATE TABLE project_jobs (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'done', 'stopped', 'failed')),
+    options TEXT NOT NULL,               -- JSON, the job's own
+    status TEXT NOT NULL,                -- JSON, the job's own
+    owner TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    stop_requested INTEGER NOT NULL DEFAULT 0,
+    takeovers INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (project_id, kind)
+  );
+  CREATE INDEX project_jobs_orphans ON project_jobs(kind, state, lease_until);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -1,0 +1,51 @@
+// The project-job part of the storage contract: one long-running job of a kind per project (the
+// pre-labelling run, server/dataset/prelabel), kept where every node of a cluster and the next
+// start of this one can see it. A job is held by one process at a time through a lease that its
+// holder renews as it goes; a job whose holder stopped renewing (killed, cut off from the database)
+// is taken over by another process, which carries on from the progress last written. Checked on
+// both backends by tests/integration/jobStoreContract.ts.
+import type { ProjectId } from '../../shared/schema/ids';
+
+export type JobState = 'running' | 'done' | 'stopped' | 'failed';
+
+export interface ProjectJob {
+  projectId: ProjectId;
+  /** What the job does (`prelabel`). */
+  kind: string;
+  state: JobState;
+  /** What it was asked to do, as the job wrote it (JSON): fixed when it starts. */
+  options: string;
+  /** Its progress, as the job wrote it (JSON): rewritten at each renewal. */
+  status: string;
+  /** The process that holds it (null once ended). */
+  owner: string | null;
+  /** Epoch ms until which the owner holds it; 0 when handed back. */
+  leaseUntil: number;
+  /** Someone asked it to stop; the owner sees it at its next renewal. */
+  stopRequested: boolean;
+  /** How many times another process took it over. */
+  takeovers: number;
+  updatedAt: number;
+}
+
+export interface JobStore {
+  /**
+   * Starts a job of `kind` for the project, replacing an ended one. Resolves false, writing
+   * nothing, while one is running (whoever holds it, even a holder whose lease ran out: it is
+   * waiting to be taken over). `not_found` when the project does not exist.
+   */
+  begin(input: { projectId: ProjectId; kind: string; options: string; status: string; owner: string; leaseUntil: number; now: number }): Promise<boolean>;
+  get(projectId: ProjectId, kind: string): Promise<ProjectJob | null>;
+  /**
+   * The holder's renewal: writes the progress and the new lease (`leaseUntil` 0 hands the job back
+   * for another process to take at once); a state other than `running` ends it. Resolves whether a
+   * stop was asked for, or null when `owner` does not hold a running job (taken over, ended, or the
+   * project deleted): the caller must stop without writing anything more.
+   */
+  renew(projectId: ProjectId, kind: string, owner: string, update: { state: JobState; status: string; leaseUntil: number; now: number }): Promise<{ stopRequested: boolean } | null>;
+  /** Asks the running job to stop; resolves the job as it is now (null: the project never had one). */
+  requestStop(projectId: ProjectId, kind: string, now: number): Promise<ProjectJob | null>;
+  /** Takes over one running job of `kind` whose lease ran out before `now` (the oldest first); null when there is none. */
+  claimOrphan(kind: string, owner: string, now: number, leaseUntil: number): Promise<ProjectJob | null>;
+  close(): Promise<void>;
+}
