@@ -196,6 +196,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   }
   ready = true;
   deliverer.start();
+  // Pre-labelling runs whose process died or shut down are carried on (by whichever node gets there first).
+  dataset?.prelabel.startSweeping();
   // Rows a crash left behind their review rooms catch up in the background, one task at a time.
   const allTasks = async () => {
     const who = await storage.meta.resolveToken(admin.token); // the admin sees every project

@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   SYNC_PING_MS: int(30_000, 100),
   SYNC_ACCESS_CHECK_MS: int(30_000, 100),
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  PRELABEL_LEASE_MS: int(15_000, 300),
   /** Waits between webhook attempts, ms, comma-separated (default 10 s, 1 min, 5 min, 30 min, 2 h). */
   WEBHOOK_RETRY_MS: z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds').optional(),
   /** Webhook receivers at private addresses (loopback, 10/8, 192.168/16, …) allowed. */
@@ -119,6 +120,10 @@ export function loadConfig(env: Env = process.env) {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
       ...(e.WEBHOOK_RETRY_MS ? { retryDelaysMs: e.WEBHOOK_RETRY_MS.split(',').map(Number) } : {}),
     },
+    // A pre-labelling run is held by the process running it for this long after each renewal (it
+    // renews every third of it): another node, or this one restarted, carries on a run whose
+    // process died this long after its last renewal (server/dataset/prelabel).
+    prelabel: { leaseMs: e.PRELABEL_LEASE_MS },
     // Images the server fetches for an import by URL (server/http/urlImport.ts): from private
     // addresses only if the admin allows it (server/net/privateAddress.ts), each within a time.
     imports: {

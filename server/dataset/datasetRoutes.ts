@@ -213,7 +213,9 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     rooms,
     inference: deps.inference,
     log: deps.log.child({ module: 'prelabel' }),
-    onEnded: (projectId, status) => void deps.hookEvents?.prelabelled(projectId, status),
+    nodeId: deps.config.nodeId,
+    leaseMs: deps.config.prelabel.leaseMs,
+    onEnded: (projectId, status) => deps.hookEvents?.prelabelled(projectId, status),
   });
   prelabelRoutes(router, deps, prelabel);
   return { metrics, history, prelabel };

@@ -115,14 +115,15 @@ export class SqlJobStore implements JobStore {
     return this.get(projectId, kind);
   }
 
-  async claimOrphan(kind: string, owner: string, now: number, leaseUntil: number): Promise<ProjectJob | null> {
+  async claimOrphan(kind: string, owner: string, now: number, leaseUntil: number, projectId?: ProjectId): Promise<ProjectJob | null> {
     const lock = this.dialect === 'pg' ? 'FOR UPDATE SKIP LOCKED' : '';
     const r = await this.q(
       `UPDATE project_jobs SET owner = $2, lease_until = $4, takeovers = takeovers + 1, updated_at = $3
        WHERE (project_id, kind) IN (
-         SELECT project_id, kind FROM project_jobs WHERE kind = $1 AND state = 'running' AND lease_until < $3 ORDER BY updated_at, project_id LIMIT 1 ${lock}
+         SELECT project_id, kind FROM project_jobs WHERE kind = $1 AND state = 'running' AND lease_until < $3 AND (CAST($5 AS TEXT) IS NULL OR project_id = $5)
+         ORDER BY updated_at, project_id LIMIT 1 ${lock}
        ) AND state = 'running' AND lease_until < $3 RETURNING *`,
-      [kind, owner, now, leaseUntil],
+      [kind, owner, now, leaseUntil, projectId ?? null],
     );
     return r.rows[0] ? toJob(r.rows[0]) : null;
   }

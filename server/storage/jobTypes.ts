@@ -45,7 +45,10 @@ export interface JobStore {
   renew(projectId: ProjectId, kind: string, owner: string, update: { state: JobState; status: string; leaseUntil: number; now: number }): Promise<{ stopRequested: boolean } | null>;
   /** Asks the running job to stop; resolves the job as it is now (null: the project never had one). */
   requestStop(projectId: ProjectId, kind: string, now: number): Promise<ProjectJob | null>;
-  /** Takes over one running job of `kind` whose lease ran out before `now` (the oldest first); null when there is none. */
-  claimOrphan(kind: string, owner: string, now: number, leaseUntil: number): Promise<ProjectJob | null>;
+  /**
+   * Takes over one running job of `kind` whose lease ran out before `now` (the oldest first, or the
+   * named project's); null when there is none.
+   */
+  claimOrphan(kind: string, owner: string, now: number, leaseUntil: number, projectId?: ProjectId): Promise<ProjectJob | null>;
   close(): Promise<void>;
 }

@@ -164,7 +164,7 @@ export async function startProcessCluster(c: ClusterEnv, n: number): Promise<Ser
 
 /** The room as the PostgreSQL at `url` holds it, replayed into a fresh document. */
 export async function storedDoc(url: string, room: string): Promise<Y.Doc> {
-  const { meta, docs, hooks } = await openPostgresStores(loadConfig({ DATABASE_URL: url }), createLogger({ level: 'silent' }));
+  const { meta, docs, hooks, jobs } = await openPostgresStores(loadConfig({ DATABASE_URL: url }), createLogger({ level: 'silent' }));
   try {
     const doc = new Y.Doc();
     for (const u of (await docs.load(room)).updates) Y.applyUpdate(doc, u);
@@ -172,6 +172,7 @@ export async function storedDoc(url: string, room: string): Promise<Y.Doc> {
   } finally {
     await docs.close();
     await hooks.close();
+    await jobs.close();
     await meta.close();
   }
 }

@@ -90,6 +90,10 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
       // Handed back on purpose (a shutdown: lease 0): taken at once, the count goes on.
       expect(await other.renew(projectId, 'prelabel', taker, { state: 'running', status: '{"done":5}', leaseUntil: 0, now: t + 1200 })).toEqual({ stopRequested: false });
       expect(await other.claimOrphan('prelabel', 'node-d', t + 1201, t + 6000)).toMatchObject({ owner: 'node-d', status: '{"done":5}', takeovers: 2 });
+      // Only the project named, when one is.
+      expect(await other.renew(projectId, 'prelabel', 'node-d', { state: 'running', status: '{"done":5}', leaseUntil: 0, now: t + 1250 })).toEqual({ stopRequested: false });
+      expect(await a.claimOrphan('prelabel', 'node-e', t + 1251, t + 6000, 'elsewhere' as ProjectId)).toBeNull();
+      expect(await a.claimOrphan('prelabel', 'node-d', t + 1251, t + 6000, projectId)).toMatchObject({ owner: 'node-d', takeovers: 3 });
       // Ended jobs and other kinds are never taken.
       await other.renew(projectId, 'prelabel', 'node-d', { state: 'done', status: '{"done":6}', leaseUntil: 0, now: t + 1300 });
       expect(await a.claimOrphan('prelabel', 'node-e', t + 99_999, t + 100_000)).toBeNull();

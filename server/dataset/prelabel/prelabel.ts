@@ -1,49 +1,26 @@
 // Pre-labelling a whole project with the object detector: for each task (those with no object
-// yet, or all), the detector's boxes of the chosen classes, each through the click model's box
-// prompt (the same requests the editor's "Find objects" makes), written into the task room as
-// objects in one server update. One job per project at a time, tasks one after another (the
-// annotators' clicks share the workers); its progress is kept in memory on the node that runs it.
-// Every task's objects are durable once written, so a job stopped (or a node restarted) halfway
-// loses nothing, and running it again on "tasks with no object" carries on where it stopped.
-import { rleArea, rleDifference, type Rle } from '../../../shared/codecs/rle';
-import { mapLimit } from '../../../shared/async/mapLimit';
-import { DrawnBoxes } from '../../../shared/geometry/drawnBoxes';
+// yet, or all), the detector's boxes of the chosen classes become objects (prelabelTask.ts). One
+// job per project at a time across the cluster, tasks one after another (the annotators' clicks
+// share the workers). The job lives in the job store (storage.jobs): what it was asked, the list of
+// tasks fixed when it started, and how far it got, so every node answers its status, and it is held
+// under a lease that the running process renews after each task and every third of a lease. A
+// process that dies (kill -9, a lost machine) stops renewing; any node with a detector takes the
+// job over once the lease ran out and carries on from the last task it recorded (that task may be
+// looked at twice: its write reads the room again and adds nothing already there). A server that
+// shuts down hands its jobs back at once, so a deploy pauses a run instead of ending it.
+import { randomBytes } from 'node:crypto';
 import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
-import type { Detection } from '../../../shared/protocol/inference';
-import { createObject, initTaskDoc, listObjects, readMeta } from '../../../shared/schema/annotation';
-import { ServerOrigin } from '../../../shared/schema/origins';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { InferenceService } from '../../inference';
 import type { Logger } from '../../logger';
+import type { ProjectJob } from '../../storage/jobTypes';
 import type { Storage, Task } from '../../storage/types';
-import { syncHistory } from '../history/objectHistory';
-import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+import type { LiveRooms } from '../rooms';
+import { prelabelTask, type PrelabelRequest } from './prelabelTask';
 
-/** Box requests in flight at once for one task (the rest of the pool stays for the annotators). */
-const PARALLEL = 2;
+const KIND = 'prelabel';
 
-/** While every worker is full (annotators' clicks come first), wait this long and ask again, this often at most (~30 s). */
-const BUSY_WAIT_MS = 500;
-const BUSY_TIMES = 60;
-
-/** The request, asked again while the pool answers `busy`. */
-async function whenFree<T>(ask: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await ask();
-    } catch (e) {
-      if (!isTandemError(e) || e.code !== ErrorCode.Busy || attempt >= BUSY_TIMES) throw e;
-      await new Promise((r) => setTimeout(r, BUSY_WAIT_MS));
-    }
-  }
-}
-
-export interface PrelabelOptions {
-  /** Detector class → project label; classes not listed are left out. */
-  labels: Record<string, string>;
-  threshold?: number;
-  /** `empty`: only tasks with no object yet; `all`: every task (what is there is not proposed again). */
-  scope: 'empty' | 'all';
+export interface PrelabelOptions extends PrelabelRequest {
   /** Only these tasks of the project (a search or filter's list), in the project's order; all when absent. */
   taskIds?: string[];
 }
@@ -54,7 +31,7 @@ export interface PrelabelStatus {
   startedAt: number;
   finishedAt: number | null;
   total: number;
-  /** Tasks looked at (pre-labelled or passed over). */
+  /** Tasks looked at (pre-labelled, passed over, failed, or deleted since the run started). */
   done: number;
   /** Tasks passed over because they had objects (scope `empty`). */
   skipped: number;
@@ -63,30 +40,72 @@ export interface PrelabelStatus {
   failedTasks: number;
   lastError: string | null;
   detector: string | null;
+  /** How many times another process took the run over (its own died, or shut down). */
+  resumed: number;
+}
+
+/** What the job store keeps of a run besides its status: fixed when it starts. */
+interface StoredOptions extends PrelabelRequest {
+  /** The tasks to look at, in order, as listed when the run started. */
+  queue: string[];
 }
 
 export interface PrelabelDeps {
-  storage: Storage;
+  storage: Pick<Storage, 'meta' | 'jobs'>;
   rooms: LiveRooms;
   inference: () => InferenceService | null;
   log: Logger;
-  /** A run ended (done, stopped or failed): the project's webhooks hear of it. */
-  onEnded?: (projectId: ProjectId, status: PrelabelStatus) => void;
+  /** Who holds the jobs this process runs (the node id); a random suffix tells this start from the next. */
+  nodeId: string;
+  /** How long a job stays held without a renewal before another process may take it over. */
+  leaseMs: number;
+  /** A run ended (done, stopped or failed): the project's webhooks hear of it (awaited before the end is stored). */
+  onEnded?: (projectId: ProjectId, status: PrelabelStatus) => Promise<void> | void;
 }
 
+interface LocalJob {
+  projectId: ProjectId;
+  status: PrelabelStatus;
+  options: StoredOptions;
+  /** Asked to stop (`asked`: by the owner, ends the run; `shutdown`: hands it back). */
+  stop: 'no' | 'asked' | 'shutdown';
+  /** Another process holds it now, or may (this one could not renew it in time): stop, write nothing more. */
+  lost: boolean;
+  /** Until when this process surely holds it (its lease as last renewed). */
+  heldUntil: number;
+  ended?: Promise<void>;
+}
+
+const parse = <T>(json: string): T => JSON.parse(json) as T;
+
 export class Prelabeller {
-  private readonly jobs = new Map<ProjectId, { status: PrelabelStatus; stop: boolean; ended?: Promise<void> }>();
+  private readonly jobs = new Map<ProjectId, LocalJob>();
+  private readonly owner: string;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping = false;
+  private closed = false;
 
-  constructor(private readonly deps: PrelabelDeps) {}
-
-  status(projectId: ProjectId): PrelabelStatus | null {
-    const j = this.jobs.get(projectId);
-    return j ? { ...j.status } : null;
+  constructor(private readonly deps: PrelabelDeps) {
+    this.owner = `${deps.nodeId}/${randomBytes(4).toString('hex')}`;
   }
 
-  /** Starts a job (`conflict` while one runs); resolves its first status at once, the work goes on. */
+  /** Looks for runs nobody holds (their process died or shut down) every third of a lease and carries them on. */
+  startSweeping(): void {
+    if (this.sweeper || this.closed) return;
+    this.sweeper = setInterval(() => void this.sweep(), Math.max(100, Math.floor(this.deps.leaseMs / 3)));
+    this.sweeper.unref();
+  }
+
+  /** The project's run, wherever it runs (null: never pre-labelled). */
+  async status(projectId: ProjectId): Promise<PrelabelStatus | null> {
+    const local = this.jobs.get(projectId);
+    if (local) return { ...local.status };
+    const job = await this.deps.storage.jobs.get(projectId, KIND);
+    return job ? this.statusOf(job) : null;
+  }
+
+  /** Starts a run (`conflict` while one runs anywhere); resolves its first status at once, the work goes on. */
   async start(projectId: ProjectId, by: UserId, opts: PrelabelOptions): Promise<PrelabelStatus> {
-    if (this.jobs.get(projectId)?.status.state === 'running') throw new TandemError(ErrorCode.Conflict, 'this project is being pre-labelled already');
     const inference = this.deps.inference();
     const detector = inference?.listDetectors()[0];
     if (!inference || !detector) throw new TandemError(ErrorCode.NoWorker, 'no worker runs an object detector');
@@ -108,111 +127,176 @@ export class Prelabeller {
       const wanted = new Set(opts.taskIds);
       tasks = tasks.filter((t) => wanted.has(t.id));
     }
-    const job: { status: PrelabelStatus; stop: boolean; ended?: Promise<void> } = {
-      stop: false,
-      status: { state: 'running', by, startedAt: Date.now(), finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id } as PrelabelStatus,
+    const now = Date.now();
+    const status: PrelabelStatus = {
+      state: 'running', by, startedAt: now, finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id, resumed: 0,
     };
-    this.jobs.set(projectId, job);
-    job.ended = this.run(job, tasks, by, opts, project.settings?.noOverlap === true)
-      .catch((e: unknown) => {
-        this.deps.log.error({ err: e, projectId }, 'pre-labelling failed');
-        job.status.state = 'failed';
-        job.status.lastError = 'internal error';
-        job.status.finishedAt = Date.now();
-      })
-      .then(() => this.deps.onEnded?.(projectId, { ...job.status }));
-    return { ...job.status };
+    const options: StoredOptions = { labels: opts.labels, threshold: opts.threshold, scope: opts.scope, queue: tasks.map((t) => t.id) };
+    const begun = await this.deps.storage.jobs.begin({
+      projectId, kind: KIND, options: JSON.stringify(options), status: JSON.stringify(status), owner: this.owner, leaseUntil: now + this.deps.leaseMs, now,
+    });
+    if (!begun) throw new TandemError(ErrorCode.Conflict, 'this project is being pre-labelled already');
+    const job: LocalJob = { projectId, status, options, stop: 'no', lost: false, heldUntil: now + this.deps.leaseMs };
+    this.launch(job, tasks);
+    return { ...status };
   }
 
-  /** Stops the project's job after the task in hand (what is written stays). */
-  stop(projectId: ProjectId): PrelabelStatus | null {
-    const j = this.jobs.get(projectId);
-    if (j?.status.state === 'running') j.stop = true;
-    return j ? { ...j.status } : null;
+  /** Stops the project's run after the task in hand (what is written stays); null: it never had one. */
+  async stop(projectId: ProjectId): Promise<PrelabelStatus | null> {
+    const local = this.jobs.get(projectId);
+    if (local) {
+      if (local.stop === 'no') local.stop = 'asked';
+      return { ...local.status };
+    }
+    const now = Date.now();
+    const job = await this.deps.storage.jobs.requestStop(projectId, KIND, now);
+    // Nobody holds it (its process died, no node has taken it over yet): end it here.
+    if (job?.state === 'running' && job.leaseUntil < now) {
+      const mine = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs, projectId);
+      if (mine) {
+        const status = { ...this.statusOf(mine), state: 'stopped' as const, finishedAt: now };
+        await this.finish({ projectId, status, options: parse(mine.options), stop: 'asked', lost: false, heldUntil: mine.leaseUntil });
+        return { ...status };
+      }
+    }
+    return job ? this.statusOf(job) : null;
   }
 
-  /** Server shutdown: every job stops after its task in hand; resolves when they have (or after `waitMs`). */
+  /** Server shutdown: every run here stops after its task in hand and is handed back (another process carries it on); resolves when they have (or after `waitMs`). */
   async stopAll(waitMs = 5000): Promise<void> {
-    for (const j of this.jobs.values()) j.stop = true;
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const j of this.jobs.values()) j.stop = 'shutdown';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
     await Promise.race([Promise.all([...this.jobs.values()].map((j) => j.ended)), late]);
     clearTimeout(timer);
   }
 
-  private async run(job: { status: PrelabelStatus; stop: boolean }, tasks: Task[], by: UserId, opts: PrelabelOptions, apart: boolean): Promise<void> {
+  /** Takes over one run nobody holds, when this process can run the detector. */
+  private async sweep(): Promise<void> {
+    if (this.sweeping || this.closed) return;
+    this.sweeping = true;
+    try {
+      if (!this.deps.inference()?.listDetectors().length) return;
+      const now = Date.now();
+      const job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs);
+      if (!job) return;
+      const options = parse<StoredOptions>(job.options);
+      const status = this.statusOf(job);
+      const byId = new Map((await this.deps.storage.meta.listTasks(job.projectId)).map((t) => [t.id as string, t]));
+      const rest = options.queue.slice(status.done).map((id) => byId.get(id) ?? null);
+      this.deps.log.info({ projectId: job.projectId, done: status.done, total: status.total, takeovers: job.takeovers }, 'carrying on a pre-labelling run nobody held');
+      this.launch({ projectId: job.projectId, status, options, stop: job.stopRequested ? 'asked' : 'no', lost: false, heldUntil: job.leaseUntil }, rest);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'looking for pre-labelling runs to carry on failed');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private statusOf(job: ProjectJob): PrelabelStatus {
+    return { ...parse<PrelabelStatus>(job.status), resumed: job.takeovers };
+  }
+
+  /** Runs `tasks` (the rest of the queue; null: deleted since) here, renewing the lease as it goes. */
+  private launch(job: LocalJob, tasks: Array<Task | null>): void {
+    this.jobs.set(job.projectId, job);
+    const beat = setInterval(() => void this.renew(job), Math.max(100, Math.floor(this.deps.leaseMs / 3)));
+    job.ended = this.run(job, tasks)
+      .catch((e: unknown) => {
+        this.deps.log.error({ err: e, projectId: job.projectId }, 'pre-labelling failed');
+        Object.assign(job.status, { state: 'failed', lastError: 'internal error', finishedAt: Date.now() });
+      })
+      .then(async () => {
+        clearInterval(beat);
+        await this.renewing;
+        if (job.lost) this.deps.log.warn({ projectId: job.projectId }, 'another process took the pre-labelling run over');
+        else if (job.stop === 'shutdown' && job.status.state === 'running') await this.renew(job, 0);
+        else await this.finish(job);
+      })
+      .catch((err: unknown) => this.deps.log.error({ err, projectId: job.projectId }, 'recording the end of a pre-labelling run failed'))
+      .finally(() => {
+        if (this.jobs.get(job.projectId) === job) this.jobs.delete(job.projectId);
+      });
+  }
+
+  private renewing: Promise<unknown> = Promise.resolve();
+
+  /** Writes the job's progress and extends its lease (`leaseUntil` 0: hands it back); one write at a time, in order. */
+  private renew(job: LocalJob, leaseUntil = Date.now() + this.deps.leaseMs): Promise<void> {
+    const status = JSON.stringify(job.status);
+    const state = job.status.state;
+    const next = this.renewing.then(async () => {
+      if (!this.holds(job)) return;
+      try {
+        const r = await this.deps.storage.jobs.renew(job.projectId, KIND, this.owner, { state, status, leaseUntil, now: Date.now() });
+        if (!r) job.lost = true;
+        else {
+          job.heldUntil = leaseUntil;
+          if (r.stopRequested && job.stop === 'no') job.stop = 'asked';
+        }
+      } catch (err) {
+        // The database blinked: the run goes on; the next renewal writes the progress (if the lease
+        // runs out first, another process carries the run on and this one finds it lost).
+        this.deps.log.warn({ err, projectId: job.projectId }, 'renewing the pre-labelling run failed');
+      }
+    });
+    this.renewing = next;
+    return next;
+  }
+
+  /** Whether this process still holds the run: renewed in time, not taken over. Past its lease it acts no more. */
+  private holds(job: LocalJob): boolean {
+    if (!job.lost && Date.now() >= job.heldUntil) job.lost = true;
+    return !job.lost;
+  }
+
+  /** The run ended: the webhooks are told first (keyed by the run: told twice, delivered once), then the end is stored. */
+  private async finish(job: LocalJob): Promise<void> {
+    await this.deps.onEnded?.(job.projectId, { ...job.status });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await this.deps.storage.jobs
+        .renew(job.projectId, KIND, this.owner, { state: job.status.state, status: JSON.stringify(job.status), leaseUntil: 0, now: Date.now() })
+        .then((x) => (x ? 'stored' : 'lost'), () => 'retry');
+      if (r !== 'retry') return;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    this.deps.log.warn({ projectId: job.projectId }, 'could not store the end of the pre-labelling run; another process will end it again');
+  }
+
+  private async run(job: LocalJob, tasks: Array<Task | null>): Promise<void> {
     const st = job.status;
+    const project = await this.deps.storage.meta.getProject(job.projectId);
+    const apart = project?.settings?.noOverlap === true;
+    const held = () => this.holds(job);
     for (const task of tasks) {
-      if (job.stop) break;
+      if (job.stop !== 'no' || !held()) break;
       const inference = this.deps.inference();
       if (!inference) break;
-      try {
-        const n = await this.one(inference, task, by, opts, apart, st.detector ?? undefined);
-        if (n === null) st.skipped++;
-        else st.objects += n;
-      } catch (e) {
-        st.failedTasks++;
-        st.lastError = `${task.name}: ${isTandemError(e) ? e.message : 'internal error'}`;
-        if (!isTandemError(e)) this.deps.log.error({ err: e, taskId: task.id }, 'pre-labelling a task failed');
-        // No worker runs the detector any more: the next tasks would fail the same way.
-        if (isTandemError(e) && (e.code === ErrorCode.NoWorker || e.code === ErrorCode.UnknownModel)) {
-          st.done++;
-          st.state = 'failed';
-          st.finishedAt = Date.now();
-          return;
+      if (task) {
+        try {
+          const n = await prelabelTask({ storage: this.deps.storage, rooms: this.deps.rooms, inference, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task);
+          if (n === null) st.skipped++;
+          else st.objects += n;
+        } catch (e) {
+          st.failedTasks++;
+          st.lastError = `${task.name}: ${isTandemError(e) ? e.message : 'internal error'}`;
+          if (!isTandemError(e)) this.deps.log.error({ err: e, taskId: task.id }, 'pre-labelling a task failed');
+          // No worker runs the detector any more: the next tasks would fail the same way.
+          if (isTandemError(e) && (e.code === ErrorCode.NoWorker || e.code === ErrorCode.UnknownModel)) {
+            st.done++;
+            st.state = 'failed';
+            st.finishedAt = Date.now();
+            return;
+          }
         }
       }
       st.done++;
+      await this.renew(job); // the progress stored, and a stop asked on another node seen, before the next task
     }
-    st.state = job.stop ? 'stopped' : 'done';
+    if (job.stop === 'shutdown' || job.lost) return;
+    st.state = job.stop === 'asked' ? 'stopped' : 'done';
     st.finishedAt = Date.now();
-  }
-
-  /** One task: resolves the objects added, or null when it was passed over (it has objects). */
-  private async one(inference: InferenceService, task: Task, by: UserId, opts: PrelabelOptions, apart: boolean, detector?: string): Promise<number | null> {
-    const room = `task:${task.id}`;
-    const before = await loadRoomDoc(this.deps.rooms, room);
-    const had = listObjects(before);
-    before.destroy();
-    if (opts.scope === 'empty' && had.length) return null;
-    const { detections } = await whenFree(() => inference.detectFor(task, { threshold: opts.threshold, model: detector }));
-    const drawn = new DrawnBoxes(had);
-    const wanted = detections
-      .map((d) => ({ d, label: opts.labels[d.label] }))
-      .filter((p): p is { d: Detection; label: string } => p.label !== undefined && !drawn.has(p.label, p.d.box));
-    if (!wanted.length) return 0;
-    let lastError: unknown = null;
-    const masks = await mapLimit(wanted, PARALLEL, (p) =>
-      whenFree(() => inference.segmentFor(task, { clicks: [], box: p.d.box })).catch((e: unknown) => ((lastError = e), null)),
-    );
-    if (masks.every((m) => m === null) && lastError) throw lastError;
-    // Deleted while its boxes were segmented: writing would leave a room without a task behind.
-    if (!(await this.deps.storage.meta.getTask(task.id))) throw new TandemError(ErrorCode.NotFound, 'the task was deleted meanwhile');
-    let added = 0;
-    await mutateRoom(this.deps.rooms, room, (doc) => {
-      // Read again: someone may have drawn meanwhile. Best score first (detections come sorted),
-      // so with masks kept apart the surer object keeps the contested pixels.
-      const now = listObjects(doc);
-      const taken = now.flatMap((o) => (o.mask ? [o.mask] : []));
-      const drawnNow = new DrawnBoxes(now);
-      // A task nobody opened yet has an empty document: give it its meta first.
-      if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
-      doc.transact(() => {
-        wanted.forEach((p, i) => {
-          const m = masks[i];
-          if (!m || drawnNow.has(p.label, p.d.box)) return;
-          let mask = m.mask;
-          if (apart) for (const t of taken) mask = rleDifference(mask, t);
-          if (rleArea(mask) === 0) return;
-          createObject(doc, { label: p.label, mask, by, source: 'detector', model: m.model, createdFrom: 'detector' }, ServerOrigin);
-          taken.push(mask);
-          drawnNow.add(p.label, mask);
-          added++;
-        });
-      }, ServerOrigin);
-    });
-    // What was added is version 1 of each object's history (what "restore" goes back to).
-    if (added) await syncHistory(this.deps.rooms, task.id);
-    return added;
   }
 }

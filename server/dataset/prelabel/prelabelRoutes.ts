@@ -1,5 +1,5 @@
 // /api/projects/:id/prelabel: the owner starts, follows and stops pre-labelling the project's
-// tasks with the object detector (prelabel.ts).
+// tasks with the object detector (prelabel.ts), through any node of a cluster.
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId } from '../../../shared/schema/ids';
@@ -33,13 +33,13 @@ export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabe
   router.add('GET', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
     const projectId = params.projectId as ProjectId;
     await owner(req, q, projectId);
-    sendJson(res, 200, prelabel.status(projectId) ?? { state: 'idle' });
+    sendJson(res, 200, (await prelabel.status(projectId)) ?? { state: 'idle' });
   });
 
   router.add('DELETE', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
     const projectId = params.projectId as ProjectId;
     await owner(req, q, projectId);
-    const st = prelabel.stop(projectId);
+    const st = await prelabel.stop(projectId);
     if (!st) throw new TandemError(ErrorCode.NotFound, 'this project has no pre-labelling job');
     sendJson(res, 200, st);
   });

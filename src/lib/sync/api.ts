@@ -82,6 +82,8 @@ export const PrelabelStatusSchema = z.object({
   objects: z.number().optional(),
   failedTasks: z.number().optional(),
   lastError: z.string().nullable().optional(),
+  /** How many times another server process carried the run on (its own stopped or died). */
+  resumed: z.number().optional(),
 });
 export type PrelabelStatus = z.infer<typeof PrelabelStatusSchema>;
 
