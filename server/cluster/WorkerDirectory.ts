@@ -6,7 +6,7 @@
 // nodes through the adapter, and the answer comes back the same way.
 import type { Namespace } from 'socket.io';
 import { z } from 'zod';
-import { ModelInfoSchema } from '../../shared/protocol/inference';
+import { DetectorInfoSchema, ModelInfoSchema } from '../../shared/protocol/inference';
 import type { Logger } from '../logger';
 
 const ANNOUNCE_EVENT = 'tandem:workers';
@@ -18,6 +18,8 @@ export const AnnouncedWorkerSchema = z.object({
   models: z.array(z.string().max(200)).max(100),
   /** What the worker announced about those models, so every node can list and accept them. */
   modelInfo: z.array(ModelInfoSchema).max(100).optional(),
+  /** The object detectors it runs (pre-labelling, Find objects), so every node can send it detections. */
+  detectors: z.array(DetectorInfoSchema).max(16).optional(),
   capacity: z.number().int().min(0).max(1000),
   inFlight: z.number().int().min(0).max(100_000),
   /** Task ids whose image the worker holds (affinity across nodes). */

@@ -132,7 +132,7 @@ export async function createInference(deps: InferenceDeps): Promise<InferencePoo
     const dir = new WorkerDirectory(
       io.of(WORKERS_NAMESPACE),
       config.nodeId,
-      () => pool.status().map((w) => ({ socketId: w.id, workerId: w.workerId, models: w.models, modelInfo: w.modelInfo, capacity: w.capacity, inFlight: w.inFlight, holds: w.holds })),
+      () => pool.status().map((w) => ({ socketId: w.id, workerId: w.workerId, models: w.models, modelInfo: w.modelInfo, detectors: w.detectors, capacity: w.capacity, inFlight: w.inFlight, holds: w.holds })),
       sub('inference.directory'),
     );
     const offRemote = pool.useDirectory(dir, ic.timeoutMs);

@@ -1,7 +1,8 @@
 // Inference across nodes (server/cluster/CONTEXT.md, seam 3) on the real Redis and PostgreSQL: a
 // worker attached to node 1 answers a client of node 3, which has no worker of its own; the
 // worker fetches the image from node 1 (shared image directory), the mask goes back through the
-// socket.io Redis adapter; and once node 1 is gone, node 3 answers `no_worker` instead of hanging.
+// socket.io Redis adapter; the same for the object detector's detections; and once node 1 is gone,
+// node 3 answers `no_worker` instead of hanging.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { clusterEnv, type ClusterEnv } from '../helpers/cluster';
 import { holdRedisLock } from '../helpers/clusterFixtures';
 import { syntheticPng } from '../helpers/images';
 import { connected, expectDiscMask, startTestWorker } from '../helpers/inference';
+import { DEV } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 
@@ -101,10 +103,19 @@ describe('inference across nodes', () => {
     expect((n3.server.inference as InferencePool | null)?.workers()).toEqual([]);
     expect((n1.server.inference as InferencePool | null)?.workers()).toHaveLength(1);
 
+    // Detections too (Find objects, pre-labelling): node 3 lists node 1's detector and sends it the job.
+    expect((await n3.api('GET', '/api/detectors')).body.map((d: { id: string }) => d.id)).toEqual(['coco-detector']);
+    const photo = await n3.api('POST', `/api/projects/${projectId}/tasks?name=bag.jpg`, fs.readFileSync(path.join(DEV, 'images', 'backpack07_000000370478.jpg')), undefined, { 'content-type': 'image/jpeg' });
+    const found = (await c.timeout(90_000).emitWithAck('detect', { taskId: photo.body.id })) as { ok: boolean; data?: { model: string; detections: Array<{ label: string }> } };
+    expect(found.ok).toBe(true);
+    expect(found.data?.model).toBe('coco-detector');
+    expect(found.data?.detections.map((d) => d.label)).toContain('backpack');
+
     await n1.close();
     nodes.splice(nodes.indexOf(n1), 1);
     const gone = await segmentUntil(c, { ...request, clicks: [{ x: 20, y: 20, positive: true }] }, (a) => !a.ok && a.error.code === 'no_worker', 'node 3 to answer no_worker');
     expect(gone).toMatchObject({ ok: false, error: { code: 'no_worker' } });
+    expect(await c.timeout(30_000).emitWithAck('detect', { taskId: photo.body.id })).toMatchObject({ ok: false, error: { code: 'no_worker' } });
   }, 240_000);
 });
 

@@ -64,6 +64,7 @@ export interface WorkerStatus {
   provider: string;
   models: string[];
   modelInfo: ModelInfo[];
+  detectors: DetectorInfo[];
   capacity: number;
   inFlight: number;
   holds: string[];
@@ -77,6 +78,8 @@ export interface RemoteWorkerInfo {
   models: string[];
   /** The models' descriptions, when the worker's node sent them. */
   modelInfo?: ModelInfo[];
+  /** The detectors it runs, when its node sent them. */
+  detectors?: DetectorInfo[];
   capacity: number;
   holds: string[];
 }
@@ -201,6 +204,7 @@ export class WorkerPool {
       provider: w.hello.provider,
       models: w.hello.models.map((m) => m.id),
       modelInfo: w.hello.models,
+      detectors: w.hello.detectors ?? [],
       capacity: w.capacity,
       inFlight: w.inFlight.size,
       holds: [...w.holds.keys()],
@@ -212,12 +216,17 @@ export class WorkerPool {
    * 'none': no worker serves the model; 'busy': some do, but every one is full.
    */
   pick(taskId: string, model: string, exclude?: ReadonlySet<string>): JobTarget | 'none' | 'busy' {
-    const local = this.pickLocal(taskId, (h) => h.models.some((m) => m.id === model), exclude);
+    return this.pickAny(taskId, (h) => h.models.some((m) => m.id === model), (r) => r.models.includes(model), exclude);
+  }
+
+  /** This node's workers that `serves`, then other nodes' that `remoteServes` (one hop more): affinity, then load. */
+  private pickAny(taskId: string, serves: (h: WorkerHello) => boolean, remoteServes: (r: RemoteWorkerInfo) => boolean, exclude?: ReadonlySet<string>): JobTarget | 'none' | 'busy' {
+    const local = this.pickLocal(taskId, serves, exclude);
     let best: JobTarget | null = local.best;
     let bestScore = local.score;
     let serving = local.serving;
     for (const r of this.directory?.remote() ?? []) {
-      if (exclude?.has(r.socketId) || !r.models.includes(model)) continue;
+      if (exclude?.has(r.socketId) || !remoteServes(r)) continue;
       serving++;
       const capacity = Math.max(1, Math.min(r.capacity, this.maxInFlightPerWorker));
       const load = this.remoteInFlight.get(r.socketId)?.jobs.size ?? 0;
@@ -246,27 +255,29 @@ export class WorkerPool {
     return { best, score, serving };
   }
 
-  /** Detectors announced by this node's workers (other nodes' workers announce none through the directory). */
+  /** Detectors announced by this node's workers, then by those of other nodes (first announcement of an id wins). */
   detectors(): DetectorInfo[] {
     const out = new Map<string, DetectorInfo>();
     for (const w of this.workers.values()) for (const d of w.hello.detectors ?? []) if (!out.has(d.id)) out.set(d.id, d);
+    for (const r of this.directory?.remote() ?? []) for (const d of r.detectors ?? []) if (!out.has(d.id)) out.set(d.id, d);
     return [...out.values()];
   }
 
-  /** The worker for a detection: one of this node's that runs the detector, by affinity then load. */
-  pickDetector(taskId: string, detector: string, exclude?: ReadonlySet<string>): WorkerConn | 'none' | 'busy' {
-    const { best, serving } = this.pickLocal(taskId, (h) => (h.detectors ?? []).some((d) => d.id === detector), exclude);
-    return best ?? (serving ? 'busy' : 'none');
+  /** The worker for a detection: one that runs the detector, this node's first, by affinity then load. */
+  pickDetector(taskId: string, detector: string, exclude?: ReadonlySet<string>): JobTarget | 'none' | 'busy' {
+    const runs = (ds: DetectorInfo[] | undefined) => (ds ?? []).some((d) => d.id === detector);
+    return this.pickAny(taskId, (h) => runs(h.detectors), (r) => runs(r.detectors), exclude);
   }
 
   /** Sends a job; resolves with the worker's result or rejects (TandemError, WorkerLostError). */
   run(w: JobTarget, job: WorkerJob): Promise<WorkerJobResult> {
-    if ('remote' in w) return this.runRemote(w, job);
+    if ('remote' in w) return this.runRemote(w, WorkerEvents.segment, job, WorkerJobAckSchema);
     return this.runLocal(w, WorkerEvents.segment, job, WorkerJobAckSchema);
   }
 
-  /** Sends a detection job to one of this node's workers (rejects like `run`). */
-  runDetect(w: WorkerConn, job: WorkerDetectJob): Promise<WorkerDetectResult> {
+  /** Sends a detection job (rejects like `run`). */
+  runDetect(w: JobTarget, job: WorkerDetectJob): Promise<WorkerDetectResult> {
+    if ('remote' in w) return this.runRemote(w, WorkerEvents.detect, job, WorkerDetectAckSchema);
     return this.runLocal(w, WorkerEvents.detect, job, WorkerDetectAckSchema);
   }
 
@@ -285,7 +296,7 @@ export class WorkerPool {
   }
 
   /** A job on a worker of another node, through the directory (socket.io's Redis adapter). */
-  private runRemote(w: RemoteConn, job: WorkerJob): Promise<WorkerJobResult> {
+  private runRemote<R>(w: RemoteConn, event: string, job: { jobId: string; taskId: string }, parser: AckParser<R>): Promise<R> {
     const dir = this.directory;
     if (!dir) return Promise.reject(new WorkerLostError(w.workerId));
     let r = this.remoteInFlight.get(w.id);
@@ -296,7 +307,7 @@ export class WorkerPool {
     holds.delete(job.taskId);
     holds.set(job.taskId, true);
     if (holds.size > HOLDS_REMEMBERED) holds.delete(holds.keys().next().value as string);
-    return new Promise<WorkerJobResult>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       jobs.set(job.jobId, { resolve: resolve as (r: never) => void, reject });
       // Taking it off `jobs` first means exactly one of answer / loss / abandon settles the job.
       const take = (): Pending | undefined => {
@@ -307,10 +318,10 @@ export class WorkerPool {
       // The Redis adapter's msgpack turns an `undefined` field into null, which the worker's schema
       // refuses (`box: null`): send only the fields that are set.
       const wire = Object.fromEntries(Object.entries(job).filter(([, v]) => v !== undefined));
-      dir.run(w.id, WorkerEvents.segment, wire, this.remoteTimeoutMs).then(
+      dir.run(w.id, event, wire, this.remoteTimeoutMs).then(
         (raw) => {
           const p = take();
-          if (p) this.settle(p, raw, w.workerId, job.jobId, WorkerJobAckSchema);
+          if (p) this.settle(p, raw, w.workerId, job.jobId, parser);
         },
         (err: unknown) => {
           const p = take();
