@@ -4,6 +4,8 @@
 // worker, real models.
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -73,4 +75,41 @@ describe('pre-labelling on the project page', () => {
     expect(await table.locator('tbody tr').count()).toBe(3); // all, Backpack, Laptops
     await shot(page, 'prelabel-analytics');
   }, 120_000);
+
+  it('follows a run through a server restart: the next start carries it on and the page says so', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-restart-'));
+    const env = { ADMIN_TOKEN: randomBytes(24).toString('base64url') };
+    let first: TestServer | null = await startTestServer({ inference: true, dataDir, env });
+    let next: TestServer | null = null;
+    try {
+      const bag = fs.readFileSync(path.join(DEV, 'images', 'backpack07_000000370478.jpg'));
+      const { projectId } = await first.createProjectWithTask({ image: bag, imageType: 'image/jpeg', taskName: 'bag-0.jpg', labels: [{ name: 'Backpack', color: '#22c55e' }] });
+      for (let i = 1; i < 12; i++) await first.api('POST', `/api/projects/${projectId}/tasks?name=bag-${i}.jpg`, bag, undefined, { 'content-type': 'image/jpeg' });
+      await waitFor(async () => (await first!.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${first.url}/projects/${projectId}?token=${encodeURIComponent(env.ADMIN_TOKEN)}`);
+      const panel = page.getByTestId('prelabel');
+      await panel.locator('summary').click();
+      await panel.getByTestId('prelabel-start').click();
+      await page.getByTestId('prelabel-status').getByText('Working:').waitFor();
+      // A deploy: the server stops (handing the run back after the image in hand) and starts again on the same port.
+      const port = new URL(first.url).port;
+      await first.close();
+      first = null;
+      const paused = await startTestServer({ inference: true, dataDir, env: { ...env, PORT: port } });
+      next = paused;
+      const st = (await paused.api('GET', `/api/projects/${projectId}/prelabel`)).body;
+      expect(st.done).toBeLessThan(12); // stopped halfway, or this test proves nothing
+      // The page, which kept asking while the server was away, follows the run to its end.
+      await page.getByTestId('prelabel-status').getByText('Done:').waitFor({ timeout: 90_000 });
+      const text = (await page.getByTestId('prelabel-status').textContent())?.replace(/\s+/g, ' ');
+      expect(text).toContain('Done: 12 / 12 images');
+      expect(text).toContain('(carried on after its server stopped)');
+      await shot(page, 'prelabel-restart');
+    } finally {
+      await first?.close();
+      await next?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
