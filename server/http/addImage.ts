@@ -1,7 +1,7 @@
 // An image becomes a task: checked (size, pixels, a decodable JPEG / PNG / WebP: image bombs and
 // corrupt files are refused before anything is stored), stored under a key that follows the
-// detected format, its row made, and the project's webhooks told. The upload route and the
-// import from URLs both come through here.
+// detected format, its row made, the project's webhooks told and its pre-labelling of new uploads
+// (when set). The upload route and the import from URLs both come through here.
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { newId } from '../../shared/schema/ids';
 import { validateImage } from '../storage/images/validateImage';
@@ -22,5 +22,6 @@ export async function addImage(deps: HttpDeps, projectId: ProjectId, name: strin
   await storage.images.put(imageKey, bytes);
   const task = await storage.meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime });
   await deps.hookEvents?.told('task.created', task, user);
+  deps.tasksAdded?.(projectId, task.id);
   return task;
 }

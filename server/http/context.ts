@@ -22,6 +22,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Webhook events the routes raise (uploads, deletions); absent in tools that run no server. */
   hookEvents?: Pick<WebhookEvents, 'told' | 'prelabelled'>;
+  /** An image became a task of the project (pre-labelling new uploads, when the project asks for it). */
+  tasksAdded?: (projectId: ProjectId, taskId: string) => void;
 }
 
 /**

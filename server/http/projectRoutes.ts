@@ -80,7 +80,18 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   // A typo in the name, or a batch renamed once it is known what it holds.
   ownerPut('name', SetProjectNameSchema, (id, b) => meta.setProjectName(id, b.name));
   // The owner's rules for every editor of the project (masks kept apart), read with the project.
-  ownerPut('settings', ProjectSettingsSchema, (id, b) => meta.setProjectSettings(id, b));
+  // Pre-labelling new uploads names project labels: refused here, not found missing at every upload.
+  ownerPut('settings', ProjectSettingsSchema, async (id, b) => {
+    if (b.autoPrelabel) {
+      const labels = new Set((await meta.getProject(id))?.labels.map((l) => l.name) ?? []);
+      const unknown = Object.values(b.autoPrelabel.labels).filter((l) => !labels.has(l));
+      if (unknown.length) throw new TandemError(ErrorCode.ValidationFailed, `the project has no label "${unknown[0]}"`);
+      const detector = deps.inference()?.listDetectors()[0];
+      const strange = detector ? Object.keys(b.autoPrelabel.labels).filter((c) => !detector.classes.includes(c)) : [];
+      if (strange.length) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${strange[0]}"`);
+    }
+    await meta.setProjectSettings(id, b);
+  });
 
   // Raw image bytes as the body; the cap applies while streaming, then sharp checks the header
   // dimensions before decoding (image bombs) and decodes once (corrupt data).

@@ -91,7 +91,7 @@ export class WebhookEvents {
       const how = run.state === 'done' ? 'finished' : run.state === 'stopped' ? 'was stopped' : 'failed';
       const { state, total, done, skipped, objects, failedTasks, lastError, detector, resumed } = run;
       await this.queue(project, 'prelabel.finished', `prelabel.finished:${projectId}:${run.startedAt}`, at, {
-        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt, resumed },
+        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt, resumed, auto: run.auto === true },
         by: { id: run.by, name: who?.name ?? null },
         text: `Pre-labelling of ${project.name} ${how}: ${objects} object${objects === 1 ? '' : 's'} added to ${done - skipped} of ${total} image${total === 1 ? '' : 's'}${failedTasks ? `, ${failedTasks} failed` : ''}`,
       });

@@ -57,8 +57,20 @@ export const SetGuideSchema = z.object({ guide: GuideSchema });
 /** Body of `PUT /api/projects/:id/name`. */
 export const SetProjectNameSchema = z.object({ name: z.string().trim().min(1).max(200) });
 
-/** A project's rules for everyone in it (the owner's): `noOverlap` keeps masks apart in every editor. */
-export const ProjectSettingsSchema = z.object({ noOverlap: z.boolean().default(false) }).strict();
+/** Pre-labelling new uploads: detector class → project label, and the least score (the detector's when absent). */
+export const AutoPrelabelSchema = z
+  .object({
+    labels: z.record(z.string().min(1).max(100), z.string().min(1).max(100)).refine((m) => Object.keys(m).length > 0, 'choose at least one class'),
+    threshold: z.number().min(0.05).max(1).optional(),
+  })
+  .strict();
+export type AutoPrelabel = z.infer<typeof AutoPrelabelSchema>;
+
+/**
+ * A project's rules for everyone in it (the owner's): `noOverlap` keeps masks apart in every
+ * editor; `autoPrelabel` runs the detector over every image uploaded from then on (null: off).
+ */
+export const ProjectSettingsSchema = z.object({ noOverlap: z.boolean().default(false), autoPrelabel: AutoPrelabelSchema.nullable().optional() }).strict();
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
 /** Body of `PUT /api/projects/:id/members/:userId`: the member's new role. */

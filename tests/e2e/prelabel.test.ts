@@ -112,4 +112,27 @@ describe('pre-labelling on the project page', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('pre-labels the images uploaded once "New uploads too" is ticked, by itself', async () => {
+    const bag = fs.readFileSync(path.join(DEV, 'images', 'backpack07_000000370478.jpg'));
+    const p = await srv.api('POST', '/api/projects', { name: 'incoming', labels: [{ name: 'Backpack', color: '#22c55e' }] });
+    const projectId = p.body.id as string;
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const panel = page.getByTestId('prelabel');
+    await panel.locator('summary').click();
+    await panel.getByTestId('prelabel-auto').check();
+    await panel.getByText('New uploads too: backpack → Backpack (min. 0.35)').waitFor();
+    await page.getByTestId('upload-input').setInputFiles([
+      { name: 'in-1.jpg', mimeType: 'image/jpeg', buffer: bag },
+      { name: 'in-2.jpg', mimeType: 'image/jpeg', buffer: bag },
+    ]);
+    await page.getByTestId('prelabel-status').getByText('New uploads: Done:').waitFor({ timeout: 60_000 });
+    expect((await page.getByTestId('prelabel-status').textContent())?.replace(/\s+/g, ' ')).toMatch(/New uploads: Done: 2 \/ 2 images, [1-9]\d* objects? added/);
+    await shot(page, 'prelabel-auto');
+    // The setting is the project's: a reload finds it on.
+    await page.reload();
+    await page.getByTestId('prelabel').locator('summary').click();
+    expect(await page.getByTestId('prelabel-auto').isChecked()).toBe(true);
+  }, 120_000);
 });

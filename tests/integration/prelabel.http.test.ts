@@ -206,6 +206,45 @@ describe('a pre-labelling job stopped halfway', () => {
     expect([stranger.status, stranger.body.error.code]).toEqual([400, 'validation_failed']);
     expect(stranger.body.error.message).toContain('not-a-task');
   }, 180_000);
+
+  it('pre-labels new uploads by itself once the project asks for it, one run per batch, and only those', async () => {
+    const p = await s.api('POST', '/api/projects', { name: 'auto', labels: [{ name: 'bag', color: '#22c55e' }] });
+    const projectId = p.body.id as string;
+    const bag = fs.readFileSync(path.join(DEV, 'images', `${BAG}.jpg`));
+    const upload = async (name: string) => (await s.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, bag, undefined, { 'content-type': 'image/jpeg' })).body.id as string;
+    const objectsOf = async (id: string) => {
+      const c = connectClient(s.wsUrl, `task:${id}`, s.adminToken);
+      await c.synced();
+      const objs = listObjects(c.doc);
+      c.destroy();
+      return objs;
+    };
+    const before = await upload('before.jpg'); // uploaded while the setting is off: left alone
+    const put = (settings: unknown) => s.api('PUT', `/api/projects/${projectId}/settings`, settings);
+    for (const [settings, says] of [
+      [{ noOverlap: false, autoPrelabel: { labels: { backpack: 'Rucksack' } } }, 'Rucksack'],
+      [{ noOverlap: false, autoPrelabel: { labels: { unicorn: 'bag' } } }, 'unicorn'],
+      [{ noOverlap: false, autoPrelabel: { labels: {} } }, 'at least one class'],
+    ] as Array<[unknown, string]>) {
+      const r = await put(settings);
+      expect([r.status, r.body.error?.code]).toEqual([400, 'validation_failed']);
+      expect(r.body.error.message).toContain(says);
+    }
+    expect((await put({ noOverlap: false, autoPrelabel: { labels: { backpack: 'bag' }, threshold: 0.35 } })).status).toBe(200);
+    expect((await s.api('GET', `/api/projects/${projectId}`)).body.settings).toEqual({ noOverlap: false, autoPrelabel: { labels: { backpack: 'bag' }, threshold: 0.35 } });
+    const batch = [await upload('a.jpg'), await upload('b.jpg'), await upload('c.jpg')];
+    let st: any;
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the run over the new uploads', 90_000);
+    expect(st).toMatchObject({ auto: true, total: 3, done: 3, failedTasks: 0 });
+    for (const id of batch) expect((await objectsOf(id)).map((o) => [o.label, o.createdFrom])).toContainEqual(['bag', 'detector']);
+    expect(await objectsOf(before)).toEqual([]);
+    // Off again: the next upload is left alone.
+    expect((await put({ noOverlap: false, autoPrelabel: null })).status).toBe(200);
+    const after = await upload('after.jpg');
+    await new Promise((r) => setTimeout(r, 3000)); // past the wait for uploads to pause
+    expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body.startedAt).toBe(st.startedAt);
+    expect(await objectsOf(after)).toEqual([]);
+  }, 180_000);
 });
 
 describe('pre-labelling without a detector', () => {

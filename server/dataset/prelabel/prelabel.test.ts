@@ -74,7 +74,7 @@ async function world(taskCount = 2, deleted = new Set<string>()) {
     await jobs.close();
     await meta.close();
   });
-  return { projectId, userId: user.id, node, doc, ended, jobs };
+  return { projectId, userId: user.id, node, doc, ended, jobs, meta };
 }
 
 /** The old single-node setup: one Prelabeller. */
@@ -237,5 +237,24 @@ describe('a pre-labelling run held under a lease', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 0]);
     expect(w.ended).toHaveLength(2);
+  }, 20_000);
+
+  it('pre-labels new uploads once uploads pause, after the run going on, in a run of their own', async () => {
+    const w = await world(4);
+    await w.meta.setProjectSettings(w.projectId, { noOverlap: false, autoPrelabel: { labels: { car: 'car' } } });
+    const a = stallingAt('t0');
+    const node = w.node(a.inference);
+    await node.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty', taskIds: ['t0', 't1'] });
+    await until(a.reached);
+    node.tasksAdded(w.projectId, 't2');
+    node.tasksAdded(w.projectId, 't3');
+    await new Promise((r) => setTimeout(r, 2500)); // uploads paused; the run going on keeps them waiting
+    expect(w.ended).toHaveLength(0);
+    a.release();
+    await until(() => w.ended.length === 2);
+    expect(w.ended[0]).toMatchObject({ total: 2, done: 2 });
+    expect(w.ended[0].auto).toBeUndefined();
+    expect(w.ended[1]).toMatchObject({ auto: true, total: 2, done: 2, objects: 2, state: 'done' });
+    expect(carsPerTask(w.doc, 4)).toEqual([1, 1, 1, 1]);
   }, 20_000);
 });

@@ -20,6 +20,13 @@ import { prelabelTask, type PrelabelRequest } from './prelabelTask';
 
 const KIND = 'prelabel';
 
+/** New uploads are pre-labelled once uploads pause this long (a batch of images is one run). */
+const AUTO_SETTLE_MS = 2000;
+/** While another run goes on (or no worker runs the detector yet), new uploads wait and ask again
+ *  this often, for up to AUTO_TRIES times (10 minutes); the end of a run on this node asks at once. */
+const AUTO_RETRY_MS = 5000;
+const AUTO_TRIES = 120;
+
 export interface PrelabelOptions extends PrelabelRequest {
   /** Only these tasks of the project (a search or filter's list), in the project's order; all when absent. */
   taskIds?: string[];
@@ -42,6 +49,8 @@ export interface PrelabelStatus {
   detector: string | null;
   /** How many times another process took the run over (its own died, or shut down). */
   resumed: number;
+  /** Started by itself for new uploads (the project's `autoPrelabel` setting), not by a person. */
+  auto?: boolean;
 }
 
 /** What the job store keeps of a run besides its status: fixed when it starts. */
@@ -84,6 +93,8 @@ export class Prelabeller {
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping = false;
   private closed = false;
+  /** New uploads per project waiting for their run (this node's), and the timer that starts it. */
+  private readonly fresh = new Map<ProjectId, { ids: Set<string>; timer: NodeJS.Timeout | null; tries: number }>();
 
   constructor(private readonly deps: PrelabelDeps) {
     this.owner = `${deps.nodeId}/${randomBytes(4).toString('hex')}`;
@@ -104,8 +115,72 @@ export class Prelabeller {
     return job ? this.statusOf(job) : null;
   }
 
+  /**
+   * An image was uploaded to the project. When its settings pre-label new uploads, the new images
+   * get a run of their own once uploads pause (one run per batch), after any run going on. Kept
+   * in memory on the node that took the upload: if it dies first, those images wait for a run
+   * started by hand.
+   */
+  tasksAdded(projectId: ProjectId, taskId: string): void {
+    if (this.closed) return;
+    // Only while the setting is on: an upload made before it was turned on is not a new upload.
+    this.deps.storage.meta.getProject(projectId).then(
+      (p) => p?.settings?.autoPrelabel && this.noteUpload(projectId, taskId),
+      (err: unknown) => this.deps.log.warn({ err, projectId }, 'could not read whether to pre-label the upload'),
+    );
+  }
+
+  private noteUpload(projectId: ProjectId, taskId: string): void {
+    let f = this.fresh.get(projectId);
+    if (!f) this.fresh.set(projectId, (f = { ids: new Set(), timer: null, tries: 0 }));
+    f.ids.add(taskId);
+    this.autoLater(projectId, AUTO_SETTLE_MS);
+  }
+
+  private autoLater(projectId: ProjectId, ms: number): void {
+    const f = this.fresh.get(projectId);
+    if (!f || this.closed) return;
+    if (f.timer) clearTimeout(f.timer);
+    f.timer = setTimeout(() => void this.autoRun(projectId), ms);
+    f.timer.unref();
+  }
+
+  /** Starts the run over the project's new uploads (or tries again later while another runs). */
+  private async autoRun(projectId: ProjectId): Promise<void> {
+    const f = this.fresh.get(projectId);
+    if (!f || !f.ids.size) return;
+    f.timer = null;
+    const ids = [...f.ids];
+    try {
+      const project = await this.deps.storage.meta.getProject(projectId);
+      const auto = project?.settings?.autoPrelabel;
+      if (!project || !auto) {
+        this.fresh.delete(projectId);
+        return;
+      }
+      // Only those still in the project (some may have been deleted meanwhile).
+      const have = new Set((await this.deps.storage.meta.listTasks(projectId)).map((t) => t.id as string));
+      const taskIds = ids.filter((id) => have.has(id));
+      for (const id of ids) f.ids.delete(id);
+      if (!taskIds.length) return;
+      try {
+        await this.start(projectId, project.createdBy, { labels: auto.labels, threshold: auto.threshold, scope: 'empty', taskIds }, true);
+        f.tries = 0;
+      } catch (e) {
+        for (const id of taskIds) f.ids.add(id);
+        throw e;
+      }
+    } catch (e) {
+      if (isTandemError(e) && (e.code === ErrorCode.Conflict || e.code === ErrorCode.NoWorker) && ++f.tries < AUTO_TRIES) this.autoLater(projectId, AUTO_RETRY_MS);
+      else {
+        this.deps.log.warn({ err: e, projectId }, 'could not pre-label the new uploads');
+        this.fresh.delete(projectId);
+      }
+    }
+  }
+
   /** Starts a run (`conflict` while one runs anywhere); resolves its first status at once, the work goes on. */
-  async start(projectId: ProjectId, by: UserId, opts: PrelabelOptions): Promise<PrelabelStatus> {
+  async start(projectId: ProjectId, by: UserId, opts: PrelabelOptions, auto = false): Promise<PrelabelStatus> {
     const inference = this.deps.inference();
     const detector = inference?.listDetectors()[0];
     if (!inference || !detector) throw new TandemError(ErrorCode.NoWorker, 'no worker runs an object detector');
@@ -130,6 +205,7 @@ export class Prelabeller {
     const now = Date.now();
     const status: PrelabelStatus = {
       state: 'running', by, startedAt: now, finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id, resumed: 0,
+      ...(auto ? { auto } : {}),
     };
     const options: StoredOptions = { labels: opts.labels, threshold: opts.threshold, scope: opts.scope, queue: tasks.map((t) => t.id) };
     const begun = await this.deps.storage.jobs.begin({
@@ -166,6 +242,7 @@ export class Prelabeller {
   async stopAll(waitMs = 5000): Promise<void> {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
+    for (const f of this.fresh.values()) if (f.timer) clearTimeout(f.timer);
     for (const j of this.jobs.values()) j.stop = 'shutdown';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
@@ -218,6 +295,8 @@ export class Prelabeller {
       .catch((err: unknown) => this.deps.log.error({ err, projectId: job.projectId }, 'recording the end of a pre-labelling run failed'))
       .finally(() => {
         if (this.jobs.get(job.projectId) === job) this.jobs.delete(job.projectId);
+        // New uploads that waited for this run go next.
+        if (this.fresh.get(job.projectId)?.ids.size) this.autoLater(job.projectId, 0);
       });
   }
 

@@ -20,6 +20,12 @@ export class ApiError extends Error {
 export const LabelSchema = z.object({ name: z.string(), color: z.string(), attributes: AttributeSpecListSchema.optional().catch(undefined), description: z.string().optional() });
 export type Label = z.infer<typeof LabelSchema>;
 
+export const ProjectSettingsSchema = z.object({
+  noOverlap: z.boolean(),
+  /** New uploads pre-labelled with the detector: class → label, least score (null / absent: off). */
+  autoPrelabel: z.object({ labels: z.record(z.string(), z.string()), threshold: z.number().optional() }).nullable().optional(),
+});
+export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 export const ProjectSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -27,7 +33,7 @@ export const ProjectSchema = z.object({
   /** The annotation guide (one project only; empty when none was written). */
   guide: z.string().optional(),
   /** The owner's rules for every editor (one project only). */
-  settings: z.object({ noOverlap: z.boolean() }).optional(),
+  settings: ProjectSettingsSchema.optional(),
   role: z.enum(Roles),
   createdAt: z.number().optional(),
   /** Tasks per status (the project list only). */
@@ -84,6 +90,8 @@ export const PrelabelStatusSchema = z.object({
   lastError: z.string().nullable().optional(),
   /** How many times another server process carried the run on (its own stopped or died). */
   resumed: z.number().optional(),
+  /** Started by itself for new uploads. */
+  auto: z.boolean().optional(),
 });
 export type PrelabelStatus = z.infer<typeof PrelabelStatusSchema>;
 
@@ -141,8 +149,8 @@ export class Api {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/labels`, z.object({ labels: z.array(LabelSchema) }), { labels });
   }
   /** Replaces the project's settings (owners): masks kept apart in every editor. */
-  setSettings(projectId: string, settings: { noOverlap: boolean }) {
-    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/settings`, z.object({ noOverlap: z.boolean() }), settings);
+  setSettings(projectId: string, settings: ProjectSettings) {
+    return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/settings`, ProjectSettingsSchema, settings);
   }
   /** Renames the project (owners). */
   renameProject(projectId: string, name: string) {
