@@ -16,16 +16,11 @@ import type { Logger } from '../../logger';
 import type { ProjectJob } from '../../storage/jobTypes';
 import type { Storage, Task } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
+import { NewUploads } from './newUploads';
 import { prelabelTask, type PrelabelRequest } from './prelabelTask';
 
 const KIND = 'prelabel';
 
-/** New uploads are pre-labelled once uploads pause this long (a batch of images is one run). */
-const AUTO_SETTLE_MS = 2000;
-/** While another run goes on (or no worker runs the detector yet), new uploads wait and ask again
- *  this often, for up to AUTO_TRIES times (10 minutes); the end of a run on this node asks at once. */
-const AUTO_RETRY_MS = 5000;
-const AUTO_TRIES = 120;
 
 export interface PrelabelOptions extends PrelabelRequest {
   /** Only these tasks of the project (a search or filter's list), in the project's order; all when absent. */
@@ -93,11 +88,11 @@ export class Prelabeller {
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping = false;
   private closed = false;
-  /** New uploads per project waiting for their run (this node's), and the timer that starts it. */
-  private readonly fresh = new Map<ProjectId, { ids: Set<string>; timer: NodeJS.Timeout | null; tries: number }>();
+  private readonly uploads: NewUploads;
 
   constructor(private readonly deps: PrelabelDeps) {
     this.owner = `${deps.nodeId}/${randomBytes(4).toString('hex')}`;
+    this.uploads = new NewUploads({ meta: deps.storage.meta, log: deps.log, start: (projectId, by, opts) => this.start(projectId, by, opts, true) });
   }
 
   /** Looks for runs nobody holds (their process died or shut down) every third of a lease and carries them on. */
@@ -115,68 +110,9 @@ export class Prelabeller {
     return job ? this.statusOf(job) : null;
   }
 
-  /**
-   * An image was uploaded to the project. When its settings pre-label new uploads, the new images
-   * get a run of their own once uploads pause (one run per batch), after any run going on. Kept
-   * in memory on the node that took the upload: if it dies first, those images wait for a run
-   * started by hand.
-   */
+  /** An image was uploaded to the project (pre-labelled by itself when its settings say so: newUploads.ts). */
   tasksAdded(projectId: ProjectId, taskId: string): void {
-    if (this.closed) return;
-    // Only while the setting is on: an upload made before it was turned on is not a new upload.
-    this.deps.storage.meta.getProject(projectId).then(
-      (p) => p?.settings?.autoPrelabel && this.noteUpload(projectId, taskId),
-      (err: unknown) => this.deps.log.warn({ err, projectId }, 'could not read whether to pre-label the upload'),
-    );
-  }
-
-  private noteUpload(projectId: ProjectId, taskId: string): void {
-    let f = this.fresh.get(projectId);
-    if (!f) this.fresh.set(projectId, (f = { ids: new Set(), timer: null, tries: 0 }));
-    f.ids.add(taskId);
-    this.autoLater(projectId, AUTO_SETTLE_MS);
-  }
-
-  private autoLater(projectId: ProjectId, ms: number): void {
-    const f = this.fresh.get(projectId);
-    if (!f || this.closed) return;
-    if (f.timer) clearTimeout(f.timer);
-    f.timer = setTimeout(() => void this.autoRun(projectId), ms);
-    f.timer.unref();
-  }
-
-  /** Starts the run over the project's new uploads (or tries again later while another runs). */
-  private async autoRun(projectId: ProjectId): Promise<void> {
-    const f = this.fresh.get(projectId);
-    if (!f || !f.ids.size) return;
-    f.timer = null;
-    const ids = [...f.ids];
-    try {
-      const project = await this.deps.storage.meta.getProject(projectId);
-      const auto = project?.settings?.autoPrelabel;
-      if (!project || !auto) {
-        this.fresh.delete(projectId);
-        return;
-      }
-      // Only those still in the project (some may have been deleted meanwhile).
-      const have = new Set((await this.deps.storage.meta.listTasks(projectId)).map((t) => t.id as string));
-      const taskIds = ids.filter((id) => have.has(id));
-      for (const id of ids) f.ids.delete(id);
-      if (!taskIds.length) return;
-      try {
-        await this.start(projectId, project.createdBy, { labels: auto.labels, threshold: auto.threshold, scope: 'empty', taskIds }, true);
-        f.tries = 0;
-      } catch (e) {
-        for (const id of taskIds) f.ids.add(id);
-        throw e;
-      }
-    } catch (e) {
-      if (isTandemError(e) && (e.code === ErrorCode.Conflict || e.code === ErrorCode.NoWorker) && ++f.tries < AUTO_TRIES) this.autoLater(projectId, AUTO_RETRY_MS);
-      else {
-        this.deps.log.warn({ err: e, projectId }, 'could not pre-label the new uploads');
-        this.fresh.delete(projectId);
-      }
-    }
+    if (!this.closed) this.uploads.tasksAdded(projectId, taskId);
   }
 
   /** Starts a run (`conflict` while one runs anywhere); resolves its first status at once, the work goes on. */
@@ -242,7 +178,7 @@ export class Prelabeller {
   async stopAll(waitMs = 5000): Promise<void> {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    for (const f of this.fresh.values()) if (f.timer) clearTimeout(f.timer);
+    this.uploads.stop();
     for (const j of this.jobs.values()) j.stop = 'shutdown';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
@@ -295,8 +231,7 @@ export class Prelabeller {
       .catch((err: unknown) => this.deps.log.error({ err, projectId: job.projectId }, 'recording the end of a pre-labelling run failed'))
       .finally(() => {
         if (this.jobs.get(job.projectId) === job) this.jobs.delete(job.projectId);
-        // New uploads that waited for this run go next.
-        if (this.fresh.get(job.projectId)?.ids.size) this.autoLater(job.projectId, 0);
+        this.uploads.runEnded(job.projectId); // new uploads that waited for this run go next
       });
   }
 
