@@ -1,10 +1,11 @@
 // The project-job store contract (server/storage/jobTypes.ts), run on SQLite and PostgreSQL by
 // their storage test files: one running job of a kind per project, renewals only by its holder, a
 // stop asked of it, and a job whose holder stopped renewing taken over by one process only.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobStore } from '../../server/storage/jobTypes';
 import type { MetaStore } from '../../server/storage/types';
 import type { ProjectId } from '../../shared/schema/ids';
+import { backendProjects } from '../helpers/backendProject';
 
 export interface JobBackend {
   meta: MetaStore;
@@ -15,19 +16,12 @@ export interface JobBackend {
 
 export function jobStoreContract(name: string, factory: () => Promise<JobBackend>): void {
   describe(`job store contract: ${name}`, () => {
-    let b: JobBackend | null = null;
-    afterEach(async () => {
-      await b?.cleanup();
-      b = null;
-    });
-
+    const opened = backendProjects(factory);
     async function project() {
-      b = await factory();
-      const owner = await b.meta.createUser({ name: 'Olga' });
-      const p = await b.meta.createProject({ name: 'p', labels: [], createdBy: owner.id });
-      const start = (jobs: JobStore, owner: string, now: number, projectId: ProjectId = p.id) =>
+      const b = await opened();
+      const start = (jobs: JobStore, owner: string, now: number, projectId: ProjectId = b.projectId) =>
         jobs.begin({ projectId, kind: 'prelabel', options: '{"scope":"empty"}', status: '{"done":0}', owner, leaseUntil: now + 1000, now });
-      return { ...b, projectId: p.id, start };
+      return { ...b, start };
     }
 
     it('runs one job of a kind per project at a time, and a new one replaces an ended one', async () => {
@@ -55,7 +49,7 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
     });
 
     it('takes renewals from the holder only, and tells it of a stop asked for', async () => {
-      const { jobs: [a, other], projectId, start } = await project();
+      const { jobs: [a, other], meta, projectId, start } = await project();
       const t = 2_000_000;
       await start(a, 'node-a', t);
       expect(await other.renew(projectId, 'prelabel', 'node-b', { state: 'running', status: '{"done":9}', leaseUntil: t + 9000, now: t + 1 })).toBeNull();
@@ -66,7 +60,7 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
       // Ended: nothing more is taken from anyone, and a stop asked now changes nothing.
       expect(await a.renew(projectId, 'prelabel', 'node-a', { state: 'running', status: '{"done":7}', leaseUntil: t + 9000, now: t + 6 })).toBeNull();
       expect(await other.requestStop(projectId, 'prelabel', t + 7)).toMatchObject({ state: 'stopped', status: '{"done":2}', leaseUntil: 0 });
-      const fresh = await b!.meta.createProject({ name: 'q', labels: [], createdBy: (await b!.meta.createUser({ name: 'Q' })).id });
+      const fresh = await meta.createProject({ name: 'q', labels: [], createdBy: (await meta.createUser({ name: 'Q' })).id });
       expect(await a.requestStop(fresh.id, 'prelabel', t)).toBeNull();
     });
 

@@ -1,9 +1,10 @@
 // The webhook store contract (server/storage/webhookTypes.ts), run on SQLite and PostgreSQL by
 // their storage test files: a project's webhooks, a queue where the same occurrence is delivered
 // once, claims that hand a delivery to one sender at a time, retries and the delivery log.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetaStore } from '../../server/storage/types';
 import type { WebhookStore } from '../../server/storage/webhookTypes';
+import { backendProjects } from '../helpers/backendProject';
 
 export interface WebhookBackend {
   meta: MetaStore;
@@ -13,18 +14,7 @@ export interface WebhookBackend {
 
 export function webhookStoreContract(name: string, factory: () => Promise<WebhookBackend>): void {
   describe(`webhook store contract: ${name}`, () => {
-    let b: WebhookBackend | null = null;
-    afterEach(async () => {
-      await b?.cleanup();
-      b = null;
-    });
-
-    async function project() {
-      b = await factory();
-      const owner = await b.meta.createUser({ name: 'Olga' });
-      const p = await b.meta.createProject({ name: 'p', labels: [], createdBy: owner.id });
-      return { ...b, owner, projectId: p.id };
-    }
+    const project = backendProjects(factory);
 
     it('keeps webhooks per project; deleting one takes its deliveries along', async () => {
       const { hooks, meta, owner, projectId } = await project();
