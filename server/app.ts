@@ -81,7 +81,10 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const deliverer = new Deliverer(storage.hooks, hookLog, config.webhooks);
   const hookEvents = new WebhookEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
   // The task rows' objects per label follow the task rooms (server/dataset/labelCounts.ts).
-  const labelCounts = new LabelCountsMirror(storage.meta, (room, fn) => sync.withDoc(room, fn), log.child({ module: 'labels' }));
+  const labelCounts = new LabelCountsMirror(storage.meta, (room, fn) => sync.withDoc(room, fn), log.child({ module: 'labels' }), {
+    lastSeq: (room) => storage.docs.lastSeq(room),
+    lastSeqs: (prefix) => storage.docs.lastSeqs(prefix),
+  });
 
   const sync = createSyncServer({
     config,
@@ -222,8 +225,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     .catch((err: unknown) => log.warn({ err }, 'checking task rows against their review rooms failed'));
   // Then the rows never counted (tasks from before the column), one room at a time.
   const counting = reconciling
-    .then(() => labelCounts.fillUnknown(allTasks, stopped))
-    .then((n) => n && log.info({ tasks: n }, 'counted the objects per label of tasks never counted'))
+    .then(() => labelCounts.fillStale(allTasks, stopped))
+    .then((n) => n && log.info({ tasks: n }, 'counted the objects per label of tasks never counted, or stored further since'))
     .catch((err: unknown) => log.warn({ err }, 'counting objects per label failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.

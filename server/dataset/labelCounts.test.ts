@@ -1,6 +1,7 @@
 // The task rows' objects per label follow the task rooms: counted once edits settle (one write
 // for a burst), not written again when nothing changed, written at shutdown when a settle is
-// pending, and at start for rows never counted; a task deleted meanwhile is no error.
+// pending, and at start for rows never counted or whose rooms were stored further since they were
+// counted (a crash in the settle wait); a task deleted meanwhile is no error.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
@@ -24,6 +25,9 @@ const log = createLogger({ level: 'silent' });
 function world() {
   const docs = new Map<string, Y.Doc>();
   const rows = new Map<string, Record<string, number>>();
+  /** Each room's last stored seq, as the doc store would say, and the seq each row recorded. */
+  const seqs = new Map<string, number>();
+  const rowSeqs = new Map<string, number | null>();
   const writes: string[] = [];
   const gone = new Set<string>();
   const doc = (taskId: string) => {
@@ -35,14 +39,20 @@ function world() {
     return d;
   };
   const meta = {
-    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>) {
+    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null) {
       if (gone.has(id)) throw new TandemError(ErrorCode.NotFound, 'no such task');
       writes.push(id);
       rows.set(id, counts);
+      rowSeqs.set(id, seq ?? null);
     },
   };
-  const mirror = new LabelCountsMirror(meta, async (room, fn) => fn(docs.get(room) ?? new Y.Doc()), log, { settleMs: 30, maxWaitMs: 200 });
-  return { doc, rows, writes, gone, mirror };
+  const mirror = new LabelCountsMirror(meta, async (room, fn) => fn(docs.get(room) ?? new Y.Doc()), log, {
+    settleMs: 30,
+    maxWaitMs: 200,
+    lastSeq: async (room) => seqs.get(room) ?? 0,
+    lastSeqs: async (prefix) => new Map([...seqs].filter(([r]) => r.startsWith(prefix))),
+  });
+  return { doc, rows, rowSeqs, seqs, writes, gone, mirror };
 }
 
 const mirrors: LabelCountsMirror[] = [];
@@ -105,20 +115,27 @@ describe('objects per label, mirrored', () => {
     expect(w.rows.get('t1')).toMatchObject({ dog: 1 });
   });
 
-  it('counts the rows never counted at start, and a task deleted meanwhile is no error', async () => {
+  it('counts at start the rows never counted and those whose rooms were stored further since; a task deleted meanwhile is no error', async () => {
     const w = world();
     mirrors.push(w.mirror);
     createObject(w.doc('old'), { label: 'car', mask: square(), by: 'ana' });
     w.doc('empty');
     w.doc('gone');
     w.gone.add('gone');
+    for (const id of ['known', 'moved', 'legacy']) createObject(w.doc(id), { label: 'car', mask: square(), by: 'ana' });
+    createObject(w.doc('moved'), { label: 'car', mask: square(), by: 'ana' }); // stored; the server died before counting it
+    for (const [room, seq] of [['old', 1], ['known', 3], ['moved', 5], ['legacy', 2]] as const) w.seqs.set(`task:${room}`, seq);
     const rows = [
-      { id: 'old', labelCounts: null },
-      { id: 'known', labelCounts: { car: 1 } },
-      { id: 'empty', labelCounts: null },
-      { id: 'gone', labelCounts: null },
+      { id: 'old', labelCounts: null, labelCountsSeq: null },
+      { id: 'known', labelCounts: { car: 1 }, labelCountsSeq: 3 },
+      { id: 'moved', labelCounts: { car: 1 }, labelCountsSeq: 3 },
+      { id: 'legacy', labelCounts: { car: 1 }, labelCountsSeq: null }, // counted by a Tandem that kept no seq
+      { id: 'new', labelCounts: {}, labelCountsSeq: 0 }, // uploaded, never opened
+      { id: 'empty', labelCounts: null, labelCountsSeq: null },
+      { id: 'gone', labelCounts: null, labelCountsSeq: null },
     ] as unknown as Task[];
-    expect(await w.mirror.fillUnknown(async () => rows, () => false)).toBe(3);
-    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, empty: {} });
+    expect(await w.mirror.fillStale(async () => rows, () => false)).toBe(5);
+    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, moved: { car: 2 }, legacy: { car: 1 }, empty: {} });
+    expect(Object.fromEntries(w.rowSeqs)).toEqual({ old: 1, moved: 5, legacy: 2, empty: 0 });
   });
 });

@@ -5,8 +5,11 @@
 //   `onStoredWrite`, the server writing to one nobody has open: imports, renames, restores):
 //   1.5 s after the last change, 10 s at the latest while they never pause; one room counted at
 //   a time;
-// - when a room loads (someone opens the task), which mends a row a crash left behind;
-// - at start, in the background, for rows never counted (tasks from before this column).
+// - when a room loads (someone opens the task);
+// - at start, in the background, for rows never counted (tasks from before this column) and rows
+//   whose room was stored further since they were counted: each write records the room's last
+//   stored seq, read before the room (what the count surely includes), so a crash between an edit
+//   and its count (the settle wait) leaves a row the next start finds and counts again.
 // A write that fails is logged and tried again at the room's next change or load.
 import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
@@ -33,6 +36,10 @@ export function countLabels(doc: Y.Doc): Record<string, number> {
 export interface LabelCountsOptions {
   settleMs?: number;
   maxWaitMs?: number;
+  /** The room's last stored seq (DocStore.lastSeq); without it rows record none. */
+  lastSeq?: (room: string) => Promise<number>;
+  /** Every task room's last stored seq (DocStore.lastSeqs), for the start's check. */
+  lastSeqs?: (prefix: string) => Promise<Map<string, number>>;
 }
 
 export class LabelCountsMirror {
@@ -51,7 +58,7 @@ export class LabelCountsMirror {
     /** Runs `fn` on the task room's current doc (live, or stored). */
     private readonly withDoc: <T>(room: string, fn: (doc: Y.Doc) => T) => Promise<T>,
     private readonly log: Logger,
-    opts: LabelCountsOptions = {},
+    private readonly opts: LabelCountsOptions = {},
   ) {
     this.settle = new Settle((taskId) => this.enqueue(taskId), opts.settleMs, opts.maxWaitMs);
   }
@@ -61,12 +68,19 @@ export class LabelCountsMirror {
     if (!this.stopped) this.settle.touch(taskId);
   }
 
-  /** Counts the tasks whose rows were never counted, one at a time (startup, in the background). */
-  async fillUnknown(tasks: () => Promise<Task[]>, stopped: () => boolean): Promise<number> {
+  /**
+   * Counts the tasks whose rows were never counted, or whose rooms were stored further since
+   * (a crash before the count was written), one at a time (startup, in the background).
+   */
+  async fillStale(tasks: () => Promise<Task[]>, stopped: () => boolean): Promise<number> {
+    const stored = (await this.opts.lastSeqs?.('task:')) ?? new Map<string, number>();
     let n = 0;
     for (const task of await tasks()) {
       if (stopped() || this.stopped) break;
-      if (task.labelCounts !== null) continue;
+      const last = stored.get(`task:${task.id}`) ?? 0;
+      // A row without a seq was counted by a Tandem that recorded none: once more if its room has a log.
+      const stale = task.labelCounts === null || (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
+      if (!stale) continue;
       await this.count(task.id);
       n++;
     }
@@ -95,13 +109,17 @@ export class LabelCountsMirror {
     })().finally(() => (this.loop = null));
   }
 
-  /** Counts the task's room and writes the row if it differs from what this process wrote. */
+  /** Counts the task's room and writes the row (with the room's seq) if it differs from what this process wrote. */
   private async count(taskId: TaskId): Promise<void> {
     try {
-      const counts = await this.withDoc(`task:${taskId}`, countLabels);
-      const json = JSON.stringify(counts, Object.keys(counts).sort());
+      const room = `task:${taskId}`;
+      // Read first: every update stored up to it is in the room the count reads (a live room
+      // applies an update before storing it; a stored one is loaded after).
+      const seq = (await this.opts.lastSeq?.(room)) ?? null;
+      const counts = await this.withDoc(room, countLabels);
+      const json = `${JSON.stringify(counts, Object.keys(counts).sort())}@${seq}`;
       if (this.written.get(taskId) === json) return;
-      await this.meta.setTaskLabelCounts(taskId, counts);
+      await this.meta.setTaskLabelCounts(taskId, counts, seq);
       this.written.set(taskId, json);
     } catch (err) {
       this.written.delete(taskId);

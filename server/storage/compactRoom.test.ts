@@ -24,6 +24,8 @@ function memoryDocs(): DocStore & { rows: Map<string, Array<{ seq: number; data:
       rows.set(room, [{ seq: uptoSeq, data: snapshot }, ...log(room).filter((r) => r.seq > uptoSeq)]);
     },
     async logLength(room) { return log(room).length; },
+    async lastSeq(room) { return log(room).at(-1)?.seq ?? 0; },
+    async lastSeqs(prefix) { return new Map([...rows].filter(([r, l]) => r.startsWith(prefix) && l.length).map(([r, l]) => [r, l.at(-1)!.seq])); },
     async deleteRooms(names) {
       for (const n of names) rows.delete(n);
     },

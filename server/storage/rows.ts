@@ -18,7 +18,7 @@ export interface ProjectRow { id: string; name: string; labels: unknown; guide: 
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
-  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null;
+  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
 
@@ -71,6 +71,7 @@ export function newTask(input: unknown): Task {
     openThreads: 0,
     mentioned: [],
     labelCounts: {}, // a new task's room holds no object yet
+    labelCountsSeq: 0, // and has stored nothing
   };
 }
 
@@ -129,6 +130,7 @@ export function toTask(r: TaskRow): Task {
     openThreads: Number(r.open_threads ?? 0),
     mentioned: mentionedOf(r.mentioned),
     labelCounts: labelCountsOf(r.label_counts),
+    labelCountsSeq: r.label_counts_seq === null || r.label_counts_seq === undefined ? null : Number(r.label_counts_seq),
   };
 }
 

@@ -69,10 +69,13 @@ export interface Task {
   /** Objects per label in its annotations (its task room's, mirrored: server/dataset/labelCounts.ts);
    *  null until the room was first read. */
   labelCounts: Record<string, number> | null;
+  /** The task room's last stored update when `labelCounts` was read (null: not known); a room
+   *  stored further than this since (a crash before the count was written) is counted again at start. */
+  labelCountsSeq: number | null;
 }
 
 /** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts'> & { id?: TaskId };
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq'> & { id?: TaskId };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -130,7 +133,8 @@ export interface MetaStore {
   /** Mirrors the review room's open threads and who they mention; `not_found` when there is no task. */
   setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void>;
   /** Mirrors the task room's objects per label; `not_found` when there is no task. */
-  setTaskLabelCounts(id: TaskId, counts: Record<string, number>): Promise<void>;
+  /** `seq`: the task room's last stored update when it was counted (DocStore.lastSeq, read before). */
+  setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
   deleteTask(id: TaskId): Promise<void>;
   /**
@@ -165,6 +169,10 @@ export interface DocStore {
   compact(room: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
   /** Number of log rows for the room (to decide when to compact). */
   logLength(room: string): Promise<number>;
+  /** The seq of the room's last stored update (0: nothing stored); appends issued before the call included. */
+  lastSeq(room: string): Promise<number>;
+  /** The last stored seq of every room whose name starts with `prefix` (rooms with nothing stored are absent). */
+  lastSeqs(prefix: string): Promise<Map<string, number>>;
   /** Removes everything stored for the rooms (a deleted task's), appends made before the call included. */
   deleteRooms(rooms: string[]): Promise<void>;
   /** Waits until every append issued so far is durable. */

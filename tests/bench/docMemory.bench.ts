@@ -72,7 +72,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const log = createLogger({ level: 'silent' });
   const storage = await openStorage(config, log);
   try {
-    const task: Task = { id: 'benchtask' as Task['id'], projectId: 'p' as Task['projectId'], name: 'b', width: W, height: H, status: 'todo', imageKey: 'x', mime: 'image/png', createdAt: 0, assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts: null };
+    const task: Task = { id: 'benchtask' as Task['id'], projectId: 'p' as Task['projectId'], name: 'b', width: W, height: H, status: 'todo', imageKey: 'x', mime: 'image/png', createdAt: 0, assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts: null, labelCountsSeq: null };
     const room = `task:${task.id}`;
     const updates = buildLog(task.id);
     for (const u of updates) void storage.docs.append(room, u);

@@ -1,6 +1,8 @@
 // Objects per label in the task list (GET /api/projects/:id/tasks `labelCounts`), following the
 // task rooms through the running server: what an editor draws and deletes, a COCO import into a
-// task nobody has open, and, after an upgrade, tasks never counted (counted at start).
+// task nobody has open, after an upgrade, tasks never counted (counted at start), and a task whose
+// server was SIGKILLed before counting its last edit (counted again at the next start).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import type { ObjectId } from '../../shared/schema/ids';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { makeImage } from '../helpers/images';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import { makeApi, startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { connectClient } from '../helpers/yclient';
 
@@ -95,4 +97,38 @@ describe('objects per label in the task list', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('counts at start a task whose server was SIGKILLed between an edit and its count', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-labels-kill-'));
+    const env = { DATA_DIR: dataDir, ADMIN_TOKEN: randomBytes(24).toString('base64url') };
+    let proc: ServerProcess | null = await startServerProcess(env);
+    try {
+      const api = makeApi(proc.url, proc.adminToken);
+      const p = await api('POST', '/api/projects', { name: 'kill', labels: [] });
+      const t = await api('POST', `/api/projects/${p.body.id}/tasks?name=a.png`, await makeImage(W, H, 'png'), undefined, { 'content-type': 'image/png' });
+      const list = async (a: typeof api) => (await a('GET', `/api/projects/${p.body.id}/tasks`)).body[0].labelCounts;
+      const room = `task:${t.body.id}`;
+      const editor = connectClient(proc.wsUrl, room, proc.adminToken);
+      await editor.synced();
+      createObject(editor.doc, { label: 'car', mask: dot(1, 1), by: 'admin' });
+      await waitFor(async () => (await list(api))?.car === 1, 'the first object counted');
+      // A second object, stored (the log grows), then the server dies before the count's settle wait ends.
+      const db = new Database(sqliteFile(dataDir), { readonly: true });
+      const stored = () => db.prepare('SELECT COUNT(*) AS n FROM updates WHERE room = ?').get(room) as { n: number };
+      const before = stored().n;
+      createObject(editor.doc, { label: 'person', mask: dot(2, 2), by: 'admin' });
+      await waitFor(() => stored().n > before, 'the second object stored', 5000, 5);
+      db.close();
+      await proc.stop('SIGKILL');
+      editor.destroy();
+      proc = await startServerProcess(env);
+      const again = makeApi(proc.url, proc.adminToken);
+      // Nobody opens the task: the start's check finds the room stored further than its count.
+      await waitFor(async () => (await list(again))?.person === 1, 'counted again at start', 30_000);
+      expect(await list(again)).toEqual({ car: 1, person: 1 });
+    } finally {
+      await proc?.stop('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

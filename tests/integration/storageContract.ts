@@ -235,8 +235,11 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {} });
         await meta.setTaskLabelCounts(made[1].id, { car: 3, 'traffic light': 1 });
         expect((await meta.listTasks(p.id)).map((t) => t.labelCounts)).toEqual([{}, { car: 3, 'traffic light': 1 }, {}, {}, {}]);
-        await meta.setTaskLabelCounts(made[1].id, {});
-        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {} });
+        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCountsSeq: null }); // counted without a seq
+        await meta.setTaskLabelCounts(made[1].id, {}, 7);
+        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {}, labelCountsSeq: 7 });
+        expect(made[0].labelCountsSeq).toBe(0); // a new task's room has stored nothing
+        expect((await meta.getTask(made[0].id))?.labelCountsSeq).toBe(0);
         await expect(meta.setTaskLabelCounts(made[1].id, { car: 0 })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskLabelCounts(made[1].id, { '': 2 })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskLabelCounts('nope' as TaskId, {})).rejects.toMatchObject({ code: 'not_found' });

@@ -12,6 +12,24 @@ export function updateLogContract(open: () => Promise<ContractBackend>, reopen: 
       const { docs } = await open();
       expect(await docs.load('task:empty')).toEqual({ updates: [], lastSeq: 0 });
       expect(await docs.logLength('task:empty')).toBe(0);
+      expect(await docs.lastSeq('task:empty')).toBe(0);
+    });
+
+    it("says each room's last stored seq, appends issued before the call included, and compaction lowers none", async () => {
+      const { docs } = await open();
+      for (let k = 0; k < 3; k++) void docs.append('task:s1', bytesOf(`a${k}`)); // not awaited: still queued
+      await docs.append('review:s1', bytesOf('r'));
+      await docs.append('task:s2', bytesOf('b'));
+      expect(await docs.lastSeq('task:s1')).toBe((await docs.load('task:s1')).lastSeq);
+      const seqs = await docs.lastSeqs('task:');
+      expect([...seqs.keys()].filter((r) => r === 'task:s1' || r === 'task:s2' || r === 'review:s1').sort()).toEqual(['task:s1', 'task:s2']);
+      expect(seqs.get('task:s1')).toBe(await docs.lastSeq('task:s1'));
+      const before = await docs.load('task:s1');
+      const doc = new Y.Doc();
+      doc.getMap('m').set('k', 1);
+      await docs.compact('task:s1', Y.encodeStateAsUpdate(doc), before.lastSeq);
+      expect(await docs.lastSeq('task:s1')).toBe(before.lastSeq);
+      expect((await docs.lastSeqs('task:')).get('task:s1')).toBe(before.lastSeq);
     });
 
     it('keeps each room\'s updates in append order across many interleaved rooms', async () => {

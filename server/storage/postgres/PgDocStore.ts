@@ -180,6 +180,20 @@ export class PgDocStore implements DocStore {
     return Number(r.rows[0].n);
   }
 
+  async lastSeq(room: string): Promise<number> {
+    await this.readYourWrites(room);
+    const r = await this.pool.query<{ seq: string }>('SELECT last_seq AS seq FROM doc_rooms WHERE room = $1', [room]);
+    return r.rows.length ? Number(r.rows[0].seq) : 0;
+  }
+
+  async lastSeqs(prefix: string): Promise<Map<string, number>> {
+    this.live();
+    await this.flush();
+    // doc_rooms keeps each room's counter (never lowered by compaction): one row per room.
+    const r = await this.pool.query<{ room: string; seq: string }>("SELECT room, last_seq AS seq FROM doc_rooms WHERE starts_with(room, $1) AND last_seq > 0", [prefix]);
+    return new Map(r.rows.map((x) => [x.room, Number(x.seq)]));
+  }
+
   /** Resolves once every append issued before the call has settled. */
   async flush(): Promise<void> {
     // Not "until nothing is pending": under steady appends from other rooms that may never come.

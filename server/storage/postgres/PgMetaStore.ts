@@ -149,8 +149,8 @@ export class PgMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       await this.q(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}')`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0)`,
         [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt],
       );
     } catch (e) {
@@ -205,9 +205,9 @@ export class PgMetaStore implements MetaStore {
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 
-  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>): Promise<void> {
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null): Promise<void> {
     const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
-    const r = await this.q('UPDATE tasks SET label_counts = $2 WHERE id = $1', [id, JSON.stringify(c)]);
+    const r = await this.q('UPDATE tasks SET label_counts = $2, label_counts_seq = $3 WHERE id = $1', [id, JSON.stringify(c), seq]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -167,6 +167,11 @@ export const migrations: Migration[] = [
       CREATE INDEX project_jobs_orphans ON project_jobs(kind, state, lease_until);
     `,
   },
+  {
+    version: 11,
+    name: 'task objects per label: the room seq counted',
+    sql: `ALTER TABLE tasks ADD COLUMN label_counts_seq BIGINT;`,
+  },
 ];
 
 /**

@@ -72,7 +72,7 @@ export class SqliteDocStore implements DocStore {
   private readonly maxBatchBytes: number;
   private readonly log: Logger | undefined;
   private readonly metrics: DocStoreMetrics | undefined;
-  private readonly stmt: { load: Statement; count: Statement };
+  private readonly stmt: { load: Statement; count: Statement; last: Statement; lasts: Statement };
 
   private constructor(private readonly db: SqliteDb, file: string, opts: SqliteDocStoreOptions) {
     this.batchMs = opts.batchMs ?? 25;
@@ -83,6 +83,9 @@ export class SqliteDocStore implements DocStore {
     this.stmt = {
       load: db.prepare('SELECT seq, data FROM updates WHERE room = ? ORDER BY seq'),
       count: db.prepare('SELECT COUNT(*) FROM updates WHERE room = ?').pluck(),
+      last: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?').pluck(),
+      // The primary key (room, seq) gives both the range and the maximum without a sort.
+      lasts: db.prepare("SELECT room, MAX(seq) AS seq FROM updates WHERE room >= ? AND room < ? || char(1114111) GROUP BY room"),
     };
     this.worker = new Worker(new URL('./docWriter.worker.mjs', import.meta.url), {
       workerData: { file, synchronous: opts.synchronous ?? 'FULL' },
@@ -178,6 +181,21 @@ export class SqliteDocStore implements DocStore {
     await this.settleWrites();
     this.live();
     return this.stmt.count.get(room) as number;
+  }
+
+  async lastSeq(room: string): Promise<number> {
+    this.live();
+    await this.settleWrites();
+    this.live();
+    return this.stmt.last.get(room) as number;
+  }
+
+  async lastSeqs(prefix: string): Promise<Map<string, number>> {
+    this.live();
+    await this.settleWrites();
+    this.live();
+    const rows = this.stmt.lasts.all(prefix, prefix) as Array<{ room: string; seq: number }>;
+    return new Map(rows.map((r) => [r.room, r.seq]));
   }
 
   async flush(): Promise<void> {

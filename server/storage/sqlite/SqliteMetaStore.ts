@@ -164,8 +164,8 @@ export class SqliteMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       this.live().prepare(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0)`,
       ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt);
     } catch (e) {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
@@ -220,9 +220,9 @@ export class SqliteMetaStore implements MetaStore {
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 
-  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>): Promise<void> {
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null): Promise<void> {
     const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
-    const r = this.live().prepare('UPDATE tasks SET label_counts = ? WHERE id = ?').run(JSON.stringify(c), id);
+    const r = this.live().prepare('UPDATE tasks SET label_counts = ?, label_counts_seq = ? WHERE id = ?').run(JSON.stringify(c), seq, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

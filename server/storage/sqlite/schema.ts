@@ -133,6 +133,11 @@ export const migrations: string[] = [
   );
   CREATE INDEX project_jobs_orphans ON project_jobs(kind, state, lease_until);
   `,
+  // 11: the task room's last stored seq when its objects were counted (NULL: not known), so a start
+  // after a crash counts again the rooms stored further since.
+  `
+  ALTER TABLE tasks ADD COLUMN label_counts_seq INTEGER;
+  `,
 ];
 
 /** The schema version this code writes. */
