@@ -2,6 +2,7 @@
 // corrupt files are refused before anything is stored), stored under a key that follows the
 // detected format, its row made, the project's webhooks told and its pre-labelling of new uploads
 // (when set). The upload route and the import from URLs both come through here.
+import { createHash } from 'node:crypto';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { newId } from '../../shared/schema/ids';
 import { validateImage } from '../storage/images/validateImage';
@@ -12,15 +13,32 @@ import type { HttpDeps } from './context';
 export const UploadTypes = ['image/jpeg', 'image/png', 'image/webp'] as const;
 const extByMime: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
-/** `declaredMime`: what the client said it is (checked against the bytes), or null to detect it. */
-export async function addImage(deps: HttpDeps, projectId: ProjectId, name: string, bytes: Uint8Array, declaredMime: string | null, user: Pick<User, 'id' | 'name'>): Promise<Task> {
+/**
+ * `declaredMime`: what the client said it is (checked against the bytes), or null to detect it.
+ * `ifNew`: when the project has an image with the same bytes already, that task is answered
+ * (`existing`) and nothing is added (an import by URL run twice, or a signed link renewed).
+ */
+export async function addImage(
+  deps: HttpDeps,
+  projectId: ProjectId,
+  name: string,
+  bytes: Uint8Array,
+  declaredMime: string | null,
+  user: Pick<User, 'id' | 'name'>,
+  opts: { ifNew?: boolean } = {},
+): Promise<Task & { existing?: true }> {
   const { config, storage } = deps;
   const info = await validateImage(bytes, { maxBytes: config.limits.maxImageBytes, maxPixels: config.limits.maxImagePixels, declaredMime });
+  const contentHash = createHash('sha256').update(bytes).digest('hex');
+  if (opts.ifNew) {
+    const same = await storage.meta.findTaskByContent(projectId, contentHash);
+    if (same) return { ...same, existing: true };
+  }
   const id = newId() as TaskId;
   // The key follows the detected format, not the declared one: the bytes are what we serve back.
   const imageKey = `${id}.${extByMime[info.mime] ?? info.format}`;
   await storage.images.put(imageKey, bytes);
-  const task = await storage.meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime });
+  const task = await storage.meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash });
   await deps.hookEvents?.told('task.created', task, user);
   deps.tasksAdded?.(projectId, task.id);
   return task;

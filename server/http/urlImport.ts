@@ -2,7 +2,9 @@
 // signed links, a public dataset, an image server inside the company if the admin allows it) and
 // the server fetches each and adds it as a task, as an upload would. Each URL succeeds or fails
 // on its own (an answer per URL, in order); four are fetched at a time and the tasks made in the
-// order given. The task is named after the URL's last path segment.
+// order given. The task is named after the URL's last path segment. An image the project has
+// already (the same bytes, however it came) is answered with its task and not added again, so a
+// list sent twice (a script retried, signed links renewed) adds each image once.
 import { ErrorCode, TandemError, isTandemError } from '../../shared/protocol/errors';
 import { mapLimit } from '../../shared/async/mapLimit';
 import { ImportUrlsSchema, type ImportUrlResult } from '../../shared/protocol/http';
@@ -59,8 +61,8 @@ export function urlImportRoutes(router: Router, deps: HttpDeps): void {
       await myTurn(i);
       try {
         if ('bytes' in fetched) {
-          const task = await addImage(deps, projectId, nameFromUrl(url), fetched.bytes, null, user);
-          results[i] = { url, id: task.id, name: task.name, width: task.width, height: task.height };
+          const task = await addImage(deps, projectId, nameFromUrl(url), fetched.bytes, null, user, { ifNew: true });
+          results[i] = { url, id: task.id, name: task.name, width: task.width, height: task.height, ...(task.existing ? { existing: true as const } : {}) };
         } else results[i] = fetched;
       } catch (e) {
         results[i] = failure(url, e);
@@ -68,7 +70,8 @@ export function urlImportRoutes(router: Router, deps: HttpDeps): void {
         pass();
       }
     });
-    const added = results.filter((r) => 'id' in r).length;
-    sendJson(res, 200, { added, failed: results.length - added, results });
+    const existing = results.filter((r) => 'existing' in r).length;
+    const added = results.filter((r) => 'id' in r).length - existing;
+    sendJson(res, 200, { added, existing, failed: results.length - added - existing, results });
   });
 }

@@ -75,7 +75,7 @@ export interface Task {
 }
 
 /** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq'> & { id?: TaskId };
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq'> & { id?: TaskId; contentHash?: string };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -124,6 +124,8 @@ export interface MetaStore {
 
   createTask(input: NewTask): Promise<Task>;
   getTask(id: TaskId): Promise<Task | null>;
+  /** The project's first task whose image has these bytes (`contentHash` given when it was made), or null. */
+  findTaskByContent(projectId: ProjectId, contentHash: string): Promise<Task | null>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
   /** Mirrors the review room's flag reason into the row (null: not flagged); `not_found` when none. */

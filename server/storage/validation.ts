@@ -32,6 +32,8 @@ export const TaskInputSchema = z.object({
   height: z.number().int().positive(),
   imageKey: z.string().min(1).max(500),
   mime: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+  /** SHA-256 of the image's bytes (hex): an import by URL finds the same image already in the project. */
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 /** Room names are "task:<id>" or "review:<id>" in practice; stores only bound their length. */

@@ -98,8 +98,8 @@ export const ImportUrlsSchema = z.object({
     .min(1)
     .max(MAX_IMPORT_URLS),
 });
-/** One URL's outcome: the task it became, or why it did not. */
-export type ImportUrlResult = { url: string; id: string; name: string; width: number; height: number } | { url: string; error: { code: string; message: string } };
+/** One URL's outcome: the task it became (`existing`: the project had that image already), or why it did not. */
+export type ImportUrlResult = { url: string; id: string; name: string; width: number; height: number; existing?: true } | { url: string; error: { code: string; message: string } };
 
 /** Query of `GET /api/tasks/:id/export`. */
 export const ExportQuerySchema = z.object({

@@ -1,5 +1,6 @@
 // Adding images by URL on the project page: the owner pastes a list, the images the server could
-// fetch become tasks in the list, and the ones it could not stay in the box with the reason.
+// fetch become tasks in the list, and the ones it could not stay in the box with the reason; the
+// same list pasted again adds nothing twice.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
@@ -15,9 +16,10 @@ describe('images added from URLs', () => {
   let base: string;
 
   beforeAll(async () => {
-    const png = await makeImage(120, 90, 'png');
+    const frames = [await makeImage(120, 90, 'png'), await makeImage(122, 90, 'png')];
     images = http.createServer((req, res) => {
-      if (/^\/cam\/frame-\d\.png$/.test(req.url ?? '')) res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+      const m = /^\/cam\/frame-(\d)\.png$/.exec(req.url ?? '');
+      if (m && frames[Number(m[1]) - 1]) res.writeHead(200, { 'content-type': 'image/png' }).end(frames[Number(m[1]) - 1]);
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => images.listen(0, '127.0.0.1', r));
@@ -49,5 +51,11 @@ describe('images added from URLs', () => {
     await waitFor(async () => (await names()).length === 3, 'the two new tasks listed');
     expect(await names()).toEqual(['first.png', 'frame-1.png', 'frame-2.png']);
     await shot(page, 'url-import');
+    // The same list again (a second paste, a retried script): nothing is added twice.
+    await page.getByTestId('url-import-input').fill(`${base}/cam/frame-1.png\n${base}/cam/frame-2.png`);
+    await page.getByTestId('url-import-send').click();
+    await page.getByTestId('url-import-added').getByText('already in the project').waitFor();
+    expect(await page.getByTestId('url-import-added').textContent()).toBe('0 added, 2 already in the project');
+    expect(await names()).toHaveLength(3);
   });
 });

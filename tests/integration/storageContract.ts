@@ -243,6 +243,16 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await expect(meta.setTaskLabelCounts(made[1].id, { car: 0 })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskLabelCounts(made[1].id, { '': 2 })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskLabelCounts('nope' as TaskId, {})).rejects.toMatchObject({ code: 'not_found' });
+        // Found by its image's bytes (SHA-256), within its project only; tasks made without one are never found.
+        const hash = 'ab'.repeat(32);
+        expect(await meta.findTaskByContent(p.id, hash)).toBeNull();
+        const hashed = await meta.createTask({ projectId: p.id, name: 'h.png', width: 1, height: 1, imageKey: 'h', mime: 'image/png', contentHash: hash });
+        await meta.createTask({ projectId: p.id, name: 'h2.png', width: 1, height: 1, imageKey: 'h2', mime: 'image/png', contentHash: hash });
+        expect((await meta.findTaskByContent(p.id, hash))?.id).toBe(hashed.id); // the first made
+        expect(await meta.findTaskByContent('elsewhere' as ProjectId, hash)).toBeNull();
+        await expect(meta.createTask({ projectId: p.id, name: 'b.png', width: 1, height: 1, imageKey: 'b', mime: 'image/png', contentHash: 'not-a-hash' })).rejects.toMatchObject({ code: 'validation_failed' });
+        await meta.deleteTask(hashed.id);
+        expect((await meta.findTaskByContent(p.id, hash))?.name).toBe('h2.png');
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
         expect(fixed.id).toBe('myTaskId');
         await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))

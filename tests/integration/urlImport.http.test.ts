@@ -1,7 +1,8 @@
 // Images added by URL (POST /api/projects/:id/tasks/from-urls): the server fetches each from an
 // image server (here on a local port), follows a redirect, and adds it as a task named after the
 // URL, in the order given whatever order the answers come in; each bad URL gets its own error code (missing, too large, not an image, too slow) while the
-// others are added; a default server refuses addresses inside its network; owners only.
+// others are added; an image the project has already (the same bytes) is not added twice; a
+// default server refuses addresses inside its network; owners only.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +41,7 @@ describe('images added by URL', () => {
   });
 
   it('adds each image as a task named after its URL, and says per URL why the others were not added', async () => {
-    const { projectId } = await s.createProjectWithTask({ name: 'From the bucket' });
+    const { projectId } = await s.createProjectWithTask({ name: 'From the bucket', image: await makeImage(32, 24, 'png') }); // not one the server serves
     const urls = [
       `${base}/frames/0001.png?X-Amz-Signature=abc`,
       `${base}/frames/street%20view.jpg`,
@@ -52,18 +53,28 @@ describe('images added by URL', () => {
     ];
     const r = await s.api('POST', `/api/projects/${projectId}/tasks/from-urls`, { urls });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ added: 3, failed: 4 });
+    // The redirect leads to the first frame again: the same image, answered with its task, not added twice.
+    expect(r.body).toMatchObject({ added: 2, existing: 1, failed: 4 });
     expect(r.body.results.map((x: { url: string }) => x.url)).toEqual(urls);
     const [a, b, c, ...bad] = r.body.results;
     expect([a, b, c]).toMatchObject([
       { name: '0001.png', width: 64, height: 48 },
       { name: 'street view.jpg', width: 80, height: 60 },
-      { name: 'moved', width: 64, height: 48 },
+      { id: a.id, name: '0001.png', width: 64, height: 48, existing: true },
     ]);
+    expect(a.existing).toBeUndefined();
     expect(bad.map((x: { error: { code: string } }) => x.error.code)).toEqual(['unavailable', 'image_too_large', 'unsupported_media_type', 'timeout']);
     expect(bad[0].error.message).toContain('HTTP 404');
     const tasks = (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.map((t: { name: string }) => t.name);
-    expect(tasks).toEqual(['image.png', '0001.png', 'street view.jpg', 'moved']);
+    expect(tasks).toEqual(['image.png', '0001.png', 'street view.jpg']);
+    // The list sent again with its links signed anew (a script retried next day): nothing added twice.
+    const again = await s.api('POST', `/api/projects/${projectId}/tasks/from-urls`, { urls: [`${base}/frames/0001.png?X-Amz-Signature=def`, `${base}/frames/street%20view.jpg`] });
+    expect(again.body).toMatchObject({ added: 0, existing: 2, failed: 0 });
+    expect(again.body.results.map((x: { id: string }) => x.id)).toEqual([a.id, b.id]);
+    expect((await s.api('GET', `/api/projects/${projectId}/tasks`)).body).toHaveLength(3);
+    // Another project has none of them: added there.
+    const other = await s.createProjectWithTask({ name: 'Elsewhere', image: await makeImage(32, 24, 'png') });
+    expect((await s.api('POST', `/api/projects/${other.projectId}/tasks/from-urls`, { urls: [`${base}/frames/street%20view.jpg`] })).body).toMatchObject({ added: 1, existing: 0 });
     // The fetched bytes are what the task serves.
     const served = await s.api('GET', `/api/tasks/${a.id}/image`);
     expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/png']);

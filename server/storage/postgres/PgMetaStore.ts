@@ -149,9 +149,9 @@ export class PgMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       await this.q(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0)`,
-        [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt],
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10)`,
+        [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null],
       );
     } catch (e) {
       if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
@@ -163,6 +163,11 @@ export class PgMetaStore implements MetaStore {
 
   async getTask(id: TaskId): Promise<Task | null> {
     const r = await this.q<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id]);
+    return r.rows[0] ? toTask(r.rows[0]) : null;
+  }
+
+  async findTaskByContent(projectId: ProjectId, contentHash: string): Promise<Task | null> {
+    const r = await this.q<TaskRow>('SELECT * FROM tasks WHERE project_id = $1 AND content_hash = $2 ORDER BY created_at, ord LIMIT 1', [projectId, contentHash]);
     return r.rows[0] ? toTask(r.rows[0]) : null;
   }
 

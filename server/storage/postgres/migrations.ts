@@ -172,6 +172,14 @@ export const migrations: Migration[] = [
     name: 'task objects per label: the room seq counted',
     sql: `ALTER TABLE tasks ADD COLUMN label_counts_seq BIGINT;`,
   },
+  {
+    version: 12,
+    name: 'task image content hash',
+    sql: `
+      ALTER TABLE tasks ADD COLUMN content_hash TEXT;
+      CREATE INDEX tasks_content ON tasks(project_id, content_hash);
+    `,
+  },
 ];
 
 /**

@@ -164,9 +164,9 @@ export class SqliteMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       this.live().prepare(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0)`,
-      ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt);
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?)`,
+      ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null);
     } catch (e) {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new TandemError(ErrorCode.Conflict, 'a task with this id exists', { cause: e });
@@ -177,6 +177,11 @@ export class SqliteMetaStore implements MetaStore {
 
   async getTask(id: TaskId): Promise<Task | null> {
     const row = this.live().prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    return row ? toTask(row) : null;
+  }
+
+  async findTaskByContent(projectId: ProjectId, contentHash: string): Promise<Task | null> {
+    const row = this.live().prepare('SELECT * FROM tasks WHERE project_id = ? AND content_hash = ? ORDER BY created_at, rowid LIMIT 1').get(projectId, contentHash) as TaskRow | undefined;
     return row ? toTask(row) : null;
   }
 

@@ -138,6 +138,12 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN label_counts_seq INTEGER;
   `,
+  // 12: SHA-256 of a task's image bytes (NULL for tasks from before it): an import by URL does not
+  // add an image the project has already.
+  `
+  ALTER TABLE tasks ADD COLUMN content_hash TEXT;
+  CREATE INDEX tasks_content ON tasks(project_id, content_hash);
+  `,
 ];
 
 /** The schema version this code writes. */

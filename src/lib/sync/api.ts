@@ -132,10 +132,10 @@ export class Api {
   /** Images the server fetches from `urls` and adds as tasks; an outcome per URL, in order. */
   addFromUrls(projectId: string, urls: string[]) {
     const Result = z.union([
-      z.object({ url: z.string(), id: z.string(), name: z.string(), width: z.number(), height: z.number() }),
+      z.object({ url: z.string(), id: z.string(), name: z.string(), width: z.number(), height: z.number(), existing: z.literal(true).optional() }),
       z.object({ url: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
     ]);
-    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/tasks/from-urls`, z.object({ added: z.number(), failed: z.number(), results: z.array(Result) }), { urls });
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/tasks/from-urls`, z.object({ added: z.number(), existing: z.number().default(0), failed: z.number(), results: z.array(Result) }), { urls });
   }
   /** A project with the setup (labels, guide, settings) of `from`, and its members if asked. */
   copyProject(name: string, from: string, members: boolean) {
