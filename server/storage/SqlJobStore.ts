@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import type { ProjectId } from '../../shared/schema/ids';
-import type { JobState, JobStore, ProjectJob } from './jobTypes';
+import type { JobHead, JobState, JobStore, ProjectJob } from './jobTypes';
 import type { SqliteDb } from './sqlite/openSqlite';
 
 interface JobRow {
@@ -37,6 +37,9 @@ const toJob = (r: JobRow): ProjectJob => ({
   takeovers: Number(r.takeovers),
   updatedAt: Number(r.updated_at),
 });
+
+/** Every column but `options`. */
+const HEAD = 'project_id, kind, state, status, owner, lease_until, stop_requested, takeovers, updated_at';
 
 /** `$1 … $n` → `?` with the parameters in the order they appear (a $n may repeat). */
 function forSqlite(sql: string, params: unknown[]): { sql: string; params: unknown[] } {
@@ -95,9 +98,11 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async get(projectId: ProjectId, kind: string): Promise<ProjectJob | null> {
-    const r = await this.q('SELECT * FROM project_jobs WHERE project_id = $1 AND kind = $2', [projectId, kind]);
-    return r.rows[0] ? toJob(r.rows[0]) : null;
+  async get(projectId: ProjectId, kind: string): Promise<JobHead | null> {
+    const r = await this.q(`SELECT ${HEAD} FROM project_jobs WHERE project_id = $1 AND kind = $2`, [projectId, kind]);
+    if (!r.rows[0]) return null;
+    const { options: _, ...head } = toJob({ ...r.rows[0], options: '' });
+    return head;
   }
 
   async renew(projectId: ProjectId, kind: string, owner: string, u: { state: JobState; status: string; leaseUntil: number; now: number }): Promise<{ stopRequested: boolean } | null> {
@@ -110,7 +115,7 @@ export class SqlJobStore implements JobStore {
     return row ? { stopRequested: flag(row.stop_requested) } : null;
   }
 
-  async requestStop(projectId: ProjectId, kind: string, now: number): Promise<ProjectJob | null> {
+  async requestStop(projectId: ProjectId, kind: string, now: number): Promise<JobHead | null> {
     await this.q(`UPDATE project_jobs SET stop_requested = $3, updated_at = $4 WHERE project_id = $1 AND kind = $2 AND state = 'running'`, [projectId, kind, true, now]);
     return this.get(projectId, kind);
   }

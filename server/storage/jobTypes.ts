@@ -28,6 +28,9 @@ export interface ProjectJob {
   updatedAt: number;
 }
 
+/** A job without what it was asked (which may hold a long task list): what a status poll reads. */
+export type JobHead = Omit<ProjectJob, 'options'>;
+
 export interface JobStore {
   /**
    * Starts a job of `kind` for the project, replacing an ended one. Resolves false, writing
@@ -35,7 +38,8 @@ export interface JobStore {
    * waiting to be taken over). `not_found` when the project does not exist.
    */
   begin(input: { projectId: ProjectId; kind: string; options: string; status: string; owner: string; leaseUntil: number; now: number }): Promise<boolean>;
-  get(projectId: ProjectId, kind: string): Promise<ProjectJob | null>;
+  /** The job's head, without its options (a status poll every second must not read a 100,000-task list). */
+  get(projectId: ProjectId, kind: string): Promise<JobHead | null>;
   /**
    * The holder's renewal: writes the progress and the new lease (`leaseUntil` 0 hands the job back
    * for another process to take at once); a state other than `running` ends it. Resolves whether a
@@ -44,7 +48,7 @@ export interface JobStore {
    */
   renew(projectId: ProjectId, kind: string, owner: string, update: { state: JobState; status: string; leaseUntil: number; now: number }): Promise<{ stopRequested: boolean } | null>;
   /** Asks the running job to stop; resolves the job as it is now (null: the project never had one). */
-  requestStop(projectId: ProjectId, kind: string, now: number): Promise<ProjectJob | null>;
+  requestStop(projectId: ProjectId, kind: string, now: number): Promise<JobHead | null>;
   /**
    * Takes over one running job of `kind` whose lease ran out before `now` (the oldest first, or the
    * named project's); null when there is none.

@@ -13,7 +13,7 @@ import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { InferenceService } from '../../inference';
 import type { Logger } from '../../logger';
-import type { ProjectJob } from '../../storage/jobTypes';
+import type { JobHead } from '../../storage/jobTypes';
 import type { Storage, Task } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
 import { NewUploads } from './newUploads';
@@ -208,7 +208,7 @@ export class Prelabeller {
     }
   }
 
-  private statusOf(job: ProjectJob): PrelabelStatus {
+  private statusOf(job: JobHead): PrelabelStatus {
     return { ...parse<PrelabelStatus>(job.status), resumed: job.takeovers };
   }
 
