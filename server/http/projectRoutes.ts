@@ -89,6 +89,8 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
       const detector = deps.inference()?.listDetectors()[0];
       const strange = detector ? Object.keys(b.autoPrelabel.labels).filter((c) => !detector.classes.includes(c)) : [];
       if (strange.length) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${strange[0]}"`);
+      const unmapped = Object.keys(b.autoPrelabel.thresholds ?? {}).filter((c) => !(c in b.autoPrelabel!.labels));
+      if (unmapped.length) throw new TandemError(ErrorCode.ValidationFailed, `a score is given for "${unmapped[0]}", which is not mapped to a label`);
     }
     await meta.setProjectSettings(id, b);
   });

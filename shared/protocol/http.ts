@@ -62,6 +62,8 @@ export const AutoPrelabelSchema = z
   .object({
     labels: z.record(z.string().min(1).max(100), z.string().min(1).max(100)).refine((m) => Object.keys(m).length > 0, 'choose at least one class'),
     threshold: z.number().min(0.05).max(1).optional(),
+    /** A class's own least score. */
+    thresholds: z.record(z.string().min(1).max(100), z.number().min(0.05).max(1)).optional(),
   })
   .strict();
 export type AutoPrelabel = z.infer<typeof AutoPrelabelSchema>;

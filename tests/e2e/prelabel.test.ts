@@ -115,14 +115,16 @@ describe('pre-labelling on the project page', () => {
 
   it('pre-labels the images uploaded once "New uploads too" is ticked, by itself', async () => {
     const bag = fs.readFileSync(path.join(DEV, 'images', 'backpack07_000000370478.jpg'));
+    await waitFor(async () => (await srv.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
     const p = await srv.api('POST', '/api/projects', { name: 'incoming', labels: [{ name: 'Backpack', color: '#22c55e' }] });
     const projectId = p.body.id as string;
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
     const panel = page.getByTestId('prelabel');
     await panel.locator('summary').click();
+    await panel.getByLabel('Least score for backpack').fill('0.3'); // its own, under the run's 0.35
     await panel.getByTestId('prelabel-auto').check();
-    await panel.getByText('New uploads too: backpack → Backpack (min. 0.35)').waitFor();
+    await panel.getByText('New uploads too: backpack → Backpack (score from 0.3)').waitFor();
     await page.getByTestId('upload-input').setInputFiles([
       { name: 'in-1.jpg', mimeType: 'image/jpeg', buffer: bag },
       { name: 'in-2.jpg', mimeType: 'image/jpeg', buffer: bag },

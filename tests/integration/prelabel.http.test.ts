@@ -77,6 +77,8 @@ describe('pre-labelling a project with the detector', () => {
       [{ labels: { backpack: 'Rucksack' } }, 'Rucksack'],
       [{ labels: { backpack: 'Backpack' }, threshold: 7 }, 'threshold'],
       [{ labels: { backpack: 'Backpack' }, scope: 'some' }, 'scope'],
+      [{ labels: { backpack: 'Backpack' }, thresholds: { laptop: 0.5 } }, 'laptop'],
+      [{ labels: { backpack: 'Backpack' }, thresholds: { backpack: 3 } }, 'thresholds'],
     ] as Array<[unknown, string]>) {
       const r = await start(body);
       expect([r.status, r.body.error.code]).toEqual([400, 'validation_failed']);
@@ -225,6 +227,7 @@ describe('a pre-labelling job stopped halfway', () => {
       [{ noOverlap: false, autoPrelabel: { labels: { backpack: 'Rucksack' } } }, 'Rucksack'],
       [{ noOverlap: false, autoPrelabel: { labels: { unicorn: 'bag' } } }, 'unicorn'],
       [{ noOverlap: false, autoPrelabel: { labels: {} } }, 'at least one class'],
+      [{ noOverlap: false, autoPrelabel: { labels: { backpack: 'bag' }, thresholds: { person: 0.5 } } }, 'person'],
     ] as Array<[unknown, string]>) {
       const r = await put(settings);
       expect([r.status, r.body.error?.code]).toEqual([400, 'validation_failed']);

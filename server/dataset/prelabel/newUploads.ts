@@ -78,7 +78,7 @@ export class NewUploads {
       for (const id of ids) f.ids.delete(id);
       if (!taskIds.length) return;
       try {
-        await this.deps.start(projectId, project.createdBy, { labels: auto.labels, threshold: auto.threshold, scope: 'empty', taskIds });
+        await this.deps.start(projectId, project.createdBy, { labels: auto.labels, threshold: auto.threshold, thresholds: auto.thresholds, scope: 'empty', taskIds });
         f.tries = 0;
       } catch (e) {
         for (const id of taskIds) f.ids.add(id);

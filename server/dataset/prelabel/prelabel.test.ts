@@ -56,7 +56,7 @@ async function world(taskCount = 2, deleted = new Set<string>()) {
    * `cut()`: from now on it cannot reach the job store (a partition; to the others, a dead process).
    */
   const node = (inference: Partial<InferenceService>, leaseMs = 60_000) => {
-    const service = { listDetectors: () => [{ id: 'det', description: '', classes: ['car'], threshold: 0.3 }], ...inference } as InferenceService;
+    const service = { listDetectors: () => [{ id: 'det', description: '', classes: ['car', 'truck'], threshold: 0.3 }], ...inference } as InferenceService;
     let cut = false;
     const reach = new Proxy(jobs, {
       get: (target, key) => {
@@ -126,6 +126,36 @@ describe('Prelabeller', () => {
     expect(ended[0]).toMatchObject({ state: 'done', done: 2, objects: 1, failedTasks: 1, lastError: '0.jpg: the task was deleted meanwhile' });
     expect(Y.encodeStateAsUpdate(doc('task:t0')).length).toBeLessThanOrEqual(2); // nothing written
     expect(listObjects(doc('task:t1'))).toHaveLength(1);
+  });
+
+  it("keeps each class's own least score: the detector is asked down to the lowest, each class filtered by its own", async () => {
+    const asked: Array<number | undefined> = [];
+    const det = (box: [number, number, number, number], label: string, score: number) => ({ box, label, score });
+    const { p, doc, ended, projectId, userId } = await setup(
+      {
+        detectFor: async (_task, o) => {
+          asked.push(o?.threshold);
+          return { detections: [det([0, 0, 10, 10], 'car', 0.9), det([10, 0, 20, 10], 'truck', 0.4)].filter((d) => d.score >= (o?.threshold ?? 0)), model: 'det' };
+        },
+        segmentFor: async (_task, req) => {
+          const m = new Uint8Array(W * H);
+          for (let y = 0; y < H; y++) for (let x = req.box![0]; x < req.box![2]; x++) m[y * W + x] = 1;
+          return { mask: encodeRle(m, W, H), model: 'click' };
+        },
+      },
+      1,
+    );
+    // Trucks need 0.5 here: the one at 0.4 is left out, the car (the run's 0.3) kept.
+    await p.start(projectId, userId, { labels: { car: 'car', truck: 'car' }, threshold: 0.3, thresholds: { truck: 0.5 }, scope: 'all' });
+    await until(() => ended.length === 1);
+    expect(asked).toEqual([0.3]);
+    expect(listObjects(doc('task:t0'))).toHaveLength(1);
+    // Trucks from 0.2: asked down to 0.2, the truck kept, cars still from 0.3.
+    await p.start(projectId, userId, { labels: { car: 'car', truck: 'car' }, threshold: 0.3, thresholds: { truck: 0.2 }, scope: 'all' });
+    await until(() => ended.length === 2);
+    expect(asked).toEqual([0.3, 0.2]);
+    expect(listObjects(doc('task:t0'))).toHaveLength(2);
+    await expect(p.start(projectId, userId, { labels: { car: 'car' }, thresholds: { truck: 0.2 }, scope: 'all' })).rejects.toMatchObject({ code: 'validation_failed' });
   });
 
   it('stops with failed when no worker runs the detector any more, and counts other failures and goes on', async () => {

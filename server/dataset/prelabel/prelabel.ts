@@ -143,7 +143,12 @@ export class Prelabeller {
       state: 'running', by, startedAt: now, finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id, resumed: 0,
       ...(auto ? { auto } : {}),
     };
-    const options: StoredOptions = { labels: opts.labels, threshold: opts.threshold, scope: opts.scope, queue: tasks.map((t) => t.id) };
+    for (const cls of Object.keys(opts.thresholds ?? {})) {
+      if (!(cls in opts.labels)) throw new TandemError(ErrorCode.ValidationFailed, `a score is given for "${cls}", which is not mapped to a label`);
+    }
+    const options: StoredOptions = {
+      labels: opts.labels, threshold: opts.threshold ?? detector.threshold, ...(opts.thresholds ? { thresholds: opts.thresholds } : {}), scope: opts.scope, queue: tasks.map((t) => t.id),
+    };
     const begun = await this.deps.storage.jobs.begin({
       projectId, kind: KIND, options: JSON.stringify(options), status: JSON.stringify(status), owner: this.owner, leaseUntil: now + this.deps.leaseMs, now,
     });

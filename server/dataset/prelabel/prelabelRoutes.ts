@@ -11,6 +11,8 @@ import type { Prelabeller } from './prelabel';
 const StartBody = z.object({
   labels: z.record(z.string().min(1).max(100), z.string().min(1).max(100)),
   threshold: z.number().min(0.05).max(1).optional(),
+  /** A class's own least score, instead of `threshold`. */
+  thresholds: z.record(z.string().min(1).max(100), z.number().min(0.05).max(1)).optional(),
   scope: z.enum(['empty', 'all']).default('empty'),
   /** Only these tasks of the project (the list as a search or filter shows it); all when absent. */
   taskIds: z.array(z.string().min(1).max(64)).min(1).max(100_000).optional(),

@@ -36,7 +36,10 @@ async function whenFree<T>(ask: () => Promise<T>): Promise<T> {
 export interface PrelabelRequest {
   /** Detector class → project label; classes not listed are left out. */
   labels: Record<string, string>;
+  /** The least score of a detection (the detector's when absent)… */
   threshold?: number;
+  /** …or of one class's: a class the detector is too eager on (people) asks more than a shy one. */
+  thresholds?: Record<string, number>;
   /** `empty`: only tasks with no object yet; `all`: every task (what is there is not proposed again). */
   scope: 'empty' | 'all';
 }
@@ -63,9 +66,13 @@ export async function prelabelTask(j: TaskJob, task: Task): Promise<number | nul
   const had = listObjects(before);
   before.destroy();
   if (opts.scope === 'empty' && had.length) return null;
-  const { detections } = await whenFree(() => inference.detectFor(task, { threshold: opts.threshold, model: j.detector }));
+  // The detector answers down to the lowest score asked for; each class keeps its own.
+  const perClass = Object.entries(opts.thresholds ?? {}).filter(([c]) => c in opts.labels).map(([, t]) => t);
+  const least = perClass.length ? Math.min(opts.threshold ?? 1, ...perClass) : opts.threshold;
+  const { detections } = await whenFree(() => inference.detectFor(task, { threshold: least, model: j.detector }));
   const drawn = new DrawnBoxes(had);
   const wanted = detections
+    .filter((d) => d.score >= (opts.thresholds?.[d.label] ?? opts.threshold ?? 0))
     .map((d) => ({ d, label: opts.labels[d.label] }))
     .filter((p): p is { d: Detection; label: string } => p.label !== undefined && !drawn.has(p.label, p.d.box));
   if (!wanted.length) return 0;

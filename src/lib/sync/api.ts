@@ -23,7 +23,7 @@ export type Label = z.infer<typeof LabelSchema>;
 export const ProjectSettingsSchema = z.object({
   noOverlap: z.boolean(),
   /** New uploads pre-labelled with the detector: class → label, least score (null / absent: off). */
-  autoPrelabel: z.object({ labels: z.record(z.string(), z.string()), threshold: z.number().optional() }).nullable().optional(),
+  autoPrelabel: z.object({ labels: z.record(z.string(), z.string()), threshold: z.number().optional(), thresholds: z.record(z.string(), z.number()).optional() }).nullable().optional(),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 export const ProjectSchema = z.object({
@@ -203,7 +203,7 @@ export class Api {
   prelabelStatus(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
   }
-  startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; scope: 'empty' | 'all'; taskIds?: string[] }) {
+  startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; thresholds?: Record<string, number>; scope: 'empty' | 'all'; taskIds?: string[] }) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema, body);
   }
   stopPrelabel(projectId: string) {
