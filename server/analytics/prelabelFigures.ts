@@ -70,7 +70,8 @@ export function prelabelFigures(tasks: PrelabelTaskInput[]): PrelabelFigures {
       ones.push({ label, state: redrawn ? 'redrawn' : 'untouched', relabelled: label !== o.label, iou });
     }
     for (const d of t.deleted ?? []) {
-      if (d.createdFrom !== FROM) continue;
+      // Withdrawn untouched by the owner (a run undone): neither the detector's find nor a false one.
+      if (d.createdFrom !== FROM || d.withdrawn) continue;
       ones.push({ label: d.label, state: 'deleted', relabelled: false, iou: null });
     }
   }

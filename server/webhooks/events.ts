@@ -90,10 +90,14 @@ export class WebhookEvents {
       const at = run.finishedAt ?? Date.now();
       const how = run.state === 'done' ? 'finished' : run.state === 'stopped' ? 'was stopped' : 'failed';
       const { state, total, done, skipped, objects, failedTasks, lastError, detector, resumed } = run;
+      const withdrawn = run.mode === 'withdraw';
+      const what = withdrawn
+        ? `Withdrawing untouched pre-labels from ${project.name} ${how}: ${objects} removed from ${done} of ${total} image${total === 1 ? '' : 's'}`
+        : `Pre-labelling of ${project.name} ${how}: ${objects} object${objects === 1 ? '' : 's'} added to ${done - skipped} of ${total} image${total === 1 ? '' : 's'}`;
       await this.queue(project, 'prelabel.finished', `prelabel.finished:${projectId}:${run.startedAt}`, at, {
-        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt, resumed, auto: run.auto === true },
+        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt, resumed, auto: run.auto === true, ...(withdrawn ? { mode: 'withdraw' } : {}) },
         by: { id: run.by, name: who?.name ?? null },
-        text: `Pre-labelling of ${project.name} ${how}: ${objects} object${objects === 1 ? '' : 's'} added to ${done - skipped} of ${total} image${total === 1 ? '' : 's'}${failedTasks ? `, ${failedTasks} failed` : ''}`,
+        text: `${what}${failedTasks ? `, ${failedTasks} failed` : ''}`,
       });
     } catch (err) {
       this.log.warn({ err, projectId }, 'could not queue the pre-labelling webhook');

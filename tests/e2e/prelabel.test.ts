@@ -74,6 +74,20 @@ describe('pre-labelling on the project page', () => {
     expect((await table.locator('tr.total td').allTextContents()).slice(0, 3).map((t) => t.trim())).toEqual(['all', '4', '4 100%']);
     expect(await table.locator('tbody tr').count()).toBe(3); // all, Backpack, Laptops
     await shot(page, 'prelabel-analytics');
+    // The run undone: the four untouched pre-labels go (after a confirmation), the cards count none.
+    await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await page.getByTestId('prelabel').locator('summary').click();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('prelabel-withdraw').click();
+    await page.getByTestId('prelabel-status').getByText('untouched pre-labels removed').waitFor({ timeout: 60_000 });
+    await page.getByTestId('prelabel-status').getByText('Done:').waitFor({ timeout: 60_000 });
+    expect((await page.getByTestId('prelabel-status').textContent())?.replace(/\s+/g, ' ')).toContain('Done: 2 / 2 images, 4 untouched pre-labels removed');
+    await waitFor(async () => {
+      await page.reload();
+      const lines = await page.getByTestId('task').allTextContents();
+      return lines.length === 2 && lines.every((l) => !/objects?/.test(l));
+    }, 'the task cards to count no object', 30_000);
+    await shot(page, 'prelabel-withdrawn');
   }, 120_000);
 
   it('follows a run through a server restart: the next start carries it on and the page says so', async () => {

@@ -209,6 +209,46 @@ describe('a pre-labelling job stopped halfway', () => {
     expect(stranger.body.error.message).toContain('not-a-task');
   }, 180_000);
 
+  it('withdraws the pre-labels nobody touched (a run undone), keeps the one redrawn, and the analytics count no false find', async () => {
+    const p = await s.api('POST', '/api/projects', { name: 'undo', labels: [{ name: 'bag', color: '#22c55e' }] });
+    const projectId = p.body.id as string;
+    const photo = fs.readFileSync(path.join(DEV, 'images', `${BAG}.jpg`));
+    const ids: string[] = [];
+    for (const n of ['a', 'b']) ids.push((await s.api('POST', `/api/projects/${projectId}/tasks?name=${n}.jpg`, photo, undefined, { 'content-type': 'image/jpeg' })).body.id);
+    expect((await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { backpack: 'bag' } })).status).toBe(202);
+    let st: any;
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the run', 90_000);
+    const made = st.objects as number;
+    expect(made).toBeGreaterThanOrEqual(2);
+    // An annotator redraws the first image's pre-label.
+    const c = connectClient(s.wsUrl, `task:${ids[0]}`, s.adminToken);
+    await c.synced();
+    const [kept] = listObjects(c.doc);
+    const m = decodeRle(kept.mask!);
+    m.data.fill(0, 0, Math.floor(m.data.length / 2));
+    setMask(c.doc, kept.id, encodeRle(m.data, m.width, m.height), 'admin', { source: 'brush' });
+    await new Promise((r) => setTimeout(r, 300)); // stored
+    c.destroy();
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    expect((await s.api('POST', `/api/projects/${projectId}/prelabel/withdraw`, {}, ana.token)).body.error.code).toBe('forbidden');
+    const w = await s.api('POST', `/api/projects/${projectId}/prelabel/withdraw`, {});
+    expect([w.status, w.body.mode]).toEqual([202, 'withdraw']);
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the withdrawal', 60_000);
+    expect(st).toMatchObject({ mode: 'withdraw', total: 2, done: 2, objects: made - 1, failedTasks: 0 });
+    const objectsOf = async (id: string) => {
+      const r = connectClient(s.wsUrl, `task:${id}`, s.adminToken);
+      await r.synced();
+      const objs = listObjects(r.doc);
+      r.destroy();
+      return objs;
+    };
+    expect((await objectsOf(ids[0])).map((o) => o.id)).toEqual([kept.id]);
+    expect(await objectsOf(ids[1])).toEqual([]);
+    let a: any;
+    await waitFor(async () => (a = (await s.api('GET', `/api/projects/${projectId}/analytics`)).body).prelabels.redrawn === 1, 'the redrawn one recorded', 30_000);
+    expect(a.prelabels).toMatchObject({ added: 1, redrawn: 1, deleted: 0 });
+  }, 180_000);
+
   it('pre-labels new uploads by itself once the project asks for it, one run per batch, and only those', async () => {
     const p = await s.api('POST', '/api/projects', { name: 'auto', labels: [{ name: 'bag', color: '#22c55e' }] });
     const projectId = p.body.id as string;

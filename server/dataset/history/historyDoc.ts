@@ -35,6 +35,8 @@ export const HistoryEntrySchema = z.object({
   updatedAt: z.number(),
   /** For kind 'restored': the version restored. */
   restoredFrom: z.number().optional(),
+  /** For kind 'deleted': a pre-label the owner withdrew untouched (a run undone), not a false find someone deleted. */
+  withdrawn: z.boolean().optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 

@@ -18,13 +18,13 @@ export interface VersionView extends HistoryEntry {
 }
 
 /** Records what the task doc has that history lacks (writes only when there is something). */
-export async function syncHistory(live: LiveRooms, taskId: string): Promise<void> {
+export async function syncHistory(live: LiveRooms, taskId: string, opts: { withdrawn?: ReadonlySet<string> } = {}): Promise<void> {
   const taskDoc = await loadRoomDoc(live, `task:${taskId}`);
   const reviewDoc = await loadRoomDoc(live, `review:${taskId}`);
   try {
     await mutateRoom(live, historyRoom(taskId), (history) => {
       history.transact(() => {
-        recordVersions(taskDoc, history);
+        recordVersions(taskDoc, history, Date.now(), opts.withdrawn);
         // The review doc keeps only the current verdict; recording each one seen keeps the
         // sequence (first verdict, verdicts after corrections) that analytics needs.
         for (const [objectId, v] of readCurrentVerdicts(reviewDoc)) recordVerdict(history, objectId, v);

@@ -34,9 +34,10 @@ function entryFor(o: AnnotationObject, prev: HistoryEntry | undefined, now: numb
 
 /**
  * Appends to `history` the versions `taskDoc` has that are not recorded yet. Returns how many.
- * Pure over the two docs: the caller loads and writes them.
+ * Pure over the two docs: the caller loads and writes them. Deletions of the objects in
+ * `withdrawn` are marked so (pre-labels the owner withdrew).
  */
-export function recordVersions(taskDoc: Y.Doc, history: Y.Doc, now = Date.now()): number {
+export function recordVersions(taskDoc: Y.Doc, history: Y.Doc, now = Date.now(), withdrawn?: ReadonlySet<string>): number {
   let n = 0;
   const present = new Set<string>();
   history.transact(() => {
@@ -55,7 +56,7 @@ export function recordVersions(taskDoc: Y.Doc, history: Y.Doc, now = Date.now())
       if (!last || last.kind === 'deleted') continue;
       // Who deleted it is not in the task doc (the entry is gone); the last editor is the best known.
       const { restoredFrom: _drop, ...rest } = last;
-      appendHistory(history, { ...rest, id: newId(12), at: now, kind: 'deleted' });
+      appendHistory(history, { ...rest, id: newId(12), at: now, kind: 'deleted', ...(withdrawn?.has(id) ? { withdrawn: true } : {}) });
       n++;
     }
   });

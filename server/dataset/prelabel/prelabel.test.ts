@@ -9,8 +9,9 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
-import { deleteObject, listObjects } from '../../../shared/schema/annotation';
-import type { ProjectId, TaskId } from '../../../shared/schema/ids';
+import { createObject, deleteObject, listObjects, setLabel } from '../../../shared/schema/annotation';
+import { setObjectVerdict } from '../../../shared/schema/review';
+import type { ObjectId, ProjectId, TaskId } from '../../../shared/schema/ids';
 import type { InferenceService } from '../../inference';
 import type { Storage } from '../../storage/types';
 import { SqlJobStore } from '../../storage/SqlJobStore';
@@ -156,6 +157,31 @@ describe('Prelabeller', () => {
     expect(asked).toEqual([0.3, 0.2]);
     expect(listObjects(doc('task:t0'))).toHaveLength(2);
     await expect(p.start(projectId, userId, { labels: { car: 'car' }, thresholds: { truck: 0.2 }, scope: 'all' })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('withdraws the pre-labels nobody touched, and keeps what was edited, reviewed or drawn by hand', async () => {
+    const { p, doc, ended, projectId, userId } = await setup(
+      {
+        detectFor: async () => ({ detections: [{ box: [0, 0, 10, 10], label: 'car', score: 0.9 }], model: 'det' }),
+        segmentFor: async () => ({ mask: wholeMask(), model: 'click' }),
+      },
+      3,
+    );
+    await p.start(projectId, userId, { labels: { car: 'car' }, scope: 'empty' });
+    await until(() => ended.length === 1);
+    const first = (t: string) => listObjects(doc(`task:${t}`))[0].id as ObjectId;
+    setLabel(doc('task:t0'), first('t0'), 'car', 'ana'); // edited (relabelled to the same: touched all the same)
+    setObjectVerdict(doc('review:t1'), first('t1'), { verdict: 'approved', by: 'rita' }); // reviewed
+    createObject(doc('task:t2'), { label: 'car', mask: wholeMask(), by: 'ana' }); // drawn by hand beside the untouched one
+    const st = await p.withdraw(projectId, userId);
+    expect(st).toMatchObject({ mode: 'withdraw', total: 3, detector: null });
+    await until(() => ended.length === 2);
+    expect(ended[1]).toMatchObject({ mode: 'withdraw', state: 'done', done: 3, objects: 1 });
+    expect([0, 1, 2].map((i) => listObjects(doc(`task:t${i}`)).map((o) => o.createdFrom ?? 'hand'))).toEqual([['detector'], ['detector'], ['hand']]);
+    // Recorded as withdrawn, not as a false find someone deleted.
+    const history = doc('history:t2');
+    const entries = [...history.getMap('objects').values()].flatMap((a) => (a as Y.Array<{ kind: string; withdrawn?: boolean }>).toArray());
+    expect(entries.filter((e) => e.kind === 'deleted').map((e) => e.withdrawn)).toEqual([true]);
   });
 
   it('stops with failed when no worker runs the detector any more, and counts other failures and goes on', async () => {

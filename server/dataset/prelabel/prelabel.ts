@@ -18,6 +18,7 @@ import type { Storage, Task } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
 import { NewUploads } from './newUploads';
 import { prelabelTask, type PrelabelRequest } from './prelabelTask';
+import { withdrawTask } from './withdrawTask';
 
 const KIND = 'prelabel';
 
@@ -46,6 +47,8 @@ export interface PrelabelStatus {
   resumed: number;
   /** Started by itself for new uploads (the project's `autoPrelabel` setting), not by a person. */
   auto?: boolean;
+  /** `withdraw`: a run removing untouched pre-labels (`objects` counts those removed). */
+  mode?: 'withdraw';
 }
 
 /** What the job store keeps of a run besides its status: fixed when it starts. */
@@ -130,25 +133,37 @@ export class Prelabeller {
       if (!classes.has(cls)) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${cls}"`);
       if (!names.has(label)) throw new TandemError(ErrorCode.ValidationFailed, `the project has no label "${label}"`);
     }
+    for (const cls of Object.keys(opts.thresholds ?? {})) {
+      if (!(cls in opts.labels)) throw new TandemError(ErrorCode.ValidationFailed, `a score is given for "${cls}", which is not mapped to a label`);
+    }
+    const request: PrelabelRequest = { labels: opts.labels, threshold: opts.threshold ?? detector.threshold, ...(opts.thresholds ? { thresholds: opts.thresholds } : {}), scope: opts.scope };
+    return this.begin(projectId, by, opts.taskIds, request, detector.id, auto ? { auto } : {});
+  }
+
+  /**
+   * Undoes pre-labelling: a run of its own over the project's tasks (or those named) that removes
+   * the pre-labels nobody touched (withdrawTask.ts). No detector needed.
+   */
+  async withdraw(projectId: ProjectId, by: UserId, taskIds?: string[]): Promise<PrelabelStatus> {
+    if (!(await this.deps.storage.meta.getProject(projectId))) throw new TandemError(ErrorCode.NotFound, `no project ${projectId}`);
+    return this.begin(projectId, by, taskIds, { labels: {}, scope: 'all', mode: 'withdraw' }, null, { mode: 'withdraw' });
+  }
+
+  /** The task list fixed, the run stored (`conflict` while one runs anywhere), then worked through here. */
+  private async begin(projectId: ProjectId, by: UserId, taskIds: string[] | undefined, request: PrelabelRequest, detector: string | null, extra: Partial<PrelabelStatus>): Promise<PrelabelStatus> {
     let tasks = await this.deps.storage.meta.listTasks(projectId);
-    if (opts.taskIds) {
+    if (taskIds) {
       const known = new Set(tasks.map((t) => t.id as string));
-      const unknown = opts.taskIds.filter((id) => !known.has(id));
+      const unknown = taskIds.filter((id) => !known.has(id));
       if (unknown.length) throw new TandemError(ErrorCode.ValidationFailed, `${unknown.length} of the tasks named are not in this project (${unknown.slice(0, 3).join(', ')})`);
-      const wanted = new Set(opts.taskIds);
+      const wanted = new Set(taskIds);
       tasks = tasks.filter((t) => wanted.has(t.id));
     }
     const now = Date.now();
     const status: PrelabelStatus = {
-      state: 'running', by, startedAt: now, finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: detector.id, resumed: 0,
-      ...(auto ? { auto } : {}),
+      state: 'running', by, startedAt: now, finishedAt: null, total: tasks.length, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector, resumed: 0, ...extra,
     };
-    for (const cls of Object.keys(opts.thresholds ?? {})) {
-      if (!(cls in opts.labels)) throw new TandemError(ErrorCode.ValidationFailed, `a score is given for "${cls}", which is not mapped to a label`);
-    }
-    const options: StoredOptions = {
-      labels: opts.labels, threshold: opts.threshold ?? detector.threshold, ...(opts.thresholds ? { thresholds: opts.thresholds } : {}), scope: opts.scope, queue: tasks.map((t) => t.id),
-    };
+    const options: StoredOptions = { ...request, queue: tasks.map((t) => t.id) };
     const begun = await this.deps.storage.jobs.begin({
       projectId, kind: KIND, options: JSON.stringify(options), status: JSON.stringify(status), owner: this.owner, leaseUntil: now + this.deps.leaseMs, now,
     });
@@ -291,11 +306,14 @@ export class Prelabeller {
     const held = () => this.holds(job);
     for (const task of tasks) {
       if (job.stop !== 'no' || !held()) break;
+      const withdrawing = job.options.mode === 'withdraw';
       const inference = this.deps.inference();
-      if (!inference) break;
+      if (!inference && !withdrawing) break;
       if (task) {
         try {
-          const n = await prelabelTask({ storage: this.deps.storage, rooms: this.deps.rooms, inference, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task);
+          const n = withdrawing
+            ? await withdrawTask({ storage: this.deps.storage, rooms: this.deps.rooms, held }, task)
+            : await prelabelTask({ storage: this.deps.storage, rooms: this.deps.rooms, inference: inference!, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task);
           if (n === null) st.skipped++;
           else st.objects += n;
         } catch (e) {

@@ -18,6 +18,8 @@ const StartBody = z.object({
   taskIds: z.array(z.string().min(1).max(64)).min(1).max(100_000).optional(),
 });
 
+const WithdrawBody = z.object({ taskIds: StartBody.shape.taskIds });
+
 export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabeller): void {
   const owner = async (req: Parameters<typeof requireUser>[1], q: URLSearchParams, projectId: ProjectId) => {
     const user = await requireUser(deps, req, q);
@@ -30,6 +32,14 @@ export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabe
     const user = await owner(req, q, projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, StartBody);
     sendJson(res, 202, await prelabel.start(projectId, user.id, body));
+  });
+
+  // Undoing a run (a poor mapping, a score too low): the pre-labels nobody touched go.
+  router.add('POST', '/api/projects/:projectId/prelabel/withdraw', async ({ req, res, query: q, params }) => {
+    const projectId = params.projectId as ProjectId;
+    const user = await owner(req, q, projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, WithdrawBody);
+    sendJson(res, 202, await prelabel.withdraw(projectId, user.id, body.taskIds));
   });
 
   router.add('GET', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {

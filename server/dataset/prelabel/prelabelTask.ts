@@ -42,6 +42,8 @@ export interface PrelabelRequest {
   thresholds?: Record<string, number>;
   /** `empty`: only tasks with no object yet; `all`: every task (what is there is not proposed again). */
   scope: 'empty' | 'all';
+  /** `withdraw`: the run removes untouched pre-labels instead (withdrawTask.ts). */
+  mode?: 'withdraw';
 }
 
 export interface TaskJob {

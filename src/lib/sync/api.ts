@@ -92,6 +92,8 @@ export const PrelabelStatusSchema = z.object({
   resumed: z.number().optional(),
   /** Started by itself for new uploads. */
   auto: z.boolean().optional(),
+  /** `withdraw`: a run removing untouched pre-labels (`objects`: how many). */
+  mode: z.literal('withdraw').optional(),
 });
 export type PrelabelStatus = z.infer<typeof PrelabelStatusSchema>;
 
@@ -205,6 +207,10 @@ export class Api {
   }
   startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; thresholds?: Record<string, number>; scope: 'empty' | 'all'; taskIds?: string[] }) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema, body);
+  }
+  /** Removes the untouched pre-labels of the project's tasks (or those named), as a run. */
+  withdrawPrelabels(projectId: string, taskIds?: string[]) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/prelabel/withdraw`, PrelabelStatusSchema, taskIds ? { taskIds } : {});
   }
   stopPrelabel(projectId: string) {
     return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
