@@ -12,6 +12,9 @@ import { boxIou } from '../../shared/geometry/boxIou';
 import { devMaskBox, DEV } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
+import { startTestWorker } from '../helpers/inference';
+import type { InferencePool } from '../../server/inference';
+import type { RunningWorker } from '../../server/inference/worker/startWorker';
 import { launch, openTask, shot, waitFor } from './browser';
 
 const ID = 'backpack07_000000370478';
@@ -103,4 +106,27 @@ describe('find objects with the detector', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('detect-panel').waitFor({ state: 'detached' });
   }, 60_000);
+});
+
+describe('find objects when the detector joins late', () => {
+  it('shows the button a few seconds after a worker with the detector joins an editor already open', async () => {
+    // No local worker: the editor opens with no detector listed; a (GPU, say) worker joins after.
+    const srv = await startTestServer({ inference: true, env: { INFERENCE_WORKERS: '0' } });
+    const browser = await launch();
+    let worker: RunningWorker | null = null;
+    try {
+      const image = fs.readFileSync(path.join(DEV, 'images', `${ID}.jpg`));
+      const t = await srv.createProjectWithTask({ image, imageType: 'image/jpeg', taskName: 'late.jpg', labels: [{ name: 'Backpack', color: '#22c55e' }] });
+      const page = await openTask(await browser.newContext(), srv.url, t.taskId, srv.adminToken);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await page.getByTestId('find-objects').count()).toBe(0);
+      worker = await startTestWorker(srv.url, (srv.server.inference as InferencePool).workerToken, { modelsDir: path.resolve('models'), cacheBytes: 1 << 26 });
+      // Well before the editor's minute-long refresh of its lists.
+      await page.getByTestId('find-objects').waitFor({ timeout: 20_000 });
+    } finally {
+      await worker?.close();
+      await browser.close();
+      await srv.close();
+    }
+  }, 120_000);
 });
