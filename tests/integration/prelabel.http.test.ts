@@ -168,6 +168,14 @@ describe('a pre-labelling job stopped halfway', () => {
     await waitFor(async () => (await s.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
   }, 60_000);
   afterAll(async () => s?.close());
+  /** A task's objects, as an editor opening it would see them. */
+  const objectsOf = async (id: string) => {
+    const c = connectClient(s.wsUrl, `task:${id}`, s.adminToken);
+    await c.synced();
+    const objs = listObjects(c.doc);
+    c.destroy();
+    return objs;
+  };
 
   it('refuses a second job while one runs, stops after the task in hand, and keeps what it wrote', async () => {
     const p = await s.api('POST', '/api/projects', { name: 'many', labels: [{ name: 'bag', color: '#22c55e' }] });
@@ -235,13 +243,6 @@ describe('a pre-labelling job stopped halfway', () => {
     expect([w.status, w.body.mode]).toEqual([202, 'withdraw']);
     await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the withdrawal', 60_000);
     expect(st).toMatchObject({ mode: 'withdraw', total: 2, done: 2, objects: made - 1, failedTasks: 0 });
-    const objectsOf = async (id: string) => {
-      const r = connectClient(s.wsUrl, `task:${id}`, s.adminToken);
-      await r.synced();
-      const objs = listObjects(r.doc);
-      r.destroy();
-      return objs;
-    };
     expect((await objectsOf(ids[0])).map((o) => o.id)).toEqual([kept.id]);
     expect(await objectsOf(ids[1])).toEqual([]);
     let a: any;
@@ -254,13 +255,6 @@ describe('a pre-labelling job stopped halfway', () => {
     const projectId = p.body.id as string;
     const bag = fs.readFileSync(path.join(DEV, 'images', `${BAG}.jpg`));
     const upload = async (name: string) => (await s.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, bag, undefined, { 'content-type': 'image/jpeg' })).body.id as string;
-    const objectsOf = async (id: string) => {
-      const c = connectClient(s.wsUrl, `task:${id}`, s.adminToken);
-      await c.synced();
-      const objs = listObjects(c.doc);
-      c.destroy();
-      return objs;
-    };
     const before = await upload('before.jpg'); // uploaded while the setting is off: left alone
     const put = (settings: unknown) => s.api('PUT', `/api/projects/${projectId}/settings`, settings);
     for (const [settings, says] of [
