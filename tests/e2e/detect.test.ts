@@ -109,7 +109,7 @@ describe('find objects with the detector', () => {
 });
 
 describe('find objects when the detector joins late', () => {
-  it('shows the button a few seconds after a worker with the detector joins an editor already open', async () => {
+  it('shows the button (and the project page its panel) a few seconds after a worker with the detector joins', async () => {
     // No local worker: the editor opens with no detector listed; a (GPU, say) worker joins after.
     const srv = await startTestServer({ inference: true, env: { INFERENCE_WORKERS: '0' } });
     const browser = await launch();
@@ -117,12 +117,18 @@ describe('find objects when the detector joins late', () => {
     try {
       const image = fs.readFileSync(path.join(DEV, 'images', `${ID}.jpg`));
       const t = await srv.createProjectWithTask({ image, imageType: 'image/jpeg', taskName: 'late.jpg', labels: [{ name: 'Backpack', color: '#22c55e' }] });
-      const page = await openTask(await browser.newContext(), srv.url, t.taskId, srv.adminToken);
+      const ctx = await browser.newContext();
+      const page = await openTask(ctx, srv.url, t.taskId, srv.adminToken);
+      const projectPage = await ctx.newPage(); // and the project page, with its pre-labelling panel
+      await projectPage.goto(`${srv.url}/projects/${t.projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+      await projectPage.getByTestId('url-import').waitFor();
       await new Promise((r) => setTimeout(r, 1000));
       expect(await page.getByTestId('find-objects').count()).toBe(0);
+      expect(await projectPage.getByTestId('prelabel').count()).toBe(0);
       worker = await startTestWorker(srv.url, (srv.server.inference as InferencePool).workerToken, { modelsDir: path.resolve('models'), cacheBytes: 1 << 26 });
       // Well before the editor's minute-long refresh of its lists.
       await page.getByTestId('find-objects').waitFor({ timeout: 20_000 });
+      await projectPage.getByTestId('prelabel').waitFor({ timeout: 20_000 });
     } finally {
       await worker?.close();
       await browser.close();
