@@ -265,6 +265,24 @@ describe('a pre-labelling run held under a lease', () => {
     expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 1]);
   }, 20_000);
 
+  it('is handed back at shutdown even when the image in hand outlasts the wait, and that image is done again by the next start', async () => {
+    const w = await world(2);
+    const a = stallingAt('t1');
+    const first = w.node(a.inference, 60_000);
+    await first.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
+    await until(a.reached);
+    await first.stopAll(200); // t1 never answers in time
+    expect(await w.jobs.get(w.projectId, 'prelabel')).toMatchObject({ state: 'running', leaseUntil: 0 });
+    const next = w.node(det, 600);
+    next.startSweeping();
+    await until(() => w.ended.length === 1);
+    a.release(); // the old process's answer comes at last: it writes nothing
+    await new Promise((r) => setTimeout(r, 200));
+    expect(w.ended[0]).toMatchObject({ state: 'done', done: 2, objects: 2, resumed: 1 });
+    expect(carsPerTask(w.doc, 2)).toEqual([1, 1]);
+    expect(w.ended).toHaveLength(1);
+  }, 20_000);
+
   it('stops where it runs when asked through another node, and a run nobody holds is stopped at once', async () => {
     const w = await world(3);
     const a = stallingAt('t1');

@@ -204,6 +204,16 @@ export class Prelabeller {
     const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
     await Promise.race([Promise.all([...this.jobs.values()].map((j) => j.ended)), late]);
     clearTimeout(timer);
+    // A task in hand that outlasted the wait (a loaded machine, a busy pool): hand the run back
+    // anyway, before the storage closes, so the next start carries it on at once instead of a
+    // lease later; this process writes nothing more for it (the image in hand is done again).
+    await Promise.all(
+      [...this.jobs.values()].map(async (j) => {
+        if (j.lost || j.status.state !== 'running') return;
+        await this.renew(j, 0);
+        j.lost = true;
+      }),
+    );
   }
 
   /** Takes over one run nobody holds, when this process can run the detector. */
