@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { CreateProjectSchema, ProjectSettingsSchema, SetGuideSchema, SetLabelsSchema, SetProjectNameSchema, UploadTaskQuerySchema, type TaskSummary } from '../../shared/protocol/http';
+import { mappingProblem } from '../../shared/protocol/prelabelMapping';
 import type { ProjectId } from '../../shared/schema/ids';
 import type { Task } from '../storage/types';
 import { addImage, UploadTypes } from './addImage';
@@ -83,14 +84,10 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   // Pre-labelling new uploads names project labels: refused here, not found missing at every upload.
   ownerPut('settings', ProjectSettingsSchema, async (id, b) => {
     if (b.autoPrelabel) {
-      const labels = new Set((await meta.getProject(id))?.labels.map((l) => l.name) ?? []);
-      const unknown = Object.values(b.autoPrelabel.labels).filter((l) => !labels.has(l));
-      if (unknown.length) throw new TandemError(ErrorCode.ValidationFailed, `the project has no label "${unknown[0]}"`);
-      const detector = deps.inference()?.listDetectors()[0];
-      const strange = detector ? Object.keys(b.autoPrelabel.labels).filter((c) => !detector.classes.includes(c)) : [];
-      if (strange.length) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${strange[0]}"`);
-      const unmapped = Object.keys(b.autoPrelabel.thresholds ?? {}).filter((c) => !(c in b.autoPrelabel!.labels));
-      if (unmapped.length) throw new TandemError(ErrorCode.ValidationFailed, `a score is given for "${unmapped[0]}", which is not mapped to a label`);
+      const labels = (await meta.getProject(id))?.labels.map((l) => l.name) ?? [];
+      // The detector's classes when a worker announces one now (else checked when a run starts).
+      const problem = mappingProblem(b.autoPrelabel, labels, deps.inference()?.listDetectors()[0]?.classes ?? null);
+      if (problem) throw new TandemError(ErrorCode.ValidationFailed, problem);
     }
     await meta.setProjectSettings(id, b);
   });

@@ -25,11 +25,10 @@ type Exec = (sql: string, params: unknown[]) => Promise<{ rows: JobRow[]; change
 
 // PostgreSQL returns BIGINT as strings and booleans as booleans, SQLite numbers for both.
 const flag = (v: number | boolean): boolean => v === true || Number(v) === 1;
-const toJob = (r: JobRow): ProjectJob => ({
+const toHead = (r: Omit<JobRow, 'options'>): JobHead => ({
   projectId: r.project_id as ProjectId,
   kind: r.kind,
   state: r.state as JobState,
-  options: r.options,
   status: r.status,
   owner: r.owner,
   leaseUntil: Number(r.lease_until),
@@ -37,6 +36,7 @@ const toJob = (r: JobRow): ProjectJob => ({
   takeovers: Number(r.takeovers),
   updatedAt: Number(r.updated_at),
 });
+const toJob = (r: JobRow): ProjectJob => ({ ...toHead(r), options: r.options });
 
 /** Every column but `options`. */
 const HEAD = 'project_id, kind, state, status, owner, lease_until, stop_requested, takeovers, updated_at';
@@ -100,9 +100,7 @@ export class SqlJobStore implements JobStore {
 
   async get(projectId: ProjectId, kind: string): Promise<JobHead | null> {
     const r = await this.q(`SELECT ${HEAD} FROM project_jobs WHERE project_id = $1 AND kind = $2`, [projectId, kind]);
-    if (!r.rows[0]) return null;
-    const { options: _, ...head } = toJob({ ...r.rows[0], options: '' });
-    return head;
+    return r.rows[0] ? toHead(r.rows[0]) : null;
   }
 
   async renew(projectId: ProjectId, kind: string, owner: string, u: { state: JobState; status: string; leaseUntil: number; now: number }): Promise<{ stopRequested: boolean } | null> {

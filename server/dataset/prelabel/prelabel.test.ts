@@ -220,14 +220,19 @@ describe('a pre-labelling run held under a lease', () => {
       release: () => release?.(),
     };
   }
+  /** `n` tasks, a run started on a first process whose detector stalls at task `at`, which it has reached. */
+  async function stalledRun(n: number, at: string, leaseMs = 60_000) {
+    const w = await world(n);
+    const a = stallingAt(at);
+    const first = w.node(a.inference, leaseMs);
+    await first.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
+    await until(a.reached);
+    return { w, a, first };
+  }
   const carsPerTask = (doc: (room: string) => Y.Doc, n: number) => Array.from({ length: n }, (_, i) => listObjects(doc(`task:t${i}`)).length);
 
   it('is carried on by another process when its own stops renewing (cut off or killed), from the task it had reached, ended once', async () => {
-    const w = await world(4);
-    const a = stallingAt('t2');
-    const nodeA = w.node(a.inference, 300);
-    await nodeA.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
-    await until(a.reached); // t0 and t1 done and recorded; node A hangs in t2, cut off from the database
+    const { w, a, first: nodeA } = await stalledRun(4, 't2', 300); // t0 and t1 done and recorded; node A hangs in t2, cut off from the database
     nodeA.cut();
     const nodeB = w.node(det, 300);
     expect(await nodeB.status(w.projectId)).toMatchObject({ state: 'running', done: 2, total: 4, resumed: 0 });
@@ -247,11 +252,7 @@ describe('a pre-labelling run held under a lease', () => {
   }, 20_000);
 
   it('is handed back by a server shutting down and carried on by the next start at once, with nothing told until it ends', async () => {
-    const w = await world(3);
-    const a = stallingAt('t1');
-    const first = w.node(a.inference, 60_000);
-    await first.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
-    await until(a.reached);
+    const { w, a, first } = await stalledRun(3, 't1');
     const stopping = first.stopAll(5000);
     a.release(); // the task in hand is finished, then the run handed back
     await stopping;
@@ -266,11 +267,7 @@ describe('a pre-labelling run held under a lease', () => {
   }, 20_000);
 
   it('is handed back at shutdown even when the image in hand outlasts the wait, and that image is done again by the next start', async () => {
-    const w = await world(2);
-    const a = stallingAt('t1');
-    const first = w.node(a.inference, 60_000);
-    await first.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
-    await until(a.reached);
+    const { w, a, first } = await stalledRun(2, 't1');
     await first.stopAll(200); // t1 never answers in time
     expect(await w.jobs.get(w.projectId, 'prelabel')).toMatchObject({ state: 'running', leaseUntil: 0 });
     const next = w.node(det, 600);

@@ -10,6 +10,7 @@
 // shuts down hands its jobs back at once, so a deploy pauses a run instead of ending it.
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, isTandemError, TandemError } from '../../../shared/protocol/errors';
+import { mappingProblem } from '../../../shared/protocol/prelabelMapping';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { InferenceService } from '../../inference';
 import type { Logger } from '../../logger';
@@ -125,17 +126,8 @@ export class Prelabeller {
     if (!inference || !detector) throw new TandemError(ErrorCode.NoWorker, 'no worker runs an object detector');
     const project = await this.deps.storage.meta.getProject(projectId);
     if (!project) throw new TandemError(ErrorCode.NotFound, `no project ${projectId}`);
-    const names = new Set(project.labels.map((l) => l.name));
-    const classes = new Set(detector.classes);
-    const pairs = Object.entries(opts.labels);
-    if (!pairs.length) throw new TandemError(ErrorCode.ValidationFailed, 'choose at least one class and the label it becomes');
-    for (const [cls, label] of pairs) {
-      if (!classes.has(cls)) throw new TandemError(ErrorCode.ValidationFailed, `the detector has no class "${cls}"`);
-      if (!names.has(label)) throw new TandemError(ErrorCode.ValidationFailed, `the project has no label "${label}"`);
-    }
-    for (const cls of Object.keys(opts.thresholds ?? {})) {
-      if (!(cls in opts.labels)) throw new TandemError(ErrorCode.ValidationFailed, `a score is given for "${cls}", which is not mapped to a label`);
-    }
+    const problem = mappingProblem(opts, project.labels.map((l) => l.name), detector.classes);
+    if (problem) throw new TandemError(ErrorCode.ValidationFailed, problem);
     const request: PrelabelRequest = { labels: opts.labels, threshold: opts.threshold ?? detector.threshold, ...(opts.thresholds ? { thresholds: opts.thresholds } : {}), scope: opts.scope };
     return this.begin(projectId, by, opts.taskIds, request, detector.id, auto ? { auto } : {});
   }
@@ -314,16 +306,20 @@ export class Prelabeller {
     const project = await this.deps.storage.meta.getProject(job.projectId);
     const apart = project?.settings?.noOverlap === true;
     const held = () => this.holds(job);
+    const { storage, rooms } = this.deps;
+    // One task's work: null when the inference service is gone (the detector's work only).
+    const work = (): ((task: Task) => Promise<number | null>) | null => {
+      if (job.options.mode === 'withdraw') return (task) => withdrawTask({ storage, rooms, held }, task);
+      const inference = this.deps.inference();
+      return inference && ((task) => prelabelTask({ storage, rooms, inference, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task));
+    };
     for (const task of tasks) {
       if (job.stop !== 'no' || !held()) break;
-      const withdrawing = job.options.mode === 'withdraw';
-      const inference = this.deps.inference();
-      if (!inference && !withdrawing) break;
+      const one = work();
+      if (!one) break;
       if (task) {
         try {
-          const n = withdrawing
-            ? await withdrawTask({ storage: this.deps.storage, rooms: this.deps.rooms, held }, task)
-            : await prelabelTask({ storage: this.deps.storage, rooms: this.deps.rooms, inference: inference!, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task);
+          const n = await one(task);
           if (n === null) st.skipped++;
           else st.objects += n;
         } catch (e) {

@@ -60,6 +60,16 @@ export interface TaskJob {
   held?: () => boolean;
 }
 
+/**
+ * Before a run writes into a task's room: the task still exists (deleted while its boxes were
+ * segmented, a write would leave a room without a task behind) and the run is still this
+ * process's (a run taken over writes nothing more).
+ */
+export async function mayWrite(j: { storage: Pick<Storage, 'meta'>; held?: () => boolean }, task: Task): Promise<void> {
+  if (!(await j.storage.meta.getTask(task.id))) throw new TandemError(ErrorCode.NotFound, 'the task was deleted meanwhile');
+  if (j.held && !j.held()) throw new TandemError(ErrorCode.Conflict, 'the run was taken over by another process');
+}
+
 /** One task: resolves the objects added, or null when it was passed over (it has objects). */
 export async function prelabelTask(j: TaskJob, task: Task): Promise<number | null> {
   const { inference, request: opts } = j;
@@ -83,9 +93,7 @@ export async function prelabelTask(j: TaskJob, task: Task): Promise<number | nul
     whenFree(() => inference.segmentFor(task, { clicks: [], box: p.d.box })).catch((e: unknown) => ((lastError = e), null)),
   );
   if (masks.every((m) => m === null) && lastError) throw lastError;
-  // Deleted while its boxes were segmented: writing would leave a room without a task behind.
-  if (!(await j.storage.meta.getTask(task.id))) throw new TandemError(ErrorCode.NotFound, 'the task was deleted meanwhile');
-  if (j.held && !j.held()) throw new TandemError(ErrorCode.Conflict, 'the run was taken over by another process');
+  await mayWrite(j, task);
   let added = 0;
   await mutateRoom(j.rooms, room, (doc) => {
     // Read again: someone may have drawn meanwhile. Best score first (detections come sorted),

@@ -2,7 +2,6 @@
 // never edited since — not redrawn, relabelled, locked or given attributes — and without a
 // review verdict) are removed in one server write, and their deletions marked withdrawn in the
 // object history, so the analytics do not count them as false finds someone deleted.
-import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { deleteObject, listObjects, type AnnotationObject } from '../../../shared/schema/annotation';
 import { readVerdicts } from '../../../shared/schema/review';
 import type { ObjectId } from '../../../shared/schema/ids';
@@ -10,6 +9,7 @@ import { ServerOrigin } from '../../../shared/schema/origins';
 import type { Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+import { mayWrite } from './prelabelTask';
 
 /** A pre-label as the detector left it. */
 export function untouchedPrelabel(o: AnnotationObject): boolean {
@@ -18,12 +18,11 @@ export function untouchedPrelabel(o: AnnotationObject): boolean {
 
 /** Removes the task's untouched pre-labels; resolves how many. */
 export async function withdrawTask(j: { storage: Pick<Storage, 'meta'>; rooms: LiveRooms; held?: () => boolean }, task: Task): Promise<number> {
-  if (!(await j.storage.meta.getTask(task.id))) throw new TandemError(ErrorCode.NotFound, 'the task was deleted meanwhile');
   // What a reviewer has judged stays: approved or not, it is part of the review now.
   const review = await loadRoomDoc(j.rooms, `review:${task.id}`);
   const judged = new Set(Object.keys(readVerdicts(review)));
   review.destroy();
-  if (j.held && !j.held()) throw new TandemError(ErrorCode.Conflict, 'the run was taken over by another process');
+  await mayWrite(j, task);
   const gone = new Set<string>();
   await mutateRoom(j.rooms, `task:${task.id}`, (doc) => {
     const doomed = listObjects(doc).filter((o) => untouchedPrelabel(o) && !judged.has(o.id));

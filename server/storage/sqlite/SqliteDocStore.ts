@@ -147,9 +147,7 @@ export class SqliteDocStore implements DocStore {
   }
 
   async load(room: string): Promise<StoredRoom> {
-    this.live();
-    await this.settleWrites(); // read-your-writes
-    this.live();
+    await this.readable();
     const rows = this.stmt.load.all(room) as Array<{ seq: number; data: Buffer }>;
     return {
       updates: rows.map((r) => new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)),
@@ -177,23 +175,17 @@ export class SqliteDocStore implements DocStore {
   }
 
   async logLength(room: string): Promise<number> {
-    this.live();
-    await this.settleWrites();
-    this.live();
+    await this.readable();
     return this.stmt.count.get(room) as number;
   }
 
   async lastSeq(room: string): Promise<number> {
-    this.live();
-    await this.settleWrites();
-    this.live();
+    await this.readable();
     return this.stmt.last.get(room) as number;
   }
 
   async lastSeqs(prefix: string): Promise<Map<string, number>> {
-    this.live();
-    await this.settleWrites();
-    this.live();
+    await this.readable();
     const rows = this.stmt.lasts.all(prefix, prefix) as Array<{ room: string; seq: number }>;
     return new Map(rows.map((r) => [r.room, r.seq]));
   }
@@ -218,6 +210,13 @@ export class SqliteDocStore implements DocStore {
       this.db.close();
     })();
     return this.closing;
+  }
+
+  /** Open, and what this store queued is committed: a read sees its own writes. */
+  private async readable(): Promise<void> {
+    this.live();
+    await this.settleWrites();
+    this.live(); // closed meanwhile
   }
 
   private async settleWrites(): Promise<void> {

@@ -10,12 +10,10 @@ import { colorFor, PresencePublisher } from '../sync/presence';
 import { TaskConnection } from '../sync/TaskConnection';
 import { EditorState } from './EditorState.svelte';
 import { claimFor } from './taskNav';
+import { watchDetectors } from '../sync/watchDetectors';
 
 /** How often an open editor re-reads the project's labels (ms). */
 const LABELS_REFRESH_MS = 60_000;
-/** While the server lists no detector, it is asked this often, this many times (two minutes). */
-const DETECTOR_RETRY_MS = 3000;
-const DETECTOR_TRIES = 40;
 
 export async function createEditor(opts: { origin: string; token: string; taskId: string }) {
   const api = new Api(opts.token, opts.origin);
@@ -46,20 +44,8 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   if (state.guideUnseen) state.openGuide();
   // The picker appears once the list is in; the smart tools use the default model meanwhile.
   if (inference) api.models().then((ms) => (state.models = ms), () => {});
-  // No detector yet (the server just started, its worker still loading; a GPU worker not joined
-  // yet): ask again every few seconds for a while, not only at the minute's refresh, so "Find
-  // objects" shows as soon as one is there.
-  let detectorTries = 0;
-  let detectorTimer: ReturnType<typeof setTimeout> | undefined;
-  const askDetectors = () =>
-    api.detectors().then(
-      (ds) => {
-        state.detectors = ds;
-        if (!ds.length && ++detectorTries < DETECTOR_TRIES) detectorTimer = setTimeout(askDetectors, DETECTOR_RETRY_MS);
-      },
-      () => {},
-    );
-  if (inference) void askDetectors();
+  // Asked again while none is listed, so "Find objects" shows as soon as a detector is there.
+  const stopDetectors = inference ? watchDetectors(api, (ds) => (state.detectors = ds)) : () => {};
   // The project's labels and guide change while people work (a new label, a rename, new
   // attributes, a rule added to the guide), and so do its members (a QA lead added since, whose comments would show an id): re-read both when the
   // window comes back into focus and every LABELS_REFRESH_MS.
@@ -110,7 +96,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
     imageUrl: api.imageUrl(opts.taskId),
     destroy() {
       clearInterval(labelTimer);
-      clearTimeout(detectorTimer);
+      stopDetectors();
       window.removeEventListener('focus', refreshLabels);
       offConn();
       state.destroy();
