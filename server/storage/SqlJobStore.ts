@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import type { ProjectId } from '../../shared/schema/ids';
-import type { JobHead, JobState, JobStore, ProjectJob } from './jobTypes';
+import type { JobHead, JobState, JobStore, ProjectJob, QueuedItem, QueueHead } from './jobTypes';
 import type { SqliteDb } from './sqlite/openSqlite';
 
 interface JobRow {
@@ -21,7 +21,10 @@ interface JobRow {
 }
 
 /** Runs one statement: its rows (RETURNING or SELECT) and how many rows it changed. */
-type Exec = (sql: string, params: unknown[]) => Promise<{ rows: JobRow[]; changes: number }>;
+type Exec = <R = JobRow>(sql: string, params: unknown[]) => Promise<{ rows: R[]; changes: number }>;
+
+/** At most this many items in one statement's parameter list. */
+const CHUNK = 500;
 
 // PostgreSQL returns BIGINT as strings and booleans as booleans, SQLite numbers for both.
 const flag = (v: number | boolean): boolean => v === true || Number(v) === 1;
@@ -48,6 +51,12 @@ function forSqlite(sql: string, params: unknown[]): { sql: string; params: unkno
   return { sql: text, params: out };
 }
 
+/** A row naming a project that does not exist (a foreign key refused) is `not_found`. */
+function notFound(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' ? new TandemError(ErrorCode.NotFound, 'no such project', { cause: e }) : e;
+}
+
 export class SqlJobStore implements JobStore {
   private closed = false;
 
@@ -63,7 +72,7 @@ export class SqlJobStore implements JobStore {
       const s = forSqlite(sql, params.map((p) => (typeof p === 'boolean' ? Number(p) : p)));
       const stmt = db.prepare(s.sql);
       if (stmt.reader) {
-        const rows = stmt.all(...s.params) as JobRow[];
+        const rows = stmt.all(...s.params) as never[];
         return { rows, changes: rows.length };
       }
       return { rows: [], changes: stmt.run(...s.params).changes };
@@ -74,8 +83,8 @@ export class SqlJobStore implements JobStore {
   /** On the nodes' shared pool; `release` ends the pool when its last store closes. */
   static pg(pool: Pool, release: () => Promise<void>): SqlJobStore {
     const exec: Exec = async (sql, params) => {
-      const r = await pool.query<JobRow>(sql, params);
-      return { rows: r.rows, changes: r.rowCount ?? 0 };
+      const r = await pool.query(sql, params);
+      return { rows: r.rows as never[], changes: r.rowCount ?? 0 };
     };
     return new SqlJobStore(exec, 'pg', release);
   }
@@ -92,9 +101,7 @@ export class SqlJobStore implements JobStore {
       );
       return r.changes === 1;
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
-      throw e;
+      throw notFound(e);
     }
   }
 
@@ -131,14 +138,50 @@ export class SqlJobStore implements JobStore {
     return r.rows[0] ? toJob(r.rows[0]) : null;
   }
 
+  async enqueue(projectId: ProjectId, kind: string, items: string[], now: number): Promise<void> {
+    try {
+      for (let i = 0; i < items.length; i += CHUNK) {
+        const part = items.slice(i, i + CHUNK);
+        const values = part.map((_, k) => `($1, $2, $${k + 4}, $3)`).join(', ');
+        await this.q(`INSERT INTO project_job_queue (project_id, kind, item, added_at) VALUES ${values} ON CONFLICT DO NOTHING`, [projectId, kind, now, ...part]);
+      }
+    } catch (e) {
+      throw notFound(e);
+    }
+  }
+
+  async waiting(kind: string): Promise<QueueHead[]> {
+    const r = await this.q<{ project_id: string; n: number | string; last: number | string }>(
+      `SELECT project_id, COUNT(*) AS n, MAX(added_at) AS last FROM project_job_queue WHERE kind = $1 GROUP BY project_id ORDER BY MIN(added_at), project_id`,
+      [kind],
+    );
+    return r.rows.map((x) => ({ projectId: x.project_id as ProjectId, count: Number(x.n), lastAddedAt: Number(x.last) }));
+  }
+
+  async queued(projectId: ProjectId, kind: string): Promise<QueuedItem[]> {
+    const r = await this.q<{ item: string; added_at: number | string }>(
+      `SELECT item, added_at FROM project_job_queue WHERE kind = $1 AND project_id = $2 ORDER BY added_at, item`,
+      [kind, projectId],
+    );
+    return r.rows.map((x) => ({ item: x.item, addedAt: Number(x.added_at) }));
+  }
+
+  async dequeue(projectId: ProjectId, kind: string, items: string[]): Promise<void> {
+    for (let i = 0; i < items.length; i += CHUNK) {
+      const part = items.slice(i, i + CHUNK);
+      const list = part.map((_, k) => `$${k + 3}`).join(', ');
+      await this.q(`DELETE FROM project_job_queue WHERE project_id = $1 AND kind = $2 AND item IN (${list})`, [projectId, kind, ...part]);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.onClose();
   }
 
-  private q(sql: string, params: unknown[]) {
+  private q<R = JobRow>(sql: string, params: unknown[]) {
     if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the job store is closed');
-    return this.exec(sql, params);
+    return this.exec<R>(sql, params);
   }
 }

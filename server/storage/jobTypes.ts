@@ -31,6 +31,17 @@ export interface ProjectJob {
 /** A job without what it was asked (which may hold a long task list): what a status poll reads. */
 export type JobHead = Omit<ProjectJob, 'options'>;
 
+export interface QueueHead {
+  projectId: ProjectId;
+  count: number;
+  lastAddedAt: number;
+}
+
+export interface QueuedItem {
+  item: string;
+  addedAt: number;
+}
+
 export interface JobStore {
   /**
    * Starts a job of `kind` for the project, replacing an ended one. Resolves false, writing
@@ -54,5 +65,17 @@ export interface JobStore {
    * named project's); null when there is none.
    */
   claimOrphan(kind: string, owner: string, now: number, leaseUntil: number, projectId?: ProjectId): Promise<ProjectJob | null>;
+  /**
+   * Items waiting for a job of `kind` (the new uploads a pre-labelling run is to take), kept until
+   * `dequeue`: a process that dies leaves them for the next. An item already waiting keeps its time.
+   * `not_found` when the project does not exist.
+   */
+  enqueue(projectId: ProjectId, kind: string, items: string[], now: number): Promise<void>;
+  /** The projects with items of `kind` waiting: how many, and when the latest was added. */
+  waiting(kind: string): Promise<QueueHead[]>;
+  /** The project's items of `kind` waiting, oldest first. */
+  queued(projectId: ProjectId, kind: string): Promise<QueuedItem[]>;
+  /** Takes these items off the project's queue of `kind` (a run took them, or they are not wanted). */
+  dequeue(projectId: ProjectId, kind: string, items: string[]): Promise<void>;
   close(): Promise<void>;
 }

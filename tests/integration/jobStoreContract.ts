@@ -94,5 +94,44 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
       expect(await a.claimOrphan('prelabel', 'node-e', t + 99_999, t + 100_000)).toBeNull();
       expect(await a.claimOrphan('export', 'node-e', t + 99_999, t + 100_000)).toBeNull();
     });
+
+    it('keeps items waiting for a job until taken, seen by every node, each once', async () => {
+      const { jobs: [a, other], meta, projectId, start } = await project();
+      const second = (await meta.createProject({ name: 'second', labels: [], createdBy: (await meta.createUser({ name: 'q' })).id })).id;
+      const t = 4_000_000;
+      const mine = async () => (await other.waiting('prelabel')).filter((h) => h.projectId === projectId || h.projectId === second);
+      expect(await mine()).toEqual([]);
+      await a.enqueue(projectId, 'prelabel', ['t1'], t);
+      await a.enqueue(projectId, 'prelabel', ['t2', 't3'], t + 10);
+      // Noted twice (a retried upload): once, at its first time.
+      await a.enqueue(projectId, 'prelabel', ['t1'], t + 20);
+      await a.enqueue(second, 'prelabel', ['s1'], t + 5);
+      await a.enqueue(projectId, 'export', ['x'], t);
+      expect(await mine()).toEqual([
+        { projectId, count: 3, lastAddedAt: t + 10 },
+        { projectId: second, count: 1, lastAddedAt: t + 5 },
+      ]);
+      expect(await other.queued(projectId, 'prelabel')).toEqual([
+        { item: 't1', addedAt: t },
+        { item: 't2', addedAt: t + 10 },
+        { item: 't3', addedAt: t + 10 },
+      ]);
+      // A job starting does not take them: only dequeue does.
+      await start(a, 'node-a', t);
+      await other.dequeue(projectId, 'prelabel', ['t1', 't3', 'never-queued']);
+      expect(await a.queued(projectId, 'prelabel')).toEqual([{ item: 't2', addedAt: t + 10 }]);
+      expect(await a.queued(projectId, 'export')).toEqual([{ item: 'x', addedAt: t }]);
+      // Long lists go in parts.
+      const many = Array.from({ length: 1203 }, (_, i) => `m${i}`);
+      await a.enqueue(second, 'prelabel', many, t + 30);
+      expect((await mine()).find((h) => h.projectId === second)).toEqual({ projectId: second, count: 1204, lastAddedAt: t + 30 });
+      await other.dequeue(second, 'prelabel', many);
+      expect(await a.queued(second, 'prelabel')).toEqual([{ item: 's1', addedAt: t + 5 }]);
+      // No such project; a deleted project takes its queue along.
+      await expect(a.enqueue('nope' as ProjectId, 'prelabel', ['z'], t)).rejects.toMatchObject({ code: 'not_found' });
+      await meta.deleteProject(projectId);
+      expect(await a.queued(projectId, 'prelabel')).toEqual([]);
+      expect(await mine()).toEqual([{ projectId: second, count: 1, lastAddedAt: t + 5 }]);
+    });
   });
 }

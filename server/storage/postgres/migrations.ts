@@ -180,6 +180,20 @@ export const migrations: Migration[] = [
       CREATE INDEX tasks_content ON tasks(project_id, content_hash);
     `,
   },
+  {
+    version: 13,
+    name: 'project job queue',
+    sql: `
+      CREATE TABLE project_job_queue (
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        item TEXT NOT NULL,
+        added_at BIGINT NOT NULL,
+        PRIMARY KEY (project_id, kind, item)
+      );
+      CREATE INDEX project_job_queue_kind ON project_job_queue(kind, project_id, added_at);
+    `,
+  },
 ];
 
 /**

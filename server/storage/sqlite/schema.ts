@@ -144,6 +144,18 @@ export const migrations: string[] = [
   ALTER TABLE tasks ADD COLUMN content_hash TEXT;
   CREATE INDEX tasks_content ON tasks(project_id, content_hash);
   `,
+  // 13: items waiting for a project's job of a kind (new uploads waiting for their pre-labelling
+  // run), kept where every node and the next start see them.
+  `
+  CREATE TABLE project_job_queue (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    item TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (project_id, kind, item)
+  );
+  CREATE INDEX project_job_queue_kind ON project_job_queue(kind, project_id, added_at);
+  `,
 ];
 
 /** The schema version this code writes. */
