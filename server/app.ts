@@ -115,7 +115,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const router = new Router(httpLog);
   const deps: HttpDeps = {
     config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, hookEvents,
-    tasksAdded: (projectId, taskId) => dataset?.prelabel.tasksAdded(projectId, taskId),
+    uploading: async (projectId, taskId) => dataset?.prelabel.uploading(projectId, taskId),
   };
   // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
   dataset = datasetRoutes(router, deps, metrics);

@@ -1,7 +1,7 @@
 // An image becomes a task: checked (size, pixels, a decodable JPEG / PNG / WebP: image bombs and
 // corrupt files are refused before anything is stored), stored under a key that follows the
-// detected format, its row made, the project's webhooks told and its pre-labelling of new uploads
-// (when set). The upload route and the import from URLs both come through here.
+// detected format, noted for the pre-labelling of new uploads (when set), its row made and the
+// project's webhooks told. The upload route and the import from URLs both come through here.
 import { createHash } from 'node:crypto';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { newId } from '../../shared/schema/ids';
@@ -38,8 +38,10 @@ export async function addImage(
   // The key follows the detected format, not the declared one: the bytes are what we serve back.
   const imageKey = `${id}.${extByMime[info.mime] ?? info.format}`;
   await storage.images.put(imageKey, bytes);
+  // Noted for pre-labelling before the row exists: a process killed in between leaves a note
+  // without a task (dropped later), never a new task without its note.
+  await deps.uploading?.(projectId, id);
   const task = await storage.meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash });
   await deps.hookEvents?.told('task.created', task, user);
-  deps.tasksAdded?.(projectId, task.id);
   return task;
 }

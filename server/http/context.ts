@@ -22,8 +22,11 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Webhook events the routes raise (uploads, deletions); absent in tools that run no server. */
   hookEvents?: Pick<WebhookEvents, 'told' | 'prelabelled'>;
-  /** An image became a task of the project (pre-labelling new uploads, when the project asks for it). */
-  tasksAdded?: (projectId: ProjectId, taskId: string) => void;
+  /**
+   * An image is about to become a task of the project, called before its row is written
+   * (pre-labelling new uploads, when the project asks for it). A rejection fails the upload.
+   */
+  uploading?: (projectId: ProjectId, taskId: string) => Promise<void>;
 }
 
 /**

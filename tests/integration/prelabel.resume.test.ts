@@ -2,6 +2,7 @@
 // on the same data carries the run on from the image it had reached; in a cluster on the real
 // PostgreSQL and Redis every node answers the run's status and refuses a second run, and when the
 // node running it is SIGKILLed another node carries it on. Each image ends with its objects once.
+// New uploads waiting for their run (the project's autoPrelabel) survive a SIGKILL too.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,11 +45,12 @@ async function start(env: Record<string, string>): Promise<{ proc: ServerProcess
   return { proc, api };
 }
 
-/** A project of IMAGES copies of a photo with a backpack; resolves its id and task ids. */
-async function backpacks(api: Api): Promise<{ projectId: string; taskIds: string[] }> {
+/** A project of `n` copies of a photo with a backpack (`settings` set before the uploads); resolves its id and task ids. */
+async function backpacks(api: Api, n = IMAGES, settings?: unknown): Promise<{ projectId: string; taskIds: string[] }> {
   const p = await api('POST', '/api/projects', { name: 'bags', labels: [{ name: 'Backpack', color: '#22c55e' }] });
+  if (settings) expect((await api('PUT', `/api/projects/${p.body.id}/settings`, settings)).status).toBe(200);
   const taskIds: string[] = [];
-  for (let i = 0; i < IMAGES; i++) {
+  for (let i = 0; i < n; i++) {
     const t = await api('POST', `/api/projects/${p.body.id}/tasks?name=bag${i}.jpg`, BAG, undefined, { 'content-type': 'image/jpeg' });
     expect(t.status).toBe(201);
     taskIds.push(t.body.id);
@@ -106,6 +108,24 @@ describe('a pre-labelling run outlives its process', () => {
     expect(perTask.every(([n, twice]) => n === perTask[0][0] && n >= 1 && !twice)).toBe(true);
     expect(st.objects).toBe(perTask.reduce((s, [n]) => s + n, 0));
     expect(atKill.done).toBeGreaterThanOrEqual(2);
+  }, 360_000);
+
+  it('SIGKILLed right after new uploads, before their run started: the server started again pre-labels them', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-resume-'));
+    cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATA_DIR: dataDir, ADMIN_TOKEN: randomBytes(24).toString('base64url') };
+    const first = await start(env);
+    const { projectId, taskIds } = await backpacks(first.api, 3, { noOverlap: false, autoPrelabel: { labels: { backpack: 'Backpack' } } });
+    const atKill = (await first.api('GET', `/api/projects/${projectId}/prelabel`)).body;
+    await first.proc.stop('SIGKILL');
+    expect(atKill.state).toBe('idle'); // killed before the uploads' run started, or this test proves nothing
+
+    const again = await start(env);
+    let st: any;
+    await waitFor(async () => (st = (await again.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the run over the new uploads', 120_000);
+    expect(st).toMatchObject({ auto: true, total: 3, done: 3, failedTasks: 0, resumed: 0 });
+    const perTask = await objectsPerTask(again.proc.wsUrl, again.proc.adminToken, taskIds);
+    expect(perTask.every(([n, twice]) => n >= 1 && !twice)).toBe(true);
   }, 360_000);
 
   it('in a cluster, every node answers its status and refuses a second run; another node carries it on when its node is SIGKILLed', async () => {

@@ -1,106 +1,142 @@
 // Pre-labelling new uploads by themselves (a project's `autoPrelabel` setting): each upload's task
-// joins its project's waiting list on the node that took it; once uploads pause, the waiting
-// images get a run of their own (one per batch), after any run going on. In memory: a node that
-// dies with a waiting list loses it, and those images wait for a run started by hand.
+// joins its project's waiting list in the job store before its row is written, so a node that dies
+// (kill -9, a deploy) loses none: whichever node can run the detector starts the run. Once uploads
+// pause, the waiting images get a run of their own (one per batch), after any run going on.
 import { ErrorCode, isTandemError } from '../../../shared/protocol/errors';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { Logger } from '../../logger';
+import type { JobStore } from '../../storage/jobTypes';
 import type { MetaStore } from '../../storage/types';
 import type { PrelabelOptions } from './prelabel';
 
+/** The job store's queue of new uploads waiting for their pre-labelling run. */
+export const NEW_UPLOADS = 'prelabel:new-uploads';
 /** New uploads are pre-labelled once uploads pause this long (a batch of images is one run). */
 const AUTO_SETTLE_MS = 2000;
-/** While another run goes on (or no worker runs the detector yet), new uploads wait and ask again
- *  this often, for up to AUTO_TRIES times (10 minutes); the end of a run on this node asks at once. */
+/** How often each node looks at the waiting lists (another run going on, no detector yet, another node's uploads, a dead node's). */
 const AUTO_RETRY_MS = 5000;
-const AUTO_TRIES = 120;
+/** An upload noted whose task never appeared this long after (its upload failed after the note) is dropped. */
+const ORPHAN_MS = 60_000;
 
 export interface NewUploadsDeps {
   meta: Pick<MetaStore, 'getProject' | 'listTasks'>;
+  jobs: Pick<JobStore, 'enqueue' | 'waiting' | 'queued' | 'dequeue'>;
   log: Logger;
+  /** Whether this process reaches a worker that runs the detector (only such a node starts runs). */
+  canRun: () => boolean;
   /** Starts a run marked as the new uploads' (`conflict` while one runs anywhere). */
   start: (projectId: ProjectId, by: UserId, opts: PrelabelOptions) => Promise<unknown>;
 }
 
 export class NewUploads {
-  /** New uploads per project waiting for their run, and the timer that starts it. */
-  private readonly fresh = new Map<ProjectId, { ids: Set<string>; timer: NodeJS.Timeout | null; tries: number }>();
+  private readonly timers = new Map<ProjectId, NodeJS.Timeout>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private again = false;
   private stopped = false;
 
   constructor(private readonly deps: NewUploadsDeps) {}
 
   /**
-   * An image was uploaded to the project. When its settings pre-label new uploads, the new images
-   * get a run of their own once uploads pause (one run per batch), after any run going on. Kept
-   * in memory on the node that took the upload: if it dies first, those images wait for a run
-   * started by hand.
+   * An image is about to become a task of the project (called before its row is written). When the
+   * project's settings pre-label new uploads, it is noted as waiting, durably: a task whose row
+   * exists is surely noted. Rejects when the note cannot be stored (the upload then fails too).
    */
-  tasksAdded(projectId: ProjectId, taskId: string): void {
+  async uploading(projectId: ProjectId, taskId: string): Promise<void> {
     if (this.stopped) return;
     // Only while the setting is on: an upload made before it was turned on is not a new upload.
-    this.deps.meta.getProject(projectId).then(
-      (p) => p?.settings?.autoPrelabel && this.noteUpload(projectId, taskId),
-      (err: unknown) => this.deps.log.warn({ err, projectId }, 'could not read whether to pre-label the upload'),
-    );
+    const project = await this.deps.meta.getProject(projectId);
+    if (!project?.settings?.autoPrelabel) return;
+    await this.deps.jobs.enqueue(projectId, NEW_UPLOADS, [taskId], Date.now());
+    this.later(projectId, AUTO_SETTLE_MS);
   }
 
-  private noteUpload(projectId: ProjectId, taskId: string): void {
-    let f = this.fresh.get(projectId);
-    if (!f) this.fresh.set(projectId, (f = { ids: new Set(), timer: null, tries: 0 }));
-    f.ids.add(taskId);
-    this.autoLater(projectId, AUTO_SETTLE_MS);
-  }
-
-  private autoLater(projectId: ProjectId, ms: number): void {
-    const f = this.fresh.get(projectId);
-    if (!f || this.stopped) return;
-    if (f.timer) clearTimeout(f.timer);
-    f.timer = setTimeout(() => void this.autoRun(projectId), ms);
-    f.timer.unref();
-  }
-
-  /** Starts the run over the project's new uploads (or tries again later while another runs). */
-  private async autoRun(projectId: ProjectId): Promise<void> {
-    const f = this.fresh.get(projectId);
-    if (!f || !f.ids.size) return;
-    f.timer = null;
-    const ids = [...f.ids];
-    try {
-      const project = await this.deps.meta.getProject(projectId);
-      const auto = project?.settings?.autoPrelabel;
-      if (!project || !auto) {
-        this.fresh.delete(projectId);
-        return;
-      }
-      // Only those still in the project (some may have been deleted meanwhile).
-      const have = new Set((await this.deps.meta.listTasks(projectId)).map((t) => t.id as string));
-      const taskIds = ids.filter((id) => have.has(id));
-      for (const id of ids) f.ids.delete(id);
-      if (!taskIds.length) return;
-      try {
-        await this.deps.start(projectId, project.createdBy, { labels: auto.labels, threshold: auto.threshold, thresholds: auto.thresholds, scope: 'empty', taskIds });
-        f.tries = 0;
-      } catch (e) {
-        for (const id of taskIds) f.ids.add(id);
-        throw e;
-      }
-    } catch (e) {
-      if (isTandemError(e) && (e.code === ErrorCode.Conflict || e.code === ErrorCode.NoWorker) && ++f.tries < AUTO_TRIES) this.autoLater(projectId, AUTO_RETRY_MS);
-      else {
-        this.deps.log.warn({ err: e, projectId }, 'could not pre-label the new uploads');
-        this.fresh.delete(projectId);
-      }
-    }
+  /** Looks at the waiting lists now and every AUTO_RETRY_MS (a start picks up what a dead process left). */
+  startSweeping(): void {
+    if (this.sweeper || this.stopped) return;
+    this.sweeper = setInterval(() => void this.sweep(), AUTO_RETRY_MS);
+    this.sweeper.unref();
+    void this.sweep();
   }
 
   /** A run of the project ended on this node: new uploads that waited for it go now. */
   runEnded(projectId: ProjectId): void {
-    if (this.fresh.get(projectId)?.ids.size) this.autoLater(projectId, 0);
+    this.later(projectId, 0);
   }
 
-  /** Shutdown: nothing more is started. */
+  /** Shutdown: nothing more is started (what waits stays stored for the next start or another node). */
   stop(): void {
     this.stopped = true;
-    for (const f of this.fresh.values()) if (f.timer) clearTimeout(f.timer);
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private later(projectId: ProjectId, ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(projectId));
+    const timer = setTimeout(() => {
+      this.timers.delete(projectId);
+      void this.sweep();
+    }, ms);
+    timer.unref();
+    this.timers.set(projectId, timer);
+  }
+
+  /** One look at every project's waiting uploads at a time; a look asked meanwhile runs after it. */
+  private sweep(): Promise<void> {
+    if (this.sweeping) {
+      this.again = true;
+      return this.sweeping;
+    }
+    this.sweeping = this.sweepOnce()
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'looking at the new uploads waiting for pre-labelling failed'))
+      .finally(() => {
+        this.sweeping = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          void this.sweep();
+        }
+      });
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    if (this.stopped || !this.deps.canRun()) return;
+    const now = Date.now();
+    for (const head of await this.deps.jobs.waiting(NEW_UPLOADS)) {
+      if (this.stopped) return;
+      const settle = head.lastAddedAt + AUTO_SETTLE_MS - now;
+      if (settle > 0) this.later(head.projectId, settle); // still uploading
+      else await this.runWaiting(head.projectId);
+    }
+  }
+
+  /** Starts the run over the project's waiting uploads; they leave the list once the run holds them. */
+  private async runWaiting(projectId: ProjectId): Promise<void> {
+    const { meta, jobs } = this.deps;
+    const [project, waiting] = await Promise.all([meta.getProject(projectId), jobs.queued(projectId, NEW_UPLOADS)]);
+    const auto = project?.settings?.autoPrelabel;
+    if (!project || !auto) {
+      // The setting was turned off meanwhile: those uploads stay as they are.
+      await jobs.dequeue(projectId, NEW_UPLOADS, waiting.map((w) => w.item));
+      return;
+    }
+    const have = new Set((await meta.listTasks(projectId)).map((t) => t.id as string));
+    const taskIds = waiting.filter((w) => have.has(w.item)).map((w) => w.item);
+    // Deleted since, or an upload that failed after its note (a task row may still be on its way).
+    const gone = waiting.filter((w) => !have.has(w.item) && Date.now() - w.addedAt > ORPHAN_MS).map((w) => w.item);
+    if (gone.length) await jobs.dequeue(projectId, NEW_UPLOADS, gone);
+    if (!taskIds.length) return;
+    try {
+      await this.deps.start(projectId, project.createdBy, { labels: auto.labels, threshold: auto.threshold, thresholds: auto.thresholds, scope: 'empty', taskIds });
+    } catch (e) {
+      // Another run goes on, or the detector is gone: they wait for the next look.
+      if (isTandemError(e) && (e.code === ErrorCode.Conflict || e.code === ErrorCode.NoWorker)) return;
+      this.deps.log.warn({ err: e, projectId }, 'could not pre-label the new uploads');
+    }
+    // The run holds them now (its task list is stored). A process killed right here leaves them
+    // waiting: the next look starts another run over them, which passes over those with objects.
+    await jobs.dequeue(projectId, NEW_UPLOADS, taskIds);
   }
 }

@@ -1,82 +1,16 @@
 // The pre-labelling job against stand-ins for storage, rooms and the inference service: what it
 // does when the pool is full (the annotators' clicks come first), and when no worker runs the
-// detector any more. The real thing end to end is tests/integration/prelabel.http.test.ts.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+// detector any more. The real thing end to end is tests/integration/prelabel.http.test.ts; the
+// lease in prelabelLease.test.ts, new uploads in newUploads.test.ts.
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { createObject, deleteObject, listObjects, setLabel } from '../../../shared/schema/annotation';
 import { setObjectVerdict } from '../../../shared/schema/review';
-import type { ObjectId, ProjectId, TaskId } from '../../../shared/schema/ids';
+import type { ObjectId } from '../../../shared/schema/ids';
 import type { InferenceService } from '../../inference';
-import type { Storage } from '../../storage/types';
-import { SqlJobStore } from '../../storage/SqlJobStore';
-import { openSqlite } from '../../storage/sqlite/openSqlite';
-import { SqliteMetaStore } from '../../storage/sqlite/SqliteMetaStore';
-import type { LiveRooms } from '../rooms';
-import { Prelabeller, type PrelabelStatus } from './prelabel';
-
-const W = 20;
-const H = 10;
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** The project and its runs in a real SQLite file; tasks, rooms and the inference service are stand-ins. */
-async function world(taskCount = 2, deleted = new Set<string>()) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-prelabel-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'tandem.db');
-  const meta = SqliteMetaStore.open(file);
-  const jobs = SqlJobStore.sqlite(openSqlite(file));
-  const user = await meta.createUser({ name: 'u' });
-  const project = await meta.createProject({ name: 'p', labels: [{ name: 'car', color: '#ff0000' }], createdBy: user.id });
-  const projectId = project.id;
-  const tasks = Array.from({ length: taskCount }, (_, i) => ({ id: `t${i}` as TaskId, name: `${i}.jpg`, width: W, height: H, projectId }));
-  const docs = new Map<string, Y.Doc>();
-  const doc = (room: string) => docs.get(room) ?? (docs.set(room, new Y.Doc()), docs.get(room)!);
-  const rooms: LiveRooms = {
-    readState: async (room) => Y.encodeStateAsUpdate(doc(room)),
-    write: async (room, update) => Y.applyUpdate(doc(room), update),
-  };
-  const meta_ = {
-    getProject: (id: ProjectId) => meta.getProject(id),
-    listTasks: async () => tasks,
-    getTask: async (id: string) => (deleted.has(id) ? null : tasks.find((t) => t.id === id) ?? null),
-  };
-  const ended: PrelabelStatus[] = [];
-  const nodes: Prelabeller[] = [];
-  /**
-   * One process's Prelabeller (several share the stores: nodes of a cluster, or the next start).
-   * `cut()`: from now on it cannot reach the job store (a partition; to the others, a dead process).
-   */
-  const node = (inference: Partial<InferenceService>, leaseMs = 60_000) => {
-    const service = { listDetectors: () => [{ id: 'det', description: '', classes: ['car', 'truck'], threshold: 0.3 }], ...inference } as InferenceService;
-    let cut = false;
-    const reach = new Proxy(jobs, {
-      get: (target, key) => {
-        const v = Reflect.get(target, key) as unknown;
-        return typeof v !== 'function' ? v : (...args: unknown[]) => (cut ? Promise.reject(new Error('connection refused')) : (v as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
-    const storage = { meta: meta_, jobs: reach } as unknown as Storage;
-    const p = new Prelabeller({ storage, rooms, inference: () => service, log: pino({ level: 'silent' }), nodeId: `n${nodes.length}`, leaseMs, onEnded: (_id, st) => void ended.push(st) });
-    nodes.push(p);
-    return Object.assign(p, { cut: () => void (cut = true) });
-  };
-  onTestFinished(async () => {
-    for (const n of nodes) await n.stopAll(1000);
-    await jobs.close();
-    await meta.close();
-  });
-  return { projectId, userId: user.id, node, doc, ended, jobs, meta };
-}
+import { H, until, W, wholeMask, world } from '../../../tests/helpers/prelabelWorld';
 
 /** The old single-node setup: one Prelabeller. */
 async function setup(inference: Partial<InferenceService>, taskCount = 2, deleted = new Set<string>()) {
@@ -84,11 +18,6 @@ async function setup(inference: Partial<InferenceService>, taskCount = 2, delete
   return { ...w, p: w.node(inference) };
 }
 
-const wholeMask = () => encodeRle(new Uint8Array(W * H).fill(1), W, H);
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-};
 
 describe('Prelabeller', () => {
   it('waits while every worker is full and asks again, so no image goes without its objects', async () => {
@@ -202,130 +131,3 @@ describe('Prelabeller', () => {
   });
 });
 
-describe('a pre-labelling run held under a lease', () => {
-  const det = { detectFor: async () => ({ detections: [{ box: [0, 0, 10, 10] as [number, number, number, number], label: 'car', score: 0.9 }], model: 'det' }), segmentFor: async () => ({ mask: wholeMask(), model: 'click' }) };
-  /** The detector of a process that stalls at task `at` until `release()`. */
-  function stallingAt(at: string) {
-    let release: (() => void) | null = null;
-    const reached = () => release !== null;
-    return {
-      inference: {
-        ...det,
-        detectFor: async (task: { id: string }) => {
-          if (task.id === at) await new Promise<void>((r) => (release = r));
-          return det.detectFor();
-        },
-      },
-      reached,
-      release: () => release?.(),
-    };
-  }
-  /** `n` tasks, a run started on a first process whose detector stalls at task `at`, which it has reached. */
-  async function stalledRun(n: number, at: string, leaseMs = 60_000) {
-    const w = await world(n);
-    const a = stallingAt(at);
-    const first = w.node(a.inference, leaseMs);
-    await first.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
-    await until(a.reached);
-    return { w, a, first };
-  }
-  const carsPerTask = (doc: (room: string) => Y.Doc, n: number) => Array.from({ length: n }, (_, i) => listObjects(doc(`task:t${i}`)).length);
-
-  it('is carried on by another process when its own stops renewing (cut off or killed), from the task it had reached, ended once', async () => {
-    const { w, a, first: nodeA } = await stalledRun(4, 't2', 300); // t0 and t1 done and recorded; node A hangs in t2, cut off from the database
-    nodeA.cut();
-    const nodeB = w.node(det, 300);
-    expect(await nodeB.status(w.projectId)).toMatchObject({ state: 'running', done: 2, total: 4, resumed: 0 });
-    nodeB.startSweeping();
-    await until(() => w.ended.length === 1);
-    expect(w.ended[0]).toMatchObject({ state: 'done', done: 4, total: 4, objects: 4, resumed: 1 });
-    expect(carsPerTask(w.doc, 4)).toEqual([1, 1, 1, 1]);
-    // An annotator deletes t2's object (a false positive). Then node A's task returns: past its
-    // lease, it writes nothing more (not the deleted object again) and tells nobody.
-    const t2 = w.doc('task:t2');
-    deleteObject(t2, listObjects(t2)[0].id);
-    a.release();
-    await new Promise((r) => setTimeout(r, 400));
-    expect(carsPerTask(w.doc, 4)).toEqual([1, 1, 0, 1]);
-    expect(w.ended).toHaveLength(1);
-    expect(await nodeB.status(w.projectId)).toMatchObject({ state: 'done', done: 4, resumed: 1 });
-  }, 20_000);
-
-  it('is handed back by a server shutting down and carried on by the next start at once, with nothing told until it ends', async () => {
-    const { w, a, first } = await stalledRun(3, 't1');
-    const stopping = first.stopAll(5000);
-    a.release(); // the task in hand is finished, then the run handed back
-    await stopping;
-    expect(await w.jobs.get(w.projectId, 'prelabel')).toMatchObject({ state: 'running', leaseUntil: 0 });
-    expect(await first.status(w.projectId)).toMatchObject({ state: 'running', done: 2 });
-    expect(w.ended).toHaveLength(0);
-    const next = w.node(det, 600); // looks every 200 ms; a lease of 60 s would not matter: it was handed back
-    next.startSweeping();
-    await until(() => w.ended.length === 1);
-    expect(w.ended[0]).toMatchObject({ state: 'done', done: 3, objects: 3, resumed: 1 });
-    expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 1]);
-  }, 20_000);
-
-  it('is handed back at shutdown even when the image in hand outlasts the wait, and that image is done again by the next start', async () => {
-    const { w, a, first } = await stalledRun(2, 't1');
-    await first.stopAll(200); // t1 never answers in time
-    expect(await w.jobs.get(w.projectId, 'prelabel')).toMatchObject({ state: 'running', leaseUntil: 0 });
-    const next = w.node(det, 600);
-    next.startSweeping();
-    await until(() => w.ended.length === 1);
-    a.release(); // the old process's answer comes at last: it writes nothing
-    await new Promise((r) => setTimeout(r, 200));
-    expect(w.ended[0]).toMatchObject({ state: 'done', done: 2, objects: 2, resumed: 1 });
-    expect(carsPerTask(w.doc, 2)).toEqual([1, 1]);
-    expect(w.ended).toHaveLength(1);
-  }, 20_000);
-
-  it('stops where it runs when asked through another node, and a run nobody holds is stopped at once', async () => {
-    const w = await world(3);
-    const a = stallingAt('t1');
-    const nodeA = w.node(a.inference, 60_000);
-    const nodeB = w.node(det, 60_000);
-    await nodeA.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
-    await expect(nodeB.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'all' })).rejects.toMatchObject({ code: 'conflict' });
-    await until(a.reached);
-    expect(await nodeB.stop(w.projectId)).toMatchObject({ state: 'running' });
-    a.release();
-    await until(() => w.ended.length === 1);
-    expect(w.ended[0]).toMatchObject({ state: 'stopped', done: 2, total: 3 });
-    expect(await nodeB.status(w.projectId)).toMatchObject({ state: 'stopped', done: 2 });
-    expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 0]);
-
-    // Again on the rest, and node C stalls and is cut off; nobody has taken the run over yet.
-    const c = stallingAt('t2');
-    const nodeC = w.node(c.inference, 300);
-    await nodeC.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
-    await until(c.reached);
-    nodeC.cut();
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await nodeB.stop(w.projectId)).toMatchObject({ state: 'stopped', done: 2, total: 3, skipped: 2 });
-    expect(w.ended.map((e) => e.state)).toEqual(['stopped', 'stopped']);
-    c.release();
-    await new Promise((r) => setTimeout(r, 200));
-    expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 0]);
-    expect(w.ended).toHaveLength(2);
-  }, 20_000);
-
-  it('pre-labels new uploads once uploads pause, after the run going on, in a run of their own', async () => {
-    const w = await world(4);
-    await w.meta.setProjectSettings(w.projectId, { noOverlap: false, autoPrelabel: { labels: { car: 'car' } } });
-    const a = stallingAt('t0');
-    const node = w.node(a.inference);
-    await node.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty', taskIds: ['t0', 't1'] });
-    await until(a.reached);
-    node.tasksAdded(w.projectId, 't2');
-    node.tasksAdded(w.projectId, 't3');
-    await new Promise((r) => setTimeout(r, 2500)); // uploads paused; the run going on keeps them waiting
-    expect(w.ended).toHaveLength(0);
-    a.release();
-    await until(() => w.ended.length === 2);
-    expect(w.ended[0]).toMatchObject({ total: 2, done: 2 });
-    expect(w.ended[0].auto).toBeUndefined();
-    expect(w.ended[1]).toMatchObject({ auto: true, total: 2, done: 2, objects: 2, state: 'done' });
-    expect(carsPerTask(w.doc, 4)).toEqual([1, 1, 1, 1]);
-  }, 20_000);
-});

@@ -96,14 +96,24 @@ export class Prelabeller {
 
   constructor(private readonly deps: PrelabelDeps) {
     this.owner = `${deps.nodeId}/${randomBytes(4).toString('hex')}`;
-    this.uploads = new NewUploads({ meta: deps.storage.meta, log: deps.log, start: (projectId, by, opts) => this.start(projectId, by, opts, true) });
+    this.uploads = new NewUploads({
+      meta: deps.storage.meta,
+      jobs: deps.storage.jobs,
+      log: deps.log,
+      canRun: () => !!deps.inference()?.listDetectors().length,
+      start: (projectId, by, opts) => this.start(projectId, by, opts, true),
+    });
   }
 
-  /** Looks for runs nobody holds (their process died or shut down) every third of a lease and carries them on. */
+  /**
+   * Looks for runs nobody holds (their process died or shut down) every third of a lease and
+   * carries them on, and for new uploads waiting for their run (newUploads.ts).
+   */
   startSweeping(): void {
     if (this.sweeper || this.closed) return;
     this.sweeper = setInterval(() => void this.sweep(), Math.max(100, Math.floor(this.deps.leaseMs / 3)));
     this.sweeper.unref();
+    this.uploads.startSweeping();
   }
 
   /** The project's run, wherever it runs (null: never pre-labelled). */
@@ -114,9 +124,12 @@ export class Prelabeller {
     return job ? this.statusOf(job) : null;
   }
 
-  /** An image was uploaded to the project (pre-labelled by itself when its settings say so: newUploads.ts). */
-  tasksAdded(projectId: ProjectId, taskId: string): void {
-    if (!this.closed) this.uploads.tasksAdded(projectId, taskId);
+  /**
+   * An image is about to become a task of the project, before its row is written (pre-labelled by
+   * itself when the project's settings say so: newUploads.ts).
+   */
+  async uploading(projectId: ProjectId, taskId: string): Promise<void> {
+    if (!this.closed) await this.uploads.uploading(projectId, taskId);
   }
 
   /** Starts a run (`conflict` while one runs anywhere); resolves its first status at once, the work goes on. */
