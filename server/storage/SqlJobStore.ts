@@ -150,10 +150,11 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  async waiting(kind: string): Promise<QueueHead[]> {
+  async waiting(kind: string, projectId?: ProjectId): Promise<QueueHead[]> {
     const r = await this.q<{ project_id: string; n: number | string; last: number | string }>(
-      `SELECT project_id, COUNT(*) AS n, MAX(added_at) AS last FROM project_job_queue WHERE kind = $1 GROUP BY project_id ORDER BY MIN(added_at), project_id`,
-      [kind],
+      `SELECT project_id, COUNT(*) AS n, MAX(added_at) AS last FROM project_job_queue WHERE kind = $1 AND (CAST($2 AS TEXT) IS NULL OR project_id = $2)
+       GROUP BY project_id ORDER BY MIN(added_at), project_id`,
+      [kind, projectId ?? null],
     );
     return r.rows.map((x) => ({ projectId: x.project_id as ProjectId, count: Number(x.n), lastAddedAt: Number(x.last) }));
   }

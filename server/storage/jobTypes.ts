@@ -71,8 +71,8 @@ export interface JobStore {
    * `not_found` when the project does not exist.
    */
   enqueue(projectId: ProjectId, kind: string, items: string[], now: number): Promise<void>;
-  /** The projects with items of `kind` waiting: how many, and when the latest was added. */
-  waiting(kind: string): Promise<QueueHead[]>;
+  /** The projects with items of `kind` waiting (or only the one named): how many, and when the latest was added. */
+  waiting(kind: string, projectId?: ProjectId): Promise<QueueHead[]>;
   /** The project's items of `kind` waiting, oldest first. */
   queued(projectId: ProjectId, kind: string): Promise<QueuedItem[]>;
   /** Takes these items off the project's queue of `kind` (a run took them, or they are not wanted). */

@@ -109,7 +109,7 @@ describe('find objects with the detector', () => {
 });
 
 describe('find objects when the detector joins late', () => {
-  it('shows the button (and the project page its panel) a few seconds after a worker with the detector joins', async () => {
+  it('shows the button (and the project page its panel) a few seconds after a worker with the detector joins, and the uploads that waited for it are pre-labelled', async () => {
     // No local worker: the editor opens with no detector listed; a (GPU, say) worker joins after.
     const srv = await startTestServer({ inference: true, env: { INFERENCE_WORKERS: '0' } });
     const browser = await launch();
@@ -117,6 +117,10 @@ describe('find objects when the detector joins late', () => {
     try {
       const image = fs.readFileSync(path.join(DEV, 'images', `${ID}.jpg`));
       const t = await srv.createProjectWithTask({ image, imageType: 'image/jpeg', taskName: 'late.jpg', labels: [{ name: 'Backpack', color: '#22c55e' }] });
+      // The project pre-labels new uploads; one arrives while no worker runs the detector.
+      expect((await srv.api('PUT', `/api/projects/${t.projectId}/settings`, { noOverlap: false, autoPrelabel: { labels: { backpack: 'Backpack' } } })).status).toBe(200);
+      const upload = await srv.api('POST', `/api/projects/${t.projectId}/tasks?name=waiting.jpg`, image, undefined, { 'content-type': 'image/jpeg' });
+      expect(upload.status).toBe(201);
       const ctx = await browser.newContext();
       const page = await openTask(ctx, srv.url, t.taskId, srv.adminToken);
       const projectPage = await ctx.newPage(); // and the project page, with its pre-labelling panel
@@ -125,10 +129,17 @@ describe('find objects when the detector joins late', () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect(await page.getByTestId('find-objects').count()).toBe(0);
       expect(await projectPage.getByTestId('prelabel').count()).toBe(0);
+      expect(await projectPage.getByTestId('prelabel-waiting').textContent()).toBe('1 new upload waits to be pre-labelled: no worker runs the detector now; it is pre-labelled once one does.');
+      await shot(projectPage, 'detect-upload-waiting');
       worker = await startTestWorker(srv.url, (srv.server.inference as InferencePool).workerToken, { modelsDir: path.resolve('models'), cacheBytes: 1 << 26 });
       // Well before the editor's minute-long refresh of its lists.
       await page.getByTestId('find-objects').waitFor({ timeout: 20_000 });
       await projectPage.getByTestId('prelabel').waitFor({ timeout: 20_000 });
+      // The upload that waited gets its run, and the page says so.
+      const status = projectPage.getByTestId('prelabel-status');
+      const said = async () => ((await status.count()) ? ((await status.textContent()) ?? '').replace(/\s+/g, ' ').trim() : '');
+      await waitFor(async () => /^New uploads: Done: 1 \/ 1 images, [1-9]\d* objects? added$/.test(await said()), 'the run over the upload that waited', 30_000);
+      expect(await projectPage.getByTestId('prelabel-waiting').count()).toBe(0);
     } finally {
       await worker?.close();
       await browser.close();

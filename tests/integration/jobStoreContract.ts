@@ -111,6 +111,7 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
         { projectId, count: 3, lastAddedAt: t + 10 },
         { projectId: second, count: 1, lastAddedAt: t + 5 },
       ]);
+      expect(await a.waiting('prelabel', second)).toEqual([{ projectId: second, count: 1, lastAddedAt: t + 5 }]);
       expect(await other.queued(projectId, 'prelabel')).toEqual([
         { item: 't1', addedAt: t },
         { item: 't2', addedAt: t + 10 },

@@ -10,6 +10,7 @@ import { decodeRle, encodeRle, rleBbox, rleIou } from '../../shared/codecs/rle';
 import { createObject, deleteObject, initTaskDoc, listObjects, readMeta, setMask } from '../../shared/schema/annotation';
 import { boxIou } from '../../shared/geometry/boxIou';
 import { devMaskBox, DEV } from '../helpers/devMasks';
+import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
@@ -285,12 +286,17 @@ describe('a pre-labelling job stopped halfway', () => {
 });
 
 describe('pre-labelling without a detector', () => {
-  it('says no worker runs one', async () => {
+  it('says no worker runs one, and counts the new uploads waiting for one', async () => {
     const s = await startTestServer();
     try {
       const { projectId } = await s.createProjectWithTask({ labels: [{ name: 'car', color: '#ff0000' }] });
       const r = await s.api('POST', `/api/projects/${projectId}/prelabel`, { labels: { car: 'car' } });
       expect(r.body.error.code).toBe('no_worker');
+      // New uploads wait for one, and the status says how many.
+      expect((await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: false, autoPrelabel: { labels: { car: 'car' } } })).status).toBe(200);
+      for (const name of ['a.png', 'b.png']) expect((await s.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(16, 12), undefined, { 'content-type': 'image/png' })).status).toBe(201);
+      await new Promise((r) => setTimeout(r, 2500)); // past the wait for uploads to pause
+      expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).toEqual({ state: 'idle', waiting: 2 });
     } finally {
       await s.close();
     }

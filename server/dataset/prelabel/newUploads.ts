@@ -51,6 +51,11 @@ export class NewUploads {
     this.later(projectId, AUTO_SETTLE_MS);
   }
 
+  /** How many of the project's new uploads wait for their run. */
+  async waitingCount(projectId: ProjectId): Promise<number> {
+    return (await this.deps.jobs.waiting(NEW_UPLOADS, projectId))[0]?.count ?? 0;
+  }
+
   /** Looks at the waiting lists now and every AUTO_RETRY_MS (a start picks up what a dead process left). */
   startSweeping(): void {
     if (this.sweeper || this.stopped) return;

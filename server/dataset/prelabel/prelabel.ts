@@ -124,6 +124,11 @@ export class Prelabeller {
     return job ? this.statusOf(job) : null;
   }
 
+  /** How many of the project's new uploads wait for their run (another goes on, or no detector is reachable). */
+  waitingUploads(projectId: ProjectId): Promise<number> {
+    return this.uploads.waitingCount(projectId);
+  }
+
   /**
    * An image is about to become a task of the project, before its row is written (pre-labelled by
    * itself when the project's settings say so: newUploads.ts).

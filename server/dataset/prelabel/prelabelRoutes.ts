@@ -45,7 +45,8 @@ export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabe
   router.add('GET', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
     const projectId = params.projectId as ProjectId;
     await owner(req, q, projectId);
-    sendJson(res, 200, (await prelabel.status(projectId)) ?? { state: 'idle' });
+    const [status, waiting] = await Promise.all([prelabel.status(projectId), prelabel.waitingUploads(projectId)]);
+    sendJson(res, 200, { ...(status ?? { state: 'idle' }), waiting });
   });
 
   router.add('DELETE', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {

@@ -94,6 +94,8 @@ export const PrelabelStatusSchema = z.object({
   auto: z.boolean().optional(),
   /** `withdraw`: a run removing untouched pre-labels (`objects`: how many). */
   mode: z.literal('withdraw').optional(),
+  /** New uploads waiting for their run (GET only): another run goes on, or no worker runs the detector. */
+  waiting: z.number().optional(),
 });
 export type PrelabelStatus = z.infer<typeof PrelabelStatusSchema>;
 
