@@ -41,7 +41,17 @@ export async function addImage(
   // Noted for pre-labelling before the row exists: a process killed in between leaves a note
   // without a task (dropped later), never a new task without its note.
   await deps.uploading?.(projectId, id);
-  const task = await storage.meta.createTask({ id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash });
+  const input = { id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash };
+  let task: Task;
+  if (opts.ifNew) {
+    // Checked again where it is atomic: a retried import running beside the first adds nothing.
+    const made = await storage.meta.createTaskIfNew(input);
+    if (made.existing) {
+      await storage.images.delete(imageKey).catch((err: unknown) => deps.log.warn({ err, imageKey }, 'could not remove the image of a task not made'));
+      return { ...made.task, existing: true };
+    }
+    task = made.task;
+  } else task = await storage.meta.createTask(input);
   await deps.hookEvents?.told('task.created', task, user);
   return task;
 }

@@ -126,6 +126,12 @@ export interface MetaStore {
   getTask(id: TaskId): Promise<Task | null>;
   /** The project's first task whose image has these bytes (`contentHash` given when it was made), or null. */
   findTaskByContent(projectId: ProjectId, contentHash: string): Promise<Task | null>;
+  /**
+   * Creates the task unless the project has one with the same `contentHash`, which is answered
+   * instead (`existing`). Atomic: two requests adding the same image at once, on any nodes, make
+   * one task.
+   */
+  createTaskIfNew(input: NewTask & { contentHash: string }): Promise<{ task: Task; existing: boolean }>;
   listTasks(projectId: ProjectId): Promise<Task[]>;
   setTaskStatus(id: TaskId, status: TaskStatus): Promise<void>;
   /** Mirrors the review room's flag reason into the row (null: not flagged); `not_found` when none. */

@@ -253,6 +253,16 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await expect(meta.createTask({ projectId: p.id, name: 'b.png', width: 1, height: 1, imageKey: 'b', mime: 'image/png', contentHash: 'not-a-hash' })).rejects.toMatchObject({ code: 'validation_failed' });
         await meta.deleteTask(hashed.id);
         expect((await meta.findTaskByContent(p.id, hash))?.name).toBe('h2.png');
+        // Made only when new, atomically: eight requests adding one image at once make one task.
+        const fresh = 'cd'.repeat(32);
+        await Promise.all(Array.from({ length: 8 }, () => meta.listTasks(p.id))); // connections open, so the eight below do run at once
+        const racing = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => meta.createTaskIfNew({ projectId: p.id, name: `r${i}.png`, width: 1, height: 1, imageKey: `r${i}`, mime: 'image/png', contentHash: fresh })),
+        );
+        expect(racing.filter((r) => !r.existing)).toHaveLength(1);
+        expect(new Set(racing.map((r) => r.task.id)).size).toBe(1);
+        expect((await meta.listTasks(p.id)).filter((t) => t.name.startsWith('r'))).toHaveLength(1);
+        expect(await meta.createTaskIfNew({ projectId: p.id, name: 'again.png', width: 1, height: 1, imageKey: 'g', mime: 'image/png', contentHash: hash })).toMatchObject({ existing: true, task: { name: 'h2.png' } });
         const fixed = await meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'x.png', width: 1, height: 1, imageKey: 'x', mime: 'image/png' });
         expect(fixed.id).toBe('myTaskId');
         await expect(meta.createTask({ id: 'myTaskId' as TaskId, projectId: p.id, name: 'y.png', width: 1, height: 1, imageKey: 'y', mime: 'image/png' }))

@@ -1,7 +1,8 @@
 // Images added by URL (POST /api/projects/:id/tasks/from-urls): the server fetches each from an
 // image server (here on a local port), follows a redirect, and adds it as a task named after the
 // URL, in the order given whatever order the answers come in; each bad URL gets its own error code (missing, too large, not an image, too slow) while the
-// others are added; an image the project has already (the same bytes) is not added twice; a
+// others are added; an image the project has already (the same bytes) is not added twice, even by
+// two imports at once; a
 // default server refuses addresses inside its network; owners only.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,6 +76,14 @@ describe('images added by URL', () => {
     // Another project has none of them: added there.
     const other = await s.createProjectWithTask({ name: 'Elsewhere', image: await makeImage(32, 24, 'png') });
     expect((await s.api('POST', `/api/projects/${other.projectId}/tasks/from-urls`, { urls: [`${base}/frames/street%20view.jpg`] })).body).toMatchObject({ added: 1, existing: 0 });
+    // A list sent twice at once (a client that timed out and retried while the first still ran): each image added once.
+    const twice = await s.createProjectWithTask({ name: 'Retried', image: await makeImage(32, 24, 'png') });
+    const list = { urls: [`${base}/frames/0001.png?X-Amz-Signature=ghi`, `${base}/frames/street%20view.jpg`] };
+    const both = await Promise.all([0, 1].map(() => s.api('POST', `/api/projects/${twice.projectId}/tasks/from-urls`, list)));
+    expect(both.map((x) => x.body.added + x.body.existing)).toEqual([2, 2]);
+    expect(both[0].body.added + both[1].body.added).toBe(2);
+    expect(both[0].body.results.map((x: { id: string }) => x.id)).toEqual(both[1].body.results.map((x: { id: string }) => x.id));
+    expect((await s.api('GET', `/api/projects/${twice.projectId}/tasks`)).body).toHaveLength(3);
     // The fetched bytes are what the task serves.
     const served = await s.api('GET', `/api/tasks/${a.id}/image`);
     expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/png']);

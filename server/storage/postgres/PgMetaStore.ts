@@ -146,9 +146,23 @@ export class PgMetaStore implements MetaStore {
   }
 
   async createTask(input: NewTask): Promise<Task> {
+    return this.insertTask(input, this.pool);
+  }
+
+  async createTaskIfNew(input: NewTask & { contentHash: string }): Promise<{ task: Task; existing: boolean }> {
+    return this.tx(async (c) => {
+      // Two nodes adding the same image at once: the second waits here, then finds the first's row.
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`task-content:${input.projectId}:${input.contentHash}`]);
+      const same = await c.query<TaskRow>('SELECT * FROM tasks WHERE project_id = $1 AND content_hash = $2 ORDER BY created_at, ord LIMIT 1', [input.projectId, input.contentHash]);
+      return same.rows[0] ? { task: toTask(same.rows[0]), existing: true } : { task: await this.insertTask(input, c), existing: false };
+    });
+  }
+
+  private async insertTask(input: NewTask, on: Pick<Pool, 'query'>): Promise<Task> {
+    if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the metadata store is closed');
     const task = newTask(input);
     try {
-      await this.q(
+      await on.query(
         `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10)`,
         [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null],

@@ -161,6 +161,19 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async createTask(input: NewTask): Promise<Task> {
+    return this.insertTask(input);
+  }
+
+  async createTaskIfNew(input: NewTask & { contentHash: string }): Promise<{ task: Task; existing: boolean }> {
+    const db = this.live();
+    // One write transaction (IMMEDIATE: the write lock first), so no other connection adds the same image between the look and the insert.
+    return db.transaction(() => {
+      const same = db.prepare('SELECT * FROM tasks WHERE project_id = ? AND content_hash = ? ORDER BY created_at, rowid LIMIT 1').get(input.projectId, input.contentHash) as TaskRow | undefined;
+      return same ? { task: toTask(same), existing: true } : { task: this.insertTask(input), existing: false };
+    }).immediate();
+  }
+
+  private insertTask(input: NewTask): Task {
     const task = newTask(input);
     try {
       this.live().prepare(
