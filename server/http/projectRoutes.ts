@@ -64,15 +64,15 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     sendJson(res, 200, { ...project, role });
   });
 
-  /** A project setting only its owner changes: a JSON body checked by `schema`, stored, echoed. */
-  function ownerPut<S extends z.ZodType>(path: string, schema: S, store: (id: ProjectId, body: z.infer<S>) => Promise<void>): void {
+  /** A project setting only its owner changes: a JSON body checked by `schema`, stored, echoed (or what `store` says it stored). */
+  function ownerPut<S extends z.ZodType>(path: string, schema: S, store: (id: ProjectId, body: z.infer<S>) => Promise<unknown>): void {
     router.add('PUT', `/api/projects/:projectId/${path}`, async ({ req, res, query, params }) => {
       const user = await requireUser(deps, req, query);
       const id = params.projectId as ProjectId;
       await requireOwner(deps, user, id);
       const body = await readJson(req, config.limits.maxJsonBytes, schema);
-      await store(id, body);
-      sendJson(res, 200, body);
+      const stored = await store(id, body);
+      sendJson(res, 200, stored ?? body);
     });
   }
   ownerPut('labels', SetLabelsSchema, (id, b) => meta.setProjectLabels(id, b.labels));
@@ -82,14 +82,19 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   ownerPut('name', SetProjectNameSchema, (id, b) => meta.setProjectName(id, b.name));
   // The owner's rules for every editor of the project (masks kept apart), read with the project.
   // Pre-labelling new uploads names project labels: refused here, not found missing at every upload.
+  // `autoPrelabel` left out keeps the stored one (null turns it off): a client from before it, or a
+  // script that sets noOverlap, must not switch the owner's pre-labelling of new uploads off.
   ownerPut('settings', ProjectSettingsSchema, async (id, b) => {
+    const project = await meta.getProject(id);
     if (b.autoPrelabel) {
-      const labels = (await meta.getProject(id))?.labels.map((l) => l.name) ?? [];
       // The detector's classes when a worker announces one now (else checked when a run starts).
-      const problem = mappingProblem(b.autoPrelabel, labels, deps.inference()?.listDetectors()[0]?.classes ?? null);
+      const problem = mappingProblem(b.autoPrelabel, project?.labels.map((l) => l.name) ?? [], deps.inference()?.listDetectors()[0]?.classes ?? null);
       if (problem) throw new TandemError(ErrorCode.ValidationFailed, problem);
     }
-    await meta.setProjectSettings(id, b);
+    const kept = b.autoPrelabel === undefined ? project?.settings?.autoPrelabel : undefined;
+    const settings = kept ? { ...b, autoPrelabel: kept } : b;
+    await meta.setProjectSettings(id, settings);
+    return settings;
   });
 
   // Raw image bytes as the body; the cap applies while streaming, then sharp checks the header

@@ -270,6 +270,11 @@ describe('a pre-labelling job stopped halfway', () => {
     }
     expect((await put({ noOverlap: false, autoPrelabel: { labels: { backpack: 'bag' }, threshold: 0.35 } })).status).toBe(200);
     expect((await s.api('GET', `/api/projects/${projectId}`)).body.settings).toEqual({ noOverlap: false, autoPrelabel: { labels: { backpack: 'bag' }, threshold: 0.35 } });
+    // A client that knows only noOverlap (an older page, a script) changes that and keeps the rest.
+    const older = await put({ noOverlap: true });
+    expect(older.body).toEqual({ noOverlap: true, autoPrelabel: { labels: { backpack: 'bag' }, threshold: 0.35 } });
+    expect((await s.api('GET', `/api/projects/${projectId}`)).body.settings).toEqual(older.body);
+    expect((await put({ noOverlap: false })).body.autoPrelabel).toEqual({ labels: { backpack: 'bag' }, threshold: 0.35 });
     const batch = [await upload('a.jpg'), await upload('b.jpg'), await upload('c.jpg')];
     let st: any;
     await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state === 'done', 'the run over the new uploads', 90_000);
