@@ -71,7 +71,7 @@ describe('pre-labelling a project with the detector', () => {
     const ana = await s.addMember(projectId, 'annotator', 'Ana');
     const start = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/prelabel`, body, token);
     expect((await start({ labels: { backpack: 'Backpack' } }, ana.token)).body.error.code).toBe('forbidden');
-    expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).toEqual({ state: 'idle' });
+    expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).toEqual({ state: 'idle', waiting: 0 });
     for (const [body, says] of [
       [{ labels: {} }, 'at least one class'],
       [{ labels: { unicorn: 'Backpack' } }, 'unicorn'],
