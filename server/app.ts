@@ -116,6 +116,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const deps: HttpDeps = {
     config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, hookEvents,
     uploading: async (projectId, taskId) => dataset?.prelabel.uploading(projectId, taskId),
+    uploadDropped: async (projectId, taskId) => dataset?.prelabel.uploadDropped(projectId, taskId),
   };
   // First: its GET /api/tasks/:id/export serves every format (coco, coco-polygons, voc, yolo).
   dataset = datasetRoutes(router, deps, metrics);

@@ -42,16 +42,26 @@ export async function addImage(
   // without a task (dropped later), never a new task without its note.
   await deps.uploading?.(projectId, id);
   const input = { id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash };
-  let task: Task;
-  if (opts.ifNew) {
-    // Checked again where it is atomic: a retried import running beside the first adds nothing.
-    const made = await storage.meta.createTaskIfNew(input);
-    if (made.existing) {
-      await storage.images.delete(imageKey).catch((err: unknown) => deps.log.warn({ err, imageKey }, 'could not remove the image of a task not made'));
-      return { ...made.task, existing: true };
-    }
-    task = made.task;
-  } else task = await storage.meta.createTask(input);
-  await deps.hookEvents?.told('task.created', task, user);
-  return task;
+  let made: { task: Task; existing: boolean };
+  try {
+    // With ifNew, checked again where it is atomic: a retried import running beside the first adds nothing.
+    made = opts.ifNew ? await storage.meta.createTaskIfNew(input) : { task: await storage.meta.createTask(input), existing: false };
+  } catch (e) {
+    await notMade(deps, projectId, id, imageKey);
+    throw e;
+  }
+  if (made.existing) {
+    await notMade(deps, projectId, id, imageKey);
+    return { ...made.task, existing: true };
+  }
+  await deps.hookEvents?.told('task.created', made.task, user);
+  return made.task;
+}
+
+/** No task was made after all: its note and its image go (a failure to remove them is only logged). */
+async function notMade(deps: HttpDeps, projectId: ProjectId, id: TaskId, imageKey: string): Promise<void> {
+  await Promise.all([
+    deps.uploadDropped?.(projectId, id).catch((err: unknown) => deps.log.warn({ err, taskId: id }, 'could not drop the pre-labelling note of a task not made')),
+    deps.storage.images.delete(imageKey).catch((err: unknown) => deps.log.warn({ err, imageKey }, 'could not remove the image of a task not made')),
+  ]);
 }

@@ -27,6 +27,8 @@ export interface HttpDeps {
    * (pre-labelling new uploads, when the project asks for it). A rejection fails the upload.
    */
   uploading?: (projectId: ProjectId, taskId: string) => Promise<void>;
+  /** The task `uploading` announced was not made after all (the same image was there, or the write failed). */
+  uploadDropped?: (projectId: ProjectId, taskId: string) => Promise<void>;
 }
 
 /**

@@ -77,13 +77,16 @@ describe('images added by URL', () => {
     const other = await s.createProjectWithTask({ name: 'Elsewhere', image: await makeImage(32, 24, 'png') });
     expect((await s.api('POST', `/api/projects/${other.projectId}/tasks/from-urls`, { urls: [`${base}/frames/street%20view.jpg`] })).body).toMatchObject({ added: 1, existing: 0 });
     // A list sent twice at once (a client that timed out and retried while the first still ran): each image added once.
-    const twice = await s.createProjectWithTask({ name: 'Retried', image: await makeImage(32, 24, 'png') });
+    const twice = await s.createProjectWithTask({ name: 'Retried', image: await makeImage(32, 24, 'png'), labels: [{ name: 'car', color: '#ff0000' }] });
+    // The project pre-labels new uploads (no worker runs the detector here: they wait, counted).
+    expect((await s.api('PUT', `/api/projects/${twice.projectId}/settings`, { noOverlap: false, autoPrelabel: { labels: { car: 'car' } } })).status).toBe(200);
     const list = { urls: [`${base}/frames/0001.png?X-Amz-Signature=ghi`, `${base}/frames/street%20view.jpg`] };
     const both = await Promise.all([0, 1].map(() => s.api('POST', `/api/projects/${twice.projectId}/tasks/from-urls`, list)));
     expect(both.map((x) => x.body.added + x.body.existing)).toEqual([2, 2]);
     expect(both[0].body.added + both[1].body.added).toBe(2);
     expect(both[0].body.results.map((x: { id: string }) => x.id)).toEqual(both[1].body.results.map((x: { id: string }) => x.id));
     expect((await s.api('GET', `/api/projects/${twice.projectId}/tasks`)).body).toHaveLength(3);
+    expect((await s.api('GET', `/api/projects/${twice.projectId}/prelabel`)).body.waiting).toBe(2); // the images not made twice are not waiting twice
     // The fetched bytes are what the task serves.
     const served = await s.api('GET', `/api/tasks/${a.id}/image`);
     expect([served.status, served.headers.get('content-type')]).toEqual([200, 'image/png']);

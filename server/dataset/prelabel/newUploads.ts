@@ -51,6 +51,11 @@ export class NewUploads {
     this.later(projectId, AUTO_SETTLE_MS);
   }
 
+  /** The task announced was not made after all (the same image was there, or its write failed). */
+  async dropped(projectId: ProjectId, taskId: string): Promise<void> {
+    await this.deps.jobs.dequeue(projectId, NEW_UPLOADS, [taskId]);
+  }
+
   /** How many of the project's new uploads wait for their run. */
   async waitingCount(projectId: ProjectId): Promise<number> {
     return (await this.deps.jobs.waiting(NEW_UPLOADS, projectId))[0]?.count ?? 0;

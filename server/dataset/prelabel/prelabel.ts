@@ -137,6 +137,11 @@ export class Prelabeller {
     if (!this.closed) await this.uploads.uploading(projectId, taskId);
   }
 
+  /** The task `uploading` announced was not made after all. */
+  uploadDropped(projectId: ProjectId, taskId: string): Promise<void> {
+    return this.uploads.dropped(projectId, taskId);
+  }
+
   /** Starts a run (`conflict` while one runs anywhere); resolves its first status at once, the work goes on. */
   async start(projectId: ProjectId, by: UserId, opts: PrelabelOptions, auto = false): Promise<PrelabelStatus> {
     const inference = this.deps.inference();
