@@ -24,6 +24,8 @@ export interface NewUploadsDeps {
   log: Logger;
   /** Whether this process reaches a worker that runs the detector (only such a node starts runs). */
   canRun: () => boolean;
+  /** Whether the project has a run going on, anywhere (the uploads then wait: nothing more is read). */
+  running: (projectId: ProjectId) => Promise<boolean>;
   /** Starts a run marked as the new uploads' (`conflict` while one runs anywhere). */
   start: (projectId: ProjectId, by: UserId, opts: PrelabelOptions) => Promise<unknown>;
 }
@@ -125,6 +127,7 @@ export class NewUploads {
   /** Starts the run over the project's waiting uploads; they leave the list once the run holds them. */
   private async runWaiting(projectId: ProjectId): Promise<void> {
     const { meta, jobs } = this.deps;
+    if (await this.deps.running(projectId)) return; // asked again when it ends (here) or at the next look
     const [project, waiting] = await Promise.all([meta.getProject(projectId), jobs.queued(projectId, NEW_UPLOADS)]);
     const auto = project?.settings?.autoPrelabel;
     if (!project || !auto) {

@@ -101,6 +101,7 @@ export class Prelabeller {
       jobs: deps.storage.jobs,
       log: deps.log,
       canRun: () => !!deps.inference()?.listDetectors().length,
+      running: async (projectId) => (await deps.storage.jobs.get(projectId, KIND))?.state === 'running',
       start: (projectId, by, opts) => this.start(projectId, by, opts, true),
     });
   }
