@@ -292,7 +292,7 @@ describe('going through a project', () => {
     expect(await cards.last().textContent()).toMatch(/Done/);
   });
 
-  it('says how many objects each image has and finds the images with a label, or with none yet', async () => {
+  it('says how many objects each image has and finds the images with a label, still without one, or with none yet', async () => {
     // Two cars drawn in three.png by a colleague.
     const other = connectClient(srv.wsUrl, `task:${tasks[2]}`, srv.adminToken);
     try {
@@ -317,6 +317,11 @@ describe('going through a project', () => {
       await page.getByTestId('label-filter').selectOption({ label: `No object yet (${(await expected((c) => Object.keys(c).length === 0)).length})` });
       expect(await names()).toEqual(await expected((c) => Object.keys(c).length === 0));
       expect(await names()).not.toContain('three.png');
+      // And those still without a car (counted ones only).
+      const noCar = await expected((c) => !c.car);
+      await page.getByTestId('label-filter').selectOption({ label: `without car (${noCar.length})` });
+      expect(await names()).toEqual(noCar);
+      expect(noCar.length).toBeGreaterThan(0);
       await shot(page, 'task-list-label-filter');
       // Opened from that list, the editor goes through the images with a car only.
       const cars = (await rows()).filter((t) => (t.labelCounts?.car ?? 0) > 0).map((t) => t.name); // upload order, as listed

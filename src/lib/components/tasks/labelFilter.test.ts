@@ -1,7 +1,7 @@
 // The task list's objects per label: the card's line, the filter, and its choices with counts.
 import { describe, expect, it } from 'vitest';
 import type { TaskSummary } from '../../sync/api';
-import { labelChoices, matchesLabel, NO_OBJECTS, objectsLine } from './labelFilter';
+import { describeLabelChoice, labelChoices, matchesLabel, NO_OBJECTS, objectsLine, WITHOUT } from './labelFilter';
 
 const task = (name: string, labelCounts: Record<string, number> | null) =>
   ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts }) as TaskSummary;
@@ -16,22 +16,30 @@ describe('objects per label in the task list', () => {
     expect(objectsLine(null)).toBeNull();
   });
 
-  it('finds the images with a label, or with no object yet; a task not counted matches no choice', () => {
+  it('finds the images with a label, without one, or with no object yet; a task not counted matches no choice', () => {
     const pick = (choice: string) => tasks.filter((t) => matchesLabel(t, choice)).map((t) => t.name);
     expect(pick('')).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(pick('person')).toEqual(['a', 'b']);
     expect(pick('car')).toEqual(['a']);
     expect(pick(NO_OBJECTS)).toEqual(['c']);
     expect(pick('truck')).toEqual([]);
+    // Without a label: the counted tasks lacking it (an empty one lacks every label).
+    expect(pick(WITHOUT + 'car')).toEqual(['b', 'c', 'e']);
+    expect(pick(WITHOUT + 'person')).toEqual(['c', 'e']);
+    expect(pick(WITHOUT + 'truck')).toEqual(['a', 'b', 'c', 'e']);
+    expect([WITHOUT + 'road', NO_OBJECTS, 'car'].map(describeLabelChoice)).toEqual(['without road', 'no object yet', 'car']);
   });
 
-  it("offers the project's labels in its order, then labels it no longer defines, with how many images have each", () => {
+  it("offers the project's labels in its order, then labels it no longer defines, with how many images have each, and how many lack each", () => {
     expect(labelChoices(tasks, ['person', 'car', 'truck'])).toEqual([
       { value: 'person', text: 'person (2)' },
       { value: 'car', text: 'car (1)' },
       { value: 'truck', text: 'truck (0)' },
       { value: 'bicycle', text: 'bicycle (1)' },
       { value: NO_OBJECTS, text: 'No object yet (1)' },
+      { value: WITHOUT + 'person', text: 'without person (2)', group: 'without' },
+      { value: WITHOUT + 'car', text: 'without car (3)', group: 'without' },
+      { value: WITHOUT + 'truck', text: 'without truck (4)', group: 'without' },
     ]);
   });
 });

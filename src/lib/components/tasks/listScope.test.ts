@@ -1,7 +1,7 @@
 // The project page's narrowed list carried into the editor: what it is called, which tasks it
 // keeps in which order, and only for a task it holds.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NO_OBJECTS } from './labelFilter';
+import { NO_OBJECTS, WITHOUT } from './labelFilter';
 import { describeScope, readScope, saveScope, scoped } from './listScope';
 
 describe('the list carried into the editor', () => {
@@ -20,6 +20,7 @@ describe('the list carried into the editor', () => {
   it('says what narrowed it, and nothing when nothing did', () => {
     expect(describeScope({ label: 'bicycle', status: 'In review', filters: ['Assigned to me'], search: 'cam2', order: 'by file name' })).toBe('bicycle · In review · Assigned to me · “cam2” · by file name');
     expect(describeScope({ label: NO_OBJECTS, status: null, filters: [], search: '', order: null })).toBe('no object yet');
+    expect(describeScope({ label: WITHOUT + 'road', status: 'to do', filters: [], search: '', order: null })).toBe('without road · to do');
     expect(describeScope({ label: '', status: null, filters: [], search: '', order: null })).toBe('');
   });
 

@@ -3,7 +3,7 @@
 // bicycle" and opens the first goes through exactly those with previous / next and the queue,
 // and the editor says so ("3 / 17 · bicycle") with a way back to the whole project. Kept in
 // sessionStorage: per tab, gone with it.
-import { NO_OBJECTS } from './labelFilter';
+import { describeLabelChoice } from './labelFilter';
 
 export interface ListScope {
   /** The listed tasks' ids, in the list's order. */
@@ -18,7 +18,7 @@ const key = (projectId: string) => `tandem.scope.${projectId}`;
 
 /** What a narrowed list is called: its choices, in the page's order; '' when nothing narrows it. */
 export function describeScope(parts: { label: string; status: string | null; filters: string[]; search: string; order: string | null }): string {
-  const label = parts.label === NO_OBJECTS ? 'no object yet' : parts.label;
+  const label = parts.label && describeLabelChoice(parts.label);
   return [label, parts.status ?? '', ...parts.filters, parts.search ? `“${parts.search}”` : '', parts.order ?? ''].filter(Boolean).join(' · ');
 }
 
