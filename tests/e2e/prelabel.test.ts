@@ -119,7 +119,7 @@ describe('pre-labelling on the project page', () => {
       await page.getByTestId('prelabel-status').getByText(/Done:|Failed:|Stopped:/).waitFor({ timeout: 120_000 });
       const text = (await page.getByTestId('prelabel-status').textContent())?.replace(/\s+/g, ' ');
       expect(text).toContain('Done: 12 / 12 images');
-      expect(text).toContain('(carried on after its server stopped)');
+      expect(text).toContain('(carried on after a pause)');
       await shot(page, 'prelabel-restart');
     } finally {
       await first?.close();

@@ -113,21 +113,43 @@ describe('Prelabeller', () => {
     expect(entries.filter((e) => e.kind === 'deleted').map((e) => e.withdrawn)).toEqual([true]);
   });
 
-  it('stops with failed when no worker runs the detector any more, and counts other failures and goes on', async () => {
+  it('tries an image again whose worker died under it, and counts it failed when it fails again', async () => {
+    const tries = new Map<string, number>();
+    const { p, ended, doc, projectId, userId } = await setup(
+      {
+        detectFor: async (task) => {
+          const n = (tries.get(task.id) ?? 0) + 1;
+          tries.set(task.id, n);
+          // t0's worker dies once (the second try works); t1 kills its worker every time.
+          if ((task.id === 't0' && n === 1) || task.id === 't1') throw new TandemError(ErrorCode.WorkerFailed, 'the worker failed while detecting');
+          return { detections: [{ box: [0, 0, 10, 10], label: 'car', score: 0.9 }], model: 'det' };
+        },
+        segmentFor: async () => ({ mask: wholeMask(), model: 'click' }),
+      },
+      3,
+    );
+    await p.start(projectId, userId, { labels: { car: 'car' }, scope: 'empty' });
+    await until(() => ended.length === 1);
+    expect(ended[0]).toMatchObject({ state: 'done', done: 3, objects: 2, failedTasks: 1, lastError: '1.jpg: the worker failed while detecting' });
+    expect([...tries.entries()]).toEqual([['t0', 2], ['t1', 2], ['t2', 1]]);
+    expect(['t0', 't1', 't2'].map((t) => listObjects(doc(`task:${t}`)).length)).toEqual([1, 0, 1]);
+  }, 20_000);
+
+  it('stops with failed when the detector it uses is not served any more, and counts other failures and goes on', async () => {
     let n = 0;
     const { p, ended, projectId, userId } = await setup(
       {
         detectFor: async () => {
           n++;
           if (n === 1) throw new TandemError(ErrorCode.Timeout, 'no answer within 60000 ms');
-          throw new TandemError(ErrorCode.NoWorker, 'no worker runs detector det');
+          throw new TandemError(ErrorCode.UnknownModel, 'no worker serves detector det');
         },
       },
       3,
     );
     await p.start(projectId, userId, { labels: { car: 'car' }, scope: 'empty' });
     await until(() => ended.length === 1);
-    expect(ended[0]).toMatchObject({ state: 'failed', done: 2, total: 3, failedTasks: 2, lastError: '1.jpg: no worker runs detector det' });
+    expect(ended[0]).toMatchObject({ state: 'failed', done: 2, total: 3, failedTasks: 2, lastError: '1.jpg: no worker serves detector det' });
   });
 });
 

@@ -22,6 +22,8 @@ import { prelabelTask, type PrelabelRequest } from './prelabelTask';
 import { withdrawTask } from './withdrawTask';
 
 const KIND = 'prelabel';
+/** How long a run waits before trying an image again whose worker died under it. */
+const WORKER_RETRY_MS = 1000;
 
 
 export interface PrelabelOptions extends PrelabelRequest {
@@ -50,6 +52,9 @@ export interface PrelabelStatus {
   auto?: boolean;
   /** `withdraw`: a run removing untouched pre-labels (`objects` counts those removed). */
   mode?: 'withdraw';
+  /** `no_worker`: the worker running the detector went away mid-run; the run waits (handed back,
+   *  still `running`) and the first node that reaches a detector again carries it on. */
+  paused?: 'no_worker';
 }
 
 /** What the job store keeps of a run besides its status: fixed when it starts. */
@@ -75,8 +80,8 @@ interface LocalJob {
   projectId: ProjectId;
   status: PrelabelStatus;
   options: StoredOptions;
-  /** Asked to stop (`asked`: by the owner, ends the run; `shutdown`: hands it back). */
-  stop: 'no' | 'asked' | 'shutdown';
+  /** Asked to stop (`asked`: by the owner, ends the run; `shutdown`: hands it back; `handback`: no worker runs the detector, hands it back). */
+  stop: 'no' | 'asked' | 'shutdown' | 'handback';
   /** Another process holds it now, or may (this one could not renew it in time): stop, write nothing more. */
   lost: boolean;
   /** Until when this process surely holds it (its lease as last renewed). */
@@ -202,7 +207,8 @@ export class Prelabeller {
     if (job?.state === 'running' && job.leaseUntil < now) {
       const mine = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs, projectId);
       if (mine) {
-        const status = { ...this.statusOf(mine), state: 'stopped' as const, finishedAt: now };
+        const status: PrelabelStatus = { ...this.statusOf(mine), state: 'stopped', finishedAt: now };
+        delete status.paused;
         await this.finish({ projectId, status, options: parse(mine.options), stop: 'asked', lost: false, heldUntil: mine.leaseUntil });
         return { ...status };
       }
@@ -243,6 +249,7 @@ export class Prelabeller {
       if (!job) return;
       const options = parse<StoredOptions>(job.options);
       const status = this.statusOf(job);
+      delete status.paused; // a detector is back
       const byId = new Map((await this.deps.storage.meta.listTasks(job.projectId)).map((t) => [t.id as string, t]));
       const rest = options.queue.slice(status.done).map((id) => byId.get(id) ?? null);
       this.deps.log.info({ projectId: job.projectId, done: status.done, total: status.total, takeovers: job.takeovers }, 'carrying on a pre-labelling run nobody held');
@@ -271,7 +278,7 @@ export class Prelabeller {
         clearInterval(beat);
         await this.renewing;
         if (job.lost) this.deps.log.warn({ projectId: job.projectId }, 'another process took the pre-labelling run over');
-        else if (job.stop === 'shutdown' && job.status.state === 'running') await this.renew(job, 0);
+        else if ((job.stop === 'shutdown' || job.stop === 'handback') && job.status.state === 'running') await this.renew(job, 0);
         else await this.finish(job);
       })
       .catch((err: unknown) => this.deps.log.error({ err, projectId: job.projectId }, 'recording the end of a pre-labelling run failed'))
@@ -343,15 +350,29 @@ export class Prelabeller {
       if (!one) break;
       if (task) {
         try {
-          const n = await one(task);
+          const n = await one(task).catch(async (e: unknown) => {
+            // The worker died under this image: one more try after a second. A worker gone for
+            // good then answers `no_worker` (the run pauses and the image is done later); one that
+            // fails again on this image counts it failed and the run goes on.
+            if (!isTandemError(e) || e.code !== ErrorCode.WorkerFailed) throw e;
+            await new Promise((r) => setTimeout(r, WORKER_RETRY_MS));
+            return one(task);
+          });
           if (n === null) st.skipped++;
           else st.objects += n;
         } catch (e) {
+          // The worker running the detector went away (a GPU worker restarted, say): the run waits
+          // for one, handed back, and this task is done again by whoever carries it on.
+          if (isTandemError(e) && e.code === ErrorCode.NoWorker) {
+            st.paused = 'no_worker';
+            job.stop = 'handback';
+            return;
+          }
           st.failedTasks++;
           st.lastError = `${task.name}: ${isTandemError(e) ? e.message : 'internal error'}`;
           if (!isTandemError(e)) this.deps.log.error({ err: e, taskId: task.id }, 'pre-labelling a task failed');
-          // No worker runs the detector any more: the next tasks would fail the same way.
-          if (isTandemError(e) && (e.code === ErrorCode.NoWorker || e.code === ErrorCode.UnknownModel)) {
+          // The detector the run uses is not served any more: the next tasks would fail the same way.
+          if (isTandemError(e) && e.code === ErrorCode.UnknownModel) {
             st.done++;
             st.state = 'failed';
             st.finishedAt = Date.now();
@@ -362,7 +383,7 @@ export class Prelabeller {
       st.done++;
       await this.renew(job); // the progress stored, and a stop asked on another node seen, before the next task
     }
-    if (job.stop === 'shutdown' || job.lost) return;
+    if (job.stop === 'shutdown' || job.stop === 'handback' || job.lost) return;
     st.state = job.stop === 'asked' ? 'stopped' : 'done';
     st.finishedAt = Date.now();
   }

@@ -2,7 +2,9 @@
 // or a process and its next start) sharing real SQLite stores: taken over when its holder stops
 // renewing, handed back at shutdown, stopped through another node.
 import { describe, expect, it } from 'vitest';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { deleteObject, listObjects } from '../../../shared/schema/annotation';
+import { waitFor } from '../../../tests/helpers/waitFor';
 import { carsPerTask, det, stalledRun, stallingAt, until, world } from '../../../tests/helpers/prelabelWorld';
 
 describe('a pre-labelling run held under a lease', () => {
@@ -54,6 +56,42 @@ describe('a pre-labelling run held under a lease', () => {
     expect(w.ended[0]).toMatchObject({ state: 'done', done: 2, objects: 2, resumed: 1 });
     expect(carsPerTask(w.doc, 2)).toEqual([1, 1]);
     expect(w.ended).toHaveLength(1);
+  }, 20_000);
+
+  it('waits when the worker running the detector goes away, and is carried on where a detector is reachable again', async () => {
+    const w = await world(3);
+    let gone = false;
+    const nodeA = w.node({
+      ...det,
+      detectFor: async (task: { id: string }) => {
+        if (gone) throw new TandemError(ErrorCode.NoWorker, 'no worker runs detector det');
+        if (task.id === 't1') {
+          gone = true; // the GPU worker restarts while t1 is asked: it dies under it, then is gone
+          throw new TandemError(ErrorCode.WorkerFailed, 'the worker failed and no other worker runs the detector');
+        }
+        return det.detectFor();
+      },
+    });
+    await nodeA.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
+    await waitFor(async () => (await w.jobs.get(w.projectId, 'prelabel'))?.leaseUntil === 0, 'the run handed back');
+    // Not failed: paused, handed back, nothing told yet.
+    expect(await nodeA.status(w.projectId)).toMatchObject({ state: 'running', paused: 'no_worker', done: 1, failedTasks: 0 });
+    expect(await w.jobs.get(w.projectId, 'prelabel')).toMatchObject({ state: 'running', leaseUntil: 0 });
+    expect(w.ended).toHaveLength(0);
+    // A node that reaches a detector carries it on from t1.
+    const nodeB = w.node(det, 600);
+    nodeB.startSweeping();
+    await until(() => w.ended.length === 1);
+    expect(w.ended[0]).toMatchObject({ state: 'done', done: 3, total: 3, objects: 3, failedTasks: 0, resumed: 1 });
+    expect(w.ended[0].paused).toBeUndefined();
+    expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 1]);
+
+    // Paused again, and stopped by the owner while nobody holds it: ended at once, not paused.
+    await nodeB.stopAll(1000);
+    await nodeA.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'all' });
+    await waitFor(async () => (await w.jobs.get(w.projectId, 'prelabel'))?.leaseUntil === 0, 'the run handed back');
+    expect(await nodeA.stop(w.projectId)).toMatchObject({ state: 'stopped', done: 0 });
+    expect((await nodeA.status(w.projectId))?.paused).toBeUndefined();
   }, 20_000);
 
   it('stops where it runs when asked through another node, and a run nobody holds is stopped at once', async () => {

@@ -8,15 +8,15 @@ import { newId } from '../../../shared/schema/ids';
 import type { Logger } from '../../logger';
 import { WorkerLostError, type WorkerPool } from './WorkerPool';
 
-/** The detector a request names, or the only one / the first one when it names none. */
+/** The detector a request names, or the only one / the first one when it names none. No detector
+ *  at all is `no_worker` (one may be attached later: a pre-labelling run waits for it); others but
+ *  not the one named is `unknown_model`. */
 function resolveDetector(available: DetectorInfo[], id: string | undefined): DetectorInfo {
-  if (id !== undefined) {
-    const d = available.find((x) => x.id === id);
-    if (!d) throw new TandemError(ErrorCode.UnknownModel, `no worker runs a detector ${id}`);
-    return d;
-  }
   if (!available.length) throw new TandemError(ErrorCode.NoWorker, 'no worker runs an object detector');
-  return available[0];
+  if (id === undefined) return available[0];
+  const d = available.find((x) => x.id === id);
+  if (!d) throw new TandemError(ErrorCode.UnknownModel, `no worker runs a detector ${id}`);
+  return d;
 }
 
 /** A task's image through the detector a request names (or the first), at its threshold or the detector's. */

@@ -94,6 +94,8 @@ export const PrelabelStatusSchema = z.object({
   auto: z.boolean().optional(),
   /** `withdraw`: a run removing untouched pre-labels (`objects`: how many). */
   mode: z.literal('withdraw').optional(),
+  /** `no_worker`: the detector's worker went away mid-run; the run waits for one (still `running`). */
+  paused: z.literal('no_worker').optional(),
   /** New uploads waiting for their run (GET only): another run goes on, or no worker runs the detector. */
   waiting: z.number().optional(),
 });
