@@ -13,7 +13,7 @@
 // Every payload carries `text`, one line a chat channel can show as it is (a Slack, Mattermost or
 // Rocket.Chat incoming webhook reads that field).
 import type { Doc } from 'yjs';
-import type { PrelabelStatus } from '../dataset/prelabel/prelabel';
+import type { PrelabelStatus } from '../dataset/prelabel/prelabelTypes';
 import type { TaskId } from '../../shared/schema/ids';
 import type { Logger } from '../logger';
 import type { MetaStore, Task, User } from '../storage/types';

@@ -7,7 +7,7 @@ import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { Logger } from '../../logger';
 import type { JobStore } from '../../storage/jobTypes';
 import type { MetaStore } from '../../storage/types';
-import type { PrelabelOptions } from './prelabel';
+import type { PrelabelOptions } from './prelabelTypes';
 
 /** The job store's queue of new uploads waiting for their pre-labelling run. */
 export const NEW_UPLOADS = 'prelabel:new-uploads';

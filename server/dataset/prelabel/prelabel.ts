@@ -19,49 +19,12 @@ import type { Storage, Task } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
 import { NewUploads } from './newUploads';
 import { prelabelTask, type PrelabelRequest } from './prelabelTask';
+import type { PrelabelOptions, PrelabelStatus, StoredOptions } from './prelabelTypes';
 import { withdrawTask } from './withdrawTask';
 
 const KIND = 'prelabel';
 /** How long a run waits before trying an image again whose worker died under it. */
 const WORKER_RETRY_MS = 1000;
-
-
-export interface PrelabelOptions extends PrelabelRequest {
-  /** Only these tasks of the project (a search or filter's list), in the project's order; all when absent. */
-  taskIds?: string[];
-}
-
-export interface PrelabelStatus {
-  state: 'running' | 'done' | 'stopped' | 'failed';
-  by: string;
-  startedAt: number;
-  finishedAt: number | null;
-  total: number;
-  /** Tasks looked at (pre-labelled, passed over, failed, or deleted since the run started). */
-  done: number;
-  /** Tasks passed over because they had objects (scope `empty`). */
-  skipped: number;
-  objects: number;
-  /** Tasks whose detection or write failed, with the last reason. */
-  failedTasks: number;
-  lastError: string | null;
-  detector: string | null;
-  /** How many times another process took the run over (its own died, or shut down). */
-  resumed: number;
-  /** Started by itself for new uploads (the project's `autoPrelabel` setting), not by a person. */
-  auto?: boolean;
-  /** `withdraw`: a run removing untouched pre-labels (`objects` counts those removed). */
-  mode?: 'withdraw';
-  /** `no_worker`: the worker running the detector went away mid-run; the run waits (handed back,
-   *  still `running`) and the first node that reaches a detector again carries it on. */
-  paused?: 'no_worker';
-}
-
-/** What the job store keeps of a run besides its status: fixed when it starts. */
-interface StoredOptions extends PrelabelRequest {
-  /** The tasks to look at, in order, as listed when the run started. */
-  queue: string[];
-}
 
 export interface PrelabelDeps {
   storage: Pick<Storage, 'meta' | 'jobs'>;
