@@ -109,7 +109,7 @@ describe('find objects with the detector', () => {
 });
 
 describe('find objects when the detector joins late', () => {
-  it('shows the button (and the project page its panel) a few seconds after a worker with the detector joins, and the uploads that waited for it are pre-labelled', async () => {
+  it('shows the button (and the project page its panel) a few seconds after a worker with the detector joins, pre-labels the uploads that waited for it, and pauses a run while its worker is away', async () => {
     // No local worker: the editor opens with no detector listed; a (GPU, say) worker joins after.
     const srv = await startTestServer({ inference: true, env: { INFERENCE_WORKERS: '0' } });
     const browser = await launch();
@@ -140,10 +140,26 @@ describe('find objects when the detector joins late', () => {
       const said = async () => ((await status.count()) ? ((await status.textContent()) ?? '').replace(/\s+/g, ' ').trim() : '');
       await waitFor(async () => /^New uploads: Done: 1 \/ 1 images, [1-9]\d* objects? added$/.test(await said()), 'the run over the upload that waited', 30_000);
       expect(await projectPage.getByTestId('prelabel-waiting').count()).toBe(0);
+
+      // A run over every image, and the worker goes away under it (a GPU worker redeployed): the
+      // page says the run is paused, and once a worker is back, that it was carried on.
+      expect((await srv.api('PUT', `/api/projects/${t.projectId}/settings`, { noOverlap: false, autoPrelabel: null })).status).toBe(200);
+      for (let i = 0; i < 8; i++) await srv.api('POST', `/api/projects/${t.projectId}/tasks?name=more-${i}.jpg`, image, undefined, { 'content-type': 'image/jpeg' });
+      expect((await srv.api('POST', `/api/projects/${t.projectId}/prelabel`, { labels: { backpack: 'Backpack' }, scope: 'all' })).status).toBe(202);
+      await waitFor(async () => (await srv.api('GET', `/api/projects/${t.projectId}/prelabel`)).body.done >= 1, 'an image done', 30_000, 20);
+      await worker.close();
+      worker = null;
+      await waitFor(async () => (await said()).startsWith('Paused, no worker runs the detector (it carries on when one does):'), 'the page to say the run is paused', 30_000);
+      // Said on the panel's summary too, closed as it is here.
+      expect(await projectPage.getByTestId('prelabel-summary-state').textContent()).toMatch(/^· paused, no worker runs the detector: \d+ \/ 10$/);
+      await projectPage.getByTestId('prelabel').locator('summary').click();
+      await shot(projectPage, 'detect-prelabel-paused');
+      worker = await startTestWorker(srv.url, (srv.server.inference as InferencePool).workerToken, { modelsDir: path.resolve('models'), cacheBytes: 1 << 26 });
+      await waitFor(async () => /^Done: 10 \/ 10 images, [1-9]\d* objects? added \(carried on after a pause\)$/.test(await said()), 'the run carried on to its end', 60_000);
     } finally {
       await worker?.close();
       await browser.close();
       await srv.close();
     }
-  }, 120_000);
+  }, 180_000);
 });
