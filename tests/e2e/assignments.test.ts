@@ -99,6 +99,25 @@ describe('task assignments', () => {
     expect(await page.getByTestId('next-open').count()).toBe(0);
   });
 
+  it('the owner gives the tasks a search shows to one member in one go, and takes them back', async () => {
+    const search = owner.getByLabel('Find tasks by file name');
+    await search.fill('t3');
+    const pick = owner.getByTestId('assign-shown');
+    await waitFor(async () => (await pick.locator('option').first().textContent()) === 'Assign this task to…', 'the menu for the one task shown');
+    await pick.selectOption({ label: 'Ben (annotator)' });
+    await owner.getByTestId('assign-shown-done').getByText('1 task assigned to Ben.').waitFor();
+    expect(await assignees()).toEqual([ana.userId, ben.userId, ben.userId, ana.userId]);
+    await shot(owner, 'assign-shown');
+    await search.fill('t');
+    expect(await pick.count()).toBe(0); // the whole project shown: nothing narrowed to act on
+    await search.fill('t3');
+    await owner.getByTestId('assign-shown').selectOption({ label: 'Nobody (unassign)' });
+    await waitFor(async () => (await assignees())[2] === null, 't3 unassigned');
+    await owner.getByTestId('assign-shown').selectOption({ label: 'Ana (annotator)' });
+    await waitFor(async () => (await assignees())[2] === ana.userId, 't3 back with Ana');
+    await search.fill('');
+  });
+
   it('the owner gives Ben a new sign-in link: his old one stops working, the new one signs him in', async () => {
     owner.once('dialog', (d) => void d.accept());
     await owner.getByRole('button', { name: 'New sign-in link for Ben' }).click();
