@@ -7,7 +7,7 @@ import type { ProjectId, UserId } from '../../shared/schema/ids';
 /** What a webhook is told about: a task's status changed, an image was uploaded or deleted, a
  *  comment was written, an image was flagged, a pre-labelling run of the project ended. `ping`:
  *  the owner's "Send a test" (always delivered). */
-export const ToldEvents = ['task.status', 'task.created', 'task.deleted', 'comment.created', 'task.flagged', 'task.unflagged', 'prelabel.finished'] as const;
+export const ToldEvents = ['task.status', 'task.created', 'task.deleted', 'comment.created', 'task.flagged', 'task.unflagged', 'prelabel.finished', 'object.reviewed'] as const;
 export const WebhookEvents = [...ToldEvents, 'ping'] as const;
 export type WebhookEvent = (typeof WebhookEvents)[number];
 

@@ -1,10 +1,10 @@
-// The review room read as webhook occurrences: each status record, comment and flag once per
-// process, under a key another node (or the next start) finds the same, and nothing for changes
-// a pipeline does not hear of (a verdict, an edit, a resolve).
+// The review room read as webhook occurrences: each status record, comment, flag and object
+// verdict once per process, under a key another node (or the next start) finds the same, and
+// nothing for changes a pipeline does not hear of (an edit, a resolve, a verdict taken back).
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { ObjectId, TaskId } from '../../shared/schema/ids';
-import { clearTaskFlag, createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import { clearObjectVerdict, clearTaskFlag, createThread, reply, resolveThread, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { deleteMessage, editMessage } from '../../shared/schema/reviewMessages';
 import { COMMENT_HORIZON_MS, fillLine, ReviewMemory, reviewOccurrences } from './reviewOccurrences';
 
@@ -19,7 +19,7 @@ const read = (doc: Y.Doc, mem: ReviewMemory) => {
 };
 
 describe('review occurrences', () => {
-  it('a status, a comment, a reply, a flag and its taking off each once; verdicts, edits and resolves are not told', () => {
+  it('a status, a comment, a reply, a verdict, a flag and its taking off each once; edits and resolves are not told', () => {
     told = [];
     const doc = new Y.Doc();
     const mem = new ReviewMemory();
@@ -37,8 +37,20 @@ describe('review occurrences', () => {
     expect(read(doc, mem)).toEqual([]);
 
     const replyId = reply(doc, thread, { by: 'ana', text: 'fixed @Rev', mentions: ['Rev'] });
-    setObjectVerdict(doc, 'o1' as ObjectId, { verdict: 'approved', by: 'rev' });
-    expect(read(doc, mem)).toMatchObject([{ event: 'comment.created', key: `comment:t1:${replyId}`, body: { message: { mentions: ['Rev'] }, thread: { reply: true } }, line: '{by} replied on {task}: fixed @Rev' }]);
+    const judged = Date.now();
+    setObjectVerdict(doc, 'o1' as ObjectId, { verdict: 'approved', by: 'rev', at: judged });
+    expect(read(doc, mem)).toMatchObject([
+      { event: 'comment.created', key: `comment:t1:${replyId}`, body: { message: { mentions: ['Rev'] }, thread: { reply: true } }, line: '{by} replied on {task}: fixed @Rev' },
+      { event: 'object.reviewed', key: `verdict:t1:o1:${judged}`, at: judged, by: 'rev', body: { object: { id: 'o1' }, verdict: 'approved', threadId: null }, line: '{by} approved an object of {task}' },
+    ]);
+    // Changes asked on another object, with a message: the verdict names its thread.
+    const { threadId } = setObjectVerdict(doc, 'o2' as ObjectId, { verdict: 'changes_requested', by: 'rev', message: 'wheel cut off' });
+    expect(read(doc, mem)).toMatchObject([
+      { event: 'comment.created', body: { thread: { id: threadId, objectId: 'o2' } } },
+      { event: 'object.reviewed', by: 'rev', body: { object: { id: 'o2' }, verdict: 'changes_requested', threadId }, line: '{by} asked for changes on an object of {task}' },
+    ]);
+    // Taken back (the annotator changed the object): nothing to tell.
+    clearObjectVerdict(doc, 'o2' as ObjectId);
     editMessage(doc, thread, replyId, { by: 'ana', text: 'fixed now' });
     resolveThread(doc, thread, 'rev');
     expect(read(doc, mem)).toEqual([]);
@@ -51,15 +63,16 @@ describe('review occurrences', () => {
     expect(read(doc, mem)).toEqual([]);
 
     // Another node, or the next start, reads the same occurrences under the same keys.
-    expect(told).toHaveLength(5);
-    // (The flag is off by now: a fresh read finds its taking off, not the flag before it.)
-    expect(keys(reviewOccurrences(task, doc, new ReviewMemory())).sort()).toEqual(told.filter((k) => !k.startsWith('task.flagged')).sort());
+    expect(told).toHaveLength(8);
+    // (The flag is off by now, and o2's verdict taken back: a fresh read finds the flag's taking off, not the flag before it, nor that verdict.)
+    expect(keys(reviewOccurrences(task, doc, new ReviewMemory())).sort()).toEqual(told.filter((k) => !k.startsWith('task.flagged') && !k.startsWith('object.reviewed verdict:t1:o2:')).sort());
   });
 
-  it('a deleted message, comments older than the horizon at the first read, and values that are no thread are not told', () => {
+  it('a deleted message, comments and verdicts older than the horizon at the first read, and values that are no thread are not told', () => {
     const doc = new Y.Doc();
     const now = Date.now();
     createThread(doc, { objectId: null, x: 1, y: 1, by: 'rev', text: 'old news', at: now - COMMENT_HORIZON_MS - 1000 });
+    setObjectVerdict(doc, 'o9' as ObjectId, { verdict: 'approved', by: 'rev', at: now - COMMENT_HORIZON_MS - 1000 });
     const t = createThread(doc, { objectId: null, x: 2, y: 2, by: 'rev', text: 'typo' });
     const gone = reply(doc, t, { by: 'rev', text: 'oops' });
     deleteMessage(doc, t, gone, 'rev');
@@ -67,7 +80,7 @@ describe('review occurrences', () => {
     doc.getMap('threads').set('junk', 7);
     doc.getMap('threads').set('empty', new Y.Map());
     const found = reviewOccurrences(task, doc, new ReviewMemory(), now);
-    expect(found.map((o) => (o.body.message as { text: string }).text)).toEqual(['typo']);
+    expect(found.map((o) => [o.event, (o.body.message as { text: string }).text])).toEqual([['comment.created', 'typo']]);
   });
 
   it("fills in who and the task's name as they are written, whatever characters they hold", () => {

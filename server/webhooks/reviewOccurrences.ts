@@ -1,5 +1,6 @@
 // What a review room says happened, as webhook occurrences: the task's status record, each new
-// comment (a thread's first message or a reply), a flag put on the image and taken off. Each occurrence has a
+// comment (a thread's first message or a reply), a flag put on the image and taken off, each
+// verdict given on an object. Each occurrence has a
 // key that names it wherever it is seen (the same change read by two nodes, or by the room's next
 // load, is one delivery: the queue deduplicates by key) and the time it happened (a webhook is told
 // only what happened after it was made). `ReviewMemory` keeps what this process has already read
@@ -7,11 +8,11 @@
 // again and the queue drops what it already holds.
 import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
-import { listThreads, readFlagOff, readTaskFlag, readTaskStatus, threadsMap } from '../../shared/schema/review';
+import { listThreads, readFlagOff, readTaskFlag, readTaskStatus, readVerdicts, threadsMap } from '../../shared/schema/review';
 import type { WebhookEvent } from '../storage/webhookTypes';
 
-/** Comments older than this at the room's first read are not told: the queue forgets delivered
- *  events after 30 days, and a comment that old found at start is history, not news. */
+/** Comments and verdicts older than this at the room's first read are not told: the queue forgets
+ *  delivered events after 30 days, and a comment that old found at start is history, not news. */
 export const COMMENT_HORIZON_MS = 2 * 24 * 3600_000;
 
 export interface Occurrence {
@@ -47,6 +48,8 @@ export class ReviewMemory {
   messages = new Set<string>();
   /** Threads seen, by how many messages they had: a room update re-reads only threads that grew. */
   counts = new Map<string, number>();
+  /** The time of each object's verdict read. */
+  verdicts = new Map<string, number>();
 }
 
 /** What is new in the review doc since `mem` last read it; updates `mem`. */
@@ -75,7 +78,27 @@ export function reviewOccurrences(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory,
       out.push({ event: 'task.unflagged', key, at: off.at, by: off.by, body: {}, line: '{by} took the flag off {task}' });
     }
   }
-  out.push(...newComments(taskId, doc, mem, now));
+  out.push(...newComments(taskId, doc, mem, now), ...newVerdicts(taskId, doc, mem, now));
+  return out;
+}
+
+/** Each verdict given on an object since the last read (given again: a new one; taken back: none). */
+function newVerdicts(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory, now: number): Occurrence[] {
+  const out: Occurrence[] = [];
+  for (const [objectId, v] of Object.entries(readVerdicts(doc))) {
+    if (mem.verdicts.get(objectId) === v.at) continue;
+    mem.verdicts.set(objectId, v.at);
+    if (now - v.at > COMMENT_HORIZON_MS) continue;
+    const approved = v.verdict === 'approved';
+    out.push({
+      event: 'object.reviewed',
+      key: `verdict:${taskId}:${objectId}:${v.at}`,
+      at: v.at,
+      by: v.by,
+      body: { object: { id: objectId }, verdict: v.verdict, threadId: v.threadId ?? null },
+      line: approved ? '{by} approved an object of {task}' : '{by} asked for changes on an object of {task}',
+    });
+  }
   return out;
 }
 

@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
-import { clearTaskFlag, createThread, readTaskFlag, reply, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
+import type { ObjectId } from '../../shared/schema/ids';
+import { clearTaskFlag, createThread, readTaskFlag, reply, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
@@ -160,6 +161,33 @@ describe('webhooks', () => {
     const log = (await s.api('GET', `/api/projects/${projectId}/webhooks/${hook.id}/deliveries`)).body;
     expect(log.map((d: { event: string }) => d.event).sort()).toEqual(['comment.created', 'comment.created', 'task.flagged', 'task.unflagged']); // no task.status
     expect(r.got).toHaveLength(4);
+  });
+
+  it("a pipeline's webhook is told each verdict a reviewer gives an object, once, and nothing else", async () => {
+    const r = await receiver([200]);
+    const { projectId, taskId } = await s.createProjectWithTask({ name: 'Cars', taskName: 'street_01.jpg' });
+    const rev = await s.addMember(projectId, 'reviewer', 'Rita');
+    const hook = (await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['object.reviewed'] })).body;
+    expect(hook.events).toEqual(['object.reviewed']);
+    const rita = connectClient(s.wsUrl, `review:${taskId}`, rev.token);
+    try {
+      await rita.synced();
+      setObjectVerdict(rita.doc, 'car-1' as ObjectId, { verdict: 'approved', by: rev.userId });
+      const { threadId } = setObjectVerdict(rita.doc, 'car-2' as ObjectId, { verdict: 'changes_requested', by: rev.userId, message: 'the mirror is cut off' });
+      setTaskStatus(rita.doc, 'in_progress', rev.userId); // not asked for
+      await waitFor(() => r.got.length === 2, 'both verdicts told');
+      const told = r.got.map((g) => JSON.parse(g.body)).sort((a, b) => a.object.id.localeCompare(b.object.id));
+      expect(told[0]).toMatchObject({ event: 'object.reviewed', project: { id: projectId, name: 'Cars' }, task: { id: taskId, name: 'street_01.jpg' }, by: { id: rev.userId, name: 'Rita' }, object: { id: 'car-1' }, verdict: 'approved', threadId: null, text: 'Rita approved an object of street_01.jpg' });
+      expect(told[1]).toMatchObject({ event: 'object.reviewed', object: { id: 'car-2' }, verdict: 'changes_requested', threadId, text: 'Rita asked for changes on an object of street_01.jpg' });
+      // Approved after the fix: a verdict of its own.
+      setObjectVerdict(rita.doc, 'car-2' as ObjectId, { verdict: 'approved', by: rev.userId });
+      await waitFor(() => r.got.length === 3, 'the new verdict told');
+      expect(JSON.parse(r.got[2].body)).toMatchObject({ object: { id: 'car-2' }, verdict: 'approved' });
+      await new Promise((res) => setTimeout(res, 300));
+      expect(r.got).toHaveLength(3);
+    } finally {
+      rita.destroy();
+    }
   });
 
   it('a server on its defaults refuses a receiver inside its network, and says what the admin can set', async () => {
