@@ -135,6 +135,8 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may delete tasks');
     const { force } = validate(DeleteQuery, query(q));
     const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
+    // Not waiting for pre-labelling any more (the project page would count it while no detector runs).
+    await deps.uploadDropped?.(task.projectId, task.id).catch((err: unknown) => deps.log.warn({ err, taskId: task.id }, 'could not drop the pre-labelling note of a deleted task'));
     await deps.hookEvents?.told('task.deleted', task, user);
     sendJson(res, 200, { deleted: task.id, objects });
   });

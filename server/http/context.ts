@@ -27,7 +27,7 @@ export interface HttpDeps {
    * (pre-labelling new uploads, when the project asks for it). A rejection fails the upload.
    */
   uploading?: (projectId: ProjectId, taskId: string) => Promise<void>;
-  /** The task `uploading` announced was not made after all (the same image was there, or the write failed). */
+  /** The task `uploading` announced is not to be pre-labelled after all: not made (the same image was there, or the write failed), or deleted. */
   uploadDropped?: (projectId: ProjectId, taskId: string) => Promise<void>;
 }
 

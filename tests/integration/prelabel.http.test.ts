@@ -299,7 +299,13 @@ describe('pre-labelling without a detector', () => {
       expect(r.body.error.code).toBe('no_worker');
       // New uploads wait for one, and the status says how many.
       expect((await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: false, autoPrelabel: { labels: { car: 'car' } } })).status).toBe(200);
-      for (const name of ['a.png', 'b.png']) expect((await s.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(16, 12), undefined, { 'content-type': 'image/png' })).status).toBe(201);
+      const ids: string[] = [];
+      for (const name of ['a.png', 'b.png', 'c.png']) {
+        const r = await s.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(16, 12), undefined, { 'content-type': 'image/png' });
+        expect(r.status).toBe(201);
+        ids.push(r.body.id);
+      }
+      expect((await s.api('DELETE', `/api/tasks/${ids[2]}`)).status).toBe(200); // a wrong upload, deleted: not waiting any more
       await new Promise((r) => setTimeout(r, 2500)); // past the wait for uploads to pause
       expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).toEqual({ state: 'idle', waiting: 2 });
     } finally {
