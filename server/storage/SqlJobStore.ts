@@ -25,6 +25,7 @@ type Exec = <R = JobRow>(sql: string, params: unknown[]) => Promise<{ rows: R[];
 
 /** At most this many items in one statement's parameter list. */
 const CHUNK = 500;
+const chunks = <T>(items: T[]): T[][] => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK));
 
 // PostgreSQL returns BIGINT as strings and booleans as booleans, SQLite numbers for both.
 const flag = (v: number | boolean): boolean => v === true || Number(v) === 1;
@@ -140,8 +141,7 @@ export class SqlJobStore implements JobStore {
 
   async enqueue(projectId: ProjectId, kind: string, items: string[], now: number): Promise<void> {
     try {
-      for (let i = 0; i < items.length; i += CHUNK) {
-        const part = items.slice(i, i + CHUNK);
+      for (const part of chunks(items)) {
         const values = part.map((_, k) => `($1, $2, $${k + 4}, $3)`).join(', ');
         await this.q(`INSERT INTO project_job_queue (project_id, kind, item, added_at) VALUES ${values} ON CONFLICT DO NOTHING`, [projectId, kind, now, ...part]);
       }
@@ -168,8 +168,7 @@ export class SqlJobStore implements JobStore {
   }
 
   async dequeue(projectId: ProjectId, kind: string, items: string[]): Promise<void> {
-    for (let i = 0; i < items.length; i += CHUNK) {
-      const part = items.slice(i, i + CHUNK);
+    for (const part of chunks(items)) {
       const list = part.map((_, k) => `$${k + 3}`).join(', ');
       await this.q(`DELETE FROM project_job_queue WHERE project_id = $1 AND kind = $2 AND item IN (${list})`, [projectId, kind, ...part]);
     }

@@ -8,7 +8,7 @@
 // again and the queue drops what it already holds.
 import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
-import { listThreads, readFlagOff, readTaskFlag, readTaskStatus, readVerdicts, threadsMap } from '../../shared/schema/review';
+import { listThreads, readFlagOff, readTaskFlag, readTaskStatus, threadsMap, VerdictSchema, verdictsMap } from '../../shared/schema/review';
 import type { WebhookEvent } from '../storage/webhookTypes';
 
 /** Comments and verdicts older than this at the room's first read are not told: the queue forgets
@@ -85,10 +85,15 @@ export function reviewOccurrences(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory,
 /** Each verdict given on an object since the last read (given again: a new one; taken back: none). */
 function newVerdicts(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory, now: number): Occurrence[] {
   const out: Occurrence[] = [];
-  for (const [objectId, v] of Object.entries(readVerdicts(doc))) {
-    if (mem.verdicts.get(objectId) === v.at) continue;
+  // Every review room update comes through here: only a verdict whose time changed is parsed.
+  verdictsMap(doc).forEach((raw, objectId) => {
+    const at = (raw as { at?: unknown } | null)?.at;
+    if (mem.verdicts.get(objectId) === at) return;
+    const parsed = VerdictSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const v = parsed.data;
     mem.verdicts.set(objectId, v.at);
-    if (now - v.at > COMMENT_HORIZON_MS) continue;
+    if (now - v.at > COMMENT_HORIZON_MS) return;
     const approved = v.verdict === 'approved';
     out.push({
       event: 'object.reviewed',
@@ -98,7 +103,7 @@ function newVerdicts(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory, now: number)
       body: { object: { id: objectId }, verdict: v.verdict, threadId: v.threadId ?? null },
       line: approved ? '{by} approved an object of {task}' : '{by} asked for changes on an object of {task}',
     });
-  }
+  });
   return out;
 }
 

@@ -43,8 +43,8 @@ interface LocalJob {
   projectId: ProjectId;
   status: PrelabelStatus;
   options: StoredOptions;
-  /** Asked to stop (`asked`: by the owner, ends the run; `shutdown`: hands it back; `handback`: no worker runs the detector, hands it back). */
-  stop: 'no' | 'asked' | 'shutdown' | 'handback';
+  /** Asked to stop (`asked`: by the owner, ends the run; `handback`: the server shuts down, or no worker runs the detector: another process carries it on). */
+  stop: 'no' | 'asked' | 'handback';
   /** Another process holds it now, or may (this one could not renew it in time): stop, write nothing more. */
   lost: boolean;
   /** Until when this process surely holds it (its lease as last renewed). */
@@ -170,8 +170,7 @@ export class Prelabeller {
     if (job?.state === 'running' && job.leaseUntil < now) {
       const mine = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs, projectId);
       if (mine) {
-        const status: PrelabelStatus = { ...this.statusOf(mine), state: 'stopped', finishedAt: now };
-        delete status.paused;
+        const status: PrelabelStatus = { ...this.takenOver(mine), state: 'stopped', finishedAt: now };
         await this.finish({ projectId, status, options: parse(mine.options), stop: 'asked', lost: false, heldUntil: mine.leaseUntil });
         return { ...status };
       }
@@ -184,7 +183,7 @@ export class Prelabeller {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
     this.uploads.stop();
-    for (const j of this.jobs.values()) j.stop = 'shutdown';
+    for (const j of this.jobs.values()) j.stop = 'handback';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
     await Promise.race([Promise.all([...this.jobs.values()].map((j) => j.ended)), late]);
@@ -211,8 +210,7 @@ export class Prelabeller {
       const job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs);
       if (!job) return;
       const options = parse<StoredOptions>(job.options);
-      const status = this.statusOf(job);
-      delete status.paused; // a detector is back
+      const status = this.takenOver(job);
       const byId = new Map((await this.deps.storage.meta.listTasks(job.projectId)).map((t) => [t.id as string, t]));
       const rest = options.queue.slice(status.done).map((id) => byId.get(id) ?? null);
       this.deps.log.info({ projectId: job.projectId, done: status.done, total: status.total, takeovers: job.takeovers }, 'carrying on a pre-labelling run nobody held');
@@ -228,6 +226,12 @@ export class Prelabeller {
     return { ...parse<PrelabelStatus>(job.status), resumed: job.takeovers };
   }
 
+  /** The status of a run this process has just claimed: paused no more (it runs here now, or ends). */
+  private takenOver(job: JobHead): PrelabelStatus {
+    const { paused: _, ...status } = this.statusOf(job);
+    return status;
+  }
+
   /** Runs `tasks` (the rest of the queue; null: deleted since) here, renewing the lease as it goes. */
   private launch(job: LocalJob, tasks: Array<Task | null>): void {
     this.jobs.set(job.projectId, job);
@@ -241,7 +245,7 @@ export class Prelabeller {
         clearInterval(beat);
         await this.renewing;
         if (job.lost) this.deps.log.warn({ projectId: job.projectId }, 'another process took the pre-labelling run over');
-        else if ((job.stop === 'shutdown' || job.stop === 'handback') && job.status.state === 'running') await this.renew(job, 0);
+        else if (job.stop === 'handback' && job.status.state === 'running') await this.renew(job, 0);
         else await this.finish(job);
       })
       .catch((err: unknown) => this.deps.log.error({ err, projectId: job.projectId }, 'recording the end of a pre-labelling run failed'))
@@ -346,7 +350,7 @@ export class Prelabeller {
       st.done++;
       await this.renew(job); // the progress stored, and a stop asked on another node seen, before the next task
     }
-    if (job.stop === 'shutdown' || job.stop === 'handback' || job.lost) return;
+    if (job.stop === 'handback' || job.lost) return;
     st.state = job.stop === 'asked' ? 'stopped' : 'done';
     st.finishedAt = Date.now();
   }

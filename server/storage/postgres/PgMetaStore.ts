@@ -153,8 +153,8 @@ export class PgMetaStore implements MetaStore {
     return this.tx(async (c) => {
       // Two nodes adding the same image at once: the second waits here, then finds the first's row.
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`task-content:${input.projectId}:${input.contentHash}`]);
-      const same = await c.query<TaskRow>('SELECT * FROM tasks WHERE project_id = $1 AND content_hash = $2 ORDER BY created_at, ord LIMIT 1', [input.projectId, input.contentHash]);
-      return same.rows[0] ? { task: toTask(same.rows[0]), existing: true } : { task: await this.insertTask(input, c), existing: false };
+      const same = await this.firstByContent(input.projectId, input.contentHash, c);
+      return same ? { task: same, existing: true } : { task: await this.insertTask(input, c), existing: false };
     });
   }
 
@@ -181,7 +181,13 @@ export class PgMetaStore implements MetaStore {
   }
 
   async findTaskByContent(projectId: ProjectId, contentHash: string): Promise<Task | null> {
-    const r = await this.q<TaskRow>('SELECT * FROM tasks WHERE project_id = $1 AND content_hash = $2 ORDER BY created_at, ord LIMIT 1', [projectId, contentHash]);
+    if (this.closed) throw new TandemError(ErrorCode.Unavailable, 'the metadata store is closed');
+    return this.firstByContent(projectId, contentHash, this.pool);
+  }
+
+  /** The project's first task with these image bytes, on the pool or inside a transaction. */
+  private async firstByContent(projectId: ProjectId, contentHash: string, on: Pick<Pool, 'query'>): Promise<Task | null> {
+    const r = await on.query<TaskRow>('SELECT * FROM tasks WHERE project_id = $1 AND content_hash = $2 ORDER BY created_at, ord LIMIT 1', [projectId, contentHash]);
     return r.rows[0] ? toTask(r.rows[0]) : null;
   }
 

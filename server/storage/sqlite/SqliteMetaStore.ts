@@ -168,8 +168,8 @@ export class SqliteMetaStore implements MetaStore {
     const db = this.live();
     // One write transaction (IMMEDIATE: the write lock first), so no other connection adds the same image between the look and the insert.
     return db.transaction(() => {
-      const same = db.prepare('SELECT * FROM tasks WHERE project_id = ? AND content_hash = ? ORDER BY created_at, rowid LIMIT 1').get(input.projectId, input.contentHash) as TaskRow | undefined;
-      return same ? { task: toTask(same), existing: true } : { task: this.insertTask(input), existing: false };
+      const same = this.firstByContent(input.projectId, input.contentHash);
+      return same ? { task: same, existing: true } : { task: this.insertTask(input), existing: false };
     }).immediate();
   }
 
@@ -194,6 +194,11 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async findTaskByContent(projectId: ProjectId, contentHash: string): Promise<Task | null> {
+    return this.firstByContent(projectId, contentHash);
+  }
+
+  /** The project's first task with these image bytes (synchronous: usable inside a transaction). */
+  private firstByContent(projectId: ProjectId, contentHash: string): Task | null {
     const row = this.live().prepare('SELECT * FROM tasks WHERE project_id = ? AND content_hash = ? ORDER BY created_at, rowid LIMIT 1').get(projectId, contentHash) as TaskRow | undefined;
     return row ? toTask(row) : null;
   }
