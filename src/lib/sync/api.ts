@@ -111,9 +111,10 @@ export class Api {
     private base = '',
   ) {}
 
-  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal): Promise<T> {
     const res = await fetch(this.base + path, {
       method,
+      signal,
       headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
@@ -206,8 +207,8 @@ export class Api {
     return this.call('GET', '/api/models', z.array(ModelSchema));
   }
   /** The project's pre-labelling job with the detector (`{state: 'idle'}` before the first). */
-  prelabelStatus(projectId: string) {
-    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
+  prelabelStatus(projectId: string, signal?: AbortSignal) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema, undefined, signal);
   }
   startPrelabel(projectId: string, body: { labels: Record<string, string>; threshold: number; thresholds?: Record<string, number>; scope: 'empty' | 'all'; taskIds?: string[] }) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema, body);
@@ -235,10 +236,11 @@ export class Api {
   /**
    * Uploads one image with progress (XHR: fetch has no upload progress). `onProgress` gets 0..1.
    */
-  upload(projectId: string, file: File, onProgress: (fraction: number) => void): Promise<{ id: string; width: number; height: number }> {
+  /** `ifNew`: an image with the same bytes in the project already is answered (`existing`, its task's name) instead of added. */
+  upload(projectId: string, file: File, onProgress: (fraction: number) => void, ifNew = false): Promise<{ id: string; width: number; height: number; existing?: true; name?: string }> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `${this.base}/api/projects/${encodeURIComponent(projectId)}/tasks?name=${encodeURIComponent(file.name)}`);
+      xhr.open('POST', `${this.base}/api/projects/${encodeURIComponent(projectId)}/tasks?name=${encodeURIComponent(file.name)}${ifNew ? '&ifNew=1' : ''}`);
       xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
       xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
@@ -250,8 +252,8 @@ export class Api {
         } catch {
           /* handled below: json stays null */
         }
-        if (xhr.status === 201) {
-          const ok = z.object({ id: z.string(), width: z.number(), height: z.number() }).safeParse(json);
+        if (xhr.status === 201 || xhr.status === 200) {
+          const ok = z.object({ id: z.string(), width: z.number(), height: z.number(), existing: z.literal(true).optional(), name: z.string().optional() }).safeParse(json);
           if (ok.success) return resolve(ok.data);
         }
         const err = ErrorEnvelope.safeParse(json);
