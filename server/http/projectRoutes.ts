@@ -108,10 +108,12 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
       req.resume();
       throw new TandemError(ErrorCode.UnsupportedMediaType, `content-type must be one of ${UploadTypes.join(', ')}`);
     }
-    const { name } = validate(UploadTaskQuerySchema, { name: query.get('name') ?? undefined });
+    const { name, ifNew } = validate(UploadTaskQuerySchema, { name: query.get('name') ?? undefined, ifNew: query.get('ifNew') ?? undefined });
     const bytes = await readBody(req, config.limits.maxImageBytes, ErrorCode.ImageTooLarge);
-    const task = await addImage(deps, projectId, name, bytes, type, user);
-    sendJson(res, 201, { id: task.id, width: task.width, height: task.height });
+    // ifNew: a folder dropped again after an interrupted upload adds only what is missing.
+    const task = await addImage(deps, projectId, name, bytes, type, user, { ifNew: ifNew === '1' });
+    if (task.existing) sendJson(res, 200, { id: task.id, width: task.width, height: task.height, name: task.name, existing: true });
+    else sendJson(res, 201, { id: task.id, width: task.width, height: task.height });
   });
 
   router.add('GET', '/api/projects/:projectId/tasks', async ({ req, res, query, params }) => {

@@ -89,6 +89,8 @@ export type AddMember = z.infer<typeof AddMemberSchema>;
 /** Query of `POST /api/projects/:id/tasks`: the file name shown for the image. */
 export const UploadTaskQuerySchema = z.object({
   name: z.string().trim().min(1).max(500),
+  /** `1`: an image with the same bytes in the project already is answered (200, `existing: true`) instead of added again. */
+  ifNew: z.enum(['0', '1']).optional(),
 });
 
 /** Most URLs one `POST /api/projects/:id/tasks/from-urls` takes (a client sends more in turns). */

@@ -137,8 +137,9 @@ describe('pre-labelling on the project page', () => {
     }
   }, 180_000);
 
-  it('pre-labels the images uploaded once "New uploads too" is ticked, by itself', async () => {
+  it('pre-labels the images uploaded once "New uploads too" is ticked, by itself; the same images dropped again are not added twice', async () => {
     const bag = fs.readFileSync(path.join(DEV, 'images', 'backpack07_000000370478.jpg'));
+    const bag2 = fs.readFileSync(path.join(DEV, 'images', 'backpack08_000000415727.jpg'));
     await waitFor(async () => (await srv.api('GET', '/api/detectors')).body.length === 1, 'a worker to announce the detector', 45_000);
     const p = await srv.api('POST', '/api/projects', { name: 'incoming', labels: [{ name: 'Backpack', color: '#22c55e' }] });
     const projectId = p.body.id as string;
@@ -151,11 +152,23 @@ describe('pre-labelling on the project page', () => {
     await panel.getByText('New uploads too: backpack → Backpack (score from 0.3)').waitFor();
     await page.getByTestId('upload-input').setInputFiles([
       { name: 'in-1.jpg', mimeType: 'image/jpeg', buffer: bag },
-      { name: 'in-2.jpg', mimeType: 'image/jpeg', buffer: bag },
+      { name: 'in-2.jpg', mimeType: 'image/jpeg', buffer: bag2 },
     ]);
     await page.getByTestId('prelabel-status').getByText('New uploads: Done:').waitFor({ timeout: 60_000 });
     expect((await page.getByTestId('prelabel-status').textContent())?.replace(/\s+/g, ' ')).toMatch(/New uploads: Done: 2 \/ 2 images, [1-9]\d* objects? added/);
     await shot(page, 'prelabel-auto');
+    // The folder dropped again with one more image: only that one is added (and pre-labelled).
+    const bag3 = fs.readFileSync(path.join(DEV, 'images', 'backpack09_000000368900.jpg'));
+    await page.getByTestId('upload-input').setInputFiles([
+      { name: 'in-1.jpg', mimeType: 'image/jpeg', buffer: bag },
+      { name: 'renamed.jpg', mimeType: 'image/jpeg', buffer: bag2 },
+      { name: 'in-3.jpg', mimeType: 'image/jpeg', buffer: bag3 },
+    ]);
+    await page.getByTestId('upload-skipped').getByText('2 of 5 already in the project, not added again.').waitFor();
+    expect(await page.getByTestId('upload-existing').allTextContents()).toEqual(['already in the project, not added again', 'already in the project as in-2.jpg, not added again']);
+    await page.getByTestId('prelabel-status').getByText('New uploads: Done: 1 / 1 images').waitFor({ timeout: 60_000 });
+    expect((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.map((t: { name: string }) => t.name).sort()).toEqual(['in-1.jpg', 'in-2.jpg', 'in-3.jpg']);
+    await shot(page, 'upload-skip-known');
     // The setting is the project's: a reload finds it on.
     await page.reload();
     await page.getByTestId('prelabel').locator('summary').click();

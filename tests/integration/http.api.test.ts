@@ -49,6 +49,28 @@ describe('HTTP API (contract 2)', () => {
     expect(list.body.find((t: { id: string }) => t.id === ids[0]).name).toBe('img.png');
   });
 
+  it('with ?ifNew=1 an image the project has already is answered, not added again; without it, it is added', async () => {
+    const p = await s.api('POST', '/api/projects', { name: 'Again' });
+    const a = await makeImage(40, 30, 'png');
+    const b = await makeImage(41, 30, 'png');
+    const up = (name: string, bytes: Buffer, ifNew = '1') => s.api('POST', `/api/projects/${p.body.id}/tasks?name=${name}&ifNew=${ifNew}`, bytes, undefined, { 'content-type': 'image/png' });
+    const first = await up('a.png', a);
+    expect(first.status).toBe(201);
+    // The folder dropped again after an interrupted upload: a is there, b is not.
+    const again = await up('a-copy.png', a);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ id: first.body.id, width: 40, height: 30, name: 'a.png', existing: true });
+    expect((await up('b.png', b)).status).toBe(201);
+    // The same bytes in another project are that project's own image.
+    const other = await s.api('POST', '/api/projects', { name: 'Other' });
+    expect((await s.api('POST', `/api/projects/${other.body.id}/tasks?name=a.png&ifNew=1`, a, undefined, { 'content-type': 'image/png' })).status).toBe(201);
+    // Without the flag (the public contract): every upload is a task.
+    expect((await up('a-twice.png', a, '0')).status).toBe(201);
+    const names = (await s.api('GET', `/api/projects/${p.body.id}/tasks`)).body.map((t: { name: string }) => t.name).sort();
+    expect(names).toEqual(['a-twice.png', 'a.png', 'b.png']);
+    expect((await up('c.png', a, 'yes')).body.error.code).toBe('validation_failed');
+  });
+
   it("lists each task with the status its review room holds, the latest when it moves fast, and counts them per project", async () => {
     const { projectId, taskId } = await s.createProjectWithTask();
     const reviewer = await s.addMember(projectId, 'reviewer', 'Rita');
