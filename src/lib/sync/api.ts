@@ -221,8 +221,8 @@ export class Api {
     return this.call('DELETE', `/api/projects/${encodeURIComponent(projectId)}/prelabel`, PrelabelStatusSchema);
   }
   /** The object detectors the workers run (pre-labelling); empty when none. */
-  detectors() {
-    return this.call('GET', '/api/detectors', z.array(DetectorSchema));
+  detectors(signal?: AbortSignal) {
+    return this.call('GET', '/api/detectors', z.array(DetectorSchema), undefined, signal);
   }
   /** URL of the original image (an <img> cannot send headers, so the token rides in the query). */
   imageUrl(taskId: string): string {

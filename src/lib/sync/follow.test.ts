@@ -6,18 +6,19 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, type PrelabelStatus } from './api';
 import { follow, type Follower } from './follow';
+import { watchDetectors } from './watchDetectors';
 import { waitFor } from '../../../tests/helpers/waitFor';
 
-type Reply = { hang: true } | { delayMs?: number; status: PrelabelStatus };
+type Reply = { hang: true } | { delayMs?: number; status: unknown; code?: number };
 
-/** A server answering GET .../prelabel from a script, one entry per request (the last repeats). */
+/** A server answering from a script, one entry per request (the last repeats). */
 async function scripted(replies: Reply[]) {
   let n = 0;
   const server = http.createServer((req, res) => {
     const r = replies[Math.min(n++, replies.length - 1)];
     if ('hang' in r) return; // accepted, read, never answered: the connection stays open
     setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(r.code ?? 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(r.status));
     }, r.delayMs ?? 0);
   });
@@ -98,4 +99,21 @@ describe('following a run', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(seen.map((s) => s.state)).toEqual(['done']);
   });
+
+  it('watches for a detector through a failed request (a page loading while the server restarts) until one is listed', async () => {
+    const detector = { id: 'coco-detector', classes: ['person'], threshold: 0.35 };
+    const unavailable = { error: { code: 'unavailable', message: 'starting' } };
+    const srv = await scripted([{ code: 503, status: unavailable }, { status: [] }, { status: [detector] }]);
+    open.push(srv);
+    const lists: unknown[][] = [];
+    const stop = watchDetectors(new Api('t', srv.base), (ds) => lists.push(ds));
+    try {
+      await waitFor(() => lists.at(-1)?.length, 'the detector', 15_000);
+      expect(lists).toEqual([[], [detector]]);
+      await new Promise((r) => setTimeout(r, 3500));
+      expect(srv.requests()).toBe(3); // listed: asked no more
+    } finally {
+      stop();
+    }
+  }, 30_000);
 });

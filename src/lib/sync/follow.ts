@@ -19,6 +19,8 @@ export interface FollowOptions {
   retryMs?: number;
   /** Told each failure (the chain goes on). */
   failed?: (e: unknown) => void;
+  /** Asks at once when the page is shown again or back online (default true). */
+  wake?: boolean;
 }
 
 /**
@@ -60,7 +62,8 @@ export function follow<T>(ask: (signal: AbortSignal) => Promise<T>, got: (answer
   const wake = () => {
     if (typeof document === 'undefined' || !document.hidden) run();
   };
-  if (typeof window !== 'undefined') {
+  const listens = opts.wake !== false && typeof window !== 'undefined';
+  if (listens) {
     window.addEventListener('online', wake);
     document.addEventListener('visibilitychange', wake);
   }
@@ -71,7 +74,7 @@ export function follow<T>(ask: (signal: AbortSignal) => Promise<T>, got: (answer
       stopped = true;
       clearTimeout(timer);
       current?.abort();
-      if (typeof window !== 'undefined') {
+      if (listens) {
         window.removeEventListener('online', wake);
         document.removeEventListener('visibilitychange', wake);
       }
