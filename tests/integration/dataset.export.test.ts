@@ -110,6 +110,9 @@ describe('Pascal VOC export', () => {
   it('is a zip with class and object PNGs per image, labelmap.txt and the image set', () => {
     expect(result.contentType).toBe('application/zip');
     expect(Object.keys(files).sort()).toEqual([
+      'Annotations/a.xml',
+      'Annotations/b.xml',
+      'ImageSets/Main/default.txt',
       'ImageSets/Segmentation/default.txt',
       'SegmentationClass/a.png',
       'SegmentationClass/b.png',
@@ -157,6 +160,31 @@ describe('Pascal VOC export', () => {
       const gotInst = new Uint8Array(w * h).map((_, i) => instOfColour.get(`${obj[i * 3]},${obj[i * 3 + 1]},${obj[i * 3 + 2]}`)!);
       expect(Buffer.from(gotInst).equals(Buffer.from(expectedInst))).toBe(true);
     }
+  });
+
+  it("lists each instance in Annotations/<stem>.xml, in instance order, with its class and the box of its pixels", () => {
+    for (const t of sampleTasks()) {
+      const stem = t.task.name.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+      const xml = strFromU8(files[`Annotations/${stem}.xml`]);
+      expect(xml).toContain(`<filename>${t.task.name.replace(/^.*\//, '')}</filename>`); // as JPEGImages/ names it
+      expect(xml).toContain(`<size><width>${t.task.width}</width><height>${t.task.height}</height><depth>3</depth></size>`);
+      // Read with regular expressions, not the importer's parser.
+      const objects = [...xml.matchAll(/<object>([\s\S]*?)<\/object>/g)].map((m) => {
+        const num = (tag: string) => Number(new RegExp(`<${tag}>(\\d+)</${tag}>`).exec(m[1])![1]);
+        return { name: /<name>([^<]*)<\/name>/.exec(m[1])![1], box: [num('xmin'), num('ymin'), num('xmax'), num('ymax')], flags: [num('truncated'), num('difficult'), num('occluded')] };
+      });
+      const drawn = t.drawn.filter((d) => d.object.mask && count(d.pixels) > 0);
+      expect(objects.map((o) => o.name)).toEqual(drawn.map((d) => d.object.label));
+      for (const [k, d] of drawn.entries()) {
+        const xs: number[] = [];
+        const ys: number[] = [];
+        d.pixels.forEach((v, i) => v && (xs.push(i % t.task.width), ys.push(Math.floor(i / t.task.width))));
+        // Pixel coordinates from 0, the max one past the last pixel (Datumaro's VOC writer).
+        expect(objects[k].box, `${stem} object ${k + 1}`).toEqual([Math.min(...xs), Math.min(...ys), Math.max(...xs) + 1, Math.max(...ys) + 1]);
+        expect(objects[k].flags).toEqual([0, 0, 0]);
+      }
+    }
+    expect(strFromU8(files['ImageSets/Main/default.txt'])).toBe(strFromU8(files['ImageSets/Segmentation/default.txt']));
   });
 
   it('writes palette PNGs whose raw bytes are the indices (PIL mode P readers)', async () => {

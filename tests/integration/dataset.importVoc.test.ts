@@ -10,14 +10,17 @@ import { importArchive } from '../../server/dataset/import/importArchive';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
 import { storageRooms } from '../../server/dataset/rooms';
 import { decodeRle, rleArea } from '../../shared/codecs/rle';
-import { sampleInput } from '../fixtures/dataset/sampleProject';
+import type { AttributeSpec, AttributeValue } from '../../shared/schema/attributes';
+import { PROJECT, sampleInput } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { rejected } from '../helpers/rejected';
 
 let fx: StorageFixture | null = null;
+let fx2: StorageFixture | null = null;
 afterEach(async () => {
   await fx?.close();
-  fx = null;
+  await fx2?.close();
+  fx = fx2 = null;
 });
 
 const zip = (files: Record<string, Uint8Array | string>) => zipSync(Object.fromEntries(Object.entries(files).map(([p, v]) => [p, typeof v === 'string' ? strToU8(v) : v])));
@@ -66,5 +69,43 @@ describe('Pascal VOC import', () => {
     expect(reject.message).toMatch(/label "bus" is not a label/);
     expect((await rejected(run(fx, zip({ 'labels/b.txt': '0 0.5 0.5 0.1 0.1' })))).message).toMatch(/no Pascal VOC masks/);
     expect((await rejected(run(fx, strToU8('nope')))).code).toBe('bad_request');
+  });
+
+  it('brings attributes back from Annotations/<stem>.xml: checkboxes as VOC flags, the rest from <attributes>; values that do not fit are counted', async () => {
+    const specs: AttributeSpec[] = [
+      { name: 'occluded', type: 'checkbox', default: false },
+      { name: 'colour', type: 'select', options: ['black', 'white & grey'], default: 'black' },
+      { name: 'doors', type: 'number', min: 2, max: 5, default: 4 },
+    ];
+    const labels = PROJECT.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: specs } : l));
+    const input = sampleInput();
+    input.project = { ...input.project, labels };
+    // The ring (first instance of a.jpg) and the edge (second of b.png) carry values.
+    const withValues = { 'o-ring': { occluded: true, colour: 'white & grey', doors: 2 }, 'o-edge': { colour: 'white & grey' } } as Record<string, Record<string, AttributeValue>>;
+    for (const t of input.tasks) for (const o of t.objects) if (withValues[o.id]) o.attributes = withValues[o.id];
+    const files = toVoc(input);
+    fx = await sampleStorage({ labels });
+    const report = await run(fx, zip(Object.fromEntries(files.map((f) => [f.path, f.bytes]))));
+    expect(report.invalidAttributes).toBe(0);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const cats = loaded.tasks.flatMap((t) => t.objects.filter((o) => o.label === 'cat').map((o) => [t.task.name, o.attributes ?? {}]));
+    expect(cats).toEqual([
+      ['photos/a.jpg', { occluded: true, colour: 'white & grey', doors: 2 }],
+      ['b.png', { occluded: false, colour: 'white & grey', doors: 4 }],
+    ]);
+
+    // Another tool's XML: a value outside the definition is counted and left at the default; a
+    // broken XML refuses the archive whole.
+    const xml = (doors: string) => `<annotation><object><name>cat</name><occluded>1</occluded><attributes><attribute><name>doors</name><value>${doors}</value></attribute></attributes></object></annotation>`;
+    const a = files.find((f) => f.path === 'SegmentationObject/a.png')!.bytes;
+    const c = files.find((f) => f.path === 'SegmentationClass/a.png')!.bytes;
+    const map = files.find((f) => f.path === 'labelmap.txt')!.bytes;
+    fx2 = await sampleStorage({ labels });
+    const odd = await run(fx2, zip({ 'SegmentationObject/a.png': a, 'SegmentationClass/a.png': c, 'labelmap.txt': map, 'Annotations/a.xml': xml('9') }));
+    expect(odd.invalidAttributes).toBe(1);
+    const ring = (await loadExportInput(fx2.storage, storageRooms(fx2.storage), fx2.project.id)).tasks.flatMap((t) => t.objects).find((o) => o.label === 'cat')!;
+    expect(ring.attributes).toEqual({ occluded: true });
+    const broken = await rejected(run(fx2, zip({ 'SegmentationObject/a.png': a, 'SegmentationClass/a.png': c, 'labelmap.txt': map, 'Annotations/a.xml': '<annotation><object></annotation>' })));
+    expect(broken.message).toMatch(/Annotations\/a\.xml is not well-formed XML/);
   });
 });

@@ -6,16 +6,20 @@
 // decoded to RGB (sharp), so the colours carry the meaning as CVAT reads them, whatever palette
 // indices a tool wrote. Like the other imports it checks everything first and writes nothing when
 // one file is wrong. VOC keeps one label per pixel, so objects that overlapped lost their hidden
-// parts on the way out; they come back as they were drawn on top of each other.
+// parts on the way out; they come back as they were drawn on top of each other. Attributes come
+// from Annotations/<stem>.xml when the archive has it (vocAnnotations.ts): the k-th <object>'s,
+// for instance k, when it names the same class; values checked against the label's definitions.
 import sharp from 'sharp';
 import { encodeRle, rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor, parseHexColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+import { attributeReader } from './importAttributes';
 import { problemList } from './problems';
 import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
+import { instanceOfColour, readVocXml } from './vocAnnotations';
 
 /** What the PNGs and text of an archive may add up to, compressed: more is a bomb or the wrong file. */
 export const MAX_VOC_ARCHIVE_BYTES = 512 * 1024 * 1024;
@@ -24,17 +28,24 @@ const VOID = 0xe0e0c0; // (224, 224, 192)
 interface VocArchive {
   /** Label per colour (0xRRGGBB), from labelmap.txt; null when the archive has none. */
   labelmap: Map<number, string> | null;
-  images: Map<string, { object?: Uint8Array; cls?: Uint8Array; path: string }>;
+  images: Map<string, { object?: Uint8Array; cls?: Uint8Array; xml?: Uint8Array; path: string }>;
 }
 
 /** The masks and labelmap of a zip; throws bad_request / payload_too_large. */
 export function readVocArchive(bytes: Uint8Array): VocArchive {
-  const files = readZip(bytes, (name) => /(^|\/)(Segmentation(Object|Class)\/[^/]+\.png|labelmap\.txt)$/i.test(name), MAX_VOC_ARCHIVE_BYTES, 'Pascal VOC masks');
+  const files = readZip(bytes, (name) => /(^|\/)(Segmentation(Object|Class)\/[^/]+\.png|Annotations\/[^/]+\.xml|labelmap\.txt)$/i.test(name), MAX_VOC_ARCHIVE_BYTES, 'Pascal VOC masks');
   const images: VocArchive['images'] = new Map();
+  // An XML without masks adds no object (VOC's boxes alone are not masks): kept only beside them.
+  const pending = new Map<string, Uint8Array>();
   let labelmap: Map<number, string> | null = null;
   for (const [path, data] of Object.entries(files)) {
     if (/labelmap\.txt$/i.test(path)) {
       labelmap = parseLabelmap(new TextDecoder().decode(data));
+      continue;
+    }
+    const xml = /Annotations\/([^/]+)\.xml$/i.exec(path);
+    if (xml) {
+      pending.set(xml[1], data);
       continue;
     }
     const m = /Segmentation(Object|Class)\/([^/]+)\.png$/i.exec(path)!;
@@ -42,6 +53,10 @@ export function readVocArchive(bytes: Uint8Array): VocArchive {
     if (m[1].toLowerCase() === 'object') Object.assign(entry, { object: data, path }); // reports name the object PNG
     else entry.cls = data;
     images.set(m[2], entry);
+  }
+  for (const [stem, xml] of pending) {
+    const entry = images.get(stem);
+    if (entry) entry.xml = xml;
   }
   return { labelmap, images };
 }
@@ -71,6 +86,7 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
   const newLabels: Label[] = [];
   const byStem = tasksByStem(tasks);
   const byTask = new Map<string, PlannedObject[]>();
+  const attributes = attributeReader(new Map(project.labels.map((l) => [l.name, l.attributes ?? []])));
   const unmatchedImages: string[] = [];
   let emptyMasks = 0;
   for (const [stem, files] of images) {
@@ -83,6 +99,11 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
     const cls = files.cls && (await rgbOf(files.cls, task, `SegmentationClass/${stem}.png`));
     if (typeof object === 'string' || typeof cls === 'string') {
       problem((typeof object === 'string' ? object : cls) as string);
+      continue;
+    }
+    const xmlObjects = files.xml && object ? readVocXml(new TextDecoder().decode(files.xml)) : [];
+    if (typeof xmlObjects === 'string') {
+      problem(`Annotations/${stem}.xml is ${xmlObjects}`);
       continue;
     }
     const list: PlannedObject[] = [];
@@ -109,13 +130,17 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
       }
       const mask = encodeRle(bits, task.width, task.height);
       if (rleArea(mask) === 0) emptyMasks++;
-      else list.push({ label, mask, attributes: {}, sourceId: `${files.path} ${rgbText(colour)}` });
+      else {
+        const described = object ? xmlObjects[(instanceOfColour.get(colour) ?? 0) - 1] : undefined;
+        const values = described?.name === label ? attributes.read(described.values, label) : {};
+        list.push({ label, mask, attributes: values, sourceId: `${files.path} ${rgbText(colour)}` });
+      }
     }
     if (list.length) byTask.set(task.id, list);
   }
   if (byTask.size === 0 && unmatchedImages.length === images.size) problem(`no mask of the archive matches a task of project ${project.name} by file name`);
   problems.throwIfAny('Pascal VOC');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: 0 };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid };
 }
 
 /** A PNG as 0xRRGGBB per pixel, or what is wrong with it (the header is checked before decoding). */

@@ -1,0 +1,53 @@
+// Pascal VOC's Annotations/<stem>.xml beside the masks: what detection pipelines read (a box and
+// a class per object) and where CVAT's VOC format keeps attributes. The k-th <object> is instance
+// k of SegmentationObject/<stem>.png (the same objects in the same order), which is how the VOC
+// import reads the attributes back. Boxes as Datumaro (CVAT's exporter) writes them: pixel
+// coordinates from 0, xmax = x + width. A label's checkbox attributes named `truncated`,
+// `difficult` or `occluded` fill VOC's own fields (0 otherwise); every other attribute of the
+// label goes into <attributes>, its default where the object has none.
+import { rleBbox } from '../../../shared/codecs/rle';
+import type { AnnotationObject } from '../../../shared/schema/annotation';
+import { resolveAttributes, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
+import type { Task } from '../../storage/types';
+
+/** VOC's own per-object flags, in the order its XML lists them. */
+export const VOC_FLAGS = ['truncated', 'difficult', 'occluded'] as const;
+
+const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const text = (v: AttributeValue) => esc(String(v));
+
+/**
+ * The XML of one image; `objects` are those its instance PNG numbers 1..K, in that order;
+ * `fileName` the image's name in JPEGImages/ when the export carries the images.
+ */
+export function vocXml(task: Task, fileName: string, objects: AnnotationObject[], specs: ReadonlyMap<string, AttributeSpec[] | undefined>): string {
+  const lines = [
+    '<annotation>',
+    `  <filename>${esc(fileName)}</filename>`,
+    '  <source><database>Tandem</database></source>',
+    `  <size><width>${task.width}</width><height>${task.height}</height><depth>3</depth></size>`,
+    '  <segmented>1</segmented>',
+  ];
+  for (const o of objects) {
+    const [x, y, w, h] = rleBbox(o.mask!);
+    const values = resolveAttributes(specs.get(o.label), o.attributes);
+    const specOf = new Map((specs.get(o.label) ?? []).map((s) => [s.name, s]));
+    const flag = (name: string) => (specOf.get(name)?.type === 'checkbox' && values[name] === true ? 1 : 0);
+    const rest = Object.entries(values).filter(([name]) => !(VOC_FLAGS as readonly string[]).includes(name) || specOf.get(name)?.type !== 'checkbox');
+    lines.push(
+      '  <object>',
+      `    <name>${esc(o.label)}</name>`,
+      '    <pose>Unspecified</pose>',
+      ...VOC_FLAGS.map((f) => `    <${f}>${flag(f)}</${f}>`),
+      `    <bndbox><xmin>${x}</xmin><ymin>${y}</ymin><xmax>${x + w}</xmax><ymax>${y + h}</ymax></bndbox>`,
+    );
+    if (rest.length) {
+      lines.push('    <attributes>');
+      for (const [name, v] of rest) lines.push(`      <attribute><name>${esc(name)}</name><value>${text(v)}</value></attribute>`);
+      lines.push('    </attributes>');
+    }
+    lines.push('  </object>');
+  }
+  lines.push('</annotation>');
+  return lines.join('\n') + '\n';
+}
