@@ -139,6 +139,14 @@ export class SqlJobStore implements JobStore {
     return r.rows[0] ? toJob(r.rows[0]) : null;
   }
 
+  async orphans(kind: string, now: number, limit = 100): Promise<JobHead[]> {
+    const r = await this.q(
+      `SELECT ${HEAD} FROM project_jobs WHERE kind = $1 AND state = 'running' AND lease_until < $2 ORDER BY updated_at, project_id LIMIT $3`,
+      [kind, now, limit],
+    );
+    return r.rows.map(toHead);
+  }
+
   async enqueue(projectId: ProjectId, kind: string, items: string[], now: number): Promise<void> {
     try {
       for (const part of chunks(items)) {

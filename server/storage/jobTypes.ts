@@ -66,6 +66,11 @@ export interface JobStore {
    */
   claimOrphan(kind: string, owner: string, now: number, leaseUntil: number, projectId?: ProjectId): Promise<ProjectJob | null>;
   /**
+   * The heads of the running jobs of `kind` whose lease ran out before `now`, oldest first (at most
+   * `limit`): what a process that can carry on only some of them looks at before claiming one.
+   */
+  orphans(kind: string, now: number, limit?: number): Promise<JobHead[]>;
+  /**
    * Items waiting for a job of `kind` (the new uploads a pre-labelling run is to take), kept until
    * `dequeue`: a process that dies leaves them for the next. An item already waiting keeps its time.
    * `not_found` when the project does not exist.

@@ -70,8 +70,15 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
       const t = 3_000_000;
       await start(a, 'node-a', t);
       await a.renew(projectId, 'prelabel', 'node-a', { state: 'running', status: '{"done":4}', leaseUntil: t + 1000, now: t + 100 });
-      // Still held: nothing to take.
+      // Still held: nothing to take, nothing listed.
+      const listed = async (now: number, kind = 'prelabel') => (await other.orphans(kind, now)).filter((h) => h.projectId === projectId);
+      expect(await listed(t + 999)).toEqual([]);
       expect(await other.claimOrphan('prelabel', 'node-b', t + 999, t + 5000)).toBeNull();
+      // The lease ran out: listed (the head, without the options) for a process to choose from.
+      const [head] = await listed(t + 1001);
+      expect(head).toMatchObject({ projectId, state: 'running', status: '{"done":4}', owner: 'node-a', leaseUntil: t + 1000 });
+      expect(head).not.toHaveProperty('options');
+      expect(await listed(t + 1001, 'export')).toEqual([]);
       // The lease ran out: one of two takers gets it.
       const [x, y] = await Promise.all([other.claimOrphan('prelabel', 'node-b', t + 1001, t + 5000), a.claimOrphan('prelabel', 'node-c', t + 1001, t + 5000)]);
       const won = [x, y].filter((j) => j !== null);
@@ -91,6 +98,7 @@ export function jobStoreContract(name: string, factory: () => Promise<JobBackend
       expect(await a.claimOrphan('prelabel', 'node-d', t + 1251, t + 6000, projectId)).toMatchObject({ owner: 'node-d', takeovers: 3 });
       // Ended jobs and other kinds are never taken.
       await other.renew(projectId, 'prelabel', 'node-d', { state: 'done', status: '{"done":6}', leaseUntil: 0, now: t + 1300 });
+      expect(await listed(t + 99_999)).toEqual([]);
       expect(await a.claimOrphan('prelabel', 'node-e', t + 99_999, t + 100_000)).toBeNull();
       expect(await a.claimOrphan('export', 'node-e', t + 99_999, t + 100_000)).toBeNull();
     });

@@ -200,14 +200,19 @@ export class Prelabeller {
     );
   }
 
-  /** Takes over one run nobody holds, when this process can run the detector. */
+  /** Takes over one run nobody holds: any, when this process can run the detector; else a withdrawal (it detects nothing). */
   private async sweep(): Promise<void> {
     if (this.sweeping || this.closed) return;
     this.sweeping = true;
     try {
-      if (!this.deps.inference()?.listDetectors().length) return;
       const now = Date.now();
-      const job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs);
+      const until = now + this.deps.leaseMs;
+      let job;
+      if (this.deps.inference()?.listDetectors().length) job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until);
+      else {
+        const withdrawal = (await this.deps.storage.jobs.orphans(KIND, now)).find((h) => parse<PrelabelStatus>(h.status).mode === 'withdraw');
+        job = withdrawal && (await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until, withdrawal.projectId));
+      }
       if (!job) return;
       const options = parse<StoredOptions>(job.options);
       const status = this.takenOver(job);

@@ -123,4 +123,29 @@ describe('a pre-labelling run held under a lease', () => {
     expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 0]);
     expect(w.ended).toHaveLength(2);
   }, 20_000);
+
+  it('a withdrawal nobody holds is carried on by a node without a detector; a detection run is left to one with it', async () => {
+    const { w, first } = await stalledRun(3, 't1', 300);
+    first.cut(); // killed in t1 of a detection run
+    const plain = w.node({ listDetectors: () => [] }, 300); // a node no detector worker reaches
+    plain.startSweeping();
+    await new Promise((r) => setTimeout(r, 700)); // more than two of its looks
+    expect(await w.jobs.get(w.projectId, 'prelabel')).toMatchObject({ state: 'running', takeovers: 0 });
+    const withDetector = w.node(det, 300);
+    withDetector.startSweeping();
+    await until(() => w.ended.length === 1);
+    expect(carsPerTask(w.doc, 3)).toEqual([1, 1, 1]);
+    await withDetector.stopAll(1000);
+
+    // The owner withdraws the pre-labels; the node doing it is killed after t0 (its row as it left it).
+    const now = Date.now();
+    const status = { state: 'running', by: w.userId, startedAt: now, finishedAt: null, total: 3, done: 1, skipped: 0, objects: 1, failedTasks: 0, lastError: null, detector: null, resumed: 0, mode: 'withdraw' };
+    const options = { labels: {}, scope: 'all', mode: 'withdraw', queue: ['t0', 't1', 't2'] };
+    expect(await w.jobs.begin({ projectId: w.projectId, kind: 'prelabel', options: JSON.stringify(options), status: JSON.stringify(status), owner: 'killed', leaseUntil: now - 1, now })).toBe(true);
+    await until(() => w.ended.length === 2);
+    expect(w.ended[1]).toMatchObject({ mode: 'withdraw', state: 'done', done: 3, total: 3, objects: 3, resumed: 1 });
+    // t0 was the killed node's (counted done): not looked at again; t1 and t2 lost their pre-labels here.
+    expect(carsPerTask(w.doc, 3)).toEqual([1, 0, 0]);
+  }, 20_000);
 });
+
