@@ -1,5 +1,6 @@
 // Gathers what the exporters need: the project, its tasks and each task's objects.
 import { listObjects } from '../../shared/schema/annotation';
+import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import { readTaskFlag, readTaskStatus, type TaskStatusValue } from '../../shared/schema/review';
 import { TandemError, ErrorCode } from '../../shared/protocol/errors';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
@@ -50,7 +51,7 @@ export async function loadExportInput(
     }
     const doc = await loadRoomDoc(rooms, `task:${task.id}`);
     const objects = listObjects(doc);
-    out.tasks.push({ task, objects: only ? objects.filter((o) => only.has(o.label)) : objects });
+    out.tasks.push({ task, objects: only ? objects.filter((o) => only.has(o.label)) : objects, imageAttributes: readImageAttributes(doc) });
     doc.destroy();
   }
   return out;

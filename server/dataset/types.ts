@@ -1,5 +1,6 @@
 // What the dataset exporters take and give. Exporters are pure: (project, tasks with their
 // objects) → files. Loading documents from storage or a live room is loadExportInput's job.
+import type { AttributeValue } from '../../shared/schema/attributes';
 import { z } from 'zod';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import { TaskStatusValues } from '../../shared/schema/review';
@@ -9,6 +10,8 @@ import type { Label, Project, Task } from '../storage/types';
 export interface ExportTask {
   task: Task;
   objects: AnnotationObject[];
+  /** The image's own attribute values as its document holds them (shared/schema/imageAttributes.ts). */
+  imageAttributes?: Record<string, AttributeValue>;
 }
 
 export interface ExportInput {

@@ -3,10 +3,12 @@
 // area and bbox are computed from it exactly as pycocotools' area() and toBbox() do.
 import { rleArea, rleBbox } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
+import { resolveAttributes, type AttributeValue } from '../../shared/schema/attributes';
 import type { Project, Task } from '../storage/types';
 
 /** Builds the COCO JSON of one task. Category ids are 1-based: project labels first, then any label an object uses that the project lacks. */
-export function exportTaskCoco(project: Project, task: Task, objects: AnnotationObject[]) {
+export function exportTaskCoco(project: Project, task: Task, objects: AnnotationObject[], imageValues: Record<string, AttributeValue> = {}) {
+  const imageSpecs = project.settings?.imageAttributes ?? [];
   const categories = project.labels.map((l, i) => ({ id: i + 1, name: l.name, supercategory: '', color: l.color }));
   const byName = new Map(categories.map((c) => [c.name, c.id]));
   for (const o of objects) {
@@ -34,7 +36,8 @@ export function exportTaskCoco(project: Project, task: Task, objects: Annotation
   return {
     info: { description: `Tandem export of ${project.name} / ${task.name}`, version: '1.0', date_created: new Date().toISOString() },
     licenses: [],
-    images: [{ id: 1, file_name: task.name, width: task.width, height: task.height, tandem_task_id: task.id }],
+    // The image's own attributes, defaults filled in, as the project export writes them.
+    images: [{ id: 1, file_name: task.name, width: task.width, height: task.height, tandem_task_id: task.id, ...(imageSpecs.length ? { attributes: resolveAttributes(imageSpecs, imageValues) } : {}) }],
     categories,
     annotations,
   };

@@ -84,6 +84,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   // Pre-labelling new uploads names project labels: refused here, not found missing at every upload.
   // `autoPrelabel` left out keeps the stored one (null turns it off): a client from before it, or a
   // script that sets noOverlap, must not switch the owner's pre-labelling of new uploads off.
+  // The same for the image attributes (an empty list removes them).
   ownerPut('settings', ProjectSettingsSchema, async (id, b) => {
     const project = await meta.getProject(id);
     if (b.autoPrelabel) {
@@ -91,8 +92,9 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
       const problem = mappingProblem(b.autoPrelabel, project?.labels.map((l) => l.name) ?? [], deps.inference()?.listDetectors()[0]?.classes ?? null);
       if (problem) throw new TandemError(ErrorCode.ValidationFailed, problem);
     }
-    const kept = b.autoPrelabel === undefined ? project?.settings?.autoPrelabel : undefined;
-    const settings = kept ? { ...b, autoPrelabel: kept } : b;
+    const settings = { ...b };
+    if (b.autoPrelabel === undefined && project?.settings?.autoPrelabel) settings.autoPrelabel = project.settings.autoPrelabel;
+    if (b.imageAttributes === undefined && project?.settings?.imageAttributes) settings.imageAttributes = project.settings.imageAttributes;
     await meta.setProjectSettings(id, settings);
     return settings;
   });

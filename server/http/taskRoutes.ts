@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { ExportQuerySchema } from '../../shared/protocol/http';
 import { canWriteRoom } from '../../shared/protocol/roles';
+import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import { listObjects } from '../../shared/schema/annotation';
 import type { TaskId } from '../../shared/schema/ids';
 import { validate } from './body';
@@ -72,8 +73,8 @@ export function taskRoutes(router: Router, deps: HttpDeps): void {
     if (format !== 'coco') throw new TandemError(ErrorCode.ValidationFailed, `format: unsupported export format "${format}" (coco)`);
     const project = await storage.meta.getProject(task.projectId);
     if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
-    const objects = await deps.sync.withDoc(`task:${task.id}`, (doc) => listObjects(doc));
-    const coco = exportTaskCoco(project, task, objects);
+    const [objects, image] = await deps.sync.withDoc(`task:${task.id}`, (doc) => [listObjects(doc), readImageAttributes(doc)] as const);
+    const coco = exportTaskCoco(project, task, objects, image);
     const text = JSON.stringify(coco);
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',

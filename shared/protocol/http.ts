@@ -72,7 +72,13 @@ export type AutoPrelabel = z.infer<typeof AutoPrelabelSchema>;
  * A project's rules for everyone in it (the owner's): `noOverlap` keeps masks apart in every
  * editor; `autoPrelabel` runs the detector over every image uploaded from then on (null: off).
  */
-export const ProjectSettingsSchema = z.object({ noOverlap: z.boolean().default(false), autoPrelabel: AutoPrelabelSchema.nullable().optional() }).strict();
+/**
+ * The owner's rules for the project. `imageAttributes`: what each image carries as a whole (the
+ * weather, the scene, "contains people"), defined as a label's attributes are, set in the editor.
+ */
+export const ProjectSettingsSchema = z
+  .object({ noOverlap: z.boolean().default(false), autoPrelabel: AutoPrelabelSchema.nullable().optional(), imageAttributes: AttributeSpecListSchema.optional() })
+  .strict();
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
 /** Body of `PUT /api/projects/:id/members/:userId`: the member's new role. */

@@ -288,13 +288,13 @@ export function setFlags(
   }, origin);
 }
 
-/** True for a value the document may hold under a name the document may hold. */
-function isStorableAttribute(name: unknown, v: unknown): boolean {
+/** True for a value the document may hold under a name the document may hold (objects and the image alike). */
+export function isStorableAttribute(name: unknown, v: unknown): boolean {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ATTRIBUTE_NAME) return false;
   return typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= MAX_ATTRIBUTE_TEXT);
 }
 
-function checkAttributes(values: Record<string, AttributeValue | null>): Array<[string, AttributeValue | null]> {
+export function checkAttributes(values: Record<string, AttributeValue | null>): Array<[string, AttributeValue | null]> {
   const entries = Object.entries(values);
   for (const [k, v] of entries) if (v !== null && !isStorableAttribute(k, v)) throw invalid(`invalid value for attribute ${JSON.stringify(k.slice(0, MAX_ATTRIBUTE_NAME))}`);
   return entries;

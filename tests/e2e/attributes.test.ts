@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { listObjects } from '../../shared/schema/annotation';
+import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
@@ -251,4 +252,46 @@ describe('label attributes in the editor', () => {
     await waitFor(async () => (await ana.locator('[data-testid="object-list"] select[aria-label="Label"]').first().inputValue()) === 'vehicle', 'vehicle in her list');
     await waitFor(async () => (await field(ana, 'plate').inputValue().catch(() => null)) === 'XY 987', 'the attributes under the new name');
   });
+
+  it("the owner defines the image's own attributes; the annotator sets them in the Image panel, the QA lead sees them live, undo takes one back, the export carries them", async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const card = owner.getByTestId('image-attributes-editor');
+    await card.getByRole('button', { name: 'Add attribute' }).click();
+    await card.getByLabel('Attribute name').last().fill('weather');
+    await card.getByLabel('Attribute type').last().selectOption('select');
+    await card.getByLabel('Options of weather').fill('clear, rain, snow');
+    await card.getByRole('button', { name: 'Add attribute' }).click();
+    await card.getByLabel('Attribute name').last().fill('night');
+    await card.getByRole('button', { name: 'Save image attributes' }).click();
+    await card.getByText('Saved.').waitFor();
+    expect((await srv.api('GET', `/api/projects/${projectId}`)).body.settings.imageAttributes).toEqual([
+      { name: 'weather', type: 'select', options: ['clear', 'rain', 'snow'] },
+      { name: 'night', type: 'checkbox' },
+    ]);
+    await shot(owner, 'image-attributes-project');
+    // Open editors take them when their window comes back into focus.
+    for (const p of [ana, qa]) await p.evaluate(() => window.dispatchEvent(new Event('focus')));
+    const image = (page: Page) => page.getByTestId('image-attributes');
+    await image(ana).getByLabel('weather').waitFor();
+    expect(await image(ana).getByLabel('weather').inputValue()).toBe('clear');
+    await image(ana).getByLabel('weather').selectOption('rain');
+    await image(ana).getByLabel('night').check();
+    await waitFor(() => readImageAttributes(watcher.doc).night === true, 'the values on the server');
+    expect(readImageAttributes(watcher.doc)).toEqual({ weather: 'rain', night: true });
+    await waitFor(async () => (await image(qa).getByLabel('weather').inputValue().catch(() => null)) === 'rain', "rain in the QA lead's panel");
+    expect(await image(qa).getByLabel('night').isChecked()).toBe(true);
+    expect(await image(qa).getByLabel('night').isDisabled()).toBe(true);
+    // Undo takes back her last change (night), not the weather.
+    await ana.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Control+z');
+    await waitFor(() => readImageAttributes(watcher.doc).night === undefined, 'night undone');
+    expect(readImageAttributes(watcher.doc)).toEqual({ weather: 'rain' });
+    expect(await image(ana).getByLabel('night').isChecked()).toBe(false);
+    await shot(ana, 'image-attributes-editor');
+    const coco = await srv.api('GET', `/api/tasks/${taskId}/export?format=coco`);
+    expect(coco.body.images[0].attributes).toEqual({ weather: 'rain', night: false });
+  });
 });
+

@@ -21,6 +21,8 @@ export interface CocoImage {
   width: number;
   height: number;
   tandem_task_id?: string;
+  /** The image's own attributes (the project's settings.imageAttributes), defaults filled in. */
+  attributes?: Record<string, AttributeValue>;
 }
 
 export interface CocoAnnotation {
@@ -64,9 +66,11 @@ export function toCoco(input: ExportInput, opts: CocoExportOptions = { segmentat
   const specs = new Map(labels.map((l) => [l.name, l.attributes]));
   const images: CocoImage[] = [];
   const annotations: CocoAnnotation[] = [];
-  input.tasks.forEach(({ task, objects }, ti) => {
+  const imageSpecs = input.project.settings?.imageAttributes ?? [];
+  input.tasks.forEach(({ task, objects, imageAttributes }, ti) => {
     const imageId = ti + 1;
-    images.push({ id: imageId, file_name: task.name, width: task.width, height: task.height, tandem_task_id: task.id });
+    const attributes = imageSpecs.length ? { attributes: resolveAttributes(imageSpecs, imageAttributes) } : {};
+    images.push({ id: imageId, file_name: task.name, width: task.width, height: task.height, tandem_task_id: task.id, ...attributes });
     for (const o of objects) {
       const mask = o.mask;
       if (!mask || mask.size[0] !== task.height || mask.size[1] !== task.width) continue;

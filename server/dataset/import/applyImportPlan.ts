@@ -3,6 +3,7 @@
 // the log. Imported objects carry source 'import'; their mask is an ordinary mask, so the editor
 // refines it with the model by sending it as prevMask.
 import { createObject, initTaskDoc, readMeta } from '../../../shared/schema/annotation';
+import { setImageAttributes } from '../../../shared/schema/imageAttributes';
 import { ImportOrigin } from '../../../shared/schema/origins';
 import type { ProjectId, TaskId } from '../../../shared/schema/ids';
 import type { Project, Storage, Task } from '../../storage/types';
@@ -17,6 +18,8 @@ export interface ImportReport {
   unmatchedImages: string[];
   emptyMasks: number;
   invalidAttributes: number;
+  /** Images whose own attributes the file set. */
+  imagesWithAttributes: number;
 }
 
 export async function applyImportPlan(
@@ -37,17 +40,22 @@ export async function applyImportPlan(
     unmatchedImages: plan.unmatchedImages,
     emptyMasks: plan.emptyMasks,
     invalidAttributes: plan.invalidAttributes,
+    imagesWithAttributes: 0,
   };
   for (const task of tasks) {
-    const objects = plan.byTask.get(task.id);
-    if (!objects?.length) continue;
+    const objects = plan.byTask.get(task.id) ?? [];
+    const image = plan.imageAttributes?.get(task.id);
+    if (!objects.length && !image) continue;
     await mutateRoom(rooms, `task:${task.id}`, (doc) => {
       // A task nobody opened yet has an empty document: give it its meta first.
       if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
       doc.transact(() => {
         for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import' }, ImportOrigin);
+        if (image) setImageAttributes(doc, image, ImportOrigin);
       }, ImportOrigin);
     });
+    if (image) report.imagesWithAttributes++;
+    if (!objects.length) continue;
     // The imported state is version 1 of each object's history (what "restore" goes back to).
     await syncHistory(rooms, task.id);
     report.imported += objects.length;

@@ -39,6 +39,8 @@ export interface ImportPlan {
   emptyMasks: number;
   /** Attribute values in the file that the label defines but that do not fit its definition (left at the default). */
   invalidAttributes: number;
+  /** The image's own attribute values per task id (COCO `images[].attributes`, as the project defines them). */
+  imageAttributes?: Map<string, Record<string, AttributeValue>>;
 }
 
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
@@ -59,6 +61,9 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   const imageTask = new Map<string, Task | null>();
   const unmatchedImages: string[] = [];
   const claimed = new Map<string, string>();
+  // The image's own attributes, read as the project defines them (a Tandem export writes them).
+  const imageReader = attributeReader(new Map([['', project.settings?.imageAttributes ?? []]]));
+  const imageAttributes = new Map<string, Record<string, AttributeValue>>();
   for (const img of coco.images) {
     const key = String(img.id);
     if (imageTask.has(key)) problem(`images: duplicate image id ${key}`);
@@ -71,6 +76,8 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
     const other = claimed.get(task.id);
     if (other) problem(`images: ${img.file_name} and ${other} both match task ${task.name}`);
     claimed.set(task.id, img.file_name);
+    const values = imageReader.read(img.attributes, '');
+    if (Object.keys(values).length) imageAttributes.set(task.id, values);
     if (img.width !== task.width || img.height !== task.height) {
       problem(`images: ${img.file_name} is ${img.width}x${img.height} in the file but ${task.width}x${task.height} in the project`);
     }
@@ -129,7 +136,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   });
 
   problems.throwIfAny('COCO');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes };
 }
 
 /** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */

@@ -9,7 +9,8 @@ import type { PresencePublisher } from '../sync/presence';
 import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels';
 import type { Camera } from '../editor/camera';
 import type { DetectorInfo, Label, ModelInfo } from '../sync/api';
-import type { AttributeSpec } from '../../../shared/schema/attributes';
+import type { AttributeSpec, AttributeValue } from '../../../shared/schema/attributes';
+import { observeImageAttributes } from '../../../shared/schema/imageAttributes';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
@@ -88,6 +89,11 @@ export class EditorState {
   guide = $state('');
   /** The owner keeps masks apart in this project (the toolbar's "No overlap" is on and fixed). */
   projectNoOverlap = $state(false);
+  /** What the project says each image carries as a whole (settings.imageAttributes). */
+  imageSpecs = $state.raw<AttributeSpec[]>([]);
+  /** This image's values of them as the document holds them, live. */
+  imageValues = $state.raw<Record<string, AttributeValue>>({});
+  private readonly stopImage: () => void;
   guideOpen = $state(false);
   /** The guide or a label description changed since this browser last showed them. */
   guideUnseen = $state(false);
@@ -114,6 +120,9 @@ export class EditorState {
     this.ui = new SessionModel(init.session);
     this.sync = new SyncModel(init.conn);
     this.peers = new PeersModel(init.conn);
+    const model = init.session.model;
+    this.imageValues = model.imageAttributes();
+    this.stopImage = observeImageAttributes(init.conn.doc, () => (this.imageValues = model.imageAttributes()));
   }
 
   colorOf(label: string): string {
@@ -147,6 +156,7 @@ export class EditorState {
 
   destroy(): void {
     this.objects.destroy();
+    this.stopImage();
   }
 }
 

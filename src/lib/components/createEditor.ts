@@ -39,6 +39,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   const state = new EditorState({ session, conn, presence, labels: project.labels, guide: project.guide ?? '', role: task.role, taskName: task.name, taskId: opts.taskId, projectId: task.projectId, tasks, claimOf, imageUrlOf: (id) => api.imageUrl(id), prefetchAhead: (id) => inference?.prefetchAhead(id) });
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   state.projectNoOverlap = project.settings?.noOverlap ?? false;
+  state.imageSpecs = project.settings?.imageAttributes ?? [];
   // A guide this browser has not shown yet opens over the editor once (then from the toolbar).
   state.noteGuide();
   if (state.guideUnseen) state.openGuide();
@@ -71,6 +72,8 @@ export async function createEditor(opts: { origin: string; token: string; taskId
           );
         }
         state.projectNoOverlap = p.settings?.noOverlap ?? false;
+        const imageSpecs = p.settings?.imageAttributes ?? [];
+        if (JSON.stringify(imageSpecs) !== JSON.stringify(state.imageSpecs)) state.imageSpecs = imageSpecs;
         state.noteGuide(); // a change while working marks the Guide button, it does not interrupt
       },
       () => {}, // offline: the labels in hand stay

@@ -356,6 +356,14 @@ export class EditorSession implements ToolHost {
     setAttribute(this, id, name, value);
   }
 
+  /** One of the image's own attributes (the weather, the scene): one undo step. */
+  setImageAttribute(name: string, value: AttributeValue): void {
+    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
+    if (this.model.imageAttributes()[name] === value) return;
+    this.history.boundary();
+    this.model.setImageAttributes({ [name]: value });
+  }
+
   setHidden(id: ObjectId, hidden: boolean): void {
     setObjectsFlag(this, [id], { hidden });
   }

@@ -12,6 +12,7 @@ import {
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
+import { readImageAttributes, setImageAttributes } from '../../../shared/schema/imageAttributes';
 
 export type { Click };
 
@@ -93,6 +94,15 @@ export class DocModel {
 
   delete(id: ObjectId): void {
     if (this.has(id)) deleteObject(this.doc, id, this.origin);
+  }
+
+  /** The image's own attribute values (root map `image`, shared/schema/imageAttributes.ts). */
+  imageAttributes(): Record<string, AttributeValue> {
+    return readImageAttributes(this.doc);
+  }
+
+  setImageAttributes(values: Record<string, AttributeValue | null>): void {
+    setImageAttributes(this.doc, values, this.origin);
   }
 
   /** Ids added, changed or removed by each transaction (deep), with its origin. */

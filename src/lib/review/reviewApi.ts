@@ -84,6 +84,7 @@ export const ImportReportSchema = z.object({
   unmatchedImages: z.array(z.string()),
   emptyMasks: z.number(),
   invalidAttributes: z.number().default(0),
+  imagesWithAttributes: z.number().default(0),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 

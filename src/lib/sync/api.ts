@@ -24,6 +24,8 @@ export const ProjectSettingsSchema = z.object({
   noOverlap: z.boolean(),
   /** New uploads pre-labelled with the detector: class → label, least score (null / absent: off). */
   autoPrelabel: z.object({ labels: z.record(z.string(), z.string()), threshold: z.number().optional(), thresholds: z.record(z.string(), z.number()).optional() }).nullable().optional(),
+  /** What each image carries as a whole (the weather, the scene), set in the editor. */
+  imageAttributes: AttributeSpecListSchema.optional().catch(undefined),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 export const ProjectSchema = z.object({

@@ -1,0 +1,43 @@
+/**
+ * The image's own attributes (the weather, the scene, "contains people"): root `Y.Map('image')`
+ * of the task document, attribute name → value, beside `meta` and `objects` (contract 4 lets us
+ * add keys). What they may be is the project's `settings.imageAttributes`, defined as a label's
+ * attributes are; as for objects, the document stores any boolean, finite number or text under a
+ * name, each name its own key (two people setting different ones at once both keep theirs), and a
+ * reader takes only what suits the definition (`resolveAttributes`).
+ */
+import * as Y from 'yjs';
+import { checkAttributes, isStorableAttribute } from './annotation';
+import type { AttributeValue } from './attributes';
+
+export function imageMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap('image');
+}
+
+/** The values stored, those a document may hold (a remote client's garbage is left out). */
+export function readImageAttributes(doc: Y.Doc): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [k, v] of imageMap(doc).entries()) if (isStorableAttribute(k, v)) out[k] = v as AttributeValue;
+  return out;
+}
+
+/** Sets values (null removes one: it reads as its default again). Throws 'validation_failed'. */
+export function setImageAttributes(doc: Y.Doc, values: Record<string, AttributeValue | null>, origin?: unknown): void {
+  const entries = checkAttributes(values);
+  if (!entries.length) return;
+  const m = imageMap(doc);
+  doc.transact(() => {
+    for (const [k, v] of entries) {
+      if (v === null) m.delete(k);
+      else m.set(k, v);
+    }
+  }, origin);
+}
+
+/** Calls `cb` after each change of the image's attributes; returns the unsubscribe. */
+export function observeImageAttributes(doc: Y.Doc, cb: () => void): () => void {
+  const m = imageMap(doc);
+  const h = () => cb();
+  m.observe(h);
+  return () => m.unobserve(h);
+}
