@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
 import { createObject, deleteObject, initTaskDoc } from '../../shared/schema/annotation';
+import { setImageAttributes } from '../../shared/schema/imageAttributes';
 import type { TaskId } from '../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { createLogger } from '../logger';
@@ -25,6 +26,7 @@ const log = createLogger({ level: 'silent' });
 function world() {
   const docs = new Map<string, Y.Doc>();
   const rows = new Map<string, Record<string, number>>();
+  const images = new Map<string, Record<string, unknown> | undefined>();
   /** Each room's last stored seq, as the doc store would say, and the seq each row recorded. */
   const seqs = new Map<string, number>();
   const rowSeqs = new Map<string, number | null>();
@@ -39,10 +41,11 @@ function world() {
     return d;
   };
   const meta = {
-    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null) {
+    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, unknown>) {
       if (gone.has(id)) throw new TandemError(ErrorCode.NotFound, 'no such task');
       writes.push(id);
       rows.set(id, counts);
+      images.set(id, image);
       rowSeqs.set(id, seq ?? null);
     },
   };
@@ -52,7 +55,7 @@ function world() {
     lastSeq: async (room) => seqs.get(room) ?? 0,
     lastSeqs: async (prefix) => new Map([...seqs].filter(([r]) => r.startsWith(prefix))),
   });
-  return { doc, rows, rowSeqs, seqs, writes, gone, mirror };
+  return { doc, rows, images, rowSeqs, seqs, writes, gone, mirror };
 }
 
 const mirrors: LabelCountsMirror[] = [];
@@ -97,6 +100,24 @@ describe('objects per label, mirrored', () => {
     await sleep(60);
     await w.mirror.idle();
     expect(w.rows.get('t1')).toEqual({ car: 4 });
+  });
+
+  it("mirrors the image's own attributes with the counts, and writes when only they change", async () => {
+    const w = world();
+    mirrors.push(w.mirror);
+    const d = w.doc('t1');
+    createObject(d, { label: 'car', mask: square(), by: 'ana' });
+    setImageAttributes(d, { weather: 'rain' });
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect([w.rows.get('t1'), w.images.get('t1')]).toEqual([{ car: 1 }, { weather: 'rain' }]);
+    setImageAttributes(d, { weather: 'snow', night: true }); // the objects are as they were
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.images.get('t1')).toEqual({ weather: 'snow', night: true });
+    expect(w.writes).toEqual(['t1', 't1']);
   });
 
   it('edits that never pause are counted by the longest wait; a pending count is written at shutdown', async () => {

@@ -1,6 +1,7 @@
-// The task row's objects per label (`tasks.label_counts`), a copy of what its task room holds, so
-// the task list can say how many objects an image has and find the images with a label ("every
-// image with a bicycle") without reading any room. The room stays the truth; the copy follows it:
+// The task row's objects per label (`tasks.label_counts`) and the image's own attribute values
+// (`tasks.image_attributes`), a copy of what its task room holds, so the task list can say how
+// many objects an image has and find the images with a label ("every image with a bicycle") or an
+// image attribute ("every night image") without reading any room. The room stays the truth; the copy follows it:
 // - once edits settle (the sync hooks `onChange`, every update of a loaded task room, and
 //   `onStoredWrite`, the server writing to one nobody has open: imports, renames, restores):
 //   1.5 s after the last change, 10 s at the latest while they never pause; one room counted at
@@ -14,6 +15,7 @@
 import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
 import { objectsMap } from '../../shared/schema/annotation';
+import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import type { Logger } from '../logger';
 import type { MetaStore, Task } from '../storage/types';
 import { Settle } from './settle';
@@ -116,10 +118,10 @@ export class LabelCountsMirror {
       // Read first: every update stored up to it is in the room the count reads (a live room
       // applies an update before storing it; a stored one is loaded after).
       const seq = (await this.opts.lastSeq?.(room)) ?? null;
-      const counts = await this.withDoc(room, countLabels);
-      const json = `${JSON.stringify(counts, Object.keys(counts).sort())}@${seq}`;
+      const [counts, image] = await this.withDoc(room, (doc) => [countLabels(doc), readImageAttributes(doc)] as const);
+      const json = `${JSON.stringify(counts, Object.keys(counts).sort())} ${JSON.stringify(image, Object.keys(image).sort())}@${seq}`;
       if (this.written.get(taskId) === json) return;
-      await this.meta.setTaskLabelCounts(taskId, counts, seq);
+      await this.meta.setTaskLabelCounts(taskId, counts, seq, image);
       this.written.set(taskId, json);
     } catch (err) {
       this.written.delete(taskId);

@@ -14,7 +14,7 @@ import { sendJson, type Router } from './router';
 
 /** The row of a task in lists (contract 2 keys first; more keys allowed). */
 export function taskSummary(t: Task): TaskSummary {
-  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee, flag: t.flag, toFix: t.toFix, openThreads: t.openThreads, mentioned: t.mentioned, labelCounts: t.labelCounts };
+  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee, flag: t.flag, toFix: t.toFix, openThreads: t.openThreads, mentioned: t.mentioned, labelCounts: t.labelCounts, imageAttributes: t.imageAttributes ?? null };
 }
 
 export function projectRoutes(router: Router, deps: HttpDeps): void {

@@ -8,7 +8,7 @@ import { Roles } from '../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
 import { TaskStatuses, type Member, type Project, type Task, type TaskStatus, type User } from './types';
 import type { ProjectSettings } from '../../shared/protocol/http';
-import { LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskInputSchema, TaskLabelCountsSchema, TaskStatusSchema, UserNameSchema } from './validation';
+import { LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskImageAttributesSchema, TaskInputSchema, TaskLabelCountsSchema, TaskStatusSchema, UserNameSchema } from './validation';
 
 /** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
 type Millis = number | string;
@@ -18,7 +18,7 @@ export interface ProjectRow { id: string; name: string; labels: unknown; guide: 
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
-  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null;
+  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null; image_attributes?: string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
 
@@ -72,6 +72,7 @@ export function newTask(input: unknown): Task {
     mentioned: [],
     labelCounts: {}, // a new task's room holds no object yet
     labelCountsSeq: 0, // and has stored nothing
+    imageAttributes: {},
   };
 }
 
@@ -131,7 +132,19 @@ export function toTask(r: TaskRow): Task {
     mentioned: mentionedOf(r.mentioned),
     labelCounts: labelCountsOf(r.label_counts),
     labelCountsSeq: r.label_counts_seq === null || r.label_counts_seq === undefined ? null : Number(r.label_counts_seq),
+    imageAttributes: imageAttributesOf(r.image_attributes),
   };
+}
+
+/** The row's image attribute values; a corrupt one reads as not known (null). */
+function imageAttributesOf(text: string | null | undefined): Task['imageAttributes'] {
+  if (text == null) return null;
+  try {
+    const parsed = TaskImageAttributesSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The row's objects per label; a hand-edited or corrupt one reads as not known (null). */

@@ -2,7 +2,7 @@
 // interfaces and passes tests/integration/storageContract.ts. All methods are async so a network
 // database fits behind the same interface.
 import type { Role } from '../../shared/protocol/roles';
-import type { AttributeSpec } from '../../shared/schema/attributes';
+import type { AttributeSpec, AttributeValue } from '../../shared/schema/attributes';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 import type { WebhookStore } from './webhookTypes';
 import type { JobStore } from './jobTypes';
@@ -72,10 +72,13 @@ export interface Task {
   /** The task room's last stored update when `labelCounts` was read (null: not known); a room
    *  stored further than this since (a crash before the count was written) is counted again at start. */
   labelCountsSeq: number | null;
+  /** The image's own attribute values (its task room's root map `image`, mirrored with the counts);
+   *  null until first mirrored. */
+  imageAttributes?: Record<string, AttributeValue> | null;
 }
 
 /** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq'> & { id?: TaskId; contentHash?: string };
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq' | 'imageAttributes'> & { id?: TaskId; contentHash?: string };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -141,8 +144,9 @@ export interface MetaStore {
   /** Mirrors the review room's open threads and who they mention; `not_found` when there is no task. */
   setTaskThreads(id: TaskId, summary: { open: number; mentioned: string[] }): Promise<void>;
   /** Mirrors the task room's objects per label; `not_found` when there is no task. */
-  /** `seq`: the task room's last stored update when it was counted (DocStore.lastSeq, read before). */
-  setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null): Promise<void>;
+  /** `seq`: the task room's last stored update when it was counted (DocStore.lastSeq, read before);
+   *  `image`: the image's own attribute values read with them (left as stored when not given). */
+  setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, AttributeValue>): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */
   deleteTask(id: TaskId): Promise<void>;
   /**

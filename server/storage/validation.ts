@@ -2,6 +2,7 @@
 // same inputs with the same error (validation_failed).
 import { z } from 'zod';
 import { GuideSchema, LabelListSchema, ProjectSettingsSchema } from '../../shared/protocol/http';
+import { AttributeValuesSchema } from '../../shared/schema/attributes';
 import { TaskFlagReasons } from '../../shared/schema/review';
 import { TaskStatuses } from './types';
 
@@ -20,6 +21,9 @@ export const TaskToFixSchema = z.number().int().min(0).max(1_000_000);
 /** A task row's open threads and the member names they mention. */
 export const TaskThreadsSchema = z.object({ open: z.number().int().min(0).max(1_000_000), mentioned: z.array(UserNameSchema).max(1000) });
 /** Objects per label of one task: labels as the annotation schema allows them, counts >= 1. */
+/** The image's own attribute values a task row mirrors (its room's root map `image`). */
+export const TaskImageAttributesSchema = AttributeValuesSchema.refine((r) => Object.keys(r).length <= 100, 'at most 100 image attributes');
+
 export const TaskLabelCountsSchema = z
   .record(z.string().min(1).max(100), z.number().int().min(1).max(10_000_000))
   .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 labels');

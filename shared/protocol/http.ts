@@ -153,6 +153,9 @@ export interface TaskSummary {
   /** Objects per label in the task's annotations (`{car: 3}`; `{}`: none), or null while not yet
    *  counted (a task nobody opened since Tandem was upgraded, counted in the background at start). */
   labelCounts: Record<string, number> | null;
+  /** The image's own attribute values as its task holds them (only those set; the project's
+   *  settings.imageAttributes say the defaults), or null while not yet mirrored. */
+  imageAttributes: Record<string, boolean | string | number> | null;
 }
 
 /** Most task assignments one request may change (a project's whole upload, distributed). */

@@ -292,6 +292,18 @@ describe('label attributes in the editor', () => {
     await shot(ana, 'image-attributes-editor');
     const coco = await srv.api('GET', `/api/tasks/${taskId}/export?format=coco`);
     expect(coco.body.images[0].attributes).toEqual({ weather: 'rain', night: false });
+    // The task list finds the image by them (the row follows the room once edits settle).
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body[0].imageAttributes?.weather === 'rain', 'the row to follow');
+    await owner.reload();
+    const filter = owner.getByTestId('label-filter');
+    const imageOptions = filter.locator('optgroup[label="Image"] option');
+    await waitFor(async () => (await imageOptions.count()) > 0, 'the list loaded');
+    expect(await imageOptions.allTextContents()).toEqual(['weather: clear (0)', 'weather: rain (1)', 'weather: snow (0)', 'night (0)', 'not night (1)']);
+    await filter.selectOption({ label: 'weather: rain (1)' });
+    await waitFor(async () => (await owner.getByTestId('task').allTextContents()).some((t) => t.includes('street.png')), 'the rainy image listed');
+    await shot(owner, 'image-attributes-filter');
+    await filter.selectOption({ label: 'night (0)' });
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 0, 'no night image listed');
   });
 });
 

@@ -243,6 +243,15 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await expect(meta.setTaskLabelCounts(made[1].id, { car: 0 })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskLabelCounts(made[1].id, { '': 2 })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.setTaskLabelCounts('nope' as TaskId, {})).rejects.toMatchObject({ code: 'not_found' });
+        // The image's own attributes, mirrored with the counts; left as they are when not given.
+        expect(await meta.getTask(made[1].id)).toMatchObject({ imageAttributes: {} });
+        await meta.setTaskLabelCounts(made[1].id, { car: 1 }, 8, { weather: 'rain', night: true, people: 3 });
+        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: { car: 1 }, imageAttributes: { weather: 'rain', night: true, people: 3 } });
+        await meta.setTaskLabelCounts(made[1].id, { car: 2 }, 9);
+        expect((await meta.listTasks(p.id))[1]).toMatchObject({ labelCounts: { car: 2 }, imageAttributes: { weather: 'rain', night: true, people: 3 } });
+        await meta.setTaskLabelCounts(made[1].id, {}, 10, {});
+        expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {}, imageAttributes: {} });
+        await expect(meta.setTaskLabelCounts(made[1].id, {}, 11, { bad: [1] as never })).rejects.toMatchObject({ code: 'validation_failed' });
         // Found by its image's bytes (SHA-256), within its project only; tasks made without one are never found.
         const hash = 'ab'.repeat(32);
         expect(await meta.findTaskByContent(p.id, hash)).toBeNull();

@@ -10,7 +10,8 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -163,8 +164,8 @@ export class PgMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       await on.query(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10)`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}')`,
         [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null],
       );
     } catch (e) {
@@ -230,9 +231,10 @@ export class PgMetaStore implements MetaStore {
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 
-  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null): Promise<void> {
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null, image?: Record<string, AttributeValue>): Promise<void> {
     const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
-    const r = await this.q('UPDATE tasks SET label_counts = $2, label_counts_seq = $3 WHERE id = $1', [id, JSON.stringify(c), seq]);
+    const i = image === undefined ? null : JSON.stringify(parseInput(TaskImageAttributesSchema, image, 'image attributes'));
+    const r = await this.q('UPDATE tasks SET label_counts = $2, label_counts_seq = $3, image_attributes = COALESCE($4, image_attributes) WHERE id = $1', [id, JSON.stringify(c), seq, i]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -194,6 +194,11 @@ export const migrations: Migration[] = [
       CREATE INDEX project_job_queue_kind ON project_job_queue(kind, project_id, added_at);
     `,
   },
+  {
+    version: 14,
+    name: 'task image attributes',
+    sql: `ALTER TABLE tasks ADD COLUMN image_attributes TEXT;`,
+  },
 ];
 
 /**

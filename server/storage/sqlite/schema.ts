@@ -156,6 +156,10 @@ export const migrations: string[] = [
   );
   CREATE INDEX project_job_queue_kind ON project_job_queue(kind, project_id, added_at);
   `,
+  // 14: the image's own attribute values, mirrored from the task room with the label counts.
+  `
+  ALTER TABLE tasks ADD COLUMN image_attributes TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -56,6 +56,7 @@ export const TaskSummarySchema = z.object({
   openThreads: z.number().int().min(0).default(0),
   mentioned: z.array(z.string()).default([]),
   labelCounts: z.record(z.string(), z.number()).nullable().default(null),
+  imageAttributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).nullable().default(null),
 });
 export type TaskSummary = z.infer<typeof TaskSummarySchema>;
 

@@ -4,6 +4,7 @@
 // object yet. A task not yet counted (null: nobody
 // opened it since the upgrade and the startup count has not reached it) matches no label choice.
 import type { TaskSummary } from '../../sync/api';
+import { describeImageChoice, IMAGE, matchesImage } from './imageFilter';
 
 /** The filter's value for "no object yet"; a value starting with WITHOUT names a label the task
  *  must lack; any other non-empty value is a label name. */
@@ -15,6 +16,7 @@ export const WITHOUT = '\u0000without:';
 /** How a choice reads in a sentence ("bicycle", "without road", "no object yet"). */
 export function describeLabelChoice(choice: string): string {
   if (choice === NO_OBJECTS) return 'no object yet';
+  if (choice.startsWith(IMAGE)) return describeImageChoice(choice);
   return choice.startsWith(WITHOUT) ? `without ${choice.slice(WITHOUT.length)}` : choice;
 }
 
@@ -30,6 +32,7 @@ export function objectsLine(counts: Record<string, number> | null): { text: stri
 /** Whether the task passes the label filter `choice` ('' lets every task through). */
 export function matchesLabel(t: TaskSummary, choice: string): boolean {
   if (!choice) return true;
+  if (choice.startsWith(IMAGE)) return matchesImage(t, choice);
   if (!t.labelCounts) return false;
   if (choice === NO_OBJECTS) return Object.keys(t.labelCounts).length === 0;
   if (choice.startsWith(WITHOUT)) return !(t.labelCounts[choice.slice(WITHOUT.length)] ?? 0);

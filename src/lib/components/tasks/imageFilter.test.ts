@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { AttributeSpec } from '../../../../shared/schema/attributes';
+import type { TaskSummary } from '../../sync/api';
+import { describeLabelChoice, matchesLabel } from './labelFilter';
+import { imageChoices } from './imageFilter';
+
+const task = (name: string, imageAttributes: TaskSummary['imageAttributes'], labelCounts: TaskSummary['labelCounts'] = {}) =>
+  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes }) as TaskSummary;
+
+const specs: AttributeSpec[] = [
+  { name: 'weather', type: 'select', options: ['clear', 'rain'] },
+  { name: 'night', type: 'checkbox' },
+  { name: 'note', type: 'text' },
+];
+
+describe('the task list filtered by image attributes', () => {
+  const tasks = [
+    task('a', { weather: 'rain', night: true }),
+    task('b', { weather: 'clear' }),
+    task('c', {}), // set nothing: the defaults (clear, not night)
+    task('d', null), // new since the upgrade, mirrored with the counts: the defaults
+    task('e', null, null), // not mirrored yet: matches no choice
+  ];
+
+  it('offers each option and checkbox state with how many images have it, defaults counted', () => {
+    expect(imageChoices(tasks, specs).map((c) => c.text)).toEqual(['weather: clear (3)', 'weather: rain (1)', 'night (1)', 'not night (3)']);
+  });
+
+  it('finds the images with the value, and says the choice in words', () => {
+    const choices = imageChoices(tasks, specs);
+    const pick = (text: string) => {
+      const c = choices.find((x) => x.text.startsWith(text))!;
+      return [tasks.filter((t) => matchesLabel(t, c.value)).map((t) => t.name), describeLabelChoice(c.value)];
+    };
+    expect(pick('weather: rain')).toEqual([['a'], 'weather: rain']);
+    expect(pick('weather: clear')).toEqual([['b', 'c', 'd'], 'weather: clear']);
+    expect(pick('not night')).toEqual([['b', 'c', 'd'], 'not night']);
+    expect(imageChoices(tasks, [])).toEqual([]);
+  });
+});

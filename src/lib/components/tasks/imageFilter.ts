@@ -1,0 +1,54 @@
+// The task list's choices for the image's own attributes ("every night image", "weather: rain"),
+// beside the label choices of labelFilter.ts, from the row's `imageAttributes` (mirrored from each
+// task room). A choice carries the attribute's default, so it matches an image that never set it
+// without the project's definitions at hand (the editor's list scope has none).
+import type { AttributeSpec, AttributeValue } from '../../../../shared/schema/attributes';
+import { defaultAttributeValue } from '../../../../shared/schema/attributes';
+import type { TaskSummary } from '../../sync/api';
+
+/** Prefix of a choice on an image attribute; JSON `[name, value, default]` follows. */
+export const IMAGE = '\u0000image:';
+
+type Parsed = [string, AttributeValue, AttributeValue];
+
+function parse(choice: string): Parsed | null {
+  try {
+    const p = JSON.parse(choice.slice(IMAGE.length)) as unknown;
+    return Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' ? (p as Parsed) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function imageChoice(name: string, value: AttributeValue, dflt: AttributeValue): string {
+  return IMAGE + JSON.stringify([name, value, dflt]);
+}
+
+/** "night", "not night", "weather: rain". */
+export function describeImageChoice(choice: string): string {
+  const p = parse(choice);
+  if (!p) return 'an image attribute';
+  const [name, value] = p;
+  return typeof value === 'boolean' ? (value ? name : `not ${name}`) : `${name}: ${value}`;
+}
+
+/** Whether the task's image has the choice's value (a task not mirrored yet matches none). */
+export function matchesImage(t: TaskSummary, choice: string): boolean {
+  const p = parse(choice);
+  if (!p || (!t.imageAttributes && !t.labelCounts)) return false;
+  const [name, value, dflt] = p;
+  return (t.imageAttributes?.[name] ?? dflt) === value;
+}
+
+/** A choice per checkbox state and per option of a select, each with how many tasks have it. */
+export function imageChoices(tasks: readonly TaskSummary[], specs: readonly AttributeSpec[]): Array<{ value: string; text: string; group: 'image' }> {
+  const out: Array<{ value: string; text: string; group: 'image' }> = [];
+  for (const s of specs) {
+    const values: AttributeValue[] = s.type === 'checkbox' ? [true, false] : s.type === 'select' ? s.options : [];
+    for (const v of values) {
+      const value = imageChoice(s.name, v, defaultAttributeValue(s));
+      out.push({ value, text: `${describeImageChoice(value)} (${tasks.filter((t) => matchesImage(t, value)).length})`, group: 'image' });
+    }
+  }
+  return out;
+}
