@@ -130,28 +130,18 @@ export function toTask(r: TaskRow): Task {
     toFix: Number(r.to_fix ?? 0),
     openThreads: Number(r.open_threads ?? 0),
     mentioned: mentionedOf(r.mentioned),
-    labelCounts: labelCountsOf(r.label_counts),
+    labelCounts: mirrored(TaskLabelCountsSchema, r.label_counts),
     labelCountsSeq: r.label_counts_seq === null || r.label_counts_seq === undefined ? null : Number(r.label_counts_seq),
-    imageAttributes: imageAttributesOf(r.image_attributes),
+    imageAttributes: mirrored(TaskImageAttributesSchema, r.image_attributes),
   };
 }
 
-/** The row's image attribute values; a corrupt one reads as not known (null). */
-function imageAttributesOf(text: string | null | undefined): Task['imageAttributes'] {
+/** A mirrored JSON column (objects per label, image attribute values); a hand-edited or corrupt
+ *  one reads as not known (null), as does one never written. */
+function mirrored<T>(schema: z.ZodType<T>, text: string | null | undefined): T | null {
   if (text == null) return null;
   try {
-    const parsed = TaskImageAttributesSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The row's objects per label; a hand-edited or corrupt one reads as not known (null). */
-function labelCountsOf(text: string | null | undefined): Record<string, number> | null {
-  if (text == null) return null;
-  try {
-    const parsed = TaskLabelCountsSchema.safeParse(JSON.parse(text));
+    const parsed = schema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
