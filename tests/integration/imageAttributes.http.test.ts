@@ -66,6 +66,15 @@ describe('image attributes', () => {
     expect(report.body).toMatchObject({ imagesWithAttributes: 1, invalidAttributes: 1 });
     const again = (await s.api('GET', `/api/tasks/${next.taskId}/export?format=coco`)).body.images[0].attributes;
     expect(again).toEqual({ weather: 'rain', night: false, people: 0 });
+    expect(report.body.newImageAttributes).toEqual([]); // it had its own
+
+    // A project without definitions takes the file's (a Tandem export carries them in `info`).
+    expect(project.info.image_attributes).toEqual(specs);
+    const fresh = await s.createProjectWithTask({ taskName: 'street.png' });
+    const took = await s.api('POST', `/api/projects/${fresh.projectId}/import?format=coco`, new TextEncoder().encode(JSON.stringify(project)), undefined, { 'content-type': 'application/json' });
+    expect(took.body).toMatchObject({ newImageAttributes: ['weather', 'night', 'people'], imagesWithAttributes: 1 });
+    expect((await s.api('GET', `/api/projects/${fresh.projectId}`)).body.settings.imageAttributes).toEqual(specs);
+    expect((await s.api('GET', `/api/tasks/${fresh.taskId}/export?format=coco`)).body.images[0].attributes).toEqual({ weather: 'rain', night: false, people: 0 });
     const viewer = await s.addMember(next.projectId, 'viewer');
     const watch = connectClient(s.wsUrl, `task:${next.taskId}`, viewer.token, new Y.Doc());
     try {

@@ -38,7 +38,8 @@ export interface CocoAnnotation {
 }
 
 export interface CocoDataset {
-  info: { description: string; version: string; date_created: string };
+  /** `image_attributes`: the project's definitions of the image's own attributes, so an import into a new project gets them back. */
+  info: { description: string; version: string; date_created: string; image_attributes?: AttributeSpec[] };
   licenses: unknown[];
   images: CocoImage[];
   categories: CocoCategory[];
@@ -107,6 +108,7 @@ export function toCoco(input: ExportInput, opts: CocoExportOptions = { segmentat
       description: `Tandem export of project ${input.project.name}`,
       version: '1.0',
       date_created: (opts.now ?? new Date()).toISOString(),
+      ...(imageSpecs.length ? { image_attributes: imageSpecs } : {}),
     },
     licenses: [],
     images,

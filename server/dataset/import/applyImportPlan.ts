@@ -15,6 +15,8 @@ export interface ImportReport {
   imported: number;
   tasks: Array<{ taskId: TaskId; name: string; objects: number }>;
   newLabels: string[];
+  /** The image attributes the file defined for a project that had none. */
+  newImageAttributes: string[];
   unmatchedImages: string[];
   emptyMasks: number;
   invalidAttributes: number;
@@ -33,10 +35,14 @@ export async function applyImportPlan(
   if (plan.newLabels.length) {
     await storage.meta.setProjectLabels(project.id as ProjectId, [...project.labels, ...plan.newLabels]);
   }
+  if (plan.newImageAttributes) {
+    await storage.meta.setProjectSettings(project.id as ProjectId, { ...(project.settings ?? { noOverlap: false }), imageAttributes: plan.newImageAttributes });
+  }
   const report: ImportReport = {
     imported: 0,
     tasks: [],
     newLabels: plan.newLabels.map((l) => l.name),
+    newImageAttributes: (plan.newImageAttributes ?? []).map((a) => a.name),
     unmatchedImages: plan.unmatchedImages,
     emptyMasks: plan.emptyMasks,
     invalidAttributes: plan.invalidAttributes,

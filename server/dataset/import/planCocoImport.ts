@@ -4,7 +4,7 @@
 import { fromUncompressed, isValidRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
-import { AttributeSpecListSchema, type AttributeValue } from '../../../shared/schema/attributes';
+import { AttributeSpecListSchema, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
 import { attributeReader } from './importAttributes';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
@@ -41,6 +41,8 @@ export interface ImportPlan {
   invalidAttributes: number;
   /** The image's own attribute values per task id (COCO `images[].attributes`, as the project defines them). */
   imageAttributes?: Map<string, Record<string, AttributeValue>>;
+  /** Definitions of the image's own attributes for a project that has none yet (a Tandem export's `info.image_attributes`). */
+  newImageAttributes?: AttributeSpec[];
 }
 
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
@@ -61,8 +63,12 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   const imageTask = new Map<string, Task | null>();
   const unmatchedImages: string[] = [];
   const claimed = new Map<string, string>();
-  // The image's own attributes, read as the project defines them (a Tandem export writes them).
-  const imageReader = attributeReader(new Map([['', project.settings?.imageAttributes ?? []]]));
+  // The image's own attributes, read as the project defines them (a Tandem export writes them),
+  // or as the file does for a project that defines none yet (its definitions come with it).
+  const ownSpecs = project.settings?.imageAttributes ?? [];
+  const fileSpecs = AttributeSpecListSchema.safeParse((coco.info as { image_attributes?: unknown } | undefined)?.image_attributes);
+  const newImageAttributes = !ownSpecs.length && fileSpecs.success && fileSpecs.data.length ? fileSpecs.data : undefined;
+  const imageReader = attributeReader(new Map([['', newImageAttributes ?? ownSpecs]]));
   const imageAttributes = new Map<string, Record<string, AttributeValue>>();
   for (const img of coco.images) {
     const key = String(img.id);
@@ -136,7 +142,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   });
 
   problems.throwIfAny('COCO');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes, newImageAttributes };
 }
 
 /** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */

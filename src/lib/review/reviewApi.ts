@@ -81,6 +81,7 @@ export const ImportReportSchema = z.object({
   imported: z.number(),
   tasks: z.array(z.object({ taskId: z.string(), name: z.string(), objects: z.number() })),
   newLabels: z.array(z.string()),
+  newImageAttributes: z.array(z.string()).default([]),
   unmatchedImages: z.array(z.string()),
   emptyMasks: z.number(),
   invalidAttributes: z.number().default(0),
