@@ -10,20 +10,22 @@ const task = (name: string, imageAttributes: TaskSummary['imageAttributes'], lab
 const specs: AttributeSpec[] = [
   { name: 'weather', type: 'select', options: ['clear', 'rain'] },
   { name: 'night', type: 'checkbox' },
-  { name: 'note', type: 'text' },
+  { name: 'scene', type: 'text' },
 ];
 
 describe('the task list filtered by image attributes', () => {
   const tasks = [
-    task('a', { weather: 'rain', night: true }),
-    task('b', { weather: 'clear' }),
+    task('a', { weather: 'rain', night: true, scene: 'highway' }),
+    task('b', { weather: 'clear', scene: 'city' }),
+    task('f', { scene: 'city' }),
     task('c', {}), // set nothing: the defaults (clear, not night)
     task('d', null), // new since the upgrade, mirrored with the counts: the defaults
     task('e', null, null), // not mirrored yet: matches no choice
   ];
 
   it('offers each option and checkbox state with how many images have it, defaults counted', () => {
-    expect(imageChoices(tasks, specs).map((c) => c.text)).toEqual(['weather: clear (3)', 'weather: rain (1)', 'night (1)', 'not night (3)']);
+    // A text attribute offers the values the images have, the most frequent first.
+    expect(imageChoices(tasks, specs).map((c) => c.text)).toEqual(['weather: clear (4)', 'weather: rain (1)', 'night (1)', 'not night (4)', 'scene: city (2)', 'scene: highway (1)']);
   });
 
   it('finds the images with the value, and says the choice in words', () => {
@@ -33,8 +35,9 @@ describe('the task list filtered by image attributes', () => {
       return [tasks.filter((t) => matchesLabel(t, c.value)).map((t) => t.name), describeLabelChoice(c.value)];
     };
     expect(pick('weather: rain')).toEqual([['a'], 'weather: rain']);
-    expect(pick('weather: clear')).toEqual([['b', 'c', 'd'], 'weather: clear']);
-    expect(pick('not night')).toEqual([['b', 'c', 'd'], 'not night']);
+    expect(pick('weather: clear')).toEqual([['b', 'f', 'c', 'd'], 'weather: clear']);
+    expect(pick('not night')).toEqual([['b', 'f', 'c', 'd'], 'not night']);
+    expect(pick('scene: city')).toEqual([['b', 'f'], 'scene: city']);
     expect(imageChoices(tasks, [])).toEqual([]);
   });
 });

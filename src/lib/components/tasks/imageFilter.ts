@@ -20,6 +20,16 @@ function parse(choice: string): Parsed | null {
   }
 }
 
+/** The values of a free attribute the images have, the most frequent first. */
+function valuesFound(tasks: readonly TaskSummary[], name: string): AttributeValue[] {
+  const seen = new Map<AttributeValue, number>();
+  for (const t of tasks) {
+    const v = t.imageAttributes?.[name];
+    if (v !== undefined && v !== '') seen.set(v, (seen.get(v) ?? 0) + 1);
+  }
+  return [...seen].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]))).slice(0, MAX_FREE_VALUES).map(([v]) => v);
+}
+
 export function imageChoice(name: string, value: AttributeValue, dflt: AttributeValue): string {
   return IMAGE + JSON.stringify([name, value, dflt]);
 }
@@ -40,11 +50,18 @@ export function matchesImage(t: TaskSummary, choice: string): boolean {
   return (t.imageAttributes?.[name] ?? dflt) === value;
 }
 
-/** A choice per checkbox state and per option of a select, each with how many tasks have it. */
+/** Most values of one text or number attribute offered (the most frequent first). */
+const MAX_FREE_VALUES = 20;
+
+/**
+ * A choice per checkbox state and per option of a select, and per value of a text or number
+ * attribute that the images have (the most frequent, at most 20; the empty text is none), each
+ * with how many tasks have it.
+ */
 export function imageChoices(tasks: readonly TaskSummary[], specs: readonly AttributeSpec[]): Array<{ value: string; text: string; group: 'image' }> {
   const out: Array<{ value: string; text: string; group: 'image' }> = [];
   for (const s of specs) {
-    const values: AttributeValue[] = s.type === 'checkbox' ? [true, false] : s.type === 'select' ? s.options : [];
+    const values: AttributeValue[] = s.type === 'checkbox' ? [true, false] : s.type === 'select' ? s.options : valuesFound(tasks, s.name);
     for (const v of values) {
       const value = imageChoice(s.name, v, defaultAttributeValue(s));
       out.push({ value, text: `${describeImageChoice(value)} (${tasks.filter((t) => matchesImage(t, value)).length})`, group: 'image' });
