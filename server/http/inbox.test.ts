@@ -41,6 +41,13 @@ describe('inbox', () => {
   });
 
   it('a viewer has nothing waiting', () => {
-    expect(inboxOf(ana, [{ project: project('p'), role: 'viewer', roles, tasks }])).toEqual({ mentions: [], toFix: [], queues: [] });
+    expect(inboxOf(ana, [{ project: project('p'), role: 'viewer', roles, tasks }])).toEqual({ mentions: [], toFix: [], queues: [], mentionsTotal: 0, toFixTotal: 0 });
+  });
+
+  it('lists the first 50 of each and says how many there are in all', () => {
+    const many = Array.from({ length: 73 }, (_, i) => task(`m${i}`, { openThreads: 1, mentioned: ['Ana'], status: 'in_progress', toFix: i < 55 ? 1 : 0 }));
+    const inbox = inboxOf(ana, [{ project: project('p'), role: 'annotator', roles, tasks: many }]);
+    expect([inbox.mentions.length, inbox.mentionsTotal, inbox.toFix.length, inbox.toFixTotal]).toEqual([50, 73, 50, 55]);
+    expect(ids(inbox.mentions).slice(0, 2)).toEqual(['m0', 'm1']);
   });
 });

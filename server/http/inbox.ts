@@ -25,6 +25,9 @@ export interface Inbox {
   toFix: InboxTask[];
   /** Per project with work in this member's queue: the task "Start" opens and how many wait. */
   queues: InboxQueue[];
+  /** How many tasks each list has in all (the lists hold the first INBOX_LIMIT). */
+  mentionsTotal: number;
+  toFixTotal: number;
 }
 
 export interface InboxQueue {
@@ -50,7 +53,7 @@ export interface InboxProject {
 
 /** The inbox of `user` from their projects. */
 export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
-  const out: Inbox = { mentions: [], toFix: [], queues: [] };
+  const out = { mentions: [] as InboxTask[], toFix: [] as InboxTask[], queues: [] as InboxQueue[] };
   for (const { project, role, roles, tasks } of projects) {
     if (role === 'viewer') continue;
     const reviewing = isReviewing(role);
@@ -67,7 +70,13 @@ export function inboxOf(user: User, projects: readonly InboxProject[]): Inbox {
       if (t.toFix > 0 && acting.includes(t.status) && !theirs(t.assignee)) out.toFix.push(ref);
     }
   }
-  return { mentions: out.mentions.slice(0, INBOX_LIMIT), toFix: out.toFix.slice(0, INBOX_LIMIT), queues: out.queues };
+  return {
+    mentions: out.mentions.slice(0, INBOX_LIMIT),
+    toFix: out.toFix.slice(0, INBOX_LIMIT),
+    queues: out.queues,
+    mentionsTotal: out.mentions.length,
+    toFixTotal: out.toFix.length,
+  };
 }
 
 /** The inbox of `user`, read from the store: their projects, each one's members and tasks. */

@@ -158,7 +158,7 @@ describe('HTTP API (contract 2)', () => {
       await waitFor(async () => (await row()).openThreads === 0, 'resolved');
       expect((await row()).mentioned).toEqual([]);
       // Still her queue's one task to do, where the home page's "Start annotating" opens.
-      expect(await inbox()).toEqual({ mentions: [], toFix: [], queues: [{ projectId, projectName: expect.any(String), reviewing: false, next: taskId, count: 1 }] });
+      expect(await inbox()).toEqual({ mentions: [], toFix: [], queues: [{ projectId, projectName: expect.any(String), reviewing: false, next: taskId, count: 1 }], mentionsTotal: 0, toFixTotal: 0 });
       expect((await s.api('GET', '/api/me/inbox', undefined, 'not-a-token')).status).toBe(401);
     } finally {
       review.destroy();

@@ -76,7 +76,14 @@ export type Me = z.infer<typeof MeSchema>;
 const InboxTaskSchema = z.object({ id: z.string(), name: z.string(), projectId: z.string(), projectName: z.string(), status: z.string(), toFix: z.number(), openThreads: z.number() });
 /** GET /api/me/inbox (server/http/inbox.ts). */
 const InboxQueueSchema = z.object({ projectId: z.string(), projectName: z.string(), reviewing: z.boolean(), next: z.string(), count: z.number() });
-export const InboxSchema = z.object({ mentions: z.array(InboxTaskSchema), toFix: z.array(InboxTaskSchema), queues: z.array(InboxQueueSchema).default([]) });
+export const InboxSchema = z.object({
+  mentions: z.array(InboxTaskSchema),
+  toFix: z.array(InboxTaskSchema),
+  queues: z.array(InboxQueueSchema).default([]),
+  /** How many each list has in all (the lists hold the first 50). */
+  mentionsTotal: z.number().optional(),
+  toFixTotal: z.number().optional(),
+});
 export type Inbox = z.infer<typeof InboxSchema>;
 
 export const ModelSchema = z.object({ id: z.string(), engine: z.string(), description: z.string().optional(), default: z.boolean().optional() });
