@@ -6,6 +6,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server as IoServer } from 'socket.io';
+import { objectLabels } from '../shared/schema/annotation';
 import { bootstrapAdmin } from './auth/bootstrapAdmin';
 import { createAuth } from './auth/createAuth';
 import type { Auth } from './auth/types';
@@ -79,7 +80,9 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const rowMirrors = new ReviewRowMirrors(storage.meta, log.child({ module: 'status' }));
   const hookLog = log.child({ module: 'webhooks' });
   const deliverer = new Deliverer(storage.hooks, hookLog, config.webhooks);
-  const hookEvents = new WebhookEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl);
+  const hookEvents = new WebhookEvents(storage.meta, storage.hooks, hookLog, () => deliverer.kick(), config.publicUrl, (taskId) =>
+    sync.withDoc(`task:${taskId}`, objectLabels),
+  );
   // The task rows' objects per label follow the task rooms (server/dataset/labelCounts.ts).
   const labelCounts = new LabelCountsMirror(storage.meta, (room, fn) => sync.withDoc(room, fn), log.child({ module: 'labels' }), {
     lastSeq: (room) => storage.docs.lastSeq(room),

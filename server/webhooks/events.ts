@@ -34,6 +34,8 @@ export class WebhookEvents {
     /** Called after something was queued (the deliverer sends it at once). */
     private readonly queued: () => void,
     private readonly publicUrl: string | null,
+    /** The labels of a task's objects (its task room), so a verdict says what was judged. */
+    private readonly labelsOf: (taskId: TaskId) => Promise<ReadonlyMap<string, string>> = async () => new Map(),
   ) {}
 
   /** A review room was loaded or changed (or read by the startup check, which has the task's row). */
@@ -119,13 +121,18 @@ export class WebhookEvents {
     if (!project) return;
     const names = new Map<string, string | null>();
     for (const id of new Set(news.map((o) => o.by))) names.set(id, (await this.meta.getUser(id as never))?.name ?? null);
+    // A verdict names the object's label (null when the object is gone or the room unreadable).
+    const labels = news.some((o) => o.event === 'object.reviewed') ? await this.labelsOf(taskId).catch(() => new Map<string, string>()) : new Map<string, string>();
     for (const o of news) {
       const name = names.get(o.by) ?? null;
+      const object = (o.body as { object?: { id: string } }).object;
+      const label = object ? (labels.get(object.id) ?? null) : null;
       await this.queue(project, o.event, o.key, o.at, {
         task: { id: task.id, name: task.name, ...o.task, ...this.urlOf(task) },
         by: { id: o.by, name },
         ...o.body,
-        text: fillLine(o.line, name, task.name),
+        ...(object ? { object: { ...object, label } } : {}),
+        text: fillLine(o.line, name, task.name, label),
       });
     }
   }

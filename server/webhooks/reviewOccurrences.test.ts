@@ -41,13 +41,13 @@ describe('review occurrences', () => {
     setObjectVerdict(doc, 'o1' as ObjectId, { verdict: 'approved', by: 'rev', at: judged });
     expect(read(doc, mem)).toMatchObject([
       { event: 'comment.created', key: `comment:t1:${replyId}`, body: { message: { mentions: ['Rev'] }, thread: { reply: true } }, line: '{by} replied on {task}: fixed @Rev' },
-      { event: 'object.reviewed', key: `verdict:t1:o1:${judged}`, at: judged, by: 'rev', body: { object: { id: 'o1' }, verdict: 'approved', threadId: null }, line: '{by} approved an object of {task}' },
+      { event: 'object.reviewed', key: `verdict:t1:o1:${judged}`, at: judged, by: 'rev', body: { object: { id: 'o1' }, verdict: 'approved', threadId: null }, line: '{by} approved {object} of {task}' },
     ]);
     // Changes asked on another object, with a message: the verdict names its thread.
     const { threadId } = setObjectVerdict(doc, 'o2' as ObjectId, { verdict: 'changes_requested', by: 'rev', message: 'wheel cut off' });
     expect(read(doc, mem)).toMatchObject([
       { event: 'comment.created', body: { thread: { id: threadId, objectId: 'o2' } } },
-      { event: 'object.reviewed', by: 'rev', body: { object: { id: 'o2' }, verdict: 'changes_requested', threadId }, line: '{by} asked for changes on an object of {task}' },
+      { event: 'object.reviewed', by: 'rev', body: { object: { id: 'o2' }, verdict: 'changes_requested', threadId }, line: '{by} asked for changes on {object} of {task}' },
     ]);
     // Taken back (the annotator changed the object): nothing to tell.
     clearObjectVerdict(doc, 'o2' as ObjectId);
@@ -87,5 +87,6 @@ describe('review occurrences', () => {
     expect(fillLine('{by} replied on {task}: see {task}', 'Rita $& Co', 'img_$1.jpg')).toBe('Rita $& Co replied on img_$1.jpg: see {task}');
     expect(fillLine('{by} commented on {task}: x', null, 'a.png')).toBe('someone commented on a.png: x');
     expect(fillLine('{by} commented on {task}: x', 'Mr {task}', 'a.png')).toBe('Mr {task} commented on a.png: x');
+    expect([fillLine('{by} approved {object} of {task}', 'Rita', 'a.png', 'car'), fillLine('{by} approved {object} of {task}', 'Rita', 'a.png')]).toEqual(['Rita approved an object (car) of a.png', 'Rita approved an object of a.png']);
   });
 });

@@ -25,19 +25,19 @@ export interface Occurrence {
   body: Record<string, unknown>;
   /** The task fields it adds (the status). */
   task?: Record<string, unknown>;
-  /** A line for a chat channel, with `{by}` and `{task}` to fill in. */
+  /** A line for a chat channel, with `{by}` and `{task}` (and `{object}`, an object's label) to fill in. */
   line: string;
 }
 
 /** An occurrence's chat line with who (a missing user: "someone") and the task's name filled in:
  *  the first of each placeholder, in one pass over the line, so neither what is filled in (a
  *  name holding `{task}` or `$&`) nor a message quoting a placeholder is read as one. */
-export function fillLine(line: string, byName: string | null, taskName: string): string {
+export function fillLine(line: string, byName: string | null, taskName: string, objectLabel: string | null = null): string {
   const done = new Set<string>();
-  return line.replace(/\{by\}|\{task\}/g, (m) => {
+  return line.replace(/\{by\}|\{task\}|\{object\}/g, (m) => {
     if (done.has(m)) return m;
     done.add(m);
-    return m === '{by}' ? (byName ?? 'someone') : taskName;
+    return m === '{by}' ? (byName ?? 'someone') : m === '{task}' ? taskName : objectLabel ? `an object (${objectLabel})` : 'an object';
   });
 }
 
@@ -101,7 +101,7 @@ function newVerdicts(taskId: TaskId, doc: Y.Doc, mem: ReviewMemory, now: number)
       at: v.at,
       by: v.by,
       body: { object: { id: objectId }, verdict: v.verdict, threadId: v.threadId ?? null },
-      line: approved ? '{by} approved an object of {task}' : '{by} asked for changes on an object of {task}',
+      line: approved ? '{by} approved {object} of {task}' : '{by} asked for changes on {object} of {task}',
     });
   });
   return out;

@@ -338,6 +338,16 @@ export function setAttributes(doc: Y.Doc, id: ObjectId, values: Record<string, A
   }, origin);
 }
 
+/** Each object's label, read without validating the masks (cheap on a room of big masks). */
+export function objectLabels(doc: Y.Doc): Map<string, string> {
+  const out = new Map<string, string>();
+  objectsMap(doc).forEach((o, id) => {
+    const label = o instanceof Y.Map ? o.get('label') : undefined;
+    if (typeof label === 'string') out.set(id, label);
+  });
+  return out;
+}
+
 /** Deletes an object. Throws 'not_found'. */
 export function deleteObject(doc: Y.Doc, id: ObjectId, origin?: unknown): void {
   getObject(doc, id);

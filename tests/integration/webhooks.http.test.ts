@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import type { ObjectId } from '../../shared/schema/ids';
+import { createObject, objectLabels } from '../../shared/schema/annotation';
 import { clearTaskFlag, createThread, readTaskFlag, reply, setObjectVerdict, setTaskFlag, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -163,12 +164,22 @@ describe('webhooks', () => {
     expect(r.got).toHaveLength(4);
   });
 
-  it("a pipeline's webhook is told each verdict a reviewer gives an object, once, and nothing else", async () => {
+  it("a pipeline's webhook is told each verdict a reviewer gives an object, with its label, once, and nothing else", async () => {
     const r = await receiver([200]);
     const { projectId, taskId } = await s.createProjectWithTask({ name: 'Cars', taskName: 'street_01.jpg' });
     const rev = await s.addMember(projectId, 'reviewer', 'Rita');
     const hook = (await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: r.url, events: ['object.reviewed'] })).body;
     expect(hook.events).toEqual(['object.reviewed']);
+    // car-1 is drawn; car-2 is judged without being in the task room (deleted meanwhile): no label.
+    const ana = await s.addMember(projectId, 'annotator', 'Ana');
+    const drawing = connectClient(s.wsUrl, `task:${taskId}`, ana.token);
+    await drawing.synced();
+    createObject(drawing.doc, { id: 'car-1' as ObjectId, label: 'car', by: ana.userId });
+    const server = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken); // what the server has
+    await server.synced();
+    await waitFor(() => objectLabels(server.doc).get('car-1') === 'car', 'car-1 on the server');
+    server.destroy();
+    drawing.destroy();
     const rita = connectClient(s.wsUrl, `review:${taskId}`, rev.token);
     try {
       await rita.synced();
@@ -177,8 +188,8 @@ describe('webhooks', () => {
       setTaskStatus(rita.doc, 'in_progress', rev.userId); // not asked for
       await waitFor(() => r.got.length === 2, 'both verdicts told');
       const told = r.got.map((g) => JSON.parse(g.body)).sort((a, b) => a.object.id.localeCompare(b.object.id));
-      expect(told[0]).toMatchObject({ event: 'object.reviewed', project: { id: projectId, name: 'Cars' }, task: { id: taskId, name: 'street_01.jpg' }, by: { id: rev.userId, name: 'Rita' }, object: { id: 'car-1' }, verdict: 'approved', threadId: null, text: 'Rita approved an object of street_01.jpg' });
-      expect(told[1]).toMatchObject({ event: 'object.reviewed', object: { id: 'car-2' }, verdict: 'changes_requested', threadId, text: 'Rita asked for changes on an object of street_01.jpg' });
+      expect(told[0]).toMatchObject({ event: 'object.reviewed', project: { id: projectId, name: 'Cars' }, task: { id: taskId, name: 'street_01.jpg' }, by: { id: rev.userId, name: 'Rita' }, object: { id: 'car-1', label: 'car' }, verdict: 'approved', threadId: null, text: 'Rita approved an object (car) of street_01.jpg' });
+      expect(told[1]).toMatchObject({ event: 'object.reviewed', object: { id: 'car-2', label: null }, verdict: 'changes_requested', threadId, text: 'Rita asked for changes on an object of street_01.jpg' });
       // Approved after the fix: a verdict of its own.
       setObjectVerdict(rita.doc, 'car-2' as ObjectId, { verdict: 'approved', by: rev.userId });
       await waitFor(() => r.got.length === 3, 'the new verdict told');
