@@ -20,10 +20,9 @@ export const TaskFlagSchema = z.enum(TaskFlagReasons).nullable();
 export const TaskToFixSchema = z.number().int().min(0).max(1_000_000);
 /** A task row's open threads and the member names they mention. */
 export const TaskThreadsSchema = z.object({ open: z.number().int().min(0).max(1_000_000), mentioned: z.array(UserNameSchema).max(1000) });
-/** Objects per label of one task: labels as the annotation schema allows them, counts >= 1. */
 /** The image's own attribute values a task row mirrors (its room's root map `image`). */
 export const TaskImageAttributesSchema = AttributeValuesSchema.refine((r) => Object.keys(r).length <= 100, 'at most 100 image attributes');
-
+/** Objects per label of one task: labels as the annotation schema allows them, counts >= 1. */
 export const TaskLabelCountsSchema = z
   .record(z.string().min(1).max(100), z.number().int().min(1).max(10_000_000))
   .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 labels');

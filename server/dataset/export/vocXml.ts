@@ -7,14 +7,16 @@
 // label goes into <attributes>, its default where the object has none.
 import { rleBbox } from '../../../shared/codecs/rle';
 import type { AnnotationObject } from '../../../shared/schema/annotation';
-import { resolveAttributes, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
+import { resolveAttributes, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Task } from '../../storage/types';
 
 /** VOC's own per-object flags, in the order its XML lists them. */
 export const VOC_FLAGS = ['truncated', 'difficult', 'occluded'] as const;
 
 const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const text = (v: AttributeValue) => esc(String(v));
+
+/** Whether the label's attribute `name` fills one of VOC's own fields (a checkbox of that name). */
+const isFlag = (specs: readonly AttributeSpec[], name: string) => (VOC_FLAGS as readonly string[]).includes(name) && specs.some((s) => s.name === name && s.type === 'checkbox');
 
 /**
  * The XML of one image; `objects` are those its instance PNG numbers 1..K, in that order;
@@ -30,10 +32,10 @@ export function vocXml(task: Task, fileName: string, objects: AnnotationObject[]
   ];
   for (const o of objects) {
     const [x, y, w, h] = rleBbox(o.mask!);
-    const values = resolveAttributes(specs.get(o.label), o.attributes);
-    const specOf = new Map((specs.get(o.label) ?? []).map((s) => [s.name, s]));
-    const flag = (name: string) => (specOf.get(name)?.type === 'checkbox' && values[name] === true ? 1 : 0);
-    const rest = Object.entries(values).filter(([name]) => !(VOC_FLAGS as readonly string[]).includes(name) || specOf.get(name)?.type !== 'checkbox');
+    const own = specs.get(o.label) ?? [];
+    const values = resolveAttributes(own, o.attributes);
+    const flag = (name: string) => (isFlag(own, name) && values[name] === true ? 1 : 0);
+    const rest = Object.entries(values).filter(([name]) => !isFlag(own, name));
     lines.push(
       '  <object>',
       `    <name>${esc(o.label)}</name>`,
@@ -43,7 +45,7 @@ export function vocXml(task: Task, fileName: string, objects: AnnotationObject[]
     );
     if (rest.length) {
       lines.push('    <attributes>');
-      for (const [name, v] of rest) lines.push(`      <attribute><name>${esc(name)}</name><value>${text(v)}</value></attribute>`);
+      for (const [name, v] of rest) lines.push(`      <attribute><name>${esc(name)}</name><value>${esc(String(v))}</value></attribute>`);
       lines.push('    </attributes>');
     }
     lines.push('  </object>');

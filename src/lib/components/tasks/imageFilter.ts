@@ -9,15 +9,24 @@ import type { TaskSummary } from '../../sync/api';
 /** Prefix of a choice on an image attribute; JSON `[name, value, default]` follows. */
 export const IMAGE = '\u0000image:';
 
+/** Most values of one text or number attribute offered (the most frequent first). */
+const MAX_FREE_VALUES = 20;
+
 type Parsed = [string, AttributeValue, AttributeValue];
 
+// The list filters thousands of tasks with one choice: it is parsed once, not once per task.
+let lastChoice = '';
+let lastParsed: Parsed | null = null;
 function parse(choice: string): Parsed | null {
+  if (choice === lastChoice) return lastParsed;
+  lastChoice = choice;
   try {
     const p = JSON.parse(choice.slice(IMAGE.length)) as unknown;
-    return Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' ? (p as Parsed) : null;
+    lastParsed = Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' ? (p as Parsed) : null;
   } catch {
-    return null;
+    lastParsed = null;
   }
+  return lastParsed;
 }
 
 /** The values of a free attribute the images have, the most frequent first. */
@@ -50,9 +59,6 @@ export function matchesImage(t: TaskSummary, choice: string): boolean {
   return (t.imageAttributes?.[name] ?? dflt) === value;
 }
 
-/** Most values of one text or number attribute offered (the most frequent first). */
-const MAX_FREE_VALUES = 20;
-
 /**
  * A choice per checkbox state and per option of a select, and per value of a text or number
  * attribute that the images have (the most frequent, at most 20; the empty text is none), each
@@ -60,11 +66,19 @@ const MAX_FREE_VALUES = 20;
  */
 export function imageChoices(tasks: readonly TaskSummary[], specs: readonly AttributeSpec[]): Array<{ value: string; text: string; group: 'image' }> {
   const out: Array<{ value: string; text: string; group: 'image' }> = [];
+  const mirrored = tasks.filter((t) => t.imageAttributes || t.labelCounts); // as matchesImage: not mirrored yet, none
   for (const s of specs) {
+    const dflt = defaultAttributeValue(s);
+    // Each image's value counted once per attribute, not once per choice.
+    const count = new Map<AttributeValue, number>();
+    for (const t of mirrored) {
+      const v = t.imageAttributes?.[s.name] ?? dflt;
+      count.set(v, (count.get(v) ?? 0) + 1);
+    }
     const values: AttributeValue[] = s.type === 'checkbox' ? [true, false] : s.type === 'select' ? s.options : valuesFound(tasks, s.name);
     for (const v of values) {
-      const value = imageChoice(s.name, v, defaultAttributeValue(s));
-      out.push({ value, text: `${describeImageChoice(value)} (${tasks.filter((t) => matchesImage(t, value)).length})`, group: 'image' });
+      const value = imageChoice(s.name, v, dflt);
+      out.push({ value, text: `${describeImageChoice(value)} (${count.get(v) ?? 0})`, group: 'image' });
     }
   }
   return out;
