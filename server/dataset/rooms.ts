@@ -55,12 +55,14 @@ export async function loadRoomDoc(rooms: LiveRooms, room: string): Promise<Y.Doc
 export async function mutateRoom(rooms: LiveRooms, room: string, mutate: (doc: Y.Doc) => void): Promise<boolean> {
   const doc = await loadRoomDoc(rooms, room);
   try {
-    const before = Y.encodeStateVector(doc);
+    // What the transactions made, as Yjs reports them: a transaction that changed nothing reports
+    // no update. (`encodeStateAsUpdate(doc, before)` would not do: it carries the doc's whole
+    // delete set, so a room that ever had a deletion got a write that changed nothing.)
+    const made: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => made.push(u));
     mutate(doc);
-    const update = Y.encodeStateAsUpdate(doc, before);
-    // An update that carries nothing is 2 bytes (no structs, empty delete set).
-    if (update.length <= 2) return false;
-    await rooms.write(room, update);
+    if (made.length === 0) return false;
+    await rooms.write(room, made.length === 1 ? made[0] : Y.mergeUpdates(made));
     return true;
   } finally {
     doc.destroy();
