@@ -87,6 +87,9 @@ export function fileStem(name: string): string {
   return (name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '');
 }
 
+/** The zip formats' place for the images (an export with images stores them there; their lists name them so). */
+export const EXPORT_IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images', masks: 'images' } as const;
+
 /**
  * An image's file name in a VOC or YOLO export: its stem and the extension of the task's name
  * (`.jpg` when it has none). yolo.ts lists it in train.txt and the export with images stores it so.

@@ -235,3 +235,37 @@ describe('YOLO segmentation export', () => {
     }
   });
 });
+
+describe("the image's own attributes in the zip formats", () => {
+  const specs = [
+    { name: 'weather', type: 'select' as const, options: ['clear', 'rain, heavy'] },
+    { name: 'night', type: 'checkbox' as const },
+    { name: 'note', type: 'text' as const },
+  ];
+  const input = () => {
+    const base = sampleInput();
+    return {
+      project: { ...base.project, settings: { noOverlap: false, imageAttributes: specs } },
+      // The first image has values (one quoted: a comma and a quote); the second none: its defaults.
+      tasks: base.tasks.map((t, i) => (i === 0 ? { ...t, imageAttributes: { weather: 'rain, heavy', night: true, note: 'says "wet"' } } : t)),
+    };
+  };
+  /** RFC 4180 rows, read without the exporter's code. */
+  const readCsv = (text: string) =>
+    text.trimEnd().split('\n').map((line) => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => (m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1])));
+
+  it('writes image_attributes.csv in VOC, YOLO and masks, each image named where the zip puts it, defaults filled in', () => {
+    for (const [format, dir] of [['voc', 'JPEGImages'], ['yolo', 'images'], ['masks', 'images']] as const) {
+      const files = unzipSync(exportDataset(input(), format, 'p', NOW).bytes);
+      expect(readCsv(strFromU8(files['image_attributes.csv'])), format).toEqual([
+        ['image', 'weather', 'night', 'note'],
+        [`${dir}/a.jpg`, 'rain, heavy', 'true', 'says "wet"'],
+        [`${dir}/b.png`, 'clear', 'false', ''],
+      ]);
+    }
+  });
+
+  it('writes none for a project without image attributes', () => {
+    for (const format of ['voc', 'yolo', 'masks'] as const) expect(Object.keys(unzipSync(exportDataset(sampleInput(), format, 'p', NOW).bytes))).not.toContain('image_attributes.csv');
+  });
+});

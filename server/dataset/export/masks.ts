@@ -1,11 +1,12 @@
 // One PNG per object, in the layout of Tandem's evaluation sets (DESIGN contract 7): masks/<stem>_<k>.png,
 // 255 the object and 0 the rest, k = 1.. in the task's stacking order, with masks.csv naming each
-// file's label and its attribute values (JSON, as COCO's `attributes`). Lossless (holes and parts as drawn, unlike YOLO's polygons), one object per file
+// file's label and its attribute values (JSON, as COCO's `attributes`), image_attributes.csv the image's own. Lossless (holes and parts as drawn, unlike YOLO's polygons), one object per file
 // (unlike VOC's instance map, where overlapping objects hide each other), read back by the mask
 // import, and with the images (`images=true`: images/<stem>.<ext>) a set `npm run eval` measures a
 // model on: how many clicks the model needs on this project's own objects.
 import { decodeRle } from '../../../shared/codecs/rle';
 import { taskStems, type ExportFile, type ExportInput } from '../types';
+import { csvField, imageAttributesCsv } from './imageAttributesCsv';
 import { encodeIndexedPng } from './indexedPng';
 
 /** Index i is grey i: the PNG reads as a greyscale image whatever the reader keeps. */
@@ -29,11 +30,6 @@ export function toMasks(input: ExportInput): ExportFile[] {
       rows.push(`${path},${csvField(o.label)},${csvField(attributes)}`);
     }
   }
-  files.push({ path: 'masks.csv', bytes: new TextEncoder().encode(rows.join('\n') + '\n') });
+  files.push({ path: 'masks.csv', bytes: new TextEncoder().encode(rows.join('\n') + '\n') }, ...imageAttributesCsv(input, stems, 'masks'));
   return files;
-}
-
-/** A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -2,12 +2,14 @@
 // index, 0 background), SegmentationObject/<stem>.png (pixel = instance index 1..K in object
 // order, 0 background), Annotations/<stem>.xml (a box, the class and the attributes of each of
 // those instances, in the same order: vocXml.ts), labelmap.txt (`name:r,g,b::`) and
-// ImageSets/Segmentation/default.txt (and Main/, the same list, for detection readers).
+// ImageSets/Segmentation/default.txt (and Main/, the same list, for detection readers), and the
+// image's own attributes in image_attributes.csv.
 // Both PNGs are 8-bit palette images, so a reader that keeps indices (PIL mode "P") gets the
 // indices and one that converts to RGB (sharp, browsers) gets the labelmap colours.
 import { rleArea } from '../../../shared/codecs/rle';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
 import { exportLabels, imageFileName, parseHexColor, taskStems, vocColor, type ExportFile, type ExportInput } from '../types';
+import { imageAttributesCsv } from './imageAttributesCsv';
 import { encodeIndexedPng } from './indexedPng';
 import { forEachPixel } from './maskRuns';
 import { vocXml } from './vocXml';
@@ -65,5 +67,6 @@ export function toVoc(input: ExportInput): ExportFile[] {
   files.push({ path: 'labelmap.txt', bytes: enc.encode(labelmap + '\n') });
   const list = input.tasks.map((t) => stems.get(t.task.id)!).join('\n');
   for (const set of ['Segmentation', 'Main']) files.push({ path: `ImageSets/${set}/default.txt`, bytes: enc.encode(list + (list ? '\n' : '')) });
+  files.push(...imageAttributesCsv(input, stems, 'voc'));
   return files;
 }

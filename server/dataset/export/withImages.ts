@@ -5,11 +5,11 @@
 import type { ServerResponse } from 'node:http';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { ImageStore } from '../../storage/types';
-import { imageFileName, taskStems, type ExportFormat, type ExportInput } from '../types';
+import { EXPORT_IMAGE_DIRS, imageFileName, taskStems, type ExportFormat, type ExportInput } from '../types';
 import { exportFileName, ZIP_MTIME, zipFormatFiles, zipLevel } from './exportDataset';
 
 /** The formats whose zip has a place for the images, and that place. */
-const IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images', masks: 'images' } as const;
+const IMAGE_DIRS = EXPORT_IMAGE_DIRS;
 type WithImagesFormat = keyof typeof IMAGE_DIRS;
 
 export function canIncludeImages(format: ExportFormat): format is WithImagesFormat {

@@ -1,7 +1,9 @@
 // YOLO segmentation labels (Ultralytics layout): labels/<stem>.txt with one line per polygon,
 // `<class> x1 y1 x2 y2 ...`, coordinates normalised to 0..1 by the image width and height; class
 // ids 0..N-1 as listed in data.yaml and classes.txt. An object of several parts writes one line
-// per part. The format has no holes: they are filled (use COCO RLE for lossless masks).
+// per part. The format has no holes: they are filled (use COCO RLE for lossless masks). The image's
+// own attributes, which the format has no place for, go into image_attributes.csv.
+import { imageAttributesCsv } from './imageAttributesCsv';
 import { maskPolygons } from './maskRuns';
 import { exportLabels, imageFileName, taskStems, type ExportFile, type ExportInput } from '../types';
 
@@ -42,6 +44,7 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
   files.push({ path: 'data.yaml', bytes: enc.encode(yaml) });
   files.push({ path: 'classes.txt', bytes: enc.encode(labels.map((l) => l.name).join('\n') + (labels.length ? '\n' : '')) });
   files.push({ path: 'train.txt', bytes: enc.encode(imageList.join('\n') + (imageList.length ? '\n' : '')) });
+  files.push(...imageAttributesCsv(input, stems, 'yolo'));
   return files;
 }
 
