@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { RenameLabelSchema } from '../../shared/protocol/http';
+import { RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
 import { canWriteRoom } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
@@ -18,6 +18,7 @@ import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { deleteProject, deleteTask } from './deleteTask';
 import { renameLabels } from './renameLabel';
+import { tagImages } from './tagImages';
 import { exportDataset } from './export/exportDataset';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
@@ -155,6 +156,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { user, project } = await ownedProject(req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, RenameLabelSchema);
     sendJson(res, 200, await renameLabels(storage, rooms, project, 'renames' in body ? body.renames : [body], user.id));
+  });
+
+  // Owners set image attributes on many tasks at once (the ones a search or filter shows).
+  router.add('POST', '/api/projects/:projectId/image-attributes', async ({ req, res, query: q, params }) => {
+    const { project } = await ownedProject(req, q, params.projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, TagImagesSchema);
+    sendJson(res, 200, await tagImages(storage, rooms, project, body));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).

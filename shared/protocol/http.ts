@@ -44,6 +44,19 @@ const LabelRenameSchema = z.object({ from: z.string().min(1).max(100), to: z.str
  */
 export const RenameLabelSchema = z.union([LabelRenameSchema, z.object({ renames: z.array(LabelRenameSchema).min(1).max(1000) })]);
 
+/** Most tasks one `POST /api/projects/:id/image-attributes` sets values on. */
+export const MAX_TAGGED_TASKS = 10_000;
+/**
+ * Body of `POST /api/projects/:id/image-attributes`: image attribute values (null: back to the
+ * default) set on each of the tasks, as one person would in each editor's Image panel.
+ */
+export const TagImagesSchema = z.object({
+  taskIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TAGGED_TASKS),
+  values: z.record(z.string().min(1).max(60), z.union([z.boolean(), z.string().max(1000), z.number(), z.null()])).refine((v) => Object.keys(v).length > 0, 'values must name at least one attribute'),
+});
+/** {@link TagImagesSchema}'s type. */
+export type TagImages = z.infer<typeof TagImagesSchema>;
+
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */

@@ -305,5 +305,36 @@ describe('label attributes in the editor', () => {
     await filter.selectOption({ label: 'night (0)' });
     await waitFor(async () => (await owner.getByTestId('task').count()) === 0, 'no night image listed');
   });
-});
 
+  it('the owner sets an image attribute on the images a search shows, in one go; the list counts them at once', async () => {
+    const add = async (name: string) => (await srv.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(64, 48), undefined, { 'content-type': 'image/png' })).body.id as string;
+    const b1 = await add('bridge_1.png');
+    const b2 = await add('bridge_2.png');
+    const owner = await (await browser.newContext()).newPage();
+    owner.on('dialog', (d) => void d.accept());
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByLabel('Find tasks by file name').fill('bridge');
+    const tag = owner.getByTestId('tag-shown');
+    await waitFor(async () => ((await tag.locator('option').first().textContent()) ?? '').includes('for these 2'), 'the two bridges shown');
+    await tag.selectOption({ label: 'night: yes' });
+    await owner.getByTestId('tag-shown-done').getByText('Set night to yes on 2 images.').waitFor();
+    // Each card says what its image has besides the defaults.
+    await waitFor(async () => (await owner.getByTestId('task-image-attributes').allTextContents()).join('|') === 'night|night', 'night on both cards');
+    await shot(owner, 'image-attributes-tag-shown');
+    const night = async (id: string) => {
+      const c = connectClient(srv.wsUrl, `task:${id}`, srv.adminToken);
+      try {
+        await c.synced();
+        return readImageAttributes(c.doc).night;
+      } finally {
+        c.destroy();
+      }
+    };
+    expect([await night(b1), await night(b2), await night(taskId)]).toEqual([true, true, undefined]);
+    // The filter counts them before the rows are re-read.
+    await owner.getByLabel('Find tasks by file name').fill('');
+    const options = owner.getByTestId('label-filter').locator('optgroup[label="Image"] option');
+    expect(await options.allTextContents()).toContain('night (2)');
+    expect(await owner.getByTestId('task-image-attributes').allTextContents()).toEqual(['rain', 'night', 'night']);
+  });
+});

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readImageAttributes, setImageAttributes } from '../../shared/schema/imageAttributes';
 import type { AttributeSpec } from '../../shared/schema/attributes';
+import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient } from '../helpers/yclient';
 import { waitFor } from '../helpers/waitFor';
@@ -82,6 +83,59 @@ describe('image attributes', () => {
       expect(readImageAttributes(watch.doc)).toEqual({ weather: 'rain', night: false });
     } finally {
       watch.destroy();
+    }
+  });
+
+  it('are set by the owner on many images at once: live in open editors, in the task rows, all or nothing', async () => {
+    const { projectId, taskId: open } = await s.createProjectWithTask({ taskName: 'a.png' });
+    await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: false, imageAttributes: specs });
+    const add = async (name: string) => (await s.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(32, 24), undefined, { 'content-type': 'image/png' })).body.id as string;
+    const closed = await add('b.png');
+    const untouched = await add('c.png');
+    const other = await s.createProjectWithTask();
+    const annotator = await s.addMember(projectId, 'annotator');
+    const editor = connectClient(s.wsUrl, `task:${open}`, annotator.token);
+    try {
+      await editor.synced();
+      setImageAttributes(editor.doc, { people: 4, weather: 'snow' });
+      const tag = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/image-attributes`, body, token);
+      const before = (await s.api('GET', `/api/tasks/${open}/export?format=coco`)).body.images[0].attributes;
+      // Refused whole: a name the project does not define, a value its definition does not take,
+      // a task of another project, someone who does not own the project.
+      for (const [body, token, status] of [
+        [{ taskIds: [open, closed], values: { mood: 'calm' } }, undefined, 400],
+        [{ taskIds: [open, closed], values: { weather: 'fog' } }, undefined, 400],
+        [{ taskIds: [open, closed], values: { people: 'many' } }, undefined, 400],
+        [{ taskIds: [open, other.taskId], values: { night: true } }, undefined, 400],
+        [{ taskIds: [open, closed], values: {} }, undefined, 400],
+        [{ taskIds: [open, closed], values: { night: true } }, annotator.token, 403],
+      ] as const) {
+        const r = await tag(body, token);
+        expect(r.status, JSON.stringify(body)).toBe(status);
+        if (status === 400) expect(r.body.error.code).toBe('validation_failed');
+      }
+      expect((await s.api('GET', `/api/tasks/${open}/export?format=coco`)).body.images[0].attributes).toEqual(before);
+
+      // Night on both, weather back to its default; the annotator's count of people stays.
+      const r = await tag({ taskIds: [open, closed], values: { night: true, weather: null } });
+      expect([r.status, r.body]).toEqual([200, { changed: 2, unchanged: 0 }]);
+      await waitFor(() => editor.doc.getMap('image').get('night') === true, 'the open editor to see the value');
+      expect(readImageAttributes(editor.doc)).toEqual({ people: 4, night: true });
+      // Sent again (a request cut short, repeated): nothing left to write.
+      expect((await tag({ taskIds: [open, closed], values: { night: true, weather: null } })).body).toEqual({ changed: 0, unchanged: 2 });
+
+      const rows = async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; imageAttributes: Record<string, unknown> | null }>;
+      const valuesOf = async (id: string) => (await rows()).find((t) => t.id === id)?.imageAttributes;
+      await waitFor(async () => (await valuesOf(closed))?.night === true && (await valuesOf(open))?.night === true, 'the task rows to mirror the values');
+      expect(await valuesOf(closed)).toEqual({ night: true });
+      expect(await valuesOf(untouched)).not.toHaveProperty('night');
+      expect((await s.api('GET', `/api/projects/${projectId}/export?format=coco`)).body.images.map((i: { file_name: string; attributes: { night: boolean } }) => [i.file_name, i.attributes.night])).toEqual([
+        ['a.png', true],
+        ['b.png', true],
+        ['c.png', false],
+      ]);
+    } finally {
+      editor.destroy();
     }
   });
 });

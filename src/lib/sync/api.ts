@@ -184,6 +184,10 @@ export class Api {
     return this.call('GET', `/api/tasks/${encodeURIComponent(taskId)}`, TaskInfoSchema);
   }
   /** Sets each listed task's assignee (null unassigns); the owner's, all or nothing. */
+  /** Image attribute values (null: the default) on each of the tasks (owners). */
+  tagImages(projectId: string, taskIds: string[], values: Record<string, boolean | string | number | null>) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/image-attributes`, z.object({ changed: z.number(), unchanged: z.number() }), { taskIds, values });
+  }
   assignTasks(projectId: string, assignments: Array<{ taskId: string; userId: string | null }>) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/assignments`, z.object({ assigned: z.number() }), { assignments });
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AttributeSpec } from '../../../../shared/schema/attributes';
 import type { TaskSummary } from '../../sync/api';
 import { describeLabelChoice, matchesLabel } from './labelFilter';
-import { imageChoices } from './imageFilter';
+import { imageChoices, imageLine } from './imageFilter';
 
 const task = (name: string, imageAttributes: TaskSummary['imageAttributes'], labelCounts: TaskSummary['labelCounts'] = {}) =>
   ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes }) as TaskSummary;
@@ -39,5 +39,14 @@ describe('the task list filtered by image attributes', () => {
     expect(pick('not night')).toEqual([['b', 'f', 'c', 'd'], 'not night']);
     expect(pick('scene: city')).toEqual([['b', 'f'], 'scene: city']);
     expect(imageChoices(tasks, [])).toEqual([]);
+  });
+
+  it("says on the card what an image's values are besides the defaults", () => {
+    expect(imageLine(specs, { weather: 'rain', night: true, scene: 'highway' })).toBe('rain · night · scene: highway');
+    // Defaults, values the definition does not take and names it does not define say nothing.
+    expect(imageLine(specs, { weather: 'clear', night: false, scene: '' })).toBeNull();
+    expect(imageLine(specs, { weather: 'fog', night: 1, mood: 'calm' } as never)).toBeNull();
+    expect(imageLine([{ name: 'day', type: 'checkbox', default: true }], { day: false })).toBe('not day');
+    expect(imageLine(specs, null)).toBeNull();
   });
 });

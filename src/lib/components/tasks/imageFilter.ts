@@ -3,7 +3,7 @@
 // task room). A choice carries the attribute's default, so it matches an image that never set it
 // without the project's definitions at hand (the editor's list scope has none).
 import type { AttributeSpec, AttributeValue } from '../../../../shared/schema/attributes';
-import { defaultAttributeValue } from '../../../../shared/schema/attributes';
+import { defaultAttributeValue, isValidAttributeValue } from '../../../../shared/schema/attributes';
 import type { TaskSummary } from '../../sync/api';
 
 /** Prefix of a choice on an image attribute; JSON `[name, value, default]` follows. */
@@ -82,4 +82,16 @@ export function imageChoices(tasks: readonly TaskSummary[], specs: readonly Attr
     }
   }
   return out;
+}
+
+/** The card's line of what the image's own attributes say besides their defaults ("rain · night"),
+ *  in the project's order; null when nothing. */
+export function imageLine(specs: readonly AttributeSpec[], values: TaskSummary['imageAttributes']): string | null {
+  const parts: string[] = [];
+  for (const s of specs) {
+    const v = values?.[s.name];
+    if (v === undefined || !isValidAttributeValue(s, v) || v === defaultAttributeValue(s)) continue;
+    parts.push(typeof v === 'boolean' ? (v ? s.name : `not ${s.name}`) : s.type === 'select' ? String(v) : `${s.name}: ${v}`);
+  }
+  return parts.length ? parts.join(' · ') : null;
 }
