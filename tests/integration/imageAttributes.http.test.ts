@@ -2,6 +2,7 @@
 // project's settings, an annotator's client sets them in the task document (root map `image`),
 // the task and project COCO exports write them per image (defaults filled in), and a COCO import
 // into the next batch's project brings them back.
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readImageAttributes, setImageAttributes } from '../../shared/schema/imageAttributes';
@@ -62,9 +63,10 @@ describe('image attributes', () => {
     const next = await s.createProjectWithTask({ taskName: 'street.png' });
     await s.api('PUT', `/api/projects/${next.projectId}/settings`, { noOverlap: false, imageAttributes: specs });
     project.images[0].attributes.people = -1;
+    project.images[0].attributes.mood = 'calm'; // defined nowhere: named in the report
     const report = await s.api('POST', `/api/projects/${next.projectId}/import?format=coco`, new TextEncoder().encode(JSON.stringify(project)), undefined, { 'content-type': 'application/json' });
     expect(report.status, JSON.stringify(report.body)).toBe(200);
-    expect(report.body).toMatchObject({ imagesWithAttributes: 1, invalidAttributes: 1 });
+    expect(report.body).toMatchObject({ imagesWithAttributes: 1, invalidAttributes: 1, unknownImageAttributes: ['mood'] });
     const again = (await s.api('GET', `/api/tasks/${next.taskId}/export?format=coco`)).body.images[0].attributes;
     expect(again).toEqual({ weather: 'rain', night: false, people: 0 });
     expect(report.body.newImageAttributes).toEqual([]); // it had its own
@@ -137,5 +139,35 @@ describe('image attributes', () => {
     } finally {
       editor.destroy();
     }
+  });
+
+  it("travel in a YOLO zip's image_attributes.csv into the next project; columns it does not define are named, a broken header refused", async () => {
+    const { projectId, taskId } = await s.createProjectWithTask({ taskName: 'street.png' });
+    await s.api('PUT', `/api/projects/${projectId}/settings`, { noOverlap: false, imageAttributes: specs });
+    await s.api('POST', `/api/projects/${projectId}/tasks?name=b.png`, await makeImage(32, 24), undefined, { 'content-type': 'image/png' });
+    expect((await s.api('POST', `/api/projects/${projectId}/image-attributes`, { taskIds: [taskId], values: { weather: 'rain', people: 3 } })).status).toBe(200);
+    const zip = new Uint8Array((await s.api('GET', `/api/projects/${projectId}/export?format=yolo`)).body);
+    expect(strFromU8(unzipSync(zip)['image_attributes.csv'])).toBe('image,weather,night,people\nimages/street.png,rain,false,3\nimages/b.png,clear,false,0\n');
+
+    // The next project defines weather and people, not night.
+    const next = await s.createProjectWithTask({ taskName: 'street.png' });
+    await s.api('POST', `/api/projects/${next.projectId}/tasks?name=b.png`, await makeImage(32, 24), undefined, { 'content-type': 'image/png' });
+    await s.api('PUT', `/api/projects/${next.projectId}/settings`, { noOverlap: false, imageAttributes: specs.filter((a) => a.name !== 'night') });
+    const files = unzipSync(zip);
+    const importZip = (csv: string) => s.api('POST', `/api/projects/${next.projectId}/import?format=yolo`, zipSync({ ...files, 'image_attributes.csv': strToU8(csv) }), undefined, { 'content-type': 'application/zip' });
+    const exported = async () => (await s.api('GET', `/api/projects/${next.projectId}/export?format=coco`)).body.images.map((i: { file_name: string; attributes: unknown }) => [i.file_name, i.attributes]);
+    const before = await exported();
+    // A header that does not start with "image": refused whole, nothing written.
+    const bad = await importZip('file,weather\nimages/street.png,snow\n');
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
+    expect(await exported()).toEqual(before);
+    // A value out of range (people -1) counted and left at the default.
+    const r = await importZip(strFromU8(files['image_attributes.csv']).replace('images/b.png,clear,false,0', 'images/b.png,snow,true,-1'));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ imagesWithAttributes: 2, invalidAttributes: 1, unknownImageAttributes: ['night'] });
+    expect(await exported()).toEqual([
+      ['street.png', { weather: 'rain', people: 3 }],
+      ['b.png', { weather: 'snow', people: 0 }],
+    ]);
   });
 });

@@ -22,6 +22,8 @@ export interface ImportReport {
   invalidAttributes: number;
   /** Images whose own attributes the file set. */
   imagesWithAttributes: number;
+  /** Image attributes the file gives values of that the project does not define: not imported. */
+  unknownImageAttributes: string[];
 }
 
 export async function applyImportPlan(
@@ -47,6 +49,7 @@ export async function applyImportPlan(
     emptyMasks: plan.emptyMasks,
     invalidAttributes: plan.invalidAttributes,
     imagesWithAttributes: 0,
+    unknownImageAttributes: plan.unknownImageAttributes ?? [],
   };
   for (const task of tasks) {
     const objects = plan.byTask.get(task.id) ?? [];

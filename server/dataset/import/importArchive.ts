@@ -1,5 +1,6 @@
 // Entry point of the zip imports (YOLO labels, PNG masks, Pascal VOC masks): read the archive,
-// validate it against the project, then write.
+// validate it against the project (and its image_attributes.csv, which all three may carry), then
+// write.
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId } from '../../../shared/schema/ids';
 import type { Storage } from '../../storage/types';
@@ -8,6 +9,7 @@ import { applyImportPlan, type ImportReport } from './applyImportPlan';
 import { planMaskImport, type MaskImportOptions } from './planMaskImport';
 import { planVocImport } from './planVocImport';
 import { planYoloImport } from './planYoloImport';
+import { readImageAttributesCsv } from './readImageAttributesCsv';
 
 /**
  * Imports a zip of YOLO labels, PNG masks or Pascal VOC masks into a project's tasks as
@@ -29,5 +31,11 @@ export async function importArchive(
   const tasks = await storage.meta.listTasks(projectId);
   const plan =
     format === 'yolo' ? planYoloImport(zip, project, tasks, opts) : format === 'voc' ? await planVocImport(zip, project, tasks, opts) : await planMaskImport(zip, project, tasks, opts);
+  const image = readImageAttributesCsv(zip, project, tasks);
+  if (image) {
+    plan.imageAttributes = image.byTask;
+    plan.invalidAttributes += image.invalid;
+    plan.unknownImageAttributes = image.unknown;
+  }
   return applyImportPlan(storage, live, project, tasks, plan, by);
 }

@@ -43,6 +43,8 @@ export interface ImportPlan {
   imageAttributes?: Map<string, Record<string, AttributeValue>>;
   /** Definitions of the image's own attributes for a project that has none yet (a Tandem export's `info.image_attributes`). */
   newImageAttributes?: AttributeSpec[];
+  /** Names of image attributes the file gives values of that the project does not define (not imported). */
+  unknownImageAttributes?: string[];
 }
 
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
@@ -70,6 +72,8 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   const newImageAttributes = !ownSpecs.length && fileSpecs.success && fileSpecs.data.length ? fileSpecs.data : undefined;
   const imageReader = attributeReader(new Map([['', newImageAttributes ?? ownSpecs]]));
   const imageAttributes = new Map<string, Record<string, AttributeValue>>();
+  const imageNames = new Set((newImageAttributes ?? ownSpecs).map((a) => a.name));
+  const unknownImageAttributes = new Set<string>();
   for (const img of coco.images) {
     const key = String(img.id);
     if (imageTask.has(key)) problem(`images: duplicate image id ${key}`);
@@ -83,6 +87,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
     if (other) problem(`images: ${img.file_name} and ${other} both match task ${task.name}`);
     claimed.set(task.id, img.file_name);
     const values = imageReader.read(img.attributes, '');
+    if (img.attributes && typeof img.attributes === 'object') for (const n of Object.keys(img.attributes)) if (!imageNames.has(n)) unknownImageAttributes.add(n);
     if (Object.keys(values).length) imageAttributes.set(task.id, values);
     if (img.width !== task.width || img.height !== task.height) {
       problem(`images: ${img.file_name} is ${img.width}x${img.height} in the file but ${task.width}x${task.height} in the project`);
@@ -142,7 +147,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   });
 
   problems.throwIfAny('COCO');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes, newImageAttributes };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes, newImageAttributes, unknownImageAttributes: [...unknownImageAttributes] };
 }
 
 /** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */

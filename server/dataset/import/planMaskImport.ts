@@ -12,6 +12,7 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+import { parseCsv } from './csv';
 import { attributeReader } from './importAttributes';
 import { problemList } from './problems';
 import { readZip } from './readZip';
@@ -64,37 +65,6 @@ function csvLabels(text: string, dir: string): Map<string, { label: string; attr
     out.set(dir + file, { label, attributes: attributes ?? '' });
   }
   return out;
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  const endField = () => {
-    row.push(field);
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c !== '"') field += c;
-      else if (text[i + 1] === '"') field += text[++i];
-      else quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') endField();
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endField();
-      rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  if (field || row.length) {
-    endField();
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** Validates an archive of masks against the project and its tasks. Throws validation_failed. */

@@ -86,6 +86,7 @@ export const ImportReportSchema = z.object({
   emptyMasks: z.number(),
   invalidAttributes: z.number().default(0),
   imagesWithAttributes: z.number().default(0),
+  unknownImageAttributes: z.array(z.string()).default([]),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
