@@ -19,6 +19,7 @@ describe('label attributes in the editor', () => {
   let projectId: string;
   let taskId: string;
   let watcher: YClient;
+  let anaToken: string;
 
   beforeAll(async () => {
     srv = await startTestServer();
@@ -36,6 +37,7 @@ describe('label attributes in the editor', () => {
     ];
     ({ projectId, taskId } = await srv.createProjectWithTask({ image: await makeImage(320, 240), taskName: 'street.png', labels: labels as never }));
     const a = await srv.addMember(projectId, 'annotator', 'Ana');
+    anaToken = a.token;
     const q = await srv.addMember(projectId, 'qa', 'Quinn');
     watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
     await watcher.synced();
@@ -336,5 +338,28 @@ describe('label attributes in the editor', () => {
     const options = owner.getByTestId('label-filter').locator('optgroup[label="Image"] option');
     expect(await options.allTextContents()).toContain('night (2)');
     expect(await owner.getByTestId('task-image-attributes').allTextContents()).toEqual(['rain', 'night', 'night']);
+
+    // The next frame in Ana's tab: "Same as street.png" makes its values the last image's (rain,
+    // no night) in one undo step.
+    await ana.goto(`${srv.url}/tasks/${b1}?token=${encodeURIComponent(anaToken)}`);
+    const same = ana.getByTestId('image-attributes-same');
+    await same.waitFor();
+    expect(await same.textContent()).toBe('Same as street.png');
+    expect(await same.getAttribute('title')).toBe('street.png: weather: rain, night: no');
+    const frame = connectClient(srv.wsUrl, `task:${b1}`, srv.adminToken);
+    try {
+      await frame.synced();
+      await shot(ana, 'image-attributes-same-as-last');
+      await same.click();
+      await waitFor(() => readImageAttributes(frame.doc).weather === 'rain', 'rain on the next frame');
+      expect(readImageAttributes(frame.doc)).toEqual({ weather: 'rain' });
+      await ana.getByTestId('image-attributes-same').waitFor({ state: 'detached' });
+      await ana.locator('canvas').first().hover();
+      await ana.keyboard.press('Control+z');
+      await waitFor(() => readImageAttributes(frame.doc).night === true, 'the copy undone');
+      expect(readImageAttributes(frame.doc)).toEqual({ night: true });
+    } finally {
+      frame.destroy();
+    }
   });
 });

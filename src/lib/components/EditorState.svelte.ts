@@ -11,6 +11,7 @@ import type { Camera } from '../editor/camera';
 import type { DetectorInfo, Label, ModelInfo } from '../sync/api';
 import type { AttributeSpec, AttributeValue } from '../../../shared/schema/attributes';
 import { observeImageAttributes } from '../../../shared/schema/imageAttributes';
+import { readLastImage, writeLastImage, type LastImage } from '../editor/lastImage';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
@@ -94,6 +95,8 @@ export class EditorState {
   /** This image's values of them as the document holds them, live. */
   imageValues = $state.raw<Record<string, AttributeValue>>({});
   private readonly stopImage: () => void;
+  /** The image this tab had open before in the project, with its values ("Same as the last image"). */
+  readonly lastImage: LastImage | null;
   guideOpen = $state(false);
   /** The guide or a label description changed since this browser last showed them. */
   guideUnseen = $state(false);
@@ -122,7 +125,14 @@ export class EditorState {
     this.peers = new PeersModel(init.conn);
     const model = init.session.model;
     this.imageValues = model.imageAttributes();
-    this.stopImage = observeImageAttributes(init.conn.doc, () => (this.imageValues = model.imageAttributes()));
+    // Read the last image before this one takes its place.
+    this.lastImage = readLastImage(init.projectId, init.taskId);
+    const keep = () => writeLastImage(init.projectId, { taskId: init.taskId, name: init.taskName, values: this.imageValues });
+    keep();
+    this.stopImage = observeImageAttributes(init.conn.doc, () => {
+      this.imageValues = model.imageAttributes();
+      keep();
+    });
   }
 
   colorOf(label: string): string {

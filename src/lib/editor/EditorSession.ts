@@ -364,6 +364,14 @@ export class EditorSession implements ToolHost {
     this.model.setImageAttributes({ [name]: value });
   }
 
+  /** Several of the image's own attributes (null: back to the default), as one undo step. */
+  setImageAttributes(values: Record<string, AttributeValue | null>): void {
+    if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
+    if (!Object.keys(values).length) return;
+    this.history.boundary();
+    this.model.setImageAttributes(values);
+  }
+
   setHidden(id: ObjectId, hidden: boolean): void {
     setObjectsFlag(this, [id], { hidden });
   }
