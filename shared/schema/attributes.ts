@@ -29,14 +29,17 @@ const name = z
   .max(MAX_ATTRIBUTE_NAME)
   .refine((n) => !(RESERVED_ATTRIBUTE_NAMES as readonly string[]).includes(n), 'this attribute name is reserved by the COCO export');
 
-const CheckboxSpec = z.object({ name, type: z.literal('checkbox'), default: z.boolean().optional() });
-const TextSpec = z.object({ name, type: z.literal('text'), default: z.string().max(MAX_ATTRIBUTE_TEXT).optional() });
+/** `required`: someone must set it (any value, the default too) before the task goes to review. */
+const required = z.boolean().optional();
+const CheckboxSpec = z.object({ name, type: z.literal('checkbox'), default: z.boolean().optional(), required });
+const TextSpec = z.object({ name, type: z.literal('text'), default: z.string().max(MAX_ATTRIBUTE_TEXT).optional(), required });
 const SelectSpec = z
   .object({
     name,
     type: z.literal('select'),
     options: z.array(z.string().trim().min(1).max(MAX_ATTRIBUTE_TEXT)).min(1).max(MAX_OPTIONS),
     default: z.string().optional(),
+    required,
   })
   .refine((s) => new Set(s.options).size === s.options.length, 'select options must be unique')
   .refine((s) => s.default === undefined || s.options.includes(s.default), 'the default must be one of the options');
@@ -48,6 +51,7 @@ const NumberSpec = z
     max: z.number().finite().optional(),
     step: z.number().finite().positive().optional(),
     default: z.number().finite().optional(),
+    required,
   })
   .refine((s) => s.min === undefined || s.max === undefined || s.min <= s.max, 'min must not exceed max')
   .refine((s) => s.default === undefined || inRange(s, s.default), 'the default must lie within min and max');
@@ -113,6 +117,11 @@ export function resolveAttributes(specs: readonly AttributeSpec[] | undefined, s
     out[s.name] = isValidAttributeValue(s, v) ? v : defaultAttributeValue(s);
   }
   return out;
+}
+
+/** The required attributes (in definition order) that `stored` has no valid value of. */
+export function missingRequired(specs: readonly AttributeSpec[] | undefined, stored: Readonly<Record<string, unknown>> | undefined): string[] {
+  return (specs ?? []).filter((s) => s.required && !isValidAttributeValue(s, stored?.[s.name])).map((s) => s.name);
 }
 
 /**

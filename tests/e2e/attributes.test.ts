@@ -362,4 +362,30 @@ describe('label attributes in the editor', () => {
       frame.destroy();
     }
   });
+
+  it('a required image attribute stops the submit until it is set; choosing the default counts', async () => {
+    // Ana is on bridge_1 (night, no weather). The owner makes weather required on the project page.
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const card = owner.getByTestId('image-attributes-editor');
+    await card.getByLabel('weather required').check();
+    await card.getByRole('button', { name: 'Save image attributes' }).click();
+    await card.getByText('Saved.').waitFor();
+    expect((await srv.api('GET', `/api/projects/${projectId}`)).body.settings.imageAttributes[0]).toEqual({ name: 'weather', type: 'select', options: ['clear', 'rain', 'snow'], required: true });
+    await ana.evaluate(() => window.dispatchEvent(new Event('focus')));
+    const weather = ana.getByTestId('image-attributes').locator('[data-attr="weather"]');
+    await waitFor(async () => (await weather.getAttribute('data-missing')) !== null, 'weather marked as missing');
+    const status = async () => ((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ name: string; status: string }>).find((t) => t.name === 'bridge_1.png')!.status;
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Control+Enter');
+    await ana.getByTestId('toast').getByText('Set before submitting: weather (the image)').waitFor();
+    await shot(ana, 'image-attributes-required');
+    expect(await status()).toBe('todo');
+    // Clear is the default: chosen, it is set.
+    await ana.getByTestId('image-attributes').getByLabel('weather').selectOption('clear');
+    await waitFor(async () => (await weather.getAttribute('data-missing')) === null, 'weather set');
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Control+Enter');
+    await waitFor(async () => (await status()) === 'in_review', 'bridge_1 in review');
+  });
 });

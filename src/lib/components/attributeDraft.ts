@@ -9,6 +9,10 @@ export interface DraftAttr {
   options: string;
   min: string;
   max: string;
+  /** Must be set before the task goes to review. */
+  required: boolean;
+  /** What the form does not edit (a default, a number's step, set through the API), kept while it still fits. */
+  kept?: AttributeSpec;
 }
 
 export const ATTRIBUTE_TYPES: Array<{ id: AttributeType; name: string }> = [
@@ -25,18 +29,30 @@ export function toDraft(a: AttributeSpec): DraftAttr {
     options: a.type === 'select' ? a.options.join(', ') : '',
     min: a.type === 'number' && a.min !== undefined ? String(a.min) : '',
     max: a.type === 'number' && a.max !== undefined ? String(a.max) : '',
+    required: a.required === true,
+    kept: a,
   };
 }
 
 /** The definition the API takes. */
 export function fromDraft(a: DraftAttr): AttributeSpec {
   const name = a.name.trim();
-  if (a.type === 'select') return { name, type: 'select', options: a.options.split(',').map((o) => o.trim()).filter(Boolean) };
+  const required = a.required ? { required: true } : {};
+  const kept = a.kept?.type === a.type ? a.kept : undefined;
+  if (a.type === 'select') {
+    const options = a.options.split(',').map((o) => o.trim()).filter(Boolean);
+    const dflt = kept?.type === 'select' && kept.default !== undefined && options.includes(kept.default) ? { default: kept.default } : {};
+    return { name, type: 'select', options, ...dflt, ...required };
+  }
   if (a.type === 'number') {
     const num = (t: string) => (t.trim() === '' ? undefined : Number(t));
-    return { name, type: 'number', min: num(a.min), max: num(a.max) };
+    const [min, max] = [num(a.min), num(a.max)];
+    const k = kept?.type === 'number' ? kept : undefined;
+    const fits = k?.default !== undefined && (min === undefined || k.default >= min) && (max === undefined || k.default <= max);
+    return { name, type: 'number', min, max, ...(k?.step !== undefined ? { step: k.step } : {}), ...(fits ? { default: k!.default } : {}), ...required };
   }
-  return { name, type: a.type };
+  const dflt = kept && (kept.type === 'checkbox' || kept.type === 'text') && kept.default !== undefined ? { default: kept.default } : {};
+  return { name, type: a.type, ...dflt, ...required } as AttributeSpec;
 }
 
-export const newDraft = (n: number): DraftAttr => ({ name: `attribute ${n}`, type: 'checkbox', options: '', min: '', max: '' });
+export const newDraft = (n: number): DraftAttr => ({ name: `attribute ${n}`, type: 'checkbox', options: '', min: '', max: '', required: false });
