@@ -25,6 +25,8 @@ import { withdrawTask } from './withdrawTask';
 const KIND = 'prelabel';
 /** How long a run waits before trying an image again whose worker died under it. */
 const WORKER_RETRY_MS = 1000;
+/** Longest a node waits before it takes a run paused for want of a detector worker again. */
+const MAX_NO_WORKER_WAIT_MS = 60_000;
 
 export interface PrelabelDeps {
   storage: Pick<Storage, 'meta' | 'jobs'>;
@@ -59,6 +61,12 @@ export class Prelabeller {
   private readonly owner: string;
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping = false;
+  /** After a run paused here for want of a detector worker, this node takes no detection run
+   *  again until then: its detector listing can say a worker is there for a while after it went
+   *  (a registration not yet expired), and every sweep would claim the run, fail its next image
+   *  and hand it back. Doubles at each such pause (from a lease to `MAX_NO_WORKER_WAIT_MS`), reset
+   *  by an image detected. */
+  private noWorker = { until: 0, waitMs: 0 };
   private closed = false;
   private readonly uploads: NewUploads;
 
@@ -170,7 +178,8 @@ export class Prelabeller {
     if (job?.state === 'running' && job.leaseUntil < now) {
       const mine = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, now + this.deps.leaseMs, projectId);
       if (mine) {
-        const status: PrelabelStatus = { ...this.takenOver(mine), state: 'stopped', finishedAt: now };
+        const { paused: _, ...rest } = this.statusOf(mine); // ended: paused no more
+        const status: PrelabelStatus = { ...rest, state: 'stopped', finishedAt: now };
         await this.finish({ projectId, status, options: parse(mine.options), stop: 'asked', lost: false, heldUntil: mine.leaseUntil });
         return { ...status };
       }
@@ -208,14 +217,16 @@ export class Prelabeller {
       const now = Date.now();
       const until = now + this.deps.leaseMs;
       let job;
-      if (this.deps.inference()?.listDetectors().length) job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until);
+      if (this.deps.inference()?.listDetectors().length && now >= this.noWorker.until) job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until);
       else {
         const withdrawal = (await this.deps.storage.jobs.orphans(KIND, now)).find((h) => parse<PrelabelStatus>(h.status).mode === 'withdraw');
         job = withdrawal && (await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until, withdrawal.projectId));
       }
       if (!job) return;
       const options = parse<StoredOptions>(job.options);
-      const status = this.takenOver(job);
+      // A pause for want of a worker stays until an image is done here (a node whose listing is
+      // stale would otherwise show the run as running while it fails its next image).
+      const status = this.statusOf(job);
       const byId = new Map((await this.deps.storage.meta.listTasks(job.projectId)).map((t) => [t.id as string, t]));
       const rest = options.queue.slice(status.done).map((id) => byId.get(id) ?? null);
       this.deps.log.info({ projectId: job.projectId, done: status.done, total: status.total, takeovers: job.takeovers }, 'carrying on a pre-labelling run nobody held');
@@ -231,11 +242,6 @@ export class Prelabeller {
     return { ...parse<PrelabelStatus>(job.status), resumed: job.takeovers };
   }
 
-  /** The status of a run this process has just claimed: paused no more (it runs here now, or ends). */
-  private takenOver(job: JobHead): PrelabelStatus {
-    const { paused: _, ...status } = this.statusOf(job);
-    return status;
-  }
 
   /** Runs `tasks` (the rest of the queue; null: deleted since) here, renewing the lease as it goes. */
   private launch(job: LocalJob, tasks: Array<Task | null>): void {
@@ -332,14 +338,19 @@ export class Prelabeller {
           });
           if (n === null) st.skipped++;
           else st.objects += n;
+          if (job.options.mode !== 'withdraw') this.noWorker = { until: 0, waitMs: 0 };
+          delete st.paused;
         } catch (e) {
           // The worker running the detector went away (a GPU worker restarted, say): the run waits
           // for one, handed back, and this task is done again by whoever carries it on.
           if (isTandemError(e) && e.code === ErrorCode.NoWorker) {
             st.paused = 'no_worker';
             job.stop = 'handback';
+            const waitMs = Math.min(MAX_NO_WORKER_WAIT_MS, Math.max(this.deps.leaseMs, this.noWorker.waitMs * 2));
+            this.noWorker = { until: Date.now() + waitMs, waitMs };
             return;
           }
+          delete st.paused; // a worker answered, if only with a failure
           st.failedTasks++;
           st.lastError = `${task.name}: ${isTandemError(e) ? e.message : 'internal error'}`;
           if (!isTandemError(e)) this.deps.log.error({ err: e, taskId: task.id }, 'pre-labelling a task failed');
@@ -356,6 +367,7 @@ export class Prelabeller {
       await this.renew(job); // the progress stored, and a stop asked on another node seen, before the next task
     }
     if (job.stop === 'handback' || job.lost) return;
+    delete st.paused;
     st.state = job.stop === 'asked' ? 'stopped' : 'done';
     st.finishedAt = Date.now();
   }

@@ -94,6 +94,31 @@ describe('a pre-labelling run held under a lease', () => {
     expect((await nodeA.status(w.projectId))?.paused).toBeUndefined();
   }, 20_000);
 
+  it("is not taken again at every sweep by a node whose detector listing still names a worker that is gone; it stays paused until an image is done", async () => {
+    const w = await world(3);
+    let back = false;
+    let asked = 0;
+    // The listing still names the detector (its registration has not expired), the worker is gone.
+    const nodeA = w.node({ ...det, detectFor: async () => (asked++, back ? det.detectFor() : Promise.reject(new TandemError(ErrorCode.NoWorker, 'no worker runs detector det'))) }, 300);
+    await nodeA.start(w.projectId, w.userId, { labels: { car: 'car' }, scope: 'empty' });
+    await waitFor(async () => (await w.jobs.get(w.projectId, 'prelabel'))?.leaseUntil === 0, 'the run handed back');
+    nodeA.startSweeping(); // every 100 ms
+    const seen = new Set<unknown>();
+    for (const end = Date.now() + 1500; Date.now() < end; ) {
+      seen.add((await nodeA.status(w.projectId))?.paused);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // Tried again after 0.3 s, then 0.6 s, then 1.2 s: not 15 times.
+    expect(asked).toBeGreaterThanOrEqual(2);
+    expect(asked).toBeLessThanOrEqual(4);
+    expect([...seen]).toEqual(['no_worker']);
+    expect(w.ended).toHaveLength(0);
+    back = true;
+    await waitFor(() => w.ended.length === 1, 'the run to end once the worker is back', 10_000);
+    expect(w.ended[0]).toMatchObject({ state: 'done', done: 3, objects: 3, failedTasks: 0 });
+    expect(w.ended[0].paused).toBeUndefined();
+  }, 20_000);
+
   it('stops where it runs when asked through another node, and a run nobody holds is stopped at once', async () => {
     const w = await world(3);
     const a = stallingAt('t1');
