@@ -107,5 +107,24 @@ describe('Pascal VOC import', () => {
     expect(ring.attributes).toEqual({ occluded: true });
     const broken = await rejected(run(fx2, zip({ 'SegmentationObject/a.png': a, 'SegmentationClass/a.png': c, 'labelmap.txt': map, 'Annotations/a.xml': '<annotation><object></annotation>' })));
     expect(broken.message).toMatch(/Annotations\/a\.xml is not well-formed XML/);
+
+    // Another tool lists the objects in another order, and one more that has no mask: each
+    // instance still takes its own object's values (matched by class and box), the extra is counted.
+    const ownXml = new TextDecoder().decode(files.find((f) => f.path === 'Annotations/a.xml')!.bytes);
+    const blocks = ownXml.match(/<object>[\s\S]*?<\/object>/g)!;
+    expect(blocks.length).toBeGreaterThan(1);
+    const extra = '<object><name>cat</name><bndbox><xmin>0</xmin><ymin>0</ymin><xmax>2</xmax><ymax>2</ymax></bndbox><occluded>1</occluded></object>';
+    const shuffled = ownXml.replace(/<object>[\s\S]*?<\/object>/g, '').replace('</annotation>', `${[extra, ...blocks.reverse()].join('\n')}\n</annotation>`);
+    expect(shuffled).not.toBe(ownXml);
+    const fx3 = await sampleStorage({ labels });
+    try {
+      const others = files.map((f) => [f.path, f.path === 'Annotations/a.xml' ? new TextEncoder().encode(shuffled) : f.bytes] as const);
+      const moved = await run(fx3, zip(Object.fromEntries(others)));
+      expect(moved).toMatchObject({ invalidAttributes: 0, unmatchedObjects: 1 });
+      const back = await loadExportInput(fx3.storage, storageRooms(fx3.storage), fx3.project.id);
+      expect(back.tasks.flatMap((t) => t.objects.filter((o) => o.label === 'cat').map((o) => [t.task.name, o.attributes ?? {}]))).toEqual(cats);
+    } finally {
+      await fx3.close();
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface ImportReport {
   imagesWithAttributes: number;
   /** Image attributes the file gives values of that the project does not define: not imported. */
   unknownImageAttributes: string[];
+  /** Pascal VOC: objects of the XML files that described no instance of the masks (0 for the other formats). */
+  unmatchedObjects: number;
 }
 
 export async function applyImportPlan(
@@ -50,6 +52,7 @@ export async function applyImportPlan(
     invalidAttributes: plan.invalidAttributes,
     imagesWithAttributes: 0,
     unknownImageAttributes: plan.unknownImageAttributes ?? [],
+    unmatchedObjects: plan.unmatchedObjects ?? 0,
   };
   for (const task of tasks) {
     const objects = plan.byTask.get(task.id) ?? [];

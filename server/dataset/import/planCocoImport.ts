@@ -45,6 +45,8 @@ export interface ImportPlan {
   newImageAttributes?: AttributeSpec[];
   /** Names of image attributes the file gives values of that the project does not define (not imported). */
   unknownImageAttributes?: string[];
+  /** Pascal VOC: objects of Annotations/*.xml that described no instance of the masks (their attributes not imported). */
+  unmatchedObjects?: number;
 }
 
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */

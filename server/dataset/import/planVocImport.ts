@@ -19,7 +19,7 @@ import { attributeReader } from './importAttributes';
 import { problemList } from './problems';
 import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
-import { instanceOfColour, readVocXml } from './vocAnnotations';
+import { instanceOfColour, matchVocObjects, readVocXml, type VocInstance } from './vocAnnotations';
 
 /** What the PNGs and text of an archive may add up to, compressed: more is a bomb or the wrong file. */
 export const MAX_VOC_ARCHIVE_BYTES = 512 * 1024 * 1024;
@@ -89,6 +89,7 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
   const attributes = attributeReader(new Map(project.labels.map((l) => [l.name, l.attributes ?? []])));
   const unmatchedImages: string[] = [];
   let emptyMasks = 0;
+  let unmatchedObjects = 0;
   for (const [stem, files] of images) {
     const task = byStem.get(stem);
     if (!task) {
@@ -107,14 +108,23 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
       continue;
     }
     const list: PlannedObject[] = [];
+    const instances: Array<VocInstance & { planned: PlannedObject }> = [];
     const src = (object ?? cls)!;
+    const w = task.width;
     // One pass per colour (at most 254 in VOC): one image-sized mask alive at a time.
     for (const colour of colours(src)) {
       const bits = new Uint8Array(task.width * task.height);
       const classes = new Map<number, number>();
+      const box: [number, number, number, number] = [Infinity, Infinity, -1, -1];
       for (let i = 0; i < bits.length; i++) {
         if (src[i] !== colour) continue;
         bits[i] = 1;
+        const x = i % w;
+        const y = (i - x) / w;
+        if (x < box[0]) box[0] = x;
+        if (x >= box[2]) box[2] = x + 1;
+        if (y < box[1]) box[1] = y;
+        box[3] = y + 1;
         if (object && cls && cls[i] !== 0 && cls[i] !== VOID) classes.set(cls[i], (classes.get(cls[i]) ?? 0) + 1);
       }
       // An instance's label: the class colour most of its pixels have.
@@ -131,16 +141,24 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
       const mask = encodeRle(bits, task.width, task.height);
       if (rleArea(mask) === 0) emptyMasks++;
       else {
-        const described = object ? xmlObjects[(instanceOfColour.get(colour) ?? 0) - 1] : undefined;
-        const values = described?.name === label ? attributes.read(described.values, label) : {};
-        list.push({ label, mask, attributes: values, sourceId: `${files.path} ${rgbText(colour)}` });
+        const planned: PlannedObject = { label, mask, attributes: {}, sourceId: `${files.path} ${rgbText(colour)}` };
+        list.push(planned);
+        const index = instanceOfColour.get(colour);
+        if (object && index !== undefined) instances.push({ index, label, box, planned });
       }
+    }
+    // Each instance's attributes from the XML object that describes it (by order, else by box).
+    const { byInstance, unmatched } = matchVocObjects(xmlObjects, instances);
+    unmatchedObjects += unmatched;
+    for (const inst of instances) {
+      const described = byInstance.get(inst.index);
+      if (described) inst.planned.attributes = attributes.read(described.values, inst.label);
     }
     if (list.length) byTask.set(task.id, list);
   }
   if (byTask.size === 0 && unmatchedImages.length === images.size) problem(`no mask of the archive matches a task of project ${project.name} by file name`);
   problems.throwIfAny('Pascal VOC');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unmatchedObjects };
 }
 
 /** A PNG as 0xRRGGBB per pixel, or what is wrong with it (the header is checked before decoding). */

@@ -87,6 +87,7 @@ export const ImportReportSchema = z.object({
   invalidAttributes: z.number().default(0),
   imagesWithAttributes: z.number().default(0),
   unknownImageAttributes: z.array(z.string()).default([]),
+  unmatchedObjects: z.number().default(0),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
