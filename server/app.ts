@@ -32,6 +32,7 @@ import type { Logger } from './logger';
 import { openStorage } from './storage/openStorage';
 import type { Storage } from './storage/types';
 import { createSyncServer, type SyncServer } from './sync/SyncServer';
+import { fillImageHashes } from './storage/images/fillImageHashes';
 
 export interface TandemServer {
   /** Base URL to reach this server from this machine, e.g. http://127.0.0.1:3000. */
@@ -231,7 +232,11 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   const counting = reconciling
     .then(() => labelCounts.fillStale(allTasks, stopped))
     .then((n) => n && log.info({ tasks: n }, 'counted the objects per label of tasks never counted, or stored further since'))
-    .catch((err: unknown) => log.warn({ err }, 'counting objects per label failed'));
+    .catch((err: unknown) => log.warn({ err }, 'counting objects per label failed'))
+    // Then the images of tasks from before perceptual hashes (the list's "looks like").
+    .then(() => fillImageHashes(storage, allTasks, stopped, config.limits.maxImagePixels, log))
+    .then((n) => n && log.info({ tasks: n }, 'hashed the images of tasks from before image hashes'))
+    .catch((err: unknown) => log.warn({ err }, 'hashing task images failed'));
 
   // Shutdown (main.ts runs it on SIGTERM/SIGINT). Nothing here waits on a client without a bound.
   const close = () =>

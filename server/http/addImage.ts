@@ -1,10 +1,11 @@
 // An image becomes a task: checked (size, pixels, a decodable JPEG / PNG / WebP: image bombs and
 // corrupt files are refused before anything is stored), stored under a key that follows the
-// detected format, noted for the pre-labelling of new uploads (when set), its row made and the
-// project's webhooks told. The upload route and the import from URLs both come through here.
+// detected format, noted for the pre-labelling of new uploads (when set), its row made (with its
+// perceptual hash: images that look alike) and the project's webhooks told. The upload route and the import from URLs both come through here.
 import { createHash } from 'node:crypto';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { newId } from '../../shared/schema/ids';
+import { imageHash } from '../storage/images/imageHash';
 import { validateImage } from '../storage/images/validateImage';
 import type { Task, User } from '../storage/types';
 import type { HttpDeps } from './context';
@@ -41,7 +42,9 @@ export async function addImage(
   // Noted for pre-labelling before the row exists: a process killed in between leaves a note
   // without a task (dropped later), never a new task without its note.
   await deps.uploading?.(projectId, id);
-  const input = { id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash };
+  // What it looks like, for the list's "looks like an earlier image" (a failure only loses that).
+  const looks = await imageHash(bytes, config.limits.maxImagePixels).catch(() => undefined);
+  const input = { id, projectId, name, width: info.width, height: info.height, imageKey, mime: info.mime, contentHash, imageHash: looks };
   let made: { task: Task; existing: boolean };
   try {
     // With ifNew, checked again where it is atomic: a retried import running beside the first adds nothing.

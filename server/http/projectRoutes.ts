@@ -9,12 +9,13 @@ import type { Task } from '../storage/types';
 import { addImage, UploadTypes } from './addImage';
 import { readBody, readJson, validate } from './body';
 import { requireOwner, requireUser, type HttpDeps } from './context';
+import { nearDuplicates } from './nearDuplicates';
 import { sendJson, type Router } from './router';
 
 
 /** The row of a task in lists (contract 2 keys first; more keys allowed). */
-export function taskSummary(t: Task): TaskSummary {
-  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee, flag: t.flag, toFix: t.toFix, openThreads: t.openThreads, mentioned: t.mentioned, labelCounts: t.labelCounts, imageAttributes: t.imageAttributes ?? null };
+export function taskSummary(t: Task, looksLike: string | null = null): TaskSummary {
+  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee, flag: t.flag, toFix: t.toFix, openThreads: t.openThreads, mentioned: t.mentioned, labelCounts: t.labelCounts, imageAttributes: t.imageAttributes ?? null, looksLike };
 }
 
 export function projectRoutes(router: Router, deps: HttpDeps): void {
@@ -123,6 +124,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const projectId = params.projectId as ProjectId;
     await deps.auth.projectRole(user, projectId);
     const tasks = await meta.listTasks(projectId);
-    sendJson(res, 200, tasks.map(taskSummary));
+    const alike = nearDuplicates(tasks);
+    sendJson(res, 200, tasks.map((t) => taskSummary(t, alike.get(t.id) ?? null)));
   });
 }

@@ -19,6 +19,7 @@ export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
   open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null; image_attributes?: string | null;
+  image_hash?: string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
 
@@ -73,6 +74,7 @@ export function newTask(input: unknown): Task {
     labelCounts: {}, // a new task's room holds no object yet
     labelCountsSeq: 0, // and has stored nothing
     imageAttributes: {},
+    imageHash: clean.imageHash ?? null,
   };
 }
 
@@ -133,6 +135,7 @@ export function toTask(r: TaskRow): Task {
     labelCounts: mirrored(TaskLabelCountsSchema, r.label_counts),
     labelCountsSeq: r.label_counts_seq === null || r.label_counts_seq === undefined ? null : Number(r.label_counts_seq),
     imageAttributes: mirrored(TaskImageAttributesSchema, r.image_attributes),
+    imageHash: r.image_hash ?? null,
   };
 }
 

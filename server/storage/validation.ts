@@ -27,6 +27,9 @@ export const TaskLabelCountsSchema = z
   .record(z.string().min(1).max(100), z.number().int().min(1).max(10_000_000))
   .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 labels');
 
+/** A task image's perceptual hash (images/imageHash.ts). */
+export const ImageHashSchema = z.string().regex(/^[0-9a-f]{32}$/);
+
 export const TaskInputSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   projectId: z.string().min(1),
@@ -37,6 +40,7 @@ export const TaskInputSchema = z.object({
   mime: z.enum(['image/jpeg', 'image/png', 'image/webp']),
   /** SHA-256 of the image's bytes (hex): an import by URL finds the same image already in the project. */
   contentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  imageHash: ImageHashSchema.optional(),
 });
 
 /** Room names are "task:<id>" or "review:<id>" in practice; stores only bound their length. */

@@ -169,6 +169,9 @@ export interface TaskSummary {
   /** The image's own attribute values as its task holds them (only those set; the project's
    *  settings.imageAttributes say the defaults), or null while not yet mirrored. */
   imageAttributes: Record<string, boolean | string | number> | null;
+  /** The id of an earlier task of the project whose image looks like this one (the same photo
+   *  re-encoded or resized, a burst's twin frame: by perceptual hash), or null. */
+  looksLike: string | null;
 }
 
 /** Most task assignments one request may change (a project's whole upload, distributed). */

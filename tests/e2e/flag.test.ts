@@ -67,6 +67,15 @@ describe('flagging an image', () => {
     await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
     await owner.getByTestId('task').first().waitFor();
     expect(await owner.getByTestId('task-flag-badge').allTextContents()).toEqual(['⚑ Duplicate']);
+    // The three uploads are one picture: the later two say which one they look like, and the
+    // Look-alikes filter lists them.
+    expect(await owner.getByTestId('task-looks-like').allTextContents()).toEqual(['≈ one.png', '≈ one.png']);
+    await owner.getByTestId('filter-looks-like').click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 2, 'the two look-alikes');
+    expect(await owner.getByTestId('task').allTextContents()).toEqual([expect.stringContaining('two.png'), expect.stringContaining('three.png')]);
+    await shot(owner, 'flag-look-alikes');
+    await owner.getByTestId('filter-looks-like').click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 3, 'the whole list again');
     // Sharing out the work leaves it out: two to do, not three.
     await owner.getByTestId('task-assignments').getByText('Share the 2 unassigned tasks to do among').waitFor();
     await owner.getByTestId('filter-flagged').click();

@@ -260,6 +260,15 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect((await meta.findTaskByContent(p.id, hash))?.id).toBe(hashed.id); // the first made
         expect(await meta.findTaskByContent('elsewhere' as ProjectId, hash)).toBeNull();
         await expect(meta.createTask({ projectId: p.id, name: 'b.png', width: 1, height: 1, imageKey: 'b', mime: 'image/png', contentHash: 'not-a-hash' })).rejects.toMatchObject({ code: 'validation_failed' });
+        // The image's perceptual hash: given at creation, or set later (a task from before it); checked.
+        expect(made[1].imageHash).toBeNull();
+        const looked = await meta.createTask({ projectId: p.id, name: 'l.png', width: 1, height: 1, imageKey: 'l', mime: 'image/png', imageHash: '0123456789abcdef0123456789abcdef' });
+        expect((await meta.getTask(looked.id))?.imageHash).toBe('0123456789abcdef0123456789abcdef');
+        await meta.setTaskImageHash(made[1].id, 'fedcba9876543210fedcba9876543210');
+        expect((await meta.listTasks(p.id)).find((t) => t.id === made[1].id)?.imageHash).toBe('fedcba9876543210fedcba9876543210');
+        await expect(meta.setTaskImageHash(made[1].id, 'XYZ')).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.setTaskImageHash('nope' as TaskId, '0123456789abcdef0123456789abcdef')).rejects.toMatchObject({ code: 'not_found' });
+        await expect(meta.createTask({ projectId: p.id, name: 'm.png', width: 1, height: 1, imageKey: 'm', mime: 'image/png', imageHash: 'short' })).rejects.toMatchObject({ code: 'validation_failed' });
         await meta.deleteTask(hashed.id);
         expect((await meta.findTaskByContent(p.id, hash))?.name).toBe('h2.png');
         // Made only when new, atomically: eight requests adding one image at once make one task.

@@ -10,7 +10,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
@@ -164,9 +164,9 @@ export class PgMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       await on.query(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}')`,
-        [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null],
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}', $11)`,
+        [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null, task.imageHash ?? null],
       );
     } catch (e) {
       if (pgCode(e) === FK) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
@@ -204,6 +204,12 @@ export class PgMetaStore implements MetaStore {
 
   async deleteTask(id: TaskId): Promise<void> {
     const r = await this.q('DELETE FROM tasks WHERE id = $1', [id]);
+    if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskImageHash(id: TaskId, hash: string): Promise<void> {
+    const h = parseInput(ImageHashSchema, hash, 'image hash');
+    const r = await this.q('UPDATE tasks SET image_hash = $2 WHERE id = $1', [id, h]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

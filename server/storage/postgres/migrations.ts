@@ -199,6 +199,11 @@ export const migrations: Migration[] = [
     name: 'task image attributes',
     sql: `ALTER TABLE tasks ADD COLUMN image_attributes TEXT;`,
   },
+  {
+    version: 15,
+    name: 'task image hash',
+    sql: `ALTER TABLE tasks ADD COLUMN image_hash TEXT;`,
+  },
 ];
 
 /**

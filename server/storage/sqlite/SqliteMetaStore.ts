@@ -6,7 +6,7 @@ import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
 import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import type { ProjectSettings } from '../../../shared/protocol/http';
@@ -178,9 +178,9 @@ export class SqliteMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       this.live().prepare(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?, '{}')`,
-      ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null);
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?, '{}', ?)`,
+      ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null, task.imageHash ?? null);
     } catch (e) {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new TandemError(ErrorCode.Conflict, 'a task with this id exists', { cause: e });
@@ -248,6 +248,12 @@ export class SqliteMetaStore implements MetaStore {
     const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
     const i = image === undefined ? null : JSON.stringify(parseInput(TaskImageAttributesSchema, image, 'image attributes'));
     const r = this.live().prepare('UPDATE tasks SET label_counts = ?, label_counts_seq = ?, image_attributes = COALESCE(?, image_attributes) WHERE id = ?').run(JSON.stringify(c), seq, i, id);
+    if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
+  }
+
+  async setTaskImageHash(id: TaskId, hash: string): Promise<void> {
+    const h = parseInput(ImageHashSchema, hash, 'image hash');
+    const r = this.live().prepare('UPDATE tasks SET image_hash = ? WHERE id = ?').run(h, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

@@ -160,6 +160,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN image_attributes TEXT;
   `,
+  // 15: a perceptual hash of the task's image (images that look alike), filled at start for older tasks.
+  `
+  ALTER TABLE tasks ADD COLUMN image_hash TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -8,7 +8,7 @@ const task = (id: string, extra: Partial<TaskSummary> = {}): TaskSummary =>
 describe('task filters', () => {
   const tasks = [
     task('a', { assignee: 'u-ana', openThreads: 2, mentioned: ['Ana', 'Bo'] }),
-    task('b', { flag: 'blurry' }),
+    task('b', { flag: 'blurry', looksLike: 'a' }),
     task('c', { toFix: 1, openThreads: 1, mentioned: ['Bo'] }),
     task('d', { assignee: 'u-ana', toFix: 3 }),
   ];
@@ -23,6 +23,7 @@ describe('task filters', () => {
     expect(ids('comments')).toEqual(['a', 'c']);
     expect(ids('mentions')).toEqual(['a']);
     expect(ids('mine', 'to-fix')).toEqual(['d']);
+    expect(ids('looks-like')).toEqual(['b']);
   });
 
   it('mentions nobody before the page knows who is signed in', () => {

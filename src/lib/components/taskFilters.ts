@@ -1,11 +1,11 @@
 // The project page's on/off task filters beyond status: each narrows the list to the tasks that
 // need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
-// changes requested, open comments). Shown only while some task matches (or the filter is on).
+// changes requested, open comments, an image that looks like an earlier one). Shown only while some task matches (or the filter is on).
 import type { TaskSummary } from '../sync/api';
 
 export interface TaskFilter {
   /** Also the button's test id: `filter-<key>`. */
-  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions';
+  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like';
   label: string;
   title: string;
   test: (t: TaskSummary) => boolean;
@@ -19,6 +19,7 @@ export function taskFilters(me: string | null, myName: string | null): TaskFilte
     { key: 'to-fix', label: 'Changes requested', title: "A reviewer asked for changes on some object, or left a request on the image", test: (t) => t.toFix > 0 },
     { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
     { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
+    { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded or resized, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
   ];
 }
 

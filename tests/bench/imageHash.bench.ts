@@ -1,0 +1,62 @@
+// How well the perceptual hash tells "the same picture" from "another picture", on the 240 dev
+// photos beside the checkout: per edit, how many photos stay within NEAR_DUPLICATE_BITS of their
+// original (recall), how many pairs of different photos fall within it (false look-alikes; the
+// dev set holds four photos twice under two names, which are left out), the closest such pair, and
+// what a hash costs. `npm run bench -- imageHash` (`--quick`: 60 photos).
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { hashDistance, imageHash, NEAR_DUPLICATE_BITS } from '../../server/storage/images/imageHash';
+import type { BenchResult } from './types';
+
+const DIR = path.resolve('../shared/datasets/dev/COCO_MVal_dev/images');
+const LIMIT = 1e9;
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
+  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.jpg')).sort().slice(0, quick ? 60 : undefined);
+  const edits: Array<[string, (b: Buffer, w: number, h: number) => sharp.Sharp]> = [
+    ['JPEG quality 40', (b) => sharp(b).jpeg({ quality: 40 })],
+    ['resized to 320 px, WebP', (b) => sharp(b).resize({ width: 320 }).webp({ quality: 60 })],
+    ['brightened 20%', (b) => sharp(b).modulate({ brightness: 1.2 }).jpeg()],
+    ['cropped 8 px each side', (b, w, h) => sharp(b).extract({ left: 8, top: 8, width: w - 16, height: h - 16 }).jpeg()],
+    ['PNG copy', (b) => sharp(b).png()],
+  ];
+  const within = edits.map(() => 0);
+  const hashes: string[] = [];
+  let ms = 0;
+  for (const f of files) {
+    const b = fs.readFileSync(path.join(DIR, f));
+    const t0 = performance.now();
+    const h = await imageHash(b, LIMIT);
+    ms += performance.now() - t0;
+    hashes.push(h);
+    const { width = 0, height = 0 } = await sharp(b).autoOrient().metadata();
+    for (let i = 0; i < edits.length; i++) if (hashDistance(h, await imageHash(await edits[i][1](b, width, height).toBuffer(), LIMIT)) <= NEAR_DUPLICATE_BITS) within[i]++;
+  }
+  const cocoId = (f: string) => f.split('_').pop();
+  let pairs = 0;
+  let falseAlike = 0;
+  let closest = Infinity;
+  for (let i = 0; i < files.length; i++) {
+    for (let j = i + 1; j < files.length; j++) {
+      if (cocoId(files[i]) === cocoId(files[j])) continue; // the same COCO photo under two names
+      pairs++;
+      const d = hashDistance(hashes[i], hashes[j]);
+      if (d <= NEAR_DUPLICATE_BITS) falseAlike++;
+      closest = Math.min(closest, d);
+    }
+  }
+  // What an upload of a camera photo pays for it (JPEG shrink-on-load keeps it small).
+  const camera = await sharp(fs.readFileSync(path.join(DIR, files[0]))).resize(6000, 4000, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+  const runs = quick ? 3 : 10;
+  const t1 = performance.now();
+  for (let i = 0; i < runs; i++) await imageHash(camera, LIMIT);
+  const cameraMs = (performance.now() - t1) / runs;
+  return [
+    ...edits.map(([name], i) => ({ name: `look-alike found: ${name}`, metric: `of ${files.length}`, value: within[i], unit: 'photos' })),
+    { name: 'different photos taken for look-alikes', metric: `of ${pairs} pairs`, value: falseAlike, unit: 'pairs', goal: '0' },
+    { name: 'closest two different photos', metric: 'distance', value: closest, unit: `bits (of 128; look-alike <= ${NEAR_DUPLICATE_BITS})` },
+    { name: 'image hash, dev photo (~640x480 JPEG)', metric: 'mean', value: ms / files.length, unit: 'ms' },
+    { name: 'image hash, 24 MP JPEG (6000x4000)', metric: 'mean', value: cameraMs, unit: 'ms' },
+  ];
+}
