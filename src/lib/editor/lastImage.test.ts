@@ -1,5 +1,6 @@
 // "Same as the last image": what the tab had open before, and what copying its values changes.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMemorySessionStorage } from '../../../tests/helpers/sessionStorage';
 import type { AttributeSpec } from '../../../shared/schema/attributes';
 import { readLastImage, valuesToCopy, writeLastImage } from './lastImage';
 
@@ -10,17 +11,7 @@ const specs: AttributeSpec[] = [
 ];
 
 describe('the last image of this tab', () => {
-  beforeEach(() => {
-    const store = new Map<string, string>();
-    (globalThis as { sessionStorage?: unknown }).sessionStorage = {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-      removeItem: (k: string) => void store.delete(k),
-    };
-  });
-  afterEach(() => {
-    delete (globalThis as { sessionStorage?: unknown }).sessionStorage;
-  });
+  useMemorySessionStorage();
 
   it('is the task open before in the same project, never the open task itself', () => {
     writeLastImage('p', { taskId: 'a', name: 'frame_001.jpg', values: { weather: 'rain' } });

@@ -1,21 +1,12 @@
 // The project page's narrowed list carried into the editor: what it is called, which tasks it
 // keeps in which order, and only for a task it holds.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMemorySessionStorage } from '../../../../tests/helpers/sessionStorage';
 import { NO_OBJECTS, WITHOUT } from './labelFilter';
 import { describeScope, readScope, saveScope, scoped } from './listScope';
 
 describe('the list carried into the editor', () => {
-  beforeEach(() => {
-    const store = new Map<string, string>();
-    (globalThis as { sessionStorage?: unknown }).sessionStorage = {
-      getItem: (k: string) => store.get(k) ?? null,
-      setItem: (k: string, v: string) => void store.set(k, v),
-      removeItem: (k: string) => void store.delete(k),
-    };
-  });
-  afterEach(() => {
-    delete (globalThis as { sessionStorage?: unknown }).sessionStorage;
-  });
+  useMemorySessionStorage();
 
   it('says what narrowed it, and nothing when nothing did', () => {
     expect(describeScope({ label: 'bicycle', status: 'In review', filters: ['Assigned to me'], search: 'cam2', order: 'by file name' })).toBe('bicycle · In review · Assigned to me · “cam2” · by file name');
