@@ -10,7 +10,7 @@ import { setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient } from '../helpers/yclient';
-import { launch, openTask, shot, waitFor } from './browser';
+import { launch, openTask, shot, taskCard, waitFor } from './browser';
 
 describe('task assignments', () => {
   let srv: TestServer;
@@ -51,7 +51,7 @@ describe('task assignments', () => {
     await panel.getByRole('button', { name: 'Distribute' }).click();
     await panel.getByRole('status').waitFor();
     expect(await assignees()).toEqual([ana.userId, ben.userId, ana.userId, ben.userId]);
-    const select = (name: string) => owner.getByTestId('task').filter({ hasText: name }).getByTestId('task-assignee-select');
+    const select = (name: string) => taskCard(owner, name).getByTestId('task-assignee-select');
     await waitFor(async () => (await select('t2.png').inputValue()) === ben.userId, 'the card shows Ben');
     // t4 goes to Ana by hand.
     await select('t4.png').selectOption({ label: 'Ana' });

@@ -66,6 +66,11 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 export { waitFor };
 
+/** The project page's card of the task named `name` (by its own name: another card may name it, "≈ one.png"). */
+export function taskCard(page: Page, name: string) {
+  return page.getByTestId('task').filter({ has: page.locator(`.tname[title="${name.replace(/["\\]/g, '\\$&')}"]`) });
+}
+
 /** A screenshot of the page, read back at image points through the camera: [r, g, b] per point. */
 export async function screenAt(page: Page): Promise<(x: number, y: number) => Promise<[number, number, number]>> {
   const { data, info } = await sharp(await page.screenshot()).removeAlpha().raw().toBuffer({ resolveWithObject: true });

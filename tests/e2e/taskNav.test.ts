@@ -10,7 +10,7 @@ import { readVerdicts, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clickImage, launch, openTask, shot, waitFor } from './browser';
+import { clickImage, launch, openTask, shot, taskCard, waitFor } from './browser';
 
 describe('going through a project', () => {
   let srv: TestServer;
@@ -99,7 +99,7 @@ describe('going through a project', () => {
     await avaList.goto(`${srv.url}/projects/${projectId}`);
     await avaList.getByTestId('task').first().waitFor();
     await page.goto(`${srv.url}/projects/${projectId}`);
-    const card = (name: string) => page.getByTestId('task').filter({ hasText: name });
+    const card = (name: string) => taskCard(page, name);
     await card('one.png').getByTestId('task-present').waitFor();
     expect(await card('one.png').getByTestId('task-present').textContent()).toBe('Ava');
     expect(await page.getByTestId('task-present').count()).toBe(1);
@@ -304,7 +304,7 @@ describe('going through a project', () => {
       await waitFor(async () => (await rows()).find((t) => t.name === 'three.png')?.labelCounts?.car === 2, 'the cars counted');
       await page.getByTestId('task-order').selectOption('upload');
       await page.evaluate(() => window.dispatchEvent(new Event('focus'))); // the list re-reads the server's
-      const card = page.getByTestId('task').filter({ hasText: 'three.png' });
+      const card = taskCard(page, 'three.png');
       await waitFor(async () => (await card.getByTestId('task-objects').textContent()) === ' · 2 objects', 'three.png says 2 objects');
       expect(await card.getByTestId('task-objects').getAttribute('title')).toBe('car 2');
       // The filter shows exactly the images the server counts a car in, and those with none.
@@ -326,7 +326,7 @@ describe('going through a project', () => {
       // Opened from that list, the editor goes through the images with a car only.
       const cars = (await rows()).filter((t) => (t.labelCounts?.car ?? 0) > 0).map((t) => t.name); // upload order, as listed
       await page.getByTestId('label-filter').selectOption('car');
-      await page.getByTestId('task').filter({ hasText: cars[0] }).locator('a.open').click();
+      await taskCard(page, cars[0]).locator('a.open').click();
       await page.getByTestId('task-scope').waitFor();
       expect(await page.getByTestId('task-scope').textContent()).toContain('car');
       expect(await page.getByTestId('task-position').textContent()).toBe(`1 / ${cars.length}`);
