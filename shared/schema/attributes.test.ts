@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { LabelListSchema } from '../protocol/http';
 import { createObject, ensureAttributeMaps, initTaskDoc, objectsMap, readObject, setAttributes, setLabel } from './annotation';
-import { AttributeSpecListSchema, coerceAttributeValue, resolveAttributes, type AttributeSpec } from './attributes';
+import { AttributeSpecListSchema, coerceAttributeValue, missingRequired, nextAttributeValue, resolveAttributes, type AttributeSpec } from './attributes';
 import type { ObjectId } from './ids';
 import { isCurrentVersion } from './versionState';
 
@@ -131,5 +131,24 @@ describe('objects made before attributes existed', () => {
     ensureAttributeMaps(doc);
     expect(updates).toBe(1);
     expect(objectsMap(doc).get(id)!.get('attributes')).toBeInstanceOf(Y.Map);
+  });
+});
+
+describe('stepping a value from the keyboard, and what is required', () => {
+  const weather: AttributeSpec = { name: 'weather', type: 'select', options: ['clear', 'rain', 'snow'], default: 'rain' };
+  const night: AttributeSpec = { name: 'night', type: 'checkbox' };
+  it('flips a checkbox, moves a choice to its next option (from the default when unset), and leaves typed values', () => {
+    expect(nextAttributeValue(night, {})).toBe(true);
+    expect(nextAttributeValue(night, { night: true })).toBe(false);
+    expect(nextAttributeValue(weather, {})).toBe('snow');
+    expect(nextAttributeValue(weather, { weather: 'snow' })).toBe('clear');
+    expect(nextAttributeValue({ name: 'n', type: 'number', min: 2 }, { n: 4 })).toBe(4);
+  });
+  it('takes the first option of a required choice not made yet; a required value is missing until a valid one is stored', () => {
+    const required = { ...weather, required: true };
+    expect(nextAttributeValue(required, {})).toBe('clear');
+    expect(nextAttributeValue(required, { weather: 'fog' })).toBe('clear');
+    expect(nextAttributeValue(required, { weather: 'clear' })).toBe('rain');
+    expect(missingRequired([required, night, { ...night, name: 'day', required: true }], { weather: 'fog', day: false })).toEqual(['weather']);
   });
 });

@@ -119,6 +119,19 @@ export function resolveAttributes(specs: readonly AttributeSpec[] | undefined, s
   return out;
 }
 
+/**
+ * The value a key press steps to (Alt+1..9 in the editor): a checkbox flips, a choice moves to its
+ * next option (a required one not chosen yet takes the first, as its field shows none). Text and
+ * number values are typed, not stepped: their value stays.
+ */
+export function nextAttributeValue(spec: AttributeSpec, stored: Readonly<Record<string, unknown>> | undefined): AttributeValue {
+  const now = resolveAttributes([spec], stored)[spec.name];
+  if (spec.type === 'checkbox') return !now;
+  if (spec.type !== 'select') return now;
+  if (spec.required && !isValidAttributeValue(spec, stored?.[spec.name])) return spec.options[0];
+  return spec.options[(spec.options.indexOf(now as string) + 1) % spec.options.length];
+}
+
 /** The required attributes (in definition order) that `stored` has no valid value of. */
 export function missingRequired(specs: readonly AttributeSpec[] | undefined, stored: Readonly<Record<string, unknown>> | undefined): string[] {
   return (specs ?? []).filter((s) => s.required && !isValidAttributeValue(s, stored?.[s.name])).map((s) => s.name);

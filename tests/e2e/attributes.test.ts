@@ -381,9 +381,15 @@ describe('label attributes in the editor', () => {
     await ana.getByTestId('toast').getByText('Set before submitting: weather (the image)').waitFor();
     await shot(ana, 'image-attributes-required');
     expect(await status()).toBe('todo');
-    // Clear is the default: chosen, it is set.
-    await ana.getByTestId('image-attributes').getByLabel('weather').selectOption('clear');
+    // Alt+1 with no object selected is the image's first attribute: a required choice not made
+    // takes the first option, clear, which is its default too: chosen, it is set.
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Alt+Digit1');
     await waitFor(async () => (await weather.getAttribute('data-missing')) === null, 'weather set');
+    expect(await ana.getByTestId('image-attributes').getByLabel('weather').inputValue()).toBe('clear');
+    // Again: the next option.
+    await ana.keyboard.press('Alt+Digit1');
+    await waitFor(async () => (await ana.getByTestId('image-attributes').getByLabel('weather').inputValue()) === 'rain', 'the next option');
     await ana.locator('canvas').first().hover();
     await ana.keyboard.press('Control+Enter');
     await waitFor(async () => (await status()) === 'in_review', 'bridge_1 in review');
