@@ -160,9 +160,9 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
 
   // Owners set image attributes on many tasks at once (the ones a search or filter shows).
   router.add('POST', '/api/projects/:projectId/image-attributes', async ({ req, res, query: q, params }) => {
-    const { project } = await ownedProject(req, q, params.projectId);
+    const { user, project } = await ownedProject(req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, TagImagesSchema);
-    sendJson(res, 200, await tagImages(storage, rooms, project, body));
+    sendJson(res, 200, await tagImages(storage, rooms, project, body, user.id));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).

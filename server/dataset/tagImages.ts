@@ -26,7 +26,7 @@ function checkValues(project: Project, values: TagImages['values']): Record<stri
 }
 
 /** Sets the values on each task; `changed`: tasks written, `unchanged`: tasks that had them already. */
-export async function tagImages(storage: Storage, rooms: LiveRooms, project: Project, body: TagImages): Promise<{ changed: number; unchanged: number }> {
+export async function tagImages(storage: Storage, rooms: LiveRooms, project: Project, body: TagImages, by: string): Promise<{ changed: number; unchanged: number }> {
   const values = checkValues(project, body.values);
   const ids = [...new Set(body.taskIds)];
   const mine = new Set((await storage.meta.listTasks(project.id)).map((t) => t.id as string));
@@ -38,7 +38,7 @@ export async function tagImages(storage: Storage, rooms: LiveRooms, project: Pro
       const m = imageMap(doc);
       // Only what differs: Y.Map.set writes a new item even for the same value.
       const diff = Object.fromEntries(Object.entries(values).filter(([k, v]) => (v === null ? m.has(k) : m.get(k) !== v)));
-      setImageAttributes(doc, diff, ServerOrigin);
+      setImageAttributes(doc, diff, ServerOrigin, by);
     });
     if (wrote) changed++;
   }

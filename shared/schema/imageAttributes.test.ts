@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { imageMap, observeImageAttributes, readImageAttributes, setImageAttributes } from './imageAttributes';
+import { imageMap, imageSetByMap, observeImageAttributes, readImageAttributes, readImageSetBy, setImageAttributes } from './imageAttributes';
 import { LocalOrigin } from './origins';
 import { createUndoManager } from './undo';
 
@@ -42,5 +42,26 @@ describe("the image's own attributes", () => {
     stop();
     setImageAttributes(doc, { weather: 'clear' });
     expect(heard).toBe(4);
+  });
+
+  it('say who set each one last and when; undo takes that back with the value', () => {
+    const doc = new Y.Doc();
+    const ana = new LocalOrigin('ana');
+    const um = createUndoManager(doc, ana, { captureTimeout: 0 });
+    const before = Date.now();
+    setImageAttributes(doc, { weather: 'rain', night: true }, new LocalOrigin('bo'), 'u-bo');
+    setImageAttributes(doc, { weather: 'snow' }, ana, 'u-ana');
+    const setBy = readImageSetBy(doc);
+    expect(setBy).toMatchObject({ weather: { by: 'u-ana' }, night: { by: 'u-bo' } });
+    expect(setBy.weather.at).toBeGreaterThanOrEqual(before);
+    um.undo();
+    expect(readImageAttributes(doc)).toEqual({ weather: 'rain', night: true });
+    expect(readImageSetBy(doc).weather.by).toBe('u-bo');
+    // Without a user (an older writer) the values change and the record stays; garbage is left out.
+    setImageAttributes(doc, { night: null });
+    expect(readImageSetBy(doc).night.by).toBe('u-bo');
+    imageSetByMap(doc).set('x', { by: 5 });
+    imageSetByMap(doc).set('y', 'Ana');
+    expect(Object.keys(readImageSetBy(doc)).sort()).toEqual(['night', 'weather']);
   });
 });

@@ -4,7 +4,7 @@
  */
 import * as Y from 'yjs';
 import { objectsMap } from './annotation';
-import { imageMap } from './imageAttributes';
+import { imageMap, imageSetByMap } from './imageAttributes';
 import type { LocalOrigin } from './origins';
 
 /** Options of {@link createUndoManager}. */
@@ -16,12 +16,12 @@ export interface UndoOptions {
 }
 
 /**
- * An undo manager over the `objects` and `image` maps that tracks `origin` only, with
+ * An undo manager over the `objects`, `image` and `imageSetBy` maps that tracks `origin` only, with
  * `ignoreRemoteMapChanges: false` (a remote edit made after ours is not overwritten by our undo)
  * and a capped stack.
  */
 export function createUndoManager(doc: Y.Doc, origin: LocalOrigin, opts: UndoOptions = {}): Y.UndoManager {
-  const um = new Y.UndoManager([objectsMap(doc), imageMap(doc)], {
+  const um = new Y.UndoManager([objectsMap(doc), imageMap(doc), imageSetByMap(doc)], {
     trackedOrigins: new Set([origin]),
     captureTimeout: opts.captureTimeout ?? 500,
     ignoreRemoteMapChanges: false,

@@ -284,6 +284,8 @@ describe('label attributes in the editor', () => {
     await waitFor(async () => (await image(qa).getByLabel('weather').inputValue().catch(() => null)) === 'rain', "rain in the QA lead's panel");
     expect(await image(qa).getByLabel('night').isChecked()).toBe(true);
     expect(await image(qa).getByLabel('night').isDisabled()).toBe(true);
+    // The QA lead sees on hover who set it.
+    await waitFor(async () => ((await image(qa).locator('[data-attr="weather"]').getAttribute('title')) ?? '').startsWith('set by Ana'), 'who set the weather');
     // Undo takes back her last change (night), not the weather.
     await ana.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await ana.locator('canvas').first().hover();

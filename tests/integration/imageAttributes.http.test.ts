@@ -5,7 +5,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readImageAttributes, setImageAttributes } from '../../shared/schema/imageAttributes';
+import { readImageAttributes, readImageSetBy, setImageAttributes } from '../../shared/schema/imageAttributes';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -99,7 +99,7 @@ describe('image attributes', () => {
     const editor = connectClient(s.wsUrl, `task:${open}`, annotator.token);
     try {
       await editor.synced();
-      setImageAttributes(editor.doc, { people: 4, weather: 'snow' });
+      setImageAttributes(editor.doc, { people: 4, weather: 'snow' }, undefined, annotator.userId); // as the editor writes it
       const tag = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/image-attributes`, body, token);
       const before = (await s.api('GET', `/api/tasks/${open}/export?format=coco`)).body.images[0].attributes;
       // Refused whole: a name the project does not define, a value its definition does not take,
@@ -123,6 +123,9 @@ describe('image attributes', () => {
       expect([r.status, r.body]).toEqual([200, { changed: 2, unchanged: 0 }]);
       await waitFor(() => editor.doc.getMap('image').get('night') === true, 'the open editor to see the value');
       expect(readImageAttributes(editor.doc)).toEqual({ people: 4, night: true });
+      // Who set them: the owner, for the two it set; the annotator, for hers.
+      const owner = (await s.api('GET', '/api/me')).body.id as string;
+      expect(readImageSetBy(editor.doc)).toMatchObject({ night: { by: owner }, weather: { by: owner }, people: { by: annotator.userId } });
       // Sent again (a request cut short, repeated): nothing left to write.
       expect((await tag({ taskIds: [open, closed], values: { night: true, weather: null } })).body).toEqual({ changed: 0, unchanged: 2 });
 

@@ -63,7 +63,7 @@ export async function applyImportPlan(
       if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
       doc.transact(() => {
         for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import' }, ImportOrigin);
-        if (image) setImageAttributes(doc, image, ImportOrigin);
+        if (image) setImageAttributes(doc, image, ImportOrigin, by);
       }, ImportOrigin);
     });
     if (image) report.imagesWithAttributes++;

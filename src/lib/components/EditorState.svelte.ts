@@ -10,7 +10,7 @@ import { ObjectsModel, PeersModel, SessionModel, SyncModel } from './readModels'
 import type { Camera } from '../editor/camera';
 import type { DetectorInfo, Label, ModelInfo } from '../sync/api';
 import type { AttributeSpec, AttributeValue } from '../../../shared/schema/attributes';
-import { observeImageAttributes } from '../../../shared/schema/imageAttributes';
+import { observeImageAttributes, readImageSetBy, type ImageSetBy } from '../../../shared/schema/imageAttributes';
 import { readLastImage, writeLastImage, type LastImage } from '../editor/lastImage';
 import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
@@ -94,6 +94,8 @@ export class EditorState {
   imageSpecs = $state.raw<AttributeSpec[]>([]);
   /** This image's values of them as the document holds them, live. */
   imageValues = $state.raw<Record<string, AttributeValue>>({});
+  /** Who set each of them last, and when. */
+  imageSetBy = $state.raw<Record<string, ImageSetBy>>({});
   private readonly stopImage: () => void;
   /** The image this tab had open before in the project, with its values ("Same as the last image"). */
   readonly lastImage: LastImage | null;
@@ -125,12 +127,14 @@ export class EditorState {
     this.peers = new PeersModel(init.conn);
     const model = init.session.model;
     this.imageValues = model.imageAttributes();
+    this.imageSetBy = readImageSetBy(init.conn.doc);
     // Read the last image before this one takes its place.
     this.lastImage = readLastImage(init.projectId, init.taskId);
     const keep = () => writeLastImage(init.projectId, { taskId: init.taskId, name: init.taskName, values: this.imageValues });
     keep();
     this.stopImage = observeImageAttributes(init.conn.doc, () => {
       this.imageValues = model.imageAttributes();
+      this.imageSetBy = readImageSetBy(init.conn.doc);
       keep();
     });
   }

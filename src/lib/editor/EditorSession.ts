@@ -361,7 +361,7 @@ export class EditorSession implements ToolHost {
     if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
     if (this.model.imageAttributes()[name] === value) return;
     this.history.boundary();
-    this.model.setImageAttributes({ [name]: value });
+    this.model.setImageAttributes({ [name]: value }, this.user.id);
   }
 
   /** Several of the image's own attributes (null: back to the default), as one undo step. */
@@ -369,7 +369,7 @@ export class EditorSession implements ToolHost {
     if (!this.canEdit) return this.notify(READ_ONLY_MESSAGE);
     if (!Object.keys(values).length) return;
     this.history.boundary();
-    this.model.setImageAttributes(values);
+    this.model.setImageAttributes(values, this.user.id);
   }
 
   setHidden(id: ObjectId, hidden: boolean): void {

@@ -101,8 +101,8 @@ export class DocModel {
     return readImageAttributes(this.doc);
   }
 
-  setImageAttributes(values: Record<string, AttributeValue | null>): void {
-    setImageAttributes(this.doc, values, this.origin);
+  setImageAttributes(values: Record<string, AttributeValue | null>, by: string): void {
+    setImageAttributes(this.doc, values, this.origin, by);
   }
 
   /** Ids added, changed or removed by each transaction (deep), with its origin. */
