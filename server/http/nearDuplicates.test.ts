@@ -45,3 +45,17 @@ describe('near duplicates by perceptual hash', () => {
     expect(tasks.filter((t) => t.id.startsWith('n')).some((t) => !found.has(t.id))).toBe(true); // some flipped more than 10
   });
 });
+
+describe('the task list reads', () => {
+  it('answer from the last result while the tasks and their hashes are the same, and compute again when they change', async () => {
+    const { nearDuplicatesCached } = await import('./nearDuplicates');
+    const a = '8f3c0a5e91d27b46a1b2c3d4e5f60718';
+    const tasks = [{ id: 'a', imageHash: a }, { id: 'b', imageHash: null as string | null }];
+    const first = nearDuplicatesCached('p', tasks);
+    expect([...first]).toEqual([]);
+    expect(nearDuplicatesCached('p', [...tasks])).toBe(first);
+    tasks[1] = { id: 'b', imageHash: a }; // b's hash filled in
+    expect([...nearDuplicatesCached('p', tasks)]).toEqual([['b', 'a']]);
+    expect([...nearDuplicatesCached('q', [tasks[0]])]).toEqual([]); // another project
+  });
+});

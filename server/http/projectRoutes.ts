@@ -9,7 +9,7 @@ import type { Task } from '../storage/types';
 import { addImage, UploadTypes } from './addImage';
 import { readBody, readJson, validate } from './body';
 import { requireOwner, requireUser, type HttpDeps } from './context';
-import { nearDuplicates } from './nearDuplicates';
+import { nearDuplicatesCached } from './nearDuplicates';
 import { sendJson, type Router } from './router';
 
 
@@ -124,7 +124,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const projectId = params.projectId as ProjectId;
     await deps.auth.projectRole(user, projectId);
     const tasks = await meta.listTasks(projectId);
-    const alike = nearDuplicates(tasks);
+    const alike = nearDuplicatesCached(projectId, tasks);
     sendJson(res, 200, tasks.map((t) => taskSummary(t, alike.get(t.id) ?? null)));
   });
 }
