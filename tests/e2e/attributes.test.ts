@@ -396,4 +396,30 @@ describe('label attributes in the editor', () => {
     await ana.keyboard.press('Control+Enter');
     await waitFor(async () => (await status()) === 'in_review', 'bridge_1 in review');
   });
+
+  it("a label's required attribute stops the submit until each object has it: the first such object is selected, and 'no' sets a checkbox", async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const editor = owner.getByTestId('labels-editor');
+    await editor.getByRole('button', { name: 'Attributes (5)' }).click();
+    await editor.getByLabel('truncated required').check();
+    await editor.getByRole('button', { name: 'Save labels' }).click();
+    await editor.getByText('Saved.').waitFor();
+    expect((await srv.api('GET', `/api/projects/${projectId}`)).body.labels[0].attributes[4]).toEqual({ name: 'truncated', type: 'checkbox', required: true });
+    // Back on street.png (its weather is set), nothing selected: the submit says what is missing.
+    await ana.goto(`${srv.url}/tasks/${taskId}?token=${encodeURIComponent(anaToken)}`);
+    await ana.getByTestId('image-attributes').waitFor();
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Control+Enter');
+    await ana.getByTestId('toast').getByText('Set before submitting: truncated on 1 vehicle').waitFor();
+    const truncated = ana.getByTestId('object-attributes').locator('[data-attr="truncated"]');
+    expect(await truncated.getAttribute('data-missing')).toBe('');
+    const status = async () => ((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; status: string }>).find((t) => t.id === taskId)!.status;
+    expect(await status()).toBe('todo');
+    await truncated.getByRole('button', { name: 'no' }).click();
+    await waitFor(() => attrs().truncated === false, 'truncated set to no');
+    await ana.locator('canvas').first().hover();
+    await ana.keyboard.press('Control+Enter');
+    await waitFor(async () => (await status()) === 'in_review', 'street.png in review');
+  });
 });
