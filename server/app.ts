@@ -108,6 +108,16 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       },
       onStoredWrite: (room, taskId) => {
         if (room.startsWith('task:')) labelCounts.changed(taskId);
+        // A review room nobody has open (the owner's bulk flag): its row and webhooks follow it
+        // as they follow a loaded one's updates.
+        else if (room.startsWith('review:')) {
+          void sync
+            .withDoc(room, (doc) => {
+              rowMirrors.update(taskId, doc);
+              hookEvents.review(taskId, doc);
+            })
+            .catch((err: unknown) => log.warn({ err, taskId }, 'could not follow a review room written by the server'));
+        }
       },
       onReview: (taskId, doc) => {
         rowMirrors.update(taskId, doc);

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
+import { FlagTasksSchema, RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
 import { canWriteRoom } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
@@ -18,6 +18,7 @@ import { bindSyncStats } from '../metrics/syncStats';
 import { checkReadiness } from '../metrics/readiness';
 import { deleteProject, deleteTask } from './deleteTask';
 import { renameLabels } from './renameLabel';
+import { flagTasks } from './flagTasks';
 import { tagImages } from './tagImages';
 import { exportDataset } from './export/exportDataset';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
@@ -163,6 +164,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { user, project } = await ownedProject(req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, TagImagesSchema);
     sendJson(res, 200, await tagImages(storage, rooms, project, body, user.id));
+  });
+
+  // Owners flag many tasks at once (the look-alikes a filter shows, as duplicates), or unflag them.
+  router.add('POST', '/api/projects/:projectId/flags', async ({ req, res, query: q, params }) => {
+    const { user, project } = await ownedProject(req, q, params.projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, FlagTasksSchema);
+    sendJson(res, 200, await flagTasks(storage, rooms, project, body, user.id));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).

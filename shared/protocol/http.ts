@@ -2,6 +2,7 @@
 // The server validates every JSON body against these; the browser may reuse them for its forms.
 import { z } from 'zod';
 import { AttributeSpecListSchema } from '../schema/attributes';
+import { TaskFlagReasons } from '../schema/review';
 import { MemberRoles } from './roles';
 
 /** A label colour, `#rrggbb`. */
@@ -56,6 +57,17 @@ export const TagImagesSchema = z.object({
 });
 /** {@link TagImagesSchema}'s type. */
 export type TagImages = z.infer<typeof TagImagesSchema>;
+
+/**
+ * Body of `POST /api/projects/:id/flags`: a flag put on each of the tasks (a reason, a note), as
+ * the editor's flag button does, or taken off (`flag: null`).
+ */
+export const FlagTasksSchema = z.object({
+  taskIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TAGGED_TASKS),
+  flag: z.object({ reason: z.enum(TaskFlagReasons), note: z.string().max(500).optional() }).nullable(),
+});
+/** {@link FlagTasksSchema}'s type. */
+export type FlagTasks = z.infer<typeof FlagTasksSchema>;
 
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });

@@ -97,4 +97,21 @@ describe('flagging an image', () => {
     await page.getByTestId('next-open').click();
     await opened(tasks[0]);
   });
+
+  it('the owner flags the look-alikes as duplicates in one go, and takes the flags off again', async () => {
+    const owner = await (await browser.newContext()).newPage();
+    owner.on('dialog', (d) => void d.accept());
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('task').first().waitFor();
+    await owner.getByTestId('filter-looks-like').click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 2, 'the two look-alikes');
+    await owner.getByTestId('flag-shown').selectOption({ label: 'Duplicate' });
+    await owner.getByTestId('flag-shown-done').getByText('2 images flagged "Duplicate".').waitFor();
+    expect(await owner.getByTestId('task-flag-badge').allTextContents()).toEqual(['⚑ Duplicate', '⚑ Duplicate']);
+    await waitFor(async () => (await rows()).map((r) => r.flag).join() === ',duplicate,duplicate', 'the rows flagged');
+    await shot(owner, 'flag-look-alikes-flagged');
+    await owner.getByTestId('flag-shown').selectOption({ label: 'No flag (take it off)' });
+    await owner.getByTestId('flag-shown-done').getByText('Flags taken off 2 images.').waitFor();
+    await waitFor(async () => (await rows()).every((r) => r.flag === null), 'the flags off');
+  });
 });

@@ -186,6 +186,10 @@ export class Api {
     return this.call('GET', `/api/tasks/${encodeURIComponent(taskId)}`, TaskInfoSchema);
   }
   /** Sets each listed task's assignee (null unassigns); the owner's, all or nothing. */
+  /** A flag on each of the tasks, or (null) their flags taken off (owners). */
+  flagTasks(projectId: string, taskIds: string[], flag: { reason: string; note?: string } | null) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/flags`, z.object({ changed: z.number(), unchanged: z.number() }), { taskIds, flag });
+  }
   /** Image attribute values (null: the default) on each of the tasks (owners). */
   tagImages(projectId: string, taskIds: string[], values: Record<string, boolean | string | number | null>) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/image-attributes`, z.object({ changed: z.number(), unchanged: z.number() }), { taskIds, values });
