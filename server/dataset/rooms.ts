@@ -4,7 +4,8 @@
 // persisted — or appends to the log and publishes on the bus). The CLI and tests without a server
 // use the storage directly.
 import * as Y from 'yjs';
-import type { Storage } from '../storage/types';
+import { ErrorCode, TandemError } from '../../shared/protocol/errors';
+import type { Project, Storage } from '../storage/types';
 
 export interface LiveRooms {
   /** The room's current state as one Yjs update (live doc when loaded, else the stored log). */
@@ -67,4 +68,27 @@ export async function mutateRoom(rooms: LiveRooms, room: string, mutate: (doc: Y
   } finally {
     doc.destroy();
   }
+}
+
+/**
+ * The owner's bulk writes (image attributes, flags): `mutate` on the `kind` room of each of the
+ * project's tasks, one at a time. Every id is checked to be the project's first (validation_failed,
+ * nothing written); `mutate` writes only what differs, so `unchanged` counts the tasks that were so
+ * already and a request cut short is finished by sending it again.
+ */
+export async function mutateTaskRooms(
+  storage: Pick<Storage, 'meta'>,
+  rooms: LiveRooms,
+  project: Project,
+  taskIds: readonly string[],
+  kind: 'task' | 'review',
+  mutate: (doc: Y.Doc) => void,
+): Promise<{ changed: number; unchanged: number }> {
+  const ids = [...new Set(taskIds)];
+  const mine = new Set((await storage.meta.listTasks(project.id)).map((t) => t.id as string));
+  const stranger = ids.find((id) => !mine.has(id));
+  if (stranger !== undefined) throw new TandemError(ErrorCode.ValidationFailed, `task ${stranger} is not in this project`);
+  let changed = 0;
+  for (const id of ids) if (await mutateRoom(rooms, `${kind}:${id}`, mutate)) changed++;
+  return { changed, unchanged: ids.length - changed };
 }

@@ -8,11 +8,10 @@
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import type { TagImages } from '../../shared/protocol/http';
 import { isValidAttributeValue, type AttributeValue } from '../../shared/schema/attributes';
-import type { TaskId } from '../../shared/schema/ids';
 import { imageMap, setImageAttributes } from '../../shared/schema/imageAttributes';
 import { ServerOrigin } from '../../shared/schema/origins';
 import type { Project, Storage } from '../storage/types';
-import { mutateRoom, type LiveRooms } from './rooms';
+import { mutateTaskRooms, type LiveRooms } from './rooms';
 
 /** The values, checked against the project's definitions; throws `validation_failed`. */
 function checkValues(project: Project, values: TagImages['values']): Record<string, AttributeValue | null> {
@@ -28,19 +27,10 @@ function checkValues(project: Project, values: TagImages['values']): Record<stri
 /** Sets the values on each task; `changed`: tasks written, `unchanged`: tasks that had them already. */
 export async function tagImages(storage: Storage, rooms: LiveRooms, project: Project, body: TagImages, by: string): Promise<{ changed: number; unchanged: number }> {
   const values = checkValues(project, body.values);
-  const ids = [...new Set(body.taskIds)];
-  const mine = new Set((await storage.meta.listTasks(project.id)).map((t) => t.id as string));
-  const stranger = ids.find((id) => !mine.has(id));
-  if (stranger !== undefined) throw new TandemError(ErrorCode.ValidationFailed, `task ${stranger} is not in this project`);
-  let changed = 0;
-  for (const id of ids) {
-    const wrote = await mutateRoom(rooms, `task:${id as TaskId}`, (doc) => {
-      const m = imageMap(doc);
-      // Only what differs: Y.Map.set writes a new item even for the same value.
-      const diff = Object.fromEntries(Object.entries(values).filter(([k, v]) => (v === null ? m.has(k) : m.get(k) !== v)));
-      setImageAttributes(doc, diff, ServerOrigin, by);
-    });
-    if (wrote) changed++;
-  }
-  return { changed, unchanged: ids.length - changed };
+  return mutateTaskRooms(storage, rooms, project, body.taskIds, 'task', (doc) => {
+    const m = imageMap(doc);
+    // Only what differs: Y.Map.set writes a new item even for the same value.
+    const diff = Object.fromEntries(Object.entries(values).filter(([k, v]) => (v === null ? m.has(k) : m.get(k) !== v)));
+    setImageAttributes(doc, diff, ServerOrigin, by);
+  });
 }
