@@ -5,13 +5,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
-import { createObject, deleteObject, initTaskDoc } from '../../shared/schema/annotation';
+import { createObject, deleteObject, initTaskDoc, setAttributes } from '../../shared/schema/annotation';
 import { setImageAttributes } from '../../shared/schema/imageAttributes';
 import type { TaskId } from '../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { createLogger } from '../logger';
 import type { Task } from '../storage/types';
-import { countLabels, LabelCountsMirror } from './labelCounts';
+import { countLabels, countObjects, LabelCountsMirror } from './labelCounts';
 
 const W = 8;
 const H = 6;
@@ -27,6 +27,7 @@ function world() {
   const docs = new Map<string, Y.Doc>();
   const rows = new Map<string, Record<string, number>>();
   const images = new Map<string, Record<string, unknown> | undefined>();
+  const attributes = new Map<string, unknown>();
   /** Each room's last stored seq, as the doc store would say, and the seq each row recorded. */
   const seqs = new Map<string, number>();
   const rowSeqs = new Map<string, number | null>();
@@ -41,11 +42,12 @@ function world() {
     return d;
   };
   const meta = {
-    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, unknown>) {
+    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, unknown>, attrs?: unknown) {
       if (gone.has(id)) throw new TandemError(ErrorCode.NotFound, 'no such task');
       writes.push(id);
       rows.set(id, counts);
       images.set(id, image);
+      attributes.set(id, attrs);
       rowSeqs.set(id, seq ?? null);
     },
   };
@@ -55,7 +57,7 @@ function world() {
     lastSeq: async (room) => seqs.get(room) ?? 0,
     lastSeqs: async (prefix) => new Map([...seqs].filter(([r]) => r.startsWith(prefix))),
   });
-  return { doc, rows, images, rowSeqs, seqs, writes, gone, mirror };
+  return { doc, rows, images, attributes, rowSeqs, seqs, writes, gone, mirror };
 }
 
 const mirrors: LabelCountsMirror[] = [];
@@ -74,6 +76,27 @@ describe('objects per label, mirrored', () => {
     createObject(d, { label: 'person', mask: null, by: 'ana' }); // being drawn: no mask yet
     expect(countLabels(d)).toEqual({ car: 2, person: 1 });
     expect(countLabels(new Y.Doc())).toEqual({});
+  });
+
+  it("counts the same objects' attribute values per label, and writes when only they change", async () => {
+    const w = world();
+    mirrors.push(w.mirror);
+    const d = w.doc('t1');
+    const a = createObject(d, { label: 'car', mask: square(), by: 'ana', attributes: { occluded: true, colour: 'red' } });
+    createObject(d, { label: 'car', mask: square(), by: 'ana', attributes: { occluded: false } });
+    createObject(d, { label: 'car', mask: null, by: 'ana', attributes: { occluded: true } }); // no mask: not counted, as in labelCounts
+    createObject(d, { label: 'person', mask: square(), by: 'ana' });
+    expect(countObjects(d)).toEqual({ labels: { car: 2, person: 1 }, attributes: { car: { occluded: { true: 1, false: 1 }, colour: { '"red"': 1 } } } });
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.attributes.get('t1')).toEqual({ car: { occluded: { true: 1, false: 1 }, colour: { '"red"': 1 } } });
+    setAttributes(d, a, { occluded: false, colour: null }, 'ana'); // the counts per label are as they were
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.attributes.get('t1')).toEqual({ car: { occluded: { false: 2 } } });
+    expect(w.writes).toEqual(['t1', 't1']);
   });
 
   it('writes once a burst of edits settles, and not again when nothing changed', async () => {
@@ -149,14 +172,18 @@ describe('objects per label, mirrored', () => {
     const rows = [
       { id: 'old', labelCounts: null, labelCountsSeq: null },
       { id: 'known', labelCounts: { car: 1 }, labelCountsSeq: 3 },
+      { id: 'unattributed', labelCounts: { car: 1 }, labelCountsSeq: 3, attributeCounts: null }, // counted before attribute counts
       { id: 'moved', labelCounts: { car: 1 }, labelCountsSeq: 3 },
       { id: 'legacy', labelCounts: { car: 1 }, labelCountsSeq: null }, // counted by a Tandem that kept no seq
       { id: 'new', labelCounts: {}, labelCountsSeq: 0 }, // uploaded, never opened
       { id: 'empty', labelCounts: null, labelCountsSeq: null },
       { id: 'gone', labelCounts: null, labelCountsSeq: null },
     ] as unknown as Task[];
-    expect(await w.mirror.fillStale(async () => rows, () => false)).toBe(5);
-    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, moved: { car: 2 }, legacy: { car: 1 }, empty: {} });
-    expect(Object.fromEntries(w.rowSeqs)).toEqual({ old: 1, moved: 5, legacy: 2, empty: 0 });
+    createObject(w.doc('unattributed'), { label: 'car', mask: square(), by: 'ana', attributes: { occluded: true } });
+    w.seqs.set('task:unattributed', 3);
+    expect(await w.mirror.fillStale(async () => rows, () => false)).toBe(6);
+    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, unattributed: { car: 1 }, moved: { car: 2 }, legacy: { car: 1 }, empty: {} });
+    expect(w.attributes.get('unattributed')).toEqual({ car: { occluded: { true: 1 } } });
+    expect(Object.fromEntries(w.rowSeqs)).toEqual({ old: 1, unattributed: 3, moved: 5, legacy: 2, empty: 0 });
   });
 });

@@ -1,7 +1,8 @@
-// The task row's objects per label (`tasks.label_counts`) and the image's own attribute values
-// (`tasks.image_attributes`), a copy of what its task room holds, so the task list can say how
-// many objects an image has and find the images with a label ("every image with a bicycle") or an
-// image attribute ("every night image") without reading any room. The room stays the truth; the copy follows it:
+// The task row's objects per label (`tasks.label_counts`), the image's own attribute values
+// (`tasks.image_attributes`) and its objects' attribute values per label (`tasks.attribute_counts`),
+// a copy of what its task room holds, so the task list can say how many objects an image has and
+// find the images with a label ("every image with a bicycle"), an image attribute ("every night
+// image"), an object attribute ("an occluded car") or a required attribute unset, without reading any room. The room stays the truth; the copy follows it:
 // - once edits settle (the sync hooks `onChange`, every update of a loaded task room, and
 //   `onStoredWrite`, the server writing to one nobody has open: imports, renames, restores):
 //   1.5 s after the last change, 10 s at the latest while they never pause; one room counted at
@@ -16,6 +17,7 @@ import * as Y from 'yjs';
 import type { TaskId } from '../../shared/schema/ids';
 import { objectsMap } from '../../shared/schema/annotation';
 import { readImageAttributes } from '../../shared/schema/imageAttributes';
+import { AttributeTally, type AttributeCounts } from '../../shared/schema/attributeCounts';
 import type { Logger } from '../logger';
 import type { MetaStore, Task } from '../storage/types';
 import { Settle } from './settle';
@@ -26,13 +28,22 @@ import { Settle } from './settle';
  * thread for 100 detailed masks of a 24 MP photo, this well under a millisecond.
  */
 export function countLabels(doc: Y.Doc): Record<string, number> {
-  const out: Record<string, number> = {};
+  return countObjects(doc).labels;
+}
+
+/** The objects per label, and their attribute values per label (the same objects). */
+export function countObjects(doc: Y.Doc): { labels: Record<string, number>; attributes: AttributeCounts } {
+  const labels: Record<string, number> = {};
+  const tally = new AttributeTally();
   objectsMap(doc).forEach((o) => {
     if (!(o instanceof Y.Map)) return;
     const label = o.get('label');
-    if (typeof label === 'string' && label && o.get('mask')) out[label] = (out[label] ?? 0) + 1;
+    if (typeof label !== 'string' || !label || !o.get('mask')) return;
+    labels[label] = (labels[label] ?? 0) + 1;
+    const attrs = o.get('attributes');
+    if (attrs instanceof Y.Map) tally.add(label, attrs.entries() as Iterable<[string, unknown]>);
   });
-  return out;
+  return { labels, attributes: tally.result() };
 }
 
 export interface LabelCountsOptions {
@@ -81,7 +92,11 @@ export class LabelCountsMirror {
       if (stopped() || this.stopped) break;
       const last = stored.get(`task:${task.id}`) ?? 0;
       // A row without a seq was counted by a Tandem that recorded none: once more if its room has a log.
-      const stale = task.labelCounts === null || (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
+      const stale =
+        task.labelCounts === null ||
+        // Rows counted before attribute counts were mirrored (null only then: new tasks start at {}).
+        task.attributeCounts === null ||
+        (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
       if (!stale) continue;
       await this.count(task.id);
       n++;
@@ -118,10 +133,10 @@ export class LabelCountsMirror {
       // Read first: every update stored up to it is in the room the count reads (a live room
       // applies an update before storing it; a stored one is loaded after).
       const seq = (await this.opts.lastSeq?.(room)) ?? null;
-      const [counts, image] = await this.withDoc(room, (doc) => [countLabels(doc), readImageAttributes(doc)] as const);
-      const json = `${JSON.stringify(counts, Object.keys(counts).sort())} ${JSON.stringify(image, Object.keys(image).sort())}@${seq}`;
+      const [counts, image] = await this.withDoc(room, (doc) => [countObjects(doc), readImageAttributes(doc)] as const);
+      const json = `${JSON.stringify(counts.labels, Object.keys(counts.labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(counts.attributes)}@${seq}`;
       if (this.written.get(taskId) === json) return;
-      await this.meta.setTaskLabelCounts(taskId, counts, seq, image);
+      await this.meta.setTaskLabelCounts(taskId, counts.labels, seq, image, counts.attributes);
       this.written.set(taskId, json);
     } catch (err) {
       this.written.delete(taskId);

@@ -8,6 +8,7 @@ import { Roles } from '../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
 import { TaskStatuses, type Member, type Project, type Task, type TaskStatus, type User } from './types';
 import type { ProjectSettings } from '../../shared/protocol/http';
+import { AttributeCountsSchema } from '../../shared/schema/attributeCounts';
 import { LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskImageAttributesSchema, TaskInputSchema, TaskLabelCountsSchema, TaskStatusSchema, UserNameSchema } from './validation';
 
 /** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
@@ -18,7 +19,7 @@ export interface ProjectRow { id: string; name: string; labels: unknown; guide: 
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
-  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null; image_attributes?: string | null;
+  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null; image_attributes?: string | null; attribute_counts?: string | null;
   image_hash?: string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
@@ -74,6 +75,7 @@ export function newTask(input: unknown): Task {
     labelCounts: {}, // a new task's room holds no object yet
     labelCountsSeq: 0, // and has stored nothing
     imageAttributes: {},
+    attributeCounts: {},
     imageHash: clean.imageHash ?? null,
   };
 }
@@ -135,6 +137,7 @@ export function toTask(r: TaskRow): Task {
     labelCounts: mirrored(TaskLabelCountsSchema, r.label_counts),
     labelCountsSeq: r.label_counts_seq === null || r.label_counts_seq === undefined ? null : Number(r.label_counts_seq),
     imageAttributes: mirrored(TaskImageAttributesSchema, r.image_attributes),
+    attributeCounts: mirrored(AttributeCountsSchema, r.attribute_counts),
     imageHash: r.image_hash ?? null,
   };
 }

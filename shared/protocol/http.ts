@@ -181,6 +181,10 @@ export interface TaskSummary {
   /** The image's own attribute values as its task holds them (only those set; the project's
    *  settings.imageAttributes say the defaults), or null while not yet mirrored. */
   imageAttributes: Record<string, boolean | string | number> | null;
+  /** Its objects' attribute values counted per label: label → attribute → value as JSON → objects
+   *  (`{"car": {"occluded": {"true": 2, "false": 1}}}`; values not itemised under `*`:
+   *  shared/schema/attributeCounts.ts), or null while not yet mirrored. */
+  attributeCounts: Record<string, Record<string, Record<string, number>>> | null;
   /** The id of an earlier task of the project whose image looks like this one (the same photo
    *  re-encoded or resized, a burst's twin frame: by perceptual hash), or null. */
   looksLike: string | null;

@@ -9,7 +9,7 @@ import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient, type YClient } from '../helpers/yclient';
-import { clickImage, launch, openTask, screenAt, shot, waitFor } from './browser';
+import { clickImage, launch, openTask, screenAt, shot, taskCard, waitFor } from './browser';
 
 describe('label attributes in the editor', () => {
   let srv: TestServer;
@@ -406,6 +406,29 @@ describe('label attributes in the editor', () => {
     await editor.getByRole('button', { name: 'Save labels' }).click();
     await editor.getByText('Saved.').waitFor();
     expect((await srv.api('GET', `/api/projects/${projectId}`)).body.labels[0].attributes[4]).toEqual({ name: 'truncated', type: 'checkbox', required: true });
+    // The project page finds what the rules leave unset, with no task counted again: street.png's
+    // vehicle (truncated), bridge_2's image (weather, required since the test before; bridge_1's
+    // weather, set just before, once its row follows).
+    const rows = async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ name: string; imageAttributes: Record<string, unknown> | null }>;
+    await waitFor(async () => (await rows()).find((t) => t.name === 'bridge_1.png')!.imageAttributes?.weather === 'rain', "bridge_1's row to follow");
+    await owner.reload();
+    const unset = owner.getByTestId('filter-unset');
+    await unset.waitFor();
+    expect(await unset.textContent()).toBe('Required unset 2');
+    await unset.click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 2, 'the two tasks with something unset');
+    expect(await taskCard(owner, 'street.png').getByTestId('task-unset-badge').getAttribute('title')).toBe('Required but not set: truncated on 1 vehicle');
+    expect(await taskCard(owner, 'bridge_2.png').getByTestId('task-unset-badge').getAttribute('title')).toBe('Required but not set: weather (the image)');
+    await taskCard(owner, 'street.png').scrollIntoViewIfNeeded();
+    await shot(owner, 'required-unset-filter');
+    await unset.click();
+    // The objects' own attributes are choices of the list's filter too: the vehicle never set
+    // truncated, so it shows (and is found as) not truncated.
+    const objectOptions = owner.getByTestId('label-filter').locator('optgroup[label="Objects"] option');
+    expect(await objectOptions.allTextContents()).toEqual(expect.arrayContaining(['vehicle: truncated (0)', 'vehicle: not truncated (1)']));
+    await owner.getByTestId('label-filter').selectOption({ label: 'vehicle: not truncated (1)' });
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'the image with such a vehicle');
+    expect(await taskCard(owner, 'street.png').count()).toBe(1);
     // Back on street.png (its weather is set), nothing selected: the submit says what is missing.
     await ana.goto(`${srv.url}/tasks/${taskId}?token=${encodeURIComponent(anaToken)}`);
     await ana.getByTestId('image-attributes').waitFor();
@@ -421,5 +444,9 @@ describe('label attributes in the editor', () => {
     await ana.locator('canvas').first().hover();
     await ana.keyboard.press('Control+Enter');
     await waitFor(async () => (await status()) === 'in_review', 'street.png in review');
+    // Set, it is no longer counted as unset once the row follows (the list read again).
+    await waitFor(async () => ((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; attributeCounts: Record<string, Record<string, unknown>> }>).find((t) => t.id === taskId)!.attributeCounts.vehicle?.truncated !== undefined, 'the row to follow');
+    await owner.reload();
+    await waitFor(async () => ((await owner.getByTestId('filter-unset').textContent()) ?? '') === 'Required unset 1', 'one task left with something unset');
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
-import { createObject, deleteObject } from '../../shared/schema/annotation';
+import { createObject, deleteObject, setAttributes } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
@@ -35,8 +35,8 @@ describe('objects per label in the task list', () => {
   afterAll(async () => {
     await s?.close();
   });
-  const counts = async (projectId: string, taskId: string) =>
-    (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId)?.labelCounts;
+  const row = async (projectId: string, taskId: string) => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId);
+  const counts = async (projectId: string, taskId: string) => (await row(projectId, taskId))?.labelCounts;
 
   it('follows what an editor draws and deletes, and a COCO import into a task nobody has open', async () => {
     const { projectId, taskId } = await s.createProjectWithTask({ taskName: 'street.png' });
@@ -52,6 +52,11 @@ describe('objects per label in the task list', () => {
       expect(await counts(projectId, taskId)).toEqual({ car: 2, person: 1 });
       deleteObject(editor.doc, car as ObjectId);
       await waitFor(async () => (await counts(projectId, taskId))?.car === 1, 'the deletion counted');
+      // The objects' attribute values follow too (the list finds "an occluded car" by them).
+      const left = [...editor.doc.getMap<Y.Map<unknown>>('objects')].find(([, o]) => o.get('label') === 'car')![0];
+      setAttributes(editor.doc, left as ObjectId, { occluded: true }, ana.userId);
+      await waitFor(async () => !!(await row(projectId, taskId))?.attributeCounts?.car, 'the attribute counted');
+      expect((await row(projectId, taskId)).attributeCounts).toEqual({ car: { occluded: { true: 1 } } });
     } finally {
       editor.destroy();
     }
@@ -92,6 +97,33 @@ describe('objects per label in the task list', () => {
       const server = srv;
       await waitFor(async () => !!(await server.api('GET', `/api/projects/${projectId}/tasks`)).body[0].labelCounts, 'counted at start');
       expect((await server.api('GET', `/api/projects/${projectId}/tasks`)).body[0].labelCounts).toEqual({ dog: 1 });
+    } finally {
+      await srv?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("counts at start the objects' attribute values of tasks counted before they were mirrored", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-attrs-'));
+    let srv: TestServer | null = await startTestServer({ dataDir });
+    try {
+      const { projectId, taskId } = await srv.createProjectWithTask({ taskName: 'old.png' });
+      const editor = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
+      await editor.synced();
+      createObject(editor.doc, { label: 'car', mask: dot(1, 1), by: 'admin', attributes: { colour: 'red' } });
+      const server = srv;
+      await waitFor(async () => !!(await server.api('GET', `/api/projects/${projectId}/tasks`)).body[0].labelCounts?.car, 'counted');
+      editor.destroy();
+      await srv.close();
+      srv = null;
+      // As Tandem before migration 16 left it: counted, the new column empty.
+      const db = new Database(sqliteFile(dataDir));
+      db.prepare('UPDATE tasks SET attribute_counts = NULL').run();
+      db.close();
+      srv = await startTestServer({ dataDir });
+      const again = srv;
+      await waitFor(async () => !!(await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0].attributeCounts, 'counted at start');
+      expect((await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0]).toMatchObject({ labelCounts: { car: 1 }, attributeCounts: { car: { colour: { '"red"': 1 } } } });
     } finally {
       await srv?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

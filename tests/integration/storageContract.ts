@@ -252,6 +252,18 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await meta.setTaskLabelCounts(made[1].id, {}, 10, {});
         expect(await meta.getTask(made[1].id)).toMatchObject({ labelCounts: {}, imageAttributes: {} });
         await expect(meta.setTaskLabelCounts(made[1].id, {}, 11, { bad: [1] as never })).rejects.toMatchObject({ code: 'validation_failed' });
+        // The objects' attribute values per label, mirrored with the counts: none in a new task,
+        // left as they are when not given.
+        expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: {} });
+        const tally = { car: { occluded: { true: 2, false: 1 }, colour: { '"red"': 3 } } };
+        await meta.setTaskLabelCounts(made[1].id, { car: 3 }, 12, { weather: 'rain' }, tally);
+        expect((await meta.listTasks(p.id))[1]).toMatchObject({ labelCounts: { car: 3 }, attributeCounts: tally });
+        await meta.setTaskLabelCounts(made[1].id, { car: 3 }, 13);
+        expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: tally, imageAttributes: { weather: 'rain' } });
+        await expect(meta.setTaskLabelCounts(made[1].id, {}, 14, {}, { car: { occluded: { true: 0 } } })).rejects.toMatchObject({ code: 'validation_failed' });
+        expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: tally }); // a refused write changes nothing
+        await meta.setTaskLabelCounts(made[1].id, {}, 15, {}, {});
+        expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: {} });
         // Found by its image's bytes (SHA-256), within its project only; tasks made without one are never found.
         const hash = 'ab'.repeat(32);
         expect(await meta.findTaskByContent(p.id, hash)).toBeNull();

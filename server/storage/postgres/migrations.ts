@@ -204,6 +204,11 @@ export const migrations: Migration[] = [
     name: 'task image hash',
     sql: `ALTER TABLE tasks ADD COLUMN image_hash TEXT;`,
   },
+  {
+    version: 16,
+    name: 'task attribute counts',
+    sql: `ALTER TABLE tasks ADD COLUMN attribute_counts TEXT;`,
+  },
 ];
 
 /**

@@ -164,6 +164,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN image_hash TEXT;
   `,
+  // 16: the objects' attribute values counted per label, mirrored with the label counts (null: counted again at start).
+  `
+  ALTER TABLE tasks ADD COLUMN attribute_counts TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -2,6 +2,7 @@
 // `required`): the image's own, and each object's as its label defines them. The editor's submit
 // says what is missing and stops there, instead of a reviewer finding it later.
 import { missingRequired, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
+import { describeRowMissing } from '../../../shared/schema/attributeCounts';
 
 export interface MissingRequired {
   /** The image's required attributes not set. */
@@ -26,8 +27,6 @@ export function missingOnTask(
 
 /** "weather (the image); occluded on 2 cars, colour on 1 bus", or '' when nothing is missing. */
 export function describeMissing(m: MissingRequired): string {
-  const parts: string[] = [];
-  if (m.image.length) parts.push(`${m.image.join(', ')} (the image)`);
   // Per attribute and label: how many of its objects lack it.
   const counts = new Map<string, { name: string; label: string; n: number }>();
   for (const o of m.objects) {
@@ -37,7 +36,5 @@ export function describeMissing(m: MissingRequired): string {
       c.n++;
     }
   }
-  const objectParts = [...counts.values()].map(({ name, label, n }) => `${name} on ${n} ${label}${n === 1 ? '' : label.endsWith('s') ? 'es' : 's'}`);
-  if (objectParts.length) parts.push(objectParts.join(', '));
-  return parts.join('; ');
+  return describeRowMissing({ image: m.image, objects: [...counts.values()] });
 }

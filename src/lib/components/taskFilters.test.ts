@@ -26,6 +26,13 @@ describe('task filters', () => {
     expect(ids('looks-like')).toEqual(['b']);
   });
 
+  it('finds the tasks that leave a required attribute unset, as the page counts them', () => {
+    const unset = new Map([['b', 2], ['d', 1]]);
+    const withUnset = taskFilters('u-ana', 'Ana', (t) => unset.get(t.id) ?? 0);
+    expect(applyFilters(tasks, withUnset, new Set(['unset'])).map((t) => t.id)).toEqual(['b', 'd']);
+    expect(applyFilters(tasks, filters, new Set(['unset']))).toEqual([]); // nothing required
+  });
+
   it('mentions nobody before the page knows who is signed in', () => {
     expect(applyFilters(tasks, taskFilters(null, null), new Set(['mentions', 'mine']))).toEqual([]);
   });

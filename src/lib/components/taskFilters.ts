@@ -1,18 +1,19 @@
 // The project page's on/off task filters beyond status: each narrows the list to the tasks that
 // need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
-// changes requested, open comments, an image that looks like an earlier one). Shown only while some task matches (or the filter is on).
+// changes requested, open comments, an image that looks like an earlier one, a required attribute unset). Shown only while some task matches (or the filter is on).
 import type { TaskSummary } from '../sync/api';
 
 export interface TaskFilter {
   /** Also the button's test id: `filter-<key>`. */
-  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like';
+  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like' | 'unset';
   label: string;
   title: string;
   test: (t: TaskSummary) => boolean;
 }
 
-/** The filters for member `me` (user id) called `myName` (how @mentions spell them). */
-export function taskFilters(me: string | null, myName: string | null): TaskFilter[] {
+/** The filters for member `me` (user id) called `myName` (how @mentions spell them); `unset` says
+ *  how many required attributes a task leaves unset (the project's definitions applied to its row). */
+export function taskFilters(me: string | null, myName: string | null, unset: (t: TaskSummary) => number = () => 0): TaskFilter[] {
   return [
     { key: 'mine', label: 'Assigned to me', title: 'The tasks the owner assigned to you', test: (t) => !!me && t.assignee === me },
     { key: 'flagged', label: 'Flagged', title: 'Images someone flagged (blurry, not relevant…): the queue passes over them', test: (t) => !!t.flag },
@@ -20,6 +21,7 @@ export function taskFilters(me: string | null, myName: string | null): TaskFilte
     { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
     { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
     { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded or resized, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
+    { key: 'unset', label: 'Required unset', title: 'Images where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported)', test: (t) => unset(t) > 0 },
   ];
 }
 

@@ -5,6 +5,7 @@
 // opened it since the upgrade and the startup count has not reached it) matches no label choice.
 import type { TaskSummary } from '../../sync/api';
 import { describeImageChoice, IMAGE, matchesImage } from './imageFilter';
+import { describeObjectChoice, matchesObject, OBJECT } from './objectFilter';
 
 /** The filter's value for "no object yet"; a value starting with WITHOUT names a label the task
  *  must lack; any other non-empty value is a label name. */
@@ -17,6 +18,7 @@ export const WITHOUT = '\u0000without:';
 export function describeLabelChoice(choice: string): string {
   if (choice === NO_OBJECTS) return 'no object yet';
   if (choice.startsWith(IMAGE)) return describeImageChoice(choice);
+  if (choice.startsWith(OBJECT)) return describeObjectChoice(choice);
   return choice.startsWith(WITHOUT) ? `without ${choice.slice(WITHOUT.length)}` : choice;
 }
 
@@ -33,6 +35,7 @@ export function objectsLine(counts: Record<string, number> | null): { text: stri
 export function matchesLabel(t: TaskSummary, choice: string): boolean {
   if (!choice) return true;
   if (choice.startsWith(IMAGE)) return matchesImage(t, choice);
+  if (choice.startsWith(OBJECT)) return matchesObject(t, choice);
   if (!t.labelCounts) return false;
   if (choice === NO_OBJECTS) return Object.keys(t.labelCounts).length === 0;
   if (choice.startsWith(WITHOUT)) return !(t.labelCounts[choice.slice(WITHOUT.length)] ?? 0);
