@@ -21,6 +21,7 @@ import { renameLabels } from './renameLabel';
 import { flagTasks } from './flagTasks';
 import { tagImages } from './tagImages';
 import { exportDataset } from './export/exportDataset';
+import { readExportTaskIds } from './exportSelection';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -103,15 +104,20 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     await sendExport(res, input, format, task.name.replace(/\.[^.]+$/, ''), images === 'true');
   });
 
-  router.add('GET', '/api/projects/:projectId/export', async ({ req, res, query: q, params }) => {
-    const user = await requireUser(deps, req, q, true);
-    const projectId = params.projectId as ProjectId;
-    await deps.auth.projectRole(user, projectId);
-    const { format, status, images, flagged } = validate(ProjectExportQuery, query(q));
-    // Flagged images (blurry, duplicates) stay out of a project's dataset unless asked for.
-    const input = await loadExportInput(storage, rooms, projectId, undefined, { statuses: status, skipFlagged: flagged === 'exclude', labels: labelsOf(q) });
-    await sendExport(res, input, format, input.project.name, images === 'true');
-  });
+  // A project's export: GET for every task, POST for the tasks the body names (what a search or
+  // filter shows), in that order (one not in the project is not_found and exports nothing).
+  for (const method of ['GET', 'POST'] as const) {
+    router.add(method, '/api/projects/:projectId/export', async ({ req, res, query: q, params }) => {
+      const user = await requireUser(deps, req, q, true);
+      const projectId = params.projectId as ProjectId;
+      await deps.auth.projectRole(user, projectId);
+      const { format, status, images, flagged } = validate(ProjectExportQuery, query(q));
+      const taskIds = method === 'POST' ? await readExportTaskIds(req, deps.config.limits.maxJsonBytes) : undefined;
+      // Flagged images (blurry, duplicates) stay out of a project's dataset unless asked for.
+      const input = await loadExportInput(storage, rooms, projectId, taskIds, { statuses: status, skipFlagged: flagged === 'exclude', labels: labelsOf(q) });
+      await sendExport(res, input, format, input.project.name, images === 'true');
+    });
+  }
 
   // Pre-labels: owners and annotators (those who create objects). The file can be far larger than
   // an API JSON body, so it gets the image upload cap.

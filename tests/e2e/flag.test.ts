@@ -1,6 +1,7 @@
 // A bad image: the annotator flags it (a duplicate, with a note) instead of annotating it; everyone
 // in the task sees the flag, "Next to do" passes over it, and the owner finds it on the project
 // page by its badge and the Flagged filter; taking the flag off puts it back in the queue.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { readTaskFlag } from '../../shared/schema/review';
@@ -113,5 +114,28 @@ describe('flagging an image', () => {
     await owner.getByTestId('flag-shown').selectOption({ label: 'No flag (take it off)' });
     await owner.getByTestId('flag-shown-done').getByText('Flags taken off 2 images.').waitFor();
     await waitFor(async () => (await rows()).every((r) => r.flag === null), 'the flags off');
+  });
+
+  it('the owner exports only what the list shows; a task deleted meanwhile refuses the export with its reason', async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('task').first().waitFor();
+    // Every task: no choice of the shown ones.
+    expect(await owner.getByTestId('export-scope').locator('option').allTextContents()).toEqual(['All tasks', 'Done tasks', 'Done and in review']);
+    await owner.getByTestId('filter-looks-like').click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 2, 'the two look-alikes');
+    await owner.getByTestId('export-scope').selectOption({ label: 'The 2 shown' });
+    await shot(owner, 'export-shown');
+    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByTestId('export-link').click()]);
+    const coco = JSON.parse(fs.readFileSync((await download.path())!, 'utf8')) as { images: Array<{ file_name: string }> };
+    expect(coco.images.map((i) => i.file_name)).toEqual(['two.png', 'three.png']);
+    // three.png deleted by someone else while the list still shows it: nothing is exported, and
+    // the page says why.
+    expect((await srv.api('DELETE', `/api/tasks/${tasks[2]}`)).status).toBe(200);
+    await owner.getByTestId('export-link').click();
+    await owner.getByTestId('export-error').getByText(`Export refused: task ${tasks[2]} not found in project ${projectId}`).waitFor();
+    // Back to the whole list: the export is of every task again.
+    await owner.getByTestId('filter-looks-like').click();
+    await waitFor(async () => (await owner.getByTestId('export-scope').inputValue()) === '', 'the scope back to all tasks');
   });
 });
