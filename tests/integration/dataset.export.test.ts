@@ -200,7 +200,8 @@ describe('YOLO segmentation export', () => {
   const files = unzipSync(result.bytes);
 
   it('writes data.yaml, classes.txt and one normalised label file per image', () => {
-    expect(Object.keys(files).sort()).toEqual(['classes.txt', 'data.yaml', 'labels/a.txt', 'labels/b.txt', 'train.txt']);
+    // objects.csv: the two-part dog's lines are one object.
+    expect(Object.keys(files).sort()).toEqual(['classes.txt', 'data.yaml', 'labels/a.txt', 'labels/b.txt', 'objects.csv', 'train.txt']);
     expect(strFromU8(files['classes.txt'])).toBe('cat\ndog\ntree\nbird\n');
     // Image paths share the label files' stems (Ultralytics swaps images/ → labels/, ext → .txt).
     expect(strFromU8(files['train.txt'])).toBe('images/a.jpg\nimages/b.png\n');

@@ -35,11 +35,11 @@ const count = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
 
 
 describe('YOLO import', () => {
-  it("brings Tandem's own YOLO export back: the same polygons, one object per line, holes filled", async () => {
+  it("brings Tandem's own YOLO export back: the same polygons, a two-part object as one (objects.csv), holes filled", async () => {
     const first = toYolo(sampleInput());
     fx = await sampleStorage();
     const report = await importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip(asText(first)), 'importer');
-    expect(report.imported).toBe(6); // the two-part dog is two lines, so two objects
+    expect(report.imported).toBe(5); // the two-part dog is two lines, one object by objects.csv
     expect(report.newLabels).toEqual(['bird']);
     expect(report.unmatchedImages).toEqual([]);
     // Exported again, the label files say exactly what they said (objects of one image in any order).
@@ -54,17 +54,69 @@ describe('YOLO import', () => {
         for (const o of t.objects.filter((x) => x.label === label)) expect(Buffer.from(pixels(o.mask)).equals(Buffer.from(drawn.get(`${t.task.name}|${label}`)!))).toBe(true);
       }
       if (t.task.name !== 'photos/a.jpg') continue;
-      // The dog's two parts, as two objects, cover exactly the dog.
+      // The dog's two parts, one object again, cover exactly the dog.
       const dogs = t.objects.filter((o) => o.label === 'dog').map((o) => pixels(o.mask));
-      expect(dogs).toHaveLength(2);
-      const union = dogs[0].map((v, i) => v | dogs[1][i]);
-      expect(Buffer.from(union).equals(Buffer.from(drawn.get('photos/a.jpg|dog')!))).toBe(true);
+      expect(dogs).toHaveLength(1);
+      expect(Buffer.from(dogs[0]).equals(Buffer.from(drawn.get('photos/a.jpg|dog')!))).toBe(true);
       // The ring comes back as a disk: every ring pixel, and the hole (YOLO has no holes).
       const ring = drawn.get('photos/a.jpg|cat')!;
       const cat = pixels(t.objects.find((o) => o.label === 'cat')!.mask);
       expect(ring.every((v, i) => !v || cat[i] === 1)).toBe(true);
       expect(count(cat)).toBeGreaterThan(count(ring));
     }
+  });
+
+  it("without objects.csv (another tool's labels) each line is an object", async () => {
+    const files = asText(toYolo(sampleInput()));
+    delete files['objects.csv'];
+    fx = await sampleStorage();
+    const report = await importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip(files), 'importer');
+    expect(report.imported).toBe(6);
+  });
+
+  it("carries the objects' attribute values both ways: each object's onto it, a value that does not fit counted, a row naming no line counted", async () => {
+    const labels = [
+      { name: 'cat', color: '#ff0000', attributes: [{ name: 'occluded', type: 'checkbox' as const }, { name: 'colour', type: 'select' as const, options: ['black', 'white, grey'] }] },
+      { name: 'dog', color: '#00ff00', attributes: [{ name: 'breed', type: 'text' as const }] },
+      { name: 'tree', color: '#0000ff' },
+    ];
+    const base = sampleInput();
+    const input = {
+      project: { ...base.project, labels },
+      tasks: base.tasks.map((t) => ({ ...t, objects: t.objects.map((o) => (o.label === 'cat' ? { ...o, attributes: { occluded: true, colour: 'white, grey' } } : o.label === 'dog' ? { ...o, attributes: { breed: 'collie "Lassie"' } } : o)) })),
+    };
+    const files = asText(toYolo(input));
+    // Read without the importer's code: a row per line, the dog's two lines one object.
+    const rows = files['objects.csv'].trimEnd().split('\n');
+    expect(rows[0]).toBe('label_file,line,object,label,attributes');
+    const dogRows = rows.filter((r) => r.includes(',dog,'));
+    expect(dogRows).toHaveLength(2);
+    expect(new Set(dogRows.map((r) => r.split(',')[2])).size).toBe(1);
+    expect(rows.find((r) => r.includes(',cat,'))).toContain('"{""occluded"":true,""colour"":""white, grey""}"');
+    // A row for a line that is not there, and a value the project's definition refuses (the first cat's).
+    files['objects.csv'] += 'labels/a.txt,99,9,cat,"{""occluded"":true}"\n';
+    files['objects.csv'] = files['objects.csv'].replace('""colour"":""white, grey""', '""colour"":""purple""');
+    fx = await sampleStorage({ labels });
+    const report = await importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip(files), 'importer');
+    expect(report).toMatchObject({ imported: 5, unmatchedObjects: 1, invalidAttributes: 1 }); // the first cat's colour
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const all = loaded.tasks.flatMap((t) => t.objects);
+    expect(all.filter((o) => o.label === 'cat').map((o) => o.attributes)).toEqual([{ occluded: true }, { occluded: true, colour: 'white, grey' }]);
+    expect(all.filter((o) => o.label === 'dog').map((o) => o.attributes)).toEqual([{ breed: 'collie "Lassie"' }]);
+    expect(all.filter((o) => o.label === 'tree').map((o) => o.attributes)).toEqual([{}]);
+  });
+
+  it('refuses an objects.csv it cannot read, naming the row, and writes nothing', async () => {
+    const files = asText(toYolo(sampleInput()));
+    fx = await sampleStorage();
+    const bad = { ...files, 'objects.csv': files['objects.csv'] + 'labels/a.txt,2,1,cat,{not json\n' };
+    const err = await rejected(importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip(bad), 'importer'));
+    expect(err).toMatchObject({ code: 'validation_failed' });
+    expect(err.message).toMatch(/objects\.csv row \d+: the attributes are not JSON/);
+    const headless = { ...files, 'objects.csv': 'a,b\n1,2\n' };
+    expect(await rejected(importYolo(fx.storage, storageRooms(fx.storage), fx.project.id, zip(headless), 'importer'))).toMatchObject({ code: 'validation_failed' });
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.flatMap((t) => t.objects)).toEqual([]);
   });
 
   it('reads boxes as rectangles, names from data.yaml (a list or an id map), and adds new classes as labels', async () => {

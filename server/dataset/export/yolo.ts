@@ -2,8 +2,10 @@
 // `<class> x1 y1 x2 y2 ...`, coordinates normalised to 0..1 by the image width and height; class
 // ids 0..N-1 as listed in data.yaml and classes.txt. An object of several parts writes one line
 // per part. The format has no holes: they are filled (use COCO RLE for lossless masks). The image's
-// own attributes, which the format has no place for, go into image_attributes.csv.
+// own attributes, which the format has no place for, go into image_attributes.csv; the objects'
+// attributes, and which lines are parts of one object, into objects.csv (yoloObjectsCsv.ts).
 import { imageAttributesCsv } from './imageAttributesCsv';
+import { YoloObjectsCsv } from './yoloObjectsCsv';
 import { maskPolygons } from './maskRuns';
 import { exportLabels, imageFileName, taskStems, type ExportFile, type ExportInput } from '../types';
 
@@ -19,12 +21,14 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
   const enc = new TextEncoder();
   const files: ExportFile[] = [];
   const imageList: string[] = [];
+  const objectsCsv = new YoloObjectsCsv(input.project.labels);
   for (const { task, objects } of input.tasks) {
     const stem = stems.get(task.id)!;
     const { width: w, height: h } = task;
     const lines: string[] = [];
     for (const o of objects) {
       if (!o.mask || o.mask.size[0] !== h || o.mask.size[1] !== w) continue;
+      objectsCsv.nextObject();
       for (const ring of maskPolygons(o.mask, opts.tolerance ?? 0.5)) {
         if (ring.length < 6) continue;
         const coords: string[] = [];
@@ -32,8 +36,10 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
           coords.push(norm(ring[i] / w), norm(ring[i + 1] / h));
         }
         lines.push(`${classId.get(o.label)} ${coords.join(' ')}`);
+        objectsCsv.line(`labels/${stem}.txt`, lines.length, o);
       }
     }
+    objectsCsv.nextImage();
     files.push({ path: `labels/${stem}.txt`, bytes: enc.encode(lines.join('\n') + (lines.length ? '\n' : '')) });
     // Ultralytics finds an image's labels by swapping images/ for labels/ and the extension for
     // .txt, so the listed image is named after the same stem (copy or link images so).
@@ -44,7 +50,7 @@ export function toYolo(input: ExportInput, opts: YoloExportOptions = {}): Export
   files.push({ path: 'data.yaml', bytes: enc.encode(yaml) });
   files.push({ path: 'classes.txt', bytes: enc.encode(labels.map((l) => l.name).join('\n') + (labels.length ? '\n' : '')) });
   files.push({ path: 'train.txt', bytes: enc.encode(imageList.join('\n') + (imageList.length ? '\n' : '')) });
-  files.push(...imageAttributesCsv(input, stems, 'yolo'));
+  files.push(...objectsCsv.files(), ...imageAttributesCsv(input, stems, 'yolo'));
   return files;
 }
 

@@ -4,7 +4,9 @@
 // (`<class> x1 y1 x2 y2 ...`) or a box (`<class> cx cy w h`), normalised to 0..1 by the image
 // size. Label files are matched to tasks by file stem. Like the COCO import it validates
 // everything first and writes nothing when one line is wrong (applyImportPlan writes the plan).
-// YOLO has no holes and no multi-part objects: each line is one object.
+// YOLO has no holes and no multi-part objects: each line is one object, unless the zip's
+// objects.csv (a Tandem export's) says which lines are parts of one object and gives each
+// object's attribute values.
 import { parse as parseYaml } from 'yaml';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { rleArea } from '../../../shared/codecs/rle';
@@ -15,6 +17,8 @@ import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport'
 import { problemList } from './problems';
 import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
+import { attributeReader } from './importAttributes';
+import { readYoloObjectsCsv, YOLO_OBJECTS_CSV, type YoloLineInfo } from './readYoloObjectsCsv';
 
 /** What an archive may unpack to: label text is small, so more is a zip bomb or the wrong file. */
 export const MAX_YOLO_UNPACKED_BYTES = 256 * 1024 * 1024;
@@ -26,11 +30,13 @@ const LISTS = /^(classes|train|val|valid|test)\.txt$/i;
 interface Archive {
   labels: Array<{ path: string; stem: string; text: string }>;
   names: string[] | null;
+  /** objects.csv's rows by `<label file>:<line>`, or null without one. */
+  objects: Map<string, YoloLineInfo> | null;
 }
 
 /** The label files and class names in a zip; throws bad_request / payload_too_large. */
 export function readYoloArchive(bytes: Uint8Array): Archive {
-  const files = readZip(bytes, (name) => /\.(txt|ya?ml)$/i.test(name), MAX_YOLO_UNPACKED_BYTES, 'YOLO labels');
+  const files = readZip(bytes, (name) => /\.(txt|ya?ml)$/i.test(name) || YOLO_OBJECTS_CSV.test(name), MAX_YOLO_UNPACKED_BYTES, 'YOLO labels');
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   const base = (p: string) => p.split('/').pop() ?? p;
   const paths = Object.keys(files);
@@ -41,7 +47,9 @@ export function readYoloArchive(bytes: Uint8Array): Archive {
   const txt = paths.filter((p) => /\.txt$/i.test(p) && !LISTS.test(base(p)));
   const inLabels = txt.filter((p) => p.split('/').slice(0, -1).includes('labels'));
   const labels = (inLabels.length ? inLabels : txt).map((p) => ({ path: p, stem: base(p).replace(/\.txt$/i, ''), text: text(files[p]) }));
-  return { labels, names };
+  const csvPath = paths.filter((p) => YOLO_OBJECTS_CSV.test(p)).sort((a, b) => a.split('/').length - b.split('/').length)[0];
+  const objects = csvPath === undefined ? null : readYoloObjectsCsv(csvPath, text(files[csvPath]));
+  return { labels, names, objects };
 }
 
 function yamlNames(source: string, path: string): string[] {
@@ -92,7 +100,7 @@ function parseLine(line: string): { cls: number; ring: number[] } | { problem: s
 
 /** Validates an archive against the project and its tasks. Throws validation_failed. */
 export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
-  const { labels, names } = readYoloArchive(bytes);
+  const { labels, names, objects } = readYoloArchive(bytes);
   const problems = problemList();
   const problem = problems.add;
   if (labels.length === 0) throw new TandemError(ErrorCode.ValidationFailed, 'the archive has no YOLO label files (labels/<image name>.txt)');
@@ -108,11 +116,13 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
   }
 
   const byStem = tasksByStem(tasks);
+  const attributes = attributeReader(new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []])));
 
   const byTask = new Map<string, PlannedObject[]>();
   const unmatchedImages: string[] = [];
   const claimed = new Map<string, string>();
   let emptyMasks = 0;
+  let linesDescribed = 0;
   for (const file of labels) {
     const task = byStem.get(file.stem);
     if (!task) {
@@ -122,6 +132,8 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
     const other = claimed.get(task.id);
     if (other) problem(`${file.path} and ${other} both match task ${task.name}`);
     claimed.set(task.id, file.path);
+    // The file's objects in order of their first line: a multi-part object's rings together.
+    const parts = new Map<string, { label: string; rings: number[][]; given: unknown; where: string }>();
     file.text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
@@ -131,17 +143,27 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
       const label = classNames[parsed.cls];
       if (label === undefined) return problem(`${where}: class ${parsed.cls} has no name (${classNames.length} classes)`);
       const px = parsed.ring.map((v, k) => Math.min(1, Math.max(0, v)) * (k % 2 === 0 ? task.width : task.height));
-      const mask = polygonsToRle([px], task.width, task.height);
+      const info = objects?.get(`${file.path}:${i + 1}`);
+      if (info) linesDescribed++;
+      // Lines of one object number and class are its parts; any other line is an object.
+      const key = info ? `${info.object}\u0000${label}` : `line ${i + 1}`;
+      const part = parts.get(key) ?? parts.set(key, { label, rings: [], given: info?.attributes ?? null, where }).get(key)!;
+      part.rings.push(px);
+    });
+    for (const { label, rings, given, where } of parts.values()) {
+      const mask = polygonsToRle(rings, task.width, task.height);
       if (rleArea(mask) === 0) {
         emptyMasks++;
-        return;
+        continue;
       }
       const list = byTask.get(task.id) ?? [];
-      list.push({ label, mask, attributes: {}, sourceId: where });
+      list.push({ label, mask, attributes: attributes.read(given, label), sourceId: where });
       byTask.set(task.id, list);
-    });
+    }
   }
   if (claimed.size === 0) problem(`no label file of the archive matches a task of project ${project.name} by file name`);
   problems.throwIfAny('YOLO');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: 0 };
+  // Rows of objects.csv that named no line of a label file read here: their values went nowhere.
+  const unmatchedObjects = objects ? objects.size - linesDescribed : 0;
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unmatchedObjects };
 }
