@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSummary } from '../sync/api';
-import { applyFilters, byAttention, taskFilters } from './taskFilters';
+import { applyFilters, byAttention, isStarted, taskFilters } from './taskFilters';
 
 const task = (id: string, extra: Partial<TaskSummary> = {}): TaskSummary =>
   ({ id, name: `${id}.png`, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], ...extra }) as TaskSummary;
@@ -31,6 +31,14 @@ describe('task filters', () => {
     const withUnset = taskFilters('u-ana', 'Ana', (t) => unset.get(t.id) ?? 0);
     expect(applyFilters(tasks, withUnset, new Set(['unset'])).map((t) => t.id)).toEqual(['b', 'd']);
     expect(applyFilters(tasks, filters, new Set(['unset']))).toEqual([]); // nothing required
+  });
+
+  it('takes a task for begun once it has objects or image values, or left to do', () => {
+    expect(isStarted(task('n', { labelCounts: {}, imageAttributes: {} }), 'todo')).toBe(false); // a fresh upload
+    expect(isStarted(task('n', { labelCounts: null, imageAttributes: null }), 'todo')).toBe(false);
+    expect(isStarted(task('o', { labelCounts: { car: 1 }, imageAttributes: {} }), 'todo')).toBe(true);
+    expect(isStarted(task('i', { labelCounts: {}, imageAttributes: { night: true } }), 'todo')).toBe(true);
+    expect(isStarted(task('r', { labelCounts: {}, imageAttributes: {} }), 'in_review')).toBe(true);
   });
 
   it('mentions nobody before the page knows who is signed in', () => {

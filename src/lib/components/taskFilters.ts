@@ -21,8 +21,17 @@ export function taskFilters(me: string | null, myName: string | null, unset: (t:
     { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
     { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
     { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded or resized, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
-    { key: 'unset', label: 'Required unset', title: 'Images where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported)', test: (t) => unset(t) > 0 },
+    { key: 'unset', label: 'Required unset', title: 'Images someone has begun where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported without it)', test: (t) => unset(t) > 0 },
   ];
+}
+
+/**
+ * Whether someone has begun the task (it has objects or image attribute values, or moved past to
+ * do): what it leaves unset of the project's required attributes is worth a mark then, while a
+ * fresh upload lacks everything and says nothing.
+ */
+export function isStarted(t: TaskSummary, status: string): boolean {
+  return status !== 'todo' || Object.keys(t.labelCounts ?? {}).length > 0 || Object.keys(t.imageAttributes ?? {}).length > 0;
 }
 
 /** The tasks every filter that is on lets through. */

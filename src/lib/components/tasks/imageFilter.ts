@@ -5,6 +5,7 @@
 import type { AttributeSpec, AttributeValue } from '../../../../shared/schema/attributes';
 import { defaultAttributeValue, isValidAttributeValue } from '../../../../shared/schema/attributes';
 import type { TaskSummary } from '../../sync/api';
+import { choiceParser } from './choiceParser';
 
 /** Prefix of a choice on an image attribute; JSON `[name, value, default]` follows. */
 export const IMAGE = '\u0000image:';
@@ -14,20 +15,7 @@ const MAX_FREE_VALUES = 20;
 
 type Parsed = [string, AttributeValue, AttributeValue];
 
-// The list filters thousands of tasks with one choice: it is parsed once, not once per task.
-let lastChoice = '';
-let lastParsed: Parsed | null = null;
-function parse(choice: string): Parsed | null {
-  if (choice === lastChoice) return lastParsed;
-  lastChoice = choice;
-  try {
-    const p = JSON.parse(choice.slice(IMAGE.length)) as unknown;
-    lastParsed = Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' ? (p as Parsed) : null;
-  } catch {
-    lastParsed = null;
-  }
-  return lastParsed;
-}
+const parse = choiceParser<Parsed>(IMAGE, (p) => Array.isArray(p) && p.length === 3 && typeof p[0] === 'string');
 
 /** The values of a free attribute the images have, the most frequent first. */
 function valuesFound(tasks: readonly TaskSummary[], name: string): AttributeValue[] {

@@ -6,6 +6,7 @@
 import type { AttributeSpec, AttributeValue } from '../../../../shared/schema/attributes';
 import { resolveCounts } from '../../../../shared/schema/attributeCounts';
 import type { TaskSummary } from '../../sync/api';
+import { choiceParser } from './choiceParser';
 
 /** Prefix of a choice on an object attribute; JSON `[label, spec, value]` follows. */
 export const OBJECT = '\u0000object:';
@@ -15,20 +16,7 @@ const MAX_FREE_VALUES = 20;
 
 type Parsed = [string, AttributeSpec, AttributeValue];
 
-// Parsed once per choice, not once per task of a long list.
-let lastChoice = '';
-let lastParsed: Parsed | null = null;
-function parse(choice: string): Parsed | null {
-  if (choice === lastChoice) return lastParsed;
-  lastChoice = choice;
-  try {
-    const p = JSON.parse(choice.slice(OBJECT.length)) as unknown;
-    lastParsed = Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' && typeof p[1]?.name === 'string' ? (p as Parsed) : null;
-  } catch {
-    lastParsed = null;
-  }
-  return lastParsed;
-}
+const parse = choiceParser<Parsed>(OBJECT, (p) => Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' && typeof (p[1] as { name?: unknown } | null)?.name === 'string');
 
 export function objectChoice(label: string, spec: AttributeSpec, value: AttributeValue): string {
   return OBJECT + JSON.stringify([label, spec, value]);
