@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels';
+export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'attributes';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -34,6 +34,13 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
     return table(
       ['task_id', 'task_name', 'object_id', 'label', 'created_by', 'source', 'clicks', 'time_to_accept_ms', 'first_verdict', 'verdict', 'corrections', 'kept_iou', 'created_from'],
       a.objects.map((o) => [o.taskId, o.taskName, o.objectId, o.label, o.createdBy, o.source, o.clicks, o.timeToAcceptMs, o.firstVerdict, o.verdict, o.corrections, o.keptIou, o.createdFrom]),
+    );
+  }
+  if (which === 'attributes') {
+    // The attribute balance: a row per label, attribute and value.
+    return table(
+      ['label', 'attribute', 'value', 'objects', 'share', 'images', 'unset'],
+      a.attributes.map((r) => [r.label, r.attribute, r.value, r.objects, r.share, r.images, r.unset]),
     );
   }
   if (which === 'prelabels') {

@@ -17,6 +17,8 @@ import { rleIou } from '../../shared/codecs/rle';
 import type { Thread } from '../../shared/schema/review';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
+import type { AttributeSpec } from '../../shared/schema/attributes';
+import { attributeFigures, type AttributeValueFigures } from './attributeFigures';
 import { prelabelFigures, type PrelabelFigures } from './prelabelFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
@@ -89,6 +91,8 @@ export interface Analytics {
   threads: ThreadFigures[];
   /** What became of the detector's pre-labels (prelabelFigures.ts). */
   prelabels: PrelabelFigures;
+  /** The objects' attribute balance per label, attribute and value (attributeFigures.ts). */
+  attributes: AttributeValueFigures[];
 }
 
 const isMaskChange = (e: HistoryEntry) => e.kind === 'created' || e.kind === 'mask' || e.kind === 'restored';
@@ -186,7 +190,7 @@ function median(sorted: number[]): number {
 }
 
 /** Figures per object, per annotator (by object creator) and for the project. */
-export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string, string> = new Map()): Analytics {
+export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string, string> = new Map(), labels: ReadonlyArray<{ name: string; attributes?: AttributeSpec[] }> = []): Analytics {
   const objects: ObjectFigures[] = [];
   // Activity per user: their clicks and the edits recorded as theirs (creation, mask versions).
   const activity = new Map<string, number[]>();
@@ -225,6 +229,7 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
       clicksPerObject: 'clicks on the objects created / objects created',
       reviewPassRate: 'objects approved at their first verdict / objects with a verdict',
       keptIou: 'approved objects: IoU of the mask as first judged (last recorded at or before the first verdict) with the mask now',
+      attributes: "per label and attribute it defines: the label's objects (with a mask) showing each value as the editor shows it (never set: the default, also counted in unset), their share of the label's objects, and the images with such an object; a text or number attribute's 20 most frequent values",
       prelabels: "objects the detector made (not counted in the objects, clicks and times above; listed in objects): untouched (its mask and label), redrawn (meanIouRedrawn: its mask, the first recorded version, against the mask now), relabelled, deleted since",
     },
     project: group(made, all),
@@ -233,5 +238,6 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     reviewers: reviewerFigures(tasks, names),
     threads: tasks.flatMap((t) => threadFigures(t, names)),
     prelabels: prelabelFigures(tasks),
+    attributes: attributeFigures(tasks, labels),
   };
 }

@@ -43,5 +43,5 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
     historyDoc.destroy();
   }
   const names = new Map((await storage.meta.listMembers(projectId)).map((m) => [m.userId as string, m.name]));
-  return computeAnalytics(inputs, names);
+  return computeAnalytics(inputs, names, project.labels);
 }

@@ -47,7 +47,7 @@ const ImportQuery = z.object({
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
-  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels']).default('annotators'),
+  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'attributes']).default('annotators'),
 });
 
 const query = (q: URLSearchParams) => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));

@@ -449,4 +449,18 @@ describe('label attributes in the editor', () => {
     await owner.reload();
     await waitFor(async () => ((await owner.getByTestId('filter-unset').textContent()) ?? '') === 'Required unset 1', 'one task left with something unset');
   });
+
+  it("the analytics page shows the objects' attribute balance, and its CSV says the same", async () => {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}/analytics?token=${encodeURIComponent(srv.adminToken)}`);
+    const table = owner.getByTestId('analytics-attributes');
+    await table.waitFor();
+    // The vehicle: truncated set to no just before; every option of a choice listed, 0 where none.
+    const rows = (await table.getByTestId('attribute-row').allTextContents()).map((r) => r.replace(/\s+/g, ' ').trim());
+    expect(rows).toContain('vehicle · truncated no 1 100% 1');
+    expect(rows).toContain('yes 0 0% 0');
+    await shot(owner, 'attributes-balance');
+    const csv = await (await owner.request.get((await owner.getByTestId('analytics-csv-attributes').getAttribute('href'))!)).text();
+    expect(csv.split('\r\n')).toContain('vehicle,truncated,false,1,1,1,0');
+  });
 });

@@ -73,6 +73,9 @@ export const AnalyticsSchema = z.object({
     .default([]),
   threads: z.array(z.object({ taskId: z.string(), threadId: z.string(), objectId: z.string().nullable(), resolved: z.boolean() })).default([]),
   prelabels: PrelabelCountsSchema.extend({ byLabel: z.array(PrelabelCountsSchema.extend({ label: z.string() })) }).optional(),
+  attributes: z
+    .array(z.object({ label: z.string(), attribute: z.string(), value: z.union([z.boolean(), z.string(), z.number()]), objects: z.number(), share: z.number().nullable(), images: z.number(), unset: z.number() }))
+    .default([]),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
 
@@ -148,7 +151,7 @@ export class ReviewApi {
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
   // in the query (the server accepts it there for these read-only routes).
 
-  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' = 'annotators'): string {
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' = 'annotators'): string {
     return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
   }
 
