@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashDistance } from '../storage/images/imageHash';
+import { hashDistance, mirroredHash } from '../storage/images/imageHash';
 import { nearDuplicates } from './nearDuplicates';
 
 /** `hash` (128 bits) with the given bit positions (0 = most significant) flipped. */
@@ -27,6 +27,13 @@ describe('near duplicates by perceptual hash', () => {
       ['c', 'b'],
       ['copy', 'a'],
     ]);
+  });
+
+  it("marks an image that looks like an earlier one's mirror image", () => {
+    const a = '8f3c0a5e91d27b46a1b2c3d4e5f60718';
+    const mirrored = flip(mirroredHash(a), [5, 70, 100]); // a flipped copy, re-encoded
+    expect(hashDistance(a, mirrored)).toBeGreaterThan(10);
+    expect([...nearDuplicates([{ id: 'a', imageHash: a }, { id: 'other', imageHash: '0000ffff0000ffff0000ffff0000ffff' }, { id: 'm', imageHash: mirrored }])]).toEqual([['m', 'a']]);
   });
 
   it('finds every pair within 10 bits however the bits spread over the pieces (against comparing every pair)', () => {

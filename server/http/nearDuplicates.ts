@@ -1,5 +1,5 @@
 // Which tasks' images look like an image uploaded before them (the same photo re-encoded, resized,
-// a burst's twin frame): by perceptual hash (storage/images/imageHash.ts), at most
+// mirrored, a burst's twin frame): by perceptual hash (storage/images/imageHash.ts), at most
 // NEAR_DUPLICATE_BITS of 128 apart. The task list marks the later one "looks like <earlier>" so
 // the owner can flag or delete it; an exact byte copy is refused at upload already (`ifNew`).
 //
@@ -7,9 +7,10 @@
 // disjoint pieces (pigeonhole), so each task is compared only with earlier tasks sharing a piece.
 // The task list is read often (every open project page, every 30 s) and changes rarely:
 // `nearDuplicatesCached` answers from the last result while the project's tasks and hashes are the
-// same (`npm run bench -- imageHash`, 10,000 tasks on this 2-core VM: ~30 ms computed, ~5 ms to
+// same (`npm run bench -- imageHash`, 10,000 tasks on this 2-core VM: ~40 ms computed (the image
+// and its mirror image each looked up), ~4-5 ms to
 // check; a cold process's first read ~100-180 ms).
-import { NEAR_DUPLICATE_BITS } from '../storage/images/imageHash';
+import { mirroredHash, NEAR_DUPLICATE_BITS } from '../storage/images/imageHash';
 
 /** Most earlier tasks one task is compared with (thousands of frames of a still camera share pieces). */
 const MAX_CANDIDATES = 500;
@@ -45,9 +46,12 @@ function pieces(words: Uint32Array): number[] {
   return out;
 }
 
+const wordsOf = (hash: string) => Uint32Array.from([0, 8, 16, 24].map((i) => parseInt(hash.slice(i, i + 8), 16)));
+
 /**
- * For each task (in the given order: upload order) whose image looks like an earlier one's, the
- * closest earlier task's id. Tasks without a hash are neither marked nor matched.
+ * For each task (in the given order: upload order) whose image looks like an earlier one's, or
+ * like its mirror image (left to right), the closest earlier task's id. Tasks without a hash are
+ * neither marked nor matched.
  */
 export function nearDuplicates(tasks: ReadonlyArray<{ id: string; imageHash?: string | null }>): Map<string, string> {
   const out = new Map<string, string>();
@@ -62,21 +66,25 @@ export function nearDuplicates(tasks: ReadonlyArray<{ id: string; imageHash?: st
       continue;
     }
     exact.set(hash, t.id);
-    const me: Hashed = { id: t.id, words: Uint32Array.from([0, 8, 16, 24].map((i) => parseInt(hash.slice(i, i + 8), 16))) };
-    const keys = pieces(me.words);
-    // A task sharing several pieces is compared again: cheaper than remembering which were.
-    let looked = 0;
+    const me: Hashed = { id: t.id, words: wordsOf(hash) };
+    // The image as it is, then its mirror image, each against the earlier ones (indexed as they are).
     let bestId: string | null = null;
     let bestD = NEAR_DUPLICATE_BITS + 1;
-    for (let k = 0; k < keys.length && looked < MAX_CANDIDATES; k++) {
-      const list = buckets.get(keys[k]);
-      if (!list) continue;
-      for (let i = 0; i < list.length && looked < MAX_CANDIDATES; i++, looked++) {
-        const d = distance(me.words, list[i].words);
-        if (d < bestD) [bestId, bestD] = [list[i].id, d];
+    for (const words of [me.words, wordsOf(mirroredHash(hash))]) {
+      const keys = pieces(words);
+      // A task sharing several pieces is compared again: cheaper than remembering which were.
+      let looked = 0;
+      for (let k = 0; k < keys.length && looked < MAX_CANDIDATES; k++) {
+        const list = buckets.get(keys[k]);
+        if (!list) continue;
+        for (let i = 0; i < list.length && looked < MAX_CANDIDATES; i++, looked++) {
+          const d = distance(words, list[i].words);
+          if (d < bestD) [bestId, bestD] = [list[i].id, d];
+        }
       }
     }
     if (bestId !== null) out.set(t.id, bestId);
+    const keys = pieces(me.words);
     // Indexed once per distinct hash (a copy of it is found through `exact`).
     for (const key of keys) {
       const list = buckets.get(key) ?? buckets.set(key, []).get(key)!;

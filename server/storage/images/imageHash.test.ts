@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { hashDistance, imageHash, NEAR_DUPLICATE_BITS } from './imageHash';
+import { hashDistance, imageHash, mirroredHash, NEAR_DUPLICATE_BITS } from './imageHash';
 
 const DIR = path.resolve('../shared/datasets/dev/COCO_MVal_dev/images');
 const PHOTOS = ['airplane07_000000504000.jpg', 'apple07_000000429281.jpg', 'bicycle08_000000351530.jpg', 'car08_000000508602.jpg', 'cow07_000000219440.jpg', 'spoon08_000000066841.jpg'];
@@ -25,6 +25,17 @@ describe('perceptual image hash', () => {
       }
     }
     for (let i = 0; i < hashes.length; i++) for (let j = i + 1; j < hashes.length; j++) expect(hashDistance(hashes[i], hashes[j])).toBeGreaterThan(NEAR_DUPLICATE_BITS + 5);
+  });
+
+  it("knows a photo's mirror image from its hash alone, and other photos' mirrors stay far", async () => {
+    const hashes = await Promise.all(PHOTOS.map((name) => imageHash(photo(name), LIMIT)));
+    for (const [i, name] of PHOTOS.entries()) {
+      const flopped = await imageHash(await sharp(photo(name)).flop().jpeg({ quality: 85 }).toBuffer(), LIMIT);
+      expect(hashDistance(hashes[i], flopped), name).toBeGreaterThan(NEAR_DUPLICATE_BITS); // not the same picture as it is
+      expect(hashDistance(mirroredHash(hashes[i]), flopped), name).toBeLessThanOrEqual(NEAR_DUPLICATE_BITS);
+      expect(mirroredHash(mirroredHash(hashes[i]))).toBe(hashes[i]);
+      for (let j = 0; j < PHOTOS.length; j++) if (j !== i) expect(hashDistance(mirroredHash(hashes[i]), hashes[j])).toBeGreaterThan(NEAR_DUPLICATE_BITS + 5);
+    }
   });
 
   it('reads the image as shown (EXIF orientation) and refuses what does not decode', async () => {

@@ -2,16 +2,17 @@
 // frame, shrunk to a grid of grey pixels, one bit per pair of neighbours (is the first brighter):
 // 64 bits across (a 9x8 grid) and 64 down (8x9). The same photo re-encoded, resized, brightened or
 // cropped a little keeps nearly all 128; different photos differ in about half. The project's task
-// list finds an image that looks like one uploaded before by the bits that differ
-// (http/nearDuplicates.ts).
+// list finds an image that looks like one uploaded before, or its mirror image, by the bits that
+// differ (http/nearDuplicates.ts).
 import sharp from 'sharp';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 
 /**
  * Bits (of 128) that may differ between two images that look the same. Measured on the 240 dev
  * photos (`npm run bench -- imageHash`): a JPEG re-encode at quality 40, a resize to 320 px, a PNG
- * copy stay within it for 240/240, brightened by 20% 232, cropped by 8 px 228; of the 28,676
- * pairs of different photos none, the closest 21 apart.
+ * copy stay within it for 240/240, brightened by 20% 232, cropped by 8 px 228, mirrored (against
+ * `mirroredHash`) 234; of the 28,676 pairs of different photos none, as they are or one mirrored,
+ * the closest 20 apart.
  */
 export const NEAR_DUPLICATE_BITS = 10;
 
@@ -49,6 +50,24 @@ export async function imageHash(bytes: Uint8Array, maxPixels: number): Promise<s
     }
   }
   return hex;
+}
+
+/**
+ * The hash of the image mirrored left to right, from the hash alone. Across, the mirror's pair
+ * (x, x+1) is the original's (7-x, 8-x) the other way round: the bit reversed in its row and
+ * flipped (a tie, rare after the blur, would not flip). Down, the mirror's column x is the
+ * original's 7-x: the bit reversed in its row. So a mirrored copy (a flipped augmentation, a
+ * selfie camera's) is found without hashing it again.
+ */
+export function mirroredHash(hex: string): string {
+  let out = '';
+  for (let row = 0; row < 16; row++) {
+    const byte = parseInt(hex.slice(row * 2, row * 2 + 2), 16);
+    let rev = 0;
+    for (let b = 0; b < 8; b++) rev = (rev << 1) | ((byte >> b) & 1);
+    out += (row < 8 ? rev ^ 0xff : rev).toString(16).padStart(2, '0');
+  }
+  return out;
 }
 
 /** How many bits two hashes (of the same length) differ in. */

@@ -20,7 +20,7 @@ export function taskFilters(me: string | null, myName: string | null, unset: (t:
     { key: 'to-fix', label: 'Changes requested', title: "A reviewer asked for changes on some object, or left a request on the image", test: (t) => t.toFix > 0 },
     { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
     { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
-    { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded or resized, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
+    { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded, resized or mirrored, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
     { key: 'unset', label: 'Required unset', title: 'Images someone has begun where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported without it)', test: (t) => unset(t) > 0 },
   ];
 }
