@@ -456,11 +456,14 @@ describe('label attributes in the editor', () => {
     const table = owner.getByTestId('analytics-attributes');
     await table.waitFor();
     // The vehicle: truncated set to no just before; every option of a choice listed, 0 where none.
-    const rows = (await table.getByTestId('attribute-row').allTextContents()).map((r) => r.replace(/\s+/g, ' ').trim());
-    expect(rows).toContain('vehicle · truncated no 1 100% 1');
-    expect(rows).toContain('yes 0 0% 0');
+    const rows = await table.getByTestId('attribute-row').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent?.trim()).join('|')));
+    // label · attribute (on a group's first row) | value | objects | share | images | unset
+    const at = rows.indexOf('vehicle · truncated|yes|0|0%|0|');
+    expect(rows.slice(at, at + 2)).toEqual(['vehicle · truncated|yes|0|0%|0|', '|no|1|100%|1|']);
+    expect(rows).toContain('vehicle · plate|XY 987|1|100%|1|');
+    await table.scrollIntoViewIfNeeded();
     await shot(owner, 'attributes-balance');
-    const csv = await (await owner.request.get((await owner.getByTestId('analytics-csv-attributes').getAttribute('href'))!)).text();
+    const csv = await (await owner.request.get(new URL((await owner.getByTestId('analytics-csv-attributes').getAttribute('href'))!, srv.url).href)).text();
     expect(csv.split('\r\n')).toContain('vehicle,truncated,false,1,1,1,0');
   });
 });
