@@ -344,4 +344,28 @@ describe('going through a project', () => {
       other.destroy();
     }
   });
+
+  it('a QA lead checks a random sample: 10 of the 193 at random, the same draw after a refresh, another on request, gone through in the editor', async () => {
+    const cards = page.getByTestId('task');
+    await waitFor(async () => (await cards.count()) > 10, 'the list');
+    const names = async () => (await cards.locator('.tname').allTextContents()).join('|');
+    await page.getByTestId('task-sample').selectOption({ label: '10 at random' });
+    await waitFor(async () => (await cards.count()) === 10, 'ten cards');
+    const drawn = await names();
+    await page.evaluate(() => window.dispatchEvent(new Event('focus'))); // the list re-read from the server
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await names()).toBe(drawn);
+    expect(await page.getByTestId('export-scope').locator('option').allTextContents()).toContain('The 10 shown');
+    await shot(page, 'task-list-sample');
+    await page.getByTestId('task-sample-again').click();
+    await waitFor(async () => (await names()) !== drawn, 'another draw');
+    expect(await cards.count()).toBe(10);
+    // Opened from the sample, the editor goes through those ten.
+    await cards.first().locator('a.open').click();
+    await page.getByTestId('task-scope').waitFor();
+    expect(await page.getByTestId('task-scope').textContent()).toContain('10 at random');
+    expect(await page.getByTestId('task-position').textContent()).toBe('1 / 10');
+    await page.getByTestId('task-scope-leave').click();
+    await page.goto(`${srv.url}/projects/${projectId}`);
+  });
 });
