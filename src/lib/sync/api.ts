@@ -257,11 +257,12 @@ export class Api {
   /**
    * Uploads one image with progress (XHR: fetch has no upload progress). `onProgress` gets 0..1.
    */
-  /** `ifNew`: an image with the same bytes in the project already is answered (`existing`, its task's name) instead of added. */
-  upload(projectId: string, file: File, onProgress: (fraction: number) => void, ifNew = false): Promise<{ id: string; width: number; height: number; existing?: true; name?: string }> {
+  /** `ifNew`: an image with the same bytes in the project already is answered (`existing`, its task's name) instead of added.
+   *  `name`: the task's name (a folder's or archive's path), the file's name by default. */
+  upload(projectId: string, file: File, onProgress: (fraction: number) => void, ifNew = false, name = file.name): Promise<{ id: string; width: number; height: number; existing?: true; name?: string }> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `${this.base}/api/projects/${encodeURIComponent(projectId)}/tasks?name=${encodeURIComponent(file.name)}${ifNew ? '&ifNew=1' : ''}`);
+      xhr.open('POST', `${this.base}/api/projects/${encodeURIComponent(projectId)}/tasks?name=${encodeURIComponent(name)}${ifNew ? '&ifNew=1' : ''}`);
       xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
       xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
