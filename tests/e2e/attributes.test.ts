@@ -456,7 +456,7 @@ describe('label attributes in the editor', () => {
     const table = owner.getByTestId('analytics-attributes');
     await table.waitFor();
     // The vehicle: truncated set to no just before; every option of a choice listed, 0 where none.
-    const rows = await table.getByTestId('attribute-row').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent?.trim()).join('|')));
+    const rows = await table.getByTestId('attribute-row').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent?.trim()).join('|')));
     // label · attribute (on a group's first row) | value | objects | share | images | unset
     const at = rows.indexOf('vehicle · truncated|yes|0|0%|0|');
     expect(rows.slice(at, at + 2)).toEqual(['vehicle · truncated|yes|0|0%|0|', '|no|1|100%|1|']);
