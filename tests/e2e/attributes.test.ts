@@ -429,9 +429,12 @@ describe('label attributes in the editor', () => {
     await owner.getByTestId('label-filter').selectOption({ label: 'vehicle: not truncated (1)' });
     await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'the image with such a vehicle');
     expect(await taskCard(owner, 'street.png').count()).toBe(1);
-    // Back on street.png (its weather is set), nothing selected: the submit says what is missing.
+    // Back on street.png (its weather is set), nothing selected: the object list says which object
+    // needs what, and the submit says what is missing.
     await ana.goto(`${srv.url}/tasks/${taskId}?token=${encodeURIComponent(anaToken)}`);
     await ana.getByTestId('image-attributes').waitFor();
+    expect(await ana.getByTestId('unset-filter').textContent()).toBe('Required unset 1');
+    expect(await ana.getByTestId('attribute-needs').textContent()).toBe('needs truncated');
     await ana.locator('canvas').first().hover();
     await ana.keyboard.press('Control+Enter');
     await ana.getByTestId('toast').getByText('Set before submitting: truncated on 1 vehicle').waitFor();
@@ -441,6 +444,7 @@ describe('label attributes in the editor', () => {
     expect(await status()).toBe('todo');
     await truncated.getByRole('button', { name: 'no' }).click();
     await waitFor(() => attrs().truncated === false, 'truncated set to no');
+    await ana.getByTestId('unset-filter').waitFor({ state: 'detached' });
     await ana.locator('canvas').first().hover();
     await ana.keyboard.press('Control+Enter');
     await waitFor(async () => (await status()) === 'in_review', 'street.png in review');
