@@ -99,16 +99,23 @@ export function imageFileName(task: Task, stem: string): string {
 }
 
 /**
- * File stems per task (image file name without directories and extension), made unique: a second task with the same
- * stem gets `_<taskId>` appended. Characters unsafe in a path become '_'.
+ * File stems per task (image file name without directories and extension), made unique. Images
+ * that share a file name in different folders (`cam1/000001.jpg`, `cam2/000001.jpg`, as a folder
+ * or zip upload names them) are told apart by their folders (`cam1_000001`, `cam2_000001`); a stem
+ * still taken gets `_<taskId>` appended. Characters unsafe in a path become '_'.
  */
 export function taskStems(tasks: ExportTask[]): Map<string, string> {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  const bases = new Map(tasks.map(({ task }) => [task.id, safe(fileStem(task.name)) || task.id]));
+  const shared = new Map<string, number>();
+  for (const b of bases.values()) shared.set(b, (shared.get(b) ?? 0) + 1);
   const used = new Set<string>();
   const out = new Map<string, string>();
   for (const { task } of tasks) {
-    const base = fileStem(task.name).replace(/[^A-Za-z0-9._-]/g, '_') || task.id;
-    let stem = base;
-    if (used.has(stem)) stem = `${base}_${task.id}`;
+    const base = bases.get(task.id)!;
+    const dirs = task.name.split(/[\\/]/).slice(0, -1).filter(Boolean);
+    let stem = shared.get(base)! > 1 && dirs.length ? safe([...dirs, base].join('_')) : base;
+    if (used.has(stem)) stem = `${stem}_${task.id}`;
     used.add(stem);
     out.set(task.id, stem);
   }

@@ -42,10 +42,18 @@ describe('YOLO import', () => {
     expect(report.imported).toBe(5); // the two-part dog is two lines, one object by objects.csv
     expect(report.newLabels).toEqual(['bird']);
     expect(report.unmatchedImages).toEqual([]);
-    // Exported again, the label files say exactly what they said (objects of one image in any order).
+    // Exported again, the label files say exactly what they said (objects of one image in any order),
+    // and objects.csv groups the same lines: per image, each object's label and how many lines it has.
     const again = asText(await exportYolo(fx));
     const lines = (text: string) => text.split('\n').sort();
-    for (const [path, text] of Object.entries(asText(first))) expect(lines(again[path]), path).toEqual(lines(text));
+    for (const [path, text] of Object.entries(asText(first))) if (path !== 'objects.csv') expect(lines(again[path]), path).toEqual(lines(text));
+    const objectsOf = (csv: string) => {
+      const parts = new Map<string, number>();
+      for (const [file, , object, label] of csv.trimEnd().split('\n').slice(1).map((r) => r.split(','))) parts.set(`${file} ${object} ${label}`, (parts.get(`${file} ${object} ${label}`) ?? 0) + 1);
+      return [...parts].map(([k, n]) => `${k.split(' ')[0]} ${k.split(' ')[2]} ${n}`).sort();
+    };
+    expect(objectsOf(again['objects.csv'])).toEqual(objectsOf(asText(first)['objects.csv']));
+    expect(objectsOf(again['objects.csv'])).toContain('labels/a.txt dog 2');
 
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     const drawn = new Map(sampleTasks().flatMap((t) => t.drawn.map((d) => [`${t.task.name}|${d.object.label}`, d.pixels])));

@@ -1,5 +1,6 @@
-// Matching an import's files to tasks by file name: the stems an export writes (duplicate names
-// get the task id appended), then each task's plain file stem. YOLO label files and PNG masks
+// Matching an import's files to tasks by file name: the stems an export writes (a shared file
+// name told apart by its folders, else the task id appended: types.ts taskStems), then each
+// task's plain file stem. YOLO label files and PNG masks
 // both name their image so.
 import type { Task } from '../../storage/types';
 import { fileStem, taskStems } from '../types';
