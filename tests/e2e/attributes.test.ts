@@ -429,6 +429,15 @@ describe('label attributes in the editor', () => {
     await owner.getByTestId('label-filter').selectOption({ label: 'vehicle: not truncated (1)' });
     await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'the image with such a vehicle');
     expect(await taskCard(owner, 'street.png').count()).toBe(1);
+    // And a second condition on the image: street.png is rainy, not a night image.
+    await owner.getByTestId('label-filter-and').click();
+    const second = owner.getByTestId('label-filter-2');
+    await second.selectOption({ label: (await second.locator('option', { hasText: /^night \(/ }).textContent())! });
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 0, 'no night image with such a vehicle');
+    await second.selectOption({ label: (await second.locator('option', { hasText: /^weather: rain \(/ }).textContent())! });
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'the rainy one');
+    expect(await taskCard(owner, 'street.png').count()).toBe(1);
+    await shot(owner, 'filter-two-conditions');
     // Back on street.png (its weather is set), nothing selected: the object list says which object
     // needs what, and the submit says what is missing.
     await ana.goto(`${srv.url}/tasks/${taskId}?token=${encodeURIComponent(anaToken)}`);

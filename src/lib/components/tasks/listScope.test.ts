@@ -13,6 +13,7 @@ describe('the list carried into the editor', () => {
     expect(describeScope({ label: NO_OBJECTS, status: null, filters: [], search: '', order: null })).toBe('no object yet');
     expect(describeScope({ label: WITHOUT + 'road', status: 'to do', filters: [], search: '', order: null })).toBe('without road · to do');
     expect(describeScope({ label: '', status: null, filters: [], search: '', order: null })).toBe('');
+    expect(describeScope({ label: ['bicycle', WITHOUT + 'road'], status: null, filters: [], search: '', order: null })).toBe('bicycle · without road'); // conditions that all hold
   });
 
   it('keeps the listed tasks in the list order, for a task it holds only; a list nothing narrows is forgotten', () => {

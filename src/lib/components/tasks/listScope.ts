@@ -17,9 +17,9 @@ const MAX_IDS = 20_000;
 const key = (projectId: string) => `tandem.scope.${projectId}`;
 
 /** What a narrowed list is called: its choices, in the page's order; '' when nothing narrows it. */
-export function describeScope(parts: { label: string; status: string | null; filters: string[]; search: string; order: string | null }): string {
-  const label = parts.label && describeLabelChoice(parts.label);
-  return [label, parts.status ?? '', ...parts.filters, parts.search ? `“${parts.search}”` : '', parts.order ?? ''].filter(Boolean).join(' · ');
+export function describeScope(parts: { label: string | readonly string[]; status: string | null; filters: string[]; search: string; order: string | null }): string {
+  const labels = (typeof parts.label === 'string' ? [parts.label] : parts.label).filter(Boolean).map(describeLabelChoice);
+  return [...labels, parts.status ?? '', ...parts.filters, parts.search ? `“${parts.search}”` : '', parts.order ?? ''].filter(Boolean).join(' · ');
 }
 
 /** Keeps the list for the editor, or forgets it (`null`, or a list nothing narrows). */
