@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { FlagTasksSchema, RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
+import { FillObjectAttributesSchema, FlagTasksSchema, RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
 import { canWriteRoom } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
@@ -22,6 +22,7 @@ import { flagTasks } from './flagTasks';
 import { tagImages } from './tagImages';
 import { exportDataset } from './export/exportDataset';
 import { readExportTaskIds } from './exportSelection';
+import { fillObjectAttributes } from './fillObjectAttributes';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -170,6 +171,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { user, project } = await ownedProject(req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, TagImagesSchema);
     sendJson(res, 200, await tagImages(storage, rooms, project, body, user.id));
+  });
+
+  // Owners fill the attribute values a label's objects lack across many tasks (values set stay).
+  router.add('POST', '/api/projects/:projectId/object-attributes', async ({ req, res, query: q, params }) => {
+    const { user, project } = await ownedProject(req, q, params.projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, FillObjectAttributesSchema);
+    sendJson(res, 200, await fillObjectAttributes(storage, rooms, project, body, user.id));
   });
 
   // Owners flag many tasks at once (the look-alikes a filter shows, as duplicates), or unflag them.

@@ -69,6 +69,19 @@ export const FlagTasksSchema = z.object({
 /** {@link FlagTasksSchema}'s type. */
 export type FlagTasks = z.infer<typeof FlagTasksSchema>;
 
+/**
+ * Body of `POST /api/projects/:id/object-attributes`: values set on every object of `label` in
+ * each task that has none for them (a required attribute added after the work began, filled with
+ * what most objects are); values people set stay.
+ */
+export const FillObjectAttributesSchema = z.object({
+  taskIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TAGGED_TASKS),
+  label: z.string().min(1).max(100),
+  values: z.record(z.string().min(1).max(60), z.union([z.boolean(), z.string().max(1000), z.number()])).refine((v) => Object.keys(v).length > 0, 'values must name at least one attribute'),
+});
+/** {@link FillObjectAttributesSchema}'s type. */
+export type FillObjectAttributes = z.infer<typeof FillObjectAttributesSchema>;
+
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */

@@ -4,7 +4,7 @@
 // change, and the export says what the editor showed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { listObjects } from '../../shared/schema/annotation';
+import { createObject, listObjects } from '../../shared/schema/annotation';
 import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -478,5 +478,40 @@ describe('label attributes in the editor', () => {
     await shot(owner, 'attributes-balance');
     const csv = await (await owner.request.get(new URL((await owner.getByTestId('analytics-csv-attributes').getAttribute('href'))!, srv.url).href)).text();
     expect(csv.split('\r\n')).toContain('vehicle,truncated,false,1,1,1,0');
+  });
+  it('the owner fills the required attribute the vehicles of the images shown lack, in one go; values set stay', async () => {
+    // Two more images with a vehicle drawn before truncated was required: one never set it, one did.
+    const add = async (name: string) => (await srv.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(320, 240), undefined, { 'content-type': 'image/png' })).body.id as string;
+    const mask = listObjects(watcher.doc)[0].mask;
+    const older = [await add('old_1.png'), await add('old_2.png')];
+    for (const [i, id] of older.entries()) {
+      const c = connectClient(srv.wsUrl, `task:${id}`, srv.adminToken);
+      await c.synced();
+      createObject(c.doc, { label: 'vehicle', mask, by: 'ana', attributes: i === 1 ? { truncated: true } : {} });
+      await waitFor(async () => ((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; labelCounts: Record<string, number> | null }>).find((t) => t.id === id)?.labelCounts?.vehicle === 1, 'the vehicle counted');
+      c.destroy();
+    }
+    const owner = await (await browser.newContext()).newPage();
+    owner.on('dialog', (d) => void d.accept());
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByLabel('Find tasks by file name').fill('old_');
+    expect(await taskCard(owner, 'old_1.png').getByTestId('task-unset-badge').getAttribute('title')).toBe('Required but not set: weather (the image); truncated on 1 vehicle');
+    await owner.getByTestId('fill-shown').selectOption({ label: 'vehicle · truncated: no (required)' });
+    await owner.getByTestId('fill-shown-done').getByText('Set truncated to no on 1 vehicle.').waitFor();
+    const truncatedOf = async (id: string) => {
+      const c = connectClient(srv.wsUrl, `task:${id}`, srv.adminToken);
+      try {
+        await c.synced();
+        return listObjects(c.doc)[0].attributes?.truncated;
+      } finally {
+        c.destroy();
+      }
+    };
+    expect([await truncatedOf(older[0]), await truncatedOf(older[1])]).toEqual([false, true]);
+    // The list reads the rows again once they follow.
+    await waitFor(async () => ((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; attributeCounts: Record<string, Record<string, Record<string, number>>> | null }>).find((t) => t.id === older[0])?.attributeCounts?.vehicle?.truncated?.false === 1, 'the row to follow');
+    // old_1 still lacks the image's weather (required too), but no longer its vehicle's truncated.
+    await waitFor(async () => (await taskCard(owner, 'old_1.png').getByTestId('task-unset-badge').getAttribute('title')) === 'Required but not set: weather (the image)', "old_1's badge to follow", 15_000);
+    await shot(owner, 'attributes-fill-shown');
   });
 });

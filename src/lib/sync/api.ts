@@ -186,7 +186,6 @@ export class Api {
   task(taskId: string) {
     return this.call('GET', `/api/tasks/${encodeURIComponent(taskId)}`, TaskInfoSchema);
   }
-  /** Sets each listed task's assignee (null unassigns); the owner's, all or nothing. */
   /** A flag on each of the tasks, or (null) their flags taken off (owners). */
   flagTasks(projectId: string, taskIds: string[], flag: { reason: string; note?: string } | null) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/flags`, z.object({ changed: z.number(), unchanged: z.number() }), { taskIds, flag });
@@ -195,6 +194,11 @@ export class Api {
   tagImages(projectId: string, taskIds: string[], values: Record<string, boolean | string | number | null>) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/image-attributes`, z.object({ changed: z.number(), unchanged: z.number() }), { taskIds, values });
   }
+  /** Attribute values on every object of `label` in the tasks that has none for them (owners). */
+  fillObjectAttributes(projectId: string, taskIds: string[], label: string, values: Record<string, boolean | string | number>) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/object-attributes`, z.object({ changed: z.number(), unchanged: z.number(), objects: z.number() }), { taskIds, label, values });
+  }
+  /** Sets each listed task's assignee (null unassigns); the owner's, all or nothing. */
   assignTasks(projectId: string, assignments: Array<{ taskId: string; userId: string | null }>) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/assignments`, z.object({ assigned: z.number() }), { assignments });
   }
