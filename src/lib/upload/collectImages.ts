@@ -17,8 +17,9 @@ export interface Collected {
   skipped: Array<{ name: string; why: string }>;
 }
 
-/** Largest archive unpacked in the browser: past it the images would all sit in the tab's memory. */
-export const MAX_ARCHIVE_BYTES = 2 * 1024 ** 3;
+/** Largest archive unpacked in the browser: its images all sit in the tab's memory until uploaded
+ *  (a folder's files are read from disk one at a time instead). */
+export const MAX_ARCHIVE_BYTES = 1024 ** 3;
 
 const TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 const NOT_IMAGE = 'not a JPEG, PNG or WebP image';
@@ -79,6 +80,8 @@ async function unpack(zip: File, zipName: string, out: Collected): Promise<void>
       }),
     );
   });
+  // Inflated here, a chunk of the file's stream at a time, so the page gets its turn between
+  // chunks (fflate's worker inflater spawns a worker per entry: slower for a thousand photos).
   unzip.register(UnzipInflate);
   try {
     const reader = zip.stream().getReader();
