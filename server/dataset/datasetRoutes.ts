@@ -24,7 +24,7 @@ import { exportDataset } from './export/exportDataset';
 import { readExportTaskIds } from './exportSelection';
 import { fillObjectAttributes } from './fillObjectAttributes';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
-import { createHistoryRecorder, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
+import { createHistoryRecorder, getImageHistory, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
 import { importArchive } from './import/importArchive';
 import { loadExportInput } from './loadExportInput';
@@ -200,6 +200,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const user = await requireUser(deps, req, q);
     const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
     sendJson(res, 200, { taskId: task.id, objects: await listTaskHistory(rooms, task.id) });
+  });
+
+  // The image's own attribute values through time (who set, changed or took back what, when).
+  router.add('GET', '/api/tasks/:taskId/image/history', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    sendJson(res, 200, { taskId: task.id, versions: await getImageHistory(rooms, task.id) });
   });
 
   router.add('GET', '/api/tasks/:taskId/objects/:objectId/history', async ({ req, res, query: q, params }) => {

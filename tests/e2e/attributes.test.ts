@@ -286,7 +286,9 @@ describe('label attributes in the editor', () => {
     expect(await image(qa).getByLabel('night').isDisabled()).toBe(true);
     // The QA lead sees on hover who set it.
     await waitFor(async () => ((await image(qa).locator('[data-attr="weather"]').getAttribute('title')) ?? '').startsWith('set by Ana'), 'who set the weather');
-    // Undo takes back her last change (night), not the weather.
+    // Undo takes back her last change (night), not the weather. (The history's state with night is
+    // recorded first: reading it records what the room has.)
+    await srv.api('GET', `/api/tasks/${taskId}/image/history`);
     await ana.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await ana.locator('canvas').first().hover();
     await ana.keyboard.press('Control+z');
@@ -294,6 +296,13 @@ describe('label attributes in the editor', () => {
     expect(readImageAttributes(watcher.doc)).toEqual({ weather: 'rain' });
     expect(await image(ana).getByLabel('night').isChecked()).toBe(false);
     await shot(ana, 'image-attributes-editor');
+    // The QA lead's History lists the image's values as they went, newest first: night taken back
+    // (an undo leaves no name behind: "someone"), before it Ana's weather and night.
+    await qa.getByTestId('image-attributes-history-toggle').click();
+    const lines = qa.getByTestId('image-attributes-history').locator('li');
+    await lines.first().waitFor();
+    expect(await lines.allTextContents()).toEqual([expect.stringMatching(/ · someone: night back to its default$/), expect.stringMatching(/ · Ana: night yes, weather rain$/)]);
+    await shot(qa, 'image-attributes-history');
     const coco = await srv.api('GET', `/api/tasks/${taskId}/export?format=coco`);
     expect(coco.body.images[0].attributes).toEqual({ weather: 'rain', night: false });
     // The task list finds the image by them (the row follows the room once edits settle).

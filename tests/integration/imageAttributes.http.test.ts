@@ -102,6 +102,9 @@ describe('image attributes', () => {
       setImageAttributes(editor.doc, { people: 4, weather: 'snow' }, undefined, annotator.userId); // as the editor writes it
       const tag = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/image-attributes`, body, token);
       const before = (await s.api('GET', `/api/tasks/${open}/export?format=coco`)).body.images[0].attributes;
+      const history = async () => (await s.api('GET', `/api/tasks/${open}/image/history`)).body.versions as Array<{ by: string; values: Record<string, unknown>; changed: string[] }>;
+      await waitFor(async () => (await history()).length === 1, "the annotator's values recorded");
+      expect((await history())[0]).toMatchObject({ by: annotator.userId, values: { people: 4, weather: 'snow' }, changed: ['people', 'weather'] });
       // Refused whole: a name the project does not define, a value its definition does not take,
       // a task of another project, someone who does not own the project.
       for (const [body, token, status] of [
@@ -126,6 +129,12 @@ describe('image attributes', () => {
       // Who set them: the owner, for the two it set; the annotator, for hers.
       const owner = (await s.api('GET', '/api/me')).body.id as string;
       expect(readImageSetBy(editor.doc)).toMatchObject({ night: { by: owner }, weather: { by: owner }, people: { by: annotator.userId } });
+      // The image's history has the owner's change after the annotator's: what changed, by whom.
+      expect((await history()).map(({ by, values, changed }) => ({ by, values, changed }))).toEqual([
+        { by: annotator.userId, values: { people: 4, weather: 'snow' }, changed: ['people', 'weather'] },
+        { by: owner, values: { people: 4, night: true }, changed: ['night', 'weather'] },
+      ]);
+      expect((await s.api('GET', `/api/tasks/${other.taskId}/image/history`, undefined, annotator.token)).status).toBe(403); // not her project
       // Sent again (a request cut short, repeated): nothing left to write.
       expect((await tag({ taskIds: [open, closed], values: { night: true, weather: null } })).body).toEqual({ changed: 0, unchanged: 2 });
 

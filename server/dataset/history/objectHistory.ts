@@ -10,6 +10,7 @@ import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { readCurrentVerdicts } from '../../analytics/readVerdicts';
 import { appendHistory, historyObjectIds, historyRoom, readHistory, recordVerdict, type HistoryEntry } from './historyDoc';
 import { recordVersions } from './recordVersions';
+import { readImageHistory, type ImageEntry } from './imageHistory';
 import { Settle } from '../settle';
 
 export interface VersionView extends HistoryEntry {
@@ -44,6 +45,17 @@ export async function getObjectHistory(live: LiveRooms, taskId: string, objectId
   history.destroy();
   if (versions.length === 0) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has no history in task ${taskId}`);
   return versions;
+}
+
+/** The image's own attribute values through time, oldest first, the current state recorded first. */
+export async function getImageHistory(live: LiveRooms, taskId: string): Promise<ImageEntry[]> {
+  await syncHistory(live, taskId);
+  const history = await loadRoomDoc(live, historyRoom(taskId));
+  try {
+    return readImageHistory(history);
+  } finally {
+    history.destroy();
+  }
 }
 
 export interface ObjectHistorySummary {

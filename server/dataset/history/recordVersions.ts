@@ -1,10 +1,12 @@
 // Compares a task document with its recorded history and appends a version for every object
-// whose state (label, mask, clicks, deletion) differs from its last recorded version.
+// whose state (label, mask, clicks, deletion) differs from its last recorded version, and one of
+// the image's own attribute values when they changed (imageHistory.ts).
 import type * as Y from 'yjs';
 import { listObjects, type AnnotationObject } from '../../../shared/schema/annotation';
 import { newId } from '../../../shared/schema/ids';
 import { attributesKey, isCurrentVersion } from '../../../shared/schema/versionState';
 import { appendHistory, historyObjectIds, readHistory, type HistoryEntry } from './historyDoc';
+import { recordImageValues } from './imageHistory';
 
 function kindOf(o: AnnotationObject, prev: HistoryEntry | undefined): HistoryEntry['kind'] {
   if (!prev || prev.kind === 'deleted') return 'created';
@@ -59,6 +61,7 @@ export function recordVersions(taskDoc: Y.Doc, history: Y.Doc, now = Date.now(),
       appendHistory(history, { ...rest, id: newId(12), at: now, kind: 'deleted', ...(withdrawn?.has(id) ? { withdrawn: true } : {}) });
       n++;
     }
+    if (recordImageValues(taskDoc, history, now)) n++;
   });
   return n;
 }

@@ -28,6 +28,9 @@ export const VersionSchema = z.object({
 export type Version = z.infer<typeof VersionSchema>;
 
 const HistorySchema = z.object({ taskId: z.string(), objectId: z.string(), versions: z.array(VersionSchema) });
+/** A recorded state of the image's own attribute values (server/dataset/history/imageHistory.ts). */
+const ImageVersionSchema = z.object({ id: z.string(), at: z.number(), by: z.string(), values: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])), changed: z.array(z.string()) });
+export type ImageVersion = z.infer<typeof ImageVersionSchema>;
 
 const GroupSchema = z.object({
   objects: z.number(),
@@ -127,6 +130,11 @@ export class ReviewApi {
   /** The recorded versions of an object, oldest first. */
   async history(taskId: string, objectId: string): Promise<Version[]> {
     return (await this.call('GET', `/api/tasks/${enc(taskId)}/objects/${enc(objectId)}/history`, HistorySchema)).versions;
+  }
+
+  /** The image's own attribute values through time, oldest first. */
+  async imageHistory(taskId: string): Promise<ImageVersion[]> {
+    return (await this.call('GET', `/api/tasks/${enc(taskId)}/image/history`, z.object({ versions: z.array(ImageVersionSchema) }))).versions;
   }
 
   /** Restores `version` (1-based); answers the new version that records the restore. */
