@@ -507,16 +507,22 @@ describe('label attributes in the editor', () => {
     expect(await taskCard(owner, 'old_1.png').getByTestId('task-unset-badge').getAttribute('title')).toBe('Required but not set: weather (the image); truncated on 1 vehicle');
     await owner.getByTestId('fill-shown').selectOption({ label: 'vehicle · truncated: no (required)' });
     await owner.getByTestId('fill-shown-done').getByText('Set truncated to no on 1 vehicle.').waitFor();
-    const truncatedOf = async (id: string) => {
+    const attrsOf = async (id: string) => {
       const c = connectClient(srv.wsUrl, `task:${id}`, srv.adminToken);
       try {
         await c.synced();
-        return listObjects(c.doc)[0].attributes?.truncated;
+        return listObjects(c.doc)[0].attributes ?? {};
       } finally {
         c.destroy();
       }
     };
-    expect([await truncatedOf(older[0]), await truncatedOf(older[1])]).toEqual([false, true]);
+    expect([(await attrsOf(older[0])).truncated, (await attrsOf(older[1])).truncated]).toEqual([false, true]);
+    // A free-text one takes a typed value: both vehicles had no plate.
+    await owner.getByTestId('fill-shown').selectOption({ label: 'vehicle · plate: type a value…' });
+    await owner.getByTestId('fill-shown-value').fill('unknown');
+    await owner.getByRole('button', { name: 'Fill', exact: true }).click();
+    await owner.getByTestId('fill-shown-done').getByText('Set plate to unknown on 2 vehicles.').waitFor();
+    expect([(await attrsOf(older[0])).plate, (await attrsOf(older[1])).plate]).toEqual(['unknown', 'unknown']);
     // The list reads the rows again once they follow.
     await waitFor(async () => ((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body as Array<{ id: string; attributeCounts: Record<string, Record<string, Record<string, number>>> | null }>).find((t) => t.id === older[0])?.attributeCounts?.vehicle?.truncated?.false === 1, 'the row to follow');
     // old_1 still lacks the image's weather (required too), but no longer its vehicle's truncated.
