@@ -3,7 +3,7 @@
 // counted apart as `unset` too) and on how many images. Class balance says how many cars a set
 // has; this says how many of them are occluded, which a detector trained on it will feel. A value
 // no object holds is listed with 0 (a select's option, a checkbox's state): what the set lacks.
-import { defaultAttributeValue, isValidAttributeValue, type AttributeSpec, type AttributeValue } from '../../shared/schema/attributes';
+import { defaultAttributeValue, isValidAttributeValue, mostFrequent, type AttributeSpec, type AttributeValue } from '../../shared/schema/attributes';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 
 export interface AttributeValueFigures {
@@ -20,8 +20,6 @@ export interface AttributeValueFigures {
   unset: number;
 }
 
-/** Most values of a text or number attribute listed (the most frequent). */
-const MAX_FREE_VALUES = 20;
 
 export function attributeFigures(tasks: ReadonlyArray<{ taskId: string; objects: AnnotationObject[] }>, labels: ReadonlyArray<{ name: string; attributes?: AttributeSpec[] }>): AttributeValueFigures[] {
   const out: AttributeValueFigures[] = [];
@@ -42,9 +40,10 @@ export function attributeFigures(tasks: ReadonlyArray<{ taskId: string; objects:
         if (!set) e.unset++;
         e.images.add(o.taskId);
       }
-      let rows = [...byValue];
-      if (spec.type === 'text' || spec.type === 'number') rows = rows.sort((a, b) => b[1].objects - a[1].objects || String(a[0]).localeCompare(String(b[0]))).slice(0, MAX_FREE_VALUES);
-      for (const [value, e] of rows) {
+      const free = spec.type === 'text' || spec.type === 'number';
+      const values = free ? mostFrequent([...byValue].map(([v, e]) => [v, e.objects])) : [...byValue.keys()];
+      for (const value of values) {
+        const e = byValue.get(value)!;
         out.push({ label, attribute: spec.name, value, objects: e.objects, share: objects.length ? e.objects / objects.length : null, images: e.images.size, unset: e.unset });
       }
     }

@@ -11,7 +11,7 @@ import type { TaskId } from '../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { createLogger } from '../logger';
 import type { Task } from '../storage/types';
-import { countLabels, countObjects, LabelCountsMirror } from './labelCounts';
+import { countObjects, LabelCountsMirror } from './labelCounts';
 
 const W = 8;
 const H = 6;
@@ -74,8 +74,8 @@ describe('objects per label, mirrored', () => {
     createObject(d, { label: 'car', mask: square(), by: 'ana' });
     createObject(d, { label: 'person', mask: square(), by: 'ana' });
     createObject(d, { label: 'person', mask: null, by: 'ana' }); // being drawn: no mask yet
-    expect(countLabels(d)).toEqual({ car: 2, person: 1 });
-    expect(countLabels(new Y.Doc())).toEqual({});
+    expect(countObjects(d).labels).toEqual({ car: 2, person: 1 });
+    expect(countObjects(new Y.Doc()).labels).toEqual({});
   });
 
   it("counts the same objects' attribute values per label, and writes when only they change", async () => {

@@ -71,7 +71,7 @@ export async function mutateRoom(rooms: LiveRooms, room: string, mutate: (doc: Y
 }
 
 /**
- * The owner's bulk writes (image attributes, flags): `mutate` on the `kind` room of each of the
+ * The owner's bulk writes (image attributes, flags, object attributes filled): `mutate` on the `kind` room of each of the
  * project's tasks, one at a time. Every id is checked to be the project's first (validation_failed,
  * nothing written); `mutate` writes only what differs, so `unchanged` counts the tasks that were so
  * already and a request cut short is finished by sending it again.

@@ -122,6 +122,7 @@ export function describeRowMissing(m: RowMissing): string {
   return parts.join('; ');
 }
 
-function plural(label: string, n: number): string {
+/** "1 car", "2 cars", "2 buses": a label counted. */
+export function plural(label: string, n: number): string {
   return n === 1 ? label : label.endsWith('s') ? `${label}es` : `${label}s`;
 }

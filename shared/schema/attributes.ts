@@ -149,3 +149,18 @@ export function coerceAttributeValue(spec: AttributeSpec, v: unknown): Attribute
   if ((spec.type === 'text' || spec.type === 'select') && typeof v === 'number') c = String(v);
   return isValidAttributeValue(spec, c) ? c : null;
 }
+
+/** Most values of a text or number attribute a list offers or reports (the most frequent). */
+export const MAX_FREE_VALUES = 20;
+
+/**
+ * The `n` most frequent of counted values (a text or number attribute's, which has no option
+ * list), most frequent first, ties by their text; the task list's choices and the analytics'
+ * attribute balance list these.
+ */
+export function mostFrequent<V extends AttributeValue>(counts: Iterable<[V, number]>, n = MAX_FREE_VALUES): V[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])))
+    .slice(0, n)
+    .map(([v]) => v);
+}

@@ -66,3 +66,8 @@ export function mentionAt(text: string, caret: number): { start: number; query: 
   if (query.length > 40 || /[\n@]/.test(query)) return null;
   return { start: at, query };
 }
+
+/** An attribute value as a person reads it: yes / no, "(empty)" for the empty text. */
+export function attributeValueText(v: boolean | string | number): string {
+  return v === true ? 'yes' : v === false ? 'no' : v === '' ? '(empty)' : String(v);
+}

@@ -3,15 +3,13 @@
 // task room). A choice carries the attribute's default, so it matches an image that never set it
 // without the project's definitions at hand (the editor's list scope has none).
 import type { AttributeSpec, AttributeValue } from '../../../../shared/schema/attributes';
-import { defaultAttributeValue, isValidAttributeValue } from '../../../../shared/schema/attributes';
+import { defaultAttributeValue, isValidAttributeValue, mostFrequent } from '../../../../shared/schema/attributes';
 import type { TaskSummary } from '../../sync/api';
 import { choiceParser } from './choiceParser';
 
 /** Prefix of a choice on an image attribute; JSON `[name, value, default]` follows. */
 export const IMAGE = '\u0000image:';
 
-/** Most values of one text or number attribute offered (the most frequent first). */
-const MAX_FREE_VALUES = 20;
 
 type Parsed = [string, AttributeValue, AttributeValue];
 
@@ -24,7 +22,7 @@ function valuesFound(tasks: readonly TaskSummary[], name: string): AttributeValu
     const v = t.imageAttributes?.[name];
     if (v !== undefined && v !== '') seen.set(v, (seen.get(v) ?? 0) + 1);
   }
-  return [...seen].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]))).slice(0, MAX_FREE_VALUES).map(([v]) => v);
+  return mostFrequent(seen);
 }
 
 export function imageChoice(name: string, value: AttributeValue, dflt: AttributeValue): string {

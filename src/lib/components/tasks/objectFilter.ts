@@ -3,7 +3,7 @@
 // (mirrored from each task room). A choice carries its label's definition, so it is matched the
 // way the editor shows the value (an object that never set it has the default) without the
 // project at hand.
-import type { AttributeSpec, AttributeValue } from '../../../../shared/schema/attributes';
+import { mostFrequent, type AttributeSpec, type AttributeValue } from '../../../../shared/schema/attributes';
 import { resolveCounts } from '../../../../shared/schema/attributeCounts';
 import type { TaskSummary } from '../../sync/api';
 import { choiceParser } from './choiceParser';
@@ -11,8 +11,6 @@ import { choiceParser } from './choiceParser';
 /** Prefix of a choice on an object attribute; JSON `[label, spec, value]` follows. */
 export const OBJECT = '\u0000object:';
 
-/** Most values of one text or number attribute offered (the most frequent first). */
-const MAX_FREE_VALUES = 20;
 
 type Parsed = [string, AttributeSpec, AttributeValue];
 
@@ -65,7 +63,7 @@ export function objectChoices(tasks: readonly TaskSummary[], labels: ReadonlyArr
           ? [true, false]
           : spec.type === 'select'
             ? spec.options
-            : [...tasksWith].filter(([v]) => v !== '').sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]))).slice(0, MAX_FREE_VALUES).map(([v]) => v);
+            : mostFrequent([...tasksWith].filter(([v]) => v !== ''));
       for (const v of values) {
         const value = objectChoice(label, spec, v);
         out.push({ value, text: `${describeObjectChoice(value)} (${tasksWith.get(v) ?? 0})`, group: 'object' });
