@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'attributes';
+export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -41,6 +41,13 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
     return table(
       ['label', 'attribute', 'value', 'objects', 'share', 'images', 'unset'],
       a.attributes.map((r) => [r.label, r.attribute, r.value, r.objects, r.share, r.images, r.unset]),
+    );
+  }
+  if (which === 'references') {
+    // Reference tasks: a row per submission scored against the answer the owner kept.
+    return table(
+      ['task_id', 'task_name', 'user_id', 'name', 'submitted_at', 'first', 'objects', 'found', 'wrong_label', 'missed', 'extra', 'mean_iou', 'quality', 'attributes_compared', 'attributes_agreed'],
+      a.references.submissions.map((r) => [r.taskId, r.taskName, r.by, r.name, iso(r.at), r.first, r.objects, r.found, r.wrongLabel, r.missed, r.extra, r.meanIou, r.quality, r.attributesCompared, r.attributesAgreed]),
     );
   }
   if (which === 'prelabels') {

@@ -19,6 +19,7 @@ import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import { attributeFigures, type AttributeValueFigures } from './attributeFigures';
+import { MATCH_IOU, type ReferenceFigures } from './referenceFigures';
 import { prelabelFigures, type PrelabelFigures } from './prelabelFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
@@ -93,6 +94,8 @@ export interface Analytics {
   prelabels: PrelabelFigures;
   /** The objects' attribute balance per label, attribute and value (attributeFigures.ts). */
   attributes: AttributeValueFigures[];
+  /** Reference tasks scored (referenceFigures.ts; filled in by loadAnalytics). */
+  references: ReferenceFigures;
 }
 
 const isMaskChange = (e: HistoryEntry) => e.kind === 'created' || e.kind === 'mask' || e.kind === 'restored';
@@ -230,6 +233,7 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
       reviewPassRate: 'objects approved at their first verdict / objects with a verdict',
       keptIou: 'approved objects: IoU of the mask as first judged (last recorded at or before the first verdict) with the mask now',
       attributes: "per label and attribute it defines: the label's objects (with a mask) showing each value as the editor shows it (never set: the default, also counted in unset), their share of the label's objects, and the images with such an object; a text or number attribute's 20 most frequent values",
+      references: `reference tasks (the owner kept the answer, the team annotates the image again): each submission's objects paired one to one with the answer's by mask IoU >= ${MATCH_IOU}, best first; found (same label), wrongLabel, missed, extra; meanIou over the found; quality = IoU summed over the found / (found + (missed + extra) / 2 + wrongLabel), panoptic quality; attributeAgreement over the found objects' and the image's values; per annotator their first submission of each task`,
       prelabels: "objects the detector made (not counted in the objects, clicks and times above; listed in objects): untouched (its mask and label), redrawn (meanIouRedrawn: its mask, the first recorded version, against the mask now), relabelled, deleted since",
     },
     project: group(made, all),
@@ -239,5 +243,6 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     threads: tasks.flatMap((t) => threadFigures(t, names)),
     prelabels: prelabelFigures(tasks),
     attributes: attributeFigures(tasks, labels),
+    references: { tasks: 0, annotators: [], submissions: [] },
   };
 }

@@ -1,5 +1,6 @@
 // Gathers the analytics inputs of a project: each task's objects, its recorded history (versions
-// and verdicts) and its current review verdicts. Reads only; nothing is recorded here.
+// and verdicts) and its current review verdicts; a reference task's answer and what each of its
+// submissions sent. Reads only; nothing is recorded here.
 import { listObjects } from '../../shared/schema/annotation';
 import { listThreads } from '../../shared/schema/review';
 import { TandemError, ErrorCode } from '../../shared/protocol/errors';
@@ -9,11 +10,16 @@ import { historyObjectIds, historyRoom, readHistory, readVerdictHistory, type Hi
 import { loadRoomDoc, type LiveRooms } from '../dataset/rooms';
 import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type VerdictEvent } from './computeAnalytics';
 import { readCurrentVerdicts } from './readVerdicts';
+import { referenceFigures, type ReferenceTaskInput } from './referenceFigures';
+import { projectReferences, readAnswer } from '../dataset/reference/markReferences';
+import { stateAt, submissions } from '../dataset/history/submissions';
 
 export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectId: ProjectId): Promise<Analytics> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const inputs: AnalyticsTaskInput[] = [];
+  const references = new Set((await projectReferences({ storage, rooms }, projectId)).map((r) => r.taskId));
+  const scored: ReferenceTaskInput[] = [];
   for (const task of await storage.meta.listTasks(projectId)) {
     const [taskDoc, reviewDoc, historyDoc] = await Promise.all([
       loadRoomDoc(rooms, `task:${task.id}`),
@@ -38,10 +44,16 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
       .map((id) => readHistory(historyDoc, id).at(-1))
       .filter((e): e is HistoryEntry => e?.kind === 'deleted');
     inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc), deleted });
+    if (references.has(task.id)) {
+      // What each submission sent: the versions recorded with its status record.
+      const sent = submissions(historyDoc).map((s) => ({ by: s.by, at: s.at, ...stateAt(historyDoc, s.recordedAt) }));
+      scored.push({ taskId: task.id, taskName: task.name, reference: await readAnswer(rooms, task.id), submissions: sent });
+    }
     taskDoc.destroy();
     reviewDoc.destroy();
     historyDoc.destroy();
   }
   const names = new Map((await storage.meta.listMembers(projectId)).map((m) => [m.userId as string, m.name]));
-  return computeAnalytics(inputs, names, project.labels);
+  const specs = (label: string) => project.labels.find((l) => l.name === label)?.attributes;
+  return { ...computeAnalytics(inputs, names, project.labels), references: referenceFigures(scored, names, specs, project.settings.imageAttributes ?? []) };
 }

@@ -1,7 +1,7 @@
 // HTTP endpoints of the dataset, history, analytics and operator-metrics work, registered on the
 // core router by server/app.ts (one call). Registered before the core's routes so that
 // `GET /api/tasks/:id/export` here (every format) answers rather than the COCO-only one.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { FillObjectAttributesSchema, FlagTasksSchema, RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
@@ -10,7 +10,7 @@ import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
 import { readBody, readJson, validate } from '../http/body';
-import { requireOwner, requireUser, type HttpDeps } from '../http/context';
+import { ownedProject, requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
 import { createMetrics, type Metrics } from '../metrics/createMetrics';
 import { bindInferenceStats } from '../metrics/inferenceStats';
@@ -30,6 +30,7 @@ import { importArchive } from './import/importArchive';
 import { loadExportInput } from './loadExportInput';
 import { Prelabeller } from './prelabel/prelabel';
 import { prelabelRoutes } from './prelabel/prelabelRoutes';
+import { referenceRoutes } from './reference/referenceRoutes';
 import { syncRooms } from './rooms';
 import { ExportFormats, ExportStatusesSchema, type ExportFormat, type ExportInput } from './types';
 
@@ -48,7 +49,7 @@ const ImportQuery = z.object({
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
-  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'attributes']).default('annotators'),
+  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'attributes', 'references']).default('annotators'),
 });
 
 const query = (q: URLSearchParams) => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));
@@ -150,46 +151,38 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, 200, { deleted: task.id, objects });
   });
 
-  /** The signed-in user, who must own the project, and the project. */
-  async function ownedProject(req: IncomingMessage, q: URLSearchParams, id: string) {
-    const user = await requireUser(deps, req, q);
-    await requireOwner(deps, user, id as ProjectId);
-    const project = await storage.meta.getProject(id as ProjectId);
-    if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
-    return { user, project };
-  }
 
   // Owners rename labels; their objects in every task follow (PUT .../labels alone would orphan them).
   router.add('POST', '/api/projects/:projectId/labels/rename', async ({ req, res, query: q, params }) => {
-    const { user, project } = await ownedProject(req, q, params.projectId);
+    const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, RenameLabelSchema);
     sendJson(res, 200, await renameLabels(storage, rooms, project, 'renames' in body ? body.renames : [body], user.id));
   });
 
   // Owners set image attributes on many tasks at once (the ones a search or filter shows).
   router.add('POST', '/api/projects/:projectId/image-attributes', async ({ req, res, query: q, params }) => {
-    const { user, project } = await ownedProject(req, q, params.projectId);
+    const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, TagImagesSchema);
     sendJson(res, 200, await tagImages(storage, rooms, project, body, user.id));
   });
 
   // Owners fill the attribute values a label's objects lack across many tasks (values set stay).
   router.add('POST', '/api/projects/:projectId/object-attributes', async ({ req, res, query: q, params }) => {
-    const { user, project } = await ownedProject(req, q, params.projectId);
+    const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, FillObjectAttributesSchema);
     sendJson(res, 200, await fillObjectAttributes(storage, rooms, project, body, user.id));
   });
 
   // Owners flag many tasks at once (the look-alikes a filter shows, as duplicates), or unflag them.
   router.add('POST', '/api/projects/:projectId/flags', async ({ req, res, query: q, params }) => {
-    const { user, project } = await ownedProject(req, q, params.projectId);
+    const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, FlagTasksSchema);
     sendJson(res, 200, await flagTasks(storage, rooms, project, body, user.id));
   });
 
   // Owners delete a whole project (`?force=true` when any task has annotations).
   router.add('DELETE', '/api/projects/:projectId', async ({ req, res, query: q, params }) => {
-    const { project } = await ownedProject(req, q, params.projectId);
+    const { project } = await ownedProject(deps, req, q, params.projectId);
     const { force } = validate(DeleteQuery, query(q));
     const out = await deleteProject({ storage, sync: deps.sync, history, log: deps.log }, project, { force: force === 'true' });
     sendJson(res, 200, { deleted: project.id, ...out });
@@ -257,5 +250,6 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     onEnded: (projectId, status) => deps.hookEvents?.prelabelled(projectId, status),
   });
   prelabelRoutes(router, deps, prelabel);
+  referenceRoutes(router, deps, { storage, rooms, history });
   return { metrics, history, prelabel };
 }

@@ -10,6 +10,7 @@ import { thumbnailKey } from '../storage/images/thumbnail';
 import type { Project, Storage, Task } from '../storage/types';
 import type { SyncServer } from '../sync/SyncServer';
 import { historyRoom } from './history/historyDoc';
+import { referenceRoom, referencesRoom } from './reference/referenceDoc';
 import type { HistoryRecorder } from './history/objectHistory';
 
 export interface DeleteTaskDeps {
@@ -48,16 +49,17 @@ export async function deleteProject(d: DeleteTaskDeps, project: Project, opts: {
   }
   await d.storage.meta.deleteProject(project.id);
   for (const t of tasks) await purgeTask(d, t);
+  await d.storage.docs.deleteRooms([referencesRoom(project.id)]);
   return { tasks: tasks.length, objects };
 }
 
-/** What a task holds beside its row: live rooms, history, stored documents, image and thumbnail. */
+/** What a task holds beside its row: live rooms, history, a reference answer, stored documents, image and thumbnail. */
 async function purgeTask(d: DeleteTaskDeps, task: Task): Promise<void> {
   const rooms = [`task:${task.id}`, `review:${task.id}`];
   await d.sync.dropRooms(rooms, CloseCode.UnknownRoom, 'the task was deleted');
   // A version still waiting to be recorded is written now, then deleted with the rest.
   await d.history.flush();
-  await d.storage.docs.deleteRooms([...rooms, historyRoom(task.id)]);
+  await d.storage.docs.deleteRooms([...rooms, historyRoom(task.id), referenceRoom(task.id)]);
   for (const key of [task.imageKey, thumbnailKey(task.imageKey)]) {
     await d.storage.images.delete(key).catch((err: unknown) => d.log.warn({ err, key }, 'could not delete an image of a deleted task'));
   }

@@ -7,7 +7,7 @@ import type { Auth } from '../auth/types';
 import type { Config } from '../config';
 import type { InferenceService } from '../inference/index';
 import type { Logger } from '../logger';
-import type { Storage, User } from '../storage/types';
+import type { Project, Storage, User } from '../storage/types';
 import type { SyncServer } from '../sync/SyncServer';
 import type { WebhookEvents } from '../webhooks/events';
 
@@ -53,4 +53,13 @@ export async function requireOwner(deps: HttpDeps, user: User, projectId: Projec
   const role = await deps.auth.projectRole(user, projectId);
   if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may do this');
   return role;
+}
+
+/** The signed-in user, who must own the project, and the project (`not_found` when it is gone). */
+export async function ownedProject(deps: HttpDeps, req: IncomingMessage, query: URLSearchParams, id: string): Promise<{ user: User; project: Project }> {
+  const user = await requireUser(deps, req, query);
+  await requireOwner(deps, user, id as ProjectId);
+  const project = await deps.storage.meta.getProject(id as ProjectId);
+  if (!project) throw new TandemError(ErrorCode.NotFound, 'project not found');
+  return { user, project };
 }

@@ -82,6 +82,19 @@ export const FillObjectAttributesSchema = z.object({
 /** {@link FillObjectAttributesSchema}'s type. */
 export type FillObjectAttributes = z.infer<typeof FillObjectAttributesSchema>;
 
+/**
+ * Body of `POST /api/projects/:id/references` (the tasks become reference tasks: what each holds
+ * now is kept as the answer, the image goes back to the team as new work) and of
+ * `POST /api/projects/:id/references/remove` (taken off the list; `restore`: the answer put back as
+ * the task's annotation, replacing what the team drew).
+ */
+export const ReferenceTasksSchema = z.object({
+  taskIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TAGGED_TASKS),
+  restore: z.boolean().optional(),
+});
+/** {@link ReferenceTasksSchema}'s type. */
+export type ReferenceTasks = z.infer<typeof ReferenceTasksSchema>;
+
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */

@@ -10,6 +10,8 @@ import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { readCurrentVerdicts } from '../../analytics/readVerdicts';
 import { appendHistory, historyObjectIds, historyRoom, readHistory, recordVerdict, type HistoryEntry } from './historyDoc';
 import { recordVersions } from './recordVersions';
+import { recordStatus } from './submissions';
+import { readTaskStatus } from '../../../shared/schema/review';
 import { readImageHistory, type ImageEntry } from './imageHistory';
 import { Settle } from '../settle';
 
@@ -24,8 +26,11 @@ export async function syncHistory(live: LiveRooms, taskId: string, opts: { withd
   const reviewDoc = await loadRoomDoc(live, `review:${taskId}`);
   try {
     await mutateRoom(live, historyRoom(taskId), (history) => {
+      const now = Date.now();
       history.transact(() => {
-        recordVersions(taskDoc, history, Date.now(), opts.withdrawn);
+        recordVersions(taskDoc, history, now, opts.withdrawn);
+        // With the versions of the same moment: the state a submission sent (submissions.ts).
+        recordStatus(history, readTaskStatus(reviewDoc), now);
         // The review doc keeps only the current verdict; recording each one seen keeps the
         // sequence (first verdict, verdicts after corrections) that analytics needs.
         for (const [objectId, v] of readCurrentVerdicts(reviewDoc)) recordVerdict(history, objectId, v);

@@ -1,19 +1,20 @@
 // The project page's on/off task filters beyond status: each narrows the list to the tasks that
 // need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
-// changes requested, open comments, an image that looks like an earlier one, a required attribute unset). Shown only while some task matches (or the filter is on).
+// changes requested, open comments, an image that looks like an earlier one, a required attribute unset, a reference task). Shown only while some task matches (or the filter is on).
 import type { TaskSummary } from '../sync/api';
 
 export interface TaskFilter {
   /** Also the button's test id: `filter-<key>`. */
-  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like' | 'unset';
+  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like' | 'unset' | 'reference';
   label: string;
   title: string;
   test: (t: TaskSummary) => boolean;
 }
 
 /** The filters for member `me` (user id) called `myName` (how @mentions spell them); `unset` says
- *  how many required attributes a task leaves unset (the project's definitions applied to its row). */
-export function taskFilters(me: string | null, myName: string | null, unset: (t: TaskSummary) => number = () => 0): TaskFilter[] {
+ *  how many required attributes a task leaves unset (the project's definitions applied to its row);
+ *  `reference`: whether it is a reference task (the owner's list). */
+export function taskFilters(me: string | null, myName: string | null, unset: (t: TaskSummary) => number = () => 0, reference: (t: TaskSummary) => boolean = () => false): TaskFilter[] {
   return [
     { key: 'mine', label: 'Assigned to me', title: 'The tasks the owner assigned to you', test: (t) => !!me && t.assignee === me },
     { key: 'flagged', label: 'Flagged', title: 'Images someone flagged (blurry, not relevant…): the queue passes over them', test: (t) => !!t.flag },
@@ -21,6 +22,7 @@ export function taskFilters(me: string | null, myName: string | null, unset: (t:
     { key: 'comments', label: 'Open comments', title: 'Comment threads nobody has resolved yet', test: (t) => t.openThreads > 0 },
     { key: 'mentions', label: 'Mentions me', title: 'An open comment thread @mentions you', test: (t) => !!myName && t.mentioned.includes(myName) },
     { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded, resized or mirrored, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
+    { key: 'reference', label: 'Reference', title: 'Reference tasks: the answer is kept apart and each submission is scored against it in Analytics', test: reference },
     { key: 'unset', label: 'Required unset', title: 'Images someone has begun where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported without it)', test: (t) => unset(t) > 0 },
   ];
 }

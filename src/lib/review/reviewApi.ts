@@ -65,6 +65,9 @@ export type ObjectFigures = z.infer<typeof ObjectFiguresSchema>;
 
 const PrelabelCountsSchema = z.object({ added: z.number(), untouched: z.number(), redrawn: z.number(), relabelled: z.number(), deleted: z.number(), meanIouRedrawn: z.number().nullable() });
 
+/** A submission's or an annotator's tally against reference tasks (server/analytics/referenceFigures.ts). */
+const ReferenceTallySchema = z.object({ objects: z.number(), found: z.number(), wrongLabel: z.number(), missed: z.number(), extra: z.number(), attributesCompared: z.number(), attributesAgreed: z.number() });
+
 /** GET /api/projects/:id/analytics (server/analytics/computeAnalytics.ts). */
 export const AnalyticsSchema = z.object({
   definitions: z.record(z.string(), z.string()),
@@ -79,6 +82,9 @@ export const AnalyticsSchema = z.object({
   attributes: z
     .array(z.object({ label: z.string(), attribute: z.string(), value: z.union([z.boolean(), z.string(), z.number()]), objects: z.number(), share: z.number().nullable(), images: z.number(), unset: z.number() }))
     .default([]),
+  references: z
+    .object({ tasks: z.number(), annotators: z.array(ReferenceTallySchema.extend({ userId: z.string(), name: z.string(), tasks: z.number(), meanIou: z.number().nullable(), quality: z.number().nullable(), attributeAgreement: z.number().nullable() })), submissions: z.array(ReferenceTallySchema.extend({ taskId: z.string(), taskName: z.string(), by: z.string(), name: z.string(), at: z.number(), first: z.boolean(), meanIou: z.number().nullable(), quality: z.number().nullable() })) })
+    .default({ tasks: 0, annotators: [], submissions: [] }),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
 
@@ -159,7 +165,7 @@ export class ReviewApi {
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
   // in the query (the server accepts it there for these read-only routes).
 
-  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' = 'annotators'): string {
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references' = 'annotators'): string {
     return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
   }
 

@@ -198,6 +198,18 @@ export class Api {
   fillObjectAttributes(projectId: string, taskIds: string[], label: string, values: Record<string, boolean | string | number>) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/object-attributes`, z.object({ changed: z.number(), unchanged: z.number(), objects: z.number() }), { taskIds, label, values });
   }
+  /** The project's reference tasks (owners). */
+  references(projectId: string) {
+    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/references`, z.object({ references: z.array(z.object({ taskId: z.string(), by: z.string(), at: z.number(), objects: z.number() })) }));
+  }
+  /** Makes the tasks reference tasks: what each holds is kept as the answer, the image goes back cleared (owners). */
+  markReferences(projectId: string, taskIds: string[]) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/references`, z.object({ marked: z.number(), already: z.number(), objects: z.number() }), { taskIds });
+  }
+  /** Takes the tasks off the reference list; `restore`: each answer put back as the task's annotation (owners). */
+  unmarkReferences(projectId: string, taskIds: string[], restore: boolean) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/references/remove`, z.object({ unmarked: z.number(), restored: z.number() }), { taskIds, restore });
+  }
   /** Sets each listed task's assignee (null unassigns); the owner's, all or nothing. */
   assignTasks(projectId: string, assignments: Array<{ taskId: string; userId: string | null }>) {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/assignments`, z.object({ assigned: z.number() }), { assignments });

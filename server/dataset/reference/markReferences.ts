@@ -1,0 +1,133 @@
+// The owner makes tasks reference tasks, or takes them back. Marking one keeps what it holds now
+// (its objects and the image's values, the answer the owner checked) in its reference document, then
+// hands the image back to the team as new work: objects and values cleared, verdicts cleared,
+// status "todo", its recorded history deleted (restoring an old version would show the answer).
+// Annotators see an ordinary task; each time one sends it on, analytics scores what they sent.
+// Taking it back drops the answer, or (`restore`) puts it back as the task's annotation.
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import { createObject, deleteObject, listObjects, objectsMap } from '../../../shared/schema/annotation';
+import type { ObjectId } from '../../../shared/schema/ids';
+import { imageMap, readImageAttributes, setImageAttributes } from '../../../shared/schema/imageAttributes';
+import { ServerOrigin } from '../../../shared/schema/origins';
+import { setTaskStatus, verdictsMap } from '../../../shared/schema/review';
+import type { Project, Storage } from '../../storage/types';
+import { historyRoom } from '../history/historyDoc';
+import type { HistoryRecorder } from '../history/objectHistory';
+import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+import { listReferences, readReference, referenceRoom, referencesRoom, setListed, writeReference, type Reference, type ReferenceInfo } from './referenceDoc';
+
+export interface ReferenceDeps {
+  storage: Storage;
+  rooms: LiveRooms;
+  history: HistoryRecorder;
+}
+
+/** The project's reference tasks (those whose task still exists). */
+export async function projectReferences(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, projectId: string): Promise<ReferenceInfo[]> {
+  const doc = await loadRoomDoc(d.rooms, referencesRoom(projectId));
+  try {
+    const tasks = new Set((await d.storage.meta.listTasks(projectId as never)).map((t) => t.id as string));
+    return listReferences(doc).filter((r) => tasks.has(r.taskId));
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** The ids checked to be the project's tasks; throws validation_failed naming the first stranger. */
+async function checkIds(d: ReferenceDeps, project: Project, taskIds: readonly string[]): Promise<string[]> {
+  const ids = [...new Set(taskIds)];
+  const mine = new Set((await d.storage.meta.listTasks(project.id)).map((t) => t.id as string));
+  const stranger = ids.find((id) => !mine.has(id));
+  if (stranger !== undefined) throw new TandemError(ErrorCode.ValidationFailed, `task ${stranger} is not in this project`);
+  return ids;
+}
+
+/** What the task holds now, as a reference. */
+async function currentAnswer(rooms: LiveRooms, taskId: string): Promise<Reference> {
+  const doc = await loadRoomDoc(rooms, `task:${taskId}`);
+  try {
+    const objects = listObjects(doc)
+      .filter((o) => o.mask)
+      .map((o) => ({ id: o.id as string, label: o.label, mask: o.mask!, attributes: o.attributes ?? {} }));
+    return { objects, image: readImageAttributes(doc) };
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Replaces the task's objects and image values with `answer` (none: cleared). */
+async function putAnswer(rooms: LiveRooms, taskId: string, answer: Reference, by: string): Promise<void> {
+  await mutateRoom(rooms, `task:${taskId}`, (doc) => {
+    doc.transact(() => {
+      for (const id of [...objectsMap(doc).keys()]) deleteObject(doc, id as ObjectId, ServerOrigin);
+      const names = [...imageMap(doc).keys()];
+      setImageAttributes(doc, { ...Object.fromEntries(names.map((k) => [k, null])), ...answer.image }, ServerOrigin, by);
+      for (const o of answer.objects) createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'reference' }, ServerOrigin);
+    }, ServerOrigin);
+  });
+}
+
+/**
+ * Makes the tasks reference tasks. Checked whole first; a task that is one already is left as it
+ * is (`already`): marking again would take the team's work for the answer.
+ */
+export async function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
+  const ids = await checkIds(d, project, taskIds);
+  const listed = new Set((await projectReferences(d, project.id)).map((r) => r.taskId));
+  let marked = 0;
+  let objects = 0;
+  for (const id of ids) {
+    if (listed.has(id)) continue;
+    const answer = await currentAnswer(d.rooms, id);
+    // The answer stored and listed before anything is cleared: a process killed in between leaves
+    // a reference task the team can still see the answer of, never an answer lost.
+    await d.storage.docs.deleteRooms([referenceRoom(id)]);
+    await mutateRoom(d.rooms, referenceRoom(id), (doc) => writeReference(doc, answer));
+    await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { taskId: id, by, at: Date.now(), objects: answer.objects.length }));
+    await putAnswer(d.rooms, id, { objects: [], image: {} }, by);
+    await mutateRoom(d.rooms, `review:${id}`, (doc) => {
+      doc.transact(() => {
+        verdictsMap(doc).clear();
+        setTaskStatus(doc, 'todo', by);
+      }, ServerOrigin);
+    });
+    // The deletions recorded, then the history dropped: its versions are the answer.
+    await d.history.flush();
+    await d.storage.docs.deleteRooms([historyRoom(id)]);
+    marked++;
+    objects += answer.objects.length;
+  }
+  return { marked, already: ids.length - marked, objects };
+}
+
+/** Takes tasks off the reference list; `restore` puts each answer back as the task's annotation. */
+export async function unmarkReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
+  const ids = await checkIds(d, project, taskIds);
+  const listed = new Set((await projectReferences(d, project.id)).map((r) => r.taskId));
+  let unmarked = 0;
+  let restored = 0;
+  for (const id of ids) {
+    if (!listed.has(id)) continue;
+    if (restore) {
+      const doc = await loadRoomDoc(d.rooms, referenceRoom(id));
+      const answer = readReference(doc);
+      doc.destroy();
+      await putAnswer(d.rooms, id, answer, by);
+      restored++;
+    }
+    await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { taskId: id, remove: true }));
+    await d.storage.docs.deleteRooms([referenceRoom(id)]);
+    unmarked++;
+  }
+  return { unmarked, restored };
+}
+
+/** A task's answer (analytics). */
+export async function readAnswer(rooms: LiveRooms, taskId: string): Promise<Reference> {
+  const doc = await loadRoomDoc(rooms, referenceRoom(taskId));
+  try {
+    return readReference(doc);
+  } finally {
+    doc.destroy();
+  }
+}
