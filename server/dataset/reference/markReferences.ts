@@ -67,35 +67,47 @@ async function putAnswer(rooms: LiveRooms, taskId: string, answer: Reference, by
   });
 }
 
+/** Hands the task back to the team: objects and values cleared, verdicts off, status todo, history gone. */
+async function handBack(d: ReferenceDeps, taskId: string, by: string): Promise<void> {
+  await putAnswer(d.rooms, taskId, { objects: [], image: {} }, by);
+  await mutateRoom(d.rooms, `review:${taskId}`, (doc) => {
+    doc.transact(() => {
+      verdictsMap(doc).clear();
+      setTaskStatus(doc, 'todo', by);
+    }, ServerOrigin);
+  });
+  // The deletions recorded, then the history dropped: its versions are the answer.
+  await d.history.flush();
+  await d.storage.docs.deleteRooms([historyRoom(taskId)]);
+}
+
 /**
- * Makes the tasks reference tasks. Checked whole first; a task that is one already is left as it
- * is (`already`): marking again would take the team's work for the answer.
+ * Makes the tasks reference tasks. Checked whole first. A task that is one already is left as it
+ * is (`already`: marking again would take the team's work for the answer), unless its marking was
+ * cut short before the task was handed back: that is finished.
  */
 export async function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
   const ids = await checkIds(d, project, taskIds);
-  const listed = new Set((await projectReferences(d, project.id)).map((r) => r.taskId));
+  const listed = new Map((await projectReferences(d, project.id)).map((r) => [r.taskId, r]));
   let marked = 0;
   let objects = 0;
   for (const id of ids) {
-    if (listed.has(id)) continue;
-    const answer = await currentAnswer(d.rooms, id);
-    // The answer stored and listed before anything is cleared: a process killed in between leaves
-    // a reference task the team can still see the answer of, never an answer lost.
-    await d.storage.docs.deleteRooms([referenceRoom(id)]);
-    await mutateRoom(d.rooms, referenceRoom(id), (doc) => writeReference(doc, answer));
-    await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { taskId: id, by, at: Date.now(), objects: answer.objects.length }));
-    await putAnswer(d.rooms, id, { objects: [], image: {} }, by);
-    await mutateRoom(d.rooms, `review:${id}`, (doc) => {
-      doc.transact(() => {
-        verdictsMap(doc).clear();
-        setTaskStatus(doc, 'todo', by);
-      }, ServerOrigin);
-    });
-    // The deletions recorded, then the history dropped: its versions are the answer.
-    await d.history.flush();
-    await d.storage.docs.deleteRooms([historyRoom(id)]);
+    const was = listed.get(id);
+    if (was?.cleared) continue;
+    let info = was;
+    if (!info) {
+      const answer = await currentAnswer(d.rooms, id);
+      // The answer stored and listed before anything is cleared: a process killed in between
+      // leaves it listed as not cleared, and the next request finishes the job; never an answer lost.
+      info = { taskId: id, by, at: Date.now(), objects: answer.objects.length, cleared: false };
+      await d.storage.docs.deleteRooms([referenceRoom(id)]);
+      await mutateRoom(d.rooms, referenceRoom(id), (doc) => writeReference(doc, answer));
+      await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, info!));
+    }
+    await handBack(d, id, by);
+    await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { ...info!, cleared: true }));
     marked++;
-    objects += answer.objects.length;
+    objects += info.objects;
   }
   return { marked, already: ids.length - marked, objects };
 }

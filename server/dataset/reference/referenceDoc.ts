@@ -15,8 +15,15 @@ export const ReferenceObjectSchema = z.object({ id: z.string(), label: z.string(
 export type ReferenceObject = z.infer<typeof ReferenceObjectSchema>;
 
 /** A reference task as the project lists it. */
-export const ReferenceInfoSchema = z.object({ taskId: z.string(), by: z.string(), at: z.number(), objects: z.number().int() });
-export type ReferenceInfo = z.infer<typeof ReferenceInfoSchema>;
+export const ReferenceInfoSchema = z.object({
+  taskId: z.string(),
+  by: z.string(),
+  at: z.number(),
+  objects: z.number().int(),
+  /** False from the answer's storing until the task is handed back cleared (a marking cut short shows). */
+  cleared: z.boolean().default(true),
+});
+export type ReferenceInfo = z.output<typeof ReferenceInfoSchema>;
 
 export interface Reference {
   objects: ReferenceObject[];
