@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashDistance, mirroredHash } from '../storage/images/imageHash';
+import { hashDistance, mirroredHash, orientedHashes, rotatedHash } from '../storage/images/imageHash';
 import { nearDuplicates } from './nearDuplicates';
 
 /** `hash` (128 bits) with the given bit positions (0 = most significant) flipped. */
@@ -34,6 +34,27 @@ describe('near duplicates by perceptual hash', () => {
     const mirrored = flip(mirroredHash(a), [5, 70, 100]); // a flipped copy, re-encoded
     expect(hashDistance(a, mirrored)).toBeGreaterThan(10);
     expect([...nearDuplicates([{ id: 'a', imageHash: a }, { id: 'other', imageHash: '0000ffff0000ffff0000ffff0000ffff' }, { id: 'm', imageHash: mirrored }])]).toEqual([['m', 'a']]);
+  });
+
+  it('marks an image that looks like an earlier one turned a quarter, a half or three quarters, or turned and mirrored', () => {
+    const a = '8f3c0a5e91d27b46a1b2c3d4e5f60718';
+    const r90 = rotatedHash(a);
+    const r180 = rotatedHash(r90);
+    const copies = [flip(r90, [3, 90]), flip(r180, [17]), flip(rotatedHash(r180), [64, 65]), flip(mirroredHash(r90), [120])];
+    for (const c of copies) expect(hashDistance(a, c)).toBeGreaterThan(10);
+    const tasks = [{ id: 'a', imageHash: a }, { id: 'other', imageHash: '0000ffff0000ffff0000ffff0000ffff' }, ...copies.map((c, i) => ({ id: `c${i}`, imageHash: c }))];
+    expect([...nearDuplicates(tasks)].sort()).toEqual([['c0', 'a'], ['c1', 'a'], ['c2', 'a'], ['c3', 'a']]);
+  });
+
+  it('turns hashes by bit tables as the hash functions do (every orientation of random hashes)', () => {
+    let seed = 3;
+    const hex = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 16).toString(16);
+    for (let n = 0; n < 50; n++) {
+      const h = Array.from({ length: 32 }, hex).join('');
+      const others = orientedHashes(h).slice(1);
+      // Each orientation alone after a far-away first task: found at distance 0, i.e. turned exactly.
+      for (const o of others) expect([...nearDuplicates([{ id: 'o', imageHash: o }, { id: 'h', imageHash: h }])]).toEqual([['h', 'o']]);
+    }
   });
 
   it('finds every pair within 10 bits however the bits spread over the pieces (against comparing every pair)', () => {

@@ -1,5 +1,5 @@
 // Which tasks' images look like an image uploaded before them (the same photo re-encoded, resized,
-// mirrored, a burst's twin frame): by perceptual hash (storage/images/imageHash.ts), at most
+// mirrored or turned, a burst's twin frame): by perceptual hash (storage/images/imageHash.ts), at most
 // NEAR_DUPLICATE_BITS of 128 apart. The task list marks the later one "looks like <earlier>" so
 // the owner can flag or delete it; an exact byte copy is refused at upload already (`ifNew`).
 //
@@ -7,10 +7,10 @@
 // disjoint pieces (pigeonhole), so each task is compared only with earlier tasks sharing a piece.
 // The task list is read often (every open project page, every 30 s) and changes rarely:
 // `nearDuplicatesCached` answers from the last result while the project's tasks and hashes are the
-// same (`npm run bench -- imageHash`, 10,000 tasks on this 2-core VM: ~40 ms computed (the image
-// and its mirror image each looked up), ~4-5 ms to
-// check; a cold process's first read ~100-180 ms).
-import { mirroredHash, NEAR_DUPLICATE_BITS } from '../storage/images/imageHash';
+// same (`npm run bench -- imageHash`, 10,000 tasks on this 2-core VM: ~80 ms computed (the image
+// in each of its eight orientations looked up), ~2-5 ms to check; a cold process's first read
+// ~100-250 ms).
+import { NEAR_DUPLICATE_BITS, orientedHashes } from '../storage/images/imageHash';
 
 /** Most earlier tasks one task is compared with (thousands of frames of a still camera share pieces). */
 const MAX_CANDIDATES = 500;
@@ -48,9 +48,37 @@ function pieces(words: Uint32Array): number[] {
 
 const wordsOf = (hash: string) => Uint32Array.from([0, 8, 16, 24].map((i) => parseInt(hash.slice(i, i + 8), 16)));
 
+const bitOf = (words: Uint32Array, b: number) => (words[b >>> 5] >>> (31 - (b & 31))) & 1;
+
+/**
+ * Each of orientedHashes' seven turns and mirrors as a table: per output bit, its source bit, and
+ * which output bits are flipped. Read off the string functions once (each is a permutation of the
+ * bits with some flipped), so the list's 10,000 hashes are turned with bit operations, not strings.
+ */
+const ORIENTATIONS = (() => {
+  const zero = '0'.repeat(32);
+  const flipped = orientedHashes(zero).slice(1).map(wordsOf);
+  const from = flipped.map(() => new Uint8Array(128));
+  for (let b = 0; b < 128; b++) {
+    const one = wordsOf(zero);
+    one[b >>> 5] |= 1 << (31 - (b & 31));
+    const moved = orientedHashes([...one].map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('')).slice(1).map(wordsOf);
+    moved.forEach((m, t) => {
+      for (let o = 0; o < 128; o++) if (bitOf(m, o) !== bitOf(flipped[t], o)) from[t][o] = b;
+    });
+  }
+  return flipped.map((mask, t) => ({ mask, from: from[t] }));
+})();
+
+function orient(words: Uint32Array, o: (typeof ORIENTATIONS)[number]): Uint32Array {
+  const out = Uint32Array.from(o.mask);
+  for (let b = 0; b < 128; b++) if (bitOf(words, o.from[b])) out[b >>> 5] ^= 1 << (31 - (b & 31));
+  return out;
+}
+
 /**
  * For each task (in the given order: upload order) whose image looks like an earlier one's, or
- * like its mirror image (left to right), the closest earlier task's id. Tasks without a hash are
+ * like it turned by quarters or mirrored left to right (orientedHashes), the closest earlier task's id. Tasks without a hash are
  * neither marked nor matched.
  */
 export function nearDuplicates(tasks: ReadonlyArray<{ id: string; imageHash?: string | null }>): Map<string, string> {
@@ -67,10 +95,10 @@ export function nearDuplicates(tasks: ReadonlyArray<{ id: string; imageHash?: st
     }
     exact.set(hash, t.id);
     const me: Hashed = { id: t.id, words: wordsOf(hash) };
-    // The image as it is, then its mirror image, each against the earlier ones (indexed as they are).
+    // The image as it is, then turned and mirrored, each against the earlier ones (indexed as they are).
     let bestId: string | null = null;
     let bestD = NEAR_DUPLICATE_BITS + 1;
-    for (const words of [me.words, wordsOf(mirroredHash(hash))]) {
+    for (const words of [me.words, ...ORIENTATIONS.map((o) => orient(me.words, o))]) {
       const keys = pieces(words);
       // A task sharing several pieces is compared again: cheaper than remembering which were.
       let looked = 0;

@@ -1,13 +1,13 @@
 // How well the perceptual hash tells "the same picture" from "another picture", on the 240 dev
 // photos beside the checkout: per edit, how many photos stay within NEAR_DUPLICATE_BITS of their
-// original or its mirror image (recall), how many pairs of different photos fall within it, as
-// they are or one mirrored (false look-alikes; the
+// original, turned or mirrored (recall), how many pairs of different photos fall within it, as
+// they are or one turned or mirrored (false look-alikes; the
 // dev set holds four photos twice under two names, which are left out), the closest such pair, and
 // what a hash costs. `npm run bench -- imageHash` (`--quick`: 60 photos).
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { hashDistance, imageHash, mirroredHash, NEAR_DUPLICATE_BITS } from '../../server/storage/images/imageHash';
+import { hashDistance, imageHash, NEAR_DUPLICATE_BITS, orientedHashes } from '../../server/storage/images/imageHash';
 import { nearDuplicates, nearDuplicatesCached } from '../../server/http/nearDuplicates';
 import type { BenchResult } from './types';
 
@@ -23,9 +23,12 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     ['cropped 8 px each side', (b, w, h) => sharp(b).extract({ left: 8, top: 8, width: w - 16, height: h - 16 }).jpeg()],
     ['PNG copy', (b) => sharp(b).png()],
     ['mirrored (left to right), JPEG', (b) => sharp(b).flop().jpeg()],
+    ['turned 90 degrees, JPEG', (b) => sharp(b).rotate(90).jpeg()],
+    ['turned 180 degrees, JPEG', (b) => sharp(b).rotate(180).jpeg()],
+    ['turned 270 degrees and mirrored, JPEG', (b) => sharp(b).rotate(270).flop().jpeg()],
   ];
-  // The mirror is found through the hash's mirror (what the task list compares too).
-  const alike = (h: string, other: string) => Math.min(hashDistance(h, other), hashDistance(mirroredHash(h), other));
+  // A mirror or a turn is found through the hash's own (what the task list compares too).
+  const alike = (h: string, other: string) => Math.min(...orientedHashes(h).map((o) => hashDistance(o, other)));
   const within = edits.map(() => 0);
   const hashes: string[] = [];
   let ms = 0;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { hashDistance, imageHash, mirroredHash, NEAR_DUPLICATE_BITS } from './imageHash';
+import { hashDistance, imageHash, mirroredHash, NEAR_DUPLICATE_BITS, orientedHashes, rotatedHash } from './imageHash';
 
 const DIR = path.resolve('../shared/datasets/dev/COCO_MVal_dev/images');
 const PHOTOS = ['airplane07_000000504000.jpg', 'apple07_000000429281.jpg', 'bicycle08_000000351530.jpg', 'car08_000000508602.jpg', 'cow07_000000219440.jpg', 'spoon08_000000066841.jpg'];
@@ -35,6 +35,22 @@ describe('perceptual image hash', () => {
       expect(hashDistance(mirroredHash(hashes[i]), flopped), name).toBeLessThanOrEqual(NEAR_DUPLICATE_BITS);
       expect(mirroredHash(mirroredHash(hashes[i]))).toBe(hashes[i]);
       for (let j = 0; j < PHOTOS.length; j++) if (j !== i) expect(hashDistance(mirroredHash(hashes[i]), hashes[j])).toBeGreaterThan(NEAR_DUPLICATE_BITS + 5);
+    }
+  });
+
+  it("knows a photo turned by quarters from its hash alone, and other photos' turns stay far", async () => {
+    const hashes = await Promise.all(PHOTOS.map((name) => imageHash(photo(name), LIMIT)));
+    for (const [i, name] of PHOTOS.entries()) {
+      let turned = hashes[i];
+      for (const angle of [90, 180, 270]) {
+        turned = rotatedHash(turned);
+        const saved = await imageHash(await sharp(photo(name)).rotate(angle).jpeg({ quality: 85 }).toBuffer(), LIMIT);
+        expect(hashDistance(hashes[i], saved), `${name} ${angle}`).toBeGreaterThan(NEAR_DUPLICATE_BITS); // not the same picture as it is
+        expect(hashDistance(turned, saved), `${name} ${angle}`).toBeLessThanOrEqual(NEAR_DUPLICATE_BITS);
+      }
+      expect(rotatedHash(turned)).toBe(hashes[i]); // four quarters: back where it was
+      expect(new Set(orientedHashes(hashes[i])).size).toBe(8);
+      for (let j = 0; j < PHOTOS.length; j++) if (j !== i) for (const o of orientedHashes(hashes[i])) expect(hashDistance(o, hashes[j])).toBeGreaterThan(NEAR_DUPLICATE_BITS);
     }
   });
 

@@ -2,7 +2,7 @@
 // frame, shrunk to a grid of grey pixels, one bit per pair of neighbours (is the first brighter):
 // 64 bits across (a 9x8 grid) and 64 down (8x9). The same photo re-encoded, resized, brightened or
 // cropped a little keeps nearly all 128; different photos differ in about half. The project's task
-// list finds an image that looks like one uploaded before, or its mirror image, by the bits that
+// list finds an image that looks like one uploaded before, turned or mirrored, by the bits that
 // differ (http/nearDuplicates.ts).
 import sharp from 'sharp';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
@@ -11,8 +11,9 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
  * Bits (of 128) that may differ between two images that look the same. Measured on the 240 dev
  * photos (`npm run bench -- imageHash`): a JPEG re-encode at quality 40, a resize to 320 px, a PNG
  * copy stay within it for 240/240, brightened by 20% 232, cropped by 8 px 228, mirrored (against
- * `mirroredHash`) 234; of the 28,676 pairs of different photos none, as they are or one mirrored,
- * the closest 20 apart.
+ * `mirroredHash`) 234, turned 90 / 180 degrees (against `rotatedHash`) 238 / 229, turned 270 and
+ * mirrored 240; of the 28,676 pairs of different photos none, as they are or one in any of the
+ * eight orientations (`orientedHashes`), the closest 13 apart (20 as they are or mirrored only).
  */
 export const NEAR_DUPLICATE_BITS = 10;
 
@@ -68,6 +69,42 @@ export function mirroredHash(hex: string): string {
     out += (row < 8 ? rev ^ 0xff : rev).toString(16).padStart(2, '0');
   }
   return out;
+}
+
+/** The hash's two 8x8 bit grids, [row][column]: across (bit x of row y: grid(x, y) > grid(x + 1, y))
+ *  and down (bit x of row y: grid(x, y) > grid(x, y + 1)). */
+function grids(hex: string): [number[][], number[][]] {
+  const rows = Array.from({ length: 16 }, (_, r) => parseInt(hex.slice(r * 2, r * 2 + 2), 16));
+  const bits = (byte: number) => Array.from({ length: 8 }, (_, x) => (byte >> (7 - x)) & 1);
+  return [rows.slice(0, 8).map(bits), rows.slice(8).map(bits)];
+}
+
+function fromGrids(across: number[][], down: number[][]): string {
+  return [...across, ...down].map((row) => row.reduce((b, bit) => (b << 1) | bit, 0).toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The hash of the image turned 90 degrees clockwise, from the hash alone. The image is squeezed to
+ * a square before the grids are taken, so turning commutes with it: the turned image's across
+ * grid (9x8) is the original's down grid (8x9) turned, and its down grid the original's across
+ * grid. Across, the turned pair (x, x+1) of row y is the original's down pair (column y, rows
+ * 8-x and 7-x), the other way round: the down bit (y, 7-x) flipped. Down, the turned pair (y, y+1)
+ * of column x is the original's across pair (row 7-x, columns y and y+1): the across bit (y, 7-x).
+ * So a photo saved turned (a scan fed sideways, a phone that lost its EXIF tag) is found too.
+ */
+export function rotatedHash(hex: string): string {
+  const [a, d] = grids(hex);
+  const across = Array.from({ length: 8 }, (_, y) => Array.from({ length: 8 }, (_, x) => 1 - d[7 - x][y]));
+  const down = Array.from({ length: 8 }, (_, y) => Array.from({ length: 8 }, (_, x) => a[7 - x][y]));
+  return fromGrids(across, down);
+}
+
+/** The hashes of the image as it is, turned 90, 180 and 270 degrees clockwise, and each of those
+ *  mirrored left to right: every way a copy of it may have been saved (as it is first). */
+export function orientedHashes(hex: string): string[] {
+  const turns = [hex];
+  for (let i = 0; i < 3; i++) turns.push(rotatedHash(turns[i]));
+  return [...turns, ...turns.map(mirroredHash)];
 }
 
 /** How many bits two hashes (of the same length) differ in. */
