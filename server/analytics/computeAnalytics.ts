@@ -19,7 +19,8 @@ import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
 import type { AttributeSpec } from '../../shared/schema/attributes';
 import { attributeFigures, type AttributeValueFigures } from './attributeFigures';
-import { MATCH_IOU, type ReferenceFigures } from './referenceFigures';
+import { MATCH_IOU } from '../../shared/schema/referenceScore';
+import type { ReferenceFigures } from './referenceFigures';
 import { prelabelFigures, type PrelabelFigures } from './prelabelFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
@@ -243,6 +244,6 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     threads: tasks.flatMap((t) => threadFigures(t, names)),
     prelabels: prelabelFigures(tasks),
     attributes: attributeFigures(tasks, labels),
-    references: { tasks: 0, annotators: [], submissions: [] },
+    references: { tasks: 0, byLabel: [], annotators: [], submissions: [] },
   };
 }

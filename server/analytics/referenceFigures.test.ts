@@ -3,7 +3,8 @@ import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
 import { appendHistory } from '../dataset/history/historyDoc';
 import { recordStatus, stateAt, submissions } from '../dataset/history/submissions';
-import { referenceFigures, scoreSubmission, type ScoredObject } from './referenceFigures';
+import { scoreSubmission, type ScoredObject } from '../../shared/schema/referenceScore';
+import { referenceFigures } from './referenceFigures';
 
 const W = 40;
 const H = 30;
@@ -67,6 +68,19 @@ describe('scoring a submission against the reference', () => {
       ['u2', 1, 0, 2, 0],
     ]);
     expect(f.annotators[0].attributeAgreement).toBe(1); // colour and occluded on each found car
+    // Per label, over the first submissions: 6 cars in the answers, 3 found, 3 missed.
+    expect(f.byLabel).toEqual([{ label: 'car', objects: 6, found: 3, wrongLabel: 0, missed: 3, extra: 0, meanIou: 1 }]);
+  });
+
+  it("tells per label what the team gets wrong: the answer's label for a miss or a wrong label, the sent one for an extra", () => {
+    const reference = { objects: [obj('car', rect(0, 0, 10, 10)), obj('person', rect(20, 0, 30, 10))], image: {} };
+    const sent = { objects: [obj('car', rect(0, 0, 10, 9)), obj('truck', rect(20, 0, 30, 10)), obj('bike', rect(30, 20, 40, 30))], image: {} };
+    const f = referenceFigures([{ taskId: 't', taskName: 'a.jpg', reference, submissions: [{ by: 'u1', at: 1, ...sent }] }], new Map(), specs);
+    expect(f.byLabel.map((l) => [l.label, l.objects, l.found, l.wrongLabel, l.missed, l.extra, l.meanIou])).toEqual([
+      ['car', 1, 1, 0, 0, 0, 0.9],
+      ['person', 1, 0, 1, 0, 0, null],
+      ['bike', 0, 0, 0, 0, 1, null],
+    ]);
   });
 
   it('has no quality where there was nothing to find and nothing was drawn', () => {

@@ -9,7 +9,7 @@ import { setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient } from '../helpers/yclient';
-import { launch, shot, waitFor } from './browser';
+import { launch, openTask, shot, waitFor } from './browser';
 
 const W = 160;
 const H = 120;
@@ -92,8 +92,26 @@ describe('reference tasks on the project page', () => {
     await row.waitFor();
     const cells = (await row.locator('td').allTextContents()).map((s) => s.trim());
     expect(cells).toEqual(['Ana', '1', '1 of 1', '0', '0', '0', '0.875', '0.875', '–']);
+    expect((await owner.getByTestId('reference-labels').locator('tbody td').allTextContents()).map((s) => s.trim())).toEqual(['car', '1', '1 100%', '0', '0', '0', '0.875']);
     expect(await owner.getByTestId('analytics-csv-references').count()).toBe(1);
     await owner.getByTestId('analytics-references').scrollIntoViewIfNeeded();
     await shot(owner, 'references-2-analytics');
+  });
+
+  it('the owner opens it in the editor: scored live against the answer, which can be laid over the image', async () => {
+    const page = await openTask(await browser.newContext(), srv.url, gold, srv.adminToken);
+    const score = page.getByTestId('reference-score');
+    await score.waitFor();
+    expect((await score.textContent())?.replace(/\s+/g, ' ').trim()).toBe('Found 1 of 1 · 0 missed · 0 extra · quality 0.88');
+    await page.getByTestId('reference-compare').click();
+    await shot(page, 'references-3-editor');
+    // Her car deleted: the answer's car is missed now.
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
+    await waitFor(async () => (await score.textContent())?.includes('Found 0 of 1 · 1 missed') ?? false, 'the score to follow the edit');
+    // The annotator's editor says nothing of it.
+    const hers = await openTask(await browser.newContext(), srv.url, gold, ana.token);
+    await hers.getByTestId('review-panel').waitFor();
+    expect(await hers.getByTestId('reference-answer').count()).toBe(0);
   });
 });

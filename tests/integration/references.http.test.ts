@@ -62,8 +62,14 @@ describe('reference tasks', () => {
     owner.destroy();
     const listed = await s.api('GET', `/api/projects/${projectId}/references`);
     expect(listed.body.references).toMatchObject([{ taskId: ids[0], objects: 2 }]);
-    // Not for annotators: neither the list, nor the answer through the task's history.
+    // The answer, for the owner (and QA leads) to compare in the editor.
+    const answer = await s.api('GET', `/api/tasks/${ids[0]}/reference`);
+    expect(answer.body).toMatchObject({ taskId: ids[0], objects: 2, image: { weather: 'rain' } });
+    expect(answer.body.answer.map((o: { label: string; attributes: object }) => [o.label, o.attributes]).sort()).toEqual([['car', { occluded: true }], ['person', {}]]);
+    expect((await s.api('GET', `/api/tasks/${ids[1]}/reference`)).body.error).toMatchObject({ code: 'not_found', message: 'b.png is not a reference task' });
+    // Not for annotators: neither the list, nor the answer, nor the answer through the task's history.
     expect((await s.api('GET', `/api/projects/${projectId}/references`, undefined, ana.token)).status).toBe(403);
+    expect((await s.api('GET', `/api/tasks/${ids[0]}/reference`, undefined, ana.token)).status).toBe(403);
     expect((await s.api('GET', `/api/tasks/${ids[0]}/history`, undefined, ana.token)).body.objects).toEqual([]);
     // Marked again: left as it is (the team's work is not the answer).
     expect((await s.api('POST', `/api/projects/${projectId}/references`, { taskIds: [ids[0]] })).body).toEqual({ marked: 0, already: 1, objects: 0 });

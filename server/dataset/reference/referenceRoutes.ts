@@ -1,10 +1,13 @@
-// HTTP endpoints of reference tasks, owner only (an annotator must not learn which images are
-// checked, nor see an answer): the list, marking tasks, taking them off.
+// HTTP endpoints of reference tasks (an annotator must not learn which images are checked, nor see
+// an answer): the list, marking tasks and taking them off, the owner's; a task's answer, for the
+// owner and QA leads (who see the scores in the analytics already), to compare in the editor.
 import { ReferenceTasksSchema } from '../../../shared/protocol/http';
 import { readJson } from '../../http/body';
-import { ownedProject, type HttpDeps } from '../../http/context';
+import { ownedProject, requireUser, type HttpDeps } from '../../http/context';
+import type { TaskId } from '../../../shared/schema/ids';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { sendJson, type Router } from '../../http/router';
-import { markReferences, projectReferences, unmarkReferences, type ReferenceDeps } from './markReferences';
+import { markReferences, projectReferences, readAnswer, unmarkReferences, type ReferenceDeps } from './markReferences';
 
 export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps): void {
   router.add('GET', '/api/projects/:projectId/references', async ({ req, res, query: q, params }) => {
@@ -22,5 +25,15 @@ export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps
     const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, ReferenceTasksSchema);
     sendJson(res, 200, await unmarkReferences(d, project, body.taskIds, user.id, body.restore === true));
+  });
+
+  router.add('GET', '/api/tasks/:taskId/reference', async ({ req, res, query: q, params }) => {
+    const user = await requireUser(deps, req, q);
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    if (role !== 'owner' && role !== 'qa') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see a reference answer`);
+    const info = (await projectReferences(d, task.projectId)).find((r) => r.taskId === task.id);
+    if (!info) throw new TandemError(ErrorCode.NotFound, `${task.name} is not a reference task`);
+    const answer = await readAnswer(d.rooms, task.id);
+    sendJson(res, 200, { ...info, answer: answer.objects, image: answer.image });
   });
 }

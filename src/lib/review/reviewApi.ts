@@ -3,6 +3,7 @@
 // UI never trusts network JSON); errors become ApiError with the server's `{code, message}`.
 import { z } from 'zod';
 import { AttributeValuesSchema } from '../../../shared/schema/attributes';
+import { RleSchema } from '../../../shared/codecs/rle';
 import { ApiError, readAnswer } from '../sync/api';
 
 const ClickSchema = z.object({ x: z.number(), y: z.number(), positive: z.boolean(), by: z.string(), at: z.number() });
@@ -83,10 +84,20 @@ export const AnalyticsSchema = z.object({
     .array(z.object({ label: z.string(), attribute: z.string(), value: z.union([z.boolean(), z.string(), z.number()]), objects: z.number(), share: z.number().nullable(), images: z.number(), unset: z.number() }))
     .default([]),
   references: z
-    .object({ tasks: z.number(), annotators: z.array(ReferenceTallySchema.extend({ userId: z.string(), name: z.string(), tasks: z.number(), meanIou: z.number().nullable(), quality: z.number().nullable(), attributeAgreement: z.number().nullable() })), submissions: z.array(ReferenceTallySchema.extend({ taskId: z.string(), taskName: z.string(), by: z.string(), name: z.string(), at: z.number(), first: z.boolean(), meanIou: z.number().nullable(), quality: z.number().nullable() })) })
-    .default({ tasks: 0, annotators: [], submissions: [] }),
+    .object({ tasks: z.number(), byLabel: z.array(z.object({ label: z.string(), objects: z.number(), found: z.number(), wrongLabel: z.number(), missed: z.number(), extra: z.number(), meanIou: z.number().nullable() })).default([]), annotators: z.array(ReferenceTallySchema.extend({ userId: z.string(), name: z.string(), tasks: z.number(), meanIou: z.number().nullable(), quality: z.number().nullable(), attributeAgreement: z.number().nullable() })), submissions: z.array(ReferenceTallySchema.extend({ taskId: z.string(), taskName: z.string(), by: z.string(), name: z.string(), at: z.number(), first: z.boolean(), meanIou: z.number().nullable(), quality: z.number().nullable() })) })
+    .default({ tasks: 0, byLabel: [], annotators: [], submissions: [] }),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
+
+/** GET /api/tasks/:id/reference: the answer the owner kept for a reference task. */
+export const ReferenceAnswerSchema = z.object({
+  taskId: z.string(),
+  by: z.string(),
+  at: z.number(),
+  answer: z.array(z.object({ id: z.string(), label: z.string(), mask: RleSchema, attributes: AttributeValuesSchema })),
+  image: AttributeValuesSchema,
+});
+export type ReferenceAnswer = z.infer<typeof ReferenceAnswerSchema>;
 
 /** What POST /api/projects/:id/import answers. */
 export const ImportReportSchema = z.object({
@@ -131,6 +142,16 @@ export class ReviewApi {
       throw new ApiError(0, 'unavailable', 'The server cannot be reached.');
     }
     return readAnswer(res, path, schema);
+  }
+
+  /** A reference task's answer (owners and QA leads); null when the task is not one. */
+  async reference(taskId: string): Promise<ReferenceAnswer | null> {
+    try {
+      return await this.call('GET', `/api/tasks/${enc(taskId)}/reference`, ReferenceAnswerSchema);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'not_found') return null;
+      throw e;
+    }
   }
 
   /** The recorded versions of an object, oldest first. */
