@@ -62,6 +62,23 @@ export function setImageAttributes(doc: Y.Doc, values: Record<string, AttributeV
   }, origin);
 }
 
+/**
+ * After an undo or redo: the values it changed since `before` are marked set by `by` now (the undo
+ * put back the setter of the state it restored, or none for a value taken back, so the image's
+ * history could only say "someone"). Written with `origin`, which the undo manager must not track:
+ * the mark is not itself a step to undo.
+ */
+export function markUndoneImageValues(doc: Y.Doc, before: Readonly<Record<string, AttributeValue>>, by: string, origin: unknown): void {
+  const now = readImageAttributes(doc);
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((k) => before[k] !== now[k]);
+  if (!changed.length) return;
+  const setBy = imageSetByMap(doc);
+  const at = Date.now();
+  doc.transact(() => {
+    for (const k of changed) setBy.set(k, { by, at } satisfies ImageSetBy);
+  }, origin);
+}
+
 /** Calls `cb` after each change of the image's attributes; returns the unsubscribe. */
 export function observeImageAttributes(doc: Y.Doc, cb: () => void): () => void {
   const m = imageMap(doc);

@@ -2,7 +2,8 @@
 // per session tracking only this session's LocalOrigin, so my undo reverts my changes and never a
 // collaborator's (ignoreRemoteMapChanges stays false, as DESIGN.md decides), with a capped depth.
 import * as Y from 'yjs';
-import type { LocalOrigin } from '../../../shared/schema/origins';
+import { markUndoneImageValues, readImageAttributes } from '../../../shared/schema/imageAttributes';
+import { LocalOrigin } from '../../../shared/schema/origins';
 import { createUndoManager } from '../../../shared/schema/undo';
 
 /** Changes within this window (ms) merge into one undo step unless a new action starts. */
@@ -11,12 +12,15 @@ const CAPTURE_MS = 600;
 export class History {
   readonly manager: Y.UndoManager;
   private listeners = new Set<() => void>();
+  /** The origin of the marks an undo leaves on the image's values: the same user, not tracked. */
+  private readonly markOrigin: LocalOrigin;
 
   constructor(
-    doc: Y.Doc,
+    private readonly doc: Y.Doc,
     private readonly origin: LocalOrigin,
     maxDepth = 200,
   ) {
+    this.markOrigin = new LocalOrigin(origin.userId, `${origin.sessionId}:undo-mark`);
     this.manager = createUndoManager(doc, origin, { captureTimeout: CAPTURE_MS, maxDepth });
     const emit = () => {
       for (const cb of this.listeners) cb();
@@ -43,10 +47,16 @@ export class History {
   }
   undo(): void {
     this.manager.stopCapturing();
-    this.manager.undo();
+    this.marked(() => this.manager.undo());
   }
   redo(): void {
-    this.manager.redo();
+    this.marked(() => this.manager.redo());
+  }
+  /** Runs an undo or redo; the image values it changes are marked as set by this user now. */
+  private marked(step: () => void): void {
+    const before = readImageAttributes(this.doc);
+    step();
+    markUndoneImageValues(this.doc, before, this.origin.userId, this.markOrigin);
   }
   /** Of these ids, one whose creation (its Y item, from `itemOf`) the next undo step would undo,
    *  deleting it and everything in it; null when none. */
