@@ -4,6 +4,7 @@
 // persisted — or appends to the log and publishes on the bus). The CLI and tests without a server
 // use the storage directly.
 import * as Y from 'yjs';
+import { mapLimit } from '../../shared/async/mapLimit';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import type { Project, Storage } from '../storage/types';
 
@@ -70,9 +71,21 @@ export async function mutateRoom(rooms: LiveRooms, room: string, mutate: (doc: Y
   }
 }
 
+/** The ids, each once, checked to be the project's tasks; throws validation_failed naming the first that is not. */
+export async function projectTaskIds(storage: Pick<Storage, 'meta'>, project: Project, taskIds: readonly string[]): Promise<string[]> {
+  const ids = [...new Set(taskIds)];
+  const mine = new Set((await storage.meta.listTasks(project.id)).map((t) => t.id as string));
+  const stranger = ids.find((id) => !mine.has(id));
+  if (stranger !== undefined) throw new TandemError(ErrorCode.ValidationFailed, `task ${stranger} is not in this project`);
+  return ids;
+}
+
+/** Rooms a bulk write works on at once (`npm run bench -- bulkWrites`). */
+export const BULK_ROOMS_AT_ONCE = 16;
+
 /**
  * The owner's bulk writes (image attributes, flags, object attributes filled): `mutate` on the `kind` room of each of the
- * project's tasks, one at a time. Every id is checked to be the project's first (validation_failed,
+ * project's tasks, BULK_ROOMS_AT_ONCE at a time. Every id is checked to be the project's first (validation_failed,
  * nothing written); `mutate` writes only what differs, so `unchanged` counts the tasks that were so
  * already and a request cut short is finished by sending it again.
  */
@@ -84,11 +97,10 @@ export async function mutateTaskRooms(
   kind: 'task' | 'review',
   mutate: (doc: Y.Doc) => void,
 ): Promise<{ changed: number; unchanged: number }> {
-  const ids = [...new Set(taskIds)];
-  const mine = new Set((await storage.meta.listTasks(project.id)).map((t) => t.id as string));
-  const stranger = ids.find((id) => !mine.has(id));
-  if (stranger !== undefined) throw new TandemError(ErrorCode.ValidationFailed, `task ${stranger} is not in this project`);
-  let changed = 0;
-  for (const id of ids) if (await mutateRoom(rooms, `${kind}:${id}`, mutate)) changed++;
+  const ids = await projectTaskIds(storage, project, taskIds);
+  // Several rooms at once: each write waits for its fsync batch (a 20-50 ms window), so one at a
+  // time paid that window per task (~26 ms a task: 4 minutes for 10,000); rooms are independent.
+  const written = await mapLimit(ids, BULK_ROOMS_AT_ONCE, (id) => mutateRoom(rooms, `${kind}:${id}`, mutate));
+  const changed = written.filter(Boolean).length;
   return { changed, unchanged: ids.length - changed };
 }

@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
 import { createObject, listObjects } from '../../shared/schema/annotation';
 import { readImageAttributes, setImageAttributes } from '../../shared/schema/imageAttributes';
-import { readTaskStatus, setTaskStatus } from '../../shared/schema/review';
+import { createThread, listThreads, readTaskStatus, setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
@@ -53,6 +53,12 @@ describe('reference tasks', () => {
     createObject(owner.doc, { label: 'person', mask: rect(40, 10, 50, 40), by: 'owner' });
     setImageAttributes(owner.doc, { weather: 'rain' }, undefined, 'owner');
     await waitFor(async () => (await s.api('GET', `/api/tasks/${ids[0]}/history`)).body.objects?.length === 2, 'the owner\'s objects stored');
+    // The answer's own review: a request on the image that would tell the team what is there.
+    const ownerReview = connectClient(s.wsUrl, `review:${ids[0]}`, s.adminToken);
+    await ownerReview.synced();
+    createThread(ownerReview.doc, { objectId: null, x: 45, y: 20, by: 'owner', text: 'the person on the right is missing', request: true });
+    await waitFor(async () => (await s.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === ids[0])?.openThreads === 1, 'the thread on the task row');
+    ownerReview.destroy();
 
     const marked = await s.api('POST', `/api/projects/${projectId}/references`, { taskIds: [ids[0]] });
     expect(marked.body).toEqual({ marked: 1, already: 0, objects: 2 });
@@ -80,6 +86,7 @@ describe('reference tasks', () => {
     try {
       await Promise.all([task.synced(), review.synced()]);
       expect(readTaskStatus(review.doc)?.status).toBe('todo');
+      expect(listThreads(review.doc)).toEqual([]);
       // Nothing of the answer reaches her: the deleted objects' content is not in what she syncs.
       expect(Buffer.from(Y.encodeStateAsUpdate(task.doc)).includes('person')).toBe(false);
       createObject(task.doc, { label: 'car', mask: rect(2, 0, 22, 20), by: ana.userId }); // IoU 360/440

@@ -35,7 +35,7 @@ describe('marking reference tasks', () => {
       storage: { meta: { listTasks: async () => [{ id: 't1' }] }, docs: { deleteRooms: async (r: string[]) => rooms.drop(r) } } as unknown as Storage,
       history: { flush: async () => {} } as unknown as HistoryRecorder,
     };
-    const project = { id: 'p1' } as Project;
+    const project = { id: 'p1' } as unknown as Project;
     // The task still holds the answer (the process died before handing it back), listed as not cleared.
     await mutateRoom(rooms, 'task:t1', (doc) => {
       initTaskDoc(doc, { taskId: 't1', width: W, height: H });
@@ -49,7 +49,7 @@ describe('marking reference tasks', () => {
     expect(listObjects(task)).toEqual([]);
     expect(readTaskStatus(await loadRoomDoc(rooms, 'review:t1'))?.status).toBe('todo');
     expect((await readAnswer(rooms, 't1')).objects.map((o) => o.id)).toEqual(['a']);
-    expect(await projectReferences(d, 'p1')).toMatchObject([{ taskId: 't1', at: 1, cleared: true }]);
+    expect(await projectReferences(d, project.id)).toMatchObject([{ taskId: 't1', at: 1, cleared: true }]);
     // Now whole, marking again leaves it (and the team's work on it) alone.
     await mutateRoom(rooms, 'task:t1', (doc) => createObject(doc, { label: 'car', mask: square(10), by: 'ana' }));
     expect(await markReferences(d, project, ['t1'], 'owner')).toEqual({ marked: 0, already: 1, objects: 0 });

@@ -1,19 +1,18 @@
 // The owner makes tasks reference tasks, or takes them back. Marking one keeps what it holds now
 // (its objects and the image's values, the answer the owner checked) in its reference document, then
-// hands the image back to the team as new work: objects and values cleared, verdicts cleared,
-// status "todo", its recorded history deleted (restoring an old version would show the answer).
+// hands the image back to the team as new work: objects and values cleared, verdicts and comment
+// threads cleared, status "todo", its recorded history deleted (restoring an old version would show the answer).
 // Annotators see an ordinary task; each time one sends it on, analytics scores what they sent.
 // Taking it back drops the answer, or (`restore`) puts it back as the task's annotation.
-import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { createObject, deleteObject, listObjects, objectsMap } from '../../../shared/schema/annotation';
 import type { ObjectId } from '../../../shared/schema/ids';
 import { imageMap, readImageAttributes, setImageAttributes } from '../../../shared/schema/imageAttributes';
 import { ServerOrigin } from '../../../shared/schema/origins';
-import { setTaskStatus, verdictsMap } from '../../../shared/schema/review';
+import { setTaskStatus, threadsMap, verdictsMap } from '../../../shared/schema/review';
 import type { Project, Storage } from '../../storage/types';
 import { historyRoom } from '../history/historyDoc';
 import type { HistoryRecorder } from '../history/objectHistory';
-import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+import { loadRoomDoc, mutateRoom, projectTaskIds, type LiveRooms } from '../rooms';
 import { listReferences, readReference, referenceRoom, referencesRoom, setListed, writeReference, type Reference, type ReferenceInfo } from './referenceDoc';
 
 export interface ReferenceDeps {
@@ -23,23 +22,14 @@ export interface ReferenceDeps {
 }
 
 /** The project's reference tasks (those whose task still exists). */
-export async function projectReferences(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, projectId: string): Promise<ReferenceInfo[]> {
+export async function projectReferences(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, projectId: Project['id']): Promise<ReferenceInfo[]> {
   const doc = await loadRoomDoc(d.rooms, referencesRoom(projectId));
   try {
-    const tasks = new Set((await d.storage.meta.listTasks(projectId as never)).map((t) => t.id as string));
+    const tasks = new Set((await d.storage.meta.listTasks(projectId)).map((t) => t.id as string));
     return listReferences(doc).filter((r) => tasks.has(r.taskId));
   } finally {
     doc.destroy();
   }
-}
-
-/** The ids checked to be the project's tasks; throws validation_failed naming the first stranger. */
-async function checkIds(d: ReferenceDeps, project: Project, taskIds: readonly string[]): Promise<string[]> {
-  const ids = [...new Set(taskIds)];
-  const mine = new Set((await d.storage.meta.listTasks(project.id)).map((t) => t.id as string));
-  const stranger = ids.find((id) => !mine.has(id));
-  if (stranger !== undefined) throw new TandemError(ErrorCode.ValidationFailed, `task ${stranger} is not in this project`);
-  return ids;
 }
 
 /** What the task holds now, as a reference. */
@@ -67,12 +57,15 @@ async function putAnswer(rooms: LiveRooms, taskId: string, answer: Reference, by
   });
 }
 
-/** Hands the task back to the team: objects and values cleared, verdicts off, status todo, history gone. */
+/** Hands the task back to the team: objects and values cleared, verdicts and threads off, status todo, history gone. */
 async function handBack(d: ReferenceDeps, taskId: string, by: string): Promise<void> {
   await putAnswer(d.rooms, taskId, { objects: [], image: {} }, by);
   await mutateRoom(d.rooms, `review:${taskId}`, (doc) => {
     doc.transact(() => {
+      // The review of the answer goes with it: its verdicts, and its threads ("the car's wheel is
+      // cut off here"), which would tell the team the answer and ask them for fixes.
       verdictsMap(doc).clear();
+      threadsMap(doc).clear();
       setTaskStatus(doc, 'todo', by);
     }, ServerOrigin);
   });
@@ -87,7 +80,7 @@ async function handBack(d: ReferenceDeps, taskId: string, by: string): Promise<v
  * cut short before the task was handed back: that is finished.
  */
 export async function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
-  const ids = await checkIds(d, project, taskIds);
+  const ids = await projectTaskIds(d.storage, project, taskIds);
   const listed = new Map((await projectReferences(d, project.id)).map((r) => [r.taskId, r]));
   let marked = 0;
   let objects = 0;
@@ -114,7 +107,7 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
 
 /** Takes tasks off the reference list; `restore` puts each answer back as the task's annotation. */
 export async function unmarkReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
-  const ids = await checkIds(d, project, taskIds);
+  const ids = await projectTaskIds(d.storage, project, taskIds);
   const listed = new Set((await projectReferences(d, project.id)).map((r) => r.taskId));
   let unmarked = 0;
   let restored = 0;
