@@ -7,7 +7,8 @@ import { listObjects, setLabel } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
 import { ServerOrigin } from '../../shared/schema/origins';
 import type { Project, Storage } from '../storage/types';
-import { mutateRoom, type LiveRooms } from './rooms';
+import { mapLimit } from '../../shared/async/mapLimit';
+import { BULK_ROOMS_AT_ONCE, mutateRoom, type LiveRooms } from './rooms';
 
 export interface LabelRename {
   from: string;
@@ -35,7 +36,7 @@ export async function renameLabels(storage: Storage, rooms: LiveRooms, project: 
   await storage.meta.setProjectLabels(project.id, project.labels.map((l) => ({ ...l, name: map.get(l.name) ?? l.name })));
   let objects = 0;
   let tasks = 0;
-  for (const task of await storage.meta.listTasks(project.id)) {
+  await mapLimit(await storage.meta.listTasks(project.id), BULK_ROOMS_AT_ONCE, async (task) => {
     let here = 0;
     await mutateRoom(rooms, `task:${task.id}`, (doc) => {
       const changed = listObjects(doc).filter((o) => map.has(o.label));
@@ -44,6 +45,6 @@ export async function renameLabels(storage: Storage, rooms: LiveRooms, project: 
     });
     objects += here;
     if (here) tasks++;
-  }
+  });
   return { objects, tasks };
 }
