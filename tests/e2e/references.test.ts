@@ -94,6 +94,7 @@ describe('reference tasks on the project page', () => {
     expect(cells).toEqual(['Ana', '1', '1 of 1', '0', '0', '0', '0.875', '0.875', '–']);
     expect((await owner.getByTestId('reference-labels').locator('tbody td').allTextContents()).map((s) => s.trim())).toEqual(['car', '1', '1 100%', '0', '0', '0', '0.875']);
     expect(await owner.getByTestId('analytics-csv-references').count()).toBe(1);
+    expect(await owner.getByTestId('chart-reference-quality').textContent()).toContain('0.875');
     await owner.getByTestId('analytics-references').scrollIntoViewIfNeeded();
     await shot(owner, 'references-2-analytics');
   });
