@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeRle } from '../../shared/codecs/rle';
 import { appendHistory } from '../dataset/history/historyDoc';
 import { recordStatus, stateAt, submissions } from '../dataset/history/submissions';
 import { scoreSubmission, type ScoredObject } from '../../shared/schema/referenceScore';
 import { referenceFigures } from './referenceFigures';
+import { rectRle } from '../../tests/helpers/rectRle';
 
 const W = 40;
 const H = 30;
-const rect = (x0: number, y0: number, x1: number, y1: number) => {
-  const d = new Uint8Array(W * H);
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) d[y * W + x] = 1;
-  return encodeRle(d, W, H);
-};
+const rect = (x0: number, y0: number, x1: number, y1: number) => rectRle(W, H, x0, y0, x1, y1);
 const obj = (label: string, mask = rect(0, 0, 10, 10), attributes: ScoredObject['attributes'] = {}): ScoredObject => ({ label, mask, attributes });
 const specs = (label: string) => (label === 'car' ? [{ name: 'occluded', type: 'checkbox' as const }, { name: 'colour', type: 'select' as const, options: ['red', 'blue'], default: 'red' }] : undefined);
 

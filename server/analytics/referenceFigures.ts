@@ -34,18 +34,9 @@ export interface ReferenceAnnotatorFigures extends Tally {
   attributeAgreement: number | null;
 }
 
-/** Per label, over every annotator's first submissions: which classes the team gets wrong. */
-export interface ReferenceLabelFigures {
-  label: string;
-  /** The answer's objects of the label, and what became of them. */
-  objects: number;
-  found: number;
-  wrongLabel: number;
-  missed: number;
-  /** Objects sent with the label that are in no answer. */
-  extra: number;
-  meanIou: number | null;
-}
+/** Per label, over every annotator's first submissions: which classes the team gets wrong (the
+ *  answer's objects of the label and what became of them; `extra`: sent with it, in no answer). */
+export type ReferenceLabelFigures = Omit<LabelTally, 'iouSum'> & { meanIou: number | null };
 
 export interface ReferenceFigures {
   /** Reference tasks in the project. */

@@ -32,15 +32,7 @@ export interface Tally {
 }
 
 /** What became of the answer's objects of one label, and the objects sent with it in no answer. */
-export interface LabelTally {
-  label: string;
-  objects: number;
-  found: number;
-  wrongLabel: number;
-  missed: number;
-  extra: number;
-  iouSum: number;
-}
+export type LabelTally = Pick<Tally, 'objects' | 'found' | 'wrongLabel' | 'missed' | 'extra' | 'iouSum'> & { label: string };
 
 /** A scored side: the objects and the image's own values. */
 export interface ScoredSide {

@@ -3,21 +3,17 @@
 // say so to the owner only, and once the annotator sends it on, Analytics scores her submission.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { encodeRle } from '../../shared/codecs/rle';
 import { createObject, listObjects } from '../../shared/schema/annotation';
 import { setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { connectClient } from '../helpers/yclient';
 import { launch, openTask, shot, waitFor } from './browser';
+import { rectRle } from '../helpers/rectRle';
 
 const W = 160;
 const H = 120;
-const rect = (x0: number, y0: number, x1: number, y1: number) => {
-  const d = new Uint8Array(W * H);
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) d[y * W + x] = 1;
-  return encodeRle(d, W, H);
-};
+const rect = (x0: number, y0: number, x1: number, y1: number) => rectRle(W, H, x0, y0, x1, y1);
 
 describe('reference tasks on the project page', () => {
   let srv: TestServer;

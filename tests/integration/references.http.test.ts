@@ -5,7 +5,6 @@
 // history); taken back, it can be restored as the task's annotation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeRle } from '../../shared/codecs/rle';
 import { createObject, listObjects } from '../../shared/schema/annotation';
 import { readImageAttributes, setImageAttributes } from '../../shared/schema/imageAttributes';
 import { createThread, listThreads, readTaskStatus, setTaskStatus } from '../../shared/schema/review';
@@ -13,15 +12,11 @@ import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { connectClient } from '../helpers/yclient';
+import { rectRle } from '../helpers/rectRle';
 
 const W = 64;
 const H = 48;
-/** A filled rectangle [x0, x1) x [y0, y1). */
-const rect = (x0: number, y0: number, x1: number, y1: number) => {
-  const d = new Uint8Array(W * H);
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) d[y * W + x] = 1;
-  return encodeRle(d, W, H);
-};
+const rect = (x0: number, y0: number, x1: number, y1: number) => rectRle(W, H, x0, y0, x1, y1);
 const labels = [
   { name: 'car', color: '#3b82f6', attributes: [{ name: 'occluded', type: 'checkbox' }] },
   { name: 'person', color: '#ef4444' },
