@@ -297,11 +297,11 @@ describe('label attributes in the editor', () => {
     expect(await image(ana).getByLabel('night').isChecked()).toBe(false);
     await shot(ana, 'image-attributes-editor');
     // The QA lead's History lists the image's values as they went, newest first: night taken back
-    // (an undo leaves no name behind: "someone"), before it Ana's weather and night.
+    // by Ana's undo, before it Ana's weather and night.
     await qa.getByTestId('image-attributes-history-toggle').click();
     const lines = qa.getByTestId('image-attributes-history').locator('li');
     await lines.first().waitFor();
-    expect(await lines.allTextContents()).toEqual([expect.stringMatching(/ · someone: night back to its default$/), expect.stringMatching(/ · Ana: night yes, weather rain$/)]);
+    expect(await lines.allTextContents()).toEqual([expect.stringMatching(/ · Ana: night back to its default$/), expect.stringMatching(/ · Ana: night yes, weather rain$/)]);
     await shot(qa, 'image-attributes-history');
     const coco = await srv.api('GET', `/api/tasks/${taskId}/export?format=coco`);
     expect(coco.body.images[0].attributes).toEqual({ weather: 'rain', night: false });
