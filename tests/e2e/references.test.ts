@@ -110,5 +110,19 @@ describe('reference tasks on the project page', () => {
     const hers = await openTask(await browser.newContext(), srv.url, gold, ana.token);
     await hers.getByTestId('review-panel').waitFor();
     expect(await hers.getByTestId('reference-answer').count()).toBe(0);
+    await hers.close();
+    await page.close();
+  });
+
+  it("the owner hands it back again for another annotator's turn", async () => {
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('filter-reference').click();
+    await waitFor(async () => (await owner.getByTestId('task').count()) === 1, 'the reference task');
+    await owner.getByTestId('reference-shown').selectOption('again');
+    await owner.getByTestId('reference-shown-done').waitFor();
+    expect(await owner.getByTestId('reference-shown-done').textContent()).toBe('1 image handed back to the team.');
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === gold)?.status === 'todo', 'the task to do again');
+    // Her submission stays scored.
+    expect((await srv.api('GET', `/api/projects/${projectId}/analytics`)).body.references.submissions).toHaveLength(1);
   });
 });

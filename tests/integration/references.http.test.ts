@@ -127,6 +127,32 @@ describe('reference tasks', () => {
     }
   });
 
+  it("hands it back again for another annotator's turn: the image cleared, each scored against the same answer", async () => {
+    const again = await s.api('POST', `/api/projects/${projectId}/references/again`, { taskIds: [ids[0], ids[1]] });
+    expect(again.body).toEqual({ handedBack: 1, notReference: 1 });
+    const ben = await s.addMember(projectId, 'annotator', 'Ben');
+    const task = connectClient(s.wsUrl, `task:${ids[0]}`, ben.token);
+    const review = connectClient(s.wsUrl, `review:${ids[0]}`, ben.token);
+    try {
+      await Promise.all([task.synced(), review.synced()]);
+      expect(listObjects(task.doc)).toEqual([]);
+      expect(readTaskStatus(review.doc)?.status).toBe('todo');
+      // Ben draws both right, as a car and a truck.
+      createObject(task.doc, { label: 'car', mask: rect(0, 0, 20, 20), by: ben.userId, attributes: { occluded: true } });
+      createObject(task.doc, { label: 'car', mask: rect(40, 10, 50, 40), by: ben.userId });
+      setImageAttributes(task.doc, { weather: 'rain' }, undefined, ben.userId);
+      await waitFor(async () => (await s.api('GET', `/api/tasks/${ids[0]}/history`)).body.objects?.filter((o: { deleted: boolean }) => !o.deleted).length === 2, 'Ben\'s objects stored');
+      setTaskStatus(review.doc, 'in_review', ben.userId);
+      await waitFor(async () => (await analytics()).submissions.length === 3, 'Ben\'s submission scored');
+      const r = await analytics();
+      expect(r.submissions[2]).toMatchObject({ name: 'Ben', first: true, found: 1, wrongLabel: 1, missed: 0, extra: 0, attributesCompared: 2, attributesAgreed: 2 });
+      expect(r.annotators.map((a: { name: string; tasks: number; found: number }) => [a.name, a.tasks, a.found])).toEqual([['Ben', 1, 1], ['Ana', 1, 1]]);
+    } finally {
+      task.destroy();
+      review.destroy();
+    }
+  });
+
   it('takes a task back, restoring the answer as its annotation when asked', async () => {
     const r = await s.api('POST', `/api/projects/${projectId}/references/remove`, { taskIds: [ids[0], ids[1]], restore: true });
     expect(r.body).toEqual({ unmarked: 1, restored: 1 }); // b was never one

@@ -3,7 +3,8 @@
 // hands the image back to the team as new work: objects and values cleared, verdicts and comment
 // threads cleared, status "todo", its recorded history deleted (restoring an old version would show the answer).
 // Annotators see an ordinary task; each time one sends it on, analytics scores what they sent.
-// Taking it back drops the answer, or (`restore`) puts it back as the task's annotation.
+// Handed back again, it is another annotator's turn on the same answer. Taking it back drops the
+// answer, or (`restore`) puts it back as the task's annotation.
 import { createObject, deleteObject, listObjects, objectsMap } from '../../../shared/schema/annotation';
 import type { ObjectId } from '../../../shared/schema/ids';
 import { imageMap, readImageAttributes, setImageAttributes } from '../../../shared/schema/imageAttributes';
@@ -11,7 +12,7 @@ import { ServerOrigin } from '../../../shared/schema/origins';
 import { setTaskStatus, threadsMap, verdictsMap } from '../../../shared/schema/review';
 import type { Project, Storage } from '../../storage/types';
 import { historyRoom } from '../history/historyDoc';
-import type { HistoryRecorder } from '../history/objectHistory';
+import { syncHistory, type HistoryRecorder } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, projectTaskIds, type LiveRooms } from '../rooms';
 import { listReferences, readReference, referenceRoom, referencesRoom, setListed, writeReference, type Reference, type ReferenceInfo } from './referenceDoc';
 
@@ -57,8 +58,9 @@ async function putAnswer(rooms: LiveRooms, taskId: string, answer: Reference, by
   });
 }
 
-/** Hands the task back to the team: objects and values cleared, verdicts and threads off, status todo, history gone. */
-async function handBack(d: ReferenceDeps, taskId: string, by: string): Promise<void> {
+/** Hands the task back to the team: objects and values cleared, verdicts and threads off, status
+ *  todo, and (`dropHistory`: the answer's own versions) its recorded history gone. */
+async function handBack(d: ReferenceDeps, taskId: string, by: string, dropHistory: boolean): Promise<void> {
   await putAnswer(d.rooms, taskId, { objects: [], image: {} }, by);
   await mutateRoom(d.rooms, `review:${taskId}`, (doc) => {
     doc.transact(() => {
@@ -69,6 +71,7 @@ async function handBack(d: ReferenceDeps, taskId: string, by: string): Promise<v
       setTaskStatus(doc, 'todo', by);
     }, ServerOrigin);
   });
+  if (!dropHistory) return;
   // The deletions recorded, then the history dropped: its versions are the answer.
   await d.history.flush();
   await d.storage.docs.deleteRooms([historyRoom(taskId)]);
@@ -97,12 +100,30 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
       await mutateRoom(d.rooms, referenceRoom(id), (doc) => writeReference(doc, answer));
       await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, info!));
     }
-    await handBack(d, id, by);
+    await handBack(d, id, by, true);
     await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { ...info!, cleared: true }));
     marked++;
     objects += info.objects;
   }
   return { marked, already: ids.length - marked, objects };
+}
+
+/**
+ * Hands reference tasks back to the team again once someone has sent them on: another annotator's
+ * turn on the same image (assign it to them), scored against the same answer. What was drawn goes;
+ * its history stays (it holds the earlier submissions, which the analytics keep scoring, and none
+ * of the answer). Tasks that are not reference tasks are counted apart and left as they are.
+ */
+export async function handBackAgain(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
+  const ids = await projectTaskIds(d.storage, project, taskIds);
+  const listed = new Set((await projectReferences(d, project.id)).filter((r) => r.cleared).map((r) => r.taskId));
+  const mine = ids.filter((id) => listed.has(id));
+  for (const id of mine) {
+    // Whatever the team has in hand is recorded first, so the last submission's versions are kept.
+    await syncHistory(d.rooms, id);
+    await handBack(d, id, by, false);
+  }
+  return { handedBack: mine.length, notReference: ids.length - mine.length };
 }
 
 /** Takes tasks off the reference list; `restore` puts each answer back as the task's annotation. */

@@ -7,7 +7,7 @@ import { ownedProject, requireUser, type HttpDeps } from '../../http/context';
 import type { TaskId } from '../../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { sendJson, type Router } from '../../http/router';
-import { markReferences, projectReferences, readAnswer, unmarkReferences, type ReferenceDeps } from './markReferences';
+import { handBackAgain, markReferences, projectReferences, readAnswer, unmarkReferences, type ReferenceDeps } from './markReferences';
 
 export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps): void {
   router.add('GET', '/api/projects/:projectId/references', async ({ req, res, query: q, params }) => {
@@ -19,6 +19,12 @@ export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps
     const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, ReferenceTasksSchema);
     sendJson(res, 200, await markReferences(d, project, body.taskIds, user.id));
+  });
+
+  router.add('POST', '/api/projects/:projectId/references/again', async ({ req, res, query: q, params }) => {
+    const { user, project } = await ownedProject(deps, req, q, params.projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, ReferenceTasksSchema);
+    sendJson(res, 200, await handBackAgain(d, project, body.taskIds, user.id));
   });
 
   router.add('POST', '/api/projects/:projectId/references/remove', async ({ req, res, query: q, params }) => {

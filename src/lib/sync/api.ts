@@ -206,6 +206,10 @@ export class Api {
   markReferences(projectId: string, taskIds: string[]) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/references`, z.object({ marked: z.number(), already: z.number(), objects: z.number() }), { taskIds });
   }
+  /** Hands reference tasks back to the team again, cleared: another annotator's turn on the same answer (owners). */
+  handBackReferences(projectId: string, taskIds: string[]) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/references/again`, z.object({ handedBack: z.number(), notReference: z.number() }), { taskIds });
+  }
   /** Takes the tasks off the reference list; `restore`: each answer put back as the task's annotation (owners). */
   unmarkReferences(projectId: string, taskIds: string[], restore: boolean) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/references/remove`, z.object({ unmarked: z.number(), restored: z.number() }), { taskIds, restore });
