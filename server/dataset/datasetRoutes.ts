@@ -31,6 +31,7 @@ import { loadExportInput } from './loadExportInput';
 import { Prelabeller } from './prelabel/prelabel';
 import { prelabelRoutes } from './prelabel/prelabelRoutes';
 import { referenceRoutes } from './reference/referenceRoutes';
+import { historyVisibleFrom } from './reference/markReferences';
 import { syncRooms } from './rooms';
 import { ExportFormats, ExportStatusesSchema, type ExportFormat, type ExportInput } from './types';
 
@@ -188,30 +189,40 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, 200, { deleted: project.id, ...out });
   });
 
+  /** An object's versions, not_found for one of a reference task's earlier turns (historyVisibleFrom). */
+  async function visibleHistory(task: { id: string; projectId: ProjectId }, role: string, objectId: string) {
+    const versions = await getObjectHistory(rooms, task.id, objectId);
+    if (versions[0].at < (await historyVisibleFrom({ storage, rooms }, task, role))) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has no history in task ${task.id}`);
+    return versions;
+  }
+
   // Browsing: every object with history, deleted ones included (they are gone from the doc).
   router.add('GET', '/api/tasks/:taskId/history', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
-    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    sendJson(res, 200, { taskId: task.id, objects: await listTaskHistory(rooms, task.id) });
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    const from = await historyVisibleFrom({ storage, rooms }, task, role);
+    sendJson(res, 200, { taskId: task.id, objects: (await listTaskHistory(rooms, task.id)).filter((o) => o.firstAt >= from) });
   });
 
   // The image's own attribute values through time (who set, changed or took back what, when).
   router.add('GET', '/api/tasks/:taskId/image/history', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
-    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    sendJson(res, 200, { taskId: task.id, versions: await getImageHistory(rooms, task.id) });
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    const from = await historyVisibleFrom({ storage, rooms }, task, role);
+    sendJson(res, 200, { taskId: task.id, versions: (await getImageHistory(rooms, task.id)).filter((v) => v.at >= from) });
   });
 
   router.add('GET', '/api/tasks/:taskId/objects/:objectId/history', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
-    const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    sendJson(res, 200, { taskId: task.id, objectId: params.objectId, versions: await getObjectHistory(rooms, task.id, params.objectId) });
+    const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
+    sendJson(res, 200, { taskId: task.id, objectId: params.objectId, versions: await visibleHistory(task, role, params.objectId) });
   });
 
   router.add('POST', '/api/tasks/:taskId/objects/:objectId/restore', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
     if (!canWriteRoom(role, 'task')) throw new TandemError(ErrorCode.ReadOnly, `a ${role} cannot change masks`);
+    await visibleHistory(task, role, params.objectId);
     const { version } = await readJson(req, deps.config.limits.maxJsonBytes, RestoreBody);
     sendJson(res, 200, await restoreVersion(rooms, task.id, params.objectId, version, user.id));
   });

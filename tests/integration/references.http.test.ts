@@ -137,11 +137,20 @@ describe('reference tasks', () => {
       await Promise.all([task.synced(), review.synced()]);
       expect(listObjects(task.doc)).toEqual([]);
       expect(readTaskStatus(review.doc)?.status).toBe('todo');
+      // Ana's turn is in the history (the owner sees it), not for Ben to restore her scored work.
+      const all = (await s.api('GET', `/api/tasks/${ids[0]}/history`)).body.objects as Array<{ objectId: string; deleted: boolean }>;
+      expect(all.filter((o) => o.deleted).length).toBeGreaterThanOrEqual(2);
+      expect((await s.api('GET', `/api/tasks/${ids[0]}/history`, undefined, ben.token)).body.objects).toEqual([]);
+      expect((await s.api('GET', `/api/tasks/${ids[0]}/objects/${all[0].objectId}/history`, undefined, ben.token)).status).toBe(404);
+      expect((await s.api('POST', `/api/tasks/${ids[0]}/objects/${all[0].objectId}/restore`, { version: 1 }, ben.token)).status).toBe(404);
+      expect((await s.api('GET', `/api/tasks/${ids[0]}/image/history`, undefined, ben.token)).body.versions).toEqual([]);
       // Ben draws both right, as a car and a truck.
       createObject(task.doc, { label: 'car', mask: rect(0, 0, 20, 20), by: ben.userId, attributes: { occluded: true } });
       createObject(task.doc, { label: 'car', mask: rect(40, 10, 50, 40), by: ben.userId });
       setImageAttributes(task.doc, { weather: 'rain' }, undefined, ben.userId);
       await waitFor(async () => (await s.api('GET', `/api/tasks/${ids[0]}/history`)).body.objects?.filter((o: { deleted: boolean }) => !o.deleted).length === 2, 'Ben\'s objects stored');
+      // His own turn he sees.
+      expect((await s.api('GET', `/api/tasks/${ids[0]}/history`, undefined, ben.token)).body.objects).toHaveLength(2);
       setTaskStatus(review.doc, 'in_review', ben.userId);
       await waitFor(async () => (await analytics()).submissions.length === 3, 'Ben\'s submission scored');
       const r = await analytics();

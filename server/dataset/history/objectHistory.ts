@@ -70,6 +70,8 @@ export interface ObjectHistorySummary {
   lastKind: HistoryEntry['kind'];
   lastBy: string;
   lastAt: number;
+  /** When its first version was recorded. */
+  firstAt: number;
   /** True when the object's last recorded state is its deletion (restore brings it back). */
   deleted: boolean;
 }
@@ -84,7 +86,7 @@ export async function listTaskHistory(live: LiveRooms, taskId: string): Promise<
         const v = readHistory(history, objectId);
         const last = v[v.length - 1];
         return last
-          ? { objectId, label: last.label, versions: v.length, lastKind: last.kind, lastBy: last.by, lastAt: last.at, deleted: last.kind === 'deleted' }
+          ? { objectId, label: last.label, versions: v.length, lastKind: last.kind, lastBy: last.by, lastAt: last.at, firstAt: v[0].at, deleted: last.kind === 'deleted' }
           : null;
       })
       .filter((x): x is ObjectHistorySummary => x !== null)

@@ -116,12 +116,15 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
  */
 export async function handBackAgain(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
-  const listed = new Set((await projectReferences(d, project.id)).filter((r) => r.cleared).map((r) => r.taskId));
-  const mine = ids.filter((id) => listed.has(id));
+  const listing = new Map((await projectReferences(d, project.id)).filter((r) => r.cleared).map((r) => [r.taskId, r]));
+  const mine = ids.filter((id) => listing.has(id));
   for (const id of mine) {
     // Whatever the team has in hand is recorded first, so the last submission's versions are kept.
     await syncHistory(d.rooms, id);
     await handBack(d, id, by, false);
+    // The clearing recorded too, before the new turn begins: it belongs to the turn it ends.
+    await syncHistory(d.rooms, id);
+    await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { ...listing.get(id)!, turnAt: Date.now() }));
   }
   return { handedBack: mine.length, notReference: ids.length - mine.length };
 }
@@ -146,6 +149,17 @@ export async function unmarkReferences(d: ReferenceDeps, project: Project, taskI
     unmarked++;
   }
   return { unmarked, restored };
+}
+
+/**
+ * From when a member in `role` may see the task's recorded history: for the team on a reference
+ * task, from its current turn on (the earlier turns' objects would hand the next annotator a
+ * scored submission to restore); everything (0) for the owner and QA leads, and on other tasks.
+ */
+export async function historyVisibleFrom(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, task: { id: string; projectId: Project['id'] }, role: string): Promise<number> {
+  if (role === 'owner' || role === 'qa') return 0;
+  const info = (await projectReferences(d, task.projectId)).find((r) => r.taskId === task.id);
+  return info ? (info.turnAt ?? info.at) : 0;
 }
 
 /** A task's answer (analytics). */

@@ -22,6 +22,9 @@ export const ReferenceInfoSchema = z.object({
   objects: z.number().int(),
   /** False from the answer's storing until the task is handed back cleared (a marking cut short shows). */
   cleared: z.boolean().default(true),
+  /** When the current turn began (the marking, or the last hand-back): what was recorded before is
+   *  the earlier turns', which the one annotating now is not shown. */
+  turnAt: z.number().optional(),
 });
 export type ReferenceInfo = z.output<typeof ReferenceInfoSchema>;
 
