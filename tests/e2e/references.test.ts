@@ -1,6 +1,6 @@
 // Reference tasks from the owner's project page: the image a search shows is made a reference task
 // (its car kept as the answer, the image handed back cleared), its card and the Reference filter
-// say so to the owner only, and once the annotator sends it on, Analytics scores her submission.
+// say so to the owner and QA leads only, and once the annotator sends it on, Analytics scores her submission.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createObject, listObjects } from '../../shared/schema/annotation';
@@ -46,7 +46,7 @@ describe('reference tasks on the project page', () => {
     await srv?.close();
   });
 
-  it('the owner makes the image a search shows a reference task; only the owner sees it marked', async () => {
+  it('the owner makes the image a search shows a reference task; the owner and QA leads see it marked, annotators not', async () => {
     await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
     await owner.getByTestId('task').first().waitFor();
     await owner.getByLabel('Find tasks by file name').fill('gold');
@@ -67,6 +67,13 @@ describe('reference tasks on the project page', () => {
     expect(await hers.getByTestId('task-reference-badge').count()).toBe(0);
     expect(await hers.getByTestId('filter-reference').count()).toBe(0);
     await hers.close();
+    // A QA lead's list marks it (their analytics name it anyway).
+    const qa = await srv.addMember(projectId, 'qa', 'Quinn');
+    const lead = await (await browser.newContext()).newPage();
+    await lead.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(qa.token)}`);
+    await lead.getByTestId('task-reference-badge').waitFor();
+    expect(await lead.getByTestId('filter-reference').count()).toBe(1);
+    await lead.close();
   });
 
   it('the annotator sends it on; Analytics scores her submission against the answer', async () => {

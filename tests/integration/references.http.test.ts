@@ -68,6 +68,10 @@ describe('reference tasks', () => {
     expect(answer.body).toMatchObject({ taskId: ids[0], objects: 2, image: { weather: 'rain' } });
     expect(answer.body.answer.map((o: { label: string; attributes: object }) => [o.label, o.attributes]).sort()).toEqual([['car', { occluded: true }], ['person', {}]]);
     expect((await s.api('GET', `/api/tasks/${ids[1]}/reference`)).body.error).toMatchObject({ code: 'not_found', message: 'b.png is not a reference task' });
+    // A QA lead sees the list too (the analytics name the tasks to them already).
+    const qa = await s.addMember(projectId, 'qa', 'Quinn');
+    expect((await s.api('GET', `/api/projects/${projectId}/references`, undefined, qa.token)).body.references).toMatchObject([{ taskId: ids[0] }]);
+    expect((await s.api('POST', `/api/projects/${projectId}/references/remove`, { taskIds: [ids[0]] }, qa.token)).status).toBe(403);
     // Not for annotators: neither the list, nor the answer, nor the answer through the task's history.
     expect((await s.api('GET', `/api/projects/${projectId}/references`, undefined, ana.token)).status).toBe(403);
     expect((await s.api('GET', `/api/tasks/${ids[0]}/reference`, undefined, ana.token)).status).toBe(403);

@@ -1,18 +1,22 @@
 // HTTP endpoints of reference tasks (an annotator must not learn which images are checked, nor see
-// an answer): the list, marking tasks and taking them off, the owner's; a task's answer, for the
-// owner and QA leads (who see the scores in the analytics already), to compare in the editor.
+// an answer): marking tasks, handing them back and taking them off, the owner's; the list and a
+// task's answer, for the owner and QA leads too (who see the scores in the analytics already), to
+// find them on the project page and compare them in the editor.
 import { ReferenceTasksSchema } from '../../../shared/protocol/http';
 import { readJson } from '../../http/body';
 import { ownedProject, requireUser, type HttpDeps } from '../../http/context';
-import type { TaskId } from '../../../shared/schema/ids';
+import type { ProjectId, TaskId } from '../../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { sendJson, type Router } from '../../http/router';
 import { handBackAgain, markReferences, projectReferences, readAnswer, unmarkReferences, type ReferenceDeps } from './markReferences';
 
 export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps): void {
   router.add('GET', '/api/projects/:projectId/references', async ({ req, res, query: q, params }) => {
-    const { project } = await ownedProject(deps, req, q, params.projectId);
-    sendJson(res, 200, { references: await projectReferences(d, project.id) });
+    const user = await requireUser(deps, req, q);
+    const projectId = params.projectId as ProjectId;
+    const role = await deps.auth.projectRole(user, projectId);
+    if (role !== 'owner' && role !== 'qa') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see which tasks are reference tasks`);
+    sendJson(res, 200, { references: await projectReferences(d, projectId) });
   });
 
   router.add('POST', '/api/projects/:projectId/references', async ({ req, res, query: q, params }) => {
