@@ -11,14 +11,15 @@ import { loadRoomDoc, type LiveRooms } from '../dataset/rooms';
 import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type VerdictEvent } from './computeAnalytics';
 import { readCurrentVerdicts } from './readVerdicts';
 import { referenceFigures, type ReferenceTaskInput } from './referenceFigures';
-import { projectReferences, readAnswer } from '../dataset/reference/markReferences';
+import { readAnswer, referenceListing } from '../dataset/reference/markReferences';
 import { stateAt, submissions } from '../dataset/history/submissions';
 
 export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectId: ProjectId): Promise<Analytics> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const inputs: AnalyticsTaskInput[] = [];
-  const references = new Set((await projectReferences({ storage, rooms }, projectId)).map((r) => r.taskId));
+  // The listing as stored: the loop below goes over the tasks that exist.
+  const references = await referenceListing(rooms, projectId);
   const scored: ReferenceTaskInput[] = [];
   for (const task of await storage.meta.listTasks(projectId)) {
     const [taskDoc, reviewDoc, historyDoc] = await Promise.all([

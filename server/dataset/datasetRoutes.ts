@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { FillObjectAttributesSchema, FlagTasksSchema, RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
-import { canWriteRoom } from '../../shared/protocol/roles';
+import { canWriteRoom, isProjectLead } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
@@ -189,10 +189,10 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     sendJson(res, 200, { deleted: project.id, ...out });
   });
 
-  /** An object's versions, not_found for one of a reference task's earlier turns (historyVisibleFrom). */
-  async function visibleHistory(task: { id: string; projectId: ProjectId }, role: string, objectId: string) {
-    const versions = await getObjectHistory(rooms, task.id, objectId);
-    if (versions[0].at < (await historyVisibleFrom({ storage, rooms }, task, role))) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has no history in task ${task.id}`);
+  /** An object's versions, not_found for one first recorded before `from` (a reference task's earlier turns, historyVisibleFrom). */
+  async function visibleHistory(taskId: string, objectId: string, from: number) {
+    const versions = await getObjectHistory(rooms, taskId, objectId);
+    if (versions[0].at < from) throw new TandemError(ErrorCode.NotFound, `object ${objectId} has no history in task ${taskId}`);
     return versions;
   }
 
@@ -200,7 +200,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   router.add('GET', '/api/tasks/:taskId/history', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    const from = await historyVisibleFrom({ storage, rooms }, task, role);
+    const from = await historyVisibleFrom(rooms, task, role);
     sendJson(res, 200, { taskId: task.id, objects: (await listTaskHistory(rooms, task.id)).filter((o) => o.firstAt >= from) });
   });
 
@@ -208,21 +208,23 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   router.add('GET', '/api/tasks/:taskId/image/history', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    const from = await historyVisibleFrom({ storage, rooms }, task, role);
+    const from = await historyVisibleFrom(rooms, task, role);
     sendJson(res, 200, { taskId: task.id, versions: (await getImageHistory(rooms, task.id)).filter((v) => v.at >= from) });
   });
 
   router.add('GET', '/api/tasks/:taskId/objects/:objectId/history', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    sendJson(res, 200, { taskId: task.id, objectId: params.objectId, versions: await visibleHistory(task, role, params.objectId) });
+    sendJson(res, 200, { taskId: task.id, objectId: params.objectId, versions: await visibleHistory(task.id, params.objectId, await historyVisibleFrom(rooms, task, role)) });
   });
 
   router.add('POST', '/api/tasks/:taskId/objects/:objectId/restore', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
     if (!canWriteRoom(role, 'task')) throw new TandemError(ErrorCode.ReadOnly, `a ${role} cannot change masks`);
-    await visibleHistory(task, role, params.objectId);
+    // Checked only where something is hidden (restoreVersion reads the versions itself).
+    const from = await historyVisibleFrom(rooms, task, role);
+    if (from) await visibleHistory(task.id, params.objectId, from);
     const { version } = await readJson(req, deps.config.limits.maxJsonBytes, RestoreBody);
     sendJson(res, 200, await restoreVersion(rooms, task.id, params.objectId, version, user.id));
   });
@@ -232,7 +234,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const user = await requireUser(deps, req, q, true);
     const projectId = params.projectId as ProjectId;
     const role = await deps.auth.projectRole(user, projectId);
-    if (role !== 'owner' && role !== 'qa') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see project analytics`);
+    if (!isProjectLead(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see project analytics`);
     const opts = validate(AnalyticsQuery, query(q));
     const analytics = await loadAnalytics(storage, rooms, projectId);
     if (opts.format === 'csv') sendFile(res, 'text/csv', `analytics_${opts.table}.csv`, analyticsCsv(analytics, opts.table));

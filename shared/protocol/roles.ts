@@ -19,6 +19,11 @@ export function canWriteRoom(role: Role, kind: RoomKind): boolean {
   return role !== 'viewer';
 }
 
+/** The project's leads, owners and QA leads: they see its figures (analytics, reference tasks). */
+export function isProjectLead(role: Role): boolean {
+  return role === 'owner' || role === 'qa';
+}
+
 /** Whether `role` may run inference (segmentation only makes sense for those who edit masks). */
 export function canSegment(role: Role): boolean {
   return canWriteRoom(role, 'task');

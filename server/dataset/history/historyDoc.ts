@@ -40,6 +40,17 @@ export const HistoryEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
+/** The entries of a history array that `schema` accepts, parsed: another node's or an older
+ *  version's malformed entry is skipped, never fatal. */
+export function parseEach<T>(items: readonly unknown[], schema: z.ZodType<T>): T[] {
+  const out: T[] = [];
+  for (const e of items) {
+    const p = schema.safeParse(e);
+    if (p.success) out.push(p.data);
+  }
+  return out;
+}
+
 /** Versions kept per object; older ones are dropped (and garbage-collected by Yjs). */
 export const MAX_VERSIONS_PER_OBJECT = 100;
 
@@ -61,11 +72,7 @@ function entriesArray(doc: Y.Doc, objectId: string, create: boolean): Y.Array<Hi
 export function readHistory(doc: Y.Doc, objectId: string): HistoryEntry[] {
   const arr = entriesArray(doc, objectId, false);
   if (!arr) return [];
-  const out: HistoryEntry[] = [];
-  for (const e of arr.toArray()) {
-    const p = HistoryEntrySchema.safeParse(e);
-    if (p.success) out.push(p.data);
-  }
+  const out = parseEach(arr.toArray(), HistoryEntrySchema);
   // Concurrent appends from two nodes land in either order: sort by time, then id, for one order.
   return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

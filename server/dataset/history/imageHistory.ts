@@ -9,6 +9,7 @@ import { AttributeValuesSchema } from '../../../shared/schema/attributes';
 import { newId } from '../../../shared/schema/ids';
 import { readImageAttributes, readImageSetBy } from '../../../shared/schema/imageAttributes';
 import { attributesKey } from '../../../shared/schema/versionState';
+import { parseEach } from './historyDoc';
 
 export const ImageEntrySchema = z.object({
   id: z.string(),
@@ -30,11 +31,7 @@ const entries = (doc: Y.Doc) => doc.getArray<ImageEntry>('image');
 
 /** The recorded states, oldest first, valid entries only. */
 export function readImageHistory(doc: Y.Doc): ImageEntry[] {
-  const out: ImageEntry[] = [];
-  for (const e of entries(doc).toArray()) {
-    const p = ImageEntrySchema.safeParse(e);
-    if (p.success) out.push(p.data);
-  }
+  const out = parseEach(entries(doc).toArray(), ImageEntrySchema);
   // Two nodes may record at once: one order for everyone.
   return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Rle } from '../../../shared/codecs/rle';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { TaskStatusValues, type TaskStatus } from '../../../shared/schema/review';
-import { historyObjectIds, readHistory } from './historyDoc';
+import { historyObjectIds, parseEach, readHistory } from './historyDoc';
 import { readImageHistory } from './imageHistory';
 
 export const StatusRecordSchema = z.object({
@@ -29,12 +29,7 @@ const records = (doc: Y.Doc) => doc.getArray<StatusRecord>('statuses');
 
 /** The recorded status changes, oldest first. */
 export function readStatuses(history: Y.Doc): StatusRecord[] {
-  const out: StatusRecord[] = [];
-  for (const r of records(history).toArray()) {
-    const p = StatusRecordSchema.safeParse(r);
-    if (p.success) out.push(p.data);
-  }
-  return out.sort((a, b) => a.at - b.at || a.recordedAt - b.recordedAt);
+  return parseEach(records(history).toArray(), StatusRecordSchema).sort((a, b) => a.at - b.at || a.recordedAt - b.recordedAt);
 }
 
 /** Appends the status unless it is recorded already (the same status set at the same time). */

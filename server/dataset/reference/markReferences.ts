@@ -10,6 +10,7 @@ import type { ObjectId } from '../../../shared/schema/ids';
 import { imageMap, readImageAttributes, setImageAttributes } from '../../../shared/schema/imageAttributes';
 import { ServerOrigin } from '../../../shared/schema/origins';
 import { setTaskStatus, threadsMap, verdictsMap } from '../../../shared/schema/review';
+import { isProjectLead, type Role } from '../../../shared/protocol/roles';
 import type { Project, Storage } from '../../storage/types';
 import { historyRoom } from '../history/historyDoc';
 import { syncHistory, type HistoryRecorder } from '../history/objectHistory';
@@ -22,15 +23,20 @@ export interface ReferenceDeps {
   history: HistoryRecorder;
 }
 
-/** The project's reference tasks (those whose task still exists). */
-export async function projectReferences(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, projectId: Project['id']): Promise<ReferenceInfo[]> {
-  const doc = await loadRoomDoc(d.rooms, referencesRoom(projectId));
+/** The project's list of reference tasks by task id, as stored (a deleted task's entry included). */
+export async function referenceListing(rooms: LiveRooms, projectId: string): Promise<Map<string, ReferenceInfo>> {
+  const doc = await loadRoomDoc(rooms, referencesRoom(projectId));
   try {
-    const tasks = new Set((await d.storage.meta.listTasks(projectId)).map((t) => t.id as string));
-    return listReferences(doc).filter((r) => tasks.has(r.taskId));
+    return new Map(listReferences(doc).map((r) => [r.taskId, r]));
   } finally {
     doc.destroy();
   }
+}
+
+/** The project's reference tasks (those whose task still exists). */
+export async function projectReferences(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, projectId: Project['id']): Promise<ReferenceInfo[]> {
+  const tasks = new Set((await d.storage.meta.listTasks(projectId)).map((t) => t.id as string));
+  return [...(await referenceListing(d.rooms, projectId)).values()].filter((r) => tasks.has(r.taskId));
 }
 
 /** What the task holds now, as a reference. */
@@ -84,7 +90,7 @@ async function handBack(d: ReferenceDeps, taskId: string, by: string, dropHistor
  */
 export async function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
-  const listed = new Map((await projectReferences(d, project.id)).map((r) => [r.taskId, r]));
+  const listed = await referenceListing(d.rooms, project.id);
   let marked = 0;
   let objects = 0;
   for (const id of ids) {
@@ -96,7 +102,6 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
       // The answer stored and listed before anything is cleared: a process killed in between
       // leaves it listed as not cleared, and the next request finishes the job; never an answer lost.
       info = { taskId: id, by, at: Date.now(), objects: answer.objects.length, cleared: false };
-      await d.storage.docs.deleteRooms([referenceRoom(id)]);
       await mutateRoom(d.rooms, referenceRoom(id), (doc) => writeReference(doc, answer));
       await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, info!));
     }
@@ -116,8 +121,8 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
  */
 export async function handBackAgain(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
-  const listing = new Map((await projectReferences(d, project.id)).filter((r) => r.cleared).map((r) => [r.taskId, r]));
-  const mine = ids.filter((id) => listing.has(id));
+  const listing = await referenceListing(d.rooms, project.id);
+  const mine = ids.filter((id) => listing.get(id)?.cleared);
   for (const id of mine) {
     // Whatever the team has in hand is recorded first, so the last submission's versions are kept.
     await syncHistory(d.rooms, id);
@@ -132,16 +137,13 @@ export async function handBackAgain(d: ReferenceDeps, project: Project, taskIds:
 /** Takes tasks off the reference list; `restore` puts each answer back as the task's annotation. */
 export async function unmarkReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
-  const listed = new Set((await projectReferences(d, project.id)).map((r) => r.taskId));
+  const listed = await referenceListing(d.rooms, project.id);
   let unmarked = 0;
   let restored = 0;
   for (const id of ids) {
     if (!listed.has(id)) continue;
     if (restore) {
-      const doc = await loadRoomDoc(d.rooms, referenceRoom(id));
-      const answer = readReference(doc);
-      doc.destroy();
-      await putAnswer(d.rooms, id, answer, by);
+      await putAnswer(d.rooms, id, await readAnswer(d.rooms, id), by);
       restored++;
     }
     await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { taskId: id, remove: true }));
@@ -156,9 +158,9 @@ export async function unmarkReferences(d: ReferenceDeps, project: Project, taskI
  * task, from its current turn on (the earlier turns' objects would hand the next annotator a
  * scored submission to restore); everything (0) for the owner and QA leads, and on other tasks.
  */
-export async function historyVisibleFrom(d: Pick<ReferenceDeps, 'storage' | 'rooms'>, task: { id: string; projectId: Project['id'] }, role: string): Promise<number> {
-  if (role === 'owner' || role === 'qa') return 0;
-  const info = (await projectReferences(d, task.projectId)).find((r) => r.taskId === task.id);
+export async function historyVisibleFrom(rooms: LiveRooms, task: { id: string; projectId: string }, role: Role): Promise<number> {
+  if (isProjectLead(role)) return 0;
+  const info = (await referenceListing(rooms, task.projectId)).get(task.id);
   return info ? (info.turnAt ?? info.at) : 0;
 }
 

@@ -34,7 +34,7 @@ export interface Reference {
   image: Record<string, boolean | string | number>;
 }
 
-/** Writes the answer into an empty reference doc (the caller makes a new one per marking). */
+/** Writes the answer into the reference doc, replacing whatever it held. */
 export function writeReference(doc: Y.Doc, ref: Reference): void {
   doc.transact(() => {
     const objects = doc.getMap<ReferenceObject>('objects');

@@ -8,14 +8,15 @@ import { ownedProject, requireUser, type HttpDeps } from '../../http/context';
 import type { ProjectId, TaskId } from '../../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { sendJson, type Router } from '../../http/router';
-import { handBackAgain, markReferences, projectReferences, readAnswer, unmarkReferences, type ReferenceDeps } from './markReferences';
+import { isProjectLead } from '../../../shared/protocol/roles';
+import { handBackAgain, markReferences, projectReferences, readAnswer, referenceListing, unmarkReferences, type ReferenceDeps } from './markReferences';
 
 export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps): void {
   router.add('GET', '/api/projects/:projectId/references', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const projectId = params.projectId as ProjectId;
     const role = await deps.auth.projectRole(user, projectId);
-    if (role !== 'owner' && role !== 'qa') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see which tasks are reference tasks`);
+    if (!isProjectLead(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see which tasks are reference tasks`);
     sendJson(res, 200, { references: await projectReferences(d, projectId) });
   });
 
@@ -40,8 +41,8 @@ export function referenceRoutes(router: Router, deps: HttpDeps, d: ReferenceDeps
   router.add('GET', '/api/tasks/:taskId/reference', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    if (role !== 'owner' && role !== 'qa') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see a reference answer`);
-    const info = (await projectReferences(d, task.projectId)).find((r) => r.taskId === task.id);
+    if (!isProjectLead(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see a reference answer`);
+    const info = (await referenceListing(d.rooms, task.projectId)).get(task.id);
     if (!info) throw new TandemError(ErrorCode.NotFound, `${task.name} is not a reference task`);
     const answer = await readAnswer(d.rooms, task.id);
     sendJson(res, 200, { ...info, answer: answer.objects, image: answer.image });
