@@ -7,7 +7,7 @@ import type { Project, Storage } from '../../storage/types';
 import type { HistoryRecorder } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { markReferences, projectReferences, readAnswer } from './markReferences';
-import { referenceRoom, referencesRoom, setListed, writeReference } from './referenceDoc';
+import { readReference, referenceRoom, referencesRoom, setListed, storeAnswerOnce, writeReference } from './referenceDoc';
 
 /** Rooms in memory, as the DocStore keeps them (a log of updates per room). */
 function memoryRooms(): LiveRooms & { drop: (rooms: string[]) => void } {
@@ -27,14 +27,42 @@ const square = (x: number) => {
   return encodeRle(d, W, H);
 };
 
+function deps(rooms: ReturnType<typeof memoryRooms>) {
+  return {
+    rooms,
+    storage: { meta: { listTasks: async () => [{ id: 't1' }] }, docs: { deleteRooms: async (r: string[]) => rooms.drop(r) } } as unknown as Storage,
+    history: { flush: async () => {} } as unknown as HistoryRecorder,
+  };
+}
+
 describe('marking reference tasks', () => {
+  it('two owners marking the same task at once keep the answer it held (the second does not take the cleared task for it)', async () => {
+    const rooms = memoryRooms();
+    const d = deps(rooms);
+    const project = { id: 'p1' } as unknown as Project;
+    await mutateRoom(rooms, 'task:t1', (doc) => {
+      initTaskDoc(doc, { taskId: 't1', width: W, height: H });
+      createObject(doc, { label: 'car', mask: square(0), by: 'owner' });
+      createObject(doc, { label: 'car', mask: square(10), by: 'owner' });
+    });
+    const [a, b] = await Promise.all([markReferences(d, project, ['t1'], 'owner'), markReferences(d, project, ['t1'], 'lead')]);
+    expect(a.marked + b.marked).toBe(1);
+    expect(a.already + b.already).toBe(1);
+    expect((await readAnswer(rooms, 't1')).objects).toHaveLength(2);
+    expect(await projectReferences(d, project.id)).toMatchObject([{ taskId: 't1', objects: 2, cleared: true }]);
+    expect(listObjects(await loadRoomDoc(rooms, 'task:t1'))).toEqual([]);
+  });
+
+  it("an answer stored first stays: a second node's store of the cleared task writes nothing", () => {
+    const doc = new Y.Doc();
+    storeAnswerOnce(doc, { objects: [{ id: 'a', label: 'car', mask: square(0), attributes: {} }], image: { night: true } }, 1);
+    storeAnswerOnce(doc, { objects: [], image: {} }, 2);
+    expect(readReference(doc)).toEqual({ objects: [expect.objectContaining({ id: 'a' })], image: { night: true } });
+  });
+
   it('finishes a marking cut short after the answer was stored: the task handed back, the answer kept', async () => {
     const rooms = memoryRooms();
-    const d = {
-      rooms,
-      storage: { meta: { listTasks: async () => [{ id: 't1' }] }, docs: { deleteRooms: async (r: string[]) => rooms.drop(r) } } as unknown as Storage,
-      history: { flush: async () => {} } as unknown as HistoryRecorder,
-    };
+    const d = deps(rooms);
     const project = { id: 'p1' } as unknown as Project;
     // The task still holds the answer (the process died before handing it back), listed as not cleared.
     await mutateRoom(rooms, 'task:t1', (doc) => {

@@ -11,11 +11,18 @@ import { imageMap, readImageAttributes, setImageAttributes } from '../../../shar
 import { ServerOrigin } from '../../../shared/schema/origins';
 import { setTaskStatus, threadsMap, verdictsMap } from '../../../shared/schema/review';
 import { isProjectLead, type Role } from '../../../shared/protocol/roles';
+import { KeyedQueue } from '../../../shared/async/keyedQueue';
 import type { Project, Storage } from '../../storage/types';
 import { historyRoom } from '../history/historyDoc';
 import { syncHistory, type HistoryRecorder } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, projectTaskIds, type LiveRooms } from '../rooms';
-import { listReferences, readReference, referenceRoom, referencesRoom, setListed, writeReference, type Reference, type ReferenceInfo } from './referenceDoc';
+import { listReferences, readReference, referenceRoom, referencesRoom, setListed, storeAnswerOnce, type Reference, type ReferenceInfo } from './referenceDoc';
+
+// Marking, handing back and taking off read the project's listing, decide per task and write:
+// two at once (two owners, a double-clicked button) would each find a task unlisted, and the
+// second would store the task the first had just cleared as its answer. One at a time per project
+// on a node; across nodes the answer's first store wins (storeAnswerOnce).
+const perProject = new KeyedQueue();
 
 export interface ReferenceDeps {
   storage: Storage;
@@ -88,7 +95,11 @@ async function handBack(d: ReferenceDeps, taskId: string, by: string, dropHistor
  * is (`already`: marking again would take the team's work for the answer), unless its marking was
  * cut short before the task was handed back: that is finished.
  */
-export async function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
+export function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
+  return perProject.run(project.id, () => mark(d, project, taskIds, by));
+}
+
+async function mark(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
   const listed = await referenceListing(d.rooms, project.id);
   let marked = 0;
@@ -101,8 +112,9 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
       const answer = await currentAnswer(d.rooms, id);
       // The answer stored and listed before anything is cleared: a process killed in between
       // leaves it listed as not cleared, and the next request finishes the job; never an answer lost.
-      info = { taskId: id, by, at: Date.now(), objects: answer.objects.length, cleared: false };
-      await mutateRoom(d.rooms, referenceRoom(id), (doc) => writeReference(doc, answer));
+      // An answer another node stored first stays, and is the one counted.
+      await mutateRoom(d.rooms, referenceRoom(id), (doc) => storeAnswerOnce(doc, answer, Date.now()));
+      info = { taskId: id, by, at: Date.now(), objects: (await readAnswer(d.rooms, id)).objects.length, cleared: false };
       await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, info!));
     }
     await handBack(d, id, by, true);
@@ -119,7 +131,11 @@ export async function markReferences(d: ReferenceDeps, project: Project, taskIds
  * its history stays (it holds the earlier submissions, which the analytics keep scoring, and none
  * of the answer). Tasks that are not reference tasks are counted apart and left as they are.
  */
-export async function handBackAgain(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
+export function handBackAgain(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
+  return perProject.run(project.id, () => again(d, project, taskIds, by));
+}
+
+async function again(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
   const listing = await referenceListing(d.rooms, project.id);
   const mine = ids.filter((id) => listing.get(id)?.cleared);
@@ -135,7 +151,11 @@ export async function handBackAgain(d: ReferenceDeps, project: Project, taskIds:
 }
 
 /** Takes tasks off the reference list; `restore` puts each answer back as the task's annotation. */
-export async function unmarkReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
+export function unmarkReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
+  return perProject.run(project.id, () => unmark(d, project, taskIds, by, restore));
+}
+
+async function unmark(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
   const ids = await projectTaskIds(d.storage, project, taskIds);
   const listed = await referenceListing(d.rooms, project.id);
   let unmarked = 0;

@@ -46,6 +46,17 @@ export function writeReference(doc: Y.Doc, ref: Reference): void {
   });
 }
 
+/** Writes the answer unless one was stored already (`meta.storedAt`): two markings racing on two
+ *  nodes keep the first, never the task the first had cleared. An unmarking deletes the room. */
+export function storeAnswerOnce(doc: Y.Doc, ref: Reference, now: number): void {
+  const meta = doc.getMap<unknown>('meta');
+  if (meta.has('storedAt') || doc.getMap('objects').size || doc.getMap('image').size) return;
+  doc.transact(() => {
+    writeReference(doc, ref);
+    meta.set('storedAt', now);
+  });
+}
+
 export function readReference(doc: Y.Doc): Reference {
   const objects: ReferenceObject[] = [];
   doc.getMap<unknown>('objects').forEach((o) => {
