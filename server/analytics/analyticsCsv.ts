@@ -46,8 +46,8 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
   if (which === 'references') {
     // Reference tasks: a row per submission scored against the answer the owner kept.
     return table(
-      ['task_id', 'task_name', 'user_id', 'name', 'submitted_at', 'first', 'objects', 'found', 'wrong_label', 'missed', 'extra', 'mean_iou', 'quality', 'attributes_compared', 'attributes_agreed'],
-      a.references.submissions.map((r) => [r.taskId, r.taskName, r.by, r.name, iso(r.at), r.first, r.objects, r.found, r.wrongLabel, r.missed, r.extra, r.meanIou, r.quality, r.attributesCompared, r.attributesAgreed]),
+      ['task_id', 'task_name', 'user_id', 'name', 'submitted_at', 'first', 'objects', 'found', 'wrong_label', 'missed', 'extra', 'mean_iou', 'quality', 'attributes_compared', 'attributes_agreed', 'with'],
+      a.references.submissions.map((r) => [r.taskId, r.taskName, r.by, r.name, iso(r.at), r.first, r.objects, r.found, r.wrongLabel, r.missed, r.extra, r.meanIou, r.quality, r.attributesCompared, r.attributesAgreed, r.with.join('; ')]),
     );
   }
   if (which === 'prelabels') {

@@ -47,7 +47,10 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
     inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc), deleted });
     if (references.has(task.id)) {
       // What each submission sent: the versions recorded with its status record.
-      const sent = submissions(historyDoc).map((s) => ({ by: s.by, at: s.at, ...stateAt(historyDoc, s.recordedAt) }));
+      const sent = submissions(historyDoc).map((s) => {
+        const state = stateAt(historyDoc, s.recordedAt);
+        return { by: s.by, at: s.at, ...state, drawers: state.objects.map((o) => o.by) };
+      });
       scored.push({ taskId: task.id, taskName: task.name, reference: await readAnswer(rooms, task.id), submissions: sent });
     }
     taskDoc.destroy();

@@ -79,6 +79,17 @@ describe('scoring a submission against the reference', () => {
     ]);
   });
 
+  it("names who else changed what a submission sent; the score stays the submitter's", () => {
+    const reference = { objects: [obj('car', rect(0, 0, 10, 10)), obj('car', rect(20, 0, 30, 10))], image: {} };
+    const f = referenceFigures(
+      [{ taskId: 't1', taskName: 'a.jpg', reference, submissions: [{ by: 'u1', at: 1, ...reference, drawers: ['u1', 'u2', 'u1', 'u3'] }] }],
+      new Map([['u1', 'Ana'], ['u2', 'Ben']]),
+      specs,
+    );
+    expect(f.submissions[0]).toMatchObject({ name: 'Ana', with: ['Ben', 'u3'], found: 2 });
+    expect(f.annotators.map((a) => a.name)).toEqual(['Ana']);
+  });
+
   it('has no quality where there was nothing to find and nothing was drawn', () => {
     expect(referenceFigures([{ taskId: 't', taskName: 'sky.jpg', reference: { objects: [], image: {} }, submissions: [{ by: 'u1', at: 1, objects: [], image: {} }] }], new Map(), specs).annotators[0].quality).toBeNull();
   });

@@ -8,8 +8,9 @@ export interface ReferenceTaskInput {
   taskId: string;
   taskName: string;
   reference: ScoredSide;
-  /** Each time the task was sent on from work, oldest first. */
-  submissions: Array<ScoredSide & { by: string; at: number }>;
+  /** Each time the task was sent on from work, oldest first; `drawers`: who last changed each
+   *  object sent (the submitter, or co-editors). */
+  submissions: Array<ScoredSide & { by: string; at: number; drawers?: readonly string[] }>;
 }
 
 export interface SubmissionFigures extends Tally {
@@ -20,6 +21,9 @@ export interface SubmissionFigures extends Tally {
   at: number;
   /** The annotator's first submission of the task (their unaided work; later ones follow review). */
   first: boolean;
+  /** Others whose changes are in what was sent (names): the score is the submitter's, the work
+   *  maybe not only theirs. */
+  with: string[];
   meanIou: number | null;
   quality: number | null;
 }
@@ -66,7 +70,8 @@ export function referenceFigures(
       const t = scoreSubmission(task.reference, s, specs, imageSpecs, first ? labels : undefined);
       seen.add(s.by);
       const name = names.get(s.by) ?? s.by;
-      submissions.push({ ...t, taskId: task.taskId, taskName: task.taskName, by: s.by, name, at: s.at, first, meanIou: meanIou(t), quality: quality(t) });
+      const others = [...new Set(s.drawers ?? [])].filter((u) => u !== s.by && u !== '').map((u) => names.get(u) ?? u);
+      submissions.push({ ...t, taskId: task.taskId, taskName: task.taskName, by: s.by, name, at: s.at, first, with: others.sort(), meanIou: meanIou(t), quality: quality(t) });
       if (!first) continue;
       let a = by.get(s.by);
       if (!a) by.set(s.by, (a = { ...emptyTally(), userId: s.by, name, tasks: 0, meanIou: null, quality: null, attributeAgreement: null }));

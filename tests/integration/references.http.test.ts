@@ -111,19 +111,21 @@ describe('reference tasks', () => {
       const { setAttributes, deleteObject } = await import('../../shared/schema/annotation');
       setAttributes(task.doc, car.id, { occluded: true }, ana.userId);
       for (const o of listObjects(task.doc)) if (o.id !== car.id) deleteObject(task.doc, o.id);
-      createObject(task.doc, { label: 'person', mask: rect(40, 10, 50, 40), by: ana.userId });
+      // The person is drawn by a co-editor: the submission says so, and stays Ana's.
+      createObject(task.doc, { label: 'person', mask: rect(40, 10, 50, 40), by: 'owner' });
       await waitFor(async () => (await s.api('GET', `/api/tasks/${ids[0]}/history`)).body.objects?.some((o: { deleted: boolean }) => o.deleted), 'the fix stored');
       setTaskStatus(review.doc, 'in_review', ana.userId);
       await waitFor(async () => (await analytics()).submissions.length === 2, 'the second submission scored');
       const again = await analytics();
-      expect(again.submissions[1]).toMatchObject({ first: false, found: 2, missed: 0, extra: 0, attributesAgreed: 1, attributesCompared: 2 });
+      expect(again.submissions[0].with).toEqual([]);
+      expect(again.submissions[1]).toMatchObject({ name: 'Ana', with: ['owner'], first: false, found: 2, missed: 0, extra: 0, attributesAgreed: 1, attributesCompared: 2 });
       expect(again.annotators[0]).toMatchObject({ tasks: 1, found: 1, missed: 1, extra: 1 });
       // A reviewer's approval is not a submission.
       setTaskStatus(review.doc, 'done', 'owner');
       await new Promise((r) => setTimeout(r, 500));
       expect((await analytics()).submissions).toHaveLength(2);
       const csv = String((await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=references`)).body).trim().split('\r\n');
-      expect(csv[0]).toBe('task_id,task_name,user_id,name,submitted_at,first,objects,found,wrong_label,missed,extra,mean_iou,quality,attributes_compared,attributes_agreed');
+      expect(csv[0]).toBe('task_id,task_name,user_id,name,submitted_at,first,objects,found,wrong_label,missed,extra,mean_iou,quality,attributes_compared,attributes_agreed,with');
       expect(csv.slice(1).map((l) => l.split(',').slice(3, 11).filter((_, i) => i !== 1).join(','))).toEqual(['Ana,true,2,1,0,1,1', 'Ana,false,2,2,0,0,0']);
     } finally {
       task.destroy();
