@@ -173,8 +173,11 @@ export function rleArea(rle: Rle): number {
  * pycocotools `toBbox` does (an empty mask gives `[0, 0, 0, 0]`).
  */
 export function rleBbox(rle: Rle): Bbox {
-  const counts = rleCounts(rle);
-  const [h, w] = rle.size;
+  return runsBbox(rleCounts(rle), rle.size[0], rle.size[1]);
+}
+
+/** {@link rleBbox} from run lengths decoded once by the caller. */
+export function runsBbox(counts: number[], h: number, w: number): Bbox {
   const m = counts.length - (counts.length % 2); // a trailing run of zeros does not matter
   if (m === 0 || h === 0) return [0, 0, 0, 0];
   let xs = w;
@@ -273,19 +276,25 @@ export function rleIntersection(a: Rle, b: Rle): Rle {
   return combine(a, b, (x, y) => x && y);
 }
 
+/** Pixels in both masks, from their run lengths ({@link rleCounts}) decoded once by the caller. */
+export function runsIntersection(ca: number[], cb: number[]): number {
+  let inter = 0;
+  walkRuns(ca, cb, (x, y) => x && y, (len, v) => {
+    if (v) inter += len;
+  });
+  return inter;
+}
+
 /**
  * Intersection over union of two masks of the same size. Two empty masks give 0, as
  * pycocotools `iou` does.
  */
 export function rleIou(a: Rle, b: Rle): number {
   sameSize(a, b);
-  let inter = 0;
   let union = 0;
   const ca = rleCounts(a);
   const cb = rleCounts(b);
-  walkRuns(ca, cb, (x, y) => x && y, (len, v) => {
-    if (v) inter += len;
-  });
+  const inter = runsIntersection(ca, cb);
   for (let i = 1; i < ca.length; i += 2) union += ca[i];
   for (let i = 1; i < cb.length; i += 2) union += cb[i];
   union -= inter;

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { encodeRle } from '../codecs/rle';
+import { rectRle } from '../../tests/helpers/rectRle';
+import { countChecks, hasChecks, ObjectChecker, type CheckedObject } from './objectChecks';
+
+const W = 200;
+const H = 100; // 20,000 px: tiny under 16 px
+const rect = (x0: number, y0: number, x1: number, y1: number) => rectRle(W, H, x0, y0, x1, y1);
+const obj = (id: string, label: string, mask = rect(0, 0, 10, 10)): CheckedObject => ({ id, label, mask });
+
+describe('object checks', () => {
+  it('finds the same thing drawn twice (any labels), or one inside another of its label', () => {
+    const issues = new ObjectChecker().check([
+      obj('a', 'car', rect(0, 0, 40, 40)),
+      obj('b', 'truck', rect(0, 0, 40, 38)), // IoU 0.95 with a: drawn twice, called two things
+      obj('c', 'car', rect(100, 0, 140, 40)),
+      obj('d', 'car', rect(110, 10, 120, 20)), // inside c (IoU 0.06), same label
+      obj('e', 'wheel', rect(105, 30, 115, 40)), // inside c too, another label: a part, fine
+      obj('f', 'car', rect(60, 0, 80, 40)),
+      obj('g', 'car', rect(70, 0, 90, 40)), // half over f: two cars side by side, fine
+    ]);
+    const dup = issues.filter((i) => i.kind === 'duplicate').map((i) => i.kind === 'duplicate' && [i.objectId, i.other, i.inside]);
+    expect(dup).toEqual([
+      ['a', 'b', false],
+      ['b', 'a', false],
+      ['c', 'd', true],
+      ['d', 'c', true],
+    ]);
+    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0 });
+  });
+
+  it('counts the parts "Remove specks" would remove, and tiny objects', () => {
+    const d = new Uint8Array(W * H);
+    for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) d[y * W + x] = 1; // 1,600 px
+    d[50 * W + 50] = 1; // a speck
+    for (let y = 60; y < 63; y++) for (let x = 60; x < 63; x++) d[y * W + x] = 1; // 9 px: another
+    for (let y = 80; y < 90; y++) for (let x = 80; x < 90; x++) d[y * W + x] = 1; // 100 px: a part, not a speck
+    const issues = new ObjectChecker().check([
+      { id: 'brushed', label: 'car', mask: encodeRle(d, W, H) },
+      obj('dot', 'car', rect(150, 50, 153, 53)), // 9 px
+      obj('small', 'car', rect(150, 80, 154, 84)), // 16 px: small, not tiny
+      { id: 'drawing', label: 'car' }, // no mask yet: nothing to check
+    ]);
+    expect(issues).toEqual([
+      { kind: 'specks', objectId: 'brushed', specks: 2 },
+      { kind: 'tiny', objectId: 'dot', area: 9 },
+    ]);
+    expect(countChecks(issues)).toEqual({ duplicate: 0, specks: 1, tiny: 1 });
+    expect(hasChecks(countChecks(issues))).toBe(true);
+    expect(hasChecks(countChecks([]))).toBe(false);
+  });
+
+  it('reads a mask again only when it changed, and forgets objects gone', () => {
+    const checker = new ObjectChecker();
+    const a = obj('a', 'car', rect(0, 0, 40, 40));
+    expect(checker.check([a, obj('b', 'car', rect(0, 0, 40, 39))])).toHaveLength(2);
+    // b moved off a: the new mask is read, no longer a duplicate.
+    expect(checker.check([a, obj('b', 'car', rect(100, 0, 140, 39))])).toEqual([]);
+    expect(checker.check([obj('a', 'car', rect(0, 0, 3, 3))])).toEqual([{ kind: 'tiny', objectId: 'a', area: 9 }]);
+  });
+});
