@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
-import { createObject, deleteObject, initTaskDoc, setAttributes } from '../../shared/schema/annotation';
+import { createObject, deleteObject, initTaskDoc, setAttributes, setMask } from '../../shared/schema/annotation';
 import { setImageAttributes } from '../../shared/schema/imageAttributes';
 import type { TaskId } from '../../shared/schema/ids';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
@@ -28,6 +28,7 @@ function world() {
   const rows = new Map<string, Record<string, number>>();
   const images = new Map<string, Record<string, unknown> | undefined>();
   const attributes = new Map<string, unknown>();
+  const checks = new Map<string, unknown>();
   /** Each room's last stored seq, as the doc store would say, and the seq each row recorded. */
   const seqs = new Map<string, number>();
   const rowSeqs = new Map<string, number | null>();
@@ -42,9 +43,10 @@ function world() {
     return d;
   };
   const meta = {
-    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, unknown>, attrs?: unknown) {
+    async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, unknown>, attrs?: unknown, check?: unknown) {
       if (gone.has(id)) throw new TandemError(ErrorCode.NotFound, 'no such task');
       writes.push(id);
+      checks.set(id, check);
       rows.set(id, counts);
       images.set(id, image);
       attributes.set(id, attrs);
@@ -57,7 +59,7 @@ function world() {
     lastSeq: async (room) => seqs.get(room) ?? 0,
     lastSeqs: async (prefix) => new Map([...seqs].filter(([r]) => r.startsWith(prefix))),
   });
-  return { doc, rows, images, attributes, rowSeqs, seqs, writes, gone, mirror };
+  return { doc, rows, images, attributes, checks, rowSeqs, seqs, writes, gone, mirror };
 }
 
 const mirrors: LabelCountsMirror[] = [];
@@ -86,7 +88,7 @@ describe('objects per label, mirrored', () => {
     createObject(d, { label: 'car', mask: square(), by: 'ana', attributes: { occluded: false } });
     createObject(d, { label: 'car', mask: null, by: 'ana', attributes: { occluded: true } }); // no mask: not counted, as in labelCounts
     createObject(d, { label: 'person', mask: square(), by: 'ana' });
-    expect(countObjects(d)).toEqual({ labels: { car: 2, person: 1 }, attributes: { car: { occluded: { true: 1, false: 1 }, colour: { '"red"': 1 } } } });
+    expect(countObjects(d)).toMatchObject({ labels: { car: 2, person: 1 }, attributes: { car: { occluded: { true: 1, false: 1 }, colour: { '"red"': 1 } } } });
     w.mirror.changed('t1' as TaskId);
     await sleep(60);
     await w.mirror.idle();
@@ -96,6 +98,29 @@ describe('objects per label, mirrored', () => {
     await sleep(60);
     await w.mirror.idle();
     expect(w.attributes.get('t1')).toEqual({ car: { occluded: { false: 2 } } });
+    expect(w.writes).toEqual(['t1', 't1']);
+  });
+
+  it("mirrors the masks' checks with the counts, and writes when only they change", async () => {
+    const w = world();
+    mirrors.push(w.mirror);
+    const d = w.doc('t1');
+    const big = (x0: number) => {
+      const data = new Uint8Array(W * H);
+      for (let y = 0; y < 4; y++) for (let x = x0; x < x0 + 4; x++) data[y * W + x] = 1;
+      return encodeRle(data, W, H);
+    };
+    createObject(d, { label: 'car', mask: big(0), by: 'ana' });
+    const b = createObject(d, { label: 'car', mask: big(0), by: 'ben' }); // the same car, drawn twice
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.checks.get('t1')).toEqual({ duplicate: 1, specks: 0, tiny: 0 });
+    setMask(d, b, big(4), 'ben'); // moved onto the next car: the counts per label are as they were
+    w.mirror.changed('t1' as TaskId);
+    await sleep(60);
+    await w.mirror.idle();
+    expect(w.checks.get('t1')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
     expect(w.writes).toEqual(['t1', 't1']);
   });
 

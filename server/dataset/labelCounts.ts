@@ -2,7 +2,9 @@
 // (`tasks.image_attributes`) and its objects' attribute values per label (`tasks.attribute_counts`),
 // a copy of what its task room holds, so the task list can say how many objects an image has and
 // find the images with a label ("every image with a bicycle"), an image attribute ("every night
-// image"), an object attribute ("an occluded car") or a required attribute unset, without reading any room. The room stays the truth; the copy follows it:
+// image"), an object attribute ("an occluded car") or a required attribute unset, without reading
+// any room; and its masks' checks (`tasks.object_checks`: drawn twice, specks, tiny;
+// shared/schema/objectChecks.ts). The room stays the truth; the copy follows it:
 // - once edits settle (the sync hooks `onChange`, every update of a loaded task room, and
 //   `onStoredWrite`, the server writing to one nobody has open: imports, renames, restores):
 //   1.5 s after the last change, 10 s at the latest while they never pause; one room counted at
@@ -18,29 +20,40 @@ import type { TaskId } from '../../shared/schema/ids';
 import { objectsMap } from '../../shared/schema/annotation';
 import { readImageAttributes } from '../../shared/schema/imageAttributes';
 import { AttributeTally, type AttributeCounts } from '../../shared/schema/attributeCounts';
+import { countChecks, ObjectChecker, type CheckCounts, type CheckedObject } from '../../shared/schema/objectChecks';
+import type { Rle } from '../../shared/codecs/rle';
 import type { Logger } from '../logger';
 import type { MetaStore, Task } from '../storage/types';
 import { Settle } from './settle';
 
 /**
- * Objects with a mask, per label (objects being drawn have none yet; an empty label is none), and
- * their attribute values per label. Reads the keys it needs only: validating every mask
- * (listObjects) costs ~200 ms on the server's one thread for 100 detailed masks of a 24 MP photo,
- * this well under a millisecond.
+ * Objects with a mask, per label (objects being drawn have none yet; an empty label is none),
+ * their attribute values per label, and the masks' checks. Reads the keys it needs only:
+ * validating every mask (listObjects) costs ~200 ms on the server's one thread for 100 detailed
+ * masks of a 24 MP photo. The checks read each mask's runs, which `checker` keeps while the mask
+ * is unchanged: ~4 ms after one of those masks changed, ~270 ms when all are new to it
+ * (`npm run bench -- labelCounts`).
  */
-export function countObjects(doc: Y.Doc): { labels: Record<string, number>; attributes: AttributeCounts } {
+export function countObjects(doc: Y.Doc, checker = new ObjectChecker()): { labels: Record<string, number>; attributes: AttributeCounts; checks: CheckCounts } {
   const labels: Record<string, number> = {};
   const tally = new AttributeTally();
-  objectsMap(doc).forEach((o) => {
+  const masks: CheckedObject[] = [];
+  objectsMap(doc).forEach((o, id) => {
     if (!(o instanceof Y.Map)) return;
     const label = o.get('label');
-    if (typeof label !== 'string' || !label || !o.get('mask')) return;
+    const mask = o.get('mask') as Rle | undefined;
+    if (typeof label !== 'string' || !label || !mask) return;
     labels[label] = (labels[label] ?? 0) + 1;
     const attrs = o.get('attributes');
     if (attrs instanceof Y.Map) tally.add(label, attrs.entries() as Iterable<[string, unknown]>);
+    masks.push({ id, label, mask });
   });
-  return { labels, attributes: tally.result() };
+  // The checks read each mask's runs: the checker keeps them per object while its mask is unchanged.
+  return { labels, attributes: tally.result(), checks: countChecks(checker.check(masks)) };
 }
+
+/** Tasks whose mask facts a mirror keeps (the rooms edited lately). */
+const CHECKERS_KEPT = 64;
 
 export interface LabelCountsOptions {
   settleMs?: number;
@@ -60,6 +73,8 @@ export class LabelCountsMirror {
   private loop: Promise<void> | null = null;
   /** What this process last wrote per task, to skip writing the same again. */
   private written = new Map<TaskId, string>();
+  /** Per task edited lately, its masks' facts (objectChecks), oldest first. */
+  private checkers = new Map<TaskId, ObjectChecker>();
   private stopped = false;
 
   constructor(
@@ -90,8 +105,9 @@ export class LabelCountsMirror {
       // A row without a seq was counted by a Tandem that recorded none: once more if its room has a log.
       const stale =
         task.labelCounts === null ||
-        // Rows counted before attribute counts were mirrored (null only then: new tasks start at {}).
+        // Rows counted before attribute counts or checks were mirrored (null only then: new tasks start at {}).
         task.attributeCounts === null ||
+        task.objectChecks === null ||
         (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
       if (!stale) continue;
       await this.count(task.id);
@@ -112,6 +128,14 @@ export class LabelCountsMirror {
     await this.idle();
   }
 
+  private checkerOf(taskId: TaskId): ObjectChecker {
+    const c = this.checkers.get(taskId) ?? new ObjectChecker();
+    this.checkers.delete(taskId);
+    this.checkers.set(taskId, c);
+    if (this.checkers.size > CHECKERS_KEPT) this.checkers.delete(this.checkers.keys().next().value as TaskId);
+    return c;
+  }
+
   private enqueue(taskId: TaskId): void {
     this.due.add(taskId);
     this.loop ??= (async () => {
@@ -129,10 +153,11 @@ export class LabelCountsMirror {
       // Read first: every update stored up to it is in the room the count reads (a live room
       // applies an update before storing it; a stored one is loaded after).
       const seq = (await this.opts.lastSeq?.(room)) ?? null;
-      const [counts, image] = await this.withDoc(room, (doc) => [countObjects(doc), readImageAttributes(doc)] as const);
-      const json = `${JSON.stringify(counts.labels, Object.keys(counts.labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(counts.attributes)}@${seq}`;
+      const checker = this.checkerOf(taskId);
+      const [counts, image] = await this.withDoc(room, (doc) => [countObjects(doc, checker), readImageAttributes(doc)] as const);
+      const json = `${JSON.stringify(counts.labels, Object.keys(counts.labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(counts.attributes)} ${JSON.stringify(counts.checks)}@${seq}`;
       if (this.written.get(taskId) === json) return;
-      await this.meta.setTaskLabelCounts(taskId, counts.labels, seq, image, counts.attributes);
+      await this.meta.setTaskLabelCounts(taskId, counts.labels, seq, image, counts.attributes, counts.checks);
       this.written.set(taskId, json);
     } catch (err) {
       this.written.delete(taskId);

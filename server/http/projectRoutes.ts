@@ -15,7 +15,7 @@ import { sendJson, type Router } from './router';
 
 /** The row of a task in lists (contract 2 keys first; more keys allowed). */
 export function taskSummary(t: Task, looksLike: string | null = null): TaskSummary {
-  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee, flag: t.flag, toFix: t.toFix, openThreads: t.openThreads, mentioned: t.mentioned, labelCounts: t.labelCounts, imageAttributes: t.imageAttributes ?? null, attributeCounts: t.attributeCounts ?? null, looksLike };
+  return { id: t.id, name: t.name, width: t.width, height: t.height, status: t.status, mime: t.mime, createdAt: t.createdAt, assignee: t.assignee, flag: t.flag, toFix: t.toFix, openThreads: t.openThreads, mentioned: t.mentioned, labelCounts: t.labelCounts, imageAttributes: t.imageAttributes ?? null, attributeCounts: t.attributeCounts ?? null, objectChecks: t.objectChecks ?? null, looksLike };
 }
 
 export function projectRoutes(router: Router, deps: HttpDeps): void {

@@ -9,6 +9,7 @@ import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/sc
 import { TaskStatuses, type Member, type Project, type Task, type TaskStatus, type User } from './types';
 import type { ProjectSettings } from '../../shared/protocol/http';
 import { AttributeCountsSchema } from '../../shared/schema/attributeCounts';
+import { CheckCountsSchema } from '../../shared/schema/objectChecks';
 import { LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskImageAttributesSchema, TaskInputSchema, TaskLabelCountsSchema, TaskStatusSchema, UserNameSchema } from './validation';
 
 /** Epoch ms: a number from SQLite, a string from a `pg` BIGINT. */
@@ -19,7 +20,7 @@ export interface ProjectRow { id: string; name: string; labels: unknown; guide: 
 export interface TaskRow {
   id: string; project_id: string; name: string; width: number; height: number; status: string;
   image_key: string; mime: string; created_at: Millis; assignee: string | null; flag?: string | null; to_fix?: number | string | null;
-  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null; image_attributes?: string | null; attribute_counts?: string | null;
+  open_threads?: number | string | null; mentioned?: string | null; label_counts?: string | null; label_counts_seq?: number | string | null; image_attributes?: string | null; attribute_counts?: string | null; object_checks?: string | null;
   image_hash?: string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
@@ -76,6 +77,7 @@ export function newTask(input: unknown): Task {
     labelCountsSeq: 0, // and has stored nothing
     imageAttributes: {},
     attributeCounts: {},
+    objectChecks: { duplicate: 0, specks: 0, tiny: 0 },
     imageHash: clean.imageHash ?? null,
   };
 }
@@ -138,6 +140,7 @@ export function toTask(r: TaskRow): Task {
     labelCountsSeq: r.label_counts_seq === null || r.label_counts_seq === undefined ? null : Number(r.label_counts_seq),
     imageAttributes: mirrored(TaskImageAttributesSchema, r.image_attributes),
     attributeCounts: mirrored(AttributeCountsSchema, r.attribute_counts),
+    objectChecks: mirrored(CheckCountsSchema, r.object_checks),
     imageHash: r.image_hash ?? null,
   };
 }

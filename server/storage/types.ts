@@ -4,6 +4,7 @@
 import type { Role } from '../../shared/protocol/roles';
 import type { AttributeSpec, AttributeValue } from '../../shared/schema/attributes';
 import type { AttributeCounts } from '../../shared/schema/attributeCounts';
+import type { CheckCounts } from '../../shared/schema/objectChecks';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 import type { WebhookStore } from './webhookTypes';
 import type { JobStore } from './jobTypes';
@@ -79,13 +80,16 @@ export interface Task {
   /** Its objects' attribute values counted per label (shared/schema/attributeCounts.ts), mirrored
    *  with the counts; null until first mirrored. */
   attributeCounts?: AttributeCounts | null;
+  /** Its masks' checks (shared/schema/objectChecks.ts: drawn twice, specks, tiny), mirrored with
+   *  the counts; null until first mirrored. */
+  objectChecks?: CheckCounts | null;
   /** A perceptual hash of its image (server/storage/images/imageHash.ts: 32 hex digits), to find
    *  images that look alike; null for a task from before it until the start's fill reaches it. */
   imageHash?: string | null;
 }
 
 /** What a new task is made of; the store sets the rest (status to do, no assignee, no flag). */
-export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq' | 'imageAttributes' | 'attributeCounts' | 'imageHash'> & { id?: TaskId; contentHash?: string; imageHash?: string };
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'status' | 'assignee' | 'flag' | 'toFix' | 'openThreads' | 'mentioned' | 'labelCounts' | 'labelCountsSeq' | 'imageAttributes' | 'attributeCounts' | 'objectChecks' | 'imageHash'> & { id?: TaskId; contentHash?: string; imageHash?: string };
 
 /** One change of {@link MetaStore.assignTasks}: the task's new assignee, null to unassign. */
 export interface TaskAssignment {
@@ -153,8 +157,8 @@ export interface MetaStore {
   /** Mirrors the task room's objects per label; `not_found` when there is no task. */
   /** `seq`: the task room's last stored update when it was counted (DocStore.lastSeq, read before);
    *  `image`: the image's own attribute values read with them, `attributes` the objects' attribute
-   *  values counted per label (each left as stored when not given). */
-  setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, AttributeValue>, attributes?: AttributeCounts): Promise<void>;
+   *  values counted per label, `checks` its masks' checks (each left as stored when not given). */
+  setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq?: number | null, image?: Record<string, AttributeValue>, attributes?: AttributeCounts, checks?: CheckCounts): Promise<void>;
   /** Records the task image's perceptual hash (32 hex digits). Throws not_found, validation_failed. */
   setTaskImageHash(id: TaskId, hash: string): Promise<void>;
   /** Deletes a task's row (its documents and image are the caller's). `not_found` when there is none. */

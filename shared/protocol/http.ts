@@ -211,6 +211,9 @@ export interface TaskSummary {
    *  (`{"car": {"occluded": {"true": 2, "false": 1}}}`; values not itemised under `*`:
    *  shared/schema/attributeCounts.ts), or null while not yet mirrored. */
   attributeCounts: Record<string, Record<string, Record<string, number>>> | null;
+  /** Its masks' checks (shared/schema/objectChecks.ts): `duplicate` pairs of objects drawn twice,
+   *  objects with `specks`, `tiny` objects; null while not yet mirrored. */
+  objectChecks: { duplicate: number; specks: number; tiny: number } | null;
   /** The id of an earlier task of the project whose image looks like this one (the same photo
    *  re-encoded or resized, a burst's twin frame: by perceptual hash), or null. */
   looksLike: string | null;

@@ -32,6 +32,7 @@ function rows(n: number): TaskSummary[] {
     labelCounts: { car: 5, person: 3 },
     imageAttributes: {},
     looksLike: null,
+    objectChecks: { duplicate: 0, specks: i % 7 === 0 ? 1 : 0, tiny: 0 },
     attributeCounts: {
       car: { occluded: { true: i % 3, false: 5 - (i % 3) - (i % 2) }, colour: { '"red"': 2, '"blue"': 3 }, doors: { 4: 5 }, plate: Object.fromEntries(Array.from({ length: 5 }, (_, k) => [JSON.stringify(`AB-${i}-${k}`), 1])) },
       person: { pose: { '"standing"': 3 } },

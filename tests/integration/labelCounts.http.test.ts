@@ -50,6 +50,8 @@ describe('objects per label in the task list', () => {
       createObject(editor.doc, { label: 'person', mask: dot(3, 3), by: ana.userId });
       await waitFor(async () => (await counts(projectId, taskId))?.person === 1, 'the drawn objects counted');
       expect(await counts(projectId, taskId)).toEqual({ car: 2, person: 1 });
+      // The masks' checks follow with them: three one-pixel objects are tiny (stray clicks?).
+      expect((await row(projectId, taskId)).objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 3 });
       deleteObject(editor.doc, car as ObjectId);
       await waitFor(async () => (await counts(projectId, taskId))?.car === 1, 'the deletion counted');
       // The objects' attribute values follow too (the list finds "an occluded car" by them).
@@ -103,7 +105,7 @@ describe('objects per label in the task list', () => {
     }
   });
 
-  it("counts at start the objects' attribute values of tasks counted before they were mirrored", async () => {
+  it("counts at start the objects' attribute values and checks of tasks counted before they were mirrored", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-attrs-'));
     let srv: TestServer | null = await startTestServer({ dataDir });
     try {
@@ -116,14 +118,14 @@ describe('objects per label in the task list', () => {
       editor.destroy();
       await srv.close();
       srv = null;
-      // As Tandem before migration 16 left it: counted, the new column empty.
+      // As Tandem before migrations 16 and 17 left it: counted, the new columns empty.
       const db = new Database(sqliteFile(dataDir));
-      db.prepare('UPDATE tasks SET attribute_counts = NULL').run();
+      db.prepare('UPDATE tasks SET attribute_counts = NULL, object_checks = NULL').run();
       db.close();
       srv = await startTestServer({ dataDir });
       const again = srv;
-      await waitFor(async () => !!(await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0].attributeCounts, 'counted at start');
-      expect((await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0]).toMatchObject({ labelCounts: { car: 1 }, attributeCounts: { car: { colour: { '"red"': 1 } } } });
+      await waitFor(async () => !!(await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks, 'counted at start');
+      expect((await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0]).toMatchObject({ labelCounts: { car: 1 }, attributeCounts: { car: { colour: { '"red"': 1 } } }, objectChecks: { duplicate: 0, specks: 0, tiny: 1 } });
     } finally {
       await srv?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -264,6 +264,15 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: tally }); // a refused write changes nothing
         await meta.setTaskLabelCounts(made[1].id, {}, 15, {}, {});
         expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: {} });
+        // The masks' checks, mirrored with the counts: none in a new task, kept when not given.
+        expect(await meta.getTask(made[1].id)).toMatchObject({ objectChecks: { duplicate: 0, specks: 0, tiny: 0 } });
+        const checks = { duplicate: 1, specks: 2, tiny: 0 };
+        await meta.setTaskLabelCounts(made[1].id, { car: 2 }, 16, {}, {}, checks);
+        expect((await meta.listTasks(p.id))[1]).toMatchObject({ objectChecks: checks });
+        await meta.setTaskLabelCounts(made[1].id, { car: 2 }, 17);
+        expect(await meta.getTask(made[1].id)).toMatchObject({ objectChecks: checks });
+        await expect(meta.setTaskLabelCounts(made[1].id, {}, 18, {}, {}, { duplicate: -1, specks: 0, tiny: 0 })).rejects.toMatchObject({ code: 'validation_failed' });
+        expect(await meta.getTask(made[1].id)).toMatchObject({ objectChecks: checks });
         // Found by its image's bytes (SHA-256), within its project only; tasks made without one are never found.
         const hash = 'ab'.repeat(32);
         expect(await meta.findTaskByContent(p.id, hash)).toBeNull();

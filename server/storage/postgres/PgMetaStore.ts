@@ -13,6 +13,7 @@ import { generateToken, hashToken } from '../tokens';
 import { GuideSchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { AttributeCountsSchema, type AttributeCounts } from '../../../shared/schema/attributeCounts';
+import { CheckCountsSchema, type CheckCounts } from '../../../shared/schema/objectChecks';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
@@ -165,8 +166,8 @@ export class PgMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       await on.query(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash, attribute_counts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}', $11, '{}')`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash, attribute_counts, object_checks)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}', $11, '{}', '{"duplicate":0,"specks":0,"tiny":0}')`,
         [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null, task.imageHash ?? null],
       );
     } catch (e) {
@@ -238,11 +239,12 @@ export class PgMetaStore implements MetaStore {
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 
-  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null, image?: Record<string, AttributeValue>, attributes?: AttributeCounts): Promise<void> {
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null, image?: Record<string, AttributeValue>, attributes?: AttributeCounts, checks?: CheckCounts): Promise<void> {
     const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
     const i = image === undefined ? null : JSON.stringify(parseInput(TaskImageAttributesSchema, image, 'image attributes'));
     const a = attributes === undefined ? null : JSON.stringify(parseInput(AttributeCountsSchema, attributes, 'attribute counts'));
-    const r = await this.q('UPDATE tasks SET label_counts = $2, label_counts_seq = $3, image_attributes = COALESCE($4, image_attributes), attribute_counts = COALESCE($5, attribute_counts) WHERE id = $1', [id, JSON.stringify(c), seq, i, a]);
+    const k = checks === undefined ? null : JSON.stringify(parseInput(CheckCountsSchema, checks, 'object checks'));
+    const r = await this.q('UPDATE tasks SET label_counts = $2, label_counts_seq = $3, image_attributes = COALESCE($4, image_attributes), attribute_counts = COALESCE($5, attribute_counts), object_checks = COALESCE($6, object_checks) WHERE id = $1', [id, JSON.stringify(c), seq, i, a, k]);
     if (r.rowCount === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

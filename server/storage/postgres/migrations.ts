@@ -209,6 +209,11 @@ export const migrations: Migration[] = [
     name: 'task attribute counts',
     sql: `ALTER TABLE tasks ADD COLUMN attribute_counts TEXT;`,
   },
+  {
+    version: 17,
+    name: 'task object checks',
+    sql: `ALTER TABLE tasks ADD COLUMN object_checks TEXT;`,
+  },
 ];
 
 /**

@@ -9,6 +9,7 @@ import { generateToken, hashToken } from '../tokens';
 import { GuideSchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { AttributeCountsSchema, type AttributeCounts } from '../../../shared/schema/attributeCounts';
+import { CheckCountsSchema, type CheckCounts } from '../../../shared/schema/objectChecks';
 import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import type { ProjectSettings } from '../../../shared/protocol/http';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
@@ -179,8 +180,8 @@ export class SqliteMetaStore implements MetaStore {
     const task = newTask(input);
     try {
       this.live().prepare(
-        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash, attribute_counts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?, '{}', ?, '{}')`,
+        `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash, attribute_counts, object_checks)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?, '{}', ?, '{}', '{"duplicate":0,"specks":0,"tiny":0}')`,
       ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null, task.imageHash ?? null);
     } catch (e) {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });
@@ -245,11 +246,14 @@ export class SqliteMetaStore implements MetaStore {
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 
-  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null, image?: Record<string, AttributeValue>, attributes?: AttributeCounts): Promise<void> {
+  async setTaskLabelCounts(id: TaskId, counts: Record<string, number>, seq: number | null = null, image?: Record<string, AttributeValue>, attributes?: AttributeCounts, checks?: CheckCounts): Promise<void> {
     const c = parseInput(TaskLabelCountsSchema, counts, 'objects per label');
     const i = image === undefined ? null : JSON.stringify(parseInput(TaskImageAttributesSchema, image, 'image attributes'));
     const a = attributes === undefined ? null : JSON.stringify(parseInput(AttributeCountsSchema, attributes, 'attribute counts'));
-    const r = this.live().prepare('UPDATE tasks SET label_counts = ?, label_counts_seq = ?, image_attributes = COALESCE(?, image_attributes), attribute_counts = COALESCE(?, attribute_counts) WHERE id = ?').run(JSON.stringify(c), seq, i, a, id);
+    const k = checks === undefined ? null : JSON.stringify(parseInput(CheckCountsSchema, checks, 'object checks'));
+    const r = this.live()
+      .prepare('UPDATE tasks SET label_counts = ?, label_counts_seq = ?, image_attributes = COALESCE(?, image_attributes), attribute_counts = COALESCE(?, attribute_counts), object_checks = COALESCE(?, object_checks) WHERE id = ?')
+      .run(JSON.stringify(c), seq, i, a, k, id);
     if (r.changes === 0) throw new TandemError(ErrorCode.NotFound, 'no such task');
   }
 

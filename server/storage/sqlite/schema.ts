@@ -168,6 +168,10 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN attribute_counts TEXT;
   `,
+  // 17: the masks' checks (drawn twice, specks, tiny), mirrored with the label counts (null: counted again at start).
+  `
+  ALTER TABLE tasks ADD COLUMN object_checks TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

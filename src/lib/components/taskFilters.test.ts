@@ -10,13 +10,14 @@ describe('task filters', () => {
     task('a', { assignee: 'u-ana', openThreads: 2, mentioned: ['Ana', 'Bo'] }),
     task('b', { flag: 'blurry', looksLike: 'a' }),
     task('c', { toFix: 1, openThreads: 1, mentioned: ['Bo'] }),
-    task('d', { assignee: 'u-ana', toFix: 3 }),
+    task('d', { assignee: 'u-ana', toFix: 3, objectChecks: { duplicate: 1, specks: 0, tiny: 0 } }),
+    task('e', { objectChecks: { duplicate: 0, specks: 0, tiny: 0 } }),
   ];
   const filters = taskFilters('u-ana', 'Ana');
   const ids = (...on: string[]) => applyFilters(tasks, filters, new Set(on)).map((t) => t.id);
 
   it('narrows the list to what each filter asks for, and to what all of them ask for together', () => {
-    expect(ids()).toEqual(['a', 'b', 'c', 'd']);
+    expect(ids()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(ids('mine')).toEqual(['a', 'd']);
     expect(ids('flagged')).toEqual(['b']);
     expect(ids('to-fix')).toEqual(['c', 'd']);
@@ -24,6 +25,7 @@ describe('task filters', () => {
     expect(ids('mentions')).toEqual(['a']);
     expect(ids('mine', 'to-fix')).toEqual(['d']);
     expect(ids('looks-like')).toEqual(['b']);
+    expect(ids('checks')).toEqual(['d']); // e was checked: nothing to look at
   });
 
   it('finds the tasks that leave a required attribute unset, as the page counts them', () => {

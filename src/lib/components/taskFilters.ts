@@ -1,11 +1,12 @@
 // The project page's on/off task filters beyond status: each narrows the list to the tasks that
 // need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
-// changes requested, open comments, an image that looks like an earlier one, a required attribute unset, a reference task). Shown only while some task matches (or the filter is on).
+// changes requested, open comments, an image that looks like an earlier one, a required attribute unset, a reference task, masks worth a check). Shown only while some task matches (or the filter is on).
 import type { TaskSummary } from '../sync/api';
+import { hasChecks } from '../../../shared/schema/objectChecks';
 
 export interface TaskFilter {
   /** Also the button's test id: `filter-<key>`. */
-  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like' | 'unset' | 'reference';
+  key: 'mine' | 'flagged' | 'to-fix' | 'comments' | 'mentions' | 'looks-like' | 'unset' | 'reference' | 'checks';
   label: string;
   title: string;
   test: (t: TaskSummary) => boolean;
@@ -24,6 +25,7 @@ export function taskFilters(me: string | null, myName: string | null, unset: (t:
     { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded, resized or mirrored, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
     { key: 'reference', label: 'Reference', title: 'Reference tasks: the answer is kept apart and each submission is scored against it in Analytics', test: reference },
     { key: 'unset', label: 'Required unset', title: 'Images someone has begun where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported without it)', test: (t) => unset(t) > 0 },
+    { key: 'checks', label: 'Checks', title: 'Images whose masks are worth a look: an object that seems drawn twice (two masks over one thing), specks left around a mask, a tiny object (a stray click)', test: (t) => hasChecks(t.objectChecks) },
   ];
 }
 

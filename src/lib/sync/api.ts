@@ -58,6 +58,7 @@ export const TaskSummarySchema = z.object({
   labelCounts: z.record(z.string(), z.number()).nullable().default(null),
   imageAttributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).nullable().default(null),
   attributeCounts: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number()))).nullable().default(null),
+  objectChecks: z.object({ duplicate: z.number(), specks: z.number(), tiny: z.number() }).nullable().default(null),
   /** An earlier task whose image looks like this one (re-encoded, resized), or null. */
   looksLike: z.string().nullable().default(null),
 });

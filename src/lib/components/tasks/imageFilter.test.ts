@@ -5,7 +5,7 @@ import { describeLabelChoice, matchesLabel } from './labelFilter';
 import { imageChoices, imageLine } from './imageFilter';
 
 const task = (name: string, imageAttributes: TaskSummary['imageAttributes'], labelCounts: TaskSummary['labelCounts'] = {}) =>
-  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes, attributeCounts: null, looksLike: null }) as TaskSummary;
+  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes, attributeCounts: null, looksLike: null, objectChecks: null }) as TaskSummary;
 
 const specs: AttributeSpec[] = [
   { name: 'weather', type: 'select', options: ['clear', 'rain'] },

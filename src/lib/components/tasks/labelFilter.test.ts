@@ -4,7 +4,7 @@ import type { TaskSummary } from '../../sync/api';
 import { describeLabelChoice, labelChoices, matchesLabel, NO_OBJECTS, objectsLine, WITHOUT } from './labelFilter';
 
 const task = (name: string, labelCounts: Record<string, number> | null) =>
-  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes: null, attributeCounts: null, looksLike: null }) as TaskSummary;
+  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes: null, attributeCounts: null, looksLike: null, objectChecks: null }) as TaskSummary;
 
 describe('objects per label in the task list', () => {
   const tasks = [task('a', { car: 2, person: 1 }), task('b', { person: 3 }), task('c', {}), task('d', null), task('e', { bicycle: 1 })];

@@ -7,7 +7,7 @@ import { describeLabelChoice, matchesLabel } from './labelFilter';
 import { objectChoice, objectChoices } from './objectFilter';
 
 const task = (name: string, labelCounts: TaskSummary['labelCounts'], attributeCounts: TaskSummary['attributeCounts']) =>
-  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes: {}, attributeCounts, looksLike: null }) as TaskSummary;
+  ({ id: name, name, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], labelCounts, imageAttributes: {}, attributeCounts, looksLike: null, objectChecks: null }) as TaskSummary;
 
 const occluded: AttributeSpec = { name: 'occluded', type: 'checkbox' };
 const colour: AttributeSpec = { name: 'colour', type: 'select', options: ['red', 'blue'], default: 'blue' };

@@ -1,0 +1,97 @@
+// The mask checks: two masks over one car (two people drew it at once) and specks a brush left
+// are found without opening the image: the task list's card says "⚠ 2 to check" and the Checks
+// filter lists it; in the editor the object list says which objects and offers the fix: "select
+// both" then M merges the pair, "remove" takes the specks off; the list follows.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { encodeRle, rleArea } from '../../shared/codecs/rle';
+import { createObject, listObjects } from '../../shared/schema/annotation';
+import { makeImage } from '../helpers/images';
+import { rectRle } from '../helpers/rectRle';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { connectClient, type YClient } from '../helpers/yclient';
+import { launch, openTask, shot, taskCard, waitFor } from './browser';
+
+const W = 320;
+const H = 240;
+
+describe('mask checks', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let watcher: YClient;
+  let projectId: string;
+  let taskId: string;
+  let ana: { userId: string; token: string };
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+    const labels = [{ name: 'car', color: '#ef4444' }, { name: 'person', color: '#22c55e' }];
+    const created = await srv.createProjectWithTask({ image: await makeImage(W, H), taskName: 'street.png', labels });
+    projectId = created.projectId;
+    taskId = created.taskId;
+    await srv.api('POST', `/api/projects/${projectId}/tasks?name=clean.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' });
+    ana = await srv.addMember(projectId, 'annotator', 'Ana');
+    watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
+    await watcher.synced();
+    // Ana and Ben outlined the same car at once; the person was brushed, with a dab left beside it.
+    createObject(watcher.doc, { label: 'car', mask: rectRle(W, H, 20, 20, 120, 100), by: ana.userId });
+    createObject(watcher.doc, { label: 'car', mask: rectRle(W, H, 22, 20, 120, 98), by: 'ben' });
+    const person = new Uint8Array(W * H);
+    for (let y = 40; y < 200; y++) for (let x = 200; x < 260; x++) person[y * W + x] = 1;
+    for (let y = 210; y < 213; y++) for (let x = 290; x < 293; x++) person[y * W + x] = 1; // 9 px, well off the person
+    createObject(watcher.doc, { label: 'person', mask: encodeRle(person, W, H), by: ana.userId });
+    browser = await launch();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    watcher?.destroy();
+    await srv?.close();
+  });
+
+  const checksOf = async (name: string) => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { name: string }) => t.name === name)?.objectChecks;
+
+  it("the task list marks the image and finds it with the Checks filter, before anyone opens it", async () => {
+    await waitFor(async () => (await checksOf('street.png'))?.duplicate === 1, 'the checks counted on the server');
+    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0 });
+    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
+    const badge = taskCard(page, 'street.png').getByTestId('task-checks-badge');
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('⚠ 2 to check');
+    expect(await badge.getAttribute('title')).toBe('Worth a look: 1 object drawn twice? · 1 with specks');
+    expect(await taskCard(page, 'clean.png').getByTestId('task-checks-badge').count()).toBe(0);
+    await page.getByTestId('filter-checks').click();
+    await waitFor(async () => (await page.getByTestId('task').count()) === 1, 'only the image to check listed');
+    await shot(page, 'checks-list');
+    await page.close();
+  });
+
+  it('the editor says which objects and fixes them: the pair merged, the specks removed', async () => {
+    const page: Page = await openTask(await browser.newContext(), srv.url, taskId, ana.token);
+    const chip = page.getByTestId('checks-filter');
+    await waitFor(async () => ((await chip.textContent()) ?? '') === 'Checks 3', 'three objects to look at');
+    const rows = page.locator('[data-testid="object-list"] li[role="option"]');
+    const note = (n: number) => rows.nth(n).getByTestId('object-check');
+    expect(await note(0).textContent()).toContain('over #2 (IoU 0.96)');
+    expect(await note(1).textContent()).toContain('over #1 (IoU 0.96)');
+    expect(await note(2).textContent()).toContain('1 speck');
+    await shot(page, 'checks-editor');
+    // The pair: select both, M merges them into one car.
+    await note(1).getByRole('button', { name: 'select both' }).click();
+    await page.locator('canvas').first().hover();
+    await page.keyboard.press('m');
+    await waitFor(() => listObjects(watcher.doc).filter((o) => o.label === 'car').length === 1, 'the cars merged on the server');
+    await waitFor(async () => ((await chip.textContent()) ?? '') === 'Checks 1', 'the pair no longer listed');
+    // The specks: removed in one step, for everyone.
+    const personArea = () => rleArea(listObjects(watcher.doc).find((o) => o.label === 'person')!.mask!);
+    expect(personArea()).toBe(60 * 160 + 9);
+    await rows.filter({ has: page.getByTestId('object-check') }).getByRole('button', { name: 'remove' }).click();
+    await waitFor(() => personArea() === 60 * 160, 'the speck removed on the server');
+    await chip.waitFor({ state: 'detached' });
+    // The task list follows once the edits settle.
+    await waitFor(async () => (await checksOf('street.png'))?.specks === 0, 'the row follows');
+    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
+  });
+});
