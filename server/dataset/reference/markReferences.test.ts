@@ -35,16 +35,19 @@ function deps(rooms: ReturnType<typeof memoryRooms>) {
   };
 }
 
+/** Task t1 holding a car at each of `xs`. */
+const seedTask = (rooms: LiveRooms, xs: number[]) =>
+  mutateRoom(rooms, 'task:t1', (doc) => {
+    initTaskDoc(doc, { taskId: 't1', width: W, height: H });
+    for (const x of xs) createObject(doc, { label: 'car', mask: square(x), by: 'owner' });
+  });
+
 describe('marking reference tasks', () => {
   it('two owners marking the same task at once keep the answer it held (the second does not take the cleared task for it)', async () => {
     const rooms = memoryRooms();
     const d = deps(rooms);
     const project = { id: 'p1' } as unknown as Project;
-    await mutateRoom(rooms, 'task:t1', (doc) => {
-      initTaskDoc(doc, { taskId: 't1', width: W, height: H });
-      createObject(doc, { label: 'car', mask: square(0), by: 'owner' });
-      createObject(doc, { label: 'car', mask: square(10), by: 'owner' });
-    });
+    await seedTask(rooms, [0, 10]);
     const [a, b] = await Promise.all([markReferences(d, project, ['t1'], 'owner'), markReferences(d, project, ['t1'], 'lead')]);
     expect(a.marked + b.marked).toBe(1);
     expect(a.already + b.already).toBe(1);
@@ -65,10 +68,7 @@ describe('marking reference tasks', () => {
     const d = deps(rooms);
     const project = { id: 'p1' } as unknown as Project;
     // The task still holds the answer (the process died before handing it back), listed as not cleared.
-    await mutateRoom(rooms, 'task:t1', (doc) => {
-      initTaskDoc(doc, { taskId: 't1', width: W, height: H });
-      createObject(doc, { label: 'car', mask: square(0), by: 'owner' });
-    });
+    await seedTask(rooms, [0]);
     await mutateRoom(rooms, referenceRoom('t1'), (doc) => writeReference(doc, { objects: [{ id: 'a', label: 'car', mask: square(0), attributes: {} }], image: {} }));
     await mutateRoom(rooms, referencesRoom('p1'), (doc) => setListed(doc, { taskId: 't1', by: 'owner', at: 1, objects: 1, cleared: false }));
 
