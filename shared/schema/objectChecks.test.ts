@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle } from '../codecs/rle';
 import { rectRle } from '../../tests/helpers/rectRle';
-import { countChecks, hasChecks, ObjectChecker, type CheckedObject } from './objectChecks';
+import { checkTotal, countChecks, describeChecks, groupIssues, labelsOutside, ObjectChecker, type CheckedObject } from './objectChecks';
 
 const W = 200;
 const H = 100; // 20,000 px: tiny under 16 px
@@ -46,8 +46,8 @@ describe('object checks', () => {
       { kind: 'tiny', objectId: 'dot', area: 9 },
     ]);
     expect(countChecks(issues)).toEqual({ duplicate: 0, specks: 1, tiny: 1 });
-    expect(hasChecks(countChecks(issues))).toBe(true);
-    expect(hasChecks(countChecks([]))).toBe(false);
+    expect(checkTotal(countChecks(issues))).toBe(2);
+    expect(checkTotal(countChecks([]))).toBe(0);
   });
 
   it('reads a mask again only when it changed, and forgets objects gone', () => {
@@ -57,5 +57,16 @@ describe('object checks', () => {
     // b moved off a: the new mask is read, no longer a duplicate.
     expect(checker.check([a, obj('b', 'car', rect(100, 0, 140, 39))])).toEqual([]);
     expect(checker.check([obj('a', 'car', rect(0, 0, 3, 3))])).toEqual([{ kind: 'tiny', objectId: 'a', area: 9 }]);
+  });
+
+  it('adds the objects whose label the project does not define, once the labels are known', () => {
+    const objects = [obj('a', 'car', rect(0, 0, 40, 40)), obj('b', 'vehcle', rect(100, 0, 140, 40)), { id: 'c', label: 'vehcle' }];
+    const grouped = groupIssues(new ObjectChecker().check(objects), objects, ['car', 'person']);
+    expect([...grouped]).toEqual([['b', [{ kind: 'label', objectId: 'b', label: 'vehcle' }]]]);
+    expect(groupIssues([], objects, []).size).toBe(0); // labels not read yet: nothing said
+    const outside = labelsOutside({ car: 3, vehcle: 2, person: 0 }, ['car']);
+    expect(outside).toEqual({ vehcle: 2 });
+    expect(checkTotal({ duplicate: 1, specks: 0, tiny: 0 }, outside)).toBe(3);
+    expect(describeChecks({ duplicate: 1, specks: 0, tiny: 0 }, outside)).toBe('1 object drawn twice? · 2 labelled vehcle, not a label of the project');
   });
 });

@@ -6,6 +6,9 @@
 // - specks: parts cut off the object, smaller than what "Remove specks" removes (SPECK_SHARE of
 //   the object, at least MIN_SPECK_PX; the largest part never counts): a brush's or an eraser's leftovers.
 // - tiny: a whole object under TINY_SHARE of the image (at least MIN_TINY_PX), a stray click's mask.
+// - label: an object whose label the project no longer defines (a label taken off the list after
+//   objects had it): exports give it a class of its own. Known only where the labels are (the
+//   task list and the editor apply the project's to what they show), never counted on the server.
 // Pure and shared: the server counts them into the task row once edits settle (the task list's
 // badge and filter), the editor lists them per object live. Both work from the COCO runs, never
 // decoding a mask; an ObjectChecker keeps each mask's facts while its string is unchanged.
@@ -28,10 +31,11 @@ export interface CheckedObject {
   mask?: Rle | null;
 }
 
-export type ObjectIssue =
+export type MaskIssue =
   | { kind: 'duplicate'; objectId: string; other: string; iou: number; inside: boolean }
   | { kind: 'specks'; objectId: string; specks: number }
   | { kind: 'tiny'; objectId: string; area: number };
+export type ObjectIssue = MaskIssue | { kind: 'label'; objectId: string; label: string };
 
 /** Per task: pairs drawn twice, objects with specks, tiny objects (the task row's `object_checks`). */
 export const CheckCountsSchema = z.object({ duplicate: z.number().int().min(0), specks: z.number().int().min(0), tiny: z.number().int().min(0) });
@@ -84,10 +88,10 @@ export class ObjectChecker {
   }
 
   /** Every issue of the objects (objects without a mask, being drawn, are left out). */
-  check(objects: readonly CheckedObject[]): ObjectIssue[] {
+  check(objects: readonly CheckedObject[]): MaskIssue[] {
     const ids = new Set(objects.map((o) => o.id));
     for (const id of this.cache.keys()) if (!ids.has(id)) this.cache.delete(id);
-    const issues: ObjectIssue[] = [];
+    const issues: MaskIssue[] = [];
     const seen: Array<{ o: CheckedObject; f: Facts }> = [];
     for (const o of objects) {
       const f = this.facts(o);
@@ -114,23 +118,43 @@ export class ObjectChecker {
 }
 
 /** The task's counts: each pair drawn twice once, each object with specks, each tiny object. */
-export function countChecks(issues: readonly ObjectIssue[]): CheckCounts {
+export function countChecks(issues: readonly MaskIssue[]): CheckCounts {
   const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0 };
   for (const i of issues) c[i.kind] += i.kind === 'duplicate' ? 0.5 : 1;
   return c;
 }
 
-/** Any check counted. */
-export const hasChecks = (c: CheckCounts | null | undefined): boolean => !!c && CheckKinds.some((k) => c[k] > 0);
+/** How many things a task row asks to look at (a pair drawn twice is one), with its objects of
+ *  labels the project does not define (labelsOutside). */
+export function checkTotal(c: CheckCounts | null | undefined, outside: Readonly<Record<string, number>> = {}): number {
+  return (c ? CheckKinds.reduce((n, k) => n + c[k], 0) : 0) + Object.values(outside).reduce((a, b) => a + b, 0);
+}
 
-/** How many things the counts ask to look at (a pair drawn twice is one). */
-export const checkTotal = (c: CheckCounts | null | undefined): number => (c ? c.duplicate + c.specks + c.tiny : 0);
+/** The issues per object id, with those of objects whose label is not one of `labels` added (none
+ *  while the labels are not known yet: empty). */
+export function groupIssues(issues: readonly MaskIssue[], objects: readonly CheckedObject[], labels: readonly string[]): Map<string, ObjectIssue[]> {
+  const m = new Map<string, ObjectIssue[]>();
+  const add = (i: ObjectIssue) => m.set(i.objectId, [...(m.get(i.objectId) ?? []), i]);
+  issues.forEach(add);
+  const known = new Set(labels);
+  if (known.size) for (const o of objects) if (o.mask && !known.has(o.label)) add({ kind: 'label', objectId: o.id, label: o.label });
+  return m;
+}
 
-/** The counts in words: "1 object drawn twice · 2 with specks · 1 tiny". */
-export function describeChecks(c: CheckCounts): string {
+/** A task row's objects whose label is not one of `labels`, per such label (`{}` for none, and
+ *  while the labels are not known yet: empty). */
+export function labelsOutside(counts: Readonly<Record<string, number>> | null, labels: readonly string[]): Record<string, number> {
+  if (!labels.length) return {};
+  const known = new Set(labels);
+  return Object.fromEntries(Object.entries(counts ?? {}).filter(([l, n]) => n > 0 && !known.has(l)));
+}
+
+/** The counts in words: "1 object drawn twice · 2 with specks · 1 tiny · 2 labelled vehcle, not a label". */
+export function describeChecks(c: CheckCounts, outside: Readonly<Record<string, number>> = {}): string {
   const parts: string[] = [];
   if (c.duplicate) parts.push(`${c.duplicate} object${c.duplicate === 1 ? '' : 's'} drawn twice?`);
   if (c.specks) parts.push(`${c.specks} with specks`);
   if (c.tiny) parts.push(`${c.tiny} tiny`);
+  for (const [label, n] of Object.entries(outside)) parts.push(`${n} labelled ${label}, not a label of the project`);
   return parts.join(' · ');
 }

@@ -1,7 +1,9 @@
 // The mask checks: two masks over one car (two people drew it at once) and specks a brush left
 // are found without opening the image: the task list's card says "⚠ 2 to check" and the Checks
 // filter lists it; in the editor the object list says which objects and offers the fix: "select
-// both" then M merges the pair, "remove" takes the specks off; the list follows.
+// both" then M merges the pair, "remove" takes the specks off; the list follows. Submitting with
+// something to check asks once more. An object whose label the project does not define (a label
+// taken off the list) is one to check too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { encodeRle, rleArea } from '../../shared/codecs/rle';
@@ -21,6 +23,7 @@ describe('mask checks', () => {
   let watcher: YClient;
   let projectId: string;
   let taskId: string;
+  let cleanId: string;
   let ana: { userId: string; token: string };
 
   beforeAll(async () => {
@@ -29,7 +32,7 @@ describe('mask checks', () => {
     const created = await srv.createProjectWithTask({ image: await makeImage(W, H), taskName: 'street.png', labels });
     projectId = created.projectId;
     taskId = created.taskId;
-    await srv.api('POST', `/api/projects/${projectId}/tasks?name=clean.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' });
+    cleanId = (await srv.api('POST', `/api/projects/${projectId}/tasks?name=clean.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' })).body.id;
     ana = await srv.addMember(projectId, 'annotator', 'Ana');
     watcher = connectClient(srv.wsUrl, `task:${taskId}`, srv.adminToken);
     await watcher.synced();
@@ -78,6 +81,13 @@ describe('mask checks', () => {
     expect(await note(1).textContent()).toContain('over #1 (IoU 0.96)');
     expect(await note(2).textContent()).toContain('1 speck');
     await shot(page, 'checks-editor');
+    // Submitting asks once more, with the first object to look at selected.
+    const submit = page.getByTestId('submit-next');
+    await submit.click();
+    expect(await submit.textContent()).toBe('3 to check: submit anyway?');
+    expect(await rows.nth(0).getAttribute('aria-selected')).toBe('true');
+    await page.waitForTimeout(300);
+    expect((await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status).toBe('todo');
     // The pair: select both, M merges them into one car.
     await note(1).getByRole('button', { name: 'select both' }).click();
     await page.locator('canvas').first().hover();
@@ -93,5 +103,29 @@ describe('mask checks', () => {
     // The task list follows once the edits settle.
     await waitFor(async () => (await checksOf('street.png'))?.specks === 0, 'the row follows');
     expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
+    // Nothing left to check: one press submits.
+    await submit.click();
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status === 'in_review', 'submitted at the first press');
+  });
+
+  it('an object whose label the project does not define is one to check, until it gets one of its labels', async () => {
+    const other = connectClient(srv.wsUrl, `task:${cleanId}`, srv.adminToken);
+    await other.synced();
+    createObject(other.doc, { label: 'vehicle', mask: rectRle(W, H, 100, 100, 200, 200), by: ana.userId });
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === cleanId)?.labelCounts?.vehicle === 1, 'the row counted');
+    const list = await (await browser.newContext()).newPage();
+    await list.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
+    const badge = taskCard(list, 'clean.png').getByTestId('task-checks-badge');
+    await badge.waitFor();
+    expect(await badge.getAttribute('title')).toBe('Worth a look: 1 labelled vehicle, not a label of the project');
+    await list.close();
+    const page = await openTask(await browser.newContext(), srv.url, cleanId, ana.token);
+    const row = page.locator('[data-testid="object-list"] li[role="option"]').first();
+    await row.getByTestId('object-check').waitFor();
+    expect(await row.getByTestId('object-check').textContent()).toContain('vehicle is not a label of the project');
+    await row.getByLabel('Label').selectOption('car');
+    await waitFor(() => listObjects(other.doc)[0]?.label === 'car', 'relabelled on the server');
+    await page.getByTestId('checks-filter').waitFor({ state: 'detached' });
+    other.destroy();
   });
 });

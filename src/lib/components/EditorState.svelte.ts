@@ -16,6 +16,7 @@ import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
 import { guideFingerprint, hasGuide } from '../guide/guideText';
+import { groupIssues } from '../../../shared/schema/objectChecks';
 
 const KEY = Symbol('tandem.editor');
 
@@ -102,6 +103,9 @@ export class EditorState {
   guideOpen = $state(false);
   /** The guide or a label description changed since this browser last showed them. */
   guideUnseen = $state(false);
+  /** What the checks found per object (shared/schema/objectChecks.ts): its mask's (drawn twice,
+   *  specks, tiny) and a label the project no longer defines. */
+  readonly checks = $derived.by(() => groupIssues(this.objects.issues, this.objects.list, this.labels.map((l) => l.name)));
   /** The canvas camera (plain value, replaced on every pan/zoom) for HTML overlays such as pins. */
   camera = $state.raw<Camera | null>(null);
   /** View commands of the mounted canvas (plain field: it wraps Pixi, never reactive state). */

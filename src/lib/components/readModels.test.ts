@@ -35,6 +35,22 @@ describe('read-models', () => {
     objects.destroy();
   });
 
+  it("the mask checks follow the document: a polygon drawn twice, then one of them gone", () => {
+    const { doc, session } = setup();
+    const objects = new ObjectsModel(session);
+    session.setTool('polygon');
+    for (let k = 0; k < 2; k++) {
+      for (const p of [[1, 1], [20, 1], [20, 20]]) session.pointerDown({ ptImage: { x: p[0], y: p[1] }, button: 0, alt: false, shift: false, scale: 1 });
+      session.key(key('Enter'));
+    }
+    const [a, b] = objects.list;
+    expect(objects.issues).toMatchObject([{ kind: 'duplicate', objectId: a.id, other: b.id }, { kind: 'duplicate', objectId: b.id, other: a.id }]);
+    expect(objects.issues).toBe(objects.issues); // cached until the doc changes
+    doc.transact(() => doc.getMap('objects').delete(a.id), 'remote');
+    expect(objects.issues).toEqual([]);
+    objects.destroy();
+  });
+
   it('session model reflects tool, brush size, undo availability and role', () => {
     const { session } = setup();
     const ui = new SessionModel(session);

@@ -7,20 +7,33 @@ import type { ObjectView } from '../editor/docModel';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { TaskConnection } from '../sync/TaskConnection';
 import { readPeers, type Peer } from '../sync/presence';
+import { ObjectChecker, type MaskIssue } from '../../../shared/schema/objectChecks';
 
 /** The object list as plain values, recomputed at most once per document change. */
 export class ObjectsModel {
   #subscribe: () => void;
   #cache: ObjectView[] | null = null;
+  /** The mask checks of the list (shared/schema/objectChecks.ts); the checker keeps each mask's
+   *  facts while it is unchanged, so a change costs the masks it changed. */
+  #checker = new ObjectChecker();
+  #issues: MaskIssue[] | null = null;
   #off: () => void;
   constructor(private session: EditorSession) {
     // Invalidation runs always (cheap), notification only while the UI reads the list.
-    this.#off = session.model.observe(() => (this.#cache = null));
+    this.#off = session.model.observe(() => {
+      this.#cache = null;
+      this.#issues = null;
+    });
     this.#subscribe = createSubscriber((update) => session.model.observe(() => update()));
   }
   get list(): ObjectView[] {
     this.#subscribe();
     return (this.#cache ??= this.session.model.list());
+  }
+  /** What the mask checks found (EditorState.checks groups them per object, labels added). */
+  get issues(): readonly MaskIssue[] {
+    const list = this.list;
+    return (this.#issues ??= this.#checker.check(list));
   }
   destroy(): void {
     this.#off();

@@ -26,6 +26,9 @@ describe('task filters', () => {
     expect(ids('mine', 'to-fix')).toEqual(['d']);
     expect(ids('looks-like')).toEqual(['b']);
     expect(ids('checks')).toEqual(['d']); // e was checked: nothing to look at
+    // An object whose label the project does not define is one to check too.
+    const withLabels = taskFilters('u-ana', 'Ana', undefined, undefined, (t): Record<string, number> => (t.id === 'e' ? { vehcle: 1 } : {}));
+    expect(applyFilters(tasks, withLabels, new Set(['checks'])).map((t) => t.id)).toEqual(['d', 'e']);
   });
 
   it('finds the tasks that leave a required attribute unset, as the page counts them', () => {

@@ -2,7 +2,7 @@
 // need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
 // changes requested, open comments, an image that looks like an earlier one, a required attribute unset, a reference task, masks worth a check). Shown only while some task matches (or the filter is on).
 import type { TaskSummary } from '../sync/api';
-import { hasChecks } from '../../../shared/schema/objectChecks';
+import { checkTotal } from '../../../shared/schema/objectChecks';
 
 export interface TaskFilter {
   /** Also the button's test id: `filter-<key>`. */
@@ -14,8 +14,15 @@ export interface TaskFilter {
 
 /** The filters for member `me` (user id) called `myName` (how @mentions spell them); `unset` says
  *  how many required attributes a task leaves unset (the project's definitions applied to its row);
- *  `reference`: whether it is a reference task (the owner's list). */
-export function taskFilters(me: string | null, myName: string | null, unset: (t: TaskSummary) => number = () => 0, reference: (t: TaskSummary) => boolean = () => false): TaskFilter[] {
+ *  `reference`: whether it is a reference task (the owner's list); `outside`: its objects per label
+ *  the project does not define (labelsOutside). */
+export function taskFilters(
+  me: string | null,
+  myName: string | null,
+  unset: (t: TaskSummary) => number = () => 0,
+  reference: (t: TaskSummary) => boolean = () => false,
+  outside: (t: TaskSummary) => Record<string, number> = () => ({}),
+): TaskFilter[] {
   return [
     { key: 'mine', label: 'Assigned to me', title: 'The tasks the owner assigned to you', test: (t) => !!me && t.assignee === me },
     { key: 'flagged', label: 'Flagged', title: 'Images someone flagged (blurry, not relevant…): the queue passes over them', test: (t) => !!t.flag },
@@ -25,7 +32,7 @@ export function taskFilters(me: string | null, myName: string | null, unset: (t:
     { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded, resized or mirrored, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
     { key: 'reference', label: 'Reference', title: 'Reference tasks: the answer is kept apart and each submission is scored against it in Analytics', test: reference },
     { key: 'unset', label: 'Required unset', title: 'Images someone has begun where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported without it)', test: (t) => unset(t) > 0 },
-    { key: 'checks', label: 'Checks', title: 'Images whose masks are worth a look: an object that seems drawn twice (two masks over one thing), specks left around a mask, a tiny object (a stray click)', test: (t) => hasChecks(t.objectChecks) },
+    { key: 'checks', label: 'Checks', title: 'Images whose objects are worth a look: one that seems drawn twice (two masks over one thing), specks left around a mask, a tiny object (a stray click), a label the project no longer has', test: (t) => checkTotal(t.objectChecks, outside(t)) > 0 },
   ];
 }
 
