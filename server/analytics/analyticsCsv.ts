@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references';
+export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references' | 'progress';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -42,6 +42,10 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
       ['label', 'attribute', 'value', 'objects', 'share', 'images', 'unset'],
       a.attributes.map((r) => [r.label, r.attribute, r.value, r.objects, r.share, r.images, r.unset]),
     );
+  }
+  if (which === 'progress') {
+    // A row per day: what was submitted, done and made.
+    return table(['day', 'submitted', 'done', 'objects'], (a.progress?.days ?? []).map((d) => [d.day, d.submitted, d.done, d.objects]));
   }
   if (which === 'references') {
     // Reference tasks: a row per submission scored against the answer the owner kept.

@@ -22,6 +22,7 @@ import { attributeFigures, type AttributeValueFigures } from './attributeFigures
 import { MATCH_IOU } from '../../shared/schema/referenceScore';
 import type { ReferenceFigures } from './referenceFigures';
 import { prelabelFigures, type PrelabelFigures } from './prelabelFigures';
+import { PACE_DAYS, type ProgressFigures } from './progressFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
 export const IDLE_GAP_MS = 5 * 60_000;
@@ -97,6 +98,8 @@ export interface Analytics {
   attributes: AttributeValueFigures[];
   /** Reference tasks scored (referenceFigures.ts; filled in by loadAnalytics). */
   references: ReferenceFigures;
+  /** Tasks submitted and done, objects made, per day; the pace and the days left (progressFigures.ts; filled in by loadAnalytics). */
+  progress?: ProgressFigures;
 }
 
 const isMaskChange = (e: HistoryEntry) => e.kind === 'created' || e.kind === 'mask' || e.kind === 'restored';
@@ -235,6 +238,7 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
       keptIou: 'approved objects: IoU of the mask as first judged (last recorded at or before the first verdict) with the mask now',
       attributes: "per label and attribute it defines: the label's objects (with a mask) showing each value as the editor shows it (never set: the default, also counted in unset), their share of the label's objects, and the images with such an object; a text or number attribute's 20 most frequent values",
       references: `reference tasks (the owner kept the answer, the team annotates the image again): each submission's objects paired one to one with the answer's by mask IoU >= ${MATCH_IOU}, best first; found (same label), wrongLabel, missed, extra; meanIou over the found; quality = IoU summed over the found / (found + (missed + extra) / 2 + wrongLabel), panoptic quality; attributeAgreement over the found objects' and the image's values; per annotator their first submission of each task`,
+      progress: `per day (the viewer's, tzOffsetMinutes east of UTC): tasks sent on from work (submitted), tasks reaching done, objects people made; left: tasks neither done nor flagged; pacePerDay: tasks reaching done per day over the last ${PACE_DAYS} days (or since the first thing done); daysLeft = left / pacePerDay. Status changes are known from the recorded history (kept since status records began) and each task's current status`,
       prelabels: "objects the detector made (not counted in the objects, clicks and times above; listed in objects): untouched (its mask and label), redrawn (meanIouRedrawn: its mask, the first recorded version, against the mask now), relabelled, deleted since",
     },
     project: group(made, all),

@@ -12,15 +12,19 @@ import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type Verdict
 import { readCurrentVerdicts } from './readVerdicts';
 import { referenceFigures, type ReferenceTaskInput } from './referenceFigures';
 import { readAnswer, referenceListing } from '../dataset/reference/markReferences';
-import { stateAt, submissions } from '../dataset/history/submissions';
+import { readStatuses, stateAt, submissions } from '../dataset/history/submissions';
+import { readTaskStatus } from '../../shared/schema/review';
+import { progressFigures, type ProgressTaskInput } from './progressFigures';
 
-export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectId: ProjectId): Promise<Analytics> {
+/** `tzOffsetMinutes`: the viewer's time zone, east of UTC, for the progress days. */
+export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectId: ProjectId, opts: { tzOffsetMinutes?: number; now?: number } = {}): Promise<Analytics> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const inputs: AnalyticsTaskInput[] = [];
   // The listing as stored: the loop below goes over the tasks that exist.
   const references = await referenceListing(rooms, projectId);
   const scored: ReferenceTaskInput[] = [];
+  const progress: ProgressTaskInput[] = [];
   for (const task of await storage.meta.listTasks(projectId)) {
     const [taskDoc, reviewDoc, historyDoc] = await Promise.all([
       loadRoomDoc(rooms, `task:${task.id}`),
@@ -45,6 +49,16 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
       .map((id) => readHistory(historyDoc, id).at(-1))
       .filter((e): e is HistoryEntry => e?.kind === 'deleted');
     inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc), deleted });
+    // Its status changes as recorded, and the current one (recorded after a pause, or from before the records).
+    const statuses = readStatuses(historyDoc);
+    const now = readTaskStatus(reviewDoc);
+    if (now && !statuses.some((s) => s.at === now.at && s.status === now.status)) statuses.push({ ...now, recordedAt: now.at });
+    progress.push({
+      statuses: statuses.sort((a, b) => a.at - b.at),
+      objectsMade: objects.filter((o) => o.createdFrom !== 'detector').map((o) => o.createdAt),
+      status: now?.status ?? task.status,
+      flagged: !!task.flag,
+    });
     if (references.has(task.id)) {
       // What each submission sent: the versions recorded with its status record.
       const sent = submissions(historyDoc).map((s) => {
@@ -59,5 +73,9 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
   }
   const names = new Map((await storage.meta.listMembers(projectId)).map((m) => [m.userId as string, m.name]));
   const specs = (label: string) => project.labels.find((l) => l.name === label)?.attributes;
-  return { ...computeAnalytics(inputs, names, project.labels), references: referenceFigures(scored, names, specs, project.settings.imageAttributes ?? []) };
+  return {
+    ...computeAnalytics(inputs, names, project.labels),
+    references: referenceFigures(scored, names, specs, project.settings.imageAttributes ?? []),
+    progress: progressFigures(progress, opts.now ?? Date.now(), opts.tzOffsetMinutes ?? 0),
+  };
 }

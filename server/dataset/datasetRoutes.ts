@@ -50,7 +50,9 @@ const ImportQuery = z.object({
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
-  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'attributes', 'references']).default('annotators'),
+  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'attributes', 'references', 'progress']).default('annotators'),
+  /** The viewer's time zone, minutes east of UTC, for the progress days. */
+  tz: z.coerce.number().int().min(-840).max(840).default(0),
 });
 
 const query = (q: URLSearchParams) => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));
@@ -236,7 +238,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const role = await deps.auth.projectRole(user, projectId);
     if (!isProjectLead(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see project analytics`);
     const opts = validate(AnalyticsQuery, query(q));
-    const analytics = await loadAnalytics(storage, rooms, projectId);
+    const analytics = await loadAnalytics(storage, rooms, projectId, { tzOffsetMinutes: opts.tz });
     if (opts.format === 'csv') sendFile(res, 'text/csv', `analytics_${opts.table}.csv`, analyticsCsv(analytics, opts.table));
     else sendJson(res, 200, analytics);
   });

@@ -222,6 +222,10 @@ describe('review in the browser: request changes, fix, approve', () => {
     expect(await owner.getByTestId('chart-clicks-per-object').locator('g[data-label="Ana"]').count()).toBe(1);
     // Per label: one object of label "box" (class balance).
     expect(await owner.getByTestId('chart-objects-per-label').locator('g[data-label="box"]').getAttribute('data-value')).toBe('1');
+    // Progress: the one task sent on (Bo moved it to done) and done today.
+    expect(await owner.getByTestId('progress-summary').textContent()).toBe('1 of 1 task done (100%), 0 left · 1.0 a day over the last week');
+    const today = owner.getByTestId('analytics-progress').locator('g[data-day]').last();
+    expect([await today.getAttribute('data-submitted'), await today.getAttribute('data-done')]).toEqual(['1', '1']);
     await shot(owner, 'review-5-analytics');
     await ctxO.close();
   });

@@ -270,6 +270,18 @@ describe('dataset over HTTP', () => {
     expect(Buffer.from(csv.body).toString('utf8').trim().split('\r\n')).toHaveLength(3);
     const no = await s.api('GET', `/api/projects/${projectId}/analytics`, undefined, annotator.token);
     expect(no.status).toBe(403);
+    // Progress per day, in the viewer's time zone: the task sent to done above, today, its two
+    // objects; the other task left; a pace of one a day (a project younger than a day counts one).
+    const day = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString().slice(0, 10);
+    const east = await s.api('GET', `/api/projects/${projectId}/analytics?tz=840`);
+    expect(east.body.progress).toMatchObject({ tzOffsetMinutes: 840, tasks: 2, done: 1, left: 1, pacePerDay: 1, daysLeft: 1 });
+    expect(east.body.progress.days).toEqual([{ day: day(840), submitted: 1, done: 1, objects: 2 }]);
+    const progressCsv = await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=progress`, undefined, qa.token);
+    const rows = Buffer.from(progressCsv.body).toString('utf8').trim().split('\r\n');
+    expect(rows[0]).toBe('day,submitted,done,objects');
+    expect(rows.slice(1)).toEqual([`${day(0)},1,1,2`]);
+    const bad = await s.api('GET', `/api/projects/${projectId}/analytics?tz=9999`);
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
   });
 
   it('exposes Prometheus series at /metrics and readiness at /readyz', async () => {

@@ -46,15 +46,21 @@ export function recordStatus(history: Y.Doc, s: TaskStatus | null, now: number):
 
 const sent = (s: string) => s === 'in_review' || s === 'done';
 
-/** The records that sent the task on from work (to review or done): an approval in review is not one. */
-export function submissions(history: Y.Doc): StatusRecord[] {
+/** Of status changes in order, those that sent the task on from work (to review or done): an
+ *  approval in review is not one. */
+export function sentOn<T extends { status: string }>(records: readonly T[]): T[] {
   let before = 'todo';
-  const out: StatusRecord[] = [];
-  for (const r of readStatuses(history)) {
+  const out: T[] = [];
+  for (const r of records) {
     if (sent(r.status) && !sent(before)) out.push(r);
     before = r.status;
   }
   return out;
+}
+
+/** The recorded changes that sent the task on from work (sentOn). */
+export function submissions(history: Y.Doc): StatusRecord[] {
+  return sentOn(readStatuses(history));
 }
 
 export interface StateObject {

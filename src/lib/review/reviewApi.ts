@@ -69,6 +69,9 @@ const PrelabelCountsSchema = z.object({ added: z.number(), untouched: z.number()
 /** A submission's or an annotator's tally against reference tasks (server/analytics/referenceFigures.ts). */
 const ReferenceTallySchema = z.object({ objects: z.number(), found: z.number(), wrongLabel: z.number(), missed: z.number(), extra: z.number(), attributesCompared: z.number(), attributesAgreed: z.number() });
 
+/** This browser's time zone, minutes east of UTC (the analytics' progress days). */
+export const tzOffsetMinutes = () => -new Date().getTimezoneOffset();
+
 /** GET /api/projects/:id/analytics (server/analytics/computeAnalytics.ts). */
 export const AnalyticsSchema = z.object({
   definitions: z.record(z.string(), z.string()),
@@ -86,6 +89,18 @@ export const AnalyticsSchema = z.object({
   references: z
     .object({ tasks: z.number(), byLabel: z.array(z.object({ label: z.string(), objects: z.number(), found: z.number(), wrongLabel: z.number(), missed: z.number(), extra: z.number(), meanIou: z.number().nullable() })).default([]), annotators: z.array(ReferenceTallySchema.extend({ userId: z.string(), name: z.string(), tasks: z.number(), meanIou: z.number().nullable(), quality: z.number().nullable(), attributeAgreement: z.number().nullable() })), submissions: z.array(ReferenceTallySchema.extend({ taskId: z.string(), taskName: z.string(), by: z.string(), name: z.string(), at: z.number(), first: z.boolean(), with: z.array(z.string()).default([]), meanIou: z.number().nullable(), quality: z.number().nullable() })) })
     .default({ tasks: 0, byLabel: [], annotators: [], submissions: [] }),
+  progress: z
+    .object({
+      tzOffsetMinutes: z.number(),
+      days: z.array(z.object({ day: z.string(), submitted: z.number(), done: z.number(), objects: z.number() })),
+      tasks: z.number(),
+      done: z.number(),
+      left: z.number(),
+      pacePerDay: z.number().nullable(),
+      daysLeft: z.number().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
 
@@ -169,8 +184,9 @@ export class ReviewApi {
     return this.call('POST', `/api/tasks/${enc(taskId)}/objects/${enc(objectId)}/restore`, VersionSchema, JSON.stringify({ version }), 'application/json');
   }
 
+  /** The figures, with the progress days in this browser's time zone. */
   analytics(projectId: string): Promise<Analytics> {
-    return this.call('GET', `/api/projects/${enc(projectId)}/analytics`, AnalyticsSchema);
+    return this.call('GET', `/api/projects/${enc(projectId)}/analytics?tz=${tzOffsetMinutes()}`, AnalyticsSchema);
   }
 
   /**
@@ -186,8 +202,8 @@ export class ReviewApi {
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
   // in the query (the server accepts it there for these read-only routes).
 
-  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references' = 'annotators'): string {
-    return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&token=${enc(this.token)}`;
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references' | 'progress' = 'annotators'): string {
+    return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&tz=${tzOffsetMinutes()}&token=${enc(this.token)}`;
   }
 
   /** A project export's address. `status`: only tasks with one of these review statuses

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { progressFigures, type ProgressTaskInput } from './progressFigures';
+
+const H = 3_600_000;
+const now = Date.parse('2026-12-10T12:00:00Z');
+const at = (iso: string) => Date.parse(iso);
+const task = (statuses: Array<[string, string]>, objectsMade: string[] = [], flagged = false): ProgressTaskInput => ({
+  statuses: statuses.map(([status, when]) => ({ status, by: 'u', at: at(when) })),
+  objectsMade: objectsMade.map(at),
+  status: statuses.at(-1)?.[0] ?? 'todo',
+  flagged,
+});
+
+describe('progress figures', () => {
+  it('counts per day what was submitted, what reached done and the objects made, from the first day to today', () => {
+    const f = progressFigures(
+      [
+        task([['in_progress', '2026-12-08T09:00:00Z'], ['in_review', '2026-12-08T17:00:00Z'], ['done', '2026-12-09T10:00:00Z']], ['2026-12-08T09:05:00Z', '2026-12-08T09:10:00Z']),
+        // Sent back from review and submitted again: two submissions; an approval is not one.
+        task([['in_review', '2026-12-09T08:00:00Z'], ['in_progress', '2026-12-09T09:00:00Z'], ['in_review', '2026-12-10T08:00:00Z']]),
+        task([]),
+        task([], [], true), // flagged: not left to do
+      ],
+      now,
+    );
+    expect(f.days).toEqual([
+      { day: '2026-12-08', submitted: 1, done: 0, objects: 2 },
+      { day: '2026-12-09', submitted: 1, done: 1, objects: 0 },
+      { day: '2026-12-10', submitted: 1, done: 0, objects: 0 },
+    ]);
+    expect([f.tasks, f.done, f.left]).toEqual([4, 1, 2]);
+    // One done since the first thing done (the first object, 50 h 55 min before now): 0.47 a day,
+    // 4.2 days for the 2 left.
+    const since = (now - at('2026-12-08T09:05:00Z')) / (24 * H);
+    expect(f.pacePerDay).toBeCloseTo(1 / since, 9);
+    expect(f.daysLeft).toBeCloseTo(2 * since, 9);
+  });
+
+  it("puts each change on the viewer's day, and takes the pace over the last 7 days only", () => {
+    const late = task([['done', '2026-12-09T23:30:00Z']]);
+    expect(progressFigures([late], now, 0).days.find((d) => d.done)?.day).toBe('2026-12-09');
+    expect(progressFigures([late], now, 60).days.find((d) => d.done)?.day).toBe('2026-12-10'); // UTC+1
+    expect(progressFigures([late], now, -600).days.find((d) => d.done)?.day).toBe('2026-12-09'); // UTC-10
+    const old = task([['done', '2026-11-01T10:00:00Z']]);
+    const f = progressFigures([old, late, task([])], now);
+    expect(f.pacePerDay).toBeCloseTo(1 / 7, 9);
+    expect(f.days).toHaveLength(40); // Nov 1 to Dec 10
+  });
+
+  it('has no pace before anything is done', () => {
+    const f = progressFigures([task([['in_progress', '2026-12-10T10:00:00Z']]), task([])], now + H);
+    expect([f.pacePerDay, f.daysLeft, f.left]).toEqual([null, null, 2]);
+    expect(progressFigures([], now).days).toEqual([{ day: '2026-12-10', submitted: 0, done: 0, objects: 0 }]);
+  });
+});
