@@ -31,7 +31,7 @@ import { Settle } from './settle';
  * their attribute values per label, and the masks' checks. Reads the keys it needs only:
  * validating every mask (listObjects) costs ~200 ms on the server's one thread for 100 detailed
  * masks of a 24 MP photo. The checks read each mask's runs, which `checker` keeps while the mask
- * is unchanged: ~4 ms after one of those masks changed, ~270 ms when all are new to it
+ * is unchanged: ~4 ms after one of those masks changed, ~300 ms when all are new to it
  * (`npm run bench -- labelCounts`).
  */
 export function countObjects(doc: Y.Doc, checker = new ObjectChecker()): { labels: Record<string, number>; attributes: AttributeCounts; checks: CheckCounts } {
