@@ -28,13 +28,20 @@ import { Settle } from './settle';
 
 /**
  * Objects with a mask, per label (objects being drawn have none yet; an empty label is none),
- * their attribute values per label, and the masks' checks. Reads the keys it needs only:
+ * their attribute values per label, and the masks' checks (the mirror reads masks new to the
+ * checker a slice at a time first: ObjectChecker.warm). Reads the keys it needs only:
  * validating every mask (listObjects) costs ~200 ms on the server's one thread for 100 detailed
  * masks of a 24 MP photo. The checks read each mask's runs, which `checker` keeps while the mask
  * is unchanged: ~4 ms after one of those masks changed, ~300 ms when all are new to it
  * (`npm run bench -- labelCounts`).
  */
 export function countObjects(doc: Y.Doc, checker = new ObjectChecker()): { labels: Record<string, number>; attributes: AttributeCounts; checks: CheckCounts } {
+  const { labels, attributes, masks } = readObjects(doc);
+  return { labels, attributes, checks: countChecks(checker.check(masks)) };
+}
+
+/** countObjects' reading: the counts, and the masks to check (by reference: read, never changed). */
+function readObjects(doc: Y.Doc): { labels: Record<string, number>; attributes: AttributeCounts; masks: CheckedObject[] } {
   const labels: Record<string, number> = {};
   const tally = new AttributeTally();
   const masks: CheckedObject[] = [];
@@ -48,8 +55,7 @@ export function countObjects(doc: Y.Doc, checker = new ObjectChecker()): { label
     if (attrs instanceof Y.Map) tally.add(label, attrs.entries() as Iterable<[string, unknown]>);
     masks.push({ id, label, mask });
   });
-  // The checks read each mask's runs: the checker keeps them per object while its mask is unchanged.
-  return { labels, attributes: tally.result(), checks: countChecks(checker.check(masks)) };
+  return { labels, attributes: tally.result(), masks };
 }
 
 /** Tasks whose mask facts a mirror keeps (the rooms edited lately). */
@@ -154,7 +160,10 @@ export class LabelCountsMirror {
       // applies an update before storing it; a stored one is loaded after).
       const seq = (await this.opts.lastSeq?.(room)) ?? null;
       const checker = this.checkerOf(taskId);
-      const [counts, image] = await this.withDoc(room, (doc) => [countObjects(doc, checker), readImageAttributes(doc)] as const);
+      const [read, image] = await this.withDoc(room, (doc) => [readObjects(doc), readImageAttributes(doc)] as const);
+      // The masks new to the checker read a slice at a time (a busy room's first count is ~300 ms).
+      await checker.warm(read.masks);
+      const counts = { ...read, checks: countChecks(checker.check(read.masks)) };
       const json = `${JSON.stringify(counts.labels, Object.keys(counts.labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(counts.attributes)} ${JSON.stringify(counts.checks)}@${seq}`;
       if (this.written.get(taskId) === json) return;
       await this.meta.setTaskLabelCounts(taskId, counts.labels, seq, image, counts.attributes, counts.checks);

@@ -69,4 +69,15 @@ describe('object checks', () => {
     expect(checkTotal({ duplicate: 1, specks: 0, tiny: 0 }, outside)).toBe(3);
     expect(describeChecks({ duplicate: 1, specks: 0, tiny: 0 }, outside)).toBe('1 object drawn twice? · 2 labelled vehcle, not a label of the project');
   });
+
+  it('warm() reads the masks a slice at a time, giving the thread back between, for the same issues', async () => {
+    const objects = [obj('a', 'car', rect(0, 0, 40, 40)), obj('b', 'car', rect(0, 0, 40, 39)), obj('c', 'car', rect(100, 0, 102, 2))];
+    const warmed = new ObjectChecker();
+    let ranMeanwhile = false;
+    setTimeout(() => (ranMeanwhile = true), 0);
+    await warmed.warm(objects, 0);
+    expect(ranMeanwhile).toBe(true); // a timer due during the reading ran before it finished
+    expect(warmed.check(objects)).toEqual(new ObjectChecker().check(objects));
+  });
 });
+
