@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
-import { FillObjectAttributesSchema, FlagTasksSchema, RenameLabelSchema, TagImagesSchema } from '../../shared/protocol/http';
+import { FillObjectAttributesSchema, FlagTasksSchema, RenameLabelSchema, TagImagesSchema, TaskIdsSchema } from '../../shared/protocol/http';
 import { canWriteRoom, isProjectLead } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
@@ -23,6 +23,7 @@ import { tagImages } from './tagImages';
 import { exportDataset } from './export/exportDataset';
 import { readExportTaskIds } from './exportSelection';
 import { fillObjectAttributes } from './fillObjectAttributes';
+import { removeSpecksIn } from './removeSpecks';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getImageHistory, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
@@ -174,6 +175,13 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { user, project } = await ownedProject(deps, req, q, params.projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, FillObjectAttributesSchema);
     sendJson(res, 200, await fillObjectAttributes(storage, rooms, project, body, user.id));
+  });
+
+  // Owners remove the specks around the masks of the tasks a list shows (the Checks filter's).
+  router.add('POST', '/api/projects/:projectId/remove-specks', async ({ req, res, query: q, params }) => {
+    const { user, project } = await ownedProject(deps, req, q, params.projectId);
+    const body = await readJson(req, deps.config.limits.maxJsonBytes, TaskIdsSchema);
+    sendJson(res, 200, await removeSpecksIn(storage, rooms, project, body.taskIds, user.id));
   });
 
   // Owners flag many tasks at once (the look-alikes a filter shows, as duplicates), or unflag them.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { grid, show } from '../../tests/helpers/asciiMask';
-import { fillHoles, removeSpecks, splitParts } from './cleanup';
+import { fillHoles, removeSpecks, splitParts, withoutSpecks } from './cleanup';
+import { decodeRle, encodeRle } from '../codecs/rle';
+import { createPrng } from '../schema/prng';
 import { maskBbox } from './maskBbox';
 
 describe('mask clean-up', () => {
@@ -89,5 +91,25 @@ describe('mask clean-up', () => {
     const { mask, w, h } = grid(['.##.', '.##.']);
     expect(splitParts(mask, w, h, maskBbox(mask, w, h)!, () => {})).toBe(0);
     expect(show(mask, w)).toEqual(['.##.', '.##.']);
+  });
+
+  it('withoutSpecks on an RLE agrees with removeSpecks on the pixels, and leaves a clean mask undecoded (null)', () => {
+    const prng = createPrng(11);
+    for (let t = 0; t < 100; t++) {
+      const w = 8 + prng.int(0, 30);
+      const h = 8 + prng.int(0, 30);
+      const m = new Uint8Array(w * h);
+      // A block, and a few dots around it.
+      for (let y = 2; y < h - 2; y++) for (let x = 2; x < w / 2; x++) m[y * w + x] = 1;
+      for (let k = prng.int(0, 4); k > 0; k--) m[prng.int(0, h - 1) * w + prng.int(0, w - 1)] = 1;
+      const expected = m.slice();
+      const removed = removeSpecks(expected, w, h, maskBbox(m, w, h)!);
+      const got = withoutSpecks(encodeRle(m, w, h));
+      if (!removed) expect(got).toBeNull();
+      else {
+        expect(got?.removed).toBe(removed);
+        expect(decodeRle(got!.mask).data).toEqual(expected);
+      }
+    }
   });
 });

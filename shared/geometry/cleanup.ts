@@ -4,8 +4,10 @@
  * hole is background that cannot reach the frame), so a small object on a 64 MP photo costs what
  * the object costs.
  */
+import { decodeRle, encodeRle, rleBbox, rleCounts, type Rle } from '../codecs/rle';
 import { connectedComponents } from './components';
 import type { PixelBox } from './maskBbox';
+import { rleParts } from './rleParts';
 
 /** Parts of an object smaller than this share of its area (or than MIN_SPECK_PX) are specks. */
 export const SPECK_SHARE = 0.01;
@@ -111,4 +113,22 @@ export function splitParts(mask: Uint8Array, width: number, height: number, box:
     taken++;
   }
   return taken;
+}
+
+/**
+ * The mask with its specks removed (removeSpecks), and how many pixels went; null when it has
+ * none. Its parts are read off the runs first, so a mask without specks is never decoded.
+ */
+export function withoutSpecks(mask: Rle): { mask: Rle; removed: number } | null {
+  const [h, w] = mask.size;
+  const parts = rleParts(rleCounts(mask), h);
+  if (parts.length < 2) return null;
+  const total = parts.reduce((a, b) => a + b, 0);
+  const largest = Math.max(...parts);
+  if (!parts.some((p) => p !== largest && p < Math.max(MIN_SPECK_PX, SPECK_SHARE * total))) return null;
+  const { data } = decodeRle(mask);
+  const [x, y, bw, bh] = rleBbox(mask);
+  const box = { x0: x, y0: y, x1: x + bw, y1: y + bh };
+  const removed = removeSpecks(data, w, h, box);
+  return removed ? { mask: encodeRle(data, w, h, box), removed } : null;
 }

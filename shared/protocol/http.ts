@@ -95,6 +95,9 @@ export const ReferenceTasksSchema = z.object({
 /** {@link ReferenceTasksSchema}'s type. */
 export type ReferenceTasks = z.infer<typeof ReferenceTasksSchema>;
 
+/** Body of `POST /api/projects/:id/remove-specks`: the tasks whose masks lose their specks. */
+export const TaskIdsSchema = z.object({ taskIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_TAGGED_TASKS) });
+
 /** Body of `PUT /api/projects/:id/labels`: the full new label list. */
 export const SetLabelsSchema = z.object({ labels: LabelListSchema });
 /** {@link SetLabelsSchema}'s type. */

@@ -128,4 +128,29 @@ describe('mask checks', () => {
     await page.getByTestId('checks-filter').waitFor({ state: 'detached' });
     other.destroy();
   });
+
+  it('the owner removes the specks on every image the Checks filter shows, in one go', async () => {
+    const brushed = (await srv.api('POST', `/api/projects/${projectId}/tasks?name=brushed.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' })).body.id;
+    const other = connectClient(srv.wsUrl, `task:${brushed}`, srv.adminToken);
+    await other.synced();
+    const d = new Uint8Array(W * H);
+    for (let y = 20; y < 120; y++) for (let x = 20; x < 120; x++) d[y * W + x] = 1;
+    d[200 * W + 200] = 1;
+    createObject(other.doc, { label: 'car', mask: encodeRle(d, W, H), by: ana.userId });
+    await waitFor(async () => (await checksOf('brushed.png'))?.specks === 1, 'the speck counted');
+    const page = await (await browser.newContext()).newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await page.getByTestId('filter-checks').click();
+    await waitFor(async () => (await page.getByTestId('task').count()) === 1, 'only the brushed image listed');
+    await page.getByTestId('specks-shown').click();
+    await page.getByTestId('specks-shown-done').waitFor();
+    expect(await page.getByTestId('specks-shown-done').textContent()).toBe('Specks removed from 1 object on 1 image.');
+    await waitFor(() => rleArea(listObjects(other.doc)[0].mask!) === 100 * 100, 'the speck gone, live');
+    await waitFor(async () => (await checksOf('brushed.png'))?.specks === 0, 'the row follows');
+    await shot(page, 'checks-specks-removed');
+    other.destroy();
+    await page.close();
+  });
 });
+

@@ -199,6 +199,10 @@ export class Api {
   fillObjectAttributes(projectId: string, taskIds: string[], label: string, values: Record<string, boolean | string | number>) {
     return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/object-attributes`, z.object({ changed: z.number(), unchanged: z.number(), objects: z.number() }), { taskIds, label, values });
   }
+  /** Removes the specks around the masks of the tasks (owners): `objects` cleaned on `changed` tasks. */
+  removeSpecks(projectId: string, taskIds: string[]) {
+    return this.call('POST', `/api/projects/${encodeURIComponent(projectId)}/remove-specks`, z.object({ changed: z.number(), unchanged: z.number(), objects: z.number(), pixels: z.number() }), { taskIds });
+  }
   /** The project's reference tasks (owners). */
   references(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/references`, z.object({ references: z.array(z.object({ taskId: z.string(), by: z.string(), at: z.number(), objects: z.number() })) }));
