@@ -52,4 +52,11 @@ describe('progress figures', () => {
     expect([f.pacePerDay, f.daysLeft, f.left]).toEqual([null, null, 2]);
     expect(progressFigures([], now).days).toEqual([{ day: '2026-12-10', submitted: 0, done: 0, objects: 0 }]);
   });
+
+  it('takes a project of 300,000 objects made (more than a call takes arguments)', () => {
+    const made = Array.from({ length: 300_000 }, (_, i) => now - i * 1000);
+    const f = progressFigures([{ statuses: [], objectsMade: made, status: 'todo', flagged: false }], now);
+    expect(f.days.reduce((n, d) => n + d.objects, 0)).toBe(300_000);
+  });
 });
+

@@ -58,7 +58,8 @@ export function progressFigures(tasks: readonly ProgressTaskInput[], now: number
     }
     for (const at of t.objectsMade) events.push({ at, kind: 'objects' });
   }
-  const first = events.length ? Math.min(...events.map((e) => e.at)) : now;
+  // A loop, not Math.min(...): a big project has more events than a call takes arguments.
+  const first = events.reduce((a, e) => (e.at < a ? e.at : a), events.length ? Infinity : now);
   const today = dayOf(now, offset);
   // The days as the viewer counts them: midnight there, in UTC ms.
   const startOfToday = Date.parse(`${today}T00:00:00Z`) - offset;

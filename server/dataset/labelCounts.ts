@@ -58,8 +58,10 @@ function readObjects(doc: Y.Doc): { labels: Record<string, number>; attributes: 
   return { labels, attributes: tally.result(), masks };
 }
 
-/** Tasks whose mask facts a mirror keeps (the rooms edited lately). */
+/** Tasks whose mask facts a mirror keeps (the rooms edited lately), and the run lengths they may
+ *  keep in all (8 bytes each: 32 MB; one busy 24 MP room with ragged masks keeps ~2.8 M). */
 const CHECKERS_KEPT = 64;
+const CHECKER_RUNS_KEPT = 4_000_000;
 
 export interface LabelCountsOptions {
   settleMs?: number;
@@ -138,7 +140,11 @@ export class LabelCountsMirror {
     const c = this.checkers.get(taskId) ?? new ObjectChecker();
     this.checkers.delete(taskId);
     this.checkers.set(taskId, c);
-    if (this.checkers.size > CHECKERS_KEPT) this.checkers.delete(this.checkers.keys().next().value as TaskId);
+    const kept = () => [...this.checkers.values()].reduce((n, k) => n + k.runs, 0);
+    // The oldest go first; the one asked for stays (its facts are about to be used).
+    while (this.checkers.size > 1 && (this.checkers.size > CHECKERS_KEPT || kept() > CHECKER_RUNS_KEPT)) {
+      this.checkers.delete(this.checkers.keys().next().value as TaskId);
+    }
     return c;
   }
 

@@ -124,7 +124,7 @@ export function withoutSpecks(mask: Rle): { mask: Rle; removed: number } | null 
   const parts = rleParts(rleCounts(mask), h);
   if (parts.length < 2) return null;
   const total = parts.reduce((a, b) => a + b, 0);
-  const largest = Math.max(...parts);
+  const largest = parts.reduce((a, b) => (b > a ? b : a), 0);
   if (!parts.some((p) => p !== largest && p < Math.max(MIN_SPECK_PX, SPECK_SHARE * total))) return null;
   const { data } = decodeRle(mask);
   const [x, y, bw, bh] = rleBbox(mask);

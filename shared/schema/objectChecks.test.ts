@@ -79,5 +79,17 @@ describe('object checks', () => {
     expect(ranMeanwhile).toBe(true); // a timer due during the reading ran before it finished
     expect(warmed.check(objects)).toEqual(new ObjectChecker().check(objects));
   });
+
+  it('takes a noisy mask of 250,000 parts (more than a call takes arguments), and accounts the runs it keeps', () => {
+    const w = 1000;
+    const h = 1000;
+    const d = new Uint8Array(w * h);
+    for (let y = 0; y < h; y += 2) for (let x = 0; x < w; x += 2) d[y * w + x] = 1; // isolated dots
+    const checker = new ObjectChecker();
+    expect(checker.check([{ id: 'noise', label: 'car', mask: encodeRle(d, w, h) }])).toEqual([{ kind: 'specks', objectId: 'noise', specks: 249_999 }]);
+    expect(checker.runs).toBe(500_001);
+    checker.check([]);
+    expect(checker.runs).toBe(0);
+  });
 });
 

@@ -52,8 +52,9 @@ function factsOf(mask: Rle): Facts {
   const counts = rleCounts(mask);
   const [h, w] = mask.size;
   const parts = rleParts(counts, h);
+  // Loops, not Math.max(...parts): a noisy imported mask has more parts than a call takes arguments.
   const area = parts.reduce((a, b) => a + b, 0);
-  const largest = Math.max(0, ...parts);
+  const largest = parts.reduce((a, b) => (b > a ? b : a), 0);
   const minArea = Math.max(MIN_SPECK_PX, SPECK_SHARE * area);
   let specks = 0;
   let largestSeen = false;
@@ -72,6 +73,8 @@ export const tinyArea = (width: number, height: number) => Math.max(MIN_TINY_PX,
 export class ObjectChecker {
   /** Per object id: the mask string its facts were read from. */
   private cache = new Map<string, { counts: string; facts: Facts | null }>();
+  /** Run lengths kept in all (memory: 8 bytes each; a server bounds its checkers by it). */
+  runs = 0;
 
   private facts(o: CheckedObject): Facts | null {
     if (!o.mask) return null;
@@ -83,6 +86,7 @@ export class ObjectChecker {
     } catch {
       facts = null; // a corrupt mask is refused where it is written; nothing to check here
     }
+    this.runs += (facts?.counts.length ?? 0) - (hit?.facts?.counts.length ?? 0);
     this.cache.set(o.id, { counts: o.mask.counts, facts });
     return facts;
   }
@@ -105,7 +109,11 @@ export class ObjectChecker {
   /** Every issue of the objects (objects without a mask, being drawn, are left out). */
   check(objects: readonly CheckedObject[]): MaskIssue[] {
     const ids = new Set(objects.map((o) => o.id));
-    for (const id of this.cache.keys()) if (!ids.has(id)) this.cache.delete(id);
+    for (const [id, hit] of this.cache) {
+      if (ids.has(id)) continue;
+      this.runs -= hit.facts?.counts.length ?? 0;
+      this.cache.delete(id);
+    }
     const issues: MaskIssue[] = [];
     const seen: Array<{ o: CheckedObject; f: Facts }> = [];
     for (const o of objects) {
