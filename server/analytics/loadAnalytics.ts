@@ -55,7 +55,7 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
     if (now && !statuses.some((s) => s.at === now.at && s.status === now.status)) statuses.push({ ...now, recordedAt: now.at });
     progress.push({
       statuses: statuses.sort((a, b) => a.at - b.at),
-      objectsMade: objects.filter((o) => o.createdFrom !== 'detector').map((o) => o.createdAt),
+      objectsMade: objects.filter((o) => o.createdFrom !== 'detector').map((o) => ({ by: o.createdBy, at: o.createdAt })),
       status: now?.status ?? task.status,
       flagged: !!task.flag,
     });
@@ -76,6 +76,6 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
   return {
     ...computeAnalytics(inputs, names, project.labels),
     references: referenceFigures(scored, names, specs, project.settings.imageAttributes ?? []),
-    progress: progressFigures(progress, opts.now ?? Date.now(), opts.tzOffsetMinutes ?? 0),
+    progress: progressFigures(progress, opts.now ?? Date.now(), opts.tzOffsetMinutes ?? 0, names),
   };
 }

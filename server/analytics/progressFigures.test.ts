@@ -4,9 +4,9 @@ import { progressFigures, type ProgressTaskInput } from './progressFigures';
 const H = 3_600_000;
 const now = Date.parse('2026-12-10T12:00:00Z');
 const at = (iso: string) => Date.parse(iso);
-const task = (statuses: Array<[string, string]>, objectsMade: string[] = [], flagged = false): ProgressTaskInput => ({
-  statuses: statuses.map(([status, when]) => ({ status, by: 'u', at: at(when) })),
-  objectsMade: objectsMade.map(at),
+const task = (statuses: Array<[string, string] | [string, string, string]>, objectsMade: string[] = [], flagged = false): ProgressTaskInput => ({
+  statuses: statuses.map(([status, when, by]) => ({ status, by: by ?? 'u', at: at(when) })),
+  objectsMade: objectsMade.map((when) => ({ by: 'ana', at: at(when) })),
   status: statuses.at(-1)?.[0] ?? 'todo',
   flagged,
 });
@@ -54,9 +54,26 @@ describe('progress figures', () => {
   });
 
   it('takes a project of 300,000 objects made (more than a call takes arguments)', () => {
-    const made = Array.from({ length: 300_000 }, (_, i) => now - i * 1000);
+    const made = Array.from({ length: 300_000 }, (_, i) => ({ by: 'ana', at: now - i * 1000 }));
     const f = progressFigures([{ statuses: [], objectsMade: made, status: 'todo', flagged: false }], now);
     expect(f.days.reduce((n, d) => n + d.objects, 0)).toBe(300_000);
+  });
+
+  it('says who did what over the last 7 days: submitted, moved to done, objects made', () => {
+    const f = progressFigures(
+      [
+        task([['in_review', '2026-12-08T10:00:00Z', 'ana'], ['done', '2026-12-09T10:00:00Z', 'rita']], ['2026-12-08T09:00:00Z', '2026-12-08T09:30:00Z']),
+        task([['in_review', '2026-12-10T10:00:00Z', 'ana']]),
+        task([['in_review', '2026-11-20T10:00:00Z', 'ben']], ['2026-11-20T09:00:00Z']), // weeks ago: not this week's
+      ],
+      now,
+      0,
+      new Map([['ana', 'Ana'], ['rita', 'Rita']]),
+    );
+    expect(f.members).toEqual([
+      { userId: 'ana', name: 'Ana', submitted: 2, done: 0, objects: 2 },
+      { userId: 'rita', name: 'Rita', submitted: 0, done: 1, objects: 0 },
+    ]);
   });
 });
 

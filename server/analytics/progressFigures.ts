@@ -4,7 +4,8 @@
 // people made (pre-labels left out); the tasks left (neither done nor flagged); the pace, tasks
 // done per day over the last 7 days (fewer when the project is younger), and the days left at it.
 // Statuses come from the task's recorded history (status records began with reference tasks, so
-// older changes are known only by each task's current status) and its current status. Pure.
+// older changes are known only by each task's current status) and its current status. Per member,
+// the same over the last PACE_DAYS days: who did what this week. Pure.
 import { sentOn } from '../dataset/history/submissions';
 
 const DAY_MS = 86_400_000;
@@ -16,8 +17,8 @@ export const PACE_DAYS = 7;
 export interface ProgressTaskInput {
   /** Its status changes, oldest first (the recorded ones and the current one). */
   statuses: ReadonlyArray<{ status: string; by: string; at: number }>;
-  /** When its people's objects were made (pre-labels left out). */
-  objectsMade: readonly number[];
+  /** When its people's objects were made, and by whom (pre-labels left out). */
+  objectsMade: ReadonlyArray<{ by: string; at: number }>;
   status: string;
   flagged: boolean;
 }
@@ -25,6 +26,16 @@ export interface ProgressTaskInput {
 export interface ProgressDay {
   /** YYYY-MM-DD in the viewer's time zone. */
   day: string;
+  submitted: number;
+  done: number;
+  objects: number;
+}
+
+/** A member's part over the last PACE_DAYS days: tasks they sent on from work, tasks they moved
+ *  to done (a reviewer's approval, or an annotator's own when no review is asked), objects made. */
+export interface ProgressMember {
+  userId: string;
+  name: string;
   submitted: number;
   done: number;
   objects: number;
@@ -42,21 +53,23 @@ export interface ProgressFigures {
   pacePerDay: number | null;
   /** Days left at that pace; null without a pace. */
   daysLeft: number | null;
+  /** Who did what over the last PACE_DAYS days, most tasks first. */
+  members: ProgressMember[];
 }
 
 const dayOf = (at: number, offsetMs: number) => new Date(at + offsetMs).toISOString().slice(0, 10);
 
-export function progressFigures(tasks: readonly ProgressTaskInput[], now: number, tzOffsetMinutes = 0): ProgressFigures {
+export function progressFigures(tasks: readonly ProgressTaskInput[], now: number, tzOffsetMinutes = 0, names: ReadonlyMap<string, string> = new Map()): ProgressFigures {
   const offset = tzOffsetMinutes * 60_000;
-  const events: Array<{ at: number; kind: 'submitted' | 'done' | 'objects' }> = [];
+  const events: Array<{ at: number; by: string; kind: 'submitted' | 'done' | 'objects' }> = [];
   for (const t of tasks) {
-    for (const s of sentOn(t.statuses)) events.push({ at: s.at, kind: 'submitted' });
+    for (const s of sentOn(t.statuses)) events.push({ at: s.at, by: s.by, kind: 'submitted' });
     let before = '';
     for (const s of t.statuses) {
-      if (s.status === 'done' && before !== 'done') events.push({ at: s.at, kind: 'done' });
+      if (s.status === 'done' && before !== 'done') events.push({ at: s.at, by: s.by, kind: 'done' });
       before = s.status;
     }
-    for (const at of t.objectsMade) events.push({ at, kind: 'objects' });
+    for (const o of t.objectsMade) events.push({ at: o.at, by: o.by, kind: 'objects' });
   }
   // A loop, not Math.min(...): a big project has more events than a call takes arguments.
   const first = events.reduce((a, e) => (e.at < a ? e.at : a), events.length ? Infinity : now);
@@ -81,5 +94,21 @@ export function progressFigures(tasks: readonly ProgressTaskInput[], now: number
   const window = Math.min(PACE_DAYS * DAY_MS, Math.max(DAY_MS, now - first));
   const recent = events.filter((e) => e.kind === 'done' && e.at > now - window).length;
   const pacePerDay = recent ? recent / (window / DAY_MS) : null;
-  return { tzOffsetMinutes, days, tasks: tasks.length, done, left, pacePerDay, daysLeft: pacePerDay ? left / pacePerDay : null };
+  const members = new Map<string, ProgressMember>();
+  for (const e of events) {
+    if (e.at <= now - PACE_DAYS * DAY_MS || !e.by) continue;
+    let m = members.get(e.by);
+    if (!m) members.set(e.by, (m = { userId: e.by, name: names.get(e.by) ?? e.by, submitted: 0, done: 0, objects: 0 }));
+    m[e.kind]++;
+  }
+  return {
+    tzOffsetMinutes,
+    days,
+    tasks: tasks.length,
+    done,
+    left,
+    pacePerDay,
+    daysLeft: pacePerDay ? left / pacePerDay : null,
+    members: [...members.values()].sort((a, b) => b.submitted + b.done - (a.submitted + a.done) || b.objects - a.objects || a.name.localeCompare(b.name)),
+  };
 }

@@ -226,6 +226,8 @@ describe('review in the browser: request changes, fix, approve', () => {
     expect(await owner.getByTestId('progress-summary').textContent()).toBe('1 of 1 task done (100%), 0 left · 1.0 a day over the last week');
     const today = owner.getByTestId('analytics-progress').locator('g[data-day]').last();
     expect([await today.getAttribute('data-submitted'), await today.getAttribute('data-done')]).toEqual(['1', '1']);
+    // Who did what this week: Ana drew the object, Bo moved the task to done (from work: a submission too).
+    expect(await owner.getByTestId('progress-members').locator('tbody tr').allTextContents()).toEqual(['Bo110', 'Ana001']);
     await shot(owner, 'review-5-analytics');
     await ctxO.close();
   });

@@ -98,6 +98,7 @@ export const AnalyticsSchema = z.object({
       left: z.number(),
       pacePerDay: z.number().nullable(),
       daysLeft: z.number().nullable(),
+      members: z.array(z.object({ userId: z.string(), name: z.string(), submitted: z.number(), done: z.number(), objects: z.number() })).default([]),
     })
     .nullable()
     .default(null),
