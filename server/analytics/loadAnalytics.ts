@@ -12,7 +12,7 @@ import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type Verdict
 import { readCurrentVerdicts } from './readVerdicts';
 import { referenceFigures, type ReferenceTaskInput } from './referenceFigures';
 import { readAnswer, referenceListing } from '../dataset/reference/markReferences';
-import { readStatuses, stateAt, submissions } from '../dataset/history/submissions';
+import { readStatuses, sentOn, stateAt } from '../dataset/history/submissions';
 import { readTaskStatus } from '../../shared/schema/review';
 import { progressFigures, type ProgressTaskInput } from './progressFigures';
 
@@ -50,9 +50,9 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
       .filter((e): e is HistoryEntry => e?.kind === 'deleted');
     inputs.push({ taskId: task.id, taskName: task.name, objects, versions, verdicts, threads: listThreads(reviewDoc), deleted });
     // Its status changes as recorded, and the current one (recorded after a pause, or from before the records).
-    const statuses = readStatuses(historyDoc);
+    const recorded = readStatuses(historyDoc);
     const now = readTaskStatus(reviewDoc);
-    if (now && !statuses.some((s) => s.at === now.at && s.status === now.status)) statuses.push({ ...now, recordedAt: now.at });
+    const statuses = now && !recorded.some((s) => s.at === now.at && s.status === now.status) ? [...recorded, { ...now, recordedAt: now.at }] : recorded;
     progress.push({
       statuses: statuses.sort((a, b) => a.at - b.at),
       objectsMade: objects.filter((o) => o.createdFrom !== 'detector').map((o) => ({ by: o.createdBy, at: o.createdAt })),
@@ -61,7 +61,7 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
     });
     if (references.has(task.id)) {
       // What each submission sent: the versions recorded with its status record.
-      const sent = submissions(historyDoc).map((s) => {
+      const sent = sentOn(recorded).map((s) => {
         const state = stateAt(historyDoc, s.recordedAt);
         return { by: s.by, at: s.at, ...state, drawers: state.objects.map((o) => o.by) };
       });

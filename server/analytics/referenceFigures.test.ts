@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { appendHistory } from '../dataset/history/historyDoc';
-import { recordStatus, stateAt, submissions } from '../dataset/history/submissions';
+import { readStatuses, recordStatus, sentOn, stateAt } from '../dataset/history/submissions';
 import { scoreSubmission, type ScoredObject } from '../../shared/schema/referenceScore';
 import { referenceFigures } from './referenceFigures';
 import { rectRle } from '../../tests/helpers/rectRle';
@@ -109,7 +109,7 @@ describe('what a submission sent, from the task history', () => {
     appendHistory(h, entry('o1', 25, 'mask', 1));
     appendHistory(h, entry('o2', 25, 'deleted', 10));
     recordStatus(h, { status: 'in_review', by: 'u1', at: 30 }, 30);
-    const subs = submissions(h);
+    const subs = sentOn(readStatuses(h));
     expect(subs.map((s) => [s.status, s.at])).toEqual([['in_review', 9], ['in_review', 30]]);
     const at = (x: number) => rect(x, 0, x + 5, 5).counts;
     expect(stateAt(h, subs[0].recordedAt).objects.map((o) => [o.objectId, o.mask.counts])).toEqual([['o1', at(0)], ['o2', at(10)]]);

@@ -169,10 +169,11 @@ export class LabelCountsMirror {
       const [read, image] = await this.withDoc(room, (doc) => [readObjects(doc), readImageAttributes(doc)] as const);
       // The masks new to the checker read a slice at a time (a busy room's first count is ~300 ms).
       await checker.warm(read.masks);
-      const counts = { ...read, checks: countChecks(checker.check(read.masks)) };
-      const json = `${JSON.stringify(counts.labels, Object.keys(counts.labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(counts.attributes)} ${JSON.stringify(counts.checks)}@${seq}`;
+      const { labels, attributes } = read;
+      const checks = countChecks(checker.check(read.masks));
+      const json = `${JSON.stringify(labels, Object.keys(labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(attributes)} ${JSON.stringify(checks)}@${seq}`;
       if (this.written.get(taskId) === json) return;
-      await this.meta.setTaskLabelCounts(taskId, counts.labels, seq, image, counts.attributes, counts.checks);
+      await this.meta.setTaskLabelCounts(taskId, labels, seq, image, attributes, checks);
       this.written.set(taskId, json);
     } catch (err) {
       this.written.delete(taskId);

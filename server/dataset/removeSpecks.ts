@@ -8,6 +8,7 @@
 // Sent again, it finds nothing left to remove.
 import * as Y from 'yjs';
 import { mapLimit } from '../../shared/async/mapLimit';
+import { nextTurn } from '../../shared/async/nextTurn';
 import { isValidRle, type Rle } from '../../shared/codecs/rle';
 import { withoutSpecks } from '../../shared/geometry/cleanup';
 import { objectsMap, setMask } from '../../shared/schema/annotation';
@@ -18,8 +19,6 @@ import { loadRoomDoc, mutateRoom, projectTaskIds, type LiveRooms } from './rooms
 
 /** Tasks cleaned at once: each decodes photo-sized masks, so fewer than the other bulk writes. */
 const TASKS_AT_ONCE = 4;
-
-const yieldThread = () => new Promise((r) => setImmediate(r));
 
 interface Fix {
   id: string;
@@ -39,7 +38,7 @@ async function fixesOf(rooms: LiveRooms, room: string): Promise<Fix[]> {
       if (!isValidRle(mask)) continue;
       const fixed = withoutSpecks(mask);
       if (fixed) fixes.push({ id, before: mask.counts, ...fixed });
-      await yieldThread();
+      await nextTurn();
     }
     return fixes;
   } finally {

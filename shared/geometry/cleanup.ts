@@ -13,6 +13,22 @@ import { rleParts } from './rleParts';
 export const SPECK_SHARE = 0.01;
 export const MIN_SPECK_PX = 10;
 
+/** The area under which a part of an object of `total` pixels is a speck. */
+export const speckBelow = (total: number) => Math.max(MIN_SPECK_PX, SPECK_SHARE * total);
+
+/** How many of an object's parts (their areas) are specks: the largest never (one of them, on a
+ *  tie, as removeSpecks keeps one label). Loops: a noisy mask has more parts than a call's arguments. */
+export function speckCount(parts: readonly number[]): number {
+  let total = 0;
+  let largest = -1;
+  parts.forEach((p, i) => {
+    total += p;
+    if (largest < 0 || p > parts[largest]) largest = i;
+  });
+  const below = speckBelow(total);
+  return parts.reduce((n, p, i) => n + (i !== largest && p < below ? 1 : 0), 0);
+}
+
 /** The crop of `mask` (row-major, `width` wide) to `box` grown by one pixel on each side, zero outside the image. */
 function crop(mask: Uint8Array, width: number, height: number, box: PixelBox): { data: Uint8Array; w: number; h: number; x0: number; y0: number } {
   const x0 = box.x0 - 1;
@@ -58,7 +74,7 @@ function parts(mask: Uint8Array, width: number, height: number, box: PixelBox) {
     total += areas[l];
     if (areas[l] > areas[largest]) largest = l;
   }
-  return { c, labels, count, areas, largest, minArea: Math.max(MIN_SPECK_PX, SPECK_SHARE * total) };
+  return { c, labels, count, areas, largest, minArea: speckBelow(total) };
 }
 
 /**
@@ -121,11 +137,7 @@ export function splitParts(mask: Uint8Array, width: number, height: number, box:
  */
 export function withoutSpecks(mask: Rle): { mask: Rle; removed: number } | null {
   const [h, w] = mask.size;
-  const parts = rleParts(rleCounts(mask), h);
-  if (parts.length < 2) return null;
-  const total = parts.reduce((a, b) => a + b, 0);
-  const largest = parts.reduce((a, b) => (b > a ? b : a), 0);
-  if (!parts.some((p) => p !== largest && p < Math.max(MIN_SPECK_PX, SPECK_SHARE * total))) return null;
+  if (!speckCount(rleParts(rleCounts(mask), h))) return null;
   const { data } = decodeRle(mask);
   const [x, y, bw, bh] = rleBbox(mask);
   const box = { x0: x, y0: y, x1: x + bw, y1: y + bh };

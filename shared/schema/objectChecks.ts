@@ -14,7 +14,8 @@
 // decoding a mask; an ObjectChecker keeps each mask's facts while its string is unchanged.
 import { z } from 'zod';
 import { rleCounts, runsBbox, runsIntersection, type Bbox, type Rle } from '../codecs/rle';
-import { MIN_SPECK_PX, SPECK_SHARE } from '../geometry/cleanup';
+import { speckCount } from '../geometry/cleanup';
+import { nextTurn } from '../async/nextTurn';
 import { rleParts } from '../geometry/rleParts';
 
 export const DUPLICATE_IOU = 0.8;
@@ -52,17 +53,7 @@ function factsOf(mask: Rle): Facts {
   const counts = rleCounts(mask);
   const [h, w] = mask.size;
   const parts = rleParts(counts, h);
-  // Loops, not Math.max(...parts): a noisy imported mask has more parts than a call takes arguments.
-  const area = parts.reduce((a, b) => a + b, 0);
-  const largest = parts.reduce((a, b) => (b > a ? b : a), 0);
-  const minArea = Math.max(MIN_SPECK_PX, SPECK_SHARE * area);
-  let specks = 0;
-  let largestSeen = false;
-  for (const p of parts) {
-    if (p === largest && !largestSeen) largestSeen = true;
-    else if (p < minArea) specks++;
-  }
-  return { counts, box: runsBbox(counts, h, w), area, specks };
+  return { counts, box: runsBbox(counts, h, w), area: parts.reduce((a, b) => a + b, 0), specks: speckCount(parts) };
 }
 
 const boxesMeet = (a: Bbox, b: Bbox) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
@@ -101,7 +92,7 @@ export class ObjectChecker {
     for (const o of objects) {
       this.facts(o);
       if (performance.now() - start < sliceMs) continue;
-      await new Promise((r) => setTimeout(r, 0));
+      await nextTurn();
       start = performance.now();
     }
   }
@@ -173,11 +164,11 @@ export function labelsOutside(counts: Readonly<Record<string, number>> | null, l
 }
 
 /** The counts in words: "1 object drawn twice · 2 with specks · 1 tiny · 2 labelled vehcle, not a label". */
-export function describeChecks(c: CheckCounts, outside: Readonly<Record<string, number>> = {}): string {
+export function describeChecks(c: CheckCounts | null, outside: Readonly<Record<string, number>> = {}): string {
   const parts: string[] = [];
-  if (c.duplicate) parts.push(`${c.duplicate} object${c.duplicate === 1 ? '' : 's'} drawn twice?`);
-  if (c.specks) parts.push(`${c.specks} with specks`);
-  if (c.tiny) parts.push(`${c.tiny} tiny`);
+  if (c?.duplicate) parts.push(`${c.duplicate} object${c.duplicate === 1 ? '' : 's'} drawn twice?`);
+  if (c?.specks) parts.push(`${c.specks} with specks`);
+  if (c?.tiny) parts.push(`${c.tiny} tiny`);
   for (const [label, n] of Object.entries(outside)) parts.push(`${n} labelled ${label}, not a label of the project`);
   return parts.join(' · ');
 }

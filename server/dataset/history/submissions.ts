@@ -58,11 +58,6 @@ export function sentOn<T extends { status: string }>(records: readonly T[]): T[]
   return out;
 }
 
-/** The recorded changes that sent the task on from work (sentOn). */
-export function submissions(history: Y.Doc): StatusRecord[] {
-  return sentOn(readStatuses(history));
-}
-
 export interface StateObject {
   objectId: string;
   label: string;

@@ -23,6 +23,11 @@ import { listReferences, readReference, referenceRoom, referencesRoom, setListed
 // second would store the task the first had just cleared as its answer. One at a time per project
 // on a node; across nodes the answer's first store wins (storeAnswerOnce).
 const perProject = new KeyedQueue();
+/** `fn`, run one at a time per project (its second argument). */
+const onePerProject =
+  <A extends unknown[], R>(fn: (d: ReferenceDeps, project: Project, ...rest: A) => Promise<R>) =>
+  (d: ReferenceDeps, project: Project, ...rest: A): Promise<R> =>
+    perProject.run(project.id, () => fn(d, project, ...rest));
 
 export interface ReferenceDeps {
   storage: Storage;
@@ -95,11 +100,7 @@ async function handBack(d: ReferenceDeps, taskId: string, by: string, dropHistor
  * is (`already`: marking again would take the team's work for the answer), unless its marking was
  * cut short before the task was handed back: that is finished.
  */
-export function markReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
-  return perProject.run(project.id, () => mark(d, project, taskIds, by));
-}
-
-async function mark(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> {
+export const markReferences = onePerProject(async (d, project, taskIds: readonly string[], by: string): Promise<{ marked: number; already: number; objects: number }> => {
   const ids = await projectTaskIds(d.storage, project, taskIds);
   const listed = await referenceListing(d.rooms, project.id);
   let marked = 0;
@@ -123,7 +124,7 @@ async function mark(d: ReferenceDeps, project: Project, taskIds: readonly string
     objects += info.objects;
   }
   return { marked, already: ids.length - marked, objects };
-}
+});
 
 /**
  * Hands reference tasks back to the team again once someone has sent them on: another annotator's
@@ -131,11 +132,7 @@ async function mark(d: ReferenceDeps, project: Project, taskIds: readonly string
  * its history stays (it holds the earlier submissions, which the analytics keep scoring, and none
  * of the answer). Tasks that are not reference tasks are counted apart and left as they are.
  */
-export function handBackAgain(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
-  return perProject.run(project.id, () => again(d, project, taskIds, by));
-}
-
-async function again(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> {
+export const handBackAgain = onePerProject(async (d, project, taskIds: readonly string[], by: string): Promise<{ handedBack: number; notReference: number }> => {
   const ids = await projectTaskIds(d.storage, project, taskIds);
   const listing = await referenceListing(d.rooms, project.id);
   const mine = ids.filter((id) => listing.get(id)?.cleared);
@@ -148,14 +145,10 @@ async function again(d: ReferenceDeps, project: Project, taskIds: readonly strin
     await mutateRoom(d.rooms, referencesRoom(project.id), (doc) => setListed(doc, { ...listing.get(id)!, turnAt: Date.now() }));
   }
   return { handedBack: mine.length, notReference: ids.length - mine.length };
-}
+});
 
 /** Takes tasks off the reference list; `restore` puts each answer back as the task's annotation. */
-export function unmarkReferences(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
-  return perProject.run(project.id, () => unmark(d, project, taskIds, by, restore));
-}
-
-async function unmark(d: ReferenceDeps, project: Project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> {
+export const unmarkReferences = onePerProject(async (d, project, taskIds: readonly string[], by: string, restore: boolean): Promise<{ unmarked: number; restored: number }> => {
   const ids = await projectTaskIds(d.storage, project, taskIds);
   const listed = await referenceListing(d.rooms, project.id);
   let unmarked = 0;
@@ -171,7 +164,7 @@ async function unmark(d: ReferenceDeps, project: Project, taskIds: readonly stri
     unmarked++;
   }
   return { unmarked, restored };
-}
+});
 
 /**
  * From when a member in `role` may see the task's recorded history: for the team on a reference
