@@ -47,6 +47,22 @@ describe('progress figures', () => {
     expect(f.days).toHaveLength(40); // Nov 1 to Dec 10
   });
 
+  it('takes the pace net of tasks reopened: approved twice counts once, reopened and not done again takes one off', () => {
+    const twice = task([['done', '2026-12-05T10:00:00Z'], ['in_progress', '2026-12-07T10:00:00Z'], ['done', '2026-12-09T10:00:00Z']]);
+    const once = task([['done', '2026-12-08T10:00:00Z']]);
+    const old = task([['done', '2026-11-01T10:00:00Z']]); // the project is older than the week
+    expect(progressFigures([old, twice, once, task([])], now).pacePerDay).toBeCloseTo(2 / 7, 9);
+    // Done before the week, reopened in it and not done again: the week's net is one task.
+    const reopened = task([['done', '2026-11-20T10:00:00Z'], ['in_progress', '2026-12-09T10:00:00Z']]);
+    const f = progressFigures([old, twice, once, reopened, task([])], now);
+    expect(f.pacePerDay).toBeCloseTo(1 / 7, 9);
+    expect(f.daysLeft).toBeCloseTo(2 * 7, 9); // reopened and the untouched one left
+    // The days still show each approval as it happened.
+    expect(f.days.filter((d) => d.done).map((d) => [d.day, d.done])).toEqual([['2026-11-01', 1], ['2026-11-20', 1], ['2026-12-05', 1], ['2026-12-08', 1], ['2026-12-09', 1]]);
+    // Nothing gained on net: no pace, no days left.
+    expect(progressFigures([old, reopened], now).pacePerDay).toBeNull();
+  });
+
   it('has no pace before anything is done', () => {
     const f = progressFigures([task([['in_progress', '2026-12-10T10:00:00Z']]), task([])], now + H);
     expect([f.pacePerDay, f.daysLeft, f.left]).toEqual([null, null, 2]);

@@ -2,7 +2,8 @@
 // pace, it is done. Per day (the viewer's: `tzOffsetMinutes` east of UTC) the tasks sent on from
 // work (submitted: to review, or done directly), the tasks that reached done, and the objects
 // people made (pre-labels left out); the tasks left (neither done nor flagged); the pace, tasks
-// done per day over the last 7 days (fewer when the project is younger), and the days left at it.
+// done per day over the last 7 days (fewer when the project is younger; net of tasks reopened),
+// and the days left at it.
 // Statuses come from the task's recorded history (status records began with reference tasks, so
 // older changes are known only by each task's current status) and its current status. Per member,
 // the same over the last PACE_DAYS days: who did what this week. Pure.
@@ -49,12 +50,24 @@ export interface ProgressFigures {
   done: number;
   /** Tasks neither done nor flagged. */
   left: number;
-  /** Tasks done per day over the last PACE_DAYS days (or the days since the first change); null with none. */
+  /** Tasks done per day over the last PACE_DAYS days (or the days since the first change), net:
+   *  done now and not done when that began; null with none. */
   pacePerDay: number | null;
   /** Days left at that pace; null without a pace. */
   daysLeft: number | null;
   /** Who did what over the last PACE_DAYS days, most tasks first. */
   members: ProgressMember[];
+}
+
+/** How many tasks were done just before `at`: each task's latest status change before then. */
+function countDoneBefore(tasks: readonly ProgressTaskInput[], at: number): number {
+  let n = 0;
+  for (const t of tasks) {
+    let status = '';
+    for (const s of t.statuses) if (s.at < at) status = s.status;
+    if (status === 'done') n++;
+  }
+  return n;
 }
 
 const dayOf = (at: number, offsetMs: number) => new Date(at + offsetMs).toISOString().slice(0, 10);
@@ -92,8 +105,10 @@ export function progressFigures(tasks: readonly ProgressTaskInput[], now: number
   const done = tasks.filter((t) => t.status === 'done').length;
   const left = tasks.filter((t) => t.status !== 'done' && !t.flagged).length;
   const window = Math.min(PACE_DAYS * DAY_MS, Math.max(DAY_MS, now - first));
-  const recent = events.filter((e) => e.kind === 'done' && e.at > now - window).length;
-  const pacePerDay = recent ? recent / (window / DAY_MS) : null;
+  // Net: the tasks done now that were not done when the window began. A task reopened and
+  // approved again within it counts once, and one reopened and not yet done again takes one off.
+  const gained = countDoneBefore(tasks, Infinity) - countDoneBefore(tasks, now - window);
+  const pacePerDay = gained > 0 ? gained / (window / DAY_MS) : null;
   const members = new Map<string, ProgressMember>();
   for (const e of events) {
     if (e.at <= now - PACE_DAYS * DAY_MS || !e.by) continue;
