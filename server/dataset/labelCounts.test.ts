@@ -115,12 +115,12 @@ describe('objects per label, mirrored', () => {
     w.mirror.changed('t1' as TaskId);
     await sleep(60);
     await w.mirror.idle();
-    expect(w.checks.get('t1')).toEqual({ duplicate: 1, specks: 0, tiny: 0 });
+    expect(w.checks.get('t1')).toEqual({ duplicate: 1, specks: 0, tiny: 0, byLabel: {} });
     setMask(d, b, big(4), 'ben'); // moved onto the next car: the counts per label are as they were
     w.mirror.changed('t1' as TaskId);
     await sleep(60);
     await w.mirror.idle();
-    expect(w.checks.get('t1')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
+    expect(w.checks.get('t1')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {} });
     expect(w.writes).toEqual(['t1', 't1']);
   });
 
@@ -201,14 +201,17 @@ describe('objects per label, mirrored', () => {
       { id: 'moved', labelCounts: { car: 1 }, labelCountsSeq: 3 },
       { id: 'legacy', labelCounts: { car: 1 }, labelCountsSeq: null }, // counted by a Tandem that kept no seq
       { id: 'new', labelCounts: {}, labelCountsSeq: 0 }, // uploaded, never opened
+      { id: 'perLabel', labelCounts: { car: 1 }, labelCountsSeq: 3, objectChecks: { duplicate: 0, specks: 0, tiny: 0 } }, // checks counted before they were kept per label
       { id: 'empty', labelCounts: null, labelCountsSeq: null },
       { id: 'gone', labelCounts: null, labelCountsSeq: null },
     ] as unknown as Task[];
     createObject(w.doc('unattributed'), { label: 'car', mask: square(), by: 'ana', attributes: { occluded: true } });
     w.seqs.set('task:unattributed', 3);
-    expect(await w.mirror.fillStale(async () => rows, () => false)).toBe(6);
-    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, unattributed: { car: 1 }, moved: { car: 2 }, legacy: { car: 1 }, empty: {} });
+    createObject(w.doc('perLabel'), { label: 'car', mask: square(), by: 'ana' });
+    w.seqs.set('task:perLabel', 3);
+    expect(await w.mirror.fillStale(async () => rows, () => false)).toBe(7);
+    expect(Object.fromEntries(w.rows)).toEqual({ old: { car: 1 }, unattributed: { car: 1 }, moved: { car: 2 }, legacy: { car: 1 }, empty: {}, perLabel: { car: 1 } });
     expect(w.attributes.get('unattributed')).toEqual({ car: { occluded: { true: 1 } } });
-    expect(Object.fromEntries(w.rowSeqs)).toEqual({ old: 1, unattributed: 3, moved: 5, legacy: 2, empty: 0 });
+    expect(Object.fromEntries(w.rowSeqs)).toEqual({ old: 1, unattributed: 3, moved: 5, legacy: 2, empty: 0, perLabel: 3 });
   });
 });

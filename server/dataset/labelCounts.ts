@@ -116,6 +116,8 @@ export class LabelCountsMirror {
         // Rows counted before attribute counts or checks were mirrored (null only then: new tasks start at {}).
         task.attributeCounts === null ||
         task.objectChecks === null ||
+        // Or before the checks were kept per label (the project's rules need them).
+        (task.objectChecks != null && task.objectChecks.byLabel === undefined) ||
         (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
       if (!stale) continue;
       await this.count(task.id);
@@ -170,7 +172,7 @@ export class LabelCountsMirror {
       // The masks new to the checker read a slice at a time (a busy room's first count is ~300 ms).
       await checker.warm(read.masks);
       const { labels, attributes } = read;
-      const checks = countChecks(checker.check(read.masks));
+      const checks = countChecks(checker.check(read.masks), read.masks);
       const json = `${JSON.stringify(labels, Object.keys(labels).sort())} ${JSON.stringify(image, Object.keys(image).sort())} ${JSON.stringify(attributes)} ${JSON.stringify(checks)}@${seq}`;
       if (this.written.get(taskId) === json) return;
       await this.meta.setTaskLabelCounts(taskId, labels, seq, image, attributes, checks);

@@ -5,6 +5,7 @@
 // yield after each object: a 24 MP mask takes tens of ms to decode), then written through the
 // live room in one server update, only to objects nobody changed meanwhile and nobody locked;
 // each object's history records the change (source `remove-specks`), so it can be restored.
+// Objects of a label the project allows in pieces (settings.checks.piecesOk) are left whole.
 // Sent again, it finds nothing left to remove.
 import * as Y from 'yjs';
 import { mapLimit } from '../../shared/async/mapLimit';
@@ -12,6 +13,7 @@ import { nextTurn } from '../../shared/async/nextTurn';
 import { isValidRle, type Rle } from '../../shared/codecs/rle';
 import { withoutSpecks } from '../../shared/geometry/cleanup';
 import { objectsMap, setMask } from '../../shared/schema/annotation';
+import type { CheckRules } from '../../shared/schema/objectChecks';
 import type { ObjectId } from '../../shared/schema/ids';
 import { ServerOrigin } from '../../shared/schema/origins';
 import type { Project, Storage } from '../storage/types';
@@ -28,12 +30,14 @@ interface Fix {
   removed: number;
 }
 
-async function fixesOf(rooms: LiveRooms, room: string): Promise<Fix[]> {
+async function fixesOf(rooms: LiveRooms, room: string, rules: CheckRules | undefined): Promise<Fix[]> {
   const doc = await loadRoomDoc(rooms, room);
   try {
     const fixes: Fix[] = [];
     for (const [id, o] of objectsMap(doc).entries()) {
       if (!(o instanceof Y.Map) || o.get('locked') === true) continue;
+      // A label the project allows in pieces (vegetation, a fence): its parts are the object.
+      if (rules?.piecesOk?.includes(String(o.get('label') ?? ''))) continue;
       const mask = o.get('mask');
       if (!isValidRle(mask)) continue;
       const fixed = withoutSpecks(mask);
@@ -53,7 +57,7 @@ export async function removeSpecksIn(storage: Pick<Storage, 'meta'>, rooms: Live
   let pixels = 0;
   const written = await mapLimit(ids, TASKS_AT_ONCE, async (taskId) => {
     const room = `task:${taskId}`;
-    const fixes = await fixesOf(rooms, room);
+    const fixes = await fixesOf(rooms, room, project.settings?.checks);
     if (!fixes.length) return false;
     return mutateRoom(rooms, room, (doc) => {
       doc.transact(() => {

@@ -34,6 +34,12 @@ export async function renameLabels(storage: Storage, rooms: LiveRooms, project: 
   const map = renameMap(project, renames);
   if (map.size === 0) return { objects: 0, tasks: 0 };
   await storage.meta.setProjectLabels(project.id, project.labels.map((l) => ({ ...l, name: map.get(l.name) ?? l.name })));
+  // The checks' rules name labels too ("vegetation" may be in pieces): they follow the rename.
+  const rules = project.settings?.checks;
+  if (rules?.piecesOk?.length || rules?.smallOk?.length) {
+    const renamed = (names?: string[]) => names?.map((n) => map.get(n) ?? n);
+    await storage.meta.setProjectSettings(project.id, { ...project.settings!, checks: { ...rules, piecesOk: renamed(rules.piecesOk), smallOk: renamed(rules.smallOk) } });
+  }
   let objects = 0;
   let tasks = 0;
   await mapLimit(await storage.meta.listTasks(project.id), BULK_ROOMS_AT_ONCE, async (task) => {

@@ -85,7 +85,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
   // Pre-labelling new uploads names project labels: refused here, not found missing at every upload.
   // `autoPrelabel` left out keeps the stored one (null turns it off): a client from before it, or a
   // script that sets noOverlap, must not switch the owner's pre-labelling of new uploads off.
-  // The same for the image attributes (an empty list removes them).
+  // The same for the image attributes (an empty list removes them) and the checks' rules.
   ownerPut('settings', ProjectSettingsSchema, async (id, b) => {
     const project = await meta.getProject(id);
     if (b.autoPrelabel) {
@@ -96,6 +96,7 @@ export function projectRoutes(router: Router, deps: HttpDeps): void {
     const settings = { ...b };
     if (b.autoPrelabel === undefined && project?.settings?.autoPrelabel) settings.autoPrelabel = project.settings.autoPrelabel;
     if (b.imageAttributes === undefined && project?.settings?.imageAttributes) settings.imageAttributes = project.settings.imageAttributes;
+    if (b.checks === undefined && project?.settings?.checks) settings.checks = project.settings.checks;
     await meta.setProjectSettings(id, settings);
     return settings;
   });

@@ -2,6 +2,7 @@
 // The server validates every JSON body against these; the browser may reuse them for its forms.
 import { z } from 'zod';
 import { AttributeSpecListSchema } from '../schema/attributes';
+import { CheckRulesSchema } from '../schema/objectChecks';
 import { TaskFlagReasons } from '../schema/review';
 import { MemberRoles } from './roles';
 
@@ -129,9 +130,10 @@ export type AutoPrelabel = z.infer<typeof AutoPrelabelSchema>;
 /**
  * The owner's rules for the project. `imageAttributes`: what each image carries as a whole (the
  * weather, the scene, "contains people"), defined as a label's attributes are, set in the editor.
+ * `checks`: which checks of the objects run (shared/schema/objectChecks.ts CheckRules).
  */
 export const ProjectSettingsSchema = z
-  .object({ noOverlap: z.boolean().default(false), autoPrelabel: AutoPrelabelSchema.nullable().optional(), imageAttributes: AttributeSpecListSchema.optional() })
+  .object({ noOverlap: z.boolean().default(false), autoPrelabel: AutoPrelabelSchema.nullable().optional(), imageAttributes: AttributeSpecListSchema.optional(), checks: CheckRulesSchema.optional() })
   .strict();
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
@@ -215,8 +217,9 @@ export interface TaskSummary {
    *  shared/schema/attributeCounts.ts), or null while not yet mirrored. */
   attributeCounts: Record<string, Record<string, Record<string, number>>> | null;
   /** Its masks' checks (shared/schema/objectChecks.ts): `duplicate` pairs of objects drawn twice,
-   *  objects with `specks`, `tiny` objects; null while not yet mirrored. */
-  objectChecks: { duplicate: number; specks: number; tiny: number } | null;
+   *  objects with `specks`, `tiny` objects, and `byLabel` the specks and tiny ones per label (the
+   *  project's `settings.checks` are not applied: a client applies them); null while not yet mirrored. */
+  objectChecks: { duplicate: number; specks: number; tiny: number; byLabel?: Record<string, { specks: number; tiny: number }> } | null;
   /** The id of an earlier task of the project whose image looks like this one (the same photo
    *  re-encoded or resized, a burst's twin frame: by perceptual hash), or null. */
   looksLike: string | null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle } from '../codecs/rle';
 import { rectRle } from '../../tests/helpers/rectRle';
-import { checkTotal, countChecks, describeChecks, groupIssues, labelsOutside, ObjectChecker, type CheckedObject } from './objectChecks';
+import { applyRules, checkTotal, CheckRulesSchema, countChecks, describeChecks, groupIssues, labelsOutside, ObjectChecker, rowChecks, type CheckedObject, type CheckRules } from './objectChecks';
 
 const W = 200;
 const H = 100; // 20,000 px: tiny under 16 px
@@ -26,7 +26,7 @@ describe('object checks', () => {
       ['c', 'd', true],
       ['d', 'c', true],
     ]);
-    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0 });
+    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0, byLabel: {} });
   });
 
   it('counts the parts "Remove specks" would remove, and tiny objects', () => {
@@ -35,17 +35,19 @@ describe('object checks', () => {
     d[50 * W + 50] = 1; // a speck
     for (let y = 60; y < 63; y++) for (let x = 60; x < 63; x++) d[y * W + x] = 1; // 9 px: another
     for (let y = 80; y < 90; y++) for (let x = 80; x < 90; x++) d[y * W + x] = 1; // 100 px: a part, not a speck
-    const issues = new ObjectChecker().check([
+    const objects = [
       { id: 'brushed', label: 'car', mask: encodeRle(d, W, H) },
-      obj('dot', 'car', rect(150, 50, 153, 53)), // 9 px
+      obj('dot', 'bird', rect(150, 50, 153, 53)), // 9 px
       obj('small', 'car', rect(150, 80, 154, 84)), // 16 px: small, not tiny
       { id: 'drawing', label: 'car' }, // no mask yet: nothing to check
-    ]);
+    ];
+    const issues = new ObjectChecker().check(objects);
     expect(issues).toEqual([
       { kind: 'specks', objectId: 'brushed', specks: 2 },
       { kind: 'tiny', objectId: 'dot', area: 9 },
     ]);
-    expect(countChecks(issues)).toEqual({ duplicate: 0, specks: 1, tiny: 1 });
+    // Per label too, for the project's rules (applied where the counts are read).
+    expect(countChecks(issues, objects)).toEqual({ duplicate: 0, specks: 1, tiny: 1, byLabel: { car: { specks: 1, tiny: 0 }, bird: { specks: 0, tiny: 1 } } });
     expect(checkTotal(countChecks(issues))).toBe(2);
     expect(checkTotal(countChecks([]))).toBe(0);
   });
@@ -68,6 +70,40 @@ describe('object checks', () => {
     expect(outside).toEqual({ vehcle: 2 });
     expect(checkTotal({ duplicate: 1, specks: 0, tiny: 0 }, outside)).toBe(3);
     expect(describeChecks({ duplicate: 1, specks: 0, tiny: 0 }, outside)).toBe('1 object drawn twice? · 2 labelled vehcle, not a label of the project');
+  });
+
+  it("applies the project's rules where the counts are read: kinds off, labels allowed in pieces or small", () => {
+    const d = new Uint8Array(W * H);
+    for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) d[y * W + x] = 1;
+    d[50 * W + 50] = 1; // a speck of the hedge
+    const objects = [
+      { id: 'hedge', label: 'vegetation', mask: encodeRle(d, W, H) },
+      obj('gull', 'bird', rect(150, 50, 153, 53)), // 9 px: tiny
+      obj('car1', 'car', rect(100, 60, 140, 99)),
+      obj('car2', 'car', rect(100, 60, 140, 98)), // drawn twice
+      obj('v', 'vehcle', rect(60, 60, 80, 80)),
+    ];
+    const issues = new ObjectChecker().check(objects);
+    const row = countChecks(issues, objects);
+    expect(applyRules(row, null)).toEqual({ duplicate: 1, specks: 1, tiny: 1 });
+    expect(applyRules(row, { piecesOk: ['vegetation'] })).toEqual({ duplicate: 1, specks: 0, tiny: 1 });
+    expect(applyRules(row, { smallOk: ['bird'], off: ['duplicate'] })).toEqual({ duplicate: 0, specks: 1, tiny: 0 });
+    expect(applyRules(row, { off: ['specks', 'tiny'], piecesOk: ['car'] })).toEqual({ duplicate: 1, specks: 0, tiny: 0 });
+    // A row counted before per-label counts keeps its specks and tiny under label rules.
+    expect(applyRules({ duplicate: 0, specks: 2, tiny: 1 }, { piecesOk: ['vegetation'] })).toEqual({ duplicate: 0, specks: 2, tiny: 1 });
+    expect(applyRules(null, { off: ['tiny'] })).toBeNull();
+    // The editor's list: the same rules, per object; the label check off leaves vehcle alone.
+    const labels = ['vegetation', 'bird', 'car'];
+    const flagged = (rules: CheckRules | null) => [...groupIssues(issues, objects, labels, rules).keys()].sort();
+    expect(flagged(null)).toEqual(['car1', 'car2', 'gull', 'hedge', 'v']);
+    expect(flagged({ piecesOk: ['vegetation'], smallOk: ['bird'] })).toEqual(['car1', 'car2', 'v']);
+    expect(flagged({ off: ['duplicate', 'label'] })).toEqual(['gull', 'hedge']);
+    // The list's row: the same, with the label check.
+    const r = { objectChecks: row, labelCounts: { vegetation: 1, bird: 1, car: 2, vehcle: 1 } };
+    expect(rowChecks(r, labels, { piecesOk: ['vegetation'] })).toEqual({ counts: { duplicate: 1, specks: 0, tiny: 1 }, outside: { vehcle: 1 } });
+    expect(rowChecks(r, labels, { off: ['label'] }).outside).toEqual({});
+    expect(CheckRulesSchema.safeParse({ off: ['everything'] }).success).toBe(false);
+    expect(CheckRulesSchema.safeParse({ piecesOk: [''] }).success).toBe(false);
   });
 
   it('warm() reads the masks a slice at a time, giving the thread back between, for the same issues', async () => {

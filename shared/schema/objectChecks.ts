@@ -12,6 +12,11 @@
 // Pure and shared: the server counts them into the task row once edits settle (the task list's
 // badge and filter), the editor lists them per object live. Both work from the COCO runs, never
 // decoding a mask; an ObjectChecker keeps each mask's facts while its string is unchanged.
+// The owner chooses per project (settings.checks, CheckRules): a kind turned off, and labels
+// whose objects come in pieces (vegetation, a fence: specks not flagged) or are small (a far
+// bird: not flagged tiny). The rules apply where the counts are read (rowChecks, applyRules,
+// issuesUnder), never where they are counted: the row keeps specks and tiny per label, so a
+// change of rules needs no recount of the project.
 import { z } from 'zod';
 import { rleCounts, runsBbox, runsIntersection, type Bbox, type Rle } from '../codecs/rle';
 import { speckCount } from '../geometry/cleanup';
@@ -38,9 +43,42 @@ export type MaskIssue =
   | { kind: 'tiny'; objectId: string; area: number };
 export type ObjectIssue = MaskIssue | { kind: 'label'; objectId: string; label: string };
 
-/** Per task: pairs drawn twice, objects with specks, tiny objects (the task row's `object_checks`). */
-export const CheckCountsSchema = z.object({ duplicate: z.number().int().min(0), specks: z.number().int().min(0), tiny: z.number().int().min(0) });
+const count = z.number().int().min(0);
+/** Per task: pairs drawn twice, objects with specks, tiny objects (the task row's `object_checks`);
+ *  `byLabel` the specks and tiny ones per label (absent in rows counted before it: recounted). */
+export const CheckCountsSchema = z.object({
+  duplicate: count,
+  specks: count,
+  tiny: count,
+  byLabel: z.record(z.string(), z.object({ specks: count, tiny: count })).optional(),
+});
 export type CheckCounts = z.infer<typeof CheckCountsSchema>;
+
+const labelName = z.string().min(1).max(100);
+/** The owner's choice of checks for a project (settings.checks). */
+export const CheckRulesSchema = z
+  .object({
+    /** Kinds not checked in this project. */
+    off: z.array(z.enum(['duplicate', 'specks', 'tiny', 'label'])).max(4).optional(),
+    /** Labels whose objects come in pieces: their specks are not flagged, nor removed in bulk. */
+    piecesOk: z.array(labelName).max(1000).optional(),
+    /** Labels of small things: their objects are never flagged tiny. */
+    smallOk: z.array(labelName).max(1000).optional(),
+  })
+  .strict();
+export type CheckRules = z.infer<typeof CheckRulesSchema>;
+export type RuleKind = NonNullable<CheckRules['off']>[number];
+
+/** Whether the rules check `kind` at all. */
+export const checks = (rules: CheckRules | null | undefined, kind: RuleKind) => !rules?.off?.includes(kind);
+
+/** Whether an object of `label` is checked for `kind` under the rules. */
+export function checkedFor(rules: CheckRules | null | undefined, kind: RuleKind, label: string): boolean {
+  if (!checks(rules, kind)) return false;
+  if (kind === 'specks') return !rules?.piecesOk?.includes(label);
+  if (kind === 'tiny') return !rules?.smallOk?.includes(label);
+  return true;
+}
 
 interface Facts {
   counts: number[];
@@ -131,11 +169,52 @@ export class ObjectChecker {
   }
 }
 
-/** The task's counts: each pair drawn twice once, each object with specks, each tiny object. */
-export function countChecks(issues: readonly MaskIssue[]): CheckCounts {
-  const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0 };
-  for (const i of issues) c[i.kind] += i.kind === 'duplicate' ? 0.5 : 1;
+/** The task's counts: each pair drawn twice once, each object with specks, each tiny object,
+ *  the last two per label of `objects` too. */
+export function countChecks(issues: readonly MaskIssue[], objects: readonly CheckedObject[] = []): CheckCounts {
+  const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0, byLabel: {} };
+  const labelOf = new Map(objects.map((o) => [o.id, o.label]));
+  for (const i of issues) {
+    c[i.kind] += i.kind === 'duplicate' ? 0.5 : 1;
+    const label = labelOf.get(i.objectId);
+    if (i.kind === 'duplicate' || label === undefined) continue;
+    (c.byLabel![label] ??= { specks: 0, tiny: 0 })[i.kind]++;
+  }
   return c;
+}
+
+/** A row's counts under the project's rules: kinds turned off are 0, and the specks and tiny
+ *  objects of the labels that allow them are taken off (a row without `byLabel` keeps them). */
+export function applyRules(c: CheckCounts | null | undefined, rules: CheckRules | null | undefined): CheckCounts | null {
+  if (!c) return null;
+  const out = { duplicate: checks(rules, 'duplicate') ? c.duplicate : 0, specks: checks(rules, 'specks') ? c.specks : 0, tiny: checks(rules, 'tiny') ? c.tiny : 0 };
+  for (const [label, n] of Object.entries(c.byLabel ?? {})) {
+    if (!checkedFor(rules, 'specks', label)) out.specks = Math.max(0, out.specks - n.specks);
+    if (!checkedFor(rules, 'tiny', label)) out.tiny = Math.max(0, out.tiny - n.tiny);
+  }
+  return out;
+}
+
+/** A task row's checks as the list shows them: its counts under the rules, and its objects of
+ *  labels the project does not define (none when that check is off). */
+export interface RowChecks {
+  counts: CheckCounts | null;
+  outside: Record<string, number>;
+}
+
+export function rowChecks(
+  row: { objectChecks: CheckCounts | null; labelCounts: Readonly<Record<string, number>> | null },
+  labels: readonly string[],
+  rules: CheckRules | null | undefined,
+): RowChecks {
+  return { counts: applyRules(row.objectChecks, rules), outside: checks(rules, 'label') ? labelsOutside(row.labelCounts, labels) : {} };
+}
+
+/** The issues the rules keep (the editor's list), given each object's label. */
+export function issuesUnder(issues: readonly MaskIssue[], objects: readonly CheckedObject[], rules: CheckRules | null | undefined): MaskIssue[] {
+  if (!rules) return [...issues];
+  const labelOf = new Map(objects.map((o) => [o.id, o.label]));
+  return issues.filter((i) => checkedFor(rules, i.kind, labelOf.get(i.objectId) ?? ''));
 }
 
 /** How many things a task row asks to look at (a pair drawn twice is one), with its objects of
@@ -144,14 +223,14 @@ export function checkTotal(c: CheckCounts | null | undefined, outside: Readonly<
   return (c ? CheckKinds.reduce((n, k) => n + c[k], 0) : 0) + Object.values(outside).reduce((a, b) => a + b, 0);
 }
 
-/** The issues per object id, with those of objects whose label is not one of `labels` added (none
- *  while the labels are not known yet: empty). */
-export function groupIssues(issues: readonly MaskIssue[], objects: readonly CheckedObject[], labels: readonly string[]): Map<string, ObjectIssue[]> {
+/** The issues per object id under the rules, with those of objects whose label is not one of
+ *  `labels` added (none while the labels are not known yet: empty). */
+export function groupIssues(issues: readonly MaskIssue[], objects: readonly CheckedObject[], labels: readonly string[], rules?: CheckRules | null): Map<string, ObjectIssue[]> {
   const m = new Map<string, ObjectIssue[]>();
   const add = (i: ObjectIssue) => m.set(i.objectId, [...(m.get(i.objectId) ?? []), i]);
-  issues.forEach(add);
+  issuesUnder(issues, objects, rules).forEach(add);
   const known = new Set(labels);
-  if (known.size) for (const o of objects) if (o.mask && !known.has(o.label)) add({ kind: 'label', objectId: o.id, label: o.label });
+  if (known.size && checks(rules, 'label')) for (const o of objects) if (o.mask && !known.has(o.label)) add({ kind: 'label', objectId: o.id, label: o.label });
   return m;
 }
 

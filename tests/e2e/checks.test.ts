@@ -28,7 +28,7 @@ describe('mask checks', () => {
 
   beforeAll(async () => {
     srv = await startTestServer();
-    const labels = [{ name: 'car', color: '#ef4444' }, { name: 'person', color: '#22c55e' }];
+    const labels = [{ name: 'car', color: '#ef4444' }, { name: 'person', color: '#22c55e' }, { name: 'hedge', color: '#65a30d' }];
     const created = await srv.createProjectWithTask({ image: await makeImage(W, H), taskName: 'street.png', labels });
     projectId = created.projectId;
     taskId = created.taskId;
@@ -56,8 +56,8 @@ describe('mask checks', () => {
 
   it("the task list marks the image and finds it with the Checks filter, before anyone opens it", async () => {
     await waitFor(async () => (await checksOf('street.png'))?.duplicate === 1, 'the checks counted on the server');
-    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0 });
-    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
+    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0, byLabel: { person: { specks: 1, tiny: 0 } } });
+    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {} });
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
     const badge = taskCard(page, 'street.png').getByTestId('task-checks-badge');
@@ -102,7 +102,7 @@ describe('mask checks', () => {
     await chip.waitFor({ state: 'detached' });
     // The task list follows once the edits settle.
     await waitFor(async () => (await checksOf('street.png'))?.specks === 0, 'the row follows');
-    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0 });
+    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {} });
     // Nothing left to check: one press submits.
     await submit.click();
     await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status === 'in_review', 'submitted at the first press');
@@ -152,5 +152,44 @@ describe('mask checks', () => {
     other.destroy();
     await page.close();
   });
-});
 
+  it("the owner's rules say what is checked: a hedge's pieces are no specks, on the list and in the editor", async () => {
+    const hedgeId = (await srv.api('POST', `/api/projects/${projectId}/tasks?name=hedge.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' })).body.id;
+    const other = connectClient(srv.wsUrl, `task:${hedgeId}`, srv.adminToken);
+    await other.synced();
+    const d = new Uint8Array(W * H);
+    for (let y = 100; y < 140; y++) for (let x = 20; x < 300; x++) d[y * W + x] = 1;
+    for (let y = 150; y < 152; y++) for (let x = 40; x < 42; x++) d[y * W + x] = 1; // a clipped sprig
+    createObject(other.doc, { label: 'hedge', mask: encodeRle(d, W, H), by: ana.userId });
+    other.destroy();
+    await waitFor(async () => (await checksOf('hedge.png'))?.specks === 1, 'the sprig counted');
+    // Before any rule, Ana's editor points at the sprig.
+    const before = await openTask(await browser.newContext(), srv.url, hedgeId, ana.token);
+    await waitFor(async () => ((await before.getByTestId('checks-filter').textContent().catch(() => '')) ?? '') === 'Checks 1', 'the speck pointed out');
+    await before.close();
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const badge = taskCard(owner, 'hedge.png').getByTestId('task-checks-badge');
+    await badge.waitFor();
+    await owner.getByTestId('check-pieces-ok').selectOption(['hedge']);
+    await badge.waitFor({ state: 'detached' });
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks?.piecesOk?.[0] === 'hedge', 'the rule stored');
+    await owner.getByTestId('project-checks').scrollIntoViewIfNeeded();
+    await shot(owner, 'checks-rules');
+    // Turning tiny objects off leaves the rule on hedges as it was.
+    await owner.getByTestId('check-tiny').uncheck();
+    const stored = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
+    await waitFor(async () => (await stored())?.off?.[0] === 'tiny', 'tiny turned off');
+    expect(await stored()).toEqual({ piecesOk: ['hedge'], off: ['tiny'] });
+    await owner.close();
+    // Ana's editor, opened again, has nothing to point out, and Submit sends the task at once.
+    const page = await openTask(await browser.newContext(), srv.url, hedgeId, ana.token);
+    const row = page.locator('[data-testid="object-list"] li[role="option"]').first();
+    await row.waitFor();
+    expect(await row.getByTestId('object-check').count()).toBe(0);
+    expect(await page.getByTestId('checks-filter').count()).toBe(0);
+    await page.getByTestId('submit-next').click();
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === hedgeId).status === 'in_review', 'submitted at the first press');
+    await page.close();
+  });
+});

@@ -51,7 +51,7 @@ describe('objects per label in the task list', () => {
       await waitFor(async () => (await counts(projectId, taskId))?.person === 1, 'the drawn objects counted');
       expect(await counts(projectId, taskId)).toEqual({ car: 2, person: 1 });
       // The masks' checks follow with them: three one-pixel objects are tiny (stray clicks?).
-      expect((await row(projectId, taskId)).objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 3 });
+      expect((await row(projectId, taskId)).objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 3, byLabel: { car: { specks: 0, tiny: 2 }, person: { specks: 0, tiny: 1 } } });
       deleteObject(editor.doc, car as ObjectId);
       await waitFor(async () => (await counts(projectId, taskId))?.car === 1, 'the deletion counted');
       // The objects' attribute values follow too (the list finds "an occluded car" by them).
@@ -126,6 +126,16 @@ describe('objects per label in the task list', () => {
       const again = srv;
       await waitFor(async () => !!(await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks, 'counted at start');
       expect((await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0]).toMatchObject({ labelCounts: { car: 1 }, attributeCounts: { car: { colour: { '"red"': 1 } } }, objectChecks: { duplicate: 0, specks: 0, tiny: 1 } });
+      await srv.close();
+      srv = null;
+      // As Tandem before the checks were kept per label left it: counted again at start, per label.
+      const db2 = new Database(sqliteFile(dataDir));
+      db2.prepare(`UPDATE tasks SET object_checks = '{"duplicate":0,"specks":0,"tiny":1}'`).run();
+      db2.close();
+      srv = await startTestServer({ dataDir });
+      const third = srv;
+      await waitFor(async () => !!(await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.byLabel, 'counted per label at start');
+      expect((await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } } });
     } finally {
       await srv?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

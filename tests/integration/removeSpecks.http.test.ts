@@ -73,6 +73,35 @@ describe('removing specks across tasks', () => {
     }
   });
 
+  it("leaves whole the objects of a label the project's checks allow in pieces; the rules are kept, validated and follow a rename", async () => {
+    const p = (await s.api('POST', '/api/projects', { name: 'hedges', labels: [{ name: 'car', color: '#ef4444' }, { name: 'hedge', color: '#22c55e' }] })).body.id as string;
+    const t = (await s.api('POST', `/api/projects/${p}/tasks?name=h.png`, await makeImage(W, H, 'png'), undefined, { 'content-type': 'image/png' })).body.id as string;
+    const put = (body: unknown) => s.api('PUT', `/api/projects/${p}/settings`, body);
+    const rules = { piecesOk: ['hedge'], off: ['tiny'] };
+    expect((await put({ noOverlap: false, checks: rules })).body).toEqual({ noOverlap: false, checks: rules });
+    expect((await put({ noOverlap: false, checks: { off: ['everything'] } })).body.error.code).toBe('validation_failed');
+    // A client that does not send them (a script setting noOverlap) keeps them.
+    expect((await put({ noOverlap: true })).body.checks).toEqual(rules);
+    const c = connectClient(s.wsUrl, `task:${t}`, s.adminToken);
+    try {
+      await c.synced();
+      const hedge = createObject(c.doc, { label: 'hedge', mask: specky(0), by: 'admin' });
+      const car = createObject(c.doc, { label: 'car', mask: specky(50), by: 'admin' });
+      // The row counts both (the rules apply where it is read), per label.
+      const row = async () => (await s.api('GET', `/api/projects/${p}/tasks`)).body[0].objectChecks;
+      await waitFor(async () => (await row())?.specks === 2, 'both counted');
+      expect((await row()).byLabel).toEqual({ hedge: { specks: 1, tiny: 0 }, car: { specks: 1, tiny: 0 } });
+      expect((await s.api('POST', `/api/projects/${p}/remove-specks`, { taskIds: [t] })).body).toMatchObject({ changed: 1, objects: 1, pixels: 4 });
+      const area = (id: string) => rleArea(listObjects(c.doc).find((o) => o.id === id)!.mask!);
+      await waitFor(() => area(car) === 900, 'the car cleaned');
+      expect(area(hedge)).toBe(904); // in pieces by nature: left whole
+    } finally {
+      c.destroy();
+    }
+    expect((await s.api('POST', `/api/projects/${p}/labels/rename`, { from: 'hedge', to: 'shrub' })).status).toBe(200);
+    expect((await s.api('GET', `/api/projects/${p}`)).body.settings.checks).toEqual({ piecesOk: ['shrub'], off: ['tiny'] });
+  });
+
   it("refuses what is not the owner's to do, or not the project's, writing nothing", async () => {
     const ana = await s.addMember(projectId, 'annotator', 'Ana 2');
     const post = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/remove-specks`, body, token);

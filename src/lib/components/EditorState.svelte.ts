@@ -16,7 +16,7 @@ import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
 import { guideFingerprint, hasGuide } from '../guide/guideText';
-import { groupIssues } from '../../../shared/schema/objectChecks';
+import { groupIssues, type CheckRules } from '../../../shared/schema/objectChecks';
 
 const KEY = Symbol('tandem.editor');
 
@@ -91,6 +91,8 @@ export class EditorState {
   guide = $state('');
   /** The owner keeps masks apart in this project (the toolbar's "No overlap" is on and fixed). */
   projectNoOverlap = $state(false);
+  /** Which checks of the objects the project runs (settings.checks). */
+  checkRules = $state.raw<CheckRules | null>(null);
   /** What the project says each image carries as a whole (settings.imageAttributes). */
   imageSpecs = $state.raw<AttributeSpec[]>([]);
   /** This image's values of them as the document holds them, live. */
@@ -104,8 +106,8 @@ export class EditorState {
   /** The guide or a label description changed since this browser last showed them. */
   guideUnseen = $state(false);
   /** What the checks found per object (shared/schema/objectChecks.ts): its mask's (drawn twice,
-   *  specks, tiny) and a label the project no longer defines. */
-  readonly checks = $derived.by(() => groupIssues(this.objects.issues, this.objects.list, this.labels.map((l) => l.name)));
+   *  specks, tiny) and a label the project no longer defines, as far as the project checks them. */
+  readonly checks = $derived.by(() => groupIssues(this.objects.issues, this.objects.list, this.labels.map((l) => l.name), this.checkRules));
   /** The canvas camera (plain value, replaced on every pan/zoom) for HTML overlays such as pins. */
   camera = $state.raw<Camera | null>(null);
   /** View commands of the mounted canvas (plain field: it wraps Pixi, never reactive state). */

@@ -40,6 +40,7 @@ export async function createEditor(opts: { origin: string; token: string; taskId
   state.names = Object.fromEntries(members.map((m) => [m.userId, m.name]));
   state.projectNoOverlap = project.settings?.noOverlap ?? false;
   state.imageSpecs = project.settings?.imageAttributes ?? [];
+  state.checkRules = project.settings?.checks ?? null;
   // A guide this browser has not shown yet opens over the editor once (then from the toolbar).
   state.noteGuide();
   if (state.guideUnseen) state.openGuide();
@@ -74,6 +75,8 @@ export async function createEditor(opts: { origin: string; token: string; taskId
         state.projectNoOverlap = p.settings?.noOverlap ?? false;
         const imageSpecs = p.settings?.imageAttributes ?? [];
         if (JSON.stringify(imageSpecs) !== JSON.stringify(state.imageSpecs)) state.imageSpecs = imageSpecs;
+        const rules = p.settings?.checks ?? null;
+        if (JSON.stringify(rules) !== JSON.stringify(state.checkRules)) state.checkRules = rules;
         state.noteGuide(); // a change while working marks the Guide button, it does not interrupt
       },
       () => {}, // offline: the labels in hand stay

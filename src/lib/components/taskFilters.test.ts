@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskSummary } from '../sync/api';
 import { applyFilters, byAttention, isStarted, taskFilters } from './taskFilters';
+import { rowChecks, type CheckRules, type RowChecks } from '../../../shared/schema/objectChecks';
 
 const task = (id: string, extra: Partial<TaskSummary> = {}): TaskSummary =>
   ({ id, name: `${id}.png`, width: 1, height: 1, status: 'todo', assignee: null, flag: null, toFix: 0, openThreads: 0, mentioned: [], ...extra }) as TaskSummary;
@@ -27,8 +28,24 @@ describe('task filters', () => {
     expect(ids('looks-like')).toEqual(['b']);
     expect(ids('checks')).toEqual(['d']); // e was checked: nothing to look at
     // An object whose label the project does not define is one to check too.
-    const withLabels = taskFilters('u-ana', 'Ana', undefined, undefined, (t): Record<string, number> => (t.id === 'e' ? { vehcle: 1 } : {}));
+    const withLabels = taskFilters('u-ana', 'Ana', undefined, undefined, (t): RowChecks => ({ counts: t.objectChecks, outside: t.id === 'e' ? { vehcle: 1 } : {} }));
     expect(applyFilters(tasks, withLabels, new Set(['checks'])).map((t) => t.id)).toEqual(['d', 'e']);
+  });
+
+  it("leaves out of the Checks filter what the project's rules do not check", () => {
+    const rows = [
+      task('p', { objectChecks: { duplicate: 0, specks: 2, tiny: 0, byLabel: { vegetation: { specks: 2, tiny: 0 } } }, labelCounts: { vegetation: 2 } }),
+      task('q', { objectChecks: { duplicate: 0, specks: 1, tiny: 1, byLabel: { vegetation: { specks: 1, tiny: 0 }, bird: { specks: 0, tiny: 1 } } }, labelCounts: { vegetation: 1, bird: 1 } }),
+      task('r', { objectChecks: { duplicate: 1, specks: 0, tiny: 0, byLabel: {} }, labelCounts: { car: 2, vehcle: 1 } }),
+    ];
+    const checked = (rules: CheckRules | null) =>
+      applyFilters(rows, taskFilters('u-ana', 'Ana', undefined, undefined, (t) => rowChecks(t, ['vegetation', 'bird', 'car'], rules)), new Set(['checks'])).map((t) => t.id);
+    expect(checked(null)).toEqual(['p', 'q', 'r']);
+    expect(checked({ piecesOk: ['vegetation'] })).toEqual(['q', 'r']); // q's bird is still tiny
+    expect(checked({ piecesOk: ['vegetation'], smallOk: ['bird'] })).toEqual(['r']);
+    expect(checked({ piecesOk: ['vegetation'], smallOk: ['bird'], off: ['duplicate'] })).toEqual(['r']); // vehcle is no label
+    expect(checked({ piecesOk: ['vegetation'], smallOk: ['bird'], off: ['duplicate', 'label'] })).toEqual([]);
+    expect(checked({ off: ['specks', 'tiny'] })).toEqual(['r']);
   });
 
   it('finds the tasks that leave a required attribute unset, as the page counts them', () => {

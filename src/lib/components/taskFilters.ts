@@ -2,7 +2,7 @@
 // need a certain someone (assigned to me, mentioning me) or a certain kind of attention (flagged,
 // changes requested, open comments, an image that looks like an earlier one, a required attribute unset, a reference task, masks worth a check). Shown only while some task matches (or the filter is on).
 import type { TaskSummary } from '../sync/api';
-import { checkTotal } from '../../../shared/schema/objectChecks';
+import { checkTotal, type RowChecks } from '../../../shared/schema/objectChecks';
 
 export interface TaskFilter {
   /** Also the button's test id: `filter-<key>`. */
@@ -14,14 +14,14 @@ export interface TaskFilter {
 
 /** The filters for member `me` (user id) called `myName` (how @mentions spell them); `unset` says
  *  how many required attributes a task leaves unset (the project's definitions applied to its row);
- *  `reference`: whether it is a reference task (the owner's list); `outside`: its objects per label
- *  the project does not define (labelsOutside). */
+ *  `reference`: whether it is a reference task (the owner's list); `checksOf`: its checks as the
+ *  project's rules leave them, with its objects per label the project does not define (rowChecks). */
 export function taskFilters(
   me: string | null,
   myName: string | null,
   unset: (t: TaskSummary) => number = () => 0,
   reference: (t: TaskSummary) => boolean = () => false,
-  outside: (t: TaskSummary) => Record<string, number> = () => ({}),
+  checksOf: (t: TaskSummary) => RowChecks = (t) => ({ counts: t.objectChecks, outside: {} }),
 ): TaskFilter[] {
   return [
     { key: 'mine', label: 'Assigned to me', title: 'The tasks the owner assigned to you', test: (t) => !!me && t.assignee === me },
@@ -32,7 +32,10 @@ export function taskFilters(
     { key: 'looks-like', label: 'Look-alikes', title: 'Images that look like one uploaded before (the same photo re-encoded, resized or mirrored, a twin frame): flag or delete the ones the set should not have twice', test: (t) => !!t.looksLike },
     { key: 'reference', label: 'Reference', title: 'Reference tasks: the answer is kept apart and each submission is scored against it in Analytics', test: reference },
     { key: 'unset', label: 'Required unset', title: 'Images someone has begun where an attribute the project requires is not set yet, on the image or on one of its objects (marked required after they were done, or imported without it)', test: (t) => unset(t) > 0 },
-    { key: 'checks', label: 'Checks', title: 'Images whose objects are worth a look: one that seems drawn twice (two masks over one thing), specks left around a mask, a tiny object (a stray click), a label the project no longer has', test: (t) => checkTotal(t.objectChecks, outside(t)) > 0 },
+    { key: 'checks', label: 'Checks', title: 'Images whose objects are worth a look: one that seems drawn twice (two masks over one thing), specks left around a mask, a tiny object (a stray click), a label the project no longer has', test: (t) => {
+      const c = checksOf(t);
+      return checkTotal(c.counts, c.outside) > 0;
+    } },
   ];
 }
 

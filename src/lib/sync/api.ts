@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MemberRoles, Roles } from '../../../shared/protocol/roles';
 import { AttributeSpecListSchema } from '../../../shared/schema/attributes';
+import { CheckRulesSchema } from '../../../shared/schema/objectChecks';
 
 export class ApiError extends Error {
   constructor(
@@ -26,6 +27,8 @@ export const ProjectSettingsSchema = z.object({
   autoPrelabel: z.object({ labels: z.record(z.string(), z.string()), threshold: z.number().optional(), thresholds: z.record(z.string(), z.number()).optional() }).nullable().optional(),
   /** What each image carries as a whole (the weather, the scene), set in the editor. */
   imageAttributes: AttributeSpecListSchema.optional().catch(undefined),
+  /** Which checks of the objects run (kinds off, labels allowed in pieces or small). */
+  checks: CheckRulesSchema.optional().catch(undefined),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 export const ProjectSchema = z.object({
@@ -58,7 +61,7 @@ export const TaskSummarySchema = z.object({
   labelCounts: z.record(z.string(), z.number()).nullable().default(null),
   imageAttributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).nullable().default(null),
   attributeCounts: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number()))).nullable().default(null),
-  objectChecks: z.object({ duplicate: z.number(), specks: z.number(), tiny: z.number() }).nullable().default(null),
+  objectChecks: z.object({ duplicate: z.number(), specks: z.number(), tiny: z.number(), byLabel: z.record(z.string(), z.object({ specks: z.number(), tiny: z.number() })).optional() }).nullable().default(null),
   /** An earlier task whose image looks like this one (re-encoded, resized), or null. */
   looksLike: z.string().nullable().default(null),
 });
