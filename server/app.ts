@@ -21,6 +21,8 @@ import { observeHttp } from './metrics/observeHttp';
 import { memberRoutes } from './http/memberRoutes';
 import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
+import { recordChange } from './http/activity';
+import { activityRoutes } from './http/activityRoutes';
 import { taskRoutes } from './http/taskRoutes';
 import { Deliverer } from './webhooks/deliverer';
 import { WebhookEvents } from './webhooks/events';
@@ -126,7 +128,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
     },
   });
   const httpLog = log.child({ module: 'http' });
-  const router = new Router(httpLog);
+  // Every change an owner makes through the API goes into the project's activity log.
+  const router = new Router(httpLog).onChange(recordChange(storage.meta, httpLog));
   const deps: HttpDeps = {
     config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, hookEvents,
     uploading: async (projectId, taskId) => dataset?.prelabel.uploading(projectId, taskId),
@@ -139,6 +142,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   urlImportRoutes(router, deps);
   memberRoutes(router, deps);
   webhookRoutes(router, deps, deliverer);
+  activityRoutes(router, deps);
   const app = await loadSvelteHandler(log);
 
   // Every TCP connection, upgraded ones included (closeAllConnections() leaves those alone), and

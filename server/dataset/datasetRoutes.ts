@@ -12,6 +12,7 @@ import { loadAnalytics } from '../analytics/loadAnalytics';
 import { readBody, readJson, validate } from '../http/body';
 import { ownedProject, requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
+import { noteTask } from '../http/requestFacts';
 import { createMetrics, type Metrics } from '../metrics/createMetrics';
 import { bindInferenceStats } from '../metrics/inferenceStats';
 import { bindSyncStats } from '../metrics/syncStats';
@@ -147,6 +148,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
     if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may delete tasks');
+    noteTask(req, task);
     const { force } = validate(DeleteQuery, query(q));
     const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
     // Not waiting for pre-labelling any more (the project page would count it while no detector runs).
@@ -232,6 +234,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const user = await requireUser(deps, req, q);
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
     if (!canWriteRoom(role, 'task')) throw new TandemError(ErrorCode.ReadOnly, `a ${role} cannot change masks`);
+    noteTask(req, task);
     // Checked only where something is hidden (restoreVersion reads the versions itself).
     const from = await historyVisibleFrom(rooms, task, role);
     if (from) await visibleHistory(task.id, params.objectId, from);

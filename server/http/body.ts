@@ -1,5 +1,6 @@
 // Request bodies with byte caps: JSON (validated with zod) and raw uploads. The cap is enforced
 // while streaming, so an oversized body is refused without being buffered whole.
+import { noteBody } from './requestFacts';
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
@@ -54,7 +55,9 @@ export async function readJson<S extends z.ZodType>(req: IncomingMessage, maxByt
   } catch {
     throw new TandemError(ErrorCode.InvalidJson, 'body is not valid JSON');
   }
-  return validate(schema, value);
+  const valid = validate(schema, value);
+  noteBody(req, valid);
+  return valid;
 }
 
 /** Validates a value, throwing `validation_failed` with every problem listed. */

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import type { Project, Storage, User } from '../storage/types';
 import type { SyncServer } from '../sync/SyncServer';
 import type { WebhookEvents } from '../webhooks/events';
+import { noteUser } from './requestFacts';
 
 export interface HttpDeps {
   config: Config;
@@ -45,7 +46,9 @@ export async function requireUser(deps: HttpDeps, req: IncomingMessage, query: U
   } else if (allowQueryToken) {
     token = query.get('token');
   }
-  return deps.auth.authenticate(token);
+  const user = await deps.auth.authenticate(token);
+  noteUser(req, user);
+  return user;
 }
 
 /** The caller's role in the project, which must be `owner` (else `forbidden`). */

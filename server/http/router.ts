@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorResponse } from '../errors';
 import type { Logger } from '../logger';
+import { noteAnswer } from './requestFacts';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -16,15 +17,32 @@ export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
 
 interface Route {
   method: string;
+  /** As registered (`/api/tasks/:taskId`): what the activity log names it by. */
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: RouteHandler;
 }
 
+/** A request was answered with success (activity.ts records the changes and exports). */
+export type ChangeHook = (change: { route: string; params: Record<string, string>; query: URLSearchParams; req: IncomingMessage; res: ServerResponse }) => void;
+
 export class Router {
   private routes: Route[] = [];
+  private changed: ChangeHook | null = null;
 
   constructor(private log: Logger) {}
+
+  /** Called after each request a route answered below 400 (never throws into it). */
+  onChange(hook: ChangeHook): this {
+    this.changed = hook;
+    return this;
+  }
+
+  /** Every route as `METHOD /path/:param` (the activity log's names are checked against them). */
+  paths(): string[] {
+    return this.routes.map((r) => `${r.method} ${r.path}`);
+  }
 
   /** Registers a route; `:name` segments match one URL-decoded path segment. */
   add(method: string, path: string, handler: RouteHandler): this {
@@ -39,7 +57,7 @@ export class Router {
         return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       })
       .join('/');
-    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}/?$`), keys, handler });
+    this.routes.push({ method: method.toUpperCase(), path, pattern: new RegExp(`^${source}/?$`), keys, handler });
     return this;
   }
 
@@ -59,6 +77,13 @@ export class Router {
       try {
         r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1])));
         await r.handler({ req, res, params, query: url.searchParams, log: this.log });
+        if (this.changed && res.statusCode < 400) {
+          try {
+            this.changed({ route: `${r.method} ${r.path}`, params, query: url.searchParams, req, res });
+          } catch (err) {
+            this.log.warn({ err }, 'the change hook failed');
+          }
+        }
       } catch (e) {
         const { status, body } = errorResponse(e, this.log, { method: req.method, path: url.pathname });
         if (!res.headersSent) sendJson(res, status, body);
@@ -76,6 +101,7 @@ export class Router {
 
 /** Answers JSON with the status; `no-store` because API answers depend on the token. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  noteAnswer(res, body);
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

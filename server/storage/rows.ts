@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { Roles } from '../../shared/protocol/roles';
 import { newId, type ProjectId, type TaskId, type UserId } from '../../shared/schema/ids';
-import { TaskStatuses, type Member, type Project, type Task, type TaskStatus, type User } from './types';
+import { TaskStatuses, type ActivityEntry, type Member, type Project, type Task, type TaskStatus, type User } from './types';
 import type { ProjectSettings } from '../../shared/protocol/http';
 import { AttributeCountsSchema } from '../../shared/schema/attributeCounts';
 import { CheckCountsSchema } from '../../shared/schema/objectChecks';
@@ -24,6 +24,7 @@ export interface TaskRow {
   image_hash?: string | null;
 }
 export interface MemberRow { user_id: string; name: string; role: string }
+export interface ActivityRow { id: number | string; project_id: string; at: number | string; user_id: string; action: string; detail: string }
 
 export const RoleSchema = z.enum(Roles);
 
@@ -159,6 +160,11 @@ function mirrored<T>(schema: z.ZodType<T>, text: string | null | undefined): T |
 
 export function toMember(projectId: ProjectId, r: MemberRow): Member {
   return { projectId, userId: r.user_id as UserId, name: r.name, role: RoleSchema.parse(r.role) };
+}
+
+/** An activity row (PostgreSQL's bigints come as strings). */
+export function toActivity(r: ActivityRow): ActivityEntry {
+  return { id: Number(r.id), projectId: r.project_id as ProjectId, at: Number(r.at), userId: r.user_id as UserId, action: r.action, detail: JSON.parse(r.detail) as Record<string, unknown> };
 }
 
 /** GROUP BY status rows (counts as numbers, or as strings from PostgreSQL's bigint) → every status's count. */

@@ -98,6 +98,18 @@ export interface TaskAssignment {
 }
 
 /** Users, tokens, projects, members and tasks. */
+/** One thing someone did to a project through the API (server/http/activity.ts): who, when, which
+ *  action (`flag`, `members.add`, …) and what it said (counts and names; never a token or secret). */
+export interface ActivityEntry {
+  id: number;
+  projectId: ProjectId;
+  at: number;
+  userId: UserId;
+  action: string;
+  detail: Record<string, unknown>;
+}
+export type NewActivity = Omit<ActivityEntry, 'id'>;
+
 export interface MetaStore {
   createUser(input: { name: string; isAdmin?: boolean }): Promise<User>;
   getUser(id: UserId): Promise<User | null>;
@@ -124,6 +136,10 @@ export interface MetaStore {
   setProjectName(id: ProjectId, name: string): Promise<void>;
   /** Replaces the project's settings (checked: `validation_failed`); `not_found` when there is no such project. */
   setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void>;
+  /** Appends to the project's activity log (its rows go with the project). */
+  recordActivity(entry: NewActivity): Promise<void>;
+  /** The project's activity, newest first: at most `limit` entries, those with ids below `before` when given. */
+  listActivity(projectId: ProjectId, opts: { before?: number; limit: number }): Promise<ActivityEntry[]>;
   /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */
   deleteProject(id: ProjectId): Promise<void>;
 

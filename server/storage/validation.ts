@@ -28,6 +28,15 @@ export const TaskLabelCountsSchema = z
   .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 labels');
 
 /** A task image's perceptual hash (images/imageHash.ts). */
+/** An activity entry as stored: its detail small (the route's summary, never a payload). */
+export const NewActivitySchema = z.object({
+  projectId: z.string().min(1).max(100),
+  at: z.number().int().min(0),
+  userId: z.string().min(1).max(100),
+  action: z.string().regex(/^[a-z][a-z.-]{0,63}$/),
+  detail: z.record(z.string(), z.unknown()).refine((d) => JSON.stringify(d).length <= 4000, 'an activity detail is at most 4,000 characters of JSON'),
+});
+
 export const ImageHashSchema = z.string().regex(/^[0-9a-f]{32}$/);
 
 export const TaskInputSchema = z.object({

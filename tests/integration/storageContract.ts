@@ -313,6 +313,27 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.getTask('nope' as TaskId)).toBeNull();
       });
 
+      it("keeps each project's activity, newest first, a page at a time, and drops it with the project", async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const p = await meta.createProject({ name: 'p', labels: [], createdBy: owner.id });
+        const q = await meta.createProject({ name: 'q', labels: [], createdBy: owner.id });
+        for (let i = 0; i < 5; i++) await meta.recordActivity({ projectId: p.id, at: 1000 + i, userId: owner.id, action: 'flag', detail: { tasks: i, flag: 'blurry' } });
+        await meta.recordActivity({ projectId: q.id, at: 2000, userId: owner.id, action: 'settings', detail: {} });
+        const first = await meta.listActivity(p.id, { limit: 3 });
+        expect(first.map((e) => [e.at, e.detail.tasks])).toEqual([[1004, 4], [1003, 3], [1002, 2]]);
+        expect(first[0]).toMatchObject({ projectId: p.id, userId: owner.id, action: 'flag', detail: { tasks: 4, flag: 'blurry' } });
+        const next = await meta.listActivity(p.id, { limit: 3, before: first[2].id });
+        expect(next.map((e) => e.at)).toEqual([1001, 1000]);
+        expect((await meta.listActivity(q.id, { limit: 10 })).map((e) => e.action)).toEqual(['settings']);
+        // What a store refuses: a detail that is a payload, an action not of its form.
+        await expect(meta.recordActivity({ projectId: p.id, at: 1, userId: owner.id, action: 'flag', detail: { names: 'x'.repeat(5000) } })).rejects.toMatchObject({ code: 'validation_failed' });
+        await expect(meta.recordActivity({ projectId: p.id, at: 1, userId: owner.id, action: 'DROP TABLE', detail: {} })).rejects.toMatchObject({ code: 'validation_failed' });
+        await meta.deleteProject(p.id);
+        expect(await meta.listActivity(p.id, { limit: 10 })).toEqual([]);
+        expect(await meta.listActivity(q.id, { limit: 10 })).toHaveLength(1);
+      });
+
       it('removes a member with their assignments, and never the last owner', async () => {
         const { meta } = await open();
         const owner = await meta.createUser({ name: 'Owner' });

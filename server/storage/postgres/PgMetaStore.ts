@@ -8,13 +8,13 @@ import type { ProjectSettings } from '../../../shared/protocol/http';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
-import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
+import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toActivity, toMember, toProject, toTask, toUser, type ActivityRow, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, NewActivitySchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { AttributeCountsSchema, type AttributeCounts } from '../../../shared/schema/attributeCounts';
 import { CheckCountsSchema, type CheckCounts } from '../../../shared/schema/objectChecks';
-import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
+import type { ActivityEntry, Label, Member, MetaStore, NewActivity, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 
 export class PgMetaStore implements MetaStore {
   private closed = false;
@@ -284,6 +284,16 @@ export class PgMetaStore implements MetaStore {
   async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {
     const r = await this.q<{ status: string; n: string }>('SELECT status, COUNT(*) AS n FROM tasks WHERE project_id = $1 GROUP BY status', [projectId]);
     return statusCounts(r.rows);
+  }
+
+  async recordActivity(e: NewActivity): Promise<void> {
+    const a = parseInput(NewActivitySchema, e, 'activity');
+    await this.q('INSERT INTO project_activity (project_id, at, user_id, action, detail) VALUES ($1, $2, $3, $4, $5)', [a.projectId, a.at, a.userId, a.action, JSON.stringify(a.detail)]);
+  }
+
+  async listActivity(projectId: ProjectId, opts: { before?: number; limit: number }): Promise<ActivityEntry[]> {
+    const r = await this.q<ActivityRow>('SELECT * FROM project_activity WHERE project_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [projectId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit]);
+    return r.rows.map(toActivity);
   }
 
   async close(): Promise<void> {

@@ -214,6 +214,20 @@ export const migrations: Migration[] = [
     name: 'task object checks',
     sql: `ALTER TABLE tasks ADD COLUMN object_checks TEXT;`,
   },
+  {
+    version: 18,
+    name: 'project activity',
+    sql: `
+      CREATE TABLE project_activity (
+        id BIGSERIAL PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        at BIGINT NOT NULL,
+        user_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+      );
+      CREATE INDEX project_activity_project ON project_activity(project_id, id);`,
+  },
 ];
 
 /**

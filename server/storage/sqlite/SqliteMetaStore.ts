@@ -4,13 +4,13 @@
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Role } from '../../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../../shared/schema/ids';
-import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toMember, toProject, toTask, toUser, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
+import { newProject, newTask, newUser, parseInput, RoleSchema, statusCounts, toActivity, toMember, toProject, toTask, toUser, type ActivityRow, type MemberRow, type ProjectRow, type TaskRow, type UserRow } from '../rows';
 import { generateToken, hashToken } from '../tokens';
-import { GuideSchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
+import { GuideSchema, NewActivitySchema, ImageHashSchema, LabelsSchema, ProjectNameSchema, ProjectSettingsSchema, TaskFlagSchema, TaskImageAttributesSchema, TaskLabelCountsSchema, TaskStatusSchema, TaskThreadsSchema, TaskToFixSchema } from '../validation';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { AttributeCountsSchema, type AttributeCounts } from '../../../shared/schema/attributeCounts';
 import { CheckCountsSchema, type CheckCounts } from '../../../shared/schema/objectChecks';
-import type { Label, Member, MetaStore, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
+import type { ActivityEntry, Label, Member, MetaStore, NewActivity, NewTask, Project, Task, TaskAssignment, TaskStatus, User } from '../types';
 import type { ProjectSettings } from '../../../shared/protocol/http';
 import { isSqliteError, openSqlite, type SqliteDb, type Synchronous } from './openSqlite';
 
@@ -276,6 +276,18 @@ export class SqliteMetaStore implements MetaStore {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such user', { cause: e });
       throw e;
     }
+  }
+
+  async recordActivity(e: NewActivity): Promise<void> {
+    const a = parseInput(NewActivitySchema, e, 'activity');
+    this.live().prepare('INSERT INTO project_activity (project_id, at, user_id, action, detail) VALUES (?, ?, ?, ?, ?)').run(a.projectId, a.at, a.userId, a.action, JSON.stringify(a.detail));
+  }
+
+  async listActivity(projectId: ProjectId, opts: { before?: number; limit: number }): Promise<ActivityEntry[]> {
+    const rows = this.live()
+      .prepare('SELECT * FROM project_activity WHERE project_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(projectId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit) as ActivityRow[];
+    return rows.map(toActivity);
   }
 
   async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {

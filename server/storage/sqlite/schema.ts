@@ -172,6 +172,18 @@ export const migrations: string[] = [
   `
   ALTER TABLE tasks ADD COLUMN object_checks TEXT;
   `,
+  // 18: what the owner did to the project, newest read first (server/http/activity.ts).
+  `
+  CREATE TABLE project_activity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX project_activity_project ON project_activity(project_id, id);
+  `,
 ];
 
 /** The schema version this code writes. */
