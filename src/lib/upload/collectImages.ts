@@ -1,5 +1,6 @@
 // What the project page's upload takes: images, folders of images (dropped, or chosen with the
-// folder picker) and zip archives of images (unpacked in the browser, an entry at a time), each
+// folder picker) and zip archives of images of any size (unpacked in the browser an entry at a
+// time, as the upload takes them), each
 // image named by its path in the folder or archive ("night/frame_001.jpg"), so two folders'
 // frame_001.jpg stay two names. Anything else is named in `skipped` with why, never dropped
 // silently.
@@ -17,10 +18,6 @@ export interface Collected {
   skipped: Array<{ name: string; why: string }>;
 }
 
-/** Largest archive unpacked in the browser: its images all sit in the tab's memory until uploaded
- *  (a folder's files are read from disk one at a time instead). */
-export const MAX_ARCHIVE_BYTES = 1024 ** 3;
-
 const TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 const NOT_IMAGE = 'not a JPEG, PNG or WebP image';
 
@@ -35,66 +32,77 @@ function imageType(f: { type: string; name: string }): string | null {
   return TYPES[extension(f.name)] ?? null;
 }
 
-/** The images of the files, folders' files and archives given, each with its name. */
-export async function collectImages(files: ReadonlyArray<{ file: File; path?: string }>): Promise<Collected> {
-  const out: Collected = { images: [], skipped: [] };
+/**
+ * The images of the files, folders' files and archives given, each with its name, one at a time
+ * as the caller asks for them: an archive is read only as far as the images taken need, so a
+ * 20 GB zip of photos holds about one chunk of it and the images not uploaded yet in the tab,
+ * never the whole. What is left out is told to `skip` as it is met.
+ */
+export async function* eachImage(files: ReadonlyArray<{ file: File; path?: string }>, skip: (s: { name: string; why: string }) => void): AsyncGenerator<UploadItem> {
   for (const { file, path } of files) {
     const name = path ?? file.name;
     if (isJunk(name)) continue;
     if (isZip(file)) {
-      if (file.size > MAX_ARCHIVE_BYTES) out.skipped.push({ name, why: `an archive over ${MAX_ARCHIVE_BYTES / 1024 ** 3} GiB: unpack it and drop the folder` });
-      else await unpack(file, name, out);
+      yield* unpack(file, name, skip);
       continue;
     }
     const type = imageType(file);
-    if (!type) out.skipped.push({ name, why: NOT_IMAGE });
-    else out.images.push({ file: file.type === type ? file : new File([file], file.name, { type }), name });
+    if (!type) skip({ name, why: NOT_IMAGE });
+    else yield { file: file.type === type ? file : new File([file], file.name, { type }), name };
   }
+}
+
+/** Every image at once (small selections, tests): `eachImage` gathered. */
+export async function collectImages(files: ReadonlyArray<{ file: File; path?: string }>): Promise<Collected> {
+  const out: Collected = { images: [], skipped: [] };
+  for await (const image of eachImage(files, (s) => out.skipped.push(s))) out.images.push(image);
   return out;
 }
 
-/** The archive's images, read from its stream an entry at a time (never the whole zip in memory). */
-async function unpack(zip: File, zipName: string, out: Collected): Promise<void> {
-  const entries: Array<Promise<void>> = [];
+/**
+ * The archive's images in the order they are stored, read from its stream a chunk at a time and
+ * only when the images already unpacked have been taken (inflated here, so the page gets its turn
+ * between chunks; fflate's worker inflater spawns a worker per entry: slower for a thousand photos).
+ */
+async function* unpack(zip: File, zipName: string, skip: (s: { name: string; why: string }) => void): AsyncGenerator<UploadItem> {
+  const ready: UploadItem[] = [];
+  let failure: Error | null = null;
   let seen = 0;
   const unzip = new Unzip((entry) => {
     seen++;
     if (entry.name.endsWith('/') || isJunk(entry.name)) return;
     const type = imageType({ type: '', name: entry.name });
     if (!type) {
-      out.skipped.push({ name: `${zipName}: ${entry.name}`, why: NOT_IMAGE });
+      skip({ name: `${zipName}: ${entry.name}`, why: NOT_IMAGE });
       return;
     }
-    entries.push(
-      new Promise<void>((resolve, reject) => {
-        const chunks: Uint8Array[] = [];
-        entry.ondata = (err, chunk, final) => {
-          if (err) return reject(err);
-          chunks.push(chunk);
-          if (!final) return;
-          const base = entry.name.split('/').pop() ?? entry.name;
-          out.images.push({ file: new File(chunks as BlobPart[], base, { type }), name: entry.name });
-          resolve();
-        };
-        entry.start();
-      }),
-    );
+    const chunks: Uint8Array[] = [];
+    entry.ondata = (err, chunk, final) => {
+      if (err) {
+        failure = err;
+        return;
+      }
+      chunks.push(chunk);
+      if (final) ready.push({ file: new File(chunks as BlobPart[], entry.name.split('/').pop() ?? entry.name, { type }), name: entry.name });
+    };
+    entry.start();
   });
-  // Inflated here, a chunk of the file's stream at a time, so the page gets its turn between
-  // chunks (fflate's worker inflater spawns a worker per entry: slower for a thousand photos).
   unzip.register(UnzipInflate);
+  const reader = zip.stream().getReader();
   try {
-    const reader = zip.stream().getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      unzip.push(value);
+    for (let done = false; !done; ) {
+      const next = await reader.read();
+      done = next.done;
+      unzip.push(next.value ?? new Uint8Array(0), done);
+      if (failure) throw failure;
+      while (ready.length) yield ready.shift()!;
     }
-    unzip.push(new Uint8Array(0), true);
-    await Promise.all(entries);
-    if (!seen) out.skipped.push({ name: zipName, why: 'not a readable zip archive (no entries found)' });
+    if (!seen) skip({ name: zipName, why: 'not a readable zip archive (no entries found)' });
   } catch (e) {
-    out.skipped.push({ name: zipName, why: `not a readable zip archive (${(e as Error).message})` });
+    skip({ name: zipName, why: `not a readable zip archive (${(e as Error).message})` });
+  } finally {
+    // Left early (the page went away): the rest of the file is not read.
+    reader.cancel().catch(() => {});
   }
 }
 
