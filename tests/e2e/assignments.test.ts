@@ -200,6 +200,12 @@ describe('task assignments', () => {
     await waitFor(async () => /Imported 1 object into 1 task\..*No task for 1 mask: masks\/gone_1\.png/s.test((await report.textContent()) ?? ''), 'the mask import report');
     const t2 = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
     expect(t2.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[0, 0, 160, 120]]);
+    // A team leaving CVAT: its annotations.xml, a polygon imported, a box counted and left.
+    const cvat = `<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><image id="2" name="images/t3.png" width="160" height="120"><polygon label="person" occluded="0" points="10,10;50,10;50,60;10,60" z_order="0"></polygon><box label="person" xtl="60" ytl="10" xbr="90" ybr="40" z_order="0"></box></image></annotations>`;
+    await owner.getByTestId('import-input').setInputFiles({ name: 'annotations.xml', mimeType: 'text/xml', buffer: Buffer.from(cvat) });
+    await waitFor(async () => /Imported 1 object into 1 task\..*1 shape that is not a mask/s.test((await report.textContent()) ?? ''), 'the CVAT import report');
+    const t3 = await srv.api('GET', `/api/tasks/${tasks[2]}/export?format=coco`);
+    expect(t3.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[10, 10, 40, 50]]);
   });
 
   it('the owner moves the imported label to the top of the list: Shift+1 picks it from now on', async () => {

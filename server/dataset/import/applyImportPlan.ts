@@ -26,6 +26,8 @@ export interface ImportReport {
   unknownImageAttributes: string[];
   /** Pascal VOC: objects of the XML files that described no instance of the masks (0 for the other formats). */
   unmatchedObjects: number;
+  /** CVAT: its shapes that are not masks (boxes, polylines, points, tags…), not imported (0 for the other formats). */
+  unsupportedShapes: number;
 }
 
 export async function applyImportPlan(
@@ -53,6 +55,7 @@ export async function applyImportPlan(
     imagesWithAttributes: 0,
     unknownImageAttributes: plan.unknownImageAttributes ?? [],
     unmatchedObjects: plan.unmatchedObjects ?? 0,
+    unsupportedShapes: plan.unsupportedShapes ?? 0,
   };
   for (const task of tasks) {
     const objects = plan.byTask.get(task.id) ?? [];

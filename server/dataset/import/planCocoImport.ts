@@ -10,6 +10,7 @@ import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import { CocoImportSchema, type CocoSegmentation } from './cocoImportSchema';
 import { MAX_PROBLEMS, problemList } from './problems';
+import { taskByFileName } from './tasksByStem';
 
 export interface ImportOptions {
   /**
@@ -47,6 +48,8 @@ export interface ImportPlan {
   unknownImageAttributes?: string[];
   /** Pascal VOC: objects of Annotations/*.xml that described no instance of the masks (their attributes not imported). */
   unmatchedObjects?: number;
+  /** CVAT: shapes that are not masks (boxes, polylines, points, tags…), not imported. */
+  unsupportedShapes?: number;
 }
 
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
@@ -60,10 +63,8 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   const problems = problemList();
   const problem = problems.add;
 
-  // Images are matched to tasks by file name: exact first, then without directories (COCO files
-  // often hold "train2017/x.jpg" where the task was uploaded as "x.jpg").
-  const byName = new Map(tasks.map((t) => [t.name, t]));
-  const byBase = new Map(tasks.map((t) => [baseName(t.name), t]));
+  // Images are matched to tasks by file name: exact first, then without directories.
+  const taskOf = taskByFileName(tasks);
   const imageTask = new Map<string, Task | null>();
   const unmatchedImages: string[] = [];
   const claimed = new Map<string, string>();
@@ -79,7 +80,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   for (const img of coco.images) {
     const key = String(img.id);
     if (imageTask.has(key)) problem(`images: duplicate image id ${key}`);
-    const task = byName.get(img.file_name) ?? byBase.get(baseName(img.file_name)) ?? null;
+    const task = taskOf(img.file_name);
     imageTask.set(key, task);
     if (!task) {
       unmatchedImages.push(img.file_name);
@@ -171,6 +172,3 @@ function toRle(seg: CocoSegmentation, task: Task): Rle {
   return fromUncompressed({ size: [h, w], counts: seg.counts });
 }
 
-function baseName(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p;
-}

@@ -12,3 +12,13 @@ export function tasksByStem(tasks: Task[]): Map<string, Task> {
   for (const t of tasks) if (!byStem.has(fileStem(t.name))) byStem.set(fileStem(t.name), t);
   return byStem;
 }
+
+/** The task of an image file name an annotation file gives: exact first, then without folders
+ *  (COCO and CVAT files often hold "train2017/x.jpg" where the task was uploaded as "x.jpg"). */
+export function taskByFileName(tasks: Task[]): (name: string) => Task | null {
+  const byName = new Map(tasks.map((t) => [t.name, t]));
+  const byBase = new Map(tasks.map((t) => [baseName(t.name), t]));
+  return (name) => byName.get(name) ?? byBase.get(baseName(name)) ?? null;
+}
+
+const baseName = (p: string) => p.split(/[\\/]/).pop() ?? p;

@@ -127,6 +127,7 @@ export const ImportReportSchema = z.object({
   imagesWithAttributes: z.number().default(0),
   unknownImageAttributes: z.array(z.string()).default([]),
   unmatchedObjects: z.number().default(0),
+  unsupportedShapes: z.number().default(0),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
@@ -193,10 +194,11 @@ export class ReviewApi {
   /**
    * Imports pre-labels (unknown categories are added to the labels): a COCO JSON file, a zip of
    * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
-   * masks (masks/<image name>_<k>.png, a label folder optional).
+   * masks (masks/<image name>_<k>.png, a label folder optional), or CVAT for images XML (alone,
+   * or CVAT's zip).
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc'): Promise<ImportReport> {
-    const type = format === 'coco' ? 'application/json' : 'application/zip';
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat', zip = format !== 'coco' && format !== 'cvat'): Promise<ImportReport> {
+    const type = zip ? 'application/zip' : format === 'coco' ? 'application/json' : 'application/xml';
     return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}`, ImportReportSchema, file, type);
   }
 

@@ -8,5 +8,7 @@ describe('which import a zip is', () => {
     expect(zipFormatOf(['data.yaml', 'labels/a.txt'])).toBe('yolo');
     // A YOLO dataset with its images is still YOLO: label text beside the PNGs.
     expect(zipFormatOf(['images/a.png', 'labels/a.txt'])).toBe('yolo');
+    // CVAT's export: its XML beside the images (PNGs too), not PNG masks.
+    expect(zipFormatOf(['annotations.xml', 'images/a.png', 'images/b.png'])).toBe('cvat');
   });
 });

@@ -1,0 +1,171 @@
+// Step 1 of a CVAT import: "CVAT for images 1.1" XML (annotations.xml, alone or in the zip CVAT
+// exports), the format a team leaving CVAT has its work in. Each <image> is matched to a task by
+// file name (then without folders, as COCO); its <polygon>s are rasterised as COCO's polygons are,
+// its <mask>s (CVAT's brush: `rle` runs, background first, row by row inside the box at `left`,
+// `top` of `width` x `height`) become masks, in CVAT's drawing order (z_order, then file order).
+// Each shape's <attribute>s, and CVAT's own `occluded` flag where the label defines an
+// `occluded` attribute, are checked against the label's definitions; labels new to the project
+// come with the attribute definitions of the file's <meta> (checkbox, select / radio, number,
+// text). Boxes, polylines, points, ellipses, cuboids, skeletons and tags are no masks: counted in
+// `unsupportedShapes`, not imported. Like every import it checks the whole file first and writes
+// nothing when one thing is wrong.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { polygonsToRle } from '../../../shared/codecs/polygon';
+import { encodeRle, rleArea } from '../../../shared/codecs/rle';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
+import type { Label, Project, Task } from '../../storage/types';
+import { fallbackColor } from '../types';
+import { attributeReader } from './importAttributes';
+import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+import { problemList } from './problems';
+import { taskByFileName } from './tasksByStem';
+
+/** What CVAT draws that is not a mask (counted, not imported). */
+const NOT_MASKS = ['box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag'] as const;
+const LISTS = new Set(['image', 'polygon', 'mask', 'label', 'attribute', ...NOT_MASKS]);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false, // '007' stays a text; the label's definition says what it is
+  parseAttributeValue: false,
+  processEntities: false, // no DOCTYPE entity expansion: the file is data, never markup
+  isArray: (name) => LISTS.has(name),
+});
+
+type Node = Record<string, unknown>;
+const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
+const text = (v: unknown): string => (typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as Node)['#text'] === 'string' ? ((v as Node)['#text'] as string) : '');
+
+/** A label's attribute definitions as CVAT's <meta> writes them; those that do not fit are left out. */
+function specsOf(label: Node): AttributeSpec[] {
+  const out: AttributeSpec[] = [];
+  for (const a of list((label.attributes as Node | undefined)?.attribute)) {
+    const name = text(a.name).trim();
+    const values = text(a.values).split('\n').map((v) => v.trim()).filter(Boolean);
+    const type = text(a.input_type);
+    const spec =
+      type === 'checkbox' ? { name, type: 'checkbox', default: text(a.default_value) === 'true' }
+      : type === 'select' || type === 'radio' ? { name, type: 'select', options: values, default: text(a.default_value) || undefined }
+      : type === 'number' ? { name, type: 'number', min: Number(values[0]), max: Number(values[1]), step: Number(values[2]) || undefined }
+      : type === 'text' ? { name, type: 'text', default: text(a.default_value) }
+      : null;
+    const parsed = AttributeSpecSchema.safeParse(spec);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
+
+/** A CVAT brush mask, its runs inside its box, on the whole image. */
+function maskFromRuns(shape: Node, width: number, height: number): Uint8Array {
+  const left = Number(shape['@_left']);
+  const top = Number(shape['@_top']);
+  const w = Number(shape['@_width']);
+  const h = Number(shape['@_height']);
+  if (![left, top, w, h].every(Number.isInteger) || left < 0 || top < 0 || w < 1 || h < 1 || left + w > width || top + h > height) {
+    throw new Error(`its box (left ${shape['@_left']}, top ${shape['@_top']}, ${shape['@_width']}x${shape['@_height']}) is not inside the ${width}x${height} image`);
+  }
+  const runs = String(shape['@_rle'] ?? '').split(',').map((s) => Number(s.trim()));
+  if (!runs.every((r) => Number.isInteger(r) && r >= 0)) throw new Error('its rle is not a list of run lengths');
+  if (runs.reduce((a, b) => a + b, 0) !== w * h) throw new Error(`its rle covers ${runs.reduce((a, b) => a + b, 0)} pixels, its box ${w * h}`);
+  const out = new Uint8Array(width * height);
+  let i = 0;
+  runs.forEach((r, k) => {
+    if (k % 2 === 1) for (let j = i; j < i + r; j++) out[(top + Math.floor(j / w)) * width + left + (j % w)] = 1;
+    i += r;
+  });
+  return out;
+}
+
+/** `x1,y1;x2,y2;…` as COCO's flat polygon. */
+function polygonOf(shape: Node): number[] {
+  const flat = String(shape['@_points'] ?? '').split(';').flatMap((p) => p.split(',').map(Number));
+  if (flat.length < 6 || flat.length % 2 || !flat.every(Number.isFinite)) throw new Error('its points are not a polygon of 3 or more x,y pairs');
+  return flat;
+}
+
+/** The root of a CVAT XML, or a validation_failed saying why it is not one. */
+function parseCvat(xml: string): Node {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new TandemError(ErrorCode.ValidationFailed, `not a CVAT XML file: not well-formed (line ${valid.err.line}: ${valid.err.msg})`);
+  const root = (parser.parse(xml) as Node).annotations;
+  if (!root || typeof root !== 'object') throw new TandemError(ErrorCode.ValidationFailed, 'not a CVAT XML file: no <annotations> element');
+  return root as Node;
+}
+
+/** Validates a CVAT for images XML against the project and its tasks. Throws validation_failed. */
+export function planCvatImport(xml: string, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
+  const root = parseCvat(xml);
+  const problems = problemList();
+  const problem = problems.add;
+  // The labels as a task's, a project's or a job's export defines them.
+  const meta = (root.meta ?? {}) as Node;
+  const owner = (meta.task ?? meta.project ?? meta.job) as Node | undefined;
+  const defined = list((owner?.labels as Node | undefined)?.label);
+  const fileSpecs = new Map(defined.map((l) => [text(l.name), specsOf(l)]));
+
+  const taskOf = taskByFileName(tasks);
+  const known = new Set(project.labels.map((l) => l.name));
+  const newLabels: Label[] = [];
+  const addLabel = (name: string) => {
+    if (known.has(name)) return;
+    if (!name.trim() || name.length > 100) return problem(`a shape's label ${JSON.stringify(name.slice(0, 120))} is not a label name (1-100 characters)`);
+    known.add(name);
+    if (opts.unknownLabels === 'reject') return problem(`"${name}" is not a label of project ${project.name}`);
+    const attributes = fileSpecs.get(name) ?? [];
+    newLabels.push({ name, color: fallbackColor(project.labels.length + newLabels.length), ...(attributes.length ? { attributes } : {}) });
+  };
+  const images = list(root.image);
+  for (const img of images) for (const kind of ['polygon', 'mask'] as const) for (const s of list(img[kind])) addLabel(text(s['@_label']));
+  const specs = new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []]));
+  const attributes = attributeReader(specs);
+
+  const byTask = new Map<string, PlannedObject[]>();
+  const unmatchedImages: string[] = [];
+  const claimed = new Map<string, string>();
+  let emptyMasks = 0;
+  let unsupportedShapes = 0;
+  for (const img of images) {
+    const name = text(img['@_name']);
+    for (const kind of NOT_MASKS) unsupportedShapes += list(img[kind]).length;
+    const task = taskOf(name);
+    if (!task) {
+      unmatchedImages.push(name);
+      continue;
+    }
+    const other = claimed.get(task.id);
+    if (other) problem(`images ${name} and ${other} both match task ${task.name}`);
+    claimed.set(task.id, name);
+    if (Number(img['@_width']) !== task.width || Number(img['@_height']) !== task.height) {
+      problem(`${name} is ${img['@_width']}x${img['@_height']} in the file but ${task.width}x${task.height} in the project`);
+      continue;
+    }
+    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const)]
+      .map(([kind, s], order) => ({ kind, s, order, z: Number(s['@_z_order'] ?? 0) || 0 }))
+      .sort((a, b) => a.z - b.z || a.order - b.order);
+    const objects: PlannedObject[] = [];
+    for (const { kind, s, order } of shapes) {
+      const label = text(s['@_label']);
+      let mask;
+      try {
+        mask = kind === 'polygon' ? polygonsToRle([polygonOf(s)], task.width, task.height) : encodeRle(maskFromRuns(s, task.width, task.height), task.width, task.height);
+      } catch (e) {
+        problem(`${name}: ${kind} ${order + 1} (${label}): ${(e as Error).message}`);
+        continue;
+      }
+      if (rleArea(mask) === 0) {
+        emptyMasks++;
+        continue;
+      }
+      const given: Record<string, string> = Object.fromEntries(list(s.attribute).map((a) => [text(a['@_name']), text(a)]));
+      if (s['@_occluded'] === '1' && !('occluded' in given)) given.occluded = 'true';
+      objects.push({ label, mask, attributes: attributes.read(given, label), sourceId: `${name}#${kind}${order + 1}` });
+    }
+    if (objects.length) byTask.set(task.id, objects);
+  }
+  if (images.length && !claimed.size) problem(`no image of the file matches a task of project ${project.name} by file name`);
+  problems.throwIfAny('CVAT');
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unsupportedShapes };
+}
+
