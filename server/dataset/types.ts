@@ -19,7 +19,7 @@ export interface ExportInput {
   tasks: ExportTask[];
 }
 
-export const ExportFormats = ['coco', 'coco-polygons', 'voc', 'yolo', 'masks'] as const;
+export const ExportFormats = ['coco', 'coco-polygons', 'voc', 'yolo', 'masks', 'cvat'] as const;
 export type ExportFormat = (typeof ExportFormats)[number];
 
 /** Which tasks an export keeps, by review status: `done` or `done,in_review` (HTTP and CLI). */
@@ -88,7 +88,7 @@ export function fileStem(name: string): string {
 }
 
 /** The zip formats' place for the images (an export with images stores them there; their lists name them so). */
-export const EXPORT_IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images', masks: 'images' } as const;
+export const EXPORT_IMAGE_DIRS = { voc: 'JPEGImages', yolo: 'images', masks: 'images', cvat: 'images' } as const;
 
 /**
  * An image's file name in a VOC or YOLO export: its stem and the extension of the task's name

@@ -3,12 +3,15 @@
 // occluded flag, new labels with the attribute definitions of the file's <meta>; boxes and tags
 // are counted, not imported; the zip CVAT exports works as the XML alone; a wrong mask, a wrong
 // image size, an unknown label when asked to refuse, or XML that is not CVAT's import nothing.
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { importCvat } from '../../server/dataset/import/importCvat';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
 import { storageRooms } from '../../server/dataset/rooms';
-import { decodeRle } from '../../shared/codecs/rle';
+import { decodeRle, rleArea } from '../../shared/codecs/rle';
+import type { AttributeSpec } from '../../shared/schema/attributes';
+import { exportDataset } from '../../server/dataset/export/exportDataset';
+import { sampleInput } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { makeImage } from '../helpers/images';
 import { rejected } from '../helpers/rejected';
@@ -96,6 +99,33 @@ describe('CVAT XML import', () => {
     expect(loaded.tasks.flatMap((t) => t.objects)).toEqual([]);
   });
 
+  it("takes Tandem's own CVAT export back: the same masks in the same order, labels with their attributes", async () => {
+    const input = sampleInput();
+    const catSpecs: AttributeSpec[] = [{ name: 'occluded', type: 'checkbox' }, { name: 'colour', type: 'select', options: ['black', 'white'] }, { name: 'lives', type: 'number', min: 1, max: 9 }];
+    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: catSpecs } : l)) };
+    const ring = input.tasks[0].objects[0];
+    input.tasks[0].objects[0] = { ...ring, attributes: { occluded: true, colour: 'white', lives: 7 } };
+    const files = exportDataset(input, 'cvat', 'sample');
+    expect(files.fileName).toBe('sample_cvat.zip');
+    fx = await sampleStorage({ labels: [{ name: 'tree', color: '#0000ff' }] });
+    const report = await run(fx, files.bytes);
+    const drawn = input.tasks.flatMap((t) => t.objects.filter((o) => o.mask && rleArea(o.mask) > 0));
+    expect([report.imported, report.newLabels, report.unmatchedImages]).toEqual([drawn.length, ['cat', 'dog', 'bird'], []]);
+    const project = await fx.storage.meta.getProject(fx.project.id);
+    expect(project!.labels.find((l) => l.name === 'cat')!.attributes).toEqual([
+      { name: 'occluded', type: 'checkbox', default: false },
+      { name: 'colour', type: 'select', options: ['black', 'white'], default: 'black' },
+      { name: 'lives', type: 'number', min: 1, max: 9, step: 1 },
+    ]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    for (const t of input.tasks) {
+      const back = loaded.tasks.find((l) => l.task.name === t.task.name)!.objects;
+      const sent = t.objects.filter((o) => o.mask && rleArea(o.mask) > 0);
+      expect(back.map((o) => [o.label, o.mask!.counts])).toEqual(sent.map((o) => [o.label, o.mask!.counts]));
+    }
+    expect(loaded.tasks[0].objects[0].attributes).toEqual({ occluded: true, colour: 'white', lives: 7 });
+  });
+
   it('never expands an entity a DOCTYPE declares (the file is data)', async () => {
     fx = await sampleStorage();
     const doc = `<?xml version="1.0"?><!DOCTYPE annotations [<!ENTITY name "a.jpg">]><annotations>${image('&name;', 40, 30, '<polygon label="cat" points="0,0;5,0;5,5"></polygon>')}</annotations>`;
@@ -115,5 +145,13 @@ describe('POST /api/projects/:id/import?format=cvat', () => {
     expect((await post(viewer.token)).status).toBe(403);
     const r = await post();
     expect([r.status, r.body.imported, r.body.tasks[0].taskId, r.body.unsupportedShapes]).toEqual([200, 2, taskId, 2]);
+    // And out again for CVAT, with the image under the name the XML gives it.
+    const out = await fetch(`${s.url}/api/projects/${projectId}/export?format=cvat&images=true&token=${encodeURIComponent(s.adminToken)}`);
+    expect([out.status, out.headers.get('content-type')]).toEqual([200, 'application/zip']);
+    const files = unzipSync(new Uint8Array(await out.arrayBuffer()));
+    expect(Object.keys(files).sort()).toEqual(['annotations.xml', 'images/a.jpg']);
+    const xmlOut = new TextDecoder().decode(files['annotations.xml']);
+    expect(xmlOut).toContain('<image id="0" name="a.jpg" width="40" height="30">');
+    expect(xmlOut.match(/<mask label="(\w+)"/g)).toEqual(['<mask label="car"', '<mask label="cat"']);
   });
 });

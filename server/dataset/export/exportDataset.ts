@@ -5,6 +5,7 @@ import { toCoco } from './coco';
 import { toVoc } from './voc';
 import { toMasks } from './masks';
 import { toYolo } from './yolo';
+import { toCvat } from './cvat';
 
 export interface ExportResult {
   /** File name to offer the user (Content-Disposition). */
@@ -31,9 +32,9 @@ export function exportFileName(baseName: string, format: ExportFormat): string {
   return `${safe}_${format}.zip`;
 }
 
-/** The files of a multi-file format (VOC, YOLO, masks), unzipped. */
-export function zipFormatFiles(input: ExportInput, format: 'voc' | 'yolo' | 'masks'): ExportFile[] {
-  return format === 'voc' ? toVoc(input) : format === 'yolo' ? toYolo(input) : toMasks(input);
+/** The files of a multi-file format (VOC, YOLO, masks, CVAT), unzipped. */
+export function zipFormatFiles(input: ExportInput, format: 'voc' | 'yolo' | 'masks' | 'cvat'): ExportFile[] {
+  return format === 'voc' ? toVoc(input) : format === 'yolo' ? toYolo(input) : format === 'cvat' ? toCvat(input) : toMasks(input);
 }
 
 /** Exports `input` in `format`. `baseName` names the download (project or task name). */

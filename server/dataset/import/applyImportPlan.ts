@@ -64,8 +64,11 @@ export async function applyImportPlan(
     await mutateRoom(rooms, `task:${task.id}`, (doc) => {
       // A task nobody opened yet has an empty document: give it its meta first.
       if (!readMeta(doc)) initTaskDoc(doc, { taskId: task.id, width: task.width, height: task.height });
+      // A millisecond apart: the file's order is the objects' stacking order (listObjects sorts by
+      // creation), not the order of their random ids.
+      const at = Date.now();
       doc.transact(() => {
-        for (const o of objects) createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import' }, ImportOrigin);
+        objects.forEach((o, i) => createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import', at: at + i }, ImportOrigin));
         if (image) setImageAttributes(doc, image, ImportOrigin, by);
       }, ImportOrigin);
     });

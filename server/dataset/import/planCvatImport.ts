@@ -15,11 +15,11 @@ import { encodeRle, rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Label, Project, Task } from '../../storage/types';
-import { fallbackColor } from '../types';
+import { fallbackColor, fileStem } from '../types';
 import { attributeReader } from './importAttributes';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
-import { taskByFileName } from './tasksByStem';
+import { taskByFileName, tasksByStem } from './tasksByStem';
 
 /** What CVAT draws that is not a mask (counted, not imported). */
 const NOT_MASKS = ['box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag'] as const;
@@ -43,12 +43,13 @@ function specsOf(label: Node): AttributeSpec[] {
   const out: AttributeSpec[] = [];
   for (const a of list((label.attributes as Node | undefined)?.attribute)) {
     const name = text(a.name).trim();
-    const values = text(a.values).split('\n').map((v) => v.trim()).filter(Boolean);
+    const lines = text(a.values).split('\n').map((v) => v.trim());
+    const num = (v: string | undefined) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);
     const type = text(a.input_type);
     const spec =
       type === 'checkbox' ? { name, type: 'checkbox', default: text(a.default_value) === 'true' }
-      : type === 'select' || type === 'radio' ? { name, type: 'select', options: values, default: text(a.default_value) || undefined }
-      : type === 'number' ? { name, type: 'number', min: Number(values[0]), max: Number(values[1]), step: Number(values[2]) || undefined }
+      : type === 'select' || type === 'radio' ? { name, type: 'select', options: lines.filter(Boolean), default: text(a.default_value) || undefined }
+      : type === 'number' ? { name, type: 'number', min: num(lines[0]), max: num(lines[1]), step: num(lines[2]) }
       : type === 'text' ? { name, type: 'text', default: text(a.default_value) }
       : null;
     const parsed = AttributeSpecSchema.safeParse(spec);
@@ -105,7 +106,10 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const defined = list((owner?.labels as Node | undefined)?.label);
   const fileSpecs = new Map(defined.map((l) => [text(l.name), specsOf(l)]));
 
-  const taskOf = taskByFileName(tasks);
+  // By file name, then by the stem a Tandem export gives an image ("cam1_000001.jpg").
+  const byName = taskByFileName(tasks);
+  const byStem = tasksByStem(tasks);
+  const taskOf = (name: string) => byName(name) ?? byStem.get(fileStem(name)) ?? null;
   const known = new Set(project.labels.map((l) => l.name));
   const newLabels: Label[] = [];
   const addLabel = (name: string) => {

@@ -138,6 +138,7 @@ export const ExportFormats = [
   { id: 'voc', name: 'Pascal VOC masks' },
   { id: 'yolo', name: 'YOLO segmentation' },
   { id: 'masks', name: 'PNG masks (one per object)' },
+  { id: 'cvat', name: 'CVAT for images (XML masks)' },
 ] as const;
 export type ExportFormat = (typeof ExportFormats)[number]['id'];
 

@@ -1,0 +1,71 @@
+// CVAT for images 1.1 XML (annotations.xml in a zip, the layout CVAT's own export writes and its
+// import reads; with images=true they sit in images/ under the names the XML gives them): each
+// object as a brush <mask> (`rle` runs inside its box, background first, row by row: lossless,
+// holes and parts as drawn; CVAT has read masks since 2.3), `z_order` its place in the task's
+// stacking order, its label's attribute values as <attribute>s (defaults where unset) and CVAT's
+// `occluded` flag from a checkbox attribute named so. <meta> defines the labels with their
+// attributes (checkbox, select, number as min/max/step, text). Read back by Tandem's CVAT import.
+import { decodeRle, rleBbox } from '../../../shared/codecs/rle';
+import { resolveAttributes, type AttributeSpec } from '../../../shared/schema/attributes';
+import { exportLabels, imageFileName, taskStems, type ExportFile, type ExportInput } from '../types';
+
+const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A label's attribute as CVAT's <meta> writes it. */
+function attributeMeta(s: AttributeSpec): string {
+  const [type, values, def] =
+    s.type === 'checkbox' ? ['checkbox', 'false\ntrue', String(s.default ?? false)]
+    : s.type === 'select' ? ['select', s.options.join('\n'), s.default ?? s.options[0]]
+    : s.type === 'number' ? ['number', `${s.min ?? ''}\n${s.max ?? ''}\n${s.step ?? 1}`, String(s.default ?? s.min ?? 0)]
+    : ['text', '', s.default ?? ''];
+  return `<attribute><name>${esc(s.name)}</name><mutable>False</mutable><input_type>${type}</input_type><default_value>${esc(def)}</default_value><values>${esc(values)}</values></attribute>`;
+}
+
+/** The mask's runs inside its box, row by row, background first (CVAT's brush encoding). */
+function boxRuns(data: Uint8Array, width: number, [x, y, w, h]: [number, number, number, number]): number[] {
+  const runs: number[] = [];
+  let value = 0;
+  let run = 0;
+  for (let r = y; r < y + h; r++) {
+    for (let i = r * width + x, end = i + w; i < end; i++) {
+      if (data[i] === value) run++;
+      else {
+        runs.push(run);
+        value = data[i];
+        run = 1;
+      }
+    }
+  }
+  runs.push(run);
+  return runs;
+}
+
+export function toCvat(input: ExportInput): ExportFile[] {
+  const labels = exportLabels(input);
+  const specs = new Map(labels.map((l) => [l.name, l.attributes ?? []]));
+  const stems = taskStems(input.tasks);
+  const lines = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<annotations>',
+    '  <version>1.1</version>',
+    `  <meta><task><name>${esc(input.project.name)}</name><size>${input.tasks.length}</size><labels>`,
+    ...labels.map((l) => `    <label><name>${esc(l.name)}</name><color>${esc(l.color)}</color><type>mask</type><attributes>${(l.attributes ?? []).map(attributeMeta).join('')}</attributes></label>`),
+    '  </labels></task></meta>',
+  ];
+  input.tasks.forEach(({ task, objects }, id) => {
+    lines.push(`  <image id="${id}" name="${esc(imageFileName(task, stems.get(task.id)!))}" width="${task.width}" height="${task.height}">`);
+    objects.forEach((o, z) => {
+      if (!o.mask || o.mask.size[0] !== task.height || o.mask.size[1] !== task.width) return;
+      const box = rleBbox(o.mask);
+      if (box[2] === 0 || box[3] === 0) return; // an empty mask: nothing CVAT can hold
+      const values = resolveAttributes(specs.get(o.label), o.attributes);
+      const occluded = values.occluded === true ? 1 : 0;
+      const rle = boxRuns(decodeRle(o.mask).data, task.width, box).join(', ');
+      const attrs = Object.entries(values).map(([k, v]) => `<attribute name="${esc(k)}">${esc(String(v))}</attribute>`).join('');
+      lines.push(`    <mask label="${esc(o.label)}" source="manual" occluded="${occluded}" rle="${rle}" left="${box[0]}" top="${box[1]}" width="${box[2]}" height="${box[3]}" z_order="${z}">${attrs}</mask>`);
+    });
+    lines.push('  </image>');
+  });
+  lines.push('</annotations>', '');
+  return [{ path: 'annotations.xml', bytes: new TextEncoder().encode(lines.join('\n')) }];
+}
