@@ -23,7 +23,7 @@ describe('the activity log in words', () => {
     expect(activityText(entry('something.new'), names)).toBe('something.new'); // a newer server's action
   });
 
-  it("makes one line of one person's uploads in a row, and keeps the others apart", () => {
+  it("makes one line of one person's uploads (or deletions) in a row, and keeps the others apart", () => {
     const h = 3_600_000;
     const lines = activityLines(
       [
@@ -34,6 +34,8 @@ describe('the activity log in words', () => {
         entry('upload', { name: 'z.png' }, 'u2', 9 * h - 120_000),
         entry('upload', { name: 'old.png' }, 'u2', 5 * h), // hours before: another batch
         entry('upload', { name: 'r.png' }, 'u1', 5 * h - 1),
+        entry('task.delete', { task: 'x.png', objects: 2 }, 'u1', 4 * h),
+        entry('task.delete', { task: 'y.png', objects: 0 }, 'u1', 4 * h - 1000),
       ],
       names,
     );
@@ -42,6 +44,7 @@ describe('the activity log in words', () => {
       'Ana uploaded 4 images (c.png, b.png, a.png, …)',
       'Ana uploaded old.png',
       'Rita uploaded r.png',
+      'Rita deleted 2 tasks (x.png, y.png)',
     ]);
     expect(lines[1].at).toBe(9 * h - 120_000); // the run's first upload
   });

@@ -1,6 +1,7 @@
 // The project's activity log in words (GET /api/projects/:id/activity; server/http/activity.ts
-// says what each action keeps): "Rita flagged 40 images as Blurry". Consecutive uploads by one
-// person are one line ("Ana uploaded 120 images"). Pure, so it is tested without a browser.
+// says what each action keeps): "Rita flagged 40 images as Blurry". A person's uploads, or task
+// deletions, one after another are one line ("Ana uploaded 120 images", "Rita deleted 300 tasks":
+// the page sends one request per image). Pure, so it is tested without a browser.
 import { flagText } from '../review/format';
 
 export interface ActivityEntry {
@@ -71,23 +72,30 @@ export function activityText(e: ActivityEntry, names: Readonly<Record<string, st
   return (SAY[e.action] ?? (() => e.action))(e.detail, name);
 }
 
-/** The log's lines, newest first: runs of one person's uploads within an hour are one line. */
+/** Actions a page sends one request per task for: a run of them by one person is one line. */
+const RUNS: Record<string, { name: (d: Record<string, unknown>) => string; text: (n: number, names: string) => string }> = {
+  upload: { name: (d) => String(d.name), text: (n, names) => `uploaded ${n} images (${names})` },
+  'task.delete': { name: (d) => String(d.task ?? '?'), text: (n, names) => `deleted ${n} tasks (${names})` },
+};
+
+/** The log's lines, newest first: a run of one person's uploads or deletions within an hour is one line. */
 export function activityLines(entries: readonly ActivityEntry[], names: Readonly<Record<string, string>>): ActivityLine[] {
   const lines: ActivityLine[] = [];
-  let run: { line: ActivityLine; count: number; names: string[]; userId: string; last: number } | null = null;
+  let run: { line: ActivityLine; action: string; count: number; names: string[]; userId: string; last: number } | null = null;
   for (const e of entries) {
     const who = names[e.userId] ?? 'someone no longer known';
-    if (e.action === 'upload' && run && run.userId === e.userId && run.last - e.at <= 3_600_000) {
+    const kind = RUNS[e.action];
+    if (kind && run && run.action === e.action && run.userId === e.userId && run.last - e.at <= 3_600_000) {
       run.count++;
       run.last = e.at;
-      if (run.names.length < 3) run.names.push(String(e.detail.name));
-      run.line.text = `uploaded ${run.count} images (${run.names.join(', ')}${run.count > run.names.length ? ', …' : ''})`;
+      if (run.names.length < 3) run.names.push(kind.name(e.detail));
+      run.line.text = kind.text(run.count, `${run.names.join(', ')}${run.count > run.names.length ? ', …' : ''}`);
       run.line.at = e.at;
       continue;
     }
     const line = { id: e.id, at: e.at, who, text: activityText(e, names) };
     lines.push(line);
-    run = e.action === 'upload' ? { line, count: 1, names: [String(e.detail.name)], userId: e.userId, last: e.at } : null;
+    run = kind ? { line, action: e.action, count: 1, names: [kind.name(e.detail)], userId: e.userId, last: e.at } : null;
   }
   return lines;
 }
