@@ -11,7 +11,7 @@
 // nothing when one thing is wrong.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
-import { encodeRle, rleArea } from '../../../shared/codecs/rle';
+import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Label, Project, Task } from '../../storage/types';
@@ -58,8 +58,12 @@ function specsOf(label: Node): AttributeSpec[] {
   return out;
 }
 
-/** A CVAT brush mask, its runs inside its box, on the whole image. */
-function maskFromRuns(shape: Node, width: number, height: number): Uint8Array {
+/**
+ * A CVAT brush mask, its runs inside its box, painted on `image` (the image's size, zeros) and
+ * encoded reading only the box, then wiped there again: one image-sized buffer per image, not
+ * one per mask (a fresh 24 MP array costs ~85 ms on a VM; a photo can hold a hundred masks).
+ */
+function maskFromRuns(shape: Node, image: Uint8Array, width: number, height: number): Rle {
   const left = Number(shape['@_left']);
   const top = Number(shape['@_top']);
   const w = Number(shape['@_width']);
@@ -70,13 +74,14 @@ function maskFromRuns(shape: Node, width: number, height: number): Uint8Array {
   const runs = String(shape['@_rle'] ?? '').split(',').map((s) => Number(s.trim()));
   if (!runs.every((r) => Number.isInteger(r) && r >= 0)) throw new Error('its rle is not a list of run lengths');
   if (runs.reduce((a, b) => a + b, 0) !== w * h) throw new Error(`its rle covers ${runs.reduce((a, b) => a + b, 0)} pixels, its box ${w * h}`);
-  const out = new Uint8Array(width * height);
   let i = 0;
   runs.forEach((r, k) => {
-    if (k % 2 === 1) for (let j = i; j < i + r; j++) out[(top + Math.floor(j / w)) * width + left + (j % w)] = 1;
+    if (k % 2 === 1) for (let j = i; j < i + r; j++) image[(top + Math.floor(j / w)) * width + left + (j % w)] = 1;
     i += r;
   });
-  return out;
+  const rle = encodeRle(image, width, height, { x0: left, y0: top, x1: left + w, y1: top + h });
+  for (let y = top; y < top + h; y++) image.fill(0, y * width + left, y * width + left + w);
+  return rle;
 }
 
 /** `x1,y1;x2,y2;…` as COCO's flat polygon. */
@@ -149,11 +154,12 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       .map(([kind, s], order) => ({ kind, s, order, z: Number(s['@_z_order'] ?? 0) || 0 }))
       .sort((a, b) => a.z - b.z || a.order - b.order);
     const objects: PlannedObject[] = [];
+    let canvas: Uint8Array | null = null; // the masks' buffer, made when the image has one
     for (const { kind, s, order } of shapes) {
       const label = text(s['@_label']);
       let mask;
       try {
-        mask = kind === 'polygon' ? polygonsToRle([polygonOf(s)], task.width, task.height) : encodeRle(maskFromRuns(s, task.width, task.height), task.width, task.height);
+        mask = kind === 'polygon' ? polygonsToRle([polygonOf(s)], task.width, task.height) : maskFromRuns(s, (canvas ??= new Uint8Array(task.width * task.height)), task.width, task.height);
       } catch (e) {
         problem(`${name}: ${kind} ${order + 1} (${label}): ${(e as Error).message}`);
         continue;
