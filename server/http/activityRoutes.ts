@@ -9,13 +9,15 @@ import { sendJson, type Router } from './router';
 const Query = z.object({
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Only this member's. */
+  userId: z.string().min(1).max(100).optional(),
 });
 
 export function activityRoutes(router: Router, deps: HttpDeps): void {
   router.add('GET', '/api/projects/:projectId/activity', async ({ req, res, query, params }) => {
     const { project } = await ownedProject(deps, req, query, params.projectId);
-    const { before, limit } = validate(Query, Object.fromEntries(query));
-    const entries = await deps.storage.meta.listActivity(project.id, { before, limit });
+    const { before, limit, userId } = validate(Query, Object.fromEntries(query));
+    const entries = await deps.storage.meta.listActivity(project.id, { before, limit, userId: userId as UserId | undefined });
     // Who each id is: the one who acted, and the member an entry is about (added, given a role…).
     const ids = new Set<string>();
     for (const e of entries) {

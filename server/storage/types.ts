@@ -138,8 +138,9 @@ export interface MetaStore {
   setProjectSettings(id: ProjectId, settings: ProjectSettings): Promise<void>;
   /** Appends to the project's activity log (its rows go with the project). */
   recordActivity(entry: NewActivity): Promise<void>;
-  /** The project's activity, newest first: at most `limit` entries, those with ids below `before` when given. */
-  listActivity(projectId: ProjectId, opts: { before?: number; limit: number }): Promise<ActivityEntry[]>;
+  /** The project's activity, newest first: at most `limit` entries, those with ids below `before`
+   *  when given, only `userId`'s when given. */
+  listActivity(projectId: ProjectId, opts: { before?: number; limit: number; userId?: UserId }): Promise<ActivityEntry[]>;
   /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */
   deleteProject(id: ProjectId): Promise<void>;
 

@@ -76,6 +76,10 @@ describe('project activity', () => {
     expect(second.entries.map((e) => e.action)).toEqual(entries.slice(5, 10).map((e) => e.action));
     expect((await read(`?limit=5&before=${second.next}`)).next).toBeNull();
 
+    // One member's part: Ana did nothing here; the admin everything.
+    expect((await read(`?userId=${ana.userId}`)).entries).toEqual([]);
+    expect((await read(`?userId=${admin}`)).entries).toHaveLength(entries.length);
+
     // The owner's only.
     expect((await s.api('GET', `/api/projects/${projectId}/activity`, undefined, link.body.token)).status).toBe(403); // her new link's token
     expect((await s.api('GET', `/api/projects/${projectId}/activity?limit=0`)).body.error.code).toBe('validation_failed');

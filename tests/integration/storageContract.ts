@@ -326,6 +326,11 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         const next = await meta.listActivity(p.id, { limit: 3, before: first[2].id });
         expect(next.map((e) => e.at)).toEqual([1001, 1000]);
         expect((await meta.listActivity(q.id, { limit: 10 })).map((e) => e.action)).toEqual(['settings']);
+        // One person's part.
+        const other = await meta.createUser({ name: 'Other' });
+        await meta.recordActivity({ projectId: p.id, at: 1005, userId: other.id, action: 'labels', detail: {} });
+        expect((await meta.listActivity(p.id, { limit: 10, userId: other.id })).map((e) => e.action)).toEqual(['labels']);
+        expect((await meta.listActivity(p.id, { limit: 10, userId: owner.id })).map((e) => e.at)).toEqual([1004, 1003, 1002, 1001, 1000]);
         // What a store refuses: a detail that is a payload, an action not of its form.
         await expect(meta.recordActivity({ projectId: p.id, at: 1, userId: owner.id, action: 'flag', detail: { names: 'x'.repeat(5000) } })).rejects.toMatchObject({ code: 'validation_failed' });
         await expect(meta.recordActivity({ projectId: p.id, at: 1, userId: owner.id, action: 'DROP TABLE', detail: {} })).rejects.toMatchObject({ code: 'validation_failed' });

@@ -291,8 +291,13 @@ export class PgMetaStore implements MetaStore {
     await this.q('INSERT INTO project_activity (project_id, at, user_id, action, detail) VALUES ($1, $2, $3, $4, $5)', [a.projectId, a.at, a.userId, a.action, JSON.stringify(a.detail)]);
   }
 
-  async listActivity(projectId: ProjectId, opts: { before?: number; limit: number }): Promise<ActivityEntry[]> {
-    const r = await this.q<ActivityRow>('SELECT * FROM project_activity WHERE project_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [projectId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit]);
+  async listActivity(projectId: ProjectId, opts: { before?: number; limit: number; userId?: UserId }): Promise<ActivityEntry[]> {
+    const r = await this.q<ActivityRow>('SELECT * FROM project_activity WHERE project_id = $1 AND id < $2 AND ($3::text IS NULL OR user_id = $3) ORDER BY id DESC LIMIT $4', [
+      projectId,
+      opts.before ?? Number.MAX_SAFE_INTEGER,
+      opts.userId ?? null,
+      opts.limit,
+    ]);
     return r.rows.map(toActivity);
   }
 

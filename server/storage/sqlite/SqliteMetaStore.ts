@@ -283,10 +283,10 @@ export class SqliteMetaStore implements MetaStore {
     this.live().prepare('INSERT INTO project_activity (project_id, at, user_id, action, detail) VALUES (?, ?, ?, ?, ?)').run(a.projectId, a.at, a.userId, a.action, JSON.stringify(a.detail));
   }
 
-  async listActivity(projectId: ProjectId, opts: { before?: number; limit: number }): Promise<ActivityEntry[]> {
+  async listActivity(projectId: ProjectId, opts: { before?: number; limit: number; userId?: UserId }): Promise<ActivityEntry[]> {
     const rows = this.live()
-      .prepare('SELECT * FROM project_activity WHERE project_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
-      .all(projectId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit) as ActivityRow[];
+      .prepare('SELECT * FROM project_activity WHERE project_id = ? AND id < ? AND (? IS NULL OR user_id = ?) ORDER BY id DESC LIMIT ?')
+      .all(projectId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.userId ?? null, opts.userId ?? null, opts.limit) as ActivityRow[];
     return rows.map(toActivity);
   }
 

@@ -185,9 +185,9 @@ export class Api {
     return this.call('PUT', `/api/projects/${encodeURIComponent(projectId)}/guide`, z.object({ guide: z.string() }), { guide });
   }
   /** The project's activity log, newest first; `before` the `next` of the page before (owners). */
-  activity(projectId: string, before?: number) {
+  activity(projectId: string, before?: number, userId?: string) {
     const entry = z.object({ id: z.number(), at: z.number(), userId: z.string(), action: z.string(), detail: z.record(z.string(), z.unknown()) });
-    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/activity?limit=50${before ? `&before=${before}` : ''}`, z.object({ entries: z.array(entry), names: z.record(z.string(), z.string()), next: z.number().nullable() }));
+    return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/activity?limit=50${before ? `&before=${before}` : ''}${userId ? `&userId=${encodeURIComponent(userId)}` : ''}`, z.object({ entries: z.array(entry), names: z.record(z.string(), z.string()), next: z.number().nullable() }));
   }
   tasks(projectId: string) {
     return this.call('GET', `/api/projects/${encodeURIComponent(projectId)}/tasks`, z.array(TaskSummarySchema));
