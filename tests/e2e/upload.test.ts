@@ -60,4 +60,18 @@ describe('uploading archives and folders of images', () => {
     expect(await names()).toEqual(['batch/a.png', 'batch/sub/a.png', 'first.png', 'frames/001.jpg', 'frames/cam2/001.jpg']);
     await page.getByText('frames/notes.md').waitFor();
   });
+
+  it('lists the last 30 images a large zip added, with the count, not a row for each', async () => {
+    const files: Record<string, Uint8Array> = {};
+    for (let k = 0; k < 35; k++) files[`big/${String(k).padStart(3, '0')}.png`] = await makeImage(100 + k, 50, 'png');
+    const before = (await names()).length;
+    await page.getByTestId('upload-input').setInputFiles([{ name: 'big.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync(files)) }]);
+    await waitFor(async () => (await names()).length === before + 35, 'the 35 images added', 60_000);
+    const count = page.getByTestId('upload-done-count');
+    await waitFor(async () => ((await count.textContent().catch(() => '')) ?? '').startsWith('39 images added'), 'the count of what was added');
+    expect(await count.textContent()).toBe('39 images added (the last 30 listed).'); // the 4 of the tests before, and these
+    const rows = await page.locator('.uploads li .fname').allTextContents();
+    expect(rows.filter((r) => r.startsWith('big/'))).toEqual(Object.keys(files).slice(5));
+    expect(rows).toContain('batch.zip: batch/readme.txt'); // what was skipped stays listed
+  });
 });
