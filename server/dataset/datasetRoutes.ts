@@ -28,7 +28,7 @@ import { removeSpecksIn } from './removeSpecks';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getImageHistory, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import { importCoco } from './import/importCoco';
-import { importCvat } from './import/importCvat';
+import { importCvat, importLabelStudio } from './import/importOtherTools';
 import { importArchive } from './import/importArchive';
 import { loadExportInput } from './loadExportInput';
 import { Prelabeller } from './prelabel/prelabel';
@@ -45,7 +45,7 @@ const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.opt
 /** `?label=car&label=person`: only those labels' objects and classes (repeated: a name may hold a comma). */
 const labelsOf = (q: URLSearchParams): string[] | undefined => (q.getAll('label').length ? [...new Set(q.getAll('label'))] : undefined);
 const ImportQuery = z.object({
-  format: z.enum(['coco', 'yolo', 'masks', 'voc', 'cvat']).default('coco'),
+  format: z.enum(['coco', 'yolo', 'masks', 'voc', 'cvat', 'labelstudio']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
   /** The label of PNG masks outside a label folder (format=masks). */
   label: z.string().trim().min(1).max(100).optional(),
@@ -140,8 +140,8 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const report =
       opts.format === 'coco'
         ? await importCoco(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
-        : opts.format === 'cvat'
-          ? await importCvat(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
+        : opts.format === 'cvat' || opts.format === 'labelstudio'
+          ? await (opts.format === 'cvat' ? importCvat : importLabelStudio)(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
           : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { unknownLabels: opts.unknownLabels, label: opts.label });
     sendJson(res, 200, report);
   });

@@ -206,6 +206,12 @@ describe('task assignments', () => {
     await waitFor(async () => /Imported 1 object into 1 task\..*1 shape that is not a mask/s.test((await report.textContent()) ?? ''), 'the CVAT import report');
     const t3 = await srv.api('GET', `/api/tasks/${tasks[2]}/export?format=coco`);
     expect(t3.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[10, 10, 40, 50]]);
+    // And one leaving Label Studio: its JSON export (a polygon in percent of the image).
+    const ls = [{ data: { image: '/data/upload/1/0a1b2c3d-t1.png' }, annotations: [{ result: [{ id: 'p', type: 'polygonlabels', from_name: 'label', to_name: 'image', original_width: 160, original_height: 120, value: { points: [[25, 25], [75, 25], [75, 75], [25, 75]], polygonlabels: ['person'] } }] }] }];
+    await owner.getByTestId('import-input').setInputFiles({ name: 'project-1.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(ls)) });
+    await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? '') && !/not a mask/.test((await report.textContent()) ?? ''), 'the Label Studio import report');
+    const t1 = await srv.api('GET', `/api/tasks/${tasks[0]}/export?format=coco`);
+    expect(t1.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toContainEqual([40, 30, 80, 60]);
   });
 
   it('the owner moves the imported label to the top of the list: Shift+1 picks it from now on', async () => {

@@ -5,7 +5,7 @@
 // image size, an unknown label when asked to refuse, or XML that is not CVAT's import nothing.
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { importCvat } from '../../server/dataset/import/importCvat';
+import { importCvat } from '../../server/dataset/import/importOtherTools';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
 import { storageRooms } from '../../server/dataset/rooms';
 import { decodeRle, rleArea } from '../../shared/codecs/rle';

@@ -5,6 +5,7 @@
 import { createObject, initTaskDoc, readMeta } from '../../../shared/schema/annotation';
 import { setImageAttributes } from '../../../shared/schema/imageAttributes';
 import { ImportOrigin } from '../../../shared/schema/origins';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId, TaskId } from '../../../shared/schema/ids';
 import type { Project, Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
@@ -80,4 +81,13 @@ export async function applyImportPlan(
     report.tasks.push({ taskId: task.id, name: task.name, objects: objects.length });
   }
   return report;
+}
+
+/** Reads the project and its tasks, plans the import (which throws, writing nothing, on any
+ *  problem), then writes it: the entry of every import format. */
+export async function planAndApply(storage: Storage, rooms: LiveRooms, projectId: ProjectId, by: string, plan: (project: Project, tasks: Task[]) => ImportPlan | Promise<ImportPlan>): Promise<ImportReport> {
+  const project = await storage.meta.getProject(projectId);
+  if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
+  const tasks = await storage.meta.listTasks(projectId);
+  return applyImportPlan(storage, rooms, project, tasks, await plan(project, tasks), by);
 }

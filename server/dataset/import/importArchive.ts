@@ -1,11 +1,10 @@
 // Entry point of the zip imports (YOLO labels, PNG masks, Pascal VOC masks): read the archive,
 // validate it against the project (and its image_attributes.csv, which all three may carry), then
 // write.
-import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId } from '../../../shared/schema/ids';
 import type { Storage } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
-import { applyImportPlan, type ImportReport } from './applyImportPlan';
+import { planAndApply, type ImportReport } from './applyImportPlan';
 import { planMaskImport, type MaskImportOptions } from './planMaskImport';
 import { planVocImport } from './planVocImport';
 import { planYoloImport } from './planYoloImport';
@@ -26,16 +25,15 @@ export async function importArchive(
   format: 'yolo' | 'masks' | 'voc',
   opts: MaskImportOptions = {},
 ): Promise<ImportReport> {
-  const project = await storage.meta.getProject(projectId);
-  if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
-  const tasks = await storage.meta.listTasks(projectId);
-  const plan =
-    format === 'yolo' ? planYoloImport(zip, project, tasks, opts) : format === 'voc' ? await planVocImport(zip, project, tasks, opts) : await planMaskImport(zip, project, tasks, opts);
-  const image = readImageAttributesCsv(zip, project, tasks);
-  if (image) {
-    plan.imageAttributes = image.byTask;
-    plan.invalidAttributes += image.invalid;
-    plan.unknownImageAttributes = image.unknown;
-  }
-  return applyImportPlan(storage, live, project, tasks, plan, by);
+  return planAndApply(storage, live, projectId, by, async (project, tasks) => {
+    const plan =
+      format === 'yolo' ? planYoloImport(zip, project, tasks, opts) : format === 'voc' ? await planVocImport(zip, project, tasks, opts) : await planMaskImport(zip, project, tasks, opts);
+    const image = readImageAttributesCsv(zip, project, tasks);
+    if (image) {
+      plan.imageAttributes = image.byTask;
+      plan.invalidAttributes += image.invalid;
+      plan.unknownImageAttributes = image.unknown;
+    }
+    return plan;
+  });
 }

@@ -3,7 +3,7 @@ import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
 import type { ProjectId } from '../../../shared/schema/ids';
 import type { Storage } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
-import { applyImportPlan, type ImportReport } from './applyImportPlan';
+import { planAndApply, type ImportReport } from './applyImportPlan';
 import { planCocoImport, type ImportOptions } from './planCocoImport';
 
 /**
@@ -19,18 +19,16 @@ export async function importCoco(
   by: string,
   opts: ImportOptions = {},
 ): Promise<ImportReport> {
-  const project = await storage.meta.getProject(projectId);
-  if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
-  let json: unknown = body;
-  if (body instanceof Uint8Array || typeof body === 'string') {
-    const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new TandemError(ErrorCode.InvalidJson, `the COCO file is not valid JSON: ${(e as Error).message}`);
+  return planAndApply(storage, live, projectId, by, (project, tasks) => {
+    let json: unknown = body;
+    if (body instanceof Uint8Array || typeof body === 'string') {
+      const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw new TandemError(ErrorCode.InvalidJson, `the COCO file is not valid JSON: ${(e as Error).message}`);
+      }
     }
-  }
-  const tasks = await storage.meta.listTasks(projectId);
-  const plan = planCocoImport(json, project, tasks, opts);
-  return applyImportPlan(storage, live, project, tasks, plan, by);
+    return planCocoImport(json, project, tasks, opts);
+  });
 }

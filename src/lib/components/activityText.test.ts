@@ -20,6 +20,7 @@ describe('the activity log in words', () => {
     expect(activityText(entry('webhooks.add', { host: 'https://hooks.slack.com' }), names)).toBe('added a webhook to https://hooks.slack.com');
     expect(activityText(entry('export', { format: 'voc', images: true }), names)).toBe('exported the dataset as VOC with the images');
     expect(activityText(entry('export', { format: 'coco', images: false, shown: true }), names)).toBe('exported the tasks shown as COCO');
+    expect(activityText(entry('import', { format: 'labelstudio', imported: 12, tasks: 3 }), names)).toBe('imported 12 objects from Label Studio into 3 images');
     expect(activityText(entry('something.new'), names)).toBe('something.new'); // a newer server's action
   });
 

@@ -27,6 +27,9 @@ const values = (v: unknown) =>
     .map(([k, x]) => `${k}: ${x === null ? 'default' : String(x)}`)
     .join(', ');
 
+/** The formats as people name them. */
+const FORMATS: Record<string, string> = { coco: 'COCO', 'coco-polygons': 'COCO polygons', voc: 'VOC', yolo: 'YOLO', masks: 'PNG masks', cvat: 'CVAT', labelstudio: 'Label Studio' };
+
 type Say = (d: Record<string, unknown>, name: (id: unknown) => string) => string;
 const SAY: Record<string, Say> = {
   'project.create': (d) => `created the project${d.copied ? ' from another one' : ''}`,
@@ -50,7 +53,7 @@ const SAY: Record<string, Say> = {
   'upload.urls': (d) => `imported ${n(d.added ?? d.urls, 'image')} from URLs`,
   'task.delete': (d) => `deleted ${d.task ?? 'a task'}${d.objects ? ` with its ${n(d.objects, 'object')}` : ''}`,
   'object.restore': (d) => `restored an object of ${d.task ?? 'a task'} to an earlier version`,
-  import: (d) => `imported ${n(d.imported, 'object')} from ${String(d.format).toUpperCase()} into ${n(d.tasks, 'image')}`,
+  import: (d) => `imported ${n(d.imported, 'object')} from ${FORMATS[String(d.format)] ?? d.format} into ${n(d.tasks, 'image')}`,
   flag: (d) => (d.flag ? `flagged ${n(d.tasks, 'image')} as ${flagText[String(d.flag)] ?? d.flag}` : `took the flag off ${n(d.tasks, 'image')}`),
   'image-attributes': (d) => `set ${values(d.values)} on ${n(d.tasks, 'image')}`,
   'object-attributes': (d) => `filled ${values(d.values)} on ${n(d.objects, `${d.label} object`)} of ${n(d.tasks, 'image')}`,
@@ -61,7 +64,7 @@ const SAY: Record<string, Say> = {
   'prelabel.start': (d) => `started pre-labelling ${d.tasks !== undefined ? n(d.tasks, 'image') : d.scope === 'all' ? 'every image' : 'the images with no object'} with the detector`,
   'prelabel.stop': () => 'stopped the pre-labelling run',
   'prelabel.withdraw': (d) => `removed the untouched pre-labels ${d.tasks !== undefined ? `of ${n(d.tasks, 'image')}` : 'of every image'}`,
-  export: (d) => `exported ${d.shown ? 'the tasks shown' : d.status ? `the ${String(d.status).replace(/,/g, ', ')} tasks` : 'the dataset'} as ${String(d.format).toUpperCase()}${d.images ? ' with the images' : ''}`,
+  export: (d) => `exported ${d.shown ? 'the tasks shown' : d.status ? `the ${String(d.status).replace(/,/g, ', ')} tasks` : 'the dataset'} as ${FORMATS[String(d.format)] ?? d.format}${d.images ? ' with the images' : ''}`,
   'webhooks.add': (d) => `added a webhook to ${d.host}`,
   'webhooks.remove': () => 'removed a webhook',
 };

@@ -195,11 +195,11 @@ export class ReviewApi {
   /**
    * Imports pre-labels (unknown categories are added to the labels): a COCO JSON file, a zip of
    * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
-   * masks (masks/<image name>_<k>.png, a label folder optional), or CVAT for images XML (alone,
-   * or CVAT's zip).
+   * masks (masks/<image name>_<k>.png, a label folder optional), CVAT for images XML (alone, or
+   * CVAT's zip), or a Label Studio JSON export.
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat', zip = format !== 'coco' && format !== 'cvat'): Promise<ImportReport> {
-    const type = zip ? 'application/zip' : format === 'coco' ? 'application/json' : 'application/xml';
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio', zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio'): Promise<ImportReport> {
+    const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';
     return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}`, ImportReportSchema, file, type);
   }
 

@@ -1,0 +1,43 @@
+// The CVAT and Label Studio imports' entry points: CVAT's XML alone or the zip CVAT exports
+// (annotations.xml beside the images, which are not read), Label Studio's JSON export; each
+// validated against the project (planCvatImport.ts, planLabelStudioImport.ts), then written.
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { ProjectId } from '../../../shared/schema/ids';
+import type { Storage } from '../../storage/types';
+import type { LiveRooms } from '../rooms';
+import { planAndApply, type ImportReport } from './applyImportPlan';
+import type { ImportOptions } from './planCocoImport';
+import { planCvatImport } from './planCvatImport';
+import { planLabelStudioImport } from './planLabelStudioImport';
+import { readZip } from './readZip';
+
+/** What the XML of a CVAT zip may unpack to: more is a bomb or the wrong file. */
+export const MAX_CVAT_XML_BYTES = 512 * 1024 * 1024;
+
+/** The XML of a CVAT export: the bytes themselves, or the zip's annotations.xml. */
+export function cvatXml(bytes: Uint8Array): string {
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  if (!zip) return new TextDecoder().decode(bytes);
+  const files = readZip(bytes, (name) => /(^|\/)annotations\.xml$/i.test(name), MAX_CVAT_XML_BYTES, 'CVAT annotations.xml');
+  const xml = Object.values(files);
+  if (xml.length !== 1) throw new TandemError(ErrorCode.ValidationFailed, xml.length ? 'the archive has more than one annotations.xml' : 'the archive has no annotations.xml (CVAT for images 1.1)');
+  return new TextDecoder().decode(xml[0]);
+}
+
+/** Imports CVAT for images XML into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
+export function importCvat(storage: Storage, live: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts: ImportOptions = {}): Promise<ImportReport> {
+  return planAndApply(storage, live, projectId, by, (project, tasks) => planCvatImport(cvatXml(bytes), project, tasks, opts));
+}
+
+/** Imports a Label Studio JSON export into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
+export function importLabelStudio(storage: Storage, live: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts: ImportOptions = {}): Promise<ImportReport> {
+  return planAndApply(storage, live, projectId, by, (project, tasks) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      throw new TandemError(ErrorCode.InvalidJson, `the Label Studio export is not valid JSON: ${(e as Error).message}`);
+    }
+    return planLabelStudioImport(json, project, tasks, opts);
+  });
+}

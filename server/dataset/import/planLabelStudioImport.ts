@@ -1,0 +1,173 @@
+// Step 1 of a Label Studio import: its JSON export (an array of tasks, each with its image in
+// `data` and its `annotations[].result` regions), the format a team leaving Label Studio has its
+// work in. A task's image is matched to a Tandem task by file name: the basename of its URL, then
+// without the 8-hex prefix Label Studio puts on uploaded files ("8f3a2b1c-street.jpg"). Of its
+// annotations the last one not cancelled is taken (one per image; the others are other people's
+// takes). Its `polygonlabels` regions (points in percent of the image) are rasterised as COCO's
+// polygons are, its `brushlabels` regions (Label Studio's RLE: rle-pack over the image's RGBA,
+// the alpha channel the mask, at least half opaque counted in) become masks; a region's other
+// results of the same id (choices, text, a number: per-region classifications) are its attribute
+// values, named by their `from_name`, checked against the label's definitions. Rectangles,
+// keypoints, ellipses and image-level results are no masks: counted in `unsupportedShapes`.
+// Like every import it checks the whole file first and writes nothing when one thing is wrong.
+import { decode as unpackRle } from '@thi.ng/rle-pack';
+import { z } from 'zod';
+import { polygonsToRle } from '../../../shared/codecs/polygon';
+import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { Label, Project, Task } from '../../storage/types';
+import { fallbackColor, fileStem } from '../types';
+import { attributeReader } from './importAttributes';
+import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
+import { problemList } from './problems';
+import { taskByFileName, tasksByStem } from './tasksByStem';
+
+const ResultSchema = z.object({
+  id: z.string().optional(),
+  type: z.string(),
+  from_name: z.string().optional(),
+  original_width: z.number().optional(),
+  original_height: z.number().optional(),
+  value: z.record(z.string(), z.unknown()),
+});
+const LsTaskSchema = z.object({
+  id: z.union([z.number(), z.string()]).optional(),
+  data: z.record(z.string(), z.unknown()),
+  file_upload: z.string().optional(),
+  annotations: z.array(z.object({ was_cancelled: z.boolean().optional(), result: z.array(ResultSchema) })).default([]),
+});
+const LsExportSchema = z.array(LsTaskSchema);
+type LsResult = z.infer<typeof ResultSchema>;
+
+const IMAGE = /\.(jpe?g|png|webp|bmp|tiff?)(\?|#|$)/i;
+/** The image's file name from a task: its upload's name, else the first image URL of its data. */
+function imageName(t: z.infer<typeof LsTaskSchema>): string | null {
+  const url = t.file_upload ?? Object.values(t.data).find((v): v is string => typeof v === 'string' && IMAGE.test(v));
+  if (!url) return null;
+  const path = url.split(/[?#]/)[0];
+  let base = path.split('/').pop() ?? path;
+  try {
+    base = decodeURIComponent(base);
+  } catch {
+    // a literal % in the name: kept as written
+  }
+  return base;
+}
+
+/** A region's mask on the task's image, or why it cannot be one. */
+function regionMask(r: LsResult, task: Task): Rle {
+  if ((r.original_width ?? task.width) !== task.width || (r.original_height ?? task.height) !== task.height) {
+    throw new Error(`it was drawn on a ${r.original_width}x${r.original_height} image, the task's is ${task.width}x${task.height}`);
+  }
+  if (r.type === 'polygonlabels') {
+    const points = r.value.points;
+    if (!Array.isArray(points) || points.length < 3 || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+      throw new Error('its points are not a polygon of 3 or more [x%, y%] pairs');
+    }
+    return polygonsToRle([(points as number[][]).flatMap(([x, y]) => [(x / 100) * task.width, (y / 100) * task.height])], task.width, task.height);
+  }
+  const rle = r.value.rle;
+  if (r.value.format !== 'rle' || !Array.isArray(rle) || !rle.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) throw new Error('its brush is not Label Studio RLE bytes');
+  let rgba: Uint8Array;
+  try {
+    rgba = unpackRle(Uint8Array.from(rle as number[])) as Uint8Array;
+  } catch (e) {
+    throw new Error(`its brush RLE does not decode (${(e as Error).message})`);
+  }
+  if (rgba.length !== task.width * task.height * 4) throw new Error(`its brush holds ${rgba.length / 4} pixels, the image ${task.width * task.height}`);
+  const mask = new Uint8Array(task.width * task.height);
+  for (let i = 0; i < mask.length; i++) mask[i] = rgba[4 * i + 3] >= 128 ? 1 : 0;
+  return encodeRle(mask, task.width, task.height);
+}
+
+/** The value a per-region classification gives (its first choice, text or number). */
+function classified(r: LsResult): unknown {
+  const v = r.value;
+  for (const key of ['choices', 'text', 'taxonomy']) if (Array.isArray(v[key])) return (v[key] as unknown[])[0];
+  for (const key of ['number', 'rating']) if (typeof v[key] === 'number') return v[key];
+  return undefined;
+}
+
+/** Validates a Label Studio JSON export against the project and its tasks. Throws validation_failed. */
+export function planLabelStudioImport(json: unknown, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
+  const parsed = LsExportSchema.safeParse(json);
+  if (!parsed.success) {
+    const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new TandemError(ErrorCode.ValidationFailed, `not a Label Studio JSON export (an array of tasks with data and annotations): ${where.join('; ')}`);
+  }
+  const problems = problemList();
+  const problem = problems.add;
+  const byName = taskByFileName(tasks);
+  const byStem = tasksByStem(tasks);
+  const taskOf = (name: string) => byName(name) ?? byName(name.replace(/^[0-9a-f]{8}-/, '')) ?? byStem.get(fileStem(name)) ?? null;
+
+  const known = new Set(project.labels.map((l) => l.name));
+  const newLabels: Label[] = [];
+  const regions = (t: z.infer<typeof LsTaskSchema>) => [...t.annotations].reverse().find((a) => !a.was_cancelled)?.result ?? [];
+  const labelOf = (r: LsResult) => {
+    const names = r.value[r.type];
+    return Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
+  };
+  for (const t of parsed.data) {
+    for (const r of regions(t)) {
+      if (r.type !== 'polygonlabels' && r.type !== 'brushlabels') continue;
+      const name = labelOf(r);
+      if (known.has(name)) continue;
+      known.add(name);
+      if (!name.trim() || name.length > 100) problem(`a region's label ${JSON.stringify(name.slice(0, 120))} is not a label name (1-100 characters)`);
+      else if (opts.unknownLabels === 'reject') problem(`"${name}" is not a label of project ${project.name}`);
+      else newLabels.push({ name, color: fallbackColor(project.labels.length + newLabels.length) });
+    }
+  }
+  const attributes = attributeReader(new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []])));
+
+  const byTask = new Map<string, PlannedObject[]>();
+  const unmatchedImages: string[] = [];
+  const claimed = new Map<string, string>();
+  let emptyMasks = 0;
+  let unsupportedShapes = 0;
+  parsed.data.forEach((t, k) => {
+    const name = imageName(t);
+    const task = name ? taskOf(name) : null;
+    if (!task) {
+      unmatchedImages.push(name ?? `task ${t.id ?? k} (no image file name in its data)`);
+      return;
+    }
+    const other = claimed.get(task.id);
+    if (other) return problem(`${name} and ${other} both match task ${task.name}`);
+    claimed.set(task.id, name!);
+    const results = regions(t);
+    // A region's per-region classifications: the other results that share its id.
+    const values = new Map<string, Record<string, unknown>>();
+    for (const r of results) {
+      if (r.type === 'polygonlabels' || r.type === 'brushlabels' || !r.id || !r.from_name) continue;
+      const v = classified(r);
+      if (v !== undefined) values.set(r.id, { ...values.get(r.id), [r.from_name]: v });
+    }
+    const objects: PlannedObject[] = [];
+    results.forEach((r, i) => {
+      if (r.type !== 'polygonlabels' && r.type !== 'brushlabels') {
+        // A labelled region of another kind (a rectangle, a keypoint) is counted; a classification
+        // (of a region, read above, or of the image) is no shape.
+        if (r.type.endsWith('labels')) unsupportedShapes++;
+        return;
+      }
+      const label = labelOf(r);
+      let mask: Rle;
+      try {
+        mask = regionMask(r, task);
+      } catch (e) {
+        return problem(`${name}: region ${r.id ?? i + 1} (${label}): ${(e as Error).message}`);
+      }
+      if (rleArea(mask) === 0) {
+        emptyMasks++;
+        return;
+      }
+      objects.push({ label, mask, attributes: attributes.read(r.id ? values.get(r.id) : undefined, label), sourceId: `${name}#${r.id ?? i + 1}` });
+    });
+    if (objects.length) byTask.set(task.id, objects);
+  });
+  if (parsed.data.length && !claimed.size) problem(`no image of the file matches a task of project ${project.name} by file name`);
+  problems.throwIfAny('Label Studio');
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unsupportedShapes };
+}

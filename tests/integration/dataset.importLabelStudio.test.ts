@@ -1,0 +1,93 @@
+// Label Studio JSON import (a team's work leaving Label Studio) against real SQLite storage: the
+// last annotation not cancelled of each task; polygons (percent of the image) and brushes (Label
+// Studio's RLE over RGBA) become objects in the file's order, with their per-region choices as
+// attributes; rectangles counted, not imported; images matched by file name, Label Studio's
+// upload prefix taken off; a brush of the wrong size or an unknown label when asked to refuse
+// import nothing.
+import { encode as packRle } from '@thi.ng/rle-pack';
+import { strToU8 } from 'fflate';
+import { afterEach, describe, expect, it } from 'vitest';
+import { importLabelStudio } from '../../server/dataset/import/importOtherTools';
+import { loadExportInput } from '../../server/dataset/loadExportInput';
+import { storageRooms } from '../../server/dataset/rooms';
+import { decodeRle } from '../../shared/codecs/rle';
+import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
+import { rejected } from '../helpers/rejected';
+
+let fx: StorageFixture | null = null;
+afterEach(async () => {
+  await fx?.close();
+  fx = null;
+});
+
+/** Label Studio's brush RLE of a mask of width x height: rle-pack over RGBA, the alpha the mask. */
+function brush(width: number, height: number, on: (x: number, y: number) => boolean): number[] {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (on(x, y)) rgba.fill(255, 4 * (y * width + x), 4 * (y * width + x) + 4);
+  return Array.from(packRle(rgba, rgba.length, 8));
+}
+const region = (id: string, type: string, value: Record<string, unknown>, from = 'label', w = 40, h = 30) => ({ id, type, from_name: from, to_name: 'image', original_width: w, original_height: h, image_rotation: 0, value });
+
+// The sample project: photos/a.jpg is 40x30, b.png 23x17.
+const EXPORT = [
+  {
+    id: 1,
+    data: { image: '/data/upload/3/8f3a2b1c-a.jpg' },
+    annotations: [
+      { was_cancelled: false, result: [region('old', 'polygonlabels', { points: [[0, 0], [50, 0], [50, 50]], polygonlabels: ['tree'] })] },
+      {
+        was_cancelled: false,
+        result: [
+          region('r1', 'polygonlabels', { points: [[10, 10], [40, 10], [40, 50], [10, 50]], polygonlabels: ['cat'] }),
+          region('r1', 'choices', { choices: ['true'] }, 'occluded'),
+          region('r2', 'brushlabels', { format: 'rle', rle: brush(40, 30, (x, y) => x >= 20 && x < 24 && y >= 5 && y < 8), brushlabels: ['dog'] }),
+          region('r3', 'rectanglelabels', { x: 50, y: 50, width: 10, height: 10, rotation: 0, rectanglelabels: ['cat'] }),
+          region('img', 'choices', { choices: ['day'] }, 'weather'),
+        ],
+      },
+      { was_cancelled: true, result: [region('x', 'polygonlabels', { points: [[0, 0], [90, 0], [90, 90]], polygonlabels: ['tree'] })] },
+    ],
+  },
+  { id: 2, data: { image: 'http://files.example/c.jpg?token=1' }, annotations: [{ result: [] }] },
+];
+const run = (f: StorageFixture, body: unknown, opts: Parameters<typeof importLabelStudio>[5] = {}) => importLabelStudio(f.storage, storageRooms(f.storage), f.project.id, strToU8(typeof body === 'string' ? body : JSON.stringify(body)), 'importer', opts);
+const LABELS = [{ name: 'cat', color: '#ff0000', attributes: [{ name: 'occluded', type: 'checkbox' as const }] }, { name: 'dog', color: '#00ff00' }, { name: 'tree', color: '#0000ff' }];
+
+describe('Label Studio import', () => {
+  it("imports the last annotation's polygons and brushes with their choices; rectangles counted, not imported", async () => {
+    fx = await sampleStorage({ labels: LABELS });
+    const report = await run(fx, EXPORT);
+    expect([report.imported, report.newLabels, report.unmatchedImages, report.unsupportedShapes, report.invalidAttributes]).toEqual([2, [], ['c.jpg'], 1, 0]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const a = loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.objects;
+    expect(a.map((o) => [o.label, o.attributes])).toEqual([['cat', { occluded: true }], ['dog', {}]]);
+    const on = (i: number) => {
+      const { data } = decodeRle(a[i].mask!);
+      const out: string[] = [];
+      for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (data[y * 40 + x]) out.push(`${x},${y}`);
+      return out;
+    };
+    expect(on(1)).toEqual(['20,5', '21,5', '22,5', '23,5', '20,6', '21,6', '22,6', '23,6', '20,7', '21,7', '22,7', '23,7']);
+    // The polygon, 10-40% of 40 px across and 10-50% of 30 px down: 12 x 12 px, as COCO rasterises it.
+    const cat = on(0);
+    expect(cat.length).toBeGreaterThanOrEqual(12 * 12);
+    expect(cat.length).toBeLessThanOrEqual(13 * 13);
+    expect(cat[0]).toBe('4,3');
+  });
+
+  it('refuses the whole file, writing nothing, for a brush of the wrong size, an unknown label when asked to, or what is not an export', async () => {
+    fx = await sampleStorage({ labels: LABELS });
+    const small = [{ data: { image: 'a.jpg' }, annotations: [{ result: [region('b', 'brushlabels', { format: 'rle', rle: brush(10, 10, () => true), brushlabels: ['dog'] })] }] }];
+    expect(await rejected(run(fx, small))).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('its brush holds 100 pixels, the image 1200') });
+    const elsewhere = [{ data: { image: 'a.jpg' }, annotations: [{ result: [region('p', 'polygonlabels', { points: [[0, 0], [9, 0], [9, 9]], polygonlabels: ['cat'] }, 'label', 80, 60)] }] }];
+    expect((await rejected(run(fx, elsewhere))).message).toContain('drawn on a 80x60 image');
+    const car = [{ data: { image: 'a.jpg' }, annotations: [{ result: [region('p', 'polygonlabels', { points: [[0, 0], [9, 0], [9, 9]], polygonlabels: ['car'] })] }] }];
+    expect((await rejected(run(fx, car, { unknownLabels: 'reject' }))).message).toContain('"car" is not a label of project');
+    expect((await rejected(run(fx, { images: [], annotations: [] }))).message).toMatch(/not a Label Studio JSON export/);
+    expect((await rejected(run(fx, '[{"data": '))).code).toBe('invalid_json');
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.flatMap((t) => t.objects)).toEqual([]);
+    // Without the refusal, an unknown label comes in as a new one.
+    expect((await run(fx, car)).newLabels).toEqual(['car']);
+  });
+});
