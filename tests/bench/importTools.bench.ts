@@ -1,0 +1,73 @@
+// What the CVAT and Label Studio imports spend validating a big photo's masks before anything is
+// written (server/dataset/import/planCvatImport.ts, planLabelStudioImport.ts): a 6000x4000 image
+// with 100 brush masks of 400x300 (filled ellipses), as CVAT's XML (runs inside each box) and as
+// Label Studio's JSON (rle-pack over the image's RGBA). `npm run bench -- importTools`.
+import { encode as packRle } from '@thi.ng/rle-pack';
+import { planCvatImport } from '../../server/dataset/import/planCvatImport';
+import { planLabelStudioImport } from '../../server/dataset/import/planLabelStudioImport';
+import type { Project, Task } from '../../server/storage/types';
+import type { BenchResult } from './types';
+
+const W = 6000;
+const H = 4000;
+const MASKS = 100;
+const box = (k: number) => ({ left: (k % 10) * 550, top: Math.floor(k / 10) * 390, w: 400, h: 300 });
+const inEllipse = (x: number, y: number, w: number, h: number) => ((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2 <= 1;
+
+function cvatXml(): string {
+  let shapes = '';
+  for (let k = 0; k < MASKS; k++) {
+    const { left, top, w, h } = box(k);
+    const runs: number[] = [];
+    let value = 0;
+    let run = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const on = inEllipse(x, y, w, h) ? 1 : 0;
+        if (on === value) run++;
+        else {
+          runs.push(run);
+          value = on;
+          run = 1;
+        }
+      }
+    runs.push(run);
+    shapes += `<mask label="car" rle="${runs.join(', ')}" left="${left}" top="${top}" width="${w}" height="${h}" z_order="0"></mask>`;
+  }
+  return `<annotations><image name="big.jpg" width="${W}" height="${H}">${shapes}</image></annotations>`;
+}
+
+function labelStudioExport(masks: number): unknown {
+  const result = [];
+  for (let k = 0; k < masks; k++) {
+    const { left, top, w, h } = box(k);
+    const rgba = new Uint8Array(W * H * 4);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inEllipse(x, y, w, h)) rgba.fill(255, 4 * ((top + y) * W + left + x), 4 * ((top + y) * W + left + x) + 4);
+    result.push({ id: `r${k}`, type: 'brushlabels', original_width: W, original_height: H, value: { format: 'rle', rle: Array.from(packRle(rgba, rgba.length, 8)), brushlabels: ['car'] } });
+  }
+  return [{ data: { image: 'big.jpg' }, annotations: [{ result }] }];
+}
+
+function time(runs: number, fn: () => void): number {
+  const t: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return t.sort((a, b) => a - b)[t.length >> 1];
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
+  const project = { id: 'p', name: 'p', labels: [{ name: 'car', color: '#ff0000' }] } as unknown as Project;
+  const tasks = [{ id: 't', name: 'big.jpg', width: W, height: H }] as unknown as Task[];
+  const runs = quick ? 3 : 5;
+  const xml = cvatXml();
+  // Label Studio's brushes are the photo's RGBA each: fewer of them, or the file is gigabytes.
+  const lsMasks = quick ? 5 : 10;
+  const ls = labelStudioExport(lsMasks);
+  return [
+    { name: `CVAT XML, ${MASKS} brush masks on a 24 MP image, validated into masks`, metric: 'p50', value: time(runs, () => planCvatImport(xml, project, tasks)), unit: 'ms' },
+    { name: `Label Studio JSON, ${lsMasks} brushes on a 24 MP image, per brush`, metric: 'p50', value: time(runs, () => planLabelStudioImport(ls, project, tasks)) / lsMasks, unit: 'ms' },
+  ];
+}
