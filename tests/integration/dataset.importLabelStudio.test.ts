@@ -81,6 +81,8 @@ describe('Label Studio import', () => {
     expect(await rejected(run(fx, small))).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('its brush holds 100 pixels, the image 1200') });
     const elsewhere = [{ data: { image: 'a.jpg' }, annotations: [{ result: [region('p', 'polygonlabels', { points: [[0, 0], [9, 0], [9, 9]], polygonlabels: ['cat'] }, 'label', 80, 60)] }] }];
     expect((await rejected(run(fx, elsewhere))).message).toContain('drawn on a 80x60 image');
+    const turned = [{ data: { image: 'a.jpg' }, annotations: [{ result: [{ ...region('p', 'polygonlabels', { points: [[0, 0], [9, 0], [9, 9]], polygonlabels: ['cat'] }), image_rotation: 90 }] }] }];
+    expect((await rejected(run(fx, turned))).message).toContain('turned by 90°');
     const car = [{ data: { image: 'a.jpg' }, annotations: [{ result: [region('p', 'polygonlabels', { points: [[0, 0], [9, 0], [9, 9]], polygonlabels: ['car'] })] }] }];
     expect((await rejected(run(fx, car, { unknownLabels: 'reject' }))).message).toContain('"car" is not a label of project');
     expect((await rejected(run(fx, { images: [], annotations: [] }))).message).toMatch(/not a Label Studio JSON export/);

@@ -28,6 +28,7 @@ const ResultSchema = z.object({
   from_name: z.string().optional(),
   original_width: z.number().optional(),
   original_height: z.number().optional(),
+  image_rotation: z.number().optional(),
   value: z.record(z.string(), z.unknown()),
 });
 const LsTaskSchema = z.object({
@@ -59,6 +60,7 @@ function regionMask(r: LsResult, task: Task): Rle {
   if ((r.original_width ?? task.width) !== task.width || (r.original_height ?? task.height) !== task.height) {
     throw new Error(`it was drawn on a ${r.original_width}x${r.original_height} image, the task's is ${task.width}x${task.height}`);
   }
+  if (r.image_rotation) throw new Error(`it was drawn on the image turned by ${r.image_rotation}°, which is not read`);
   if (r.type === 'polygonlabels') {
     const points = r.value.points;
     if (!Array.isArray(points) || points.length < 3 || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
