@@ -6,6 +6,7 @@ import { encode as packRle } from '@thi.ng/rle-pack';
 import { planCvatImport } from '../../server/dataset/import/planCvatImport';
 import { planLabelStudioImport } from '../../server/dataset/import/planLabelStudioImport';
 import type { Project, Task } from '../../server/storage/types';
+import { medianMs } from './median';
 import type { BenchResult } from './types';
 
 const W = 6000;
@@ -48,16 +49,6 @@ function labelStudioExport(masks: number): unknown {
   return [{ data: { image: 'big.jpg' }, annotations: [{ result }] }];
 }
 
-function time(runs: number, fn: () => void): number {
-  const t: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[t.length >> 1];
-}
-
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
   const project = { id: 'p', name: 'p', labels: [{ name: 'car', color: '#ff0000' }] } as unknown as Project;
   const tasks = [{ id: 't', name: 'big.jpg', width: W, height: H }] as unknown as Task[];
@@ -67,7 +58,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const lsMasks = quick ? 5 : 10;
   const ls = labelStudioExport(lsMasks);
   return [
-    { name: `CVAT XML, ${MASKS} brush masks on a 24 MP image, validated into masks`, metric: 'p50', value: time(runs, () => planCvatImport(xml, project, tasks)), unit: 'ms' },
-    { name: `Label Studio JSON, ${lsMasks} brushes on a 24 MP image, per brush`, metric: 'p50', value: time(runs, () => planLabelStudioImport(ls, project, tasks)) / lsMasks, unit: 'ms' },
+    { name: `CVAT XML, ${MASKS} brush masks on a 24 MP image, validated into masks`, metric: 'p50', value: medianMs(runs, () => planCvatImport(xml, project, tasks)), unit: 'ms' },
+    { name: `Label Studio JSON, ${lsMasks} brushes on a 24 MP image, per brush`, metric: 'p50', value: medianMs(runs, () => planLabelStudioImport(ls, project, tasks)) / lsMasks, unit: 'ms' },
   ];
 }
