@@ -50,7 +50,8 @@ describe('CVAT XML import', () => {
   it('imports polygons and brush masks in drawing order, with attributes and new labels; boxes and tags counted, not imported', async () => {
     fx = await sampleStorage();
     const report = await run(fx, SAMPLE);
-    expect([report.imported, report.newLabels, report.unmatchedImages, report.emptyMasks, report.invalidAttributes, report.unsupportedShapes]).toEqual([2, ['car'], ['c.jpg'], 1, 1, 2]);
+    expect([report.imported, report.newLabels, report.unmatchedImages, report.emptyMasks, report.invalidAttributes, report.unsupportedShapes]).toEqual([2, ['car'], ['c.jpg'], 1, 1, 1]);
+    expect(report.unknownImageAttributes).toEqual(['cat']); // the tag: no image attribute of its name
     const project = await fx.storage.meta.getProject(fx.project.id);
     expect(project!.labels.find((l) => l.name === 'car')!.attributes).toEqual([
       { name: 'colour', type: 'select', options: ['red', 'blue'], default: 'red' },
@@ -69,6 +70,16 @@ describe('CVAT XML import', () => {
     const cat = decodeRle(a[1].mask!).data.reduce((n, v) => n + v, 0);
     expect(cat).toBeGreaterThanOrEqual(100); // the 10x10 square, rasterised as COCO polygons are
     expect(cat).toBeLessThanOrEqual(121);
+  });
+
+  it("sets the image's own attributes from its tags where the project defines them", async () => {
+    fx = await sampleStorage();
+    await fx.storage.meta.setProjectSettings(fx.project.id, { noOverlap: false, imageAttributes: [{ name: 'night', type: 'checkbox' }, { name: 'weather', type: 'select', options: ['rain', 'sun'] }] });
+    const tags = '<tag label="night" source="manual"></tag><tag label="scene" source="manual"><attribute name="weather">rain</attribute></tag>';
+    const report = await run(fx, xml(image('a.jpg', 40, 30, tags + CAR)));
+    expect([report.imagesWithAttributes, report.unknownImageAttributes]).toEqual([1, ['scene']]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.imageAttributes).toEqual({ night: true, weather: 'rain' });
   });
 
   it("reads the zip CVAT exports (annotations.xml beside the images)", async () => {
@@ -144,7 +155,7 @@ describe('POST /api/projects/:id/import?format=cvat', () => {
     const post = (token?: string) => s.api('POST', `/api/projects/${projectId}/import?format=cvat`, Buffer.from(SAMPLE), token, { 'content-type': 'application/xml' });
     expect((await post(viewer.token)).status).toBe(403);
     const r = await post();
-    expect([r.status, r.body.imported, r.body.tasks[0].taskId, r.body.unsupportedShapes]).toEqual([200, 2, taskId, 2]);
+    expect([r.status, r.body.imported, r.body.tasks[0].taskId, r.body.unsupportedShapes]).toEqual([200, 2, taskId, 1]);
     // And out again for CVAT, with the image under the name the XML gives it.
     const out = await fetch(`${s.url}/api/projects/${projectId}/export?format=cvat&images=true&token=${encodeURIComponent(s.adminToken)}`);
     expect([out.status, out.headers.get('content-type')]).toEqual([200, 'application/zip']);

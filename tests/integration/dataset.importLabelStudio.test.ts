@@ -58,6 +58,7 @@ describe('Label Studio import', () => {
     fx = await sampleStorage({ labels: LABELS });
     const report = await run(fx, EXPORT);
     expect([report.imported, report.newLabels, report.unmatchedImages, report.unsupportedShapes, report.invalidAttributes]).toEqual([2, [], ['c.jpg'], 1, 0]);
+    expect(report.unknownImageAttributes).toEqual(['weather']); // the image's own choice: the project defines no such attribute
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     const a = loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.objects;
     expect(a.map((o) => [o.label, o.attributes])).toEqual([['cat', { occluded: true }], ['dog', {}]]);
@@ -73,6 +74,15 @@ describe('Label Studio import', () => {
     expect(cat.length).toBeGreaterThanOrEqual(12 * 12);
     expect(cat.length).toBeLessThanOrEqual(13 * 13);
     expect(cat[0]).toBe('4,3');
+  });
+
+  it("sets the image's own attributes from its image-level choices where the project defines them", async () => {
+    fx = await sampleStorage({ labels: LABELS });
+    await fx.storage.meta.setProjectSettings(fx.project.id, { noOverlap: false, imageAttributes: [{ name: 'weather', type: 'select', options: ['day', 'night'] }] });
+    const report = await run(fx, EXPORT);
+    expect([report.imagesWithAttributes, report.unknownImageAttributes]).toEqual([1, []]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.imageAttributes).toEqual({ weather: 'day' });
   });
 
   it('refuses the whole file, writing nothing, for a brush of the wrong size, an unknown label when asked to, or what is not an export', async () => {

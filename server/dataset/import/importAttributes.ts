@@ -24,3 +24,27 @@ export function attributeReader(specs: ReadonlyMap<string, AttributeSpec[]>) {
     },
   };
 }
+
+/**
+ * The image's own attribute values an import reads per task (CVAT's tags, Label Studio's
+ * image-level choices), as the project defines them: `read` keeps the values of defined names
+ * (checked as the objects' are) and notes the other names; `plan` gives what ImportPlan carries.
+ */
+export function imageAttributeReader(project: { settings?: { imageAttributes?: AttributeSpec[] } | null }) {
+  const specs = project.settings?.imageAttributes ?? [];
+  const defined = new Set(specs.map((s) => s.name));
+  const reader = attributeReader(new Map([['', specs]]));
+  const byTask = new Map<string, Record<string, AttributeValue>>();
+  const unknown = new Set<string>();
+  return {
+    read(taskId: string, given: Record<string, unknown>): void {
+      for (const name of Object.keys(given)) if (!defined.has(name)) unknown.add(name);
+      const values = reader.read(given, '');
+      if (Object.keys(values).length) byTask.set(taskId, { ...byTask.get(taskId), ...values });
+    },
+    get invalid(): number {
+      return reader.invalid;
+    },
+    plan: () => ({ imageAttributes: byTask, unknownImageAttributes: [...unknown] }),
+  };
+}

@@ -6,8 +6,10 @@
 // Each shape's <attribute>s, and CVAT's own `occluded` flag where the label defines an
 // `occluded` attribute, are checked against the label's definitions; labels new to the project
 // come with the attribute definitions of the file's <meta> (checkbox, select / radio, number,
-// text). Boxes, polylines, points, ellipses, cuboids, skeletons and tags are no masks: counted in
-// `unsupportedShapes`, not imported. Like every import it checks the whole file first and writes
+// text). An image's <tag>s set its own attributes where the project defines them: a checkbox
+// named as the tag's label is ticked, the tag's <attribute>s set those of their names (others are
+// reported in `unknownImageAttributes`). Boxes, polylines, points, ellipses, cuboids and skeletons
+// are no masks: counted in `unsupportedShapes`, not imported. Like every import it checks the whole file first and writes
 // nothing when one thing is wrong.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
@@ -16,14 +18,14 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor, fileStem } from '../types';
-import { attributeReader } from './importAttributes';
+import { attributeReader, imageAttributeReader } from './importAttributes';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
 import { taskByFileName, tasksByStem } from './tasksByStem';
 
 /** What CVAT draws that is not a mask (counted, not imported). */
-const NOT_MASKS = ['box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag'] as const;
-const LISTS = new Set(['image', 'polygon', 'mask', 'label', 'attribute', ...NOT_MASKS]);
+const NOT_MASKS = ['box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton'] as const;
+const LISTS = new Set(['image', 'polygon', 'mask', 'label', 'attribute', 'tag', ...NOT_MASKS]);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -129,6 +131,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   for (const img of images) for (const kind of ['polygon', 'mask'] as const) for (const s of list(img[kind])) addLabel(text(s['@_label']));
   const specs = new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []]));
   const attributes = attributeReader(specs);
+  const image = imageAttributeReader(project);
 
   const byTask = new Map<string, PlannedObject[]>();
   const unmatchedImages: string[] = [];
@@ -150,6 +153,12 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       problem(`${name} is ${img['@_width']}x${img['@_height']} in the file but ${task.width}x${task.height} in the project`);
       continue;
     }
+    const given: Record<string, string> = {};
+    for (const tag of list(img.tag)) {
+      given[text(tag['@_label'])] = 'true';
+      for (const a of list(tag.attribute)) given[text(a['@_name'])] = text(a);
+    }
+    image.read(task.id, given);
     const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const)]
       .map(([kind, s], order) => ({ kind, s, order, z: Number(s['@_z_order'] ?? 0) || 0 }))
       .sort((a, b) => a.z - b.z || a.order - b.order);
@@ -176,6 +185,6 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   }
   if (images.length && !claimed.size) problem(`no image of the file matches a task of project ${project.name} by file name`);
   problems.throwIfAny('CVAT');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unsupportedShapes };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
 }
 

@@ -7,8 +7,10 @@
 // polygons are, its `brushlabels` regions (Label Studio's RLE: rle-pack over the image's RGBA,
 // the alpha channel the mask, at least half opaque counted in) become masks; a region's other
 // results of the same id (choices, text, a number: per-region classifications) are its attribute
-// values, named by their `from_name`, checked against the label's definitions. Rectangles,
-// keypoints, ellipses and image-level results are no masks: counted in `unsupportedShapes`.
+// values, named by their `from_name`, checked against the label's definitions; a classification
+// of the image itself (no region's id) sets the image attribute of its `from_name` where the
+// project defines one (others reported in `unknownImageAttributes`). Rectangles, keypoints and
+// other labelled regions are no masks: counted in `unsupportedShapes`.
 // Like every import it checks the whole file first and writes nothing when one thing is wrong.
 import { decode as unpackRle } from '@thi.ng/rle-pack';
 import { z } from 'zod';
@@ -17,7 +19,7 @@ import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor, fileStem } from '../types';
-import { attributeReader } from './importAttributes';
+import { attributeReader, imageAttributeReader } from './importAttributes';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
 import { taskByFileName, tasksByStem } from './tasksByStem';
@@ -122,6 +124,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     }
   }
   const attributes = attributeReader(new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []])));
+  const image = imageAttributeReader(project);
 
   const byTask = new Map<string, PlannedObject[]>();
   const unmatchedImages: string[] = [];
@@ -140,12 +143,18 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     claimed.set(task.id, name!);
     const results = regions(t);
     // A region's per-region classifications: the other results that share its id.
+    // A classification without a region of its id is the image's own.
     const values = new Map<string, Record<string, unknown>>();
+    const regionIds = new Set(results.filter((r) => r.type.endsWith('labels')).map((r) => r.id));
+    const own: Record<string, unknown> = {};
     for (const r of results) {
-      if (r.type === 'polygonlabels' || r.type === 'brushlabels' || !r.id || !r.from_name) continue;
+      if (r.type.endsWith('labels') || !r.from_name) continue;
       const v = classified(r);
-      if (v !== undefined) values.set(r.id, { ...values.get(r.id), [r.from_name]: v });
+      if (v === undefined) continue;
+      if (r.id && regionIds.has(r.id)) values.set(r.id, { ...values.get(r.id), [r.from_name]: v });
+      else own[r.from_name] = v;
     }
+    image.read(task.id, own);
     const objects: PlannedObject[] = [];
     results.forEach((r, i) => {
       if (r.type !== 'polygonlabels' && r.type !== 'brushlabels') {
@@ -171,5 +180,5 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   });
   if (parsed.data.length && !claimed.size) problem(`no image of the file matches a task of project ${project.name} by file name`);
   problems.throwIfAny('Label Studio');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unsupportedShapes };
+  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
 }
