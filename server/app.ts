@@ -129,7 +129,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   });
   const httpLog = log.child({ module: 'http' });
   // Every change an owner makes through the API goes into the project's activity log.
-  const router = new Router(httpLog).onChange(recordChange(storage.meta, httpLog));
+  const router = new Router(httpLog).onAnswered(recordChange(storage.meta, httpLog));
   const deps: HttpDeps = {
     config, log: httpLog, storage, auth, sync, inference: () => inference, isReady: () => ready, hookEvents,
     uploading: async (projectId, taskId) => dataset?.prelabel.uploading(projectId, taskId),

@@ -8,7 +8,7 @@
 //
 // Written after the answer, off its path: a failure to record is logged, the change stands. A
 // server killed between the two loses that line of the log, never the change itself.
-import type { ChangeHook } from './router';
+import type { AnsweredHook } from './router';
 import { factsOf } from './requestFacts';
 import type { Logger } from '../logger';
 import type { MetaStore } from '../storage/types';
@@ -100,7 +100,7 @@ function fit(detail: Json): Json {
 export const ACTIVITY_ROUTES = Object.keys(ROUTES);
 
 /** The router's change hook: records a listed route's change in its project's log. */
-export function recordChange(meta: Pick<MetaStore, 'recordActivity'>, log: Logger, now: () => number = Date.now): ChangeHook {
+export function recordChange(meta: Pick<MetaStore, 'recordActivity'>, log: Logger, now: () => number = Date.now): AnsweredHook {
   return ({ route, params, query, req, res }) => {
     const summary = ROUTES[route];
     if (!summary) return;

@@ -25,17 +25,17 @@ interface Route {
 }
 
 /** A request was answered with success (activity.ts records the changes and exports). */
-export type ChangeHook = (change: { route: string; params: Record<string, string>; query: URLSearchParams; req: IncomingMessage; res: ServerResponse }) => void;
+export type AnsweredHook = (answer: { route: string; params: Record<string, string>; query: URLSearchParams; req: IncomingMessage; res: ServerResponse }) => void;
 
 export class Router {
   private routes: Route[] = [];
-  private changed: ChangeHook | null = null;
+  private answered: AnsweredHook | null = null;
 
   constructor(private log: Logger) {}
 
   /** Called after each request a route answered below 400 (never throws into it). */
-  onChange(hook: ChangeHook): this {
-    this.changed = hook;
+  onAnswered(hook: AnsweredHook): this {
+    this.answered = hook;
     return this;
   }
 
@@ -77,11 +77,11 @@ export class Router {
       try {
         r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1])));
         await r.handler({ req, res, params, query: url.searchParams, log: this.log });
-        if (this.changed && res.statusCode < 400) {
+        if (this.answered && res.statusCode < 400) {
           try {
-            this.changed({ route: `${r.method} ${r.path}`, params, query: url.searchParams, req, res });
+            this.answered({ route: `${r.method} ${r.path}`, params, query: url.searchParams, req, res });
           } catch (err) {
-            this.log.warn({ err }, 'the change hook failed');
+            this.log.warn({ err }, 'the answered hook failed');
           }
         }
       } catch (e) {

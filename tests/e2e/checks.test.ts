@@ -52,6 +52,17 @@ describe('mask checks', () => {
     await srv?.close();
   });
 
+  /** A new image of the project with one object, its mask painted by `paint`, and a client on its room. */
+  async function imageWith(name: string, label: string, paint: (d: Uint8Array) => void): Promise<{ id: string; client: YClient }> {
+    const id = (await srv.api('POST', `/api/projects/${projectId}/tasks?name=${name}`, await makeImage(W, H), undefined, { 'content-type': 'image/png' })).body.id;
+    const client = connectClient(srv.wsUrl, `task:${id}`, srv.adminToken);
+    await client.synced();
+    const d = new Uint8Array(W * H);
+    paint(d);
+    createObject(client.doc, { label, mask: encodeRle(d, W, H), by: ana.userId });
+    return { id, client };
+  }
+
   const checksOf = async (name: string) => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { name: string }) => t.name === name)?.objectChecks;
 
   it("the task list marks the image and finds it with the Checks filter, before anyone opens it", async () => {
@@ -130,13 +141,10 @@ describe('mask checks', () => {
   });
 
   it('the owner removes the specks on every image the Checks filter shows, in one go', async () => {
-    const brushed = (await srv.api('POST', `/api/projects/${projectId}/tasks?name=brushed.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' })).body.id;
-    const other = connectClient(srv.wsUrl, `task:${brushed}`, srv.adminToken);
-    await other.synced();
-    const d = new Uint8Array(W * H);
-    for (let y = 20; y < 120; y++) for (let x = 20; x < 120; x++) d[y * W + x] = 1;
-    d[200 * W + 200] = 1;
-    createObject(other.doc, { label: 'car', mask: encodeRle(d, W, H), by: ana.userId });
+    const { client: other } = await imageWith('brushed.png', 'car', (d) => {
+      for (let y = 20; y < 120; y++) for (let x = 20; x < 120; x++) d[y * W + x] = 1;
+      d[200 * W + 200] = 1;
+    });
     await waitFor(async () => (await checksOf('brushed.png'))?.specks === 1, 'the speck counted');
     const page = await (await browser.newContext()).newPage();
     page.on('dialog', (dialog) => void dialog.accept());
@@ -154,14 +162,11 @@ describe('mask checks', () => {
   });
 
   it("the owner's rules say what is checked: a hedge's pieces are no specks, on the list and in the editor", async () => {
-    const hedgeId = (await srv.api('POST', `/api/projects/${projectId}/tasks?name=hedge.png`, await makeImage(W, H), undefined, { 'content-type': 'image/png' })).body.id;
-    const other = connectClient(srv.wsUrl, `task:${hedgeId}`, srv.adminToken);
-    await other.synced();
-    const d = new Uint8Array(W * H);
-    for (let y = 100; y < 140; y++) for (let x = 20; x < 300; x++) d[y * W + x] = 1;
-    for (let y = 150; y < 152; y++) for (let x = 40; x < 42; x++) d[y * W + x] = 1; // a clipped sprig
-    createObject(other.doc, { label: 'hedge', mask: encodeRle(d, W, H), by: ana.userId });
-    other.destroy();
+    const { id: hedgeId, client } = await imageWith('hedge.png', 'hedge', (d) => {
+      for (let y = 100; y < 140; y++) for (let x = 20; x < 300; x++) d[y * W + x] = 1;
+      for (let y = 150; y < 152; y++) for (let x = 40; x < 42; x++) d[y * W + x] = 1; // a clipped sprig
+    });
+    client.destroy();
     await waitFor(async () => (await checksOf('hedge.png'))?.specks === 1, 'the sprig counted');
     // Before any rule, Ana's editor points at the sprig.
     const before = await openTask(await browser.newContext(), srv.url, hedgeId, ana.token);

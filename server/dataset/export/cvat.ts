@@ -5,6 +5,7 @@
 // stacking order, its label's attribute values as <attribute>s (defaults where unset) and CVAT's
 // `occluded` flag from a checkbox attribute named so. <meta> defines the labels with their
 // attributes (checkbox, select, number as min/max/step, text). Read back by Tandem's CVAT import.
+import { rowsFromRuns } from '../../../shared/codecs/columnRuns';
 import { rleBbox, rleCounts } from '../../../shared/codecs/rle';
 import { resolveAttributes, type AttributeSpec } from '../../../shared/schema/attributes';
 import { exportLabels, imageFileName, taskStems, type ExportFile, type ExportInput } from '../types';
@@ -19,25 +20,6 @@ function attributeMeta(s: AttributeSpec): string {
     : s.type === 'number' ? ['number', `${s.min ?? ''}\n${s.max ?? ''}\n${s.step ?? 1}`, String(s.default ?? s.min ?? 0)]
     : ['text', '', s.default ?? ''];
   return `<attribute><name>${esc(s.name)}</name><mutable>False</mutable><input_type>${type}</input_type><default_value>${esc(def)}</default_value><values>${esc(values)}</values></attribute>`;
-}
-
-/**
- * The mask's pixels inside its box (`[x, y, w, h]`), row-major, from its column-major COCO runs:
- * the cost of the object, not of the photo (a decoded 24 MP mask is a fresh 24 MB per object).
- */
-function boxPixels(counts: readonly number[], height: number, [bx, by, bw, bh]: readonly number[]): Uint8Array {
-  const out = new Uint8Array(bw * bh);
-  let p = 0;
-  counts.forEach((n, k) => {
-    if (k % 2 === 1) {
-      for (let q = p; q < p + n; q++) {
-        const x = Math.floor(q / height);
-        out[(q - x * height - by) * bw + x - bx] = 1;
-      }
-    }
-    p += n;
-  });
-  return out;
 }
 
 /** The box's runs, row by row, background first (CVAT's brush encoding). */
@@ -77,7 +59,9 @@ export function toCvat(input: ExportInput): ExportFile[] {
       if (box[2] === 0 || box[3] === 0) return; // an empty mask: nothing CVAT can hold
       const values = resolveAttributes(specs.get(o.label), o.attributes);
       const occluded = values.occluded === true ? 1 : 0;
-      const rle = boxRuns(boxPixels(rleCounts(o.mask), task.height, box)).join(', ');
+      // Only the box is decoded (rowsFromRuns' crop): an object costs its box, not the photo.
+      const [x, y, width, height] = box;
+      const rle = boxRuns(rowsFromRuns(rleCounts(o.mask), task.width, task.height, { x, y, width, height })).join(', ');
       const attrs = Object.entries(values).map(([k, v]) => `<attribute name="${esc(k)}">${esc(String(v))}</attribute>`).join('');
       lines.push(`    <mask label="${esc(o.label)}" source="manual" occluded="${occluded}" rle="${rle}" left="${box[0]}" top="${box[1]}" width="${box[2]}" height="${box[3]}" z_order="${z}">${attrs}</mask>`);
     });

@@ -16,12 +16,12 @@ import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
-import type { Label, Project, Task } from '../../storage/types';
-import { fallbackColor, fileStem } from '../types';
-import { attributeReader, imageAttributeReader } from './importAttributes';
+import type { Project, Task } from '../../storage/types';
+import { imageAttributeReader } from './importAttributes';
+import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
-import { taskByFileName, tasksByStem } from './tasksByStem';
+import { imageMatcher } from './tasksByStem';
 
 /** What CVAT draws that is not a mask (counted, not imported). */
 const NOT_MASKS = ['box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton'] as const;
@@ -113,42 +113,21 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const defined = list((owner?.labels as Node | undefined)?.label);
   const fileSpecs = new Map(defined.map((l) => [text(l.name), specsOf(l)]));
 
-  // By file name, then by the stem a Tandem export gives an image ("cam1_000001.jpg").
-  const byName = taskByFileName(tasks);
-  const byStem = tasksByStem(tasks);
-  const taskOf = (name: string) => byName(name) ?? byStem.get(fileStem(name)) ?? null;
-  const known = new Set(project.labels.map((l) => l.name));
-  const newLabels: Label[] = [];
-  const addLabel = (name: string) => {
-    if (known.has(name)) return;
-    if (!name.trim() || name.length > 100) return problem(`a shape's label ${JSON.stringify(name.slice(0, 120))} is not a label name (1-100 characters)`);
-    known.add(name);
-    if (opts.unknownLabels === 'reject') return problem(`"${name}" is not a label of project ${project.name}`);
-    const attributes = fileSpecs.get(name) ?? [];
-    newLabels.push({ name, color: fallbackColor(project.labels.length + newLabels.length), ...(attributes.length ? { attributes } : {}) });
-  };
+  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
   const images = list(root.image);
-  for (const img of images) for (const kind of ['polygon', 'mask'] as const) for (const s of list(img[kind])) addLabel(text(s['@_label']));
-  const specs = new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []]));
-  const attributes = attributeReader(specs);
+  for (const img of images) for (const kind of ['polygon', 'mask'] as const) for (const s of list(img[kind])) labels.add(text(s['@_label']), "a shape's");
+  const attributes = labels.reader();
   const image = imageAttributeReader(project);
+  const matcher = imageMatcher(tasks, problem);
 
   const byTask = new Map<string, PlannedObject[]>();
-  const unmatchedImages: string[] = [];
-  const claimed = new Map<string, string>();
   let emptyMasks = 0;
   let unsupportedShapes = 0;
   for (const img of images) {
     const name = text(img['@_name']);
     for (const kind of NOT_MASKS) unsupportedShapes += list(img[kind]).length;
-    const task = taskOf(name);
-    if (!task) {
-      unmatchedImages.push(name);
-      continue;
-    }
-    const other = claimed.get(task.id);
-    if (other) problem(`images ${name} and ${other} both match task ${task.name}`);
-    claimed.set(task.id, name);
+    const task = matcher.match(name);
+    if (!task) continue;
     if (Number(img['@_width']) !== task.width || Number(img['@_height']) !== task.height) {
       problem(`${name} is ${img['@_width']}x${img['@_height']} in the file but ${task.width}x${task.height} in the project`);
       continue;
@@ -183,8 +162,8 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
     }
     if (objects.length) byTask.set(task.id, objects);
   }
-  if (images.length && !claimed.size) problem(`no image of the file matches a task of project ${project.name} by file name`);
+  matcher.done(images.length, project.name);
   problems.throwIfAny('CVAT');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
+  return { newLabels: labels.newLabels, byTask, unmatchedImages: matcher.unmatched, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
 }
 

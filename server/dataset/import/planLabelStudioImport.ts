@@ -17,12 +17,12 @@ import { z } from 'zod';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
-import type { Label, Project, Task } from '../../storage/types';
-import { fallbackColor, fileStem } from '../types';
-import { attributeReader, imageAttributeReader } from './importAttributes';
+import type { Project, Task } from '../../storage/types';
+import { imageAttributeReader } from './importAttributes';
+import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
-import { taskByFileName, tasksByStem } from './tasksByStem';
+import { imageMatcher } from './tasksByStem';
 
 const ResultSchema = z.object({
   id: z.string().optional(),
@@ -101,12 +101,9 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   }
   const problems = problemList();
   const problem = problems.add;
-  const byName = taskByFileName(tasks);
-  const byStem = tasksByStem(tasks);
-  const taskOf = (name: string) => byName(name) ?? byName(name.replace(/^[0-9a-f]{8}-/, '')) ?? byStem.get(fileStem(name)) ?? null;
-
-  const known = new Set(project.labels.map((l) => l.name));
-  const newLabels: Label[] = [];
+  // Label Studio puts an 8-hex prefix on the files uploaded to it.
+  const matcher = imageMatcher(tasks, problem, (name) => name.replace(/^[0-9a-f]{8}-/, ''));
+  const labels = labelCollector(project, opts, problem);
   const regions = (t: z.infer<typeof LsTaskSchema>) => [...t.annotations].reverse().find((a) => !a.was_cancelled)?.result ?? [];
   const labelOf = (r: LsResult) => {
     const names = r.value[r.type];
@@ -114,33 +111,20 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   };
   for (const t of parsed.data) {
     for (const r of regions(t)) {
-      if (r.type !== 'polygonlabels' && r.type !== 'brushlabels') continue;
-      const name = labelOf(r);
-      if (known.has(name)) continue;
-      known.add(name);
-      if (!name.trim() || name.length > 100) problem(`a region's label ${JSON.stringify(name.slice(0, 120))} is not a label name (1-100 characters)`);
-      else if (opts.unknownLabels === 'reject') problem(`"${name}" is not a label of project ${project.name}`);
-      else newLabels.push({ name, color: fallbackColor(project.labels.length + newLabels.length) });
+      if (r.type === 'polygonlabels' || r.type === 'brushlabels') labels.add(labelOf(r), "a region's");
     }
   }
-  const attributes = attributeReader(new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []])));
+  const attributes = labels.reader();
   const image = imageAttributeReader(project);
 
   const byTask = new Map<string, PlannedObject[]>();
-  const unmatchedImages: string[] = [];
-  const claimed = new Map<string, string>();
   let emptyMasks = 0;
   let unsupportedShapes = 0;
   parsed.data.forEach((t, k) => {
     const name = imageName(t);
-    const task = name ? taskOf(name) : null;
-    if (!task) {
-      unmatchedImages.push(name ?? `task ${t.id ?? k} (no image file name in its data)`);
-      return;
-    }
-    const other = claimed.get(task.id);
-    if (other) return problem(`${name} and ${other} both match task ${task.name}`);
-    claimed.set(task.id, name!);
+    if (!name) return void matcher.unmatched.push(`task ${t.id ?? k} (no image file name in its data)`);
+    const task = matcher.match(name);
+    if (!task) return;
     const results = regions(t);
     // A region's per-region classifications: the other results that share its id.
     // A classification without a region of its id is the image's own.
@@ -178,7 +162,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     });
     if (objects.length) byTask.set(task.id, objects);
   });
-  if (parsed.data.length && !claimed.size) problem(`no image of the file matches a task of project ${project.name} by file name`);
+  matcher.done(parsed.data.length, project.name);
   problems.throwIfAny('Label Studio');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
+  return { newLabels: labels.newLabels, byTask, unmatchedImages: matcher.unmatched, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
 }
