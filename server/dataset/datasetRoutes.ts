@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../shared/protocol/errors';
 import { FillObjectAttributesSchema, FlagTasksSchema, RenameLabelSchema, TagImagesSchema, TaskIdsSchema } from '../../shared/protocol/http';
 import { canWriteRoom, isProjectLead } from '../../shared/protocol/roles';
-import type { ProjectId, TaskId } from '../../shared/schema/ids';
+import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
 import { readBody, readJson, validate } from '../http/body';
@@ -27,6 +27,7 @@ import { fillObjectAttributes } from './fillObjectAttributes';
 import { removeSpecksIn } from './removeSpecks';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getImageHistory, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
+import type { BoxRunner } from './import/applyImportPlan';
 import { importCoco } from './import/importCoco';
 import { importCvat, importLabelStudio } from './import/importOtherTools';
 import { importArchive } from './import/importArchive';
@@ -49,6 +50,8 @@ const ImportQuery = z.object({
   unknownLabels: z.enum(['add', 'reject']).default('add'),
   /** The label of PNG masks outside a label folder (format=masks). */
   label: z.string().trim().min(1).max(100).optional(),
+  /** What the file's boxes become (import/importBoxes.ts); the format's own default when absent. */
+  boxes: z.enum(['segment', 'rectangle', 'skip']).optional(),
 });
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
@@ -137,12 +140,15 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const opts = validate(ImportQuery, query(q));
     const body = await readBody(req, deps.config.limits.maxImageBytes);
     const bytes = new Uint8Array(body);
+    // Boxes for the click model: a run of the pre-labeller's (the project page follows it there).
+    const boxRunner: BoxRunner = (id, by, boxes, after) => prelabel.segmentBoxes(id, by as UserId, boxes, after);
+    const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner };
     const report =
       opts.format === 'coco'
-        ? await importCoco(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
+        ? await importCoco(storage, rooms, projectId, bytes, user.id, common)
         : opts.format === 'cvat' || opts.format === 'labelstudio'
-          ? await (opts.format === 'cvat' ? importCvat : importLabelStudio)(storage, rooms, projectId, bytes, user.id, { unknownLabels: opts.unknownLabels })
-          : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { unknownLabels: opts.unknownLabels, label: opts.label });
+          ? await (opts.format === 'cvat' ? importCvat : importLabelStudio)(storage, rooms, projectId, bytes, user.id, common)
+          : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { ...common, label: opts.label });
     sendJson(res, 200, report);
   });
 

@@ -1,6 +1,7 @@
 // The dev set beside the checkout (../shared/datasets/dev/COCO_MVal_dev), as the detector tests read it.
 import path from 'node:path';
 import sharp from 'sharp';
+import { encodeRle, type Rle } from '../../shared/codecs/rle';
 
 export const DEV = path.resolve('../shared/datasets/dev/COCO_MVal_dev');
 
@@ -18,4 +19,10 @@ export async function devMaskBox(id: string): Promise<number[]> {
     b[3] = Math.max(b[3], y + 1);
   }
   return b;
+}
+
+/** A dev object's ground-truth mask (255 = object) as the RLE a task stores. */
+export async function devMaskRle(id: string): Promise<Rle> {
+  const { data, info } = await sharp(path.join(DEV, 'masks', `${id}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  return encodeRle(Uint8Array.from(data, (v) => (v === 255 ? 1 : 0)), info.width, info.height);
 }

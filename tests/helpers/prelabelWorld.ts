@@ -50,7 +50,7 @@ export async function world(taskCount = 2, deleted = new Set<string>()) {
    * `cut()`: from now on it cannot reach the job store (a partition; to the others, a dead process).
    */
   const node = (inference: Partial<InferenceService>, leaseMs = 60_000) => {
-    const service = { listDetectors: () => [{ id: 'det', description: '', classes: ['car', 'truck'], threshold: 0.3 }], ...inference } as InferenceService;
+    const service = { listDetectors: () => [{ id: 'det', description: '', classes: ['car', 'truck'], threshold: 0.3 }], listModels: () => [], ...inference } as InferenceService;
     let cut = false;
     const reach = new Proxy(jobs, {
       get: (target, key) => {

@@ -10,7 +10,16 @@ import type { ProjectId, TaskId } from '../../../shared/schema/ids';
 import type { Project, Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
 import { mutateRoom, type LiveRooms } from '../rooms';
+import type { BoxMode, PlannedBox } from './importBoxes';
 import type { ImportPlan } from './planCocoImport';
+import type { PrelabelStatus } from '../prelabel/prelabelTypes';
+
+/**
+ * What makes masks of a file's boxes (the Prelabeller's `segmentBoxes`): it refuses (no worker
+ * runs the click model, a run already goes on) before the import writes anything, and its run
+ * waits for `after` (the import's objects written: true; it failed: false).
+ */
+export type BoxRunner = (projectId: ProjectId, by: string, boxes: Map<string, PlannedBox[]>, after: Promise<boolean>) => Promise<PrelabelStatus>;
 
 export interface ImportReport {
   imported: number;
@@ -27,8 +36,13 @@ export interface ImportReport {
   unknownImageAttributes: string[];
   /** Pascal VOC: objects of the XML files that described no instance of the masks (0 for the other formats). */
   unmatchedObjects: number;
-  /** CVAT: its shapes that are not masks (boxes, polylines, points, tags…), not imported (0 for the other formats). */
+  /** Shapes of the file that are not masks and were not imported (lines, points, turned boxes; boxes when `boxes=skip`). */
   unsupportedShapes: number;
+  /** Boxes of the file read: filled as rectangles (`boxesAs: 'rectangle'`, counted in `imported`) or given to the click model (`segment`); 0 with `skip`. */
+  boxes: number;
+  boxesAs: BoxMode;
+  /** `segment`: the run making masks of the boxes, as it started (GET /api/projects/:id/prelabel follows it). */
+  boxRun?: PrelabelStatus;
 }
 
 export async function applyImportPlan(
@@ -57,6 +71,8 @@ export async function applyImportPlan(
     unknownImageAttributes: plan.unknownImageAttributes ?? [],
     unmatchedObjects: plan.unmatchedObjects ?? 0,
     unsupportedShapes: plan.unsupportedShapes ?? 0,
+    boxes: plan.boxesRead ?? 0,
+    boxesAs: plan.boxesAs ?? 'skip',
   };
   for (const task of tasks) {
     const objects = plan.byTask.get(task.id) ?? [];
@@ -84,10 +100,32 @@ export async function applyImportPlan(
 }
 
 /** Reads the project and its tasks, plans the import (which throws, writing nothing, on any
- *  problem), then writes it: the entry of every import format. */
-export async function planAndApply(storage: Storage, rooms: LiveRooms, projectId: ProjectId, by: string, plan: (project: Project, tasks: Task[]) => ImportPlan | Promise<ImportPlan>): Promise<ImportReport> {
+ *  problem), starts the run for its boxes if it keeps any for the click model (`boxRunner`; its
+ *  refusal too writes nothing), then writes it: the entry of every import format. */
+export async function planAndApply(
+  storage: Storage,
+  rooms: LiveRooms,
+  projectId: ProjectId,
+  by: string,
+  plan: (project: Project, tasks: Task[]) => ImportPlan | Promise<ImportPlan>,
+  boxRunner?: BoxRunner,
+): Promise<ImportReport> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const tasks = await storage.meta.listTasks(projectId);
-  return applyImportPlan(storage, rooms, project, tasks, await plan(project, tasks), by);
+  const planned = await plan(project, tasks);
+  let applied = (_ok: boolean) => {};
+  let boxRun: PrelabelStatus | undefined;
+  if (planned.boxes?.size) {
+    if (!boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
+    boxRun = await boxRunner(projectId, by, planned.boxes, new Promise<boolean>((r) => (applied = r)));
+  }
+  try {
+    const report = await applyImportPlan(storage, rooms, project, tasks, planned, by);
+    applied(true);
+    return boxRun ? { ...report, boxRun } : report;
+  } catch (e) {
+    applied(false);
+    throw e;
+  }
 }

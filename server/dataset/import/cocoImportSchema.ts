@@ -23,14 +23,17 @@ export const CocoImportCategorySchema = z.looseObject({
 export const CocoSegmentationSchema = z.union([
   z.object({ size: z.tuple([side, side]), counts: z.string() }),
   z.object({ size: z.tuple([side, side]), counts: z.array(z.number().int().min(0)) }),
-  z.array(z.array(z.number().finite()).min(6, 'a polygon needs at least 3 points')).min(1, 'empty polygon list'),
+  // Empty: a detection file's annotation, its bbox the shape (planCocoImport reads it so).
+  z.array(z.array(z.number().finite()).min(6, 'a polygon needs at least 3 points')),
 ]);
 
 export const CocoImportAnnotationSchema = z.looseObject({
   id: id.optional(),
   image_id: id,
   category_id: id,
-  segmentation: CocoSegmentationSchema,
+  /** Absent or empty in a detection file, whose `bbox` is then the shape. */
+  segmentation: CocoSegmentationSchema.optional(),
+  bbox: z.tuple([z.number().finite(), z.number().finite(), z.number().finite(), z.number().finite()]).optional(),
   iscrowd: z.union([z.literal(0), z.literal(1)]).optional(),
 });
 

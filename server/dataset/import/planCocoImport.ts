@@ -5,7 +5,9 @@ import { fromUncompressed, isValidRle, rleArea, type Rle } from '../../../shared
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
 import { AttributeSpecListSchema, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
+import type { BoxRunner } from './applyImportPlan';
 import { attributeReader } from './importAttributes';
+import { boxInImage, boxSink, type BoxMode, type PlannedBox } from './importBoxes';
 import type { Label, Project, Task } from '../../storage/types';
 import { fallbackColor } from '../types';
 import { CocoImportSchema, type CocoSegmentation } from './cocoImportSchema';
@@ -18,6 +20,14 @@ export interface ImportOptions {
    * the project's labels; 'reject' refuses the whole file.
    */
   unknownLabels?: 'add' | 'reject';
+  /**
+   * What the file's boxes become (importBoxes.ts): `segment`, masks the click model makes of them
+   * after the import; `rectangle`, filled boxes; `skip`, nothing (counted). YOLO's default is
+   * `rectangle` (a box line was always read so), the other formats' `skip`.
+   */
+  boxes?: BoxMode;
+  /** Who makes masks of the boxes with `boxes: 'segment'` (the server's pre-labeller; planAndApply's, the plans never read it). */
+  boxRunner?: BoxRunner;
 }
 
 export interface PlannedObject {
@@ -50,6 +60,11 @@ export interface ImportPlan {
   unmatchedObjects?: number;
   /** CVAT: shapes that are not masks (boxes, polylines, points, tags…), not imported. */
   unsupportedShapes?: number;
+  /** Boxes kept for the click model (`boxes: 'segment'`), per task id in file order. */
+  boxes?: Map<string, PlannedBox[]>;
+  /** Boxes of the file read (as rectangles or for the click model; 0 when left out), and as what. */
+  boxesRead?: number;
+  boxesAs?: BoxMode;
 }
 
 /** Validates a parsed COCO JSON value against the project and its tasks. Throws validation_failed. */
@@ -126,6 +141,7 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
   const byTask = new Map<string, PlannedObject[]>();
   let emptyMasks = 0;
   const attributes = attributeReader(specs);
+  const boxes = boxSink(opts.boxes);
   coco.annotations.forEach((a, i) => {
     const where = `annotations.${i} (id ${a.id ?? '?'})`;
     const imageKey = String(a.image_id);
@@ -134,23 +150,39 @@ export function planCocoImport(json: unknown, project: Project, tasks: Task[], o
     if (label === undefined) return problem(`${where}: category_id ${a.category_id} is not in categories`);
     const task = imageTask.get(imageKey);
     if (!task) return; // image not in this project: reported in unmatchedImages
-    let mask: Rle;
-    try {
-      mask = toRle(a.segmentation, task);
-    } catch (e) {
-      return problem(`${where}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (rleArea(mask) === 0) {
-      emptyMasks++;
-      return;
-    }
     const list = byTask.get(task.id) ?? [];
-    list.push({ label, mask, attributes: attributes.read(a.attributes, label), sourceId: String(a.id ?? i) });
-    byTask.set(task.id, list);
+    const sourceId = String(a.id ?? i);
+    // A detection file's annotation: its bbox ([x, y, width, height]) and no outline.
+    if (!a.segmentation || (Array.isArray(a.segmentation) && !a.segmentation.length)) {
+      if (!a.bbox) return problem(`${where}: it has neither a segmentation nor a bbox`);
+      if (!boxes.wanted) return void boxes.skipped++;
+      const [x, y, w, h] = a.bbox;
+      try {
+        boxes.take(task, { label, box: boxInImage([x, y, x + w, y + h], task), attributes: attributes.read(a.attributes, label), sourceId }, list);
+      } catch (e) {
+        return problem(`${where}: ${(e as Error).message}`);
+      }
+    } else {
+      let mask: Rle;
+      try {
+        mask = toRle(a.segmentation, task);
+      } catch (e) {
+        return problem(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (rleArea(mask) === 0) {
+        emptyMasks++;
+        return;
+      }
+      list.push({ label, mask, attributes: attributes.read(a.attributes, label), sourceId });
+    }
+    if (list.length) byTask.set(task.id, list);
   });
 
   problems.throwIfAny('COCO');
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes, newImageAttributes, unknownImageAttributes: [...unknownImageAttributes] };
+  return {
+    newLabels, byTask, unmatchedImages, emptyMasks: emptyMasks + boxes.empty, invalidAttributes: attributes.invalid + imageReader.invalid, imageAttributes, newImageAttributes, unknownImageAttributes: [...unknownImageAttributes],
+    unsupportedShapes: boxes.skipped, ...boxes.plan(),
+  };
 }
 
 /** Any COCO segmentation to the compressed RLE the document stores, in the task's image size. */

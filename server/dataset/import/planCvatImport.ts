@@ -8,9 +8,10 @@
 // come with the attribute definitions of the file's <meta> (checkbox, select / radio, number,
 // text). An image's <tag>s set its own attributes where the project defines them: a checkbox
 // named as the tag's label is ticked, the tag's <attribute>s set those of their names (others are
-// reported in `unknownImageAttributes`). Boxes, polylines, points, ellipses, cuboids and skeletons
-// are no masks: counted in `unsupportedShapes`, not imported. Like every import it checks the whole file first and writes
-// nothing when one thing is wrong.
+// reported in `unknownImageAttributes`). <box>es become what the import asks (importBoxes.ts: masks
+// the click model makes of them, rectangles, or nothing); a turned box (`rotation`), polylines,
+// points, ellipses, cuboids and skeletons are no masks: counted in `unsupportedShapes`, not
+// imported. Like every import it checks the whole file first and writes nothing when one thing is wrong.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
@@ -18,14 +19,15 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
+import { boxInImage, boxSink } from './importBoxes';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
 import { imageMatcher } from './tasksByStem';
 
 /** What CVAT draws that is not a mask (counted, not imported). */
-const NOT_MASKS = ['box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton'] as const;
-const LISTS = new Set(['image', 'polygon', 'mask', 'label', 'attribute', 'tag', ...NOT_MASKS]);
+const NOT_MASKS = ['polyline', 'points', 'ellipse', 'cuboid', 'skeleton'] as const;
+const LISTS = new Set(['image', 'polygon', 'mask', 'box', 'label', 'attribute', 'tag', ...NOT_MASKS]);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -115,7 +117,11 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
 
   const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
   const images = list(root.image);
-  for (const img of images) for (const kind of ['polygon', 'mask'] as const) for (const s of list(img[kind])) labels.add(text(s['@_label']), "a shape's");
+  const boxes = boxSink(opts.boxes);
+  // A turned box is no box of the image's axes (its mask would be another shape): counted.
+  const turned = (s: Node) => Number(s['@_rotation'] ?? 0) % 360 !== 0;
+  const kinds = boxes.wanted ? (['polygon', 'mask', 'box'] as const) : (['polygon', 'mask'] as const);
+  for (const img of images) for (const kind of kinds) for (const s of list(img[kind])) if (kind !== 'box' || !turned(s)) labels.add(text(s['@_label']), "a shape's");
   const attributes = labels.reader();
   const image = imageAttributeReader(project);
   const matcher = imageMatcher(tasks, problem);
@@ -126,6 +132,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   for (const img of images) {
     const name = text(img['@_name']);
     for (const kind of NOT_MASKS) unsupportedShapes += list(img[kind]).length;
+    unsupportedShapes += list(img.box).filter((s) => !boxes.wanted || turned(s)).length;
     const task = matcher.match(name);
     if (!task) continue;
     if (Number(img['@_width']) !== task.width || Number(img['@_height']) !== task.height) {
@@ -138,13 +145,25 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       for (const a of list(tag.attribute)) given[text(a['@_name'])] = text(a);
     }
     image.read(task.id, given);
-    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const)]
+    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const), ...list(img.box).filter((s) => boxes.wanted && !turned(s)).map((s) => ['box', s] as const)]
       .map(([kind, s], order) => ({ kind, s, order, z: Number(s['@_z_order'] ?? 0) || 0 }))
       .sort((a, b) => a.z - b.z || a.order - b.order);
     const objects: PlannedObject[] = [];
     let canvas: Uint8Array | null = null; // the masks' buffer, made when the image has one
     for (const { kind, s, order } of shapes) {
       const label = text(s['@_label']);
+      const given: Record<string, string> = Object.fromEntries(list(s.attribute).map((a) => [text(a['@_name']), text(a)]));
+      if (s['@_occluded'] === '1' && !('occluded' in given)) given.occluded = 'true';
+      const sourceId = `${name}#${kind}${order + 1}`;
+      if (kind === 'box') {
+        try {
+          const box = boxInImage(['@_xtl', '@_ytl', '@_xbr', '@_ybr'].map((k) => Number(s[k] ?? NaN)), task);
+          boxes.take(task, { label, box, attributes: attributes.read(given, label), sourceId }, objects);
+        } catch (e) {
+          problem(`${name}: box ${order + 1} (${label}): ${(e as Error).message}`);
+        }
+        continue;
+      }
       let mask;
       try {
         mask = kind === 'polygon' ? polygonsToRle([polygonOf(s)], task.width, task.height) : maskFromRuns(s, (canvas ??= new Uint8Array(task.width * task.height)), task.width, task.height);
@@ -156,14 +175,15 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
         emptyMasks++;
         continue;
       }
-      const given: Record<string, string> = Object.fromEntries(list(s.attribute).map((a) => [text(a['@_name']), text(a)]));
-      if (s['@_occluded'] === '1' && !('occluded' in given)) given.occluded = 'true';
-      objects.push({ label, mask, attributes: attributes.read(given, label), sourceId: `${name}#${kind}${order + 1}` });
+      objects.push({ label, mask, attributes: attributes.read(given, label), sourceId });
     }
     if (objects.length) byTask.set(task.id, objects);
   }
   matcher.done(images.length, project.name);
   problems.throwIfAny('CVAT');
-  return { newLabels: labels.newLabels, byTask, unmatchedImages: matcher.unmatched, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
+  return {
+    newLabels: labels.newLabels, byTask, unmatchedImages: matcher.unmatched, emptyMasks: emptyMasks + boxes.empty, invalidAttributes: attributes.invalid + image.invalid,
+    unsupportedShapes, ...image.plan(), ...boxes.plan(),
+  };
 }
 

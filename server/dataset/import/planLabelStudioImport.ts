@@ -9,8 +9,9 @@
 // results of the same id (choices, text, a number: per-region classifications) are its attribute
 // values, named by their `from_name`, checked against the label's definitions; a classification
 // of the image itself (no region's id) sets the image attribute of its `from_name` where the
-// project defines one (others reported in `unknownImageAttributes`). Rectangles, keypoints and
-// other labelled regions are no masks: counted in `unsupportedShapes`.
+// project defines one (others reported in `unknownImageAttributes`). Rectangles become what the
+// import asks (importBoxes.ts); turned rectangles, keypoints and other labelled regions are no
+// masks: counted in `unsupportedShapes`.
 // Like every import it checks the whole file first and writes nothing when one thing is wrong.
 import { decode as unpackRle } from '@thi.ng/rle-pack';
 import { z } from 'zod';
@@ -19,6 +20,7 @@ import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
+import { boxInImage, boxSink } from './importBoxes';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
@@ -57,12 +59,17 @@ function imageName(t: z.infer<typeof LsTaskSchema>): string | null {
   return base;
 }
 
-/** A region's mask on the task's image, or why it cannot be one. */
-function regionMask(r: LsResult, task: Task): Rle {
+/** A region was drawn on the task's image as it is (not another size, not turned), or an error saying how not. */
+function sameImage(r: LsResult, task: Task): void {
   if ((r.original_width ?? task.width) !== task.width || (r.original_height ?? task.height) !== task.height) {
     throw new Error(`it was drawn on a ${r.original_width}x${r.original_height} image, the task's is ${task.width}x${task.height}`);
   }
   if (r.image_rotation) throw new Error(`it was drawn on the image turned by ${r.image_rotation}°, which is not read`);
+}
+
+/** A region's mask on the task's image, or why it cannot be one. */
+function regionMask(r: LsResult, task: Task): Rle {
+  sameImage(r, task);
   if (r.type === 'polygonlabels') {
     const points = r.value.points;
     if (!Array.isArray(points) || points.length < 3 || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
@@ -82,6 +89,15 @@ function regionMask(r: LsResult, task: Task): Rle {
   const mask = new Uint8Array(task.width * task.height);
   for (let i = 0; i < mask.length; i++) mask[i] = rgba[4 * i + 3] >= 128 ? 1 : 0;
   return encodeRle(mask, task.width, task.height);
+}
+
+/** A rectangle's corners in the task's pixels (Label Studio keeps them in percent of the image). */
+function rectangleBox(r: LsResult, task: Task): [number, number, number, number] {
+  sameImage(r, task);
+  const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((k) => r.value[k]);
+  if (![x, y, w, h].every((v) => typeof v === 'number')) throw new Error('its x, y, width and height are not numbers');
+  const [x0, y0, w0, h0] = [x, y, w, h] as number[];
+  return boxInImage([(x0 / 100) * task.width, (y0 / 100) * task.height, ((x0 + w0) / 100) * task.width, ((y0 + h0) / 100) * task.height], task);
 }
 
 /** The value a per-region classification gives (its first choice, text or number). */
@@ -109,9 +125,12 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     const names = r.value[r.type];
     return Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
   };
+  const boxes = boxSink(opts.boxes);
+  // A rectangle drawn turned is no box of the image's axes: counted, as keypoints are.
+  const isBox = (r: LsResult) => boxes.wanted && r.type === 'rectanglelabels' && !Number(r.value.rotation ?? 0);
   for (const t of parsed.data) {
     for (const r of regions(t)) {
-      if (r.type === 'polygonlabels' || r.type === 'brushlabels') labels.add(labelOf(r), "a region's");
+      if (r.type === 'polygonlabels' || r.type === 'brushlabels' || isBox(r)) labels.add(labelOf(r), "a region's");
     }
   }
   const attributes = labels.reader();
@@ -141,13 +160,22 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     image.read(task.id, own);
     const objects: PlannedObject[] = [];
     results.forEach((r, i) => {
+      const label = labelOf(r);
+      const sourceId = `${name}#${r.id ?? i + 1}`;
+      if (isBox(r)) {
+        try {
+          boxes.take(task, { label, box: rectangleBox(r, task), attributes: attributes.read(r.id ? values.get(r.id) : undefined, label), sourceId }, objects);
+        } catch (e) {
+          problem(`${name}: region ${r.id ?? i + 1} (${label}): ${(e as Error).message}`);
+        }
+        return;
+      }
       if (r.type !== 'polygonlabels' && r.type !== 'brushlabels') {
         // A labelled region of another kind (a rectangle, a keypoint) is counted; a classification
         // (of a region, read above, or of the image) is no shape.
         if (r.type.endsWith('labels')) unsupportedShapes++;
         return;
       }
-      const label = labelOf(r);
       let mask: Rle;
       try {
         mask = regionMask(r, task);
@@ -158,11 +186,14 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
         emptyMasks++;
         return;
       }
-      objects.push({ label, mask, attributes: attributes.read(r.id ? values.get(r.id) : undefined, label), sourceId: `${name}#${r.id ?? i + 1}` });
+      objects.push({ label, mask, attributes: attributes.read(r.id ? values.get(r.id) : undefined, label), sourceId });
     });
     if (objects.length) byTask.set(task.id, objects);
   });
   matcher.done(parsed.data.length, project.name);
   problems.throwIfAny('Label Studio');
-  return { newLabels: labels.newLabels, byTask, unmatchedImages: matcher.unmatched, emptyMasks, invalidAttributes: attributes.invalid + image.invalid, unsupportedShapes, ...image.plan() };
+  return {
+    newLabels: labels.newLabels, byTask, unmatchedImages: matcher.unmatched, emptyMasks: emptyMasks + boxes.empty, invalidAttributes: attributes.invalid + image.invalid,
+    unsupportedShapes, ...image.plan(), ...boxes.plan(),
+  };
 }

@@ -2,7 +2,8 @@
 // tool's export look like): a zip of `labels/<stem>.txt`, one object per line, with the class names
 // in `data.yaml` (`names`, a list or an id map) or `classes.txt`. A line is a polygon
 // (`<class> x1 y1 x2 y2 ...`) or a box (`<class> cx cy w h`), normalised to 0..1 by the image
-// size. Label files are matched to tasks by file stem. Like the COCO import it validates
+// size; a box is its rectangle, or, as the import asks, the click model's mask of it or nothing
+// (importBoxes.ts). Label files are matched to tasks by file stem. Like the COCO import it validates
 // everything first and writes nothing when one line is wrong (applyImportPlan writes the plan).
 // YOLO has no holes and no multi-part objects: each line is one object, unless the zip's
 // objects.csv (a Tandem export's) says which lines are parts of one object and gives each
@@ -18,6 +19,7 @@ import { problemList } from './problems';
 import { readZip } from './readZip';
 import { tasksByStem } from './tasksByStem';
 import { attributeReader } from './importAttributes';
+import { boxInImage, boxSink } from './importBoxes';
 import { readYoloObjectsCsv, YOLO_OBJECTS_CSV, type YoloLineInfo } from './readYoloObjectsCsv';
 
 /** What an archive may unpack to: label text is small, so more is a zip bomb or the wrong file. */
@@ -84,7 +86,7 @@ function linesOf(s: string): string[] {
  * One label line: its class id and its outline, normalised (a box as its four corners), or what is
  * wrong with it.
  */
-function parseLine(line: string): { cls: number; ring: number[] } | { problem: string } {
+function parseLine(line: string): { cls: number; ring: number[]; box?: true } | { problem: string } {
   const [cls, ...rest] = line.split(/\s+/);
   const coords = rest.map(Number);
   if (!/^\d+$/.test(cls)) return { problem: `the class id ${JSON.stringify(cls)} is not a whole number` };
@@ -92,7 +94,7 @@ function parseLine(line: string): { cls: number; ring: number[] } | { problem: s
   if (coords.some((c) => c < -SLACK || c > 1 + SLACK)) return { problem: 'coordinates are normalised to 0..1, found one outside' };
   if (coords.length === 4) {
     const [cx, cy, w, h] = coords;
-    return { cls: Number(cls), ring: [cx - w / 2, cy - h / 2, cx + w / 2, cy - h / 2, cx + w / 2, cy + h / 2, cx - w / 2, cy + h / 2] };
+    return { cls: Number(cls), ring: [cx - w / 2, cy - h / 2, cx + w / 2, cy - h / 2, cx + w / 2, cy + h / 2, cx - w / 2, cy + h / 2], box: true };
   }
   if (coords.length >= 6 && coords.length % 2 === 0) return { cls: Number(cls), ring: coords };
   return { problem: `${coords.length} coordinates: a box has 4, a polygon an even number of at least 6` };
@@ -119,6 +121,7 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
   const attributes = attributeReader(new Map([...project.labels, ...newLabels].map((l) => [l.name, l.attributes ?? []])));
 
   const byTask = new Map<string, PlannedObject[]>();
+  const boxes = boxSink(opts.boxes ?? 'rectangle');
   const unmatchedImages: string[] = [];
   const claimed = new Map<string, string>();
   let emptyMasks = 0;
@@ -133,7 +136,7 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
     if (other) problem(`${file.path} and ${other} both match task ${task.name}`);
     claimed.set(task.id, file.path);
     // The file's objects in order of their first line: a multi-part object's rings together.
-    const parts = new Map<string, { label: string; rings: number[][]; given: unknown; where: string }>();
+    const parts = new Map<string, { label: string; rings: number[][]; given: unknown; where: string; box: boolean }>();
     file.text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
@@ -142,21 +145,34 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
       if ('problem' in parsed) return problem(`${where}: ${parsed.problem}`);
       const label = classNames[parsed.cls];
       if (label === undefined) return problem(`${where}: class ${parsed.cls} has no name (${classNames.length} classes)`);
+      if (parsed.box && boxes.mode === 'skip') return void boxes.skipped++;
       const px = parsed.ring.map((v, k) => Math.min(1, Math.max(0, v)) * (k % 2 === 0 ? task.width : task.height));
       const info = objects?.get(`${file.path}:${i + 1}`);
       if (info) linesDescribed++;
       // Lines of one object number and class are its parts; any other line is an object.
       const key = info ? `${info.object}\u0000${label}` : `line ${i + 1}`;
-      const part = parts.get(key) ?? parts.set(key, { label, rings: [], given: info?.attributes ?? null, where }).get(key)!;
+      const part = parts.get(key) ?? parts.set(key, { label, rings: [], given: info?.attributes ?? null, where, box: !!parsed.box }).get(key)!;
+      if (part.rings.length) part.box = false; // an object of several lines is their union, not a box
       part.rings.push(px);
     });
-    for (const { label, rings, given, where } of parts.values()) {
+    for (const { label, rings, given, where, box } of parts.values()) {
+      const list = byTask.get(task.id) ?? [];
+      // A box line: the import's choice (a rectangle, as YOLO's boxes always were read, or the click model's mask).
+      if (box) {
+        const [x0, y0, x1, , , y1] = rings[0];
+        try {
+          boxes.take(task, { label, box: boxInImage([x0, y0, x1, y1], task), attributes: attributes.read(given, label), sourceId: where }, list);
+        } catch {
+          emptyMasks++; // a box of no area: the empty mask it always made
+        }
+        if (list.length) byTask.set(task.id, list);
+        continue;
+      }
       const mask = polygonsToRle(rings, task.width, task.height);
       if (rleArea(mask) === 0) {
         emptyMasks++;
         continue;
       }
-      const list = byTask.get(task.id) ?? [];
       list.push({ label, mask, attributes: attributes.read(given, label), sourceId: where });
       byTask.set(task.id, list);
     }
@@ -165,5 +181,5 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
   problems.throwIfAny('YOLO');
   // Rows of objects.csv that named no line of a label file read here: their values went nowhere.
   const unmatchedObjects = objects ? objects.size - linesDescribed : 0;
-  return { newLabels, byTask, unmatchedImages, emptyMasks, invalidAttributes: attributes.invalid, unmatchedObjects };
+  return { newLabels, byTask, unmatchedImages, emptyMasks: emptyMasks + boxes.empty, invalidAttributes: attributes.invalid, unmatchedObjects, unsupportedShapes: boxes.skipped, ...boxes.plan() };
 }

@@ -21,6 +21,7 @@ import { NewUploads } from './newUploads';
 import { prelabelTask, type PrelabelRequest } from './prelabelTask';
 import type { PrelabelOptions, PrelabelStatus, StoredOptions } from './prelabelTypes';
 import { withdrawTask } from './withdrawTask';
+import { boxTask, type StoredBox } from './boxTask';
 
 const KIND = 'prelabel';
 /** How long a run waits before trying an image again whose worker died under it. */
@@ -45,6 +46,8 @@ interface LocalJob {
   projectId: ProjectId;
   status: PrelabelStatus;
   options: StoredOptions;
+  /** A box run started by an import waits for the import's objects to be written (false: the import failed). */
+  after?: Promise<boolean>;
   /** Asked to stop (`asked`: by the owner, ends the run; `handback`: the server shuts down, or no worker runs the detector: another process carries it on). */
   stop: 'no' | 'asked' | 'handback';
   /** Another process holds it now, or may (this one could not renew it in time): stop, write nothing more. */
@@ -141,8 +144,22 @@ export class Prelabeller {
     return this.begin(projectId, by, taskIds, { labels: {}, scope: 'all', mode: 'withdraw' }, null, { mode: 'withdraw' });
   }
 
+  /**
+   * Masks of an imported file's boxes (import/importBoxes.ts): a run of its own over the tasks
+   * that have boxes, each through the click model's box prompt (boxTask.ts). Started before the
+   * import writes anything (a refusal then leaves nothing half-done), it waits for `after`.
+   */
+  async segmentBoxes(projectId: ProjectId, by: UserId, boxes: Map<string, StoredBox[]>, after?: Promise<boolean>): Promise<PrelabelStatus> {
+    if (!this.deps.inference()?.listModels().length) {
+      throw new TandemError(ErrorCode.NoWorker, 'no worker runs the click model to make masks of the boxes: import them as rectangles (boxes=rectangle), or attach a worker');
+    }
+    const stored = Object.fromEntries([...boxes].map(([id, list]) => [id, list.map(({ label, box, attributes }) => ({ label, box, attributes }))]));
+    const count = [...boxes.values()].reduce((n, l) => n + l.length, 0);
+    return this.begin(projectId, by, [...boxes.keys()], { labels: {}, scope: 'all', mode: 'boxes', boxes: stored }, null, { mode: 'boxes', boxes: count, rectangles: 0 }, after);
+  }
+
   /** The task list fixed, the run stored (`conflict` while one runs anywhere), then worked through here. */
-  private async begin(projectId: ProjectId, by: UserId, taskIds: string[] | undefined, request: PrelabelRequest, detector: string | null, extra: Partial<PrelabelStatus>): Promise<PrelabelStatus> {
+  private async begin(projectId: ProjectId, by: UserId, taskIds: string[] | undefined, request: PrelabelRequest & Pick<StoredOptions, 'boxes'>, detector: string | null, extra: Partial<PrelabelStatus>, after?: Promise<boolean>): Promise<PrelabelStatus> {
     let tasks = await this.deps.storage.meta.listTasks(projectId);
     if (taskIds) {
       const known = new Set(tasks.map((t) => t.id as string));
@@ -160,7 +177,7 @@ export class Prelabeller {
       projectId, kind: KIND, options: JSON.stringify(options), status: JSON.stringify(status), owner: this.owner, leaseUntil: now + this.deps.leaseMs, now,
     });
     if (!begun) throw new TandemError(ErrorCode.Conflict, 'this project is being pre-labelled already');
-    const job: LocalJob = { projectId, status, options, stop: 'no', lost: false, heldUntil: now + this.deps.leaseMs };
+    const job: LocalJob = { projectId, status, options, stop: 'no', lost: false, heldUntil: now + this.deps.leaseMs, after };
     this.launch(job, tasks);
     return { ...status };
   }
@@ -216,11 +233,18 @@ export class Prelabeller {
     try {
       const now = Date.now();
       const until = now + this.deps.leaseMs;
+      const inference = this.deps.inference();
+      const ready = now >= this.noWorker.until;
       let job;
-      if (this.deps.inference()?.listDetectors().length && now >= this.noWorker.until) job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until);
+      if (inference?.listDetectors().length && ready) job = await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until);
       else {
-        const withdrawal = (await this.deps.storage.jobs.orphans(KIND, now)).find((h) => parse<PrelabelStatus>(h.status).mode === 'withdraw');
-        job = withdrawal && (await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until, withdrawal.projectId));
+        // Without a detector: a withdrawal (it needs no model), or a box run where the click model is served.
+        const segments = ready && !!inference?.listModels().length;
+        const runnable = (await this.deps.storage.jobs.orphans(KIND, now)).find((h) => {
+          const mode = parse<PrelabelStatus>(h.status).mode;
+          return mode === 'withdraw' || (mode === 'boxes' && segments);
+        });
+        job = runnable && (await this.deps.storage.jobs.claimOrphan(KIND, this.owner, now, until, runnable.projectId));
       }
       if (!job) return;
       const options = parse<StoredOptions>(job.options);
@@ -312,6 +336,11 @@ export class Prelabeller {
 
   private async run(job: LocalJob, tasks: Array<Task | null>): Promise<void> {
     const st = job.status;
+    // An import's boxes: its own objects first (their stacking order), none if it failed.
+    if (job.after && !(await job.after)) {
+      Object.assign(st, { state: 'failed', lastError: 'the import that brought the boxes failed', finishedAt: Date.now() });
+      return;
+    }
     const project = await this.deps.storage.meta.getProject(job.projectId);
     const apart = project?.settings?.noOverlap === true;
     const held = () => this.holds(job);
@@ -320,6 +349,14 @@ export class Prelabeller {
     const work = (): ((task: Task) => Promise<number | null>) | null => {
       if (job.options.mode === 'withdraw') return (task) => withdrawTask({ storage, rooms, held }, task);
       const inference = this.deps.inference();
+      if (job.options.mode === 'boxes') {
+        const j = { storage, rooms, inference: inference!, by: st.by as UserId, apart, run: String(st.startedAt), held };
+        return inference && (async (task) => {
+          const done = await boxTask(j, task, job.options.boxes?.[task.id] ?? []);
+          st.rectangles = (st.rectangles ?? 0) + done.rectangles;
+          return done.objects + done.rectangles;
+        });
+      }
       return inference && ((task) => prelabelTask({ storage, rooms, inference, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task));
     };
     for (const task of tasks) {

@@ -15,14 +15,14 @@ import { syncHistory } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 
 /** Box requests in flight at once for one task (the rest of the pool stays for the annotators). */
-const PARALLEL = 2;
+export const PARALLEL = 2;
 
 /** While every worker is full (annotators' clicks come first), wait this long and ask again, this often at most (~30 s). */
 const BUSY_WAIT_MS = 500;
 const BUSY_TIMES = 60;
 
 /** The request, asked again while the pool answers `busy`. */
-async function whenFree<T>(ask: () => Promise<T>): Promise<T> {
+export async function whenFree<T>(ask: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await ask();
@@ -42,8 +42,9 @@ export interface PrelabelRequest {
   thresholds?: Record<string, number>;
   /** `empty`: only tasks with no object yet; `all`: every task (what is there is not proposed again). */
   scope: 'empty' | 'all';
-  /** `withdraw`: the run removes untouched pre-labels instead (withdrawTask.ts). */
-  mode?: 'withdraw';
+  /** `withdraw`: the run removes untouched pre-labels instead (withdrawTask.ts); `boxes`: it makes
+   *  masks of an imported file's boxes (boxTask.ts). */
+  mode?: 'withdraw' | 'boxes';
 }
 
 export interface TaskJob {

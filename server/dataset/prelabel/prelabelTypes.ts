@@ -1,5 +1,6 @@
 // What a pre-labelling run is asked, what it says of itself (the status every node answers), and
 // what the job store keeps of it: the types prelabel.ts, newUploads.ts, the routes and the webhooks share.
+import type { StoredBox } from './boxTask';
 import type { PrelabelRequest } from './prelabelTask';
 
 export interface PrelabelOptions extends PrelabelRequest {
@@ -26,8 +27,13 @@ export interface PrelabelStatus {
   resumed: number;
   /** Started by itself for new uploads (the project's `autoPrelabel` setting), not by a person. */
   auto?: boolean;
-  /** `withdraw`: a run removing untouched pre-labels (`objects` counts those removed). */
-  mode?: 'withdraw';
+  /** `withdraw`: a run removing untouched pre-labels (`objects` counts those removed); `boxes`: a
+   *  run making masks of an imported file's boxes (`objects` counts the masks). */
+  mode?: 'withdraw' | 'boxes';
+  /** `boxes`: how many boxes the run was given. */
+  boxes?: number;
+  /** `boxes`: boxes kept as their rectangle because the click model failed on them. */
+  rectangles?: number;
   /** `no_worker`: the worker running the detector went away mid-run; the run waits (handed back,
    *  still `running`) and the first node that reaches a detector again carries it on. */
   paused?: 'no_worker';
@@ -37,4 +43,6 @@ export interface PrelabelStatus {
 export interface StoredOptions extends PrelabelRequest {
   /** The tasks to look at, in order, as listed when the run started. */
   queue: string[];
+  /** `boxes`: each task's boxes, by task id. */
+  boxes?: Record<string, StoredBox[]>;
 }
