@@ -177,10 +177,12 @@ describe('task assignments', () => {
       'preds/labels/t1.txt': strToU8('1 0.5 0.5 0.25 0.5\n1 0.1 0.1 0.05 0.05\n'),
       'preds/labels/gone.txt': strToU8('0 0.5 0.5 0.1 0.1\n'),
     });
+    // Boxes as rectangles this time (the click model's masks are the default: the CVAT file's below).
+    await owner.getByTestId('import-boxes').selectOption('rectangle');
     await owner.getByTestId('import-input').setInputFiles({ name: 'preds.zip', mimeType: 'application/zip', buffer: Buffer.from(archive) });
     const report = owner.getByTestId('import-report');
     await report.waitFor();
-    expect(await report.textContent()).toMatch(/Imported 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt/s);
+    expect(await report.textContent()).toMatch(/Imported 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt.*2 boxes imported as rectangles\./s);
     await shot(owner, 'import-yolo');
     // And out again as a dataset that trains as downloaded: YOLO with the images in the zip.
     await owner.getByTestId('export-format').selectOption('yolo');
@@ -200,12 +202,23 @@ describe('task assignments', () => {
     await waitFor(async () => /Imported 1 object into 1 task\..*No task for 1 mask: masks\/gone_1\.png/s.test((await report.textContent()) ?? ''), 'the mask import report');
     const t2 = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
     expect(t2.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[0, 0, 160, 120]]);
-    // A team leaving CVAT: its annotations.xml, a polygon imported, a box counted and left.
-    const cvat = `<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><image id="2" name="images/t3.png" width="160" height="120"><polygon label="person" occluded="0" points="10,10;50,10;50,60;10,60" z_order="0"></polygon><box label="person" xtl="60" ytl="10" xbr="90" ybr="40" z_order="0"></box></image></annotations>`;
+    // A team leaving CVAT: its annotations.xml, a polygon imported, a box made a mask by the click
+    // model after the import (the default), followed in the pre-labelling panel; a line counted.
+    await owner.getByTestId('import-boxes').selectOption('segment');
+    const cvat = `<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><image id="2" name="images/t3.png" width="160" height="120"><polygon label="person" occluded="0" points="10,10;50,10;50,60;10,60" z_order="0"></polygon><box label="person" xtl="60" ytl="10" xbr="90" ybr="40" z_order="0"></box><polyline label="person" points="1,1;5,5" z_order="0"></polyline></image></annotations>`;
     await owner.getByTestId('import-input').setInputFiles({ name: 'annotations.xml', mimeType: 'text/xml', buffer: Buffer.from(cvat) });
-    await waitFor(async () => /Imported 1 object into 1 task\..*1 shape that is not a mask/s.test((await report.textContent()) ?? ''), 'the CVAT import report');
+    await waitFor(async () => /Imported 1 object into 1 task\..*1 shape that is not a mask.*1 box of 1 image given to the click model: the masks appear in the tasks as it goes \(its progress is under Pre-labelling\)/s.test((await report.textContent()) ?? ''), 'the CVAT import report');
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/prelabel`)).body.state === 'done', 'the box run to end', 60_000);
+    const panel = owner.getByTestId('prelabel');
+    if (!(await panel.evaluate((d) => (d as HTMLDetailsElement).open ?? true))) await panel.locator('summary').click();
+    await waitFor(async () => /Done: 1 \/ 1 images, 1 mask of 1 imported box made/.test((await owner.getByTestId('prelabel-status').textContent()) ?? ''), 'the panel to say the box run ended');
+    await shot(owner, 'import-cvat-boxes');
     const t3 = await srv.api('GET', `/api/tasks/${tasks[2]}/export?format=coco`);
-    expect(t3.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[10, 10, 40, 50]]);
+    const [polygon, fromBox] = t3.body.annotations.map((a: { bbox: number[] }) => a.bbox);
+    expect(polygon).toEqual([10, 10, 40, 50]);
+    // The box's mask lies inside the box (60, 10) to (90, 40), give or take the 3% it may reach past it.
+    const [x, y, w, h] = fromBox;
+    expect([x >= 59, y >= 9, x + w <= 91, y + h <= 41, w * h > 0]).toEqual([true, true, true, true, true]);
     // And one leaving Label Studio: its JSON export (a polygon in percent of the image).
     const ls = [{ data: { image: '/data/upload/1/0a1b2c3d-t1.png' }, annotations: [{ result: [{ id: 'p', type: 'polygonlabels', from_name: 'label', to_name: 'image', original_width: 160, original_height: 120, value: { points: [[25, 25], [75, 25], [75, 75], [25, 75]], polygonlabels: ['person'] } }] }] }];
     await owner.getByTestId('import-input').setInputFiles({ name: 'project-1.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(ls)) });

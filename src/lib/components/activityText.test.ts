@@ -21,6 +21,8 @@ describe('the activity log in words', () => {
     expect(activityText(entry('export', { format: 'voc', images: true }), names)).toBe('exported the dataset as VOC with the images');
     expect(activityText(entry('export', { format: 'coco', images: false, shown: true }), names)).toBe('exported the tasks shown as COCO');
     expect(activityText(entry('import', { format: 'labelstudio', imported: 12, tasks: 3 }), names)).toBe('imported 12 objects from Label Studio into 3 images');
+    expect(activityText(entry('import', { format: 'cvat', imported: 1, tasks: 1, boxes: 40, boxesAs: 'segment' }), names)).toBe('imported 1 object from CVAT into 1 image and gave 40 boxes to the click model');
+    expect(activityText(entry('import', { format: 'yolo', imported: 3, tasks: 1, boxes: 2, boxesAs: 'rectangle' }), names)).toBe('imported 3 objects from YOLO into 1 image');
     expect(activityText(entry('something.new'), names)).toBe('something.new'); // a newer server's action
   });
 

@@ -53,7 +53,7 @@ const SAY: Record<string, Say> = {
   'upload.urls': (d) => `imported ${n(d.added ?? d.urls, 'image')} from URLs`,
   'task.delete': (d) => `deleted ${d.task ?? 'a task'}${d.objects ? ` with its ${n(d.objects, 'object')}` : ''}`,
   'object.restore': (d) => `restored an object of ${d.task ?? 'a task'} to an earlier version`,
-  import: (d) => `imported ${n(d.imported, 'object')} from ${FORMATS[String(d.format)] ?? d.format} into ${n(d.tasks, 'image')}`,
+  import: (d) => `imported ${n(d.imported, 'object')} from ${FORMATS[String(d.format)] ?? d.format} into ${n(d.tasks, 'image')}${d.boxesAs === 'segment' && Number(d.boxes) ? ` and gave ${n(d.boxes, 'box', 'boxes')} to the click model` : ''}`,
   flag: (d) => (d.flag ? `flagged ${n(d.tasks, 'image')} as ${flagText[String(d.flag)] ?? d.flag}` : `took the flag off ${n(d.tasks, 'image')}`),
   'image-attributes': (d) => `set ${values(d.values)} on ${n(d.tasks, 'image')}`,
   'object-attributes': (d) => `filled ${values(d.values)} on ${n(d.objects, `${d.label} object`)} of ${n(d.tasks, 'image')}`,

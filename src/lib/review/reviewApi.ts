@@ -115,6 +115,14 @@ export const ReferenceAnswerSchema = z.object({
 });
 export type ReferenceAnswer = z.infer<typeof ReferenceAnswerSchema>;
 
+/** What an import makes of a file's boxes. */
+export const BoxChoices = [
+  { id: 'segment', name: 'Boxes → masks (click model)' },
+  { id: 'rectangle', name: 'Boxes → rectangles' },
+  { id: 'skip', name: 'Boxes left out' },
+] as const;
+export type BoxChoice = (typeof BoxChoices)[number]['id'];
+
 /** What POST /api/projects/:id/import answers. */
 export const ImportReportSchema = z.object({
   imported: z.number(),
@@ -128,6 +136,10 @@ export const ImportReportSchema = z.object({
   unknownImageAttributes: z.array(z.string()).default([]),
   unmatchedObjects: z.number().default(0),
   unsupportedShapes: z.number().default(0),
+  /** Boxes of the file read, and what they became: rectangles (in `imported`) or the click model's masks (`boxRun`). */
+  boxes: z.number().default(0),
+  boxesAs: z.enum(['segment', 'rectangle', 'skip']).default('skip'),
+  boxRun: z.object({ total: z.number(), boxes: z.number().optional() }).loose().optional(),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
@@ -196,11 +208,12 @@ export class ReviewApi {
    * Imports pre-labels (unknown categories are added to the labels): a COCO JSON file, a zip of
    * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
    * masks (masks/<image name>_<k>.png, a label folder optional), CVAT for images XML (alone, or
-   * CVAT's zip), or a Label Studio JSON export.
+   * CVAT's zip), or a Label Studio JSON export. `boxes`: what the file's boxes become (masks the
+   * click model makes of them, rectangles, or nothing).
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio', zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio'): Promise<ImportReport> {
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio', zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes: BoxChoice = 'segment'): Promise<ImportReport> {
     const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';
-    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}`, ImportReportSchema, file, type);
+    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}&boxes=${boxes}`, ImportReportSchema, file, type);
   }
 
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides

@@ -109,8 +109,12 @@ export const PrelabelStatusSchema = z.object({
   resumed: z.number().optional(),
   /** Started by itself for new uploads. */
   auto: z.boolean().optional(),
-  /** `withdraw`: a run removing untouched pre-labels (`objects`: how many). */
-  mode: z.literal('withdraw').optional(),
+  /** `withdraw`: a run removing untouched pre-labels (`objects`: how many); `boxes`: a run making
+   *  masks of an imported file's boxes with the click model (`objects`: how many). */
+  mode: z.enum(['withdraw', 'boxes']).optional(),
+  /** `boxes`: the boxes the run was given, and those kept as rectangles (the model failed on them). */
+  boxes: z.number().optional(),
+  rectangles: z.number().optional(),
   /** `no_worker`: the detector's worker went away mid-run; the run waits for one (still `running`). */
   paused: z.literal('no_worker').optional(),
   /** New uploads waiting for their run (GET only): another run goes on, or no worker runs the detector. */
