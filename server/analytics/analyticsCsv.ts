@@ -1,7 +1,7 @@
 // CSV forms of the analytics (RFC 4180: comma-separated, CRLF, quotes doubled).
 import type { Analytics } from './computeAnalytics';
 
-export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references' | 'progress';
+export type AnalyticsTable = 'objects' | 'annotators' | 'reviewers' | 'threads' | 'prelabels' | 'boxes' | 'imports' | 'attributes' | 'references' | 'progress';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -54,9 +54,9 @@ export function analyticsCsv(a: Analytics, which: AnalyticsTable): string {
       a.references.submissions.map((r) => [r.taskId, r.taskName, r.by, r.name, iso(r.at), r.first, r.objects, r.found, r.wrongLabel, r.missed, r.extra, r.meanIou, r.quality, r.attributesCompared, r.attributesAgreed, r.with.join('; ')]),
     );
   }
-  if (which === 'prelabels') {
-    // What became of the detector's objects, per label the detector's class was mapped to.
-    const p = a.prelabels;
+  if (which === 'prelabels' || which === 'boxes' || which === 'imports') {
+    // What became of the detector's objects (of the click model's masks of imported boxes, of an import's objects), per label made with.
+    const p = { prelabels: a.prelabels, boxes: a.boxMasks, imports: a.imports }[which];
     return table(
       ['label', 'added', 'untouched', 'redrawn', 'mean_iou_redrawn', 'relabelled', 'deleted'],
       [...p.byLabel, { ...p, label: '*' }].map((r) => [r.label, r.added, r.untouched, r.redrawn, r.meanIouRedrawn, r.relabelled, r.deleted]),

@@ -21,7 +21,7 @@ import type { AttributeSpec } from '../../shared/schema/attributes';
 import { attributeFigures, type AttributeValueFigures } from './attributeFigures';
 import { MATCH_IOU } from '../../shared/schema/referenceScore';
 import type { ReferenceFigures } from './referenceFigures';
-import { prelabelFigures, type PrelabelFigures } from './prelabelFigures';
+import { IMPORTED, IMPORTED_BOX, legacyImport, prelabelFigures, type PrelabelFigures } from './prelabelFigures';
 import { PACE_DAYS, type ProgressFigures } from './progressFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
@@ -55,7 +55,8 @@ export interface ObjectFigures {
   label: string;
   createdBy: string;
   source: string | null;
-  /** What made it (`detector`: a pre-label), null for people's objects. */
+  /** What made it when no person did (`detector`: a pre-label; `import`: a file's object; `box`:
+   *  the click model's mask of a file's box), null for people's objects. */
   createdFrom: string | null;
   clicks: number;
   firstClickAt: number | null;
@@ -94,6 +95,10 @@ export interface Analytics {
   threads: ThreadFigures[];
   /** What became of the detector's pre-labels (prelabelFigures.ts). */
   prelabels: PrelabelFigures;
+  /** What became of the click model's masks of imported boxes (the same figures). */
+  boxMasks: PrelabelFigures;
+  /** What became of an import's objects (a file's masks and outlines; the same figures). */
+  imports: PrelabelFigures;
   /** The objects' attribute balance per label, attribute and value (attributeFigures.ts). */
   attributes: AttributeValueFigures[];
   /** Reference tasks scored (referenceFigures.ts; filled in by loadAnalytics). */
@@ -134,7 +139,7 @@ export function objectFigures(t: AnalyticsTaskInput, o: AnnotationObject): Objec
     label: o.label,
     createdBy: o.createdBy,
     source: o.source ?? null,
-    createdFrom: o.createdFrom ?? null,
+    createdFrom: madeFrom(o, t.versions.get(o.id)?.[0]),
     clicks: o.clicks.length,
     firstClickAt,
     acceptedAt,
@@ -196,6 +201,15 @@ function median(sorted: number[]): number {
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
+/**
+ * What made an object when no person did: its `createdFrom` (the detector, an import, an imported
+ * box), or for an object imported before imports said so, `import` when its first recorded
+ * version, or without history its mask still, came from the import. Null: a person made it.
+ */
+export function madeFrom(o: AnnotationObject, first: HistoryEntry | undefined): string | null {
+  return o.createdFrom ?? legacyImport(o, first) ?? null;
+}
+
 /** Figures per object, per annotator (by object creator) and for the project. */
 export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string, string> = new Map(), labels: ReadonlyArray<{ name: string; attributes?: AttributeSpec[] }> = []): Analytics {
   const objects: ObjectFigures[] = [];
@@ -208,10 +222,11 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
   };
   for (const t of tasks) {
     for (const o of t.objects) {
-      objects.push(objectFigures(t, o));
-      const prelabel = o.createdFrom === 'detector';
+      const figures = objectFigures(t, o);
+      objects.push(figures);
+      const prelabel = figures.createdFrom !== null;
       for (const c of o.clicks) act(c.by, c.at);
-      // A pre-label's creation is the detector's doing, not activity of whoever ran it.
+      // A pre-label's (an import's) creation is the detector's (the file's) doing, not activity of whoever ran it.
       if (!prelabel) act(o.createdBy, o.createdAt);
       if (!prelabel || o.updatedAt !== o.createdAt) act(o.updatedBy, o.updatedAt);
       for (const v of t.versions.get(o.id) ?? []) if (isMaskChange(v) && !(prelabel && v.kind === 'created')) act(v.by, v.updatedAt);
@@ -219,8 +234,9 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
   }
   // Pre-labels are the detector's objects, not anyone's work: counted under `prelabels`, left out of
   // objects per hour, clicks and time per object (a run of 500 images would credit whoever started
-  // it with thousands of objects an hour). The clicks that refine them still count as activity.
-  const made = objects.filter((o) => o.createdFrom !== 'detector');
+  // it with thousands of objects an hour); so are an import's (`boxMasks` for those made from its
+  // boxes). The clicks that refine them still count as activity.
+  const made = objects.filter((o) => o.createdFrom === null);
   const byUser = new Map<string, ObjectFigures[]>();
   for (const o of made) byUser.set(o.createdBy, [...(byUser.get(o.createdBy) ?? []), o]);
   const annotators = [...byUser.entries()]
@@ -240,6 +256,8 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
       references: `reference tasks (the owner kept the answer, the team annotates the image again): each submission's objects paired one to one with the answer's by mask IoU >= ${MATCH_IOU}, best first; found (same label), wrongLabel, missed, extra; meanIou over the found; quality = IoU summed over the found / (found + (missed + extra) / 2 + wrongLabel), panoptic quality; attributeAgreement over the found objects' and the image's values; per annotator their first submission of each task`,
       progress: `per day (the viewer's, tzOffsetMinutes east of UTC): tasks sent on from work (submitted), tasks reaching done, objects people made; left: tasks neither done nor flagged; pacePerDay: tasks reaching done per day over the last ${PACE_DAYS} days (or since the first thing done); daysLeft = left / pacePerDay. Status changes are known from the recorded history (kept since status records began) and each task's current status`,
       prelabels: "objects the detector made (not counted in the objects, clicks and times above; listed in objects): untouched (its mask and label), redrawn (meanIouRedrawn: its mask, the first recorded version, against the mask now), relabelled, deleted since",
+      boxMasks: "the click model's masks of an imported file's boxes (createdFrom box; not counted in the objects, clicks, times and review figures above): untouched, redrawn (meanIouRedrawn: the model's mask against the mask now), relabelled, deleted since",
+      imports: "objects an import brought (createdFrom import, or from before imports said so a first version made by the import; not counted above either: the file made them, not the importer): untouched, redrawn (meanIouRedrawn: the imported mask against the mask now), relabelled, deleted since",
     },
     project: group(made, all),
     annotators,
@@ -247,6 +265,8 @@ export function computeAnalytics(tasks: AnalyticsTaskInput[], names: Map<string,
     reviewers: reviewerFigures(tasks, names),
     threads: tasks.flatMap((t) => threadFigures(t, names)),
     prelabels: prelabelFigures(tasks),
+    boxMasks: prelabelFigures(tasks, IMPORTED_BOX),
+    imports: prelabelFigures(tasks, IMPORTED),
     attributes: attributeFigures(tasks, labels),
     references: { tasks: 0, byLabel: [], annotators: [], submissions: [] },
   };

@@ -8,7 +8,7 @@ import type { ProjectId } from '../../shared/schema/ids';
 import type { Storage } from '../storage/types';
 import { historyObjectIds, historyRoom, readHistory, readVerdictHistory, type HistoryEntry } from '../dataset/history/historyDoc';
 import { loadRoomDoc, type LiveRooms } from '../dataset/rooms';
-import { computeAnalytics, type Analytics, type AnalyticsTaskInput, type VerdictEvent } from './computeAnalytics';
+import { computeAnalytics, madeFrom, type Analytics, type AnalyticsTaskInput, type VerdictEvent } from './computeAnalytics';
 import { readCurrentVerdicts } from './readVerdicts';
 import { referenceFigures, type ReferenceTaskInput } from './referenceFigures';
 import { readAnswer, referenceListing } from '../dataset/reference/markReferences';
@@ -55,7 +55,7 @@ export async function loadAnalytics(storage: Storage, rooms: LiveRooms, projectI
     const statuses = now && !recorded.some((s) => s.at === now.at && s.status === now.status) ? [...recorded, { ...now, recordedAt: now.at }] : recorded;
     progress.push({
       statuses: statuses.sort((a, b) => a.at - b.at),
-      objectsMade: objects.filter((o) => o.createdFrom !== 'detector').map((o) => ({ by: o.createdBy, at: o.createdAt })),
+      objectsMade: objects.filter((o) => madeFrom(o, versions.get(o.id)?.[0]) === null).map((o) => ({ by: o.createdBy, at: o.createdAt })),
       status: now?.status ?? task.status,
       flagged: !!task.flag,
     });

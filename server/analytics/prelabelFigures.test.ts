@@ -3,7 +3,7 @@ import { encodeRle } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
-import { prelabelFigures } from './prelabelFigures';
+import { IMPORTED_BOX, prelabelFigures } from './prelabelFigures';
 
 const W = 10;
 const H = 10;
@@ -65,5 +65,31 @@ describe('pre-labels in the throughput figures', () => {
     expect(a.annotators).toEqual([expect.objectContaining({ userId: 'ana', objects: 1, clicksPerObject: 1, activeMs: 60_000 })]);
     expect(a.objects).toHaveLength(51); // still listed, with their source
     expect(a.prelabels.added).toBe(50);
+  });
+
+  it('nor are an import\'s objects, nor the masks made from its boxes, nor what an import made before it said so', async () => {
+    const { computeAnalytics } = await import('./computeAnalytics');
+    const made = obj('m', 'car', { createdFrom: undefined, source: 'model', clicks: [{ x: 1, y: 1, positive: true, by: 'ana', at: 1000 }], createdAt: 1000, updatedAt: 61_000 });
+    const imported = Array.from({ length: 30 }, (_, i) => obj(`i${i}`, 'car', { source: 'import', createdFrom: 'import', createdAt: 400_000 + i, updatedAt: 400_000 + i }));
+    const boxes = Array.from({ length: 20 }, (_, i) => obj(`b${i}`, 'car', { source: 'import', createdFrom: 'box', createdAt: 500_000 + i, updatedAt: 500_000 + i }));
+    // Imported before imports set createdFrom: one redrawn since (its first version says it came in), one as it came.
+    const older = [obj('o1', 'car', { source: 'model', createdFrom: undefined, createdAt: 2, updatedAt: 9, updatedBy: 'ben' }), obj('o2', 'car', { source: 'import', createdFrom: undefined, createdAt: 3, updatedAt: 3 })];
+    const versions = new Map([['o1', [version('o1', 'car', { source: 'import', createdFrom: undefined })]]]);
+    const a = computeAnalytics([{ taskId: 't', taskName: 't.jpg', objects: [made, ...imported, ...boxes, ...older], versions, verdicts: new Map() }]);
+    expect(a.project.objects).toBe(1);
+    expect(a.annotators).toEqual([expect.objectContaining({ userId: 'ana', objects: 1, activeMs: 60_000 })]);
+    expect(a.objects.filter((o) => o.createdFrom === 'import')).toHaveLength(32);
+    expect([a.prelabels.added, a.boxMasks.added]).toEqual([0, 20]);
+  });
+});
+
+describe('the masks made from imported boxes', () => {
+  it('tells untouched, redrawn (with how far) and deleted ones apart, the detector\'s left out', () => {
+    const box = (id: string, over: Partial<AnnotationObject> = {}) => obj(id, 'car', { source: 'import', createdFrom: 'box', ...over });
+    const made = (id: string, over: Partial<HistoryEntry> = {}) => version(id, 'car', { source: 'import', createdFrom: 'box', ...over });
+    const objects = [box('a'), box('b', { mask: cols(0, 1), source: 'model' }), box('c', { label: 'van' }), obj('d', 'car')];
+    const versions = new Map([['a', [made('a')]], ['b', [made('b')]], ['c', [made('c')]], ['d', [version('d', 'car')]]]);
+    const f = prelabelFigures([{ objects, versions, deleted: [made('e', { kind: 'deleted' }), version('f', 'car', { kind: 'deleted' })] }], IMPORTED_BOX);
+    expect(f).toMatchObject({ added: 4, untouched: 1, redrawn: 1, relabelled: 1, deleted: 1, meanIouRedrawn: 0.25 });
   });
 });

@@ -2,7 +2,10 @@
 // editor's "Find objects" or the project's pre-labelling): kept as the detector drew them,
 // redrawn (and how far: the IoU of the detector's mask, the object's first recorded version,
 // with the mask now), given another label, or deleted (a false find). How much annotation the
-// detector saved, and which classes to stop mapping.
+// detector saved, and which classes to stop mapping. The same for the click model's masks of an
+// imported file's boxes (`createdFrom: 'box'`, `source: 'import'` until redrawn): how good the
+// masks made from a team's boxes were, by what review kept of them; and for an import's own
+// objects (`createdFrom: 'import'`, or `legacyImport` for those imported before it was set).
 import { rleIou } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
@@ -35,13 +38,25 @@ export interface PrelabelTaskInput {
   deleted?: HistoryEntry[];
 }
 
-const FROM = 'detector';
+/** Which machine-made objects: what made them (`createdFrom`) and their `source` while nobody redrew them. */
+export interface Origin {
+  from: string;
+  source: string;
+}
+export const DETECTOR: Origin = { from: 'detector', source: 'detector' };
+export const IMPORTED_BOX: Origin = { from: 'box', source: 'import' };
+export const IMPORTED: Origin = { from: 'import', source: 'import' };
 
 interface One {
   label: string;
   state: 'untouched' | 'redrawn' | 'deleted';
   relabelled: boolean;
   iou: number | null;
+}
+
+/** An object an import made before imports set `createdFrom`: its first version (or, unrecorded, its mask still) came from the import. */
+export function legacyImport(o: AnnotationObject, first: HistoryEntry | undefined): 'import' | undefined {
+  return (first ? first.kind === 'created' && first.source === 'import' : o.source === 'import') ? 'import' : undefined;
 }
 
 function counts(ones: One[]): PrelabelCounts {
@@ -56,22 +71,22 @@ function counts(ones: One[]): PrelabelCounts {
   };
 }
 
-export function prelabelFigures(tasks: PrelabelTaskInput[]): PrelabelFigures {
+export function prelabelFigures(tasks: PrelabelTaskInput[], { from: FROM, source: SOURCE }: Origin = DETECTOR): PrelabelFigures {
   const ones: One[] = [];
   for (const t of tasks) {
     for (const o of t.objects) {
-      if (o.createdFrom !== FROM) continue;
       const first = t.versions.get(o.id)?.[0];
+      if ((o.createdFrom ?? legacyImport(o, first)) !== FROM) continue;
       const made = first?.kind === 'created' ? first : undefined;
       const label = made?.label ?? o.label;
-      // `source` follows the mask: still the detector's when nobody redrew it.
-      const redrawn = o.source !== FROM;
-      const iou = redrawn && made?.source === FROM && made.mask && o.mask && made.mask.size[0] === o.mask.size[0] && made.mask.size[1] === o.mask.size[1] ? rleIou(made.mask, o.mask) : null;
+      // `source` follows the mask: still the detector's (the import's) when nobody redrew it.
+      const redrawn = o.source !== SOURCE;
+      const iou = redrawn && made?.source === SOURCE && made.mask && o.mask && made.mask.size[0] === o.mask.size[0] && made.mask.size[1] === o.mask.size[1] ? rleIou(made.mask, o.mask) : null;
       ones.push({ label, state: redrawn ? 'redrawn' : 'untouched', relabelled: label !== o.label, iou });
     }
     for (const d of t.deleted ?? []) {
       // Withdrawn untouched by the owner (a run undone): neither the detector's find nor a false one.
-      if (d.createdFrom !== FROM || d.withdrawn) continue;
+      if ((d.createdFrom ?? (d.source === 'import' ? 'import' : undefined)) !== FROM || d.withdrawn) continue;
       ones.push({ label: d.label, state: 'deleted', relabelled: false, iou: null });
     }
   }

@@ -56,7 +56,7 @@ const ImportQuery = z.object({
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
-  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'attributes', 'references', 'progress']).default('annotators'),
+  table: z.enum(['objects', 'annotators', 'reviewers', 'threads', 'prelabels', 'boxes', 'imports', 'attributes', 'references', 'progress']).default('annotators'),
   /** The viewer's time zone, minutes east of UTC, for the progress days. */
   tz: z.coerce.number().int().min(-840).max(840).default(0),
 });

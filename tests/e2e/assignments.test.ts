@@ -225,6 +225,16 @@ describe('task assignments', () => {
     await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? '') && !/not a mask/.test((await report.textContent()) ?? ''), 'the Label Studio import report');
     const t1 = await srv.api('GET', `/api/tasks/${tasks[0]}/export?format=coco`);
     expect(t1.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toContainEqual([40, 30, 80, 60]);
+    // The analytics follow what became of the imported objects and of the box's mask, apart from people's work.
+    await owner.goto(`${srv.url}/projects/${projectId}/analytics?token=${encodeURIComponent(srv.adminToken)}`);
+    const boxes = owner.getByTestId('analytics-box-masks');
+    await boxes.waitFor();
+    expect(await boxes.locator('tr.total td').allTextContents()).toEqual(['all', '1', '1 100%', '0', '–', '0', '0 0%']);
+    expect(await owner.getByTestId('analytics-imports').locator('tr.total td').first().textContent()).toBe('all');
+    await owner.getByTestId('analytics-imports').scrollIntoViewIfNeeded();
+    await shot(owner, 'analytics-imports');
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    await owner.getByTestId('dataset-buttons').waitFor();
   });
 
   it('the owner moves the imported label to the top of the list: Shift+1 picks it from now on', async () => {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRle } from '../../shared/codecs/rle';
 import * as Y from 'yjs';
-import { listObjects, setMask } from '../../shared/schema/annotation';
+import { createObject, listObjects, setMask } from '../../shared/schema/annotation';
 import { readHistory, readVerdictHistory } from '../../server/dataset/history/historyDoc';
 import { readVerdicts, setObjectVerdict, setTaskStatus } from '../../shared/schema/review';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -251,35 +251,42 @@ describe('dataset over HTTP', () => {
         verdict: 'approved',
         corrections: 1,
       });
-      expect(a.body.project).toMatchObject({ reviewed: 1, approvedFirstTime: 0, reviewPassRate: 0 });
+      // Imported objects are the file's, not Ana's: followed under `imports` (both redrawn since), not in her figures.
+      expect(a.body.imports).toMatchObject({ added: 2, untouched: 0, redrawn: 2, deleted: 0 });
+      expect(a.body.project).toMatchObject({ objects: 0, reviewed: 0 });
     } finally {
       review.destroy();
     }
   });
 
   it('answers analytics as JSON and CSV to owners and QA leads only', async () => {
-    const a = await s.api('GET', `/api/projects/${projectId}/analytics`);
+    // Ana draws one object of her own with a click (the two imported ones are the file's).
+    const m = new Uint8Array(W * H);
+    m.fill(1, 0, 8);
+    createObject(client.doc, { label: 'cat', mask: encodeRle(m, W, H), clicks: [{ x: 2, y: 0, positive: true, by: annotator.userId, at: Date.now() }], by: annotator.userId, source: 'model' });
+    let a = await s.api('GET', `/api/projects/${projectId}/analytics`);
+    await waitFor(async () => (a = await s.api('GET', `/api/projects/${projectId}/analytics`)).body.project.objects === 1, 'her object stored');
     expect(a.status).toBe(200);
-    expect(a.body.project.objects).toBe(2);
-    expect(a.body.project.clicks).toBe(0);
-    expect(a.body.annotators[0]).toMatchObject({ userId: annotator.userId, name: 'Ana', objects: 2 });
+    expect(a.body.project.clicks).toBe(1);
+    expect(a.body.annotators).toEqual([expect.objectContaining({ userId: annotator.userId, name: 'Ana', objects: 1 })]);
+    expect(a.body.imports.added).toBe(2);
     const qa = await s.addMember(projectId, 'qa');
     const csv = await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=objects`, undefined, qa.token);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(Buffer.from(csv.body).toString('utf8').trim().split('\r\n')).toHaveLength(3);
+    expect(Buffer.from(csv.body).toString('utf8').trim().split('\r\n')).toHaveLength(4); // every object, hers and the file's
     const no = await s.api('GET', `/api/projects/${projectId}/analytics`, undefined, annotator.token);
     expect(no.status).toBe(403);
-    // Progress per day, in the viewer's time zone: the task sent to done above, today, its two
-    // objects; the other task left; a pace of one a day (a project younger than a day counts one).
+    // Progress per day, in the viewer's time zone: the task sent to done above, today, the object
+    // Ana made; the other task left; a pace of one a day (a project younger than a day counts one).
     const day = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString().slice(0, 10);
     const east = await s.api('GET', `/api/projects/${projectId}/analytics?tz=840`);
     expect(east.body.progress).toMatchObject({ tzOffsetMinutes: 840, tasks: 2, done: 1, left: 1, pacePerDay: 1, daysLeft: 1 });
-    expect(east.body.progress.days).toEqual([{ day: day(840), submitted: 1, done: 1, objects: 2 }]);
+    expect(east.body.progress.days).toEqual([{ day: day(840), submitted: 1, done: 1, objects: 1 }]);
     const progressCsv = await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=progress`, undefined, qa.token);
     const rows = Buffer.from(progressCsv.body).toString('utf8').trim().split('\r\n');
     expect(rows[0]).toBe('day,submitted,done,objects');
-    expect(rows.slice(1)).toEqual([`${day(0)},1,1,2`]);
+    expect(rows.slice(1)).toEqual([`${day(0)},1,1,1`]);
     const bad = await s.api('GET', `/api/projects/${projectId}/analytics?tz=9999`);
     expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
   });

@@ -69,7 +69,7 @@ describe('an imported file\'s boxes made masks by the click model', () => {
     await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state !== 'running', 'the box run to end', 90_000);
     expect(st!).toMatchObject({ state: 'done', done: 2, total: 2, objects: 2, rectangles: 0, failedTasks: 0, mode: 'boxes' });
     const bag = await objects(task.bag.id);
-    expect(bag.map((o) => [o.label, o.source, o.createdFrom])).toEqual([['outline', 'import', undefined], ['Backpack', 'import', 'box']]);
+    expect(bag.map((o) => [o.label, o.source, o.createdFrom])).toEqual([['outline', 'import', 'import'], ['Backpack', 'import', 'box']]);
     expect(bag[1].attributes).toEqual({ worn: true });
     expect(bag[1].model).toBeTruthy();
     const [banana] = await objects(task.banana.id);
@@ -83,6 +83,12 @@ describe('an imported file\'s boxes made masks by the click model', () => {
       expect(rleIou(o.mask!, truth)).toBeGreaterThanOrEqual(0.75);
       expect(rleIou(o.mask!, truth)).toBeGreaterThan(rectangleIou + 0.05);
     }
+    // The analytics: nobody's work (the importer made no object by hand), the box masks followed on their own.
+    const a = (await s.api('GET', `/api/projects/${projectId}/analytics`)).body;
+    expect([a.project.objects, a.annotators, a.boxMasks.added, a.boxMasks.untouched, a.prelabels.added]).toEqual([0, [], 2, 2, 0]);
+    const csv = Buffer.from((await s.api('GET', `/api/projects/${projectId}/analytics?format=csv&table=boxes`)).body).toString('utf8').trim().split('\r\n');
+    expect(csv[0]).toBe('label,added,untouched,redrawn,mean_iou_redrawn,relabelled,deleted');
+    expect(csv).toContain('Backpack,1,1,0,,0,0');
   }, 120_000);
 
   it('fills the boxes as rectangles at once when asked, and the log says how many boxes came', async () => {

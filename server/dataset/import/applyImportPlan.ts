@@ -85,7 +85,8 @@ export async function applyImportPlan(
       // creation), not the order of their random ids.
       const at = Date.now();
       doc.transact(() => {
-        objects.forEach((o, i) => createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import', at: at + i }, ImportOrigin));
+        // `createdFrom`: the file made it, not the importer (the analytics do not count it as their work).
+        objects.forEach((o, i) => createObject(doc, { label: o.label, mask: o.mask, attributes: o.attributes, by, source: 'import', createdFrom: 'import', at: at + i }, ImportOrigin));
         if (image) setImageAttributes(doc, image, ImportOrigin, by);
       }, ImportOrigin);
     });

@@ -65,6 +65,8 @@ const ObjectFiguresSchema = z.object({
 export type ObjectFigures = z.infer<typeof ObjectFiguresSchema>;
 
 const PrelabelCountsSchema = z.object({ added: z.number(), untouched: z.number(), redrawn: z.number(), relabelled: z.number(), deleted: z.number(), meanIouRedrawn: z.number().nullable() });
+const PrelabelFiguresSchema = PrelabelCountsSchema.extend({ byLabel: z.array(PrelabelCountsSchema.extend({ label: z.string() })) });
+export type PrelabelFigures = z.infer<typeof PrelabelFiguresSchema>;
 
 /** A submission's or an annotator's tally against reference tasks (server/analytics/referenceFigures.ts). */
 const ReferenceTallySchema = z.object({ objects: z.number(), found: z.number(), wrongLabel: z.number(), missed: z.number(), extra: z.number(), attributesCompared: z.number(), attributesAgreed: z.number() });
@@ -82,7 +84,10 @@ export const AnalyticsSchema = z.object({
     .array(z.object({ userId: z.string(), name: z.string(), verdicts: z.number(), approved: z.number(), changesRequested: z.number(), requestRate: z.number().nullable(), threadsRaised: z.number() }))
     .default([]),
   threads: z.array(z.object({ taskId: z.string(), threadId: z.string(), objectId: z.string().nullable(), resolved: z.boolean() })).default([]),
-  prelabels: PrelabelCountsSchema.extend({ byLabel: z.array(PrelabelCountsSchema.extend({ label: z.string() })) }).optional(),
+  prelabels: PrelabelFiguresSchema.optional(),
+  /** The click model's masks of imported boxes, and an import's objects: the same figures. */
+  boxMasks: PrelabelFiguresSchema.optional(),
+  imports: PrelabelFiguresSchema.optional(),
   attributes: z
     .array(z.object({ label: z.string(), attribute: z.string(), value: z.union([z.boolean(), z.string(), z.number()]), objects: z.number(), share: z.number().nullable(), images: z.number(), unset: z.number() }))
     .default([]),
@@ -219,7 +224,7 @@ export class ReviewApi {
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
   // in the query (the server accepts it there for these read-only routes).
 
-  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'attributes' | 'references' | 'progress' = 'annotators'): string {
+  analyticsUrl(projectId: string, format: 'json' | 'csv', table: 'annotators' | 'objects' | 'reviewers' | 'threads' | 'prelabels' | 'boxes' | 'imports' | 'attributes' | 'references' | 'progress' = 'annotators'): string {
     return `${this.base}/api/projects/${enc(projectId)}/analytics?format=${format}&table=${table}&tz=${tzOffsetMinutes()}&token=${enc(this.token)}`;
   }
 
