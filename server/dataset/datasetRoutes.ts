@@ -52,6 +52,8 @@ const ImportQuery = z.object({
   label: z.string().trim().min(1).max(100).optional(),
   /** What the file's boxes become (import/importBoxes.ts); the format's own default when absent. */
   boxes: z.enum(['segment', 'rectangle', 'skip']).optional(),
+  /** `true`: what the import would do, nothing written (a preview before a large import). */
+  dryRun: z.enum(['true', 'false']).default('false'),
 });
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
@@ -142,7 +144,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const bytes = new Uint8Array(body);
     // Boxes for the click model: a run of the pre-labeller's (the project page follows it there).
     const boxRunner: BoxRunner = (id, by, boxes, after) => prelabel.segmentBoxes(id, by as UserId, boxes, after);
-    const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner };
+    const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner, dryRun: opts.dryRun === 'true' };
     const report =
       opts.format === 'coco'
         ? await importCoco(storage, rooms, projectId, bytes, user.id, common)

@@ -21,7 +21,8 @@ interface Facts {
   body: Json;
   answer: Json;
 }
-type Summary = (f: Facts) => { action: string; detail?: Json };
+/** What to keep of a change; null: the request changed nothing after all (an import's dry run). */
+type Summary = (f: Facts) => { action: string; detail?: Json } | null;
 
 /** How many ids a list held, without the ids. */
 const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
@@ -72,7 +73,8 @@ const ROUTES: Record<string, Summary> = {
   'POST /api/projects/:projectId/tasks/from-urls': ({ body, answer }) => ({ action: 'upload.urls', detail: { urls: count(body.urls), ...numbers(answer) } }),
   'DELETE /api/tasks/:taskId': ({ answer }) => ({ action: 'task.delete', detail: { objects: answer.objects } }),
   'POST /api/tasks/:taskId/objects/:objectId/restore': ({ params, body }) => ({ action: 'object.restore', detail: { objectId: params.objectId, version: body.version } }),
-  'POST /api/projects/:projectId/import': ({ query, answer }) => ({ action: 'import', detail: { format: query.get('format') ?? 'coco', tasks: count(answer.tasks), ...numbers(answer), boxesAs: answer.boxesAs } }),
+  'POST /api/projects/:projectId/import': ({ query, answer }) =>
+    answer.dryRun ? null : { action: 'import', detail: { format: query.get('format') ?? 'coco', tasks: count(answer.tasks), ...numbers(answer), boxesAs: answer.boxesAs } },
   'POST /api/projects/:projectId/flags': ({ body, answer }) => ({ action: 'flag', detail: { tasks: count(body.taskIds), flag: (body.flag as { reason?: string } | null)?.reason ?? null, ...numbers(answer) } }),
   'POST /api/projects/:projectId/image-attributes': ({ body, answer }) => ({ action: 'image-attributes', detail: { tasks: count(body.taskIds), values: body.values, ...numbers(answer) } }),
   'POST /api/projects/:projectId/object-attributes': ({ body, answer }) => ({ action: 'object-attributes', detail: { tasks: count(body.taskIds), label: short(body.label), values: body.values, ...numbers(answer) } }),
@@ -108,13 +110,14 @@ export function recordChange(meta: Pick<MetaStore, 'recordActivity'>, log: Logge
     const answer = (f.answer ?? {}) as Json;
     const projectId = params.projectId ?? f.task?.projectId ?? (route === 'POST /api/projects' ? (answer.id as string | undefined) : undefined);
     if (!f.user || !projectId) return;
-    let entry: { action: string; detail?: Json };
+    let entry: ReturnType<Summary>;
     try {
       entry = summary({ params, query, body: (f.body ?? {}) as Json, answer });
     } catch (err) {
       log.warn({ err, route }, 'could not summarise a change for the activity log');
       return;
     }
+    if (!entry) return;
     const detail = fit(JSON.parse(JSON.stringify({ ...entry.detail, ...(f.task && { taskId: f.task.id, task: f.task.name }) })) as Json);
     meta.recordActivity({ projectId: projectId as ProjectId, at: now(), userId: f.user.id, action: entry.action, detail }).catch((err: unknown) => log.warn({ err, route, projectId }, 'could not record the activity'));
   };

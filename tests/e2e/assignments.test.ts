@@ -180,8 +180,17 @@ describe('task assignments', () => {
     // Boxes as rectangles this time (the click model's masks are the default: the CVAT file's below).
     await owner.getByTestId('import-boxes').selectOption('rectangle');
     await owner.getByTestId('import-input').setInputFiles({ name: 'preds.zip', mimeType: 'application/zip', buffer: Buffer.from(archive) });
+    // It would add a label and leave a file unmatched: a preview asks first, nothing written yet.
+    const preview = owner.getByTestId('import-preview');
+    await preview.waitFor();
+    expect(await preview.textContent()).toMatch(/Will import 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt.*2 boxes to import as rectangles\./s);
+    expect((await srv.api('GET', `/api/projects/${projectId}`)).body.labels.map((l: { name: string }) => l.name)).toEqual(['object']);
+    await preview.scrollIntoViewIfNeeded();
+    await shot(owner, 'import-preview');
+    await owner.getByTestId('import-confirm').click();
     const report = owner.getByTestId('import-report');
     await report.waitFor();
+    expect(await preview.count()).toBe(0);
     expect(await report.textContent()).toMatch(/Imported 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt.*2 boxes imported as rectangles\./s);
     await shot(owner, 'import-yolo');
     // And out again as a dataset that trains as downloaded: YOLO with the images in the zip.
@@ -198,7 +207,13 @@ describe('task assignments', () => {
     // Another tool's masks: a zip of PNGs, one object each, the folder naming the label.
     const mask = await sharp(Buffer.alloc(160 * 120, 255), { raw: { width: 160, height: 120, channels: 1 } }).png().toBuffer();
     const masks = zipSync({ 'masks/person/t2_1.png': mask, 'masks/gone_1.png': mask });
+    // A mask matches no task: asked first. Cancel writes nothing; the same file again, then Import.
     await owner.getByTestId('import-input').setInputFiles({ name: 'masks.zip', mimeType: 'application/zip', buffer: Buffer.from(masks) });
+    await owner.getByTestId('import-cancel').click();
+    expect(await owner.getByTestId('import-preview').count()).toBe(0);
+    expect((await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`)).body.annotations).toEqual([]);
+    await owner.getByTestId('import-input').setInputFiles({ name: 'masks.zip', mimeType: 'application/zip', buffer: Buffer.from(masks) });
+    await owner.getByTestId('import-confirm').click();
     await waitFor(async () => /Imported 1 object into 1 task\..*No task for 1 mask: masks\/gone_1\.png/s.test((await report.textContent()) ?? ''), 'the mask import report');
     const t2 = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
     expect(t2.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual([[0, 0, 160, 120]]);

@@ -172,6 +172,25 @@ describe('the boxes of an imported file', () => {
     expect([skipped.imported, skipped.unsupportedShapes]).toEqual([1, 1]);
   });
 
+  it('a dry run answers what the import will do, writing nothing and starting no run', async () => {
+    fx = await sampleStorage();
+    const k = keeping();
+    const preview = await importers.cvat(fx, { boxes: 'segment', boxRunner: k.runner, dryRun: true });
+    expect(k.given).toEqual([]);
+    expect(await objectsOf(fx, 'photos/a.jpg')).toEqual([]);
+    expect((await fx.storage.meta.getProject(fx.project.id))!.labels.map((l) => l.name)).toEqual(['cat', 'dog', 'tree']);
+    const real = await importers.cvat(fx, { boxes: 'segment', boxRunner: k.runner });
+    const { dryRun, ...planned } = preview;
+    const { boxRun, ...done } = real;
+    expect([dryRun, boxRun?.mode]).toEqual([true, 'boxes']);
+    expect(planned).toEqual(done);
+    expect(planned).toMatchObject({ imported: 1, boxes: 2, newLabels: ['car'] });
+    // A file the import refuses is refused by its dry run too, with the same reasons.
+    const outside = CVAT.replace('xtl="10.0" ytl="5.0" xbr="30.0" ybr="15.0"', 'xtl="50" ytl="5" xbr="60" ybr="15"');
+    const e = await rejected(importCvat(fx.storage, rooms(fx), fx.project.id, strToU8(outside), 'importer', { boxes: 'rectangle', dryRun: true }));
+    expect(e.message).toContain('lies outside the 40x30 image');
+  });
+
   it('a box outside the image refuses the file; a runner\'s refusal writes nothing', async () => {
     fx = await sampleStorage();
     const outside = CVAT.replace('xtl="10.0" ytl="5.0" xbr="30.0" ybr="15.0"', 'xtl="50" ytl="5" xbr="60" ybr="15"');

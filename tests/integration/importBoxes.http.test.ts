@@ -92,6 +92,10 @@ describe('an imported file\'s boxes made masks by the click model', () => {
   }, 120_000);
 
   it('fills the boxes as rectangles at once when asked, and the log says how many boxes came', async () => {
+    // A preview first: the same answer, nothing written, nothing in the log.
+    const preview = await post('boxes=rectangle&dryRun=true', await cvatXml());
+    expect(preview.body).toMatchObject({ dryRun: true, imported: 3, boxes: 2, boxesAs: 'rectangle' });
+    expect(await objects(task.banana.id)).toHaveLength(1);
     const r = await post('boxes=rectangle', await cvatXml());
     expect(r.body).toMatchObject({ imported: 3, boxes: 2, boxesAs: 'rectangle' });
     expect(r.body.boxRun).toBeUndefined();

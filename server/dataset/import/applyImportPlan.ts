@@ -43,6 +43,31 @@ export interface ImportReport {
   boxesAs: BoxMode;
   /** `segment`: the run making masks of the boxes, as it started (GET /api/projects/:id/prelabel follows it). */
   boxRun?: PrelabelStatus;
+  /** A dry run: what the import would do; nothing was written. */
+  dryRun?: true;
+}
+
+/** The report of a plan before anything is written (a dry run's whole answer). */
+function plannedReport(plan: ImportPlan, tasks: Task[]): ImportReport {
+  const objects = tasks.flatMap((t) => {
+    const n = plan.byTask.get(t.id)?.length ?? 0;
+    return n ? [{ taskId: t.id, name: t.name, objects: n }] : [];
+  });
+  return {
+    imported: objects.reduce((n, t) => n + t.objects, 0),
+    tasks: objects,
+    newLabels: plan.newLabels.map((l) => l.name),
+    newImageAttributes: (plan.newImageAttributes ?? []).map((a) => a.name),
+    unmatchedImages: plan.unmatchedImages,
+    emptyMasks: plan.emptyMasks,
+    invalidAttributes: plan.invalidAttributes,
+    imagesWithAttributes: tasks.filter((t) => plan.imageAttributes?.get(t.id)).length,
+    unknownImageAttributes: plan.unknownImageAttributes ?? [],
+    unmatchedObjects: plan.unmatchedObjects ?? 0,
+    unsupportedShapes: plan.unsupportedShapes ?? 0,
+    boxes: plan.boxesRead ?? 0,
+    boxesAs: plan.boxesAs ?? 'skip',
+  };
 }
 
 export async function applyImportPlan(
@@ -59,21 +84,6 @@ export async function applyImportPlan(
   if (plan.newImageAttributes) {
     await storage.meta.setProjectSettings(project.id as ProjectId, { ...(project.settings ?? { noOverlap: false }), imageAttributes: plan.newImageAttributes });
   }
-  const report: ImportReport = {
-    imported: 0,
-    tasks: [],
-    newLabels: plan.newLabels.map((l) => l.name),
-    newImageAttributes: (plan.newImageAttributes ?? []).map((a) => a.name),
-    unmatchedImages: plan.unmatchedImages,
-    emptyMasks: plan.emptyMasks,
-    invalidAttributes: plan.invalidAttributes,
-    imagesWithAttributes: 0,
-    unknownImageAttributes: plan.unknownImageAttributes ?? [],
-    unmatchedObjects: plan.unmatchedObjects ?? 0,
-    unsupportedShapes: plan.unsupportedShapes ?? 0,
-    boxes: plan.boxesRead ?? 0,
-    boxesAs: plan.boxesAs ?? 'skip',
-  };
   for (const task of tasks) {
     const objects = plan.byTask.get(task.id) ?? [];
     const image = plan.imageAttributes?.get(task.id);
@@ -90,19 +100,16 @@ export async function applyImportPlan(
         if (image) setImageAttributes(doc, image, ImportOrigin, by);
       }, ImportOrigin);
     });
-    if (image) report.imagesWithAttributes++;
-    if (!objects.length) continue;
     // The imported state is version 1 of each object's history (what "restore" goes back to).
-    await syncHistory(rooms, task.id);
-    report.imported += objects.length;
-    report.tasks.push({ taskId: task.id, name: task.name, objects: objects.length });
+    if (objects.length) await syncHistory(rooms, task.id);
   }
-  return report;
+  return plannedReport(plan, tasks);
 }
 
 /** Reads the project and its tasks, plans the import (which throws, writing nothing, on any
  *  problem), starts the run for its boxes if it keeps any for the click model (`boxRunner`; its
- *  refusal too writes nothing), then writes it: the entry of every import format. */
+ *  refusal too writes nothing), then writes it: the entry of every import format. A dry run
+ *  answers the plan's report and writes nothing (no run either). */
 export async function planAndApply(
   storage: Storage,
   rooms: LiveRooms,
@@ -110,11 +117,16 @@ export async function planAndApply(
   by: string,
   plan: (project: Project, tasks: Task[]) => ImportPlan | Promise<ImportPlan>,
   boxRunner?: BoxRunner,
+  dryRun = false,
 ): Promise<ImportReport> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const tasks = await storage.meta.listTasks(projectId);
   const planned = await plan(project, tasks);
+  if (dryRun) {
+    if (planned.boxes?.size && !boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
+    return { ...plannedReport(planned, tasks), dryRun: true };
+  }
   let applied = (_ok: boolean) => {};
   let boxRun: PrelabelStatus | undefined;
   if (planned.boxes?.size) {

@@ -28,6 +28,8 @@ export interface ImportOptions {
   boxes?: BoxMode;
   /** Who makes masks of the boxes with `boxes: 'segment'` (the server's pre-labeller; planAndApply's, the plans never read it). */
   boxRunner?: BoxRunner;
+  /** Plan and report only: nothing is written, no run started (planAndApply's). */
+  dryRun?: boolean;
 }
 
 export interface PlannedObject {

@@ -145,6 +145,7 @@ export const ImportReportSchema = z.object({
   boxes: z.number().default(0),
   boxesAs: z.enum(['segment', 'rectangle', 'skip']).default('skip'),
   boxRun: z.object({ total: z.number(), boxes: z.number().optional() }).loose().optional(),
+  dryRun: z.boolean().optional(),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
@@ -214,11 +215,11 @@ export class ReviewApi {
    * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
    * masks (masks/<image name>_<k>.png, a label folder optional), CVAT for images XML (alone, or
    * CVAT's zip), or a Label Studio JSON export. `boxes`: what the file's boxes become (masks the
-   * click model makes of them, rectangles, or nothing).
+   * click model makes of them, rectangles, or nothing); `dryRun`: the report only, nothing written.
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio', zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes: BoxChoice = 'segment'): Promise<ImportReport> {
+  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio', zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes: BoxChoice = 'segment', dryRun = false): Promise<ImportReport> {
     const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';
-    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}&boxes=${boxes}`, ImportReportSchema, file, type);
+    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}&boxes=${boxes}${dryRun ? '&dryRun=true' : ''}`, ImportReportSchema, file, type);
   }
 
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
