@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refitInstance, shiftMask, summarizeRefit } from '../../server/inference/eval/refitEval';
 import { half, listInstances, runEval } from '../../server/inference/eval/runEval';
+import { boxBaseline } from '../../server/inference/eval/boxBaseline';
 import { decodeRgb } from '../../server/storage/images/validateImage';
 import type { WorkerJob } from '../../shared/protocol/inference';
 import { createEngines } from '../../server/inference/worker/createEngines';
@@ -159,6 +160,13 @@ describe('npm run eval', () => {
     await runEval(ds, listInstances(ds), opts);
     await runEval(ds, listInstances(ds), { ...opts, boxFirst: true });
     expect(sent).toEqual([1, 0]);
+  });
+
+  it('--box also scores the true box filled as the mask (an import\'s boxes as rectangles): a disc fills pi/4 of its box', async () => {
+    const ds = path.join(dir, 'easy');
+    const b = await boxBaseline(listInstances(ds));
+    expect(b.meanIou).toBeCloseTo(Math.PI / 4, 1);
+    expect(b.at90).toBe(0);
   });
 
   it('--upscale k runs the set as photos k times larger: the clicks land k times further out, on the same object', async () => {

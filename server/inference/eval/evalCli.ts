@@ -7,7 +7,8 @@
 // find the objects a model fails on and where its clicks went. --half keeps
 // every other object (select: even positions, report: odd), so a choice tuned on one half can be
 // checked on the other. --box makes the first interaction the ground truth's tight box for any
-// model (grabcut always starts so), as an annotator who draws a box and then clicks. --upscale k
+// model (grabcut always starts so), as an annotator who draws a box and then clicks, and prints
+// the box filled as the mask beside it (boxBaseline.ts: an import's boxes as rectangles). --upscale k
 // resizes every image (bilinear) and mask (nearest) to k times its size first: the dev set as
 // camera-size photos (k = 8 makes its 512 px images 4096 px), for the masks and the time per click
 // there.
@@ -26,6 +27,7 @@ import { createLogger } from '../../logger';
 import { createDetectors, createEngines } from '../worker/createEngines';
 import { WorkerRuntime } from '../worker/WorkerRuntime';
 import { bootstrapMean, describeVs, pairedVs, readDetails, type Details } from './compare';
+import { boxBaseline } from './boxBaseline';
 import { runPrelabelEval } from './prelabelEval';
 import { refitInstance, summarizeRefit, type RefitResult } from './refitEval';
 import { half, listInstances, runEval, spread, type Half, type Instance, type InstanceResult } from './runEval';
@@ -135,6 +137,12 @@ async function main(): Promise<void> {
   );
   const ci = bootstrapMean(results.map((r) => r.noc90));
   console.log(`NoC@90 95% interval ${f(ci.lo)}-${f(ci.hi)} (bootstrap over the ${summary.n} objects)`);
+  if (values.box && !values.json) {
+    // The import's choice for a file's boxes: the model's mask of each (the first answer here) or the box filled.
+    const rect = await boxBaseline(instances, upscale);
+    const at90 = results.filter((r) => (r.ious[0] ?? 0) >= 0.9).length / Math.max(1, results.length);
+    console.log(`the box alone: mIoU ${f(summary.iou1)}, ${(100 * at90).toFixed(0)}% of objects at IoU 0.9; the box filled (an import's boxes=rectangle): mIoU ${f(rect.meanIou)}, ${(100 * rect.at90).toFixed(0)}%`);
+  }
   const vs = baseline && pairedVs(baseline, results);
   if (vs) for (const line of describeVs(values.baseline!, vs)) console.log(line);
   // The JSON line keeps exactly contract 7's keys unless --baseline asks for the comparison.
