@@ -28,6 +28,7 @@ import { removeSpecksIn } from './removeSpecks';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getImageHistory, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
 import type { BoxRunner } from './import/applyImportPlan';
+import { LabelMapSchema } from './import/labelMap';
 import { importCoco } from './import/importCoco';
 import { importCvat, importLabelStudio } from './import/importOtherTools';
 import { importArchive } from './import/importArchive';
@@ -54,6 +55,22 @@ const ImportQuery = z.object({
   boxes: z.enum(['segment', 'rectangle', 'skip']).optional(),
   /** `true`: what the import would do, nothing written (a preview before a large import). */
   dryRun: z.enum(['true', 'false']).default('false'),
+  /** JSON `{"<file label>": "<project label>"}`: the file's names taken as the project's own (import/labelMap.ts). */
+  labelMap: z
+    .string()
+    .max(200_000)
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      try {
+        const parsed = LabelMapSchema.safeParse(JSON.parse(v));
+        if (parsed.success) return parsed.data;
+        ctx.addIssue({ code: 'custom', message: `labelMap: ${parsed.error.issues[0]?.message}` });
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'labelMap is not JSON' });
+      }
+      return z.NEVER;
+    }),
 });
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
@@ -144,7 +161,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const bytes = new Uint8Array(body);
     // Boxes for the click model: a run of the pre-labeller's (the project page follows it there).
     const boxRunner: BoxRunner = (id, by, boxes, after) => prelabel.segmentBoxes(id, by as UserId, boxes, after);
-    const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner, dryRun: opts.dryRun === 'true' };
+    const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner, dryRun: opts.dryRun === 'true', labelMap: opts.labelMap };
     const report =
       opts.format === 'coco'
         ? await importCoco(storage, rooms, projectId, bytes, user.id, common)

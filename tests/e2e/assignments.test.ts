@@ -240,6 +240,18 @@ describe('task assignments', () => {
     await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? '') && !/not a mask/.test((await report.textContent()) ?? ''), 'the Label Studio import report');
     const t1 = await srv.api('GET', `/api/tasks/${tasks[0]}/export?format=coco`);
     expect(t1.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toContainEqual([40, 30, 80, 60]);
+    // A file naming the project's "person" "Persons": the preview proposes taking it as person, and Import does.
+    const persons = { images: [{ id: 1, file_name: 't2.png', width: 160, height: 120 }], categories: [{ id: 1, name: 'Persons' }], annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: [[100, 10, 150, 10, 150, 50]] }] };
+    await owner.getByTestId('import-input').setInputFiles({ name: 'persons.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(persons)) });
+    const mapping = owner.getByTestId('import-label-map').getByRole('combobox', { name: 'Import Persons as' });
+    await mapping.waitFor();
+    expect(await mapping.inputValue()).toBe('person');
+    await owner.getByTestId('import-confirm').click();
+    await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? ''), 'the mapped import report');
+    expect((await srv.api('GET', `/api/projects/${projectId}`)).body.labels.map((l: { name: string }) => l.name)).toEqual(['object', 'person']);
+    const t2now = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
+    expect(t2now.body.categories.map((c: { name: string }) => c.name)).toEqual(['object', 'person']);
+    expect(t2now.body.annotations).toHaveLength(2);
     // The analytics follow what became of the imported objects and of the box's mask, apart from people's work.
     await owner.goto(`${srv.url}/projects/${projectId}/analytics?token=${encodeURIComponent(srv.adminToken)}`);
     const boxes = owner.getByTestId('analytics-box-masks');

@@ -12,6 +12,7 @@ import { listObjects } from '../../shared/schema/annotation';
 import { DEV, devMaskBox, devMaskRle } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
+import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
 import { connectClient } from '../helpers/yclient';
 
 const BAG = 'backpack07_000000370478';
@@ -20,12 +21,15 @@ const BANANA = 'banana08_000000293794';
 describe('an imported file\'s boxes made masks by the click model', () => {
   let s: TestServer;
   let projectId: string;
+  let hook: Receiver;
   const task: Record<string, { id: string; width: number; height: number }> = {};
 
   beforeAll(async () => {
-    s = await startTestServer({ inference: true });
+    s = await startTestServer({ inference: true, env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }); // the receiver is on 127.0.0.1
     const labels = [{ name: 'Backpack', color: '#22c55e', attributes: [{ name: 'worn', type: 'checkbox', default: false }] }, { name: 'outline', color: '#3b82f6' }];
     projectId = (await s.api('POST', '/api/projects', { name: 'from CVAT', labels })).body.id;
+    hook = await webhookReceiver([200]);
+    expect((await s.api('POST', `/api/projects/${projectId}/webhooks`, { url: hook.url, events: ['prelabel.finished'] })).status).toBe(201);
     for (const [key, id] of [['bag', BAG], ['banana', BANANA]]) {
       const r = await s.api('POST', `/api/projects/${projectId}/tasks?name=${key}.jpg`, fs.readFileSync(path.join(DEV, 'images', `${id}.jpg`)), undefined, { 'content-type': 'image/jpeg' });
       task[key] = r.body;
@@ -33,6 +37,7 @@ describe('an imported file\'s boxes made masks by the click model', () => {
   }, 120_000);
   afterAll(async () => {
     await s?.close();
+    await hook?.close();
   });
 
   async function objects(taskId: string) {
@@ -58,6 +63,10 @@ describe('an imported file\'s boxes made masks by the click model', () => {
   it('refuses a choice it does not know, writing nothing', async () => {
     const r = await post('boxes=circles', await cvatXml());
     expect([r.status, r.body.error.code]).toEqual([400, 'validation_failed']);
+    for (const [map, says] of [['{banana', 'labelMap is not JSON'], ['{"banana":"fruit"}', 'not a label of the project']]) {
+      const bad = await post(`labelMap=${encodeURIComponent(map)}`, await cvatXml());
+      expect([bad.status, bad.body.error.code, bad.body.error.message.includes(says)]).toEqual([400, 'validation_failed', true]);
+    }
     expect(await objects(task.bag.id)).toEqual([]);
   });
 
@@ -68,6 +77,11 @@ describe('an imported file\'s boxes made masks by the click model', () => {
     let st: { state: string };
     await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state !== 'running', 'the box run to end', 90_000);
     expect(st!).toMatchObject({ state: 'done', done: 2, total: 2, objects: 2, rectangles: 0, failedTasks: 0, mode: 'boxes' });
+    // The pipeline hears that the run ended, and what it made.
+    await waitFor(() => hook.got.length === 1, 'the prelabel.finished delivery');
+    const told = JSON.parse(hook.got[0].body);
+    expect(told.prelabel).toMatchObject({ state: 'done', mode: 'boxes', boxes: 2, rectangles: 0, objects: 2 });
+    expect(told.text).toBe('Making masks of the boxes imported into from CVAT finished: 2 of 2 made on 2 of 2 images');
     const bag = await objects(task.bag.id);
     expect(bag.map((o) => [o.label, o.source, o.createdFrom])).toEqual([['outline', 'import', 'import'], ['Backpack', 'import', 'box']]);
     expect(bag[1].attributes).toEqual({ worn: true });

@@ -11,7 +11,8 @@ import type { Project, Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
 import { mutateRoom, type LiveRooms } from '../rooms';
 import type { BoxMode, PlannedBox } from './importBoxes';
-import type { ImportPlan } from './planCocoImport';
+import { renameMapped, withAliases } from './labelMap';
+import type { ImportOptions, ImportPlan } from './planCocoImport';
 import type { PrelabelStatus } from '../prelabel/prelabelTypes';
 
 /**
@@ -116,13 +117,12 @@ export async function planAndApply(
   projectId: ProjectId,
   by: string,
   plan: (project: Project, tasks: Task[]) => ImportPlan | Promise<ImportPlan>,
-  boxRunner?: BoxRunner,
-  dryRun = false,
+  { boxRunner, dryRun = false, labelMap }: Pick<ImportOptions, 'boxRunner' | 'dryRun' | 'labelMap'> = {},
 ): Promise<ImportReport> {
   const project = await storage.meta.getProject(projectId);
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const tasks = await storage.meta.listTasks(projectId);
-  const planned = await plan(project, tasks);
+  const planned = renameMapped(await plan(withAliases(project, labelMap), tasks), labelMap);
   if (dryRun) {
     if (planned.boxes?.size && !boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
     return { ...plannedReport(planned, tasks), dryRun: true };

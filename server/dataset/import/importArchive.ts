@@ -35,5 +35,5 @@ export async function importArchive(
       plan.unknownImageAttributes = image.unknown;
     }
     return plan;
-  }, opts.boxRunner, opts.dryRun);
+  }, opts);
 }

@@ -30,5 +30,5 @@ export async function importCoco(
       }
     }
     return planCocoImport(json, project, tasks, opts);
-  }, opts.boxRunner, opts.dryRun);
+  }, opts);
 }

@@ -26,7 +26,7 @@ export function cvatXml(bytes: Uint8Array): string {
 
 /** Imports CVAT for images XML into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
 export function importCvat(storage: Storage, live: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts: ImportOptions = {}): Promise<ImportReport> {
-  return planAndApply(storage, live, projectId, by, (project, tasks) => planCvatImport(cvatXml(bytes), project, tasks, opts), opts.boxRunner, opts.dryRun);
+  return planAndApply(storage, live, projectId, by, (project, tasks) => planCvatImport(cvatXml(bytes), project, tasks, opts), opts);
 }
 
 /** Imports a Label Studio JSON export into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
@@ -39,5 +39,5 @@ export function importLabelStudio(storage: Storage, live: LiveRooms, projectId: 
       throw new TandemError(ErrorCode.InvalidJson, `the Label Studio export is not valid JSON: ${(e as Error).message}`);
     }
     return planLabelStudioImport(json, project, tasks, opts);
-  }, opts.boxRunner, opts.dryRun);
+  }, opts);
 }

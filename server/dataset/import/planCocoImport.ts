@@ -6,6 +6,7 @@ import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
 import { AttributeSpecListSchema, type AttributeSpec, type AttributeValue } from '../../../shared/schema/attributes';
 import type { BoxRunner } from './applyImportPlan';
+import type { LabelMap } from './labelMap';
 import { attributeReader } from './importAttributes';
 import { boxInImage, boxSink, type BoxMode, type PlannedBox } from './importBoxes';
 import type { Label, Project, Task } from '../../storage/types';
@@ -30,6 +31,8 @@ export interface ImportOptions {
   boxRunner?: BoxRunner;
   /** Plan and report only: nothing is written, no run started (planAndApply's). */
   dryRun?: boolean;
+  /** File label → project label, instead of a new label (planAndApply's, labelMap.ts). */
+  labelMap?: LabelMap;
 }
 
 export interface PlannedObject {

@@ -120,6 +120,8 @@ export const ReferenceAnswerSchema = z.object({
 });
 export type ReferenceAnswer = z.infer<typeof ReferenceAnswerSchema>;
 
+export type ImportFormat = 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio';
+
 /** What an import makes of a file's boxes. */
 export const BoxChoices = [
   { id: 'segment', name: 'Boxes → masks (click model)' },
@@ -215,11 +217,14 @@ export class ReviewApi {
    * YOLO label files (labels/<image name>.txt with data.yaml or classes.txt), or a zip of PNG
    * masks (masks/<image name>_<k>.png, a label folder optional), CVAT for images XML (alone, or
    * CVAT's zip), or a Label Studio JSON export. `boxes`: what the file's boxes become (masks the
-   * click model makes of them, rectangles, or nothing); `dryRun`: the report only, nothing written.
+   * click model makes of them, rectangles, or nothing); `dryRun`: the report only, nothing written;
+   * `labelMap`: file label → project label, instead of a new label.
    */
-  importAnnotations(projectId: string, file: Blob, format: 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio', zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes: BoxChoice = 'segment', dryRun = false): Promise<ImportReport> {
+  importAnnotations(projectId: string, file: Blob, format: ImportFormat, opts: { zip?: boolean; boxes?: BoxChoice; dryRun?: boolean; labelMap?: Record<string, string> } = {}): Promise<ImportReport> {
+    const { zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes = 'segment', dryRun = false, labelMap } = opts;
     const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';
-    return this.call('POST', `/api/projects/${enc(projectId)}/import?format=${format}&boxes=${boxes}${dryRun ? '&dryRun=true' : ''}`, ImportReportSchema, file, type);
+    const q = new URLSearchParams({ format, boxes, ...(dryRun && { dryRun: 'true' }), ...(labelMap && Object.keys(labelMap).length && { labelMap: JSON.stringify(labelMap) }) });
+    return this.call('POST', `/api/projects/${enc(projectId)}/import?${q}`, ImportReportSchema, file, type);
   }
 
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
