@@ -2,7 +2,7 @@
 // exports), the format a team leaving CVAT has its work in. Each <image> is matched to a task by
 // file name (then without folders, as COCO); its <polygon>s are rasterised as COCO's polygons are,
 // its <mask>s (CVAT's brush: `rle` runs, background first, row by row inside the box at `left`,
-// `top` of `width` x `height`) become masks, in CVAT's drawing order (z_order, then file order).
+// `top` of `width` x `height`) and <ellipse>s (a fine polygon of the curve) become masks, in CVAT's drawing order (z_order, then file order).
 // Each shape's <attribute>s, and CVAT's own `occluded` flag where the label defines an
 // `occluded` attribute, are checked against the label's definitions; labels new to the project
 // come with the attribute definitions of the file's <meta> (checkbox, select / radio, number,
@@ -10,11 +10,12 @@
 // named as the tag's label is ticked, the tag's <attribute>s set those of their names (others are
 // reported in `unknownImageAttributes`). <box>es become what the import asks (importBoxes.ts: masks
 // the click model makes of them, rectangles, or nothing); a turned box (`rotation`), polylines,
-// points, ellipses, cuboids and skeletons are no masks: counted in `unsupportedShapes`, not
+// points, cuboids and skeletons are no masks: counted in `unsupportedShapes`, not
 // imported. Like every import it checks the whole file first and writes nothing when one thing is wrong.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { ellipseRing } from '../../../shared/geometry/ellipse';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Project, Task } from '../../storage/types';
@@ -26,8 +27,8 @@ import { problemList } from './problems';
 import { imageMatcher } from './tasksByStem';
 
 /** What CVAT draws that is not a mask (counted, not imported). */
-const NOT_MASKS = ['polyline', 'points', 'ellipse', 'cuboid', 'skeleton'] as const;
-const LISTS = new Set(['image', 'polygon', 'mask', 'box', 'label', 'attribute', 'tag', ...NOT_MASKS]);
+const NOT_MASKS = ['polyline', 'points', 'cuboid', 'skeleton'] as const;
+const LISTS = new Set(['image', 'polygon', 'mask', 'ellipse', 'box', 'label', 'attribute', 'tag', ...NOT_MASKS]);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -95,6 +96,14 @@ function polygonOf(shape: Node): number[] {
   return flat;
 }
 
+/** An <ellipse> (`cx`, `cy`, `rx`, `ry`, `rotation` in degrees) as the polygon it is rasterised from. */
+function ellipseOf(shape: Node): number[] {
+  const [cx, cy, rx, ry] = ['@_cx', '@_cy', '@_rx', '@_ry'].map((k) => Number(shape[k] ?? NaN));
+  const turn = Number(shape['@_rotation'] ?? 0);
+  if (![cx, cy, rx, ry, turn].every(Number.isFinite) || rx <= 0 || ry <= 0) throw new Error('its cx, cy, rx, ry are not an ellipse');
+  return ellipseRing(cx, cy, rx, ry, turn);
+}
+
 /** The root of a CVAT XML, or a validation_failed saying why it is not one. */
 function parseCvat(xml: string): Node {
   const valid = XMLValidator.validate(xml);
@@ -120,7 +129,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const boxes = boxSink(opts.boxes);
   // A turned box is no box of the image's axes (its mask would be another shape): counted.
   const turned = (s: Node) => Number(s['@_rotation'] ?? 0) % 360 !== 0;
-  const kinds = boxes.wanted ? (['polygon', 'mask', 'box'] as const) : (['polygon', 'mask'] as const);
+  const kinds = boxes.wanted ? (['polygon', 'mask', 'ellipse', 'box'] as const) : (['polygon', 'mask', 'ellipse'] as const);
   for (const img of images) for (const kind of kinds) for (const s of list(img[kind])) if (kind !== 'box' || !turned(s)) labels.add(text(s['@_label']), "a shape's");
   const attributes = labels.reader();
   const image = imageAttributeReader(project);
@@ -145,7 +154,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       for (const a of list(tag.attribute)) given[text(a['@_name'])] = text(a);
     }
     image.read(task.id, given);
-    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const), ...list(img.box).filter((s) => boxes.wanted && !turned(s)).map((s) => ['box', s] as const)]
+    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const), ...list(img.ellipse).map((s) => ['ellipse', s] as const), ...list(img.box).filter((s) => boxes.wanted && !turned(s)).map((s) => ['box', s] as const)]
       .map(([kind, s], order) => ({ kind, s, order, z: Number(s['@_z_order'] ?? 0) || 0 }))
       .sort((a, b) => a.z - b.z || a.order - b.order);
     const objects: PlannedObject[] = [];
@@ -166,7 +175,10 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       }
       let mask;
       try {
-        mask = kind === 'polygon' ? polygonsToRle([polygonOf(s)], task.width, task.height) : maskFromRuns(s, (canvas ??= new Uint8Array(task.width * task.height)), task.width, task.height);
+        mask =
+          kind === 'polygon' ? polygonsToRle([polygonOf(s)], task.width, task.height)
+          : kind === 'ellipse' ? polygonsToRle([ellipseOf(s)], task.width, task.height)
+          : maskFromRuns(s, (canvas ??= new Uint8Array(task.width * task.height)), task.width, task.height);
       } catch (e) {
         problem(`${name}: ${kind} ${order + 1} (${label}): ${(e as Error).message}`);
         continue;

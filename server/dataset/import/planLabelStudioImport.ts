@@ -5,7 +5,8 @@
 // annotations the last one not cancelled is taken (one per image; the others are other people's
 // takes). Its `polygonlabels` regions (points in percent of the image) are rasterised as COCO's
 // polygons are, its `brushlabels` regions (Label Studio's RLE: rle-pack over the image's RGBA,
-// the alpha channel the mask, at least half opaque counted in) become masks; a region's other
+// the alpha channel the mask, at least half opaque counted in) and its `ellipselabels` (centre and
+// radii in percent of the image's width and height, turned about the centre) become masks; a region's other
 // results of the same id (choices, text, a number: per-region classifications) are its attribute
 // values, named by their `from_name`, checked against the label's definitions; a classification
 // of the image itself (no region's id) sets the image attribute of its `from_name` where the
@@ -17,6 +18,7 @@ import { decode as unpackRle } from '@thi.ng/rle-pack';
 import { z } from 'zod';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { ellipseRing } from '../../../shared/geometry/ellipse';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
@@ -44,6 +46,9 @@ const LsTaskSchema = z.object({
 const LsExportSchema = z.array(LsTaskSchema);
 type LsResult = z.infer<typeof ResultSchema>;
 
+/** The regions that are areas: rasterised or decoded into masks. */
+const MASKS = new Set(['polygonlabels', 'brushlabels', 'ellipselabels']);
+
 const IMAGE = /\.(jpe?g|png|webp|bmp|tiff?)(\?|#|$)/i;
 /** The image's file name from a task: its upload's name, else the first image URL of its data. */
 function imageName(t: z.infer<typeof LsTaskSchema>): string | null {
@@ -70,6 +75,12 @@ function sameImage(r: LsResult, task: Task): void {
 /** A region's mask on the task's image, or why it cannot be one. */
 function regionMask(r: LsResult, task: Task): Rle {
   sameImage(r, task);
+  if (r.type === 'ellipselabels') {
+    const [x, y, rx, ry, turn] = ['x', 'y', 'radiusX', 'radiusY', 'rotation'].map((k) => r.value[k] ?? (k === 'rotation' ? 0 : undefined));
+    if (![x, y, rx, ry, turn].every((v) => typeof v === 'number' && Number.isFinite(v)) || (rx as number) <= 0 || (ry as number) <= 0) throw new Error('its x, y, radiusX and radiusY are not an ellipse');
+    const pct = (v: unknown, side: number) => ((v as number) / 100) * side;
+    return polygonsToRle([ellipseRing(pct(x, task.width), pct(y, task.height), pct(rx, task.width), pct(ry, task.height), turn as number)], task.width, task.height);
+  }
   if (r.type === 'polygonlabels') {
     const points = r.value.points;
     if (!Array.isArray(points) || points.length < 3 || !points.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
@@ -130,7 +141,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   const isBox = (r: LsResult) => boxes.wanted && r.type === 'rectanglelabels' && !Number(r.value.rotation ?? 0);
   for (const t of parsed.data) {
     for (const r of regions(t)) {
-      if (r.type === 'polygonlabels' || r.type === 'brushlabels' || isBox(r)) labels.add(labelOf(r), "a region's");
+      if (MASKS.has(r.type) || isBox(r)) labels.add(labelOf(r), "a region's");
     }
   }
   const attributes = labels.reader();
@@ -170,7 +181,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
         }
         return;
       }
-      if (r.type !== 'polygonlabels' && r.type !== 'brushlabels') {
+      if (!MASKS.has(r.type)) {
         // A labelled region of another kind (a rectangle, a keypoint) is counted; a classification
         // (of a region, read above, or of the image) is no shape.
         if (r.type.endsWith('labels')) unsupportedShapes++;
