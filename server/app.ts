@@ -23,6 +23,7 @@ import { projectRoutes } from './http/projectRoutes';
 import { Router, sendJson } from './http/router';
 import { recordChange } from './http/activity';
 import { activityRoutes } from './http/activityRoutes';
+import { trimActivityEvery } from './http/activityTrim';
 import { taskRoutes } from './http/taskRoutes';
 import { Deliverer } from './webhooks/deliverer';
 import { WebhookEvents } from './webhooks/events';
@@ -223,6 +224,8 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   deliverer.start();
   // Pre-labelling runs whose process died or shut down are carried on (by whichever node gets there first).
   dataset?.prelabel.startSweeping();
+  // Activity older than the admin keeps goes, hourly.
+  const stopTrimming = trimActivityEvery(storage.meta, config.activity.keepDays, log);
   // Rows a crash left behind their review rooms catch up in the background, one task at a time.
   const allTasks = async () => {
     const who = await storage.meta.resolveToken(admin.token); // the admin sees every project
@@ -261,6 +264,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       // runs once every connection is gone, which the steps below make sure of.
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Pre-labelling jobs finish the task in hand while the rooms still take writes.
+      stopTrimming();
       await dataset?.prelabel.stopAll();
       // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();

@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   /** Images imported by URL from private addresses allowed (an image store inside the network). */
   IMPORT_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   IMPORT_FETCH_TIMEOUT_MS: int(30_000, 100),
+  /** Days a project's activity log keeps a line (0: for good). */
+  ACTIVITY_KEEP_DAYS: int(0, 0),
 
   REDIS_URL: z.string().optional(),
   // Prefix of every Redis key Tandem uses (room streams, socket.io stream, epoch): lets several
@@ -130,6 +132,9 @@ export function loadConfig(env: Env = process.env) {
       allowPrivate: e.IMPORT_ALLOW_PRIVATE === 'true' || e.IMPORT_ALLOW_PRIVATE === '1',
       fetchTimeoutMs: e.IMPORT_FETCH_TIMEOUT_MS,
     },
+    // The projects' activity logs (server/http/activityTrim.ts): lines older than this many days
+    // are deleted every hour; 0 keeps them for good.
+    activity: { keepDays: e.ACTIVITY_KEEP_DAYS },
     shared: {
       redisUrl: e.REDIS_URL ?? null,
       redisPrefix: e.REDIS_KEY_PREFIX,

@@ -141,6 +141,8 @@ export interface MetaStore {
   /** The project's activity, newest first: at most `limit` entries, those with ids below `before`
    *  when given, only `userId`'s when given. */
   listActivity(projectId: ProjectId, opts: { before?: number; limit: number; userId?: UserId }): Promise<ActivityEntry[]>;
+  /** Deletes every project's activity older than `before` (epoch ms); resolves how many lines went. */
+  trimActivity(before: number): Promise<number>;
   /** Deletes a project with its members and task rows (their documents and images are the caller's). `not_found` when none. */
   deleteProject(id: ProjectId): Promise<void>;
 

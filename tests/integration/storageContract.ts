@@ -339,6 +339,18 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         expect(await meta.listActivity(q.id, { limit: 10 })).toHaveLength(1);
       });
 
+      it('trims every project\'s activity older than a time, and only that', async () => {
+        const { meta } = await open();
+        const owner = await meta.createUser({ name: 'Owner' });
+        const p = await meta.createProject({ name: 'p', labels: [], createdBy: owner.id });
+        const q = await meta.createProject({ name: 'q', labels: [], createdBy: owner.id });
+        for (const [projectId, at] of [[p.id, 100], [p.id, 200], [q.id, 150], [q.id, 300]] as const) await meta.recordActivity({ projectId, at, userId: owner.id, action: 'guide', detail: {} });
+        expect(await meta.trimActivity(200)).toBe(2);
+        expect((await meta.listActivity(p.id, { limit: 10 })).map((e) => e.at)).toEqual([200]);
+        expect((await meta.listActivity(q.id, { limit: 10 })).map((e) => e.at)).toEqual([300]);
+        expect(await meta.trimActivity(200)).toBe(0);
+      });
+
       it('removes a member with their assignments, and never the last owner', async () => {
         const { meta } = await open();
         const owner = await meta.createUser({ name: 'Owner' });

@@ -301,6 +301,10 @@ export class PgMetaStore implements MetaStore {
     return r.rows.map(toActivity);
   }
 
+  async trimActivity(before: number): Promise<number> {
+    return (await this.q('DELETE FROM project_activity WHERE at < $1', [before])).rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

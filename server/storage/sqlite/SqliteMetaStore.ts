@@ -290,6 +290,10 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map(toActivity);
   }
 
+  async trimActivity(before: number): Promise<number> {
+    return this.live().prepare('DELETE FROM project_activity WHERE at < ?').run(before).changes;
+  }
+
   async countTasks(projectId: ProjectId): Promise<Record<TaskStatus, number>> {
     const rows = this.live().prepare('SELECT status, COUNT(*) AS n FROM tasks WHERE project_id = ? GROUP BY status')
       .all(projectId) as Array<{ status: string; n: number }>;
