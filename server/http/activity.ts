@@ -84,7 +84,7 @@ const ROUTES: Record<string, Summary> = {
   'POST /api/projects/:projectId/references/remove': ({ body, answer }) => ({ action: 'references.remove', detail: { tasks: count(body.taskIds), restore: body.restore === true, ...numbers(answer) } }),
   'POST /api/projects/:projectId/prelabel': ({ body }) => ({ action: 'prelabel.start', detail: { classes: Object.keys((body.labels as Json) ?? {}).length, scope: body.scope, tasks: body.taskIds ? count(body.taskIds) : undefined } }),
   'DELETE /api/projects/:projectId/prelabel': () => ({ action: 'prelabel.stop' }),
-  'POST /api/projects/:projectId/prelabel/withdraw': ({ body, answer }) => ({ action: 'prelabel.withdraw', detail: { tasks: body.taskIds ? count(body.taskIds) : undefined, ...numbers(answer) } }),
+  'POST /api/projects/:projectId/prelabel/withdraw': ({ body, answer }) => ({ action: 'prelabel.withdraw', detail: { tasks: body.taskIds ? count(body.taskIds) : undefined, what: body.what === 'imports' ? 'imports' : undefined, ...numbers(answer) } }),
   'GET /api/projects/:projectId/export': ({ query }) => ({ action: 'export', detail: exportDetail(query) }),
   'POST /api/projects/:projectId/export': ({ query }) => ({ action: 'export', detail: { ...exportDetail(query), shown: true } }),
   'POST /api/projects/:projectId/webhooks': ({ body }) => ({ action: 'webhooks.add', detail: { host: origin(body.url), events: body.events } }),

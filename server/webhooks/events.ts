@@ -94,11 +94,11 @@ export class WebhookEvents {
       const { state, total, done, skipped, objects, failedTasks, lastError, detector, resumed } = run;
       const images = `${total} image${total === 1 ? '' : 's'}`;
       const what =
-        run.mode === 'withdraw' ? `Withdrawing untouched pre-labels from ${project.name} ${how}: ${objects} removed from ${done} of ${images}`
+        run.mode === 'withdraw' ? `Withdrawing untouched ${run.withdrawing === 'imports' ? 'imported objects' : 'pre-labels'} from ${project.name} ${how}: ${objects} removed from ${done} of ${images}`
         : run.mode === 'boxes' ? `Making masks of the boxes imported into ${project.name} ${how}: ${objects} of ${run.boxes ?? 0} made on ${done} of ${images}`
         : `Pre-labelling of ${project.name} ${how}: ${objects} object${objects === 1 ? '' : 's'} added to ${done - skipped} of ${images}`;
       await this.queue(project, 'prelabel.finished', `prelabel.finished:${projectId}:${run.startedAt}`, at, {
-        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt, resumed, auto: run.auto === true, ...(run.mode && { mode: run.mode }), ...(run.mode === 'boxes' && { boxes: run.boxes ?? 0, rectangles: run.rectangles ?? 0 }) },
+        prelabel: { state, total, done, skipped, objects, failedTasks, lastError, detector, startedAt: run.startedAt, resumed, auto: run.auto === true, ...(run.mode && { mode: run.mode }), ...(run.withdrawing && { withdrawing: run.withdrawing }), ...(run.mode === 'boxes' && { boxes: run.boxes ?? 0, rectangles: run.rectangles ?? 0 }) },
         by: { id: run.by, name: who?.name ?? null },
         text: `${what}${failedTasks ? `, ${failedTasks} failed` : ''}`,
       });

@@ -262,6 +262,14 @@ describe('task assignments', () => {
     await shot(owner, 'analytics-imports');
     await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
     await owner.getByTestId('dataset-buttons').waitFor();
+    // The owner undoes the imports: every imported object here is untouched, so every one goes.
+    owner.once('dialog', (d) => void d.accept());
+    await owner.getByTestId('import-undo').click();
+    await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/prelabel`)).body.state === 'done', 'the withdrawal to end', 30_000);
+    for (const t of tasks.slice(0, 3)) expect((await srv.api('GET', `/api/tasks/${t}/export?format=coco`)).body.annotations).toEqual([]);
+    // Reloaded: the panel is closed again.
+    if (!(await panel.evaluate((d) => (d as HTMLDetailsElement).open ?? true))) await panel.locator('summary').click();
+    await waitFor(async () => /untouched imported objects removed/.test((await owner.getByTestId('prelabel-status').textContent()) ?? ''), 'the panel to say the imports were undone');
   });
 
   it('the owner moves the imported label to the top of the list: Shift+1 picks it from now on', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { rleArea, rleIou } from '../../shared/codecs/rle';
-import { listObjects } from '../../shared/schema/annotation';
+import { listObjects, setLabel } from '../../shared/schema/annotation';
 import { DEV, devMaskBox, devMaskRle } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
@@ -118,5 +118,31 @@ describe('an imported file\'s boxes made masks by the click model', () => {
     expect(rleArea(rect.mask!)).toBe((x1 - x0) * (y1 - y0));
     const log = (await s.api('GET', `/api/projects/${projectId}/activity`)).body.entries.filter((e: { action: string }) => e.action === 'import');
     expect(log.map((e: { detail: { boxes: number } }) => e.detail.boxes)).toEqual([2, 2]);
+  });
+
+  it('undoes the imports: what they brought and nobody touched goes, what someone changed stays', async () => {
+    // Someone relabels the first import's banana mask: it is theirs now.
+    const c = connectClient(s.wsUrl, `task:${task.banana.id}`, s.adminToken);
+    await c.synced();
+    const [bananaMask] = listObjects(c.doc);
+    setLabel(c.doc, bananaMask.id, 'outline', 'admin');
+    await waitFor(async () => (await objects(task.banana.id)).some((o) => o.label === 'outline'), 'the relabel stored');
+    c.destroy();
+    expect((await s.api('POST', `/api/projects/${projectId}/prelabel/withdraw`, { what: 'nothing' })).status).toBe(400);
+    const r = await s.api('POST', `/api/projects/${projectId}/prelabel/withdraw`, { what: 'imports' });
+    expect([r.status, r.body.mode, r.body.withdrawing]).toEqual([202, 'withdraw', 'imports']);
+    let st: { state: string };
+    await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state !== 'running', 'the withdrawal to end', 30_000);
+    // The bag: two outlines, the box mask and the rectangle; the banana: the rectangle (its mask was relabelled).
+    expect(st!).toMatchObject({ state: 'done', objects: 5, withdrawing: 'imports' });
+    expect(await objects(task.bag.id)).toEqual([]);
+    expect((await objects(task.banana.id)).map((o) => [o.label, o.createdFrom])).toEqual([['outline', 'box']]);
+    // Not counted as the team's deletions, and told to the pipeline as what it was.
+    const a = (await s.api('GET', `/api/projects/${projectId}/analytics`)).body;
+    expect([a.imports.deleted, a.boxMasks.deleted]).toEqual([0, 0]);
+    await waitFor(() => hook.got.length === 2, 'the second prelabel.finished delivery');
+    expect(JSON.parse(hook.got[1].body).text).toBe('Withdrawing untouched imported objects from from CVAT finished: 5 removed from 2 of 2 images');
+    const line = (await s.api('GET', `/api/projects/${projectId}/activity`)).body.entries.find((e: { action: string }) => e.action === 'prelabel.withdraw');
+    expect(line.detail).toMatchObject({ what: 'imports' });
   });
 });

@@ -20,7 +20,7 @@ import type { LiveRooms } from '../rooms';
 import { NewUploads } from './newUploads';
 import { prelabelTask, type PrelabelRequest } from './prelabelTask';
 import type { PrelabelOptions, PrelabelStatus, StoredOptions } from './prelabelTypes';
-import { withdrawTask } from './withdrawTask';
+import { withdrawTask, type Withdrawn } from './withdrawTask';
 import { boxTask, type StoredBox } from './boxTask';
 
 const KIND = 'prelabel';
@@ -136,12 +136,14 @@ export class Prelabeller {
   }
 
   /**
-   * Undoes pre-labelling: a run of its own over the project's tasks (or those named) that removes
-   * the pre-labels nobody touched (withdrawTask.ts). No detector needed.
+   * Undoes pre-labelling (or imports: `what`): a run of its own over the project's tasks (or those
+   * named) that removes the pre-labels (imported objects) nobody touched (withdrawTask.ts). No
+   * detector needed.
    */
-  async withdraw(projectId: ProjectId, by: UserId, taskIds?: string[]): Promise<PrelabelStatus> {
+  async withdraw(projectId: ProjectId, by: UserId, taskIds?: string[], what: Withdrawn = 'prelabels'): Promise<PrelabelStatus> {
     if (!(await this.deps.storage.meta.getProject(projectId))) throw new TandemError(ErrorCode.NotFound, `no project ${projectId}`);
-    return this.begin(projectId, by, taskIds, { labels: {}, scope: 'all', mode: 'withdraw' }, null, { mode: 'withdraw' });
+    const imports = what === 'imports' ? ({ withdraw: what } as const) : {};
+    return this.begin(projectId, by, taskIds, { labels: {}, scope: 'all', mode: 'withdraw', ...imports }, null, { mode: 'withdraw', ...(what === 'imports' && { withdrawing: what }) });
   }
 
   /**
@@ -347,7 +349,7 @@ export class Prelabeller {
     const { storage, rooms } = this.deps;
     // One task's work: null when the inference service is gone (the detector's work only).
     const work = (): ((task: Task) => Promise<number | null>) | null => {
-      if (job.options.mode === 'withdraw') return (task) => withdrawTask({ storage, rooms, held }, task);
+      if (job.options.mode === 'withdraw') return (task) => withdrawTask({ storage, rooms, held }, task, job.options.withdraw);
       const inference = this.deps.inference();
       if (job.options.mode === 'boxes') {
         const j = { storage, rooms, inference: inference!, by: st.by as UserId, apart, run: String(st.startedAt), held };

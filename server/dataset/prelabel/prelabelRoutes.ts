@@ -18,7 +18,11 @@ const StartBody = z.object({
   taskIds: z.array(z.string().min(1).max(64)).min(1).max(100_000).optional(),
 });
 
-const WithdrawBody = z.object({ taskIds: StartBody.shape.taskIds });
+const WithdrawBody = z.object({
+  taskIds: StartBody.shape.taskIds,
+  /** `imports`: the objects imports brought and nobody touched (an import undone), instead of the detector's. */
+  what: z.enum(['prelabels', 'imports']).default('prelabels'),
+});
 
 export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabeller): void {
   const owner = async (req: Parameters<typeof requireUser>[1], q: URLSearchParams, projectId: ProjectId) => {
@@ -39,7 +43,7 @@ export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabe
     const projectId = params.projectId as ProjectId;
     const user = await owner(req, q, projectId);
     const body = await readJson(req, deps.config.limits.maxJsonBytes, WithdrawBody);
-    sendJson(res, 202, await prelabel.withdraw(projectId, user.id, body.taskIds));
+    sendJson(res, 202, await prelabel.withdraw(projectId, user.id, body.taskIds, body.what));
   });
 
   router.add('GET', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {

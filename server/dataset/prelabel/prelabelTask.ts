@@ -13,6 +13,7 @@ import type { InferenceService } from '../../inference';
 import type { Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
+import type { Withdrawn } from './withdrawTask';
 
 /** Box requests in flight at once for one task (the rest of the pool stays for the annotators). */
 export const PARALLEL = 2;
@@ -45,6 +46,8 @@ export interface PrelabelRequest {
   /** `withdraw`: the run removes untouched pre-labels instead (withdrawTask.ts); `boxes`: it makes
    *  masks of an imported file's boxes (boxTask.ts). */
   mode?: 'withdraw' | 'boxes';
+  /** `withdraw`: what it removes (the detector's pre-labels when absent). */
+  withdraw?: Withdrawn;
 }
 
 export interface TaskJob {

@@ -30,6 +30,8 @@ export interface PrelabelStatus {
   /** `withdraw`: a run removing untouched pre-labels (`objects` counts those removed); `boxes`: a
    *  run making masks of an imported file's boxes (`objects` counts the masks). */
   mode?: 'withdraw' | 'boxes';
+  /** `withdraw`: `imports` when it removes what imports brought (the detector's pre-labels otherwise). */
+  withdrawing?: 'imports';
   /** `boxes`: how many boxes the run was given. */
   boxes?: number;
   /** `boxes`: boxes kept as their rectangle because the click model failed on them. */

@@ -1,7 +1,8 @@
-// Undoing a pre-labelling run: one task's pre-labels that nobody touched (made by the detector,
-// never edited since — not redrawn, relabelled, locked or given attributes — and without a
-// review verdict) are removed in one server write, and their deletions marked withdrawn in the
-// object history, so the analytics do not count them as false finds someone deleted.
+// Undoing a pre-labelling run, or an import: one task's pre-labels that nobody touched (made by
+// the detector, or brought by an import or made of an imported box, never edited since — not
+// redrawn, relabelled, locked or given attributes — and without a review verdict) are removed in
+// one server write, and their deletions marked withdrawn in the object history, so the analytics
+// do not count them as false finds someone deleted.
 import { deleteObject, listObjects, type AnnotationObject } from '../../../shared/schema/annotation';
 import { readVerdicts } from '../../../shared/schema/review';
 import type { ObjectId } from '../../../shared/schema/ids';
@@ -11,13 +12,17 @@ import { syncHistory } from '../history/objectHistory';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { mayWrite } from './prelabelTask';
 
-/** A pre-label as the detector left it. */
-export function untouchedPrelabel(o: AnnotationObject): boolean {
-  return o.createdFrom === 'detector' && o.source === 'detector' && o.updatedAt === o.createdAt;
+/** What a withdrawal removes: the detector's pre-labels, or what imports brought (their objects and the masks of their boxes). */
+export type Withdrawn = 'prelabels' | 'imports';
+
+/** An object as the detector (`prelabels`) or an import (`imports`) left it. */
+export function untouchedPrelabel(o: AnnotationObject, what: Withdrawn = 'prelabels'): boolean {
+  const made = what === 'imports' ? (o.createdFrom === 'import' || o.createdFrom === 'box') && o.source === 'import' : o.createdFrom === 'detector' && o.source === 'detector';
+  return made && o.updatedAt === o.createdAt;
 }
 
-/** Removes the task's untouched pre-labels; resolves how many. */
-export async function withdrawTask(j: { storage: Pick<Storage, 'meta'>; rooms: LiveRooms; held?: () => boolean }, task: Task): Promise<number> {
+/** Removes the task's untouched pre-labels (or imported objects); resolves how many. */
+export async function withdrawTask(j: { storage: Pick<Storage, 'meta'>; rooms: LiveRooms; held?: () => boolean }, task: Task, what: Withdrawn = 'prelabels'): Promise<number> {
   // What a reviewer has judged stays: approved or not, it is part of the review now.
   const review = await loadRoomDoc(j.rooms, `review:${task.id}`);
   const judged = new Set(Object.keys(readVerdicts(review)));
@@ -25,7 +30,7 @@ export async function withdrawTask(j: { storage: Pick<Storage, 'meta'>; rooms: L
   await mayWrite(j, task);
   const gone = new Set<string>();
   await mutateRoom(j.rooms, `task:${task.id}`, (doc) => {
-    const doomed = listObjects(doc).filter((o) => untouchedPrelabel(o) && !judged.has(o.id));
+    const doomed = listObjects(doc).filter((o) => untouchedPrelabel(o, what) && !judged.has(o.id));
     if (!doomed.length) return;
     doc.transact(() => {
       for (const o of doomed) {

@@ -63,7 +63,7 @@ const SAY: Record<string, Say> = {
   'references.remove': (d) => `took ${n(d.unmarked ?? d.tasks, 'task')} off the reference tasks${d.restore ? ', restoring the answers' : ''}`,
   'prelabel.start': (d) => `started pre-labelling ${d.tasks !== undefined ? n(d.tasks, 'image') : d.scope === 'all' ? 'every image' : 'the images with no object'} with the detector`,
   'prelabel.stop': () => 'stopped the pre-labelling run',
-  'prelabel.withdraw': (d) => `removed the untouched pre-labels ${d.tasks !== undefined ? `of ${n(d.tasks, 'image')}` : 'of every image'}`,
+  'prelabel.withdraw': (d) => `removed the untouched ${d.what === 'imports' ? 'imported objects' : 'pre-labels'} ${d.tasks !== undefined ? `of ${n(d.tasks, 'image')}` : 'of every image'}`,
   export: (d) => `exported ${d.shown ? 'the tasks shown' : d.status ? `the ${String(d.status).replace(/,/g, ', ')} tasks` : 'the dataset'} as ${FORMATS[String(d.format)] ?? d.format}${d.images ? ' with the images' : ''}`,
   'webhooks.add': (d) => `added a webhook to ${d.host}`,
   'webhooks.remove': () => 'removed a webhook',

@@ -220,6 +220,15 @@ export class ReviewApi {
    * click model makes of them, rectangles, or nothing); `dryRun`: the report only, nothing written;
    * `labelMap`: file label → project label, instead of a new label.
    */
+  /**
+   * Undoes imports (owners): a run removing from the tasks named (all when absent) the objects
+   * imports brought and nobody touched since, nor judged; followed as a pre-labelling run.
+   */
+  withdrawImports(projectId: string, taskIds?: string[]): Promise<{ state: string; total: number }> {
+    const body = JSON.stringify({ what: 'imports', ...(taskIds ? { taskIds } : {}) });
+    return this.call('POST', `/api/projects/${enc(projectId)}/prelabel/withdraw`, z.object({ state: z.string(), total: z.number() }).loose(), body, 'application/json');
+  }
+
   importAnnotations(projectId: string, file: Blob, format: ImportFormat, opts: { zip?: boolean; boxes?: BoxChoice; dryRun?: boolean; labelMap?: Record<string, string> } = {}): Promise<ImportReport> {
     const { zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes = 'segment', dryRun = false, labelMap } = opts;
     const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';

@@ -112,6 +112,8 @@ export const PrelabelStatusSchema = z.object({
   /** `withdraw`: a run removing untouched pre-labels (`objects`: how many); `boxes`: a run making
    *  masks of an imported file's boxes with the click model (`objects`: how many). */
   mode: z.enum(['withdraw', 'boxes']).optional(),
+  /** `withdraw`: `imports` when it removes what imports brought. */
+  withdrawing: z.literal('imports').optional(),
   /** `boxes`: the boxes the run was given, and those kept as rectangles (the model failed on them). */
   boxes: z.number().optional(),
   rectangles: z.number().optional(),

@@ -15,6 +15,7 @@ describe('what the project page says of a pre-labelling run', () => {
 
   it('a withdrawal: pre-labels removed', () => {
     expect(prelabelStatusLine(run({ mode: 'withdraw', state: 'stopped', objects: 1 }))).toBe('Stopped: 3 / 10 images, 1 untouched pre-label removed');
+    expect(prelabelStatusLine(run({ mode: 'withdraw', withdrawing: 'imports', state: 'done', objects: 12 }))).toBe('Done: 3 / 10 images, 12 untouched imported objects removed');
   });
 
   it('an import\'s boxes: masks of how many boxes, those kept as rectangles, and the click model awaited', () => {

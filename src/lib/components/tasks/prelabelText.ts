@@ -15,7 +15,7 @@ export function prelabelStatusLine(s: PrelabelStatus): string {
     : running ? 'Working:' : s.state === 'done' ? 'Done:' : s.state === 'stopped' ? 'Stopped:' : 'Failed:';
   const objects = s.objects ?? 0;
   const did =
-    s.mode === 'withdraw' ? `${plural(objects, 'untouched pre-label')} removed`
+    s.mode === 'withdraw' ? `${plural(objects, s.withdrawing === 'imports' ? 'untouched imported object' : 'untouched pre-label')} removed`
     : s.mode === 'boxes' ? `${plural(objects, 'mask')} of ${plural(s.boxes ?? 0, 'imported box', 'imported boxes')} made${s.rectangles ? ` (${s.rectangles} kept as ${s.rectangles === 1 ? 'its rectangle' : 'their rectangles'}: the model failed on ${s.rectangles === 1 ? 'it' : 'them'})` : ''}`
     : `${plural(objects, 'object')} added`;
   return [
