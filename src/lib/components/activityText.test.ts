@@ -23,6 +23,8 @@ describe('the activity log in words', () => {
     expect(activityText(entry('import', { format: 'labelstudio', imported: 12, tasks: 3 }), names)).toBe('imported 12 objects from Label Studio into 3 images');
     expect(activityText(entry('import', { format: 'cvat', imported: 1, tasks: 1, boxes: 40, boxesAs: 'segment' }), names)).toBe('imported 1 object from CVAT into 1 image and gave 40 boxes to the click model');
     expect(activityText(entry('import', { format: 'yolo', imported: 3, tasks: 1, boxes: 2, boxesAs: 'rectangle' }), names)).toBe('imported 3 objects from YOLO into 1 image');
+    expect(activityText(entry('prelabel.withdraw', { what: 'imports' }), names)).toBe('removed the untouched imported objects of every image');
+    expect(activityText(entry('prelabel.withdraw', { tasks: 3 }), names)).toBe('removed the untouched pre-labels of 3 images');
     expect(activityText(entry('something.new'), names)).toBe('something.new'); // a newer server's action
   });
 
