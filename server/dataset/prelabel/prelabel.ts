@@ -18,10 +18,11 @@ import type { JobHead } from '../../storage/jobTypes';
 import type { Storage, Task } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
 import { NewUploads } from './newUploads';
-import { prelabelTask, type PrelabelRequest } from './prelabelTask';
+import type { PrelabelRequest } from './prelabelTask';
 import type { PrelabelOptions, PrelabelStatus, StoredOptions } from './prelabelTypes';
-import { withdrawTask, type Withdrawn } from './withdrawTask';
-import { boxTask, type StoredBox } from './boxTask';
+import type { Withdrawn } from './withdrawTask';
+import type { StoredBox } from './boxTask';
+import { taskWork } from './taskWork';
 
 const KIND = 'prelabel';
 /** How long a run waits before trying an image again whose worker died under it. */
@@ -346,21 +347,7 @@ export class Prelabeller {
     const project = await this.deps.storage.meta.getProject(job.projectId);
     const apart = project?.settings?.noOverlap === true;
     const held = () => this.holds(job);
-    const { storage, rooms } = this.deps;
-    // One task's work: null when the inference service is gone (the detector's work only).
-    const work = (): ((task: Task) => Promise<number | null>) | null => {
-      if (job.options.mode === 'withdraw') return (task) => withdrawTask({ storage, rooms, held }, task, job.options.withdraw);
-      const inference = this.deps.inference();
-      if (job.options.mode === 'boxes') {
-        const j = { storage, rooms, inference: inference!, by: st.by as UserId, apart, run: String(st.startedAt), held };
-        return inference && (async (task) => {
-          const done = await boxTask(j, task, job.options.boxes?.[task.id] ?? []);
-          st.rectangles = (st.rectangles ?? 0) + done.rectangles;
-          return done.objects + done.rectangles;
-        });
-      }
-      return inference && ((task) => prelabelTask({ storage, rooms, inference, by: st.by as UserId, request: job.options, apart, detector: st.detector ?? undefined, held }, task));
-    };
+    const work = () => taskWork(job.options, st, { storage: this.deps.storage, rooms: this.deps.rooms, inference: this.deps.inference(), apart, held });
     for (const task of tasks) {
       if (job.stop !== 'no' || !held()) break;
       const one = work();
