@@ -19,6 +19,30 @@ export function boxRle(box: Corners, width: number, height: number, grow = 0): R
   return polygonsToRle([[a, b, c, b, c, d, a, d]], width, height);
 }
 
+/** A turned box's outline [x0, y0, …, x3, y3] grown by `grow` of its size about its centre, as a mask. */
+export function ringRle(ring: number[], width: number, height: number, grow = 0): Rle {
+  const n = ring.length / 2;
+  const cx = ring.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0) / n;
+  const cy = ring.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0) / n;
+  const k = 1 + 2 * grow;
+  return polygonsToRle([ring.map((v, i) => (i % 2 === 0 ? cx + (v - cx) * k : cy + (v - cy) * k))], width, height);
+}
+
+/** The corners of a box turned by `degrees` (clockwise on screen) about `pivot` ([x, y]; its centre when absent): a flat ring. */
+export function turnedBox(x0: number, y0: number, x1: number, y1: number, degrees: number, pivot: [number, number] = [(x0 + x1) / 2, (y0 + y1) / 2]): number[] {
+  const t = (degrees * Math.PI) / 180;
+  const [c, s] = [Math.cos(t), Math.sin(t)];
+  const [px, py] = pivot;
+  return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].flatMap(([x, y]) => [px + (x - px) * c - (y - py) * s, py + (x - px) * s + (y - py) * c]);
+}
+
+/** The smallest box of the image's axes around a ring: [x0, y0, x1, y1]. */
+export function ringBounds(ring: number[]): Corners {
+  const xs = ring.filter((_, i) => i % 2 === 0);
+  const ys = ring.filter((_, i) => i % 2 === 1);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
 /** The mask's part inside the box grown by {@link BOX_SLACK} (the onnx engine keeps its own box prompts' masks within 1 px already; this holds for any engine a worker runs): the annotator's box says where the object is. */
 export function keepInBox(mask: Rle, box: Corners, width: number, height: number, grow = BOX_SLACK): Rle {
   return rleIntersection(mask, boxRle(box, width, height, grow));

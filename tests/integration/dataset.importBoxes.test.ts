@@ -2,7 +2,8 @@
 // bboxes, YOLO's box lines) against real SQLite storage, as each `boxes` choice asks: `rectangle`
 // fills them (exact pixels), `segment` hands them to the box runner with their label, corners and
 // attribute values (the run itself: server/dataset/prelabel/boxTask.test.ts, and through a server
-// with the shipped click model: importBoxes.http.test.ts), `skip` counts them; a box outside the
+// with the shipped click model: importBoxes.http.test.ts), `skip` counts them; a turned box is its
+// outline (its bounds the model's prompt); a box outside the
 // image refuses the file, and a runner's refusal writes nothing.
 import { strToU8, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,13 +87,17 @@ async function objectsOf(f: StorageFixture, name: string) {
 }
 
 describe('the boxes of an imported file', () => {
-  it('CVAT: rectangles in drawing order, cut at the image edge; a turned box counted', async () => {
+  it('CVAT: rectangles in drawing order, cut at the image edge; a turned box is its turned outline', async () => {
     fx = await sampleStorage();
     const report = await importers.cvat(fx, { boxes: 'rectangle' });
-    expect([report.imported, report.boxes, report.boxesAs, report.unsupportedShapes, report.newLabels]).toEqual([3, 2, 'rectangle', 1, ['car']]);
+    expect([report.imported, report.boxes, report.boxesAs, report.unsupportedShapes, report.newLabels]).toEqual([4, 3, 'rectangle', 0, ['car']]);
     const objects = await objectsOf(fx, 'photos/a.jpg');
-    expect(objects.map((o) => o.label)).toEqual(['cat', 'dog', 'car']); // z_order 0, 0, then 1
-    const car = objects[2];
+    expect(objects.map((o) => o.label)).toEqual(['cat', 'dog', 'dog', 'car']); // z_order 0, 0, 0, then 1
+    // The 8 px square at (1, 1) turned 30 degrees about its centre: still 64 px, now reaching past its old sides.
+    const turned = objects[2];
+    expect(Math.abs(rleArea(turned.mask!) - 64)).toBeLessThanOrEqual(6);
+    expect(rleBbox(turned.mask!)[2]).toBeGreaterThanOrEqual(10);
+    const car = objects[3];
     expect(rleArea(car.mask!)).toBe(20 * 10);
     expect(rleBbox(car.mask!)).toEqual([10, 5, 20, 10]);
     expect(car.attributes).toEqual({ parked: true });
@@ -103,13 +108,15 @@ describe('the boxes of an imported file', () => {
     fx = await sampleStorage();
     const k = keeping();
     const report = await importers.cvat(fx, { boxes: 'segment', boxRunner: k.runner });
-    expect([report.imported, report.boxes, report.boxesAs, report.boxRun?.mode]).toEqual([1, 2, 'segment', 'boxes']);
+    expect([report.imported, report.boxes, report.boxesAs, report.boxRun?.mode]).toEqual([1, 3, 'segment', 'boxes']);
     const [boxes] = k.given;
     const taskA = fx.tasks.get('taskA')!.id;
     expect([...boxes.keys()]).toEqual([taskA]);
-    expect(boxes.get(taskA)!.map((b) => [b.label, b.box, b.attributes])).toEqual([
-      ['dog', [0, 20, 6, 30], {}],
-      ['car', [10, 5, 30, 15], { parked: true }],
+    const given = boxes.get(taskA)!;
+    expect(given.map((b) => [b.label, b.box.map((v) => Math.round(v * 100) / 100), b.attributes, !!b.ring])).toEqual([
+      ['dog', [0, 20, 6, 30], {}, false],
+      ['dog', [0, 0, 10.46, 10.46], {}, true], // the turned square's bounds prompt the model
+      ['car', [10, 5, 30, 15], { parked: true }, false],
     ]);
     expect(await k.outcomes[0]).toBe(true);
     expect((await objectsOf(fx, 'photos/a.jpg')).map((o) => o.label)).toEqual(['cat']); // the boxes are the run's
@@ -121,17 +128,20 @@ describe('the boxes of an imported file', () => {
     expect([report.imported, report.boxes, report.boxesAs, report.unsupportedShapes, report.newLabels]).toEqual([1, 0, 'skip', 3, []]);
   });
 
-  it('Label Studio: rectangles in percent of the image with their per-region choices; a turned one counted', async () => {
+  it('Label Studio: rectangles in percent of the image with their per-region choices; a turned one about its top-left corner', async () => {
     fx = await sampleStorage({ labels: [{ name: 'tree', color: '#00ff00', attributes: [{ name: 'kind', type: 'select', options: ['oak', 'elm'] }] }] });
     const k = keeping();
     const report = await importers.labelstudio(fx, { boxes: 'segment', boxRunner: k.runner });
-    expect([report.imported, report.boxes, report.unsupportedShapes]).toEqual([0, 1, 1]);
-    const [box] = [...k.given[0].values()][0];
+    expect([report.imported, report.boxes, report.unsupportedShapes]).toEqual([0, 2, 0]);
+    const [box, turned] = [...k.given[0].values()][0];
     expect(box.label).toBe('tree');
     expect(box.box.map((v) => Math.round(v * 100) / 100)).toEqual([2.3, 3.4, 13.8, 10.2]);
     expect(box.attributes).toEqual({ kind: 'oak' });
+    // 10% of 23 x 10% of 17 at the top-left corner, turned 45 degrees about it: it swings left, cut at the edge.
+    expect(turned.ring!.slice(0, 2)).toEqual([0, 0]);
+    expect(turned.box.map((v) => Math.round(v * 100) / 100)).toEqual([0, 0, 1.63, 2.83]);
     const rect = await importers.labelstudio(fx, { boxes: 'rectangle' });
-    expect(rect.imported).toBe(1);
+    expect(rect.imported).toBe(2);
     const [tree] = await objectsOf(fx, 'b.png');
     expect(rleArea(tree.mask!)).toBeGreaterThan(0);
   });
@@ -184,7 +194,7 @@ describe('the boxes of an imported file', () => {
     const { boxRun, ...done } = real;
     expect([dryRun, boxRun?.mode]).toEqual([true, 'boxes']);
     expect(planned).toEqual(done);
-    expect(planned).toMatchObject({ imported: 1, boxes: 2, newLabels: ['car'] });
+    expect(planned).toMatchObject({ imported: 1, boxes: 3, newLabels: ['car'] });
     // A file the import refuses is refused by its dry run too, with the same reasons.
     const outside = CVAT.replace('xtl="10.0" ytl="5.0" xbr="30.0" ybr="15.0"', 'xtl="50" ytl="5" xbr="60" ybr="15"');
     const e = await rejected(importCvat(fx.storage, rooms(fx), fx.project.id, strToU8(outside), 'importer', { boxes: 'rectangle', dryRun: true }));

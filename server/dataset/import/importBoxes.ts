@@ -4,7 +4,7 @@
 // the click model's box prompt makes each a mask (prelabel/boxTask.ts: the editor's box tool,
 // server-side), `rectangle` fills each box as its mask at once, `skip` leaves them out, counted.
 import { rleArea } from '../../../shared/codecs/rle';
-import { boxRle, type Corners } from '../../../shared/geometry/boxMask';
+import { boxRle, ringBounds, ringRle, turnedBox, type Corners } from '../../../shared/geometry/boxMask';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { Task } from '../../storage/types';
 import type { PlannedObject } from './planCocoImport';
@@ -14,7 +14,10 @@ export type BoxMode = 'segment' | 'rectangle' | 'skip';
 /** A box of the file waiting for the click model: image pixels, corners [x0, y0, x1, y1]. */
 export interface PlannedBox {
   label: string;
+  /** The box of the image's axes (a turned box's bounds): the click model's prompt. */
   box: Corners;
+  /** A turned box's outline (flat [x, y, …] corners): the mask is kept inside it, a rectangle is it. */
+  ring?: number[];
   attributes: Record<string, AttributeValue>;
   sourceId: string;
 }
@@ -27,6 +30,15 @@ export function boxInImage(corners: number[], task: Pick<Task, 'width' | 'height
   const box: Corners = [Math.max(0, x0), Math.max(0, y0), Math.min(task.width, x1), Math.min(task.height, y1)];
   if (box[2] - box[0] < 1 || box[3] - box[1] < 1) throw new Error(`its box (${x0}, ${y0}) to (${x1}, ${y1}) lies outside the ${task.width}x${task.height} image`);
   return box;
+}
+
+/** A box of the file turned by `degrees` (about its centre, or `pivot`): its bounds in the image for the prompt, its outline for the mask. */
+export function turnedInImage(x0: number, y0: number, x1: number, y1: number, degrees: number, task: Pick<Task, 'width' | 'height'>, pivot?: [number, number]): { box: Corners; ring?: number[] } {
+  if (![x0, y0, x1, y1, degrees].every(Number.isFinite)) throw new Error('its box is not numbers');
+  if (degrees % 360 === 0) return { box: boxInImage([x0, y0, x1, y1], task) };
+  if (x1 <= x0 || y1 <= y0) throw new Error(`its box (${x0}, ${y0}) to (${x1}, ${y1}) has no area`);
+  const ring = turnedBox(x0, y0, x1, y1, degrees, pivot);
+  return { box: boxInImage(ringBounds(ring), task), ring };
 }
 
 /**
@@ -54,7 +66,7 @@ export function boxSink(mode: BoxMode = 'skip') {
         boxes.set(task.id, list);
         return;
       }
-      const mask = boxRle(box.box, task.width, task.height);
+      const mask = box.ring ? ringRle(box.ring, task.width, task.height) : boxRle(box.box, task.width, task.height);
       if (rleArea(mask) === 0) sink.empty++;
       else objects.push({ label: box.label, mask, attributes: box.attributes, sourceId: box.sourceId });
     },

@@ -9,8 +9,8 @@
 // text). An image's <tag>s set its own attributes where the project defines them: a checkbox
 // named as the tag's label is ticked, the tag's <attribute>s set those of their names (others are
 // reported in `unknownImageAttributes`). <box>es become what the import asks (importBoxes.ts: masks
-// the click model makes of them, rectangles, or nothing); a turned box (`rotation`), polylines,
-// points, cuboids and skeletons are no masks: counted in `unsupportedShapes`, not
+// the click model makes of them, rectangles, or nothing; a turned one, `rotation`, its outline);
+// polylines, points, cuboids and skeletons are no masks: counted in `unsupportedShapes`, not
 // imported. Like every import it checks the whole file first and writes nothing when one thing is wrong.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
@@ -20,7 +20,7 @@ import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
-import { boxInImage, boxSink } from './importBoxes';
+import { boxSink, turnedInImage } from './importBoxes';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
@@ -127,10 +127,8 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
   const images = list(root.image);
   const boxes = boxSink(opts.boxes);
-  // A turned box is no box of the image's axes (its mask would be another shape): counted.
-  const turned = (s: Node) => Number(s['@_rotation'] ?? 0) % 360 !== 0;
   const kinds = boxes.wanted ? (['polygon', 'mask', 'ellipse', 'box'] as const) : (['polygon', 'mask', 'ellipse'] as const);
-  for (const img of images) for (const kind of kinds) for (const s of list(img[kind])) if (kind !== 'box' || !turned(s)) labels.add(text(s['@_label']), "a shape's");
+  for (const img of images) for (const kind of kinds) for (const s of list(img[kind])) labels.add(text(s['@_label']), "a shape's");
   const attributes = labels.reader();
   const image = imageAttributeReader(project);
   const matcher = imageMatcher(tasks, problem);
@@ -141,7 +139,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   for (const img of images) {
     const name = text(img['@_name']);
     for (const kind of NOT_MASKS) unsupportedShapes += list(img[kind]).length;
-    unsupportedShapes += list(img.box).filter((s) => !boxes.wanted || turned(s)).length;
+    if (!boxes.wanted) unsupportedShapes += list(img.box).length;
     const task = matcher.match(name);
     if (!task) continue;
     if (Number(img['@_width']) !== task.width || Number(img['@_height']) !== task.height) {
@@ -154,7 +152,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       for (const a of list(tag.attribute)) given[text(a['@_name'])] = text(a);
     }
     image.read(task.id, given);
-    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const), ...list(img.ellipse).map((s) => ['ellipse', s] as const), ...list(img.box).filter((s) => boxes.wanted && !turned(s)).map((s) => ['box', s] as const)]
+    const shapes = [...list(img.polygon).map((s) => ['polygon', s] as const), ...list(img.mask).map((s) => ['mask', s] as const), ...list(img.ellipse).map((s) => ['ellipse', s] as const), ...(boxes.wanted ? list(img.box) : []).map((s) => ['box', s] as const)]
       .map(([kind, s], order) => ({ kind, s, order, z: Number(s['@_z_order'] ?? 0) || 0 }))
       .sort((a, b) => a.z - b.z || a.order - b.order);
     const objects: PlannedObject[] = [];
@@ -166,8 +164,9 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       const sourceId = `${name}#${kind}${order + 1}`;
       if (kind === 'box') {
         try {
-          const box = boxInImage(['@_xtl', '@_ytl', '@_xbr', '@_ybr'].map((k) => Number(s[k] ?? NaN)), task);
-          boxes.take(task, { label, box, attributes: attributes.read(given, label), sourceId }, objects);
+          // Turned by `rotation` degrees about its centre: its bounds prompt the model, its outline keeps the mask.
+          const [x0, y0, x1, y1] = ['@_xtl', '@_ytl', '@_xbr', '@_ybr'].map((k) => Number(s[k] ?? NaN));
+          boxes.take(task, { label, ...turnedInImage(x0, y0, x1, y1, Number(s['@_rotation'] ?? 0), task), attributes: attributes.read(given, label), sourceId }, objects);
         } catch (e) {
           problem(`${name}: box ${order + 1} (${label}): ${(e as Error).message}`);
         }

@@ -11,8 +11,8 @@
 // values, named by their `from_name`, checked against the label's definitions; a classification
 // of the image itself (no region's id) sets the image attribute of its `from_name` where the
 // project defines one (others reported in `unknownImageAttributes`). Rectangles become what the
-// import asks (importBoxes.ts); turned rectangles, keypoints and other labelled regions are no
-// masks: counted in `unsupportedShapes`.
+// import asks (importBoxes.ts; a turned one, about its top-left corner, its outline); keypoints and
+// other labelled regions are no masks: counted in `unsupportedShapes`.
 // Like every import it checks the whole file first and writes nothing when one thing is wrong.
 import { decode as unpackRle } from '@thi.ng/rle-pack';
 import { z } from 'zod';
@@ -22,7 +22,7 @@ import { ellipseRing } from '../../../shared/geometry/ellipse';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
-import { boxInImage, boxSink } from './importBoxes';
+import { boxSink, turnedInImage } from './importBoxes';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
@@ -102,13 +102,13 @@ function regionMask(r: LsResult, task: Task): Rle {
   return encodeRle(mask, task.width, task.height);
 }
 
-/** A rectangle's corners in the task's pixels (Label Studio keeps them in percent of the image). */
-function rectangleBox(r: LsResult, task: Task): [number, number, number, number] {
+/** A rectangle in the task's pixels (Label Studio keeps it in percent of the image), turned by `rotation` degrees about its top-left corner as Label Studio draws it. */
+function rectangleBox(r: LsResult, task: Task): ReturnType<typeof turnedInImage> {
   sameImage(r, task);
   const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((k) => r.value[k]);
   if (![x, y, w, h].every((v) => typeof v === 'number')) throw new Error('its x, y, width and height are not numbers');
-  const [x0, y0, w0, h0] = [x, y, w, h] as number[];
-  return boxInImage([(x0 / 100) * task.width, (y0 / 100) * task.height, ((x0 + w0) / 100) * task.width, ((y0 + h0) / 100) * task.height], task);
+  const [x0, y0, x1, y1] = [((x as number) / 100) * task.width, ((y as number) / 100) * task.height, (((x as number) + (w as number)) / 100) * task.width, (((y as number) + (h as number)) / 100) * task.height];
+  return turnedInImage(x0, y0, x1, y1, Number(r.value.rotation ?? 0), task, [x0, y0]);
 }
 
 /** The value a per-region classification gives (its first choice, text or number). */
@@ -137,8 +137,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     return Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
   };
   const boxes = boxSink(opts.boxes);
-  // A rectangle drawn turned is no box of the image's axes: counted, as keypoints are.
-  const isBox = (r: LsResult) => boxes.wanted && r.type === 'rectanglelabels' && !Number(r.value.rotation ?? 0);
+  const isBox = (r: LsResult) => boxes.wanted && r.type === 'rectanglelabels';
   for (const t of parsed.data) {
     for (const r of regions(t)) {
       if (MASKS.has(r.type) || isBox(r)) labels.add(labelOf(r), "a region's");
@@ -175,7 +174,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
       const sourceId = `${name}#${r.id ?? i + 1}`;
       if (isBox(r)) {
         try {
-          boxes.take(task, { label, box: rectangleBox(r, task), attributes: attributes.read(r.id ? values.get(r.id) : undefined, label), sourceId }, objects);
+          boxes.take(task, { label, ...rectangleBox(r, task), attributes: attributes.read(r.id ? values.get(r.id) : undefined, label), sourceId }, objects);
         } catch (e) {
           problem(`${name}: region ${r.id ?? i + 1} (${label}): ${(e as Error).message}`);
         }

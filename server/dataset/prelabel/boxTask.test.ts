@@ -12,7 +12,7 @@ import { listObjects } from '../../../shared/schema/annotation';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import { H, until, W, wholeMask, world } from '../../../tests/helpers/prelabelWorld';
 import { waitFor } from '../../../tests/helpers/waitFor';
-import { boxRle } from '../../../shared/geometry/boxMask';
+import { boxRle, ringRle, turnedBox } from '../../../shared/geometry/boxMask';
 import { boxTask, type StoredBox } from './boxTask';
 
 const models = { listModels: () => [{ id: 'click', engine: 'onnx', description: '', inputs: ['box'], default: true }], listDetectors: () => [] };
@@ -43,6 +43,24 @@ describe('making masks of imported boxes', () => {
     expect(y + bh).toBeLessThanOrEqual(7);
     expect(rleArea(objects[0].mask!)).toBeGreaterThanOrEqual(6 * 4);
     expect(listObjects(w.doc('task:t0'))).toEqual([]); // no box there: not in the run
+  });
+
+  it('keeps a turned box\'s mask inside its outline, and its rectangle is that outline', async () => {
+    const w = await world(1);
+    let fail = false;
+    const p = w.node({ ...models, segmentFor: async () => (fail ? Promise.reject(new TandemError(ErrorCode.ValidationFailed, 'no')) : { mask: wholeMask(), model: 'click' }) });
+    const ring = turnedBox(4, 2, 16, 8, 90); // 12 x 6 about (10, 5): stands 6 wide, 12 tall
+    await p.segmentBoxes(w.projectId, w.userId, boxesOf([['t0', [{ label: 'car', box: [7, 0, 13, 10], ring, attributes: {} }]]]));
+    await until(() => w.ended.length === 1);
+    const [made] = listObjects(w.doc('task:t0'));
+    const [x, , bw] = rleBbox(made.mask!);
+    expect(x).toBeGreaterThanOrEqual(6);
+    expect(x + bw).toBeLessThanOrEqual(14);
+    fail = true;
+    await p.segmentBoxes(w.projectId, w.userId, boxesOf([['t0', [{ label: 'car', box: [7, 0, 13, 10], ring, attributes: {} }]]]));
+    await until(() => w.ended.length === 2);
+    expect(w.ended[1]).toMatchObject({ rectangles: 1 });
+    expect(listObjects(w.doc('task:t0'))[1].mask).toEqual(ringRle(ring, W, H));
   });
 
   it('adds nothing twice when a task is looked at again (a run carried on after its process died)', async () => {

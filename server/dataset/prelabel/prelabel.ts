@@ -156,7 +156,7 @@ export class Prelabeller {
     if (!this.deps.inference()?.listModels().length) {
       throw new TandemError(ErrorCode.NoWorker, 'no worker runs the click model to make masks of the boxes: import them as rectangles (boxes=rectangle), or attach a worker');
     }
-    const stored = Object.fromEntries([...boxes].map(([id, list]) => [id, list.map(({ label, box, attributes }) => ({ label, box, attributes }))]));
+    const stored = Object.fromEntries([...boxes].map(([id, list]) => [id, list.map(({ label, box, attributes, ring }) => ({ label, box, attributes, ...(ring && { ring }) }))]));
     const count = [...boxes.values()].reduce((n, l) => n + l.length, 0);
     return this.begin(projectId, by, [...boxes.keys()], { labels: {}, scope: 'all', mode: 'boxes', boxes: stored }, null, { mode: 'boxes', boxes: count, rectangles: 0 }, after);
   }
