@@ -1,8 +1,11 @@
 // What the CVAT and Label Studio imports spend validating a big photo's masks before anything is
 // written (server/dataset/import/planCvatImport.ts, planLabelStudioImport.ts): a 6000x4000 image
 // with 100 brush masks of 400x300 (filled ellipses), as CVAT's XML (runs inside each box) and as
-// Label Studio's JSON (rle-pack over the image's RGBA). `npm run bench -- importTools`.
+// Label Studio's JSON (rle-pack over the image's RGBA); and a COCO detection file's boxes (20 on
+// each of 1,000 full-HD images), filled as rectangles or kept for the click model's run.
+// `npm run bench -- importTools`.
 import { encode as packRle } from '@thi.ng/rle-pack';
+import { planCocoImport } from '../../server/dataset/import/planCocoImport';
 import { planCvatImport } from '../../server/dataset/import/planCvatImport';
 import { planLabelStudioImport } from '../../server/dataset/import/planLabelStudioImport';
 import type { Project, Task } from '../../server/storage/types';
@@ -49,6 +52,13 @@ function labelStudioExport(masks: number): unknown {
   return [{ data: { image: 'big.jpg' }, annotations: [{ result }] }];
 }
 
+/** A detection file: `images` full-HD images, 20 boxes of 60-260 px each. */
+function detections(images: number) {
+  const annotations = [];
+  for (let i = 0; i < images; i++) for (let k = 0; k < 20; k++) annotations.push({ id: i * 20 + k, image_id: i, category_id: 1, bbox: [(k % 5) * 380 + 10, Math.floor(k / 5) * 270 + 5, 60 + 10 * k, 40 + 10 * k], segmentation: [] });
+  return { images: Array.from({ length: images }, (_, i) => ({ id: i, file_name: `f${i}.jpg`, width: 1920, height: 1080 })), categories: [{ id: 1, name: 'car' }], annotations };
+}
+
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
   const project = { id: 'p', name: 'p', labels: [{ name: 'car', color: '#ff0000' }] } as unknown as Project;
   const tasks = [{ id: 't', name: 'big.jpg', width: W, height: H }] as unknown as Task[];
@@ -57,7 +67,13 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   // Label Studio's brushes are the photo's RGBA each: fewer of them, or the file is gigabytes.
   const lsMasks = quick ? 5 : 10;
   const ls = labelStudioExport(lsMasks);
+  const frames = quick ? 200 : 1000;
+  const coco = detections(frames);
+  const hdTasks = Array.from({ length: frames }, (_, i) => ({ id: `h${i}`, name: `f${i}.jpg`, width: 1920, height: 1080 })) as unknown as Task[];
+  const boxes = frames * 20;
   return [
+    { name: `COCO detection file, ${boxes} boxes on ${frames} full-HD images, filled as rectangles`, metric: 'p50', value: medianMs(runs, () => planCocoImport(coco, project, hdTasks, { boxes: 'rectangle' })), unit: 'ms' },
+    { name: `the same kept for the click model (checked, nothing drawn)`, metric: 'p50', value: medianMs(runs, () => planCocoImport(coco, project, hdTasks, { boxes: 'segment' })), unit: 'ms' },
     { name: `CVAT XML, ${MASKS} brush masks on a 24 MP image, validated into masks`, metric: 'p50', value: medianMs(runs, () => planCvatImport(xml, project, tasks)), unit: 'ms' },
     { name: `Label Studio JSON, ${lsMasks} brushes on a 24 MP image, per brush`, metric: 'p50', value: medianMs(runs, () => planLabelStudioImport(ls, project, tasks)) / lsMasks, unit: 'ms' },
   ];
