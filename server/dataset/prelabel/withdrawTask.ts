@@ -17,7 +17,9 @@ export type Withdrawn = 'prelabels' | 'imports';
 
 /** An object as the detector (`prelabels`) or an import (`imports`) left it. */
 export function untouchedPrelabel(o: AnnotationObject, what: Withdrawn = 'prelabels'): boolean {
-  const made = what === 'imports' ? (o.createdFrom === 'import' || o.createdFrom === 'box') && o.source === 'import' : o.createdFrom === 'detector' && o.source === 'detector';
+  // An import from before imports set `createdFrom` has none: its mask still the import's and
+  // never touched since says it as well.
+  const made = what === 'imports' ? (o.createdFrom === undefined || o.createdFrom === 'import' || o.createdFrom === 'box') && o.source === 'import' : o.createdFrom === 'detector' && o.source === 'detector';
   return made && o.updatedAt === o.createdAt;
 }
 
