@@ -21,7 +21,8 @@ import type { AttributeSpec } from '../../shared/schema/attributes';
 import { attributeFigures, type AttributeValueFigures } from './attributeFigures';
 import { MATCH_IOU } from '../../shared/schema/referenceScore';
 import type { ReferenceFigures } from './referenceFigures';
-import { IMPORTED, IMPORTED_BOX, legacyImport, prelabelFigures, type PrelabelFigures } from './prelabelFigures';
+import { IMPORTED, IMPORTED_BOX, prelabelFigures, type PrelabelFigures } from './prelabelFigures';
+import { madeFrom } from '../dataset/madeFrom';
 import { PACE_DAYS, type ProgressFigures } from './progressFigures';
 import { reviewerFigures, threadFigures, type ReviewerFigures, type ThreadFigures } from './reviewFigures';
 
@@ -199,15 +200,6 @@ function mean(xs: number[]): number | null {
 function median(sorted: number[]): number {
   const m = sorted.length >> 1;
   return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-}
-
-/**
- * What made an object when no person did: its `createdFrom` (the detector, an import, an imported
- * box), or for an object imported before imports said so, `import` when its first recorded
- * version, or without history its mask still, came from the import. Null: a person made it.
- */
-export function madeFrom(o: AnnotationObject, first: HistoryEntry | undefined): string | null {
-  return o.createdFrom ?? legacyImport(o, first) ?? null;
 }
 
 /** Figures per object, per annotator (by object creator) and for the project. */

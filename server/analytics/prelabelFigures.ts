@@ -5,10 +5,11 @@
 // detector saved, and which classes to stop mapping. The same for the click model's masks of an
 // imported file's boxes (`createdFrom: 'box'`, `source: 'import'` until redrawn): how good the
 // masks made from a team's boxes were, by what review kept of them; and for an import's own
-// objects (`createdFrom: 'import'`, or `legacyImport` for those imported before it was set).
+// objects (`createdFrom: 'import'`, or from before it was set: `madeFrom`).
 import { rleIou } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { HistoryEntry } from '../dataset/history/historyDoc';
+import { madeFrom } from '../dataset/madeFrom';
 
 export interface PrelabelCounts {
   /** Pre-labels made, those still there and those deleted since. */
@@ -54,11 +55,6 @@ interface One {
   iou: number | null;
 }
 
-/** An object an import made before imports set `createdFrom`: its first version (or, unrecorded, its mask still) came from the import. */
-export function legacyImport(o: AnnotationObject, first: HistoryEntry | undefined): 'import' | undefined {
-  return (first ? first.kind === 'created' && first.source === 'import' : o.source === 'import') ? 'import' : undefined;
-}
-
 function counts(ones: One[]): PrelabelCounts {
   const ious = ones.map((o) => o.iou).filter((v): v is number => v !== null);
   return {
@@ -76,7 +72,7 @@ export function prelabelFigures(tasks: PrelabelTaskInput[], { from: FROM, source
   for (const t of tasks) {
     for (const o of t.objects) {
       const first = t.versions.get(o.id)?.[0];
-      if ((o.createdFrom ?? legacyImport(o, first)) !== FROM) continue;
+      if (madeFrom(o, first) !== FROM) continue;
       const made = first?.kind === 'created' ? first : undefined;
       const label = made?.label ?? o.label;
       // `source` follows the mask: still the detector's (the import's) when nobody redrew it.
@@ -86,7 +82,7 @@ export function prelabelFigures(tasks: PrelabelTaskInput[], { from: FROM, source
     }
     for (const d of t.deleted ?? []) {
       // Withdrawn untouched by the owner (a run undone): neither the detector's find nor a false one.
-      if ((d.createdFrom ?? (d.source === 'import' ? 'import' : undefined)) !== FROM || d.withdrawn) continue;
+      if (madeFrom(d) !== FROM || d.withdrawn) continue;
       ones.push({ label: d.label, state: 'deleted', relabelled: false, iou: null });
     }
   }

@@ -43,7 +43,12 @@ export function ringBounds(ring: number[]): Corners {
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-/** The mask's part inside the box grown by {@link BOX_SLACK} (the onnx engine keeps its own box prompts' masks within 1 px already; this holds for any engine a worker runs): the annotator's box says where the object is. */
-export function keepInBox(mask: Rle, box: Corners, width: number, height: number, grow = BOX_SLACK): Rle {
-  return rleIntersection(mask, boxRle(box, width, height, grow));
+/** A box as a mask: its turned outline when it has one (`ring`), else its rectangle; grown by `grow` of its size. */
+export function outlineRle(b: { box: Corners; ring?: number[] }, width: number, height: number, grow = 0): Rle {
+  return b.ring ? ringRle(b.ring, width, height, grow) : boxRle(b.box, width, height, grow);
+}
+
+/** The mask's part inside the box (its outline) grown by {@link BOX_SLACK} (the onnx engine keeps its own box prompts' masks within 1 px already; this holds for any engine a worker runs): the annotator's box says where the object is. */
+export function keepInBox(mask: Rle, b: { box: Corners; ring?: number[] }, width: number, height: number): Rle {
+  return rleIntersection(mask, outlineRle(b, width, height, BOX_SLACK));
 }

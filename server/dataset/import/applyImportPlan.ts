@@ -123,16 +123,11 @@ export async function planAndApply(
   if (!project) throw new TandemError(ErrorCode.NotFound, `project ${projectId} not found`);
   const tasks = await storage.meta.listTasks(projectId);
   const planned = renameMapped(await plan(withAliases(project, labelMap), tasks), labelMap);
-  if (dryRun) {
-    if (planned.boxes?.size && !boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
-    return { ...plannedReport(planned, tasks), dryRun: true };
-  }
+  const boxes = planned.boxes?.size ? planned.boxes : null;
+  if (boxes && !boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
+  if (dryRun) return { ...plannedReport(planned, tasks), dryRun: true };
   let applied = (_ok: boolean) => {};
-  let boxRun: PrelabelStatus | undefined;
-  if (planned.boxes?.size) {
-    if (!boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
-    boxRun = await boxRunner(projectId, by, planned.boxes, new Promise<boolean>((r) => (applied = r)));
-  }
+  const boxRun = boxes ? await boxRunner!(projectId, by, boxes, new Promise<boolean>((r) => (applied = r))) : undefined;
   try {
     const report = await applyImportPlan(storage, rooms, project, tasks, planned, by);
     applied(true);

@@ -4,7 +4,7 @@
 // the click model's box prompt makes each a mask (prelabel/boxTask.ts: the editor's box tool,
 // server-side), `rectangle` fills each box as its mask at once, `skip` leaves them out, counted.
 import { rleArea } from '../../../shared/codecs/rle';
-import { boxRle, ringBounds, ringRle, turnedBox, type Corners } from '../../../shared/geometry/boxMask';
+import { outlineRle, ringBounds, turnedBox, type Corners } from '../../../shared/geometry/boxMask';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { Task } from '../../storage/types';
 import type { PlannedObject } from './planCocoImport';
@@ -50,7 +50,6 @@ export function boxSink(mode: BoxMode = 'skip') {
   const boxes = new Map<string, PlannedBox[]>();
   let read = 0;
   const sink = {
-    mode,
     /** Whether the file's boxes are read at all (their labels become the project's). */
     wanted: mode !== 'skip',
     /** Boxes left out (`skip`), counted by the plan: reported with the other shapes not imported. */
@@ -66,7 +65,7 @@ export function boxSink(mode: BoxMode = 'skip') {
         boxes.set(task.id, list);
         return;
       }
-      const mask = box.ring ? ringRle(box.ring, task.width, task.height) : boxRle(box.box, task.width, task.height);
+      const mask = outlineRle(box, task.width, task.height);
       if (rleArea(mask) === 0) sink.empty++;
       else objects.push({ label: box.label, mask, attributes: box.attributes, sourceId: box.sourceId });
     },

@@ -145,7 +145,7 @@ export function planYoloImport(bytes: Uint8Array, project: Project, tasks: Task[
       if ('problem' in parsed) return problem(`${where}: ${parsed.problem}`);
       const label = classNames[parsed.cls];
       if (label === undefined) return problem(`${where}: class ${parsed.cls} has no name (${classNames.length} classes)`);
-      if (parsed.box && boxes.mode === 'skip') return void boxes.skipped++;
+      if (parsed.box && !boxes.wanted) return void boxes.skipped++;
       const px = parsed.ring.map((v, k) => Math.min(1, Math.max(0, v)) * (k % 2 === 0 ? task.width : task.height));
       const info = objects?.get(`${file.path}:${i + 1}`);
       if (info) linesDescribed++;

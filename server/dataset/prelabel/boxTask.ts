@@ -4,8 +4,8 @@
 // values. Each object's id is fixed by the run and the box, so a task looked at twice (a run
 // carried on after its process died) adds nothing twice. A box the model fails on is kept as its
 // rectangle rather than lost: the file's box is the annotation the team brought along.
-import { rleArea, rleDifference, rleIntersection } from '../../../shared/codecs/rle';
-import { BOX_SLACK, boxRle, keepInBox, ringRle, type Corners } from '../../../shared/geometry/boxMask';
+import { rleArea, rleDifference } from '../../../shared/codecs/rle';
+import { keepInBox, outlineRle, type Corners } from '../../../shared/geometry/boxMask';
 import { mapLimit } from '../../../shared/async/mapLimit';
 import { ErrorCode, isTandemError } from '../../../shared/protocol/errors';
 import { createObject, initTaskDoc, listObjects, readMeta } from '../../../shared/schema/annotation';
@@ -74,10 +74,9 @@ export async function boxTask(j: BoxJob, task: Task, boxes: StoredBox[]): Promis
       todo.forEach((p, i) => {
         if (have.has(p.id)) return;
         const m = masks[i];
-        const { box, ring } = p.b;
-        let mask = m ? (ring ? rleIntersection(m.mask, ringRle(ring, task.width, task.height, BOX_SLACK)) : keepInBox(m.mask, box, task.width, task.height)) : null;
+        let mask = m ? keepInBox(m.mask, p.b, task.width, task.height) : null;
         const rectangle = !mask || rleArea(mask) === 0;
-        if (rectangle) mask = ring ? ringRle(ring, task.width, task.height) : boxRle(box, task.width, task.height);
+        if (rectangle) mask = outlineRle(p.b, task.width, task.height);
         if (j.apart) for (const t of taken) mask = rleDifference(mask!, t);
         if (rleArea(mask!) === 0) return;
         createObject(doc, { id: p.id, label: p.b.label, mask, attributes: p.b.attributes, by: j.by, source: 'import', ...(m && !rectangle ? { model: m.model } : {}), createdFrom: 'box', at: at + i }, ImportOrigin);

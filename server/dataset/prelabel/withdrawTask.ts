@@ -9,6 +9,7 @@ import type { ObjectId } from '../../../shared/schema/ids';
 import { ServerOrigin } from '../../../shared/schema/origins';
 import type { Storage, Task } from '../../storage/types';
 import { syncHistory } from '../history/objectHistory';
+import { madeFrom } from '../madeFrom';
 import { loadRoomDoc, mutateRoom, type LiveRooms } from '../rooms';
 import { mayWrite } from './prelabelTask';
 
@@ -17,9 +18,9 @@ export type Withdrawn = 'prelabels' | 'imports';
 
 /** An object as the detector (`prelabels`) or an import (`imports`) left it. */
 export function untouchedPrelabel(o: AnnotationObject, what: Withdrawn = 'prelabels'): boolean {
-  // An import from before imports set `createdFrom` has none: its mask still the import's and
-  // never touched since says it as well.
-  const made = what === 'imports' ? (o.createdFrom === undefined || o.createdFrom === 'import' || o.createdFrom === 'box') && o.source === 'import' : o.createdFrom === 'detector' && o.source === 'detector';
+  // Its mask still the import's (the detector's), nothing changed since: as the file (run) left it.
+  const from = madeFrom(o);
+  const made = what === 'imports' ? (from === 'import' || from === 'box') && o.source === 'import' : from === 'detector' && o.source === 'detector';
   return made && o.updatedAt === o.createdAt;
 }
 
