@@ -51,7 +51,8 @@ describe('CVAT XML import', () => {
     fx = await sampleStorage();
     const report = await run(fx, SAMPLE);
     expect([report.imported, report.newLabels, report.unmatchedImages, report.emptyMasks, report.invalidAttributes, report.unsupportedShapes]).toEqual([2, ['car'], ['c.jpg'], 1, 1, 1]);
-    expect(report.unknownImageAttributes).toEqual(['cat']); // the tag: no image attribute of its name
+    // The tag, in a project defining no image attributes: a flag of its name comes along.
+    expect([report.newImageAttributes, report.unknownImageAttributes, report.imagesWithAttributes]).toEqual([['cat'], [], 1]);
     const project = await fx.storage.meta.getProject(fx.project.id);
     expect(project!.labels.find((l) => l.name === 'car')!.attributes).toEqual([
       { name: 'colour', type: 'select', options: ['red', 'blue'], default: 'red' },
@@ -75,11 +76,33 @@ describe('CVAT XML import', () => {
   it("sets the image's own attributes from its tags where the project defines them", async () => {
     fx = await sampleStorage();
     await fx.storage.meta.setProjectSettings(fx.project.id, { noOverlap: false, imageAttributes: [{ name: 'night', type: 'checkbox' }, { name: 'weather', type: 'select', options: ['rain', 'sun'] }] });
-    const tags = '<tag label="night" source="manual"></tag><tag label="scene" source="manual"><attribute name="weather">rain</attribute></tag>';
+    // "scene" carries a value (it is no flag itself); "sunny" is a flag the project does not define.
+    const tags = '<tag label="night" source="manual"></tag><tag label="scene" source="manual"><attribute name="weather">rain</attribute></tag><tag label="sunny"></tag>';
     const report = await run(fx, xml(image('a.jpg', 40, 30, tags + CAR)));
-    expect([report.imagesWithAttributes, report.unknownImageAttributes]).toEqual([1, ['scene']]);
+    expect([report.imagesWithAttributes, report.unknownImageAttributes, report.newImageAttributes]).toEqual([1, ['sunny'], []]);
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     expect(loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.imageAttributes).toEqual({ night: true, weather: 'rain' });
+  });
+
+  it("takes the image's own attributes back from Tandem's CVAT export, definitions included, into a project without them", async () => {
+    const input = sampleInput();
+    const specs: AttributeSpec[] = [{ name: 'weather', type: 'select', options: ['sun', 'rain'] }, { name: 'night', type: 'checkbox' }, { name: 'cars', type: 'number', min: 0 }];
+    input.project = { ...input.project, settings: { noOverlap: false, imageAttributes: specs } };
+    input.tasks[0].imageAttributes = { weather: 'rain', night: true, cars: 3 };
+    const xmlOut = new TextDecoder().decode(unzipSync(exportDataset(input, 'cvat', 'sample').bytes)['annotations.xml']);
+    expect(xmlOut).toContain('<label><name>image</name><color>#808080</color><type>tag</type>');
+    fx = await sampleStorage({ labels: [] });
+    const report = await run(fx, strToU8(xmlOut));
+    expect([report.newImageAttributes, report.unknownImageAttributes, report.imagesWithAttributes]).toEqual([['weather', 'night', 'cars'], [], input.tasks.length]);
+    expect((await fx.storage.meta.getProject(fx.project.id))!.settings!.imageAttributes).toEqual([
+      { name: 'weather', type: 'select', options: ['sun', 'rain'], default: 'sun' },
+      { name: 'night', type: 'checkbox', default: false },
+      { name: 'cars', type: 'number', min: 0, step: 1 },
+    ]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const byName = new Map(loaded.tasks.map((t) => [t.task.name, t.imageAttributes]));
+    expect(byName.get(input.tasks[0].task.name)).toEqual({ weather: 'rain', night: true, cars: 3 });
+    expect(byName.get(input.tasks[1].task.name)).toEqual({ weather: 'sun', night: false, cars: 0 }); // the defaults, as exported
   });
 
   it("reads the zip CVAT exports (annotations.xml beside the images)", async () => {

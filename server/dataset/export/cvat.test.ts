@@ -3,7 +3,7 @@ import { decodeRle, encodeRle } from '../../../shared/codecs/rle';
 import { createPrng } from '../../../shared/schema/prng';
 import type { AnnotationObject } from '../../../shared/schema/annotation';
 import type { ExportInput } from '../types';
-import { toCvat } from './cvat';
+import { imageTagLabel, toCvat } from './cvat';
 
 const W = 37;
 const H = 23;
@@ -41,5 +41,18 @@ describe('CVAT export', () => {
       expect(back).toEqual(decodeRle(objects[Number(s[6])].mask!).data);
       expect(Number(s[6])).toBe(masks.indexOf(drawn[k]));
     });
+  });
+
+  it("writes the image's own attributes as one tag per image, its label clear of the object labels", () => {
+    const project = { id: 'p', name: 'p', labels: [{ name: 'image', color: '#ff0000' }], settings: { noOverlap: false, imageAttributes: [{ name: 'night', type: 'checkbox' }, { name: 'weather', type: 'select', options: ['sun', 'rain'] }] } };
+    const tasks = [{ task: { id: 't', name: 'a.jpg', width: W, height: H }, objects: [], imageAttributes: { weather: 'rain' } }];
+    const xml = new TextDecoder().decode(toCvat({ project, tasks } as unknown as ExportInput)[0].bytes);
+    expect(xml).toContain('<label><name>image_2</name><color>#808080</color><type>tag</type><attributes><attribute><name>night</name>');
+    expect(xml).toContain('<tag label="image_2" source="manual"><attribute name="night">false</attribute><attribute name="weather">rain</attribute></tag>');
+    expect(imageTagLabel([{ name: 'car' }])).toBe('image');
+    // No image attributes defined: no tag label, no tags.
+    const plain = new TextDecoder().decode(toCvat({ project: { ...project, settings: { noOverlap: false } }, tasks } as unknown as ExportInput)[0].bytes);
+    expect(plain).not.toContain('<tag');
+    expect(plain).not.toContain('<type>tag</type>');
   });
 });

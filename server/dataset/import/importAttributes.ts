@@ -27,16 +27,21 @@ export function attributeReader(specs: ReadonlyMap<string, AttributeSpec[]>) {
 
 /**
  * The image's own attribute values an import reads per task (CVAT's tags, Label Studio's
- * image-level choices), as the project defines them: `read` keeps the values of defined names
- * (checked as the objects' are) and notes the other names; `plan` gives what ImportPlan carries.
+ * image-level choices), as the project defines them, or as the file does (`fileSpecs`) for a
+ * project that defines none: `read` keeps the values of defined names (checked as the objects'
+ * are) and notes the other names; `plan` gives what ImportPlan carries.
  */
-export function imageAttributeReader(project: { settings?: { imageAttributes?: AttributeSpec[] } | null }) {
-  const specs = project.settings?.imageAttributes ?? [];
+export function imageAttributeReader(project: { settings?: { imageAttributes?: AttributeSpec[] } | null }, fileSpecs: AttributeSpec[] = []) {
+  const own = project.settings?.imageAttributes ?? [];
+  const newSpecs = !own.length && fileSpecs.length ? fileSpecs : undefined;
+  const specs = newSpecs ?? own;
   const defined = new Set(specs.map((s) => s.name));
   const reader = attributeReader(new Map([['', specs]]));
   const byTask = new Map<string, Record<string, AttributeValue>>();
   const unknown = new Set<string>();
   return {
+    /** Whether the image attributes read include one of this name. */
+    defines: (name: string) => defined.has(name),
     read(taskId: string, given: Record<string, unknown>): void {
       for (const name of Object.keys(given)) if (!defined.has(name)) unknown.add(name);
       const values = reader.read(given, '');
@@ -45,6 +50,6 @@ export function imageAttributeReader(project: { settings?: { imageAttributes?: A
     get invalid(): number {
       return reader.invalid;
     },
-    plan: () => ({ imageAttributes: byTask, unknownImageAttributes: [...unknown] }),
+    plan: () => ({ imageAttributes: byTask, unknownImageAttributes: [...unknown], ...(newSpecs && { newImageAttributes: newSpecs }) }),
   };
 }

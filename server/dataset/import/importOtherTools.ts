@@ -20,11 +20,11 @@ export function cvatXml(bytes: Uint8Array): string {
   if (!zip) return new TextDecoder().decode(bytes);
   const files = readZip(bytes, (name) => /(^|\/)annotations\.xml$/i.test(name), MAX_CVAT_XML_BYTES, 'CVAT annotations.xml');
   const xml = Object.values(files);
-  if (xml.length !== 1) throw new TandemError(ErrorCode.ValidationFailed, xml.length ? 'the archive has more than one annotations.xml' : 'the archive has no annotations.xml (CVAT for images 1.1)');
+  if (xml.length !== 1) throw new TandemError(ErrorCode.ValidationFailed, xml.length ? 'the archive has more than one annotations.xml' : 'the archive has no annotations.xml (CVAT for images or video 1.1)');
   return new TextDecoder().decode(xml[0]);
 }
 
-/** Imports CVAT for images XML into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
+/** Imports CVAT for images (or video) XML into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
 export function importCvat(storage: Storage, live: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts: ImportOptions = {}): Promise<ImportReport> {
   return planAndApply(storage, live, projectId, by, (project, tasks) => planCvatImport(cvatXml(bytes), project, tasks, opts), opts);
 }

@@ -1,5 +1,6 @@
 // Step 1 of a CVAT import: "CVAT for images 1.1" XML (annotations.xml, alone or in the zip CVAT
-// exports), the format a team leaving CVAT has its work in. Each <image> is matched to a task by
+// exports), the format a team leaving CVAT has its work in, or "CVAT for video 1.1" (a video's
+// <track>s, given as one image per frame: cvatTracks.ts). Each <image> is matched to a task by
 // file name (then without folders, as COCO); its <polygon>s are rasterised as COCO's polygons are,
 // its <mask>s (CVAT's brush: `rle` runs, background first, row by row inside the box at `left`,
 // `top` of `width` x `height`) and <ellipse>s (a fine polygon of the curve) become masks, in CVAT's drawing order (z_order, then file order).
@@ -8,7 +9,8 @@
 // come with the attribute definitions of the file's <meta> (checkbox, select / radio, number,
 // text). An image's <tag>s set its own attributes where the project defines them: a checkbox
 // named as the tag's label is ticked, the tag's <attribute>s set those of their names (others are
-// reported in `unknownImageAttributes`). <box>es become what the import asks (importBoxes.ts: masks
+// reported in `unknownImageAttributes`); a project defining none takes the tags' definitions
+// (a tag label's <meta> attributes, else a checkbox of its name), as COCO's import does. <box>es become what the import asks (importBoxes.ts: masks
 // the click model makes of them, rectangles, or nothing; a turned one, `rotation`, its outline);
 // polylines, points, cuboids and skeletons are no masks: counted in `unsupportedShapes`, not
 // imported. Like every import it checks the whole file first and writes nothing when one thing is wrong.
@@ -21,6 +23,7 @@ import { AttributeSpecSchema, type AttributeSpec } from '../../../shared/schema/
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
 import { boxSink, turnedInImage } from './importBoxes';
+import { frameNames, framesOfTracks } from './cvatTracks';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
@@ -28,7 +31,7 @@ import { imageMatcher } from './tasksByStem';
 
 /** What CVAT draws that is not a mask (counted, not imported). */
 const NOT_MASKS = ['polyline', 'points', 'cuboid', 'skeleton'] as const;
-const LISTS = new Set(['image', 'polygon', 'mask', 'ellipse', 'box', 'label', 'attribute', 'tag', ...NOT_MASKS]);
+const LISTS = new Set(['image', 'track', 'polygon', 'mask', 'ellipse', 'box', 'label', 'attribute', 'tag', ...NOT_MASKS]);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -104,6 +107,21 @@ function ellipseOf(shape: Node): number[] {
   return ellipseRing(cx, cy, rx, ry, turn);
 }
 
+/**
+ * The image attributes a file's tags define, for a project that has none: a tag label's attribute
+ * definitions in <meta> (a tag that carries values, as Tandem's export writes them), else a
+ * checkbox of the label's name (a flag: "good_frame", "night").
+ */
+function tagSpecs(images: Node[], fileSpecs: Map<string, AttributeSpec[]>): AttributeSpec[] {
+  const specs = new Map<string, AttributeSpec>();
+  const labels = new Set(images.flatMap((img) => list(img.tag).map((t) => text(t['@_label']))));
+  for (const label of labels) {
+    const own = fileSpecs.get(label) ?? [];
+    for (const s of own.length ? own : [{ name: label, type: 'checkbox' as const }]) if (s.name && !specs.has(s.name)) specs.set(s.name, s);
+  }
+  return [...specs.values()];
+}
+
 /** The root of a CVAT XML, or a validation_failed saying why it is not one. */
 function parseCvat(xml: string): Node {
   const valid = XMLValidator.validate(xml);
@@ -113,7 +131,7 @@ function parseCvat(xml: string): Node {
   return root as Node;
 }
 
-/** Validates a CVAT for images XML against the project and its tasks. Throws validation_failed. */
+/** Validates a CVAT for images (or video) XML against the project and its tasks. Throws validation_failed. */
 export function planCvatImport(xml: string, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
   const root = parseCvat(xml);
   const problems = problemList();
@@ -125,13 +143,16 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const fileSpecs = new Map(defined.map((l) => [text(l.name), specsOf(l)]));
 
   const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
-  const images = list(root.image);
+  // A video's tracks (CVAT for video 1.1) come as one image per frame with what they show on it.
+  const video = framesOfTracks(root, owner);
+  if (video.badFrames) problem(`${video.badFrames} shapes of its tracks have no frame number`);
+  const images = [...list(root.image), ...video.images];
   const boxes = boxSink(opts.boxes);
   const kinds = boxes.wanted ? (['polygon', 'mask', 'ellipse', 'box'] as const) : (['polygon', 'mask', 'ellipse'] as const);
   for (const img of images) for (const kind of kinds) for (const s of list(img[kind])) labels.add(text(s['@_label']), "a shape's");
   const attributes = labels.reader();
-  const image = imageAttributeReader(project);
-  const matcher = imageMatcher(tasks, problem);
+  const image = imageAttributeReader(project, tagSpecs(images, fileSpecs));
+  const matcher = imageMatcher(tasks, problem, video.tracks ? frameNames(tasks, video.size) : undefined);
 
   const byTask = new Map<string, PlannedObject[]>();
   let emptyMasks = 0;
@@ -142,13 +163,16 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
     if (!boxes.wanted) unsupportedShapes += list(img.box).length;
     const task = matcher.match(name);
     if (!task) continue;
-    if (Number(img['@_width']) !== task.width || Number(img['@_height']) !== task.height) {
+    // A video's frames have a size only where <meta> says it (original_size).
+    if (img['@_width'] !== undefined && (Number(img['@_width']) !== task.width || Number(img['@_height']) !== task.height)) {
       problem(`${name} is ${img['@_width']}x${img['@_height']} in the file but ${task.width}x${task.height} in the project`);
       continue;
     }
     const given: Record<string, string> = {};
     for (const tag of list(img.tag)) {
-      given[text(tag['@_label'])] = 'true';
+      // A tag with values carries them (Tandem's export: one `image` tag); its label is no attribute itself unless one is named so.
+      const label = text(tag['@_label']);
+      if (!list(tag.attribute).length || image.defines(label)) given[label] = 'true';
       for (const a of list(tag.attribute)) given[text(a['@_name'])] = text(a);
     }
     image.read(task.id, given);
@@ -161,7 +185,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       const label = text(s['@_label']);
       const given: Record<string, string> = Object.fromEntries(list(s.attribute).map((a) => [text(a['@_name']), text(a)]));
       if (s['@_occluded'] === '1' && !('occluded' in given)) given.occluded = 'true';
-      const sourceId = `${name}#${kind}${order + 1}`;
+      const sourceId = s['@_track'] !== undefined ? `${name}#track${s['@_track']}` : `${name}#${kind}${order + 1}`;
       if (kind === 'box') {
         try {
           // Turned by `rotation` degrees about its centre: its bounds prompt the model, its outline keeps the mask.
@@ -189,6 +213,9 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
       objects.push({ label, mask, attributes: attributes.read(given, label), sourceId });
     }
     if (objects.length) byTask.set(task.id, objects);
+  }
+  if (video.images.length && video.images.every((f) => matcher.unmatched.includes(text(f['@_name'])))) {
+    problem(`no frame of the video matches an image of project ${project.name}: its frames are matched to images named frame_000000, frame_000001… (as CVAT exports them), or in file-name order where the project holds exactly the video's ${video.size ?? '?'} frames`);
   }
   matcher.done(images.length, project.name);
   problems.throwIfAny('CVAT');
