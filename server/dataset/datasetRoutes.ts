@@ -160,7 +160,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const body = await readBody(req, deps.config.limits.maxImageBytes);
     const bytes = new Uint8Array(body);
     // Boxes for the click model: a run of the pre-labeller's (the project page follows it there).
-    const boxRunner: BoxRunner = (id, by, boxes, after) => prelabel.segmentBoxes(id, by as UserId, boxes, after);
+    const boxRunner: BoxRunner = (id, by, boxes, after) => prelabel.segmentBoxesOrWait(id, by as UserId, boxes, after);
     const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner, dryRun: opts.dryRun === 'true', labelMap: opts.labelMap };
     const report =
       opts.format === 'coco'

@@ -14,6 +14,7 @@ import type { LiveRooms } from '../../server/dataset/rooms';
 import { Prelabeller } from '../../server/dataset/prelabel/prelabel';
 import type { PrelabelStatus } from '../../server/dataset/prelabel/prelabelTypes';
 import type { InferenceService } from '../../server/inference';
+import { DirImageStore } from '../../server/storage/files/DirImageStore';
 import { SqlJobStore } from '../../server/storage/SqlJobStore';
 import { openSqlite } from '../../server/storage/sqlite/openSqlite';
 import { SqliteMetaStore } from '../../server/storage/sqlite/SqliteMetaStore';
@@ -28,6 +29,7 @@ export async function world(taskCount = 2, deleted = new Set<string>()) {
   const file = path.join(dir, 'tandem.db');
   const meta = SqliteMetaStore.open(file);
   const jobs = SqlJobStore.sqlite(openSqlite(file));
+  const images = new DirImageStore(path.join(dir, 'images'));
   const user = await meta.createUser({ name: 'u' });
   const project = await meta.createProject({ name: 'p', labels: [{ name: 'car', color: '#ff0000' }], createdBy: user.id });
   const projectId = project.id;
@@ -58,7 +60,7 @@ export async function world(taskCount = 2, deleted = new Set<string>()) {
         return typeof v !== 'function' ? v : (...args: unknown[]) => (cut ? Promise.reject(new Error('connection refused')) : (v as (...a: unknown[]) => unknown).apply(target, args));
       },
     });
-    const storage = { meta: meta_, jobs: reach } as unknown as Storage;
+    const storage = { meta: meta_, jobs: reach, images } as unknown as Storage;
     const p = new Prelabeller({ storage, rooms, inference: () => service, log: pino({ level: 'silent' }), nodeId: `n${nodes.length}`, leaseMs, onEnded: (_id, st) => void ended.push(st) });
     nodes.push(p);
     return Object.assign(p, { cut: () => void (cut = true) });
@@ -69,7 +71,7 @@ export async function world(taskCount = 2, deleted = new Set<string>()) {
     await meta.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { projectId, userId: user.id, node, doc, ended, jobs, meta };
+  return { projectId, userId: user.id, node, doc, ended, jobs, meta, images };
 }
 
 

@@ -76,7 +76,7 @@ function keeping() {
   const runner: BoxRunner = async (_p, by, boxes, after) => {
     given.push(boxes);
     outcomes.push(after);
-    return { state: 'running', by, startedAt: 1, finishedAt: null, total: boxes.size, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: null, resumed: 0, mode: 'boxes' };
+    return { boxRun: { state: 'running', by, startedAt: 1, finishedAt: null, total: boxes.size, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: null, resumed: 0, mode: 'boxes' } };
   };
   return { runner, given, outcomes };
 }
@@ -206,10 +206,10 @@ describe('the boxes of an imported file', () => {
     const outside = CVAT.replace('xtl="10.0" ytl="5.0" xbr="30.0" ybr="15.0"', 'xtl="50" ytl="5" xbr="60" ybr="15"');
     const e = await rejected(importCvat(fx.storage, rooms(fx), fx.project.id, strToU8(outside), 'importer', { boxes: 'rectangle' }));
     expect(e.message).toContain('lies outside the 40x30 image');
-    const busy: BoxRunner = async () => {
-      throw new TandemError(ErrorCode.Conflict, 'this project is being pre-labelled already');
+    const gone: BoxRunner = async () => {
+      throw new TandemError(ErrorCode.NoWorker, 'no worker runs the click model');
     };
-    expect(await rejected(importers.cvat(fx, { boxes: 'segment', boxRunner: busy }))).toMatchObject({ code: 'conflict' });
+    expect(await rejected(importers.cvat(fx, { boxes: 'segment', boxRunner: gone }))).toMatchObject({ code: 'no_worker' });
     expect(await rejected(importers.cvat(fx, { boxes: 'segment' }))).toMatchObject({ code: 'no_worker' });
     expect(await objectsOf(fx, 'photos/a.jpg')).toEqual([]);
     const project = await fx.storage.meta.getProject(fx.project.id);

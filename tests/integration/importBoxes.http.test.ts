@@ -1,7 +1,8 @@
 // A file's boxes made masks through a running server with a real worker and the shipped click
 // model (POST /api/projects/:id/import?boxes=segment): CVAT boxes around two dev objects become
 // objects close to their true masks, after the file's own polygon, with the box's label and
-// values, while the run is followed at GET .../prelabel; `boxes=rectangle` fills them at once;
+// values, while the run is followed at GET .../prelabel; while another run goes on they wait and
+// go once it ends; `boxes=rectangle` fills them at once;
 // a wrong choice is refused with its code; the activity log says how many boxes came.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -145,4 +146,26 @@ describe('an imported file\'s boxes made masks by the click model', () => {
     const line = (await s.api('GET', `/api/projects/${projectId}/activity`)).body.entries.find((e: { action: string }) => e.action === 'prelabel.withdraw');
     expect(line.detail).toMatchObject({ what: 'imports' });
   });
+
+  it('lets the boxes wait while another run of the project goes on, and makes them masks once it ends', async () => {
+    // A run held by another node (a detector's pre-labelling of new uploads, say), stored as any node's is.
+    const jobs = s.server.storage.jobs;
+    const other = { state: 'running', by: 'someone', startedAt: Date.now(), finishedAt: null, total: 9, done: 0, skipped: 0, objects: 0, failedTasks: 0, lastError: null, detector: 'det', resumed: 0 };
+    const pid = projectId as Parameters<typeof jobs.begin>[0]['projectId'];
+    expect(await jobs.begin({ projectId: pid, kind: 'prelabel', options: JSON.stringify({ labels: {}, scope: 'all', queue: [] }), status: JSON.stringify(other), owner: 'elsewhere', leaseUntil: Date.now() + 600_000, now: Date.now() })).toBe(true);
+    const r = await post('boxes=segment', await cvatXml());
+    expect([r.status, r.body.boxesWaiting, r.body.boxRun, r.body.imported]).toEqual([200, { boxes: 2, images: 2 }, undefined, 1]);
+    expect((await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).toMatchObject({ state: 'running', detector: 'det', waitingBoxes: { boxes: 2, images: 2 } });
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await objects(task.bag.id)).map((o) => o.createdFrom)).toEqual(['import']); // the file's polygon; the box waits
+    // That run ends: the boxes' run starts by itself (the server looks every 5 s) and makes the masks.
+    expect(await jobs.renew(pid, 'prelabel', 'elsewhere', { state: 'done', status: JSON.stringify({ ...other, state: 'done', finishedAt: Date.now() }), leaseUntil: 0, now: Date.now() })).not.toBeNull();
+    let st: { state: string; mode?: string; waitingBoxes?: unknown };
+    await waitFor(async () => ((st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body), st.mode === 'boxes' && st.state === 'done'), 'the waiting boxes made masks', 90_000);
+    expect(st!).toMatchObject({ state: 'done', mode: 'boxes', boxes: 2, objects: 2, rectangles: 0 });
+    expect(st!.waitingBoxes).toBeUndefined();
+    const bag = await objects(task.bag.id);
+    expect(bag.map((o) => [o.label, o.createdFrom])).toEqual([['outline', 'import'], ['Backpack', 'box']]);
+    expect(rleIou(bag[1].mask!, await devMaskRle(BAG))).toBeGreaterThanOrEqual(0.75);
+  }, 120_000);
 });

@@ -14,13 +14,15 @@ import type { BoxMode, PlannedBox } from './importBoxes';
 import { renameMapped, withAliases } from './labelMap';
 import type { ImportOptions, ImportPlan } from './planCocoImport';
 import type { PrelabelStatus } from '../prelabel/prelabelTypes';
+import type { BoxesWaiting } from '../prelabel/waitingBoxes';
 
 /**
- * What makes masks of a file's boxes (the Prelabeller's `segmentBoxes`): it refuses (no worker
- * runs the click model, a run already goes on) before the import writes anything, and its run
- * waits for `after` (the import's objects written: true; it failed: false).
+ * What makes masks of a file's boxes (the Prelabeller's `segmentBoxesOrWait`): it refuses (no
+ * worker runs the click model) before the import writes anything, starts their run, or, while
+ * another run of the project goes on, stores them to run after it; either waits for `after` (the
+ * import's objects written: true; it failed: false).
  */
-export type BoxRunner = (projectId: ProjectId, by: string, boxes: Map<string, PlannedBox[]>, after: Promise<boolean>) => Promise<PrelabelStatus>;
+export type BoxRunner = (projectId: ProjectId, by: string, boxes: Map<string, PlannedBox[]>, after: Promise<boolean>) => Promise<Pick<ImportReport, 'boxRun' | 'boxesWaiting'>>;
 
 export interface ImportReport {
   imported: number;
@@ -44,6 +46,8 @@ export interface ImportReport {
   boxesAs: BoxMode;
   /** `segment`: the run making masks of the boxes, as it started (GET /api/projects/:id/prelabel follows it). */
   boxRun?: PrelabelStatus;
+  /** `segment` while another run of the project goes on: the boxes wait, stored, and their run starts once it ends. */
+  boxesWaiting?: BoxesWaiting;
   /** A dry run: what the import would do; nothing was written. */
   dryRun?: true;
 }
@@ -127,11 +131,11 @@ export async function planAndApply(
   if (boxes && !boxRunner) throw new TandemError(ErrorCode.NoWorker, 'no click model here makes masks of the boxes: import them as rectangles (boxes=rectangle)');
   if (dryRun) return { ...plannedReport(planned, tasks), dryRun: true };
   let applied = (_ok: boolean) => {};
-  const boxRun = boxes ? await boxRunner!(projectId, by, boxes, new Promise<boolean>((r) => (applied = r))) : undefined;
+  const boxRun = boxes ? await boxRunner!(projectId, by, boxes, new Promise<boolean>((r) => (applied = r))) : {};
   try {
     const report = await applyImportPlan(storage, rooms, project, tasks, planned, by);
     applied(true);
-    return boxRun ? { ...report, boxRun } : report;
+    return { ...report, ...boxRun };
   } catch (e) {
     applied(false);
     throw e;

@@ -27,6 +27,10 @@ export interface StoredBox {
   attributes: Record<string, AttributeValue>;
 }
 
+/** Each task's boxes as a run stores them (an import's carry their source too, which is not kept). */
+export const storedBoxes = (boxes: Map<string, StoredBox[]>): Map<string, StoredBox[]> =>
+  new Map([...boxes].map(([id, list]) => [id, list.map(({ label, box, attributes, ring }) => ({ label, box, attributes, ...(ring && { ring }) }))]));
+
 export interface BoxJob {
   storage: Pick<Storage, 'meta'>;
   rooms: LiveRooms;

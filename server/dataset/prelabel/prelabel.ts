@@ -21,8 +21,9 @@ import { NewUploads } from './newUploads';
 import type { PrelabelRequest } from './prelabelTask';
 import type { PrelabelOptions, PrelabelStatus, StoredOptions } from './prelabelTypes';
 import type { Withdrawn } from './withdrawTask';
-import type { StoredBox } from './boxTask';
+import { storedBoxes, type StoredBox } from './boxTask';
 import { taskWork } from './taskWork';
+import { WaitingBoxes, type BoxesWaiting } from './waitingBoxes';
 
 const KIND = 'prelabel';
 /** How long a run waits before trying an image again whose worker died under it. */
@@ -31,7 +32,7 @@ const WORKER_RETRY_MS = 1000;
 const MAX_NO_WORKER_WAIT_MS = 60_000;
 
 export interface PrelabelDeps {
-  storage: Pick<Storage, 'meta' | 'jobs'>;
+  storage: Pick<Storage, 'meta' | 'jobs' | 'images'>;
   rooms: LiveRooms;
   inference: () => InferenceService | null;
   log: Logger;
@@ -73,6 +74,7 @@ export class Prelabeller {
   private noWorker = { until: 0, waitMs: 0 };
   private closed = false;
   private readonly uploads: NewUploads;
+  private readonly waitingBoxes: WaitingBoxes;
 
   constructor(private readonly deps: PrelabelDeps) {
     this.owner = `${deps.nodeId}/${randomBytes(4).toString('hex')}`;
@@ -83,6 +85,15 @@ export class Prelabeller {
       canRun: () => !!deps.inference()?.listDetectors().length,
       running: async (projectId) => (await deps.storage.jobs.get(projectId, KIND))?.state === 'running',
       start: (projectId, by, opts) => this.start(projectId, by, opts, true),
+    });
+    this.waitingBoxes = new WaitingBoxes({
+      meta: deps.storage.meta,
+      jobs: deps.storage.jobs,
+      images: deps.storage.images,
+      log: deps.log,
+      canRun: () => !!deps.inference()?.listModels().length,
+      running: async (projectId) => (await deps.storage.jobs.get(projectId, KIND))?.state === 'running',
+      start: (projectId, by, boxes, key) => this.segmentBoxes(projectId, by, boxes, undefined, key),
     });
   }
 
@@ -95,6 +106,7 @@ export class Prelabeller {
     this.sweeper = setInterval(() => void this.sweep(), Math.max(100, Math.floor(this.deps.leaseMs / 3)));
     this.sweeper.unref();
     this.uploads.startSweeping();
+    this.waitingBoxes.startSweeping();
   }
 
   /** The project's run, wherever it runs (null: never pre-labelled). */
@@ -108,6 +120,11 @@ export class Prelabeller {
   /** How many of the project's new uploads wait for their run (another goes on, or no detector is reachable). */
   waitingUploads(projectId: ProjectId): Promise<number> {
     return this.uploads.waitingCount(projectId);
+  }
+
+  /** An import's boxes waiting for the project's run to end (null: none). */
+  waitingBoxRuns(projectId: ProjectId): Promise<BoxesWaiting | null> {
+    return this.waitingBoxes.count(projectId);
   }
 
   /**
@@ -151,18 +168,32 @@ export class Prelabeller {
    * Masks of an imported file's boxes (import/importBoxes.ts): a run of its own over the tasks
    * that have boxes, each through the click model's box prompt (boxTask.ts). Started before the
    * import writes anything (a refusal then leaves nothing half-done), it waits for `after`.
+   * `key` names its objects (a waiting request's id: started twice, it adds nothing twice).
    */
-  async segmentBoxes(projectId: ProjectId, by: UserId, boxes: Map<string, StoredBox[]>, after?: Promise<boolean>): Promise<PrelabelStatus> {
+  async segmentBoxes(projectId: ProjectId, by: UserId, boxes: Map<string, StoredBox[]>, after?: Promise<boolean>, key?: string): Promise<PrelabelStatus> {
     if (!this.deps.inference()?.listModels().length) {
       throw new TandemError(ErrorCode.NoWorker, 'no worker runs the click model to make masks of the boxes: import them as rectangles (boxes=rectangle), or attach a worker');
     }
-    const stored = Object.fromEntries([...boxes].map(([id, list]) => [id, list.map(({ label, box, attributes, ring }) => ({ label, box, attributes, ...(ring && { ring }) }))]));
+    const stored = Object.fromEntries(storedBoxes(boxes));
     const count = [...boxes.values()].reduce((n, l) => n + l.length, 0);
-    return this.begin(projectId, by, [...boxes.keys()], { labels: {}, scope: 'all', mode: 'boxes', boxes: stored }, null, { mode: 'boxes', boxes: count, rectangles: 0 }, after);
+    return this.begin(projectId, by, [...boxes.keys()], { labels: {}, scope: 'all', mode: 'boxes', boxes: stored, ...(key && { key }) }, null, { mode: 'boxes', boxes: count, rectangles: 0 }, after);
+  }
+
+  /**
+   * An import's boxes (segmentBoxes), or, while another run of the project goes on, stored to run
+   * after it (waitingBoxes.ts) instead of refusing the import.
+   */
+  async segmentBoxesOrWait(projectId: ProjectId, by: UserId, boxes: Map<string, StoredBox[]>, after: Promise<boolean>): Promise<{ boxRun: PrelabelStatus } | { boxesWaiting: BoxesWaiting }> {
+    try {
+      return { boxRun: await this.segmentBoxes(projectId, by, boxes, after) };
+    } catch (e) {
+      if (!isTandemError(e) || e.code !== ErrorCode.Conflict || this.closed) throw e;
+      return { boxesWaiting: await this.waitingBoxes.add(projectId, by, storedBoxes(boxes), after) };
+    }
   }
 
   /** The task list fixed, the run stored (`conflict` while one runs anywhere), then worked through here. */
-  private async begin(projectId: ProjectId, by: UserId, taskIds: string[] | undefined, request: PrelabelRequest & Pick<StoredOptions, 'boxes'>, detector: string | null, extra: Partial<PrelabelStatus>, after?: Promise<boolean>): Promise<PrelabelStatus> {
+  private async begin(projectId: ProjectId, by: UserId, taskIds: string[] | undefined, request: PrelabelRequest & Pick<StoredOptions, 'boxes' | 'key'>, detector: string | null, extra: Partial<PrelabelStatus>, after?: Promise<boolean>): Promise<PrelabelStatus> {
     let tasks = await this.deps.storage.meta.listTasks(projectId);
     if (taskIds) {
       const known = new Set(tasks.map((t) => t.id as string));
@@ -212,6 +243,7 @@ export class Prelabeller {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
     this.uploads.stop();
+    this.waitingBoxes.stop();
     for (const j of this.jobs.values()) j.stop = 'handback';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
@@ -290,6 +322,7 @@ export class Prelabeller {
       .finally(() => {
         if (this.jobs.get(job.projectId) === job) this.jobs.delete(job.projectId);
         this.uploads.runEnded(job.projectId); // new uploads that waited for this run go next
+        this.waitingBoxes.runEnded(); // and imports' boxes
       });
   }
 

@@ -49,8 +49,8 @@ export function prelabelRoutes(router: Router, deps: HttpDeps, prelabel: Prelabe
   router.add('GET', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {
     const projectId = params.projectId as ProjectId;
     await owner(req, q, projectId);
-    const [status, waiting] = await Promise.all([prelabel.status(projectId), prelabel.waitingUploads(projectId)]);
-    sendJson(res, 200, { ...(status ?? { state: 'idle' }), waiting });
+    const [status, waiting, waitingBoxes] = await Promise.all([prelabel.status(projectId), prelabel.waitingUploads(projectId), prelabel.waitingBoxRuns(projectId)]);
+    sendJson(res, 200, { ...(status ?? { state: 'idle' }), waiting, ...(waitingBoxes && { waitingBoxes }) });
   });
 
   router.add('DELETE', '/api/projects/:projectId/prelabel', async ({ req, res, query: q, params }) => {

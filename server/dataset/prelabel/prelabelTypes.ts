@@ -47,4 +47,6 @@ export interface StoredOptions extends PrelabelRequest {
   queue: string[];
   /** `boxes`: each task's boxes, by task id. */
   boxes?: Record<string, StoredBox[]>;
+  /** `boxes`: what names the run's objects (a waiting request's id), else its start time. */
+  key?: string;
 }

@@ -31,7 +31,7 @@ export function taskWork(options: StoredOptions, st: PrelabelStatus, d: WorkDeps
   const by = st.by as UserId;
   if (options.mode === 'boxes') {
     return async (task) => {
-      const done = await boxTask({ storage, rooms, inference, by, apart, run: String(st.startedAt), held }, task, options.boxes?.[task.id] ?? []);
+      const done = await boxTask({ storage, rooms, inference, by, apart, run: options.key ?? String(st.startedAt), held }, task, options.boxes?.[task.id] ?? []);
       st.rectangles = (st.rectangles ?? 0) + done.rectangles;
       return done.objects + done.rectangles;
     };

@@ -147,6 +147,8 @@ export const ImportReportSchema = z.object({
   boxes: z.number().default(0),
   boxesAs: z.enum(['segment', 'rectangle', 'skip']).default('skip'),
   boxRun: z.object({ total: z.number(), boxes: z.number().optional() }).loose().optional(),
+  /** The boxes wait for the project's run going on to end (no run started yet). */
+  boxesWaiting: z.object({ boxes: z.number(), images: z.number() }).optional(),
   dryRun: z.boolean().optional(),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;

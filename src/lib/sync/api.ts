@@ -121,6 +121,8 @@ export const PrelabelStatusSchema = z.object({
   paused: z.literal('no_worker').optional(),
   /** New uploads waiting for their run (GET only): another run goes on, or no worker runs the detector. */
   waiting: z.number().optional(),
+  /** Imports' boxes waiting for the run going on to end (GET only), then made masks in a run of their own. */
+  waitingBoxes: z.object({ boxes: z.number(), images: z.number() }).optional(),
 });
 export type PrelabelStatus = z.infer<typeof PrelabelStatusSchema>;
 
