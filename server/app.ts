@@ -224,6 +224,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
   deliverer.start();
   // Pre-labelling runs whose process died or shut down are carried on (by whichever node gets there first).
   dataset?.prelabel.startSweeping();
+  dataset?.previews.startSweeping();
   // Activity older than the admin keeps goes, hourly.
   const stopTrimming = trimActivityEvery(storage.meta, config.activity.keepDays, log);
   // Rows a crash left behind their review rooms catch up in the background, one task at a time.
@@ -265,6 +266,7 @@ async function start(config: Config, log: Logger, storage: Storage, metrics: Met
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Pre-labelling jobs finish the task in hand while the rooms still take writes.
       stopTrimming();
+      dataset?.previews.stop();
       await dataset?.prelabel.stopAll();
       // /sync: updates durable, then 1001 to every socket, then the rooms unloaded.
       await sync.close();

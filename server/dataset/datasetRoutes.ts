@@ -27,12 +27,9 @@ import { fillObjectAttributes } from './fillObjectAttributes';
 import { removeSpecksIn } from './removeSpecks';
 import { canIncludeImages, streamZipWithImages } from './export/withImages';
 import { createHistoryRecorder, getImageHistory, getObjectHistory, listTaskHistory, restoreVersion, type HistoryRecorder } from './history/objectHistory';
-import type { BoxRunner } from './import/applyImportPlan';
-import { LabelMapSchema } from './import/labelMap';
-import { importCoco } from './import/importCoco';
-import { importCvat, importLabelStudio } from './import/importOtherTools';
-import { importArchive } from './import/importArchive';
 import { loadExportInput } from './loadExportInput';
+import { importRoutes } from './import/importRoutes';
+import { ImportPreviews } from './import/importPreviews';
 import { Prelabeller } from './prelabel/prelabel';
 import { prelabelRoutes } from './prelabel/prelabelRoutes';
 import { referenceRoutes } from './reference/referenceRoutes';
@@ -46,32 +43,6 @@ const DeleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 const ProjectExportQuery = ExportQuery.extend({ status: ExportStatusesSchema.optional(), flagged: z.enum(['include', 'exclude']).default('exclude') });
 /** `?label=car&label=person`: only those labels' objects and classes (repeated: a name may hold a comma). */
 const labelsOf = (q: URLSearchParams): string[] | undefined => (q.getAll('label').length ? [...new Set(q.getAll('label'))] : undefined);
-const ImportQuery = z.object({
-  format: z.enum(['coco', 'yolo', 'masks', 'voc', 'cvat', 'labelstudio']).default('coco'),
-  unknownLabels: z.enum(['add', 'reject']).default('add'),
-  /** The label of PNG masks outside a label folder (format=masks). */
-  label: z.string().trim().min(1).max(100).optional(),
-  /** What the file's boxes become (import/importBoxes.ts); the format's own default when absent. */
-  boxes: z.enum(['segment', 'rectangle', 'skip']).optional(),
-  /** `true`: what the import would do, nothing written (a preview before a large import). */
-  dryRun: z.enum(['true', 'false']).default('false'),
-  /** JSON `{"<file label>": "<project label>"}`: the file's names taken as the project's own (import/labelMap.ts). */
-  labelMap: z
-    .string()
-    .max(200_000)
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return undefined;
-      try {
-        const parsed = LabelMapSchema.safeParse(JSON.parse(v));
-        if (parsed.success) return parsed.data;
-        ctx.addIssue({ code: 'custom', message: `labelMap: ${parsed.error.issues[0]?.message}` });
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'labelMap is not JSON' });
-      }
-      return z.NEVER;
-    }),
-});
 const RestoreBody = z.object({ version: z.number().int().min(1) });
 const AnalyticsQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
@@ -106,6 +77,8 @@ export interface DatasetService {
   history: HistoryRecorder;
   /** Pre-labelling jobs with the object detector; the server stops them before closing the rooms. */
   prelabel: Prelabeller;
+  /** Files kept from import previews; the server sweeps the expired ones. */
+  previews: ImportPreviews;
 }
 
 /** Registers the routes; returns what other modules hook into. */
@@ -148,28 +121,6 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
       await sendExport(res, input, format, input.project.name, images === 'true');
     });
   }
-
-  // Pre-labels: owners and annotators (those who create objects). The file can be far larger than
-  // an API JSON body, so it gets the image upload cap.
-  router.add('POST', '/api/projects/:projectId/import', async ({ req, res, query: q, params }) => {
-    const user = await requireUser(deps, req, q);
-    const projectId = params.projectId as ProjectId;
-    const role = await deps.auth.projectRole(user, projectId);
-    if (role !== 'owner' && role !== 'annotator') throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot import annotations`);
-    const opts = validate(ImportQuery, query(q));
-    const body = await readBody(req, deps.config.limits.maxImageBytes);
-    const bytes = new Uint8Array(body);
-    // Boxes for the click model: a run of the pre-labeller's (the project page follows it there).
-    const boxRunner: BoxRunner = (id, by, boxes, after) => prelabel.segmentBoxesOrWait(id, by as UserId, boxes, after);
-    const common = { unknownLabels: opts.unknownLabels, boxes: opts.boxes, boxRunner, dryRun: opts.dryRun === 'true', labelMap: opts.labelMap };
-    const report =
-      opts.format === 'coco'
-        ? await importCoco(storage, rooms, projectId, bytes, user.id, common)
-        : opts.format === 'cvat' || opts.format === 'labelstudio'
-          ? await (opts.format === 'cvat' ? importCvat : importLabelStudio)(storage, rooms, projectId, bytes, user.id, common)
-          : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { ...common, label: opts.label });
-    sendJson(res, 200, report);
-  });
 
   // Owners delete a task (a wrong or duplicate upload) with its annotations (`?force=true` when it has any).
   router.add('DELETE', '/api/tasks/:taskId', async ({ req, res, query: q, params }) => {
@@ -304,6 +255,8 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     onEnded: (projectId, status) => deps.hookEvents?.prelabelled(projectId, status),
   });
   prelabelRoutes(router, deps, prelabel);
+  const previews = new ImportPreviews({ images: storage.images, jobs: storage.jobs, log: deps.log.child({ module: 'import' }) });
+  importRoutes(router, deps, { storage, rooms, prelabel, previews });
   referenceRoutes(router, deps, { storage, rooms, history });
-  return { metrics, history, prelabel };
+  return { metrics, history, prelabel, previews };
 }

@@ -12,6 +12,8 @@ import type { SyncServer } from '../sync/SyncServer';
 import { historyRoom } from './history/historyDoc';
 import { referenceRoom, referencesRoom } from './reference/referenceDoc';
 import type { HistoryRecorder } from './history/objectHistory';
+import { PREVIEWS, previewFiles } from './import/importPreviews';
+import { WAITING_BOXES, waitingFiles } from './prelabel/waitingBoxes';
 
 export interface DeleteTaskDeps {
   storage: Storage;
@@ -47,8 +49,12 @@ export async function deleteProject(d: DeleteTaskDeps, project: Project, opts: {
   if (annotated > 0 && !opts.force) {
     throw new TandemError(ErrorCode.Conflict, `${project.name} has ${plural(annotated, 'annotated task')} (${plural(objects, 'object')}); delete with force=true to delete them too`);
   }
+  // Files kept for its import previews and waiting boxes: their queue rows go with the project.
+  const queued = async (kind: string) => (await d.storage.jobs.queued(project.id, kind)).map((q) => q.item);
+  const kept = [...previewFiles(project.id, await queued(PREVIEWS)), ...waitingFiles(project.id, await queued(WAITING_BOXES))];
   await d.storage.meta.deleteProject(project.id);
   for (const t of tasks) await purgeTask(d, t);
+  for (const key of kept) await d.storage.images.delete(key).catch((err: unknown) => d.log.warn({ err, key }, 'could not delete a file of a deleted project'));
   await d.storage.docs.deleteRooms([referencesRoom(project.id)]);
   return { tasks: tasks.length, objects };
 }

@@ -50,6 +50,8 @@ export interface ImportReport {
   boxesWaiting?: BoxesWaiting;
   /** A dry run: what the import would do; nothing was written. */
   dryRun?: true;
+  /** A dry run with `keep=true`: the id of the kept file, which the import sends instead of it (an hour). */
+  preview?: string;
 }
 
 /** The report of a plan before anything is written (a dry run's whole answer). */

@@ -53,6 +53,8 @@ export interface WaitingBoxesDeps {
 }
 
 const keyOf = (projectId: ProjectId, id: string) => `prelabel-waiting/${projectId}/${id}.json`;
+/** The files of a project's waiting boxes, by their queue items (what its deletion removes). */
+export const waitingFiles = (projectId: ProjectId, items: string[]) => items.map((id) => keyOf(projectId, id));
 /** An id says what it holds (`<time>-<random>-b<boxes>-i<images>`), so a status poll reads no request. */
 const countsOf = (id: string): BoxesWaiting => {
   const m = /-b(\d+)-i(\d+)$/.exec(id);

@@ -150,6 +150,8 @@ export const ImportReportSchema = z.object({
   /** The boxes wait for the project's run going on to end (no run started yet). */
   boxesWaiting: z.object({ boxes: z.number(), images: z.number() }).optional(),
   dryRun: z.boolean().optional(),
+  /** A dry run with `keep`: the id of the file the server kept, which the import sends instead of it. */
+  preview: z.string().optional(),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
@@ -231,11 +233,17 @@ export class ReviewApi {
     return this.call('POST', `/api/projects/${enc(projectId)}/prelabel/withdraw`, z.object({ state: z.string(), total: z.number() }).loose(), body, 'application/json');
   }
 
-  importAnnotations(projectId: string, file: Blob, format: ImportFormat, opts: { zip?: boolean; boxes?: BoxChoice; dryRun?: boolean; labelMap?: Record<string, string> } = {}): Promise<ImportReport> {
-    const { zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes = 'segment', dryRun = false, labelMap } = opts;
+  importAnnotations(projectId: string, file: Blob, format: ImportFormat, opts: { zip?: boolean; boxes?: BoxChoice; dryRun?: boolean; keep?: boolean; preview?: string; labelMap?: Record<string, string> } = {}): Promise<ImportReport> {
+    const { zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes = 'segment', dryRun = false, keep = false, preview, labelMap } = opts;
     const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';
-    const q = new URLSearchParams({ format, boxes, ...(dryRun && { dryRun: 'true' }), ...(labelMap && Object.keys(labelMap).length && { labelMap: JSON.stringify(labelMap) }) });
-    return this.call('POST', `/api/projects/${enc(projectId)}/import?${q}`, ImportReportSchema, file, type);
+    const q = new URLSearchParams({ format, boxes, ...(dryRun && { dryRun: 'true' }), ...(keep && { keep: 'true' }), ...(preview && { preview }), ...(labelMap && Object.keys(labelMap).length && { labelMap: JSON.stringify(labelMap) }) });
+    // A kept preview: the server has the file, nothing is uploaded again.
+    return this.call('POST', `/api/projects/${enc(projectId)}/import?${q}`, ImportReportSchema, preview ? undefined : file, type);
+  }
+
+  /** Drops the file a preview kept (the import was cancelled). */
+  dropImportPreview(projectId: string, previewId: string): Promise<unknown> {
+    return this.call('DELETE', `/api/projects/${enc(projectId)}/import/previews/${enc(previewId)}`, z.unknown());
   }
 
   // Links the browser opens or downloads itself: an <a> cannot send headers, so the token rides
