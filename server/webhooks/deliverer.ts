@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { Logger } from '../logger';
 import type { DueDelivery, WebhookStore } from '../storage/webhookTypes';
 import { post } from './post';
+import { coalesced } from '../../shared/async/coalesced';
 
 /** How long the log keeps a delivery that is done with (delivered or failed). */
 export const KEEP_DELIVERIES_MS = 30 * 24 * 3600_000;
@@ -35,8 +36,8 @@ export function signature(secret: string, body: string): string {
 
 export class Deliverer {
   private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** One drain at a time; a kick meanwhile drains once more after it. */
+  private readonly drainer = coalesced(() => this.drain(), (err) => this.log.warn({ err }, 'webhook queue could not be read; trying again at the next poll'), () => this.stopped);
   private stopped = false;
   /** Aborts attempts in flight at shutdown (their claim lapses and they are sent again later). */
   private readonly halt = new AbortController();
@@ -65,24 +66,12 @@ export class Deliverer {
   /** Something was queued: send it now rather than at the next poll. */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err: unknown) => this.log.warn({ err }, 'webhook queue could not be read; trying again at the next poll'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    void this.drainer();
   }
 
   /** Resolves once nothing is being sent (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    await this.drainer.idle();
   }
 
   async stop(): Promise<void> {

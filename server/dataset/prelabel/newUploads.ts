@@ -2,6 +2,7 @@
 // joins its project's waiting list in the job store before its row is written, so a node that dies
 // (kill -9, a deploy) loses none: whichever node can run the detector starts the run. Once uploads
 // pause, the waiting images get a run of their own (one per batch), after any run going on.
+import { coalesced } from '../../../shared/async/coalesced';
 import { ErrorCode, isTandemError } from '../../../shared/protocol/errors';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { Logger } from '../../logger';
@@ -33,9 +34,9 @@ export interface NewUploadsDeps {
 export class NewUploads {
   private readonly timers = new Map<ProjectId, NodeJS.Timeout>();
   private sweeper: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
+  /** One look at every project's waiting uploads at a time; a look asked meanwhile runs after it. */
+  private readonly sweep = coalesced(() => this.sweepOnce(), (err) => this.deps.log.warn({ err }, 'looking at the new uploads waiting for pre-labelling failed'), () => this.stopped);
 
   constructor(private readonly deps: NewUploadsDeps) {}
 
@@ -93,24 +94,6 @@ export class NewUploads {
     }, ms);
     timer.unref();
     this.timers.set(projectId, timer);
-  }
-
-  /** One look at every project's waiting uploads at a time; a look asked meanwhile runs after it. */
-  private sweep(): Promise<void> {
-    if (this.sweeping) {
-      this.again = true;
-      return this.sweeping;
-    }
-    this.sweeping = this.sweepOnce()
-      .catch((err: unknown) => this.deps.log.warn({ err }, 'looking at the new uploads waiting for pre-labelling failed'))
-      .finally(() => {
-        this.sweeping = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          void this.sweep();
-        }
-      });
-    return this.sweeping;
   }
 
   private async sweepOnce(): Promise<void> {

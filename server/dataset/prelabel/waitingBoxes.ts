@@ -11,6 +11,7 @@
 // objects take their ids from the request's id, so a request started twice (a node killed
 // between starting its run and taking it off the queue) adds nothing twice.
 import { randomBytes } from 'node:crypto';
+import { coalesced } from '../../../shared/async/coalesced';
 import { ErrorCode, isTandemError } from '../../../shared/protocol/errors';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
 import type { Logger } from '../../logger';
@@ -63,9 +64,9 @@ const countsOf = (id: string): BoxesWaiting => {
 
 export class WaitingBoxes {
   private sweeper: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
+  /** One look at a time; one asked meanwhile runs after it. */
+  private readonly sweep = coalesced(() => this.sweepOnce(), (err) => this.deps.log.warn({ err }, "looking at imports' waiting boxes failed"), () => this.stopped);
 
   constructor(private readonly deps: WaitingBoxesDeps) {}
 
@@ -114,24 +115,6 @@ export class WaitingBoxes {
   private async drop(projectId: ProjectId, id: string): Promise<void> {
     await this.deps.jobs.dequeue(projectId, WAITING_BOXES, [id]);
     await this.deps.images.delete(keyOf(projectId, id));
-  }
-
-  /** One look at a time; one asked meanwhile runs after it. */
-  private sweep(): Promise<void> {
-    if (this.sweeping) {
-      this.again = true;
-      return this.sweeping;
-    }
-    this.sweeping = this.sweepOnce()
-      .catch((err: unknown) => this.deps.log.warn({ err }, "looking at imports' waiting boxes failed"))
-      .finally(() => {
-        this.sweeping = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          void this.sweep();
-        }
-      });
-    return this.sweeping;
   }
 
   private async sweepOnce(): Promise<void> {
