@@ -4,7 +4,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import type { InferencePool } from '../../server/inference/index';
 import { setTaskStatus } from '../../shared/schema/review';
 import { makeImage } from '../helpers/images';
@@ -187,9 +187,14 @@ describe('task assignments', () => {
     expect((await srv.api('GET', `/api/projects/${projectId}`)).body.labels.map((l: { name: string }) => l.name)).toEqual(['object']);
     await preview.scrollIntoViewIfNeeded();
     await shot(owner, 'import-preview');
+    // The import names the file its preview kept: uploaded once.
+    const sent: Array<{ method: string; url: string; bytes: number }> = [];
+    const note = (r: Request) => void (/\/import/.test(r.url()) && sent.push({ method: r.method(), url: r.url(), bytes: r.postDataBuffer()?.length ?? 0 }));
+    owner.on('request', note);
     await owner.getByTestId('import-confirm').click();
     const report = owner.getByTestId('import-report');
     await report.waitFor();
+    expect(sent.map((r) => [r.method, /[?&]preview=\d+-[0-9a-f]+/.test(r.url), r.bytes])).toEqual([['POST', true, 0]]);
     expect(await preview.count()).toBe(0);
     expect(await report.textContent()).toMatch(/Imported 2 objects into 1 task\.\s*New labels: person\..*No task for 1 label file: preds\/labels\/gone\.txt.*2 boxes imported as rectangles\./s);
     await shot(owner, 'import-yolo');
@@ -211,6 +216,8 @@ describe('task assignments', () => {
     await owner.getByTestId('import-input').setInputFiles({ name: 'masks.zip', mimeType: 'application/zip', buffer: Buffer.from(masks) });
     await owner.getByTestId('import-cancel').click();
     expect(await owner.getByTestId('import-preview').count()).toBe(0);
+    await waitFor(() => sent.some((r) => r.method === 'DELETE' && /\/import\/previews\//.test(r.url)), 'the kept file dropped');
+    owner.off('request', note);
     expect((await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`)).body.annotations).toEqual([]);
     await owner.getByTestId('import-input').setInputFiles({ name: 'masks.zip', mimeType: 'application/zip', buffer: Buffer.from(masks) });
     await owner.getByTestId('import-confirm').click();

@@ -55,3 +55,13 @@ export function connectClient(wsUrl: string, room: string, token: string, doc = 
     },
   };
 }
+
+/** A copy of a room's document as a client syncs it now (connected, synced, then closed). */
+export async function roomSnapshot(wsUrl: string, room: string, token: string): Promise<Y.Doc> {
+  const c = connectClient(wsUrl, room, token);
+  await c.synced();
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(c.doc));
+  c.destroy();
+  return doc;
+}

@@ -7,14 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { rleArea, rleIou } from '../../shared/codecs/rle';
 import { listObjects, setLabel } from '../../shared/schema/annotation';
 import { DEV, devMaskBox, devMaskRle } from '../helpers/devMasks';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
-import { connectClient } from '../helpers/yclient';
+import { connectClient, roomSnapshot } from '../helpers/yclient';
 
 const BAG = 'backpack07_000000370478';
 const BANANA = 'banana08_000000293794';
@@ -41,14 +40,7 @@ describe('an imported file\'s boxes made masks by the click model', () => {
     await hook?.close();
   });
 
-  async function objects(taskId: string) {
-    const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);
-    await c.synced();
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(c.doc));
-    c.destroy();
-    return listObjects(doc);
-  }
+  const objects = async (taskId: string) => listObjects(await roomSnapshot(s.wsUrl, `task:${taskId}`, s.adminToken));
 
   /** CVAT XML: each image's true box as a <box>, the bag's with its `worn` value, and a polygon drawn before it. */
   async function cvatXml(): Promise<string> {

@@ -5,11 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { listObjects } from '../../shared/schema/annotation';
 import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { connectClient } from '../helpers/yclient';
+import { roomSnapshot } from '../helpers/yclient';
 
 const COCO = JSON.stringify({
   images: [{ id: 1, file_name: 'a.jpg', width: 40, height: 30 }],
@@ -34,14 +33,7 @@ describe('an import previewed, then written from the kept file', () => {
   afterAll(async () => s?.close());
 
   const post = (q: string, body?: string, token?: string) => s.api('POST', `/api/projects/${projectId}/import?format=coco&${q}`, body === undefined ? new Uint8Array(0) : Buffer.from(body), token, { 'content-type': 'application/json' });
-  async function objects() {
-    const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);
-    await c.synced();
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(c.doc));
-    c.destroy();
-    return listObjects(doc);
-  }
+  const objects = async () => listObjects(await roomSnapshot(s.wsUrl, `task:${taskId}`, s.adminToken));
 
   it('writes nothing on the preview, then the same import from the kept file, once, for its sender only', async () => {
     const preview = await post('dryRun=true&keep=true', COCO);

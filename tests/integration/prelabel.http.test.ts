@@ -14,7 +14,7 @@ import { makeImage } from '../helpers/images';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { webhookReceiver, type Receiver } from '../helpers/webhookReceiver';
-import { connectClient } from '../helpers/yclient';
+import { connectClient, roomSnapshot } from '../helpers/yclient';
 
 const BAG = 'backpack07_000000370478';
 const BANANA = 'banana08_000000293794';
@@ -53,14 +53,7 @@ describe('pre-labelling a project with the detector', () => {
     await hook?.close();
   });
 
-  async function roomDoc(taskId: string): Promise<Y.Doc> {
-    const c = connectClient(s.wsUrl, `task:${taskId}`, s.adminToken);
-    await c.synced();
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(c.doc));
-    c.destroy();
-    return doc;
-  }
+  const roomDoc = (taskId: string): Promise<Y.Doc> => roomSnapshot(s.wsUrl, `task:${taskId}`, s.adminToken);
   const finished = async () => {
     let st: any;
     await waitFor(async () => (st = (await s.api('GET', `/api/projects/${projectId}/prelabel`)).body).state !== 'running', 'the job to finish', 90_000);
