@@ -1,6 +1,7 @@
-// The CVAT and Label Studio imports' entry points: CVAT's XML alone or the zip CVAT exports
-// (annotations.xml beside the images, which are not read), Label Studio's JSON export; each
-// validated against the project (planCvatImport.ts, planLabelStudioImport.ts), then written.
+// The CVAT, Label Studio and Kili imports' entry points: CVAT's XML alone or the zip CVAT exports
+// (annotations.xml beside the images, which are not read), Label Studio's JSON export, Kili's raw
+// export (its zip of labels/<asset>.json or data.json, or the JSON); each validated against the
+// project (planCvatImport.ts, planLabelStudioImport.ts, planKiliImport.ts), then written.
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId } from '../../../shared/schema/ids';
 import type { Storage } from '../../storage/types';
@@ -8,6 +9,7 @@ import type { LiveRooms } from '../rooms';
 import { planAndApply, type ImportReport } from './applyImportPlan';
 import type { ImportOptions } from './planCocoImport';
 import { planCvatImport } from './planCvatImport';
+import { planKiliImport } from './planKiliImport';
 import { planLabelStudioImport } from './planLabelStudioImport';
 import { readZip } from './readZip';
 
@@ -27,6 +29,37 @@ export function cvatXml(bytes: Uint8Array): string {
 /** Imports CVAT for images (or video) XML into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
 export function importCvat(storage: Storage, live: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts: ImportOptions = {}): Promise<ImportReport> {
   return planAndApply(storage, live, projectId, by, (project, tasks) => planCvatImport(cvatXml(bytes), project, tasks, opts), opts);
+}
+
+/** What the JSON of a Kili zip may unpack to. */
+const MAX_KILI_JSON_BYTES = 512 * 1024 * 1024;
+
+/** Kili's assets: the zip's labels/*.json (an asset each) or data.json (all), or the JSON itself (a list, or one asset). */
+export function kiliAssets(bytes: Uint8Array): unknown[] {
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  const parse = (b: Uint8Array, what: string) => {
+    try {
+      return JSON.parse(new TextDecoder().decode(b)) as unknown;
+    } catch (e) {
+      throw new TandemError(ErrorCode.InvalidJson, `${what} is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+  if (!zip) {
+    const json = parse(bytes, 'the Kili export');
+    return Array.isArray(json) ? json : [json];
+  }
+  const files = readZip(bytes, (name) => /(^|\/)labels\/.+\.json$/i.test(name) || /(^|\/)data\.json$/i.test(name), MAX_KILI_JSON_BYTES, 'Kili labels');
+  const names = Object.keys(files).sort();
+  if (!names.length) throw new TandemError(ErrorCode.ValidationFailed, 'the archive has no labels/<asset>.json nor data.json (a Kili export)');
+  return names.flatMap((n) => {
+    const json = parse(files[n], n);
+    return Array.isArray(json) ? json : [json];
+  });
+}
+
+/** Imports a Kili raw export into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */
+export function importKili(storage: Storage, live: LiveRooms, projectId: ProjectId, bytes: Uint8Array, by: string, opts: ImportOptions = {}): Promise<ImportReport> {
+  return planAndApply(storage, live, projectId, by, (project, tasks) => planKiliImport(kiliAssets(bytes), project, tasks, opts), opts);
 }
 
 /** Imports a Label Studio JSON export into a project's tasks as pre-labels, by user `by`; nothing is written on a refusal. */

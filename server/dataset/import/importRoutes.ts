@@ -14,12 +14,12 @@ import type { LiveRooms } from '../rooms';
 import type { BoxRunner, ImportReport } from './applyImportPlan';
 import { importArchive } from './importArchive';
 import { importCoco } from './importCoco';
-import { importCvat, importLabelStudio } from './importOtherTools';
+import { importCvat, importKili, importLabelStudio } from './importOtherTools';
 import { PREVIEW_ID, type ImportPreviews } from './importPreviews';
 import { LabelMapSchema } from './labelMap';
 
 const ImportQuery = z.object({
-  format: z.enum(['coco', 'yolo', 'masks', 'voc', 'cvat', 'labelstudio']).default('coco'),
+  format: z.enum(['coco', 'yolo', 'masks', 'voc', 'cvat', 'labelstudio', 'kili']).default('coco'),
   unknownLabels: z.enum(['add', 'reject']).default('add'),
   /** The label of PNG masks outside a label folder (format=masks). */
   label: z.string().trim().min(1).max(100).optional(),
@@ -82,8 +82,8 @@ export function importRoutes(router: Router, deps: HttpDeps, { storage, rooms, p
     const report: ImportReport =
       opts.format === 'coco'
         ? await importCoco(storage, rooms, projectId, bytes, user.id, common)
-        : opts.format === 'cvat' || opts.format === 'labelstudio'
-          ? await (opts.format === 'cvat' ? importCvat : importLabelStudio)(storage, rooms, projectId, bytes, user.id, common)
+        : opts.format === 'cvat' || opts.format === 'labelstudio' || opts.format === 'kili'
+          ? await { cvat: importCvat, labelstudio: importLabelStudio, kili: importKili }[opts.format](storage, rooms, projectId, bytes, user.id, common)
           : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { ...common, label: opts.label });
     // A preview the file passed: kept for its import (a dry run again with another label map reuses it).
     if (dryRun && opts.keep === 'true') report.preview = opts.preview ?? (await previews.keep(projectId, user.id, bytes));

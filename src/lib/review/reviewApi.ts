@@ -120,7 +120,7 @@ export const ReferenceAnswerSchema = z.object({
 });
 export type ReferenceAnswer = z.infer<typeof ReferenceAnswerSchema>;
 
-export type ImportFormat = 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio';
+export type ImportFormat = 'coco' | 'yolo' | 'masks' | 'voc' | 'cvat' | 'labelstudio' | 'kili';
 
 /** What an import makes of a file's boxes. */
 export const BoxChoices = [
@@ -234,7 +234,7 @@ export class ReviewApi {
   }
 
   importAnnotations(projectId: string, file: Blob, format: ImportFormat, opts: { zip?: boolean; boxes?: BoxChoice; dryRun?: boolean; keep?: boolean; preview?: string; labelMap?: Record<string, string> } = {}): Promise<ImportReport> {
-    const { zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio', boxes = 'segment', dryRun = false, keep = false, preview, labelMap } = opts;
+    const { zip = format !== 'coco' && format !== 'cvat' && format !== 'labelstudio' && format !== 'kili', boxes = 'segment', dryRun = false, keep = false, preview, labelMap } = opts;
     const type = zip ? 'application/zip' : format === 'cvat' ? 'application/xml' : 'application/json';
     const q = new URLSearchParams({ format, boxes, ...(dryRun && { dryRun: 'true' }), ...(keep && { keep: 'true' }), ...(preview && { preview }), ...(labelMap && Object.keys(labelMap).length && { labelMap: JSON.stringify(labelMap) }) });
     // A kept preview: the server has the file, nothing is uploaded again.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { zipFormatOf } from './zipFormat';
+import { jsonFormatOf, zipFormatOf } from './zipFormat';
 
 describe('which import a zip is', () => {
   it('tells VOC, PNG masks and YOLO apart by their file names', () => {
@@ -10,5 +10,16 @@ describe('which import a zip is', () => {
     expect(zipFormatOf(['images/a.png', 'labels/a.txt'])).toBe('yolo');
     // CVAT's export: its XML beside the images (PNGs too), not PNG masks.
     expect(zipFormatOf(['annotations.xml', 'images/a.png', 'images/b.png'])).toBe('cvat');
+    // Kili's raw export: an asset's JSON each, or all in data.json, and its README.
+    expect(zipFormatOf(['export/labels/street_1.jpg.json', 'export/README.kili.txt'])).toBe('kili');
+    expect(zipFormatOf(['data.json', 'assets/a.jpg'])).toBe('kili');
+  });
+
+  it('tells COCO, Label Studio and Kili JSON apart by their first keys', () => {
+    expect(jsonFormatOf('{"images": [], "annotations": []}')).toBe('coco');
+    expect(jsonFormatOf('\n [{"id": 1, "data": {"image": "a.jpg"}, "annotations": []}]')).toBe('labelstudio');
+    // Kili writes its keys sorted: `content` before `externalId`, in a list or one asset.
+    expect(jsonFormatOf('[\n    {\n        "content": "https://x/a.jpg",\n        "externalId": "a.jpg",')).toBe('kili');
+    expect(jsonFormatOf('{"externalId": "a.jpg", "latestLabel": {}}')).toBe('kili');
   });
 });
