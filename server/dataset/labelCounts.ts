@@ -37,7 +37,7 @@ import { Settle } from './settle';
  */
 export function countObjects(doc: Y.Doc, checker = new ObjectChecker()): { labels: Record<string, number>; attributes: AttributeCounts; checks: CheckCounts } {
   const { labels, attributes, masks } = readObjects(doc);
-  return { labels, attributes, checks: countChecks(checker.check(masks)) };
+  return { labels, attributes, checks: countChecks(checker.check(masks), masks) };
 }
 
 /** countObjects' reading: the counts, and the masks to check (by reference: read, never changed). */
@@ -116,8 +116,8 @@ export class LabelCountsMirror {
         // Rows counted before attribute counts or checks were mirrored (null only then: new tasks start at {}).
         task.attributeCounts === null ||
         task.objectChecks === null ||
-        // Or before the checks were kept per label (the project's rules need them).
-        (task.objectChecks != null && task.objectChecks.byLabel === undefined) ||
+        // Or before the checks were kept per label, or with their candidates (the project's rules need them).
+        (task.objectChecks != null && (task.objectChecks.byLabel === undefined || task.objectChecks.pairs === undefined)) ||
         (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
       if (!stale) continue;
       await this.count(task.id);

@@ -2,7 +2,7 @@
 // The server validates every JSON body against these; the browser may reuse them for its forms.
 import { z } from 'zod';
 import { AttributeSpecListSchema } from '../schema/attributes';
-import { CheckRulesSchema } from '../schema/objectChecks';
+import { CheckRulesSchema, type CheckCounts } from '../schema/objectChecks';
 import { TaskFlagReasons } from '../schema/review';
 import { MemberRoles } from './roles';
 
@@ -217,9 +217,11 @@ export interface TaskSummary {
    *  shared/schema/attributeCounts.ts), or null while not yet mirrored. */
   attributeCounts: Record<string, Record<string, Record<string, number>>> | null;
   /** Its masks' checks (shared/schema/objectChecks.ts): `duplicate` pairs of objects drawn twice,
-   *  objects with `specks`, `tiny` objects, and `byLabel` the specks and tiny ones per label (the
-   *  project's `settings.checks` are not applied: a client applies them); null while not yet mirrored. */
-  objectChecks: { duplicate: number; specks: number; tiny: number; byLabel?: Record<string, { specks: number; tiny: number }> } | null;
+   *  objects with `specks`, `tiny` objects (at the default thresholds), `byLabel` the specks and tiny
+   *  ones per label, and the candidates a project's own thresholds count from: `pairs` ([IoU, share
+   *  of the smaller inside the other, same label 1/0]) and `small` (per label, [area, image pixels])
+   *  (the project's `settings.checks` are not applied: a client applies them); null while not yet mirrored. */
+  objectChecks: CheckCounts | null;
   /** The id of an earlier task of the project whose image looks like this one (the same photo
    *  re-encoded or resized, a burst's twin frame: by perceptual hash), or null. */
   looksLike: string | null;

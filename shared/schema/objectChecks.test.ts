@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle } from '../codecs/rle';
 import { rectRle } from '../../tests/helpers/rectRle';
-import { applyRules, checkTotal, CheckRulesSchema, countChecks, describeChecks, groupIssues, labelsOutside, ObjectChecker, rowChecks, type CheckedObject, type CheckRules } from './objectChecks';
+import { applyRules, checkTotal, CheckRulesSchema, countChecks, describeChecks, groupIssues, issuesUnder, labelsOutside, ObjectChecker, rowChecks, type CheckedObject, type CheckRules } from './objectChecks';
 
 const W = 200;
 const H = 100; // 20,000 px: tiny under 16 px
@@ -10,7 +10,7 @@ const obj = (id: string, label: string, mask = rect(0, 0, 10, 10)): CheckedObjec
 
 describe('object checks', () => {
   it('finds the same thing drawn twice (any labels), or one inside another of its label', () => {
-    const issues = new ObjectChecker().check([
+    const objects = [
       obj('a', 'car', rect(0, 0, 40, 40)),
       obj('b', 'truck', rect(0, 0, 40, 38)), // IoU 0.95 with a: drawn twice, called two things
       obj('c', 'car', rect(100, 0, 140, 40)),
@@ -18,15 +18,44 @@ describe('object checks', () => {
       obj('e', 'wheel', rect(105, 30, 115, 40)), // inside c too, another label: a part, fine
       obj('f', 'car', rect(60, 0, 80, 40)),
       obj('g', 'car', rect(70, 0, 90, 40)), // half over f: two cars side by side, fine
-    ]);
-    const dup = issues.filter((i) => i.kind === 'duplicate').map((i) => i.kind === 'duplicate' && [i.objectId, i.other, i.inside]);
+    ];
+    const issues = new ObjectChecker().check(objects);
+    const dup = issuesUnder(issues, objects, null).map((i) => i.kind === 'duplicate' && [i.objectId, i.other, i.inside]);
     expect(dup).toEqual([
       ['a', 'b', false],
       ['b', 'a', false],
       ['c', 'd', true],
       ['d', 'c', true],
     ]);
-    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0, byLabel: {} });
+    // The row: those two pairs, and every pair a project's thresholds could flag (f and g: half inside).
+    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0, byLabel: {}, pairs: [[0.95, 1, 0], [0.0625, 1, 1], [0.3333, 0.5, 1]], small: {} });
+  });
+
+  it("flags at the project's thresholds, in the editor and from the row's candidates alike", () => {
+    const objects = [
+      obj('a', 'car', rect(0, 0, 40, 40)),
+      obj('b', 'truck', rect(0, 0, 40, 35)), // IoU 0.875, called another thing
+      obj('f', 'car', rect(60, 0, 80, 40)),
+      obj('g', 'car', rect(66, 0, 86, 40)), // 70% over f (IoU 0.54)
+      obj('small', 'bird', rect(150, 80, 154, 84)), // 16 px: 0.08% of the image
+      obj('dot', 'bird', rect(150, 50, 153, 53)), // 9 px
+    ];
+    const issues = new ObjectChecker().check(objects);
+    const row = countChecks(issues, objects);
+    const flagged = (rules: CheckRules | null) => issuesUnder(issues, objects, rules).map((i) => `${i.kind}:${i.objectId}`);
+    expect(flagged(null)).toEqual(['duplicate:a', 'duplicate:b', 'tiny:dot']);
+    expect(applyRules(row, null)).toEqual({ duplicate: 1, specks: 0, tiny: 1 });
+    // A set of crowds: only IoU 0.9 is a duplicate; inside from 60%; tiny under 0.1% of the image.
+    const strict: CheckRules = { thresholds: { duplicateIou: 0.9, insideShare: 0.6, tinyShare: 0.001 } };
+    expect(flagged(strict)).toEqual(['duplicate:f', 'duplicate:g', 'tiny:small', 'tiny:dot']);
+    expect(issuesUnder(issues, objects, strict).find((i) => i.objectId === 'f')).toMatchObject({ inside: true });
+    expect(applyRules(row, strict)).toEqual({ duplicate: 1, specks: 0, tiny: 2 });
+    expect(applyRules(row, { ...strict, smallOk: ['bird'] })).toEqual({ duplicate: 1, specks: 0, tiny: 0 });
+    // A row counted before thresholds could be set keeps its counts.
+    expect(applyRules({ duplicate: 1, specks: 0, tiny: 1 }, strict)).toEqual({ duplicate: 1, specks: 0, tiny: 1 });
+    expect(CheckRulesSchema.safeParse({ thresholds: { duplicateIou: 0.3 } }).success).toBe(false);
+    expect(CheckRulesSchema.safeParse({ thresholds: { tinyShare: 0.01 } }).success).toBe(false);
+    expect(CheckRulesSchema.safeParse({ thresholds: { size: 1 } }).success).toBe(false);
   });
 
   it('counts the parts "Remove specks" would remove, and tiny objects', () => {
@@ -42,12 +71,14 @@ describe('object checks', () => {
       { id: 'drawing', label: 'car' }, // no mask yet: nothing to check
     ];
     const issues = new ObjectChecker().check(objects);
-    expect(issues).toEqual([
+    expect(issuesUnder(issues, objects, null)).toEqual([
       { kind: 'specks', objectId: 'brushed', specks: 2 },
-      { kind: 'tiny', objectId: 'dot', area: 9 },
+      { kind: 'tiny', objectId: 'dot', area: 9, pixels: W * H },
     ]);
-    // Per label too, for the project's rules (applied where the counts are read).
-    expect(countChecks(issues, objects)).toEqual({ duplicate: 0, specks: 1, tiny: 1, byLabel: { car: { specks: 1, tiny: 0 }, bird: { specks: 0, tiny: 1 } } });
+    // Per label too, for the project's rules (applied where the counts are read), and the small ones a threshold could flag.
+    expect(countChecks(issues, objects)).toEqual({
+      duplicate: 0, specks: 1, tiny: 1, byLabel: { car: { specks: 1, tiny: 0 }, bird: { specks: 0, tiny: 1 } }, pairs: [], small: { bird: [[9, W * H]], car: [[16, W * H]] },
+    });
     expect(checkTotal(countChecks(issues))).toBe(2);
     expect(checkTotal(countChecks([]))).toBe(0);
   });
@@ -58,7 +89,7 @@ describe('object checks', () => {
     expect(checker.check([a, obj('b', 'car', rect(0, 0, 40, 39))])).toHaveLength(2);
     // b moved off a: the new mask is read, no longer a duplicate.
     expect(checker.check([a, obj('b', 'car', rect(100, 0, 140, 39))])).toEqual([]);
-    expect(checker.check([obj('a', 'car', rect(0, 0, 3, 3))])).toEqual([{ kind: 'tiny', objectId: 'a', area: 9 }]);
+    expect(checker.check([obj('a', 'car', rect(0, 0, 3, 3))])).toEqual([{ kind: 'tiny', objectId: 'a', area: 9, pixels: W * H }]);
   });
 
   it('adds the objects whose label the project does not define, once the labels are known', () => {

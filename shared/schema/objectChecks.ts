@@ -12,11 +12,14 @@
 // Pure and shared: the server counts them into the task row once edits settle (the task list's
 // badge and filter), the editor lists them per object live. Both work from the COCO runs, never
 // decoding a mask; an ObjectChecker keeps each mask's facts while its string is unchanged.
-// The owner chooses per project (settings.checks, CheckRules): a kind turned off, and labels
-// whose objects come in pieces (vegetation, a fence: specks not flagged) or are small (a far
-// bird: not flagged tiny). The rules apply where the counts are read (rowChecks, applyRules,
-// issuesUnder), never where they are counted: the row keeps specks and tiny per label, so a
-// change of rules needs no recount of the project.
+// The owner chooses per project (settings.checks, CheckRules): a kind turned off, labels whose
+// objects come in pieces (vegetation, a fence: specks not flagged) or are small (a far bird: not
+// flagged tiny), and the thresholds of the duplicate and tiny checks (`thresholds`: a set of
+// overlapping crowds may want IoU 0.9, a satellite set a smaller "tiny"). The rules apply where
+// the counts are read (rowChecks, applyRules, issuesUnder), never where they are counted: the
+// checker reports every candidate from floors below any threshold allowed (a pair at IoU 0.5, or
+// half inside; an object under 0.1% of the image), the row keeps specks and tiny per label and
+// the candidates (`pairs`, `small`), so a change of rules needs no recount of the project.
 import { z } from 'zod';
 import { rleCounts, runsBbox, runsIntersection, type Bbox, type Rle } from '../codecs/rle';
 import { speckCount } from '../geometry/cleanup';
@@ -27,6 +30,10 @@ export const DUPLICATE_IOU = 0.8;
 export const INSIDE_SHARE = 0.9;
 export const TINY_SHARE = 1e-5;
 export const MIN_TINY_PX = 16;
+/** The lowest thresholds a project may set: the checker reports every candidate from these. */
+export const FLOOR_IOU = 0.5;
+export const FLOOR_INSIDE = 0.5;
+export const CEIL_TINY_SHARE = 1e-3;
 
 export type CheckKind = 'duplicate' | 'specks' | 'tiny';
 export const CheckKinds: readonly CheckKind[] = ['duplicate', 'specks', 'tiny'];
@@ -38,9 +45,11 @@ export interface CheckedObject {
 }
 
 export type MaskIssue =
-  | { kind: 'duplicate'; objectId: string; other: string; iou: number; inside: boolean }
+  /** `share`: of the smaller mask, how much lies in the other; `inside`: flagged for that, not the IoU (at the thresholds applied). */
+  | { kind: 'duplicate'; objectId: string; other: string; iou: number; share: number; sameLabel: boolean; inside: boolean }
   | { kind: 'specks'; objectId: string; specks: number }
-  | { kind: 'tiny'; objectId: string; area: number };
+  /** `pixels`: the image's. */
+  | { kind: 'tiny'; objectId: string; area: number; pixels: number };
 export type ObjectIssue = MaskIssue | { kind: 'label'; objectId: string; label: string };
 
 const count = z.number().int().min(0);
@@ -51,6 +60,11 @@ export const CheckCountsSchema = z.object({
   specks: count,
   tiny: count,
   byLabel: z.record(z.string(), z.object({ specks: count, tiny: count })).optional(),
+  /** Every pair that a project's thresholds could call drawn twice: [IoU, share of the smaller inside, same label 1/0]
+   *  (absent in rows counted before thresholds could be set: recounted). */
+  pairs: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
+  /** Per label, every object that a project's threshold could call tiny: [area, image pixels]. */
+  small: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))).optional(),
 });
 export type CheckCounts = z.infer<typeof CheckCountsSchema>;
 
@@ -64,9 +78,37 @@ export const CheckRulesSchema = z
     piecesOk: z.array(labelName).max(1000).optional(),
     /** Labels of small things: their objects are never flagged tiny. */
     smallOk: z.array(labelName).max(1000).optional(),
+    /** The duplicate and tiny checks' thresholds, where the defaults do not suit the set. */
+    thresholds: z
+      .object({
+        /** Two masks overlapping by this IoU are the same thing drawn twice (default DUPLICATE_IOU). */
+        duplicateIou: z.number().min(FLOOR_IOU).max(0.99).optional(),
+        /** One of a label lying this much inside another of it is too (default INSIDE_SHARE). */
+        insideShare: z.number().min(FLOOR_INSIDE).max(1).optional(),
+        /** An object under this share of the image is tiny (default TINY_SHARE; at least MIN_TINY_PX). */
+        tinyShare: z.number().min(0).max(CEIL_TINY_SHARE).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CheckRules = z.infer<typeof CheckRulesSchema>;
+export type CheckThresholds = NonNullable<CheckRules['thresholds']>;
+
+/** The thresholds in force: the project's, else the defaults. */
+export function thresholdsOf(rules: CheckRules | null | undefined): Required<CheckThresholds> {
+  const t = rules?.thresholds;
+  return { duplicateIou: t?.duplicateIou ?? DUPLICATE_IOU, insideShare: t?.insideShare ?? INSIDE_SHARE, tinyShare: t?.tinyShare ?? TINY_SHARE };
+}
+
+/** Whether a candidate pair is drawn twice at the thresholds, and as what: by its IoU, or as one lying inside the other. */
+function pairAt(iou: number, share: number, sameLabel: boolean, t: Required<CheckThresholds>): 'over' | 'inside' | null {
+  if (iou >= t.duplicateIou) return 'over';
+  return sameLabel && share >= t.insideShare ? 'inside' : null;
+}
+
+/** Whether an object of `area` on an image of `pixels` is tiny at the thresholds. */
+const tinyAt = (area: number, pixels: number, t: Required<CheckThresholds>) => area < Math.max(MIN_TINY_PX, t.tinyShare * pixels);
 export type RuleKind = NonNullable<CheckRules['off']>[number];
 
 /** Whether the rules check `kind` at all. */
@@ -96,8 +138,8 @@ function factsOf(mask: Rle): Facts {
 
 const boxesMeet = (a: Bbox, b: Bbox) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
 
-/** The smallest object area that is not tiny, on an image of `width` x `height`. */
-export const tinyArea = (width: number, height: number) => Math.max(MIN_TINY_PX, TINY_SHARE * width * height);
+/** The smallest object area the checker does not report as a tiny candidate, on an image of `width` x `height`. */
+const candidateArea = (width: number, height: number) => Math.max(MIN_TINY_PX, CEIL_TINY_SHARE * width * height);
 
 export class ObjectChecker {
   /** Per object id: the mask string its facts were read from. */
@@ -135,7 +177,8 @@ export class ObjectChecker {
     }
   }
 
-  /** Every issue of the objects (objects without a mask, being drawn, are left out). */
+  /** Every candidate issue of the objects from the floors (issuesUnder keeps those a project's
+   *  thresholds flag; objects without a mask, being drawn, are left out). */
   check(objects: readonly CheckedObject[]): MaskIssue[] {
     const ids = new Set(objects.map((o) => o.id));
     for (const [id, hit] of this.cache) {
@@ -149,7 +192,7 @@ export class ObjectChecker {
       const f = this.facts(o);
       if (!f || f.area === 0) continue;
       const [h, w] = o.mask!.size;
-      if (f.area < tinyArea(w, h)) issues.push({ kind: 'tiny', objectId: o.id, area: f.area });
+      if (f.area < candidateArea(w, h)) issues.push({ kind: 'tiny', objectId: o.id, area: f.area, pixels: w * h });
       if (f.specks) issues.push({ kind: 'specks', objectId: o.id, specks: f.specks });
       for (const s of seen) {
         if (!boxesMeet(s.f.box, f.box) || s.f.counts.length === 0) continue;
@@ -157,11 +200,14 @@ export class ObjectChecker {
         const inter = runsIntersection(s.f.counts, f.counts);
         if (!inter) continue;
         const iou = inter / (s.f.area + f.area - inter);
+        const share = inter / Math.min(s.f.area, f.area);
+        const sameLabel = s.o.label === o.label;
         // "Inside" only where the IoU alone would not tell (a small copy within a large one).
-        const inside = iou < DUPLICATE_IOU && s.o.label === o.label && inter >= INSIDE_SHARE * Math.min(s.f.area, f.area);
-        if (iou < DUPLICATE_IOU && !inside) continue;
-        issues.push({ kind: 'duplicate', objectId: s.o.id, other: o.id, iou, inside });
-        issues.push({ kind: 'duplicate', objectId: o.id, other: s.o.id, iou, inside });
+        const floor = pairAt(iou, share, sameLabel, { duplicateIou: FLOOR_IOU, insideShare: FLOOR_INSIDE, tinyShare: 0 });
+        if (!floor) continue;
+        const inside = pairAt(iou, share, sameLabel, thresholdsOf(null)) === 'inside';
+        issues.push({ kind: 'duplicate', objectId: s.o.id, other: o.id, iou, share, sameLabel, inside });
+        issues.push({ kind: 'duplicate', objectId: o.id, other: s.o.id, iou, share, sameLabel, inside });
       }
       seen.push({ o, f });
     }
@@ -169,28 +215,49 @@ export class ObjectChecker {
   }
 }
 
-/** The task's counts: each pair drawn twice once, each object with specks, each tiny object,
- *  the last two per label of `objects` too. */
+/** A candidate's measure as a row keeps it: cut (never rounded up) to 4 decimals, so it meets a
+ *  threshold of up to 4 decimals exactly when the unrounded one does. */
+const cut = (x: number) => Math.floor(x * 1e4) / 1e4;
+
+/** The task's counts at the default thresholds: each pair drawn twice once, each object with
+ *  specks, each tiny object, the last two per label of `objects` too; and every candidate pair and
+ *  small object, for a project's own thresholds (applyRules). */
 export function countChecks(issues: readonly MaskIssue[], objects: readonly CheckedObject[] = []): CheckCounts {
-  const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0, byLabel: {} };
+  const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} };
   const labelOf = new Map(objects.map((o) => [o.id, o.label]));
+  const t = thresholdsOf(null);
   for (const i of issues) {
-    c[i.kind] += i.kind === 'duplicate' ? 0.5 : 1;
     const label = labelOf.get(i.objectId);
-    if (i.kind === 'duplicate' || label === undefined) continue;
-    (c.byLabel![label] ??= { specks: 0, tiny: 0 })[i.kind]++;
+    if (i.kind === 'duplicate') {
+      if (i.objectId < i.other) c.pairs!.push([cut(i.iou), cut(i.share), i.sameLabel ? 1 : 0]);
+      if (pairAt(i.iou, i.share, i.sameLabel, t)) c.duplicate += 0.5;
+      continue;
+    }
+    if (i.kind === 'tiny') {
+      if (label !== undefined) (c.small![label] ??= []).push([i.area, i.pixels]);
+      if (!tinyAt(i.area, i.pixels, t)) continue;
+    }
+    c[i.kind]++;
+    if (label !== undefined) (c.byLabel![label] ??= { specks: 0, tiny: 0 })[i.kind]++;
   }
   return c;
 }
 
-/** A row's counts under the project's rules: kinds turned off are 0, and the specks and tiny
- *  objects of the labels that allow them are taken off (a row without `byLabel` keeps them). */
+/** A row's counts under the project's rules: kinds turned off are 0, the specks and tiny objects
+ *  of the labels that allow them are taken off (a row without `byLabel` keeps them), and the
+ *  project's thresholds, if any, count drawn twice and tiny again from the row's candidates. */
 export function applyRules(c: CheckCounts | null | undefined, rules: CheckRules | null | undefined): CheckCounts | null {
   if (!c) return null;
-  const out = { duplicate: checks(rules, 'duplicate') ? c.duplicate : 0, specks: checks(rules, 'specks') ? c.specks : 0, tiny: checks(rules, 'tiny') ? c.tiny : 0 };
+  const t = thresholdsOf(rules);
+  const own = !!rules?.thresholds && c.pairs !== undefined && c.small !== undefined;
+  const duplicate = own ? c.pairs!.filter(([iou, share, same]) => pairAt(iou, share, same === 1, t)).length : c.duplicate;
+  const out = { duplicate: checks(rules, 'duplicate') ? duplicate : 0, specks: checks(rules, 'specks') ? c.specks : 0, tiny: checks(rules, 'tiny') ? c.tiny : 0 };
   for (const [label, n] of Object.entries(c.byLabel ?? {})) {
     if (!checkedFor(rules, 'specks', label)) out.specks = Math.max(0, out.specks - n.specks);
-    if (!checkedFor(rules, 'tiny', label)) out.tiny = Math.max(0, out.tiny - n.tiny);
+    if (!own && !checkedFor(rules, 'tiny', label)) out.tiny = Math.max(0, out.tiny - n.tiny);
+  }
+  if (own && checks(rules, 'tiny')) {
+    out.tiny = Object.entries(c.small!).reduce((n, [label, small]) => n + (checkedFor(rules, 'tiny', label) ? small.filter(([area, pixels]) => tinyAt(area, pixels, t)).length : 0), 0);
   }
   return out;
 }
@@ -210,11 +277,18 @@ export function rowChecks(
   return { counts: applyRules(row.objectChecks, rules), outside: checks(rules, 'label') ? labelsOutside(row.labelCounts, labels) : {} };
 }
 
-/** The issues the rules keep (the editor's list), given each object's label. */
+/** The issues the rules keep (the editor's list), given each object's label: the checker's
+ *  candidates at the project's thresholds (or the defaults), of the kinds and labels it checks. */
 export function issuesUnder(issues: readonly MaskIssue[], objects: readonly CheckedObject[], rules: CheckRules | null | undefined): MaskIssue[] {
-  if (!rules) return [...issues];
   const labelOf = new Map(objects.map((o) => [o.id, o.label]));
-  return issues.filter((i) => checkedFor(rules, i.kind, labelOf.get(i.objectId) ?? ''));
+  const t = thresholdsOf(rules);
+  return issues.flatMap((i): MaskIssue[] => {
+    if (!checkedFor(rules, i.kind, labelOf.get(i.objectId) ?? '')) return [];
+    if (i.kind === 'tiny') return tinyAt(i.area, i.pixels, t) ? [i] : [];
+    if (i.kind !== 'duplicate') return [i];
+    const at = pairAt(i.iou, i.share, i.sameLabel, t);
+    return at ? [{ ...i, inside: at === 'inside' }] : [];
+  });
 }
 
 /** How many things a task row asks to look at (a pair drawn twice is one), with its objects of

@@ -67,8 +67,8 @@ describe('mask checks', () => {
 
   it("the task list marks the image and finds it with the Checks filter, before anyone opens it", async () => {
     await waitFor(async () => (await checksOf('street.png'))?.duplicate === 1, 'the checks counted on the server');
-    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0, byLabel: { person: { specks: 1, tiny: 0 } } });
-    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {} });
+    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0, byLabel: { person: { specks: 1, tiny: 0 } }, pairs: [[0.9555, 1, 1]], small: {} });
+    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} });
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
     const badge = taskCard(page, 'street.png').getByTestId('task-checks-badge');
@@ -113,7 +113,7 @@ describe('mask checks', () => {
     await chip.waitFor({ state: 'detached' });
     // The task list follows once the edits settle.
     await waitFor(async () => (await checksOf('street.png'))?.specks === 0, 'the row follows');
-    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {} });
+    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} });
     // Nothing left to check: one press submits.
     await submit.click();
     await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status === 'in_review', 'submitted at the first press');
@@ -196,5 +196,45 @@ describe('mask checks', () => {
     await page.getByTestId('submit-next').click();
     await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === hedgeId).status === 'in_review', 'submitted at the first press');
     await page.close();
+  });
+
+  it("the owner's thresholds say what is drawn twice: a pair at IoU 0.9 is not from 0.95, on the list and in the editor, with no recount", async () => {
+    // A person and a car outlined over one another (IoU 0.9: two labels, so only the IoU counts).
+    const { id, client } = await imageWith('crowd.png', 'person', (d) => {
+      for (let y = 20; y < 120; y++) for (let x = 150; x < 230; x++) d[y * W + x] = 1;
+    });
+    createObject(client.doc, { label: 'car', mask: rectRle(W, H, 150, 20, 222, 120), by: 'ben' });
+    await waitFor(async () => (await checksOf('crowd.png'))?.duplicate === 1, 'the pair counted');
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const badge = taskCard(owner, 'crowd.png').getByTestId('task-checks-badge');
+    await badge.waitFor();
+    await owner.getByTestId('check-duplicate-iou').fill('0.95');
+    await owner.getByTestId('check-duplicate-iou').press('Enter');
+    await owner.getByTestId('check-duplicate-iou').blur();
+    await badge.waitFor({ state: 'detached' });
+    const stored = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
+    await waitFor(async () => (await stored())?.thresholds?.duplicateIou === 0.95, 'the threshold stored');
+    // The row was not counted again: the list applied the threshold to the pair the row keeps.
+    expect(await checksOf('crowd.png')).toMatchObject({ duplicate: 1, pairs: [[0.9, 1, 0]] });
+    await owner.getByTestId('project-checks').scrollIntoViewIfNeeded();
+    await shot(owner, 'checks-thresholds');
+    // Out of range is said, not saved.
+    await owner.getByTestId('check-duplicate-iou').fill('0.2');
+    await owner.getByTestId('check-duplicate-iou').blur();
+    await owner.getByTestId('project-settings').getByRole('alert').waitFor();
+    expect((await stored())?.thresholds).toEqual({ duplicateIou: 0.95 });
+    // Ana's editor has nothing to point out at that threshold.
+    const page = await openTask(await browser.newContext(), srv.url, id, ana.token);
+    await page.locator('[data-testid="object-list"] li[role="option"]').nth(1).waitFor();
+    expect(await page.getByTestId('checks-filter').count()).toBe(0);
+    await page.close();
+    // Emptied, the default is back and so is the badge.
+    await owner.getByTestId('check-duplicate-iou').fill('');
+    await owner.getByTestId('check-duplicate-iou').blur();
+    await badge.waitFor();
+    expect((await stored())?.thresholds).toBeUndefined();
+    client.destroy();
+    await owner.close();
   });
 });

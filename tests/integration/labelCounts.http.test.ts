@@ -51,7 +51,9 @@ describe('objects per label in the task list', () => {
       await waitFor(async () => (await counts(projectId, taskId))?.person === 1, 'the drawn objects counted');
       expect(await counts(projectId, taskId)).toEqual({ car: 2, person: 1 });
       // The masks' checks follow with them: three one-pixel objects are tiny (stray clicks?).
-      expect((await row(projectId, taskId)).objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 3, byLabel: { car: { specks: 0, tiny: 2 }, person: { specks: 0, tiny: 1 } } });
+      expect((await row(projectId, taskId)).objectChecks).toEqual({
+        duplicate: 0, specks: 0, tiny: 3, byLabel: { car: { specks: 0, tiny: 2 }, person: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072], [1, 3072]], person: [[1, 3072]] },
+      });
       deleteObject(editor.doc, car as ObjectId);
       await waitFor(async () => (await counts(projectId, taskId))?.car === 1, 'the deletion counted');
       // The objects' attribute values follow too (the list finds "an occluded car" by them).
@@ -135,7 +137,17 @@ describe('objects per label in the task list', () => {
       srv = await startTestServer({ dataDir });
       const third = srv;
       await waitFor(async () => !!(await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.byLabel, 'counted per label at start');
-      expect((await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } } });
+      expect((await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072]] } });
+      await srv.close();
+      srv = null;
+      // As Tandem before the checks kept their candidates (a project's own thresholds need them): counted again.
+      const db3 = new Database(sqliteFile(dataDir));
+      db3.prepare(`UPDATE tasks SET object_checks = '{"duplicate":0,"specks":0,"tiny":1,"byLabel":{"car":{"specks":0,"tiny":1}}}'`).run();
+      db3.close();
+      srv = await startTestServer({ dataDir });
+      const fourth = srv;
+      await waitFor(async () => !!(await fourth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.small, 'counted with candidates at start');
+      expect((await fourth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks.small).toEqual({ car: [[1, 3072]] });
     } finally {
       await srv?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

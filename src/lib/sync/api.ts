@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { MemberRoles, Roles } from '../../../shared/protocol/roles';
 import { AttributeSpecListSchema } from '../../../shared/schema/attributes';
-import { CheckRulesSchema } from '../../../shared/schema/objectChecks';
+import { CheckCountsSchema, CheckRulesSchema } from '../../../shared/schema/objectChecks';
 
 export class ApiError extends Error {
   constructor(
@@ -61,7 +61,8 @@ export const TaskSummarySchema = z.object({
   labelCounts: z.record(z.string(), z.number()).nullable().default(null),
   imageAttributes: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).nullable().default(null),
   attributeCounts: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number()))).nullable().default(null),
-  objectChecks: z.object({ duplicate: z.number(), specks: z.number(), tiny: z.number(), byLabel: z.record(z.string(), z.object({ specks: z.number(), tiny: z.number() })).optional() }).nullable().default(null),
+  // With the candidates a project's thresholds count from (pairs, small): the same schema as the row's.
+  objectChecks: CheckCountsSchema.nullable().catch(null).default(null),
   /** An earlier task whose image looks like this one (re-encoded, resized), or null. */
   looksLike: z.string().nullable().default(null),
 });
