@@ -87,7 +87,8 @@ export function importRoutes(router: Router, deps: HttpDeps, { storage, rooms, p
           : await importArchive(storage, rooms, projectId, bytes, user.id, opts.format, { ...common, label: opts.label });
     // A preview the file passed: kept for its import (a dry run again with another label map reuses it).
     if (dryRun && opts.keep === 'true') report.preview = opts.preview ?? (await previews.keep(projectId, user.id, bytes));
-    if (!dryRun && opts.preview) await previews.drop(projectId, user.id, opts.preview);
+    // The import is written: a failure to drop its file (swept within the hour) must not answer it as failed, or it is sent again.
+    if (!dryRun && opts.preview) await previews.drop(projectId, user.id, opts.preview).catch((err: unknown) => deps.log.warn({ err, projectId }, 'could not drop an import preview'));
     sendJson(res, 200, report);
   });
 
