@@ -10,7 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { importLabelStudio } from '../../server/dataset/import/importOtherTools';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
 import { storageRooms } from '../../server/dataset/rooms';
-import { decodeRle } from '../../shared/codecs/rle';
+import { decodeRle, encodeRle, rleIou } from '../../shared/codecs/rle';
+import type { AttributeSpec } from '../../shared/schema/attributes';
+import { exportDataset } from '../../server/dataset/export/exportDataset';
+import { sampleInput, sampleTasks } from '../fixtures/dataset/sampleProject';
 import { sampleStorage, type StorageFixture } from '../fixtures/dataset/storageFixture';
 import { rejected } from '../helpers/rejected';
 
@@ -101,5 +104,40 @@ describe('Label Studio import', () => {
     expect(loaded.tasks.flatMap((t) => t.objects)).toEqual([]);
     // Without the refusal, an unknown label comes in as a new one.
     expect((await run(fx, car)).newLabels).toEqual(['car']);
+  });
+});
+
+describe("Tandem's Label Studio export, read back", () => {
+  it('brings the objects back as polygons close to their masks, with their labels and values, and the image\'s own', async () => {
+    const input = sampleInput();
+    const catSpecs: AttributeSpec[] = [{ name: 'occluded', type: 'checkbox' }, { name: 'colour', type: 'select', options: ['black', 'white'] }, { name: 'lives', type: 'number', min: 1, max: 9 }, { name: 'note', type: 'text' }];
+    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: catSpecs } : l)), settings: { noOverlap: false, imageAttributes: [{ name: 'night', type: 'checkbox' }] } };
+    input.tasks[0].objects[0] = { ...input.tasks[0].objects[0], attributes: { occluded: true, colour: 'white', lives: 7, note: 'a ring' } };
+    input.tasks[0].imageAttributes = { night: true };
+    const out = exportDataset(input, 'labelstudio', 'sample');
+    expect([out.fileName, out.contentType]).toEqual(['sample_labelstudio.json', 'application/json']);
+    fx = await sampleStorage({ labels: [{ name: 'cat', color: '#ff0000', attributes: catSpecs }] });
+    await fx.storage.meta.setProjectSettings(fx.project.id, { noOverlap: false, imageAttributes: [{ name: 'night', type: 'checkbox' }] });
+    const report = await run(fx, JSON.parse(new TextDecoder().decode(out.bytes)));
+    expect([report.unmatchedImages, report.invalidAttributes, report.imagesWithAttributes]).toEqual([[], 0, 2]); // b.png's default written too
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const back = (name: string) => loaded.tasks.find((t) => t.task.name === name)!;
+    const a = back('photos/a.jpg');
+    expect(a.imageAttributes).toEqual({ night: true });
+    expect(a.objects[0].attributes).toEqual({ occluded: true, colour: 'white', lives: 7, note: 'a ring' });
+    // Each object in one piece comes back close to its mask (a ring as its outline: polygons have
+    // no holes); the two-part object as one object per part.
+    const drawn = new Map(sampleTasks().flatMap((t) => t.drawn.map((d) => [d.object.id as string, { d, t }])));
+    const iouWith = (o: { mask?: unknown }, id: string, fill = false) => {
+      const { d, t } = drawn.get(id)!;
+      const px = fill ? d.pixels.map((v, i) => (v || Math.hypot((i % t.task.width) - 12, Math.floor(i / t.task.width) - 14) <= 4 ? 1 : 0)) : d.pixels;
+      return rleIou(o.mask as Parameters<typeof rleIou>[0], encodeRle(px, t.task.width, t.task.height));
+    };
+    expect(a.objects.map((o) => o.label)).toEqual(['cat', 'dog', 'dog', 'tree']);
+    expect(iouWith(a.objects[0], 'o-ring', true)).toBeGreaterThan(0.9);
+    expect(iouWith(a.objects[3], 'o-over')).toBeGreaterThan(0.9);
+    const b = back('b.png');
+    expect(b.objects.map((o) => o.label)).toEqual(['bird', 'cat']);
+    for (const [o, id] of [[b.objects[0], 'o-tri'], [b.objects[1], 'o-edge']] as const) expect(iouWith(o, id)).toBeGreaterThan(0.85);
   });
 });

@@ -6,6 +6,7 @@ import { toVoc } from './voc';
 import { toMasks } from './masks';
 import { toYolo } from './yolo';
 import { toCvat } from './cvat';
+import { toLabelStudio } from './labelStudio';
 
 export interface ExportResult {
   /** File name to offer the user (Content-Disposition). */
@@ -29,6 +30,7 @@ export function exportFileName(baseName: string, format: ExportFormat): string {
   const safe = baseName.replace(/[^A-Za-z0-9._-]/g, '_') || 'export';
   if (format === 'coco') return `${safe}_annotations.json`;
   if (format === 'coco-polygons') return `${safe}_annotations_polygons.json`;
+  if (format === 'labelstudio') return `${safe}_labelstudio.json`;
   return `${safe}_${format}.zip`;
 }
 
@@ -44,6 +46,10 @@ export function exportDataset(input: ExportInput, format: ExportFormat, baseName
     const coco = toCoco(input, { segmentation: format === 'coco' ? 'rle' : 'polygons', now });
     const bytes = new TextEncoder().encode(JSON.stringify(coco));
     return { fileName, contentType: 'application/json', bytes, files: [{ path: format === 'coco' ? 'annotations.json' : 'annotations_polygons.json', bytes }] };
+  }
+  if (format === 'labelstudio') {
+    const bytes = new TextEncoder().encode(JSON.stringify(toLabelStudio(input)));
+    return { fileName, contentType: 'application/json', bytes, files: [{ path: 'labelstudio.json', bytes }] };
   }
   const files = zipFormatFiles(input, format);
   const mtime = now ?? ZIP_MTIME;

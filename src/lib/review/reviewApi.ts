@@ -163,6 +163,7 @@ export const ExportFormats = [
   { id: 'yolo', name: 'YOLO segmentation' },
   { id: 'masks', name: 'PNG masks (one per object)' },
   { id: 'cvat', name: 'CVAT for images (XML masks)' },
+  { id: 'labelstudio', name: 'Label Studio (JSON polygons)' },
 ] as const;
 export type ExportFormat = (typeof ExportFormats)[number]['id'];
 
