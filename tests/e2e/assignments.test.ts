@@ -259,6 +259,19 @@ describe('task assignments', () => {
     const t2now = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
     expect(t2now.body.categories.map((c: { name: string }) => c.name)).toEqual(['object', 'person']);
     expect(t2now.body.annotations).toHaveLength(2);
+    // And one leaving Kili: its raw export (a semantic mask with a hole; its class PERSON, taken as person).
+    const sq = (x0: number, y0: number, x1: number, y1: number) => ({ normalizedVertices: [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(([x, y]) => ({ x, y })) });
+    const kili = [{ externalId: 't3.png', content: 'https://cloud.kili-technology.com/t3.png', latestLabel: { jsonResponse: { OBJECTS: { annotations: [{ type: 'semantic', mid: 'm1', categories: [{ name: 'PERSON' }], boundingPoly: [sq(0.5, 0.5, 1, 1), sq(0.7, 0.7, 0.8, 0.8)], children: {} }] } } } }];
+    await owner.getByTestId('import-input').setInputFiles({ name: 'kili.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(kili)) });
+    const kiliMap = owner.getByTestId('import-label-map').getByRole('combobox', { name: 'Import PERSON as' });
+    await kiliMap.waitFor();
+    expect(await kiliMap.inputValue()).toBe('person');
+    await owner.getByTestId('import-confirm').click();
+    await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? ''), 'the Kili import report');
+    const t3now = await srv.api('GET', `/api/tasks/${tasks[2]}/export?format=coco`);
+    const kiliMask = t3now.body.annotations.at(-1);
+    // A 80x60 square less its 16x12 hole, on the 160x120 image.
+    expect([kiliMask.bbox, kiliMask.area]).toEqual([[80, 60, 80, 60], 80 * 60 - 16 * 12]);
     // The analytics follow what became of the imported objects and of the box's mask, apart from people's work.
     await owner.goto(`${srv.url}/projects/${projectId}/analytics?token=${encodeURIComponent(srv.adminToken)}`);
     const boxes = owner.getByTestId('analytics-box-masks');
