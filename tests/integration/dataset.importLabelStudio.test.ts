@@ -61,7 +61,9 @@ describe('Label Studio import', () => {
     fx = await sampleStorage({ labels: LABELS });
     const report = await run(fx, EXPORT);
     expect([report.imported, report.newLabels, report.unmatchedImages, report.unsupportedShapes, report.invalidAttributes]).toEqual([2, [], ['c.jpg'], 1, 0]);
-    expect(report.unknownImageAttributes).toEqual(['weather']); // the image's own choice: the project defines no such attribute
+    // The image's own choice, in a project defining no image attributes: defined from the file.
+    expect([report.newImageAttributes, report.unknownImageAttributes]).toEqual([['weather'], []]);
+    expect((await fx.storage.meta.getProject(fx.project.id))!.settings!.imageAttributes).toEqual([{ name: 'weather', type: 'select', options: ['day'] }]);
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     const a = loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.objects;
     expect(a.map((o) => [o.label, o.attributes])).toEqual([['cat', { occluded: true }], ['dog', {}]]);
@@ -116,10 +118,18 @@ describe("Tandem's Label Studio export, read back", () => {
     input.tasks[0].imageAttributes = { night: true };
     const out = exportDataset(input, 'labelstudio', 'sample');
     expect([out.fileName, out.contentType]).toEqual(['sample_labelstudio.json', 'application/json']);
-    fx = await sampleStorage({ labels: [{ name: 'cat', color: '#ff0000', attributes: catSpecs }] });
-    await fx.storage.meta.setProjectSettings(fx.project.id, { noOverlap: false, imageAttributes: [{ name: 'night', type: 'checkbox' }] });
+    // Into a project with nothing defined: Label Studio's export carries no config, so the labels'
+    // attributes and the image's are defined from the values the file holds.
+    fx = await sampleStorage({ labels: [] });
     const report = await run(fx, JSON.parse(new TextDecoder().decode(out.bytes)));
-    expect([report.unmatchedImages, report.invalidAttributes, report.imagesWithAttributes]).toEqual([[], 0, 2]); // b.png's default written too
+    expect([report.unmatchedImages, report.invalidAttributes, report.imagesWithAttributes, report.newImageAttributes]).toEqual([[], 0, 2, ['night']]); // b.png's default written too
+    const project = (await fx.storage.meta.getProject(fx.project.id))!;
+    expect(project.labels.find((l) => l.name === 'cat')!.attributes).toEqual([
+      { name: 'occluded', type: 'checkbox' },
+      { name: 'colour', type: 'select', options: ['white', 'black'] },
+      { name: 'lives', type: 'number' },
+      { name: 'note', type: 'text' },
+    ]);
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     const back = (name: string) => loaded.tasks.find((t) => t.task.name === name)!;
     const a = back('photos/a.jpg');

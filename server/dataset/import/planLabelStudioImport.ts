@@ -10,7 +10,9 @@
 // results of the same id (choices, text, a number: per-region classifications) are its attribute
 // values, named by their `from_name`, checked against the label's definitions; a classification
 // of the image itself (no region's id) sets the image attribute of its `from_name` where the
-// project defines one (others reported in `unknownImageAttributes`). Rectangles become what the
+// project defines one (others reported in `unknownImageAttributes`); the export holds no labelling
+// config, so a new label's attributes, and the image's in a project defining none, are defined
+// from the results (specsFromResults). Rectangles become what the
 // import asks (importBoxes.ts; a turned one, about its top-left corner, its outline); keypoints and
 // other labelled regions are no masks: counted in `unsupportedShapes`.
 // Like every import it checks the whole file first and writes nothing when one thing is wrong.
@@ -20,6 +22,7 @@ import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
 import { ellipseRing } from '../../../shared/geometry/ellipse';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
+import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
 import { boxSink, turnedInImage } from './importBoxes';
@@ -119,6 +122,39 @@ function classified(r: LsResult): unknown {
   return undefined;
 }
 
+/**
+ * What a file's classifications define, by owner (a region's label, or '' the image): Label
+ * Studio's export holds no labelling config, so a new label's attributes (and the image's, for a
+ * project defining none) are made from the results: choices of "true" / "false" a checkbox, other
+ * choices a choice of the values seen, a text area a text, a number or a rating a number.
+ */
+function specsFromResults(tasks: Array<readonly LsResult[]>): Map<string, AttributeSpec[]> {
+  const seen = new Map<string, Map<string, { kind: 'select' | 'text' | 'number'; options: Set<string> }>>();
+  for (const results of tasks) {
+    const labelOf = new Map(results.filter((r) => r.type.endsWith('labels') && r.id).map((r) => [r.id!, (r.value[r.type] as unknown[] | undefined)?.[0]]));
+    for (const r of results) {
+      if (r.type.endsWith('labels') || !r.from_name) continue;
+      const kind = r.type === 'textarea' ? 'text' : r.type === 'number' || r.type === 'rating' ? 'number' : r.type === 'choices' || r.type === 'taxonomy' ? 'select' : null;
+      if (!kind) continue;
+      const owner = r.id && labelOf.has(r.id) ? String(labelOf.get(r.id) ?? '') : '';
+      const specs = seen.get(owner) ?? seen.set(owner, new Map()).get(owner)!;
+      const spec = specs.get(r.from_name) ?? specs.set(r.from_name, { kind, options: new Set() }).get(r.from_name)!;
+      const v = classified(r);
+      if (kind === 'select' && v !== undefined) spec.options.add(String(v));
+    }
+  }
+  return new Map(
+    [...seen].map(([owner, specs]) => [
+      owner,
+      [...specs].map(([name, s]): AttributeSpec => {
+        if (s.kind !== 'select') return { name, type: s.kind };
+        const options = [...s.options];
+        return options.every((o) => o === 'true' || o === 'false') ? { name, type: 'checkbox' } : { name, type: 'select', options };
+      }),
+    ]),
+  );
+}
+
 /** Validates a Label Studio JSON export against the project and its tasks. Throws validation_failed. */
 export function planLabelStudioImport(json: unknown, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
   const parsed = LsExportSchema.safeParse(json);
@@ -130,8 +166,9 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   const problem = problems.add;
   // Label Studio puts an 8-hex prefix on the files uploaded to it.
   const matcher = imageMatcher(tasks, problem, (name) => name.replace(/^[0-9a-f]{8}-/, ''));
-  const labels = labelCollector(project, opts, problem);
   const regions = (t: z.infer<typeof LsTaskSchema>) => [...t.annotations].reverse().find((a) => !a.was_cancelled)?.result ?? [];
+  const fileSpecs = specsFromResults(parsed.data.map(regions));
+  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
   const labelOf = (r: LsResult) => {
     const names = r.value[r.type];
     return Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
@@ -144,7 +181,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     }
   }
   const attributes = labels.reader();
-  const image = imageAttributeReader(project);
+  const image = imageAttributeReader(project, fileSpecs.get('') ?? []);
 
   const byTask = new Map<string, PlannedObject[]>();
   let emptyMasks = 0;
