@@ -53,3 +53,37 @@ export function imageAttributeReader(project: { settings?: { imageAttributes?: A
     plan: () => ({ imageAttributes: byTask, unknownImageAttributes: [...unknown], ...(newSpecs && { newImageAttributes: newSpecs }) }),
   };
 }
+
+/**
+ * Attribute definitions made from the values a file holds, for the tools whose export carries
+ * none (Label Studio, Kili), by owner (a label, or '' the image): `note` each value as its
+ * control gives it; `specs` then defines a choice answered with several values at once as a
+ * checkbox per value, one of only "true" / "false" as a checkbox, another as a choice of the
+ * values seen (in the order seen), a text as text, a number as a number.
+ */
+export function specsFromValues() {
+  type Seen = { kind: 'choice' | 'text' | 'number'; options: Set<string>; several: boolean };
+  const seen = new Map<string, Map<string, Seen>>();
+  return {
+    note(owner: string, name: string, kind: Seen['kind'], values: readonly string[] = []): void {
+      const byName = seen.get(owner) ?? seen.set(owner, new Map()).get(owner)!;
+      const s = byName.get(name) ?? byName.set(name, { kind, options: new Set(), several: false }).get(name)!;
+      for (const v of values) s.options.add(v);
+      if (values.length > 1) s.several = true;
+    },
+    specs(): Map<string, AttributeSpec[]> {
+      return new Map(
+        [...seen].map(([owner, byName]) => [
+          owner,
+          [...byName].flatMap(([name, s]): AttributeSpec[] => {
+            if (s.kind !== 'choice') return [{ name, type: s.kind }];
+            const options = [...s.options];
+            if (s.several) return options.map((o) => ({ name: o, type: 'checkbox' as const }));
+            if (!options.length) return [];
+            return options.every((o) => o === 'true' || o === 'false') ? [{ name, type: 'checkbox' }] : [{ name, type: 'select', options }];
+          }),
+        ]),
+      );
+    },
+  };
+}

@@ -19,7 +19,7 @@ import { rleArea, rleDifference, type Rle } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Project, Task } from '../../storage/types';
-import { imageAttributeReader } from './importAttributes';
+import { imageAttributeReader, specsFromValues } from './importAttributes';
 import { boxInImage, boxSink } from './importBoxes';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
@@ -67,33 +67,16 @@ function valuesOf(children: Record<string, KiliAnswer>): Record<string, unknown>
   return out;
 }
 
-/**
- * What the answers of the file define, by owner (a label, or '' the image): a job answered with
- * one category a choice of every category seen for it, with several a checkbox per category, a
- * text a text.
- */
+/** What the answers of the file define, by owner (a label, or '' the image): importAttributes.ts specsFromValues. */
 function specsFrom(answers: Array<[owner: string, children: Record<string, KiliAnswer>]>): Map<string, AttributeSpec[]> {
-  const seen = new Map<string, Map<string, { options: Set<string>; several: boolean; text: boolean }>>();
+  const specs = specsFromValues();
   for (const [owner, children] of answers) {
-    const jobs = seen.get(owner) ?? seen.set(owner, new Map()).get(owner)!;
     for (const [job, answer] of Object.entries(children)) {
-      const j = jobs.get(job) ?? jobs.set(job, { options: new Set(), several: false, text: false }).get(job)!;
-      for (const c of answer.categories ?? []) j.options.add(c.name);
-      if ((answer.categories?.length ?? 0) > 1) j.several = true;
-      if (answer.text !== undefined) j.text = true;
+      if (answer.text !== undefined) specs.note(owner, job, 'text');
+      else specs.note(owner, job, 'choice', (answer.categories ?? []).map((c) => c.name));
     }
   }
-  return new Map(
-    [...seen].map(([owner, jobs]) => [
-      owner,
-      [...jobs].flatMap(([job, j]): AttributeSpec[] =>
-        j.text ? [{ name: job, type: 'text' }]
-        : j.several ? [...j.options].map((name) => ({ name, type: 'checkbox' as const }))
-        : j.options.size ? [{ name: job, type: 'select', options: [...j.options] }]
-        : [],
-      ),
-    ]),
-  );
+  return specs.specs();
 }
 
 /** A ring's points in image pixels, flat [x, y, …]. */

@@ -24,7 +24,7 @@ import { ellipseRing } from '../../../shared/geometry/ellipse';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { AttributeSpec } from '../../../shared/schema/attributes';
 import type { Project, Task } from '../../storage/types';
-import { imageAttributeReader } from './importAttributes';
+import { imageAttributeReader, specsFromValues } from './importAttributes';
 import { boxSink, turnedInImage } from './importBoxes';
 import { labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
@@ -125,34 +125,21 @@ function classified(r: LsResult): unknown {
 /**
  * What a file's classifications define, by owner (a region's label, or '' the image): Label
  * Studio's export holds no labelling config, so a new label's attributes (and the image's, for a
- * project defining none) are made from the results: choices of "true" / "false" a checkbox, other
- * choices a choice of the values seen, a text area a text, a number or a rating a number.
+ * project defining none) are made from the results (importAttributes.ts specsFromValues).
  */
 function specsFromResults(tasks: Array<readonly LsResult[]>): Map<string, AttributeSpec[]> {
-  const seen = new Map<string, Map<string, { kind: 'select' | 'text' | 'number'; options: Set<string> }>>();
+  const specs = specsFromValues();
   for (const results of tasks) {
     const labelOf = new Map(results.filter((r) => r.type.endsWith('labels') && r.id).map((r) => [r.id!, (r.value[r.type] as unknown[] | undefined)?.[0]]));
     for (const r of results) {
       if (r.type.endsWith('labels') || !r.from_name) continue;
-      const kind = r.type === 'textarea' ? 'text' : r.type === 'number' || r.type === 'rating' ? 'number' : r.type === 'choices' || r.type === 'taxonomy' ? 'select' : null;
+      const kind = r.type === 'textarea' ? 'text' : r.type === 'number' || r.type === 'rating' ? 'number' : r.type === 'choices' || r.type === 'taxonomy' ? 'choice' : null;
       if (!kind) continue;
-      const owner = r.id && labelOf.has(r.id) ? String(labelOf.get(r.id) ?? '') : '';
-      const specs = seen.get(owner) ?? seen.set(owner, new Map()).get(owner)!;
-      const spec = specs.get(r.from_name) ?? specs.set(r.from_name, { kind, options: new Set() }).get(r.from_name)!;
       const v = classified(r);
-      if (kind === 'select' && v !== undefined) spec.options.add(String(v));
+      specs.note(r.id && labelOf.has(r.id) ? String(labelOf.get(r.id) ?? '') : '', r.from_name, kind, kind === 'choice' && v !== undefined ? [String(v)] : []);
     }
   }
-  return new Map(
-    [...seen].map(([owner, specs]) => [
-      owner,
-      [...specs].map(([name, s]): AttributeSpec => {
-        if (s.kind !== 'select') return { name, type: s.kind };
-        const options = [...s.options];
-        return options.every((o) => o === 'true' || o === 'false') ? { name, type: 'checkbox' } : { name, type: 'select', options };
-      }),
-    ]),
-  );
+  return specs.specs();
 }
 
 /** Validates a Label Studio JSON export against the project and its tasks. Throws validation_failed. */
