@@ -9,7 +9,7 @@ import { canWriteRoom, isProjectLead } from '../../shared/protocol/roles';
 import type { ProjectId, TaskId, UserId } from '../../shared/schema/ids';
 import { analyticsCsv } from '../analytics/analyticsCsv';
 import { loadAnalytics } from '../analytics/loadAnalytics';
-import { readBody, readJson, validate } from '../http/body';
+import { queryParams, readBody, readJson, validate } from '../http/body';
 import { ownedProject, requireUser, type HttpDeps } from '../http/context';
 import { sendJson, type Router } from '../http/router';
 import { noteTask } from '../http/requestFacts';
@@ -51,7 +51,6 @@ const AnalyticsQuery = z.object({
   tz: z.coerce.number().int().min(-840).max(840).default(0),
 });
 
-const query = (q: URLSearchParams) => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));
 
 function sendFile(res: ServerResponse, contentType: string, fileName: string, bytes: Uint8Array | string): void {
   const body = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -102,7 +101,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   router.add('GET', '/api/tasks/:taskId/export', async ({ req, res, query: q, params }) => {
     const user = await requireUser(deps, req, q, true);
     const { task } = await deps.auth.taskAccess(user, params.taskId as TaskId);
-    const { format, images } = validate(ExportQuery, query(q));
+    const { format, images } = validate(ExportQuery, queryParams(q));
     const input = await loadExportInput(storage, rooms, task.projectId, [task.id]);
     await sendExport(res, input, format, task.name.replace(/\.[^.]+$/, ''), images === 'true');
   });
@@ -114,7 +113,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
       const user = await requireUser(deps, req, q, true);
       const projectId = params.projectId as ProjectId;
       await deps.auth.projectRole(user, projectId);
-      const { format, status, images, flagged } = validate(ProjectExportQuery, query(q));
+      const { format, status, images, flagged } = validate(ProjectExportQuery, queryParams(q));
       const taskIds = method === 'POST' ? await readExportTaskIds(req, deps.config.limits.maxJsonBytes) : undefined;
       // Flagged images (blurry, duplicates) stay out of a project's dataset unless asked for.
       const input = await loadExportInput(storage, rooms, projectId, taskIds, { statuses: status, skipFlagged: flagged === 'exclude', labels: labelsOf(q) });
@@ -128,7 +127,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const { task, role } = await deps.auth.taskAccess(user, params.taskId as TaskId);
     if (role !== 'owner') throw new TandemError(ErrorCode.Forbidden, 'only the project owner may delete tasks');
     noteTask(req, task);
-    const { force } = validate(DeleteQuery, query(q));
+    const { force } = validate(DeleteQuery, queryParams(q));
     const { objects } = await deleteTask({ storage, sync: deps.sync, history, log: deps.log }, task, { force: force === 'true' });
     // Not waiting for pre-labelling any more (the project page would count it while no detector runs).
     await deps.uploadDropped?.(task.projectId, task.id).catch((err: unknown) => deps.log.warn({ err, taskId: task.id }, 'could not drop the pre-labelling note of a deleted task'));
@@ -175,7 +174,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   // Owners delete a whole project (`?force=true` when any task has annotations).
   router.add('DELETE', '/api/projects/:projectId', async ({ req, res, query: q, params }) => {
     const { project } = await ownedProject(deps, req, q, params.projectId);
-    const { force } = validate(DeleteQuery, query(q));
+    const { force } = validate(DeleteQuery, queryParams(q));
     const out = await deleteProject({ storage, sync: deps.sync, history, log: deps.log }, project, { force: force === 'true' });
     sendJson(res, 200, { deleted: project.id, ...out });
   });
@@ -227,7 +226,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
     const projectId = params.projectId as ProjectId;
     const role = await deps.auth.projectRole(user, projectId);
     if (!isProjectLead(role)) throw new TandemError(ErrorCode.Forbidden, `a ${role} cannot see project analytics`);
-    const opts = validate(AnalyticsQuery, query(q));
+    const opts = validate(AnalyticsQuery, queryParams(q));
     const analytics = await loadAnalytics(storage, rooms, projectId, { tzOffsetMinutes: opts.tz });
     if (opts.format === 'csv') sendFile(res, 'text/csv', `analytics_${opts.table}.csv`, analyticsCsv(analytics, opts.table));
     else sendJson(res, 200, analytics);

@@ -60,6 +60,9 @@ export async function readJson<S extends z.ZodType>(req: IncomingMessage, maxByt
   return valid;
 }
 
+/** A request's query parameters, without the sign-in `token` a link carries: what a route validates. */
+export const queryParams = (q: URLSearchParams): Record<string, string> => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));
+
 /** Validates a value, throwing `validation_failed` with every problem listed. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);

@@ -101,6 +101,10 @@ export function thresholdsOf(rules: CheckRules | null | undefined): Required<Che
   return { duplicateIou: t?.duplicateIou ?? DUPLICATE_IOU, insideShare: t?.insideShare ?? INSIDE_SHARE, tinyShare: t?.tinyShare ?? TINY_SHARE };
 }
 
+/** The defaults, and the floors the checker reports candidates from (no project may go below them). */
+const DEFAULTS = thresholdsOf(null);
+const FLOORS: Required<CheckThresholds> = { duplicateIou: FLOOR_IOU, insideShare: FLOOR_INSIDE, tinyShare: CEIL_TINY_SHARE };
+
 /** Whether a candidate pair is drawn twice at the thresholds, and as what: by its IoU, or as one lying inside the other. */
 function pairAt(iou: number, share: number, sameLabel: boolean, t: Required<CheckThresholds>): 'over' | 'inside' | null {
   if (iou >= t.duplicateIou) return 'over';
@@ -203,9 +207,8 @@ export class ObjectChecker {
         const share = inter / Math.min(s.f.area, f.area);
         const sameLabel = s.o.label === o.label;
         // "Inside" only where the IoU alone would not tell (a small copy within a large one).
-        const floor = pairAt(iou, share, sameLabel, { duplicateIou: FLOOR_IOU, insideShare: FLOOR_INSIDE, tinyShare: 0 });
-        if (!floor) continue;
-        const inside = pairAt(iou, share, sameLabel, thresholdsOf(null)) === 'inside';
+        if (!pairAt(iou, share, sameLabel, FLOORS)) continue;
+        const inside = pairAt(iou, share, sameLabel, DEFAULTS) === 'inside';
         issues.push({ kind: 'duplicate', objectId: s.o.id, other: o.id, iou, share, sameLabel, inside });
         issues.push({ kind: 'duplicate', objectId: o.id, other: s.o.id, iou, share, sameLabel, inside });
       }
@@ -225,7 +228,7 @@ const cut = (x: number) => Math.floor(x * 1e4) / 1e4;
 export function countChecks(issues: readonly MaskIssue[], objects: readonly CheckedObject[] = []): CheckCounts {
   const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} };
   const labelOf = new Map(objects.map((o) => [o.id, o.label]));
-  const t = thresholdsOf(null);
+  const t = DEFAULTS;
   for (const i of issues) {
     const label = labelOf.get(i.objectId);
     if (i.kind === 'duplicate') {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { ProjectId, UserId } from '../../../shared/schema/ids';
-import { readBody, validate } from '../../http/body';
+import { queryParams, readBody, validate } from '../../http/body';
 import { requireUser, type HttpDeps } from '../../http/context';
 import { sendJson, type Router } from '../../http/router';
 import type { Storage } from '../../storage/types';
@@ -49,7 +49,6 @@ const ImportQuery = z.object({
     }),
 });
 
-const query = (q: URLSearchParams) => Object.fromEntries([...q.entries()].filter(([k]) => k !== 'token'));
 
 export interface ImportRouteDeps {
   storage: Storage;
@@ -71,7 +70,7 @@ export function importRoutes(router: Router, deps: HttpDeps, { storage, rooms, p
   router.add('POST', '/api/projects/:projectId/import', async ({ req, res, query: q, params }) => {
     const projectId = params.projectId as ProjectId;
     const user = await importer(req, q, projectId);
-    const opts = validate(ImportQuery, query(q));
+    const opts = validate(ImportQuery, queryParams(q));
     const body = await readBody(req, deps.config.limits.maxImageBytes);
     if (opts.preview && body.length) throw new TandemError(ErrorCode.ValidationFailed, 'send the file or name its preview, not both');
     const bytes = opts.preview ? await previews.file(projectId, user.id, opts.preview) : new Uint8Array(body);

@@ -214,7 +214,8 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
     }
     if (objects.length) byTask.set(task.id, objects);
   }
-  if (video.images.length && video.images.every((f) => matcher.unmatched.includes(text(f['@_name'])))) {
+  const unmatched = new Set(matcher.unmatched);
+  if (video.images.length && video.images.every((f) => unmatched.has(text(f['@_name'])))) {
     problem(`no frame of the video matches an image of project ${project.name}: its frames are matched to images named frame_000000, frame_000001… (as CVAT exports them), or in file-name order where the project holds exactly the video's ${video.size ?? '?'} frames`);
   }
   matcher.done(images.length, project.name);

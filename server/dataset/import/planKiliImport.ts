@@ -105,15 +105,17 @@ export function planKiliImport(json: unknown, project: Project, tasks: Task[], o
   const problems = problemList();
   const problem = problems.add;
   const boxes = boxSink(opts.boxes);
-  const assets = parsed.data.map((a) => ({ asset: a, jobs: Object.entries(labelOf(a)?.jsonResponse ?? {}) }));
+  // Each asset's jobs, and its own answers (the jobs without annotations: the image's attributes).
+  const assets = parsed.data.map((a) => {
+    const jobs = Object.entries(labelOf(a)?.jsonResponse ?? {});
+    return { asset: a, jobs, own: Object.fromEntries(jobs.filter(([, job]) => !job.annotations)) as Record<string, KiliAnswer> };
+  });
   const objectsOf = (jobs: (typeof assets)[number]['jobs']) => jobs.flatMap(([, job]) => job.annotations ?? []);
   const kept = (a: z.infer<typeof Annotation>) => AREAS.has(a.type ?? 'polygon') || (boxes.wanted && a.type === 'rectangle');
   const labelName = (a: z.infer<typeof Annotation>) => a.categories[0]?.name ?? '';
-  // Answers of the asset itself: the jobs without annotations.
-  const ownOf = (jobs: (typeof assets)[number]['jobs']) => Object.fromEntries(jobs.filter(([, job]) => !job.annotations));
   const specs = specsFrom([
     ...assets.flatMap(({ jobs }) => objectsOf(jobs).filter(kept).map((a) => [labelName(a), a.children] as [string, Record<string, KiliAnswer>])),
-    ...assets.map(({ jobs }) => ['', ownOf(jobs)] as [string, Record<string, KiliAnswer>]),
+    ...assets.map(({ own }) => ['', own] as [string, Record<string, KiliAnswer>]),
   ]);
   const labels = labelCollector(project, opts, problem, (name) => specs.get(name) ?? []);
   for (const { jobs } of assets) for (const a of objectsOf(jobs).filter(kept)) labels.add(labelName(a), "an annotation's");
@@ -124,11 +126,11 @@ export function planKiliImport(json: unknown, project: Project, tasks: Task[], o
   const byTask = new Map<string, PlannedObject[]>();
   let emptyMasks = 0;
   let unsupportedShapes = 0;
-  for (const { asset, jobs } of assets) {
+  for (const { asset, jobs, own } of assets) {
     const name = asset.externalId;
     const task = matcher.match(name);
     if (!task) continue;
-    image.read(task.id, valuesOf(ownOf(jobs)));
+    image.read(task.id, valuesOf(own));
     const objects: PlannedObject[] = [];
     objectsOf(jobs).forEach((a, i) => {
       const label = labelName(a);

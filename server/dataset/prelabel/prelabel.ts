@@ -78,12 +78,14 @@ export class Prelabeller {
 
   constructor(private readonly deps: PrelabelDeps) {
     this.owner = `${deps.nodeId}/${randomBytes(4).toString('hex')}`;
+    // Whether the project has a run going on, anywhere: what new uploads and waiting boxes wait for.
+    const running = async (projectId: ProjectId) => (await deps.storage.jobs.get(projectId, KIND))?.state === 'running';
     this.uploads = new NewUploads({
       meta: deps.storage.meta,
       jobs: deps.storage.jobs,
       log: deps.log,
       canRun: () => !!deps.inference()?.listDetectors().length,
-      running: async (projectId) => (await deps.storage.jobs.get(projectId, KIND))?.state === 'running',
+      running,
       start: (projectId, by, opts) => this.start(projectId, by, opts, true),
     });
     this.waitingBoxes = new WaitingBoxes({
@@ -92,7 +94,7 @@ export class Prelabeller {
       images: deps.storage.images,
       log: deps.log,
       canRun: () => !!deps.inference()?.listModels().length,
-      running: async (projectId) => (await deps.storage.jobs.get(projectId, KIND))?.state === 'running',
+      running,
       start: (projectId, by, boxes, key) => this.segmentBoxes(projectId, by, boxes, undefined, key),
     });
   }
