@@ -4,13 +4,18 @@
 // Label Studio's JSON (rle-pack over the image's RGBA); and a COCO detection file's boxes (20 on
 // each of 1,000 full-HD images), filled as rectangles or kept for the click model's run; a CVAT
 // for video file (20 tracked polygons over 300 full-HD frames) and a Kili raw export (1,000
-// full-HD assets of 20 semantic masks with a hole and a classification each).
+// full-HD assets of 20 semantic masks with a hole and a classification each). And the way out:
+// the Label Studio brush export of the 24 MP image's masks (rle-pack over its RGBA per mask).
 // `npm run bench -- importTools`.
 import { encode as packRle } from '@thi.ng/rle-pack';
 import { planCocoImport } from '../../server/dataset/import/planCocoImport';
 import { planCvatImport } from '../../server/dataset/import/planCvatImport';
 import { planKiliImport } from '../../server/dataset/import/planKiliImport';
 import { planLabelStudioImport } from '../../server/dataset/import/planLabelStudioImport';
+import { toLabelStudio } from '../../server/dataset/export/labelStudio';
+import type { ExportInput } from '../../server/dataset/types';
+import { encodeRle } from '../../shared/codecs/rle';
+import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { Project, Task } from '../../server/storage/types';
 import { medianMs } from './median';
 import type { BenchResult } from './types';
@@ -53,6 +58,17 @@ function labelStudioExport(masks: number): unknown {
     result.push({ id: `r${k}`, type: 'brushlabels', original_width: W, original_height: H, value: { format: 'rle', rle: Array.from(packRle(rgba, rgba.length, 8)), brushlabels: ['car'] } });
   }
   return [{ data: { image: 'big.jpg' }, annotations: [{ result }] }];
+}
+
+/** The 24 MP image's first `masks` ellipses as Tandem's objects, for the Label Studio brush export. */
+function brushExportInput(project: Project, task: Task, masks: number): ExportInput {
+  const objects = Array.from({ length: masks }, (_, k) => {
+    const { left, top, w, h } = box(k);
+    const px = new Uint8Array(W * H);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inEllipse(x, y, w, h)) px[(top + y) * W + left + x] = 1;
+    return { id: `o${k}`, label: 'car', mask: encodeRle(px, W, H) } as unknown as AnnotationObject;
+  });
+  return { project, tasks: [{ task, objects }] };
 }
 
 /** A detection file: `images` full-HD images, 20 boxes of 60-260 px each. */
@@ -105,6 +121,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   // Label Studio's brushes are the photo's RGBA each: fewer of them, or the file is gigabytes.
   const lsMasks = quick ? 5 : 10;
   const ls = labelStudioExport(lsMasks);
+  const lsOut = brushExportInput(project, tasks[0], lsMasks);
   const frames = quick ? 200 : 1000;
   const coco = detections(frames);
   const hdTasks = Array.from({ length: frames }, (_, i) => ({ id: `h${i}`, name: `f${i}.jpg`, width: 1920, height: 1080 })) as unknown as Task[];
@@ -118,6 +135,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     { name: `the same kept for the click model (checked, nothing drawn)`, metric: 'p50', value: medianMs(runs, () => planCocoImport(coco, project, hdTasks, { boxes: 'segment' })), unit: 'ms' },
     { name: `CVAT XML, ${MASKS} brush masks on a 24 MP image, validated into masks`, metric: 'p50', value: medianMs(runs, () => planCvatImport(xml, project, tasks)), unit: 'ms' },
     { name: `Label Studio JSON, ${lsMasks} brushes on a 24 MP image, per brush`, metric: 'p50', value: medianMs(runs, () => planLabelStudioImport(ls, project, tasks)) / lsMasks, unit: 'ms' },
+    { name: `Label Studio brush export, ${lsMasks} masks of a 24 MP image, per mask`, metric: 'p50', value: medianMs(runs, () => toLabelStudio(lsOut, 'brush')) / lsMasks, unit: 'ms' },
     { name: `CVAT for video, 20 tracked polygons on ${videoFrames} full-HD frames (${20 * videoFrames} shapes)`, metric: 'p50', value: medianMs(runs, () => planCvatImport(video, project, frameTasks)), unit: 'ms' },
     { name: `Kili raw export, ${frames} full-HD assets of 20 semantic masks with a hole and a classification`, metric: 'p50', value: medianMs(runs, () => planKiliImport(kili, project, hdTasks)), unit: 'ms' },
   ];

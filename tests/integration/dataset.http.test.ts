@@ -112,6 +112,9 @@ describe('dataset over HTTP', () => {
 
     const poly = await s.api('GET', `/api/projects/${projectId}/export?format=coco-polygons`);
     expect(poly.body.annotations.every((a: { segmentation: unknown }) => Array.isArray(a.segmentation))).toBe(true);
+    const brush = await s.api('GET', `/api/projects/${projectId}/export?format=labelstudio-brush`);
+    expect([brush.status, brush.headers.get('content-disposition')]).toEqual([200, expect.stringContaining('_labelstudio_brush.json')]);
+    expect(brush.body[0].annotations[0].result.filter((r: { type: string }) => r.type === 'brushlabels').map((r: { value: { format: string } }) => r.value.format)).toEqual(['rle', 'rle']);
     const unknown = await s.api('GET', `/api/tasks/${taskId}/export?format=png`);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('validation_failed');

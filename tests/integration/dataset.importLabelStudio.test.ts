@@ -150,4 +150,25 @@ describe("Tandem's Label Studio export, read back", () => {
     expect(b.objects.map((o) => o.label)).toEqual(['bird', 'cat']);
     for (const [o, id] of [[b.objects[0], 'o-tri'], [b.objects[1], 'o-edge']] as const) expect(iouWith(o, id)).toBeGreaterThan(0.85);
   });
+
+  it('brings every mask back pixel for pixel from the brush export, holes and parts included, with its values', async () => {
+    const input = sampleInput();
+    const catSpecs: AttributeSpec[] = [{ name: 'occluded', type: 'checkbox' }];
+    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: catSpecs } : l)) };
+    input.tasks[0].objects[0] = { ...input.tasks[0].objects[0], attributes: { occluded: true } };
+    const out = exportDataset(input, 'labelstudio-brush', 'sample');
+    expect([out.fileName, out.contentType, out.files[0].path]).toEqual(['sample_labelstudio_brush.json', 'application/json', 'labelstudio_brush.json']);
+    const tasks = JSON.parse(new TextDecoder().decode(out.bytes)) as Array<{ annotations: Array<{ result: Array<{ type: string }> }> }>;
+    // A region per object (the two-part one too); no polygon anywhere.
+    expect(tasks.map((t) => t.annotations[0].result.map((r) => r.type))).toEqual([['brushlabels', 'choices', 'brushlabels', 'brushlabels'], ['brushlabels', 'brushlabels', 'choices']]); // b's cat: its default
+    fx = await sampleStorage({ labels: [] });
+    const report = await run(fx, tasks);
+    expect([report.unmatchedImages, report.invalidAttributes, report.imported]).toEqual([[], 0, 5]);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    const sent = input.tasks.flatMap((t) => t.objects.filter((o) => o.mask));
+    const back = loaded.tasks.flatMap((t) => t.objects);
+    expect(back.map((o) => o.label)).toEqual(sent.map((o) => o.label));
+    expect(back.map((o) => o.attributes ?? {})).toEqual([{ occluded: true }, {}, {}, {}, { occluded: false }]);
+    for (const [k, o] of back.entries()) expect(rleIou(o.mask!, sent[k].mask!)).toBe(1); // the ring's hole too
+  });
 });

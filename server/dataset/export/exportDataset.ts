@@ -31,6 +31,7 @@ export function exportFileName(baseName: string, format: ExportFormat): string {
   if (format === 'coco') return `${safe}_annotations.json`;
   if (format === 'coco-polygons') return `${safe}_annotations_polygons.json`;
   if (format === 'labelstudio') return `${safe}_labelstudio.json`;
+  if (format === 'labelstudio-brush') return `${safe}_labelstudio_brush.json`;
   return `${safe}_${format}.zip`;
 }
 
@@ -47,9 +48,10 @@ export function exportDataset(input: ExportInput, format: ExportFormat, baseName
     const bytes = new TextEncoder().encode(JSON.stringify(coco));
     return { fileName, contentType: 'application/json', bytes, files: [{ path: format === 'coco' ? 'annotations.json' : 'annotations_polygons.json', bytes }] };
   }
-  if (format === 'labelstudio') {
-    const bytes = new TextEncoder().encode(JSON.stringify(toLabelStudio(input)));
-    return { fileName, contentType: 'application/json', bytes, files: [{ path: 'labelstudio.json', bytes }] };
+  if (format === 'labelstudio' || format === 'labelstudio-brush') {
+    const brush = format === 'labelstudio-brush';
+    const bytes = new TextEncoder().encode(JSON.stringify(toLabelStudio(input, brush ? 'brush' : 'polygons')));
+    return { fileName, contentType: 'application/json', bytes, files: [{ path: brush ? 'labelstudio_brush.json' : 'labelstudio.json', bytes }] };
   }
   const files = zipFormatFiles(input, format);
   const mtime = now ?? ZIP_MTIME;

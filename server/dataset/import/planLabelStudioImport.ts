@@ -4,7 +4,7 @@
 // without the 8-hex prefix Label Studio puts on uploaded files ("8f3a2b1c-street.jpg"). Of its
 // annotations the last one not cancelled is taken (one per image; the others are other people's
 // takes). Its `polygonlabels` regions (points in percent of the image) are rasterised as COCO's
-// polygons are, its `brushlabels` regions (Label Studio's RLE: rle-pack over the image's RGBA,
+// polygons are, its `brushlabels` regions (Label Studio's RLE over the image's RGBA, shared/codecs/lsBrush.ts:
 // the alpha channel the mask, at least half opaque counted in) and its `ellipselabels` (centre and
 // radii in percent of the image's width and height, turned about the centre) become masks; a region's other
 // results of the same id (choices, text, a number: per-region classifications) are its attribute
@@ -16,10 +16,10 @@
 // import asks (importBoxes.ts; a turned one, about its top-left corner, its outline); keypoints and
 // other labelled regions are no masks: counted in `unsupportedShapes`.
 // Like every import it checks the whole file first and writes nothing when one thing is wrong.
-import { decode as unpackRle } from '@thi.ng/rle-pack';
 import { z } from 'zod';
 import { polygonsToRle } from '../../../shared/codecs/polygon';
 import { encodeRle, rleArea, type Rle } from '../../../shared/codecs/rle';
+import { decodeLsBrush } from '../../../shared/codecs/lsBrush';
 import { ellipseRing } from '../../../shared/geometry/ellipse';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { AttributeSpec } from '../../../shared/schema/attributes';
@@ -93,15 +93,13 @@ function regionMask(r: LsResult, task: Task): Rle {
   }
   const rle = r.value.rle;
   if (r.value.format !== 'rle' || !Array.isArray(rle) || !rle.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) throw new Error('its brush is not Label Studio RLE bytes');
-  let rgba: Uint8Array;
+  let mask: Uint8Array;
   try {
-    rgba = unpackRle(Uint8Array.from(rle as number[])) as Uint8Array;
+    mask = decodeLsBrush(Uint8Array.from(rle as number[]), task.width, task.height);
   } catch (e) {
-    throw new Error(`its brush RLE does not decode (${(e as Error).message})`);
+    const why = (e as Error).message;
+    throw new Error(why.startsWith('its brush') ? why : `its brush RLE does not decode (${why})`);
   }
-  if (rgba.length !== task.width * task.height * 4) throw new Error(`its brush holds ${rgba.length / 4} pixels, the image ${task.width * task.height}`);
-  const mask = new Uint8Array(task.width * task.height);
-  for (let i = 0; i < mask.length; i++) mask[i] = rgba[4 * i + 3] >= 128 ? 1 : 0;
   return encodeRle(mask, task.width, task.height);
 }
 

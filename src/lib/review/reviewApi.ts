@@ -164,6 +164,7 @@ export const ExportFormats = [
   { id: 'masks', name: 'PNG masks (one per object)' },
   { id: 'cvat', name: 'CVAT for images (XML masks)' },
   { id: 'labelstudio', name: 'Label Studio (JSON polygons)' },
+  { id: 'labelstudio-brush', name: 'Label Studio (JSON brush masks, holes kept)' },
 ] as const;
 export type ExportFormat = (typeof ExportFormats)[number]['id'];
 
