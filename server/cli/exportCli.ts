@@ -1,4 +1,4 @@
-// npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks|cvat|labelstudio|labelstudio-brush --out <dir>
+// npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks|cvat|labelstudio|labelstudio-brush|labelstudio-config --out <dir>
 //                   [--task <id> ...] [--status done,in_review] [--label <name> ...] [--images] [--include-flagged] [--data-dir <dir>]
 // Exports from the same storage the server uses (DATA_DIR, or DATABASE_URL for PostgreSQL) into a
 // directory: annotations.json for the COCO formats, the format's files for VOC, YOLO and masks (with
@@ -35,7 +35,7 @@ const ArgsSchema = z.object({
   'include-flagged': z.boolean().optional(),
 });
 
-const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks|cvat|labelstudio|labelstudio-brush --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--label <name> ...] [--images] [--include-flagged] [--data-dir <dir>]';
+const USAGE = 'usage: npm run export -- --project <id> --format coco|coco-polygons|voc|yolo|masks|cvat|labelstudio|labelstudio-brush|labelstudio-config --out <dir> [--task <id> ...] [--status todo,in_progress,in_review,done] [--label <name> ...] [--images] [--include-flagged] [--data-dir <dir>]';
 
 async function main(argv: string[]): Promise<number> {
   let args: z.infer<typeof ArgsSchema>;

@@ -55,7 +55,7 @@ const AnalyticsQuery = z.object({
 function sendFile(res: ServerResponse, contentType: string, fileName: string, bytes: Uint8Array | string): void {
   const body = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   res.writeHead(200, {
-    'content-type': contentType.startsWith('application/json') || contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType,
+    'content-type': contentType.startsWith('application/json') || contentType === 'application/xml' || contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType,
     'content-length': body.byteLength,
     'content-disposition': `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
     'cache-control': 'no-store',

@@ -19,7 +19,7 @@ export interface ExportInput {
   tasks: ExportTask[];
 }
 
-export const ExportFormats = ['coco', 'coco-polygons', 'voc', 'yolo', 'masks', 'cvat', 'labelstudio', 'labelstudio-brush'] as const;
+export const ExportFormats = ['coco', 'coco-polygons', 'voc', 'yolo', 'masks', 'cvat', 'labelstudio', 'labelstudio-brush', 'labelstudio-config'] as const;
 export type ExportFormat = (typeof ExportFormats)[number];
 
 /** Which tasks an export keeps, by review status: `done` or `done,in_review` (HTTP and CLI). */

@@ -115,6 +115,9 @@ describe('dataset over HTTP', () => {
     const brush = await s.api('GET', `/api/projects/${projectId}/export?format=labelstudio-brush`);
     expect([brush.status, brush.headers.get('content-disposition')]).toEqual([200, expect.stringContaining('_labelstudio_brush.json')]);
     expect(brush.body[0].annotations[0].result.filter((r: { type: string }) => r.type === 'brushlabels').map((r: { value: { format: string } }) => r.value.format)).toEqual(['rle', 'rle']);
+    const config = await s.api('GET', `/api/projects/${projectId}/export?format=labelstudio-config`);
+    expect([config.status, config.headers.get('content-type'), config.headers.get('content-disposition')]).toEqual([200, 'application/xml; charset=utf-8', expect.stringContaining('_labelstudio_config.xml')]);
+    expect(config.body.toString()).toMatch(/<BrushLabels name="brush" toName="image">\s*<Label value="cat"/);
     const unknown = await s.api('GET', `/api/tasks/${taskId}/export?format=png`);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('validation_failed');

@@ -7,11 +7,12 @@ import { toMasks } from './masks';
 import { toYolo } from './yolo';
 import { toCvat } from './cvat';
 import { toLabelStudio } from './labelStudio';
+import { labelStudioConfig } from './labelStudioConfig';
 
 export interface ExportResult {
   /** File name to offer the user (Content-Disposition). */
   fileName: string;
-  contentType: 'application/json' | 'application/zip';
+  contentType: 'application/json' | 'application/zip' | 'application/xml';
   bytes: Uint8Array;
   /** The individual files (for the CLI, which writes a directory rather than a zip). */
   files: ExportFile[];
@@ -32,6 +33,7 @@ export function exportFileName(baseName: string, format: ExportFormat): string {
   if (format === 'coco-polygons') return `${safe}_annotations_polygons.json`;
   if (format === 'labelstudio') return `${safe}_labelstudio.json`;
   if (format === 'labelstudio-brush') return `${safe}_labelstudio_brush.json`;
+  if (format === 'labelstudio-config') return `${safe}_labelstudio_config.xml`;
   return `${safe}_${format}.zip`;
 }
 
@@ -47,6 +49,10 @@ export function exportDataset(input: ExportInput, format: ExportFormat, baseName
     const coco = toCoco(input, { segmentation: format === 'coco' ? 'rle' : 'polygons', now });
     const bytes = new TextEncoder().encode(JSON.stringify(coco));
     return { fileName, contentType: 'application/json', bytes, files: [{ path: format === 'coco' ? 'annotations.json' : 'annotations_polygons.json', bytes }] };
+  }
+  if (format === 'labelstudio-config') {
+    const bytes = new TextEncoder().encode(labelStudioConfig(input));
+    return { fileName, contentType: 'application/xml', bytes, files: [{ path: 'labelstudio_config.xml', bytes }] };
   }
   if (format === 'labelstudio' || format === 'labelstudio-brush') {
     const brush = format === 'labelstudio-brush';

@@ -7,7 +7,8 @@
 //   region per part, and holes are not kept (Label Studio's polygons have none); or
 // - one `brushlabels` region (`shapes: 'brush'`): the mask itself, pixel for pixel, holes and
 //   parts included, in Label Studio's brush RLE (shared/codecs/lsBrush.ts); lossless, but editable in Label
-//   Studio with its brush and eraser only,
+//   Studio with its brush and eraser only (`from_name` `brush`, the polygons' `label`, so one
+//   labelling config, labelStudioConfig.ts, shows either export),
 // each region's attribute values as results of the same id (`choices` for checkboxes and choices,
 // `textarea`, `number`; `from_name` the attribute's name, as Label Studio's per-region
 // classifications are), and the image's own attributes as results of an id of their own.
@@ -48,7 +49,7 @@ export function toLabelStudio(input: ExportInput, shapes: 'polygons' | 'brush' =
       const values = Object.entries(resolveAttributes(specs.get(o.label), o.attributes));
       /** One region of the object, with its values as results of the region's id. */
       const region = (id: string, type: string, value: Record<string, unknown>) => {
-        result.push({ id, type, from_name: 'label', to_name: 'image', ...size, value: { ...value, [type]: [o.label] } });
+        result.push({ id, type, from_name: type === 'brushlabels' ? 'brush' : 'label', to_name: 'image', ...size, value: { ...value, [type]: [o.label] } });
         for (const [name, v] of values) result.push(valueResult(id, specs.get(o.label)!.find((s) => s.name === name)!, v));
       };
       if (shapes === 'brush') {

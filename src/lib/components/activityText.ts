@@ -28,7 +28,7 @@ const values = (v: unknown) =>
     .join(', ');
 
 /** The formats as people name them. */
-const FORMATS: Record<string, string> = { coco: 'COCO', 'coco-polygons': 'COCO polygons', voc: 'VOC', yolo: 'YOLO', masks: 'PNG masks', cvat: 'CVAT', labelstudio: 'Label Studio', 'labelstudio-brush': 'Label Studio brush' };
+const FORMATS: Record<string, string> = { coco: 'COCO', 'coco-polygons': 'COCO polygons', voc: 'VOC', yolo: 'YOLO', masks: 'PNG masks', cvat: 'CVAT', labelstudio: 'Label Studio', 'labelstudio-brush': 'Label Studio brush', 'labelstudio-config': 'Label Studio config' };
 
 type Say = (d: Record<string, unknown>, name: (id: unknown) => string) => string;
 const SAY: Record<string, Say> = {

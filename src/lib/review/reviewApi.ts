@@ -165,6 +165,7 @@ export const ExportFormats = [
   { id: 'cvat', name: 'CVAT for images (XML masks)' },
   { id: 'labelstudio', name: 'Label Studio (JSON polygons)' },
   { id: 'labelstudio-brush', name: 'Label Studio (JSON brush masks, holes kept)' },
+  { id: 'labelstudio-config', name: 'Label Studio labelling config (XML for either)' },
 ] as const;
 export type ExportFormat = (typeof ExportFormats)[number]['id'];
 
