@@ -115,12 +115,12 @@ describe('objects per label, mirrored', () => {
     w.mirror.changed('t1' as TaskId);
     await sleep(60);
     await w.mirror.idle();
-    expect(w.checks.get('t1')).toEqual({ duplicate: 1, specks: 0, tiny: 0, byLabel: {}, pairs: [[1, 1, 1]], small: {} });
+    expect(w.checks.get('t1')).toEqual({ duplicate: 1, specks: 0, tiny: 0, byLabel: {}, pairs: [[1, 1, 1]], small: {}, pieces: {} });
     setMask(d, b, big(4), 'ben'); // moved onto the next car: the counts per label are as they were
     w.mirror.changed('t1' as TaskId);
     await sleep(60);
     await w.mirror.idle();
-    expect(w.checks.get('t1')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} });
+    expect(w.checks.get('t1')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {}, pieces: {} });
     expect(w.writes).toEqual(['t1', 't1']);
   });
 

@@ -116,8 +116,8 @@ export class LabelCountsMirror {
         // Rows counted before attribute counts or checks were mirrored (null only then: new tasks start at {}).
         task.attributeCounts === null ||
         task.objectChecks === null ||
-        // Or before the checks were kept per label, or with their candidates (the project's rules need them).
-        (task.objectChecks != null && (task.objectChecks.byLabel === undefined || task.objectChecks.pairs === undefined)) ||
+        // Or before the checks were kept per label, or with their candidates (the project's rules need them: pairs and small objects, then parts).
+        (task.objectChecks != null && (task.objectChecks.byLabel === undefined || task.objectChecks.pairs === undefined || task.objectChecks.pieces === undefined)) ||
         (task.labelCountsSeq === null ? last > 0 : last > task.labelCountsSeq);
       if (!stale) continue;
       await this.count(task.id);

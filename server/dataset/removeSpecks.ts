@@ -1,7 +1,7 @@
 // The owner removes the specks around the masks of every image a list shows (the task list's
 // Checks filter found them: a brush's leftovers on 300 images), as the editor's "Remove specks"
-// does per object: the 8-connected parts under 1% of an object (at least 10 px), the largest
-// never. Each task's masks are read from a copy and cleaned off the thread's critical path (a
+// does per object: the 8-connected parts that are specks by the project's rule (by default
+// under 1% of an object or 10 px, settings.checks.thresholds), the largest never. Each task's masks are read from a copy and cleaned off the thread's critical path (a
 // yield after each object: a 24 MP mask takes tens of ms to decode), then written through the
 // live room in one server update, only to objects nobody changed meanwhile and nobody locked;
 // each object's history records the change (source `remove-specks`), so it can be restored.
@@ -13,7 +13,7 @@ import { nextTurn } from '../../shared/async/nextTurn';
 import { isValidRle, type Rle } from '../../shared/codecs/rle';
 import { withoutSpecks } from '../../shared/geometry/cleanup';
 import { objectsMap, setMask } from '../../shared/schema/annotation';
-import type { CheckRules } from '../../shared/schema/objectChecks';
+import { speckRuleOf, type CheckRules } from '../../shared/schema/objectChecks';
 import type { ObjectId } from '../../shared/schema/ids';
 import { ServerOrigin } from '../../shared/schema/origins';
 import type { Project, Storage } from '../storage/types';
@@ -40,7 +40,7 @@ async function fixesOf(rooms: LiveRooms, room: string, rules: CheckRules | undef
       if (rules?.piecesOk?.includes(String(o.get('label') ?? ''))) continue;
       const mask = o.get('mask');
       if (!isValidRle(mask)) continue;
-      const fixed = withoutSpecks(mask);
+      const fixed = withoutSpecks(mask, speckRuleOf(rules));
       if (fixed) fixes.push({ id, before: mask.counts, ...fixed });
       await nextTurn();
     }

@@ -78,7 +78,7 @@ export function newTask(input: unknown): Task {
     labelCountsSeq: 0, // and has stored nothing
     imageAttributes: {},
     attributeCounts: {},
-    objectChecks: { duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} },
+    objectChecks: { duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {}, pieces: {} },
     imageHash: clean.imageHash ?? null,
   };
 }

@@ -87,6 +87,27 @@ describe('mask clean-up', () => {
     expect(show(mask, w)).toEqual(only((x) => x < 5 || x === 1));
   });
 
+  it("removes and splits by a project's own speck rule: a larger share, or pixels only", () => {
+    const rows = [
+      '########....##',
+      '########....##',
+      '########......',
+      '########......',
+      '########.....#',
+    ]; // 40 px, a 4 px part (9%), a 1 px part
+    const fresh = () => grid(rows);
+    const removed = (rule: { share: number; pixels: number }) => {
+      const { mask, w, h } = fresh();
+      return removeSpecks(mask, w, h, maskBbox(mask, w, h)!, rule);
+    };
+    expect(removed({ share: 0.01, pixels: 10 })).toBe(5); // the default: both under 10 px
+    expect(removed({ share: 0.05, pixels: 0 })).toBe(1); // under 5% of 45 px: the single pixel only
+    expect(removed({ share: 0, pixels: 0 })).toBe(0); // nothing is a speck
+    const { mask, w, h } = fresh();
+    expect(splitParts(mask, w, h, maskBbox(mask, w, h)!, () => {}, { share: 0.05, pixels: 0 })).toBe(1); // the 4 px part comes out; the pixel stays
+    expect(withoutSpecks(encodeRle(grid(rows).mask, w, h), { share: 0.05, pixels: 0 })?.removed).toBe(1);
+  });
+
   it('splits nothing off an object of one part', () => {
     const { mask, w, h } = grid(['.##.', '.##.']);
     expect(splitParts(mask, w, h, maskBbox(mask, w, h)!, () => {})).toBe(0);

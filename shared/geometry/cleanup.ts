@@ -13,19 +13,27 @@ import { rleParts } from './rleParts';
 export const SPECK_SHARE = 0.01;
 export const MIN_SPECK_PX = 10;
 
+/** What a speck is: a part under `share` of its object's area, or under `pixels` (a project may
+ *  set its own, settings.checks.thresholds; the largest part is never one). */
+export interface SpeckRule {
+  share: number;
+  pixels: number;
+}
+export const DEFAULT_SPECKS: SpeckRule = { share: SPECK_SHARE, pixels: MIN_SPECK_PX };
+
 /** The area under which a part of an object of `total` pixels is a speck. */
-export const speckBelow = (total: number) => Math.max(MIN_SPECK_PX, SPECK_SHARE * total);
+export const speckBelow = (total: number, rule: SpeckRule = DEFAULT_SPECKS) => Math.max(rule.pixels, rule.share * total);
 
 /** How many of an object's parts (their areas) are specks: the largest never (one of them, on a
  *  tie, as removeSpecks keeps one label). Loops: a noisy mask has more parts than a call's arguments. */
-export function speckCount(parts: readonly number[]): number {
+export function speckCount(parts: readonly number[], rule: SpeckRule = DEFAULT_SPECKS): number {
   let total = 0;
   let largest = -1;
   parts.forEach((p, i) => {
     total += p;
     if (largest < 0 || p > parts[largest]) largest = i;
   });
-  const below = speckBelow(total);
+  const below = speckBelow(total, rule);
   return parts.reduce((n, p, i) => n + (i !== largest && p < below ? 1 : 0), 0);
 }
 
@@ -65,7 +73,7 @@ export function fillHoles(mask: Uint8Array, width: number, height: number, box: 
 }
 
 /** The object's 8-connected parts in its box: labels, areas, the largest, and the speck threshold. */
-function parts(mask: Uint8Array, width: number, height: number, box: PixelBox) {
+function parts(mask: Uint8Array, width: number, height: number, box: PixelBox, rule: SpeckRule) {
   const c = crop(mask, width, height, box);
   const { labels, count, areas } = connectedComponents(c.data, c.w, c.h, 8);
   let total = 0;
@@ -74,15 +82,16 @@ function parts(mask: Uint8Array, width: number, height: number, box: PixelBox) {
     total += areas[l];
     if (areas[l] > areas[largest]) largest = l;
   }
-  return { c, labels, count, areas, largest, minArea: speckBelow(total) };
+  return { c, labels, count, areas, largest, minArea: speckBelow(total, rule) };
 }
 
 /**
- * Removes, in place, the object's 8-connected parts smaller than {@link SPECK_SHARE} of its area
- * (and at least {@link MIN_SPECK_PX}); the largest part always stays. Returns how many pixels it removed.
+ * Removes, in place, the object's 8-connected parts that are specks by `rule` (by default under
+ * {@link SPECK_SHARE} of its area or {@link MIN_SPECK_PX}); the largest part always stays. Returns
+ * how many pixels it removed.
  */
-export function removeSpecks(mask: Uint8Array, width: number, height: number, box: PixelBox): number {
-  const { c, labels, areas, largest, minArea } = parts(mask, width, height, box);
+export function removeSpecks(mask: Uint8Array, width: number, height: number, box: PixelBox, rule: SpeckRule = DEFAULT_SPECKS): number {
+  const { c, labels, areas, largest, minArea } = parts(mask, width, height, box, rule);
   let removed = 0;
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
@@ -97,13 +106,12 @@ export function removeSpecks(mask: Uint8Array, width: number, height: number, bo
 
 /**
  * Takes the object's 8-connected parts other than the largest out of `mask`, in place, for an
- * object that is really several: each part of at least {@link SPECK_SHARE} of the area (and
- * {@link MIN_SPECK_PX}) is handed to `part` as a whole-image mask holding only it (a buffer reused
+ * object that is really several: each part that is no speck by `rule` is handed to `part` as a whole-image mask holding only it (a buffer reused
  * between calls: encode it before returning) with its box; specks stay with the largest part, so
  * no pixel is lost. Returns how many parts it took out.
  */
-export function splitParts(mask: Uint8Array, width: number, height: number, box: PixelBox, part: (pixels: Uint8Array, box: PixelBox) => void): number {
-  const { c, labels, count, areas, largest, minArea } = parts(mask, width, height, box);
+export function splitParts(mask: Uint8Array, width: number, height: number, box: PixelBox, part: (pixels: Uint8Array, box: PixelBox) => void, rule: SpeckRule = DEFAULT_SPECKS): number {
+  const { c, labels, count, areas, largest, minArea } = parts(mask, width, height, box, rule);
   const scratch = new Uint8Array(width * height);
   let taken = 0;
   for (let l = 1; l <= count; l++) {
@@ -135,12 +143,12 @@ export function splitParts(mask: Uint8Array, width: number, height: number, box:
  * The mask with its specks removed (removeSpecks), and how many pixels went; null when it has
  * none. Its parts are read off the runs first, so a mask without specks is never decoded.
  */
-export function withoutSpecks(mask: Rle): { mask: Rle; removed: number } | null {
+export function withoutSpecks(mask: Rle, rule: SpeckRule = DEFAULT_SPECKS): { mask: Rle; removed: number } | null {
   const [h, w] = mask.size;
-  if (!speckCount(rleParts(rleCounts(mask), h))) return null;
+  if (!speckCount(rleParts(rleCounts(mask), h), rule)) return null;
   const { data } = decodeRle(mask);
   const [x, y, bw, bh] = rleBbox(mask);
   const box = { x0: x, y0: y, x1: x + bw, y1: y + bh };
-  const removed = removeSpecks(data, w, h, box);
+  const removed = removeSpecks(data, w, h, box, rule);
   return removed ? { mask: encodeRle(data, w, h, box), removed } : null;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle } from '../codecs/rle';
 import { rectRle } from '../../tests/helpers/rectRle';
-import { applyRules, checkTotal, CheckRulesSchema, countChecks, describeChecks, groupIssues, issuesUnder, labelsOutside, ObjectChecker, rowChecks, type CheckedObject, type CheckRules } from './objectChecks';
+import { applyRules, checkTotal, CheckRulesSchema, countChecks, describeChecks, describeSpeckRule, groupIssues, issuesUnder, labelsOutside, ObjectChecker, rowChecks, speckRuleOf, type CheckedObject, type CheckRules } from './objectChecks';
 
 const W = 200;
 const H = 100; // 20,000 px: tiny under 16 px
@@ -28,7 +28,7 @@ describe('object checks', () => {
       ['d', 'c', true],
     ]);
     // The row: those two pairs, and every pair a project's thresholds could flag (f and g: half inside).
-    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0, byLabel: {}, pairs: [[0.95, 1, 0], [0.0625, 1, 1], [0.3333, 0.5, 1]], small: {} });
+    expect(countChecks(issues)).toEqual({ duplicate: 2, specks: 0, tiny: 0, byLabel: {}, pairs: [[0.95, 1, 0], [0.0625, 1, 1], [0.3333, 0.5, 1]], small: {}, pieces: {} });
   });
 
   it("flags at the project's thresholds, in the editor and from the row's candidates alike", () => {
@@ -71,16 +71,52 @@ describe('object checks', () => {
       { id: 'drawing', label: 'car' }, // no mask yet: nothing to check
     ];
     const issues = new ObjectChecker().check(objects);
+    // The parts a project's rule could call specks come along (the 100 px one too: under 10% of the object).
     expect(issuesUnder(issues, objects, null)).toEqual([
-      { kind: 'specks', objectId: 'brushed', specks: 2 },
+      { kind: 'specks', objectId: 'brushed', specks: 2, area: 1710, parts: expect.arrayContaining([1, 9, 100]) },
       { kind: 'tiny', objectId: 'dot', area: 9, pixels: W * H },
     ]);
-    // Per label too, for the project's rules (applied where the counts are read), and the small ones a threshold could flag.
+    // Per label too, for the project's rules (applied where the counts are read), and the small ones and parts a threshold could flag.
     expect(countChecks(issues, objects)).toEqual({
-      duplicate: 0, specks: 1, tiny: 1, byLabel: { car: { specks: 1, tiny: 0 }, bird: { specks: 0, tiny: 1 } }, pairs: [], small: { bird: [[9, W * H]], car: [[16, W * H]] },
+      duplicate: 0, specks: 1, tiny: 1, byLabel: { car: { specks: 1, tiny: 0 }, bird: { specks: 0, tiny: 1 } }, pairs: [], small: { bird: [[9, W * H]], car: [[16, W * H]] }, pieces: { car: [[1710, 1]] },
     });
     expect(checkTotal(countChecks(issues))).toBe(2);
     expect(checkTotal(countChecks([]))).toBe(0);
+  });
+
+  it("calls specks what the project's rule says, in the editor and from the row's candidates alike", () => {
+    // Two objects of the same three parts, side by side.
+    const pieces = (dx: number) => {
+      const d = new Uint8Array(W * H);
+      for (let y = 0; y < 40; y++) for (let x = 0; x < 50; x++) d[y * W + x + dx] = 1; // 2,000 px
+      for (let y = 60; y < 65; y++) for (let x = 60; x < 65; x++) d[y * W + x + dx] = 1; // 25 px: over 1% of the object
+      for (let y = 80; y < 90; y++) for (let x = 80; x < 98; x++) d[y * W + x + dx] = 1; // 180 px
+      return encodeRle(d, W, H);
+    };
+    const objects = [
+      { id: 'road', label: 'road', mask: pieces(0) },
+      { id: 'hedge', label: 'hedge', mask: pieces(100) },
+      obj('car', 'car', rect(0, 45, 20, 58)), // one piece
+    ];
+    const issues = new ObjectChecker().check(objects);
+    const row = countChecks(issues, objects);
+    const specks = (rules: CheckRules | null) => issuesUnder(issues, objects, rules).flatMap((i) => (i.kind === 'specks' ? [i.specks] : []));
+    // The default (under 1% or 10 px): none; the row agrees.
+    expect([specks(null), applyRules(row, null)?.specks]).toEqual([[], 0]);
+    // Under 5% of the object: the 25 px part (the 180 px one is 8%).
+    const five: CheckRules = { thresholds: { speckShare: 0.05 } };
+    expect([specks(five), applyRules(row, five)?.specks]).toEqual([[1, 1], 2]);
+    // Or 200 px: both; a label allowed in pieces is still left out.
+    const px: CheckRules = { thresholds: { speckShare: 0, speckPixels: 200 }, piecesOk: ['hedge'] };
+    expect([specks(px), applyRules(row, px)?.specks]).toEqual([[2], 1]);
+    // Nothing is a speck at 0 and 0; a row counted before the rule could be set keeps its count.
+    expect([specks({ thresholds: { speckShare: 0, speckPixels: 0 } }), applyRules(row, { thresholds: { speckShare: 0, speckPixels: 0 } })?.specks]).toEqual([[], 0]);
+    expect(applyRules({ ...row, specks: 3, pieces: undefined }, five)?.specks).toBe(3);
+    expect(CheckRulesSchema.safeParse({ thresholds: { speckShare: 0.2 } }).success).toBe(false);
+    expect(CheckRulesSchema.safeParse({ thresholds: { speckPixels: 2.5 } }).success).toBe(false);
+    expect(CheckRulesSchema.safeParse({ thresholds: { speckPixels: 1001 } }).success).toBe(false);
+    expect(describeSpeckRule(speckRuleOf(null))).toBe('under 1% of this mask or 10 px');
+    expect(describeSpeckRule(speckRuleOf(px))).toBe('under 200 px');
   });
 
   it('reads a mask again only when it changed, and forgets objects gone', () => {
@@ -155,7 +191,9 @@ describe('object checks', () => {
     const d = new Uint8Array(w * h);
     for (let y = 0; y < h; y += 2) for (let x = 0; x < w; x += 2) d[y * w + x] = 1; // isolated dots
     const checker = new ObjectChecker();
-    expect(checker.check([{ id: 'noise', label: 'car', mask: encodeRle(d, w, h) }])).toEqual([{ kind: 'specks', objectId: 'noise', specks: 249_999 }]);
+    const [noise, ...others] = checker.check([{ id: 'noise', label: 'car', mask: encodeRle(d, w, h) }]);
+    expect([noise, others]).toMatchObject([{ kind: 'specks', objectId: 'noise', specks: 249_999, area: 250_000 }, []]);
+    expect(countChecks([noise], [{ id: 'noise', label: 'car' }]).pieces).toEqual({ car: [[250_000, 1]] });
     expect(checker.runs).toBe(500_001);
     checker.check([]);
     expect(checker.runs).toBe(0);

@@ -14,15 +14,17 @@
 // decoding a mask; an ObjectChecker keeps each mask's facts while its string is unchanged.
 // The owner chooses per project (settings.checks, CheckRules): a kind turned off, labels whose
 // objects come in pieces (vegetation, a fence: specks not flagged) or are small (a far bird: not
-// flagged tiny), and the thresholds of the duplicate and tiny checks (`thresholds`: a set of
-// overlapping crowds may want IoU 0.9, a satellite set a smaller "tiny"). The rules apply where
-// the counts are read (rowChecks, applyRules, issuesUnder), never where they are counted: the
-// checker reports every candidate from floors below any threshold allowed (a pair at IoU 0.5, or
-// half inside; an object under 0.1% of the image), the row keeps specks and tiny per label and
-// the candidates (`pairs`, `small`), so a change of rules needs no recount of the project.
+// flagged tiny), and the thresholds of the three checks (`thresholds`: a set of overlapping
+// crowds may want IoU 0.9, a satellite set a smaller "tiny", a road network larger specks). The
+// rules apply where the counts are read (rowChecks, applyRules, issuesUnder), never where they
+// are counted: the checker reports every candidate from floors below any threshold allowed (a
+// pair at IoU 0.5, or half inside; an object under 0.1% of the image; a part under 10% of its
+// object or 1,000 px), the row keeps specks and tiny per label and the candidates (`pairs`,
+// `small`, `pieces`), so a change of rules needs no recount of the project. The project's speck
+// rule is also what "Remove specks" and "Split parts" use (speckRuleOf).
 import { z } from 'zod';
 import { rleCounts, runsBbox, runsIntersection, type Bbox, type Rle } from '../codecs/rle';
-import { speckCount } from '../geometry/cleanup';
+import { DEFAULT_SPECKS, speckBelow, type SpeckRule } from '../geometry/cleanup';
 import { nextTurn } from '../async/nextTurn';
 import { rleParts } from '../geometry/rleParts';
 
@@ -34,6 +36,8 @@ export const MIN_TINY_PX = 16;
 export const FLOOR_IOU = 0.5;
 export const FLOOR_INSIDE = 0.5;
 export const CEIL_TINY_SHARE = 1e-3;
+export const CEIL_SPECK_SHARE = 0.1;
+export const CEIL_SPECK_PX = 1000;
 
 export type CheckKind = 'duplicate' | 'specks' | 'tiny';
 export const CheckKinds: readonly CheckKind[] = ['duplicate', 'specks', 'tiny'];
@@ -47,7 +51,9 @@ export interface CheckedObject {
 export type MaskIssue =
   /** `share`: of the smaller mask, how much lies in the other; `inside`: flagged for that, not the IoU (at the thresholds applied). */
   | { kind: 'duplicate'; objectId: string; other: string; iou: number; share: number; sameLabel: boolean; inside: boolean }
-  | { kind: 'specks'; objectId: string; specks: number }
+  /** `specks`: how many of its parts are (at the thresholds applied); `area`: the object's;
+   *  `parts`: its parts other than the largest that some project's rule could call specks. */
+  | { kind: 'specks'; objectId: string; specks: number; area: number; parts: number[] }
   /** `pixels`: the image's. */
   | { kind: 'tiny'; objectId: string; area: number; pixels: number };
 export type ObjectIssue = MaskIssue | { kind: 'label'; objectId: string; label: string };
@@ -65,6 +71,9 @@ export const CheckCountsSchema = z.object({
   pairs: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
   /** Per label, every object that a project's threshold could call tiny: [area, image pixels]. */
   small: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))).optional(),
+  /** Per label, every object with a part that a project's rule could call a speck: [area, its smallest other part]
+   *  (absent in rows counted before the speck rule could be set: recounted). */
+  pieces: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))).optional(),
 });
 export type CheckCounts = z.infer<typeof CheckCountsSchema>;
 
@@ -87,6 +96,10 @@ export const CheckRulesSchema = z
         insideShare: z.number().min(FLOOR_INSIDE).max(1).optional(),
         /** An object under this share of the image is tiny (default TINY_SHARE; at least MIN_TINY_PX). */
         tinyShare: z.number().min(0).max(CEIL_TINY_SHARE).optional(),
+        /** A part under this share of its object is a speck (default SPECK_SHARE; the largest part never is)... */
+        speckShare: z.number().min(0).max(CEIL_SPECK_SHARE).optional(),
+        /** ...or under this many pixels (default MIN_SPECK_PX). */
+        speckPixels: z.number().int().min(0).max(CEIL_SPECK_PX).optional(),
       })
       .strict()
       .optional(),
@@ -98,12 +111,39 @@ export type CheckThresholds = NonNullable<CheckRules['thresholds']>;
 /** The thresholds in force: the project's, else the defaults. */
 export function thresholdsOf(rules: CheckRules | null | undefined): Required<CheckThresholds> {
   const t = rules?.thresholds;
-  return { duplicateIou: t?.duplicateIou ?? DUPLICATE_IOU, insideShare: t?.insideShare ?? INSIDE_SHARE, tinyShare: t?.tinyShare ?? TINY_SHARE };
+  return {
+    duplicateIou: t?.duplicateIou ?? DUPLICATE_IOU,
+    insideShare: t?.insideShare ?? INSIDE_SHARE,
+    tinyShare: t?.tinyShare ?? TINY_SHARE,
+    speckShare: t?.speckShare ?? DEFAULT_SPECKS.share,
+    speckPixels: t?.speckPixels ?? DEFAULT_SPECKS.pixels,
+  };
+}
+
+/** What a speck is in the project: its thresholds, else the defaults ("Remove specks" and the check agree). */
+export function speckRuleOf(rules: CheckRules | null | undefined): SpeckRule {
+  const t = thresholdsOf(rules);
+  return { share: t.speckShare, pixels: t.speckPixels };
+}
+
+/** The rule in words, for the buttons that apply it: "under 1% of this mask or 10 px". */
+export function describeSpeckRule(rule: SpeckRule): string {
+  const share = `${Number((rule.share * 100).toFixed(2))}% of this mask`;
+  if (!rule.pixels) return `under ${share}`;
+  return rule.share ? `under ${share} or ${rule.pixels} px` : `under ${rule.pixels} px`;
 }
 
 /** The defaults, and the floors the checker reports candidates from (no project may go below them). */
 const DEFAULTS = thresholdsOf(null);
-const FLOORS: Required<CheckThresholds> = { duplicateIou: FLOOR_IOU, insideShare: FLOOR_INSIDE, tinyShare: CEIL_TINY_SHARE };
+const FLOORS: Required<CheckThresholds> = { duplicateIou: FLOOR_IOU, insideShare: FLOOR_INSIDE, tinyShare: CEIL_TINY_SHARE, speckShare: CEIL_SPECK_SHARE, speckPixels: CEIL_SPECK_PX };
+const DEFAULT_RULE = speckRuleOf(null);
+const CEIL_RULE = speckRuleOf({ thresholds: { speckShare: CEIL_SPECK_SHARE, speckPixels: CEIL_SPECK_PX } });
+
+/** How many of `parts` (an object's other than the largest) are specks of an object of `area` by the rule. */
+const specksAt = (area: number, parts: readonly number[], rule: SpeckRule) => {
+  const below = speckBelow(area, rule);
+  return parts.reduce((n, p) => n + (p < below ? 1 : 0), 0);
+};
 
 /** Whether a candidate pair is drawn twice at the thresholds, and as what: by its IoU, or as one lying inside the other. */
 function pairAt(iou: number, share: number, sameLabel: boolean, t: Required<CheckThresholds>): 'over' | 'inside' | null {
@@ -130,14 +170,23 @@ interface Facts {
   counts: number[];
   box: Bbox;
   area: number;
-  specks: number;
+  /** Its parts other than the largest (one of them, on a tie) that the loosest rule allowed calls specks. */
+  parts: number[];
 }
 
 function factsOf(mask: Rle): Facts {
   const counts = rleCounts(mask);
   const [h, w] = mask.size;
-  const parts = rleParts(counts, h);
-  return { counts, box: runsBbox(counts, h, w), area: parts.reduce((a, b) => a + b, 0), specks: speckCount(parts) };
+  const all = rleParts(counts, h);
+  let area = 0;
+  let largest = -1;
+  // Loops: a noisy mask has more parts than a call's arguments.
+  all.forEach((p, i) => {
+    area += p;
+    if (largest < 0 || p > all[largest]) largest = i;
+  });
+  const below = speckBelow(area, CEIL_RULE);
+  return { counts, box: runsBbox(counts, h, w), area, parts: all.filter((p, i) => i !== largest && p < below) };
 }
 
 const boxesMeet = (a: Bbox, b: Bbox) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
@@ -197,7 +246,7 @@ export class ObjectChecker {
       if (!f || f.area === 0) continue;
       const [h, w] = o.mask!.size;
       if (f.area < candidateArea(w, h)) issues.push({ kind: 'tiny', objectId: o.id, area: f.area, pixels: w * h });
-      if (f.specks) issues.push({ kind: 'specks', objectId: o.id, specks: f.specks });
+      if (f.parts.length) issues.push({ kind: 'specks', objectId: o.id, specks: specksAt(f.area, f.parts, DEFAULT_RULE), area: f.area, parts: f.parts });
       for (const s of seen) {
         if (!boxesMeet(s.f.box, f.box) || s.f.counts.length === 0) continue;
         if (o.mask!.size[0] !== s.o.mask!.size[0] || o.mask!.size[1] !== s.o.mask!.size[1]) continue;
@@ -226,7 +275,7 @@ const cut = (x: number) => Math.floor(x * 1e4) / 1e4;
  *  specks, each tiny object, the last two per label of `objects` too; and every candidate pair and
  *  small object, for a project's own thresholds (applyRules). */
 export function countChecks(issues: readonly MaskIssue[], objects: readonly CheckedObject[] = []): CheckCounts {
-  const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} };
+  const c: CheckCounts = { duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {}, pieces: {} };
   const labelOf = new Map(objects.map((o) => [o.id, o.label]));
   const t = DEFAULTS;
   for (const i of issues) {
@@ -240,6 +289,10 @@ export function countChecks(issues: readonly MaskIssue[], objects: readonly Chec
       if (label !== undefined) (c.small![label] ??= []).push([i.area, i.pixels]);
       if (!tinyAt(i.area, i.pixels, t)) continue;
     }
+    if (i.kind === 'specks') {
+      if (label !== undefined) (c.pieces![label] ??= []).push([i.area, i.parts.reduce((a, b) => Math.min(a, b))]);
+      if (!specksAt(i.area, i.parts, DEFAULT_RULE)) continue;
+    }
     c[i.kind]++;
     if (label !== undefined) (c.byLabel![label] ??= { specks: 0, tiny: 0 })[i.kind]++;
   }
@@ -248,16 +301,21 @@ export function countChecks(issues: readonly MaskIssue[], objects: readonly Chec
 
 /** A row's counts under the project's rules: kinds turned off are 0, the specks and tiny objects
  *  of the labels that allow them are taken off (a row without `byLabel` keeps them), and the
- *  project's thresholds, if any, count drawn twice and tiny again from the row's candidates. */
+ *  project's thresholds, if any, count drawn twice, specks and tiny again from the row's candidates. */
 export function applyRules(c: CheckCounts | null | undefined, rules: CheckRules | null | undefined): CheckCounts | null {
   if (!c) return null;
   const t = thresholdsOf(rules);
   const own = !!rules?.thresholds && c.pairs !== undefined && c.small !== undefined;
+  const ownSpecks = !!rules?.thresholds && c.pieces !== undefined;
   const duplicate = own ? c.pairs!.filter(([iou, share, same]) => pairAt(iou, share, same === 1, t)).length : c.duplicate;
   const out = { duplicate: checks(rules, 'duplicate') ? duplicate : 0, specks: checks(rules, 'specks') ? c.specks : 0, tiny: checks(rules, 'tiny') ? c.tiny : 0 };
   for (const [label, n] of Object.entries(c.byLabel ?? {})) {
-    if (!checkedFor(rules, 'specks', label)) out.specks = Math.max(0, out.specks - n.specks);
+    if (!ownSpecks && !checkedFor(rules, 'specks', label)) out.specks = Math.max(0, out.specks - n.specks);
     if (!own && !checkedFor(rules, 'tiny', label)) out.tiny = Math.max(0, out.tiny - n.tiny);
+  }
+  if (ownSpecks && checks(rules, 'specks')) {
+    const below = (area: number) => speckBelow(area, speckRuleOf(rules));
+    out.specks = Object.entries(c.pieces!).reduce((n, [label, objects]) => n + (checkedFor(rules, 'specks', label) ? objects.filter(([area, smallest]) => smallest < below(area)).length : 0), 0);
   }
   if (own && checks(rules, 'tiny')) {
     out.tiny = Object.entries(c.small!).reduce((n, [label, small]) => n + (checkedFor(rules, 'tiny', label) ? small.filter(([area, pixels]) => tinyAt(area, pixels, t)).length : 0), 0);
@@ -288,7 +346,10 @@ export function issuesUnder(issues: readonly MaskIssue[], objects: readonly Chec
   return issues.flatMap((i): MaskIssue[] => {
     if (!checkedFor(rules, i.kind, labelOf.get(i.objectId) ?? '')) return [];
     if (i.kind === 'tiny') return tinyAt(i.area, i.pixels, t) ? [i] : [];
-    if (i.kind !== 'duplicate') return [i];
+    if (i.kind === 'specks') {
+      const specks = specksAt(i.area, i.parts, speckRuleOf(rules));
+      return specks ? [{ ...i, specks }] : [];
+    }
     const at = pairAt(i.iou, i.share, i.sameLabel, t);
     return at ? [{ ...i, inside: at === 'inside' }] : [];
   });

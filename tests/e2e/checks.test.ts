@@ -67,8 +67,8 @@ describe('mask checks', () => {
 
   it("the task list marks the image and finds it with the Checks filter, before anyone opens it", async () => {
     await waitFor(async () => (await checksOf('street.png'))?.duplicate === 1, 'the checks counted on the server');
-    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0, byLabel: { person: { specks: 1, tiny: 0 } }, pairs: [[0.9555, 1, 1]], small: {} });
-    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} });
+    expect(await checksOf('street.png')).toEqual({ duplicate: 1, specks: 1, tiny: 0, byLabel: { person: { specks: 1, tiny: 0 } }, pairs: [[0.9555, 1, 1]], small: {}, pieces: { person: [[60 * 160 + 9, 9]] } });
+    expect(await checksOf('clean.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {}, pieces: {} });
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(ana.token)}`);
     const badge = taskCard(page, 'street.png').getByTestId('task-checks-badge');
@@ -113,7 +113,7 @@ describe('mask checks', () => {
     await chip.waitFor({ state: 'detached' });
     // The task list follows once the edits settle.
     await waitFor(async () => (await checksOf('street.png'))?.specks === 0, 'the row follows');
-    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} });
+    expect(await checksOf('street.png')).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {}, pieces: {} });
     // Nothing left to check: one press submits.
     await submit.click();
     await waitFor(async () => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { id: string }) => t.id === taskId).status === 'in_review', 'submitted at the first press');
@@ -234,6 +234,42 @@ describe('mask checks', () => {
     await owner.getByTestId('check-duplicate-iou').blur();
     await badge.waitFor();
     expect((await stored())?.thresholds).toBeUndefined();
+    client.destroy();
+    await owner.close();
+  });
+
+  it("the owner's speck rule says what a speck is: a road's second piece is none under 0.5%, on the list and in the editor, with no recount", async () => {
+    // A road cut by a car into 6,000 px and 50 px (0.8%: a speck by the default 1%).
+    const { id, client } = await imageWith('road.png', 'car', (d) => {
+      for (let y = 100; y < 160; y++) for (let x = 20; x < 120; x++) d[y * W + x] = 1;
+      for (let y = 100; y < 105; y++) for (let x = 130; x < 140; x++) d[y * W + x] = 1;
+    });
+    await waitFor(async () => (await checksOf('road.png'))?.specks === 1, 'the piece counted as a speck');
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const badge = taskCard(owner, 'road.png').getByTestId('task-checks-badge');
+    await badge.waitFor();
+    await owner.getByTestId('check-speck-share').fill('0.5');
+    await owner.getByTestId('check-speck-share').blur();
+    await badge.waitFor({ state: 'detached' });
+    const stored = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
+    await waitFor(async () => (await stored())?.thresholds?.speckShare === 0.005, 'the rule stored');
+    // The row was not counted again: the list applied the rule to the piece the row keeps.
+    expect(await checksOf('road.png')).toMatchObject({ specks: 1, pieces: { car: [[6050, 50]] } });
+    // Ana's editor has nothing to point out.
+    const page = await openTask(await browser.newContext(), srv.url, id, ana.token);
+    await page.locator('[data-testid="object-list"] li[role="option"]').first().waitFor();
+    expect(await page.getByTestId('checks-filter').count()).toBe(0);
+    await page.close();
+    // 50 px and more: a speck again, whatever its share.
+    await owner.getByTestId('check-speck-px').fill('51');
+    await owner.getByTestId('check-speck-px').blur();
+    await badge.waitFor();
+    expect((await stored())?.thresholds).toEqual({ speckShare: 0.005, speckPixels: 51 });
+    await owner.getByTestId('check-speck-px').fill('1001');
+    await owner.getByTestId('check-speck-px').blur();
+    await owner.getByTestId('project-settings').getByRole('alert').waitFor();
+    expect((await stored())?.thresholds).toEqual({ speckShare: 0.005, speckPixels: 51 });
     client.destroy();
     await owner.close();
   });

@@ -52,7 +52,7 @@ describe('objects per label in the task list', () => {
       expect(await counts(projectId, taskId)).toEqual({ car: 2, person: 1 });
       // The masks' checks follow with them: three one-pixel objects are tiny (stray clicks?).
       expect((await row(projectId, taskId)).objectChecks).toEqual({
-        duplicate: 0, specks: 0, tiny: 3, byLabel: { car: { specks: 0, tiny: 2 }, person: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072], [1, 3072]], person: [[1, 3072]] },
+        duplicate: 0, specks: 0, tiny: 3, byLabel: { car: { specks: 0, tiny: 2 }, person: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072], [1, 3072]], person: [[1, 3072]] }, pieces: {},
       });
       deleteObject(editor.doc, car as ObjectId);
       await waitFor(async () => (await counts(projectId, taskId))?.car === 1, 'the deletion counted');
@@ -137,7 +137,7 @@ describe('objects per label in the task list', () => {
       srv = await startTestServer({ dataDir });
       const third = srv;
       await waitFor(async () => !!(await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.byLabel, 'counted per label at start');
-      expect((await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072]] } });
+      expect((await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072]] }, pieces: {} });
       await srv.close();
       srv = null;
       // As Tandem before the checks kept their candidates (a project's own thresholds need them): counted again.
@@ -148,6 +148,15 @@ describe('objects per label in the task list', () => {
       const fourth = srv;
       await waitFor(async () => !!(await fourth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.small, 'counted with candidates at start');
       expect((await fourth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks.small).toEqual({ car: [[1, 3072]] });
+      await srv.close();
+      srv = null;
+      // As Tandem before the speck rule could be set: a row without the parts it applies to, counted again at start.
+      const db4 = new Database(sqliteFile(dataDir));
+      db4.prepare(`UPDATE tasks SET object_checks = '{"duplicate":0,"specks":0,"tiny":1,"byLabel":{"car":{"specks":0,"tiny":1}},"pairs":[],"small":{"car":[[1,3072]]}}'`).run();
+      db4.close();
+      srv = await startTestServer({ dataDir });
+      const fifth = srv;
+      await waitFor(async () => !!(await fifth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.pieces, 'counted with its parts at start');
     } finally {
       await srv?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -102,6 +102,27 @@ describe('removing specks across tasks', () => {
     expect((await s.api('GET', `/api/projects/${p}`)).body.settings.checks).toEqual({ piecesOk: ['shrub'], off: ['tiny'] });
   });
 
+  it("removes what the project's speck rule calls specks", async () => {
+    const p = (await s.api('POST', '/api/projects', { name: 'rule', labels: [{ name: 'car', color: '#ef4444' }] })).body.id as string;
+    const t = (await s.api('POST', `/api/projects/${p}/tasks?name=r.png`, await makeImage(W, H, 'png'), undefined, { 'content-type': 'image/png' })).body.id as string;
+    const rule = (speckPixels: number) => s.api('PUT', `/api/projects/${p}/settings`, { noOverlap: false, checks: { thresholds: { speckShare: 0, speckPixels } } });
+    const c = connectClient(s.wsUrl, `task:${t}`, s.adminToken);
+    try {
+      await c.synced();
+      const car = createObject(c.doc, { label: 'car', mask: specky(0), by: 'admin' });
+      // Specks are under 4 px here: the 4 px piece is none, and stays.
+      expect((await rule(4)).status).toBe(200);
+      expect((await s.api('POST', `/api/projects/${p}/remove-specks`, { taskIds: [t] })).body).toMatchObject({ changed: 0, objects: 0 });
+      expect(rleArea(listObjects(c.doc).find((o) => o.id === car)!.mask!)).toBe(904);
+      // Under 5 px: it goes.
+      expect((await rule(5)).status).toBe(200);
+      expect((await s.api('POST', `/api/projects/${p}/remove-specks`, { taskIds: [t] })).body).toMatchObject({ changed: 1, objects: 1, pixels: 4 });
+      await waitFor(() => rleArea(listObjects(c.doc).find((o) => o.id === car)!.mask!) === 900, 'the piece removed');
+    } finally {
+      c.destroy();
+    }
+  });
+
   it("refuses what is not the owner's to do, or not the project's, writing nothing", async () => {
     const ana = await s.addMember(projectId, 'annotator', 'Ana 2');
     const post = (body: unknown, token?: string) => s.api('POST', `/api/projects/${projectId}/remove-specks`, body, token);

@@ -265,7 +265,7 @@ export function storageContract(name: string, factory: () => Promise<ContractBac
         await meta.setTaskLabelCounts(made[1].id, {}, 15, {}, {});
         expect(await meta.getTask(made[1].id)).toMatchObject({ attributeCounts: {} });
         // The masks' checks, mirrored with the counts: none in a new task, kept when not given.
-        expect((await meta.getTask(made[1].id))?.objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {} });
+        expect((await meta.getTask(made[1].id))?.objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 0, byLabel: {}, pairs: [], small: {}, pieces: {} });
         const checks = { duplicate: 1, specks: 2, tiny: 0, byLabel: { car: { specks: 2, tiny: 0 } } };
         await meta.setTaskLabelCounts(made[1].id, { car: 2 }, 16, {}, {}, checks);
         expect((await meta.listTasks(p.id))[1]).toMatchObject({ objectChecks: checks });

@@ -167,7 +167,7 @@ export class PgMetaStore implements MetaStore {
     try {
       await on.query(
         `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash, attribute_counts, object_checks)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}', $11, '{}', '{"duplicate":0,"specks":0,"tiny":0,"byLabel":{},"pairs":[],"small":{}}')`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', 0, $10, '{}', $11, '{}', '{"duplicate":0,"specks":0,"tiny":0,"byLabel":{},"pairs":[],"small":{},"pieces":{}}')`,
         [task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null, task.imageHash ?? null],
       );
     } catch (e) {

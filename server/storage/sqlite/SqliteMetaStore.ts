@@ -181,7 +181,7 @@ export class SqliteMetaStore implements MetaStore {
     try {
       this.live().prepare(
         `INSERT INTO tasks (id, project_id, name, width, height, status, image_key, mime, created_at, label_counts, label_counts_seq, content_hash, image_attributes, image_hash, attribute_counts, object_checks)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?, '{}', ?, '{}', '{"duplicate":0,"specks":0,"tiny":0,"byLabel":{},"pairs":[],"small":{}}')`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 0, ?, '{}', ?, '{}', '{"duplicate":0,"specks":0,"tiny":0,"byLabel":{},"pairs":[],"small":{},"pieces":{}}')`,
       ).run(task.id, task.projectId, task.name, task.width, task.height, task.status, task.imageKey, task.mime, task.createdAt, input.contentHash ?? null, task.imageHash ?? null);
     } catch (e) {
       if (isSqliteError(e, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new TandemError(ErrorCode.NotFound, 'no such project', { cause: e });

@@ -16,7 +16,7 @@ import type { Claim, NavTask } from './taskNav';
 import type { Role } from '../../../shared/protocol/roles';
 import { NEUTRAL_ADJUST, type ImageAdjust } from '../canvas/ImageBackdrop';
 import { guideFingerprint, hasGuide } from '../guide/guideText';
-import { groupIssues, type CheckRules } from '../../../shared/schema/objectChecks';
+import { describeSpeckRule, groupIssues, speckRuleOf, type CheckRules } from '../../../shared/schema/objectChecks';
 
 const KEY = Symbol('tandem.editor');
 
@@ -108,6 +108,9 @@ export class EditorState {
   /** What the checks found per object (shared/schema/objectChecks.ts): its mask's (drawn twice,
    *  specks, tiny) and a label the project no longer defines, as far as the project checks them. */
   readonly checks = $derived.by(() => groupIssues(this.objects.issues, this.objects.list, this.labels.map((l) => l.name), this.checkRules));
+  /** What a speck is in the project ("Remove specks", "Split parts" and the check agree), and in words. */
+  readonly speckRule = $derived(speckRuleOf(this.checkRules));
+  readonly speckWords = $derived(describeSpeckRule(this.speckRule));
   /** The canvas camera (plain value, replaced on every pan/zoom) for HTML overlays such as pins. */
   camera = $state.raw<Camera | null>(null);
   /** View commands of the mounted canvas (plain field: it wraps Pixi, never reactive state). */

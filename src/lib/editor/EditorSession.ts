@@ -4,6 +4,7 @@
 // Data flows one way: input → tool → command → doc → observers → canvas and UI.
 import type * as Y from 'yjs';
 import { decodeRle } from '../../../shared/codecs/rle';
+import type { SpeckRule } from '../../../shared/geometry/cleanup';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import type { ObjectId } from '../../../shared/schema/ids';
 import type { LocalOrigin } from '../../../shared/schema/origins';
@@ -301,11 +302,12 @@ export class EditorSession implements ToolHost {
 
   // ---- whole-mask commands (objectCommands.ts) ---------------------------------------------
 
-  cleanMask(id: ObjectId, how: 'fill-holes' | 'remove-specks'): number {
-    return cleanMask(this, id, how);
+  /** `rule`: what a speck is in the project (objectChecks.speckRuleOf), else the default. */
+  cleanMask(id: ObjectId, how: 'fill-holes' | 'remove-specks', rule?: SpeckRule): number {
+    return cleanMask(this, id, how, rule);
   }
-  splitObject(id: ObjectId): number {
-    return splitObject(this, id);
+  splitObject(id: ObjectId, rule?: SpeckRule): number {
+    return splitObject(this, id, rule);
   }
   mergeObjects(id: ObjectId, others: readonly ObjectId[]): void {
     mergeObjects(this, id, others);

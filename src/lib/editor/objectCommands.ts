@@ -2,7 +2,7 @@
 // each on the session's document through its DocModel. EditorSession delegates to these; they
 // see the session through a narrow host, so they stay apart from tools and input.
 import { encodeRle, rleArea, rleBbox, rleUnion, type Rle } from '../../../shared/codecs/rle';
-import { fillHoles, removeSpecks, splitParts } from '../../../shared/geometry/cleanup';
+import { DEFAULT_SPECKS, fillHoles, removeSpecks, splitParts, type SpeckRule } from '../../../shared/geometry/cleanup';
 import type { AttributeValue } from '../../../shared/schema/attributes';
 import { newId, type ObjectId } from '../../../shared/schema/ids';
 import type { DocModel } from './docModel';
@@ -55,14 +55,14 @@ function editable(s: ObjectCommandHost, id: ObjectId) {
 }
 
 /**
- * Fills the object's holes or removes its specks (shared/geometry/cleanup.ts); says so when there
- * was nothing to clean. Returns how many pixels changed.
+ * Fills the object's holes or removes its specks (shared/geometry/cleanup.ts; what a speck is, the
+ * project's rule); says so when there was nothing to clean. Returns how many pixels changed.
  */
-export function cleanMask(s: ObjectCommandHost, id: ObjectId, how: 'fill-holes' | 'remove-specks'): number {
+export function cleanMask(s: ObjectCommandHost, id: ObjectId, how: 'fill-holes' | 'remove-specks', rule: SpeckRule = DEFAULT_SPECKS): number {
   const e = editable(s, id);
   if (!e) return 0;
   const { bm, box } = e;
-  const n = how === 'fill-holes' ? fillHoles(bm.data, bm.width, bm.height, box) : removeSpecks(bm.data, bm.width, bm.height, box);
+  const n = how === 'fill-holes' ? fillHoles(bm.data, bm.width, bm.height, box) : removeSpecks(bm.data, bm.width, bm.height, box, rule);
   if (n === 0) {
     s.notify(how === 'fill-holes' ? 'This object has no holes.' : 'This object has no specks.');
     return 0;
@@ -76,16 +76,16 @@ export function cleanMask(s: ObjectCommandHost, id: ObjectId, how: 'fill-holes' 
 
 /**
  * One object that is really several (two cars the model took as one, an import that joined
- * them): each separate part of at least 1% becomes an object of the same label and attribute
- * values; the largest stays this object, with its history, specks with it. Returns how many
- * objects it made.
+ * them): each separate part that is no speck (the project's rule, by default under 1% or 10 px)
+ * becomes an object of the same label and attribute values; the largest stays this object, with
+ * its history, specks with it. Returns how many objects it made.
  */
-export function splitObject(s: ObjectCommandHost, id: ObjectId): number {
+export function splitObject(s: ObjectCommandHost, id: ObjectId, rule: SpeckRule = DEFAULT_SPECKS): number {
   const e = editable(s, id);
   if (!e) return 0;
   const { o, bm, box } = e;
   const made: Rle[] = [];
-  splitParts(bm.data, bm.width, bm.height, box, (pixels, b) => made.push(encodeRle(pixels, bm.width, bm.height, b)));
+  splitParts(bm.data, bm.width, bm.height, box, (pixels, b) => made.push(encodeRle(pixels, bm.width, bm.height, b)), rule);
   if (made.length === 0) {
     s.notify('This object is in one piece.');
     return 0;
