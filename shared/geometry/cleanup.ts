@@ -24,17 +24,28 @@ export const DEFAULT_SPECKS: SpeckRule = { share: SPECK_SHARE, pixels: MIN_SPECK
 /** The area under which a part of an object of `total` pixels is a speck. */
 export const speckBelow = (total: number, rule: SpeckRule = DEFAULT_SPECKS) => Math.max(rule.pixels, rule.share * total);
 
-/** How many of an object's parts (their areas) are specks: the largest never (one of them, on a
- *  tie, as removeSpecks keeps one label). Loops: a noisy mask has more parts than a call's arguments. */
-export function speckCount(parts: readonly number[], rule: SpeckRule = DEFAULT_SPECKS): number {
+/** An object's area and its parts (their areas) other than the largest (one of them, on a tie,
+ *  as removeSpecks keeps one label). Loops: a noisy mask has more parts than a call's arguments. */
+export function otherParts(parts: readonly number[]): { total: number; others: number[] } {
   let total = 0;
   let largest = -1;
   parts.forEach((p, i) => {
     total += p;
     if (largest < 0 || p > parts[largest]) largest = i;
   });
+  return { total, others: parts.filter((_, i) => i !== largest) };
+}
+
+/** How many of `others` (an object's parts other than the largest) are specks of an object of `total` pixels. */
+export function specksAmong(total: number, others: readonly number[], rule: SpeckRule = DEFAULT_SPECKS): number {
   const below = speckBelow(total, rule);
-  return parts.reduce((n, p, i) => n + (i !== largest && p < below ? 1 : 0), 0);
+  return others.reduce((n, p) => n + (p < below ? 1 : 0), 0);
+}
+
+/** How many of an object's parts (their areas) are specks: the largest never. */
+export function speckCount(parts: readonly number[], rule: SpeckRule = DEFAULT_SPECKS): number {
+  const { total, others } = otherParts(parts);
+  return specksAmong(total, others, rule);
 }
 
 /** The crop of `mask` (row-major, `width` wide) to `box` grown by one pixel on each side, zero outside the image. */

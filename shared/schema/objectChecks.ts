@@ -24,7 +24,7 @@
 // rule is also what "Remove specks" and "Split parts" use (speckRuleOf).
 import { z } from 'zod';
 import { rleCounts, runsBbox, runsIntersection, type Bbox, type Rle } from '../codecs/rle';
-import { DEFAULT_SPECKS, speckBelow, type SpeckRule } from '../geometry/cleanup';
+import { DEFAULT_SPECKS, otherParts, speckBelow, specksAmong, type SpeckRule } from '../geometry/cleanup';
 import { nextTurn } from '../async/nextTurn';
 import { rleParts } from '../geometry/rleParts';
 
@@ -139,12 +139,6 @@ const FLOORS: Required<CheckThresholds> = { duplicateIou: FLOOR_IOU, insideShare
 const DEFAULT_RULE = speckRuleOf(null);
 const CEIL_RULE = speckRuleOf({ thresholds: { speckShare: CEIL_SPECK_SHARE, speckPixels: CEIL_SPECK_PX } });
 
-/** How many of `parts` (an object's other than the largest) are specks of an object of `area` by the rule. */
-const specksAt = (area: number, parts: readonly number[], rule: SpeckRule) => {
-  const below = speckBelow(area, rule);
-  return parts.reduce((n, p) => n + (p < below ? 1 : 0), 0);
-};
-
 /** Whether a candidate pair is drawn twice at the thresholds, and as what: by its IoU, or as one lying inside the other. */
 function pairAt(iou: number, share: number, sameLabel: boolean, t: Required<CheckThresholds>): 'over' | 'inside' | null {
   if (iou >= t.duplicateIou) return 'over';
@@ -177,16 +171,9 @@ interface Facts {
 function factsOf(mask: Rle): Facts {
   const counts = rleCounts(mask);
   const [h, w] = mask.size;
-  const all = rleParts(counts, h);
-  let area = 0;
-  let largest = -1;
-  // Loops: a noisy mask has more parts than a call's arguments.
-  all.forEach((p, i) => {
-    area += p;
-    if (largest < 0 || p > all[largest]) largest = i;
-  });
+  const { total: area, others } = otherParts(rleParts(counts, h));
   const below = speckBelow(area, CEIL_RULE);
-  return { counts, box: runsBbox(counts, h, w), area, parts: all.filter((p, i) => i !== largest && p < below) };
+  return { counts, box: runsBbox(counts, h, w), area, parts: others.filter((p) => p < below) };
 }
 
 const boxesMeet = (a: Bbox, b: Bbox) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
@@ -246,7 +233,7 @@ export class ObjectChecker {
       if (!f || f.area === 0) continue;
       const [h, w] = o.mask!.size;
       if (f.area < candidateArea(w, h)) issues.push({ kind: 'tiny', objectId: o.id, area: f.area, pixels: w * h });
-      if (f.parts.length) issues.push({ kind: 'specks', objectId: o.id, specks: specksAt(f.area, f.parts, DEFAULT_RULE), area: f.area, parts: f.parts });
+      if (f.parts.length) issues.push({ kind: 'specks', objectId: o.id, specks: specksAmong(f.area, f.parts, DEFAULT_RULE), area: f.area, parts: f.parts });
       for (const s of seen) {
         if (!boxesMeet(s.f.box, f.box) || s.f.counts.length === 0) continue;
         if (o.mask!.size[0] !== s.o.mask!.size[0] || o.mask!.size[1] !== s.o.mask!.size[1]) continue;
@@ -291,7 +278,7 @@ export function countChecks(issues: readonly MaskIssue[], objects: readonly Chec
     }
     if (i.kind === 'specks') {
       if (label !== undefined) (c.pieces![label] ??= []).push([i.area, i.parts.reduce((a, b) => Math.min(a, b))]);
-      if (!specksAt(i.area, i.parts, DEFAULT_RULE)) continue;
+      if (!specksAmong(i.area, i.parts, DEFAULT_RULE)) continue;
     }
     c[i.kind]++;
     if (label !== undefined) (c.byLabel![label] ??= { specks: 0, tiny: 0 })[i.kind]++;
@@ -347,7 +334,7 @@ export function issuesUnder(issues: readonly MaskIssue[], objects: readonly Chec
     if (!checkedFor(rules, i.kind, labelOf.get(i.objectId) ?? '')) return [];
     if (i.kind === 'tiny') return tinyAt(i.area, i.pixels, t) ? [i] : [];
     if (i.kind === 'specks') {
-      const specks = specksAt(i.area, i.parts, speckRuleOf(rules));
+      const specks = specksAmong(i.area, i.parts, speckRuleOf(rules));
       return specks ? [{ ...i, specks }] : [];
     }
     const at = pairAt(i.iou, i.share, i.sameLabel, t);
