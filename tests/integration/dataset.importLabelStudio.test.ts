@@ -5,7 +5,7 @@
 // upload prefix taken off; a brush of the wrong size or an unknown label when asked to refuse
 // import nothing.
 import { encode as packRle } from '@thi.ng/rle-pack';
-import { strToU8 } from 'fflate';
+import { strToU8, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importLabelStudio } from '../../server/dataset/import/importOtherTools';
 import { loadExportInput } from '../../server/dataset/loadExportInput';
@@ -90,6 +90,25 @@ describe('Label Studio import', () => {
     expect(loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.imageAttributes).toEqual({ weather: 'day' });
   });
 
+  it('ticks a checkbox per option of a choice of several, defined so in a project without them', async () => {
+    fx = await sampleStorage({ labels: [] });
+    const file = [{
+      data: { image: 'a.jpg' },
+      annotations: [{ result: [
+        region('r1', 'polygonlabels', { points: [[10, 10], [40, 10], [40, 50]], polygonlabels: ['car'] }),
+        region('r1', 'choices', { choices: ['scratch', 'dent'] }, 'damage'),
+        region('r2', 'polygonlabels', { points: [[50, 10], [80, 10], [80, 50]], polygonlabels: ['car'] }),
+        region('r2', 'choices', { choices: ['rust'] }, 'damage'),
+      ] }],
+    }];
+    const report = await run(fx, file);
+    expect([report.imported, report.invalidAttributes]).toEqual([2, 0]);
+    const project = (await fx.storage.meta.getProject(fx.project.id))!;
+    expect(project.labels[0].attributes).toEqual(['scratch', 'dent', 'rust'].map((name) => ({ name, type: 'checkbox' })));
+    const objects = (await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id)).tasks.flatMap((t) => t.objects);
+    expect(objects.map((o) => o.attributes)).toEqual([{ scratch: true, dent: true }, { rust: true }]);
+  });
+
   it('refuses the whole file, writing nothing, for a brush of the wrong size, an unknown label when asked to, or what is not an export', async () => {
     fx = await sampleStorage({ labels: LABELS });
     const small = [{ data: { image: 'a.jpg' }, annotations: [{ result: [region('b', 'brushlabels', { format: 'rle', rle: brush(10, 10, () => true), brushlabels: ['dog'] })] }] }];
@@ -170,5 +189,37 @@ describe("Tandem's Label Studio export, read back", () => {
     expect(back.map((o) => o.label)).toEqual(sent.map((o) => o.label));
     expect(back.map((o) => o.attributes ?? {})).toEqual([{ occluded: true }, {}, {}, {}, { occluded: false }]);
     for (const [k, o] of back.entries()) expect(rleIou(o.mask!, sent[k].mask!)).toBe(1); // the ring's hole too
+  });
+
+  it('with its labelling config zipped beside it, brings the labels back whole: colours, every option, bounds, defaults and required flags', async () => {
+    const input = sampleInput();
+    const cat: AttributeSpec[] = [
+      { name: 'occluded', type: 'checkbox', required: true },
+      { name: 'colour', type: 'select', options: ['black', 'white', 'ginger'], default: 'black' },
+      { name: 'lives', type: 'number', min: 1, max: 9 },
+    ];
+    const imageSpecs: AttributeSpec[] = [{ name: 'weather', type: 'select', options: ['sun', 'rain'], required: true }];
+    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: cat } : l)), settings: { noOverlap: false, imageAttributes: imageSpecs } };
+    input.tasks[0].objects[0] = { ...input.tasks[0].objects[0], attributes: { occluded: true, colour: 'white', lives: 7 } };
+    const file = (format: 'labelstudio-brush' | 'labelstudio-config') => exportDataset(input, format, 'sample').bytes;
+    const zip = zipSync({ 'tasks.json': file('labelstudio-brush'), 'labelling_config.xml': file('labelstudio-config') });
+    fx = await sampleStorage({ labels: [] });
+    const report = await importLabelStudio(fx.storage, storageRooms(fx.storage), fx.project.id, zip, 'importer');
+    expect([report.imported, report.newLabels, report.newImageAttributes]).toEqual([5, ['cat', 'dog', 'tree', 'bird'], ['weather']]);
+    const project = (await fx.storage.meta.getProject(fx.project.id))!;
+    // Labels in the file's order, with the colours and definitions Tandem had: nothing inferred from values.
+    const sent = new Map(input.project.labels.map((l) => [l.name, l]));
+    for (const l of project.labels.filter((l) => sent.has(l.name))) expect(l).toEqual(sent.get(l.name));
+    expect(project.settings?.imageAttributes).toEqual(imageSpecs);
+    const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
+    expect(loaded.tasks.find((t) => t.task.name === 'photos/a.jpg')!.objects[0].attributes).toEqual({ occluded: true, colour: 'white', lives: 7 });
+    // Two JSON files, or a config that is not one, refuse the zip with nothing written.
+    const two = zipSync({ 'a.json': file('labelstudio-brush'), 'b.json': file('labelstudio-brush') });
+    const bad = zipSync({ 'tasks.json': file('labelstudio-brush'), 'config.xml': strToU8('<View><Choices></View>') });
+    for (const [body, message] of [[two, /one .json/], [bad, /not well-formed/]] as const) {
+      const refusal = await rejected(importLabelStudio(fx.storage, storageRooms(fx.storage), fx.project.id, body, 'importer'));
+      expect(refusal).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(message) });
+    }
+    expect((await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id)).tasks.flatMap((t) => t.objects)).toHaveLength(5);
   });
 });

@@ -10,9 +10,11 @@
 // results of the same id (choices, text, a number: per-region classifications) are its attribute
 // values, named by their `from_name`, checked against the label's definitions; a classification
 // of the image itself (no region's id) sets the image attribute of its `from_name` where the
-// project defines one (others reported in `unknownImageAttributes`); the export holds no labelling
-// config, so a new label's attributes, and the image's in a project defining none, are defined
-// from the results (specsFromResults). Rectangles become what the
+// project defines one (others reported in `unknownImageAttributes`); a choice of several options
+// (the config's `choice="multiple"`, or a result holding more than one) ticks a checkbox per option
+// chosen, named as the option; the export holds no labelling config, so a new label's attributes,
+// and the image's in a project defining none, are defined from the config zipped beside it
+// (lsConfig.ts) and then from the results (specsFromResults). Rectangles become what the
 // import asks (importBoxes.ts; a turned one, about its top-left corner, its outline); keypoints and
 // other labelled regions are no masks: counted in `unsupportedShapes`.
 // Like every import it checks the whole file first and writes nothing when one thing is wrong.
@@ -27,6 +29,7 @@ import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader, specsFromValues } from './importAttributes';
 import { boxSink, turnedInImage } from './importBoxes';
 import { labelCollector } from './importLabels';
+import type { LsConfig } from './lsConfig';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
 import { imageMatcher } from './tasksByStem';
@@ -120,12 +123,29 @@ function classified(r: LsResult): unknown {
   return undefined;
 }
 
+/** The choices a result holds, as text. */
+const chosen = (r: LsResult) => (r.type === 'choices' && Array.isArray(r.value.choices) ? (r.value.choices as unknown[]).map(String) : []);
+
+/** The controls that take several choices (the config says so, or a result holds more than one): a checkbox per option. */
+function multipleChoices(tasks: Array<readonly LsResult[]>, config: LsConfig | undefined): Set<string> {
+  const out = new Set(config?.multiple);
+  for (const results of tasks) for (const r of results) if (r.from_name && chosen(r).length > 1) out.add(r.from_name);
+  return out;
+}
+
+/** A classification's values by attribute name: a multiple choice ticks a checkbox per option chosen. */
+function valuesOf(r: LsResult, multiple: ReadonlySet<string>): Record<string, unknown> {
+  if (multiple.has(r.from_name!)) return Object.fromEntries(chosen(r).map((c) => [c, true]));
+  const v = classified(r);
+  return v === undefined ? {} : { [r.from_name!]: v };
+}
+
 /**
  * What a file's classifications define, by owner (a region's label, or '' the image): Label
  * Studio's export holds no labelling config, so a new label's attributes (and the image's, for a
  * project defining none) are made from the results (importAttributes.ts specsFromValues).
  */
-function specsFromResults(tasks: Array<readonly LsResult[]>): Map<string, AttributeSpec[]> {
+function specsFromResults(tasks: Array<readonly LsResult[]>, multiple: ReadonlySet<string>): Map<string, AttributeSpec[]> {
   const specs = specsFromValues();
   for (const results of tasks) {
     const labelOf = new Map(results.filter((r) => r.type.endsWith('labels') && r.id).map((r) => [r.id!, (r.value[r.type] as unknown[] | undefined)?.[0]]));
@@ -133,15 +153,34 @@ function specsFromResults(tasks: Array<readonly LsResult[]>): Map<string, Attrib
       if (r.type.endsWith('labels') || !r.from_name) continue;
       const kind = r.type === 'textarea' ? 'text' : r.type === 'number' || r.type === 'rating' ? 'number' : r.type === 'choices' || r.type === 'taxonomy' ? 'choice' : null;
       if (!kind) continue;
+      const owner = r.id && labelOf.has(r.id) ? String(labelOf.get(r.id) ?? '') : '';
+      if (multiple.has(r.from_name)) {
+        for (const c of chosen(r)) specs.note(owner, c, 'choice', ['true']); // a checkbox of the option's name
+        continue;
+      }
       const v = classified(r);
-      specs.note(r.id && labelOf.has(r.id) ? String(labelOf.get(r.id) ?? '') : '', r.from_name, kind, kind === 'choice' && v !== undefined ? [String(v)] : []);
+      specs.note(owner, r.from_name, kind, kind === 'choice' && v !== undefined ? [String(v)] : []);
     }
   }
   return specs.specs();
 }
 
-/** Validates a Label Studio JSON export against the project and its tasks. Throws validation_failed. */
-export function planLabelStudioImport(json: unknown, project: Project, tasks: Task[], opts: ImportOptions = {}): ImportPlan {
+/** The config's definitions first, then what the values define that it does not (a control it lacks). */
+function withConfig(fromValues: Map<string, AttributeSpec[]>, config: LsConfig | undefined): Map<string, AttributeSpec[]> {
+  if (!config) return fromValues;
+  const out = new Map(config.specs);
+  for (const [owner, specs] of fromValues) {
+    const have = out.get(owner) ?? [];
+    out.set(owner, [...have, ...specs.filter((s) => !have.some((h) => h.name === s.name))]);
+  }
+  return out;
+}
+
+/**
+ * Validates a Label Studio JSON export against the project and its tasks (`config`: its project's
+ * labelling config, lsConfig.ts, for the new labels' colours and definitions). Throws validation_failed.
+ */
+export function planLabelStudioImport(json: unknown, project: Project, tasks: Task[], opts: ImportOptions = {}, config?: LsConfig): ImportPlan {
   const parsed = LsExportSchema.safeParse(json);
   if (!parsed.success) {
     const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -152,8 +191,9 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   // Label Studio puts an 8-hex prefix on the files uploaded to it.
   const matcher = imageMatcher(tasks, problem, (name) => name.replace(/^[0-9a-f]{8}-/, ''));
   const regions = (t: z.infer<typeof LsTaskSchema>) => [...t.annotations].reverse().find((a) => !a.was_cancelled)?.result ?? [];
-  const fileSpecs = specsFromResults(parsed.data.map(regions));
-  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
+  const multiple = multipleChoices(parsed.data.map(regions), config);
+  const fileSpecs = withConfig(specsFromResults(parsed.data.map(regions), multiple), config);
+  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? [], (name) => config?.colours.get(name));
   const labelOf = (r: LsResult) => {
     const names = r.value[r.type];
     return Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
@@ -184,10 +224,9 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
     const own: Record<string, unknown> = {};
     for (const r of results) {
       if (r.type.endsWith('labels') || !r.from_name) continue;
-      const v = classified(r);
-      if (v === undefined) continue;
-      if (r.id && regionIds.has(r.id)) values.set(r.id, { ...values.get(r.id), [r.from_name]: v });
-      else own[r.from_name] = v;
+      const v = valuesOf(r, multiple);
+      if (r.id && regionIds.has(r.id)) values.set(r.id, { ...values.get(r.id), ...v });
+      else Object.assign(own, v);
     }
     image.read(task.id, own);
     const objects: PlannedObject[] = [];

@@ -13,6 +13,8 @@ describe('which import a zip is', () => {
     // Kili's raw export: an asset's JSON each, or all in data.json, and its README.
     expect(zipFormatOf(['export/labels/street_1.jpg.json', 'export/README.kili.txt'])).toBe('kili');
     expect(zipFormatOf(['data.json', 'assets/a.jpg'])).toBe('kili');
+    // Label Studio's JSON export beside its project's labelling config.
+    expect(zipFormatOf(['project-3-at-2026-12-06.json', 'labelling_config.xml'])).toBe('labelstudio');
   });
 
   it('tells COCO, Label Studio and Kili JSON apart by their first keys', () => {
