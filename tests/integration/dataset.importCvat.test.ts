@@ -133,7 +133,7 @@ describe('CVAT XML import', () => {
     expect(loaded.tasks.flatMap((t) => t.objects)).toEqual([]);
   });
 
-  it("takes Tandem's own CVAT export back: the same masks in the same order, labels with their attributes", async () => {
+  it("takes Tandem's own CVAT export back: the same masks in the same order, labels with their colours and attributes", async () => {
     const input = sampleInput();
     const catSpecs: AttributeSpec[] = [{ name: 'occluded', type: 'checkbox' }, { name: 'colour', type: 'select', options: ['black', 'white'] }, { name: 'lives', type: 'number', min: 1, max: 9 }];
     input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: catSpecs } : l)) };
@@ -151,6 +151,10 @@ describe('CVAT XML import', () => {
       { name: 'colour', type: 'select', options: ['black', 'white'], default: 'black' },
       { name: 'lives', type: 'number', min: 1, max: 9, step: 1 },
     ]);
+    // The colours of <meta> (the undefined 'bird' has the export's own, which comes back too).
+    const colour = (labels: Array<{ name: string; color: string }>, name: string) => labels.find((l) => l.name === name)?.color;
+    expect(['cat', 'dog'].map((n) => colour(project!.labels, n))).toEqual(['#ff0000', '#00ff00']);
+    expect(colour(project!.labels, 'bird')).toMatch(/^#[0-9a-f]{6}$/);
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     for (const t of input.tasks) {
       const back = loaded.tasks.find((l) => l.task.name === t.task.name)!.objects;

@@ -55,6 +55,9 @@ describe('Pascal VOC import', () => {
     const cls = await png(23, 17, (x, y) => (x < 5 ? [200, 0, 0] : x === 5 ? [224, 224, 192] : y > 12 ? [0, 0, 200] : [0, 0, 0]));
     const report = await run(fx, zip({ 'labelmap.txt': labelmap, 'SegmentationClass/b.png': cls }));
     expect([report.imported, report.newLabels]).toEqual([2, ['car', 'road']]);
+    // New labels take their class colours.
+    const colours = (await fx.storage.meta.getProject(fx.project.id))!.labels.filter((l) => report.newLabels.includes(l.name)).map((l) => [l.name, l.color]);
+    expect(colours).toEqual([['car', '#c80000'], ['road', '#0000c8']]);
     const loaded = await loadExportInput(fx.storage, storageRooms(fx.storage), fx.project.id);
     const objs = loaded.tasks.flatMap((t) => t.objects);
     const area = (label: string) => decodeRle(objs.find((o) => o.label === label)!.mask!).data.reduce((a, v) => a + v, 0);

@@ -6,7 +6,7 @@
 // `top` of `width` x `height`) and <ellipse>s (a fine polygon of the curve) become masks, in CVAT's drawing order (z_order, then file order).
 // Each shape's <attribute>s, and CVAT's own `occluded` flag where the label defines an
 // `occluded` attribute, are checked against the label's definitions; labels new to the project
-// come with the attribute definitions of the file's <meta> (checkbox, select / radio, number,
+// come with the colour and the attribute definitions of the file's <meta> (checkbox, select / radio, number,
 // text). An image's <tag>s set its own attributes where the project defines them: a checkbox
 // named as the tag's label is ticked, the tag's <attribute>s set those of their names (others are
 // reported in `unknownImageAttributes`); a project defining none takes the tags' definitions
@@ -24,7 +24,7 @@ import type { Project, Task } from '../../storage/types';
 import { imageAttributeReader } from './importAttributes';
 import { boxSink, turnedInImage } from './importBoxes';
 import { frameNames, framesOfTracks } from './cvatTracks';
-import { labelCollector } from './importLabels';
+import { hexColour, labelCollector } from './importLabels';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { problemList } from './problems';
 import { imageMatcher } from './tasksByStem';
@@ -141,8 +141,9 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const owner = (meta.task ?? meta.project ?? meta.job) as Node | undefined;
   const defined = list((owner?.labels as Node | undefined)?.label);
   const fileSpecs = new Map(defined.map((l) => [text(l.name), specsOf(l)]));
+  const colours = new Map(defined.map((l) => [text(l.name), hexColour(text(l.color))]));
 
-  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? []);
+  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? [], (name) => colours.get(name));
   // A video's tracks (CVAT for video 1.1) come as one image per frame with what they show on it.
   const video = framesOfTracks(root, owner);
   if (video.badFrames) problem(`${video.badFrames} shapes of its tracks have no frame number`);

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { encodeRle, rleArea } from '../../../shared/codecs/rle';
 import { ErrorCode, TandemError } from '../../../shared/protocol/errors';
 import type { Label, Project, Task } from '../../storage/types';
-import { fallbackColor, parseHexColor } from '../types';
+import { parseHexColor } from '../types';
 import type { ImportOptions, ImportPlan, PlannedObject } from './planCocoImport';
 import { attributeReader } from './importAttributes';
 import { problemList } from './problems';
@@ -136,7 +136,8 @@ export async function planVocImport(bytes: Uint8Array, project: Project, tasks: 
       }
       if (!known.has(label) && !newLabels.some((l) => l.name === label)) {
         if (opts.unknownLabels === 'reject') problem(`label "${label}" is not a label of project ${project.name}`);
-        else newLabels.push({ name: label, color: fallbackColor(project.labels.length + newLabels.length) });
+        // Its class colour, as labelmap.txt gives it (CVAT's and Tandem's exports: the label's own).
+        else newLabels.push({ name: label, color: `#${classColour.toString(16).padStart(6, '0')}` });
       }
       const mask = encodeRle(bits, task.width, task.height);
       if (rleArea(mask) === 0) emptyMasks++;
