@@ -21,7 +21,7 @@ import { deleteProject, deleteTask } from './deleteTask';
 import { renameLabels } from './renameLabel';
 import { flagTasks } from './flagTasks';
 import { tagImages } from './tagImages';
-import { exportDataset } from './export/exportDataset';
+import { exportOffThread } from './thread/offThread';
 import { readExportTaskIds } from './exportSelection';
 import { fillObjectAttributes } from './fillObjectAttributes';
 import { removeSpecksIn } from './removeSpecks';
@@ -91,7 +91,7 @@ export function datasetRoutes(router: Router, deps: HttpDeps, metrics: Metrics =
   /** The export as one body, or (`images`, VOC and YOLO) a zip streamed with the images in it. */
   async function sendExport(res: ServerResponse, input: ExportInput, format: ExportFormat, name: string, images: boolean): Promise<void> {
     if (!images) {
-      const out = exportDataset(input, format, name);
+      const out = await exportOffThread(input, format, name);
       return sendFile(res, out.contentType, out.fileName, out.bytes);
     }
     if (!canIncludeImages(format)) throw new TandemError(ErrorCode.ValidationFailed, `images=true is for the zip formats (voc, yolo), not ${format}`);

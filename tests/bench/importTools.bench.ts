@@ -4,7 +4,8 @@
 // Label Studio's JSON (rle-pack over the image's RGBA); and a COCO detection file's boxes (20 on
 // each of 1,000 full-HD images), filled as rectangles or kept for the click model's run; a CVAT
 // for video file (20 tracked polygons over 300 full-HD frames) and a Kili raw export (1,000
-// full-HD assets of 20 semantic masks with a hole and a classification each). And the way out:
+// full-HD assets of 20 semantic masks with a hole and a classification each), which the server
+// plans on a thread of its own (the calling thread's longest hold meanwhile). And the way out:
 // the Label Studio brush export of the 24 MP image's masks (rle-pack over its RGBA per mask).
 // `npm run bench -- importTools`.
 import { encode as packRle } from '@thi.ng/rle-pack';
@@ -17,6 +18,8 @@ import type { ExportInput } from '../../server/dataset/types';
 import { encodeRle } from '../../shared/codecs/rle';
 import type { AnnotationObject } from '../../shared/schema/annotation';
 import type { Project, Task } from '../../server/storage/types';
+import { planOffThread } from '../../server/dataset/thread/offThread';
+import { longestHold } from './hold';
 import { medianMs } from './median';
 import type { BenchResult } from './types';
 
@@ -130,6 +133,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const video = cvatVideo(videoFrames, 20);
   const frameTasks = Array.from({ length: videoFrames }, (_, i) => ({ id: `v${i}`, name: `frame_${String(i).padStart(6, '0')}.jpg`, width: 1920, height: 1080 })) as unknown as Task[];
   const kili = kiliExport(frames);
+  const kiliBytes = new TextEncoder().encode(JSON.stringify(kili));
+  const kiliHold = await longestHold(() => planOffThread({ format: 'kili', bytes: kiliBytes, project, tasks: hdTasks, opts: {} }));
   return [
     { name: `COCO detection file, ${boxes} boxes on ${frames} full-HD images, filled as rectangles`, metric: 'p50', value: medianMs(runs, () => planCocoImport(coco, project, hdTasks, { boxes: 'rectangle' })), unit: 'ms' },
     { name: `the same kept for the click model (checked, nothing drawn)`, metric: 'p50', value: medianMs(runs, () => planCocoImport(coco, project, hdTasks, { boxes: 'segment' })), unit: 'ms' },
@@ -138,5 +143,6 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     { name: `Label Studio brush export, ${lsMasks} masks of a 24 MP image, per mask`, metric: 'p50', value: medianMs(runs, () => toLabelStudio(lsOut, 'brush')) / lsMasks, unit: 'ms' },
     { name: `CVAT for video, 20 tracked polygons on ${videoFrames} full-HD frames (${20 * videoFrames} shapes)`, metric: 'p50', value: medianMs(runs, () => planCvatImport(video, project, frameTasks)), unit: 'ms' },
     { name: `Kili raw export, ${frames} full-HD assets of 20 semantic masks with a hole and a classification`, metric: 'p50', value: medianMs(runs, () => planKiliImport(kili, project, hdTasks)), unit: 'ms' },
+    { name: `the same file (${(kiliBytes.length / 2 ** 20).toFixed(0)} MiB) planned through planOffThread: longest the calling thread was held`, metric: 'max', value: kiliHold, unit: 'ms' },
   ];
 }

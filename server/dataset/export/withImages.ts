@@ -6,7 +6,8 @@ import type { ServerResponse } from 'node:http';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { ImageStore } from '../../storage/types';
 import { EXPORT_IMAGE_DIRS, imageFileName, taskStems, type ExportFormat, type ExportInput } from '../types';
-import { exportFileName, ZIP_MTIME, zipFormatFiles, zipLevel } from './exportDataset';
+import { exportFileName, ZIP_MTIME, zipLevel } from './exportDataset';
+import { zipFilesOffThread } from '../thread/offThread';
 
 /** The formats whose zip has a place for the images, and that place. */
 const IMAGE_DIRS = EXPORT_IMAGE_DIRS;
@@ -24,7 +25,7 @@ export function imageEntries(input: ExportInput, format: WithImagesFormat): Arra
 
 /** Streams the format's files and then the images as one zip download named after `baseName`. */
 export async function streamZipWithImages(res: ServerResponse, input: ExportInput, format: WithImagesFormat, baseName: string, store: ImageStore): Promise<void> {
-  const files = zipFormatFiles(input, format);
+  const files = await zipFilesOffThread(input, format);
   const fileName = exportFileName(baseName, format);
   res.writeHead(200, {
     'content-type': 'application/zip',

@@ -1,9 +1,10 @@
-// COCO import entry point: parse, validate against the project, then write.
-import { TandemError, ErrorCode } from '../../../shared/protocol/errors';
+// COCO import entry point: parse, validate against the project (off the server's thread for a
+// large file: planFile.ts), then write.
 import type { ProjectId } from '../../../shared/schema/ids';
 import type { Storage } from '../../storage/types';
 import type { LiveRooms } from '../rooms';
 import { planAndApply, type ImportReport } from './applyImportPlan';
+import { importCocoFile } from './importOtherTools';
 import { planCocoImport, type ImportOptions } from './planCocoImport';
 
 /**
@@ -19,16 +20,6 @@ export async function importCoco(
   by: string,
   opts: ImportOptions = {},
 ): Promise<ImportReport> {
-  return planAndApply(storage, live, projectId, by, (project, tasks) => {
-    let json: unknown = body;
-    if (body instanceof Uint8Array || typeof body === 'string') {
-      const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-      try {
-        json = JSON.parse(text);
-      } catch (e) {
-        throw new TandemError(ErrorCode.InvalidJson, `the COCO file is not valid JSON: ${(e as Error).message}`);
-      }
-    }
-    return planCocoImport(json, project, tasks, opts);
-  }, opts);
+  if (body instanceof Uint8Array || typeof body === 'string') return importCocoFile(storage, live, projectId, typeof body === 'string' ? new TextEncoder().encode(body) : body, by, opts);
+  return planAndApply(storage, live, projectId, by, (project, tasks) => planCocoImport(body, project, tasks, opts), opts);
 }
