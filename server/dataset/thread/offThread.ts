@@ -28,7 +28,7 @@ export function exportPixels(input: ExportInput): number {
 }
 
 function onThread<T>(job: ThreadJob): Promise<T> {
-  return queue.run('export', () => new Promise<T>((resolve, reject) => {
+  return queue.run('thread', () => new Promise<T>((resolve, reject) => {
     // Its entry registers tsx's loader for the thread's TypeScript (it does not inherit the server's).
     const worker = new Worker(new URL('./thread.worker.mjs', import.meta.url), { execArgv: [] });
     let settled = false;
