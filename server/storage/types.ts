@@ -22,6 +22,8 @@ export interface Label {
   color: string; // #rrggbb
   /** What each object of this label carries beside its mask (shared/schema/attributes.ts). */
   attributes?: AttributeSpec[];
+  /** What counts as this label (the editor's guide and label picker show it). */
+  description?: string;
 }
 
 export interface Project {

@@ -199,7 +199,7 @@ describe("Tandem's Label Studio export, read back", () => {
       { name: 'lives', type: 'number', min: 1, max: 9 },
     ];
     const imageSpecs: AttributeSpec[] = [{ name: 'weather', type: 'select', options: ['sun', 'rain'], required: true }];
-    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: cat } : l)), settings: { noOverlap: false, imageAttributes: imageSpecs } };
+    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: cat, description: 'Pets, not lions' } : l)), settings: { noOverlap: false, imageAttributes: imageSpecs } };
     input.tasks[0].objects[0] = { ...input.tasks[0].objects[0], attributes: { occluded: true, colour: 'white', lives: 7 } };
     const file = (format: 'labelstudio-brush' | 'labelstudio-config') => exportDataset(input, format, 'sample').bytes;
     const zip = zipSync({ 'tasks.json': file('labelstudio-brush'), 'labelling_config.xml': file('labelstudio-config') });
@@ -207,7 +207,7 @@ describe("Tandem's Label Studio export, read back", () => {
     const report = await importLabelStudio(fx.storage, storageRooms(fx.storage), fx.project.id, zip, 'importer');
     expect([report.imported, report.newLabels, report.newImageAttributes]).toEqual([5, ['cat', 'dog', 'tree', 'bird'], ['weather']]);
     const project = (await fx.storage.meta.getProject(fx.project.id))!;
-    // Labels in the file's order, with the colours and definitions Tandem had: nothing inferred from values.
+    // Labels in the file's order, with the colours, descriptions and definitions Tandem had: nothing inferred from values.
     const sent = new Map(input.project.labels.map((l) => [l.name, l]));
     for (const l of project.labels.filter((l) => sent.has(l.name))) expect(l).toEqual(sent.get(l.name));
     expect(project.settings?.imageAttributes).toEqual(imageSpecs);

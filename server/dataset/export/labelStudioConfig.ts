@@ -1,7 +1,8 @@
 // The Label Studio labelling config (the XML of a Label Studio project's "Labeling Interface")
 // that shows what Tandem's Label Studio exports hold, so a team taking its work there pastes it
 // instead of writing one by hand for every label and attribute: the image (`image`, `$image`,
-// the exports' `data.image`); the labels, with their colours, as `PolygonLabels` named `label`
+// the exports' `data.image`); the labels, with their colours and descriptions (a `hint`, shown on
+// hover), as `PolygonLabels` named `label`
 // (the polygon export's regions) and `BrushLabels` named `brush` (the brush export's); each
 // attribute of the labels as a per-region control named as the attribute (the exports' result
 // `from_name`), shown while a region of a label defining it is selected: a checkbox as the
@@ -39,7 +40,7 @@ const optionsOf = (spec: AttributeSpec): string[] => (spec.type === 'checkbox' ?
 /** The config's XML. */
 export function labelStudioConfig(input: ExportInput): string {
   const labels = exportLabels(input);
-  const palette = labels.map((l) => `    <Label${attrs({ value: l.name, background: l.color })}/>`).join('\n');
+  const palette = labels.map((l) => `    <Label${attrs({ value: l.name, background: l.color, hint: l.description })}/>`).join('\n');
   // One control per attribute name: the labels that define it, the options of all of them.
   const byName = new Map<string, { spec: AttributeSpec; labels: string[]; options: string[] }>();
   for (const l of labels) {

@@ -18,8 +18,9 @@ describe('reading a Label Studio labelling config', () => {
       { name: 'note', type: 'text' },
     ];
     const image: AttributeSpec[] = [{ name: 'weather', type: 'select', options: ['sun', 'rain & fog'], required: true }, { name: 'night', type: 'checkbox', default: true }];
-    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: cat } : l)), settings: { noOverlap: false, imageAttributes: image } };
+    input.project = { ...input.project, labels: input.project.labels.map((l) => (l.name === 'cat' ? { ...l, attributes: cat, description: 'Pets & strays, "not" lions' } : l)), settings: { noOverlap: false, imageAttributes: image } };
     const config = readLsConfig(labelStudioConfig(input));
+    expect([...config.hints]).toEqual([['cat', 'Pets & strays, "not" lions']]);
     expect(config.specs.get('cat')).toEqual(cat);
     expect(config.specs.get('')).toEqual(image);
     expect(config.specs.has('dog')).toBe(false);
@@ -30,7 +31,7 @@ describe('reading a Label Studio labelling config', () => {
     const xml = `<View>
       <Image name="img" value="$image"/>
       <BrushLabels name="tag" toName="img">
-        <Label value="Car" background="red"/><Label value="Bus" background="#0f8"/><Label value="Person &amp; bike" background="#123456"/>
+        <Label value="Car" background="red" hint="  Any car, parked or not "/><Label value="Bus" background="#0f8"/><Label value="Person &amp; bike" background="#123456"/>
       </BrushLabels>
       <View visibleWhen="region-selected" whenLabelValue="Car,Bus">
         <Header value="Damage"/>
@@ -46,6 +47,7 @@ describe('reading a Label Studio labelling config', () => {
     </View>`;
     const config = readLsConfig(xml);
     expect([...config.colours]).toEqual([['Car', ''], ['Bus', '#00ff88'], ['Person & bike', '#123456']]);
+    expect([...config.hints]).toEqual([['Car', 'Any car, parked or not']]);
     const damage = { name: 'damage', type: 'select', options: ['none', 'scratch', 'dent'], default: 'none', required: true };
     const confidence = { name: 'confidence', type: 'number', min: 0, max: 3, step: 1 };
     const visible = { name: 'visible', type: 'checkbox' };

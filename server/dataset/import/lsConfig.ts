@@ -3,7 +3,8 @@
 // their options, bounds and required flags, where the export holds only the values someone set.
 // A team leaving Label Studio zips the config (Settings → Labeling Interface → Code) beside the
 // JSON export. Read here:
-// - `<Label value background>` of any labels control (PolygonLabels, BrushLabels, …): colours;
+// - `<Label value background hint>` of any labels control (PolygonLabels, BrushLabels, …):
+//   colours, and the hints as the labels' descriptions;
 // - `Choices`, `TextArea`, `Number`, `Rating` with `perRegion="true"`: attributes of the labels
 //   named by their own or an enclosing View's `whenLabelValue` (comma-separated), else of every
 //   label of the config; without `perRegion`: the image's own. A control's `name` is the
@@ -22,6 +23,8 @@ import { hexColour } from './importLabels';
 export interface LsConfig {
   /** Label name → its colour as `#rrggbb` (a CSS name or another form: none, the label gets one of Tandem's). */
   colours: Map<string, string>;
+  /** Label name → its `hint` (what counts as it), a Tandem label's description. */
+  hints: Map<string, string>;
   /** Owner (a label's name, or '' the image) → its attributes, in the config's order. */
   specs: Map<string, AttributeSpec[]>;
   /** The `Choices` controls with `choice="multiple"`: a checkbox per option (Tandem has no multiple choice). */
@@ -85,13 +88,20 @@ export function readLsConfig(xml: string): LsConfig {
   const views = children(root, 'View');
   if (views.length !== 1) throw new TandemError(ErrorCode.ValidationFailed, 'the Label Studio config has no <View> at its root');
   const colours = new Map<string, string>();
+  const hints = new Map<string, string>();
   const controls: Array<{ tag: string; node: Node; when?: string }> = [];
   const walk = (node: Node, when: string | undefined) => {
     for (const [tag, value] of Object.entries(node)) {
       if (tag.startsWith('@_') || !Array.isArray(value)) continue;
       for (const child of value as Node[]) {
         if (typeof child !== 'object' || child === null) continue;
-        if (/Labels$/.test(tag)) for (const l of children(child, 'Label')) if (attr(l, 'value')) colours.set(attr(l, 'value')!, hexColour(attr(l, 'background')));
+        for (const l of /Labels$/.test(tag) ? children(child, 'Label') : []) {
+          const value = attr(l, 'value');
+          if (!value) continue;
+          colours.set(value, hexColour(attr(l, 'background')));
+          const hint = attr(l, 'hint')?.trim();
+          if (hint) hints.set(value, hint.slice(0, 1000));
+        }
         if (['Choices', 'TextArea', 'Number', 'Rating'].includes(tag)) controls.push({ tag, node: child, when: attr(child, 'whenLabelValue') ?? when });
         walk(child, tag === 'View' && attr(child, 'visibleWhen') === 'region-selected' ? (attr(child, 'whenLabelValue') ?? when) : when);
       }
@@ -112,5 +122,5 @@ export function readLsConfig(xml: string): LsConfig {
       }
     }
   }
-  return { colours, specs, multiple };
+  return { colours, hints, specs, multiple };
 }

@@ -143,7 +143,7 @@ export function planCvatImport(xml: string, project: Project, tasks: Task[], opt
   const fileSpecs = new Map(defined.map((l) => [text(l.name), specsOf(l)]));
   const colours = new Map(defined.map((l) => [text(l.name), hexColour(text(l.color))]));
 
-  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? [], (name) => colours.get(name));
+  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? [], (name) => ({ color: colours.get(name) }));
   // A video's tracks (CVAT for video 1.1) come as one image per frame with what they show on it.
   const video = framesOfTracks(root, owner);
   if (video.badFrames) problem(`${video.badFrames} shapes of its tracks have no frame number`);

@@ -193,7 +193,7 @@ export function planLabelStudioImport(json: unknown, project: Project, tasks: Ta
   const regions = (t: z.infer<typeof LsTaskSchema>) => [...t.annotations].reverse().find((a) => !a.was_cancelled)?.result ?? [];
   const multiple = multipleChoices(parsed.data.map(regions), config);
   const fileSpecs = withConfig(specsFromResults(parsed.data.map(regions), multiple), config);
-  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? [], (name) => config?.colours.get(name));
+  const labels = labelCollector(project, opts, problem, (name) => fileSpecs.get(name) ?? [], (name) => config && { color: config.colours.get(name), description: config.hints.get(name) });
   const labelOf = (r: LsResult) => {
     const names = r.value[r.type];
     return Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
