@@ -63,6 +63,17 @@ describe('mask checks', () => {
     return { id, client };
   }
 
+  /** The owner's project page, with `name`'s checks badge shown. */
+  async function ownerSeesBadge(name: string) {
+    const owner = await (await browser.newContext()).newPage();
+    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
+    const badge = taskCard(owner, name).getByTestId('task-checks-badge');
+    await badge.waitFor();
+    return { owner, badge };
+  }
+  /** The project's checks as stored. */
+  const storedChecks = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
+
   const checksOf = async (name: string) => (await srv.api('GET', `/api/projects/${projectId}/tasks`)).body.find((t: { name: string }) => t.name === name)?.objectChecks;
 
   it("the task list marks the image and finds it with the Checks filter, before anyone opens it", async () => {
@@ -183,9 +194,8 @@ describe('mask checks', () => {
     await shot(owner, 'checks-rules');
     // Turning tiny objects off leaves the rule on hedges as it was.
     await owner.getByTestId('check-tiny').uncheck();
-    const stored = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
-    await waitFor(async () => (await stored())?.off?.[0] === 'tiny', 'tiny turned off');
-    expect(await stored()).toEqual({ piecesOk: ['hedge'], off: ['tiny'] });
+    await waitFor(async () => (await storedChecks())?.off?.[0] === 'tiny', 'tiny turned off');
+    expect(await storedChecks()).toEqual({ piecesOk: ['hedge'], off: ['tiny'] });
     await owner.close();
     // Ana's editor, opened again, has nothing to point out, and Submit sends the task at once.
     const page = await openTask(await browser.newContext(), srv.url, hedgeId, ana.token);
@@ -205,16 +215,12 @@ describe('mask checks', () => {
     });
     createObject(client.doc, { label: 'car', mask: rectRle(W, H, 150, 20, 222, 120), by: 'ben' });
     await waitFor(async () => (await checksOf('crowd.png'))?.duplicate === 1, 'the pair counted');
-    const owner = await (await browser.newContext()).newPage();
-    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
-    const badge = taskCard(owner, 'crowd.png').getByTestId('task-checks-badge');
-    await badge.waitFor();
+    const { owner, badge } = await ownerSeesBadge('crowd.png');
     await owner.getByTestId('check-duplicate-iou').fill('0.95');
     await owner.getByTestId('check-duplicate-iou').press('Enter');
     await owner.getByTestId('check-duplicate-iou').blur();
     await badge.waitFor({ state: 'detached' });
-    const stored = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
-    await waitFor(async () => (await stored())?.thresholds?.duplicateIou === 0.95, 'the threshold stored');
+    await waitFor(async () => (await storedChecks())?.thresholds?.duplicateIou === 0.95, 'the threshold stored');
     // The row was not counted again: the list applied the threshold to the pair the row keeps.
     expect(await checksOf('crowd.png')).toMatchObject({ duplicate: 1, pairs: [[0.9, 1, 0]] });
     await owner.getByTestId('project-checks').scrollIntoViewIfNeeded();
@@ -223,7 +229,7 @@ describe('mask checks', () => {
     await owner.getByTestId('check-duplicate-iou').fill('0.2');
     await owner.getByTestId('check-duplicate-iou').blur();
     await owner.getByTestId('project-settings').getByRole('alert').waitFor();
-    expect((await stored())?.thresholds).toEqual({ duplicateIou: 0.95 });
+    expect((await storedChecks())?.thresholds).toEqual({ duplicateIou: 0.95 });
     // Ana's editor has nothing to point out at that threshold.
     const page = await openTask(await browser.newContext(), srv.url, id, ana.token);
     await page.locator('[data-testid="object-list"] li[role="option"]').nth(1).waitFor();
@@ -233,7 +239,7 @@ describe('mask checks', () => {
     await owner.getByTestId('check-duplicate-iou').fill('');
     await owner.getByTestId('check-duplicate-iou').blur();
     await badge.waitFor();
-    expect((await stored())?.thresholds).toBeUndefined();
+    expect((await storedChecks())?.thresholds).toBeUndefined();
     client.destroy();
     await owner.close();
   });
@@ -245,15 +251,11 @@ describe('mask checks', () => {
       for (let y = 100; y < 105; y++) for (let x = 130; x < 140; x++) d[y * W + x] = 1;
     });
     await waitFor(async () => (await checksOf('road.png'))?.specks === 1, 'the piece counted as a speck');
-    const owner = await (await browser.newContext()).newPage();
-    await owner.goto(`${srv.url}/projects/${projectId}?token=${encodeURIComponent(srv.adminToken)}`);
-    const badge = taskCard(owner, 'road.png').getByTestId('task-checks-badge');
-    await badge.waitFor();
+    const { owner, badge } = await ownerSeesBadge('road.png');
     await owner.getByTestId('check-speck-share').fill('0.5');
     await owner.getByTestId('check-speck-share').blur();
     await badge.waitFor({ state: 'detached' });
-    const stored = async () => (await srv.api('GET', `/api/projects/${projectId}`)).body.settings?.checks;
-    await waitFor(async () => (await stored())?.thresholds?.speckShare === 0.005, 'the rule stored');
+    await waitFor(async () => (await storedChecks())?.thresholds?.speckShare === 0.005, 'the rule stored');
     // The row was not counted again: the list applied the rule to the piece the row keeps.
     expect(await checksOf('road.png')).toMatchObject({ specks: 1, pieces: { car: [[6050, 50]] } });
     // Ana's editor has nothing to point out.
@@ -265,11 +267,11 @@ describe('mask checks', () => {
     await owner.getByTestId('check-speck-px').fill('51');
     await owner.getByTestId('check-speck-px').blur();
     await badge.waitFor();
-    expect((await stored())?.thresholds).toEqual({ speckShare: 0.005, speckPixels: 51 });
+    expect((await storedChecks())?.thresholds).toEqual({ speckShare: 0.005, speckPixels: 51 });
     await owner.getByTestId('check-speck-px').fill('1001');
     await owner.getByTestId('check-speck-px').blur();
     await owner.getByTestId('project-settings').getByRole('alert').waitFor();
-    expect((await stored())?.thresholds).toEqual({ speckShare: 0.005, speckPixels: 51 });
+    expect((await storedChecks())?.thresholds).toEqual({ speckShare: 0.005, speckPixels: 51 });
     client.destroy();
     await owner.close();
   });

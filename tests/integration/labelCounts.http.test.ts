@@ -12,12 +12,16 @@ import * as Y from 'yjs';
 import { encodeRle } from '../../shared/codecs/rle';
 import { createObject, deleteObject, setAttributes } from '../../shared/schema/annotation';
 import type { ObjectId } from '../../shared/schema/ids';
+import type { CheckCounts } from '../../shared/schema/objectChecks';
 import { sqliteFile } from '../../server/storage/openStorage';
 import { SqliteDocStore } from '../../server/storage/sqlite/SqliteDocStore';
 import { makeImage } from '../helpers/images';
 import { makeApi, startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/testServer';
 import { waitFor } from '../helpers/waitFor';
 import { connectClient } from '../helpers/yclient';
+
+/** What GET /api/projects/:id/tasks says of a task's counts. */
+type TaskRow = { labelCounts: Record<string, number> | null; attributeCounts: unknown; objectChecks: CheckCounts | null };
 
 const W = 64;
 const H = 48;
@@ -118,45 +122,31 @@ describe('objects per label in the task list', () => {
       const server = srv;
       await waitFor(async () => !!(await server.api('GET', `/api/projects/${projectId}/tasks`)).body[0].labelCounts?.car, 'counted');
       editor.destroy();
-      await srv.close();
-      srv = null;
+      /** The task row once the server, restarted after `sql` ran on its database, has counted it again (`done`). */
+      const rowAfter = async (sql: string, done: (row: TaskRow) => boolean, what: string): Promise<TaskRow> => {
+        await srv!.close();
+        srv = null;
+        const db = new Database(sqliteFile(dataDir));
+        db.prepare(sql).run();
+        db.close();
+        const again = (srv = await startTestServer({ dataDir }));
+        const row = async () => (await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0] as TaskRow;
+        await waitFor(async () => done(await row()), what);
+        return row();
+      };
+      const checksAre = (json: string) => `UPDATE tasks SET object_checks = '${json}'`;
       // As Tandem before migrations 16 and 17 left it: counted, the new columns empty.
-      const db = new Database(sqliteFile(dataDir));
-      db.prepare('UPDATE tasks SET attribute_counts = NULL, object_checks = NULL').run();
-      db.close();
-      srv = await startTestServer({ dataDir });
-      const again = srv;
-      await waitFor(async () => !!(await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks, 'counted at start');
-      expect((await again.api('GET', `/api/projects/${projectId}/tasks`)).body[0]).toMatchObject({ labelCounts: { car: 1 }, attributeCounts: { car: { colour: { '"red"': 1 } } }, objectChecks: { duplicate: 0, specks: 0, tiny: 1 } });
-      await srv.close();
-      srv = null;
+      const counted = await rowAfter('UPDATE tasks SET attribute_counts = NULL, object_checks = NULL', (r) => !!r.objectChecks, 'counted at start');
+      expect(counted).toMatchObject({ labelCounts: { car: 1 }, attributeCounts: { car: { colour: { '"red"': 1 } } }, objectChecks: { duplicate: 0, specks: 0, tiny: 1 } });
       // As Tandem before the checks were kept per label left it: counted again at start, per label.
-      const db2 = new Database(sqliteFile(dataDir));
-      db2.prepare(`UPDATE tasks SET object_checks = '{"duplicate":0,"specks":0,"tiny":1}'`).run();
-      db2.close();
-      srv = await startTestServer({ dataDir });
-      const third = srv;
-      await waitFor(async () => !!(await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.byLabel, 'counted per label at start');
-      expect((await third.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072]] }, pieces: {} });
-      await srv.close();
-      srv = null;
+      const perLabel = await rowAfter(checksAre('{"duplicate":0,"specks":0,"tiny":1}'), (r) => !!r.objectChecks?.byLabel, 'counted per label at start');
+      expect(perLabel.objectChecks).toEqual({ duplicate: 0, specks: 0, tiny: 1, byLabel: { car: { specks: 0, tiny: 1 } }, pairs: [], small: { car: [[1, 3072]] }, pieces: {} });
       // As Tandem before the checks kept their candidates (a project's own thresholds need them): counted again.
-      const db3 = new Database(sqliteFile(dataDir));
-      db3.prepare(`UPDATE tasks SET object_checks = '{"duplicate":0,"specks":0,"tiny":1,"byLabel":{"car":{"specks":0,"tiny":1}}}'`).run();
-      db3.close();
-      srv = await startTestServer({ dataDir });
-      const fourth = srv;
-      await waitFor(async () => !!(await fourth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.small, 'counted with candidates at start');
-      expect((await fourth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks.small).toEqual({ car: [[1, 3072]] });
-      await srv.close();
-      srv = null;
+      const candidates = await rowAfter(checksAre('{"duplicate":0,"specks":0,"tiny":1,"byLabel":{"car":{"specks":0,"tiny":1}}}'), (r) => !!r.objectChecks?.small, 'counted with candidates at start');
+      expect(candidates.objectChecks?.small).toEqual({ car: [[1, 3072]] });
       // As Tandem before the speck rule could be set: a row without the parts it applies to, counted again at start.
-      const db4 = new Database(sqliteFile(dataDir));
-      db4.prepare(`UPDATE tasks SET object_checks = '{"duplicate":0,"specks":0,"tiny":1,"byLabel":{"car":{"specks":0,"tiny":1}},"pairs":[],"small":{"car":[[1,3072]]}}'`).run();
-      db4.close();
-      srv = await startTestServer({ dataDir });
-      const fifth = srv;
-      await waitFor(async () => !!(await fifth.api('GET', `/api/projects/${projectId}/tasks`)).body[0].objectChecks?.pieces, 'counted with its parts at start');
+      const parts = await rowAfter(checksAre('{"duplicate":0,"specks":0,"tiny":1,"byLabel":{"car":{"specks":0,"tiny":1}},"pairs":[],"small":{"car":[[1,3072]]}}'), (r) => !!r.objectChecks?.pieces, 'counted with its parts at start');
+      expect(parts.objectChecks?.pieces).toEqual({});
     } finally {
       await srv?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
