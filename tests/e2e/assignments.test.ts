@@ -249,12 +249,16 @@ describe('task assignments', () => {
     expect(t1.body.annotations.map((a: { bbox: number[] }) => a.bbox)).toContainEqual([40, 30, 80, 60]);
     // A file naming the project's "person" "Persons": the preview proposes taking it as person, and Import does.
     const persons = { images: [{ id: 1, file_name: 't2.png', width: 160, height: 120 }], categories: [{ id: 1, name: 'Persons' }], annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: [[100, 10, 150, 10, 150, 50]] }] };
-    await owner.getByTestId('import-input').setInputFiles({ name: 'persons.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(persons)) });
-    const mapping = owner.getByTestId('import-label-map').getByRole('combobox', { name: 'Import Persons as' });
-    await mapping.waitFor();
-    expect(await mapping.inputValue()).toBe('person');
-    await owner.getByTestId('import-confirm').click();
-    await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? ''), 'the mapped import report');
+    /** Drops a JSON file whose label `fileLabel` the preview proposes to take as `proposed`, and imports it so. */
+    const importMapped = async (name: string, file: unknown, fileLabel: string, proposed: string) => {
+      await owner.getByTestId('import-input').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+      const mapping = owner.getByTestId('import-label-map').getByRole('combobox', { name: `Import ${fileLabel} as` });
+      await mapping.waitFor();
+      expect(await mapping.inputValue()).toBe(proposed);
+      await owner.getByTestId('import-confirm').click();
+      await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? ''), `the ${name} import report`);
+    };
+    await importMapped('persons.json', persons, 'Persons', 'person');
     expect((await srv.api('GET', `/api/projects/${projectId}`)).body.labels.map((l: { name: string }) => l.name)).toEqual(['object', 'person']);
     const t2now = await srv.api('GET', `/api/tasks/${tasks[1]}/export?format=coco`);
     expect(t2now.body.categories.map((c: { name: string }) => c.name)).toEqual(['object', 'person']);
@@ -262,12 +266,7 @@ describe('task assignments', () => {
     // And one leaving Kili: its raw export (a semantic mask with a hole; its class PERSON, taken as person).
     const sq = (x0: number, y0: number, x1: number, y1: number) => ({ normalizedVertices: [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(([x, y]) => ({ x, y })) });
     const kili = [{ externalId: 't3.png', content: 'https://cloud.kili-technology.com/t3.png', latestLabel: { jsonResponse: { OBJECTS: { annotations: [{ type: 'semantic', mid: 'm1', categories: [{ name: 'PERSON' }], boundingPoly: [sq(0.5, 0.5, 1, 1), sq(0.7, 0.7, 0.8, 0.8)], children: {} }] } } } }];
-    await owner.getByTestId('import-input').setInputFiles({ name: 'kili.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(kili)) });
-    const kiliMap = owner.getByTestId('import-label-map').getByRole('combobox', { name: 'Import PERSON as' });
-    await kiliMap.waitFor();
-    expect(await kiliMap.inputValue()).toBe('person');
-    await owner.getByTestId('import-confirm').click();
-    await waitFor(async () => /Imported 1 object into 1 task\./.test((await report.textContent()) ?? ''), 'the Kili import report');
+    await importMapped('kili.json', kili, 'PERSON', 'person');
     const t3now = await srv.api('GET', `/api/tasks/${tasks[2]}/export?format=coco`);
     const kiliMask = t3now.body.annotations.at(-1);
     // A 80x60 square less its 16x12 hole, on the 160x120 image.

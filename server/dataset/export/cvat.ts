@@ -12,8 +12,7 @@ import { rowsFromRuns } from '../../../shared/codecs/columnRuns';
 import { rleBbox, rleCounts } from '../../../shared/codecs/rle';
 import { resolveAttributes, type AttributeSpec } from '../../../shared/schema/attributes';
 import { exportLabels, imageFileName, taskStems, type ExportFile, type ExportInput } from '../types';
-
-const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { xmlEscape as esc } from './xmlEscape';
 
 /** A label's attribute as CVAT's <meta> writes it. */
 function attributeMeta(s: AttributeSpec): string {

@@ -13,8 +13,7 @@
 // so an attribute or image attribute named `image`, `label` or `brush` clashes with them.
 import type { AttributeSpec } from '../../../shared/schema/attributes';
 import { exportLabels, type ExportInput } from '../types';
-
-const esc = (s: string | number) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { xmlEscape as esc } from './xmlEscape';
 
 /** `name="value"` pairs of the attributes that are set. */
 function attrs(pairs: Record<string, string | number | boolean | undefined>): string {

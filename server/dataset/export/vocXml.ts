@@ -9,11 +9,11 @@ import { rleBbox } from '../../../shared/codecs/rle';
 import type { AnnotationObject } from '../../../shared/schema/annotation';
 import { resolveAttributes, type AttributeSpec } from '../../../shared/schema/attributes';
 import type { Task } from '../../storage/types';
+import { xmlEscape as esc } from './xmlEscape';
 
 /** VOC's own per-object flags, in the order its XML lists them. */
 export const VOC_FLAGS = ['truncated', 'difficult', 'occluded'] as const;
 
-const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Whether the label's attribute `name` fills one of VOC's own fields (a checkbox of that name). */
 const isFlag = (specs: readonly AttributeSpec[], name: string) => (VOC_FLAGS as readonly string[]).includes(name) && specs.some((s) => s.name === name && s.type === 'checkbox');
