@@ -136,7 +136,6 @@ export function describeSpeckRule(rule: SpeckRule): string {
 /** The defaults, and the floors the checker reports candidates from (no project may go below them). */
 const DEFAULTS = thresholdsOf(null);
 const FLOORS: Required<CheckThresholds> = { duplicateIou: FLOOR_IOU, insideShare: FLOOR_INSIDE, tinyShare: CEIL_TINY_SHARE, speckShare: CEIL_SPECK_SHARE, speckPixels: CEIL_SPECK_PX };
-const DEFAULT_RULE = speckRuleOf(null);
 const CEIL_RULE = speckRuleOf({ thresholds: { speckShare: CEIL_SPECK_SHARE, speckPixels: CEIL_SPECK_PX } });
 
 /** Whether a candidate pair is drawn twice at the thresholds, and as what: by its IoU, or as one lying inside the other. */
@@ -233,7 +232,7 @@ export class ObjectChecker {
       if (!f || f.area === 0) continue;
       const [h, w] = o.mask!.size;
       if (f.area < candidateArea(w, h)) issues.push({ kind: 'tiny', objectId: o.id, area: f.area, pixels: w * h });
-      if (f.parts.length) issues.push({ kind: 'specks', objectId: o.id, specks: specksAmong(f.area, f.parts, DEFAULT_RULE), area: f.area, parts: f.parts });
+      if (f.parts.length) issues.push({ kind: 'specks', objectId: o.id, specks: specksAmong(f.area, f.parts, DEFAULT_SPECKS), area: f.area, parts: f.parts });
       for (const s of seen) {
         if (!boxesMeet(s.f.box, f.box) || s.f.counts.length === 0) continue;
         if (o.mask!.size[0] !== s.o.mask!.size[0] || o.mask!.size[1] !== s.o.mask!.size[1]) continue;
@@ -278,7 +277,7 @@ export function countChecks(issues: readonly MaskIssue[], objects: readonly Chec
     }
     if (i.kind === 'specks') {
       if (label !== undefined) (c.pieces![label] ??= []).push([i.area, i.parts.reduce((a, b) => Math.min(a, b))]);
-      if (!specksAmong(i.area, i.parts, DEFAULT_RULE)) continue;
+      if (!specksAmong(i.area, i.parts, DEFAULT_SPECKS)) continue;
     }
     c[i.kind]++;
     if (label !== undefined) (c.byLabel![label] ??= { specks: 0, tiny: 0 })[i.kind]++;
@@ -301,8 +300,8 @@ export function applyRules(c: CheckCounts | null | undefined, rules: CheckRules 
     if (!own && !checkedFor(rules, 'tiny', label)) out.tiny = Math.max(0, out.tiny - n.tiny);
   }
   if (ownSpecks && checks(rules, 'specks')) {
-    const below = (area: number) => speckBelow(area, speckRuleOf(rules));
-    out.specks = Object.entries(c.pieces!).reduce((n, [label, objects]) => n + (checkedFor(rules, 'specks', label) ? objects.filter(([area, smallest]) => smallest < below(area)).length : 0), 0);
+    const rule = speckRuleOf(rules);
+    out.specks = Object.entries(c.pieces!).reduce((n, [label, objects]) => n + (checkedFor(rules, 'specks', label) ? objects.filter(([area, smallest]) => smallest < speckBelow(area, rule)).length : 0), 0);
   }
   if (own && checks(rules, 'tiny')) {
     out.tiny = Object.entries(c.small!).reduce((n, [label, small]) => n + (checkedFor(rules, 'tiny', label) ? small.filter(([area, pixels]) => tinyAt(area, pixels, t)).length : 0), 0);
@@ -330,11 +329,12 @@ export function rowChecks(
 export function issuesUnder(issues: readonly MaskIssue[], objects: readonly CheckedObject[], rules: CheckRules | null | undefined): MaskIssue[] {
   const labelOf = new Map(objects.map((o) => [o.id, o.label]));
   const t = thresholdsOf(rules);
+  const rule = speckRuleOf(rules);
   return issues.flatMap((i): MaskIssue[] => {
     if (!checkedFor(rules, i.kind, labelOf.get(i.objectId) ?? '')) return [];
     if (i.kind === 'tiny') return tinyAt(i.area, i.pixels, t) ? [i] : [];
     if (i.kind === 'specks') {
-      const specks = specksAmong(i.area, i.parts, speckRuleOf(rules));
+      const specks = specksAmong(i.area, i.parts, rule);
       return specks ? [{ ...i, specks }] : [];
     }
     const at = pairAt(i.iou, i.share, i.sameLabel, t);
